@@ -63,7 +63,7 @@ class NotRunningError(OmniarbError):
     exit_code = 3
 
 
-class TimeoutError_(OmniarbError):  # noqa: N801 - avoid shadowing the builtin TimeoutError
+class TimeoutError_(OmniarbError):  # noqa: N801, N818 - not shadowing the builtin
     """An operation did not finish within its deadline."""
 
     exit_code = 5

@@ -34,17 +34,16 @@ const solc = require(process.argv[1]);
 let input = '';
 process.stdin.on('data', (c) => { input += c; });
 process.stdin.on('end', () => {
-  process.stdout.write(JSON.stringify({version: solc.version(), output: JSON.parse(solc.compile(input))}));
+  const output = JSON.parse(solc.compile(input));
+  process.stdout.write(JSON.stringify({version: solc.version(), output}));
 });
 """
 
 
 def compile_sources(sources_root: Path) -> tuple[str, dict[str, Any]]:
-    """Compile every `.sol` file below `sources_root`; return (solc version, standard-JSON output)."""
+    """Compile every `.sol` file below `sources_root`; return (solc version, standard JSON)."""
     files = sorted(sources_root.rglob("*.sol"))
-    sources = {
-        f.relative_to(sources_root).as_posix(): {"content": f.read_text()} for f in files
-    }
+    sources = {f.relative_to(sources_root).as_posix(): {"content": f.read_text()} for f in files}
     request = json.dumps({"language": "Solidity", "sources": sources, "settings": SOLC_SETTINGS})
     solc_module = node_modules() / "solc"
     if not solc_module.is_dir():

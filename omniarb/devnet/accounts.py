@@ -1,0 +1,39 @@
+"""The devnet's accounts: anvil's well-known public test mnemonic, one role per index.
+
+These keys are public knowledge (every anvil and Hardhat node has them) and exist only on local
+chains; real keys come from the environment and are never derived here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from eth_account import Account
+
+__all__ = ["BOT_INDEX", "DEPLOYER_INDEX", "TRADER_INDICES", "DevAccount", "dev_account"]
+
+_ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
+DEPLOYER_INDEX = 0
+TRADER_INDICES = tuple(range(1, 9))
+BOT_INDEX = 9
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DevAccount:
+    """An anvil dev account. `repr` leaves the key out so it cannot reach a log line."""
+
+    index: int
+    address: str
+    private_key: bytes
+
+    def __repr__(self) -> str:
+        return f"DevAccount(index={self.index}, address={self.address})"
+
+
+@lru_cache(maxsize=32)
+def dev_account(index: int) -> DevAccount:
+    """The anvil account at derivation path m/44'/60'/0'/0/index."""
+    Account.enable_unaudited_hdwallet_features()
+    account = Account.from_mnemonic(_ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    return DevAccount(index=index, address=account.address, private_key=bytes(account.key))

@@ -1,0 +1,171 @@
+"""One anvil node as a child process that cannot outlive us.
+
+The node gets `PR_SET_PDEATHSIG(SIGTERM)`, so even if the Python process is killed with SIGKILL
+the kernel stops the node; and its own session, so a Ctrl-C in the terminal reaches only us and we
+stop the nodes in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from omniarb.errors import DevnetError
+from omniarb.paths import node_modules
+
+__all__ = ["AnvilNode", "AnvilOptions", "anvil_binary", "free_port"]
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+_READY_TIMEOUT_S = 15.0
+
+
+def anvil_binary(configured: str = "") -> Path:
+    """The anvil executable: the configured path, else the pinned npm package's."""
+    path = Path(configured) if configured else node_modules() / ".bin" / "anvil"
+    if not path.exists():
+        raise DevnetError(f"anvil not found at {path}; run `make setup` (npm ci)")
+    return path
+
+
+def free_port(host: str) -> int:
+    """A TCP port the OS reports free on `host` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _die_with_parent() -> None:
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnvilOptions:
+    """What a node is started with; `block_time_s=None` means automine (one block per tx)."""
+
+    chain_id: int
+    host: str = "127.0.0.1"
+    port: int = 0
+    block_time_s: float | None = None
+    load_state: Path | None = None
+    accounts: int = 12
+    balance_ether: int = 1_000_000_000
+    binary: str = ""
+
+    def argv(self, port: int) -> list[str]:
+        args = [
+            str(anvil_binary(self.binary)),
+            "--host",
+            self.host,
+            "--port",
+            str(port),
+            "--chain-id",
+            str(self.chain_id),
+            "--accounts",
+            str(self.accounts),
+            "--balance",
+            str(self.balance_ether),
+            "--silent",
+        ]
+        if self.block_time_s is not None:
+            args += ["--block-time", f"{self.block_time_s:g}"]
+        if self.load_state is not None:
+            args += ["--load-state", str(self.load_state)]
+        return args
+
+
+class AnvilNode:
+    """A running anvil: `node = await AnvilNode.start(options)`, then `await node.stop()`."""
+
+    def __init__(self, process: asyncio.subprocess.Process, options: AnvilOptions, port: int):
+        self.process = process
+        self.options = options
+        self.port = port
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def rpc_http(self) -> str:
+        return f"http://{self.options.host}:{self.port}"
+
+    @property
+    def rpc_ws(self) -> str:
+        return f"ws://{self.options.host}:{self.port}"
+
+    @classmethod
+    async def start(cls, options: AnvilOptions, *, attempts: int = 3) -> AnvilNode:
+        """Start a node, retrying on another port if the chosen one was taken meanwhile."""
+        last_error = ""
+        for _ in range(attempts):
+            port = options.port or free_port(options.host)
+            process = await asyncio.create_subprocess_exec(
+                *options.argv(port),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                preexec_fn=_die_with_parent,
+                start_new_session=True,
+            )
+            node = cls(process, options, port)
+            try:
+                await node._wait_ready()
+            except DevnetError as exc:
+                last_error = str(exc)
+                await node.stop()
+                if options.port:
+                    break
+                continue
+            log.debug("anvil chain %d ready on port %d", options.chain_id, port)
+            return node
+        raise DevnetError(f"anvil for chain {options.chain_id} did not start: {last_error}")
+
+    async def _wait_ready(self) -> None:
+        payload = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+        deadline = asyncio.get_running_loop().time() + _READY_TIMEOUT_S
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as session:
+            while asyncio.get_running_loop().time() < deadline:
+                if self.process.returncode is not None:
+                    stderr = b""
+                    if self.process.stderr is not None:
+                        stderr = await self.process.stderr.read()
+                    raise DevnetError(
+                        f"exited with code {self.process.returncode}: "
+                        f"{stderr.decode(errors='replace').strip()[-300:]}"
+                    )
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with session.post(self.rpc_http, json=payload) as response:
+                        answer = await response.json()
+                        if int(answer["result"], 16) == self.options.chain_id:
+                            return
+                await asyncio.sleep(0.02)
+        raise DevnetError(f"no answer on {self.rpc_http} within {_READY_TIMEOUT_S:g} s")
+
+    async def stop(self, *, timeout_s: float = 5.0) -> None:
+        """SIGTERM, then SIGKILL if it has not exited within `timeout_s`."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), timeout_s)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.process.pid, signal.SIGKILL)
+                await self.process.wait()
+        # Drain the pipe so the transport closes without a ResourceWarning.
+        if self.process.stderr is not None:
+            with contextlib.suppress(Exception):
+                await self.process.stderr.read()

@@ -1,0 +1,85 @@
+"""Saved deployments: one anvil state dump per chain, keyed by everything that shapes it.
+
+The key hashes the bytecode artifacts, the anvil version, and the source of the modules that
+decide what is deployed (catalog, pricing, deploy, accounts). Change any of them and the next
+start deploys afresh; otherwise a start loads the dump in well under a second.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+from dataclasses import asdict
+from pathlib import Path
+
+from omniarb.chains.spec import ChainSpec
+from omniarb.contracts import load_artifact, load_npm_artifact
+from omniarb.devnet import accounts, catalog, deploy, pricing
+from omniarb.devnet.manifest import ChainManifest
+from omniarb.errors import DevnetError
+
+__all__ = ["DeploymentCache"]
+
+_SHAPING_MODULES = (accounts, catalog, deploy, pricing)
+
+
+def _anvil_version(binary: Path) -> str:
+    try:
+        done = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, check=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise DevnetError(f"cannot run {binary} --version: {exc}") from exc
+    return done.stdout.strip()
+
+
+def cache_key(chain: ChainSpec, anvil: Path) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{chain.chain_id}:{chain.name}".encode())
+    digest.update(_anvil_version(anvil).encode())
+    for path in sorted(deploy.ARTIFACT_PATHS.values()):
+        digest.update(load_npm_artifact(path).bytecode.encode())
+    digest.update(load_artifact("DevToken").bytecode.encode())
+    for module in _SHAPING_MODULES:
+        source = module.__file__
+        if source is not None:
+            digest.update(Path(source).read_bytes())
+    return digest.hexdigest()[:20]
+
+
+class DeploymentCache:
+    """A folder of `<chain>-<key>.state.json` (anvil state) and `.manifest.json` pairs."""
+
+    def __init__(self, directory: Path, anvil: Path) -> None:
+        self.directory = directory
+        self.anvil = anvil
+
+    def paths(self, chain: ChainSpec) -> tuple[Path, Path]:
+        stem = f"{chain.name}-{cache_key(chain, self.anvil)}"
+        return self.directory / f"{stem}.state.json", self.directory / f"{stem}.manifest.json"
+
+    def load(self, chain: ChainSpec) -> tuple[Path, ChainManifest] | None:
+        state, manifest = self.paths(chain)
+        if not (state.exists() and manifest.exists()):
+            return None
+        try:
+            return state, ChainManifest.from_dict(json.loads(manifest.read_text()))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, chain: ChainSpec, dump_hex: str, manifest: ChainManifest) -> Path:
+        """Store anvil's `anvil_dumpState` answer (gzip, hex) as the JSON `--load-state` reads."""
+        state, manifest_path = self.paths(chain)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        raw = bytes.fromhex(dump_hex.removeprefix("0x"))
+        state_json = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        for path, content in (
+            (state, state_json),
+            (manifest_path, json.dumps(asdict(manifest), indent=1).encode()),
+        ):
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(content)
+            tmp.replace(path)
+        return state

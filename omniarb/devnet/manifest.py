@@ -1,0 +1,133 @@
+"""The devnet manifest: everything deployed, as JSON that other tools read.
+
+The field names (`chain_id`, `name`, `rpc_http`, `rpc_ws`, `tokens`, `dexes`, `pools`, and
+within them `symbol`, `address`, `decimals`, `kind`, `factory`, `router`, `quoter`, `dex`,
+`token0`, `token1`, `fee`) are a published format: add fields, never rename one.
+`fee` is in hundredths of a basis point (pips) for both kinds, so a V2 pool's 0.3% is 3000.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from omniarb.errors import NotFoundError
+
+__all__ = ["ChainManifest", "DexEntry", "Manifest", "PoolEntry", "TokenEntry"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenEntry:
+    symbol: str
+    address: str
+    decimals: int
+    name: str
+    asset: str
+    wrapped_native: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DexEntry:
+    name: str
+    kind: str
+    factory: str
+    router: str
+    quoter: str | None = None
+    position_manager: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolEntry:
+    address: str
+    dex: str
+    kind: str
+    token0: str
+    token1: str
+    fee: int
+    symbol0: str
+    symbol1: str
+    tick_spacing: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChainManifest:
+    chain_id: int
+    name: str
+    rpc_http: str
+    rpc_ws: str
+    tokens: tuple[TokenEntry, ...]
+    dexes: tuple[DexEntry, ...]
+    pools: tuple[PoolEntry, ...]
+    deployer: str
+    traders: tuple[str, ...]
+    block_time_s: float | None = None
+
+    def token(self, symbol: str) -> TokenEntry:
+        for token in self.tokens:
+            if token.symbol == symbol:
+                return token
+        raise NotFoundError(f"no token {symbol!r} on {self.name}")
+
+    def token_by_address(self, address: str) -> TokenEntry:
+        for token in self.tokens:
+            if token.address.lower() == address.lower():
+                return token
+        raise NotFoundError(f"no token at {address} on {self.name}")
+
+    def dex(self, name: str) -> DexEntry:
+        for dex in self.dexes:
+            if dex.name == name:
+                return dex
+        raise NotFoundError(f"no DEX {name!r} on {self.name}")
+
+    def with_endpoint(
+        self, *, rpc_http: str, rpc_ws: str, block_time_s: float | None
+    ) -> ChainManifest:
+        return replace(self, rpc_http=rpc_http, rpc_ws=rpc_ws, block_time_s=block_time_s)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChainManifest:
+        return cls(
+            chain_id=data["chain_id"],
+            name=data["name"],
+            rpc_http=data["rpc_http"],
+            rpc_ws=data["rpc_ws"],
+            tokens=tuple(TokenEntry(**t) for t in data["tokens"]),
+            dexes=tuple(DexEntry(**d) for d in data["dexes"]),
+            pools=tuple(PoolEntry(**p) for p in data["pools"]),
+            deployer=data["deployer"],
+            traders=tuple(data["traders"]),
+            block_time_s=data.get("block_time_s"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Manifest:
+    """All chains of one running devnet."""
+
+    chains: tuple[ChainManifest, ...]
+
+    def chain(self, name_or_id: str | int) -> ChainManifest:
+        for chain in self.chains:
+            if name_or_id in (chain.name, chain.chain_id, str(chain.chain_id)):
+                return chain
+        raise NotFoundError(f"the devnet has no chain {name_or_id!r}")
+
+    def to_json(self) -> str:
+        return json.dumps({"chains": [asdict(c) for c in self.chains]}, indent=2)
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(self.to_json())
+        tmp.replace(path)
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"devnet manifest {path} not found") from exc
+        return cls(chains=tuple(ChainManifest.from_dict(c) for c in data["chains"]))

@@ -1,0 +1,190 @@
+"""`Devnet`: five (or fewer) anvil chains with everything deployed, as one async resource.
+
+    async with Devnet(block_times_s={"ethereum": 3.0, "arbitrum": 0.5}) as net:
+        net.manifest.chain("arbitrum").rpc_http
+
+A chain whose deployment is cached starts from the saved state; otherwise it is deployed on a
+throw-away automine node, saved, and then started from the save like any warm start, so cold and
+warm chains behave identically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import ChainSpec, chain_by_name
+from omniarb.devnet.anvil import AnvilNode, AnvilOptions, anvil_binary
+from omniarb.devnet.cache import DeploymentCache
+from omniarb.devnet.deploy import deploy_chain
+from omniarb.devnet.manifest import ChainManifest, Manifest
+from omniarb.errors import DevnetError
+from omniarb.paths import omniarb_home
+
+__all__ = ["DEFAULT_BLOCK_TIMES_S", "Devnet"]
+
+log = logging.getLogger(__name__)
+
+# The real chains' order of pace (Arbitrum fastest, Ethereum slowest), compressed for a lively demo.
+DEFAULT_BLOCK_TIMES_S: dict[str, float] = {
+    "ethereum": 3.0,
+    "bnb": 1.5,
+    "polygon": 1.0,
+    "optimism": 1.0,
+    "arbitrum": 0.5,
+}
+
+
+class Devnet:
+    """Starts, describes and stops the local chains.
+
+    `block_times_s` maps chain names to seconds per block; `None` for a chain means automine
+    (a block per transaction), which tests use for instant receipts.
+    """
+
+    def __init__(
+        self,
+        *,
+        block_times_s: Mapping[str, float | None] | None = None,
+        host: str = "127.0.0.1",
+        use_cache: bool = True,
+        anvil_path: str = "",
+        home: Path | None = None,
+    ) -> None:
+        times = dict(DEFAULT_BLOCK_TIMES_S if block_times_s is None else block_times_s)
+        self._chains: list[tuple[ChainSpec, float | None]] = [
+            (chain_by_name(name), seconds) for name, seconds in times.items()
+        ]
+        self._host = host
+        self._use_cache = use_cache
+        self._anvil_path = anvil_path
+        self._home = home or omniarb_home()
+        self.run_dir = self._home / "devnet" / "runs" / f"{os.getpid()}-{time.time_ns()}"
+        self.nodes: dict[str, AnvilNode] = {}
+        self._manifest: Manifest | None = None
+
+    @property
+    def manifest(self) -> Manifest:
+        if self._manifest is None:
+            raise DevnetError("the devnet is not started")
+        return self._manifest
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.run_dir / "manifest.json"
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> Manifest:
+        """Start every chain concurrently; on any failure stop what did start and raise."""
+        binary = anvil_binary(self._anvil_path)
+        cache_dir = self._home / "cache" / "devnet"
+        if not self._use_cache:
+            cache_dir = self.run_dir / "deployments"
+        cache = DeploymentCache(cache_dir, binary)
+        started = time.perf_counter()
+        try:
+            chains = await asyncio.gather(
+                *(self._start_chain(cache, spec, seconds) for spec, seconds in self._chains)
+            )
+        except BaseException:
+            await self.stop()
+            raise
+        self._manifest = Manifest(chains=tuple(chains))
+        self._manifest.write(self.manifest_path)
+        log.info(
+            "devnet up: %d chains in %.2f s, manifest %s",
+            len(chains),
+            time.perf_counter() - started,
+            self.manifest_path,
+        )
+        return self._manifest
+
+    async def _start_chain(
+        self, cache: DeploymentCache, spec: ChainSpec, block_time_s: float | None
+    ) -> ChainManifest:
+        saved = await self._saved_deployment(cache, spec)
+        state_path, deployed = saved
+        node = await AnvilNode.start(
+            AnvilOptions(
+                chain_id=spec.chain_id,
+                host=self._host,
+                block_time_s=block_time_s,
+                load_state=state_path,
+                binary=self._anvil_path,
+            )
+        )
+        self.nodes[spec.name] = node
+        await self._check_loaded(node, deployed)
+        return deployed.with_endpoint(
+            rpc_http=node.rpc_http, rpc_ws=node.rpc_ws, block_time_s=block_time_s
+        )
+
+    async def _saved_deployment(
+        self, cache: DeploymentCache, spec: ChainSpec
+    ) -> tuple[Path, ChainManifest]:
+        cache.directory.mkdir(parents=True, exist_ok=True)
+        with (cache.directory / f"{spec.name}.lock").open("w") as lock:
+            # Parallel starts (test workers) deploy a chain once; the others wait and load it.
+            await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+            try:
+                saved = cache.load(spec)
+                if saved is not None:
+                    return saved
+                log.info("deploying %s (no saved deployment)", spec.name)
+                return await self._deploy_and_save(cache, spec)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    async def _deploy_and_save(
+        self, cache: DeploymentCache, spec: ChainSpec
+    ) -> tuple[Path, ChainManifest]:
+        node = await AnvilNode.start(
+            AnvilOptions(chain_id=spec.chain_id, host=self._host, binary=self._anvil_path)
+        )
+        try:
+            async with RpcClient(node.rpc_http) as rpc:
+                deployed = await deploy_chain(spec, rpc)
+                dump = await rpc.call("anvil_dumpState")
+        finally:
+            await node.stop()
+        return cache.save(spec, dump, deployed), deployed
+
+    @staticmethod
+    async def _check_loaded(node: AnvilNode, deployed: ChainManifest) -> None:
+        """A loaded state must hold the deployed code; anything else is a broken cache."""
+        async with RpcClient(node.rpc_http) as rpc:
+            probes = [deployed.dexes[-1].factory, deployed.pools[-1].address]
+            codes = await rpc.batch([("eth_getCode", [a, "latest"]) for a in probes])
+        if any(code in ("0x", "", None) for code in codes):
+            raise DevnetError(
+                f"saved deployment of {deployed.name} is incomplete; "
+                "delete the devnet cache ($OMNIARB_HOME/cache/devnet) and start again"
+            )
+
+    async def stop(self) -> None:
+        """Stop every node and remove this run's folder (idempotent)."""
+        nodes, self.nodes = list(self.nodes.values()), {}
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*(node.stop() for node in nodes))
+        shutil.rmtree(self.run_dir, ignore_errors=True)
