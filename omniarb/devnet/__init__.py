@@ -7,11 +7,10 @@ so only the first start deploys.
 
 from omniarb.devnet.accounts import DevAccount, dev_account
 from omniarb.devnet.manifest import ChainManifest, DexEntry, Manifest, PoolEntry, TokenEntry
-from omniarb.devnet.network import DEFAULT_BLOCK_TIMES_S, Devnet
+from omniarb.devnet.network import Devnet
 from omniarb.devnet.record import DevnetRecord, read_record
 
 __all__ = [
-    "DEFAULT_BLOCK_TIMES_S",
     "ChainManifest",
     "DevAccount",
     "Devnet",

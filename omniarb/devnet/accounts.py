@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from eth_account import Account
-
 __all__ = ["BOT_INDEX", "DEPLOYER_INDEX", "TRADER_INDICES", "DevAccount", "dev_account"]
 
 _ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
@@ -34,6 +32,9 @@ class DevAccount:
 @lru_cache(maxsize=32)
 def dev_account(index: int) -> DevAccount:
     """The anvil account at derivation path m/44'/60'/0'/0/index."""
+    # eth_account takes most of a second to import; only commands that sign pay for it.
+    from eth_account import Account
+
     Account.enable_unaudited_hdwallet_features()
     account = Account.from_mnemonic(_ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
     return DevAccount(index=index, address=account.address, private_key=bytes(account.key))

@@ -69,6 +69,10 @@ class DeploymentCache:
         except (ValueError, KeyError, TypeError):
             return None
 
+    def discard(self, chain: ChainSpec) -> None:
+        for path in self.paths(chain):
+            path.unlink(missing_ok=True)
+
     def save(self, chain: ChainSpec, dump_hex: str, manifest: ChainManifest) -> Path:
         """Store anvil's `anvil_dumpState` answer (gzip, hex) as the JSON `--load-state` reads."""
         state, manifest_path = self.paths(chain)

@@ -24,6 +24,7 @@ from typing import Self
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec, chain_by_name
+from omniarb.config import DEFAULT_DEVNET_BLOCK_TIME_S
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions, anvil_binary
 from omniarb.devnet.cache import DeploymentCache
 from omniarb.devnet.deploy import deploy_chain
@@ -31,18 +32,9 @@ from omniarb.devnet.manifest import ChainManifest, Manifest
 from omniarb.errors import DevnetError
 from omniarb.paths import omniarb_home
 
-__all__ = ["DEFAULT_BLOCK_TIMES_S", "Devnet"]
+__all__ = ["Devnet"]
 
 log = logging.getLogger(__name__)
-
-# The real chains' order of pace (Arbitrum fastest, Ethereum slowest), compressed for a lively demo.
-DEFAULT_BLOCK_TIMES_S: dict[str, float] = {
-    "ethereum": 3.0,
-    "bnb": 1.5,
-    "polygon": 1.0,
-    "optimism": 1.0,
-    "arbitrum": 0.5,
-}
 
 
 class Devnet:
@@ -61,7 +53,7 @@ class Devnet:
         anvil_path: str = "",
         home: Path | None = None,
     ) -> None:
-        times = dict(DEFAULT_BLOCK_TIMES_S if block_times_s is None else block_times_s)
+        times = dict(DEFAULT_DEVNET_BLOCK_TIME_S if block_times_s is None else block_times_s)
         self._chains: list[tuple[ChainSpec, float | None]] = [
             (chain_by_name(name), seconds) for name, seconds in times.items()
         ]
@@ -123,8 +115,20 @@ class Devnet:
     async def _start_chain(
         self, cache: DeploymentCache, spec: ChainSpec, block_time_s: float | None
     ) -> ChainManifest:
-        saved = await self._saved_deployment(cache, spec)
-        state_path, deployed = saved
+        try:
+            return await self._start_from_save(cache, spec, block_time_s)
+        except DevnetError as exc:
+            # A damaged save (truncated file, other anvil version) must not wedge every later
+            # start: drop it, deploy afresh once, and only then give up.
+            log.warning("saved deployment of %s is unusable (%s); deploying again", spec.name, exc)
+            await self._stop_node(spec.name)
+            cache.discard(spec)
+            return await self._start_from_save(cache, spec, block_time_s)
+
+    async def _start_from_save(
+        self, cache: DeploymentCache, spec: ChainSpec, block_time_s: float | None
+    ) -> ChainManifest:
+        state_path, deployed = await self._saved_deployment(cache, spec)
         node = await AnvilNode.start(
             AnvilOptions(
                 chain_id=spec.chain_id,
@@ -139,6 +143,11 @@ class Devnet:
         return deployed.with_endpoint(
             rpc_http=node.rpc_http, rpc_ws=node.rpc_ws, block_time_s=block_time_s
         )
+
+    async def _stop_node(self, name: str) -> None:
+        node = self.nodes.pop(name, None)
+        if node is not None:
+            await node.stop()
 
     async def _saved_deployment(
         self, cache: DeploymentCache, spec: ChainSpec
@@ -177,10 +186,7 @@ class Devnet:
             probes = [deployed.dexes[-1].factory, deployed.pools[-1].address]
             codes = await rpc.batch([("eth_getCode", [a, "latest"]) for a in probes])
         if any(code in ("0x", "", None) for code in codes):
-            raise DevnetError(
-                f"saved deployment of {deployed.name} is incomplete; "
-                "delete the devnet cache ($OMNIARB_HOME/cache/devnet) and start again"
-            )
+            raise DevnetError(f"the loaded state of {deployed.name} lacks deployed code")
 
     async def stop(self) -> None:
         """Stop every node and remove this run's folder (idempotent)."""

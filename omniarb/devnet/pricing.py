@@ -22,7 +22,8 @@ TICK_SPACING = {500: 10, 3000: 60, 10000: 200}
 
 def amount_for_usd(usd: Fraction | int, price_usd: Fraction, decimals: int) -> int:
     """Base units of a token worth `usd` at `price_usd` per whole token (rounded down)."""
-    return int(math.floor(Fraction(usd) / price_usd * 10**decimals))
+    amount: int = math.floor(Fraction(usd) / price_usd * 10**decimals)
+    return amount
 
 
 def raw_price(

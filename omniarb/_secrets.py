@@ -1,0 +1,88 @@
+"""Secrets from the environment: the bot's private key, the API token and the database URL.
+
+They never come from the TOML file, and their values never reach a log line or an error message:
+each is a `pydantic.SecretStr`, which prints as `**********`.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from omniarb.errors import ConfigError
+
+__all__ = [
+    "API_TOKEN_ENV",
+    "DB_URL_ENV",
+    "PRIVATE_KEY_ENV",
+    "SECRET_ENV_VARS",
+    "Secrets",
+    "load_secrets",
+]
+
+PRIVATE_KEY_ENV = "OMNIARB_PRIVATE_KEY"
+API_TOKEN_ENV = "OMNIARB_API_TOKEN"
+DB_URL_ENV = "OMNIARB_DB_URL"
+
+# Each `Secrets` field and the environment variable it is read from.
+SECRET_ENV_VARS: Mapping[str, str] = MappingProxyType(
+    {"private_key": PRIVATE_KEY_ENV, "api_token": API_TOKEN_ENV, "db_url": DB_URL_ENV}
+)
+
+# The order of the secp256k1 group: a private key is an integer in [1, n).
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+class Secrets(BaseModel):
+    """The secrets that are set; each is None when its variable is unset or empty."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    private_key: SecretStr | None = None
+    api_token: SecretStr | None = None
+    db_url: SecretStr | None = None
+
+    def to_public_dict(self) -> dict[str, str | None]:
+        """`"***"` for each secret that is set and None for each that is not; never a value."""
+        return {
+            name: None if getattr(self, name) is None else "***" for name in type(self).model_fields
+        }
+
+
+def _private_key(raw: str) -> SecretStr:
+    """The key as `0x` + 64 lowercase hex digits; errors describe the value but never show it."""
+    digits = raw[2:] if raw[:2].lower() == "0x" else raw
+    expected = "expected 32 bytes as 64 hex digits, with or without 0x; the value is not shown"
+    if any(c not in string.hexdigits for c in digits):
+        raise ConfigError(
+            f"{PRIVATE_KEY_ENV} contains characters that are not hex digits: {expected}"
+        )
+    if len(digits) != 64:
+        raise ConfigError(f"{PRIVATE_KEY_ENV} has {len(digits)} hex digits: {expected}")
+    if not 0 < int(digits, 16) < _SECP256K1_N:
+        raise ConfigError(
+            f"{PRIVATE_KEY_ENV} is not a valid secp256k1 private key (zero or not below the "
+            "curve order); the value is not shown"
+        )
+    return SecretStr("0x" + digits.lower())
+
+
+def load_secrets(environ: Mapping[str, str] | None = None) -> Secrets:
+    """Read the secrets from `environ` (default `os.environ`), validating the private key."""
+    env = os.environ if environ is None else environ
+
+    def value(name: str) -> str | None:
+        # Surrounding whitespace is a copy-paste accident (a trailing newline), never meaningful.
+        text = env.get(name, "").strip()
+        return text or None
+
+    values = {field: value(env) for field, env in SECRET_ENV_VARS.items()}
+    key = values.pop("private_key")
+    return Secrets(
+        private_key=None if key is None else _private_key(key),
+        **{field: None if text is None else SecretStr(text) for field, text in values.items()},
+    )

@@ -1,0 +1,132 @@
+"""`omniarb devnet up [--detach] | status [--json] | down`: the local chains."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from omniarb.cli import Subparsers
+from omniarb.cli._output import add_json_flag, emit_json, stdout_console
+from omniarb.config import Settings
+from omniarb.devnet.network import Devnet
+from omniarb.devnet.record import read_record
+from omniarb.devnet.supervise import chain_heads, serve, spawn_detached, stop_running
+from omniarb.errors import NotRunningError
+
+__all__ = ["devnet_from_settings", "register"]
+
+
+def devnet_from_settings(settings: Settings) -> Devnet:
+    """A `Devnet` for the enabled chains of the configuration."""
+    config = settings.devnet
+    return Devnet(
+        block_times_s={c.name: config.chains[c.name].block_time_s for c in config.enabled_chains()},
+        host=config.host,
+        use_cache=config.cache,
+        anvil_path=config.anvil_path,
+    )
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add `devnet` with its verbs."""
+    parser = subparsers.add_parser("devnet", help="start, inspect and stop the local chains")
+    verbs = parser.add_subparsers(dest="devnet_verb", required=True, metavar="VERB")
+
+    up = verbs.add_parser("up", help="start the chains (foreground until Ctrl-C, or --detach)")
+    up.add_argument("--detach", action="store_true", help="run in the background and return")
+    up.set_defaults(func=_up)
+
+    status = verbs.add_parser("status", help="is a devnet running, where, at which blocks")
+    add_json_flag(status)
+    status.set_defaults(func=_status)
+
+    down = verbs.add_parser("down", help="stop the running devnet")
+    down.set_defaults(func=_down)
+
+
+def _table(rows: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("chain", "chain id", "rpc", "block time", "block"):
+        table.add_column(column)
+    for row in rows:
+        block_time = row.get("block_time_s")
+        table.add_row(
+            row["name"],
+            str(row["chain_id"]),
+            row["rpc_http"],
+            f"{block_time:g} s" if block_time else "auto",
+            "-" if row.get("block") is None else str(row["block"]),
+        )
+    return table
+
+
+def _up(args: argparse.Namespace, settings: Settings) -> int:
+    console = stdout_console()
+    if args.detach:
+        argv = ["devnet", "up"]
+        if args.config is not None:
+            argv = ["--config", str(args.config), *argv]
+        record = spawn_detached(argv)
+        console.print(f"devnet running in the background (pid {record.pid})")
+        console.print(f"manifest: {record.manifest}")
+        console.print("stop it with `omniarb devnet down`")
+        return 0
+
+    def ready(devnet: Devnet) -> None:
+        rows = [
+            {
+                "name": c.name,
+                "chain_id": c.chain_id,
+                "rpc_http": c.rpc_http,
+                "block_time_s": c.block_time_s,
+            }
+            for c in devnet.manifest.chains
+        ]
+        console.print(_table(rows, "omni-arb devnet"))
+        console.print(f"manifest: {devnet.manifest_path}")
+        console.print("Ctrl-C stops the chains")
+
+    asyncio.run(serve(devnet_from_settings(settings), on_ready=ready))
+    return 0
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    record = read_record()
+    if record is None:
+        if args.json:
+            emit_json({"running": False})
+        raise NotRunningError("no devnet is running (start one with `omniarb devnet up --detach`)")
+    manifest = json.loads(Path(record.manifest).read_text())
+    heads = asyncio.run(chain_heads(record.rpc_http))
+    chains = [
+        {
+            "name": c["name"],
+            "chain_id": c["chain_id"],
+            "rpc_http": c["rpc_http"],
+            "rpc_ws": c["rpc_ws"],
+            "block_time_s": c.get("block_time_s"),
+            "block": heads.get(c["name"]),
+            "pools": len(c["pools"]),
+        }
+        for c in manifest["chains"]
+    ]
+    if args.json:
+        emit_json(
+            {"running": True, "pid": record.pid, "manifest": record.manifest, "chains": chains}
+        )
+    else:
+        console = stdout_console()
+        console.print(_table(chains, f"devnet (pid {record.pid})"))
+        console.print(f"manifest: {record.manifest}")
+    return 0
+
+
+def _down(args: argparse.Namespace, settings: Settings) -> int:
+    record = stop_running()
+    stdout_console().print(f"devnet (pid {record.pid}) stopped")
+    return 0

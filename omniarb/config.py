@@ -1,0 +1,308 @@
+"""Settings: one TOML file validated by pydantic; secrets come from the environment only.
+
+Usage::
+
+    settings = load_settings(Path("omniarb.toml"))  # or None: the built-in defaults
+    secrets = load_secrets(os.environ)
+
+Every model is frozen and rejects unknown keys. Any problem raises `ConfigError` with one line per
+problem naming the file, the dotted key path, the bad value and what was expected. Partial tables
+merge with the defaults: `[devnet.chains.polygon] block_time_s = 2` keeps every other default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, Self, get_args
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from omniarb._config_errors import (
+    DOMAIN_ERROR,
+    Problem,
+    config_error,
+    describe_value,
+    format_path,
+    problems_from_validation_error,
+    read_toml,
+    strip_secret_keys,
+)
+from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
+from omniarb.chains.spec import CHAINS, ChainSpec
+from omniarb.paths import node_modules
+
+__all__ = [
+    "DEFAULT_DEVNET_BLOCK_TIME_S",
+    "SECRET_ENV_VARS",
+    "DevnetChainSettings",
+    "DevnetSettings",
+    "LogLevel",
+    "LogSettings",
+    "MarketSettings",
+    "NetworkSettings",
+    "Secrets",
+    "Settings",
+    "load_secrets",
+    "load_settings",
+]
+
+# Strict: TOML already has types, so "7" must not silently become 7.
+_MODEL = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+# Faster than the real networks so a demo shows activity within seconds, in the same order of
+# pace: Arbitrum fastest, Ethereum slowest.
+DEFAULT_DEVNET_BLOCK_TIME_S: Mapping[str, float] = MappingProxyType(
+    {"ethereum": 3.0, "bnb": 1.5, "polygon": 1.0, "optimism": 1.0, "arbitrum": 0.5}
+)
+_CHAIN_NAMES = tuple(chain.name for chain in CHAINS)
+_SPECS = {chain.name: chain for chain in CHAINS}
+
+
+class DevnetChainSettings(BaseModel):
+    """One devnet chain: whether `omniarb devnet up` starts it, and how fast it mines."""
+
+    model_config = _MODEL
+
+    enabled: bool = Field(default=True, description="true or false")
+    block_time_s: float = Field(
+        gt=0, le=60, description="seconds between blocks, a number > 0 and <= 60"
+    )
+
+
+def _default_devnet_chains() -> dict[str, DevnetChainSettings]:
+    return {
+        name: DevnetChainSettings(block_time_s=DEFAULT_DEVNET_BLOCK_TIME_S[name])
+        for name in _CHAIN_NAMES
+    }
+
+
+class DevnetSettings(BaseModel):
+    """The local devnet: one anvil node per enabled chain, bound to `host`."""
+
+    model_config = _MODEL
+
+    host: str = Field(default="127.0.0.1", description="an IP address or host name of this machine")
+    cache: bool = Field(default=True, description="true or false")
+    anvil_path: str = Field(
+        default="", description='a path to an anvil binary, or "" for node_modules/.bin/anvil'
+    )
+    chains: dict[str, DevnetChainSettings] = Field(
+        default_factory=_default_devnet_chains, description="one table per chain name"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_chain_defaults(cls, data: Any) -> Any:
+        """A chain's partial table keeps that chain's defaults; absent chains get all of them."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("chains"), Mapping):
+            return data
+        given: Mapping[str, Any] = data["chains"]
+        merged: dict[str, Any] = {}
+        for name in _CHAIN_NAMES:
+            defaults = {"enabled": True, "block_time_s": DEFAULT_DEVNET_BLOCK_TIME_S[name]}
+            table = given.get(name, {})
+            merged[name] = {**defaults, **table} if isinstance(table, Mapping) else table
+        merged.update({name: table for name, table in given.items() if name not in merged})
+        return {**data, "chains": merged}
+
+    @field_validator("host")
+    @classmethod
+    def _check_host(cls, host: str) -> str:
+        if not host or any(c.isspace() for c in host):
+            raise ValueError("not a host")
+        return host
+
+    def anvil_binary(self) -> Path:
+        """The anvil executable: `anvil_path` when set, else the one `make setup` installed."""
+        if self.anvil_path:
+            return Path(self.anvil_path).expanduser()
+        return node_modules() / ".bin" / "anvil"
+
+    def enabled_chains(self) -> tuple[ChainSpec, ...]:
+        """The chains to start, in `CHAINS` order."""
+        return tuple(c for c in CHAINS if c.name in self.chains and self.chains[c.name].enabled)
+
+
+class MarketSettings(BaseModel):
+    """The devnet's simulated market; the same seed gives the same trades."""
+
+    model_config = _MODEL
+
+    seed: int = Field(default=7, ge=0, description="an integer >= 0")
+    swaps_per_block: int = Field(
+        default=3, ge=0, description="an integer >= 0 (swaps per chain per block)"
+    )
+    whale_probability: float = Field(
+        default=0.04, ge=0, le=1, description="a probability, a number from 0 to 1"
+    )
+    volatility_bps: float = Field(default=15.0, ge=0, description="basis points, a number >= 0")
+    traders: int = Field(
+        default=6, ge=1, le=8, description="an integer from 1 to 8 (accounts per chain)"
+    )
+
+
+class NetworkSettings(BaseModel):
+    """A real network for `omniarb run`: its RPC endpoints and the DEXes to watch on it."""
+
+    model_config = _MODEL
+
+    chain_id: int = Field(description="the chain id of the network named by the table")
+    rpc_http: str = Field(description="an http:// or https:// URL")
+    rpc_ws: str | None = Field(default=None, description="a ws:// or wss:// URL")
+    dexes: tuple[str, ...] = Field(
+        min_length=1, strict=False, description="a non-empty list of DEX names of this chain"
+    )
+
+    @field_validator("rpc_http")
+    @classmethod
+    def _check_http(cls, url: str) -> str:
+        return _check_url(url, ("http", "https"))
+
+    @field_validator("rpc_ws")
+    @classmethod
+    def _check_ws(cls, url: str | None) -> str | None:
+        return None if url is None else _check_url(url, ("ws", "wss"))
+
+
+def _check_url(url: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ValueError("bad URL")
+    return url
+
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class LogSettings(BaseModel):
+    """Logging; `--log-level` on the command line overrides `level`."""
+
+    model_config = _MODEL
+
+    level: LogLevel = Field(
+        default="INFO", description='one of "DEBUG", "INFO", "WARNING", "ERROR"'
+    )
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, level: Any) -> Any:
+        # Only a known name is upper-cased, so an error shows the value as the user wrote it.
+        known = isinstance(level, str) and level.upper() in get_args(LogLevel)
+        return level.upper() if known else level
+
+
+class Settings(BaseModel):
+    """The whole configuration; `Settings()` is the built-in default."""
+
+    model_config = _MODEL
+
+    devnet: DevnetSettings = Field(default_factory=DevnetSettings, description="a table")
+    market: MarketSettings = Field(default_factory=MarketSettings, description="a table")
+    chains: dict[str, NetworkSettings] = Field(
+        default_factory=dict, description="one table per real network, keyed by chain name"
+    )
+    log: LogSettings = Field(default_factory=LogSettings, description="a table")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_network_defaults(cls, data: Any) -> Any:
+        """A known chain's table gets its chain id and all its DEXes unless given."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("chains"), Mapping):
+            return data
+        filled: dict[str, Any] = {}
+        for name, table in data["chains"].items():
+            spec = _SPECS.get(name)
+            if spec is not None and isinstance(table, Mapping):
+                dexes = [dex.name for dex in spec.dexes]
+                table = {"chain_id": spec.chain_id, "dexes": dexes, **table}
+            filled[name] = table
+        return {**data, "chains": filled}
+
+    @model_validator(mode="after")
+    def _check_against_chain_specs(self) -> Self:
+        problems = _unknown_chains(("devnet", "chains"), self.devnet.chains)
+        problems += _unknown_chains(("chains",), self.chains)
+        for name, network in self.chains.items():
+            spec = _SPECS.get(name)
+            if spec is not None:
+                problems += _network_problems(spec, network)
+        if problems:
+            summary = "; ".join(f"{p.path}: {p.message}" for p in problems)
+            raise PydanticCustomError(
+                DOMAIN_ERROR, "{summary}", {"summary": summary, "problems": problems}
+            )
+        return self
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """The settings as JSON-able data (no secrets live here), for `omniarb show-config`."""
+        return self.model_dump(mode="json")
+
+
+def _unknown_chains(prefix: tuple[str, ...], tables: Mapping[str, Any]) -> list[Problem]:
+    return [
+        Problem(
+            path=format_path((*prefix, name)),
+            message=f"unknown chain; allowed keys in [{format_path(prefix)}]: "
+            + ", ".join(_CHAIN_NAMES),
+        )
+        for name in tables
+        if name not in _SPECS
+    ]
+
+
+def _network_problems(spec: ChainSpec, network: NetworkSettings) -> list[Problem]:
+    problems = []
+    prefix = ("chains", spec.name)
+    if network.chain_id != spec.chain_id:
+        problems.append(
+            Problem(
+                path=format_path((*prefix, "chain_id")),
+                message=f"{spec.name}'s chain id is {spec.chain_id}, got {network.chain_id}",
+            )
+        )
+    known = [dex.name for dex in spec.dexes]
+    problems += [
+        Problem(
+            path=format_path((*prefix, "dexes", index)),
+            message=f"unknown DEX {describe_value(dex)} on {spec.name}; "
+            f"known DEXes: {', '.join(known)}",
+        )
+        for index, dex in enumerate(network.dexes)
+        if dex not in known
+    ]
+    return problems
+
+
+def _drop_unknown_chains(data: dict[str, Any]) -> list[Problem]:
+    """Remove tables of unknown chains, reporting each once (not as missing keys of its table)."""
+    problems: list[Problem] = []
+    holders: tuple[tuple[tuple[str, ...], Any], ...] = (
+        (("devnet", "chains"), data.get("devnet")),
+        (("chains",), data),
+    )
+    for prefix, holder in holders:
+        tables = holder.get("chains") if isinstance(holder, dict) else None
+        if isinstance(tables, dict):
+            problems += _unknown_chains(prefix, tables)
+            holder["chains"] = {name: t for name, t in tables.items() if name in _SPECS}
+    return problems
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The settings from the TOML file at `path`, or the built-in defaults when `path` is None."""
+    if path is None:
+        return Settings()
+    data, problems = strip_secret_keys(read_toml(path))
+    problems += _drop_unknown_chains(data)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems += problems_from_validation_error(exc, Settings)
+        raise config_error(str(path), problems) from exc
+    if problems:
+        raise config_error(str(path), problems)
+    return settings
