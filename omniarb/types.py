@@ -1,0 +1,156 @@
+"""The values that flow between pipeline stages (DESIGN.md: Event → PoolUpdate → Opportunity →
+Decision → Execution → Outcome). All are frozen, slotted, keyword-only dataclasses; a stage never
+mutates one, it makes a new one with `dataclasses.replace`.
+
+Money is `int` in base units (wei of the token or the native coin); floats appear only for display
+and ML, with a `_usd` suffix. Addresses are checksummed hex strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "Decision",
+    "Execution",
+    "ExecutionStatus",
+    "Hop",
+    "Opportunity",
+    "OpportunitySource",
+    "Outcome",
+    "Route",
+    "Token",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Token:
+    chain_id: int
+    address: str
+    symbol: str
+    decimals: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hop:
+    """One swap of a route: through `pool`, `token_in` → `token_out`.
+
+    `zero_for_one` is true when `token_in` is the pool's token0. `fee_pips` is the pool's fee in
+    hundredths of a basis point (a V2 pool's 0.3% is 3000).
+    """
+
+    pool: str
+    dex: str
+    kind: str
+    token_in: str
+    token_out: str
+    zero_for_one: bool
+    fee_pips: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """Hops where each hop's `token_out` is the next one's `token_in`; a cycle ends where it began."""
+
+    chain_id: int
+    hops: tuple[Hop, ...]
+
+    @property
+    def token_in(self) -> str:
+        return self.hops[0].token_in
+
+    @property
+    def token_out(self) -> str:
+        return self.hops[-1].token_out
+
+    @property
+    def is_cycle(self) -> bool:
+        return self.token_in == self.token_out
+
+    @property
+    def pools(self) -> tuple[str, ...]:
+        return tuple(h.pool for h in self.hops)
+
+
+class OpportunitySource(StrEnum):
+    BLOCK = "block"
+    MEMPOOL = "mempool"
+    CROSS_CHAIN = "cross-chain"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Opportunity:
+    """A sized, priced arbitrage found on the state of `block_number`.
+
+    `gross_profit` is in base units of the route's start token (amount out − amount in);
+    `gas_cost_wei` is in the native coin; `net_profit` converts the gas cost to the start token and
+    subtracts it.
+    """
+
+    id: str
+    chain_id: int
+    block_number: int
+    route: Route
+    amount_in: int
+    amount_out: int
+    gross_profit: int
+    gas_estimate: int
+    gas_price_wei: int
+    gas_cost_wei: int
+    net_profit: int
+    net_profit_usd: float
+    source: OpportunitySource
+    detected_ns: int
+    trigger_tx: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """What the risk, score and allocate stages made of an opportunity."""
+
+    opportunity: Opportunity
+    approved: bool
+    reasons: tuple[str, ...]
+    amount_in: int
+    min_profit: int
+    p_success: float
+    expected_value_usd: float
+    bribe_wei: int
+    flash_source: str
+    decided_ns: int
+
+
+class ExecutionStatus(StrEnum):
+    SIMULATED = "simulated"  # dry run: eth_call only
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"  # the pre-check eth_call reverted; nothing was sent
+    FAILED = "failed"  # could not be sent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Execution:
+    decision: Decision
+    status: ExecutionStatus
+    tx_hash: str | None
+    nonce: int | None
+    max_fee_per_gas_wei: int
+    priority_fee_wei: int
+    submitted_ns: int
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """The chain's verdict on an execution, read from its receipt and logs."""
+
+    execution: Execution
+    included: bool
+    success: bool
+    block_number: int | None
+    gas_used: int
+    effective_gas_price_wei: int
+    gas_cost_wei: int
+    realized_profit: int
+    touched_earlier_in_block: bool
+    confirmed_ns: int
