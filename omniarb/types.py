@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from omniarb.dex.uniswap_v2.pool import V2PoolState
 
 __all__ = [
     "Decision",
@@ -19,6 +23,7 @@ __all__ = [
     "Opportunity",
     "OpportunitySource",
     "Outcome",
+    "PoolUpdate",
     "Route",
     "Token",
 ]
@@ -30,6 +35,24 @@ class Token:
     address: str
     symbol: str
     decimals: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolUpdate:
+    """The pools whose state changed in `block_number`, with their new states.
+
+    `base_fee_wei` is that block's base fee (0 on legacy chains), so the detector prices gas
+    without another RPC call. `pools` holds only the changed pools; `new_pools` marks pools seen
+    for the first time (the detector enumerates cycles for them).
+    """
+
+    chain_id: int
+    block_number: int
+    block_hash: str
+    base_fee_wei: int
+    pools: tuple[V2PoolState, ...]
+    new_pools: tuple[str, ...] = ()
+    received_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

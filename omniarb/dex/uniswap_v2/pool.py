@@ -1,0 +1,36 @@
+"""A Uniswap V2 pair's state at one block, as an immutable value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from omniarb.dex.uniswap_v2.math import get_amount_out
+
+__all__ = ["V2PoolState"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class V2PoolState:
+    """Reserves of a pair as of `block_number` (after that block's transactions).
+
+    Replaced, never mutated: `replace(state, reserve0=r0, reserve1=r1, block_number=n)`.
+    """
+
+    chain_id: int
+    address: str
+    dex: str
+    factory: str
+    token0: str
+    token1: str
+    reserve0: int
+    reserve1: int
+    fee_bps: int
+    block_number: int
+
+    def amount_out(self, token_in: str, amount_in: int) -> int:
+        """Exact output of swapping `amount_in` of `token_in`, as the pair would pay it."""
+        if token_in == self.token0:
+            return get_amount_out(amount_in, self.reserve0, self.reserve1, self.fee_bps)
+        if token_in == self.token1:
+            return get_amount_out(amount_in, self.reserve1, self.reserve0, self.fee_bps)
+        raise ValueError(f"{token_in} is not a token of pair {self.address}")
