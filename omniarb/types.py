@@ -74,7 +74,7 @@ class Hop:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Route:
-    """Hops where each hop's `token_out` is the next one's `token_in`; a cycle ends where it began."""
+    """Hops, each `token_out` the next one's `token_in`; a cycle ends where it began."""
 
     chain_id: int
     hops: tuple[Hop, ...]
