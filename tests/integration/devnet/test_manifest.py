@@ -1,0 +1,217 @@
+"""The manifest tells the truth about a five-chain devnet started from its saved deployments.
+
+Proves, against the running anvil nodes: each node's chain id is the manifest's; there is code at
+every address the manifest names; tokens report the manifest's symbol, name and decimals; every
+pool reports the manifest's tokens (and fee and factory); and the initial prices are one market:
+pools of the same pair agree across DEXes, and each asset's USD price agrees across chains and
+with the catalog's reference table, within 0.01%.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from _helpers import ALL_CHAINS, automine, call_many, same
+
+from omniarb.chains.abi import decode, encode_call
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import DexKind, chain_by_name
+from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, TRADER_INDICES, dev_account
+from omniarb.devnet.catalog import REFERENCE_PRICES_USD, catalog_for
+from omniarb.devnet.manifest import ChainManifest, PoolEntry
+
+pytestmark = pytest.mark.integration
+
+TOLERANCE = Fraction(1, 10_000)  # 0.01%
+V2 = DexKind.UNISWAP_V2.value
+V3 = DexKind.UNISWAP_V3.value
+SLOT0_OUT = ["uint160", "int24", "uint16", "uint16", "uint16", "uint8", "bool"]
+
+
+def _spread(values: list[Fraction]) -> Fraction:
+    """Relative distance between the largest and smallest value."""
+    return max(values) / min(values) - 1
+
+
+def _addresses(chain: ChainManifest) -> dict[str, str]:
+    """Every contract the manifest names on `chain`, labelled for failure messages."""
+    named = {f"token {t.symbol}": t.address for t in chain.tokens}
+    for dex in chain.dexes:
+        named[f"{dex.name} factory"] = dex.factory
+        named[f"{dex.name} router"] = dex.router
+        if dex.quoter is not None:
+            named[f"{dex.name} quoter"] = dex.quoter
+        if dex.position_manager is not None:
+            named[f"{dex.name} position manager"] = dex.position_manager
+    for pool in chain.pools:
+        named[f"{pool.dex} pool {pool.symbol0}/{pool.symbol1} {pool.fee}"] = pool.address
+    return named
+
+
+async def test_nodes_run_the_manifest_chain_ids_and_accounts(devnet_factory) -> None:
+    async with devnet_factory(automine()) as net:
+        assert [c.name for c in net.manifest.chains] == list(ALL_CHAINS)
+        for chain in net.manifest.chains:
+            bot, spare = dev_account(BOT_INDEX).address, dev_account(BOT_INDEX + 1).address
+            async with RpcClient(chain.rpc_http) as rpc:
+                node_chain_id = int(await rpc.call("eth_chainId"), 16)
+                answers = await rpc.batch(
+                    [
+                        ("eth_getBalance", [bot, "latest"]),
+                        ("eth_getBalance", [spare, "latest"]),
+                        ("eth_getTransactionCount", [bot, "latest"]),
+                        ("eth_getTransactionCount", [chain.traders[0], "latest"]),
+                    ]
+                )
+            bot_balance, spare_balance, bot_nonce, trader_nonce = (int(a, 16) for a in answers)
+            assert node_chain_id == chain.chain_id == chain_by_name(chain.name).chain_id
+            assert chain.deployer == dev_account(DEPLOYER_INDEX).address
+            assert chain.traders == tuple(dev_account(i).address for i in TRADER_INDICES)
+            # The deployment used the traders and left the bot's account as anvil made it.
+            assert trader_nonce > 0, chain.name
+            assert bot_nonce == 0, chain.name
+            assert bot_balance == spare_balance > 0, chain.name
+
+
+async def test_code_exists_at_every_manifest_address(devnet_factory) -> None:
+    async with devnet_factory(automine()) as net:
+        for chain in net.manifest.chains:
+            named = _addresses(chain)
+            # Everything planned: tokens, pools, each V2 DEX's factory and router, and the V3
+            # factory with its three periphery contracts.
+            spec = chain_by_name(chain.name)
+            catalog = catalog_for(spec)
+            contracts = sum(2 if dex.kind is DexKind.UNISWAP_V2 else 4 for dex in spec.dexes)
+            planned = len(catalog.tokens) + len(catalog.v2_pools) + len(catalog.v3_pools)
+            assert len(named) == planned + contracts, chain.name
+            distinct = {address.lower() for address in named.values()}
+            assert len(distinct) == len(named), f"{chain.name}: an address is listed twice"
+            async with RpcClient(chain.rpc_http) as rpc:
+                codes = await rpc.batch(
+                    [("eth_getCode", [address, "latest"]) for address in named.values()]
+                )
+            empty = [label for label, code in zip(named, codes, strict=True) if code in ("0x", "")]
+            assert not empty, f"{chain.name}: no code at {empty}"
+
+
+async def test_tokens_report_the_manifest_metadata(devnet_factory) -> None:
+    async with devnet_factory(automine()) as net:
+        for chain in net.manifest.chains:
+            wrapped = [t for t in chain.tokens if t.wrapped_native]
+            assert [t.symbol for t in wrapped] == [chain_by_name(chain.name).wrapped_native_symbol]
+            calls = [
+                (token.address, encode_call(signature))
+                for token in chain.tokens
+                for signature in ("symbol()", "name()", "decimals()")
+            ]
+            async with RpcClient(chain.rpc_http) as rpc:
+                answers = iter(await call_many(rpc, calls))
+            for token in chain.tokens:
+                (symbol,) = decode(["string"], next(answers))
+                (name,) = decode(["string"], next(answers))
+                (decimals,) = decode(["uint8"], next(answers))
+                assert (symbol, name, decimals) == (token.symbol, token.name, token.decimals), (
+                    f"{chain.name} {token.address}"
+                )
+
+
+async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) -> None:
+    async with devnet_factory(automine()) as net:
+        for chain in net.manifest.chains:
+            dexes = {dex.name: dex for dex in chain.dexes}
+            calls: list[tuple[str, str]] = []
+            for pool in chain.pools:
+                signatures = ["token0()", "token1()", "factory()"]
+                if pool.kind == V3:
+                    signatures += ["fee()", "tickSpacing()"]
+                calls += [(pool.address, encode_call(s)) for s in signatures]
+            async with RpcClient(chain.rpc_http) as rpc:
+                answers = iter(await call_many(rpc, calls))
+            kinds = set()
+            for pool in chain.pools:
+                where = f"{chain.name} {pool.dex} {pool.symbol0}/{pool.symbol1} {pool.fee}"
+                dex = dexes[pool.dex]
+                kinds.add(pool.kind)
+                assert pool.kind == dex.kind, where
+                token0, token1, factory = (decode(["address"], next(answers))[0] for _ in "012")
+                assert same(token0, pool.token0), where
+                assert same(token1, pool.token1), where
+                assert same(factory, dex.factory), where
+                assert int(pool.token0, 16) < int(pool.token1, 16), where
+                assert chain.token(pool.symbol0).address == pool.token0, where
+                assert chain.token(pool.symbol1).address == pool.token1, where
+                if pool.kind == V3:
+                    (fee,) = decode(["uint24"], next(answers))
+                    (tick_spacing,) = decode(["int24"], next(answers))
+                    assert (fee, tick_spacing) == (pool.fee, pool.tick_spacing), where
+                else:
+                    assert (pool.fee, pool.tick_spacing) == (3000, None), where
+            assert kinds == {V2, V3}, chain.name
+
+
+async def _pool_prices(rpc: RpcClient, chain: ChainManifest) -> list[tuple[PoolEntry, Fraction]]:
+    """Each pool's price of one whole token0 in whole token1, read from the pool's state."""
+    calls = [
+        (pool.address, encode_call("getReserves()" if pool.kind == V2 else "slot0()"))
+        for pool in chain.pools
+    ]
+    answers = await call_many(rpc, calls)
+    prices = []
+    for pool, answer in zip(chain.pools, answers, strict=True):
+        scale = Fraction(
+            10 ** chain.token(pool.symbol0).decimals, 10 ** chain.token(pool.symbol1).decimals
+        )
+        if pool.kind == V2:
+            reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answer)
+            raw = Fraction(reserve1, reserve0)
+        else:
+            sqrt_price_x96 = decode(SLOT0_OUT, answer)[0]
+            raw = Fraction(sqrt_price_x96**2, 2**192)
+        prices.append((pool, raw * scale))
+    return prices
+
+
+def _usd_prices(
+    chain: ChainManifest, prices: list[tuple[PoolEntry, Fraction]]
+) -> dict[str, Fraction]:
+    """Every token's USD price on `chain`, walking the pool graph out from USDC at $1."""
+    usd = {"USDC": Fraction(1)}
+    grew = True
+    while grew:
+        grew = False
+        for pool, price in prices:
+            if pool.symbol1 in usd and pool.symbol0 not in usd:
+                usd[pool.symbol0] = price * usd[pool.symbol1]
+                grew = True
+            elif pool.symbol0 in usd and pool.symbol1 not in usd:
+                usd[pool.symbol1] = usd[pool.symbol0] / price
+                grew = True
+    assert set(usd) == {t.symbol for t in chain.tokens}, f"{chain.name}: unpriced tokens"
+    return usd
+
+
+async def test_initial_prices_agree_across_dexes_and_chains(devnet_factory) -> None:
+    by_asset: dict[str, dict[str, Fraction]] = {}
+    async with devnet_factory(automine()) as net:
+        for chain in net.manifest.chains:
+            async with RpcClient(chain.rpc_http) as rpc:
+                prices = await _pool_prices(rpc, chain)
+            by_pair: dict[tuple[str, str], list[Fraction]] = {}
+            for pool, price in prices:
+                by_pair.setdefault((pool.symbol0, pool.symbol1), []).append(price)
+            for pair, quotes in by_pair.items():
+                assert _spread(quotes) <= TOLERANCE, f"{chain.name} {pair}: {quotes}"
+            native = next(t.symbol for t in chain.tokens if t.wrapped_native)
+            native_usdc = [q for pair, q in by_pair.items() if set(pair) == {native, "USDC"}]
+            # Two V2 DEXes and two V3 fee tiers quote wrapped native in USDC.
+            assert [len(q) for q in native_usdc] == [4], chain.name
+            for symbol, price_usd in _usd_prices(chain, prices).items():
+                asset = chain.token(symbol).asset
+                by_asset.setdefault(asset, {})[chain.name] = price_usd
+    on_every_chain = {asset for asset, chains in by_asset.items() if len(chains) == 5}
+    assert {"ETH", "BTC", "USDT", "DAI"} <= on_every_chain
+    del by_asset["USDC"]  # the numeraire: $1 on every chain by definition
+    for asset, per_chain in by_asset.items():
+        reference = REFERENCE_PRICES_USD[asset]
+        assert _spread([*per_chain.values(), reference]) <= TOLERANCE, f"{asset}: {per_chain}"
