@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,20 @@ from rich.table import Table
 from omniarb.cli import Subparsers
 from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings
+from omniarb.devnet.manifest import Manifest
+from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.devnet.network import Devnet
 from omniarb.devnet.record import read_record
-from omniarb.devnet.supervise import chain_heads, serve, spawn_detached, stop_running
+from omniarb.devnet.supervise import (
+    StopSignals,
+    chain_heads,
+    serve,
+    spawn_detached,
+    stop_running,
+)
 from omniarb.errors import NotRunningError
 
-__all__ = ["devnet_from_settings", "register"]
+__all__ = ["devnet_from_settings", "market_params", "register"]
 
 
 def devnet_from_settings(settings: Settings) -> Devnet:
@@ -29,6 +38,18 @@ def devnet_from_settings(settings: Settings) -> Devnet:
         host=config.host,
         use_cache=config.cache,
         anvil_path=config.anvil_path,
+    )
+
+
+def market_params(settings: Settings) -> MarketParams:
+    """The market activity's parameters from the `[market]` table."""
+    market = settings.market
+    return MarketParams(
+        seed=market.seed,
+        swaps_per_block=market.swaps_per_block,
+        whale_probability=market.whale_probability,
+        volatility_bps=market.volatility_bps,
+        traders=market.traders,
     )
 
 
@@ -47,6 +68,13 @@ def register(subparsers: Subparsers) -> None:
 
     down = verbs.add_parser("down", help="stop the running devnet")
     down.set_defaults(func=_down)
+
+    market = verbs.add_parser(
+        "market", help="run simulated traders on the running devnet (until Ctrl-C or --steps)"
+    )
+    market.add_argument("--steps", type=int, metavar="N", help="stop after N steps per chain")
+    market.add_argument("--seed", type=int, help="override market.seed")
+    market.set_defaults(func=_market)
 
 
 def _table(rows: list[dict[str, Any]], title: str) -> Table:
@@ -129,4 +157,28 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 def _down(args: argparse.Namespace, settings: Settings) -> int:
     record = stop_running()
     stdout_console().print(f"devnet (pid {record.pid}) stopped")
+    return 0
+
+
+def _market(args: argparse.Namespace, settings: Settings) -> int:
+    record = read_record()
+    if record is None:
+        raise NotRunningError("no devnet is running (start one with `omniarb devnet up --detach`)")
+    params = market_params(settings)
+    if args.seed is not None:
+        params = replace(params, seed=args.seed)
+    market = MarketActivity(Manifest.read(Path(record.manifest)), params)
+    console = stdout_console()
+    console.print(f"market on {', '.join(market.chains)} (seed {params.seed}); Ctrl-C stops")
+
+    async def trade() -> None:
+        with StopSignals() as signals:
+            await signals.wait(market.run(steps=args.steps))
+
+    asyncio.run(trade())
+    for stats in market.snapshot().chains:
+        console.print(
+            f"{stats.chain:<9} block {stats.block_number:>6}  swaps mined {stats.swaps_mined}"
+            f"  failed {stats.swaps_failed}"
+        )
     return 0

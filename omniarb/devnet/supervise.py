@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 from omniarb.chains.rpc import RpcClient
@@ -23,7 +23,15 @@ from omniarb.devnet.record import DevnetRecord, clear_record, read_record, write
 from omniarb.errors import DevnetError, NotRunningError, OmniarbError, RetryableError, TimeoutError_
 from omniarb.paths import omniarb_home
 
-__all__ = ["StopSignals", "chain_heads", "serve", "spawn_detached", "stop_running"]
+__all__ = [
+    "StopSignals",
+    "chain_heads",
+    "ensure_not_running",
+    "published",
+    "serve",
+    "spawn_detached",
+    "stop_running",
+]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +71,34 @@ class StopSignals:
             task.result()
 
 
+@contextlib.contextmanager
+def published(devnet: Devnet, home: Path | None = None) -> Iterator[DevnetRecord]:
+    """Publish the started `devnet` as the running one for as long as the block runs."""
+    if (running := read_record(home)) is not None and running.pid != os.getpid():
+        raise DevnetError(
+            f"a devnet is already running (pid {running.pid}); stop it with `omniarb devnet down`"
+        )
+    record = DevnetRecord(
+        pid=os.getpid(),
+        manifest=str(devnet.manifest_path),
+        started_at=time.time(),
+        rpc_http={c.name: c.rpc_http for c in devnet.manifest.chains},
+    )
+    write_record(record, home)
+    try:
+        yield record
+    finally:
+        clear_record(record.pid, home)
+
+
+def ensure_not_running(home: Path | None = None) -> None:
+    """Refuse early, before anything starts, when another devnet is up."""
+    if (running := read_record(home)) is not None:
+        raise DevnetError(
+            f"a devnet is already running (pid {running.pid}); stop it with `omniarb devnet down`"
+        )
+
+
 async def serve(
     devnet: Devnet,
     *,
@@ -70,25 +106,13 @@ async def serve(
     home: Path | None = None,
 ) -> None:
     """Start `devnet`, publish its record, wait for a stop signal, then stop it cleanly."""
-    if (running := read_record(home)) is not None:
-        raise DevnetError(
-            f"a devnet is already running (pid {running.pid}); stop it with `omniarb devnet down`"
-        )
+    ensure_not_running(home)
     with StopSignals() as signals:
         async with devnet:
-            record = DevnetRecord(
-                pid=os.getpid(),
-                manifest=str(devnet.manifest_path),
-                started_at=time.time(),
-                rpc_http={c.name: c.rpc_http for c in devnet.manifest.chains},
-            )
-            write_record(record, home)
-            try:
+            with published(devnet, home):
                 if on_ready is not None:
                     on_ready(devnet)
                 await signals.wait()
-            finally:
-                clear_record(record.pid, home)
     log.info("devnet stopped")
 
 

@@ -1,0 +1,40 @@
+"""Market activity on the devnet: simulated traders whose signed swaps move every pool.
+
+Each step, on every chain, the market reads all pools in one batch, decides a few swaps that
+lean toward one shared random-walk reference price (plus the occasional whale), sends them as
+real signed transactions through the DEX routers, and waits until they are mined. The same seed
+on the same saved deployment replays the same swaps, which makes the market a test fixture as
+well as the demo's background noise; the price gaps it opens are what the bot is there to close.
+"""
+
+from omniarb.devnet.market.activity import MarketActivity
+from omniarb.devnet.market.flow import FlowModel, SwapIntent, decide_swaps, deviation_bps
+from omniarb.devnet.market.params import MarketParams
+from omniarb.devnet.market.reference import REFERENCE_STEP_S, ReferenceWalk, reference_step
+from omniarb.devnet.market.snapshot import (
+    ChainStats,
+    MarketSnapshot,
+    PoolPrice,
+    SwapRecord,
+    SwapStatus,
+)
+from omniarb.devnet.market.state import ChainState, PoolState
+
+__all__ = [
+    "REFERENCE_STEP_S",
+    "ChainState",
+    "ChainStats",
+    "FlowModel",
+    "MarketActivity",
+    "MarketParams",
+    "MarketSnapshot",
+    "PoolPrice",
+    "PoolState",
+    "ReferenceWalk",
+    "SwapIntent",
+    "SwapRecord",
+    "SwapStatus",
+    "decide_swaps",
+    "deviation_bps",
+    "reference_step",
+]

@@ -1,0 +1,238 @@
+"""One chain's market: read the pools, decide, send, wait for every receipt; repeat.
+
+A step finishes only when all of its swaps are settled (mined, reverted, refused or given up
+on), so the next step reads a state that no longer depends on timing: with the same seed and the
+same starting state, a chain replays the same swaps whatever the load on the machine or how the
+chains interleave. A dropped connection (`RpcTransportError`) is retried with backoff, in place,
+so one unreachable node stalls only its own chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from omniarb.chains.rpc import RpcClient
+from omniarb.devnet.manifest import ChainManifest
+from omniarb.devnet.market._ledger import ChainLedger
+from omniarb.devnet.market._reader import StateReader
+from omniarb.devnet.market._sender import SignedSwap, SwapSender
+from omniarb.devnet.market.flow import FlowModel, decide_swaps
+from omniarb.devnet.market.params import MarketParams
+from omniarb.devnet.market.reference import ReferenceWalk, reference_step
+from omniarb.devnet.market.snapshot import ChainStats, SwapRecord, SwapStatus
+from omniarb.devnet.market.state import ChainState
+from omniarb.errors import RpcError, RpcTransportError
+
+__all__ = ["ChainMarket"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# 1 gwei, plus one wei per later swap of the step, counted down: anvil orders a block by tip,
+# so the swaps of a step land in the order they were decided even when they share a block.
+_TIP_WEI = 10**9
+_BACKOFF_FIRST_S = 0.1
+_BACKOFF_MAX_S = 5.0
+_RECEIPT_POLL_S = 0.005
+_RECEIPT_TIMEOUT_MIN_S = 30.0
+_BLOCK_POLL_MAX_S = 0.05
+
+
+class ChainMarket:
+    """The market on one chain; `MarketActivity` runs one per chain in a task group."""
+
+    def __init__(
+        self,
+        chain: ChainManifest,
+        params: MarketParams,
+        walk: ReferenceWalk,
+        *,
+        model: FlowModel,
+        log_limit: int,
+    ) -> None:
+        self.chain = chain
+        self._params = params
+        self._walk = walk
+        self._model = model
+        # Seeded from (seed, chain id) alone: chains draw independently of how they interleave.
+        self._rng = random.Random(f"{params.seed}:{chain.chain_id}")
+        self._reader = StateReader(chain)
+        self._sender = SwapSender(chain, traders=params.traders)
+        self._ledger = ChainLedger(chain, log_limit=log_limit)
+        self._step_s = max(chain.block_time_s or 0.0, params.min_step_interval_s)
+        self.step = 0
+
+    @property
+    def reference_position(self) -> int:
+        """The walk step this chain's next step will read."""
+        return reference_step(self.step, self._step_s)
+
+    def swap_log(self) -> tuple[SwapRecord, ...]:
+        return self._ledger.swap_log()
+
+    def stats(self) -> ChainStats:
+        return self._ledger.stats(step=self.step)
+
+    async def run(
+        self, rpc: RpcClient, *, steps: int | None, after_step: Callable[[], None]
+    ) -> None:
+        """Run `steps` steps (forever if None), pacing them at least `min_step_interval_s` apart."""
+        self._ledger.start()
+        # Every run starts from the node's count: a run cancelled mid-send may have signed a
+        # nonce that never reached the node.
+        await self._retrying("read nonces", functools.partial(self._sender.sync_nonces, rpc))
+        done = 0
+        while steps is None or done < steps:
+            started = time.monotonic()
+            await self._run_step(rpc)
+            done += 1
+            after_step()
+            rest_s = self._params.min_step_interval_s - (time.monotonic() - started)
+            if rest_s > 0 and (steps is None or done < steps):
+                await asyncio.sleep(rest_s)
+        # A last read, so `stats()` after a bounded run shows the state the swaps left behind.
+        self._ledger.observe(
+            await self._retrying("read pools", functools.partial(self._reader.read, rpc))
+        )
+
+    async def _run_step(self, rpc: RpcClient) -> None:
+        state = await self._read_next_block(rpc)
+        reference_usd = self._walk.prices_usd(self.reference_position)
+        intents = decide_swaps(
+            state,
+            reference_usd,
+            self._rng,
+            swaps=self._params.swaps_per_block,
+            whale_probability=self._params.whale_probability,
+            traders=self._params.traders,
+            model=self._model,
+        )
+        self._ledger.observe(state, reference_usd)
+        in_flight: list[SignedSwap] = []
+        for index, intent in enumerate(intents):
+            tip_wei = _TIP_WEI + len(intents) - 1 - index
+            swap = self._sender.sign(intent, base_fee_wei=state.base_fee_wei, tip_wei=tip_wei)
+            if await self._send(rpc, swap):
+                in_flight.append(swap)
+        await self._settle(rpc, in_flight)
+        self.step += 1
+
+    async def _read_next_block(self, rpc: RpcClient) -> ChainState:
+        """The pools at a block newer than the last read, when the chain has a block time.
+
+        A step that sent nothing (all sizes zero, or no swaps asked for) would otherwise run
+        again at once and race through the reference walk; waiting for the next block keeps
+        one step per block. Automine chains make blocks only from transactions: no wait there.
+        """
+        while True:
+            state = await self._retrying("read pools", functools.partial(self._reader.read, rpc))
+            block_time_s = self.chain.block_time_s
+            last = self._ledger.state
+            if block_time_s is None or last is None or state.block_number > last.block_number:
+                return state
+            await asyncio.sleep(min(block_time_s / 10, _BLOCK_POLL_MAX_S))
+
+    async def _send(self, rpc: RpcClient, swap: SignedSwap) -> bool:
+        """Send one swap; False (and logged as rejected) if the node refuses it."""
+        attempt = 0
+        while True:
+            try:
+                await self._sender.send(rpc, swap)
+                break
+            except RpcTransportError as exc:
+                await self._back_off("send swap", exc, attempt)
+                attempt += 1
+            except RpcError as exc:
+                if attempt:
+                    # A send cut off in flight may have arrived (the node now calls it known or
+                    # its nonce used); the receipt will tell.
+                    log.info(
+                        "%s: resent swap %s: %s; waiting for its receipt",
+                        self.chain.name,
+                        swap.tx_hash,
+                        exc.rpc_message,
+                        extra={"chain": self.chain.name, "step": self.step},
+                    )
+                    break
+                log.warning(
+                    "%s: swap %s refused: %s",
+                    self.chain.name,
+                    swap.tx_hash,
+                    exc.rpc_message,
+                    extra={"chain": self.chain.name, "step": self.step},
+                )
+                self._ledger.record(swap, SwapStatus.REJECTED, step=self.step, block=None)
+                slot = (swap.intent.trader,)
+                await self._retrying(
+                    "read nonce", functools.partial(self._sender.sync_nonces, rpc, slot)
+                )
+                return False
+        self._ledger.sent += 1
+        return True
+
+    async def _settle(self, rpc: RpcClient, swaps: list[SignedSwap]) -> None:
+        """Wait for every receipt of the step, then log the swaps in sending order."""
+        receipts: dict[str, dict[str, Any]] = {}
+        timeout_s = max(_RECEIPT_TIMEOUT_MIN_S, 20 * (self.chain.block_time_s or 0.0))
+        deadline = time.monotonic() + timeout_s
+        waiting = list(swaps)
+        while waiting:
+            requests = [("eth_getTransactionReceipt", [s.tx_hash]) for s in waiting]
+            answers = await self._retrying("read receipts", functools.partial(rpc.batch, requests))
+            for swap, receipt in zip(waiting, answers, strict=True):
+                if receipt is not None:
+                    receipts[swap.tx_hash] = receipt
+            waiting = [s for s in waiting if s.tx_hash not in receipts]
+            if not waiting or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(_RECEIPT_POLL_S)
+        mined = 0
+        for swap in swaps:
+            receipt = receipts.get(swap.tx_hash)
+            if receipt is None:
+                self._ledger.record(swap, SwapStatus.DROPPED, step=self.step, block=None)
+                continue
+            block = int(receipt["blockNumber"], 16)
+            status = SwapStatus.MINED if int(receipt["status"], 16) == 1 else SwapStatus.REVERTED
+            mined += status is SwapStatus.MINED
+            self._ledger.record(swap, status, step=self.step, block=block)
+        self._ledger.step_settled(mined)
+        if waiting:
+            log.warning(
+                "%s: %d swaps not mined within %.0f s; re-reading nonces",
+                self.chain.name,
+                len(waiting),
+                timeout_s,
+                extra={"chain": self.chain.name, "step": self.step},
+            )
+            await self._retrying("read nonces", functools.partial(self._sender.sync_nonces, rpc))
+
+    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()` until it gets through: a node that dropped out is waited for, not fatal."""
+        attempt = 0
+        while True:
+            try:
+                return await call()
+            except RpcTransportError as exc:
+                await self._back_off(what, exc, attempt)
+                attempt += 1
+
+    async def _back_off(self, what: str, exc: RpcTransportError, attempt: int) -> None:
+        delay_s = min(_BACKOFF_FIRST_S * 2**attempt, _BACKOFF_MAX_S)
+        self._ledger.retries += 1
+        log.warning(
+            "%s: %s failed (%s); retrying in %.2f s",
+            self.chain.name,
+            what,
+            exc,
+            delay_s,
+            extra={"chain": self.chain.name, "step": self.step},
+        )
+        await asyncio.sleep(delay_s)

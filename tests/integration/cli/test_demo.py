@@ -1,0 +1,48 @@
+"""`omniarb demo` starts five chains, trades on every one, stops by itself and leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("devnet-cli")
+
+_FAST_CHAINS = "\n".join(
+    f"[devnet.chains.{name}]\nblock_time_s = 0.4\n"
+    for name in ("ethereum", "bnb", "polygon", "arbitrum", "optimism")
+)
+
+
+def test_demo_trades_on_five_chains_and_stops(tmp_path: Path, omniarb_home: Path) -> None:
+    home = tmp_path / "home"
+    (home / "cache").mkdir(parents=True)
+    (omniarb_home / "cache" / "devnet").mkdir(parents=True, exist_ok=True)
+    (home / "cache" / "devnet").symlink_to(omniarb_home / "cache" / "devnet")
+    config = tmp_path / "fast.toml"
+    config.write_text(_FAST_CHAINS)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "omniarb", "--config", str(config), "demo", "--blocks", "3"],
+        env={**os.environ, "OMNIARB_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    # The last plain-text view has one line per chain: every chain mined swaps.
+    final = done.stdout.split("demo stopped")[0].strip().splitlines()[-5:]
+    mined = {}
+    for line in final:
+        match = re.match(r"(\w+)\s+block\s+(\d+)\s+swaps\s+(\d+)", line)
+        assert match, line
+        mined[match.group(1)] = int(match.group(3))
+    assert set(mined) == {"ethereum", "bnb", "polygon", "arbitrum", "optimism"}
+    assert all(count > 0 for count in mined.values()), mined
+    assert "demo stopped" in done.stdout
+    assert not (home / "devnet" / "running.json").exists()
