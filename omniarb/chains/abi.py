@@ -10,7 +10,7 @@ from eth_abi.abi import decode as _decode
 from eth_abi.abi import encode as _encode
 from eth_utils.crypto import keccak
 
-__all__ = ["decode", "encode_args", "encode_call", "selector"]
+__all__ = ["decode", "encode_args", "encode_call", "selector", "types_of"]
 
 
 @lru_cache(maxsize=1024)
@@ -19,7 +19,7 @@ def selector(signature: str) -> bytes:
     return bytes(keccak(text=signature)[:4])
 
 
-def _types_of(signature: str) -> list[str]:
+def types_of(signature: str) -> list[str]:
     inner = signature[signature.index("(") + 1 : signature.rindex(")")]
     # Split at top-level commas only, so tuple types like (address,uint24) stay whole.
     types, depth, start = [], 0, 0
@@ -42,7 +42,7 @@ def encode_args(types: Sequence[str], args: Sequence[Any]) -> bytes:
 
 def encode_call(signature: str, *args: Any) -> str:
     """Calldata for `signature` with `args`, as a 0x hex string."""
-    return "0x" + (selector(signature) + encode_args(_types_of(signature), args)).hex()
+    return "0x" + (selector(signature) + encode_args(types_of(signature), args)).hex()
 
 
 def decode(types: Sequence[str], data: str | bytes) -> tuple[Any, ...]:

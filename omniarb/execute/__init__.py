@@ -1,0 +1,58 @@
+"""Execute: turns an approved decision into a transaction that trades through our executor contract.
+
+`route_codec` packs a route, its amount in and its minimum profit into the calldata of
+`OmniArbExecutor.execute` (contracts/executor/), which borrows through a Uniswap V2 flash swap, runs
+the hops pair to pair and reverts unless the cycle pays at least the minimum profit;
+`executor_contract` deploys and administers that contract. Signing, nonces and submission live
+beside them in this package.
+"""
+
+from omniarb.execute.executor_contract import (
+    UNISWAP_V2_PAIR_INIT_CODE_HASH,
+    ExecutorContract,
+    ExecutorRevertError,
+    deploy_devnet_executor,
+    v2_factories,
+)
+from omniarb.execute.nonces import NonceBook, NonceManager
+from omniarb.execute.route_codec import (
+    FlashSource,
+    HopKind,
+    RouteCodec,
+    RouteEncodingError,
+    encode_execute_calldata,
+)
+from omniarb.execute.signer import SignedTx, Signer
+from omniarb.execute.submit import (
+    MemorySubmissionGuard,
+    ReceiptLog,
+    Submission,
+    SubmissionGuard,
+    Submitter,
+    TxReceipt,
+    TxRequest,
+)
+
+__all__ = [
+    "UNISWAP_V2_PAIR_INIT_CODE_HASH",
+    "ExecutorContract",
+    "ExecutorRevertError",
+    "FlashSource",
+    "HopKind",
+    "MemorySubmissionGuard",
+    "NonceBook",
+    "NonceManager",
+    "ReceiptLog",
+    "RouteCodec",
+    "RouteEncodingError",
+    "SignedTx",
+    "Signer",
+    "Submission",
+    "SubmissionGuard",
+    "Submitter",
+    "TxReceipt",
+    "TxRequest",
+    "deploy_devnet_executor",
+    "encode_execute_calldata",
+    "v2_factories",
+]

@@ -1,0 +1,269 @@
+"""Deploys and administers `OmniArbExecutor` (contracts/executor/OmniArbExecutor.sol).
+
+Two ways in, for two kinds of chain: `creation_data` and the `*_calldata` builders give the bytes a
+signer puts in a transaction (real chains, where the owner's key signs); `ExecutorContract` sends
+them itself from an account the node holds unlocked (anvil), which is how the engine sets up the
+devnet at start-up and how the tests drive the contract:
+
+    executor = await deploy_devnet_executor(rpc, chain, bot=dev_account(BOT_INDEX).address)
+    await executor.set_executor(executor.owner_address, trader, allowed=True)
+
+Every send is simulated first (`eth_call`), so a revert raises `ExecutorRevertError` naming the
+contract's custom error and its arguments instead of a bare failed receipt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+
+from omniarb.chains.abi import decode, encode_args, encode_call
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import DexKind
+from omniarb.contracts import Artifact, load_artifact
+from omniarb.devnet.manifest import ChainManifest
+from omniarb.errors import RevertError, RpcError, TimeoutError_
+from omniarb.execute._revert import RevertReason, decode_revert, error_signatures_from_abi
+
+__all__ = [
+    "EXECUTOR_CONTRACT",
+    "UNISWAP_V2_PAIR_INIT_CODE_HASH",
+    "ExecutorContract",
+    "ExecutorRevertError",
+    "accept_ownership_calldata",
+    "creation_data",
+    "decode_executor_revert",
+    "deploy_devnet_executor",
+    "executor_artifact",
+    "set_executor_calldata",
+    "set_factory_calldata",
+    "transfer_ownership_calldata",
+    "v2_factories",
+    "withdraw_calldata",
+    "withdraw_native_calldata",
+]
+
+EXECUTOR_CONTRACT = "OmniArbExecutor"
+# keccak256 of v2-core 1.0.1's UniswapV2Pair creation code: the constant in
+# UniswapV2Library.pairFor, and the hash of every V2 pair on the devnet (FACTS.md).
+UNISWAP_V2_PAIR_INIT_CODE_HASH = bytes.fromhex(
+    "96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
+)
+_CONSTRUCTOR_TYPES = ("address", "address[]", "address[]", "bytes32[]")
+# Runtime code is ~5.5 kB (≈1.2M gas to deposit); each registry entry adds a cold SSTORE and a log.
+_DEPLOY_GAS = 2_000_000
+_DEPLOY_GAS_PER_ENTRY = 50_000
+_ADMIN_GAS = 200_000
+_RECEIPT_POLL_S = 0.02
+
+
+def executor_artifact() -> Artifact:
+    """The compiled contract from `build/contracts` (built at set-up)."""
+    return load_artifact(EXECUTOR_CONTRACT)
+
+
+def creation_data(
+    *,
+    owner: str,
+    executors: Iterable[str] = (),
+    factories: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """Input of the deployment transaction: creation code and constructor arguments.
+
+    `factories` maps each factory address to its pairs' init code hash (32 bytes).
+    """
+    registry = dict(factories or {})
+    for factory, code_hash in registry.items():
+        if len(code_hash) != 32:
+            raise ValueError(f"init code hash of {factory} is {len(code_hash)} bytes, not 32")
+    args = (owner, list(executors), list(registry), list(registry.values()))
+    return executor_artifact().bytecode_bytes + encode_args(_CONSTRUCTOR_TYPES, args)
+
+
+def _call_bytes(signature: str, *args: Any) -> bytes:
+    return bytes.fromhex(encode_call(signature, *args)[2:])
+
+
+def set_executor_calldata(account: str, allowed: bool) -> bytes:
+    return _call_bytes("setExecutor(address,bool)", account, allowed)
+
+
+def set_factory_calldata(factory: str, init_code_hash: bytes) -> bytes:
+    """Register `factory`; an all-zero hash removes it."""
+    return _call_bytes("setFactory(address,bytes32)", factory, init_code_hash)
+
+
+def transfer_ownership_calldata(new_owner: str) -> bytes:
+    return _call_bytes("transferOwnership(address)", new_owner)
+
+
+def accept_ownership_calldata() -> bytes:
+    return _call_bytes("acceptOwnership()")
+
+
+def withdraw_calldata(token: str, amount: int, to: str) -> bytes:
+    return _call_bytes("withdraw(address,uint256,address)", token, amount, to)
+
+
+def withdraw_native_calldata(amount: int, to: str) -> bytes:
+    return _call_bytes("withdrawNative(uint256,address)", amount, to)
+
+
+def v2_factories(chain: ChainManifest) -> dict[str, str]:
+    """DEX name → factory address of the chain's Uniswap V2 DEXes (what `RouteCodec` takes)."""
+    return {dex.name: dex.factory for dex in chain.dexes if dex.kind == DexKind.UNISWAP_V2.value}
+
+
+class ExecutorRevertError(RevertError):
+    """A call to the executor reverted; `reason.name`/`reason.args` say which custom error."""
+
+    def __init__(self, action: str, reason: RevertReason) -> None:
+        super().__init__(f"{action} reverted: {reason.message}")
+        self.reason = reason
+
+
+def decode_executor_revert(data: bytes | str) -> RevertReason:
+    """Name the executor's custom error in revert `data` (bytes or 0x hex)."""
+    raw = bytes.fromhex(data.removeprefix("0x")) if isinstance(data, str) else data
+    return decode_revert(raw, error_signatures_from_abi(executor_artifact().abi))
+
+
+def _revert_data(exc: RpcError) -> bytes:
+    data = exc.data
+    if isinstance(data, dict):  # some nodes nest it: {"data": "0x…"}
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return bytes.fromhex(data[2:])
+    return b""
+
+
+class ExecutorContract:
+    """One deployed executor, read and administered through JSON-RPC.
+
+    Sends go out with `eth_sendTransaction` from accounts the node holds unlocked (anvil's dev
+    accounts); on a real chain use the `*_calldata` builders with a signer instead.
+    """
+
+    def __init__(self, rpc: RpcClient, address: str, *, receipt_timeout_s: float = 60.0) -> None:
+        self.rpc = rpc
+        self.address = str(to_checksum_address(address))
+        self._receipt_timeout_s = receipt_timeout_s
+
+    @classmethod
+    async def deploy(
+        cls,
+        rpc: RpcClient,
+        *,
+        sender: str,
+        owner: str | None = None,
+        executors: Iterable[str] = (),
+        factories: Mapping[str, bytes] | None = None,
+        receipt_timeout_s: float = 60.0,
+    ) -> ExecutorContract:
+        """Deploy from the unlocked `sender`; `owner` defaults to the sender."""
+        executors = list(executors)
+        registry = dict(factories or {})
+        data = creation_data(owner=owner or sender, executors=executors, factories=registry)
+        gas = _DEPLOY_GAS + _DEPLOY_GAS_PER_ENTRY * (len(executors) + len(registry))
+        tx = {"from": sender, "data": "0x" + data.hex(), "gas": hex(gas)}
+        receipt = await _send_checked(rpc, tx, "deploying OmniArbExecutor", receipt_timeout_s)
+        return cls(rpc, receipt["contractAddress"], receipt_timeout_s=receipt_timeout_s)
+
+    # ------------------------------------------------------------------ views
+    async def _view(self, signature: str, out_type: str, *args: Any) -> Any:
+        answer = await self.rpc.call(
+            "eth_call", {"to": self.address, "data": encode_call(signature, *args)}, "latest"
+        )
+        return decode([out_type], answer)[0]
+
+    async def owner(self) -> str:
+        return str(to_checksum_address(await self._view("owner()", "address")))
+
+    async def pending_owner(self) -> str:
+        return str(to_checksum_address(await self._view("pendingOwner()", "address")))
+
+    async def is_executor(self, account: str) -> bool:
+        return bool(await self._view("isExecutor(address)", "bool", account))
+
+    async def init_code_hash_of(self, factory: str) -> bytes:
+        return bytes(await self._view("initCodeHashOf(address)", "bytes32", factory))
+
+    # ------------------------------------------------------------------ admin sends
+    async def send(
+        self, sender: str, data: bytes, *, gas: int = _ADMIN_GAS, action: str = "call"
+    ) -> dict[str, Any]:
+        """Simulate, then send `data` to the executor from unlocked `sender`; the receipt."""
+        tx = {"from": sender, "to": self.address, "data": "0x" + data.hex(), "gas": hex(gas)}
+        return await _send_checked(self.rpc, tx, action, self._receipt_timeout_s)
+
+    async def set_executor(self, sender: str, account: str, *, allowed: bool) -> dict[str, Any]:
+        data = set_executor_calldata(account, allowed)
+        return await self.send(sender, data, action=f"setExecutor({account}, {allowed})")
+
+    async def set_factory(self, sender: str, factory: str, init_code_hash: bytes) -> dict[str, Any]:
+        data = set_factory_calldata(factory, init_code_hash)
+        return await self.send(sender, data, action=f"setFactory({factory})")
+
+    async def transfer_ownership(self, sender: str, new_owner: str) -> dict[str, Any]:
+        data = transfer_ownership_calldata(new_owner)
+        return await self.send(sender, data, action=f"transferOwnership({new_owner})")
+
+    async def accept_ownership(self, sender: str) -> dict[str, Any]:
+        return await self.send(sender, accept_ownership_calldata(), action="acceptOwnership()")
+
+    async def withdraw(self, sender: str, token: str, amount: int, to: str) -> dict[str, Any]:
+        data = withdraw_calldata(token, amount, to)
+        return await self.send(sender, data, action=f"withdraw({token}, {amount}, {to})")
+
+    async def withdraw_native(self, sender: str, amount: int, to: str) -> dict[str, Any]:
+        data = withdraw_native_calldata(amount, to)
+        return await self.send(sender, data, action=f"withdrawNative({amount}, {to})")
+
+
+async def deploy_devnet_executor(
+    rpc: RpcClient, chain: ChainManifest, *, bot: str, receipt_timeout_s: float = 60.0
+) -> ExecutorContract:
+    """The engine's devnet set-up: `bot` deploys and owns the executor, may call `execute`, and
+    every V2 factory of the manifest is registered, all in one transaction.
+
+    The bot is also listed as an executor so its `execute` costs one cold storage read (the
+    executor check comes before the owner check in the contract).
+    """
+    factories = {
+        factory: UNISWAP_V2_PAIR_INIT_CODE_HASH for factory in v2_factories(chain).values()
+    }
+    return await ExecutorContract.deploy(
+        rpc,
+        sender=bot,
+        owner=bot,
+        executors=(bot,),
+        factories=factories,
+        receipt_timeout_s=receipt_timeout_s,
+    )
+
+
+async def _send_checked(
+    rpc: RpcClient, tx: dict[str, Any], action: str, timeout_s: float
+) -> dict[str, Any]:
+    """`eth_call` the transaction (a revert raises with its decoded reason), send it, and wait
+    for a successful receipt."""
+    try:
+        await rpc.call("eth_call", tx, "latest")
+    except RpcError as exc:
+        raise ExecutorRevertError(action, decode_executor_revert(_revert_data(exc))) from exc
+    tx_hash = await rpc.call("eth_sendTransaction", tx)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        receipt: dict[str, Any] | None = await rpc.call("eth_getTransactionReceipt", tx_hash)
+        if receipt is not None:
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError_(f"{action}: transaction {tx_hash} not mined in {timeout_s} s")
+        await asyncio.sleep(_RECEIPT_POLL_S)
+    if int(receipt["status"], 16) != 1:
+        raise RevertError(f"{action}: transaction {tx_hash} reverted on chain")
+    return receipt

@@ -1,0 +1,296 @@
+"""Submission to the public mempool: pre-check, claim, sign, send, and await the receipt.
+
+    submitter = Submitter(rpc=rpc, signer=signer, nonces=nonces, guard=guard)
+    sent = await submitter.submit(opportunity.id, TxRequest(to=executor, data=calldata,
+                                                             gas=gas_limit, fees=fees))
+    receipt = await submitter.wait_for_receipt(sent.tx_hash)
+
+`submit` first simulates the call with `eth_call` against the latest state, from the signer's
+address with the same to/data/value/gas, and raises `PrecheckRevertError` (with the decoded
+reason) if it reverts: nothing is sent and no nonce is used. Then it claims the idempotency key
+from the `SubmissionGuard`, so the same opportunity is never sent twice (the engine's guard
+persists keys in the database, so this holds across restarts), reserves a nonce and sends. A
+nonce conflict resyncs the nonces and signs again with a fresh one; every other refusal releases
+the nonce, so no gap is left. A send lost in transit (`SendUnconfirmedError`) keeps its nonce
+until the next reservation resyncs, which tells whether the node got it.
+
+A key stays claimed once the pre-check passed, even if the send is then refused: retrying an
+opportunity means a new key (the detector's next sighting is a new opportunity anyway).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from omniarb.chains.fees import Fees
+from omniarb.chains.rpc import RpcClient
+from omniarb.errors import RpcError, RpcTransportError
+from omniarb.execute._revert import RevertReason, decode_revert, revert_data_of
+from omniarb.execute._send_errors import (
+    AlreadyKnownError,
+    DuplicateSubmissionError,
+    NonceConflictError,
+    PrecheckRevertError,
+    ReceiptTimeoutError,
+    SendUnconfirmedError,
+    classify_send_error,
+)
+from omniarb.execute.nonces import NonceManager
+from omniarb.execute.signer import SignedTx, Signer
+
+__all__ = [
+    "MemorySubmissionGuard",
+    "ReceiptLog",
+    "Submission",
+    "SubmissionGuard",
+    "Submitter",
+    "TxReceipt",
+    "TxRequest",
+]
+
+log = logging.getLogger(__name__)
+
+
+class SubmissionGuard(Protocol):
+    """Hands out each idempotency key once: `claim` is True the first time, False after."""
+
+    async def claim(self, key: str) -> bool: ...
+
+
+class MemorySubmissionGuard:
+    """A `SubmissionGuard` for one process (tests, dry runs); keys are lost on exit."""
+
+    def __init__(self) -> None:
+        self._claimed: set[str] = set()
+
+    async def claim(self, key: str) -> bool:
+        if key in self._claimed:
+            return False
+        self._claimed.add(key)
+        return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxRequest:
+    """What to send: the call, its gas limit and the fees to bid (their type picks the tx type)."""
+
+    to: str
+    data: bytes
+    gas: int
+    fees: Fees
+    value: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Submission:
+    """A transaction the node accepted."""
+
+    key: str
+    tx_hash: str
+    nonce: int
+    gas: int
+    fees: Fees
+    submitted_ns: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptLog:
+    address: str
+    topics: tuple[str, ...]
+    data: bytes
+    log_index: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxReceipt:
+    """A mined transaction's receipt; `gas_cost_wei` excludes an L2's L1 data fee."""
+
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    transaction_index: int
+    success: bool
+    gas_used: int
+    effective_gas_price_wei: int
+    logs: tuple[ReceiptLog, ...]
+
+    @property
+    def gas_cost_wei(self) -> int:
+        return self.gas_used * self.effective_gas_price_wei
+
+    @classmethod
+    def from_rpc(cls, answer: Mapping[str, Any]) -> TxReceipt:
+        """From an `eth_getTransactionReceipt` result."""
+        return cls(
+            tx_hash=str(answer["transactionHash"]),
+            block_number=int(answer["blockNumber"], 16),
+            block_hash=str(answer["blockHash"]),
+            transaction_index=int(answer["transactionIndex"], 16),
+            success=int(answer["status"], 16) == 1,
+            gas_used=int(answer["gasUsed"], 16),
+            effective_gas_price_wei=int(answer["effectiveGasPrice"], 16),
+            logs=tuple(
+                ReceiptLog(
+                    address=str(entry["address"]),
+                    topics=tuple(str(t) for t in entry["topics"]),
+                    data=bytes.fromhex(str(entry["data"]).removeprefix("0x")),
+                    log_index=int(entry["logIndex"], 16),
+                )
+                for entry in answer.get("logs", ())
+            ),
+        )
+
+
+class Submitter:
+    """Sends one account's transactions on one chain; see the module docstring.
+
+    `known_errors` (selector → signature, e.g. from `error_signatures_from_abi`) names custom
+    errors in pre-check reverts. Receipts are polled from `poll_interval_s`, growing by half each
+    time up to `max_poll_interval_s`: automine receipts come at once, later ones at most one
+    interval after their block.
+    """
+
+    def __init__(
+        self,
+        *,
+        rpc: RpcClient,
+        signer: Signer,
+        nonces: NonceManager,
+        guard: SubmissionGuard,
+        known_errors: Mapping[bytes, str] | None = None,
+        receipt_timeout_s: float = 60.0,
+        poll_interval_s: float = 0.02,
+        max_poll_interval_s: float = 0.25,
+        max_send_attempts: int = 3,
+    ) -> None:
+        if signer.address.lower() != nonces.address.lower():
+            raise ValueError(f"nonces of {nonces.address} cannot serve signer {signer.address}")
+        self._rpc = rpc
+        self._signer = signer
+        self._nonces = nonces
+        self._guard = guard
+        self._known_errors = dict(known_errors or {})
+        self._receipt_timeout_s = receipt_timeout_s
+        self._poll_interval_s = poll_interval_s
+        self._max_poll_interval_s = max_poll_interval_s
+        self._max_send_attempts = max_send_attempts
+
+    async def precheck(self, request: TxRequest, *, block: str = "latest") -> bytes:
+        """Simulate `request` with `eth_call`; its return data, or `PrecheckRevertError`."""
+        call = {
+            "from": self._signer.address,
+            "to": request.to,
+            "data": "0x" + request.data.hex(),
+            "value": hex(request.value),
+            "gas": hex(request.gas),
+        }
+        try:
+            answer = await self._rpc.call("eth_call", call, block)
+        except RpcError as exc:
+            revert_data = revert_data_of(exc)
+            reason = (
+                decode_revert(revert_data, self._known_errors)
+                if revert_data
+                # No revert data ("execution reverted", "out of gas"): the node's words are all.
+                else RevertReason(message=exc.rpc_message, data=b"", selector=None, name=None)
+            )
+            raise PrecheckRevertError(reason) from exc
+        return bytes.fromhex(str(answer).removeprefix("0x"))
+
+    async def submit(self, key: str, request: TxRequest, *, precheck: bool = True) -> Submission:
+        """Pre-check (unless `precheck=False`), claim `key`, sign and send; see the module doc."""
+        if precheck:
+            await self.precheck(request)
+        if not await self._guard.claim(key):
+            raise DuplicateSubmissionError(key)
+        for attempt in range(1, self._max_send_attempts + 1):
+            nonce = await self._nonces.reserve()
+            try:
+                signed = self._signer.sign(
+                    nonce=nonce,
+                    to=request.to,
+                    data=request.data,
+                    gas=request.gas,
+                    fees=request.fees,
+                    value=request.value,
+                )
+                await self._send(signed)
+            except NonceConflictError:
+                await self._resync_and_release(nonce)
+                if attempt == self._max_send_attempts:
+                    raise
+                log.info("nonce %d of %s was taken; resynced, attempt %d", nonce, key, attempt)
+                continue
+            except (SendUnconfirmedError, asyncio.CancelledError):
+                # The node may hold it: count the nonce spent until a resync proves otherwise.
+                self._nonces.mark_sent(nonce)
+                self._nonces.invalidate()
+                raise
+            except BaseException:
+                self._nonces.release(nonce)
+                raise
+            self._nonces.mark_sent(nonce)
+            log.debug("sent %s as %s (nonce %d)", key, signed.tx_hash, nonce)
+            return Submission(
+                key=key,
+                tx_hash=signed.tx_hash,
+                nonce=nonce,
+                gas=request.gas,
+                fees=request.fees,
+                submitted_ns=time.monotonic_ns(),
+                attempts=attempt,
+            )
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _resync_and_release(self, nonce: int) -> None:
+        try:
+            await self._nonces.resync()
+        finally:
+            # Below the node's count this is a no-op; above it, the nonce is free again.
+            self._nonces.release(nonce)
+
+    async def _send(self, signed: SignedTx) -> None:
+        try:
+            await self._rpc.call("eth_sendRawTransaction", signed.raw_hex)
+        except RpcError as exc:
+            error = classify_send_error(exc)
+            if isinstance(error, AlreadyKnownError):
+                return  # this exact transaction is in the node's pool: it was sent
+            raise error from exc
+        except RpcTransportError as exc:
+            raise SendUnconfirmedError(
+                str(exc), tx_hash=signed.tx_hash, nonce=signed.nonce
+            ) from exc
+
+    async def wait_for_receipt(self, tx_hash: str, *, timeout_s: float | None = None) -> TxReceipt:
+        """Poll until `tx_hash` is mined; `ReceiptTimeoutError` after `timeout_s`.
+
+        Polls are HTTP requests that sleep in between, so many receipts can be awaited at once
+        from one event loop. A failed poll is logged and retried until the deadline.
+        """
+        limit_s = self._receipt_timeout_s if timeout_s is None else timeout_s
+        interval_s = self._poll_interval_s
+        try:
+            async with asyncio.timeout(limit_s):
+                while True:
+                    try:
+                        answer = await self._rpc.call("eth_getTransactionReceipt", tx_hash)
+                    except RpcTransportError as exc:
+                        # The deadline bounds the retries; one dropped poll is not a failure.
+                        log.warning("receipt poll for %s failed: %s", tx_hash, exc)
+                        answer = None
+                    if answer is not None:
+                        return TxReceipt.from_rpc(answer)
+                    await asyncio.sleep(interval_s)
+                    interval_s = min(interval_s * 1.5, self._max_poll_interval_s)
+        except TimeoutError as exc:
+            # A transaction that does not get mined may sit behind a nonce gap the node lost:
+            # the next reservation resyncs, which frees the first missing nonce.
+            self._nonces.invalidate()
+            raise ReceiptTimeoutError(tx_hash=tx_hash, timeout_s=limit_s) from exc

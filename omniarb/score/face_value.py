@@ -1,0 +1,20 @@
+"""The pass-through scorer: p(success) = 1, expected value = predicted net profit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from omniarb.types import Decision
+
+__all__ = ["FaceValue"]
+
+
+class FaceValue:
+    """Keeps the risk stage's decision, stating p_success=1 and EV = net profit in USD."""
+
+    async def process(self, decision: Decision) -> Decision:
+        return replace(
+            decision,
+            p_success=1.0,
+            expected_value_usd=decision.opportunity.net_profit_usd,
+        )
