@@ -8,7 +8,6 @@ unless the log level is DEBUG.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
@@ -18,7 +17,7 @@ from types import ModuleType
 from typing import get_args
 
 from omniarb import __version__
-from omniarb.cli import Handler, config_cmd, doctor
+from omniarb.cli import Handler, config_cmd, demo_cmd, devnet_cmd, doctor, history_cmd
 from omniarb.cli._output import report_error
 from omniarb.config import LogLevel, load_settings
 from omniarb.errors import OmniarbError
@@ -29,15 +28,7 @@ _INTERRUPTED = 130  # the shell's code for "killed by SIGINT"
 
 
 def _commands() -> list[ModuleType]:
-    commands: list[ModuleType] = [config_cmd, doctor]
-    # The devnet and demo verbs are registered when their modules are present.
-    for name in ("omniarb.cli.devnet_cmd", "omniarb.cli.demo_cmd"):
-        try:
-            commands.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return commands
+    return [config_cmd, doctor, devnet_cmd, demo_cmd, history_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,131 @@
+"""`omniarb history [--json] [--chain NAME] [--status S] [--limit N] [--db URL]`: the trades.
+
+Lists executions newest first with their outcome: chain, block, transaction, status, route,
+amount in, predicted and realized profit, gas and net profit in USD. With `--json`, stdout is
+one JSON list of `TradeRecord.to_json()` objects: amounts in base units as decimal strings
+(exact past 2**53), counts as numbers, times in ISO 8601 UTC. A database that does not exist
+yet, or has no tables, is an empty history: `[]` and exit code 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal
+
+from rich.table import Table
+
+from omniarb.cli import Subparsers
+from omniarb.cli._output import add_json_flag, emit_json, stdout_console
+from omniarb.config import Settings
+from omniarb.store import HistoryDatabase, TradeRecord, resolve_db_url
+from omniarb.store.engine import parse_db_url, sqlite_path
+from omniarb.store.schema import current_revision, head_revision, upgrade
+
+__all__ = ["read_trades", "register"]
+
+_DEFAULT_LIMIT = 50
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add `history`."""
+    parser = subparsers.add_parser("history", help="list recorded trades, newest first")
+    add_json_flag(parser)
+    parser.add_argument("--chain", metavar="NAME", help="only this chain (name or chain id)")
+    parser.add_argument(
+        "--status",
+        metavar="STATUS",
+        help="only this status: succeeded, reverted, dropped, submitted, simulated, rejected, "
+        "failed",
+    )
+    parser.add_argument(
+        "--limit",
+        type=_positive,
+        default=_DEFAULT_LIMIT,
+        metavar="N",
+        help=f"at most N trades (default {_DEFAULT_LIMIT})",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default: $OMNIARB_DB_URL, else sqlite:///$OMNIARB_HOME/history.sqlite)",
+    )
+    parser.set_defaults(func=_history)
+
+
+def read_trades(
+    url: str, *, chain: str | None = None, status: str | None = None, limit: int = _DEFAULT_LIMIT
+) -> list[TradeRecord]:
+    """The trades at `url`; empty, without creating anything, when there is no history yet."""
+    path = sqlite_path(parse_db_url(url))
+    if path is not None and not path.exists():
+        return []
+    database = HistoryDatabase.open(url, migrate=False)
+    try:
+        revision = current_revision(database.engine)
+        if revision is None:
+            return []
+        if revision != head_revision():
+            # An older schema is read through the current models only once brought to head.
+            upgrade(database.engine)
+        return database.trades(chain=chain, status=status, limit=limit)
+    finally:
+        database.dispose()
+
+
+def _units(amount: int | None, decimals: int | None, symbol: str | None) -> str:
+    if amount is None:
+        return "-"
+    if decimals is None:
+        return str(amount)
+    value = Decimal(amount).scaleb(-decimals)
+    return f"{value:,.6f} {symbol}" if symbol else f"{value:,.6f}"
+
+
+def _table(trades: list[TradeRecord]) -> Table:
+    table = Table(title=f"omni-arb history ({len(trades)} trades, newest first)")
+    for column in ("time (UTC)", "chain", "block", "tx", "status", "route"):
+        table.add_column(column, no_wrap=True)
+    for column in ("amount in", "predicted", "realized", "gas used", "net USD"):
+        table.add_column(column, justify="right")
+    for trade in trades:
+        units = (trade.profit_decimals, trade.profit_symbol)
+        tx = trade.tx_hash or "-"
+        table.add_row(
+            trade.submitted_at.strftime("%Y-%m-%d %H:%M:%S"),
+            trade.chain,
+            str(trade.block_number),
+            f"{tx[:10]}…" if len(tx) > 10 else tx,
+            trade.status,
+            "→".join(trade.route_symbols),
+            _units(trade.amount_in, *units),
+            _units(trade.predicted_profit, *units),
+            _units(trade.realized_profit, *units),
+            "-" if trade.gas_used is None else f"{trade.gas_used:,}",
+            "-" if trade.net_profit_usd is None else f"{trade.net_profit_usd:,.2f}",
+        )
+    return table
+
+
+def _history(args: argparse.Namespace, settings: Settings) -> int:
+    trades = read_trades(
+        resolve_db_url(args.db), chain=args.chain, status=args.status, limit=args.limit
+    )
+    if args.json:
+        emit_json([trade.to_json() for trade in trades])
+    else:
+        console = stdout_console()
+        if trades:
+            console.print(_table(trades))
+        else:
+            console.print("no trades recorded yet")
+    return 0

@@ -1,0 +1,284 @@
+"""Pipeline values → table rows: the one place that knows how a record is laid out in the store.
+
+Callers hand the store the values of `omniarb.types` as they are; this module derives the row ids,
+the chain names, the statuses and the latencies. A later record carries its earlier ones
+(an `Outcome` holds its `Execution`, which holds its `Decision` and `Opportunity`), so each record
+yields its parents' rows too: written with "insert if absent", they keep every foreign key valid
+even when the engine recorded only the last stage.
+
+A new kind of record (an alert, a circuit-breaker trip) is a value type added to `Record`, a
+model and a migration, a `case` in `rows_of` with a field of `TableRows`, and one statement in
+`HistoryDatabase.write`; the writer and its batching need no change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from omniarb.chains.spec import chain_by_id
+from omniarb.errors import NotFoundError
+from omniarb.types import Decision, Execution, Hop, Opportunity, Outcome, Route, Token
+
+__all__ = [
+    "STAGES",
+    "Pending",
+    "Record",
+    "TableRows",
+    "decision_id",
+    "execution_id",
+    "outcome_status",
+    "route_from_json",
+    "rows_of",
+]
+
+Record = Opportunity | Decision | Execution | Outcome | Token
+
+# Opportunity status rank: a record of an earlier stage never moves the status backwards.
+STAGES = {"detected": 0, "decided": 1, "executed": 2, "settled": 3}
+
+_NS_PER_MS = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A record waiting in the writer's queue, stamped with the wall time it was handed over."""
+
+    value: Record
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TableRows:
+    """Each table's rows for a batch, keyed by primary key (one row per key)."""
+
+    opportunities: dict[str, dict[str, Any]]
+    decisions: dict[str, dict[str, Any]]
+    executions: dict[str, dict[str, Any]]
+    outcomes: dict[str, dict[str, Any]]
+    tokens: dict[tuple[int, str], dict[str, Any]]
+
+
+def decision_id(decision: Decision) -> str:
+    """The decision's row id: its opportunity's id and the decision's stamp."""
+    return f"{decision.opportunity.id}/d{decision.decided_ns}"
+
+
+def execution_id(execution: Execution) -> str:
+    """The execution's row id (also its outcome's): its opportunity's id and submission stamp."""
+    return f"{execution.decision.opportunity.id}/x{execution.submitted_ns}"
+
+
+def outcome_status(outcome: Outcome) -> str:
+    if not outcome.included:
+        return "dropped"
+    return "succeeded" if outcome.success else "reverted"
+
+
+def _chain_name(chain_id: int) -> str:
+    try:
+        return chain_by_id(chain_id).name
+    except NotFoundError:
+        return f"chain-{chain_id}"
+
+
+def _latency_ms(start_ns: int, end_ns: int) -> float | None:
+    # An unset stamp is 0: no latency rather than a nonsense one.
+    if start_ns <= 0 or end_ns < start_ns:
+        return None
+    return (end_ns - start_ns) / _NS_PER_MS
+
+
+def route_json(route: Route) -> list[dict[str, Any]]:
+    return [
+        {
+            "pool": hop.pool,
+            "dex": hop.dex,
+            "kind": hop.kind,
+            "token_in": hop.token_in,
+            "token_out": hop.token_out,
+            "zero_for_one": hop.zero_for_one,
+            "fee_pips": hop.fee_pips,
+        }
+        for hop in route.hops
+    ]
+
+
+def route_from_json(chain_id: int, hops: list[dict[str, Any]]) -> Route:
+    """The `Route` a stored route column describes."""
+    return Route(chain_id=chain_id, hops=tuple(Hop(**hop) for hop in hops))
+
+
+def _common(opp: Opportunity) -> dict[str, Any]:
+    return {
+        "chain_id": opp.chain_id,
+        "chain": _chain_name(opp.chain_id),
+        "block_number": opp.block_number,
+    }
+
+
+def _opportunity(opp: Opportunity, at: datetime, status: str, stage: str) -> dict[str, Any]:
+    return {
+        "id": opp.id,
+        **_common(opp),
+        "source": str(opp.source),
+        "trigger_tx": opp.trigger_tx,
+        "route": route_json(opp.route),
+        "profit_token": opp.route.token_in,
+        "amount_in": opp.amount_in,
+        "amount_out": opp.amount_out,
+        "predicted_profit": opp.gross_profit,
+        "net_profit": opp.net_profit,
+        "net_profit_usd": opp.net_profit_usd,
+        "gas_estimate": opp.gas_estimate,
+        "gas_price_wei": opp.gas_price_wei,
+        "gas_cost_wei": opp.gas_cost_wei,
+        "status": status,
+        "stage": STAGES[stage],
+        "detected_ns": opp.detected_ns,
+        "recorded_at": at,
+        "updated_at": at,
+    }
+
+
+def _decision(decision: Decision, at: datetime) -> dict[str, Any]:
+    opp = decision.opportunity
+    return {
+        "id": decision_id(decision),
+        "opportunity_id": opp.id,
+        **_common(opp),
+        "status": "approved" if decision.approved else "declined",
+        "approved": decision.approved,
+        "reasons": list(decision.reasons),
+        "amount_in": decision.amount_in,
+        "predicted_profit": opp.gross_profit,
+        "min_profit": decision.min_profit,
+        "gas_estimate": opp.gas_estimate,
+        "p_success": decision.p_success,
+        "expected_value_usd": decision.expected_value_usd,
+        "bribe_wei": decision.bribe_wei,
+        "flash_source": decision.flash_source,
+        "decided_ns": decision.decided_ns,
+        "recorded_at": at,
+    }
+
+
+def _execution(execution: Execution, at: datetime) -> dict[str, Any]:
+    decision = execution.decision
+    opp = decision.opportunity
+    return {
+        "id": execution_id(execution),
+        "opportunity_id": opp.id,
+        "decision_id": decision_id(decision),
+        **_common(opp),
+        "status": str(execution.status),
+        "tx_hash": execution.tx_hash,
+        "nonce": execution.nonce,
+        "amount_in": decision.amount_in,
+        "predicted_profit": opp.gross_profit,
+        "min_profit": decision.min_profit,
+        "flash_source": decision.flash_source,
+        "gas_estimate": opp.gas_estimate,
+        "max_fee_per_gas_wei": execution.max_fee_per_gas_wei,
+        "priority_fee_wei": execution.priority_fee_wei,
+        "bribe_wei": decision.bribe_wei,
+        "error": execution.error,
+        "submitted_ns": execution.submitted_ns,
+        "detect_to_submit_ms": _latency_ms(opp.detected_ns, execution.submitted_ns),
+        "recorded_at": at,
+    }
+
+
+def _net_profit_usd(outcome: Outcome) -> float | None:
+    """Realized profit minus gas in USD, at the prices the detector used for this opportunity.
+
+    `Outcome` carries no USD figure, so the two rates are recovered from the opportunity: USD per
+    profit-token unit (`net_profit_usd / net_profit`) and profit-token units per wei of gas
+    (`(gross_profit - net_profit) / gas_cost_wei`). None when the opportunity cannot give them.
+    """
+    opp = outcome.execution.decision.opportunity
+    if opp.net_profit == 0 or opp.gas_cost_wei == 0:
+        return None
+    usd_per_unit = opp.net_profit_usd / opp.net_profit
+    gas_in_token = outcome.gas_cost_wei * (opp.gross_profit - opp.net_profit) / opp.gas_cost_wei
+    return (outcome.realized_profit - gas_in_token) * usd_per_unit
+
+
+def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
+    execution = outcome.execution
+    opp = execution.decision.opportunity
+    return {
+        "execution_id": execution_id(execution),
+        "opportunity_id": opp.id,
+        "chain_id": opp.chain_id,
+        "chain": _chain_name(opp.chain_id),
+        "block_number": outcome.block_number,
+        "tx_hash": execution.tx_hash,
+        "status": outcome_status(outcome),
+        "included": outcome.included,
+        "success": outcome.success,
+        "amount_in": execution.decision.amount_in,
+        "predicted_profit": opp.gross_profit,
+        "realized_profit": outcome.realized_profit,
+        "gas_estimate": opp.gas_estimate,
+        "gas_used": outcome.gas_used,
+        "effective_gas_price_wei": outcome.effective_gas_price_wei,
+        "gas_cost_wei": outcome.gas_cost_wei,
+        "net_profit_usd": _net_profit_usd(outcome),
+        "touched_earlier_in_block": outcome.touched_earlier_in_block,
+        "error": None if outcome.success else execution.error,
+        "confirmed_ns": outcome.confirmed_ns,
+        "submit_to_confirm_ms": _latency_ms(execution.submitted_ns, outcome.confirmed_ns),
+        "detect_to_confirm_ms": _latency_ms(opp.detected_ns, outcome.confirmed_ns),
+        "recorded_at": at,
+    }
+
+
+def _token(token: Token) -> dict[str, Any]:
+    return {
+        "chain_id": token.chain_id,
+        "address": token.address,
+        "chain": _chain_name(token.chain_id),
+        "symbol": token.symbol,
+        "decimals": token.decimals,
+    }
+
+
+def _put_opportunity(rows: TableRows, row: dict[str, Any]) -> None:
+    # Within a batch the furthest stage wins, as it does in the table; the first stamp stays.
+    seen = rows.opportunities.get(row["id"])
+    if seen is None:
+        rows.opportunities[row["id"]] = row
+    elif seen["stage"] < row["stage"]:
+        rows.opportunities[row["id"]] = {**row, "recorded_at": seen["recorded_at"]}
+
+
+def rows_of(batch: list[Pending]) -> TableRows:
+    """The rows a batch of records writes, parents included, one per primary key."""
+    rows = TableRows({}, {}, {}, {}, {})
+    for pending in batch:
+        value, at = pending.value, pending.recorded_at
+        match value:
+            case Token():
+                rows.tokens[(value.chain_id, value.address)] = _token(value)
+                continue
+            case Opportunity():
+                _put_opportunity(rows, _opportunity(value, at, "detected", "detected"))
+                continue
+            case Decision():
+                decision, execution, outcome = value, None, None
+                status, stage = ("approved" if value.approved else "declined"), "decided"
+            case Execution():
+                decision, execution, outcome = value.decision, value, None
+                status, stage = str(value.status), "executed"
+            case Outcome():
+                decision, execution, outcome = value.execution.decision, value.execution, value
+                status, stage = outcome_status(value), "settled"
+        _put_opportunity(rows, _opportunity(decision.opportunity, at, status, stage))
+        rows.decisions.setdefault(decision_id(decision), _decision(decision, at))
+        if execution is not None:
+            rows.executions.setdefault(execution_id(execution), _execution(execution, at))
+        if outcome is not None:
+            rows.outcomes[execution_id(outcome.execution)] = _outcome(outcome, at)
+    return rows

@@ -1,0 +1,168 @@
+"""The history database, synchronously: schema at head, batch writes, submission claims, queries.
+
+Every method blocks; the async `HistoryStore` calls them in a worker thread. Writes of a batch
+run in one transaction with "insert if absent" (`ON CONFLICT DO NOTHING`), so a batch written
+twice, or a record that repeats its parents, changes nothing; an opportunity's status only moves
+forward along the pipeline (`ON CONFLICT DO UPDATE ... WHERE stage < new stage`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+from omniarb.store import schema
+from omniarb.store._rows import Pending, rows_of
+from omniarb.store.engine import begin_write, database_errors, display_url, make_engine
+from omniarb.store.models import (
+    DecisionRow,
+    ExecutionRow,
+    OpportunityRow,
+    OutcomeRow,
+    SubmissionRow,
+    TokenRow,
+)
+from omniarb.store.trades import ChainSummary, TradeRecord, load_trades, summarize
+
+__all__ = ["HistoryDatabase", "process_label"]
+
+_OPPORTUNITIES: Table = OpportunityRow.__table__  # type: ignore[assignment]
+_DECISIONS: Table = DecisionRow.__table__  # type: ignore[assignment]
+_EXECUTIONS: Table = ExecutionRow.__table__  # type: ignore[assignment]
+_OUTCOMES: Table = OutcomeRow.__table__  # type: ignore[assignment]
+_SUBMISSIONS: Table = SubmissionRow.__table__  # type: ignore[assignment]
+_TOKENS: Table = TokenRow.__table__  # type: ignore[assignment]
+
+
+def process_label() -> str:
+    """`host:pid`, stored with each claim so an operator can tell which bot sent a trade."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:128]
+
+
+class HistoryDatabase:
+    """The history tables behind one synchronous engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        dialect = engine.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._insert = insert
+
+        opportunities = insert(_OPPORTUNITIES)
+        self._upsert_opportunity = opportunities.on_conflict_do_update(
+            index_elements=[_OPPORTUNITIES.c.id],
+            set_={
+                "status": opportunities.excluded.status,
+                "stage": opportunities.excluded.stage,
+                "updated_at": opportunities.excluded.updated_at,
+            },
+            where=_OPPORTUNITIES.c.stage < opportunities.excluded.stage,
+        )
+        outcomes = insert(_OUTCOMES)
+        # A re-read receipt (a restart, a reorg) replaces the outcome: the chain has the last word.
+        self._upsert_outcome = outcomes.on_conflict_do_update(
+            index_elements=[_OUTCOMES.c.execution_id],
+            set_={
+                c.name: outcomes.excluded[c.name] for c in _OUTCOMES.columns if not c.primary_key
+            },
+        )
+        tokens = insert(_TOKENS)
+        self._upsert_token = tokens.on_conflict_do_update(
+            index_elements=[_TOKENS.c.chain_id, _TOKENS.c.address],
+            set_={"symbol": tokens.excluded.symbol, "decimals": tokens.excluded.decimals},
+        )
+        self._insert_decision = insert(_DECISIONS).on_conflict_do_nothing()
+        self._insert_execution = insert(_EXECUTIONS).on_conflict_do_nothing()
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> HistoryDatabase:
+        """Connect to `url` and, unless `migrate` is false, bring its schema to head."""
+        database = cls(make_engine(url))
+        if migrate:
+            try:
+                schema.upgrade(database.engine)
+            except BaseException:
+                database.dispose()
+                raise
+        return database
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def display_url(self) -> str:
+        """The URL with its password masked."""
+        return display_url(self._engine.url)
+
+    def write(self, batch: Sequence[Pending]) -> None:
+        """Write a batch of records (and their parents) in one transaction."""
+        rows = rows_of(list(batch))
+        steps: list[tuple[Insert, dict[Any, dict[str, Any]]]] = [
+            (self._upsert_opportunity, rows.opportunities),
+            (self._insert_decision, rows.decisions),
+            (self._insert_execution, rows.executions),
+            (self._upsert_outcome, rows.outcomes),
+            (self._upsert_token, rows.tokens),
+        ]
+        with (
+            database_errors(self._engine.url, "writing history"),
+            begin_write(self._engine) as connection,
+        ):
+            for statement, table_rows in steps:
+                if table_rows:
+                    connection.execute(statement, list(table_rows.values()))
+
+    def claim(self, key: str, *, claimed_by: str | None = None) -> bool:
+        """Claim `key` for submission: True exactly once per key, across processes, durably.
+
+        One `INSERT ... ON CONFLICT DO NOTHING RETURNING` on the primary key, committed before
+        returning:
+        the database's unique index decides, so two bots racing for a key get one True.
+        """
+        statement = (
+            self._insert(_SUBMISSIONS)
+            .values(
+                key=key,
+                claimed_at=datetime.now(UTC),
+                claimed_by=claimed_by or process_label(),
+            )
+            .on_conflict_do_nothing()
+            .returning(_SUBMISSIONS.c.key)
+        )
+        with (
+            database_errors(self._engine.url, "claiming a submission"),
+            begin_write(self._engine) as connection,
+        ):
+            # RETURNING yields the row only if this insert made it (no row on conflict); a
+            # rowcount would do too, but SQLAlchemy keeps INSERT rowcounts only on request.
+            # The commit runs on leaving the block, before the caller sees the answer.
+            return connection.execute(statement).first() is not None
+
+    def trades(
+        self, *, chain: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[TradeRecord]:
+        """The newest `limit` trades, optionally of one chain (name or id) and one status."""
+        with database_errors(self._engine.url, "reading trades"), Session(self._engine) as session:
+            return load_trades(session, chain=chain, status=status, limit=limit)
+
+    def summary(self) -> list[ChainSummary]:
+        """Counts, success rate and realized profit per chain."""
+        with (
+            database_errors(self._engine.url, "summarizing history"),
+            Session(self._engine) as session,
+        ):
+            return summarize(session)
+
+    def dispose(self) -> None:
+        """Close the engine's connections."""
+        self._engine.dispose()

@@ -1,0 +1,172 @@
+"""Database URLs and engines: SQLite by default, PostgreSQL through psycopg 3; errors mapped once.
+
+The history uses a synchronous SQLAlchemy engine (its work runs in a thread off the event loop),
+which serves SQLite and psycopg alike. SQLite gets WAL (readers never block the writer), a busy
+timeout (two processes on one file wait for each other instead of failing), foreign keys, and
+real transactions (DDL included) that `begin_write` opens with the write lock taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from omniarb.config import Secrets, load_secrets
+from omniarb.errors import ConfigError, FatalError, RetryableError
+from omniarb.paths import omniarb_home
+
+__all__ = [
+    "DEFAULT_DB_FILE",
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "begin_write",
+    "database_errors",
+    "default_db_url",
+    "display_url",
+    "make_engine",
+    "parse_db_url",
+    "resolve_db_url",
+    "sqlite_path",
+]
+
+DEFAULT_DB_FILE = "history.sqlite"
+# Long enough for another process's batch commit; short enough to surface a stuck lock.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_WRITE_OPTION = "omniarb_write"
+
+
+def default_db_url() -> str:
+    """`sqlite:///$OMNIARB_HOME/history.sqlite`."""
+    return f"sqlite:///{omniarb_home() / DEFAULT_DB_FILE}"
+
+
+def resolve_db_url(explicit: str | None = None, secrets: Secrets | None = None) -> str:
+    """The URL to use: `explicit` (e.g. `--db`), else `OMNIARB_DB_URL`, else the default."""
+    if explicit:
+        return explicit
+    configured = (secrets if secrets is not None else load_secrets()).db_url
+    return configured.get_secret_value() if configured is not None else default_db_url()
+
+
+def parse_db_url(url: str) -> URL:
+    """The URL as SQLAlchemy's `URL`, with PostgreSQL pinned to psycopg 3; ConfigError if bad.
+
+    Only SQLite (a file) and PostgreSQL are supported: the migrations and the conflict clauses
+    are written for those two.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        # The URL may hold a password: say what is wrong, not what it is.
+        raise ConfigError("the database URL is not a valid SQLAlchemy URL") from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend != "sqlite":
+        raise ConfigError(
+            f"database {backend!r} is not supported: use sqlite:///FILE or postgresql://..."
+        )
+    if parsed.database in (None, "", ":memory:"):
+        raise ConfigError("an in-memory SQLite history would be lost: give sqlite:///FILE")
+    return parsed
+
+
+def display_url(url: str | URL) -> str:
+    """The URL with its password masked, for logs and error messages."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "<invalid database URL>"
+    return parsed.render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The database file of a SQLite URL; None for another backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The driver's own transaction handling would begin only before DML and autocommit DDL;
+    # SQLAlchemy's recipe turns it off so `_on_sqlite_begin` starts every transaction itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a committed claim survives a power cut, not only a killed process; the writer
+    # commits whole batches, so the extra fsync is paid per batch, not per record.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front, waiting out the busy timeout, so a write
+    # transaction never fails half-way on a lock upgrade; readers keep the cheap deferred BEGIN.
+    immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def begin_write(engine: Engine) -> Iterator[Connection]:
+    """A connection in a write transaction (SQLite: `BEGIN IMMEDIATE`), committed on exit."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
+
+
+def make_engine(url: str) -> Engine:
+    """A synchronous engine for `url`; for SQLite, the file's folder is created if missing."""
+    parsed = parse_db_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(parsed)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_size=4
+        )
+        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
+        return engine
+    try:
+        # pre_ping: a connection the server dropped (restart, idle timeout) is replaced quietly.
+        return create_engine(parsed, pool_pre_ping=True, pool_size=4)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(
+            "PostgreSQL needs the psycopg package: pip install 'psycopg[binary]'"
+        ) from exc
+
+
+@contextmanager
+def database_errors(url: str | URL, action: str) -> Iterator[None]:
+    """Translate the driver's errors into omni-arb's tree, once, at the store's boundary.
+
+    An unreachable server or a lock that outlived the busy timeout is `RetryableError`; anything
+    else the database refuses (a constraint, a type) is a bug in our mapping: `FatalError`.
+    Messages name the URL without its password, and never the statement's parameters.
+    """
+    where = display_url(url)
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        reason = " ".join(str(exc.orig).split())[:300]
+        raise RetryableError(f"{action}: database unavailable at {where}: {reason}") from exc
+    except DBAPIError as exc:
+        reason = " ".join(str(exc.orig).split())[:300]
+        raise FatalError(f"{action}: database at {where} refused it: {reason}") from exc

@@ -1,0 +1,114 @@
+"""`HistoryStore`: the pipeline's books — record every stage off the hot path, claim submissions,
+list trades.
+
+Usage, in the engine::
+
+    store = HistoryStore.open()            # $OMNIARB_DB_URL or $OMNIARB_HOME/history.sqlite
+    async with store:                      # closing flushes every queued record
+        await store.record(opportunity)    # queued; written in batches by one writer task
+        if await store.claim_submission(opportunity.id):   # durable before it returns
+            ...send...
+        await store.record(outcome)        # also writes its execution, decision, opportunity
+
+Stages hand over the values of `omniarb.types` unchanged (`Opportunity`, `Decision`,
+`Execution`, `Outcome`, and `Token` for display names); the store maps them to rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+
+from omniarb.store._rows import Pending, Record
+from omniarb.store.claims import SubmissionLedger
+from omniarb.store.database import HistoryDatabase
+from omniarb.store.engine import resolve_db_url
+from omniarb.store.trades import ChainSummary, TradeRecord
+from omniarb.store.writer import BatchWriter, WriterSettings, WriterStats
+
+__all__ = ["HistoryStore"]
+
+_TICK = timedelta(microseconds=1)
+
+
+class HistoryStore:
+    """Records pipeline values through a batching writer; claims and queries go straight to
+    the database.
+
+    `record` must be awaited on one event loop (the writer's); `trades` and `summary` block
+    (call them with `asyncio.to_thread` from async code).
+    """
+
+    def __init__(self, database: HistoryDatabase, settings: WriterSettings | None = None) -> None:
+        self._database = database
+        self._writer: BatchWriter[Pending] = BatchWriter(database.write, settings)
+        self._submissions = SubmissionLedger(database)
+        self._last_recorded_at = datetime.min.replace(tzinfo=UTC)
+
+    @classmethod
+    def open(
+        cls, url: str | None = None, *, settings: WriterSettings | None = None
+    ) -> HistoryStore:
+        """The store at `url` (default: `resolve_db_url()`), its schema migrated to head.
+
+        Blocks while it connects and migrates: call it before the event loop's hot work starts
+        (or through `asyncio.to_thread`).
+        """
+        return cls(HistoryDatabase.open(url or resolve_db_url()), settings)
+
+    @property
+    def database(self) -> HistoryDatabase:
+        return self._database
+
+    @property
+    def submissions(self) -> SubmissionLedger:
+        """The `SubmissionGuard` for the executor."""
+        return self._submissions
+
+    @property
+    def stats(self) -> WriterStats:
+        return self._writer.stats
+
+    async def record(self, value: Record) -> None:
+        """Queue `value` for writing; waits only while the writer's queue is full."""
+        # Strictly increasing stamps: trades list in the order they were recorded, even when
+        # two records fall in the same microsecond.
+        now = max(datetime.now(UTC), self._last_recorded_at + _TICK)
+        self._last_recorded_at = now
+        await self._writer.put(Pending(value, now))
+
+    async def claim_submission(self, key: str) -> bool:
+        """True once per `key`, ever, across processes; durable before it returns."""
+        return await self._submissions.claim(key)
+
+    def trades(
+        self, *, chain: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[TradeRecord]:
+        """The newest written trades (flush first to include queued records)."""
+        return self._database.trades(chain=chain, status=status, limit=limit)
+
+    def summary(self) -> list[ChainSummary]:
+        """Per-chain counts, success rate and realized profit of the written records."""
+        return self._database.summary()
+
+    async def flush(self) -> None:
+        """Return once every record queued so far is written."""
+        await self._writer.flush()
+
+    async def close(self) -> None:
+        """Write every queued record, then release the database connections."""
+        try:
+            await self._writer.close()
+        finally:
+            self._database.dispose()
+
+    async def __aenter__(self) -> HistoryStore:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,298 @@
+"""Reading the history: trades (executions with their outcome and route) and per-chain summaries.
+
+`TradeRecord.to_json()` is the one JSON shape of a trade, shared by `omniarb history --json` and
+the run summary's `trades` list (issue #5: `chain`, `tx_hash`, `block_number`, `status`,
+`profit_token`, `amount_in`, `predicted_profit_wei`, `realized_profit_wei`, `gas_used`,
+`gas_cost_wei`, `net_profit_usd`, `touched_earlier_in_block`, and more). Amounts in base units
+(token or wei) are decimal strings, because they routinely pass 2**53 and a JavaScript or
+float-based JSON reader would round them; counts (block numbers, gas units, nonces, chain ids)
+are JSON numbers; times are ISO 8601 in UTC.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from omniarb.store._rows import route_from_json
+from omniarb.store.models import DecisionRow, ExecutionRow, OpportunityRow, OutcomeRow, TokenRow
+from omniarb.types import Route
+
+__all__ = ["ChainSummary", "TradeRecord", "load_trades", "summarize"]
+
+
+def _amount(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradeRecord:
+    """One execution with its outcome (None until settled) and the route it traded.
+
+    `status` is the outcome's (`succeeded`, `reverted`, `dropped`) once settled, else the
+    execution's (`simulated`, `submitted`, `rejected`, `failed`). `block_number` is the block
+    the transaction landed in when it did, else the block the opportunity was found on.
+    """
+
+    execution_id: str
+    opportunity_id: str
+    chain: str
+    chain_id: int
+    block_number: int
+    detected_block: int
+    tx_hash: str | None
+    nonce: int | None
+    status: str
+    route: Route
+    route_symbols: tuple[str, ...]
+    profit_token: str
+    profit_symbol: str | None
+    profit_decimals: int | None
+    amount_in: int
+    predicted_profit: int
+    min_profit: int
+    realized_profit: int | None
+    gas_used: int | None
+    effective_gas_price_wei: int | None
+    gas_cost_wei: int | None
+    net_profit_usd: float | None
+    touched_earlier_in_block: bool | None
+    error: str | None
+    submitted_at: datetime
+    settled_at: datetime | None
+    detect_to_submit_ms: float | None
+    submit_to_confirm_ms: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The trade as JSON-able data: amounts as decimal strings, counts as numbers."""
+        return {
+            "chain": self.chain,
+            "chain_id": self.chain_id,
+            "tx_hash": self.tx_hash,
+            "block_number": self.block_number,
+            "detected_block": self.detected_block,
+            "status": self.status,
+            "route": list(self.route_symbols),
+            "pools": list(self.route.pools),
+            "profit_token": self.profit_token,
+            "profit_symbol": self.profit_symbol,
+            "amount_in": str(self.amount_in),
+            "predicted_profit_wei": str(self.predicted_profit),
+            "min_profit_wei": str(self.min_profit),
+            "realized_profit_wei": _amount(self.realized_profit),
+            "gas_used": self.gas_used,
+            "effective_gas_price_wei": _amount(self.effective_gas_price_wei),
+            "gas_cost_wei": _amount(self.gas_cost_wei),
+            "net_profit_usd": self.net_profit_usd,
+            "touched_earlier_in_block": self.touched_earlier_in_block,
+            "nonce": self.nonce,
+            "error": self.error,
+            "submitted_at": _time(self.submitted_at),
+            "settled_at": _time(self.settled_at),
+            "detect_to_submit_ms": self.detect_to_submit_ms,
+            "submit_to_confirm_ms": self.submit_to_confirm_ms,
+            "opportunity_id": self.opportunity_id,
+            "execution_id": self.execution_id,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChainSummary:
+    """Counts and profit of one chain's history.
+
+    `success_rate` is succeeded / settled (None before any trade settled). `realized_profit`
+    sums successful trades per profit token (base units, before gas); `gas_cost_wei` sums every
+    settled trade's gas in the native coin.
+    """
+
+    chain: str
+    chain_id: int
+    opportunities: int = 0
+    approved: int = 0
+    declined: int = 0
+    executions: dict[str, int] = field(default_factory=dict)
+    settled: dict[str, int] = field(default_factory=dict)
+    success_rate: float | None = None
+    realized_profit: dict[str, int] = field(default_factory=dict)
+    gas_cost_wei: int = 0
+    net_profit_usd: float = 0.0
+    touched_earlier_in_block: int = 0
+
+
+def _short(address: str) -> str:
+    return f"{address[:6]}…{address[-4:]}" if len(address) > 12 else address
+
+
+def _token_info(session: Session, chain_ids: set[int]) -> dict[tuple[int, str], TokenRow]:
+    if not chain_ids:
+        return {}
+    rows = session.scalars(select(TokenRow).where(TokenRow.chain_id.in_(chain_ids)))
+    return {(row.chain_id, row.address.lower()): row for row in rows}
+
+
+def load_trades(
+    session: Session, *, chain: str | None = None, status: str | None = None, limit: int = 50
+) -> list[TradeRecord]:
+    """The newest `limit` trades, optionally of one chain (name or id) and one status."""
+    trade_status = func.coalesce(OutcomeRow.status, ExecutionRow.status)
+    stmt = (
+        select(ExecutionRow, OutcomeRow, OpportunityRow.route, OpportunityRow.profit_token)
+        .join(OpportunityRow, OpportunityRow.id == ExecutionRow.opportunity_id)
+        .outerjoin(OutcomeRow, OutcomeRow.execution_id == ExecutionRow.id)
+        .order_by(ExecutionRow.recorded_at.desc(), ExecutionRow.id.desc())
+        .limit(limit)
+    )
+    if chain is not None:
+        stmt = stmt.where(
+            ExecutionRow.chain_id == int(chain) if chain.isdigit() else ExecutionRow.chain == chain
+        )
+    if status is not None:
+        stmt = stmt.where(trade_status == status)
+    found = session.execute(stmt).tuples().all()
+    tokens = _token_info(session, {row[0].chain_id for row in found})
+    return [_trade(e, o, route, token, tokens) for e, o, route, token in found]
+
+
+def _trade(
+    execution: ExecutionRow,
+    outcome: OutcomeRow | None,
+    route_json: list[dict[str, Any]],
+    profit_token: str,
+    tokens: dict[tuple[int, str], TokenRow],
+) -> TradeRecord:
+    route = route_from_json(execution.chain_id, route_json)
+    path = [route.token_in, *(hop.token_out for hop in route.hops)]
+    symbols = []
+    for address in path:
+        token = tokens.get((execution.chain_id, address.lower()))
+        symbols.append(_short(address) if token is None else token.symbol)
+    profit = tokens.get((execution.chain_id, profit_token.lower()))
+    trade = TradeRecord(
+        execution_id=execution.id,
+        opportunity_id=execution.opportunity_id,
+        chain=execution.chain,
+        chain_id=execution.chain_id,
+        block_number=execution.block_number,
+        detected_block=execution.block_number,
+        tx_hash=execution.tx_hash,
+        nonce=execution.nonce,
+        status=execution.status,
+        route=route,
+        route_symbols=tuple(symbols),
+        profit_token=profit_token,
+        profit_symbol=None if profit is None else profit.symbol,
+        profit_decimals=None if profit is None else profit.decimals,
+        amount_in=execution.amount_in,
+        predicted_profit=execution.predicted_profit,
+        min_profit=execution.min_profit,
+        realized_profit=None,
+        gas_used=None,
+        effective_gas_price_wei=None,
+        gas_cost_wei=None,
+        net_profit_usd=None,
+        touched_earlier_in_block=None,
+        error=execution.error,
+        submitted_at=execution.recorded_at,
+        settled_at=None,
+        detect_to_submit_ms=execution.detect_to_submit_ms,
+        submit_to_confirm_ms=None,
+    )
+    if outcome is None:
+        return trade
+    return replace(
+        trade,
+        block_number=trade.block_number if outcome.block_number is None else outcome.block_number,
+        status=outcome.status,
+        realized_profit=outcome.realized_profit,
+        gas_used=outcome.gas_used,
+        effective_gas_price_wei=outcome.effective_gas_price_wei,
+        gas_cost_wei=outcome.gas_cost_wei,
+        net_profit_usd=outcome.net_profit_usd,
+        touched_earlier_in_block=outcome.touched_earlier_in_block,
+        error=outcome.error,
+        settled_at=outcome.recorded_at,
+        submit_to_confirm_ms=outcome.submit_to_confirm_ms,
+    )
+
+
+def summarize(session: Session) -> list[ChainSummary]:
+    """One `ChainSummary` per chain that has any record, ordered by chain id.
+
+    Counts come from SQL; sums of amounts are made here in Python, where they stay exact on
+    SQLite too (which would add its decimal strings as floats).
+    """
+    chains: dict[int, str] = {}
+    opportunities: Counter[int] = Counter()
+    for chain_id, name, count in session.execute(
+        select(OpportunityRow.chain_id, OpportunityRow.chain, func.count()).group_by(
+            OpportunityRow.chain_id, OpportunityRow.chain
+        )
+    ):
+        chains[chain_id] = name
+        opportunities[chain_id] += count
+    decided: dict[int, Counter[bool]] = defaultdict(Counter)
+    for chain_id, approved, count in session.execute(
+        select(DecisionRow.chain_id, DecisionRow.approved, func.count()).group_by(
+            DecisionRow.chain_id, DecisionRow.approved
+        )
+    ):
+        decided[chain_id][approved] += count
+    executions: dict[int, dict[str, int]] = defaultdict(dict)
+    for chain_id, status, count in session.execute(
+        select(ExecutionRow.chain_id, ExecutionRow.status, func.count()).group_by(
+            ExecutionRow.chain_id, ExecutionRow.status
+        )
+    ):
+        executions[chain_id][status] = count
+    settled: dict[int, Counter[str]] = defaultdict(Counter)
+    realized: dict[int, Counter[str]] = defaultdict(Counter)
+    gas_cost: Counter[int] = Counter()
+    usd: dict[int, float] = defaultdict(float)
+    touched: Counter[int] = Counter()
+    outcome_rows = session.execute(
+        select(
+            OutcomeRow.chain_id,
+            OutcomeRow.status,
+            OpportunityRow.profit_token,
+            OutcomeRow.realized_profit,
+            OutcomeRow.gas_cost_wei,
+            OutcomeRow.net_profit_usd,
+            OutcomeRow.touched_earlier_in_block,
+        ).join(OpportunityRow, OpportunityRow.id == OutcomeRow.opportunity_id)
+    )
+    for chain_id, status, token, profit, gas_wei, net_usd, was_touched in outcome_rows:
+        settled[chain_id][status] += 1
+        if status == "succeeded":
+            realized[chain_id][token] += profit
+        gas_cost[chain_id] += gas_wei
+        usd[chain_id] += net_usd or 0.0
+        touched[chain_id] += bool(was_touched)
+    summaries = []
+    for chain_id in sorted(chains):
+        total = sum(settled[chain_id].values())
+        summaries.append(
+            ChainSummary(
+                chain=chains[chain_id],
+                chain_id=chain_id,
+                opportunities=opportunities[chain_id],
+                approved=decided[chain_id][True],
+                declined=decided[chain_id][False],
+                executions=dict(executions[chain_id]),
+                settled=dict(settled[chain_id]),
+                success_rate=settled[chain_id]["succeeded"] / total if total else None,
+                realized_profit=dict(realized[chain_id]),
+                gas_cost_wei=gas_cost[chain_id],
+                net_profit_usd=usd[chain_id],
+                touched_earlier_in_block=touched[chain_id],
+            )
+        )
+    return summaries
