@@ -42,6 +42,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+_MAX_QUEUED_FRAMES = 4096
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +124,9 @@ class WsClient:
                 ping_timeout=self._timeout_s,
                 close_timeout=1.0,
                 max_size=_MAX_MESSAGE_BYTES,
+                # A busy block is hundreds of log notifications; buffer them rather than stall
+                # the node's sender while the consumer is busy with one of them.
+                max_queue=_MAX_QUEUED_FRAMES,
                 # Nodes rarely negotiate permessage-deflate, and locally it only costs CPU.
                 compression=None,
                 proxy=None,
@@ -260,7 +264,6 @@ class WsSubscriptions:
                 log.warning("ws %s: reconnect attempt %d failed: %s", self.url, attempts, exc)
                 delay_s = min(delay_s * 2, self.policy.max_s)
                 continue
-            self.reconnects += 1
             down_s = time.monotonic() - down_since
             log.info(
                 "ws %s: subscribed again after %.2f s (%d attempts)", self.url, down_s, attempts
@@ -283,6 +286,7 @@ class WsSubscriptions:
                     log.warning("ws %s: connection lost: %s", self.url, exc)
                     await client.close()
                     client, reconnected = await self._reopen(str(exc))
+                    self.reconnects += 1
                     yield reconnected
                     continue
                 yield notification

@@ -1,0 +1,221 @@
+"""Discovery of every pair of the configured Uniswap V2 factories, with reserves, in a few calls.
+
+`V2Discovery.discover()` pins one block, reads `allPairsLength()` of every factory in one batch,
+then pages through `allPairs` with the deployless `V2PairsLens` (pair, tokens and reserves per
+page), several pages per JSON-RPC batch and a few batches in flight. Everything is read at the
+same block number, so the snapshot is consistent. Never one RPC call per pool: 10,000 pairs are
+37 lens calls in 3 HTTP requests.
+
+`read_reserves()` re-reads a given set of pairs the same way (`V2ReservesLens`); the state stage
+uses it to repair pools after a reorg. Pairs created later arrive as `PairCreated` logs, which
+the state stage applies (`omniarb.state.v2_sync`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+
+from omniarb.chains.abi import decode, encode_call
+from omniarb.chains.rpc import RpcClient, RpcRequest
+from omniarb.collect.heads import NewHead, parse_head
+from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.errors import RpcTransportError
+from omniarb.state.v2_lens import MAX_PAIRS_PER_CALL, MAX_RESERVES_PER_CALL, V2Lens
+
+__all__ = ["DiscoverySettings", "V2Discovery", "V2Factories", "V2Snapshot"]
+
+log = logging.getLogger(__name__)
+
+V2Factories = Mapping[str, tuple[str, int]]
+"""Factory address → (DEX name, swap fee in basis points), as the caller configures them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class V2Snapshot:
+    """Every pair of the factories as of one block, with that block's hash and base fee."""
+
+    chain_id: int
+    block_number: int
+    block_hash: str
+    base_fee_wei: int
+    pools: tuple[V2PoolState, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiscoverySettings:
+    """Paging of the lens reads.
+
+    A page is bounded by the code-size limit on a creation's output (`MAX_PAIRS_PER_CALL`,
+    `MAX_RESERVES_PER_CALL`) and by the node's gas cap for `eth_call` (a full pairs page costs
+    about 8.6M gas, a reserves page about 9.5M). `calls_per_request` lens calls share one HTTP
+    request; `concurrent_requests` of those are in flight at once, so a node with several
+    threads works on them in parallel.
+    """
+
+    pairs_per_call: int = MAX_PAIRS_PER_CALL
+    reserves_per_call: int = MAX_RESERVES_PER_CALL
+    calls_per_request: int = 16
+    concurrent_requests: int = 3
+
+
+def _block_tag(at: NewHead | int) -> str | dict[str, str]:
+    """A block parameter: by hash for a header (EIP-1898), so every page of one read sees the
+    same block even if the chain reorganizes meanwhile (the node then refuses, we never mix)."""
+    if isinstance(at, NewHead):
+        return {"blockHash": at.hash}
+    return hex(at)
+
+
+class V2Discovery:
+    """Reads all pairs of `factories` on one chain through the lenses.
+
+    `factories` maps each factory to its DEX name and fee (on the devnet all fees are 30 bps).
+    """
+
+    def __init__(
+        self,
+        *,
+        rpc: RpcClient,
+        chain_id: int,
+        factories: V2Factories,
+        lens: V2Lens | None = None,
+        settings: DiscoverySettings | None = None,
+    ) -> None:
+        self.rpc = rpc
+        self.chain_id = chain_id
+        self.factories: dict[str, tuple[str, int]] = {
+            str(to_checksum_address(address)): dex for address, dex in factories.items()
+        }
+        self.lens = lens or V2Lens.load()
+        self.settings = settings or DiscoverySettings()
+        if not 0 < self.settings.pairs_per_call <= MAX_PAIRS_PER_CALL:
+            raise ValueError(f"pairs_per_call must be 1..{MAX_PAIRS_PER_CALL}")
+        if not 0 < self.settings.reserves_per_call <= MAX_RESERVES_PER_CALL:
+            raise ValueError(f"reserves_per_call must be 1..{MAX_RESERVES_PER_CALL}")
+
+    async def head(self, block: int | str = "latest") -> NewHead:
+        """The header of `block` (a number or a tag such as "latest")."""
+        tag = hex(block) if isinstance(block, int) else block
+        raw = await self.rpc.call("eth_getBlockByNumber", tag, False)
+        if not isinstance(raw, Mapping):
+            raise RpcTransportError(f"no block {tag}", url=self.rpc.url)
+        return parse_head(self.chain_id, raw)
+
+    async def _eth_calls(self, calls: Sequence[dict[str, str]], at: NewHead | int) -> list[Any]:
+        """`eth_call` every transaction object at one block: batched, a few batches at once."""
+        tag = _block_tag(at)
+        size = self.settings.calls_per_request
+        requests: list[list[RpcRequest]] = [
+            [("eth_call", [call, tag]) for call in calls[i : i + size]]
+            for i in range(0, len(calls), size)
+        ]
+        gate = asyncio.Semaphore(self.settings.concurrent_requests)
+
+        async def send(batch: list[RpcRequest]) -> list[Any]:
+            async with gate:
+                return await self.rpc.batch(batch)
+
+        answers = await asyncio.gather(*(send(batch) for batch in requests))
+        return [answer for batch in answers for answer in batch]
+
+    async def discover(self, block_number: int | None = None) -> V2Snapshot:
+        """Every pair of every factory at `block_number` (default: the latest block)."""
+        return await self.discover_at(
+            await self.head("latest" if block_number is None else block_number)
+        )
+
+    async def discover_at(self, head: NewHead) -> V2Snapshot:
+        """Every pair of every factory in the state after block `head` (pinned by its hash)."""
+        tag = _block_tag(head)
+        factories = list(self.factories)
+        lengths = [
+            int(decode(["uint256"], answer)[0])
+            for answer in await self.rpc.batch(
+                [
+                    ("eth_call", [{"to": f, "data": encode_call("allPairsLength()")}, tag])
+                    for f in factories
+                ]
+            )
+        ]
+        per_call = self.settings.pairs_per_call
+        pages = [
+            (factory, start)
+            for factory, length in zip(factories, lengths, strict=True)
+            for start in range(0, length, per_call)
+        ]
+        answers = await self._eth_calls(
+            [self.lens.pairs_call(factory, start, per_call) for factory, start in pages], head
+        )
+        pools: list[V2PoolState] = []
+        checksummed: dict[bytes, str] = {}
+        for (factory, start), answer in zip(pages, answers, strict=True):
+            try:
+                page = self.lens.decode_pairs(answer, checksummed)
+            except ValueError as exc:
+                raise RpcTransportError(str(exc), url=self.rpc.url) from exc
+            if page.block_number != head.number or page.start != start:
+                raise RpcTransportError(
+                    f"lens page {factory}@{start} read block {page.block_number}, "
+                    f"not {head.number}",
+                    url=self.rpc.url,
+                )
+            dex_name, fee_bps = self.factories[factory]
+            pools.extend(
+                V2PoolState(
+                    chain_id=self.chain_id,
+                    address=p.pair,
+                    dex=dex_name,
+                    factory=factory,
+                    token0=p.token0,
+                    token1=p.token1,
+                    reserve0=p.reserve0,
+                    reserve1=p.reserve1,
+                    fee_bps=fee_bps,
+                    block_number=head.number,
+                )
+                for p in page.pairs
+            )
+        log.info(
+            "chain %d: discovered %d V2 pairs of %d factories at block %d in %d lens calls",
+            self.chain_id,
+            len(pools),
+            len(factories),
+            head.number,
+            len(pages),
+        )
+        return V2Snapshot(
+            chain_id=self.chain_id,
+            block_number=head.number,
+            block_hash=head.hash,
+            base_fee_wei=head.base_fee_wei,
+            pools=tuple(pools),
+        )
+
+    async def read_reserves(
+        self, pairs: Sequence[str], at: NewHead | int
+    ) -> dict[str, tuple[int, int] | None]:
+        """`(reserve0, reserve1)` of each pair after block `at` (a header, pinned by its hash,
+        or a number); `None` where there is no pair."""
+        block_number = at.number if isinstance(at, NewHead) else at
+        per_call = self.settings.reserves_per_call
+        chunks = [pairs[i : i + per_call] for i in range(0, len(pairs), per_call)]
+        answers = await self._eth_calls([self.lens.reserves_call(c) for c in chunks], at)
+        reserves: dict[str, tuple[int, int] | None] = {}
+        for chunk, answer in zip(chunks, answers, strict=True):
+            try:
+                page = self.lens.decode_reserves(answer, len(chunk))
+            except ValueError as exc:
+                raise RpcTransportError(str(exc), url=self.rpc.url) from exc
+            if page.block_number != block_number:
+                raise RpcTransportError(
+                    f"reserves lens read block {page.block_number}, not {block_number}",
+                    url=self.rpc.url,
+                )
+            reserves.update(zip(chunk, page.reserves, strict=True))
+        return reserves

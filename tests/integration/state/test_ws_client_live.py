@@ -1,0 +1,80 @@
+"""The WebSocket JSON-RPC client against anvil: calls, error mapping to our tree, subscriptions,
+notifications kept while a call waits, and a stream that waits out a node that is not there."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlparse
+
+import pytest
+from _state_helpers import wait_until
+from _ws_proxy import FaultProxy
+
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.ws import (
+    ReconnectPolicy,
+    SubscriptionSpec,
+    WsClient,
+    WsNotification,
+    WsSubscriptions,
+)
+from omniarb.devnet.anvil import free_port
+from omniarb.errors import ConfigError, RpcError, RpcTransportError
+
+pytestmark = pytest.mark.integration
+
+
+async def test_calls_subscriptions_and_errors(devnet_factory) -> None:
+    async with devnet_factory({"ethereum": None}) as net:
+        chain = net.manifest.chain("ethereum")
+        async with WsClient(chain.rpc_ws) as ws, RpcClient(chain.rpc_http) as rpc:
+            assert await ws.call("eth_chainId") == "0x1"
+            with pytest.raises(RpcError) as refused:
+                await ws.call("eth_noSuchMethod")
+            assert refused.value.method == "eth_noSuchMethod"
+            await ws.subscribe(SubscriptionSpec(kind="newHeads"), index=3)
+            await rpc.call("evm_mine")
+            await asyncio.sleep(0.1)
+            # The head arrives while this call waits for its answer; it is kept, not lost.
+            number = int(await ws.call("eth_blockNumber"), 16)
+            head = await ws.next_notification(timeout_s=5)
+            assert head.index == 3
+            assert int(head.result["number"], 16) == number
+            with pytest.raises(RpcTransportError, match="nothing received"):
+                await ws.next_notification(timeout_s=0.2)
+
+
+async def test_connect_errors_are_ours() -> None:
+    with pytest.raises(RpcTransportError, match="connect"):
+        await WsClient(f"ws://127.0.0.1:{free_port('127.0.0.1')}", timeout_s=2).connect()
+    with pytest.raises(ConfigError, match="invalid WebSocket URL"):
+        await WsClient("http//nonsense").connect()
+    with pytest.raises(RpcTransportError, match="not connected"):
+        await WsClient("ws://127.0.0.1:1").call("eth_chainId")
+
+
+async def test_stream_waits_for_a_node_that_is_not_there_yet(devnet_factory) -> None:
+    async with devnet_factory({"ethereum": None}) as net:
+        chain = net.manifest.chain("ethereum")
+        port = urlparse(chain.rpc_ws).port
+        assert port is not None
+        async with FaultProxy(port) as proxy, RpcClient(chain.rpc_http) as rpc:
+            proxy.refusing = True
+            subscriptions = WsSubscriptions(
+                url=proxy.ws_url,
+                specs=[SubscriptionSpec(kind="newHeads")],
+                policy=ReconnectPolicy(initial_s=0.02, max_s=0.1, call_timeout_s=1.0),
+            )
+            stream = subscriptions.stream()
+            first = asyncio.ensure_future(anext(stream))
+            await asyncio.sleep(0.5)
+            assert subscriptions.connections == 0
+            assert not first.done()
+            proxy.refusing = False
+            await wait_until(lambda: subscriptions.connections == 1)
+            await rpc.call("evm_mine")
+            item = await asyncio.wait_for(first, 5)
+            assert isinstance(item, WsNotification)
+            assert item.index == 0
+            assert subscriptions.reconnects == subscriptions.drops == 0  # a late start, no gap
+            await stream.aclose()
