@@ -38,6 +38,7 @@ from omniarb.paths import node_modules
 __all__ = [
     "DEFAULT_DEVNET_BLOCK_TIME_S",
     "SECRET_ENV_VARS",
+    "BotSettings",
     "DevnetChainSettings",
     "DevnetSettings",
     "LogLevel",
@@ -145,6 +146,26 @@ class MarketSettings(BaseModel):
     )
 
 
+class BotSettings(BaseModel):
+    """The arbitrage bot: what it bids and what it will not trade below."""
+
+    model_config = _MODEL
+
+    priority_fee_gwei: float = Field(
+        default=3.0,
+        ge=0,
+        le=10_000,
+        description="gwei, a number from 0 to 10000 (the tip, or the premium on legacy chains)",
+    )
+    min_net_profit_usd: float = Field(
+        default=0.01, ge=0, description="USD, a number >= 0 (after gas)"
+    )
+
+    @property
+    def priority_fee_wei(self) -> int:
+        return round(self.priority_fee_gwei * 10**9)
+
+
 class NetworkSettings(BaseModel):
     """A real network for `omniarb run`: its RPC endpoints and the DEXes to watch on it."""
 
@@ -202,6 +223,7 @@ class Settings(BaseModel):
 
     devnet: DevnetSettings = Field(default_factory=DevnetSettings, description="a table")
     market: MarketSettings = Field(default_factory=MarketSettings, description="a table")
+    bot: BotSettings = Field(default_factory=BotSettings, description="a table")
     chains: dict[str, NetworkSettings] = Field(
         default_factory=dict, description="one table per real network, keyed by chain name"
     )

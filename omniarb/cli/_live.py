@@ -1,4 +1,4 @@
-"""The terminal view of a running demo: one row per chain, refreshed in place.
+"""The terminal view of a running demo or bot: one row per chain, refreshed in place.
 
 On a terminal it is a rich `Live` table; elsewhere (CI logs, pipes) one plain line per chain
 every few seconds, so the output stays readable as a log.
@@ -7,6 +7,7 @@ every few seconds, so the output stays readable as a log.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -15,6 +16,7 @@ from rich.live import Live
 from rich.table import Table
 
 from omniarb.devnet.market import ChainStats, MarketSnapshot
+from omniarb.track import ChainBotStats
 
 __all__ = ["LiveView"]
 
@@ -34,33 +36,29 @@ def _prices(stats: ChainStats) -> str:
     )
 
 
-def _table(snapshot: MarketSnapshot, title: str) -> Table:
-    table = Table(title=title, expand=True)
-    for column, justify in (
-        ("chain", "left"),
-        ("block", "right"),
-        ("swaps", "right"),
-        ("swaps/s", "right"),
-        ("failed", "right"),
-        ("wrapped native in USDC, per pool", "left"),
-        ("largest gap", "right"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for stats in snapshot.chains:
-        table.add_row(
-            stats.chain,
-            str(stats.block_number),
-            str(stats.swaps_mined),
-            f"{stats.swaps_per_s:.1f}",
-            str(stats.swaps_failed),
-            _prices(stats),
-            f"{stats.max_gap_bps:.1f} bp {stats.max_gap_pair}" if stats.max_gap_pair else "-",
-        )
-    return table
+def _pnl(bot: ChainBotStats) -> str:
+    tokens = ", ".join(
+        f"{amount} {bot.symbols.get(token.lower(), token[:8])}"
+        for token, amount in bot.realized_profit.items()
+    )
+    return f"${bot.net_profit_usd:,.2f}" + (f" ({tokens})" if tokens else "")
+
+
+def _rate(bot: ChainBotStats) -> str:
+    rate = bot.success_rate
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+def _latency(bot: ChainBotStats) -> str:
+    return (
+        f"{bot.last_detect_ms:.1f}/{bot.last_submit_ms:.1f}/{bot.last_confirm_ms:.0f} ms"
+        if bot.submitted
+        else "-"
+    )
 
 
 class LiveView:
-    """`with LiveView(console, title) as view: view.update(snapshot)`."""
+    """`with LiveView(console, title) as view: view.update(market=…, bots=…)`."""
 
     def __init__(self, console: Console, title: str) -> None:
         self._console = console
@@ -83,19 +81,90 @@ class LiveView:
         if self._live is not None:
             self._live.__exit__(exc_type, exc, tb)
 
-    def update(self, snapshot: MarketSnapshot, *, final: bool = False) -> None:
+    def update(
+        self,
+        *,
+        market: MarketSnapshot | None = None,
+        bots: Sequence[ChainBotStats] = (),
+        final: bool = False,
+    ) -> None:
         if self._live is not None:
-            self._live.update(_table(snapshot, self._title))
+            self._live.update(self._table(market, bots))
             return
         now = time.monotonic()
         if not final and now - self._last_plain_s < _PLAIN_EVERY_S:
             return
         self._last_plain_s = now
-        for stats in snapshot.chains:
-            gap = f"{stats.max_gap_bps:.1f}bp {stats.max_gap_pair}" if stats.max_gap_pair else "-"
-            self._console.print(
-                f"{stats.chain:<9} block {stats.block_number:>6}  swaps {stats.swaps_mined:>5}"
-                f"  {stats.swaps_per_s:5.1f}/s  failed {stats.swaps_failed}"
-                f"  prices {_prices(stats)}  gap {gap}",
-                soft_wrap=True,
-            )
+        for line in self._lines(market, bots):
+            self._console.print(line, soft_wrap=True)
+
+    @staticmethod
+    def _rows(
+        market: MarketSnapshot | None, bots: Sequence[ChainBotStats]
+    ) -> list[tuple[str, ChainStats | None, ChainBotStats | None]]:
+        by_bot = {b.chain: b for b in bots}
+        names = [c.chain for c in market.chains] if market else list(by_bot)
+        by_market = {c.chain: c for c in market.chains} if market else {}
+        return [(name, by_market.get(name), by_bot.get(name)) for name in names]
+
+    def _table(self, market: MarketSnapshot | None, bots: Sequence[ChainBotStats]) -> Table:
+        table = Table(title=self._title, expand=True)
+        columns = ["chain", "block"]
+        if market:
+            columns += ["swaps", "swaps/s", "wrapped native in USDC", "largest gap"]
+        if bots:
+            columns += ["pools", "opps", "executed", "success", "realized PnL", "latency d/s/c"]
+        for column in columns:
+            table.add_column(column)
+        for name, stats, bot in self._rows(market, bots):
+            block = bot.block_number if bot else stats.block_number if stats else 0
+            cells = [name, str(block)]
+            if market:
+                cells += (
+                    [
+                        str(stats.swaps_mined),
+                        f"{stats.swaps_per_s:.1f}",
+                        _prices(stats),
+                        f"{stats.max_gap_bps:.1f} bp {stats.max_gap_pair}"
+                        if stats.max_gap_pair
+                        else "-",
+                    ]
+                    if stats
+                    else ["-"] * 4
+                )
+            if bots:
+                cells += (
+                    [
+                        str(bot.pools),
+                        str(bot.opportunities),
+                        str(bot.submitted + bot.simulated),
+                        _rate(bot),
+                        _pnl(bot),
+                        _latency(bot),
+                    ]
+                    if bot
+                    else ["-"] * 6
+                )
+            table.add_row(*cells)
+        return table
+
+    def _lines(self, market: MarketSnapshot | None, bots: Sequence[ChainBotStats]) -> list[str]:
+        lines = []
+        for name, stats, bot in self._rows(market, bots):
+            block = bot.block_number if bot else stats.block_number if stats else 0
+            line = f"{name:<9} block {block:>6}"
+            if stats:
+                gap = (
+                    f"{stats.max_gap_bps:.1f}bp {stats.max_gap_pair}" if stats.max_gap_pair else "-"
+                )
+                line += (
+                    f"  swaps {stats.swaps_mined:>5}  {stats.swaps_per_s:5.1f}/s"
+                    f"  failed {stats.swaps_failed}  prices {_prices(stats)}  gap {gap}"
+                )
+            if bot:
+                line += (
+                    f"  | opps {bot.opportunities} executed {bot.submitted + bot.simulated}"
+                    f" success {_rate(bot)} pnl {_pnl(bot)} latency {_latency(bot)}"
+                )
+            lines.append(line)
+        return lines

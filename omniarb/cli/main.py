@@ -17,7 +17,15 @@ from types import ModuleType
 from typing import get_args
 
 from omniarb import __version__
-from omniarb.cli import Handler, config_cmd, demo_cmd, devnet_cmd, doctor, history_cmd
+from omniarb.cli import (
+    Handler,
+    config_cmd,
+    demo_cmd,
+    devnet_cmd,
+    doctor,
+    history_cmd,
+    run_cmd,
+)
 from omniarb.cli._output import report_error
 from omniarb.config import LogLevel, load_settings
 from omniarb.errors import OmniarbError
@@ -28,7 +36,7 @@ _INTERRUPTED = 130  # the shell's code for "killed by SIGINT"
 
 
 def _commands() -> list[ModuleType]:
-    return [config_cmd, doctor, devnet_cmd, demo_cmd, history_cmd]
+    return [config_cmd, doctor, devnet_cmd, demo_cmd, run_cmd, history_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,82 @@
+"""Run the arbitrage bot on the chains of a devnet manifest until a stop condition.
+
+async with HistoryStore.open(url) as store:
+    stats = await run_bot(manifest, manifest_path, settings, store=store, dry_run=False,
+                          stop_when=lambda s: all(c.blocks_seen >= 10 for c in s))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+from omniarb.chains.rpc import RpcClient
+from omniarb.config import Settings
+from omniarb.devnet.manifest import Manifest
+from omniarb.engine import Engine
+from omniarb.store import HistoryStore
+from omniarb.track import ChainBotStats
+from omniarb.wiring import devnet_pipeline
+
+__all__ = ["run_bot", "summary", "write_summary"]
+
+
+async def run_bot(
+    manifest: Manifest,
+    manifest_path: Path,
+    settings: Settings,
+    *,
+    store: HistoryStore,
+    dry_run: bool,
+    stop_when: Callable[[list[ChainBotStats]], bool] | None = None,
+    on_start: Callable[[Engine], None] | None = None,
+) -> list[ChainBotStats]:
+    """Build every chain's pipeline, run the engine, return the final figures."""
+    async with AsyncExitStack() as stack:
+        rpcs = [await stack.enter_async_context(RpcClient(c.rpc_http)) for c in manifest.chains]
+        pipelines = await asyncio.gather(
+            *(
+                devnet_pipeline(
+                    chain,
+                    rpc=rpc,
+                    settings=settings,
+                    store=store,
+                    manifest_path=manifest_path,
+                    dry_run=dry_run,
+                )
+                for chain, rpc in zip(manifest.chains, rpcs, strict=True)
+            )
+        )
+        engine = Engine(pipelines, store)
+        if on_start is not None:
+            on_start(engine)
+        await engine.run(stop_when=stop_when)
+        return engine.stats
+
+
+def summary(stats: list[ChainBotStats]) -> dict[str, Any]:
+    """The `--summary` document: per-chain counts and every trade."""
+    trades = [trade.to_json() for chain in stats for trade in chain.trades]
+    return {
+        "chains": [chain.counts() for chain in stats],
+        "trades": trades,
+        "totals": {
+            "trades": len(trades),
+            "succeeded": sum(c.succeeded for c in stats),
+            "reverted": sum(c.reverted for c in stats),
+            "touched_earlier_in_block": sum(c.touched_earlier for c in stats),
+            "realized_differs_from_predicted": sum(c.mismatched for c in stats),
+            "net_profit_usd": sum(c.net_profit_usd for c in stats),
+        },
+    }
+
+
+def write_summary(path: Path, stats: list[ChainBotStats]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(summary(stats), indent=2) + "\n")
+    tmp.replace(path)

@@ -1,0 +1,200 @@
+"""The token graph of one chain and its arbitrage cycles, enumerated as pools appear.
+
+Nodes are tokens, edges are Uniswap V2 pools. A cycle is a `Route` of 2 or 3 hops that starts and
+ends in a base token (wrapped native, stablecoins): 2 hops through two distinct pools of the same
+pair (the same pair on two DEXes), or 3 hops around a triangle of tokens. `add_pools` enumerates
+exactly the cycles that a new pool completes, so adding pools one block at a time and adding them
+all at once give the same cycles; `cycles_of(pool)` lists the cycles a pool update can change.
+
+One start per cycle. A cycle through several base tokens could start at any of them; those
+rotations trade the same pools in the same direction, so they are one opportunity (mutually
+exclusive on chain), and they are profitable together or not at all: the product of the hops'
+spot rates, K/M, is the same from any start. We keep the rotation starting at the base token
+listed first in `base_tokens` (so list wrapped native first: profit then needs no conversion to
+pay gas). Opposite directions are different cycles and are both kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from omniarb.chains.spec import DexKind
+from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.types import Hop, Route
+
+__all__ = ["Cycle", "CycleGraph", "GraphPool"]
+
+_KIND = DexKind.UNISWAP_V2.value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GraphPool:
+    """A pool's static facts, with its two directed hops built once and shared by all cycles."""
+
+    id: int
+    address: str
+    dex: str
+    token0: str
+    token1: str
+    fee_bps: int
+    forward: Hop  # token0 → token1
+    backward: Hop  # token1 → token0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cycle:
+    """A cycle: its dense id, the route, and per hop the pool id and direction."""
+
+    id: int
+    route: Route
+    pool_ids: tuple[int, ...]
+    zero_for_one: tuple[bool, ...]
+
+    @property
+    def start_token(self) -> str:
+        return self.route.token_in
+
+
+# A directed hop during enumeration: (pool id, zero_for_one).
+_Edge = tuple[int, bool]
+
+
+class CycleGraph:
+    """Pools, the token adjacency, the cycles and the pool → cycles index of one chain.
+
+    Token addresses are matched case-insensitively; routes keep the pools' own spelling.
+    """
+
+    def __init__(self, *, chain_id: int, base_tokens: Sequence[str]) -> None:
+        if not base_tokens:
+            raise ValueError("at least one base token is needed to start cycles")
+        self.chain_id = chain_id
+        self._base_rank = {token.lower(): rank for rank, token in enumerate(base_tokens)}
+        self.pools: list[GraphPool] = []
+        self.cycles: list[Cycle] = []
+        self._pool_ids: dict[str, int] = {}
+        # token → neighbour token → pool ids (all keys lower-case)
+        self._adjacency: dict[str, dict[str, list[int]]] = {}
+        self._pool_cycles: list[list[int]] = []
+
+    def __contains__(self, address: object) -> bool:
+        return isinstance(address, str) and address.lower() in self._pool_ids
+
+    def pool_id(self, address: str) -> int:
+        return self._pool_ids[address.lower()]
+
+    def pool(self, address: str) -> GraphPool:
+        return self.pools[self.pool_id(address)]
+
+    def cycles_of(self, pool_id: int) -> list[int]:
+        """Ids of the cycles through a pool (the ones its state change can affect)."""
+        return self._pool_cycles[pool_id]
+
+    def is_base(self, token: str) -> bool:
+        return token.lower() in self._base_rank
+
+    def pair_pool_ids(self, token_a: str, token_b: str) -> list[int]:
+        """Ids of every pool between two tokens."""
+        return self._adjacency.get(token_a.lower(), {}).get(token_b.lower(), [])
+
+    def add_pools(self, states: Iterable[V2PoolState]) -> list[Cycle]:
+        """Add pools not yet in the graph; return the cycles they complete, in id order."""
+        start = len(self.cycles)
+        for state in states:
+            if state.address.lower() not in self._pool_ids:
+                self._add_pool(state)
+        return self.cycles[start:]
+
+    def _add_pool(self, state: V2PoolState) -> None:
+        pool_id = len(self.pools)
+        fee_pips = state.fee_bps * 100
+
+        def hop(zero_for_one: bool) -> Hop:
+            return Hop(
+                pool=state.address,
+                dex=state.dex,
+                kind=_KIND,
+                token_in=state.token0 if zero_for_one else state.token1,
+                token_out=state.token1 if zero_for_one else state.token0,
+                zero_for_one=zero_for_one,
+                fee_pips=fee_pips,
+            )
+
+        pool = GraphPool(
+            id=pool_id,
+            address=state.address,
+            dex=state.dex,
+            token0=state.token0,
+            token1=state.token1,
+            fee_bps=state.fee_bps,
+            forward=hop(True),
+            backward=hop(False),
+        )
+        self.pools.append(pool)
+        self._pool_ids[state.address.lower()] = pool_id
+        self._pool_cycles.append([])
+        a, b = state.token0.lower(), state.token1.lower()
+        # Enumerate before linking the pool: each cycle is found once, when its last pool arrives.
+        for edges in self._two_hop(pool_id, a, b):
+            self._record(edges)
+        for edges in self._three_hop(pool_id, a, b):
+            self._record(edges)
+        self._adjacency.setdefault(a, {}).setdefault(b, []).append(pool_id)
+        self._adjacency.setdefault(b, {}).setdefault(a, []).append(pool_id)
+
+    def _two_hop(self, pool_id: int, a: str, b: str) -> Iterable[list[_Edge]]:
+        if a not in self._base_rank and b not in self._base_rank:
+            return
+        for other in self.pair_pool_ids(a, b):
+            other_a_to_b = self.pools[other].token0.lower() == a
+            # a → b through the new pool and back through the other, and the reverse.
+            yield [(pool_id, True), (other, not other_a_to_b)]
+            yield [(other, other_a_to_b), (pool_id, False)]
+
+    def _three_hop(self, pool_id: int, a: str, b: str) -> Iterable[list[_Edge]]:
+        near_a = self._adjacency.get(a, {})
+        near_b = self._adjacency.get(b, {})
+        if a in self._base_rank or b in self._base_rank:
+            small, large = (near_a, near_b) if len(near_a) <= len(near_b) else (near_b, near_a)
+            thirds: Iterable[str] = [c for c in small if c in large and c not in (a, b)]
+        else:
+            # Neither end is a base token, so the third token must be one.
+            thirds = [c for c in self._base_rank if c in near_a and c in near_b]
+        for c in thirds:
+            for q in near_b[c]:  # b – c
+                q_b_to_c = self.pools[q].token0.lower() == b
+                for r in near_a[c]:  # c – a
+                    r_c_to_a = self.pools[r].token0.lower() == c
+                    # a → b → c → a, and its reverse a → c → b → a.
+                    yield [(pool_id, True), (q, q_b_to_c), (r, r_c_to_a)]
+                    yield [(r, not r_c_to_a), (q, not q_b_to_c), (pool_id, False)]
+
+    def _record(self, edges: list[_Edge]) -> None:
+        """Rotate a directed cycle to its canonical start and store it."""
+        starts = [self._token_in(edge).lower() for edge in edges]
+        _, index = min(
+            (self._base_rank[token], i)
+            for i, token in enumerate(starts)
+            if token in self._base_rank
+        )
+        rotated = edges[index:] + edges[:index]
+        cycle_id = len(self.cycles)
+        hops = tuple(
+            self.pools[pool_id].forward if zfo else self.pools[pool_id].backward
+            for pool_id, zfo in rotated
+        )
+        self.cycles.append(
+            Cycle(
+                id=cycle_id,
+                route=Route(chain_id=self.chain_id, hops=hops),
+                pool_ids=tuple(pool_id for pool_id, _ in rotated),
+                zero_for_one=tuple(zfo for _, zfo in rotated),
+            )
+        )
+        for pool_id, _ in rotated:
+            self._pool_cycles[pool_id].append(cycle_id)
+
+    def _token_in(self, edge: _Edge) -> str:
+        pool = self.pools[edge[0]]
+        return pool.token0 if edge[1] else pool.token1

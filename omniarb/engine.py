@@ -1,0 +1,190 @@
+"""The engine: one pipeline per chain, wired with bounded queues inside one TaskGroup.
+
+    state ──PoolUpdate──► detect → risk → score → allocate → execute ──Execution──► track
+    (its own task)        (one task, per update)                                    (one task)
+
+Only this module knows queues and tasks; every stage is an object with one async method. A
+full queue applies backpressure (the state stage then lags the chain and catches up through
+its back-fill), and a route whose pools have a transaction in flight is not traded again until
+that transaction settles, so a gap is never paid for twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from omniarb.allocate import FlashSwapAllocator
+from omniarb.chains.rpc import RpcClient
+from omniarb.collect.heads import HeadCollector
+from omniarb.detect import CycleDetector
+from omniarb.errors import OmniarbError
+from omniarb.execute.stage import ExecuteStage
+from omniarb.risk import ProfitFloor
+from omniarb.score import FaceValue
+from omniarb.state.runner import run_v2_state
+from omniarb.state.v2_sync import V2StateSync
+from omniarb.store import HistoryStore
+from omniarb.track import ChainBotStats, Tracker
+from omniarb.types import Execution, ExecutionStatus, PoolUpdate
+
+__all__ = ["ChainPipeline", "Engine"]
+
+log = logging.getLogger(__name__)
+
+_UPDATES_QUEUE = 64
+_TRACK_QUEUE = 256
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChainPipeline:
+    """The stages of one chain, built by `omniarb.wiring`."""
+
+    name: str
+    rpc: RpcClient
+    sync: V2StateSync
+    collector: HeadCollector
+    detector: CycleDetector
+    risk: ProfitFloor
+    score: FaceValue
+    allocate: FlashSwapAllocator
+    execute: ExecuteStage
+    track: Tracker
+    stats: ChainBotStats
+
+
+class _ChainRun:
+    """The tasks of one chain's pipeline."""
+
+    def __init__(self, pipeline: ChainPipeline, store: HistoryStore) -> None:
+        self.pipeline = pipeline
+        self._store = store
+        self._updates: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=_UPDATES_QUEUE)
+        self._executions: asyncio.Queue[Execution] = asyncio.Queue(maxsize=_TRACK_QUEUE)
+        self._in_flight: dict[str, int] = {}
+        self.unsettled = 0
+
+    async def state(self) -> None:
+        p = self.pipeline
+        await run_v2_state(sync=p.sync, collector=p.collector, out=self._updates)
+
+    async def decide(self) -> None:
+        while True:
+            update = await self._updates.get()
+            await self._on_update(update)
+
+    async def _on_update(self, update: PoolUpdate) -> None:
+        p = self.pipeline
+        opportunities = await p.detector.process(update)
+        p.stats.on_block(
+            update.block_number, pools=len(p.sync.pools), cycles=p.detector.cycle_count
+        )
+        # A newer block is already waiting: what this one found is history, not a trade.
+        stale = not self._updates.empty()
+        for opportunity in opportunities:
+            p.stats.on_opportunity(opportunity, update.received_ns)
+            await self._store.record(opportunity)
+            decision = await p.allocate.process(
+                await p.score.process(await p.risk.process(opportunity))
+            )
+            p.stats.on_decision(decision)
+            await self._store.record(decision)
+            pools = opportunity.route.pools
+            if not decision.approved or stale or any(pool in self._in_flight for pool in pools):
+                continue
+            execution = await p.execute.process(decision)
+            p.stats.on_execution(execution)
+            await self._store.record(execution)
+            if execution.status is ExecutionStatus.SUBMITTED:
+                for pool in pools:
+                    self._in_flight[pool] = self._in_flight.get(pool, 0) + 1
+                self.unsettled += 1
+                await self._executions.put(execution)
+
+    async def settle(self) -> None:
+        p = self.pipeline
+        while True:
+            execution = await self._executions.get()
+            try:
+                outcome = await p.track.process(execution)
+            except OmniarbError as exc:
+                log.warning("%s: trade %s not settled: %s", p.name, execution.tx_hash, exc)
+            else:
+                trade = p.stats.on_outcome(outcome)
+                await self._store.record(outcome)
+                log.info(
+                    "%s: trade %s %s, realized %d predicted %d %s",
+                    p.name,
+                    trade.tx_hash,
+                    trade.status,
+                    trade.realized_profit_wei,
+                    trade.predicted_profit_wei,
+                    trade.profit_token,
+                )
+            finally:
+                for pool in execution.decision.opportunity.route.pools:
+                    left = self._in_flight.get(pool, 0) - 1
+                    if left <= 0:
+                        self._in_flight.pop(pool, None)
+                    else:
+                        self._in_flight[pool] = left
+                self.unsettled -= 1
+
+
+class Engine:
+    """Runs the pipelines of every chain until `stop_when` says so or the task is cancelled.
+
+    On the way out it lets the trades in flight settle (up to `settle_timeout_s`) so their
+    outcomes are recorded, then flushes the store.
+    """
+
+    def __init__(
+        self,
+        pipelines: Sequence[ChainPipeline],
+        store: HistoryStore,
+        *,
+        settle_timeout_s: float = 30.0,
+    ) -> None:
+        self._runs = [_ChainRun(p, store) for p in pipelines]
+        self._store = store
+        self._settle_timeout_s = settle_timeout_s
+
+    @property
+    def stats(self) -> list[ChainBotStats]:
+        return [run.pipeline.stats for run in self._runs]
+
+    async def run(
+        self,
+        *,
+        stop_when: Callable[[list[ChainBotStats]], bool] | None = None,
+        poll_s: float = 0.1,
+    ) -> None:
+        async with asyncio.TaskGroup() as tasks:
+            pipeline_tasks: list[asyncio.Task[None]] = []
+            settle_tasks: list[asyncio.Task[None]] = []
+            for run in self._runs:
+                pipeline_tasks.append(tasks.create_task(run.state()))
+                pipeline_tasks.append(tasks.create_task(run.decide()))
+                settle_tasks.append(tasks.create_task(run.settle()))
+            try:
+                while stop_when is None or not stop_when(self.stats):
+                    await asyncio.sleep(poll_s)
+            finally:
+                for task in pipeline_tasks:
+                    task.cancel()
+                await self._drain()
+                for task in settle_tasks:
+                    task.cancel()
+        await self._store.flush()
+
+    async def _drain(self) -> None:
+        """Wait for the trades already sent to settle, so no outcome goes unrecorded."""
+        deadline = time.monotonic() + self._settle_timeout_s
+        while any(run.unsettled for run in self._runs) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        left = sum(run.unsettled for run in self._runs)
+        if left:
+            log.warning("%d trades still unsettled after %.0f s", left, self._settle_timeout_s)

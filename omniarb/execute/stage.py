@@ -1,0 +1,85 @@
+"""The execute stage: an approved decision in, a sent (or, in a dry run, simulated) transaction
+out. The pre-check `eth_call` runs on the latest state before anything is signed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+
+from omniarb.chains.fees import fees_for
+from omniarb.chains.spec import FeeModel
+from omniarb.errors import RejectedError, RetryableError, RevertError
+from omniarb.execute.route_codec import RouteCodec
+from omniarb.execute.submit import Submitter, TxRequest
+from omniarb.types import Decision, Execution, ExecutionStatus
+
+__all__ = ["ExecuteStage"]
+
+log = logging.getLogger(__name__)
+
+# The gas model is an estimate; a limit with headroom costs nothing (unused gas is not paid).
+_GAS_LIMIT_HEADROOM = 1.5
+
+
+class ExecuteStage:
+    """Encodes the route for `executor`, prices the gas, pre-checks and sends (or only simulates).
+
+    The bid is the block's base fee plus `tip_wei`, the same priority fee the detector assumed.
+    """
+
+    def __init__(
+        self,
+        *,
+        submitter: Submitter,
+        codec: RouteCodec,
+        executor: str,
+        fee_model: FeeModel,
+        tip_wei: int,
+        dry_run: bool,
+    ) -> None:
+        self._submitter = submitter
+        self._codec = codec
+        self._executor = executor
+        self._fee_model = fee_model
+        self._tip_wei = tip_wei
+        self._dry_run = dry_run
+
+    async def process(self, decision: Decision) -> Execution:
+        opportunity = decision.opportunity
+        base_fee_wei = max(opportunity.gas_price_wei - self._tip_wei, 0)
+        fees = fees_for(self._fee_model, base_fee_wei=base_fee_wei, tip_wei=self._tip_wei)
+        request = TxRequest(
+            to=self._executor,
+            data=self._codec.calldata(opportunity.route, decision.amount_in, decision.min_profit),
+            gas=int(opportunity.gas_estimate * _GAS_LIMIT_HEADROOM),
+            fees=fees,
+        )
+
+        unsent = Execution(
+            decision=decision,
+            status=ExecutionStatus.SIMULATED,
+            tx_hash=None,
+            nonce=None,
+            max_fee_per_gas_wei=fees.fee_cap_wei,
+            priority_fee_wei=fees.tip_wei,
+            submitted_ns=time.monotonic_ns(),
+        )
+        try:
+            if self._dry_run:
+                await self._submitter.precheck(request)
+                return unsent
+            sent = await self._submitter.submit(opportunity.id, request)
+        except (RevertError, RejectedError) as exc:
+            log.info("opportunity %s not sent: %s", opportunity.id, exc)
+            return replace(unsent, status=ExecutionStatus.REJECTED, error=str(exc))
+        except RetryableError as exc:
+            log.warning("opportunity %s could not be sent: %s", opportunity.id, exc)
+            return replace(unsent, status=ExecutionStatus.FAILED, error=str(exc))
+        return replace(
+            unsent,
+            status=ExecutionStatus.SUBMITTED,
+            tx_hash=sent.tx_hash,
+            nonce=sent.nonce,
+            submitted_ns=sent.submitted_ns,
+        )

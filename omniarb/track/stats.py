@@ -1,0 +1,202 @@
+"""Running figures of one chain's bot, and the per-trade summary a run writes.
+
+The engine owns one `ChainBotStats` per chain and updates it as values pass; the live view and
+`--summary` read it. Amounts stay integers; USD figures are floats for display.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
+
+__all__ = ["ChainBotStats", "TradeSummary", "realized_net_usd"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradeSummary:
+    """One executed trade as the `--summary` file lists it (field names are a stable format)."""
+
+    chain: str
+    tx_hash: str
+    block_number: int | None
+    status: str
+    profit_token: str
+    profit_token_address: str
+    amount_in: int
+    predicted_profit_wei: int
+    realized_profit_wei: int
+    gas_used: int
+    gas_cost_wei: int
+    net_profit_usd: float
+    touched_earlier_in_block: bool
+    route: tuple[dict[str, str], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "chain": self.chain,
+            "tx_hash": self.tx_hash,
+            "block_number": self.block_number,
+            "status": self.status,
+            "profit_token": self.profit_token,
+            "profit_token_address": self.profit_token_address,
+            "amount_in": self.amount_in,
+            "predicted_profit_wei": self.predicted_profit_wei,
+            "realized_profit_wei": self.realized_profit_wei,
+            "gas_used": self.gas_used,
+            "gas_cost_wei": self.gas_cost_wei,
+            "net_profit_usd": self.net_profit_usd,
+            "touched_earlier_in_block": self.touched_earlier_in_block,
+            "route": list(self.route),
+        }
+
+
+def realized_net_usd(outcome: Outcome) -> float:
+    """Realized profit minus the gas actually paid, in USD, at the detection-time prices.
+
+    The opportunity carries the conversion rates it was priced with: start-token units per
+    native wei (its gas cost in token over its gas cost in wei) and USD per start-token unit.
+    """
+    opportunity = outcome.execution.decision.opportunity
+    gas_in_token = opportunity.gross_profit - opportunity.net_profit
+    token_per_wei = gas_in_token / opportunity.gas_cost_wei if opportunity.gas_cost_wei else 0.0
+    usd_per_unit = (
+        opportunity.net_profit_usd / opportunity.net_profit if opportunity.net_profit else 0.0
+    )
+    net_in_token = outcome.realized_profit - outcome.gas_cost_wei * token_per_wei
+    return net_in_token * usd_per_unit
+
+
+@dataclass(slots=True)
+class ChainBotStats:
+    """Counters and last latencies of one chain's pipeline (mutated by the engine only)."""
+
+    chain: str
+    chain_id: int
+    symbols: dict[str, str] = field(default_factory=dict)
+    first_block: int | None = None
+    block_number: int = 0
+    pools: int = 0
+    cycles: int = 0
+    opportunities: int = 0
+    approved: int = 0
+    declined: int = 0
+    submitted: int = 0
+    simulated: int = 0
+    rejected: int = 0
+    succeeded: int = 0
+    reverted: int = 0
+    touched_earlier: int = 0
+    mismatched: int = 0
+    realized_profit: Counter[str] = field(default_factory=Counter)
+    net_profit_usd: float = 0.0
+    last_detect_ms: float = 0.0
+    last_submit_ms: float = 0.0
+    last_confirm_ms: float = 0.0
+    trades: list[TradeSummary] = field(default_factory=list)
+
+    @property
+    def blocks_seen(self) -> int:
+        return 0 if self.first_block is None else self.block_number - self.first_block
+
+    @property
+    def success_rate(self) -> float | None:
+        settled = self.succeeded + self.reverted
+        return self.succeeded / settled if settled else None
+
+    def on_block(self, block_number: int, *, pools: int, cycles: int) -> None:
+        if self.first_block is None:
+            self.first_block = block_number
+        self.block_number = block_number
+        self.pools = pools
+        self.cycles = cycles
+
+    def on_opportunity(self, opportunity: Opportunity, received_ns: int) -> None:
+        self.opportunities += 1
+        if received_ns:
+            self.last_detect_ms = (opportunity.detected_ns - received_ns) / 1e6
+
+    def on_decision(self, decision: Decision) -> None:
+        if decision.approved:
+            self.approved += 1
+        else:
+            self.declined += 1
+
+    def on_execution(self, execution: Execution) -> None:
+        if execution.status is ExecutionStatus.SUBMITTED:
+            self.submitted += 1
+            opportunity = execution.decision.opportunity
+            self.last_submit_ms = (execution.submitted_ns - opportunity.detected_ns) / 1e6
+        elif execution.status is ExecutionStatus.SIMULATED:
+            self.simulated += 1
+        else:
+            self.rejected += 1
+
+    def on_outcome(self, outcome: Outcome) -> TradeSummary:
+        execution = outcome.execution
+        opportunity = execution.decision.opportunity
+        token = opportunity.route.token_in
+        if outcome.success:
+            self.succeeded += 1
+            self.realized_profit[token] += outcome.realized_profit
+        else:
+            self.reverted += 1
+        if outcome.touched_earlier_in_block:
+            self.touched_earlier += 1
+        if outcome.success and outcome.realized_profit != opportunity.gross_profit:
+            self.mismatched += 1
+        net_usd = realized_net_usd(outcome)
+        self.net_profit_usd += net_usd
+        self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
+        trade = TradeSummary(
+            chain=self.chain,
+            tx_hash=execution.tx_hash or "",
+            block_number=outcome.block_number,
+            status="success" if outcome.success else "reverted",
+            profit_token=self.symbols.get(token.lower(), token),
+            profit_token_address=token,
+            amount_in=execution.decision.amount_in,
+            predicted_profit_wei=opportunity.gross_profit,
+            realized_profit_wei=outcome.realized_profit,
+            gas_used=outcome.gas_used,
+            gas_cost_wei=outcome.gas_cost_wei,
+            net_profit_usd=net_usd,
+            touched_earlier_in_block=outcome.touched_earlier_in_block,
+            route=tuple(
+                {
+                    "pool": hop.pool,
+                    "dex": hop.dex,
+                    "token_in": self.symbols.get(hop.token_in.lower(), hop.token_in),
+                    "token_out": self.symbols.get(hop.token_out.lower(), hop.token_out),
+                }
+                for hop in opportunity.route.hops
+            ),
+        )
+        self.trades.append(trade)
+        return trade
+
+    def counts(self) -> dict[str, Any]:
+        """The per-chain counts of the `--summary` file."""
+        return {
+            "chain": self.chain,
+            "chain_id": self.chain_id,
+            "blocks": self.blocks_seen,
+            "pools": self.pools,
+            "cycles": self.cycles,
+            "opportunities": self.opportunities,
+            "approved": self.approved,
+            "declined": self.declined,
+            "submitted": self.submitted,
+            "simulated": self.simulated,
+            "rejected": self.rejected,
+            "succeeded": self.succeeded,
+            "reverted": self.reverted,
+            "touched_earlier_in_block": self.touched_earlier,
+            "realized_differs_from_predicted": self.mismatched,
+            "realized_profit": {
+                self.symbols.get(t.lower(), t): v for t, v in self.realized_profit.items()
+            },
+            "net_profit_usd": self.net_profit_usd,
+        }

@@ -1,0 +1,73 @@
+"""The track stage: an execution in, its outcome out (receipt, realized profit, gas, ordering)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from omniarb.chains.rpc import RpcClient
+from omniarb.execute.submit import Submitter, TxReceipt
+from omniarb.track.realized import SYNC_TOPIC, net_transfers
+from omniarb.types import Execution, Outcome
+
+__all__ = ["Tracker"]
+
+log = logging.getLogger(__name__)
+
+
+class Tracker:
+    """Waits for an execution's receipt and says what it earned.
+
+    `holder` is where profit accrues (the executor contract). `touched_earlier_in_block` is
+    true when a transaction earlier in the same block emitted a `Sync` on one of the route's
+    pools: the state our prediction was made on did not hold, so realized may differ.
+    """
+
+    def __init__(self, *, rpc: RpcClient, submitter: Submitter, holder: str) -> None:
+        self._rpc = rpc
+        self._submitter = submitter
+        self._holder = holder
+
+    async def process(self, execution: Execution) -> Outcome:
+        if execution.tx_hash is None:
+            raise ValueError("only a submitted execution can be tracked")
+        receipt = await self._submitter.wait_for_receipt(execution.tx_hash)
+        return await self.outcome(execution, receipt)
+
+    async def outcome(self, execution: Execution, receipt: TxReceipt) -> Outcome:
+        route = execution.decision.opportunity.route
+        realized = (
+            net_transfers(receipt.logs, token=route.token_in, holder=self._holder)
+            if receipt.success
+            else 0
+        )
+        touched = await self._touched_earlier(receipt, route.pools)
+        if receipt.success and realized != execution.decision.opportunity.gross_profit:
+            log.info(
+                "trade %s realized %d vs predicted %d (touched earlier in block: %s)",
+                receipt.tx_hash,
+                realized,
+                execution.decision.opportunity.gross_profit,
+                touched,
+            )
+        return Outcome(
+            execution=execution,
+            included=True,
+            success=receipt.success,
+            block_number=receipt.block_number,
+            gas_used=receipt.gas_used,
+            effective_gas_price_wei=receipt.effective_gas_price_wei,
+            gas_cost_wei=receipt.gas_cost_wei,
+            realized_profit=realized,
+            touched_earlier_in_block=touched,
+            confirmed_ns=time.monotonic_ns(),
+        )
+
+    async def _touched_earlier(self, receipt: TxReceipt, pools: tuple[str, ...]) -> bool:
+        if receipt.transaction_index == 0:
+            return False
+        logs = await self._rpc.call(
+            "eth_getLogs",
+            {"blockHash": receipt.block_hash, "address": list(pools), "topics": [SYNC_TOPIC]},
+        )
+        return any(int(entry["transactionIndex"], 16) < receipt.transaction_index for entry in logs)

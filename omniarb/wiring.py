@@ -1,0 +1,176 @@
+"""Build one chain's pipeline from a devnet manifest: every stage, its dependencies, its settings.
+
+On the devnet the bot signs as anvil account 9, and its executor contract is deployed by that
+account the first time a devnet run meets it (the address is remembered beside the manifest,
+so a restarted bot keeps trading through the same contract).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+from omniarb.allocate import FlashSwapAllocator
+from omniarb.chains.abi import encode_call
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import DexKind, chain_by_id
+from omniarb.config import Settings
+from omniarb.detect import CycleDetector, GasModel
+from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, dev_account
+from omniarb.devnet.manifest import ChainManifest
+from omniarb.engine import ChainPipeline
+from omniarb.errors import TimeoutError_
+from omniarb.execute import (
+    ExecutorContract,
+    NonceManager,
+    RouteCodec,
+    Signer,
+    Submitter,
+    deploy_devnet_executor,
+    v2_factories,
+)
+from omniarb.execute._revert import error_signatures_from_abi
+from omniarb.execute.executor_contract import executor_artifact
+from omniarb.execute.stage import ExecuteStage
+from omniarb.risk import ProfitFloor
+from omniarb.score import FaceValue
+from omniarb.state import V2Discovery, V2StateSync
+from omniarb.store import HistoryStore
+from omniarb.track import ChainBotStats, Tracker
+from omniarb.types import Token
+
+__all__ = ["EXECUTOR_GAS", "STABLECOINS", "devnet_pipeline"]
+
+log = logging.getLogger(__name__)
+
+STABLECOINS = ("USDC", "USDT", "DAI")
+# Measured through the executor (benchmarks/execute.py): 178,772 gas for 2 hops and 265,894 for
+# 3, i.e. ~4.5k + ~87.1k per hop; rounded up so the net profit is never overstated.
+EXECUTOR_GAS = GasModel(base_gas=6_000, per_hop_gas=88_000)
+_PENDING_WAIT_S = 30.0
+
+
+async def _wait_for_pending(rpc: RpcClient, address: str) -> None:
+    """A restarted bot first lets its previous run's transactions settle, so it neither reuses
+    their nonces nor trades a gap one of them is about to close."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _PENDING_WAIT_S
+    while True:
+        latest, pending = await rpc.batch(
+            [
+                ("eth_getTransactionCount", [address, "latest"]),
+                ("eth_getTransactionCount", [address, "pending"]),
+            ]
+        )
+        if latest == pending:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError_(
+                f"transactions of {address} still pending after {_PENDING_WAIT_S} s"
+            )
+        await asyncio.sleep(0.1)
+
+
+async def _executor(rpc: RpcClient, chain: ChainManifest, bot: str, memo: Path) -> str:
+    """The bot's executor on this devnet run: reuse the remembered one, else deploy and seed it."""
+    remembered: dict[str, str] = json.loads(memo.read_text()) if memo.exists() else {}
+    address = remembered.get(chain.name)
+    if address is not None:
+        code = await rpc.call("eth_getCode", address, "latest")
+        if len(code) > 2 and (await ExecutorContract(rpc, address).owner()).lower() == bot.lower():
+            return address
+    contract = await deploy_devnet_executor(rpc, chain, bot=bot)
+    # One unit of each start token makes the executor's balance slot non-zero, so no trade pays
+    # the ~17k gas of creating it (the deployer holds spare tokens of every kind).
+    deployer = dev_account(DEPLOYER_INDEX).address
+    for symbol in (chain.tokens[0].symbol, *STABLECOINS):
+        token = chain.token(symbol)
+        await rpc.call(
+            "eth_sendTransaction",
+            {
+                "from": deployer,
+                "to": token.address,
+                "data": encode_call("transfer(address,uint256)", contract.address, 1),
+                "gas": hex(100_000),
+            },
+        )
+    remembered[chain.name] = contract.address
+    memo.write_text(json.dumps(remembered, indent=1))
+    log.info("%s: executor deployed at %s", chain.name, contract.address)
+    return contract.address
+
+
+async def devnet_pipeline(
+    chain: ChainManifest,
+    *,
+    rpc: RpcClient,
+    settings: Settings,
+    store: HistoryStore,
+    manifest_path: Path,
+    dry_run: bool,
+) -> ChainPipeline:
+    """Every stage of `chain`'s pipeline, ready for the engine."""
+    spec = chain_by_id(chain.chain_id)
+    signer = Signer(dev_account(BOT_INDEX).private_key, chain_id=chain.chain_id)
+    await _wait_for_pending(rpc, signer.address)
+    executor = await _executor(rpc, chain, signer.address, manifest_path.parent / "executors.json")
+    for token in chain.tokens:
+        await store.record(
+            Token(
+                chain_id=chain.chain_id,
+                address=token.address,
+                symbol=token.symbol,
+                decimals=token.decimals,
+            )
+        )
+
+    factories = {
+        dex.factory: (dex.name, spec.dex(dex.name).fee_bps)
+        for dex in chain.dexes
+        if dex.kind == DexKind.UNISWAP_V2.value
+    }
+    sync = V2StateSync(discovery=V2Discovery(rpc=rpc, chain_id=chain.chain_id, factories=factories))
+    wrapped = next(t for t in chain.tokens if t.wrapped_native)
+    stables = [chain.token(symbol) for symbol in STABLECOINS]
+    tip_wei = settings.bot.priority_fee_wei
+    detector = CycleDetector(
+        chain_id=chain.chain_id,
+        base_tokens=[wrapped.address, *(t.address for t in stables)],
+        wrapped_native=wrapped.address,
+        stablecoin_decimals={t.address: t.decimals for t in stables},
+        gas_model=EXECUTOR_GAS,
+        priority_fee_wei=tip_wei,
+    )
+    submitter = Submitter(
+        rpc=rpc,
+        signer=signer,
+        nonces=NonceManager(rpc=rpc, address=signer.address),
+        guard=store.submissions,
+        known_errors=error_signatures_from_abi(executor_artifact().abi),
+    )
+    return ChainPipeline(
+        name=chain.name,
+        rpc=rpc,
+        sync=sync,
+        collector=sync.collector(chain.rpc_ws),
+        detector=detector,
+        risk=ProfitFloor(min_net_profit_usd=settings.bot.min_net_profit_usd),
+        score=FaceValue(),
+        allocate=FlashSwapAllocator(),
+        execute=ExecuteStage(
+            submitter=submitter,
+            codec=RouteCodec(v2_factories(chain)),
+            executor=executor,
+            fee_model=spec.fee_model,
+            tip_wei=tip_wei,
+            dry_run=dry_run,
+        ),
+        track=Tracker(rpc=rpc, submitter=submitter, holder=executor),
+        stats=ChainBotStats(
+            chain=chain.name,
+            chain_id=chain.chain_id,
+            symbols={t.address.lower(): t.symbol for t in chain.tokens},
+        ),
+    )

@@ -1,0 +1,102 @@
+"""Running the bot inside a test: start it on a devnet, plant gaps, wait for what it does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from omniarb.bot import run_bot
+from omniarb.chains.abi import encode_call
+from omniarb.chains.rpc import RpcClient
+from omniarb.config import Settings
+from omniarb.devnet import Devnet
+from omniarb.devnet.accounts import dev_account
+from omniarb.devnet.manifest import ChainManifest
+from omniarb.engine import Engine
+from omniarb.store import HistoryStore
+from omniarb.track import ChainBotStats
+
+DEADLINE = 2**32 - 1
+
+
+@dataclass(slots=True)
+class RunningBot:
+    engine: list[Engine]
+    store: HistoryStore
+    stop: asyncio.Event
+
+    @property
+    def stats(self) -> list[ChainBotStats]:
+        return self.engine[0].stats if self.engine else []
+
+    async def wait_for(
+        self, condition: Callable[[list[ChainBotStats]], bool], timeout_s: float
+    ) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not (self.engine and condition(self.stats)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; bot stats: {[s.counts() for s in self.stats]}")
+            await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def bot_on(
+    net: Devnet, db: Path, settings: Settings | None = None, *, dry_run: bool = False
+) -> AsyncIterator[RunningBot]:
+    """Run the bot on every chain of `net` until the block ends; history in `db` (SQLite)."""
+    store = await asyncio.to_thread(HistoryStore.open, f"sqlite:///{db}")
+    running = RunningBot(engine=[], store=store, stop=asyncio.Event())
+    task = asyncio.create_task(
+        run_bot(
+            net.manifest,
+            net.manifest_path,
+            settings or Settings(),
+            store=store,
+            dry_run=dry_run,
+            stop_when=lambda _: running.stop.is_set(),
+            on_start=running.engine.append,
+        )
+    )
+    try:
+        await running.wait_for(lambda stats: all(s.first_block is not None for s in stats), 60)
+        yield running
+    finally:
+        running.stop.set()
+        await task
+        await store.close()
+
+
+async def swap_v2(
+    rpc: RpcClient,
+    chain: ChainManifest,
+    *,
+    dex: str,
+    path: list[str],
+    amount_in: int,
+    trader: int = 1,
+) -> dict[str, object]:
+    """A trader swaps through a V2 router (tokens by symbol) and the receipt is returned."""
+    sender = dev_account(trader).address
+    data = encode_call(
+        "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
+        amount_in,
+        0,
+        [chain.token(symbol).address for symbol in path],
+        sender,
+        DEADLINE,
+    )
+    tx_hash = await rpc.call(
+        "eth_sendTransaction",
+        {"from": sender, "to": chain.dex(dex).router, "data": data, "gas": hex(400_000)},
+    )
+    for _ in range(400):
+        receipt = await rpc.call("eth_getTransactionReceipt", tx_hash)
+        if receipt is not None:
+            assert int(receipt["status"], 16) == 1
+            return dict(receipt)
+        await asyncio.sleep(0.02)
+    raise AssertionError("swap not mined")
