@@ -172,5 +172,6 @@ async def devnet_pipeline(
             chain=chain.name,
             chain_id=chain.chain_id,
             symbols={t.address.lower(): t.symbol for t in chain.tokens},
+            decimals={t.address.lower(): t.decimals for t in chain.tokens},
         ),
     )

@@ -36,9 +36,15 @@ def _prices(stats: ChainStats) -> str:
     )
 
 
+def _amount(amount: int, decimals: int | None) -> str:
+    """Base units as whole tokens, for display only."""
+    return str(amount) if decimals is None else f"{amount / 10**decimals:.6g}"
+
+
 def _pnl(bot: ChainBotStats) -> str:
     tokens = ", ".join(
-        f"{amount} {bot.symbols.get(token.lower(), token[:8])}"
+        f"{_amount(amount, bot.decimals.get(token.lower()))} "
+        f"{bot.symbols.get(token.lower(), token[:8])}"
         for token, amount in bot.realized_profit.items()
     )
     return f"${bot.net_profit_usd:,.2f}" + (f" ({tokens})" if tokens else "")

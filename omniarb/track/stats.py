@@ -76,6 +76,7 @@ class ChainBotStats:
     chain: str
     chain_id: int
     symbols: dict[str, str] = field(default_factory=dict)
+    decimals: dict[str, int] = field(default_factory=dict)
     first_block: int | None = None
     block_number: int = 0
     pools: int = 0
