@@ -1,8 +1,10 @@
 """Opportunity → signed raw transaction: the signing half of the execute path, in microseconds.
 
-Each iteration does what the executor does once calldata is ready (260 bytes here, the size of an
-encoded 3-hop route): fees from the block's base fee, the transaction request, a nonce from the
-nonce book, signing with libsecp256k1 and the hex string `eth_sendRawTransaction` takes. The
+Each iteration does what the execute stage does with an approved 3-hop opportunity: encode its
+route, amount and minimum profit for the executor contract (the codec is long-lived, as in the
+engine, so packed hops are reused; 324 bytes of calldata), fees from the block's base fee, the
+transaction request, a nonce from the nonce book, signing with libsecp256k1 and the hex string
+`eth_sendRawTransaction` takes. The
 baseline does the same with eth_account's `LocalAccount.sign_transaction` (key object made once,
 like ours) on the same inputs; both outputs are checked to be identical byte for byte.
 
@@ -28,11 +30,13 @@ from omniarb.chains.fees import Eip1559Fees, fees_for
 from omniarb.chains.spec import FeeModel
 from omniarb.devnet.accounts import BOT_INDEX, dev_account
 from omniarb.execute.nonces import NonceBook
+from omniarb.execute.route_codec import RouteCodec
 from omniarb.execute.signer import Signer
 from omniarb.execute.submit import TxRequest
+from omniarb.types import Hop, Route
 
 TARGET_P50_US = 500.0
-CALLDATA_BYTES = 260
+CALLDATA_BYTES = 324  # execute(bytes) with a 3-hop plan: 4 + 32 + 32 + 256
 GAS = 350_000
 TIP_WEI = 2 * 10**9
 _WARMUP = 300
@@ -63,7 +67,26 @@ def _measure_model(
     key = dev_account(BOT_INDEX).private_key
     rng = random.Random(5)
     executor = to_checksum_address(rng.randbytes(20))
-    calldata = rng.randbytes(CALLDATA_BYTES)
+    tokens = [to_checksum_address(rng.randbytes(20)) for _ in range(3)]
+    route = Route(
+        chain_id=chain_id,
+        hops=tuple(
+            Hop(
+                pool=to_checksum_address(rng.randbytes(20)),
+                dex="uniswap-v2",
+                kind="uniswap-v2",
+                token_in=tokens[i],
+                token_out=tokens[(i + 1) % 3],
+                zero_for_one=tokens[i].lower() < tokens[(i + 1) % 3].lower(),
+                fee_pips=3000,
+            )
+            for i in range(3)
+        ),
+    )
+    codec = RouteCodec({"uniswap-v2": to_checksum_address(rng.randbytes(20))})
+    amounts = [rng.randrange(10**15, 10**21) for _ in range(1024)]
+    if len(codec.calldata(route, amounts[0], 1)) != CALLDATA_BYTES:
+        raise SystemExit("unexpected calldata size")
     base_fees = [rng.randrange(10**8, 10**11) for _ in range(1024)]
     signer = Signer(key, chain_id=chain_id)
     account = Account.from_key(key)
@@ -71,6 +94,7 @@ def _measure_model(
     def make_ours(book: NonceBook) -> Callable[[int], str]:
         def ours(i: int) -> str:
             fees = fees_for(fee_model, base_fee_wei=base_fees[i % 1024], tip_wei=TIP_WEI)
+            calldata = codec.calldata(route, amounts[i % 1024], 10**12)
             request = TxRequest(to=executor, data=calldata, gas=GAS, fees=fees)
             nonce = book.reserve()
             book.mark_sent(nonce)
@@ -84,6 +108,7 @@ def _measure_model(
     def make_theirs(book: NonceBook) -> Callable[[int], str]:
         def theirs(i: int) -> str:
             fees = fees_for(fee_model, base_fee_wei=base_fees[i % 1024], tip_wei=TIP_WEI)
+            calldata = codec.calldata(route, amounts[i % 1024], 10**12)
             nonce = book.reserve()
             book.mark_sent(nonce)
             tx: dict[str, Any] = {
