@@ -12,7 +12,19 @@ demo: setup
 
 test: setup lint typecheck pytest
 
-setup: $(VENV)/.installed node_modules/.installed build/contracts/.built
+setup: system-packages $(VENV)/.installed node_modules/.installed build/contracts/.built
+
+# Debian packages the tests run for real: influxd (the InfluxDB sink) and promtool (the alerting
+# rules). Installed only when missing; needs root (CI and these machines run as root).
+SYSTEM_TOOLS := influxd promtool
+.PHONY: system-packages
+system-packages:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages for:$$missing"; \
+		if [ "$$(id -u)" -ne 0 ]; then echo "error: installing influxdb and prometheus needs root (apt-get)" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends influxdb prometheus >/dev/null; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; omni-arb needs Python 3.11" >&2; exit 1; }

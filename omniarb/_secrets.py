@@ -1,4 +1,5 @@
-"""Secrets from the environment: the bot's private key, the API token and the database URL.
+"""Secrets from the environment: the bot's private key, the API token, the database URL, and the
+alert channels whose URLs or ids carry a token (Slack webhook, Telegram bot token and chat).
 
 They never come from the TOML file, and their values never reach a log line or an error message:
 each is a `pydantic.SecretStr`, which prints as `**********`.
@@ -20,6 +21,9 @@ __all__ = [
     "DB_URL_ENV",
     "PRIVATE_KEY_ENV",
     "SECRET_ENV_VARS",
+    "SLACK_WEBHOOK_URL_ENV",
+    "TELEGRAM_BOT_TOKEN_ENV",
+    "TELEGRAM_CHAT_ID_ENV",
     "Secrets",
     "load_secrets",
 ]
@@ -27,10 +31,20 @@ __all__ = [
 PRIVATE_KEY_ENV = "OMNIARB_PRIVATE_KEY"
 API_TOKEN_ENV = "OMNIARB_API_TOKEN"
 DB_URL_ENV = "OMNIARB_DB_URL"
+SLACK_WEBHOOK_URL_ENV = "OMNIARB_SLACK_WEBHOOK_URL"
+TELEGRAM_BOT_TOKEN_ENV = "OMNIARB_TELEGRAM_BOT_TOKEN"
+TELEGRAM_CHAT_ID_ENV = "OMNIARB_TELEGRAM_CHAT_ID"
 
 # Each `Secrets` field and the environment variable it is read from.
 SECRET_ENV_VARS: Mapping[str, str] = MappingProxyType(
-    {"private_key": PRIVATE_KEY_ENV, "api_token": API_TOKEN_ENV, "db_url": DB_URL_ENV}
+    {
+        "private_key": PRIVATE_KEY_ENV,
+        "api_token": API_TOKEN_ENV,
+        "db_url": DB_URL_ENV,
+        "slack_webhook_url": SLACK_WEBHOOK_URL_ENV,
+        "telegram_bot_token": TELEGRAM_BOT_TOKEN_ENV,
+        "telegram_chat_id": TELEGRAM_CHAT_ID_ENV,
+    }
 )
 
 # The order of the secp256k1 group: a private key is an integer in [1, n).
@@ -45,6 +59,9 @@ class Secrets(BaseModel):
     private_key: SecretStr | None = None
     api_token: SecretStr | None = None
     db_url: SecretStr | None = None
+    slack_webhook_url: SecretStr | None = None
+    telegram_bot_token: SecretStr | None = None
+    telegram_chat_id: SecretStr | None = None
 
     def to_public_dict(self) -> dict[str, str | None]:
         """`"***"` for each secret that is set and None for each that is not; never a value."""

@@ -6,19 +6,22 @@ the chain names, the statuses and the latencies. A later record carries its earl
 yields its parents' rows too: written with "insert if absent", they keep every foreign key valid
 even when the engine recorded only the last stage.
 
-A new kind of record (an alert, a circuit-breaker trip) is a value type added to `Record`, a
-model and a migration, a `case` in `rows_of` with a field of `TableRows`, and one statement in
-`HistoryDatabase.write`; the writer and its batching need no change.
+A new kind of record is a value type added to `Record`, a model and a migration, a `case` in
+`rows_of` with a field of `TableRows`, and one statement in `HistoryDatabase.write`; the writer
+and its batching need no change. Alerts (`omniarb.monitor.Alert`) and circuit-breaker trips
+(`omniarb.risk.breaker.BreakerTrip`) were added that way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
+from omniarb.monitor.alerts import Alert
+from omniarb.risk.breaker import BreakerTrip
 from omniarb.types import Decision, Execution, Hop, Opportunity, Outcome, Route, Token
 
 __all__ = [
@@ -33,7 +36,7 @@ __all__ = [
     "rows_of",
 ]
 
-Record = Opportunity | Decision | Execution | Outcome | Token
+Record = Opportunity | Decision | Execution | Outcome | Token | Alert | BreakerTrip
 
 # Opportunity status rank: a record of an earlier stage never moves the status backwards.
 STAGES = {"detected": 0, "decided": 1, "executed": 2, "settled": 3}
@@ -58,6 +61,8 @@ class TableRows:
     executions: dict[str, dict[str, Any]]
     outcomes: dict[str, dict[str, Any]]
     tokens: dict[tuple[int, str], dict[str, Any]]
+    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    breaker_trips: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def decision_id(decision: Decision) -> str:
@@ -245,6 +250,38 @@ def _token(token: Token) -> dict[str, Any]:
     }
 
 
+def _alert(alert: Alert, at: datetime) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "rule": alert.rule,
+        "severity": str(alert.severity),
+        "key": alert.key,
+        "chain": alert.chain,
+        "summary": alert.summary,
+        "value": alert.value,
+        "threshold": alert.threshold,
+        "suppressed": alert.suppressed,
+        "fired_at": alert.fired_at,
+        "recorded_at": at,
+    }
+
+
+def _breaker_trip(trip: BreakerTrip, at: datetime) -> dict[str, Any]:
+    return {
+        "id": trip.id,
+        "scope": trip.scope,
+        "reason": str(trip.reason),
+        "detail": trip.detail,
+        "consecutive_failures": trip.consecutive_failures,
+        "loss_usd": trip.loss_usd,
+        "tripped_at": trip.tripped_at,
+        "tripped_by": trip.tripped_by,
+        "reset_at": trip.reset_at,
+        "reset_by": trip.reset_by,
+        "recorded_at": at,
+    }
+
+
 def _put_opportunity(rows: TableRows, row: dict[str, Any]) -> None:
     # Within a batch the furthest stage wins, as it does in the table; the first stamp stays.
     seen = rows.opportunities.get(row["id"])
@@ -265,6 +302,15 @@ def rows_of(batch: list[Pending]) -> TableRows:
                 continue
             case Opportunity():
                 _put_opportunity(rows, _opportunity(value, at, "detected", "detected"))
+                continue
+            case Alert():
+                rows.alerts.setdefault(value.id, _alert(value, at))
+                continue
+            case BreakerTrip():
+                # A trip and its reset share the id; within a batch the reset wins.
+                seen = rows.breaker_trips.get(value.id)
+                if seen is None or value.reset_at is not None:
+                    rows.breaker_trips[value.id] = _breaker_trip(value, at)
                 continue
             case Decision():
                 decision, execution, outcome = value, None, None

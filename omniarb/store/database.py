@@ -12,7 +12,7 @@ import os
 import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,7 +23,10 @@ from sqlalchemy.sql.dml import Insert
 from omniarb.store import schema
 from omniarb.store._rows import Pending, rows_of
 from omniarb.store.engine import begin_write, database_errors, display_url, make_engine
+from omniarb.store.incidents import load_alerts, load_breaker_trips
 from omniarb.store.models import (
+    AlertRow,
+    BreakerTripRow,
     DecisionRow,
     ExecutionRow,
     OpportunityRow,
@@ -33,6 +36,10 @@ from omniarb.store.models import (
 )
 from omniarb.store.trades import ChainSummary, TradeRecord, load_trades, summarize
 
+if TYPE_CHECKING:
+    from omniarb.monitor.alerts import Alert
+    from omniarb.risk.breaker import BreakerTrip
+
 __all__ = ["HistoryDatabase", "process_label"]
 
 _OPPORTUNITIES: Table = OpportunityRow.__table__  # type: ignore[assignment]
@@ -41,6 +48,8 @@ _EXECUTIONS: Table = ExecutionRow.__table__  # type: ignore[assignment]
 _OUTCOMES: Table = OutcomeRow.__table__  # type: ignore[assignment]
 _SUBMISSIONS: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _TOKENS: Table = TokenRow.__table__  # type: ignore[assignment]
+_ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
+_BREAKER_TRIPS: Table = BreakerTripRow.__table__  # type: ignore[assignment]
 
 
 def process_label() -> str:
@@ -82,6 +91,15 @@ class HistoryDatabase:
         )
         self._insert_decision = insert(_DECISIONS).on_conflict_do_nothing()
         self._insert_execution = insert(_EXECUTIONS).on_conflict_do_nothing()
+        self._insert_alert = insert(_ALERTS).on_conflict_do_nothing()
+        trips = insert(_BREAKER_TRIPS)
+        # A trip is written when it trips and again when it is reset: the reset fills in
+        # `reset_at`/`reset_by`, and a late copy of the trip never clears them.
+        self._upsert_breaker_trip = trips.on_conflict_do_update(
+            index_elements=[_BREAKER_TRIPS.c.id],
+            set_={"reset_at": trips.excluded.reset_at, "reset_by": trips.excluded.reset_by},
+            where=trips.excluded.reset_at.is_not(None),
+        )
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> HistoryDatabase:
@@ -113,6 +131,8 @@ class HistoryDatabase:
             (self._insert_execution, rows.executions),
             (self._upsert_outcome, rows.outcomes),
             (self._upsert_token, rows.tokens),
+            (self._insert_alert, rows.alerts),
+            (self._upsert_breaker_trip, rows.breaker_trips),
         ]
         with (
             database_errors(self._engine.url, "writing history"),
@@ -162,6 +182,21 @@ class HistoryDatabase:
             Session(self._engine) as session,
         ):
             return summarize(session)
+
+    def alerts(
+        self, *, rule: str | None = None, since: datetime | None = None, limit: int = 50
+    ) -> list[Alert]:
+        """The newest `limit` stored alerts, optionally of one rule and since a time."""
+        with database_errors(self._engine.url, "reading alerts"), Session(self._engine) as session:
+            return load_alerts(session, rule=rule, since=since, limit=limit)
+
+    def breaker_trips(self, *, scope: str | None = None, limit: int = 50) -> list[BreakerTrip]:
+        """The newest `limit` circuit-breaker trips, with their resets."""
+        with (
+            database_errors(self._engine.url, "reading breaker trips"),
+            Session(self._engine) as session,
+        ):
+            return load_breaker_trips(session, scope=scope, limit=limit)
 
     def dispose(self) -> None:
         """Close the engine's connections."""

@@ -11,13 +11,15 @@ Usage, in the engine::
         await store.record(outcome)        # also writes its execution, decision, opportunity
 
 Stages hand over the values of `omniarb.types` unchanged (`Opportunity`, `Decision`,
-`Execution`, `Outcome`, and `Token` for display names); the store maps them to rows.
+`Execution`, `Outcome`, and `Token` for display names), and the monitor its `Alert` and
+`BreakerTrip` values; the store maps them to rows.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from omniarb.store._rows import Pending, Record
 from omniarb.store.claims import SubmissionLedger
@@ -25,6 +27,10 @@ from omniarb.store.database import HistoryDatabase
 from omniarb.store.engine import resolve_db_url
 from omniarb.store.trades import ChainSummary, TradeRecord
 from omniarb.store.writer import BatchWriter, WriterSettings, WriterStats
+
+if TYPE_CHECKING:
+    from omniarb.monitor.alerts import Alert
+    from omniarb.risk.breaker import BreakerTrip
 
 __all__ = ["HistoryStore"]
 
@@ -90,6 +96,16 @@ class HistoryStore:
     def summary(self) -> list[ChainSummary]:
         """Per-chain counts, success rate and realized profit of the written records."""
         return self._database.summary()
+
+    def alerts(
+        self, *, rule: str | None = None, since: datetime | None = None, limit: int = 50
+    ) -> list[Alert]:
+        """The newest written alerts (blocks; flush first to include queued records)."""
+        return self._database.alerts(rule=rule, since=since, limit=limit)
+
+    def breaker_trips(self, *, scope: str | None = None, limit: int = 50) -> list[BreakerTrip]:
+        """The newest written circuit-breaker trips, with their resets (blocks)."""
+        return self._database.breaker_trips(scope=scope, limit=limit)
 
     async def flush(self) -> None:
         """Return once every record queued so far is written."""

@@ -40,8 +40,10 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 __all__ = [
     "AMOUNT_DIGITS",
+    "AlertRow",
     "Amount",
     "Base",
+    "BreakerTripRow",
     "DecisionRow",
     "ExecutionRow",
     "OpportunityRow",
@@ -260,3 +262,39 @@ class TokenRow(Base):
     chain: Mapped[str] = mapped_column(String(32))
     symbol: Mapped[str] = mapped_column(Text)
     decimals: Mapped[int] = mapped_column(Integer)
+
+
+class AlertRow(Base):
+    """An alert a rule raised (duplicates are not rows); `suppressed` says why it was not sent."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(Text)
+    chain: Mapped[str | None] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    suppressed: Mapped[str | None] = mapped_column(String(16))
+    fired_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BreakerTripRow(Base):
+    """A circuit-breaker trip; `reset_at`/`reset_by` are filled in when it is reset."""
+
+    __tablename__ = "breaker_trips"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer)
+    loss_usd: Mapped[float] = mapped_column(Float)
+    tripped_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    tripped_by: Mapped[str] = mapped_column(String(64))
+    reset_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reset_by: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

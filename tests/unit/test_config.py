@@ -246,7 +246,14 @@ def test_secrets_in_the_file_are_refused_without_showing_them(
 
 def test_no_secrets_in_the_environment() -> None:
     secrets = load_secrets({})
-    assert secrets.to_public_dict() == {"private_key": None, "api_token": None, "db_url": None}
+    assert secrets.to_public_dict() == {
+        "private_key": None,
+        "api_token": None,
+        "db_url": None,
+        "slack_webhook_url": None,
+        "telegram_bot_token": None,
+        "telegram_chat_id": None,
+    }
 
 
 def test_secrets_from_the_environment_are_masked() -> None:
@@ -257,7 +264,14 @@ def test_secrets_from_the_environment_are_masked() -> None:
             "OMNIARB_DB_URL": "",
         }
     )
-    assert secrets.to_public_dict() == {"private_key": "***", "api_token": "***", "db_url": None}
+    assert secrets.to_public_dict() == {
+        "private_key": "***",
+        "api_token": "***",
+        "db_url": None,
+        "slack_webhook_url": None,
+        "telegram_bot_token": None,
+        "telegram_chat_id": None,
+    }
     for shown in (str(secrets), repr(secrets), secrets.model_dump_json()):
         assert "feedfacecafe" not in shown
         assert "abab" not in shown.lower()

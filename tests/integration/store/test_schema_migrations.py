@@ -17,7 +17,16 @@ from omniarb.store.engine import make_engine
 from omniarb.store.models import Base
 from omniarb.store.schema import current_revision, downgrade, head_revision, upgrade
 
-_TABLES = {"opportunities", "decisions", "executions", "outcomes", "submissions", "tokens"}
+_TABLES = {
+    "opportunities",
+    "decisions",
+    "executions",
+    "outcomes",
+    "submissions",
+    "tokens",
+    "alerts",
+    "breaker_trips",
+}
 
 _OPENER = """
 import pathlib, sys, time

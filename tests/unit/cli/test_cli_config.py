@@ -71,7 +71,14 @@ def test_show_config_json_masks_secrets(run_cli: RunCli, tmp_path: Path) -> None
     done = run_cli("--config", str(config), "show-config", "--json", env=secrets)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["secrets"] == {"private_key": "***", "api_token": "***", "db_url": None}
+    assert data["secrets"] == {
+        "private_key": "***",
+        "api_token": "***",
+        "db_url": None,
+        "slack_webhook_url": None,
+        "telegram_bot_token": None,
+        "telegram_chat_id": None,
+    }
     assert data["market"]["seed"] == 42
     assert data["devnet"]["chains"]["arbitrum"]["block_time_s"] == 0.5
     assert "feedfacecafe" not in done.stdout + done.stderr
