@@ -1,4 +1,5 @@
-"""Executor gas: a 2-hop and a 3-hop arbitrage through OmniArbExecutor beside the floor.
+"""Executor gas: a 2-hop and a 3-hop arbitrage through OmniArbExecutor beside the floor, and a
+2-hop trade with each flash source.
 
 Target (issue #5): our overhead over the floor ≤ 15,000 gas for both lengths.
 
@@ -21,6 +22,14 @@ Blocks are 12 s apart (anvil_setBlockTimestampInterval), so each pair's first sw
 updates its price accumulators in every measurement, as on a real chain; the figures are then
 the same from run to run.
 
+Flash sources (issue #6). The same 2-hop all-V2 cycle, then a V2 → V3 cycle (after a whale sells
+2,500 WETH into the 0.05% WETH/USDC V3 pool), each executed from the same state with every
+source: the V2 flash swap from the route's own pair (the baseline: no fee beyond the hops'),
+a V2 flash loan from a pair outside the route, the Balancer V2 Vault, Aave V3 and a V3 pool's
+`flash`. Each row gives `execute`'s gas (steady case) and its excess over the baseline, and the
+lender's fee in the start token at that size: what the engine weighs (fee + gas × price) to pick
+the cheapest source that can lend the amount.
+
     .venv/bin/python benchmarks/execute.py [--json]
 """
 
@@ -42,8 +51,13 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.contracts.build import compile_sources
 from omniarb.devnet import ChainManifest, Devnet, PoolEntry, dev_account
 from omniarb.dex.uniswap_v2.math import get_amount_out
-from omniarb.execute.executor_contract import deploy_devnet_executor, v2_factories
-from omniarb.execute.route_codec import RouteCodec
+from omniarb.execute.executor_contract import (
+    ExecutorContract,
+    deploy_devnet_executor,
+    dex_factories,
+    v2_factories,
+)
+from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashPool, FlashSource, RouteCodec
 from omniarb.types import Hop, Route
 
 TARGET_OVERHEAD_GAS = 15_000
@@ -53,6 +67,10 @@ GAP_WETH = 800 * 10**18
 TX_GAS = 2_000_000
 ENCODE_RUNS = 20_000
 DEADLINE = 2**32 - 1
+V3_WHALE_WETH = 2_500 * 10**18
+PIPS = 1_000_000
+_V3_SWAP = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
+_QUOTE = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
 
 # The tight floor: the same token flow as a trade, in one transaction, with nothing else.
 _DIRECT_SWAPS_SOURCE = """
@@ -277,9 +295,153 @@ async def measure_gas() -> dict[str, Any]:
                     "overhead_over_tight_floor_gas": steady - tight,
                     "target_met": steady - floor <= TARGET_OVERHEAD_GAS,
                 }
+                if hops == 2:
+                    two_hop = (route, amount_in)
             result["targets_met"] = all(result[f"hops_{n}"]["target_met"] for n in (2, 3))
             result["encode"] = measure_encoding(v2_factories(manifest), route, amount_in, profit)
+            result["flash_sources"] = await measure_flash_sources(
+                chain, manifest, executor, *two_hop
+            )
             return result
+
+
+def _pool_hop(pool: PoolEntry, token_in: str) -> Hop:
+    token_out = pool.token1 if token_in == pool.token0 else pool.token0
+    return Hop(
+        pool=pool.address,
+        dex=pool.dex,
+        kind=pool.kind,
+        token_in=token_in,
+        token_out=token_out,
+        zero_for_one=token_in == pool.token0,
+        fee_pips=pool.fee,
+    )
+
+
+def _pool(manifest: ChainManifest, dex: str, symbols: set[str], fee: int) -> PoolEntry:
+    return next(
+        p
+        for p in manifest.pools
+        if p.dex == dex and {p.symbol0, p.symbol1} == symbols and p.fee == fee
+    )
+
+
+async def _route_output(
+    rpc: RpcClient, manifest: ChainManifest, route: Route, amount_in: int
+) -> int:
+    """The cycle's output on the latest state: exact V2 formula on reserves, QuoterV2 for V3."""
+    amount = amount_in
+    for hop in route.hops:
+        if hop.kind == "uniswap-v2":
+            r0, r1 = (await _reserves(rpc, [_by_address(manifest, hop.pool)]))[hop.pool]
+            reserve_in, reserve_out = (r0, r1) if hop.zero_for_one else (r1, r0)
+            amount = get_amount_out(amount, reserve_in, reserve_out, hop.fee_pips // 100)
+        else:
+            quoter = manifest.dex(hop.dex).quoter
+            data = encode_call(_QUOTE, (hop.token_in, hop.token_out, amount, hop.fee_pips, 0))
+            answer = await rpc.call("eth_call", {"to": quoter, "data": data}, "latest")
+            amount = int(decode(["uint256"], answer)[0])
+    return amount
+
+
+def _by_address(manifest: ChainManifest, address: str) -> PoolEntry:
+    return next(p for p in manifest.pools if p.address == address)
+
+
+def _flash_pool(pool: PoolEntry) -> FlashPool:
+    return FlashPool(
+        pool=pool.address,
+        dex=pool.dex,
+        kind=pool.kind,
+        token0=pool.token0,
+        token1=pool.token1,
+        fee_pips=pool.fee,
+    )
+
+
+async def _source_rows(
+    chain: Chain,
+    manifest: ChainManifest,
+    executor: ExecutorContract,
+    route: Route,
+    amount_in: int,
+) -> dict[str, Any]:
+    """`execute`'s gas and the lender's fee for `route` with every flash source."""
+    bot, trader = dev_account(9).address, dev_account(1).address
+    codec = RouteCodec(dex_factories(manifest))
+    weth = route.token_in
+    v2_lender = _pool(manifest, "uniswap-v2", {"WETH", "DAI"}, 3000)
+    v3_lender = _pool(manifest, "uniswap-v3", {"WETH", "USDT"}, 500)
+    aave_bps = 5  # the devnet market's FLASHLOAN_PREMIUM_TOTAL (tests/integration/devnet)
+    variants: list[tuple[str, FlashSource, FlashPool | None, int]] = [
+        ("uniswap-v2-flash-swap (route's pair)", FlashSource.V2_PAIR, None, 0),
+        (
+            "uniswap-v2 flash loan (other pair)",
+            FlashSource.V2_PAIR,
+            _flash_pool(v2_lender),
+            -(-amount_in * PIPS // (PIPS - v2_lender.fee)) - amount_in,
+        ),
+        (FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT], FlashSource.BALANCER_VAULT, None, 0),
+        (
+            FLASH_SOURCE_NAMES[FlashSource.AAVE_V3],
+            FlashSource.AAVE_V3,
+            None,
+            (amount_in * aave_bps + 5_000) // 10_000,
+        ),
+        (
+            FLASH_SOURCE_NAMES[FlashSource.UNISWAP_V3] + f" ({v3_lender.fee} pips pool)",
+            FlashSource.UNISWAP_V3,
+            _flash_pool(v3_lender),
+            -(-amount_in * v3_lender.fee // PIPS),
+        ),
+    ]
+    rows: dict[str, Any] = {}
+    transfer_1 = encode_call("transfer(address,uint256)", executor.address, 1)
+    for name, source, lender, fee in variants:
+        data = codec.calldata(route, amount_in, 0, source, flash_pool=lender)
+        async with chain.snapshot():
+            await chain.send(trader, weth, transfer_1)
+            rows[name] = {"gas": await chain.gas(bot, executor.address, "0x" + data.hex())}
+        rows[name]["fee"] = fee
+    baseline = rows[variants[0][0]]["gas"]
+    for row in rows.values():
+        row["extra_gas"] = row["gas"] - baseline
+    return {
+        "pools": [h.pool for h in route.hops],
+        "kinds": [h.kind for h in route.hops],
+        "amount_in": amount_in,
+        "sources": rows,
+    }
+
+
+async def measure_flash_sources(
+    chain: Chain,
+    manifest: ChainManifest,
+    executor: ExecutorContract,
+    v2_route: Route,
+    v2_amount_in: int,
+) -> dict[str, Any]:
+    """Gas per flash source: the all-V2 2-hop cycle, then a planted V2 → V3 one."""
+    result = {"v2-v2": await _source_rows(chain, manifest, executor, v2_route, v2_amount_in)}
+    trader = dev_account(1).address
+    weth, usdc = manifest.token("WETH").address, manifest.token("USDC").address
+    router = manifest.dex("uniswap-v3").router
+    whale = encode_call(_V3_SWAP, (weth, usdc, 500, trader, DEADLINE, V3_WHALE_WETH, 0, 0))
+    await chain.send(trader, router, whale)
+    cheap = _pool(manifest, "uniswap-v3", {"WETH", "USDC"}, 500)
+    candidates = []
+    for dex in ("uniswap-v2", "sushiswap"):
+        pair = _pool(manifest, dex, {"WETH", "USDC"}, 3000)
+        route = Route(
+            chain_id=manifest.chain_id, hops=(_pool_hop(pair, weth), _pool_hop(cheap, usdc))
+        )
+        for whole in (10, 20, 50, 100, 200):
+            amount_in = whole * 10**18
+            out = await _route_output(chain.rpc, manifest, route, amount_in)
+            candidates.append((out - amount_in, route, amount_in))
+    _, route, amount_in = max(candidates, key=lambda c: c[0])
+    result["v2-v3"] = await _source_rows(chain, manifest, executor, route, amount_in)
+    return result
 
 
 def measure_encoding(
@@ -337,6 +499,16 @@ def main() -> int:
         f" (first encoding of a route, packing its hops: {enc['first_encoding_p50_us']} µs)"
     )
     print(f"targets met: {result['targets_met']}")
+    print(
+        "flash sources, 2-hop cycles from WETH (baseline: the V2 flash swap from the route's pair)"
+    )
+    for label, flash in result["flash_sources"].items():
+        print(f"  {label} ({' → '.join(flash['kinds'])}), {flash['amount_in'] / 10**18:g} WETH in:")
+        for name, row in flash["sources"].items():
+            print(
+                f"    {name:<40} gas {row['gas']:>8,}  {row['extra_gas']:>+7,} vs baseline"
+                f"  fee {row['fee'] / 10**18:.6f} WETH"
+            )
     return 0
 
 

@@ -1,74 +1,108 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {IAaveV3Pool, IBalancerVault, IUniswapV3Flash} from "./FlashLenders.sol";
+import {PlanCalldata as Plan} from "./PlanCalldata.sol";
+import {PoolOps} from "./PoolOps.sol";
+
 /// @title OmniArbExecutor
-/// @notice Runs one arbitrage cycle atomically with capital borrowed through a Uniswap V2 flash
-///         swap, and reverts unless the cycle ends with at least `minProfit` of its start token.
+/// @notice Runs one arbitrage cycle through Uniswap V2 pairs and Uniswap V3 pools atomically,
+///         with capital borrowed from one of four flash lenders, and reverts unless the cycle
+///         ends with at least `minProfit` of its start token after paying the lender's fee.
 ///
 /// @dev THE PLAN. `execute(bytes plan)` takes one packed byte string (built by
 ///      `omniarb/execute/route_codec.py`):
 ///
 ///          offset  size  field
-///          0       1     flash source   0 = V2 flash swap from the last hop's pair (the only
-///                                       one implemented); 1 Balancer Vault, 2 Aave V3,
-///                                       3 Uniswap V3 flash are reserved for issue #6
-///          1       16    amountIn       uint128, of the start token, paid into the first pair
-///          17      16    minProfit      uint128, in the start token
+///          0       1     flash source   0 = Uniswap V2 flash swap: from a pair of the route, or
+///                                           from the pair of a lender record
+///                                       1 = Balancer V2 Vault `flashLoan` (registered Vault)
+///                                       2 = Aave V3 `flashLoanSimple` (registered Pool)
+///                                       3 = Uniswap V3 `flash` from the pool of a lender record
+///          1       16    amountIn       uint128, of the start token, put into the first hop
+///          17      16    minProfit      uint128, in the start token, net of the lender's fee
 ///          33      64·n  n ≥ 2 hops, each 64 bytes:
-///                  +0    20  pool       the pair to swap through
+///                  +0    20  pool       the pair or pool to swap through
 ///                  +20   20  tokenIn    the token this hop sells; the hop buys the next hop's
 ///                                       tokenIn (the last hop buys hop 0's tokenIn: a cycle)
 ///                  +40   20  factory    the factory that deployed `pool`
-///                  +60   1   kind       0 = Uniswap V2 pair (others reserved, see above)
+///                  +60   1   kind       0 = Uniswap V2 pair, 1 = Uniswap V3 pool
 ///                  +61   3   feePips    uint24, swap fee in hundredths of a basis point
-///                                       (0.3% = 3000, a 0.25% fork = 2500)
+///                                       (V2 0.3% = 3000, a 0.25% fork = 2500; V3 the pool's fee)
+///          33+64n  64    lender record (source 3 always, source 0 optionally), in the hop
+///                        layout: the pool to borrow the start token from, its OTHER token in
+///                        the tokenIn field, its factory, kind 0x80 | pool kind (0x80 a V2 pair
+///                        for source 0, 0x81 a V3 pool for source 3: bit 7 marks a record, so
+///                        no hop can pass for one) and its fee.
 ///
-///      The hop count is the plan's length: (length − 33) / 64. A hop's direction is not encoded
-///      but derived from its two tokens (token0 is the smaller address, as in
-///      `UniswapV2Factory.createPair`), so a plan cannot name a direction its tokens contradict.
+///      Directions are not encoded but derived from the two tokens of each hop (token0 is the
+///      smaller address in both protocols), so a plan cannot name a direction its tokens
+///      contradict.
 ///
-///      THE FLOW (cycle A → B → … → A through pairs P0 … Pn−1):
-///      1. `execute` reads every pair's reserves and chains `getAmountOut` with each hop's fee
-///         (UniswapV2Library's formula), so the trade is sized on the state at inclusion time.
-///         If the final amount of A is short of amountIn + minProfit it reverts with
-///         `InsufficientProfit` before any token moves.
-///      2. It flash-borrows the final amount of A from the LAST pair Pn−1
-///         (`swap(…, to = this, data)`); Pn−1 calls back `uniswapV2Call`.
-///      3. The callback pays amountIn of A into P0 and runs P0 … Pn−2 pair to pair: each
-///         `swap` sends its output straight to the next pair, and Pn−2's output lands in
-///         Pn−1 as the repayment of the flash swap in its input token. Pn−1 then checks its own
-///         constant product when the callback returns.
-///      Borrowing from the last pair rather than the first makes the token flow identical to
-///      the same swaps done by hand (one transfer into P0, then pair → pair): no token ever
-///      passes through this contract except A, which it receives once and pays once. The pools
-///      of a plan must be distinct (reserves are read once, up front); a repeated pool makes a
-///      pair's own checks revert (`UniswapV2: LOCKED` or `K`), never a loss.
+///      THE FLOWS (cycle A → B → … → A through pools P0 … Pn−1).
+///      Source 0, every hop V2, no record (the cheapest path, unchanged since issue #5):
+///      1. `execute` chains `getAmountOut` over every pair's live reserves (UniswapV2Library's
+///         formula, each hop's fee) and reverts `InsufficientProfit` before any token moves if
+///         the final amount of A is short of amountIn + minProfit.
+///      2. It flash-borrows that final amount of A from the LAST pair Pn−1, which calls back
+///         `uniswapV2Call`; the callback pays amountIn of A into P0 and runs P0 … Pn−2 pair to
+///         pair, so Pn−2's output repays Pn−1 in its input token. No token but A passes through
+///         this contract.
+///      Source 0 with V3 hops, no record: a V3 hop's output cannot be priced up front, so the
+///      lender is the FIRST hop (which must be V2): P0 sends its output for amountIn (priced on
+///      its reserves) and calls back; the callback runs hops 1 … n−1, checks the profit and
+///      repays P0 with amountIn of A. No fee beyond P0's swap fee, which is the hop's own.
+///      Source 0 with a record: a flash loan from a V2 pair outside the route: borrow amountIn
+///      of A, run every hop, repay ceil(amountIn · 10^6 / (10^6 − fee)) of A, the least that
+///      passes the pair's fee-adjusted constant-product check (UniswapV2Pair.swap).
+///      Sources 1, 2, 3: borrow amountIn of A from the lender, run every hop, check the profit
+///      net of the fee, repay amountIn + fee (Balancer and V3 by transfer, Aave by approval).
+///      Running hops: a V2 hop is priced on its live reserves and swapped; a V3 hop calls
+///      `pool.swap` (exact input, no price limit) and pays in `uniswapV3SwapCallback`. Each
+///      hop's output goes straight to the next pool when that is a V2 pair (which is paid before
+///      its swap), and to this contract otherwise (a V3 pool takes its input in the callback).
+///      The pools of a plan must be distinct, and a lender must not be one of them (V2 and V3
+///      lenders are locked during the loan; a repeated pair is priced on stale reserves); a
+///      repeat reverts, never loses.
 ///
-///      PROFIT stays in this contract (amount received from Pn−1 minus amountIn) until the owner
-///      calls `withdraw`. Keeping it saves a transfer and a cold balance write per trade; and
-///      since the profit check runs before the contract pays anything, a trade can only add to
-///      the contract's balance of A, never take from it or from any other token it holds.
+///      PROFIT stays in this contract until the owner calls `withdraw`; keeping it saves a
+///      transfer and a cold balance write per trade.
 ///
-///      SECURITY. `execute` is open to the owner and to authorized executors only. The callback
-///      accepts a call only (a) from the pair this contract's own `execute` is borrowing from in
-///      this transaction (held in transient storage, EIP-1153, so it is empty between calls),
-///      (b) for a swap this contract initiated (`sender == address(this)`), and (c) from the
-///      genuine pair of a registered factory: the CREATE2 address
-///      keccak256(0xff ‖ factory ‖ keccak256(token0 ‖ token1) ‖ initCodeHash) must equal the
-///      caller, with the init code hash taken from the owner-managed registry.
+///      SECURITY. `execute` is open to the owner and to authorized executors only. Every
+///      callback first requires `msg.sender` to be the one contract a trade of ours is waiting
+///      on right now, held in transient storage (EIP-1153: empty outside `execute`): the lender
+///      while the loan is out, then each V3 pool while it swaps. Pools are proven genuine by
+///      CREATE2 — the address keccak256(0xff ‖ factory ‖ salt ‖ initCodeHash), salt
+///      keccak256(token0 ‖ token1) for a V2 pair and keccak256(abi.encode(token0, token1, fee))
+///      for a V3 pool, must be the pool, with the init code hash from the owner-managed factory
+///      registry: the last-pair lender of an all-V2 route in its callback, every other pool and
+///      lender before it is called (so a fake pool is never called at all, and every amount
+///      used is one a genuine pool pays). The Balancer Vault and the Aave Pool are
+///      owner-registered addresses; Aave must also name this contract as the initiator. Each
+///      lender calls back once per loan (Balancer is `nonReentrant`, V2 and V3 pools lock
+///      themselves). Every path checks the profit before it repays, so a trade only adds to
+///      the contract's balance of A; the only tokens it pays out are the borrowed ones, what
+///      genuine V3 pools ask in their callback, and the lender's repayment.
 contract OmniArbExecutor {
-    // ---------------------------------------------------------------- plan layout constants
+    // ---------------------------------------------------------------- plan constants
+    uint256 private constant FLASH_V2_PAIR = 0;
+    uint256 private constant FLASH_BALANCER = 1;
+    uint256 private constant FLASH_AAVE_V3 = 2;
+    uint256 private constant FLASH_UNISWAP_V3 = 3;
+    uint256 private constant KIND_UNISWAP_V2 = 0;
+    uint256 private constant KIND_UNISWAP_V3 = 1;
     uint256 private constant HEADER_BYTES = 33;
     uint256 private constant HOP_BYTES = 64;
-    uint256 private constant FLASH_V2_PAIR = 0;
-    uint256 private constant KIND_UNISWAP_V2 = 0;
-    uint256 private constant PIPS = 1_000_000;
-
-    // ---------------------------------------------------------------- selectors
-    uint256 private constant SWAP_SELECTOR = 0x022c0d9f; // swap(uint256,uint256,address,bytes)
-    uint256 private constant GET_RESERVES_SELECTOR = 0x0902f1ac; // getReserves()
-    uint256 private constant TRANSFER_SELECTOR = 0xa9059cbb; // transfer(address,uint256)
-    // Bytes of a swap call before its `data`: selector, amount0Out, amount1Out, to, offset, length.
+    /// @dev Kind bytes of lender records: 0x80 | the pool's kind.
+    uint256 private constant RECORD_V2_PAIR = 0x80;
+    uint256 private constant RECORD_V3_POOL = 0x81;
+    /// @dev Byte 0 of a V2 flash swap's `data` other than the all-V2 path's (whose byte 0 is the
+    ///      plan's source, 0): the lender is hop 0, or the pair of a lender record. Neither is a
+    ///      flash source, so the callback cannot mistake one layout for another.
+    uint256 private constant MARK_FIRST_PAIR = 0xff;
+    uint256 private constant MARK_RECORD_PAIR = 0xfe;
+    /// @dev `_quote`'s answer when it meets a V3 hop or a lender record: not the all-V2 path.
+    uint256 private constant NOT_ALL_V2 = type(uint256).max;
     uint256 private constant SWAP_HEAD_BYTES = 164;
 
     // ---------------------------------------------------------------- state
@@ -76,14 +110,21 @@ contract OmniArbExecutor {
     address public pendingOwner;
     mapping(address account => bool allowed) public isExecutor;
     mapping(address factory => bytes32 initCodeHash) public initCodeHashOf;
-    /// @dev The pair `execute` is borrowing from; zero whenever no flash swap is in progress.
-    address private transient _lender;
+    /// @notice The only Balancer V2 Vault flash source 1 borrows from (zero: disabled).
+    address public balancerVault;
+    /// @notice The only Aave V3 Pool (proxy) flash source 2 borrows from (zero: disabled).
+    address public aavePool;
+    /// @dev The contract a callback may come from now; zero whenever no trade is in progress.
+    address private transient _callbackFrom;
+    /// @dev Profit of the trade in progress, set by the callback that checked it.
+    uint256 private transient _profit;
 
     // ---------------------------------------------------------------- events
     event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event ExecutorSet(address indexed account, bool allowed);
     event FactorySet(address indexed factory, bytes32 initCodeHash);
+    event LenderSet(uint256 indexed source, address lender);
     event Withdrawn(address indexed token, address indexed to, uint256 amount);
 
     // ---------------------------------------------------------------- errors
@@ -95,14 +136,15 @@ contract OmniArbExecutor {
     error MalformedPlan(uint256 length);
     error UnsupportedFlashSource(uint256 source);
     error UnsupportedHopKind(uint256 hop, uint256 kind);
-    error NoReserves(address pool);
+    error LenderNotSet(uint256 source);
+    error NoV2Lender();
     error InsufficientProfit(uint256 profit, uint256 minProfit);
     error FlashInProgress();
     error UnexpectedCallback(address caller);
     error ForeignInitiator(address sender);
     error UnknownFactory(address factory);
-    error NotGenuinePair(address caller);
-    error TransferFailed(address token);
+    error NotGenuinePair(address pool);
+    error NotGenuinePool(address pool);
     error NativeTransferFailed();
 
     modifier onlyOwner() {
@@ -112,13 +154,17 @@ contract OmniArbExecutor {
 
     /// @param owner_ Receives every admin right; it may also call `execute`.
     /// @param executors_ Accounts allowed to call `execute` from the start.
-    /// @param factories_ Known factories, paired with `initCodeHashes_` (their pair's init code
-    ///        hash), so a deployment is ready to trade in one transaction.
+    /// @param factories_ Known V2 and V3 factories, paired with `initCodeHashes_` (the init code
+    ///        hash of their pairs or pools), so a deployment is ready to trade in one transaction.
+    /// @param balancerVault_ The Balancer V2 Vault to borrow from, or zero.
+    /// @param aavePool_ The Aave V3 Pool (proxy) to borrow from, or zero.
     constructor(
         address owner_,
         address[] memory executors_,
         address[] memory factories_,
-        bytes32[] memory initCodeHashes_
+        bytes32[] memory initCodeHashes_,
+        address balancerVault_,
+        address aavePool_
     ) {
         if (owner_ == address(0)) revert ZeroAddress();
         if (factories_.length != initCodeHashes_.length) revert LengthMismatch();
@@ -132,6 +178,8 @@ contract OmniArbExecutor {
             initCodeHashOf[factories_[i]] = initCodeHashes_[i];
             emit FactorySet(factories_[i], initCodeHashes_[i]);
         }
+        if (balancerVault_ != address(0)) _setBalancerVault(balancerVault_);
+        if (aavePool_ != address(0)) _setAavePool(aavePool_);
     }
 
     /// @notice Native coin sent here is kept until the owner withdraws it.
@@ -140,16 +188,11 @@ contract OmniArbExecutor {
     // ================================================================ trading
 
     /// @notice Trades the cycle described by `plan` (layout in the contract's notes) and returns
-    ///         the profit kept, in base units of the start token.
+    ///         the profit kept, in base units of the start token, net of the lender's fee.
     function execute(bytes calldata plan) external returns (uint256 profit) {
         // Executors are checked first: the bot is one, so its call costs one cold read.
         if (!isExecutor[msg.sender] && msg.sender != owner) revert NotExecutor(msg.sender);
-        if (_lender != address(0)) revert FlashInProgress();
-        uint256 length = plan.length;
-        if (length < HEADER_BYTES + 2 * HOP_BYTES || (length - HEADER_BYTES) % HOP_BYTES != 0) {
-            revert MalformedPlan(length);
-        }
-        uint256 n = (length - HEADER_BYTES) / HOP_BYTES;
+        if (_callbackFrom != address(0)) revert FlashInProgress();
         uint256 source;
         uint256 amountIn;
         uint256 minProfit;
@@ -161,7 +204,12 @@ contract OmniArbExecutor {
             minProfit := shr(128, calldataload(add(plan.offset, 17)))
             hops := add(plan.offset, HEADER_BYTES)
         }
-        if (source != FLASH_V2_PAIR) revert UnsupportedFlashSource(source);
+        if (source != FLASH_V2_PAIR) return _borrowAndTrade(plan, source, amountIn, hops);
+        uint256 length = plan.length;
+        if (length < HEADER_BYTES + 2 * HOP_BYTES || (length - HEADER_BYTES) % HOP_BYTES != 0) {
+            revert MalformedPlan(length);
+        }
+        uint256 n = (length - HEADER_BYTES) / HOP_BYTES;
 
         // The flash swap's call, built in place: its `data` is the plan followed by the amount
         // each hop but the last pays out, so the callback neither re-reads reserves nor
@@ -174,26 +222,39 @@ contract OmniArbExecutor {
             mstore(0x40, add(add(call_, SWAP_HEAD_BYTES), add(dataLength, 32)))
         }
         uint256 amountOut = _quote(hops, n, amountIn, call_ + SWAP_HEAD_BYTES + length);
+        if (amountOut == NOT_ALL_V2) {
+            return Plan.kind(hops, n - 1) == RECORD_V2_PAIR
+                ? _flashFromRecordPair(call_, hops, n - 1, amountIn, length)
+                : _flashFromFirstPair(call_, hops, n, amountIn, length);
+        }
         // amountIn and minProfit are uint128, so the sum cannot overflow.
         if (amountOut < amountIn + minProfit) {
             revert InsufficientProfit(amountOut > amountIn ? amountOut - amountIn : 0, minProfit);
         }
 
-        address lender = _pool(hops, n - 1);
-        _lender = lender;
-        bool zeroForOne = _tokenIn(hops, n - 1) < _tokenIn(hops, 0);
-        _swap(call_, lender, zeroForOne, amountOut, address(this), dataLength);
-        _lender = address(0);
+        address lender = Plan.pool(hops, n - 1);
+        _callbackFrom = lender;
+        bool zeroForOne = Plan.tokenIn(hops, n - 1) < Plan.tokenIn(hops, 0);
+        PoolOps.v2Swap(call_, lender, zeroForOne, amountOut, address(this), dataLength);
+        _callbackFrom = address(0);
         unchecked {
             return amountOut - amountIn;
         }
     }
 
-    /// @notice The flash swap's callback (`IUniswapV2Callee`): pays the first pair and runs
-    ///         every hop but the last, whose pair is the lender being repaid.
-    function uniswapV2Call(address sender, uint256, uint256, bytes calldata data) external {
-        if (msg.sender != _lender) revert UnexpectedCallback(msg.sender);
+    /// @notice The V2 flash swap's callback (`IUniswapV2Callee`). For an all-V2 route it pays
+    ///         the first pair and runs every hop but the last, whose pair is the lender being
+    ///         repaid; the other two V2 loans (byte 0 of `data` marks them) are in `_v2Loan`.
+    function uniswapV2Call(address sender, uint256 amount0, uint256 amount1, bytes calldata data)
+        external
+    {
+        if (msg.sender != _callbackFrom) revert UnexpectedCallback(msg.sender);
         if (sender != address(this)) revert ForeignInitiator(sender);
+        uint256 head;
+        assembly ("memory-safe") {
+            head := calldataload(data.offset)
+        }
+        if (head >> 248 != FLASH_V2_PAIR) return _v2Loan(data, head >> 248, amount0 + amount1);
         // `data` is what `execute` built: a plan of n hops (33 + 64n bytes) then n − 1 amounts
         // (32 bytes each), 1 + 96n bytes in all.
         uint256 n = (data.length - 1) / 96;
@@ -201,12 +262,12 @@ contract OmniArbExecutor {
         uint256 amountIn;
         assembly ("memory-safe") {
             hops := add(data.offset, HEADER_BYTES)
-            amountIn := shr(128, shl(8, calldataload(data.offset)))
+            amountIn := shr(128, shl(8, head))
         }
-        address tokenA = _tokenIn(hops, 0);
+        address tokenA = Plan.tokenIn(hops, 0);
         _checkGenuinePair(hops, n - 1, tokenA);
 
-        _transfer(tokenA, _pool(hops, 0), amountIn);
+        PoolOps.transfer(tokenA, Plan.pool(hops, 0), amountIn);
         uint256 call_;
         assembly ("memory-safe") {
             call_ := mload(0x40)
@@ -214,18 +275,77 @@ contract OmniArbExecutor {
         }
         uint256 amounts = hops + n * HOP_BYTES;
         address tokenIn = tokenA;
-        address pool = _pool(hops, 0);
+        address pool = Plan.pool(hops, 0);
         for (uint256 i; i + 1 < n; ++i) {
-            address tokenOut = _tokenIn(hops, i + 1);
-            address next = _pool(hops, i + 1);
+            address tokenOut = Plan.tokenIn(hops, i + 1);
+            address next = Plan.pool(hops, i + 1);
             uint256 amountOut;
             assembly ("memory-safe") {
                 amountOut := calldataload(add(amounts, shl(5, i)))
             }
-            _swap(call_, pool, tokenIn < tokenOut, amountOut, next, 0);
+            PoolOps.v2Swap(call_, pool, tokenIn < tokenOut, amountOut, next, 0);
             tokenIn = tokenOut;
             pool = next;
         }
+    }
+
+    /// @notice A V3 pool's swap callback: pays the pool the input it asks, in the hop's token
+    ///         (`data`, one word). Only the pool `_runHops` is swapping through right now may
+    ///         call, and `_runHops` proved it genuine (CREATE2 of a registered factory) first.
+    function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data)
+        external
+    {
+        if (msg.sender != _callbackFrom) revert UnexpectedCallback(msg.sender);
+        address tokenIn;
+        assembly ("memory-safe") {
+            tokenIn := calldataload(data.offset)
+        }
+        PoolOps.transfer(
+            tokenIn, msg.sender, uint256(amount0Delta > 0 ? amount0Delta : amount1Delta)
+        );
+    }
+
+    /// @notice Balancer V2 Vault's flash-loan callback (`IFlashLoanRecipient`).
+    function receiveFlashLoan(
+        address[] calldata,
+        uint256[] calldata,
+        uint256[] calldata feeAmounts,
+        bytes calldata userData
+    ) external {
+        if (msg.sender != _callbackFrom) revert UnexpectedCallback(msg.sender);
+        (address tokenA, uint256 owed) = _tradeBorrowed(userData, 0, feeAmounts[0]);
+        PoolOps.transfer(tokenA, msg.sender, owed);
+    }
+
+    /// @notice Aave V3's `flashLoanSimple` callback (`IFlashLoanSimpleReceiver`); the Pool
+    ///         pulls amount + premium with the approval given here.
+    function executeOperation(
+        address asset,
+        uint256,
+        uint256 premium,
+        address initiator,
+        bytes calldata params
+    ) external returns (bool) {
+        if (msg.sender != _callbackFrom) revert UnexpectedCallback(msg.sender);
+        if (initiator != address(this)) revert ForeignInitiator(initiator);
+        (, uint256 owed) = _tradeBorrowed(params, 0, premium);
+        PoolOps.approve(asset, msg.sender, owed);
+        return true;
+    }
+
+    /// @notice A V3 pool's flash callback (`IUniswapV3FlashCallback`); the plan's lender record
+    ///         says which side of the pool the start token is.
+    function uniswapV3FlashCallback(uint256 fee0, uint256 fee1, bytes calldata data) external {
+        if (msg.sender != _callbackFrom) revert UnexpectedCallback(msg.sender);
+        uint256 record = (data.length - HEADER_BYTES) / HOP_BYTES - 1;
+        uint256 hops;
+        assembly ("memory-safe") {
+            hops := add(data.offset, HEADER_BYTES)
+        }
+        // The record is the last 64 bytes: its tokenIn field is the pool's other token.
+        bool borrowed0 = Plan.tokenIn(hops, 0) < Plan.tokenIn(hops, record);
+        (address tokenA, uint256 owed) = _tradeBorrowed(data, 1, borrowed0 ? fee0 : fee1);
+        PoolOps.transfer(tokenA, msg.sender, owed);
     }
 
     // ================================================================ admin (owner only)
@@ -235,10 +355,21 @@ contract OmniArbExecutor {
         emit ExecutorSet(account, allowed);
     }
 
-    /// @notice Registers `factory` with its pairs' init code hash; a zero hash forgets it.
+    /// @notice Registers `factory` with its pairs' (V2) or pools' (V3) init code hash; a zero
+    ///         hash forgets it.
     function setFactory(address factory, bytes32 initCodeHash) external onlyOwner {
         initCodeHashOf[factory] = initCodeHash;
         emit FactorySet(factory, initCodeHash);
+    }
+
+    /// @notice The Balancer V2 Vault of flash source 1; zero disables the source.
+    function setBalancerVault(address vault) external onlyOwner {
+        _setBalancerVault(vault);
+    }
+
+    /// @notice The Aave V3 Pool (proxy) of flash source 2; zero disables the source.
+    function setAavePool(address pool) external onlyOwner {
+        _setAavePool(pool);
     }
 
     /// @notice First step of an ownership transfer; `newOwner` must call `acceptOwnership`.
@@ -256,7 +387,7 @@ contract OmniArbExecutor {
 
     function withdraw(address token, uint256 amount, address to) external onlyOwner {
         if (to == address(0)) revert ZeroAddress();
-        _transfer(token, to, amount);
+        PoolOps.transfer(token, to, amount);
         emit Withdrawn(token, to, amount);
     }
 
@@ -269,24 +400,45 @@ contract OmniArbExecutor {
 
     // ================================================================ internals
 
+    function _setBalancerVault(address vault) private {
+        balancerVault = vault;
+        emit LenderSet(FLASH_BALANCER, vault);
+    }
+
+    function _setAavePool(address pool) private {
+        aavePool = pool;
+        emit LenderSet(FLASH_AAVE_V3, pool);
+    }
+
+    function _offset(bytes calldata data) private pure returns (uint256 offset) {
+        assembly ("memory-safe") {
+            offset := data.offset
+        }
+    }
+
     /// @dev Chains `getAmountOut` over the hops from live reserves; writes each amount but the
-    ///      last at `amounts` (32 bytes apart) and returns the last, in the start token.
+    ///      last at `amounts` (32 bytes apart) and returns the last, in the start token — or
+    ///      NOT_ALL_V2 at the first V3 hop (whose output only the pool itself can compute) or
+    ///      lender record.
     function _quote(uint256 hops, uint256 n, uint256 amountIn, uint256 amounts)
         private
         view
         returns (uint256 amount)
     {
         amount = amountIn;
-        address tokenIn = _tokenIn(hops, 0);
+        address tokenIn = Plan.tokenIn(hops, 0);
         address tokenA = tokenIn;
         for (uint256 i; i < n; ++i) {
-            (address pool, uint256 kind, uint256 feePips) = _poolKindFee(hops, i);
-            if (kind != KIND_UNISWAP_V2) revert UnsupportedHopKind(i, kind);
-            address tokenOut = i + 1 < n ? _tokenIn(hops, i + 1) : tokenA;
-            (uint256 reserve0, uint256 reserve1) = _reserves(pool);
+            (address pool, uint256 kind, uint256 feePips) = Plan.poolKindFee(hops, i);
+            if (kind != KIND_UNISWAP_V2) {
+                if (kind == KIND_UNISWAP_V3 || kind == RECORD_V2_PAIR) return NOT_ALL_V2;
+                revert UnsupportedHopKind(i, kind);
+            }
+            address tokenOut = i + 1 < n ? Plan.tokenIn(hops, i + 1) : tokenA;
+            (uint256 reserve0, uint256 reserve1) = PoolOps.reserves(pool);
             amount = tokenIn < tokenOut
-                ? _getAmountOut(amount, reserve0, reserve1, feePips)
-                : _getAmountOut(amount, reserve1, reserve0, feePips);
+                ? PoolOps.getAmountOut(amount, reserve0, reserve1, feePips)
+                : PoolOps.getAmountOut(amount, reserve1, reserve0, feePips);
             if (i + 1 < n) {
                 assembly ("memory-safe") {
                     mstore(add(amounts, shl(5, i)), amount)
@@ -296,113 +448,270 @@ contract OmniArbExecutor {
         }
     }
 
-    /// @dev `UniswapV2Library.getAmountOut` with the fee in pips: 997/1000 is 997000/1000000,
-    ///      numerator and denominator scaled alike, so the result is the same to the wei.
-    function _getAmountOut(uint256 amountIn, uint256 reserveIn, uint256 reserveOut, uint256 feePips)
-        private
-        pure
-        returns (uint256)
-    {
-        uint256 amountInWithFee = amountIn * (PIPS - feePips);
-        return (amountInWithFee * reserveOut) / (reserveIn * PIPS + amountInWithFee);
+    /// @dev Source 0 for a route with V3 hops: flash-swap hop 0's output for amountIn from its
+    ///      pair; the callback does the rest. The output comes to this contract even when hop 1
+    ///      is a V2 pair, because UniswapV2Pair.swap calls back its `to`. The plan is already in
+    ///      memory after the swap head at `call_`; byte 0 becomes the mark.
+    function _flashFromFirstPair(
+        uint256 call_,
+        uint256 hops,
+        uint256 n,
+        uint256 amountIn,
+        uint256 length
+    ) private returns (uint256) {
+        if (Plan.kind(hops, 0) != KIND_UNISWAP_V2) revert NoV2Lender();
+        address tokenA = Plan.tokenIn(hops, 0);
+        address tokenB = Plan.tokenIn(hops, 1);
+        (address lender,, uint256 feePips) = _genuinePool(hops, 0, tokenA, tokenB);
+        bool zeroForOne = tokenA < tokenB;
+        uint256 amountOut = PoolOps.v2AmountOut(lender, zeroForOne, amountIn, feePips);
+        return _v2FlashSwap(call_, lender, zeroForOne, amountOut, length, MARK_FIRST_PAIR);
     }
 
-    /// @dev Reverts unless the caller is the pair that `factory` (from the plan's last hop) would
-    ///      deploy for the last hop's two tokens. Runs after `msg.sender == _lender`, so the plan
-    ///      is the one `execute` was given.
-    function _checkGenuinePair(uint256 hops, uint256 last, address tokenA) private view {
-        address factory;
+    /// @dev Source 0 with a lender record (entry `record`, just past the n = record hops):
+    ///      flash-borrow amountIn of A from the record's pair.
+    function _flashFromRecordPair(
+        uint256 call_,
+        uint256 hops,
+        uint256 record,
+        uint256 amountIn,
+        uint256 length
+    ) private returns (uint256) {
+        if (record < 2) revert MalformedPlan(length);
+        (address lender, address other,) = _genuineLender(hops, record, RECORD_V2_PAIR);
+        // The pair pays out A: "zeroForOne" in the sense of selling `other` for A.
+        bool zeroForOne = other < Plan.tokenIn(hops, 0);
+        return _v2FlashSwap(call_, lender, zeroForOne, amountIn, length, MARK_RECORD_PAIR);
+    }
+
+    /// @dev `lender.swap(…, to = this, plan with byte 0 = mark)`; returns the callback's profit.
+    function _v2FlashSwap(
+        uint256 call_,
+        address lender,
+        bool zeroForOne,
+        uint256 amountOut,
+        uint256 length,
+        uint256 mark
+    ) private returns (uint256) {
         assembly ("memory-safe") {
-            factory := shr(96, calldataload(add(add(hops, shl(6, last)), 40)))
+            mstore8(add(call_, SWAP_HEAD_BYTES), mark)
         }
+        _callbackFrom = lender;
+        PoolOps.v2Swap(call_, lender, zeroForOne, amountOut, address(this), length);
+        _callbackFrom = address(0);
+        return _profit;
+    }
+
+    /// @dev The V2 callback of the two V2 loans other than the all-V2 path's. MARK_FIRST_PAIR:
+    ///      hop 0's pair lent `amountOut`, its output for amountIn; run hops 1 … n−1 and repay
+    ///      amountIn of A. MARK_RECORD_PAIR: the record's pair lent amountIn of A; run every
+    ///      hop and repay what its fee-adjusted K check needs.
+    function _v2Loan(bytes calldata data, uint256 mark, uint256 amountOut) private {
+        (, uint256 amountIn, uint256 minProfit, uint256 hops) = Plan.header(_offset(data));
+        uint256 entries = (data.length - HEADER_BYTES) / HOP_BYTES;
+        uint256 owed = amountIn;
+        if (mark == MARK_FIRST_PAIR) {
+            amountOut = _runHops(hops, entries, 1, amountOut);
+        } else {
+            amountOut = _runHops(hops, entries - 1, 0, amountIn);
+            uint256 feePips = Plan.feePips(hops, entries - 1);
+            // UniswapV2Pair.swap: (balance·10^6 − amountIn·fee) ≥ reserve·10^6 on the lent side.
+            owed = (amountIn * PoolOps.PIPS + PoolOps.PIPS - feePips - 1) / (PoolOps.PIPS - feePips);
+        }
+        _settle(amountOut, owed, minProfit);
+        PoolOps.transfer(Plan.tokenIn(hops, 0), msg.sender, owed);
+    }
+
+    /// @dev Sources 1–3: borrow amountIn of the start token; the lender's callback trades.
+    function _borrowAndTrade(bytes calldata plan, uint256 source, uint256 amountIn, uint256 hops)
+        private
+        returns (uint256)
+    {
+        uint256 records = source == FLASH_UNISWAP_V3 ? 1 : 0;
+        uint256 length = plan.length;
+        if (
+            length < HEADER_BYTES + (2 + records) * HOP_BYTES
+                || (length - HEADER_BYTES) % HOP_BYTES != 0
+        ) revert MalformedPlan(length);
+        if (source == FLASH_BALANCER) {
+            _borrowFromBalancer(plan, Plan.tokenIn(hops, 0), amountIn);
+        } else if (source == FLASH_AAVE_V3) {
+            address pool = aavePool;
+            if (pool == address(0)) revert LenderNotSet(source);
+            _callbackFrom = pool;
+            IAaveV3Pool(pool).flashLoanSimple(address(this), Plan.tokenIn(hops, 0), amountIn, plan, 0);
+        } else if (source == FLASH_UNISWAP_V3) {
+            _borrowFromV3Pool(plan, hops, (length - HEADER_BYTES) / HOP_BYTES - 1, amountIn);
+        } else {
+            revert UnsupportedFlashSource(source);
+        }
+        _callbackFrom = address(0);
+        return _profit;
+    }
+
+    function _borrowFromBalancer(bytes calldata plan, address tokenA, uint256 amountIn) private {
+        address vault = balancerVault;
+        if (vault == address(0)) revert LenderNotSet(FLASH_BALANCER);
+        address[] memory tokens = new address[](1);
+        tokens[0] = tokenA;
+        uint256[] memory amounts = new uint256[](1);
+        amounts[0] = amountIn;
+        _callbackFrom = vault;
+        IBalancerVault(vault).flashLoan(address(this), tokens, amounts, plan);
+    }
+
+    /// @dev Flash source 3: `record` is the index of the lender record (just past the hops).
+    function _borrowFromV3Pool(bytes calldata plan, uint256 hops, uint256 record, uint256 amountIn)
+        private
+    {
+        (address pool, address other,) = _genuineLender(hops, record, RECORD_V3_POOL);
+        _callbackFrom = pool;
+        bool borrowed0 = Plan.tokenIn(hops, 0) < other;
+        IUniswapV3Flash(pool).flash(
+            address(this), borrowed0 ? amountIn : 0, borrowed0 ? 0 : amountIn, plan
+        );
+    }
+
+    /// @dev A lender's callback, sources 1–3: run every hop on the borrowed amountIn, check the
+    ///      profit net of `fee`; returns the start token and what the lender is owed.
+    function _tradeBorrowed(bytes calldata plan, uint256 records, uint256 fee)
+        private
+        returns (address tokenA, uint256 owed)
+    {
+        (, uint256 amountIn, uint256 minProfit, uint256 hops) = Plan.header(_offset(plan));
+        uint256 n = (plan.length - HEADER_BYTES) / HOP_BYTES - records;
+        uint256 amountOut = _runHops(hops, n, 0, amountIn);
+        owed = amountIn + fee;
+        _settle(amountOut, owed, minProfit);
+        tokenA = Plan.tokenIn(hops, 0);
+    }
+
+    /// @dev Reverts unless `amountOut` covers `cost` + `minProfit`; records the profit.
+    function _settle(uint256 amountOut, uint256 cost, uint256 minProfit) private {
+        if (amountOut < cost + minProfit) {
+            revert InsufficientProfit(amountOut > cost ? amountOut - cost : 0, minProfit);
+        }
+        unchecked {
+            _profit = amountOut - cost;
+        }
+    }
+
+    /// @dev Runs hops `start` … n−1 on `amount` of hop `start`'s token, which this contract
+    ///      holds, and returns the start token received at the end.
+    function _runHops(uint256 hops, uint256 n, uint256 start, uint256 amount)
+        private
+        returns (uint256)
+    {
+        address tokenA = Plan.tokenIn(hops, 0);
+        address tokenIn = Plan.tokenIn(hops, start);
+        for (uint256 i = start; i < n; ++i) {
+            address tokenOut = tokenA;
+            address to = address(this);
+            if (i + 1 < n) {
+                tokenOut = Plan.tokenIn(hops, i + 1);
+                if (Plan.kind(hops, i + 1) == KIND_UNISWAP_V2) to = Plan.pool(hops, i + 1);
+            }
+            amount = _swapHop(hops, i, tokenIn, tokenOut, to, amount, i == start);
+            tokenIn = tokenOut;
+        }
+        return amount;
+    }
+
+    /// @dev Hop i: prove its pool genuine, then swap `amountIn` of `tokenIn` for `tokenOut`,
+    ///      output to `to`; returns the amount out. A V2 pair is paid before its swap: by
+    ///      transfer from this contract for the first hop run (`first`), else by the previous
+    ///      hop, which sent its output there. A V3 pool takes its input in the callback.
+    function _swapHop(
+        uint256 hops,
+        uint256 i,
+        address tokenIn,
+        address tokenOut,
+        address to,
+        uint256 amountIn,
+        bool first
+    ) private returns (uint256) {
+        (address pool, uint256 kind, uint256 feePips) = _genuinePool(hops, i, tokenIn, tokenOut);
+        bool zeroForOne = tokenIn < tokenOut;
+        if (kind == KIND_UNISWAP_V2) {
+            if (first) PoolOps.transfer(tokenIn, pool, amountIn);
+            uint256 amountOut = PoolOps.v2AmountOut(pool, zeroForOne, amountIn, feePips);
+            uint256 call_;
+            assembly ("memory-safe") {
+                call_ := mload(0x40) // scratch for the call, past the free memory pointer
+            }
+            PoolOps.v2Swap(call_, pool, zeroForOne, amountOut, to, 0);
+            return amountOut;
+        }
+        _callbackFrom = pool;
+        return PoolOps.v3Swap(pool, to, tokenIn, zeroForOne, amountIn);
+    }
+
+    /// @dev Hop i as (pool, kind, fee), after proving the pool is the pair (kind 0) or pool
+    ///      (kind 1) that the hop's registered factory deploys for `tokenA`/`tokenB`.
+    function _genuinePool(uint256 hops, uint256 i, address tokenA, address tokenB)
+        private
+        view
+        returns (address pool, uint256 kind, uint256 feePips)
+    {
+        (pool, kind, feePips) = Plan.poolKindFee(hops, i);
+        if (kind > KIND_UNISWAP_V3) revert UnsupportedHopKind(i, kind);
+        _checkCreate2(pool, Plan.factory(hops, i), kind == KIND_UNISWAP_V3, tokenA, tokenB, feePips);
+    }
+
+    /// @dev The lender record at entry `record` as (pool, other token, fee), after checking its
+    ///      kind byte is `recordKind` and proving the pool genuine for the start token.
+    function _genuineLender(uint256 hops, uint256 record, uint256 recordKind)
+        private
+        view
+        returns (address pool, address other, uint256 feePips)
+    {
+        uint256 kind;
+        (pool, kind, feePips) = Plan.poolKindFee(hops, record);
+        if (kind != recordKind) revert UnsupportedHopKind(record, kind);
+        other = Plan.tokenIn(hops, record);
+        _checkCreate2(
+            pool,
+            Plan.factory(hops, record),
+            recordKind == RECORD_V3_POOL,
+            Plan.tokenIn(hops, 0),
+            other,
+            feePips
+        );
+    }
+
+    /// @dev Reverts unless `pool` is the V2 pair or V3 pool (`isV3`, with its fee) that the
+    ///      registered `factory` deploys for `tokenA` and `tokenB`.
+    function _checkCreate2(
+        address pool,
+        address factory,
+        bool isV3,
+        address tokenA,
+        address tokenB,
+        uint256 feePips
+    ) private view {
         bytes32 initCodeHash = initCodeHashOf[factory];
         if (initCodeHash == bytes32(0)) revert UnknownFactory(factory);
-        address tokenIn = _tokenIn(hops, last);
+        if (isV3) {
+            if (PoolOps.v3PoolFor(factory, initCodeHash, tokenA, tokenB, feePips) != pool) {
+                revert NotGenuinePool(pool);
+            }
+        } else if (PoolOps.v2PairFor(factory, initCodeHash, tokenA, tokenB) != pool) {
+            revert NotGenuinePair(pool);
+        }
+    }
+
+    /// @dev The all-V2 lender check: reverts unless the caller is the pair that the last hop's
+    ///      factory would deploy for its two tokens. Runs after `msg.sender == _callbackFrom`,
+    ///      so the plan is the one `execute` was given.
+    function _checkGenuinePair(uint256 hops, uint256 last, address tokenA) private view {
+        address factory = Plan.factory(hops, last);
+        bytes32 initCodeHash = initCodeHashOf[factory];
+        if (initCodeHash == bytes32(0)) revert UnknownFactory(factory);
+        // PoolOps.v2PairFor, written out: this runs on every all-V2 trade.
+        address tokenIn = Plan.tokenIn(hops, last);
         (address token0, address token1) = tokenIn < tokenA ? (tokenIn, tokenA) : (tokenA, tokenIn);
         bytes32 salt = keccak256(abi.encodePacked(token0, token1));
         bytes32 create2 = keccak256(abi.encodePacked(hex"ff", factory, salt, initCodeHash));
-        address pair = address(uint160(uint256(create2)));
-        if (pair != msg.sender) revert NotGenuinePair(msg.sender);
-    }
-
-    function _pool(uint256 hops, uint256 i) private pure returns (address pool) {
-        assembly ("memory-safe") {
-            pool := shr(96, calldataload(add(hops, shl(6, i))))
-        }
-    }
-
-    function _tokenIn(uint256 hops, uint256 i) private pure returns (address token) {
-        assembly ("memory-safe") {
-            token := shr(96, calldataload(add(add(hops, shl(6, i)), 20)))
-        }
-    }
-
-    function _poolKindFee(uint256 hops, uint256 i)
-        private
-        pure
-        returns (address pool, uint256 kind, uint256 feePips)
-    {
-        assembly ("memory-safe") {
-            let hop := add(hops, shl(6, i))
-            pool := shr(96, calldataload(hop))
-            let meta := calldataload(add(hop, 60))
-            kind := shr(248, meta)
-            feePips := and(shr(224, meta), 0xffffff)
-        }
-    }
-
-    function _reserves(address pool) private view returns (uint256 reserve0, uint256 reserve1) {
-        bool ok;
-        assembly ("memory-safe") {
-            mstore(0, shl(224, GET_RESERVES_SELECTOR))
-            // Yul evaluates arguments right to left: the staticcall runs before returndatasize.
-            ok := and(gt(returndatasize(), 63), staticcall(gas(), pool, 0, 4, 0, 64))
-            reserve0 := mload(0)
-            reserve1 := mload(32)
-        }
-        if (!ok) revert NoReserves(pool);
-    }
-
-    /// @dev `pool.swap(amount0Out, amount1Out, to, data)` where `data` (`dataLength` bytes) is
-    ///      already in memory after the 164-byte head at `call_`; bubbles up the pair's revert.
-    function _swap(
-        uint256 call_,
-        address pool,
-        bool zeroForOne,
-        uint256 amountOut,
-        address to,
-        uint256 dataLength
-    ) private {
-        assembly ("memory-safe") {
-            mstore(call_, shl(224, SWAP_SELECTOR))
-            mstore(add(call_, 4), mul(amountOut, iszero(zeroForOne)))
-            mstore(add(call_, 36), mul(amountOut, zeroForOne))
-            mstore(add(call_, 68), to)
-            mstore(add(call_, 100), 0x80)
-            mstore(add(call_, 132), dataLength)
-            if iszero(call(gas(), pool, 0, call_, add(SWAP_HEAD_BYTES, dataLength), 0, 0)) {
-                returndatacopy(call_, 0, returndatasize())
-                revert(call_, returndatasize())
-            }
-        }
-    }
-
-    /// @dev ERC-20 `transfer` that accepts tokens returning nothing or `true`; bubbles up a
-    ///      revert and fails on `false`.
-    function _transfer(address token, address to, uint256 amount) private {
-        bool ok;
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore(p, shl(224, TRANSFER_SELECTOR))
-            mstore(add(p, 4), to)
-            mstore(add(p, 36), amount)
-            mstore(0, 0)
-            if iszero(call(gas(), token, 0, p, 68, 0, 32)) {
-                returndatacopy(p, 0, returndatasize())
-                revert(p, returndatasize())
-            }
-            ok := or(iszero(returndatasize()), eq(mload(0), 1))
-        }
-        if (!ok) revert TransferFailed(token);
+        if (address(uint160(uint256(create2))) != msg.sender) revert NotGenuinePair(msg.sender);
     }
 }

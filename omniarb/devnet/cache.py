@@ -1,7 +1,8 @@
 """Saved deployments: one anvil state dump per chain, keyed by everything that shapes it.
 
-The key hashes the bytecode artifacts, the anvil version, and the source of the modules that
-decide what is deployed (catalog, pricing, deploy, accounts). Change any of them and the next
+The key hashes the bytecode artifacts (Uniswap, WETH9, Balancer, Aave, ours), the anvil version,
+and the source of the modules that decide what is deployed (catalog, pricing, deploy, lending,
+accounts). Change any of them and the next
 start deploys afresh; otherwise a start loads the dump in well under a second.
 """
 
@@ -16,13 +17,13 @@ from pathlib import Path
 
 from omniarb.chains.spec import ChainSpec
 from omniarb.contracts import load_artifact, load_npm_artifact
-from omniarb.devnet import accounts, catalog, deploy, pricing
+from omniarb.devnet import accounts, catalog, deploy, lending, pricing
 from omniarb.devnet.manifest import ChainManifest
 from omniarb.errors import DevnetError
 
 __all__ = ["DeploymentCache"]
 
-_SHAPING_MODULES = (accounts, catalog, deploy, pricing)
+_SHAPING_MODULES = (accounts, catalog, deploy, lending, pricing)
 
 
 def _anvil_version(binary: Path) -> str:
@@ -39,7 +40,7 @@ def cache_key(chain: ChainSpec, anvil: Path) -> str:
     digest = hashlib.sha256()
     digest.update(f"{chain.chain_id}:{chain.name}".encode())
     digest.update(_anvil_version(anvil).encode())
-    for path in sorted(deploy.ARTIFACT_PATHS.values()):
+    for path in sorted([*deploy.ARTIFACT_PATHS.values(), *lending.LENDING_ARTIFACT_PATHS.values()]):
         digest.update(load_npm_artifact(path).bytecode.encode())
     digest.update(load_artifact("DevToken").bytecode.encode())
     for module in _SHAPING_MODULES:

@@ -1,4 +1,5 @@
-"""Deploy one chain's tokens, DEXes and pools from the real bytecode onto a fresh anvil.
+"""Deploy one chain's tokens, DEXes, pools and flash lenders from the real bytecode onto a fresh
+anvil (the lenders, Balancer V2 and Aave V3, in `lending.py`).
 
 Transactions go out from anvil's unlocked dev accounts (`eth_sendTransaction`) with fixed gas
 limits and automine, in nonce order, so no estimate runs against a state that is not mined yet;
@@ -22,6 +23,7 @@ from omniarb.chains.spec import ChainSpec, DexKind
 from omniarb.contracts import Artifact, load_artifact, load_npm_artifact
 from omniarb.devnet.accounts import DEPLOYER_INDEX, TRADER_INDICES, dev_account
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, ChainCatalog, TokenDef, catalog_for
+from omniarb.devnet.lending import deploy_lenders
 from omniarb.devnet.manifest import ChainManifest, DexEntry, PoolEntry, TokenEntry
 from omniarb.devnet.pricing import (
     TICK_SPACING,
@@ -219,8 +221,6 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
     spenders = [d.router for d in dexes] + [d.position_manager for d in dexes if d.position_manager]
     pools = await _create_pools(rpc, deployer, catalog, tokens, dexes, spenders)
     traders = await _fund_traders(rpc, deployer, catalog, tokens, dexes)
-    await _check_all(rpc, deployer.sent)
-
     token_entries = tuple(
         TokenEntry(
             symbol=t.symbol,
@@ -232,6 +232,8 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
         )
         for t in catalog.tokens
     )
+    lenders = await deploy_lenders(chain, rpc, deployer, token_entries)
+    await _check_all(rpc, deployer.sent)
     return ChainManifest(
         chain_id=chain.chain_id,
         name=chain.name,
@@ -242,6 +244,7 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
         pools=tuple(pools),
         deployer=deployer.address,
         traders=tuple(traders),
+        lenders=lenders,
     )
 
 

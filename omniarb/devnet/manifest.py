@@ -4,18 +4,30 @@ The field names (`chain_id`, `name`, `rpc_http`, `rpc_ws`, `tokens`, `dexes`, `p
 within them `symbol`, `address`, `decimals`, `kind`, `factory`, `router`, `quoter`, `dex`,
 `token0`, `token1`, `fee`) are a published format: add fields, never rename one.
 `fee` is in hundredths of a basis point (pips) for both kinds, so a V2 pool's 0.3% is 3000.
+`lenders` lists the flash lenders (Balancer V2 Vault, Aave V3 Pool): `name`, `kind`, `address`
+(what `flashLoan`/`flashLoanSimple` is called on), `fee_pips` (the flash fee, same unit), the
+`assets` it can lend (`symbol`, `address`, `holder` whose token balance is the lendable amount,
+`amount` funded at deployment) and the protocol's other `contracts` by role.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from omniarb.errors import NotFoundError
 
-__all__ = ["ChainManifest", "DexEntry", "Manifest", "PoolEntry", "TokenEntry"]
+__all__ = [
+    "ChainManifest",
+    "DexEntry",
+    "LenderAsset",
+    "LenderEntry",
+    "Manifest",
+    "PoolEntry",
+    "TokenEntry",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +64,47 @@ class PoolEntry:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LenderAsset:
+    """A token a flash lender holds: the lendable amount is `token.balanceOf(holder)`
+    (the Vault itself for Balancer, the reserve's aToken for Aave)."""
+
+    symbol: str
+    address: str
+    holder: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LenderEntry:
+    """A flash lender: `kind` is `balancer-v2` or `aave-v3`; `fee_pips` the flash fee in
+    hundredths of a basis point (Balancer 0, Aave's 5 bps = 500)."""
+
+    name: str
+    kind: str
+    address: str
+    fee_pips: int
+    assets: tuple[LenderAsset, ...]
+    contracts: dict[str, str] = field(default_factory=dict)
+
+    def asset(self, symbol: str) -> LenderAsset:
+        for asset in self.assets:
+            if asset.symbol == symbol:
+                return asset
+        raise NotFoundError(f"lender {self.name} holds no {symbol!r}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LenderEntry:
+        return cls(
+            name=data["name"],
+            kind=data["kind"],
+            address=data["address"],
+            fee_pips=data["fee_pips"],
+            assets=tuple(LenderAsset(**a) for a in data["assets"]),
+            contracts=dict(data.get("contracts", {})),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChainManifest:
     chain_id: int
     name: str
@@ -63,6 +116,7 @@ class ChainManifest:
     deployer: str
     traders: tuple[str, ...]
     block_time_s: float | None = None
+    lenders: tuple[LenderEntry, ...] = ()
 
     def token(self, symbol: str) -> TokenEntry:
         for token in self.tokens:
@@ -82,6 +136,12 @@ class ChainManifest:
                 return dex
         raise NotFoundError(f"no DEX {name!r} on {self.name}")
 
+    def lender(self, name: str) -> LenderEntry:
+        for lender in self.lenders:
+            if lender.name == name:
+                return lender
+        raise NotFoundError(f"no lender {name!r} on {self.name}")
+
     def with_endpoint(
         self, *, rpc_http: str, rpc_ws: str, block_time_s: float | None
     ) -> ChainManifest:
@@ -100,6 +160,7 @@ class ChainManifest:
             deployer=data["deployer"],
             traders=tuple(data["traders"]),
             block_time_s=data.get("block_time_s"),
+            lenders=tuple(LenderEntry.from_dict(x) for x in data.get("lenders", ())),
         )
 
 

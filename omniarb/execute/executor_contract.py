@@ -5,8 +5,13 @@ signer puts in a transaction (real chains, where the owner's key signs); `Execut
 them itself from an account the node holds unlocked (anvil), which is how the engine sets up the
 devnet at start-up and how the tests drive the contract:
 
-    executor = await deploy_devnet_executor(rpc, chain, bot=dev_account(BOT_INDEX).address)
-    await executor.set_executor(executor.owner_address, trader, allowed=True)
+    bot = dev_account(BOT_INDEX).address
+    executor = await deploy_devnet_executor(rpc, chain, bot=bot)
+    await executor.set_executor(bot, trader, allowed=True)
+
+The registry the contract checks pools against is `factory → init code hash` for V2 and V3 alike
+(`factory_registry`); the Balancer Vault and the Aave Pool it borrows from are set at deployment
+or with the owner-only `setBalancerVault` / `setAavePool`.
 
 Every send is simulated first (`eth_call`), so a revert raises `ExecutorRevertError` naming the
 contract's custom error and its arguments instead of a bare failed receipt.
@@ -32,13 +37,18 @@ from omniarb.execute._revert import RevertReason, decode_revert, error_signature
 __all__ = [
     "EXECUTOR_CONTRACT",
     "UNISWAP_V2_PAIR_INIT_CODE_HASH",
+    "UNISWAP_V3_POOL_INIT_CODE_HASH",
     "ExecutorContract",
     "ExecutorRevertError",
     "accept_ownership_calldata",
     "creation_data",
     "decode_executor_revert",
     "deploy_devnet_executor",
+    "dex_factories",
     "executor_artifact",
+    "factory_registry",
+    "set_aave_pool_calldata",
+    "set_balancer_vault_calldata",
     "set_executor_calldata",
     "set_factory_calldata",
     "transfer_ownership_calldata",
@@ -53,9 +63,21 @@ EXECUTOR_CONTRACT = "OmniArbExecutor"
 UNISWAP_V2_PAIR_INIT_CODE_HASH = bytes.fromhex(
     "96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
 )
-_CONSTRUCTOR_TYPES = ("address", "address[]", "address[]", "bytes32[]")
-# Runtime code is ~5.5 kB (≈1.2M gas to deposit); each registry entry adds a cold SSTORE and a log.
-_DEPLOY_GAS = 2_000_000
+# keccak256 of v3-core 1.0.1's UniswapV3Pool creation code: v3-periphery's POOL_INIT_CODE_HASH
+# (PoolAddress.sol), the hash of every V3 pool on the devnet and on the real chains (FACTS.md).
+UNISWAP_V3_POOL_INIT_CODE_HASH = bytes.fromhex(
+    "e34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+)
+_INIT_CODE_HASH_BY_KIND = {
+    DexKind.UNISWAP_V2.value: UNISWAP_V2_PAIR_INIT_CODE_HASH,
+    DexKind.UNISWAP_V3.value: UNISWAP_V3_POOL_INIT_CODE_HASH,
+}
+_BALANCER_KIND = "balancer-v2"
+_AAVE_KIND = "aave-v3"
+_ZERO_ADDRESS = "0x" + "00" * 20
+_CONSTRUCTOR_TYPES = ("address", "address[]", "address[]", "bytes32[]", "address", "address")
+# Runtime code is ~11.9 kB (≈2.4M gas to deposit); each registry entry adds a cold SSTORE and a log.
+_DEPLOY_GAS = 3_500_000
 _DEPLOY_GAS_PER_ENTRY = 50_000
 _ADMIN_GAS = 200_000
 _RECEIPT_POLL_S = 0.02
@@ -71,16 +93,26 @@ def creation_data(
     owner: str,
     executors: Iterable[str] = (),
     factories: Mapping[str, bytes] | None = None,
+    balancer_vault: str | None = None,
+    aave_pool: str | None = None,
 ) -> bytes:
     """Input of the deployment transaction: creation code and constructor arguments.
 
-    `factories` maps each factory address to its pairs' init code hash (32 bytes).
+    `factories` maps each factory address to its pairs' or pools' init code hash (32 bytes);
+    `balancer_vault` / `aave_pool` enable flash sources 1 and 2 (None leaves them off).
     """
     registry = dict(factories or {})
     for factory, code_hash in registry.items():
         if len(code_hash) != 32:
             raise ValueError(f"init code hash of {factory} is {len(code_hash)} bytes, not 32")
-    args = (owner, list(executors), list(registry), list(registry.values()))
+    args = (
+        owner,
+        list(executors),
+        list(registry),
+        list(registry.values()),
+        balancer_vault or _ZERO_ADDRESS,
+        aave_pool or _ZERO_ADDRESS,
+    )
     return executor_artifact().bytecode_bytes + encode_args(_CONSTRUCTOR_TYPES, args)
 
 
@@ -95,6 +127,16 @@ def set_executor_calldata(account: str, allowed: bool) -> bytes:
 def set_factory_calldata(factory: str, init_code_hash: bytes) -> bytes:
     """Register `factory`; an all-zero hash removes it."""
     return _call_bytes("setFactory(address,bytes32)", factory, init_code_hash)
+
+
+def set_balancer_vault_calldata(vault: str) -> bytes:
+    """Flash source 1's Vault; the zero address disables the source."""
+    return _call_bytes("setBalancerVault(address)", vault)
+
+
+def set_aave_pool_calldata(pool: str) -> bytes:
+    """Flash source 2's Pool (the proxy); the zero address disables the source."""
+    return _call_bytes("setAavePool(address)", pool)
 
 
 def transfer_ownership_calldata(new_owner: str) -> bytes:
@@ -114,8 +156,24 @@ def withdraw_native_calldata(amount: int, to: str) -> bytes:
 
 
 def v2_factories(chain: ChainManifest) -> dict[str, str]:
-    """DEX name → factory address of the chain's Uniswap V2 DEXes (what `RouteCodec` takes)."""
+    """DEX name → factory address of the chain's Uniswap V2 DEXes."""
     return {dex.name: dex.factory for dex in chain.dexes if dex.kind == DexKind.UNISWAP_V2.value}
+
+
+def dex_factories(chain: ChainManifest) -> dict[str, str]:
+    """DEX name → factory address of every V2 and V3 DEX of the chain (what `RouteCodec` takes
+    to encode routes with hops of both kinds)."""
+    return {dex.name: dex.factory for dex in chain.dexes if dex.kind in _INIT_CODE_HASH_BY_KIND}
+
+
+def factory_registry(chain: ChainManifest) -> dict[str, bytes]:
+    """Factory address → init code hash of its pairs or pools, for every V2 and V3 DEX of the
+    chain: what the executor's constructor (or `setFactory`) registers."""
+    return {
+        dex.factory: _INIT_CODE_HASH_BY_KIND[dex.kind]
+        for dex in chain.dexes
+        if dex.kind in _INIT_CODE_HASH_BY_KIND
+    }
 
 
 class ExecutorRevertError(RevertError):
@@ -162,12 +220,20 @@ class ExecutorContract:
         owner: str | None = None,
         executors: Iterable[str] = (),
         factories: Mapping[str, bytes] | None = None,
+        balancer_vault: str | None = None,
+        aave_pool: str | None = None,
         receipt_timeout_s: float = 60.0,
     ) -> ExecutorContract:
         """Deploy from the unlocked `sender`; `owner` defaults to the sender."""
         executors = list(executors)
         registry = dict(factories or {})
-        data = creation_data(owner=owner or sender, executors=executors, factories=registry)
+        data = creation_data(
+            owner=owner or sender,
+            executors=executors,
+            factories=registry,
+            balancer_vault=balancer_vault,
+            aave_pool=aave_pool,
+        )
         gas = _DEPLOY_GAS + _DEPLOY_GAS_PER_ENTRY * (len(executors) + len(registry))
         tx = {"from": sender, "data": "0x" + data.hex(), "gas": hex(gas)}
         receipt = await _send_checked(rpc, tx, "deploying OmniArbExecutor", receipt_timeout_s)
@@ -192,6 +258,12 @@ class ExecutorContract:
     async def init_code_hash_of(self, factory: str) -> bytes:
         return bytes(await self._view("initCodeHashOf(address)", "bytes32", factory))
 
+    async def balancer_vault(self) -> str:
+        return str(to_checksum_address(await self._view("balancerVault()", "address")))
+
+    async def aave_pool(self) -> str:
+        return str(to_checksum_address(await self._view("aavePool()", "address")))
+
     # ------------------------------------------------------------------ admin sends
     async def send(
         self, sender: str, data: bytes, *, gas: int = _ADMIN_GAS, action: str = "call"
@@ -207,6 +279,14 @@ class ExecutorContract:
     async def set_factory(self, sender: str, factory: str, init_code_hash: bytes) -> dict[str, Any]:
         data = set_factory_calldata(factory, init_code_hash)
         return await self.send(sender, data, action=f"setFactory({factory})")
+
+    async def set_balancer_vault(self, sender: str, vault: str) -> dict[str, Any]:
+        data = set_balancer_vault_calldata(vault)
+        return await self.send(sender, data, action=f"setBalancerVault({vault})")
+
+    async def set_aave_pool(self, sender: str, pool: str) -> dict[str, Any]:
+        data = set_aave_pool_calldata(pool)
+        return await self.send(sender, data, action=f"setAavePool({pool})")
 
     async def transfer_ownership(self, sender: str, new_owner: str) -> dict[str, Any]:
         data = transfer_ownership_calldata(new_owner)
@@ -228,20 +308,21 @@ async def deploy_devnet_executor(
     rpc: RpcClient, chain: ChainManifest, *, bot: str, receipt_timeout_s: float = 60.0
 ) -> ExecutorContract:
     """The engine's devnet set-up: `bot` deploys and owns the executor, may call `execute`, and
-    every V2 factory of the manifest is registered, all in one transaction.
+    everything the manifest has is registered, all in one transaction: every V2 and V3 factory,
+    the Balancer V2 Vault and the Aave V3 Pool (when the manifest lists them).
 
     The bot is also listed as an executor so its `execute` costs one cold storage read (the
     executor check comes before the owner check in the contract).
     """
-    factories = {
-        factory: UNISWAP_V2_PAIR_INIT_CODE_HASH for factory in v2_factories(chain).values()
-    }
+    lenders = {lender.kind: lender.address for lender in chain.lenders}
     return await ExecutorContract.deploy(
         rpc,
         sender=bot,
         owner=bot,
         executors=(bot,),
-        factories=factories,
+        factories=factory_registry(chain),
+        balancer_vault=lenders.get(_BALANCER_KIND),
+        aave_pool=lenders.get(_AAVE_KIND),
         receipt_timeout_s=receipt_timeout_s,
     )
 

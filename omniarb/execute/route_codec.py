@@ -4,15 +4,26 @@ The contract's entry point is `execute(bytes plan)`; the plan is packed bytes, l
 contract's notes describe (contracts/executor/OmniArbExecutor.sol, which is the reference):
 
     offset  size  field
-    0       1     flash source (FlashSource: 0 = V2 flash swap from the last hop's pair)
+    0       1     flash source (FlashSource: 0 V2 flash swap, 1 Balancer, 2 Aave V3, 3 V3 flash)
     1       16    amount in, uint128 big-endian, of the route's start token
-    17      16    minimum profit, uint128 big-endian, in the start token
+    17      16    minimum profit, uint128 big-endian, in the start token, net of the flash fee
     33      64·n  n ≥ 2 hops: pool (20) ‖ token in (20) ‖ factory (20) ‖ kind (1) ‖ fee pips (3)
+                  kind 0 = Uniswap V2 pair, 1 = Uniswap V3 pool; fee = the pool's fee in pips
+    33+64n  64    lender record (source 3 always, source 0 optionally): the pool lent from, in
+                  the hop layout with the pool's OTHER token (not the start token) in the
+                  token-in field and kind 0x80 | pool kind (0x80 V2 pair, 0x81 V3 pool)
 
 Hop directions are not encoded: the contract derives them from the token addresses, and the
-encoder checks `Hop.zero_for_one` agrees. This runs on the hot path (opportunity → signed
-transaction), so each hop's 64 bytes are packed once per `RouteCodec` and reused; encoding a
-route is then a join, two `int.to_bytes` and one concatenation (a few µs), with no eth-abi.
+encoder checks `Hop.zero_for_one` agrees. Source 0 without a record borrows from the route's
+last pair when every hop is V2 (no fee beyond the hops' own), else from its first pair, which
+must then be V2 (the encoder checks); with a record it borrows from that V2 pair and repays
+ceil(amount · 10^6 / (10^6 − fee)). Sources 1 and 2 borrow from the Vault / Pool registered in
+the contract; source 3 from the V3 pool of the record. A record's pool must hold the start token
+and not be a pool of the route (it is locked while it lends).
+
+This runs on the hot path (opportunity → signed transaction), so each hop's 64 bytes are packed
+once per `RouteCodec` and reused; encoding a route is then a join, two `int.to_bytes` and one
+concatenation (a few µs), with no eth-abi.
 """
 
 from __future__ import annotations
@@ -28,7 +39,9 @@ from omniarb.types import Hop, Route
 
 __all__ = [
     "EXECUTE_SIGNATURE",
+    "FLASH_SOURCE_NAMES",
     "DecodedPlan",
+    "FlashPool",
     "FlashSource",
     "HopKind",
     "PlanHop",
@@ -36,6 +49,7 @@ __all__ = [
     "RouteEncodingError",
     "decode_plan",
     "encode_execute_calldata",
+    "flash_source_named",
     "wrap_plan",
 ]
 
@@ -50,16 +64,33 @@ _PIPS = 1_000_000
 
 
 class FlashSource(IntEnum):
-    """Where the contract borrows the start token; only `V2_PAIR` is implemented (issue #6)."""
+    """Where the contract borrows the start token (the plan's first byte)."""
 
-    V2_PAIR = 0  # flash swap from the route's last pair
-    BALANCER_VAULT = 1
-    AAVE_V3 = 2
-    UNISWAP_V3 = 3
+    V2_PAIR = 0  # flash swap from the route's last pair (all-V2 route) or first pair (mixed)
+    BALANCER_VAULT = 1  # Balancer V2 Vault flashLoan: no fee
+    AAVE_V3 = 2  # Aave V3 flashLoanSimple: the market's premium (devnet: 5 bps)
+    UNISWAP_V3 = 3  # a V3 pool's flash: the pool's fee
+
+
+# Stable names of the sources, as `Decision.flash_source` and the history store record them.
+FLASH_SOURCE_NAMES: Mapping[FlashSource, str] = {
+    FlashSource.V2_PAIR: "uniswap-v2-flash-swap",
+    FlashSource.BALANCER_VAULT: "balancer-v2",
+    FlashSource.AAVE_V3: "aave-v3",
+    FlashSource.UNISWAP_V3: "uniswap-v3-flash",
+}
+
+
+def flash_source_named(name: str) -> FlashSource:
+    """The source whose `FLASH_SOURCE_NAMES` entry is `name`."""
+    for source, source_name in FLASH_SOURCE_NAMES.items():
+        if source_name == name:
+            return source
+    raise RouteEncodingError(f"unknown flash source {name!r}")
 
 
 class HopKind(IntEnum):
-    """The protocol of a hop's pool; the contract reverts `UnsupportedHopKind` past V2."""
+    """The protocol of a hop's pool."""
 
     UNISWAP_V2 = 0
     UNISWAP_V3 = 1
@@ -75,6 +106,33 @@ class RouteEncodingError(RejectedError):
     """The route cannot be expressed as a plan (unknown DEX, inconsistent hops, bad amounts)."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlashPool:
+    """A pool outside the route to borrow the start token from: a Uniswap V3 pool (flash source
+    3, fee = ceil(amount · fee_pips / 10^6), UniswapV3Pool.flash) or a Uniswap V2 pair (source
+    0, repaid with ceil(amount · 10^6 / (10^6 − fee_pips)), UniswapV2Pair.swap's K check).
+    `kind` is the pool's `DexKind` value, as in the manifest."""
+
+    pool: str
+    dex: str
+    kind: str
+    token0: str
+    token1: str
+    fee_pips: int
+
+
+# Plain ints for the hot path: comparing them is cheaper than looking up enum members.
+_SOURCE_V2_PAIR = int(FlashSource.V2_PAIR)
+_SOURCE_UNISWAP_V3 = int(FlashSource.UNISWAP_V3)
+_KIND_V2 = int(HopKind.UNISWAP_V2)
+# A lender record's kind byte: bit 7 set, so no hop can pass for a record (or one for a hop).
+_RECORD_FLAG = 0x80
+_RECORD_SOURCE: Mapping[HopKind, FlashSource] = {
+    HopKind.UNISWAP_V2: FlashSource.V2_PAIR,
+    HopKind.UNISWAP_V3: FlashSource.UNISWAP_V3,
+}
+
+
 def _address(text: str) -> bytes:
     raw = bytes.fromhex(text.removeprefix("0x"))
     if len(raw) != 20:
@@ -85,12 +143,13 @@ def _address(text: str) -> bytes:
 class RouteCodec:
     """Encodes routes for one chain's executor.
 
-    `factories` maps each DEX name (`Hop.dex`) to its factory address, which the contract uses
-    to recompute the lending pair's address. Packed hops are cached per `Hop` value; a chain has
-    two directions per pool, so the cache is bounded by the pools the detector knows.
+    `factories` maps each DEX name (`Hop.dex`) to its factory address (V2 and V3 alike), which
+    the contract uses to prove each pool genuine. Packed hops are cached per `Hop` value; a
+    chain has two directions per pool, so the cache is bounded by the pools the detector knows.
 
-        codec = RouteCodec({"uniswap-v2": "0x5C69…", "sushiswap": "0xC0AE…"})
+        codec = RouteCodec({"uniswap-v2": "0x5C69…", "uniswap-v3": "0x1F98…"})
         data = codec.calldata(route, amount_in=10**18, min_profit=10**15)
+        data = codec.calldata(route, 10**18, 10**15, FlashSource.UNISWAP_V3, flash_pool=lender)
     """
 
     def __init__(self, factories: Mapping[str, str]) -> None:
@@ -128,14 +187,49 @@ class RouteCodec:
             + hop.fee_pips.to_bytes(3, "big")
         )
 
+    def _pack_flash_pool(
+        self, flash_pool: FlashPool, route: Route, flash_source: FlashSource
+    ) -> bytes:
+        label = f"flash pool {flash_pool.pool}"
+        kind = _KIND_BY_NAME.get(flash_pool.kind)
+        if kind is None or _RECORD_SOURCE[kind] is not flash_source:
+            raise RouteEncodingError(
+                f"{label}: a {flash_pool.kind} pool cannot lend for flash source {flash_source!r}"
+            )
+        start = route.token_in.lower()
+        tokens = (flash_pool.token0.lower(), flash_pool.token1.lower())
+        if start not in tokens:
+            raise RouteEncodingError(f"{label} does not hold the start token {route.token_in}")
+        if flash_pool.pool.lower() in {hop.pool.lower() for hop in route.hops}:
+            raise RouteEncodingError(f"{label} is a pool of the route (locked while it lends)")
+        factory = self._factories.get(flash_pool.dex)
+        if factory is None:
+            raise RouteEncodingError(f"{label}: no factory known for {flash_pool.dex!r}")
+        if not 0 <= flash_pool.fee_pips < _PIPS:
+            raise RouteEncodingError(f"{label}: fee {flash_pool.fee_pips} pips")
+        other = tokens[1] if start == tokens[0] else tokens[0]
+        return (
+            _address(flash_pool.pool)
+            + _address(other)
+            + factory
+            + bytes((_RECORD_FLAG | kind,))
+            + flash_pool.fee_pips.to_bytes(3, "big")
+        )
+
     def plan(
         self,
         route: Route,
         amount_in: int,
         min_profit: int,
         flash_source: FlashSource = FlashSource.V2_PAIR,
+        *,
+        flash_pool: FlashPool | None = None,
     ) -> bytes:
-        """The packed plan `execute` takes (without the ABI wrapping)."""
+        """The packed plan `execute` takes (without the ABI wrapping).
+
+        `flash_pool` names the lender: a V3 pool, required for `FlashSource.UNISWAP_V3`, or a V2
+        pair outside the route for `FlashSource.V2_PAIR` (optional); refused for the others.
+        """
         hops = route.hops
         if len(hops) < 2:
             raise RouteEncodingError(f"a route needs at least 2 hops, got {len(hops)}")
@@ -151,11 +245,23 @@ class RouteCodec:
             raise RouteEncodingError(f"amount_in {amount_in} is outside 1..2**128-1")
         if not 0 <= min_profit <= _MAX_UINT128:
             raise RouteEncodingError(f"min_profit {min_profit} is outside 0..2**128-1")
+        packed = [self.hop_bytes(hop) for hop in hops]
+        if flash_pool is not None:
+            packed.append(self._pack_flash_pool(flash_pool, route, flash_source))
+        elif flash_source == _SOURCE_UNISWAP_V3:
+            raise RouteEncodingError("flash source UNISWAP_V3 needs the flash_pool to borrow from")
+        elif flash_source == _SOURCE_V2_PAIR and packed[0][60] != _KIND_V2:
+            # An all-V2 route borrows from its last pair; any V3 hop moves the loan to the
+            # first pool, which must then be a V2 pair (or to a pair named by a record).
+            raise RouteEncodingError(
+                "a V2 flash swap for a route with V3 hops borrows from its first pool, which must "
+                f"be a V2 pair, not {hops[0].pool} ({hops[0].kind}); or name a flash_pool"
+            )
         return (
             bytes((flash_source,))
             + amount_in.to_bytes(16, "big")
             + min_profit.to_bytes(16, "big")
-            + b"".join([self.hop_bytes(hop) for hop in hops])
+            + b"".join(packed)
         )
 
     def calldata(
@@ -164,9 +270,11 @@ class RouteCodec:
         amount_in: int,
         min_profit: int,
         flash_source: FlashSource = FlashSource.V2_PAIR,
+        *,
+        flash_pool: FlashPool | None = None,
     ) -> bytes:
         """Transaction input for `execute(plan)`: selector, ABI offset and length, padded plan."""
-        plan = self.plan(route, amount_in, min_profit, flash_source)
+        plan = self.plan(route, amount_in, min_profit, flash_source, flash_pool=flash_pool)
         return wrap_plan(plan)
 
 
@@ -183,14 +291,17 @@ def encode_execute_calldata(
     *,
     factories: Mapping[str, str],
     flash_source: FlashSource = FlashSource.V2_PAIR,
+    flash_pool: FlashPool | None = None,
 ) -> bytes:
     """One-off encoding; a long-running caller keeps a `RouteCodec` to reuse packed hops."""
-    return RouteCodec(factories).calldata(route, amount_in, min_profit, flash_source)
+    codec = RouteCodec(factories)
+    return codec.calldata(route, amount_in, min_profit, flash_source, flash_pool=flash_pool)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanHop:
-    """One hop as the contract reads it (addresses lower-case hex with 0x)."""
+    """One hop as the contract reads it (addresses lower-case hex with 0x); in a lender record,
+    `token_in` is the lending pool's other token and `kind` has bit 7 set (0x80 | pool kind)."""
 
     pool: str
     token_in: str
@@ -207,17 +318,21 @@ class DecodedPlan:
     amount_in: int
     min_profit: int
     hops: tuple[PlanHop, ...]
+    flash_pool: PlanHop | None = None
 
 
 def decode_plan(plan: bytes) -> DecodedPlan:
     """Read a packed plan (not the ABI-wrapped calldata) back into its fields."""
     body = len(plan) - _HEADER_BYTES
-    if body < 2 * _HOP_BYTES or body % _HOP_BYTES:
-        raise ValueError(f"a plan is 33 + 64·n bytes with n ≥ 2, got {len(plan)}")
-    hops = []
+    records = 1 if body >= _HOP_BYTES and plan[-4] & _RECORD_FLAG else 0
+    if body < (2 + records) * _HOP_BYTES or body % _HOP_BYTES:
+        raise ValueError(
+            f"a plan is 33 + 64·n bytes with n ≥ 2 hops (+ 1 lender record), got {len(plan)}"
+        )
+    entries = []
     for start in range(_HEADER_BYTES, len(plan), _HOP_BYTES):
         hop = plan[start : start + _HOP_BYTES]
-        hops.append(
+        entries.append(
             PlanHop(
                 pool="0x" + hop[0:20].hex(),
                 token_in="0x" + hop[20:40].hex(),
@@ -230,5 +345,6 @@ def decode_plan(plan: bytes) -> DecodedPlan:
         flash_source=plan[0],
         amount_in=int.from_bytes(plan[1:17], "big"),
         min_profit=int.from_bytes(plan[17:33], "big"),
-        hops=tuple(hops),
+        hops=tuple(entries[: len(entries) - records]),
+        flash_pool=entries[-1] if records else None,
     )

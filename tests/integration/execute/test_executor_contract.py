@@ -5,8 +5,9 @@ trades the best 2-hop and 3-hop cycles through a flash swap, and the profit it k
 `get_amount_out` chained over the reserves of the block before, to the wei (read both from the
 contract's balance and from the receipt's Transfer logs). Then every way in that must fail does:
 callers that are not executors, callbacks from outside or from a contract that only poses as a
-pair, an unmet `minProfit` (which moves no token), unsupported plan fields, and admin functions
-called by anyone but the owner.
+pair, an unmet `minProfit` (which moves no token), unknown plan fields, and admin functions
+called by anyone but the owner. The other flash sources and V3 hops are tested in
+test_executor_flash_sources.py.
 """
 
 from __future__ import annotations
@@ -487,10 +488,14 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
             to = s.executor.address
             route, amount_in = arb.route, arb.amount_in
 
-            balancer = s.codec.calldata(route, amount_in, 0, FlashSource.BALANCER_VAULT)
-            assert await call_error(rpc, BOT, to, balancer) == ("UnsupportedFlashSource", (1,))
-
             plan = s.codec.plan(route, amount_in, 0)
+            # Flash sources 0-3 are defined (tests in test_executor_flash_sources.py); 4 is not.
+            unknown_source = bytes((4,)) + plan[1:]
+            assert await call_error(rpc, BOT, to, wrap_plan(unknown_source)) == (
+                "UnsupportedFlashSource",
+                (4,),
+            )
+
             assert await call_error(rpc, BOT, to, wrap_plan(plan[:-1])) == (
                 "MalformedPlan",
                 (len(plan) - 1,),
@@ -498,21 +503,18 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
             one_hop = plan[: 33 + 64]
             assert await call_error(rpc, BOT, to, wrap_plan(one_hop)) == ("MalformedPlan", (97,))
 
-            # A V3 pool as the second hop: its kind byte is 1, which only issue #6 implements.
-            v3 = next(
-                p
-                for p in chain.pools
-                if p.kind == "uniswap-v3" and {p.symbol0, p.symbol1} == {"WETH", "USDC"}
-            )
-            v3_codec = RouteCodec(
-                {**v2_factories(chain), "uniswap-v3": chain.dex("uniswap-v3").factory}
-            )
-            mixed = Route(
-                chain_id=chain.chain_id, hops=(route.hops[0], hop(v3, route.hops[0].token_out))
-            )
-            assert await call_error(rpc, BOT, to, v3_codec.calldata(mixed, amount_in, 0)) == (
+            # Hop kinds 0 (V2) and 1 (V3) are defined; kind 2 in the second hop is not.
+            kind_at = 33 + 64 + 60
+            unknown_kind = plan[:kind_at] + bytes((2,)) + plan[kind_at + 1 :]
+            assert await call_error(rpc, BOT, to, wrap_plan(unknown_kind)) == (
                 "UnsupportedHopKind",
-                (1, 1),
+                (1, 2),
+            )
+            balancer = s.codec.plan(route, amount_in, 0, FlashSource.BALANCER_VAULT)
+            unknown_kind = balancer[:kind_at] + bytes((2,)) + balancer[kind_at + 1 :]
+            assert await call_error(rpc, BOT, to, wrap_plan(unknown_kind)) == (
+                "UnsupportedHopKind",
+                (1, 2),
             )
 
             # The fee comes from the plan: claiming 0.25% on 0.3% pairs asks them for more than

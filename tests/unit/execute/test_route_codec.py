@@ -1,4 +1,5 @@
-"""The packed plan and `execute(bytes)` calldata: byte layout, ABI wrapping, validation."""
+"""The packed plan and `execute(bytes)` calldata: byte layout (V2 and V3 hops, flash sources,
+lender records), ABI wrapping, validation."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from hypothesis import strategies as st
 
 from omniarb.chains.abi import decode
 from omniarb.execute.route_codec import (
+    FLASH_SOURCE_NAMES,
+    FlashPool,
     FlashSource,
     RouteCodec,
     RouteEncodingError,
     decode_plan,
     encode_execute_calldata,
+    flash_source_named,
 )
 from omniarb.types import Hop, Route
 
@@ -185,3 +189,114 @@ def test_decode_plan_refuses_a_wrong_length() -> None:
     plan = RouteCodec(FACTORIES).plan(TWO_HOP, 1, 0)
     with pytest.raises(ValueError, match="33"):
         decode_plan(plan[:-1])
+
+
+# ---------------------------------------------------------------------------- V3 hops, lenders
+
+V3_FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
+FACTORIES_V3 = {**FACTORIES, "uniswap-v3": V3_FACTORY}
+V3_WETH_USDC_500 = "0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640"
+V3_WETH_USDT_500 = "0x11b815efB8f581194ae79006d24E0d814B7697F6"
+
+
+def v3_hop(token_in: str, token_out: str, pool: str = V3_WETH_USDC_500, fee: int = 500) -> Hop:
+    return Hop(
+        pool=pool,
+        dex="uniswap-v3",
+        kind="uniswap-v3",
+        token_in=token_in,
+        token_out=token_out,
+        zero_for_one=int(token_in, 16) < int(token_out, 16),
+        fee_pips=fee,
+    )
+
+
+MIXED = Route(chain_id=1, hops=(make_hop("uniswap-v2", WETH, USDC), v3_hop(USDC, WETH)))
+V3_FIRST = Route(chain_id=1, hops=(v3_hop(USDC, WETH), make_hop("uniswap-v2", WETH, USDC)))
+
+
+def lender(dex: str, pool: str, token0: str, token1: str, fee: int) -> FlashPool:
+    kind = "uniswap-v3" if dex == "uniswap-v3" else "uniswap-v2"
+    return FlashPool(pool=pool, dex=dex, kind=kind, token0=token0, token1=token1, fee_pips=fee)
+
+
+V3_LENDER = lender("uniswap-v3", V3_WETH_USDT_500, USDT, WETH, 500)
+V2_LENDER = lender("sushiswap", POOLS[("sushiswap", WETH, USDC)], USDC, WETH, 3000)
+V2_USDC_LENDER = lender("uniswap-v2", POOLS[("uniswap-v2", USDC, USDT)], USDC, USDT, 3000)
+
+
+def test_a_v3_hop_packs_kind_1_its_fee_and_its_factory() -> None:
+    plan = RouteCodec(FACTORIES_V3).plan(MIXED, 10**18, 0, FlashSource.BALANCER_VAULT)
+    assert plan[0] == 1
+    second = plan[33 + 64 :]
+    assert len(second) == 64
+    assert second[0:20] == bytes.fromhex(V3_WETH_USDC_500[2:])
+    assert second[20:40] == bytes.fromhex(USDC[2:])
+    assert second[40:60] == bytes.fromhex(V3_FACTORY[2:])
+    assert second[60] == 1
+    assert int.from_bytes(second[61:64], "big") == 500
+
+
+@pytest.mark.parametrize(
+    ("source", "route", "flash_pool", "kind_byte"),
+    [
+        (FlashSource.UNISWAP_V3, MIXED, V3_LENDER, 0x81),  # lends WETH, the other token USDT
+        (FlashSource.V2_PAIR, V3_FIRST, V2_USDC_LENDER, 0x80),  # lends USDC, the other USDT
+    ],
+)
+def test_a_lender_record_follows_the_hops(
+    source: FlashSource, route: Route, flash_pool: FlashPool, kind_byte: int
+) -> None:
+    codec = RouteCodec(FACTORIES_V3)
+    plan = codec.plan(route, 5 * 10**6, 7, source, flash_pool=flash_pool)
+    assert len(plan) == 33 + 3 * 64
+    record = plan[-64:]
+    assert record[0:20] == bytes.fromhex(flash_pool.pool[2:])
+    assert record[20:40] == bytes.fromhex(USDT[2:])  # the pool's token that is NOT borrowed
+    assert record[40:60] == bytes.fromhex(FACTORIES_V3[flash_pool.dex][2:])
+    assert record[60] == kind_byte
+    assert int.from_bytes(record[61:64], "big") == flash_pool.fee_pips
+    decoded = decode_plan(plan)
+    assert len(decoded.hops) == 2
+    assert decoded.flash_pool is not None
+    assert decoded.flash_pool.pool == flash_pool.pool.lower()
+    assert decoded.flash_pool.kind == kind_byte
+    assert decode_plan(codec.plan(MIXED, 1, 0, FlashSource.AAVE_V3)).flash_pool is None
+
+
+@pytest.mark.parametrize(
+    ("route", "source", "flash_pool", "message"),
+    [
+        (MIXED, FlashSource.UNISWAP_V3, None, "needs the flash_pool"),
+        (MIXED, FlashSource.BALANCER_VAULT, V3_LENDER, "cannot lend for flash source"),
+        (MIXED, FlashSource.UNISWAP_V3, V2_LENDER, "cannot lend for flash source"),
+        (MIXED, FlashSource.V2_PAIR, V3_LENDER, "cannot lend for flash source"),
+        (V3_FIRST, FlashSource.UNISWAP_V3, V3_LENDER, "does not hold the start token"),
+        (
+            MIXED,
+            FlashSource.UNISWAP_V3,
+            lender("uniswap-v3", V3_WETH_USDC_500, USDC, WETH, 500),
+            "is a pool of the route",
+        ),
+        (V3_FIRST, FlashSource.V2_PAIR, None, "must be a V2 pair"),
+    ],
+)
+def test_lenders_the_contract_would_refuse_are_refused(
+    route: Route, source: FlashSource, flash_pool: FlashPool | None, message: str
+) -> None:
+    with pytest.raises(RouteEncodingError, match=message):
+        RouteCodec(FACTORIES_V3).plan(route, 1, 0, source, flash_pool=flash_pool)
+
+
+def test_a_v2_flash_swap_needs_no_record_when_the_first_hop_is_v2() -> None:
+    plan = RouteCodec(FACTORIES_V3).plan(MIXED, 1, 0, FlashSource.V2_PAIR)
+    assert len(plan) == 33 + 2 * 64
+    assert decode_plan(plan).flash_pool is None
+
+
+def test_flash_sources_have_stable_names() -> None:
+    for source in FlashSource:
+        assert flash_source_named(FLASH_SOURCE_NAMES[source]) is source
+    assert FLASH_SOURCE_NAMES[FlashSource.V2_PAIR] == "uniswap-v2-flash-swap"
+    with pytest.raises(RouteEncodingError, match="unknown flash source"):
+        flash_source_named("compound")
