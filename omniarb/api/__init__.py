@@ -1,0 +1,45 @@
+"""The REST + WebSocket API: how operators, the dashboard and scripts watch and steer the bot.
+
+It reads the history (trades, opportunities, PnL) from the store, the live per-chain figures
+from the engine, and the monitoring parts (Prometheus metrics, the circuit breaker, alerts)
+through small Protocols; the engine publishes opportunities, trades and alerts into a
+`LiveHub`, which fans them out to WebSocket clients without ever making the engine wait.
+`ApiServer` runs uvicorn as one task in the bot's own event loop, on 127.0.0.1 by default,
+behind a bearer token from `OMNIARB_API_TOKEN` (see `omniarb.api.auth`).
+"""
+
+from omniarb.api.app import create_app
+from omniarb.api.auth import ApiAuth, is_loopback_host
+from omniarb.api.live import MESSAGE_TYPES, HubAlertSink, LiveHub, Subscription
+from omniarb.api.server import ApiServer
+from omniarb.api.state import (
+    AlertFeed,
+    AlertView,
+    ApiState,
+    BreakerControl,
+    LiveFigures,
+    MetricsSource,
+    StatsProvider,
+    TripView,
+)
+from omniarb.api.views import breaker_status
+
+__all__ = [
+    "MESSAGE_TYPES",
+    "AlertFeed",
+    "AlertView",
+    "ApiAuth",
+    "ApiServer",
+    "ApiState",
+    "BreakerControl",
+    "HubAlertSink",
+    "LiveFigures",
+    "LiveHub",
+    "MetricsSource",
+    "StatsProvider",
+    "Subscription",
+    "TripView",
+    "breaker_status",
+    "create_app",
+    "is_loopback_host",
+]

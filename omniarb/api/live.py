@@ -1,0 +1,185 @@
+"""The live hub: the engine publishes, WebSocket clients subscribe; the engine never waits.
+
+Publishing is synchronous and cheap: a message is encoded to JSON once and offered to each
+subscriber's bounded queue with `put_nowait`. A subscriber whose queue is full is a client that
+cannot keep up; it is dropped (its `dropped` event fires, the WebSocket route closes it) and
+counted, never waited for — the engine's latency must not depend on a browser tab.
+
+Usage, on the engine's side (all on the one event loop; `publish*` is not thread-safe)::
+
+    hub.publish_opportunity(opportunity, p.stats)     # p.stats names the tokens
+    hub.publish_trade(outcome, p.stats)
+    hub.publish_alert(alert)                          # or AlertManager(sinks=[HubAlertSink(hub)])
+    hub.publish_stats(LiveFigures(chains=engine.stats, market=market.snapshot()))
+
+and on a client's::
+
+    with hub.subscribe({"trade"}) as subscription:
+        text = await subscription.get()            # '{"type": "trade", "seq": 7, "data": {...}}'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pydantic import BaseModel
+
+from omniarb.api.schemas import BreakerStatus, HubFigures
+from omniarb.api.state import AlertView, LiveFigures
+from omniarb.api.views import (
+    TokenNames,
+    alert_item,
+    opportunity_item,
+    stats_body,
+    trade_from_outcome,
+)
+from omniarb.types import Opportunity, Outcome
+
+__all__ = ["MESSAGE_TYPES", "HubAlertSink", "LiveHub", "Subscription"]
+
+log = logging.getLogger(__name__)
+
+MESSAGE_TYPES: Final = frozenset({"opportunity", "trade", "alert", "stats", "breaker"})
+
+
+@dataclass(slots=True, eq=False)
+class Subscription:
+    """One client's bounded queue of encoded messages, and whether it was dropped."""
+
+    types: frozenset[str]
+    queue: asyncio.Queue[str]
+    dropped: asyncio.Event
+
+    async def get(self) -> str:
+        """The next message (JSON text), waiting for one."""
+        return await self.queue.get()
+
+
+class LiveHub:
+    """Fan-out of live messages to subscribers, with bounded per-client queues.
+
+    Also keeps the last `recent_alerts` alerts (an `AlertFeed` for `/alerts`) and the last
+    stats message, which a new subscriber receives first so its view is filled at once.
+    """
+
+    def __init__(self, *, queue_size: int = 1024, recent_alerts: int = 200) -> None:
+        if queue_size < 1:
+            raise ValueError("queue_size must be at least 1")
+        self._queue_size = queue_size
+        self._subscribers: set[Subscription] = set()
+        self._seq = 0
+        self._dropped_clients = 0
+        self._alerts: deque[AlertView] = deque(maxlen=recent_alerts)
+        self._last_stats: str | None = None
+
+    @property
+    def figures(self) -> HubFigures:
+        return HubFigures(
+            clients=len(self._subscribers),
+            published=self._seq,
+            dropped_clients=self._dropped_clients,
+        )
+
+    @property
+    def has_subscribers(self) -> bool:
+        return bool(self._subscribers)
+
+    @contextmanager
+    def subscribe(self, types: Collection[str] | None = None) -> Iterator[Subscription]:
+        """Receive the messages of `types` (default: all) while the block runs."""
+        wanted = MESSAGE_TYPES if types is None else frozenset(types)
+        unknown = wanted - MESSAGE_TYPES
+        if unknown:
+            raise ValueError(f"unknown message types: {', '.join(sorted(unknown))}")
+        subscription = Subscription(
+            types=wanted, queue=asyncio.Queue(self._queue_size), dropped=asyncio.Event()
+        )
+        if self._last_stats is not None and "stats" in wanted:
+            subscription.queue.put_nowait(self._last_stats)
+        self._subscribers.add(subscription)
+        try:
+            yield subscription
+        finally:
+            self._subscribers.discard(subscription)
+
+    def publish(self, kind: str, data: BaseModel | dict[str, Any]) -> int:
+        """Send `{"type": kind, "seq": n, "data": data}` to every subscriber of `kind`;
+        returns `n`. Never blocks: a subscriber whose queue is full is dropped."""
+        if kind not in MESSAGE_TYPES:
+            raise ValueError(f"unknown message type {kind!r}")
+        self._seq += 1
+        body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+        text = json.dumps({"type": kind, "seq": self._seq, "data": body}, separators=(",", ":"))
+        if kind == "stats":
+            self._last_stats = text
+        for subscription in list(self._subscribers):
+            if kind not in subscription.types:
+                continue
+            try:
+                subscription.queue.put_nowait(text)
+            except asyncio.QueueFull:
+                self._drop(subscription)
+        return self._seq
+
+    def _drop(self, subscription: Subscription) -> None:
+        self._subscribers.discard(subscription)
+        self._dropped_clients += 1
+        subscription.dropped.set()
+        log.warning(
+            "live client dropped: %d messages behind (queue size %d)",
+            subscription.queue.qsize(),
+            self._queue_size,
+        )
+
+    # -- typed publishing: what the engine calls ---------------------------------------------
+
+    def publish_opportunity(self, opportunity: Opportunity, names: TokenNames | None = None) -> int:
+        """An opportunity as the detector found it (`names`: the chain's token symbols)."""
+        return self.publish("opportunity", opportunity_item(opportunity, names))
+
+    def publish_trade(self, outcome: Outcome, names: TokenNames | None = None) -> int:
+        """A settled trade, in the shape `/trades` lists it."""
+        return self.publish("trade", trade_from_outcome(outcome, names))
+
+    def publish_alert(self, alert: AlertView) -> int:
+        """An alert; also kept for `recent()` (`/alerts`)."""
+        self._alerts.append(alert)
+        return self.publish("alert", alert_item(alert))
+
+    def publish_stats(self, figures: LiveFigures) -> int:
+        """Every chain's live figures."""
+        return self.publish("stats", stats_body(figures))
+
+    def publish_breaker(self, status: BreakerStatus) -> int:
+        """The breaker's new state after a trip or a reset."""
+        return self.publish("breaker", status)
+
+    def recent(self, limit: int) -> Sequence[AlertView]:
+        """The last `limit` alerts published here, newest first (`AlertFeed`)."""
+        return list(reversed(self._alerts))[:limit]
+
+
+class HubAlertSink:
+    """The hub as an alert sink: `AlertManager(sinks=[..., HubAlertSink(hub)])` sends every
+    alert it delivers (after de-duplication and rate limiting) to the WebSocket clients and
+    to `/alerts`."""
+
+    def __init__(self, hub: LiveHub) -> None:
+        self._hub = hub
+
+    @property
+    def name(self) -> str:
+        return "live"
+
+    async def send(self, alert: AlertView) -> None:
+        self._hub.publish_alert(alert)
+
+    async def close(self) -> None:
+        """Nothing to release: the hub outlives its sinks."""

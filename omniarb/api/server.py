@@ -1,0 +1,133 @@
+"""Serve the API inside our event loop: uvicorn as one task beside the engine's.
+
+    server = ApiServer(app, state, settings.api)       # binds now: the port is known at once
+    print(server.url)
+    async with asyncio.TaskGroup() as tasks:
+        tasks.create_task(server.serve())               # cancel it to stop, gracefully
+        ...
+
+The socket is bound in the constructor (port 0 picks a free one), so the caller can print the
+URL before serving and a busy port fails early as a `ConfigError`. `serve()` runs uvicorn and
+the stats ticker (the `stats` message every `api.stats_interval_s`, only while someone
+listens); when cancelled it shuts uvicorn down properly: no new connections, WebSocket clients
+told the server is going away (1012), requests in progress given a few seconds. uvicorn's own
+signal handling is off: the program's Ctrl-C handling stays in charge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+
+import uvicorn
+from fastapi import FastAPI
+
+from omniarb.api.auth import ApiAuth
+from omniarb.api.state import ApiState
+from omniarb.config import ApiSettings
+from omniarb.errors import ConfigError
+
+__all__ = ["ApiServer"]
+
+log = logging.getLogger(__name__)
+
+_GRACEFUL_S = 3
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its signal handlers: the host program decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        raise ConfigError(f"api.host: cannot resolve {host!r}: {exc.strerror}") from exc
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"api: cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.setblocking(False)
+    return sock
+
+
+class ApiServer:
+    """The API app on a bound socket, served by `serve()` until cancelled."""
+
+    def __init__(self, app: FastAPI, state: ApiState, settings: ApiSettings) -> None:
+        auth: ApiAuth = app.state.auth
+        auth.check_bind(settings.host)
+        self._state = state
+        self._settings = settings
+        self._socket = _bind(settings.host, settings.port)
+        config = uvicorn.Config(
+            app,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=_GRACEFUL_S,
+            ws_ping_interval=20.0,
+            ws_ping_timeout=20.0,
+        )
+        self._server = _EmbeddedServer(config)
+
+    @property
+    def port(self) -> int:
+        return int(self._socket.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        """`http://host:port`, for the log line and the dashboard link."""
+        host = self._socket.getsockname()[0]
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
+
+    @property
+    def started(self) -> bool:
+        return self._server.started
+
+    async def wait_started(self, timeout_s: float = 10.0) -> None:
+        """Return once the server accepts connections (`TimeoutError` past `timeout_s`)."""
+        async with asyncio.timeout(timeout_s):
+            while not self._server.started:
+                await asyncio.sleep(0.01)
+
+    async def serve(self) -> None:
+        """Serve until cancelled, then shut down gracefully and close the socket."""
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                web = tasks.create_task(self._server.serve(sockets=[self._socket]))
+                ticker = tasks.create_task(self._tick())
+                try:
+                    # Shielded: a cancel must reach uvicorn as "exit", not in the middle of it.
+                    await asyncio.shield(web)
+                except asyncio.CancelledError:
+                    self._server.should_exit = True
+                    ticker.cancel()
+                    await web
+                    raise
+                ticker.cancel()
+        finally:
+            self._socket.close()
+        log.info("API at %s stopped", self.url)
+
+    async def _tick(self) -> None:
+        hub, live = self._state.hub, self._state.live
+        if live is None:
+            return
+        while True:
+            await asyncio.sleep(self._settings.stats_interval_s)
+            if hub.has_subscribers:
+                hub.publish_stats(live())

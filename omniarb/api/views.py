@@ -1,0 +1,279 @@
+"""Our values → the API's bodies: pipeline values, live figures, history records, alerts, trips.
+
+One place decides how each value looks on the wire, so `/trades` and the WebSocket's `trade`
+messages have one shape, and so do `/opportunities` and `opportunity` messages. Amounts become
+decimal strings here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Protocol
+
+from omniarb.api.schemas import (
+    AlertItem,
+    BreakerStatus,
+    BreakerTripItem,
+    ChainStatus,
+    MarketChain,
+    MarketPrice,
+    OpportunityItem,
+    StatsBody,
+    TokenAmount,
+    TradeItem,
+)
+from omniarb.api.state import AlertView, BreakerControl, LiveFigures, TripView
+from omniarb.chains.spec import chain_by_id
+from omniarb.devnet.market import ChainStats
+from omniarb.errors import NotFoundError
+from omniarb.store import TradeRecord
+from omniarb.track import ChainBotStats
+from omniarb.track.stats import realized_net_usd
+from omniarb.types import Opportunity, Outcome, Route
+
+__all__ = [
+    "TokenNames",
+    "alert_item",
+    "breaker_status",
+    "chain_label",
+    "chain_status",
+    "opportunity_item",
+    "stats_body",
+    "token_amounts",
+    "trade_from_outcome",
+    "trade_item",
+    "trip_item",
+]
+
+_NS_PER_MS = 1_000_000
+
+
+class TokenNames(Protocol):
+    """Symbols and decimals by lower-case token address (`ChainBotStats` has both)."""
+
+    @property
+    def symbols(self) -> Mapping[str, str]: ...
+    @property
+    def decimals(self) -> Mapping[str, int]: ...
+
+
+def chain_label(chain_id: int) -> str:
+    """The chain's name; `chain-<id>` for a chain the specs do not know."""
+    try:
+        return chain_by_id(chain_id).name
+    except NotFoundError:
+        return f"chain-{chain_id}"
+
+
+def _symbol(address: str, names: TokenNames | None) -> str:
+    symbol = None if names is None else names.symbols.get(address.lower())
+    if symbol is not None:
+        return symbol
+    return f"{address[:6]}…{address[-4:]}" if len(address) > 12 else address
+
+
+def _route_symbols(route: Route, names: TokenNames | None) -> list[str]:
+    return [_symbol(a, names) for a in (route.token_in, *(h.token_out for h in route.hops))]
+
+
+def token_amounts(
+    amounts: Mapping[str, int], symbols: Mapping[str, str], decimals: Mapping[str, int]
+) -> list[TokenAmount]:
+    """Amounts by token address as `TokenAmount`s, sorted by address for a stable order."""
+    return [
+        TokenAmount(
+            token=token,
+            symbol=symbols.get(token.lower()),
+            decimals=decimals.get(token.lower()),
+            amount=str(amount),
+        )
+        for token, amount in sorted(amounts.items())
+    ]
+
+
+def _market(stats: ChainStats) -> MarketChain:
+    return MarketChain(
+        block_number=stats.block_number,
+        swaps_sent=stats.swaps_sent,
+        swaps_mined=stats.swaps_mined,
+        swaps_failed=stats.swaps_failed,
+        swaps_per_s=stats.swaps_per_s,
+        native_reference_usd=stats.native_reference_usd,
+        prices=[
+            MarketPrice(dex=p.dex, pool=p.pool, fee_pips=p.fee_pips, price_usd=p.price_usd)
+            for p in stats.prices
+        ],
+        max_gap_bps=stats.max_gap_bps,
+        max_gap_pair=stats.max_gap_pair,
+    )
+
+
+def chain_status(stats: ChainBotStats, market: ChainStats | None = None) -> ChainStatus:
+    """One chain's live figures."""
+    return ChainStatus(
+        chain=stats.chain,
+        chain_id=stats.chain_id,
+        block_number=stats.block_number,
+        blocks_seen=stats.blocks_seen,
+        pools=stats.pools,
+        cycles=stats.cycles,
+        opportunities=stats.opportunities,
+        approved=stats.approved,
+        declined=stats.declined,
+        submitted=stats.submitted,
+        simulated=stats.simulated,
+        rejected=stats.rejected,
+        succeeded=stats.succeeded,
+        reverted=stats.reverted,
+        success_rate=stats.success_rate,
+        touched_earlier_in_block=stats.touched_earlier,
+        realized_differs_from_predicted=stats.mismatched,
+        realized_profit=token_amounts(stats.realized_profit, stats.symbols, stats.decimals),
+        net_profit_usd=stats.net_profit_usd,
+        last_detect_ms=stats.last_detect_ms,
+        last_submit_ms=stats.last_submit_ms,
+        last_confirm_ms=stats.last_confirm_ms,
+        market=None if market is None else _market(market),
+    )
+
+
+def stats_body(figures: LiveFigures) -> StatsBody:
+    """Every chain's figures, each with its market's when the devnet market runs."""
+    markets = {} if figures.market is None else {m.chain: m for m in figures.market.chains}
+    return StatsBody(
+        at=datetime.now(UTC),
+        chains=[chain_status(c, markets.get(c.chain)) for c in figures.chains],
+    )
+
+
+def opportunity_item(
+    opportunity: Opportunity,
+    names: TokenNames | None = None,
+    *,
+    status: str = "detected",
+    detected_at: datetime | None = None,
+) -> OpportunityItem:
+    """An opportunity as `/opportunities` lists it and the `opportunity` message carries it."""
+    route = opportunity.route
+    token = route.token_in
+    return OpportunityItem(
+        id=opportunity.id,
+        chain=chain_label(opportunity.chain_id),
+        chain_id=opportunity.chain_id,
+        block_number=opportunity.block_number,
+        source=str(opportunity.source),
+        status=status,
+        route=_route_symbols(route, names),
+        pools=list(route.pools),
+        dexes=[hop.dex for hop in route.hops],
+        profit_token=token,
+        profit_symbol=None if names is None else names.symbols.get(token.lower()),
+        profit_decimals=None if names is None else names.decimals.get(token.lower()),
+        amount_in=str(opportunity.amount_in),
+        amount_out=str(opportunity.amount_out),
+        predicted_profit_wei=str(opportunity.gross_profit),
+        net_profit_wei=str(opportunity.net_profit),
+        net_profit_usd=opportunity.net_profit_usd,
+        gas_estimate=opportunity.gas_estimate,
+        gas_price_wei=str(opportunity.gas_price_wei),
+        gas_cost_wei=str(opportunity.gas_cost_wei),
+        detected_at=detected_at,
+    )
+
+
+def trade_item(record: TradeRecord) -> TradeItem:
+    """A recorded trade: exactly `TradeRecord.to_json()`, validated."""
+    return TradeItem.model_validate(record.to_json())
+
+
+def _latency_ms(start_ns: int, end_ns: int) -> float | None:
+    # An unset stamp is 0: no latency rather than a nonsense one.
+    if start_ns <= 0 or end_ns < start_ns:
+        return None
+    return (end_ns - start_ns) / _NS_PER_MS
+
+
+def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> TradeItem:
+    """A trade the moment it settles, in the shape `/trades` will list it.
+
+    `execution_id` is None: the store derives it when it writes the row.
+    """
+    execution = outcome.execution
+    decision = execution.decision
+    opportunity = decision.opportunity
+    token = opportunity.route.token_in
+    status = "succeeded" if outcome.success else "reverted"
+    if not outcome.included:
+        status = "dropped"
+    now = datetime.now(UTC)
+    return TradeItem(
+        chain=chain_label(opportunity.chain_id),
+        chain_id=opportunity.chain_id,
+        tx_hash=execution.tx_hash,
+        block_number=opportunity.block_number
+        if outcome.block_number is None
+        else outcome.block_number,
+        detected_block=opportunity.block_number,
+        status=status,
+        route=_route_symbols(opportunity.route, names),
+        pools=list(opportunity.route.pools),
+        profit_token=token,
+        profit_symbol=None if names is None else names.symbols.get(token.lower()),
+        amount_in=str(decision.amount_in),
+        predicted_profit_wei=str(opportunity.gross_profit),
+        min_profit_wei=str(decision.min_profit),
+        realized_profit_wei=str(outcome.realized_profit),
+        gas_used=outcome.gas_used,
+        effective_gas_price_wei=str(outcome.effective_gas_price_wei),
+        gas_cost_wei=str(outcome.gas_cost_wei),
+        net_profit_usd=realized_net_usd(outcome),
+        touched_earlier_in_block=outcome.touched_earlier_in_block,
+        nonce=execution.nonce,
+        error=None if outcome.success else execution.error,
+        submitted_at=None,
+        settled_at=now,
+        detect_to_submit_ms=_latency_ms(opportunity.detected_ns, execution.submitted_ns),
+        submit_to_confirm_ms=_latency_ms(execution.submitted_ns, outcome.confirmed_ns),
+        opportunity_id=opportunity.id,
+        execution_id=None,
+    )
+
+
+def alert_item(alert: AlertView) -> AlertItem:
+    return AlertItem(
+        id=alert.id,
+        rule=alert.rule,
+        severity=str(alert.severity),
+        key=alert.key,
+        summary=alert.summary,
+        fired_at=alert.fired_at,
+        chain=alert.chain,
+        value=alert.value,
+        threshold=alert.threshold,
+        suppressed=alert.suppressed,
+    )
+
+
+def trip_item(trip: TripView) -> BreakerTripItem:
+    return BreakerTripItem(
+        id=trip.id,
+        scope=trip.scope,
+        reason=str(trip.reason),
+        detail=trip.detail,
+        consecutive_failures=trip.consecutive_failures,
+        loss_usd=trip.loss_usd,
+        tripped_at=trip.tripped_at,
+        tripped_by=trip.tripped_by,
+        reset_at=trip.reset_at,
+        reset_by=trip.reset_by,
+    )
+
+
+def breaker_status(breaker: BreakerControl) -> BreakerStatus:
+    trip = breaker.trip_record
+    return BreakerStatus(
+        scope=breaker.scope,
+        state="open" if breaker.is_open else "closed",
+        trip=None if trip is None else trip_item(trip),
+    )
