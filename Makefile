@@ -54,6 +54,11 @@ pytest: setup
 
 bench: setup
 	$(BIN)/python benchmarks/devnet.py
+	$(BIN)/python benchmarks/sync.py
+	$(BIN)/python benchmarks/detect.py
+	$(BIN)/python benchmarks/execute.py
+	$(BIN)/python benchmarks/signing.py
+	$(BIN)/python benchmarks/v3.py
 
 clean:
 	rm -rf build .mypy_cache .pytest_cache .ruff_cache

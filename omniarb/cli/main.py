@@ -24,6 +24,7 @@ from omniarb.cli import (
     devnet_cmd,
     doctor,
     history_cmd,
+    quote_cmd,
     report_cmd,
     run_cmd,
 )
@@ -37,7 +38,7 @@ _INTERRUPTED = 130  # the shell's code for "killed by SIGINT"
 
 
 def _commands() -> list[ModuleType]:
-    return [config_cmd, doctor, devnet_cmd, demo_cmd, run_cmd, history_cmd, report_cmd]
+    return [config_cmd, doctor, devnet_cmd, demo_cmd, run_cmd, history_cmd, report_cmd, quote_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
