@@ -8,6 +8,7 @@ unless the log level is DEBUG.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -17,17 +18,7 @@ from types import ModuleType
 from typing import get_args
 
 from omniarb import __version__
-from omniarb.cli import (
-    Handler,
-    config_cmd,
-    demo_cmd,
-    devnet_cmd,
-    doctor,
-    history_cmd,
-    quote_cmd,
-    report_cmd,
-    run_cmd,
-)
+from omniarb.cli import Handler
 from omniarb.cli._output import report_error
 from omniarb.config import LogLevel, load_settings
 from omniarb.errors import OmniarbError
@@ -37,12 +28,46 @@ __all__ = ["build_parser", "main"]
 _INTERRUPTED = 130  # the shell's code for "killed by SIGINT"
 
 
-def _commands() -> list[ModuleType]:
-    return [config_cmd, doctor, devnet_cmd, demo_cmd, run_cmd, history_cmd, report_cmd, quote_cmd]
+# Each verb's module, and the one-line help `omniarb --help` shows without importing it: the
+# engine, the store and the signing libraries take seconds to import, and only the verb that
+# runs should pay for them.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "show-config": ("omniarb.cli.config_cmd", "print the effective configuration (secrets masked)"),
+    "doctor": ("omniarb.cli.doctor", "check the tools, build outputs, ports, config and devnet"),
+    "devnet": ("omniarb.cli.devnet_cmd", "start, inspect and stop the local chains"),
+    "demo": ("omniarb.cli.demo_cmd", "devnet + market activity + the bot, with a live view"),
+    "run": ("omniarb.cli.run_cmd", "run the arbitrage bot on the running devnet"),
+    "history": ("omniarb.cli.history_cmd", "list recorded trades"),
+    "report": ("omniarb.cli.report_cmd", "write a self-contained HTML report of the history"),
+    "quote": ("omniarb.cli.quote_cmd", "quote swaps from JSON lines with our exact pool math"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The `omniarb` parser with every verb registered."""
+_GLOBAL_OPTIONS_WITH_VALUE = ("--config", "--log-level")
+
+
+def _chosen(argv: list[str]) -> str | None:
+    """The verb on the command line: the first word, past the global options, naming one."""
+    words = iter(argv)
+    for word in words:
+        if word in _GLOBAL_OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif word in _COMMANDS:
+            return word
+        elif not word.startswith("-"):
+            return None
+    return None
+
+
+def _commands(argv: list[str] | None = None) -> list[ModuleType]:
+    """The modules to register in full: the chosen verb's, or all of them (`argv=None`)."""
+    names = list(_COMMANDS) if argv is None else [n for n in [_chosen(argv)] if n is not None]
+    return [importlib.import_module(_COMMANDS[name][0]) for name in names]
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The `omniarb` parser: the verb in `argv` registered in full, the others by name and help
+    only (all of them in full when `argv` is None)."""
     parser = argparse.ArgumentParser(
         prog="omniarb", description="Multi-chain DEX arbitrage on EVM chains."
     )
@@ -57,8 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"omniarb {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in _commands():
+    full = _commands(argv)
+    registered: set[str] = set()
+    for module in full:
+        before = set(subparsers.choices)
         module.register(subparsers)
+        registered |= set(subparsers.choices) - before
+    for name, (_, help_text) in _COMMANDS.items():
+        if name not in registered:
+            subparsers.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
@@ -81,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one `omniarb` command line; return its exit code."""
     debug = False
     try:
-        parser = build_parser()
+        words = sys.argv[1:] if argv is None else argv
+        parser = build_parser(words)
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help, --version and usage errors; argparse has written
