@@ -66,6 +66,11 @@ class _ChainRun:
         self._executions: asyncio.Queue[Execution] = asyncio.Queue(maxsize=_TRACK_QUEUE)
         self._in_flight: dict[str, int] = {}
         self.unsettled = 0
+        # Set on stop: no new trade is sent, and the update being decided is finished rather
+        # than cancelled, because a send cancelled mid-request may still reach the node and
+        # its trade would then be mined without ever being recorded or settled.
+        self.stopping = False
+        self.deciding = False
 
     async def state(self) -> None:
         p = self.pipeline
@@ -74,7 +79,11 @@ class _ChainRun:
     async def decide(self) -> None:
         while True:
             update = await self._updates.get()
-            await self._on_update(update)
+            self.deciding = True
+            try:
+                await self._on_update(update)
+            finally:
+                self.deciding = False
 
     async def _on_update(self, update: PoolUpdate) -> None:
         p = self.pipeline
@@ -93,7 +102,12 @@ class _ChainRun:
             p.stats.on_decision(decision)
             await self._store.record(decision)
             pools = opportunity.route.pools
-            if not decision.approved or stale or any(pool in self._in_flight for pool in pools):
+            if (
+                not decision.approved
+                or stale
+                or self.stopping
+                or any(pool in self._in_flight for pool in pools)
+            ):
                 continue
             execution = await p.execute.process(decision)
             p.stats.on_execution(execution)
@@ -163,22 +177,35 @@ class Engine:
         poll_s: float = 0.1,
     ) -> None:
         async with asyncio.TaskGroup() as tasks:
-            pipeline_tasks: list[asyncio.Task[None]] = []
+            state_tasks: list[asyncio.Task[None]] = []
+            decide_tasks: list[asyncio.Task[None]] = []
             settle_tasks: list[asyncio.Task[None]] = []
             for run in self._runs:
-                pipeline_tasks.append(tasks.create_task(run.state()))
-                pipeline_tasks.append(tasks.create_task(run.decide()))
+                state_tasks.append(tasks.create_task(run.state()))
+                decide_tasks.append(tasks.create_task(run.decide()))
                 settle_tasks.append(tasks.create_task(run.settle()))
             try:
                 while stop_when is None or not stop_when(self.stats):
                     await asyncio.sleep(poll_s)
             finally:
-                for task in pipeline_tasks:
+                for run in self._runs:
+                    run.stopping = True
+                for task in state_tasks:
+                    task.cancel()
+                await self._finish_deciding()
+                for task in decide_tasks:
                     task.cancel()
                 await self._drain()
                 for task in settle_tasks:
                     task.cancel()
         await self._store.flush()
+
+    async def _finish_deciding(self) -> None:
+        """Let each chain finish the update it is deciding (a send under way completes and is
+        recorded); a chain that is not deciding waits on its queue, where cancelling is safe."""
+        deadline = time.monotonic() + self._settle_timeout_s
+        while any(run.deciding for run in self._runs) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
 
     async def _drain(self) -> None:
         """Wait for the trades already sent to settle, so no outcome goes unrecorded."""

@@ -96,6 +96,9 @@ async def _executor(rpc: RpcClient, chain: ChainManifest, bot: str, memo: Path) 
                 "gas": hex(100_000),
             },
         )
+    # Read again: the other chains' pipelines are built concurrently and may have remembered
+    # their executors since the first read (no await between this read and the write).
+    remembered = json.loads(memo.read_text()) if memo.exists() else {}
     remembered[chain.name] = contract.address
     memo.write_text(json.dumps(remembered, indent=1))
     log.info("%s: executor deployed at %s", chain.name, contract.address)

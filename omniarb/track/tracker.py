@@ -19,8 +19,11 @@ class Tracker:
     """Waits for an execution's receipt and says what it earned.
 
     `holder` is where profit accrues (the executor contract). `touched_earlier_in_block` is
-    true when a transaction earlier in the same block emitted a `Sync` on one of the route's
-    pools: the state our prediction was made on did not hold, so realized may differ.
+    true when a transaction that ran before ours, after the block the prediction was made on,
+    emitted a `Sync` on one of the route's pools: the state our prediction was made on did not
+    hold, so realized may differ. That is usually a transaction earlier in the same block; when
+    the trade lands a block or more late (a slow send, a busy node), the blocks in between count
+    too, since their swaps changed the pools just the same.
     """
 
     def __init__(self, *, rpc: RpcClient, submitter: Submitter, holder: str) -> None:
@@ -41,7 +44,9 @@ class Tracker:
             if receipt.success
             else 0
         )
-        touched = await self._touched_earlier(receipt, route.pools)
+        touched = await self._touched_earlier(
+            receipt, route.pools, predicted_at=execution.decision.opportunity.block_number
+        )
         if receipt.success and realized != execution.decision.opportunity.gross_profit:
             log.info(
                 "trade %s realized %d vs predicted %d (touched earlier in block: %s)",
@@ -63,11 +68,23 @@ class Tracker:
             confirmed_ns=time.monotonic_ns(),
         )
 
-    async def _touched_earlier(self, receipt: TxReceipt, pools: tuple[str, ...]) -> bool:
-        if receipt.transaction_index == 0:
+    async def _touched_earlier(
+        self, receipt: TxReceipt, pools: tuple[str, ...], *, predicted_at: int
+    ) -> bool:
+        """Did a `Sync` on `pools` come after block `predicted_at` and before our transaction?"""
+        in_next_block = receipt.block_number <= predicted_at + 1
+        if in_next_block and receipt.transaction_index == 0:
             return False
-        logs = await self._rpc.call(
-            "eth_getLogs",
-            {"blockHash": receipt.block_hash, "address": list(pools), "topics": [SYNC_TOPIC]},
+        where: dict[str, object] = (
+            {"blockHash": receipt.block_hash}
+            if in_next_block
+            else {"fromBlock": hex(predicted_at + 1), "toBlock": hex(receipt.block_number)}
         )
-        return any(int(entry["transactionIndex"], 16) < receipt.transaction_index for entry in logs)
+        logs = await self._rpc.call(
+            "eth_getLogs", {**where, "address": list(pools), "topics": [SYNC_TOPIC]}
+        )
+        return any(
+            int(entry["blockNumber"], 16) < receipt.block_number
+            or int(entry["transactionIndex"], 16) < receipt.transaction_index
+            for entry in logs
+        )

@@ -1,0 +1,88 @@
+"""`omniarb demo --blocks N --summary FILE`: the summary has the issue's format, every trade the
+market's gaps gave the bot realized exactly its prediction (unless another transaction moved
+its pools first, which is rare and counted), and `omniarb history --json` lists the same trades."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _cli_helpers import cli, private_home, write_config
+
+pytestmark = pytest.mark.xdist_group("devnet-cli")
+
+_BLOCK_TIMES_S = {"bnb": 0.4, "arbitrum": 0.4, "optimism": 0.4}
+_BLOCKS = 10
+# The issue's names for a trade of the summary, and which are integers (JSON numbers here).
+_TRADE_FIELDS = {
+    "chain": str,
+    "tx_hash": str,
+    "block_number": int,
+    "status": str,
+    "profit_token": str,
+    "amount_in": int,
+    "predicted_profit_wei": int,
+    "realized_profit_wei": int,
+    "gas_used": int,
+    "gas_cost_wei": int,
+    "net_profit_usd": float,
+    "touched_earlier_in_block": bool,
+}
+_HISTORY_STATUS = {"success": "succeeded", "reverted": "reverted"}
+
+
+def _is(value: object, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def test_demo_summary_lists_exact_trades(tmp_path: Path, omniarb_home: Path) -> None:
+    home = private_home(tmp_path, omniarb_home)
+    config = write_config(tmp_path / "fast.toml", block_times_s=_BLOCK_TIMES_S)
+    summary_path = tmp_path / "summary.json"
+
+    demo = cli(home, "demo", "--blocks", str(_BLOCKS), "--summary", summary_path, config=config)
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert not (home / "devnet" / "running.json").exists()
+
+    summary = json.loads(summary_path.read_text())
+    chains = {c["chain"]: c for c in summary["chains"]}
+    assert set(chains) == set(_BLOCK_TIMES_S)
+    for counts in chains.values():
+        assert counts["blocks"] >= _BLOCKS
+        assert counts["pools"] == 18
+        assert all(_is(counts[k], int) for k in ("opportunities", "submitted", "succeeded"))
+
+    trades = summary["trades"]
+    assert trades, summary["chains"]
+    for trade in trades:
+        for name, kind in _TRADE_FIELDS.items():
+            assert _is(trade[name], kind), (name, trade)
+        assert trade["chain"] in chains
+        assert trade["status"] in _HISTORY_STATUS
+        assert trade["tx_hash"].startswith("0x")
+        assert len(trade["tx_hash"]) == 66
+        if not trade["touched_earlier_in_block"]:
+            assert trade["status"] == "success", trade
+            assert trade["realized_profit_wei"] == trade["predicted_profit_wei"] > 0, trade
+    touched = sum(t["touched_earlier_in_block"] for t in trades)
+    assert touched <= len(trades) // 10, f"{touched} of {len(trades)} trades were touched"
+    assert summary["totals"]["touched_earlier_in_block"] == touched
+    assert sum(c["submitted"] for c in chains.values()) == len(trades)
+
+    history = cli(home, "history", "--json", "--limit", "10000")
+    assert history.returncode == 0, history.stderr
+    recorded = {t["tx_hash"]: t for t in json.loads(history.stdout) if t["tx_hash"]}
+    assert set(recorded) == {t["tx_hash"] for t in trades}
+    for trade in trades:
+        record = recorded[trade["tx_hash"]]
+        assert record["chain"] == trade["chain"]
+        assert record["block_number"] == trade["block_number"]
+        assert record["status"] == _HISTORY_STATUS[trade["status"]]
+        assert int(record["realized_profit_wei"]) == trade["realized_profit_wei"]
+        assert int(record["predicted_profit_wei"]) == trade["predicted_profit_wei"]
+        assert record["touched_earlier_in_block"] == trade["touched_earlier_in_block"]
