@@ -19,6 +19,7 @@ from omniarb.config import Settings
 from omniarb.devnet.manifest import Manifest
 from omniarb.engine import Engine
 from omniarb.store import HistoryStore
+from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 from omniarb.wiring import devnet_pipeline
 
@@ -34,8 +35,13 @@ async def run_bot(
     dry_run: bool,
     stop_when: Callable[[list[ChainBotStats]], bool] | None = None,
     on_start: Callable[[Engine], None] | None = None,
+    telemetry: Telemetry | None = None,
 ) -> list[ChainBotStats]:
-    """Build every chain's pipeline, run the engine, return the final figures."""
+    """Build every chain's pipeline, run the engine, return the final figures.
+
+    `telemetry` receives the engine's events (metrics, alerts, the API's live feed); its
+    circuit breaker, when it has one, is a decision stage of every chain.
+    """
     async with AsyncExitStack() as stack:
         rpcs = [await stack.enter_async_context(RpcClient(c.rpc_http)) for c in manifest.chains]
         pipelines = await asyncio.gather(
@@ -47,11 +53,12 @@ async def run_bot(
                     store=store,
                     manifest_path=manifest_path,
                     dry_run=dry_run,
+                    breaker=telemetry.breaker if telemetry is not None else None,
                 )
                 for chain, rpc in zip(manifest.chains, rpcs, strict=True)
             )
         )
-        engine = Engine(pipelines, store)
+        engine = Engine(pipelines, store, hooks=telemetry)
         if on_start is not None:
             on_start(engine)
         await engine.run(stop_when=stop_when)

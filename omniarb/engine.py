@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from omniarb.allocate import FlashSwapAllocator
 from omniarb.chains.rpc import RpcClient
@@ -23,11 +23,12 @@ from omniarb.collect.heads import HeadCollector
 from omniarb.detect import CycleDetector
 from omniarb.errors import OmniarbError
 from omniarb.execute.stage import ExecuteStage
-from omniarb.risk import ProfitFloor
+from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
 from omniarb.state.runner import run_v2_state
 from omniarb.state.v2_sync import V2StateSync
 from omniarb.store import HistoryStore
+from omniarb.telemetry import PipelineHooks
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.types import Execution, ExecutionStatus, PoolUpdate
 
@@ -54,14 +55,18 @@ class ChainPipeline:
     execute: ExecuteStage
     track: Tracker
     stats: ChainBotStats
+    breaker: CircuitBreaker | None = None
 
 
 class _ChainRun:
     """The tasks of one chain's pipeline."""
 
-    def __init__(self, pipeline: ChainPipeline, store: HistoryStore) -> None:
+    def __init__(
+        self, pipeline: ChainPipeline, store: HistoryStore, hooks: PipelineHooks | None
+    ) -> None:
         self.pipeline = pipeline
         self._store = store
+        self._hooks = hooks
         self._updates: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=_UPDATES_QUEUE)
         self._executions: asyncio.Queue[Execution] = asyncio.Queue(maxsize=_TRACK_QUEUE)
         self._in_flight: dict[str, int] = {}
@@ -79,6 +84,10 @@ class _ChainRun:
     async def decide(self) -> None:
         while True:
             update = await self._updates.get()
+            # Blocks that queued up while we decided are decided together, on the newest state:
+            # deciding each in turn would trade gaps that the later blocks already changed.
+            while not self._updates.empty():
+                update = _merge(update, self._updates.get_nowait())
             self.deciding = True
             try:
                 await self._on_update(update)
@@ -91,26 +100,34 @@ class _ChainRun:
         p.stats.on_block(
             update.block_number, pools=len(p.sync.pools), cycles=p.detector.cycle_count
         )
-        # A newer block is already waiting: what this one found is history, not a trade.
-        stale = not self._updates.empty()
+        hooks = self._hooks
+        if hooks is not None:
+            hooks.update(p.name, update, queue_depth=self._updates.qsize())
         for opportunity in opportunities:
             p.stats.on_opportunity(opportunity, update.received_ns)
+            if hooks is not None:
+                hooks.opportunity(p.stats, opportunity, update.received_ns)
             await self._store.record(opportunity)
             decision = await p.allocate.process(
                 await p.score.process(await p.risk.process(opportunity))
             )
+            if p.breaker is not None:
+                decision = await p.breaker.process(decision)
             p.stats.on_decision(decision)
+            if hooks is not None:
+                hooks.decision(decision)
             await self._store.record(decision)
             pools = opportunity.route.pools
             if (
                 not decision.approved
-                or stale
                 or self.stopping
                 or any(pool in self._in_flight for pool in pools)
             ):
                 continue
             execution = await p.execute.process(decision)
             p.stats.on_execution(execution)
+            if hooks is not None:
+                hooks.execution(execution)
             await self._store.record(execution)
             if execution.status is ExecutionStatus.SUBMITTED:
                 for pool in pools:
@@ -126,8 +143,12 @@ class _ChainRun:
                 outcome = await p.track.process(execution)
             except OmniarbError as exc:
                 log.warning("%s: trade %s not settled: %s", p.name, execution.tx_hash, exc)
+                if self._hooks is not None:
+                    self._hooks.error(p.name, "track", exc)
             else:
                 trade = p.stats.on_outcome(outcome)
+                if self._hooks is not None:
+                    self._hooks.outcome(p.stats, outcome)
                 await self._store.record(outcome)
                 log.info(
                     "%s: trade %s %s, realized %d predicted %d %s",
@@ -148,6 +169,19 @@ class _ChainRun:
                 self.unsettled -= 1
 
 
+def _merge(older: PoolUpdate, newer: PoolUpdate) -> PoolUpdate:
+    """One update for two consecutive ones: the newer block, every pool changed in either (at
+    its newest state), and the first arrival time, so latency counts from the first block."""
+    pools = {state.address: state for state in older.pools}
+    pools.update((state.address, state) for state in newer.pools)
+    return replace(
+        newer,
+        pools=tuple(pools.values()),
+        new_pools=tuple(dict.fromkeys((*older.new_pools, *newer.new_pools))),
+        received_ns=older.received_ns or newer.received_ns,
+    )
+
+
 class Engine:
     """Runs the pipelines of every chain until `stop_when` says so or the task is cancelled.
 
@@ -160,10 +194,12 @@ class Engine:
         pipelines: Sequence[ChainPipeline],
         store: HistoryStore,
         *,
+        hooks: PipelineHooks | None = None,
         settle_timeout_s: float = 30.0,
     ) -> None:
-        self._runs = [_ChainRun(p, store) for p in pipelines]
+        self._runs = [_ChainRun(p, store, hooks) for p in pipelines]
         self._store = store
+        self._hooks = hooks
         self._settle_timeout_s = settle_timeout_s
 
     @property
@@ -180,6 +216,7 @@ class Engine:
             state_tasks: list[asyncio.Task[None]] = []
             decide_tasks: list[asyncio.Task[None]] = []
             settle_tasks: list[asyncio.Task[None]] = []
+            background = tasks.create_task(self._hooks.run()) if self._hooks is not None else None
             for run in self._runs:
                 state_tasks.append(tasks.create_task(run.state()))
                 decide_tasks.append(tasks.create_task(run.decide()))
@@ -198,6 +235,11 @@ class Engine:
                 await self._drain()
                 for task in settle_tasks:
                     task.cancel()
+                if background is not None:
+                    background.cancel()
+        if self._hooks is not None:
+            # Alerts are stored through the store: deliver them before it is flushed.
+            await self._hooks.close()
         await self._store.flush()
 
     async def _finish_deciding(self) -> None:

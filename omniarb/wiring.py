@@ -34,7 +34,7 @@ from omniarb.execute import (
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_contract import executor_artifact
 from omniarb.execute.stage import ExecuteStage
-from omniarb.risk import ProfitFloor
+from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
 from omniarb.state import V2Discovery, V2StateSync
 from omniarb.store import HistoryStore
@@ -113,6 +113,7 @@ async def devnet_pipeline(
     store: HistoryStore,
     manifest_path: Path,
     dry_run: bool,
+    breaker: CircuitBreaker | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline, ready for the engine."""
     spec = chain_by_id(chain.chain_id)
@@ -177,4 +178,5 @@ async def devnet_pipeline(
             symbols={t.address.lower(): t.symbol for t in chain.tokens},
             decimals={t.address.lower(): t.decimals for t in chain.tokens},
         ),
+        breaker=breaker,
     )

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+from omniarb.api.state import LiveFigures
 from omniarb.bot import run_bot, write_summary
 from omniarb.cli import Subparsers
 from omniarb.cli._live import LiveView
@@ -18,7 +19,9 @@ from omniarb.devnet.record import read_record
 from omniarb.devnet.supervise import StopSignals
 from omniarb.engine import Engine
 from omniarb.errors import ConfigError, NotRunningError
+from omniarb.services import running_services
 from omniarb.store import HistoryStore, resolve_db_url
+from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 
 __all__ = ["add_run_options", "blocks_reached", "register"]
@@ -102,42 +105,84 @@ async def run_with_view(
     url = resolve_db_url(secrets=load_secrets())
     store = await asyncio.to_thread(HistoryStore.open, url)
     engines: list[Engine] = []
+
+    def figures() -> LiveFigures:
+        return LiveFigures(
+            chains=engines[0].stats if engines else [],
+            market=market.snapshot() if market else None,
+        )
+
     try:
-        with StopSignals() as signals, LiveView(console, title) as view:
-
-            def stop(stats: list[ChainBotStats]) -> bool:
-                return signals.stopped.is_set() or (stop_when is not None and stop_when(stats))
-
-            def paint(*, final: bool = False) -> None:
-                view.update(
-                    market=market.snapshot() if market else None,
-                    bots=engines[0].stats if engines else (),
-                    final=final,
-                )
-
-            async def refresh() -> None:
-                while True:
-                    paint()
-                    await asyncio.sleep(_VIEW_REFRESH_S)
-
-            async with asyncio.TaskGroup() as tasks:
-                background = [tasks.create_task(refresh())]
-                if market is not None:
-                    background.append(tasks.create_task(market.run()))
-                try:
-                    stats = await run_bot(
-                        manifest,
-                        manifest_path,
-                        settings,
-                        store=store,
-                        dry_run=dry_run,
-                        stop_when=stop,
-                        on_start=engines.append,
-                    )
-                finally:
-                    for task in background:
-                        task.cancel()
-            paint(final=True)
+        async with running_services(
+            settings, store, live=figures, chains=[c.name for c in manifest.chains]
+        ) as services:
+            if services.api_url is not None:
+                console.print(f"API and dashboard: {services.api_url}/")
+            stats = await _run_with_view(
+                manifest,
+                manifest_path,
+                settings,
+                store=store,
+                engines=engines,
+                dry_run=dry_run,
+                stop_when=stop_when,
+                title=title,
+                market=market,
+                telemetry=services.telemetry,
+            )
     finally:
         await store.close()
+    return stats
+
+
+async def _run_with_view(
+    manifest: Manifest,
+    manifest_path: Path,
+    settings: Settings,
+    *,
+    store: HistoryStore,
+    engines: list[Engine],
+    dry_run: bool,
+    stop_when: Callable[[list[ChainBotStats]], bool] | None,
+    title: str,
+    market: MarketActivity | None,
+    telemetry: Telemetry,
+) -> list[ChainBotStats]:
+    console = stdout_console()
+    with StopSignals() as signals, LiveView(console, title) as view:
+
+        def stop(stats: list[ChainBotStats]) -> bool:
+            return signals.stopped.is_set() or (stop_when is not None and stop_when(stats))
+
+        def paint(*, final: bool = False) -> None:
+            view.update(
+                market=market.snapshot() if market else None,
+                bots=engines[0].stats if engines else (),
+                final=final,
+            )
+
+        async def refresh() -> None:
+            while True:
+                paint()
+                await asyncio.sleep(_VIEW_REFRESH_S)
+
+        async with asyncio.TaskGroup() as tasks:
+            background = [tasks.create_task(refresh())]
+            if market is not None:
+                background.append(tasks.create_task(market.run()))
+            try:
+                stats = await run_bot(
+                    manifest,
+                    manifest_path,
+                    settings,
+                    store=store,
+                    dry_run=dry_run,
+                    stop_when=stop,
+                    on_start=engines.append,
+                    telemetry=telemetry,
+                )
+            finally:
+                for task in background:
+                    task.cancel()
+        paint(final=True)
     return stats

@@ -89,13 +89,17 @@ class Monitor:
         *,
         recorder: AlertRecorder | None = None,
         chains: Sequence[str] = (),
+        extra_sinks: Sequence[AlertSink] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> Monitor:
-        """The monitor `[monitor]` describes; alerts are stored through `recorder`."""
+        """The monitor `[monitor]` describes; alerts are stored through `recorder` and sent to
+        the configured sinks plus `extra_sinks` (e.g. the API's live feed)."""
         metrics = Metrics(chains=chains)
         config = settings.alerts
         manager = AlertManager(
-            sinks=alert_sinks_from_settings(settings, secrets) if config.enabled else (),
+            sinks=[*alert_sinks_from_settings(settings, secrets), *extra_sinks]
+            if config.enabled
+            else (),
             recorder=recorder,
             metrics=metrics,
             dedup_window_s=config.dedup_window_s,

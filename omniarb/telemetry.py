@@ -1,0 +1,96 @@
+"""What the engine reports as values pass: metrics and alert rules, the API's live hub, and the
+circuit breaker's ledger. The engine calls these hooks synchronously (they are cheap and never
+block); `run()` is the background work (alert delivery, InfluxDB) the engine starts beside its
+pipelines and `close()` delivers what is queued before the store is flushed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Protocol
+
+from omniarb.track.stats import realized_net_usd
+
+if TYPE_CHECKING:
+    from omniarb.api.live import LiveHub
+    from omniarb.monitor.hub import Monitor
+    from omniarb.risk.breaker import CircuitBreaker
+    from omniarb.track import ChainBotStats
+    from omniarb.types import Decision, Execution, Opportunity, Outcome, PoolUpdate
+
+__all__ = ["PipelineHooks", "Telemetry"]
+
+log = logging.getLogger(__name__)
+
+
+class PipelineHooks(Protocol):
+    """The engine's observer."""
+
+    def update(self, chain: str, update: PoolUpdate, *, queue_depth: int) -> None: ...
+    def opportunity(
+        self, stats: ChainBotStats, opportunity: Opportunity, received_ns: int
+    ) -> None: ...
+    def decision(self, decision: Decision) -> None: ...
+    def execution(self, execution: Execution) -> None: ...
+    def outcome(self, stats: ChainBotStats, outcome: Outcome) -> None: ...
+    def error(self, chain: str, component: str, error: BaseException) -> None: ...
+    async def run(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class Telemetry:
+    """Fans each hook out to whichever of the monitor, the hub and the breaker are attached."""
+
+    def __init__(
+        self,
+        *,
+        monitor: Monitor | None = None,
+        hub: LiveHub | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self.monitor = monitor
+        self.hub = hub
+        self.breaker = breaker
+
+    def update(self, chain: str, update: PoolUpdate, *, queue_depth: int) -> None:
+        if self.monitor is not None:
+            self.monitor.pool_update(update)
+            self.monitor.metrics.set_queue_depth(chain, "updates", queue_depth)
+            self.monitor.metrics.observe_block(
+                chain, head_block=update.block_number, processed_block=update.block_number
+            )
+
+    def opportunity(self, stats: ChainBotStats, opportunity: Opportunity, received_ns: int) -> None:
+        if self.monitor is not None:
+            self.monitor.opportunity(opportunity, received_ns=received_ns)
+        if self.hub is not None:
+            self.hub.publish_opportunity(opportunity, stats)
+
+    def decision(self, decision: Decision) -> None:
+        if self.monitor is not None:
+            self.monitor.decision(decision)
+
+    def execution(self, execution: Execution) -> None:
+        if self.monitor is not None:
+            self.monitor.execution(execution)
+
+    def outcome(self, stats: ChainBotStats, outcome: Outcome) -> None:
+        net_usd = (
+            self.monitor.outcome(outcome) if self.monitor is not None else realized_net_usd(outcome)
+        )
+        if self.breaker is not None:
+            self.breaker.record_result(success=outcome.success, net_usd=net_usd)
+        if self.hub is not None:
+            self.hub.publish_trade(outcome, stats)
+
+    def error(self, chain: str, component: str, error: BaseException) -> None:
+        if self.monitor is not None:
+            self.monitor.error(component, error, chain=chain)
+
+    async def run(self) -> None:
+        if self.monitor is not None:
+            await self.monitor.run()
+
+    async def close(self) -> None:
+        if self.monitor is not None:
+            await self.monitor.close()
