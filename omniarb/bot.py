@@ -1,27 +1,31 @@
-"""Run the arbitrage bot on the chains of a devnet manifest until a stop condition.
+"""Run the arbitrage bot on the chains of a manifest until a stop condition.
 
 async with HistoryStore.open(url) as store:
     stats = await run_bot(manifest, manifest_path, settings, store=store, dry_run=False,
                           stop_when=lambda s: all(c.blocks_seen >= 10 for c in s))
+
+By default the manifest is the running devnet's (`wiring.devnet_pipeline`); with `signers`, it
+describes real networks (`wiring.network_pipeline`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
-from omniarb.devnet.manifest import Manifest
-from omniarb.engine import Engine
+from omniarb.devnet.manifest import ChainManifest, Manifest
+from omniarb.engine import ChainPipeline, Engine
+from omniarb.execute.signer import Signer
 from omniarb.store import HistoryStore
 from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
-from omniarb.wiring import devnet_pipeline
+from omniarb.wiring import devnet_pipeline, network_pipeline
 
 __all__ = ["run_bot", "summary", "write_summary"]
 
@@ -36,27 +40,42 @@ async def run_bot(
     stop_when: Callable[[list[ChainBotStats]], bool] | None = None,
     on_start: Callable[[Engine], None] | None = None,
     telemetry: Telemetry | None = None,
+    signers: Mapping[str, Signer] | None = None,
 ) -> list[ChainBotStats]:
     """Build every chain's pipeline, run the engine, return the final figures.
 
     `telemetry` receives the engine's events (metrics, alerts, the API's live feed); its
-    circuit breaker, when it has one, is a decision stage of every chain.
+    circuit breaker, when it has one, is a decision stage of every chain. `signers` (one per
+    chain name) means the manifest describes real networks: each chain trades with its signer
+    through the executor the manifest names; without it, the devnet's bot account deploys its own.
     """
+    breaker = telemetry.breaker if telemetry is not None else None
+
+    def pipeline(chain: ChainManifest, rpc: RpcClient) -> Awaitable[ChainPipeline]:
+        if signers is None:
+            return devnet_pipeline(
+                chain,
+                rpc=rpc,
+                settings=settings,
+                store=store,
+                manifest_path=manifest_path,
+                dry_run=dry_run,
+                breaker=breaker,
+            )
+        return network_pipeline(
+            chain,
+            rpc=rpc,
+            settings=settings,
+            store=store,
+            signer=signers[chain.name],
+            dry_run=dry_run,
+            breaker=breaker,
+        )
+
     async with AsyncExitStack() as stack:
         rpcs = [await stack.enter_async_context(RpcClient(c.rpc_http)) for c in manifest.chains]
         pipelines = await asyncio.gather(
-            *(
-                devnet_pipeline(
-                    chain,
-                    rpc=rpc,
-                    settings=settings,
-                    store=store,
-                    manifest_path=manifest_path,
-                    dry_run=dry_run,
-                    breaker=telemetry.breaker if telemetry is not None else None,
-                )
-                for chain, rpc in zip(manifest.chains, rpcs, strict=True)
-            )
+            *(pipeline(chain, rpc) for chain, rpc in zip(manifest.chains, rpcs, strict=True))
         )
         engine = Engine(pipelines, store, hooks=telemetry)
         if on_start is not None:

@@ -1,8 +1,13 @@
-"""Build one chain's pipeline from a devnet manifest: every stage, its dependencies, its settings.
+"""Build one chain's pipeline from a manifest: every stage, its dependencies, its settings.
 
-On the devnet the bot signs as anvil account 9, and its executor contract is deployed by that
-account the first time a devnet run meets it (the address is remembered beside the manifest,
-so a restarted bot keeps trading through the same contract).
+Two ways in, one builder (`chain_pipeline`), which takes the signer and the executor address:
+
+- `devnet_pipeline`: the bot signs as anvil account 9, and its executor contract is deployed by
+  that account the first time a devnet run meets it (the address is remembered beside the
+  manifest, so a restarted bot keeps trading through the same contract).
+- `network_pipeline`: a network described by a file (`omniarb run --manifest FILE`). The signer
+  comes from `OMNIARB_PRIVATE_KEY`; the executor is the file's, checked (code, owner or authorized
+  executor, factories) but never deployed or seeded, and nothing is sent at set-up.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from omniarb.execute import (
 )
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_contract import executor_artifact
+from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.stage import ExecuteStage
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
@@ -41,7 +47,7 @@ from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.types import Token
 
-__all__ = ["EXECUTOR_GAS", "STABLECOINS", "devnet_pipeline"]
+__all__ = ["EXECUTOR_GAS", "STABLECOINS", "chain_pipeline", "devnet_pipeline", "network_pipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +121,64 @@ async def devnet_pipeline(
     dry_run: bool,
     breaker: CircuitBreaker | None = None,
 ) -> ChainPipeline:
-    """Every stage of `chain`'s pipeline, ready for the engine."""
-    spec = chain_by_id(chain.chain_id)
+    """Every stage of `chain`'s pipeline on the devnet, ready for the engine: the bot signs as
+    account 9 and trades through the executor it deployed on this devnet run."""
     signer = Signer(dev_account(BOT_INDEX).private_key, chain_id=chain.chain_id)
     await _wait_for_pending(rpc, signer.address)
     executor = await _executor(rpc, chain, signer.address, manifest_path.parent / "executors.json")
+    return await chain_pipeline(
+        chain,
+        rpc=rpc,
+        settings=settings,
+        store=store,
+        signer=signer,
+        executor=executor,
+        dry_run=dry_run,
+        breaker=breaker,
+    )
+
+
+async def network_pipeline(
+    chain: ChainManifest,
+    *,
+    rpc: RpcClient,
+    settings: Settings,
+    store: HistoryStore,
+    signer: Signer,
+    dry_run: bool,
+    breaker: CircuitBreaker | None = None,
+) -> ChainPipeline:
+    """Every stage of `chain`'s pipeline on a described network, ready for the engine: `signer`
+    (the key from the environment) trades through the executor the description names, once
+    `verify_executor` has checked that it may. Only reads: nothing is deployed or sent."""
+    executor = await verify_executor(rpc, chain, signer.address)
+    await _wait_for_pending(rpc, signer.address)
+    return await chain_pipeline(
+        chain,
+        rpc=rpc,
+        settings=settings,
+        store=store,
+        signer=signer,
+        executor=executor,
+        dry_run=dry_run,
+        breaker=breaker,
+    )
+
+
+async def chain_pipeline(
+    chain: ChainManifest,
+    *,
+    rpc: RpcClient,
+    settings: Settings,
+    store: HistoryStore,
+    signer: Signer,
+    executor: str,
+    dry_run: bool,
+    breaker: CircuitBreaker | None = None,
+) -> ChainPipeline:
+    """Every stage of `chain`'s pipeline for a bot that signs with `signer` and trades through
+    the executor contract at `executor` (which `signer` may call)."""
+    spec = chain_by_id(chain.chain_id)
     for token in chain.tokens:
         await store.record(
             Token(

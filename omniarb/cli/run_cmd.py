@@ -1,10 +1,12 @@
-"""`omniarb run`: the arbitrage bot on the running devnet, with a live view."""
+"""`omniarb run`: the arbitrage bot on the running devnet, or on the networks a file describes
+(`--manifest FILE`), with a live view."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from omniarb.api.state import LiveFigures
@@ -12,19 +14,20 @@ from omniarb.bot import run_bot, write_summary
 from omniarb.cli import Subparsers
 from omniarb.cli._live import LiveView
 from omniarb.cli._output import stdout_console
-from omniarb.config import Settings, load_secrets
+from omniarb.config import NetworkSettings, Settings, load_secrets
 from omniarb.devnet.manifest import Manifest
 from omniarb.devnet.market import MarketActivity
 from omniarb.devnet.record import read_record
 from omniarb.devnet.supervise import StopSignals
 from omniarb.engine import Engine
 from omniarb.errors import ConfigError, NotRunningError
+from omniarb.execute.signer import Signer
 from omniarb.services import running_services
 from omniarb.store import HistoryStore, resolve_db_url
 from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 
-__all__ = ["add_run_options", "blocks_reached", "register"]
+__all__ = ["add_run_options", "blocks_reached", "register", "with_endpoints"]
 
 _VIEW_REFRESH_S = 0.25
 
@@ -52,10 +55,18 @@ def register(subparsers: Subparsers) -> None:
     """Add the `run` verb."""
     parser = subparsers.add_parser(
         "run",
-        help="run the arbitrage bot on the running devnet",
+        help="run the arbitrage bot on the devnet or a described network",
         description="Detect, size, execute and track arbitrage on every chain of the running "
-        "devnet (`omniarb devnet up --detach`). --dry-run simulates each trade with eth_call, "
-        "records it and sends nothing.",
+        "devnet (`omniarb devnet up --detach`), or with --manifest FILE on the networks that file "
+        "describes (signing with OMNIARB_PRIVATE_KEY, through each chain's `executor`). "
+        "--dry-run simulates each trade with eth_call, records it and sends nothing.",
+    )
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        metavar="FILE",
+        help="trade on the networks this file describes (devnet manifest format, with an "
+        "`executor` per chain) instead of the running devnet",
     )
     parser.add_argument("--dry-run", action="store_true", help="simulate, record, send nothing")
     add_run_options(parser)
@@ -63,17 +74,31 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.chains:
-        raise ConfigError(
-            "chains: trading on real networks needs an executor contract and DEX registry per "
-            "network, which this release does not configure yet; run on the devnet"
-        )
     stop_when = blocks_reached(args.blocks)
-    record = read_record()
-    if record is None:
-        raise NotRunningError("no devnet is running (start one with `omniarb devnet up --detach`)")
-    manifest_path = Path(record.manifest)
-    manifest = Manifest.read(manifest_path)
+    signers: dict[str, Signer] | None = None
+    if args.manifest is not None:
+        manifest_path: Path = args.manifest
+        manifest = with_endpoints(Manifest.read(manifest_path), settings.chains)
+        secrets = load_secrets()
+        signers = {
+            chain.name: Signer.from_secrets(secrets, chain_id=chain.chain_id, dev_default=False)
+            for chain in manifest.chains
+        }
+    else:
+        if settings.chains:
+            raise ConfigError(
+                "chains: a [chains.NAME] table cannot list a network's tokens, DEX factories and "
+                "executor; describe the networks in a file (the devnet manifest's format) and run "
+                "`omniarb run --manifest FILE` (the tables then override its RPC URLs)"
+            )
+        record = read_record()
+        if record is None:
+            raise NotRunningError(
+                "no devnet is running (start one with `omniarb devnet up --detach`, "
+                "or describe a network and use --manifest FILE)"
+            )
+        manifest_path = Path(record.manifest)
+        manifest = Manifest.read(manifest_path)
     stats = asyncio.run(
         run_with_view(
             manifest,
@@ -82,11 +107,41 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             dry_run=args.dry_run,
             stop_when=stop_when,
             title="omni-arb" + (" (dry run)" if args.dry_run else ""),
+            signers=signers,
         )
     )
     if args.summary is not None:
         write_summary(args.summary, stats)
     return 0
+
+
+def with_endpoints(manifest: Manifest, networks: Mapping[str, NetworkSettings]) -> Manifest:
+    """`manifest` with each chain that has a `[chains.NAME]` table on that table's RPC URLs and
+    DEXes: the file says what is deployed, the config where to reach it."""
+    names = {chain.name for chain in manifest.chains}
+    unknown = [name for name in networks if name not in names]
+    if unknown:
+        raise ConfigError(
+            f"chains.{unknown[0]}: the network description has no chain {unknown[0]!r} "
+            f"(it has {', '.join(sorted(names))})"
+        )
+    chains = []
+    for chain in manifest.chains:
+        network = networks.get(chain.name)
+        if network is not None:
+            if network.chain_id != chain.chain_id:
+                raise ConfigError(
+                    f"chains.{chain.name}.chain_id: {network.chain_id}, but the network "
+                    f"description says {chain.chain_id}"
+                )
+            chain = replace(
+                chain,
+                rpc_http=network.rpc_http,
+                rpc_ws=network.rpc_ws or chain.rpc_ws,
+                dexes=tuple(dex for dex in chain.dexes if dex.name in network.dexes),
+            )
+        chains.append(chain)
+    return Manifest(chains=tuple(chains))
 
 
 async def run_with_view(
@@ -98,9 +153,12 @@ async def run_with_view(
     stop_when: Callable[[list[ChainBotStats]], bool] | None,
     title: str,
     market: MarketActivity | None = None,
+    signers: Mapping[str, Signer] | None = None,
 ) -> list[ChainBotStats]:
     """The bot (and the market, when given) with the live view, until `stop_when`, Ctrl-C or
-    SIGTERM. A stop lets the trades in flight settle and flushes the history first."""
+    SIGTERM. A stop lets the trades in flight settle and flushes the history first.
+
+    `signers` (per chain name) trades on described networks, see `run_bot`."""
     console = stdout_console()
     url = resolve_db_url(secrets=load_secrets())
     store = await asyncio.to_thread(HistoryStore.open, url)
@@ -129,6 +187,7 @@ async def run_with_view(
                 title=title,
                 market=market,
                 telemetry=services.telemetry,
+                signers=signers,
             )
     finally:
         await store.close()
@@ -147,6 +206,7 @@ async def _run_with_view(
     title: str,
     market: MarketActivity | None,
     telemetry: Telemetry,
+    signers: Mapping[str, Signer] | None,
 ) -> list[ChainBotStats]:
     console = stdout_console()
     with StopSignals() as signals, LiveView(console, title) as view:
@@ -166,23 +226,31 @@ async def _run_with_view(
                 paint()
                 await asyncio.sleep(_VIEW_REFRESH_S)
 
-        async with asyncio.TaskGroup() as tasks:
-            background = [tasks.create_task(refresh())]
-            if market is not None:
-                background.append(tasks.create_task(market.run()))
-            try:
-                stats = await run_bot(
-                    manifest,
-                    manifest_path,
-                    settings,
-                    store=store,
-                    dry_run=dry_run,
-                    stop_when=stop,
-                    on_start=engines.append,
-                    telemetry=telemetry,
-                )
-            finally:
-                for task in background:
-                    task.cancel()
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                background = [tasks.create_task(refresh())]
+                if market is not None:
+                    background.append(tasks.create_task(market.run()))
+                try:
+                    stats = await run_bot(
+                        manifest,
+                        manifest_path,
+                        settings,
+                        store=store,
+                        dry_run=dry_run,
+                        stop_when=stop,
+                        on_start=engines.append,
+                        telemetry=telemetry,
+                        signers=signers,
+                    )
+                finally:
+                    for task in background:
+                        task.cancel()
+        except BaseExceptionGroup as group:
+            # The task group wraps the bot's own error (e.g. an executor it may not use); raise
+            # it as it was, so the user sees its message and its exit code.
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
         paint(final=True)
     return stats

@@ -8,6 +8,11 @@ within them `symbol`, `address`, `decimals`, `kind`, `factory`, `router`, `quote
 (what `flashLoan`/`flashLoanSimple` is called on), `fee_pips` (the flash fee, same unit), the
 `assets` it can lend (`symbol`, `address`, `holder` whose token balance is the lendable amount,
 `amount` funded at deployment) and the protocol's other `contracts` by role.
+
+The same format describes a real network for `omniarb run --manifest FILE`: there `pools` may be
+empty (pools are discovered from the factories), `deployer` and `traders` (the devnet's accounts)
+may be left out, and each chain names the bot's `executor` contract (`omniarb executor deploy`
+writes it with `write_executor`). The devnet's own manifest has `executor: null`.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from omniarb.errors import NotFoundError
+from omniarb.errors import ConfigError, NotFoundError
 
 __all__ = [
     "ChainManifest",
@@ -27,6 +32,7 @@ __all__ = [
     "Manifest",
     "PoolEntry",
     "TokenEntry",
+    "write_executor",
 ]
 
 
@@ -117,6 +123,7 @@ class ChainManifest:
     traders: tuple[str, ...]
     block_time_s: float | None = None
     lenders: tuple[LenderEntry, ...] = ()
+    executor: str | None = None
 
     def token(self, symbol: str) -> TokenEntry:
         for token in self.tokens:
@@ -156,17 +163,19 @@ class ChainManifest:
             rpc_ws=data["rpc_ws"],
             tokens=tuple(TokenEntry(**t) for t in data["tokens"]),
             dexes=tuple(DexEntry(**d) for d in data["dexes"]),
-            pools=tuple(PoolEntry(**p) for p in data["pools"]),
-            deployer=data["deployer"],
-            traders=tuple(data["traders"]),
+            pools=tuple(PoolEntry(**p) for p in data.get("pools", ())),
+            # A described network has no devnet accounts.
+            deployer=data.get("deployer", ""),
+            traders=tuple(data.get("traders", ())),
             block_time_s=data.get("block_time_s"),
             lenders=tuple(LenderEntry.from_dict(x) for x in data.get("lenders", ())),
+            executor=data.get("executor"),
         )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Manifest:
-    """All chains of one running devnet."""
+    """All chains of one running devnet, or of a network description."""
 
     chains: tuple[ChainManifest, ...]
 
@@ -174,7 +183,10 @@ class Manifest:
         for chain in self.chains:
             if name_or_id in (chain.name, chain.chain_id, str(chain.chain_id)):
                 return chain
-        raise NotFoundError(f"the devnet has no chain {name_or_id!r}")
+        raise NotFoundError(
+            f"the manifest has no chain {name_or_id!r} "
+            f"(it has {', '.join(c.name for c in self.chains)})"
+        )
 
     def to_json(self) -> str:
         return json.dumps({"chains": [asdict(c) for c in self.chains]}, indent=2)
@@ -187,8 +199,32 @@ class Manifest:
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
+        """The manifest at `path`; a file that is not one is a `ConfigError` naming what is
+        wrong (it may be a hand-written network description)."""
         try:
             data = json.loads(path.read_text())
+            return cls(chains=tuple(ChainManifest.from_dict(c) for c in data["chains"]))
         except FileNotFoundError as exc:
-            raise NotFoundError(f"devnet manifest {path} not found") from exc
-        return cls(chains=tuple(ChainManifest.from_dict(c) for c in data["chains"]))
+            raise NotFoundError(f"manifest {path} not found") from exc
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}: not JSON: {exc}") from exc
+        except KeyError as exc:
+            raise ConfigError(f"{path}: not a manifest: missing key {exc}") from exc
+        except (TypeError, AttributeError) as exc:
+            raise ConfigError(f"{path}: not a manifest: {exc}") from exc
+
+
+def write_executor(path: Path, *, chain: str, address: str) -> None:
+    """Set the `executor` of chain `chain` in the manifest file at `path`, atomically.
+
+    The file is edited as JSON, so whatever else it holds (fields this version does not know,
+    the other chains) is kept as it was.
+    """
+    data = json.loads(path.read_text())
+    entries = [entry for entry in data["chains"] if entry.get("name") == chain]
+    if not entries:
+        raise NotFoundError(f"{path} has no chain {chain!r}")
+    entries[0]["executor"] = address
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(path)

@@ -41,6 +41,7 @@ __all__ = [
     "ExecutorContract",
     "ExecutorRevertError",
     "accept_ownership_calldata",
+    "bot_creation_data",
     "creation_data",
     "decode_executor_revert",
     "deploy_devnet_executor",
@@ -304,26 +305,36 @@ class ExecutorContract:
         return await self.send(sender, data, action=f"withdrawNative({amount}, {to})")
 
 
-async def deploy_devnet_executor(
-    rpc: RpcClient, chain: ChainManifest, *, bot: str, receipt_timeout_s: float = 60.0
-) -> ExecutorContract:
-    """The engine's devnet set-up: `bot` deploys and owns the executor, may call `execute`, and
-    everything the manifest has is registered, all in one transaction: every V2 and V3 factory,
-    the Balancer V2 Vault and the Aave V3 Pool (when the manifest lists them).
+def _bot_setup(chain: ChainManifest, bot: str) -> dict[str, Any]:
+    """The constructor arguments of the bot's executor on `chain` (see `bot_creation_data`)."""
+    lenders = {lender.kind: lender.address for lender in chain.lenders}
+    return {
+        "owner": bot,
+        "executors": (bot,),
+        "factories": factory_registry(chain),
+        "balancer_vault": lenders.get(_BALANCER_KIND),
+        "aave_pool": lenders.get(_AAVE_KIND),
+    }
+
+
+def bot_creation_data(chain: ChainManifest, *, bot: str) -> bytes:
+    """Creation data of the bot's executor on `chain`: `bot` owns it and may call `execute`, and
+    everything the manifest has is registered: every V2 and V3 factory, the Balancer V2 Vault and
+    the Aave V3 Pool (when the manifest lists them).
 
     The bot is also listed as an executor so its `execute` costs one cold storage read (the
     executor check comes before the owner check in the contract).
     """
-    lenders = {lender.kind: lender.address for lender in chain.lenders}
+    return creation_data(**_bot_setup(chain, bot))
+
+
+async def deploy_devnet_executor(
+    rpc: RpcClient, chain: ChainManifest, *, bot: str, receipt_timeout_s: float = 60.0
+) -> ExecutorContract:
+    """The engine's devnet set-up: the unlocked `bot` deploys the contract of
+    `bot_creation_data` in one transaction."""
     return await ExecutorContract.deploy(
-        rpc,
-        sender=bot,
-        owner=bot,
-        executors=(bot,),
-        factories=factory_registry(chain),
-        balancer_vault=lenders.get(_BALANCER_KIND),
-        aave_pool=lenders.get(_AAVE_KIND),
-        receipt_timeout_s=receipt_timeout_s,
+        rpc, sender=bot, receipt_timeout_s=receipt_timeout_s, **_bot_setup(chain, bot)
     )
 
 

@@ -77,9 +77,13 @@ class MemorySubmissionGuard:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TxRequest:
-    """What to send: the call, its gas limit and the fees to bid (their type picks the tx type)."""
+    """What to send: the call, its gas limit and the fees to bid (their type picks the tx type).
 
-    to: str
+    `to=None` creates a contract: `data` is its creation code (the receipt's `contract_address`
+    says where it landed).
+    """
+
+    to: str | None
     data: bytes
     gas: int
     fees: Fees
@@ -119,6 +123,7 @@ class TxReceipt:
     gas_used: int
     effective_gas_price_wei: int
     logs: tuple[ReceiptLog, ...]
+    contract_address: str | None = None
 
     @property
     def gas_cost_wei(self) -> int:
@@ -144,6 +149,7 @@ class TxReceipt:
                 )
                 for entry in answer.get("logs", ())
             ),
+            contract_address=answer.get("contractAddress"),
         )
 
 
@@ -185,11 +191,12 @@ class Submitter:
         """Simulate `request` with `eth_call`; its return data, or `PrecheckRevertError`."""
         call = {
             "from": self._signer.address,
-            "to": request.to,
             "data": "0x" + request.data.hex(),
             "value": hex(request.value),
             "gas": hex(request.gas),
         }
+        if request.to is not None:  # without `to`, the call simulates the contract's creation
+            call["to"] = request.to
         try:
             answer = await self._rpc.call("eth_call", call, block)
         except RpcError as exc:

@@ -156,11 +156,27 @@ def test_exhausting_liquidity_runs_to_the_limit_of_the_price_range() -> None:
 @settings(max_examples=200, deadline=None)
 @given(state=pools(), zero_for_one=st.booleans(), amount=st.integers(1, 2**100))
 @example(state=small_pool(), zero_for_one=True, amount=E18)
+@example(
+    state=replace(small_pool(), sqrt_price_x96=MIN_SQRT_RATIO, tick=-887272),
+    zero_for_one=True,
+    amount=1,
+)
 def test_swaps_never_pay_more_than_the_spot_price_less_the_fee(state, zero_for_one, amount) -> None:
     """Every step rounds in the pool's favour, so the average price is at most the starting
     price less the fee, whether the input or the output is exact."""
     keep = 10**6 - state.fee_pips
     spot = state.sqrt_price_x96**2  # token1 per token0, times 2**192
+    # A pool resting on the edge of the price range cannot move further that way: the default
+    # limit (one past the edge) is then on the wrong side and the contract reverts with SPL.
+    at_edge = (
+        state.sqrt_price_x96 <= MIN_SQRT_RATIO + 1
+        if zero_for_one
+        else (state.sqrt_price_x96 >= MAX_SQRT_RATIO - 1)
+    )
+    if at_edge:
+        with pytest.raises(V3RevertError, match="SPL"):
+            state.swap(zero_for_one=zero_for_one, amount_specified=amount)
+        return
     for specified in (amount, -amount):
         result = state.swap(zero_for_one=zero_for_one, amount_specified=specified)
         if zero_for_one:
