@@ -5,25 +5,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 SOLIDITY := $(shell find contracts -name '*.sol' 2>/dev/null)
 
-.PHONY: demo test setup lint typecheck pytest bench clean
+.PHONY: demo test setup setup-core lint typecheck pytest bench clean
 
-demo: setup
+demo: setup-core
 	$(BIN)/omniarb demo
 
 test: setup lint typecheck pytest
 
-setup: system-packages $(VENV)/.installed node_modules/.installed build/contracts/.built
+# What the demo needs; the tests also need the Debian packages below.
+setup-core: $(VENV)/.installed node_modules/.installed build/contracts/.built dashboard/dist/.built
 
-# Debian packages the tests run for real: influxd (the InfluxDB sink) and promtool (the alerting
-# rules). Installed only when missing; needs root (CI and these machines run as root).
-SYSTEM_TOOLS := influxd promtool
+setup: system-packages setup-core
+
+# Debian packages the tests run for real: influxd (the InfluxDB sink), promtool (the alerting
+# rules) and chromium (the dashboard's browser tests). Installed only when missing; needs root
+# (CI and these machines run as root).
+SYSTEM_TOOLS := influxd promtool chromium
 .PHONY: system-packages
 system-packages:
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages for:$$missing"; \
-		if [ "$$(id -u)" -ne 0 ]; then echo "error: installing influxdb and prometheus needs root (apt-get)" >&2; exit 1; fi; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends influxdb prometheus >/dev/null; \
+		if [ "$$(id -u)" -ne 0 ]; then echo "error: installing influxdb, prometheus and chromium needs root (apt-get)" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends influxdb prometheus chromium >/dev/null; \
 	fi
 
 $(VENV)/.installed: pyproject.toml
@@ -40,6 +44,15 @@ node_modules/.installed: package.json package-lock.json
 
 build/contracts/.built: $(VENV)/.installed node_modules/.installed $(SOLIDITY) omniarb/contracts/build.py
 	$(BIN)/python -m omniarb.contracts.build --out build/contracts
+	touch $@
+
+# The web dashboard (React + TypeScript, its own npm project): type-checked and bundled by Vite
+# into dashboard/dist/, which the API serves at `/`.
+DASHBOARD_SOURCES := $(shell find dashboard/src -type f 2>/dev/null) \
+	dashboard/index.html dashboard/package.json dashboard/tsconfig.json dashboard/vite.config.ts
+dashboard/dist/.built: dashboard/package-lock.json $(DASHBOARD_SOURCES)
+	@command -v npm >/dev/null || { echo "error: npm not found; omni-arb needs Node 20 with npm" >&2; exit 1; }
+	cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build
 	touch $@
 
 lint: setup
@@ -61,4 +74,4 @@ bench: setup
 	$(BIN)/python benchmarks/v3.py
 
 clean:
-	rm -rf build .mypy_cache .pytest_cache .ruff_cache
+	rm -rf build dashboard/dist .mypy_cache .pytest_cache .ruff_cache

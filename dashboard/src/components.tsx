@@ -1,0 +1,170 @@
+// Small building blocks shared by the pages: cards, figures, badges, routes and amounts.
+
+import type { ReactNode } from "react";
+import { tokenKey } from "./state";
+import type { Amount } from "./types";
+import { formatUnits, formatWei, shortHex } from "./units";
+
+export function Card({
+  title,
+  actions,
+  children,
+  testId,
+  className,
+}: {
+  title: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  testId?: string;
+  className?: string;
+}) {
+  return (
+    <section className={`card ${className ?? ""}`} data-testid={testId}>
+      <header className="card-head">
+        <h2>{title}</h2>
+        {actions}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+export function Kpi({
+  label,
+  value,
+  sub,
+  chart,
+  tone,
+  testId,
+}: {
+  label: string;
+  value: ReactNode;
+  sub?: ReactNode;
+  chart?: ReactNode;
+  tone?: "good" | "bad" | "warn";
+  testId?: string;
+}) {
+  return (
+    <div className={`kpi ${tone ?? ""}`} data-testid={testId}>
+      <div className="kpi-label">{label}</div>
+      <div className="kpi-value" data-testid={testId ? `${testId}-value` : undefined}>
+        {value}
+      </div>
+      {sub && <div className="kpi-sub">{sub}</div>}
+      {chart}
+    </div>
+  );
+}
+
+const STATUS_TONE: Record<string, string> = {
+  succeeded: "good",
+  approved: "good",
+  closed: "good",
+  reverted: "bad",
+  failed: "bad",
+  rejected: "bad",
+  dropped: "bad",
+  open: "bad",
+  critical: "bad",
+  error: "bad",
+  declined: "muted",
+  detected: "info",
+  submitted: "info",
+  simulated: "info",
+  warning: "warn",
+  info: "info",
+};
+
+export function Badge({ value, testId }: { value: string; testId?: string }) {
+  return (
+    <span className={`badge ${STATUS_TONE[value] ?? "muted"}`} data-testid={testId}>
+      {value}
+    </span>
+  );
+}
+
+/** A cycle's tokens, e.g. WETH → USDC → WETH; with `dexes`, each arrow names its DEX (in a
+ * tooltip when `compact`, for table rows). */
+export function RouteView({
+  route,
+  dexes,
+  compact = false,
+  testId,
+}: {
+  route: string[];
+  dexes?: string[] | undefined;
+  compact?: boolean;
+  testId?: string;
+}) {
+  return (
+    <span className="route" data-testid={testId}>
+      {route.map((symbol, i) => {
+        const dex = dexes?.[i - 1];
+        return (
+          <span key={i} className="route-step">
+            {i > 0 && (
+              <span className="route-arrow" title={dex}>
+                {dex && !compact ? <small>{dex}</small> : null}→
+              </span>
+            )}
+            <span className="token">{symbol}</span>
+          </span>
+        );
+      })}
+    </span>
+  );
+}
+
+export function decimalsOf(
+  decimals: Record<string, number>,
+  chainId: number,
+  token: string,
+  given?: number | null,
+): number | null {
+  return given ?? decimals[tokenKey(chainId, token)] ?? null;
+}
+
+/** An amount in whole tokens when the decimals are known, the exact base units beside it. */
+export function TokenAmountView({
+  amount,
+  decimals,
+  symbol,
+  exact = false,
+  testId,
+}: {
+  amount: Amount | null;
+  decimals: number | null;
+  symbol: string | null;
+  exact?: boolean;
+  testId?: string;
+}) {
+  if (amount === null) return <span className="muted">—</span>;
+  const whole = decimals === null ? null : formatUnits(amount, decimals, 8);
+  return (
+    <span className="amount" data-testid={testId} title={`${amount} base units`}>
+      {whole !== null && (
+        <span className="amount-whole" data-testid={testId ? `${testId}-whole` : undefined}>
+          {whole} {symbol ?? ""}
+        </span>
+      )}
+      {(exact || whole === null) && (
+        <span className="amount-wei" data-testid={testId ? `${testId}-wei` : undefined}>
+          {formatWei(amount)}
+          {whole === null && symbol ? ` ${symbol} base units` : " base units"}
+        </span>
+      )}
+    </span>
+  );
+}
+
+export function Hex({ value }: { value: string | null }) {
+  return (
+    <code className="hex" title={value ?? undefined}>
+      {shortHex(value)}
+    </code>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}

@@ -1,0 +1,204 @@
+// The API's bodies (omniarb/api/schemas.py), as the dashboard reads them. Amounts in base
+// units are decimal strings (`Amount`): they pass 2**53, so they are only ever read with BigInt.
+
+export type Amount = string;
+
+export interface TokenAmount {
+  token: string;
+  symbol: string | null;
+  decimals: number | null;
+  amount: Amount;
+}
+
+export interface MarketPrice {
+  dex: string;
+  pool: string;
+  fee_pips: number;
+  price_usd: number;
+}
+
+export interface MarketChain {
+  block_number: number;
+  swaps_sent: number;
+  swaps_mined: number;
+  swaps_failed: number;
+  swaps_per_s: number;
+  native_reference_usd: number;
+  prices: MarketPrice[];
+  max_gap_bps: number;
+  max_gap_pair: string;
+}
+
+export interface ChainStatus {
+  chain: string;
+  chain_id: number;
+  block_number: number;
+  blocks_seen: number;
+  pools: number;
+  cycles: number;
+  opportunities: number;
+  approved: number;
+  declined: number;
+  submitted: number;
+  simulated: number;
+  rejected: number;
+  succeeded: number;
+  reverted: number;
+  success_rate: number | null;
+  touched_earlier_in_block: number;
+  realized_differs_from_predicted: number;
+  realized_profit: TokenAmount[];
+  net_profit_usd: number;
+  last_detect_ms: number;
+  last_submit_ms: number;
+  last_confirm_ms: number;
+  market: MarketChain | null;
+}
+
+export interface StatsBody {
+  at: string;
+  chains: ChainStatus[];
+}
+
+export interface OpportunityItem {
+  id: string;
+  chain: string;
+  chain_id: number;
+  block_number: number;
+  source: string;
+  status: string;
+  route: string[];
+  pools: string[];
+  dexes: string[];
+  profit_token: string;
+  profit_symbol: string | null;
+  profit_decimals: number | null;
+  amount_in: Amount;
+  amount_out: Amount;
+  predicted_profit_wei: Amount;
+  net_profit_wei: Amount;
+  net_profit_usd: number;
+  gas_estimate: number;
+  gas_price_wei: Amount;
+  gas_cost_wei: Amount;
+  detected_at: string | null;
+}
+
+export interface TradeItem {
+  chain: string;
+  chain_id: number;
+  tx_hash: string | null;
+  block_number: number;
+  detected_block: number;
+  status: string;
+  route: string[];
+  pools: string[];
+  profit_token: string;
+  profit_symbol: string | null;
+  // Not (yet) in the API's TradeItem; read when present, else taken from other bodies.
+  profit_decimals?: number | null;
+  dexes?: string[];
+  amount_in: Amount;
+  predicted_profit_wei: Amount;
+  min_profit_wei: Amount;
+  realized_profit_wei: Amount | null;
+  gas_used: number | null;
+  effective_gas_price_wei: Amount | null;
+  gas_cost_wei: Amount | null;
+  net_profit_usd: number | null;
+  touched_earlier_in_block: boolean | null;
+  nonce: number | null;
+  error: string | null;
+  submitted_at: string | null;
+  settled_at: string | null;
+  detect_to_submit_ms: number | null;
+  submit_to_confirm_ms: number | null;
+  opportunity_id: string;
+  execution_id: string | null;
+}
+
+export interface PnlPoint {
+  at: string;
+  chain: string;
+  tx_hash: string | null;
+  status: string;
+  net_profit_usd: number;
+  cumulative_usd: number;
+}
+
+export interface ChainPnl {
+  chain: string;
+  chain_id: number;
+  opportunities: number;
+  approved: number;
+  declined: number;
+  executions: Record<string, number>;
+  settled: Record<string, number>;
+  success_rate: number | null;
+  realized_profit: TokenAmount[];
+  gas_cost_wei: Amount;
+  net_profit_usd: number;
+}
+
+export interface PnlBody {
+  net_profit_usd: number;
+  chains: ChainPnl[];
+  curve: PnlPoint[];
+}
+
+export interface AlertItem {
+  id: string;
+  rule: string;
+  severity: string;
+  key: string;
+  summary: string;
+  fired_at: string;
+  chain: string | null;
+  value: number | null;
+  threshold: number | null;
+  suppressed: string | null;
+}
+
+export interface BreakerTripItem {
+  id: string;
+  scope: string;
+  reason: string;
+  detail: string;
+  consecutive_failures: number;
+  loss_usd: number;
+  tripped_at: string;
+  tripped_by: string;
+  reset_at: string | null;
+  reset_by: string | null;
+}
+
+export interface BreakerStatus {
+  scope: string;
+  state: "open" | "closed";
+  trip: BreakerTripItem | null;
+}
+
+export interface HubFigures {
+  clients: number;
+  published: number;
+  dropped_clients: number;
+}
+
+export interface StatusBody {
+  version: string;
+  started_at: string;
+  uptime_s: number;
+  auth: "token" | "loopback";
+  chains: string[];
+  live: boolean;
+  history: string;
+  breaker: "open" | "closed" | null;
+  hub: HubFigures;
+}
+
+export type LiveMessage =
+  | { type: "opportunity"; seq: number; data: OpportunityItem }
+  | { type: "trade"; seq: number; data: TradeItem }
+  | { type: "alert"; seq: number; data: AlertItem }
+  | { type: "stats"; seq: number; data: StatsBody }
+  | { type: "breaker"; seq: number; data: BreakerStatus };
