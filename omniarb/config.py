@@ -16,9 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, Self, get_args
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from omniarb._config_errors import (
@@ -30,6 +29,16 @@ from omniarb._config_errors import (
     problems_from_validation_error,
     read_toml,
     strip_secret_keys,
+)
+from omniarb._config_services import (
+    MODEL,
+    AlertSettings,
+    ApiSettings,
+    BreakerSettings,
+    InfluxSettings,
+    MonitorSettings,
+    RedisSettings,
+    check_url,
 )
 from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
 from omniarb.chains.spec import CHAINS, ChainSpec
@@ -58,7 +67,7 @@ __all__ = [
 ]
 
 # Strict: TOML already has types, so "7" must not silently become 7.
-_MODEL = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+_MODEL = MODEL
 
 # Faster than the real networks so a demo shows activity within seconds, in the same order of
 # pace: Arbitrum fastest, Ethereum slowest.
@@ -187,204 +196,12 @@ class NetworkSettings(BaseModel):
     @field_validator("rpc_http")
     @classmethod
     def _check_http(cls, url: str) -> str:
-        return _check_url(url, ("http", "https"))
+        return check_url(url, ("http", "https"))
 
     @field_validator("rpc_ws")
     @classmethod
     def _check_ws(cls, url: str | None) -> str | None:
-        return None if url is None else _check_url(url, ("ws", "wss"))
-
-
-def _check_url(url: str, schemes: tuple[str, ...]) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in schemes or not parts.netloc:
-        raise ValueError("bad URL")
-    return url
-
-
-class AlertSettings(BaseModel):
-    """The in-process alert rules, their thresholds, and where alerts go.
-
-    Slack and Telegram are enabled by their secrets (`OMNIARB_SLACK_WEBHOOK_URL`,
-    `OMNIARB_TELEGRAM_BOT_TOKEN` with `OMNIARB_TELEGRAM_CHAT_ID`), never by this file.
-    """
-
-    model_config = _MODEL
-
-    enabled: bool = Field(default=True, description="true or false")
-    evaluate_every_s: float = Field(
-        default=10.0, gt=0, le=3600, description="seconds, a number > 0 and <= 3600"
-    )
-    success_rate_min: float = Field(
-        default=0.95, ge=0, le=1, description="a fraction from 0 to 1 (alert below it)"
-    )
-    success_rate_window_s: float = Field(default=900.0, gt=0, description="seconds, a number > 0")
-    success_rate_min_trades: int = Field(
-        default=20, ge=1, description="an integer >= 1 (trades in the window before judging)"
-    )
-    profit_rate_min_usd_per_hour: float = Field(
-        default=1000.0, ge=0, description="USD per hour, a number >= 0 (0 turns the rule off)"
-    )
-    profit_rate_window_s: float = Field(default=3600.0, gt=0, description="seconds, a number > 0")
-    system_error_count: int = Field(
-        default=1, ge=1, description="an integer >= 1 (errors in the window that alert)"
-    )
-    system_error_window_s: float = Field(default=300.0, gt=0, description="seconds, a number > 0")
-    price_zscore_max: float = Field(
-        default=4.0, gt=0, description="a number > 0 (|z| of a price move that alerts)"
-    )
-    price_window: int = Field(
-        default=120, ge=3, le=100_000, description="an integer from 3 to 100000 (price moves)"
-    )
-    price_min_samples: int = Field(
-        default=30, ge=2, description="an integer >= 2 (moves seen before judging a pool)"
-    )
-    dedup_window_s: float = Field(default=300.0, ge=0, description="seconds, a number >= 0")
-    rate_limit_count: int = Field(
-        default=20, ge=1, description="an integer >= 1 (alerts per rule per window)"
-    )
-    rate_limit_window_s: float = Field(default=60.0, gt=0, description="seconds, a number > 0")
-    log: bool = Field(default=True, description="true or false (alerts as log lines)")
-    webhook_url: str = Field(
-        default="", description='an http:// or https:// URL, or "" (generic JSON webhook)'
-    )
-    telegram_api_url: str = Field(
-        default="https://api.telegram.org", description="an http:// or https:// URL"
-    )
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _check_webhook(cls, url: str) -> str:
-        return url and _check_url(url, ("http", "https"))
-
-    @field_validator("telegram_api_url")
-    @classmethod
-    def _check_telegram(cls, url: str) -> str:
-        return _check_url(url, ("http", "https"))
-
-
-class BreakerSettings(BaseModel):
-    """The circuit breaker: trading stops after this many failures in a row or this loss."""
-
-    model_config = _MODEL
-
-    max_consecutive_failures: int = Field(default=5, ge=1, description="an integer >= 1")
-    max_loss_usd: float = Field(default=500.0, gt=0, description="USD, a number > 0")
-    loss_window_s: float = Field(default=3600.0, gt=0, description="seconds, a number > 0")
-
-
-class InfluxSettings(BaseModel):
-    """The optional InfluxDB 1.x sink: the metrics as line protocol, written every interval."""
-
-    model_config = _MODEL
-
-    enabled: bool = Field(default=False, description="true or false")
-    url: str = Field(default="http://127.0.0.1:8086", description="an http:// or https:// URL")
-    database: str = Field(
-        default="omniarb", min_length=1, max_length=64, description="a database name"
-    )
-    interval_s: float = Field(
-        default=10.0, gt=0, le=3600, description="seconds, a number > 0 and <= 3600"
-    )
-    batch_lines: int = Field(
-        default=5000, ge=1, le=100_000, description="an integer from 1 to 100000"
-    )
-
-    @field_validator("url")
-    @classmethod
-    def _check_influx_url(cls, url: str) -> str:
-        return _check_url(url, ("http", "https"))
-
-
-class MonitorSettings(BaseModel):
-    """Metrics, alerts, the circuit breaker and the InfluxDB sink."""
-
-    model_config = _MODEL
-
-    metrics: bool = Field(default=True, description="true or false (Prometheus metrics)")
-    alerts: AlertSettings = Field(default_factory=AlertSettings, description="a table")
-    breaker: BreakerSettings = Field(default_factory=BreakerSettings, description="a table")
-    influx: InfluxSettings = Field(default_factory=InfluxSettings, description="a table")
-
-
-class ApiSettings(BaseModel):
-    """The REST + WebSocket API (and the dashboard it serves).
-
-    Auth is a bearer token from `OMNIARB_API_TOKEN`, never from this file; without one the API
-    only starts on a loopback address, where it serves local requests without a token.
-    """
-
-    model_config = _MODEL
-
-    enabled: bool = Field(default=True, description="true or false")
-    host: str = Field(
-        default="127.0.0.1", description="an IP address or host name of this machine to bind"
-    )
-    port: int = Field(
-        default=0, ge=0, le=65535, description="a TCP port from 0 to 65535 (0 = a free port)"
-    )
-    metrics_public: bool = Field(
-        default=True, description="true or false (whether /metrics is served without the token)"
-    )
-    stats_interval_s: float = Field(
-        default=1.0, gt=0, le=60, description="seconds, a number > 0 and <= 60"
-    )
-    ws_queue_size: int = Field(
-        default=1024,
-        ge=16,
-        le=100_000,
-        description="an integer from 16 to 100000 (messages a WebSocket client may lag)",
-    )
-
-    @field_validator("host")
-    @classmethod
-    def _check_api_host(cls, host: str) -> str:
-        if not host or any(c.isspace() for c in host):
-            raise ValueError("not a host")
-        return host
-
-
-class RedisSettings(BaseModel):
-    """The optional Redis price cache and event stream (off in the embedded default)."""
-
-    model_config = _MODEL
-
-    enabled: bool = Field(default=False, description="true or false")
-    url: str = Field(
-        default="redis://127.0.0.1:6379/0",
-        description="a redis:// or rediss:// URL without a password",
-    )
-    key_prefix: str = Field(
-        default="omniarb:",
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
-        description="1 to 64 characters of letters, digits and _ . : -",
-    )
-    stream_maxlen: int = Field(
-        default=10_000, ge=100, le=10_000_000, description="an integer from 100 to 10000000"
-    )
-    price_ttl_s: float = Field(
-        default=30.0, gt=0, le=86_400, description="seconds, a number > 0 and <= 86400"
-    )
-
-    @field_validator("url")
-    @classmethod
-    def _check_redis_url(cls, url: str) -> str:
-        _check_url(url, ("redis", "rediss"))
-        if urlsplit(url).password is not None:
-            # Secrets never come from the file, and the message must not echo this one.
-            problem = Problem(
-                path="redis.url",
-                message="a password does not belong in the config file (secrets come from the "
-                "environment only); the value is not shown",
-            )
-            raise PydanticCustomError(
-                DOMAIN_ERROR,
-                "{summary}",
-                {"summary": f"{problem.path}: {problem.message}", "problems": [problem]},
-            )
-        return url
+        return None if url is None else check_url(url, ("ws", "wss"))
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
