@@ -76,6 +76,10 @@ async def running_services(
                 breaker=breaker,
             )
             dashboard = project_root() / "dashboard" / "dist"
+            if not dashboard.is_dir():
+                log.warning(
+                    "no dashboard build at %s (run `make setup`); serving the API only", dashboard
+                )
             app = create_app(
                 state, settings, dashboard_dir=dashboard if dashboard.is_dir() else None
             )
