@@ -169,6 +169,7 @@ def test_address_is_the_keys_account() -> None:
 
 # -- the key never shows --------------------------------------------------------------------
 
+# A public test vector (eth-account's documentation example), never a funded key.
 KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
 
 
