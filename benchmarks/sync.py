@@ -1,4 +1,5 @@
-"""Pool sync: discover and read 10,000 Uniswap V2 pairs from a local node (issue #5).
+"""Pool sync: discover and read 10,000 Uniswap V2 pairs from a local node (issue #5), and
+1,000 Uniswap V3 pools with ~50 initialized ticks each (issue #6; `_v3_sync_chain.py`).
 
 Target: full discovery (every pair of every factory, with tokens and reserves) of 10,000 pairs
 in <= 2 s. Baseline, measured in the same run: the naive way, one `eth_call` per pair for
@@ -12,6 +13,9 @@ it takes a while once; the anvil state is cached under
 `$OMNIARB_HOME/cache/bench-sync-<hash>.json`, so later runs start in a second.
 
     .venv/bin/python benchmarks/sync.py [--pairs 10000] [--runs 5] [--sample 500] [--json]
+        [--v3-pools 1000] [--v3-runs 3] [--v3-sample 10] [--only v2|v3]
+
+With `--json` the V2 figures are the object's top-level keys and the V3 ones are under "v3".
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from _v3_sync_chain import measure_v3, print_v3  # benchmarks/ is on the path as the script's dir
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -310,13 +316,24 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sample", type=int, default=500)
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument("--v3-pools", type=int, default=1_000)
+    parser.add_argument("--v3-runs", type=int, default=3)
+    parser.add_argument("--v3-sample", type=int, default=10, help="V3PoolReader pools per tier")
+    parser.add_argument("--only", choices=("v2", "v3"), help="run one part only")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING if args.json else logging.INFO, format="%(message)s")
     log = logging.getLogger("bench.sync")
     logging.getLogger("omniarb").setLevel(logging.WARNING)
-    result = asyncio.run(measure(args.pairs, args.runs, args.sample, log))
+    result: dict[str, Any] = {}
+    if args.only != "v3":
+        result = asyncio.run(measure(args.pairs, args.runs, args.sample, log))
+    if args.only != "v2":
+        result["v3"] = asyncio.run(measure_v3(args.v3_pools, args.v3_runs, args.v3_sample, log))
     if args.json:
         print(json.dumps(result))
+        return 0
+    if args.only == "v3":
+        print_v3(result["v3"])
         return 0
     print(f"V2 sync: {result['pairs']} pairs from a local anvil, median of {args.runs} runs")
     print(
@@ -344,6 +361,8 @@ def main() -> int:
         f"{result['batched_calls_reserves_extrapolated_s']:.2f} s"
     )
     print(f"target met: {result['target_met']}")
+    if args.only != "v2":
+        print_v3(result["v3"])
     return 0
 
 
