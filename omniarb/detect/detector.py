@@ -8,6 +8,12 @@ update re-evaluates only the cycles through a changed pool: a NumPy screen of al
 exact integer sizing of the candidates, then gas and USD pricing. It returns every cycle with a
 positive gross profit, best net profit (USD) first, so the caller can also record the ones too
 small to pay for gas; `shortfall(opportunity)` says why one is not worth sending.
+
+Pools are Uniswap V2 pairs (`V2PoolState`) and Uniswap V3 pools (`V3PoolState`), and cycles may
+mix them. The screen sees a V3 pool as a V2 pair at its current price with its deepest range's
+liquidity (`v3_segments.screen_reserves`: never less profitable than the pool, so the screen
+only drops cycles that cannot earn); a cycle through any V3 pool is sized by `mixed_sizing`,
+which walks the tick ranges. V2-only cycles take the V2 path unchanged.
 """
 
 from __future__ import annotations
@@ -18,19 +24,38 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol
 
 import numpy as np
 
 from omniarb.detect.graph import Cycle, CycleGraph
+from omniarb.detect.mixed_hops import MixedHop, V3Hop
+from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
 from omniarb.detect.pricing import GasModel, TokenPricer
 from omniarb.detect.screen import CycleScreen, IntArray
-from omniarb.detect.sizing import HopReserves, size_at_optimum, size_route
+from omniarb.detect.sizing import HopReserves, Sizing, size_at_optimum, size_route
+from omniarb.detect.v3_segments import screen_reserves
 from omniarb.dex.uniswap_v2.pool import V2PoolState
-from omniarb.types import Opportunity, OpportunitySource, PoolUpdate
+from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.types import Opportunity, OpportunitySource
 
-__all__ = ["CycleDetector", "DetectorCounters", "opportunity_id"]
+__all__ = ["CycleDetector", "DetectorCounters", "PoolStates", "opportunity_id"]
 
 log = logging.getLogger(__name__)
+
+
+class PoolStates(Protocol):
+    """What the detector reads from a state update: `omniarb.types.PoolUpdate` (V2 states) and
+    the V3 state stage's `V3PoolUpdate` (same fields, V3 states) both fit."""
+
+    @property
+    def chain_id(self) -> int: ...
+    @property
+    def block_number(self) -> int: ...
+    @property
+    def base_fee_wei(self) -> int: ...
+    @property
+    def pools(self) -> Sequence[V2PoolState | V3PoolState]: ...
 
 
 @dataclass(slots=True)
@@ -48,7 +73,7 @@ class DetectorCounters:
 
 
 class CycleDetector:
-    """Finds 2- and 3-hop Uniswap V2 cycles through base tokens on one chain.
+    """Finds 2- and 3-hop cycles of Uniswap V2 and V3 pools through base tokens on one chain.
 
     `stablecoin_decimals` maps each USD stablecoin to its decimals ($1 per whole token).
     In each evaluation, candidates are taken best float estimate (in USD) first; one gets the full
@@ -89,7 +114,9 @@ class CycleDetector:
         self.certify_budget = certify_budget
         self.certify_top = certify_top
         self.counters = DetectorCounters()
-        self._states: list[V2PoolState] = []
+        self._states: list[V2PoolState | V3PoolState] = []
+        self._is_v3: list[bool] = []  # per pool id
+        self._v3_count = 0
         self._hops: list[HopReserves | None] = []  # per (pool, direction), for the current state
         self._cycle_arrays: dict[int, IntArray] = {}
         self.block_number = 0
@@ -100,13 +127,23 @@ class CycleDetector:
         return len(self.graph.cycles)
 
     def state(self, address: str) -> V2PoolState:
+        """The current state of a V2 pair (`pool_state` for either kind)."""
+        state = self.pool_state(address)
+        if not isinstance(state, V2PoolState):
+            raise TypeError(f"pool {address} is a Uniswap V3 pool; use pool_state()")
+        return state
+
+    def pool_state(self, address: str) -> V2PoolState | V3PoolState:
+        """The current state of a pool of either kind."""
         return self._states[self.graph.pool_id(address)]
 
     def pair_states(self, token_a: str, token_b: str) -> list[V2PoolState]:
-        """The current states of the pools between two tokens (the pricer's `PairBook`)."""
-        return [self._states[i] for i in self.graph.pair_pool_ids(token_a, token_b)]
+        """The current states of the V2 pairs between two tokens (the pricer's `PairBook`,
+        which values amounts at reserve ratios)."""
+        states = [self._states[i] for i in self.graph.pair_pool_ids(token_a, token_b)]
+        return [state for state in states if isinstance(state, V2PoolState)]
 
-    def apply(self, states: Iterable[V2PoolState]) -> list[int]:
+    def apply(self, states: Iterable[V2PoolState | V3PoolState]) -> list[int]:
         """Store new pool states (adding unseen pools and their cycles); return their pool ids.
 
         The state stage is authoritative (it also unwinds reorgs), so a state always replaces
@@ -121,15 +158,26 @@ class CycleDetector:
             if state.address not in self.graph:
                 self._add(state)
             pool_id = self.graph.pool_id(state.address)
+            is_v3 = isinstance(state, V3PoolState)
+            if is_v3 != self._is_v3[pool_id]:
+                raise ValueError(f"pool {state.address} cannot change kind (V2 pair / V3 pool)")
             self._states[pool_id] = state
             self._hops[2 * pool_id] = self._hops[2 * pool_id + 1] = None
-            self.screen.set_pool(pool_id, state.reserve0, state.reserve1, state.fee_bps)
+            if isinstance(state, V3PoolState):
+                reserve0, reserve1 = screen_reserves(state)
+                # Fee rounded down to basis points: the screen may only be optimistic.
+                self.screen.set_pool(pool_id, reserve0, reserve1, state.fee_pips // 100)
+            else:
+                self.screen.set_pool(pool_id, state.reserve0, state.reserve1, state.fee_bps)
             changed.append(pool_id)
         return changed
 
-    def _add(self, state: V2PoolState) -> None:
+    def _add(self, state: V2PoolState | V3PoolState) -> None:
         new_cycles = self.graph.add_pools([state])
         self._states.append(state)
+        is_v3 = isinstance(state, V3PoolState)
+        self._is_v3.append(is_v3)
+        self._v3_count += is_v3
         self._hops += [None, None]
         self.screen.add_cycles(
             [list(zip(c.pool_ids, c.zero_for_one, strict=True)) for c in new_cycles]
@@ -152,24 +200,37 @@ class CycleDetector:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(arrays))
 
-    def detect(self, update: PoolUpdate) -> list[Opportunity]:
+    def detect(self, update: PoolStates) -> list[Opportunity]:
         """`process` without the coroutine: apply the update, evaluate the affected cycles."""
         if update.chain_id != self.chain_id:
             raise ValueError(f"update for chain {update.chain_id} sent to chain {self.chain_id}")
-        self.block_number = update.block_number
-        self.base_fee_wei = update.base_fee_wei
-        changed = self.apply(update.pools)
+        return self.detect_states(
+            update.pools, block_number=update.block_number, base_fee_wei=update.base_fee_wei
+        )
+
+    def detect_states(
+        self,
+        states: Sequence[V2PoolState | V3PoolState],
+        *,
+        block_number: int,
+        base_fee_wei: int,
+    ) -> list[Opportunity]:
+        """`detect` on plain values: apply the states of `block_number` (pools of either kind),
+        evaluate the cycles through them."""
+        self.block_number = block_number
+        self.base_fee_wei = base_fee_wei
+        changed = self.apply(states)
         found = self.evaluate(self._cycles_through(changed))
         log.debug(
             "detect chain=%d block=%d pools=%d opportunities=%d",
             self.chain_id,
-            update.block_number,
+            block_number,
             len(changed),
             len(found),
         )
         return found
 
-    async def process(self, update: PoolUpdate) -> list[Opportunity]:
+    async def process(self, update: PoolStates) -> list[Opportunity]:
         """The stage: opportunities in the cycles through the pools `update` changed."""
         return self.detect(update)
 
@@ -220,6 +281,7 @@ class CycleDetector:
         hop = self._hops[slot]
         if hop is None:
             state = self._states[pool_id]
+            assert isinstance(state, V2PoolState)  # V3 pools take the mixed path
             r_in, r_out = (
                 (state.reserve0, state.reserve1)
                 if zero_for_one
@@ -242,26 +304,40 @@ class CycleDetector:
                 prices[token] = (native_rate, float(unit_usd))
         return prices[token]
 
+    def _mixed_hop(self, pool_id: int, zero_for_one: bool) -> MixedHop:
+        state = self._states[pool_id]
+        if isinstance(state, V3PoolState):
+            return V3Hop(state=state, zero_for_one=zero_for_one)
+        return self._hop(pool_id, zero_for_one)
+
+    def _size(self, cycle: Cycle, *, search: bool) -> Sizing | None:
+        """The cycle's sizing: the V2 sizing, or the mixed one when a V3 pool is on the way."""
+        cap = self._max_amount_in.get(cycle.start_token.lower())
+        edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
+        if self._v3_count and any(self._is_v3[pool_id] for pool_id in cycle.pool_ids):
+            mixed = [self._mixed_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
+            if search:
+                return size_mixed_route(
+                    mixed, max_amount_in=cap, certify_budget=self.certify_budget
+                )
+            return size_mixed_at_optimum(mixed, max_amount_in=cap)
+        hops = [self._hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
+        if search:
+            return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
+        return size_at_optimum(hops, max_amount_in=cap)
+
     def _size_and_price(
         self, cycle: Cycle, prices: dict[str, tuple[Fraction, float] | None], *, search: bool
     ) -> Opportunity | None:
-        hops = [
-            self._hop(pool_id, zero_for_one)
-            for pool_id, zero_for_one in zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
-        ]
         start = cycle.start_token
         self.counters.sized += 1
-        cap = self._max_amount_in.get(start.lower())
-        if search:
-            sizing = size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
-        else:
-            sizing = size_at_optimum(hops, max_amount_in=cap)
+        sizing = self._size(cycle, search=search)
         if sizing is None:
             return None
         self.counters.route_evaluations += sizing.evaluated
         self.counters.searched += search
         self.counters.proven += sizing.exact
-        gas_estimate = self.gas_model.estimate(len(hops))
+        gas_estimate = self.gas_model.estimate(len(cycle.pool_ids))
         gas_price_wei = self.base_fee_wei + self.priority_fee_wei
         gas_cost_wei = gas_estimate * gas_price_wei
         start_prices = self._start_prices(start, prices)

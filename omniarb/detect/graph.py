@@ -1,10 +1,12 @@
 """The token graph of one chain and its arbitrage cycles, enumerated as pools appear.
 
-Nodes are tokens, edges are Uniswap V2 pools. A cycle is a `Route` of 2 or 3 hops that starts and
-ends in a base token (wrapped native, stablecoins): 2 hops through two distinct pools of the same
-pair (the same pair on two DEXes), or 3 hops around a triangle of tokens. `add_pools` enumerates
-exactly the cycles that a new pool completes, so adding pools one block at a time and adding them
-all at once give the same cycles; `cycles_of(pool)` lists the cycles a pool update can change.
+Nodes are tokens, edges are pools: Uniswap V2 pairs and Uniswap V3 pools alike (a hop's `kind`
+and `fee_pips` say which, so cycles may mix them). A cycle is a `Route` of 2 or 3 hops that
+starts and ends in a base token (wrapped native, stablecoins): 2 hops through two distinct pools
+of the same pair (the same pair on two DEXes, or a V2 pair and a V3 pool), or 3 hops around a
+triangle of tokens. `add_pools` enumerates exactly the cycles that a new pool completes, so
+adding pools one block at a time and adding them all at once give the same cycles;
+`cycles_of(pool)` lists the cycles a pool update can change.
 
 One start per cycle. A cycle through several base tokens could start at any of them; those
 rotations trade the same pools in the same direction, so they are one opportunity (mutually
@@ -21,16 +23,22 @@ from dataclasses import dataclass
 
 from omniarb.chains.spec import DexKind
 from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.types import Hop, Route
 
 __all__ = ["Cycle", "CycleGraph", "GraphPool"]
 
 _KIND = DexKind.UNISWAP_V2.value
+_V3_KIND = DexKind.UNISWAP_V3.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GraphPool:
-    """A pool's static facts, with its two directed hops built once and shared by all cycles."""
+    """A pool's static facts, with its two directed hops built once and shared by all cycles.
+
+    `kind` is the pool's `DexKind` value; a V3 pool's `fee_bps` is its fee rounded down to basis
+    points (its hops carry the exact `fee_pips`).
+    """
 
     id: int
     address: str
@@ -40,6 +48,7 @@ class GraphPool:
     fee_bps: int
     forward: Hop  # token0 → token1
     backward: Hop  # token1 → token0
+    kind: str = _KIND
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,7 +107,7 @@ class CycleGraph:
         """Ids of every pool between two tokens."""
         return self._adjacency.get(token_a.lower(), {}).get(token_b.lower(), [])
 
-    def add_pools(self, states: Iterable[V2PoolState]) -> list[Cycle]:
+    def add_pools(self, states: Iterable[V2PoolState | V3PoolState]) -> list[Cycle]:
         """Add pools not yet in the graph; return the cycles they complete, in id order."""
         start = len(self.cycles)
         for state in states:
@@ -106,15 +115,18 @@ class CycleGraph:
                 self._add_pool(state)
         return self.cycles[start:]
 
-    def _add_pool(self, state: V2PoolState) -> None:
+    def _add_pool(self, state: V2PoolState | V3PoolState) -> None:
         pool_id = len(self.pools)
-        fee_pips = state.fee_bps * 100
+        if isinstance(state, V3PoolState):
+            kind, fee_pips, fee_bps = _V3_KIND, state.fee_pips, state.fee_pips // 100
+        else:
+            kind, fee_pips, fee_bps = _KIND, state.fee_bps * 100, state.fee_bps
 
         def hop(zero_for_one: bool) -> Hop:
             return Hop(
                 pool=state.address,
                 dex=state.dex,
-                kind=_KIND,
+                kind=kind,
                 token_in=state.token0 if zero_for_one else state.token1,
                 token_out=state.token1 if zero_for_one else state.token0,
                 zero_for_one=zero_for_one,
@@ -127,9 +139,10 @@ class CycleGraph:
             dex=state.dex,
             token0=state.token0,
             token1=state.token1,
-            fee_bps=state.fee_bps,
+            fee_bps=fee_bps,
             forward=hop(True),
             backward=hop(False),
+            kind=kind,
         )
         self.pools.append(pool)
         self._pool_ids[state.address.lower()] = pool_id

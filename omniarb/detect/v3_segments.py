@@ -1,0 +1,245 @@
+"""A Uniswap V3 hop as a chain of Möbius pieces, one per tick range, for sizing mixed routes.
+
+Between two initialized ticks a V3 pool holds constant liquidity L and behaves like a constant-
+product pair with *virtual* reserves x₀ = L/√P of token0 and y₀ = L·√P of token1 (√P the sqrt
+price, here √P = s/2⁹⁶ with s = `sqrt_price_x96`): x₀·y₀ = L² while the price stays in the range
+(v3-core `SqrtPriceMath.getAmount0Delta` / `getAmount1Delta` are exactly the reserve changes of
+that product). The fee is charged on the input before the step, as `SwapMath.computeSwapStep`
+does: `amountRemainingLessFee = amountRemaining·(1e6 − fee)/1e6`. So with γ = (1e6 − fee)/1e6 an
+input u swaps, like a V2 hop, to
+
+    zero_for_one (token0 in):  out(u) = γ·y₀·u / (x₀ + γ·u) = K·u / (M + N·u)
+        K = g·L·s²,   M = 1e6·L·Q²,   N = g·s·Q
+    one_for_zero (token1 in):  out(u) = γ·x₀·u / (y₀ + γ·u)
+        K = g·L·Q²,   M = 1e6·L·s²,   N = g·s·Q
+
+with g = 1e6 − fee and Q = 2⁹⁶ (multiply numerator and denominator by 1e6·s·Q to get integers).
+The map holds until the price reaches the next initialized tick in the swap's direction, the
+range end: from s_a to s_b it takes (gross, fee included) and pays
+
+    zero_for_one:  in = 1e6·L·Q·(s_a − s_b) / (g·s_a·s_b),   out = L·(s_a − s_b) / Q
+    one_for_zero:  in = 1e6·L·(s_b − s_a) / (g·Q),           out = L·Q·(s_b − s_a) / (s_a·s_b)
+
+There the liquidity changes by the tick's `liquidityNet` and the next piece starts, from the new
+price with the new L, shifted by what the earlier pieces took and paid: for a total hop input u,
+out(u) = b + K·(u − a)/(M + N·(u − a)), again a linear-fractional map (a `FractionalMap`).
+The price moves continuously across a tick, so the hop's map is continuous with a continuous,
+decreasing slope (γ times the price): concave and increasing, piece by piece Möbius.
+
+Rounding, so that each piece bounds the pool from above: the pool rounds every step in its own
+favour (input up, output down, fee up), so its integer output never exceeds the continuous map.
+The offsets a (input before the piece) and b (output before it) are sums of each earlier range's
+input rounded down and output rounded up, so a piece's map is ≥ the continuous one on its
+domain too: where the true input before the piece is a* ≥ a, out(u) ≤ b* ≤ b ≤ piece(u) for
+u < a*, and piece(u) ≥ b* + K(u − a*)/(M + N(u − a*)) beyond. Word edges of the tick bitmap,
+where the pool's loop also stops and rounds, are not piece ends (L does not change there).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import accumulate
+
+from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
+
+__all__ = ["FractionalMap", "V3Segment", "screen_reserves", "segments"]
+
+_PIPS = 1_000_000
+_Q96_BITS = 96
+_Q96 = 1 << _Q96_BITS
+_Q192 = 1 << (2 * _Q96_BITS)
+
+
+@dataclass(frozen=True, slots=True)
+class FractionalMap:
+    """The map x ↦ (a·x + b) / (c·x + d) in integers, for x where c·x + d > 0.
+
+    A V2 hop is (k, 0, n, m) of its Möbius map k·x/(m + n·x); a V3 piece adds offsets. Every
+    map used here is increasing (a·d − b·c > 0) and concave (c > 0) on its domain, and
+    composing such maps keeps both: the matrices multiply.
+    """
+
+    a: int
+    b: int
+    c: int
+    d: int
+
+    @classmethod
+    def identity(cls) -> FractionalMap:
+        return cls(1, 0, 0, 1)
+
+    @classmethod
+    def mobius(cls, k: int, m: int, n: int) -> FractionalMap:
+        """k·x / (m + n·x)."""
+        return cls(k, 0, n, m)
+
+    def then(self, after: FractionalMap) -> FractionalMap:
+        """`after ∘ self` (apply self first)."""
+        a, b, c, d = self.a, self.b, self.c, self.d
+        return FractionalMap(
+            after.a * a + after.b * c,
+            after.a * b + after.b * d,
+            after.c * a + after.d * c,
+            after.c * b + after.d * d,
+        )
+
+    @property
+    def determinant(self) -> int:
+        return self.a * self.d - self.b * self.c
+
+    def value_floor(self, x: int) -> int:
+        return (self.a * x + self.b) // (self.c * x + self.d)
+
+    def preimage_floor(self, y: int) -> int | None:
+        """floor of the x mapped to y; None when y is at or beyond the map's asymptote a/c."""
+        denominator = self.a - self.c * y
+        if denominator <= 0:
+            return None
+        return (self.d * y - self.b) // denominator
+
+    def preimage_ceil(self, y: int) -> int | None:
+        """ceil of the x mapped to y; None when y is at or beyond the map's asymptote a/c."""
+        denominator = self.a - self.c * y
+        if denominator <= 0:
+            return None
+        return -((self.b - self.d * y) // denominator)
+
+    def slope_above_one(self, x: int) -> bool:
+        """Whether the map's slope det/(c·x + d)² exceeds 1 at x: the profit still rises."""
+        denominator = self.c * x + self.d
+        return self.determinant > denominator * denominator
+
+    def optimum(self) -> int | None:
+        """floor of the x where the slope is 1 (the gain value(x) − x peaks); None if c ≤ 0."""
+        if self.c <= 0:
+            return None
+        return (math.isqrt(self.determinant) - self.d) // self.c
+
+    def max_gain_ceil(self) -> int:
+        """An integer ≥ the largest value(x) − x: (a + d − 2·√det) / c, rounded up."""
+        if self.c <= 0:
+            raise ValueError("an affine map has no finite maximum gain")
+        return -(-(self.a + self.d - 2 * math.isqrt(self.determinant)) // self.c)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class V3Segment:
+    """One tick range of a V3 hop in one direction: the piece where the hop is one Möbius map.
+
+    The price moves from `sqrt_price_start_x96` to `sqrt_price_end_x96` (the next initialized
+    tick, or the swap's price limit) with `liquidity` active. `amount_in_before` /
+    `amount_out_before` are what the hop takes and pays before this range (rounded down / up),
+    `amount_in_span` / `amount_out_span` what crossing this whole range takes (gross, rounded
+    down) and pays (rounded up). The piece holds for hop inputs in
+    [`amount_in_before`, `amount_in_end`].
+    """
+
+    zero_for_one: bool
+    fee_pips: int
+    liquidity: int
+    sqrt_price_start_x96: int
+    sqrt_price_end_x96: int
+    amount_in_before: int
+    amount_out_before: int
+    amount_in_span: int
+    amount_out_span: int
+
+    @property
+    def amount_in_end(self) -> int:
+        return self.amount_in_before + self.amount_in_span
+
+    @property
+    def amount_out_end(self) -> int:
+        return self.amount_out_before + self.amount_out_span
+
+    def local_mobius(self) -> tuple[int, int, int]:
+        """(K, M, N) of the range alone: input u from its start ↦ K·u/(M + N·u)."""
+        g = _PIPS - self.fee_pips
+        s, liquidity = self.sqrt_price_start_x96, self.liquidity
+        if self.zero_for_one:
+            return g * liquidity * s * s, _PIPS * liquidity * _Q192, g * s * _Q96
+        return g * liquidity * _Q192, _PIPS * liquidity * s * s, g * s * _Q96
+
+    def map(self) -> FractionalMap:
+        """The hop's output as a function of its total input u, valid on this range:
+        b + K·(u − a)/(M + N·(u − a))."""
+        k, m, n = self.local_mobius()
+        a, b = self.amount_in_before, self.amount_out_before
+        top = b * n + k
+        return FractionalMap(top, b * m - a * top, n, m - n * a)
+
+
+def _span(
+    zero_for_one: bool, fee_pips: int, liquidity: int, start: int, end: int
+) -> tuple[int, int]:
+    """(gross input rounded down, output rounded up) of moving the price from start to end."""
+    g = _PIPS - fee_pips
+    if zero_for_one:
+        delta = start - end
+        amount_in = _PIPS * liquidity * delta * _Q96 // (g * start * end)
+        amount_out = -((-liquidity * delta) >> _Q96_BITS)
+    else:
+        delta = end - start
+        amount_in = _PIPS * liquidity * delta // (g * _Q96)
+        amount_out = -(-(liquidity * delta * _Q96) // (start * end))
+    return amount_in, amount_out
+
+
+def segments(state: V3PoolState, zero_for_one: bool) -> Iterator[V3Segment]:
+    """The hop's pieces in swap order, lazily: ranges with liquidity, starting at the price.
+
+    The walk follows `UniswapV3Pool.swap`: downward the next tick is the greatest initialized
+    tick ≤ the current tick, upward the least one above it, and crossing a tick adds its
+    `liquidityNet` (subtracts it downward). Ranges without liquidity cost nothing to cross (the
+    pool's price jumps through them), so they are skipped, as are empty ranges (a price resting
+    on a tick). The last range ends at the swap's default price limit (`MIN_SQRT_RATIO + 1` /
+    `MAX_SQRT_RATIO - 1`); beyond the last yielded piece the pool cannot take more input.
+    """
+    table = state.ticks
+    ticks, nets, prices = table.ticks, table.liquidity_net, table.sqrt_prices
+    start, liquidity, fee = state.sqrt_price_x96, state.liquidity, state.fee_pips
+    amount_in_before = amount_out_before = 0
+    if zero_for_one:
+        index, step, limit = bisect_right(ticks, state.tick) - 1, -1, MIN_SQRT_RATIO + 1
+    else:
+        index, step, limit = bisect_right(ticks, state.tick), 1, MAX_SQRT_RATIO - 1
+    while True:
+        inside = 0 <= index < len(ticks)
+        end = prices[index] if inside else limit
+        end = max(end, limit) if zero_for_one else min(end, limit)
+        if liquidity > 0 and end != start:
+            span_in, span_out = _span(zero_for_one, fee, liquidity, start, end)
+            yield V3Segment(
+                zero_for_one=zero_for_one,
+                fee_pips=fee,
+                liquidity=liquidity,
+                sqrt_price_start_x96=start,
+                sqrt_price_end_x96=end,
+                amount_in_before=amount_in_before,
+                amount_out_before=amount_out_before,
+                amount_in_span=span_in,
+                amount_out_span=span_out,
+            )
+            amount_in_before += span_in
+            amount_out_before += span_out
+        if not inside or end == limit:
+            return
+        liquidity = liquidity - nets[index] if zero_for_one else liquidity + nets[index]
+        start = end
+        index += step
+
+
+def screen_reserves(state: V3PoolState) -> tuple[int, int]:
+    """Virtual reserves (token0, token1) at the pool's price with its deepest range's liquidity.
+
+    A V2 stand-in for the float screen that never understates the pool: its spot rate is the
+    current price's (beyond an empty range the real rate is only worse), and no range offers
+    more depth, so a cycle it rejects has no profit and its profit estimate is an upper bound.
+    """
+    deepest = max(state.liquidity, max(accumulate(state.ticks.liquidity_net), default=0))
+    sqrt_price = state.sqrt_price_x96
+    return (deepest << _Q96_BITS) // sqrt_price, (deepest * sqrt_price) >> _Q96_BITS
