@@ -1,9 +1,9 @@
-"""The state stage's task: the runner the engine puts in its TaskGroup.
+"""The state stage's task: the runner the engine puts in its TaskGroup, for V2 or V3 state.
 
     out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=64)
     sync = V2StateSync(discovery=V2Discovery(rpc=rpc, chain_id=1, factories=factories))
     async with asyncio.TaskGroup() as tasks:
-        tasks.create_task(run_v2_state(sync=sync, collector=sync.collector(ws_url), out=out))
+        tasks.create_task(run_state(sync=sync, collector=sync.collector(ws_url), out=out))
 
 Cancelling the task stops it (the WebSocket is closed on the way out).
 """
@@ -12,31 +12,51 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from contextlib import aclosing
+from typing import Protocol, TypeVar
 
-from omniarb.collect.heads import HeadCollector
+from omniarb.collect.heads import ChainEvent, HeadCollector, NewHead
 from omniarb.errors import RetryableError, RevertError
-from omniarb.state.v2_sync import V2StateSync
-from omniarb.types import PoolUpdate
 
-__all__ = ["run_v2_state"]
+__all__ = ["StateStage", "run_state", "run_v2_state", "run_v3_state"]
 
 log = logging.getLogger(__name__)
 
+U = TypeVar("U")
+U_co = TypeVar("U_co", covariant=True)
 
-async def run_v2_state(
+
+class _Counters(Protocol):
+    errors: int
+
+
+class StateStage(Protocol[U_co]):
+    """What `V2StateSync` and `V3StateSync` have in common: bootstrap once, then events."""
+
+    @property
+    def chain_id(self) -> int: ...
+    @property
+    def counters(self) -> _Counters: ...
+    @property
+    def head(self) -> NewHead | None: ...
+    async def bootstrap(self) -> U_co: ...
+    async def process(self, event: ChainEvent) -> Sequence[U_co]: ...
+
+
+async def run_state(
     *,
-    sync: V2StateSync,
+    sync: StateStage[U],
     collector: HeadCollector,
-    out: asyncio.Queue[PoolUpdate],
+    out: asyncio.Queue[U],
     retry_initial_s: float = 0.2,
     retry_max_s: float = 5.0,
 ) -> None:
     """The state stage's task: bootstrap, then feed every collector event through `sync`.
 
-    Puts each `PoolUpdate` on `out` (a bounded queue: a slow consumer applies backpressure all
-    the way to the socket). Runs until cancelled; node errors are logged and counted, never
-    fatal: a failed step leaves the state as it was and the next head catches up.
+    Puts each update on `out` (a bounded queue: a slow consumer applies backpressure all the
+    way to the socket). Runs until cancelled; node errors are logged and counted, never fatal:
+    a failed step leaves the state as it was and the next head catches up.
     """
     delay_s = retry_initial_s
     while sync.head is None:
@@ -61,3 +81,8 @@ async def run_v2_state(
                 continue
             for update in updates:
                 await out.put(update)
+
+
+# The names each stage's callers know it by.
+run_v2_state = run_state
+run_v3_state = run_state

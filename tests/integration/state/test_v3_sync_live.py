@@ -27,9 +27,9 @@ from omniarb.collect import ChainLog, NewHead, parse_log
 from omniarb.devnet.manifest import ChainManifest, PoolEntry
 from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
+from omniarb.state.runner import run_v3_state
 from omniarb.state.v3_discovery import V3Discovery, V3DiscoverySettings
 from omniarb.state.v3_logs import MINT_TOPIC, V3_TOPICS, apply_v3_logs
-from omniarb.state.v3_runner import run_v3_state
 from omniarb.state.v3_sync import V3StateSync
 from omniarb.state.v3_update import V3PoolUpdate
 
