@@ -1,5 +1,5 @@
-"""Executor gas: a 2-hop and a 3-hop arbitrage through OmniArbExecutor beside the floor, and a
-2-hop trade with each flash source.
+"""Executor gas: a 2-hop and a 3-hop arbitrage through OmniArbExecutor beside the floor, a 2-hop
+trade with each flash source, and the gas of Uniswap V3 hops and tick crossings.
 
 Target (issue #5): our overhead over the floor ≤ 15,000 gas for both lengths.
 
@@ -28,7 +28,13 @@ source: the V2 flash swap from the route's own pair (the baseline: no fee beyond
 a V2 flash loan from a pair outside the route, the Balancer V2 Vault, Aave V3 and a V3 pool's
 `flash`. Each row gives `execute`'s gas (steady case) and its excess over the baseline, and the
 lender's fee in the start token at that size: what the engine weighs (fee + gas × price) to pick
-the cheapest source that can lend the amount.
+the cheapest source that can lend the amount. Then the same two pools V3 first, from USDC (the
+V3 hop fed what it was fed in the V2 → V3 cycle): no V2 flash swap can lend to a route whose
+first hop is V3, so its baseline is that V2 → V3 cycle, the same pools in the same directions.
+
+V3 (`_execute_v3.py`): the gas of cycles with one and two V3 hops crossing no initialized tick,
+the gas per initialized tick crossed, and from all of the above the constants of the detector's
+gas model (omniarb/detect/gas.py `GasModel`), rounded up.
 
     .venv/bin/python benchmarks/execute.py [--json]
 """
@@ -41,10 +47,15 @@ import itertools
 import json
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+# benchmarks/ is on the path as the script's dir
+from _execute_model import model_constants, print_v3
+from _execute_v3 import DEADLINE, V3_SWAP, measure_v3, pool_hop, pool_named, read_reserves
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -65,11 +76,10 @@ BASE_TX_GAS = 21_000
 CHAIN = "ethereum"
 GAP_WETH = 800 * 10**18
 TX_GAS = 2_000_000
+PRIORITY_FEE_WEI = 10**9
 ENCODE_RUNS = 20_000
-DEADLINE = 2**32 - 1
 V3_WHALE_WETH = 2_500 * 10**18
 PIPS = 1_000_000
-_V3_SWAP = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
 _QUOTE = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
 
 # The tight floor: the same token flow as a trade, in one transaction, with nothing else.
@@ -97,9 +107,22 @@ class Chain:
 
     def __init__(self, rpc: RpcClient) -> None:
         self.rpc = rpc
+        self._sent = 0
 
     async def send(self, sender: str, to: str | None, data: str, value: int = 0) -> dict[str, Any]:
-        tx: dict[str, Any] = {"from": sender, "data": data, "gas": hex(TX_GAS)}
+        # A tip that differs by a wei per transaction makes every hash unique: otherwise anvil
+        # serves a transaction identical to one of a block dropped by evm_revert (same nonce
+        # and data, as the steady case's transfer is each time) that block's receipt before it
+        # is mined again. The gas used does not depend on the price.
+        self._sent += 1
+        tip_wei = PRIORITY_FEE_WEI + self._sent
+        tx: dict[str, Any] = {
+            "from": sender,
+            "data": data,
+            "gas": hex(TX_GAS),
+            "maxPriorityFeePerGas": hex(tip_wei),
+            "maxFeePerGas": hex(2 * tip_wei),
+        }
         if to is not None:
             tx["to"] = to
         if value:
@@ -112,9 +135,21 @@ class Chain:
             if receipt is not None:
                 if int(receipt["status"], 16) != 1:
                     raise RuntimeError(f"transaction {tx_hash} reverted")
+                await self._pool_drained()
                 return receipt
             await asyncio.sleep(0.005)
         raise RuntimeError(f"transaction {tx_hash} was not mined")
+
+    async def _pool_drained(self) -> None:
+        # anvil takes a mined transaction out of its pool a moment after the receipt shows; an
+        # evm_revert before that leaves it in the pool, to be mined again in place of the next
+        # transaction with its nonce.
+        for _ in range(500):
+            status = await self.rpc.call("txpool_status")
+            if int(status["pending"], 16) == 0 and int(status["queued"], 16) == 0:
+                return
+            await asyncio.sleep(0.002)
+        raise RuntimeError("anvil's transaction pool does not drain")
 
     async def gas(self, sender: str, to: str | None, data: str) -> int:
         return int((await self.send(sender, to, data))["gasUsed"], 16)
@@ -180,20 +215,6 @@ def _best(route: Route, reserves: dict[str, tuple[int, int]]) -> tuple[int, int]
         low, high = (a, high) if profit(a) < profit(b) else (low, b)
     best = max(range(low, high + 1), key=profit)
     return best, profit(best)
-
-
-async def _reserves(rpc: RpcClient, pools: Sequence[PoolEntry]) -> dict[str, tuple[int, int]]:
-    answers = await rpc.batch(
-        [
-            ("eth_call", [{"to": p.address, "data": encode_call("getReserves()")}, "latest"])
-            for p in pools
-        ]
-    )
-    result = {}
-    for pool, answer in zip(pools, answers, strict=True):
-        r0, r1, _ = decode(["uint112", "uint112", "uint32"], answer)
-        result[pool.address] = (int(r0), int(r1))
-    return result
 
 
 def _swap_args(route: Route, outs: list[int]) -> list[tuple[int, int]]:
@@ -264,7 +285,9 @@ async def measure_gas() -> dict[str, Any]:
             await chain.send(
                 trader, router, encode_call(swap, GAP_WETH, 0, [weth, usdc], trader, DEADLINE)
             )
-            reserves = await _reserves(rpc, [p for p in manifest.pools if p.kind == "uniswap-v2"])
+            reserves = await read_reserves(
+                rpc, [p for p in manifest.pools if p.kind == "uniswap-v2"]
+            )
             result: dict[str, Any] = {"chain": CHAIN, "target_overhead_gas": TARGET_OVERHEAD_GAS}
             for hops in (2, 3):
                 sized = [(r, *_best(r, reserves)) for r in _cycles(manifest, weth, hops)]
@@ -302,28 +325,11 @@ async def measure_gas() -> dict[str, Any]:
             result["flash_sources"] = await measure_flash_sources(
                 chain, manifest, executor, *two_hop
             )
+            result["v3"] = await measure_v3(
+                chain, manifest, executor, RouteCodec(dex_factories(manifest))
+            )
+            result["gas_model"] = model_constants(result)
             return result
-
-
-def _pool_hop(pool: PoolEntry, token_in: str) -> Hop:
-    token_out = pool.token1 if token_in == pool.token0 else pool.token0
-    return Hop(
-        pool=pool.address,
-        dex=pool.dex,
-        kind=pool.kind,
-        token_in=token_in,
-        token_out=token_out,
-        zero_for_one=token_in == pool.token0,
-        fee_pips=pool.fee,
-    )
-
-
-def _pool(manifest: ChainManifest, dex: str, symbols: set[str], fee: int) -> PoolEntry:
-    return next(
-        p
-        for p in manifest.pools
-        if p.dex == dex and {p.symbol0, p.symbol1} == symbols and p.fee == fee
-    )
 
 
 async def _route_output(
@@ -333,7 +339,7 @@ async def _route_output(
     amount = amount_in
     for hop in route.hops:
         if hop.kind == "uniswap-v2":
-            r0, r1 = (await _reserves(rpc, [_by_address(manifest, hop.pool)]))[hop.pool]
+            r0, r1 = (await read_reserves(rpc, [_by_address(manifest, hop.pool)]))[hop.pool]
             reserve_in, reserve_out = (r0, r1) if hop.zero_for_one else (r1, r0)
             amount = get_amount_out(amount, reserve_in, reserve_out, hop.fee_pips // 100)
         else:
@@ -365,31 +371,57 @@ async def _source_rows(
     executor: ExecutorContract,
     route: Route,
     amount_in: int,
+    *,
+    v2_lender: PoolEntry,
+    v3_lender: PoolEntry,
+    rotation: tuple[Route, int] | None = None,
 ) -> dict[str, Any]:
-    """`execute`'s gas and the lender's fee for `route` with every flash source."""
+    """`execute`'s gas and the lender's fee for `route` with every flash source.
+
+    The baseline is the V2 flash swap from the route's own pair. A route whose first hop is V3
+    cannot take one (the contract borrows from the first pool), so its baseline is `rotation`:
+    the same pools in the same directions, started at the V2 hop, with that flash swap.
+    """
     bot, trader = dev_account(9).address, dev_account(1).address
     codec = RouteCodec(dex_factories(manifest))
-    weth = route.token_in
-    v2_lender = _pool(manifest, "uniswap-v2", {"WETH", "DAI"}, 3000)
-    v3_lender = _pool(manifest, "uniswap-v3", {"WETH", "USDT"}, 500)
     aave_bps = 5  # the devnet market's FLASHLOAN_PREMIUM_TOTAL (tests/integration/devnet)
-    variants: list[tuple[str, FlashSource, FlashPool | None, int]] = [
-        ("uniswap-v2-flash-swap (route's pair)", FlashSource.V2_PAIR, None, 0),
+    own_pair = FLASH_SOURCE_NAMES[FlashSource.V2_PAIR]
+    first_route, first_amount = rotation or (route, amount_in)
+    first_name = own_pair + (" (route's pair)" if rotation is None else " (rotation)")
+    variants: list[tuple[str, str, Route, int, FlashSource, FlashPool | None, int]] = [
+        (first_name, own_pair, first_route, first_amount, FlashSource.V2_PAIR, None, 0),
         (
             "uniswap-v2 flash loan (other pair)",
+            "uniswap-v2-pair-loan",
+            route,
+            amount_in,
             FlashSource.V2_PAIR,
             _flash_pool(v2_lender),
             -(-amount_in * PIPS // (PIPS - v2_lender.fee)) - amount_in,
         ),
-        (FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT], FlashSource.BALANCER_VAULT, None, 0),
+        (
+            FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT],
+            FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT],
+            route,
+            amount_in,
+            FlashSource.BALANCER_VAULT,
+            None,
+            0,
+        ),
         (
             FLASH_SOURCE_NAMES[FlashSource.AAVE_V3],
+            FLASH_SOURCE_NAMES[FlashSource.AAVE_V3],
+            route,
+            amount_in,
             FlashSource.AAVE_V3,
             None,
             (amount_in * aave_bps + 5_000) // 10_000,
         ),
         (
             FLASH_SOURCE_NAMES[FlashSource.UNISWAP_V3] + f" ({v3_lender.fee} pips pool)",
+            FLASH_SOURCE_NAMES[FlashSource.UNISWAP_V3],
+            route,
+            amount_in,
             FlashSource.UNISWAP_V3,
             _flash_pool(v3_lender),
             -(-amount_in * v3_lender.fee // PIPS),
@@ -397,21 +429,28 @@ async def _source_rows(
     ]
     rows: dict[str, Any] = {}
     transfer_1 = encode_call("transfer(address,uint256)", executor.address, 1)
-    for name, source, lender, fee in variants:
-        data = codec.calldata(route, amount_in, 0, source, flash_pool=lender)
+    for name, source_name, run, run_amount, source, lender, fee in variants:
+        data = codec.calldata(run, run_amount, 0, source, flash_pool=lender)
         async with chain.snapshot():
-            await chain.send(trader, weth, transfer_1)
+            await chain.send(trader, run.token_in, transfer_1)
             rows[name] = {"gas": await chain.gas(bot, executor.address, "0x" + data.hex())}
         rows[name]["fee"] = fee
+        rows[name]["source"] = source_name
     baseline = rows[variants[0][0]]["gas"]
     for row in rows.values():
         row["extra_gas"] = row["gas"] - baseline
-    return {
+    token = next(t for t in manifest.tokens if t.address == route.token_in)
+    result = {
         "pools": [h.pool for h in route.hops],
         "kinds": [h.kind for h in route.hops],
+        "token": token.symbol,
+        "decimals": token.decimals,
         "amount_in": amount_in,
         "sources": rows,
     }
+    if rotation is not None:
+        result["baseline"] = {"pools": list(first_route.pools), "amount_in": first_amount}
+    return result
 
 
 async def measure_flash_sources(
@@ -421,26 +460,59 @@ async def measure_flash_sources(
     v2_route: Route,
     v2_amount_in: int,
 ) -> dict[str, Any]:
-    """Gas per flash source: the all-V2 2-hop cycle, then a planted V2 → V3 one."""
-    result = {"v2-v2": await _source_rows(chain, manifest, executor, v2_route, v2_amount_in)}
+    """Gas per flash source: the all-V2 2-hop cycle, then a planted V2 → V3 one, then the
+    same two pools V3 first (from USDC)."""
+    v2_lender = pool_named(manifest, "uniswap-v2", {"WETH", "DAI"}, 3000)
+    v3_lender = pool_named(manifest, "uniswap-v3", {"WETH", "USDT"}, 500)
+    result = {
+        "v2-v2": await _source_rows(
+            chain,
+            manifest,
+            executor,
+            v2_route,
+            v2_amount_in,
+            v2_lender=v2_lender,
+            v3_lender=v3_lender,
+        )
+    }
     trader = dev_account(1).address
     weth, usdc = manifest.token("WETH").address, manifest.token("USDC").address
     router = manifest.dex("uniswap-v3").router
-    whale = encode_call(_V3_SWAP, (weth, usdc, 500, trader, DEADLINE, V3_WHALE_WETH, 0, 0))
+    whale = encode_call(V3_SWAP, (weth, usdc, 500, trader, DEADLINE, V3_WHALE_WETH, 0, 0))
     await chain.send(trader, router, whale)
-    cheap = _pool(manifest, "uniswap-v3", {"WETH", "USDC"}, 500)
+    cheap = pool_named(manifest, "uniswap-v3", {"WETH", "USDC"}, 500)
     candidates = []
     for dex in ("uniswap-v2", "sushiswap"):
-        pair = _pool(manifest, dex, {"WETH", "USDC"}, 3000)
+        pair = pool_named(manifest, dex, {"WETH", "USDC"}, 3000)
         route = Route(
-            chain_id=manifest.chain_id, hops=(_pool_hop(pair, weth), _pool_hop(cheap, usdc))
+            chain_id=manifest.chain_id, hops=(pool_hop(pair, weth), pool_hop(cheap, usdc))
         )
         for whole in (10, 20, 50, 100, 200):
             amount_in = whole * 10**18
             out = await _route_output(chain.rpc, manifest, route, amount_in)
             candidates.append((out - amount_in, route, amount_in))
     _, route, amount_in = max(candidates, key=lambda c: c[0])
-    result["v2-v3"] = await _source_rows(chain, manifest, executor, route, amount_in)
+    result["v2-v3"] = await _source_rows(
+        chain, manifest, executor, route, amount_in, v2_lender=v2_lender, v3_lender=v3_lender
+    )
+    # V3 first: the rotation of that cycle from USDC, its V3 hop fed what it was fed there.
+    pair = _by_address(manifest, route.hops[0].pool)
+    v3_first = Route(chain_id=manifest.chain_id, hops=(pool_hop(cheap, usdc), pool_hop(pair, weth)))
+    usdc_in = await _route_output(
+        chain.rpc, manifest, replace(route, hops=route.hops[:1]), amount_in
+    )
+    if await _route_output(chain.rpc, manifest, v3_first, usdc_in) <= usdc_in:
+        raise RuntimeError("the V3-first rotation of the V2 → V3 cycle is not profitable")
+    result["v3-v2"] = await _source_rows(
+        chain,
+        manifest,
+        executor,
+        v3_first,
+        usdc_in,
+        v2_lender=pool_named(manifest, "uniswap-v2", {"DAI", "USDC"}, 3000),
+        v3_lender=pool_named(manifest, "uniswap-v3", {"USDT", "USDC"}, 500),
+        rotation=(route, amount_in),
+    )
     return result
 
 
@@ -500,15 +572,20 @@ def main() -> int:
     )
     print(f"targets met: {result['targets_met']}")
     print(
-        "flash sources, 2-hop cycles from WETH (baseline: the V2 flash swap from the route's pair)"
+        "flash sources, 2-hop cycles (baseline: the V2 flash swap from the route's pair;"
+        " V3 first: from the pair of the same cycle started at its V2 hop)"
     )
     for label, flash in result["flash_sources"].items():
-        print(f"  {label} ({' → '.join(flash['kinds'])}), {flash['amount_in'] / 10**18:g} WETH in:")
+        token, unit = flash["token"], 10 ** flash["decimals"]
+        print(
+            f"  {label} ({' → '.join(flash['kinds'])}), {flash['amount_in'] / unit:g} {token} in:"
+        )
         for name, row in flash["sources"].items():
             print(
                 f"    {name:<40} gas {row['gas']:>8,}  {row['extra_gas']:>+7,} vs baseline"
-                f"  fee {row['fee'] / 10**18:.6f} WETH"
+                f"  fee {row['fee'] / unit:.6f} {token}"
             )
+    print_v3(result)
     return 0
 
 

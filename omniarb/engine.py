@@ -15,9 +15,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from omniarb.allocate import FlashSwapAllocator
+from omniarb.allocate import FlashLoanAllocator
 from omniarb.chains.rpc import RpcClient
 from omniarb.collect.heads import HeadCollector
 from omniarb.detect import CycleDetector
@@ -25,8 +25,9 @@ from omniarb.errors import OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
-from omniarb.state.runner import run_v2_state
-from omniarb.state.v2_sync import V2StateSync
+from omniarb.state.pool_sync import PoolStateSync
+from omniarb.state.runner import run_state
+from omniarb.state.update_merge import merge_updates
 from omniarb.store import HistoryStore
 from omniarb.telemetry import PipelineHooks
 from omniarb.track import ChainBotStats, Tracker
@@ -46,12 +47,12 @@ class ChainPipeline:
 
     name: str
     rpc: RpcClient
-    sync: V2StateSync
+    sync: PoolStateSync
     collector: HeadCollector
     detector: CycleDetector
     risk: ProfitFloor
     score: FaceValue
-    allocate: FlashSwapAllocator
+    allocate: FlashLoanAllocator
     execute: ExecuteStage
     track: Tracker
     stats: ChainBotStats
@@ -79,7 +80,7 @@ class _ChainRun:
 
     async def state(self) -> None:
         p = self.pipeline
-        await run_v2_state(sync=p.sync, collector=p.collector, out=self._updates)
+        await run_state(sync=p.sync, collector=p.collector, out=self._updates)
 
     async def decide(self) -> None:
         while True:
@@ -87,7 +88,7 @@ class _ChainRun:
             # Blocks that queued up while we decided are decided together, on the newest state:
             # deciding each in turn would trade gaps that the later blocks already changed.
             while not self._updates.empty():
-                update = _merge(update, self._updates.get_nowait())
+                update = merge_updates(update, self._updates.get_nowait())
             self.deciding = True
             try:
                 await self._on_update(update)
@@ -98,7 +99,7 @@ class _ChainRun:
         p = self.pipeline
         opportunities = await p.detector.process(update)
         p.stats.on_block(
-            update.block_number, pools=len(p.sync.pools), cycles=p.detector.cycle_count
+            update.block_number, pools=p.sync.pool_count, cycles=p.detector.cycle_count
         )
         hooks = self._hooks
         if hooks is not None:
@@ -167,19 +168,6 @@ class _ChainRun:
                     else:
                         self._in_flight[pool] = left
                 self.unsettled -= 1
-
-
-def _merge(older: PoolUpdate, newer: PoolUpdate) -> PoolUpdate:
-    """One update for two consecutive ones: the newer block, every pool changed in either (at
-    its newest state), and the first arrival time, so latency counts from the first block."""
-    pools = {state.address: state for state in older.pools}
-    pools.update((state.address, state) for state in newer.pools)
-    return replace(
-        newer,
-        pools=tuple(pools.values()),
-        new_pools=tuple(dict.fromkeys((*older.new_pools, *newer.new_pools))),
-        received_ns=older.received_ns or newer.received_ns,
-    )
 
 
 class Engine:

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from omniarb.dex.uniswap_v2.pool import V2PoolState
+    from omniarb.dex.uniswap_v3.pool import V3PoolState
 
 __all__ = [
     "Decision",
     "Execution",
     "ExecutionStatus",
+    "FlashPool",
     "Hop",
     "Opportunity",
     "OpportunitySource",
@@ -42,15 +44,15 @@ class PoolUpdate:
     """The pools whose state changed in `block_number`, with their new states.
 
     `base_fee_wei` is that block's base fee (0 on legacy chains), so the detector prices gas
-    without another RPC call. `pools` holds only the changed pools; `new_pools` marks pools seen
-    for the first time (the detector enumerates cycles for them).
+    without another RPC call. `pools` holds only the changed pools, V2 pairs and V3 pools alike;
+    `new_pools` marks pools seen for the first time (the detector enumerates cycles for them).
     """
 
     chain_id: int
     block_number: int
     block_hash: str
     base_fee_wei: int
-    pools: tuple[V2PoolState, ...]
+    pools: tuple[V2PoolState | V3PoolState, ...]
     new_pools: tuple[str, ...] = ()
     received_ns: int = 0
 
@@ -94,6 +96,21 @@ class Route:
     @property
     def pools(self) -> tuple[str, ...]:
         return tuple(h.pool for h in self.hops)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlashPool:
+    """A pool outside a route to borrow its start token from: a Uniswap V3 pool (its `flash`,
+    fee = ceil(amount · fee_pips / 10^6)) or a Uniswap V2 pair (a flash swap repaid with
+    ceil(amount · 10^6 / (10^6 − fee_pips)), what the pair's K check asks). `kind` is the pool's
+    DEX kind (`uniswap-v2` / `uniswap-v3`), as in the manifest."""
+
+    pool: str
+    dex: str
+    kind: str
+    token0: str
+    token1: str
+    fee_pips: int
 
 
 class OpportunitySource(StrEnum):
@@ -142,6 +159,23 @@ class Decision:
     bribe_wei: int
     flash_source: str
     decided_ns: int
+    # The loan the allocator chose: a pool outside the route it borrows from (None for the
+    # Balancer Vault, Aave or the route's own pair), the lender's fee in the start token, and
+    # the trade's gas with that loan (0 before allocation: the opportunity's estimate).
+    flash_pool: FlashPool | None = None
+    flash_fee: int = 0
+    gas_estimate: int = 0
+
+    @property
+    def expected_profit(self) -> int:
+        """What the trade should leave in the executor, in the start token: the route's gross
+        profit minus the lender's fee (gas is paid in the native coin by the sender)."""
+        return self.opportunity.gross_profit - self.flash_fee
+
+    @property
+    def trade_gas_estimate(self) -> int:
+        """The gas this decision's trade is expected to use."""
+        return self.gas_estimate or self.opportunity.gas_estimate
 
 
 class ExecutionStatus(StrEnum):

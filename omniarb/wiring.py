@@ -17,7 +17,7 @@ import json
 import logging
 from pathlib import Path
 
-from omniarb.allocate import FlashSwapAllocator
+from omniarb.allocate import FlashLoanAllocator, LenderBook
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind, chain_by_id
@@ -26,7 +26,7 @@ from omniarb.detect import CycleDetector, GasModel
 from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, dev_account
 from omniarb.devnet.manifest import ChainManifest
 from omniarb.engine import ChainPipeline
-from omniarb.errors import TimeoutError_
+from omniarb.errors import ConfigError, TimeoutError_
 from omniarb.execute import (
     ExecutorContract,
     NonceManager,
@@ -34,15 +34,14 @@ from omniarb.execute import (
     Signer,
     Submitter,
     deploy_devnet_executor,
-    v2_factories,
 )
 from omniarb.execute._revert import error_signatures_from_abi
-from omniarb.execute.executor_contract import executor_artifact
+from omniarb.execute.executor_contract import dex_factories, executor_artifact
 from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.stage import ExecuteStage
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
-from omniarb.state import V2Discovery, V2StateSync
+from omniarb.state import PoolStateSync, V2Discovery, V2StateSync, V3Discovery, V3StateSync
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.types import Token
@@ -52,9 +51,20 @@ __all__ = ["EXECUTOR_GAS", "STABLECOINS", "chain_pipeline", "devnet_pipeline", "
 log = logging.getLogger(__name__)
 
 STABLECOINS = ("USDC", "USDT", "DAI")
-# Measured through the executor (benchmarks/execute.py): 178,772 gas for 2 hops and 265,894 for
-# 3, i.e. ~4.5k + ~87.1k per hop; rounded up so the net profit is never overstated.
-EXECUTOR_GAS = GasModel(base_gas=6_000, per_hop_gas=88_000)
+# Measured through the executor (benchmarks/execute.py) and rounded up so a net profit is never
+# overstated: 178,906 gas for 2 V2 hops and 266,028 for 3 (4,662 + 87,122 per hop); a V3 hop up
+# to 113,065; an initialized tick crossed up to 64,154 (a fresh tick; ~30k once crossed
+# before); each lender's extra over the route's own pair, the largest over the routes measured.
+EXECUTOR_GAS = GasModel(
+    base_gas=6_000,
+    per_hop_gas=88_000,
+    v3_hop_gas=114_000,
+    v3_tick_cross_gas=65_000,
+    v2_pair_loan_gas=95_000,
+    balancer_loan_gas=38_000,
+    aave_loan_gas=124_000,
+    v3_flash_loan_gas=64_000,
+)
 _PENDING_WAIT_S = 30.0
 
 
@@ -194,7 +204,22 @@ async def chain_pipeline(
         for dex in chain.dexes
         if dex.kind == DexKind.UNISWAP_V2.value
     }
-    sync = V2StateSync(discovery=V2Discovery(rpc=rpc, chain_id=chain.chain_id, factories=factories))
+    v3_factories = {
+        dex.factory: dex.name for dex in chain.dexes if dex.kind == DexKind.UNISWAP_V3.value
+    }
+    if not factories and not v3_factories:
+        raise ConfigError(f"{chain.name}: no uniswap-v2 or uniswap-v3 DEX to watch")
+    v2: V2StateSync | None = None
+    v3: V3StateSync | None = None
+    if factories:
+        v2 = V2StateSync(
+            discovery=V2Discovery(rpc=rpc, chain_id=chain.chain_id, factories=factories)
+        )
+    if v3_factories:
+        v3 = V3StateSync(
+            discovery=V3Discovery(rpc=rpc, chain_id=chain.chain_id, factories=v3_factories)
+        )
+    sync = PoolStateSync(v2=v2, v3=v3)
     wrapped = next(t for t in chain.tokens if t.wrapped_native)
     stables = [chain.token(symbol) for symbol in STABLECOINS]
     tip_wei = settings.bot.priority_fee_wei
@@ -221,10 +246,12 @@ async def chain_pipeline(
         detector=detector,
         risk=ProfitFloor(min_net_profit_usd=settings.bot.min_net_profit_usd),
         score=FaceValue(),
-        allocate=FlashSwapAllocator(),
+        allocate=FlashLoanAllocator(
+            book=LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS), gas_model=EXECUTOR_GAS
+        ),
         execute=ExecuteStage(
             submitter=submitter,
-            codec=RouteCodec(v2_factories(chain)),
+            codec=RouteCodec(dex_factories(chain)),
             executor=executor,
             fee_model=spec.fee_model,
             tip_wei=tip_wei,

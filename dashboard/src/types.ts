@@ -101,6 +101,7 @@ export interface TradeItem {
   amount_in: Amount;
   predicted_profit_wei: Amount;
   min_profit_wei: Amount;
+  flash_source: string;
   realized_profit_wei: Amount | null;
   gas_used: number | null;
   effective_gas_price_wei: Amount | null;

@@ -1,7 +1,18 @@
-"""Allocate: how much to trade and where the capital comes from. For now every trade borrows
-its input through a Uniswap V2 flash swap, so no inventory is needed; the floor handed to the
-executor contract (`min_profit`) makes a trade revert rather than lose money."""
+"""Allocate: how much to trade and where the capital comes from. Every trade borrows its input
+for the length of its transaction — from the route's own first V2 pair when it can (free), else
+from the cheapest flash lender that holds enough (`FlashLoanAllocator`) — so no inventory is
+needed; the floor handed to the executor contract (`min_profit`) makes a trade revert rather
+than lose money."""
 
-from omniarb.allocate.flash_swap import FlashSwapAllocator
+from omniarb.allocate.flash_loans import FLASH_SOURCE_OWN_PAIR, FlashLoanAllocator, LoanChoice
+from omniarb.allocate.lenders import Lender, LenderBook, LenderKind, flash_fee
 
-__all__ = ["FlashSwapAllocator"]
+__all__ = [
+    "FLASH_SOURCE_OWN_PAIR",
+    "FlashLoanAllocator",
+    "Lender",
+    "LenderBook",
+    "LenderKind",
+    "LoanChoice",
+    "flash_fee",
+]

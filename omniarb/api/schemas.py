@@ -167,8 +167,14 @@ class TradeItem(BaseModel):
     profit_token: str
     profit_symbol: str | None
     amount_in: Amount
-    predicted_profit_wei: Amount
+    predicted_profit_wei: Amount = Field(
+        description="what the trade should leave: gross profit minus the flash loan's fee"
+    )
     min_profit_wei: Amount
+    flash_source: str = Field(
+        description="where the capital came from: uniswap-v2-flash-swap (the route's own "
+        "pair), uniswap-v2-pair-loan, balancer-v2, aave-v3 or uniswap-v3-flash"
+    )
     realized_profit_wei: Amount | None
     gas_used: int | None
     effective_gas_price_wei: Amount | None

@@ -7,8 +7,9 @@ optimum of the candidates; `pricing` turns gas into the start token and profit i
 """
 
 from omniarb.detect.detector import CycleDetector, DetectorCounters, opportunity_id
+from omniarb.detect.gas import GasModel
 from omniarb.detect.graph import Cycle, CycleGraph, GraphPool
-from omniarb.detect.pricing import GasModel, PairBook, TokenPricer
+from omniarb.detect.pricing import PairBook, TokenPricer
 from omniarb.detect.screen import CycleScreen, ScreenResult
 from omniarb.detect.sizing import (
     HopReserves,

@@ -28,10 +28,11 @@ from typing import Protocol
 
 import numpy as np
 
+from omniarb.detect.gas import GasModel
 from omniarb.detect.graph import Cycle, CycleGraph
-from omniarb.detect.mixed_hops import MixedHop, V3Hop
+from omniarb.detect.mixed_hops import MixedHop, V3Hop, route_ticks_crossed
 from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
-from omniarb.detect.pricing import GasModel, TokenPricer
+from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import CycleScreen, IntArray
 from omniarb.detect.sizing import HopReserves, Sizing, size_at_optimum, size_route
 from omniarb.detect.v3_segments import screen_reserves
@@ -45,8 +46,8 @@ log = logging.getLogger(__name__)
 
 
 class PoolStates(Protocol):
-    """What the detector reads from a state update: `omniarb.types.PoolUpdate` (V2 states) and
-    the V3 state stage's `V3PoolUpdate` (same fields, V3 states) both fit."""
+    """What the detector reads from a state update: `omniarb.types.PoolUpdate`, whose `pools`
+    mixes V2 and V3 states, fits; so does any value with these fields."""
 
     @property
     def chain_id(self) -> int: ...
@@ -326,6 +327,22 @@ class CycleDetector:
             return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
         return size_at_optimum(hops, max_amount_in=cap)
 
+    def _gas(self, cycle: Cycle, amount_in: int) -> int:
+        """The gas model's estimate for the cycle at `amount_in`: its hops by kind, the ticks
+        its V3 hops cross, and the loan it can take (free from a first V2 pair)."""
+        v3_hops = sum(self._is_v3[pool_id] for pool_id in cycle.pool_ids)
+        ticks_crossed = 0
+        if v3_hops:
+            edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
+            mixed = [self._mixed_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
+            ticks_crossed = route_ticks_crossed(amount_in, mixed)
+        return self.gas_model.estimate(
+            len(cycle.pool_ids) - v3_hops,
+            v3_hops,
+            ticks_crossed=ticks_crossed,
+            first_hop_v2=not self._is_v3[cycle.pool_ids[0]],
+        )
+
     def _size_and_price(
         self, cycle: Cycle, prices: dict[str, tuple[Fraction, float] | None], *, search: bool
     ) -> Opportunity | None:
@@ -337,7 +354,7 @@ class CycleDetector:
         self.counters.route_evaluations += sizing.evaluated
         self.counters.searched += search
         self.counters.proven += sizing.exact
-        gas_estimate = self.gas_model.estimate(len(cycle.pool_ids))
+        gas_estimate = self._gas(cycle, sizing.amount_in)
         gas_price_wei = self.base_fee_wei + self.priority_fee_wei
         gas_cost_wei = gas_estimate * gas_price_wei
         start_prices = self._start_prices(start, prices)

@@ -29,6 +29,7 @@ __all__ = [
     "hop_amount_out",
     "mixed_route_amount_out",
     "mixed_route_amounts",
+    "route_ticks_crossed",
 ]
 
 _BPS = 10_000
@@ -163,3 +164,28 @@ def mixed_route_amount_out(amount_in: int, hops: Sequence[MixedHop]) -> int:
     for hop in hops:
         amount = hop_amount_out(hop, amount) if amount is not None else None
     return amount or 0
+
+
+def route_ticks_crossed(amount_in: int, hops: Sequence[MixedHop]) -> int:
+    """How many initialized ticks the route's V3 hops cross at `amount_in` (each crossing
+    costs gas); 0 when a hop would fail."""
+    crossed = 0
+    amount = amount_in
+    for hop in hops:
+        if isinstance(hop, V3Hop):
+            try:
+                result = hop.state.swap(
+                    zero_for_one=hop.zero_for_one,
+                    amount_specified=amount,
+                    sqrt_price_limit_x96=hop.sqrt_price_limit_x96,
+                )
+            except V3RevertError:
+                return 0
+            crossed += result.initialized_ticks_crossed
+            amount = result.amount_out
+        else:
+            out = hop_amount_out(hop, amount)
+            if out is None:
+                return 0
+            amount = out
+    return crossed

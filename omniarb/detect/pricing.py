@@ -12,27 +12,12 @@ an amount, it does not trade it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
 
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 
-__all__ = ["GasModel", "PairBook", "TokenPricer"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GasModel:
-    """Gas of one cycle through the executor contract: `base_gas + per_hop_gas × hops`.
-
-    The defaults are a placeholder; calibrate them to the executor's measured gas.
-    """
-
-    base_gas: int = 60_000
-    per_hop_gas: int = 45_000
-
-    def estimate(self, hop_count: int) -> int:
-        return self.base_gas + self.per_hop_gas * hop_count
+__all__ = ["PairBook", "TokenPricer"]
 
 
 class PairBook(Protocol):

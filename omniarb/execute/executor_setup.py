@@ -26,8 +26,8 @@ from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_contract import (
     ExecutorContract,
     bot_creation_data,
+    dex_factories,
     executor_artifact,
-    v2_factories,
 )
 from omniarb.execute.nonces import NonceManager
 from omniarb.execute.signer import Signer
@@ -114,8 +114,8 @@ async def deploy_executor(
 async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) -> str:
     """The executor `chain` names, once it is checked that `account` may trade through it.
 
-    It must be a contract whose owner or authorized executor `account` is, with every V2 factory
-    of `chain` registered; otherwise each trade would revert. Reads only: nothing is sent.
+    It must be a contract whose owner or authorized executor `account` is, with every V2 and V3
+    factory of `chain` registered; otherwise each trade would revert. Reads only: nothing is sent.
     """
     if chain.executor is None:
         raise ConfigError(
@@ -135,7 +135,7 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
         allowed = owner == to_checksum_address(account) or await contract.is_executor(account)
         unregistered = [
             name
-            for name, factory in v2_factories(chain).items()
+            for name, factory in dex_factories(chain).items()
             if await contract.init_code_hash_of(factory) == _NO_HASH
         ]
     except RevertError as exc:

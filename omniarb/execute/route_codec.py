@@ -35,11 +35,12 @@ from enum import IntEnum
 from omniarb.chains.abi import selector
 from omniarb.chains.spec import DexKind
 from omniarb.errors import RejectedError
-from omniarb.types import Hop, Route
+from omniarb.types import FlashPool, Hop, Route
 
 __all__ = [
     "EXECUTE_SIGNATURE",
     "FLASH_SOURCE_NAMES",
+    "V2_PAIR_LOAN_NAME",
     "DecodedPlan",
     "FlashPool",
     "FlashSource",
@@ -81,8 +82,15 @@ FLASH_SOURCE_NAMES: Mapping[FlashSource, str] = {
 }
 
 
+# A V2 flash swap from a pair outside the route (source 0 with a lender record): the same
+# plan byte as the route's own pair, recorded under its own name because it costs a fee.
+V2_PAIR_LOAN_NAME = "uniswap-v2-pair-loan"
+
+
 def flash_source_named(name: str) -> FlashSource:
-    """The source whose `FLASH_SOURCE_NAMES` entry is `name`."""
+    """The source whose `FLASH_SOURCE_NAMES` entry (or `V2_PAIR_LOAN_NAME`) is `name`."""
+    if name == V2_PAIR_LOAN_NAME:
+        return FlashSource.V2_PAIR
     for source, source_name in FLASH_SOURCE_NAMES.items():
         if source_name == name:
             return source
@@ -104,21 +112,6 @@ _KIND_BY_NAME: Mapping[str, HopKind] = {
 
 class RouteEncodingError(RejectedError):
     """The route cannot be expressed as a plan (unknown DEX, inconsistent hops, bad amounts)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FlashPool:
-    """A pool outside the route to borrow the start token from: a Uniswap V3 pool (flash source
-    3, fee = ceil(amount · fee_pips / 10^6), UniswapV3Pool.flash) or a Uniswap V2 pair (source
-    0, repaid with ceil(amount · 10^6 / (10^6 − fee_pips)), UniswapV2Pair.swap's K check).
-    `kind` is the pool's `DexKind` value, as in the manifest."""
-
-    pool: str
-    dex: str
-    kind: str
-    token0: str
-    token1: str
-    fee_pips: int
 
 
 # Plain ints for the hot path: comparing them is cheaper than looking up enum members.

@@ -10,7 +10,7 @@ from dataclasses import replace
 from omniarb.chains.fees import fees_for
 from omniarb.chains.spec import FeeModel
 from omniarb.errors import RejectedError, RetryableError, RevertError
-from omniarb.execute.route_codec import RouteCodec
+from omniarb.execute.route_codec import RouteCodec, flash_source_named
 from omniarb.execute.submit import Submitter, TxRequest
 from omniarb.types import Decision, Execution, ExecutionStatus
 
@@ -23,7 +23,8 @@ _GAS_LIMIT_HEADROOM = 1.5
 
 
 class ExecuteStage:
-    """Encodes the route for `executor`, prices the gas, pre-checks and sends (or only simulates).
+    """Encodes the route for `executor` with the loan the allocator chose, prices the gas,
+    pre-checks and sends (or only simulates).
 
     The bid is the block's base fee plus `tip_wei`, the same priority fee the detector assumed.
     """
@@ -49,13 +50,6 @@ class ExecuteStage:
         opportunity = decision.opportunity
         base_fee_wei = max(opportunity.gas_price_wei - self._tip_wei, 0)
         fees = fees_for(self._fee_model, base_fee_wei=base_fee_wei, tip_wei=self._tip_wei)
-        request = TxRequest(
-            to=self._executor,
-            data=self._codec.calldata(opportunity.route, decision.amount_in, decision.min_profit),
-            gas=int(opportunity.gas_estimate * _GAS_LIMIT_HEADROOM),
-            fees=fees,
-        )
-
         unsent = Execution(
             decision=decision,
             status=ExecutionStatus.SIMULATED,
@@ -66,6 +60,20 @@ class ExecuteStage:
             submitted_ns=time.monotonic_ns(),
         )
         try:
+            # Inside the try: a route or loan the plan cannot express is a rejected trade, not
+            # a crash of the chain's pipeline.
+            request = TxRequest(
+                to=self._executor,
+                data=self._codec.calldata(
+                    opportunity.route,
+                    decision.amount_in,
+                    decision.min_profit,
+                    flash_source_named(decision.flash_source),
+                    flash_pool=decision.flash_pool,
+                ),
+                gas=int(decision.trade_gas_estimate * _GAS_LIMIT_HEADROOM),
+                fees=fees,
+            )
             if self._dry_run:
                 await self._submitter.precheck(request)
                 return unsent

@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from omniarb.config import MonitorSettings, Secrets
+from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.monitor.alert_rules import AlertRuleSet, breaker_alert
 from omniarb.monitor.alert_sinks import LogSink, SlackSink, TelegramSink, WebhookSink
 from omniarb.monitor.alerts import Alert, AlertManager, AlertRecorder, AlertSink
@@ -32,7 +34,7 @@ from omniarb.monitor.metrics import Metrics, chain_name
 from omniarb.risk.breaker import BreakerTrip
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome, PoolUpdate
 
-__all__ = ["Monitor", "alert_sinks_from_settings"]
+__all__ = ["Monitor", "alert_sinks_from_settings", "pool_price"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,21 @@ def alert_sinks_from_settings(settings: MonitorSettings, secrets: Secrets) -> li
             "Telegram alerts need both OMNIARB_TELEGRAM_BOT_TOKEN and OMNIARB_TELEGRAM_CHAT_ID"
         )
     return sinks
+
+
+def pool_price(pool: V2PoolState | V3PoolState) -> float | None:
+    """A pool's spot price in raw token1 units per raw token0 unit, for the price-move rule
+    (a float: display and statistics only); None for an empty pair or an uninitialized pool.
+
+    V2: reserve1 / reserve0. V3: (sqrtPriceX96 / 2**96)**2, the price `slot0` encodes.
+    """
+    if isinstance(pool, V3PoolState):
+        if pool.sqrt_price_x96 <= 0:
+            return None
+        return (pool.sqrt_price_x96 / 2**96) ** 2
+    if pool.reserve0 <= 0:
+        return None
+    return pool.reserve1 / pool.reserve0
 
 
 class Monitor:
@@ -160,18 +177,17 @@ class Monitor:
         return net_usd
 
     def pool_update(self, update: PoolUpdate) -> None:
-        """Price moves of the pools an update changed (V2: reserve1 / reserve0)."""
+        """Price moves of the pools an update changed (token1 per token0, see `pool_price`)."""
         if self._rules is None:
             return
         chain = chain_name(update.chain_id)
         largest = 0.0
         outliers = 0
         for pool in update.pools:
-            if pool.reserve0 <= 0:
+            price = pool_price(pool)
+            if price is None:
                 continue
-            move, alerts = self._rules.market_moves.observe(
-                chain, pool.address, pool.reserve1 / pool.reserve0
-            )
+            move, alerts = self._rules.market_moves.observe(chain, pool.address, price)
             if move is not None:
                 largest = max(largest, abs(move.zscore))
             outliers += len(alerts)

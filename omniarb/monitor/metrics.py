@@ -278,7 +278,7 @@ class Metrics:
             self.gas_used.labels(chain).observe(outcome.gas_used)
             self.effective_gas_price.labels(chain).observe(outcome.effective_gas_price_wei / _GWEI)
         if outcome.success and decision.amount_in > 0:
-            slippage_bps = (outcome.realized_profit - opportunity.gross_profit) * 10_000
+            slippage_bps = (outcome.realized_profit - decision.expected_profit) * 10_000
             self.slippage.labels(chain).observe(slippage_bps / decision.amount_in)
         self._latency(chain, "confirm", execution.submitted_ns, outcome.confirmed_ns)
         if 0 < opportunity.detected_ns <= outcome.confirmed_ns:

@@ -1,7 +1,7 @@
-"""The state stage's task: the runner the engine puts in its TaskGroup, for V2 or V3 state.
+"""The state stage's task: the runner the engine puts in its TaskGroup, for V2, V3 or both.
 
     out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=64)
-    sync = V2StateSync(discovery=V2Discovery(rpc=rpc, chain_id=1, factories=factories))
+    sync = PoolStateSync(v2=V2StateSync(discovery=v2_discovery), v3=V3StateSync(discovery=v3))
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(run_state(sync=sync, collector=sync.collector(ws_url), out=out))
 
@@ -32,7 +32,8 @@ class _Counters(Protocol):
 
 
 class StateStage(Protocol[U_co]):
-    """What `V2StateSync` and `V3StateSync` have in common: bootstrap once, then events."""
+    """What `V2StateSync`, `V3StateSync` and `PoolStateSync` (both of them) have in common:
+    bootstrap once, then events."""
 
     @property
     def chain_id(self) -> int: ...

@@ -1,7 +1,7 @@
 """The state stage for Uniswap V3: pool states kept exact block by block from pool logs.
 
 `V3StateSync` starts from a lens snapshot (`bootstrap`), then turns each collector event into
-`V3PoolUpdate`s (`process`): a new head's `Swap`, `Mint`, `Burn`, `Initialize` and `PoolCreated`
+`PoolUpdate`s (`process`): a new head's `Swap`, `Mint`, `Burn`, `Initialize` and `PoolCreated`
 logs are applied in log order (`apply_v3_logs`), and every state carries the block of its last
 change. The head's logs come from the `logs` subscription, or from `eth_getLogs` by block hash
 when the head arrived first (its logs bloom says whether that is worth a call).
@@ -50,7 +50,8 @@ from omniarb.state.v3_logs import (
     apply_v3_logs,
     decode_pool_created,
 )
-from omniarb.state.v3_update import V3PoolUpdate, V3SyncCounters, V3SyncSettings
+from omniarb.state.v3_update import V3SyncCounters, V3SyncSettings
+from omniarb.types import PoolUpdate
 
 __all__ = ["V3StateSync"]
 
@@ -109,7 +110,7 @@ class V3StateSync:
             chain_id=self.chain_id, ws_url=ws_url, log_filters=self.log_filters(), policy=policy
         )
 
-    async def bootstrap(self, block_number: int | None = None) -> V3PoolUpdate:
+    async def bootstrap(self, block_number: int | None = None) -> PoolUpdate:
         """Discover every pool (default: at the latest block); all of them are new."""
         head = await self.discovery.head("latest" if block_number is None else block_number)
         snapshot = await self.discovery.discover_at(head)
@@ -126,7 +127,7 @@ class V3StateSync:
             raise RuntimeError("V3StateSync used before bootstrap")
         return self._head
 
-    async def process(self, event: ChainEvent) -> list[V3PoolUpdate]:
+    async def process(self, event: ChainEvent) -> list[PoolUpdate]:
         """Apply one collector event; returns the updates it caused (usually zero or one)."""
         self._current()
         if isinstance(event, ChainLog):
@@ -144,7 +145,7 @@ class V3StateSync:
 
     # --- logs -------------------------------------------------------------------------------
 
-    async def _on_log(self, entry: ChainLog) -> V3PoolUpdate | None:
+    async def _on_log(self, entry: ChainLog) -> PoolUpdate | None:
         current = self._current()
         if entry.removed:
             return None
@@ -159,7 +160,7 @@ class V3StateSync:
             return None  # a duplicate of what eth_getLogs gave us, or of an orphaned block
         return await self._late_log(entry)
 
-    async def _late_log(self, entry: ChainLog) -> V3PoolUpdate:
+    async def _late_log(self, entry: ChainLog) -> PoolUpdate:
         """A log of a block we already applied, which we had not seen: its deltas cannot be
         slotted in after the fact, so every pool that block touched is re-read at our head."""
         current = self._current()
@@ -198,7 +199,7 @@ class V3StateSync:
 
     # --- heads ------------------------------------------------------------------------------
 
-    async def _on_head(self, head: NewHead) -> V3PoolUpdate | None:
+    async def _on_head(self, head: NewHead) -> PoolUpdate | None:
         current = self._current()
         if self._hashes.get(head.number) == head.hash:
             return None  # already applied (a duplicate, or a catch-up that found nothing new)
@@ -211,7 +212,7 @@ class V3StateSync:
             return await self._apply(head, logs, (), {head.number: head.hash}, logs)
         return await self._reconcile(head)
 
-    async def _reconcile(self, head: NewHead) -> V3PoolUpdate | None:
+    async def _reconcile(self, head: NewHead) -> PoolUpdate | None:
         """Bring the state from our head to `head` across a gap and/or a reorg."""
         current = self._current()
         (canonical,) = await self._hashes.headers([head.number])
@@ -273,7 +274,7 @@ class V3StateSync:
         head_logs: Sequence[ChainLog],
         *,
         fork: int | None = None,
-    ) -> V3PoolUpdate:
+    ) -> PoolUpdate:
         """Apply `logs` up to `head`; the pools in `reread` (and any a log broke) are re-read
         at `head` instead, and their read state wins over whatever the logs left."""
         result = apply_v3_logs(self._pools, logs, factories=self._factories, chain_id=self.chain_id)
@@ -306,7 +307,7 @@ class V3StateSync:
         created = [k for k in result.created if k in changed]
         return self._update(head, changed.values(), created)
 
-    async def _resync(self, head: NewHead) -> V3PoolUpdate:
+    async def _resync(self, head: NewHead) -> PoolUpdate:
         """Re-read every pool through the lens at `head`: the answer to what we cannot replay."""
         snapshot = await self.discovery.discover_at(head)
         self.counters.resyncs += 1
@@ -362,7 +363,7 @@ class V3StateSync:
                 self._pools[key] = state
         return dict(report.drifted)
 
-    async def _checked(self, update: V3PoolUpdate) -> V3PoolUpdate:
+    async def _checked(self, update: PoolUpdate) -> PoolUpdate:
         """`update` plus the pools a due consistency check replaced. A failed read is counted
         and logged, never fatal: the head is applied already."""
         try:
@@ -374,7 +375,11 @@ class V3StateSync:
         if not drifted:
             return update
         fixed = [s for s in drifted.values() if s is not None]
-        keep = [p for p in update.pools if p.address.lower() not in drifted]
+        keep = [
+            p
+            for p in update.pools
+            if isinstance(p, V3PoolState) and p.address.lower() not in drifted
+        ]
         return self._update(self._current(), [*keep, *fixed], list(update.new_pools))
 
     # --- commit -----------------------------------------------------------------------------
@@ -412,9 +417,9 @@ class V3StateSync:
 
     def _update(
         self, head: NewHead, states: Iterable[V3PoolState], created: Sequence[str]
-    ) -> V3PoolUpdate:
+    ) -> PoolUpdate:
         keys = dict.fromkeys(key.lower() for key in created)
-        return V3PoolUpdate(
+        return PoolUpdate(
             chain_id=self.chain_id,
             block_number=head.number,
             block_hash=head.hash,

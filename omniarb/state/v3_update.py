@@ -1,30 +1,11 @@
-"""The V3 state stage's output value, settings and counters.
-
-`V3PoolUpdate` has the fields of `omniarb.types.PoolUpdate` with V3 states in `pools`; it stays
-a type of its own until `PoolUpdate.pools` carries both kinds, so the V2 engine runs unchanged.
-"""
+"""The V3 state stage's settings and counters (its output is `omniarb.types.PoolUpdate`, whose
+`pools` holds V3 states as well as V2 ones)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omniarb.dex.uniswap_v3.pool import V3PoolState
-
-__all__ = ["V3PoolUpdate", "V3SyncCounters", "V3SyncSettings"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class V3PoolUpdate:
-    """The V3 pools whose state changed in `block_number`, with their new states; the V3
-    counterpart of `omniarb.types.PoolUpdate` (same fields) until that one carries both kinds."""
-
-    chain_id: int
-    block_number: int
-    block_hash: str
-    base_fee_wei: int
-    pools: tuple[V3PoolState, ...]
-    new_pools: tuple[str, ...] = ()
-    received_ns: int = 0
+__all__ = ["V3SyncCounters", "V3SyncSettings"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

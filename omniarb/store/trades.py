@@ -60,6 +60,7 @@ class TradeRecord:
     amount_in: int
     predicted_profit: int
     min_profit: int
+    flash_source: str
     realized_profit: int | None
     gas_used: int | None
     effective_gas_price_wei: int | None
@@ -88,6 +89,7 @@ class TradeRecord:
             "amount_in": str(self.amount_in),
             "predicted_profit_wei": str(self.predicted_profit),
             "min_profit_wei": str(self.min_profit),
+            "flash_source": self.flash_source,
             "realized_profit_wei": _amount(self.realized_profit),
             "gas_used": self.gas_used,
             "effective_gas_price_wei": _amount(self.effective_gas_price_wei),
@@ -194,6 +196,7 @@ def _trade(
         amount_in=execution.amount_in,
         predicted_profit=execution.predicted_profit,
         min_profit=execution.min_profit,
+        flash_source=execution.flash_source,
         realized_profit=None,
         gas_used=None,
         effective_gas_price_wei=None,

@@ -28,6 +28,8 @@ class TradeSummary:
     amount_in: int
     predicted_profit_wei: int
     realized_profit_wei: int
+    flash_source: str
+    flash_fee_wei: int
     gas_used: int
     gas_cost_wei: int
     net_profit_usd: float
@@ -45,6 +47,8 @@ class TradeSummary:
             "amount_in": self.amount_in,
             "predicted_profit_wei": self.predicted_profit_wei,
             "realized_profit_wei": self.realized_profit_wei,
+            "flash_source": self.flash_source,
+            "flash_fee_wei": self.flash_fee_wei,
             "gas_used": self.gas_used,
             "gas_cost_wei": self.gas_cost_wei,
             "net_profit_usd": self.net_profit_usd,
@@ -146,7 +150,7 @@ class ChainBotStats:
             self.reverted += 1
         if outcome.touched_earlier_in_block:
             self.touched_earlier += 1
-        if outcome.success and outcome.realized_profit != opportunity.gross_profit:
+        if outcome.success and outcome.realized_profit != execution.decision.expected_profit:
             self.mismatched += 1
         net_usd = realized_net_usd(outcome)
         self.net_profit_usd += net_usd
@@ -159,8 +163,10 @@ class ChainBotStats:
             profit_token=self.symbols.get(token.lower(), token),
             profit_token_address=token,
             amount_in=execution.decision.amount_in,
-            predicted_profit_wei=opportunity.gross_profit,
+            predicted_profit_wei=execution.decision.expected_profit,
             realized_profit_wei=outcome.realized_profit,
+            flash_source=execution.decision.flash_source,
+            flash_fee_wei=execution.decision.flash_fee,
             gas_used=outcome.gas_used,
             gas_cost_wei=outcome.gas_cost_wei,
             net_profit_usd=net_usd,
@@ -169,6 +175,7 @@ class ChainBotStats:
                 {
                     "pool": hop.pool,
                     "dex": hop.dex,
+                    "kind": hop.kind,
                     "token_in": self.symbols.get(hop.token_in.lower(), hop.token_in),
                     "token_out": self.symbols.get(hop.token_out.lower(), hop.token_out),
                 }
@@ -200,4 +207,12 @@ class ChainBotStats:
                 self.symbols.get(t.lower(), t): v for t, v in self.realized_profit.items()
             },
             "net_profit_usd": self.net_profit_usd,
+            "flash_sources": dict(
+                Counter(t.flash_source for t in self.trades if t.status == "success")
+            ),
+            "trades_through_v3": sum(
+                1
+                for t in self.trades
+                if t.status == "success" and any(h["kind"] == "uniswap-v3" for h in t.route)
+            ),
         }

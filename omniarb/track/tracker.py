@@ -47,12 +47,12 @@ class Tracker:
         touched = await self._touched_earlier(
             receipt, route.pools, predicted_at=execution.decision.opportunity.block_number
         )
-        if receipt.success and realized != execution.decision.opportunity.gross_profit:
+        if receipt.success and realized != execution.decision.expected_profit:
             log.info(
                 "trade %s realized %d vs predicted %d (touched earlier in block: %s)",
                 receipt.tx_hash,
                 realized,
-                execution.decision.opportunity.gross_profit,
+                execution.decision.expected_profit,
                 touched,
             )
         return Outcome(

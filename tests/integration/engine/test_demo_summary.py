@@ -54,7 +54,7 @@ def test_demo_summary_lists_exact_trades(tmp_path: Path, omniarb_home: Path) -> 
     assert set(chains) == set(_BLOCK_TIMES_S)
     for counts in chains.values():
         assert counts["blocks"] >= _BLOCKS
-        assert counts["pools"] == 18
+        assert counts["pools"] == 26  # 18 V2 pairs and 8 V3 pools
         assert all(_is(counts[k], int) for k in ("opportunities", "submitted", "succeeded"))
 
     trades = summary["trades"]

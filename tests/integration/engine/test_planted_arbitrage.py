@@ -1,6 +1,6 @@
-"""The whole pipeline on a real devnet: a planted gap is found, traded at the exact optimum
-through our contract with a flash swap, and its realized profit equals the prediction to the
-wei; no gap means no trade; a gap that cannot pay its gas is declined with the reason."""
+"""The whole pipeline on a real devnet: a planted gap is found, traded at the optimum through
+our contract with a flash loan, and its realized profit equals the prediction to the wei; no gap
+means no trade; a gap that cannot pay its gas is declined with the reason."""
 
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ from _bot_helpers import bot_on, swap_v2
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
+from omniarb.devnet.manifest import ChainManifest
 
 _ONE_BLOCK_S = 0.5
+
+
+QUOTE_IN = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
 
 
 def _out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
@@ -23,66 +27,41 @@ def _out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
     return with_fee * reserve_out // (reserve_in * 1000 + with_fee)
 
 
-def _profit(amount_in: int, hops: list[tuple[int, int]]) -> int:
-    amount = amount_in
-    for reserve_in, reserve_out in hops:
-        if amount <= 0:
-            return -amount_in
-        amount = _out(amount, reserve_in, reserve_out)
-    return amount - amount_in
-
-
-def _min_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
-    """The smallest input whose output reaches `amount_out` (exact ceiling, not getAmountIn)."""
-    numerator = 1000 * reserve_in * amount_out
-    denominator = 997 * (reserve_out - amount_out)
-    return -(-numerator // denominator)
-
-
-def _best_profit(hops: list[tuple[int, int]]) -> int:
-    """The largest integer profit of the route, found independently of the bot's sizing.
-
-    Profit is a sawtooth in the input (every wei more on a plateau of the first hop's output
-    costs a wei), so each maximum sits at the smallest input of a plateau: search the first
-    hop's output y instead, paying `_min_in(y)` for it, where profit is concave up to rounding.
-    Ternary search over y, then an exhaustive scan around the best y.
-    """
-    (r_in, r_out), rest = hops[0], hops[1:]
-
-    def profit_of_output(y: int) -> int:
-        amount = y
-        for reserve_in, reserve_out in rest:
-            amount = _out(amount, reserve_in, reserve_out)
-        return amount - _min_in(y, r_in, r_out)
-
-    low, high = 1, r_out - 1
-    while high - low > 10_000:
-        third = (high - low) // 3
-        if profit_of_output(low + third) < profit_of_output(high - third):
-            low += third
-        else:
-            high -= third
-    return max(profit_of_output(y) for y in range(max(1, low - 10_000), high + 10_000))
-
-
-async def _reserves_at(
-    rpc: RpcClient, route: list[dict[str, str]], block: int, symbols: dict[str, str]
-) -> list[tuple[int, int]]:
-    hops = []
-    for hop in route:
+async def _hop_out(
+    rpc: RpcClient, chain: ChainManifest, hop: dict[str, str], amount_in: int, block: int
+) -> int:
+    """What `hop` pays for `amount_in` on the state after `block`, read from the deployed
+    contracts: a V2 pair's reserves through getAmountOut's formula, a V3 pool through QuoterV2."""
+    token_in, token_out = chain.token(hop["token_in"]), chain.token(hop["token_out"])
+    if hop["kind"] == "uniswap-v3":
+        pool = next(p for p in chain.pools if p.address.lower() == hop["pool"].lower())
+        quoter = chain.dex(pool.dex).quoter
+        params = (token_in.address, token_out.address, amount_in, pool.fee, 0)
         answer = await rpc.call(
-            "eth_call", {"to": hop["pool"], "data": encode_call("getReserves()")}, hex(block)
+            "eth_call", {"to": quoter, "data": encode_call(QUOTE_IN, params)}, hex(block)
         )
-        reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answer)
-        token0 = decode(
-            ["address"],
-            await rpc.call(
-                "eth_call", {"to": hop["pool"], "data": encode_call("token0()")}, "latest"
-            ),
-        )[0]
-        zero_for_one = symbols[token0.lower()] == hop["token_in"]
-        hops.append((reserve0, reserve1) if zero_for_one else (reserve1, reserve0))
-    return hops
+        amount_out: int = decode(["uint256", "uint160", "uint32", "uint256"], answer)[0]
+        return amount_out
+    answer = await rpc.call(
+        "eth_call", {"to": hop["pool"], "data": encode_call("getReserves()")}, hex(block)
+    )
+    reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answer)
+    token0 = decode(
+        ["address"],
+        await rpc.call("eth_call", {"to": hop["pool"], "data": encode_call("token0()")}, "latest"),
+    )[0]
+    if token0.lower() == token_in.address.lower():
+        return _out(amount_in, reserve0, reserve1)
+    return _out(amount_in, reserve1, reserve0)
+
+
+async def _route_profit(
+    rpc: RpcClient, chain: ChainManifest, route: list[dict[str, str]], amount_in: int, block: int
+) -> int:
+    amount = amount_in
+    for hop in route:
+        amount = await _hop_out(rpc, chain, hop, amount, block)
+    return amount - amount_in
 
 
 async def test_planted_gap_is_traded_at_the_optimum_and_realized_equals_predicted(
@@ -91,7 +70,8 @@ async def test_planted_gap_is_traded_at_the_optimum_and_realized_equals_predicte
     async with devnet_factory({"ethereum": _ONE_BLOCK_S}) as net:
         chain = net.manifest.chain("ethereum")
         async with RpcClient(chain.rpc_http) as rpc, bot_on(net, tmp_path / "h.sqlite") as bot:
-            # Sell 600 WETH into one DEX's WETH/USDC pair: its WETH gets cheap there.
+            # Sell 600 WETH into one DEX's WETH/USDC pair: its WETH gets cheap there, and the
+            # deepest pool to sell it back into is the 0.05% V3 pool.
             await swap_v2(
                 rpc, chain, dex="sushiswap", path=["WETH", "USDC"], amount_in=600 * 10**18
             )
@@ -100,11 +80,30 @@ async def test_planted_gap_is_traded_at_the_optimum_and_realized_equals_predicte
             assert trade.status == "success"
             assert not trade.touched_earlier_in_block
             assert trade.realized_profit_wei == trade.predicted_profit_wei > 0
-            symbols = {t.address.lower(): t.symbol for t in chain.tokens}
+            route = list(trade.route)
+            assert [(hop["dex"], hop["token_in"]) for hop in route] == [
+                ("uniswap-v3", "WETH"),
+                ("sushiswap", "USDC"),
+            ]
             assert trade.block_number is not None
-            hops = await _reserves_at(rpc, list(trade.route), trade.block_number - 1, symbols)
-            assert _profit(trade.amount_in, hops) == trade.predicted_profit_wei
-            assert trade.predicted_profit_wei == _best_profit(hops)
+            before = trade.block_number - 1
+            predicted = trade.predicted_profit_wei
+            assert await _route_profit(rpc, chain, route, trade.amount_in, before) == predicted
+            # Through a V3 pool the size is optimal to a few 1e-8 of the profit, not proven to
+            # the wei (omniarb/detect/mixed_sizing.py): 0.1% more or less input earns less.
+            for per_mille in (990, 999, 1001, 1010):
+                amount_in = trade.amount_in * per_mille // 1000
+                assert await _route_profit(rpc, chain, route, amount_in, before) < predicted
+            # And an independent search of the whole range on the contracts' own quotes
+            # (ternary, the profit being concave up to rounding) finds nothing 0.1% better.
+            low, high = 1, 10 * trade.amount_in
+            while high - low > 1_000:
+                third = (high - low) // 3
+                left = await _route_profit(rpc, chain, route, low + third, before)
+                right = await _route_profit(rpc, chain, route, high - third, before)
+                low, high = (low + third, high) if left < right else (low, high - third)
+            best = await _route_profit(rpc, chain, route, (low + high) // 2, before)
+            assert predicted * 1_000 >= best * 999
         # The books agree with the chain: the executor holds its one seeded unit of the token
         # plus every realized profit in it, to the wei.
         async with RpcClient(chain.rpc_http) as rpc:
@@ -131,7 +130,8 @@ async def test_no_gap_no_trade(devnet_factory, tmp_path: Path) -> None:
     ):
         await bot.wait_for(lambda stats: stats[0].blocks_seen >= 4, timeout_s=30)
         stats = bot.stats[0]
-        assert stats.pools == 18
+        # Every V2 pair and V3 pool of the chain is followed.
+        assert stats.pools == len(net.manifest.chain("polygon").pools) == 26
         assert stats.opportunities == 0
         assert stats.submitted == 0
 

@@ -31,7 +31,7 @@ from omniarb.state.runner import run_v3_state
 from omniarb.state.v3_discovery import V3Discovery, V3DiscoverySettings
 from omniarb.state.v3_logs import MINT_TOPIC, V3_TOPICS, apply_v3_logs
 from omniarb.state.v3_sync import V3StateSync
-from omniarb.state.v3_update import V3PoolUpdate
+from omniarb.types import PoolUpdate
 
 pytestmark = pytest.mark.integration
 
@@ -131,7 +131,7 @@ async def test_state_equals_the_chain_after_a_long_market_run(devnet_factory) ->
         async with RpcClient(chain.rpc_http) as rpc:
             market = V3Market.of(rpc, chain)
             sync = make_v3_sync(rpc, chain, check_every_blocks=8, check_sample=3)
-            out: asyncio.Queue[V3PoolUpdate] = asyncio.Queue(maxsize=4096)
+            out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=4096)
             activity = MarketActivity(
                 net.manifest,
                 MarketParams(seed=5, swaps_per_block=4, whale_probability=0.15, traders=6),
@@ -150,7 +150,7 @@ async def test_state_equals_the_chain_after_a_long_market_run(devnet_factory) ->
                 end = max(last, await latest(rpc))
                 # Taken from the queue, not read off `sync.head`: the head moves before the
                 # runner has put its update.
-                updates: list[V3PoolUpdate] = []
+                updates: list[PoolUpdate] = []
                 while not updates or updates[-1].block_number < end:
                     updates.append(await asyncio.wait_for(out.get(), 30))
                 runner.cancel()
@@ -250,7 +250,7 @@ async def test_a_reorg_is_repaired_and_a_pool_it_created_is_dropped(devnet_facto
         async with RpcClient(chain.rpc_http) as rpc:
             market = V3Market.of(rpc, chain)
             sync = make_v3_sync(rpc, chain, check_every_blocks=0)
-            out: asyncio.Queue[V3PoolUpdate] = asyncio.Queue(maxsize=1024)
+            out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=1024)
             rng = random.Random(9)
             new_pool_data = new_pool_call(chain, market)
             async with asyncio.TaskGroup() as tasks:

@@ -4,12 +4,11 @@ incremental re-evaluation, and the V2-only path unchanged."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pytest
 
 from omniarb.detect.detector import CycleDetector
-from omniarb.detect.pricing import GasModel
+from omniarb.detect.gas import GasModel
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.types import Opportunity, PoolUpdate
@@ -140,24 +139,13 @@ def test_a_whale_in_a_v3_pool_opens_mixed_cycles_sized_exactly() -> None:
     assert best.route.hops[0].token_in == best.route.hops[-1].token_out
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class V3Update:
-    """The fields of the V3 state stage's update (`PoolUpdate`'s, with V3 states)."""
-
-    chain_id: int
-    block_number: int
-    block_hash: str
-    base_fee_wei: int
-    pools: tuple[V3PoolState, ...]
-
-
 async def test_the_stage_takes_an_update_of_v3_states() -> None:
     v3 = v3_world()
     moved = whale(v3[0], USDC, 300_000)
     by_update, by_states = detector(), detector()
     for d in (by_update, by_states):
         d.apply([*v2_world(), *v3])
-    update = V3Update(
+    update = PoolUpdate(
         chain_id=CHAIN,
         block_number=2,
         block_hash="0x" + "02" * 32,

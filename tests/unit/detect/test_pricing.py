@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from omniarb.detect.pricing import GasModel, TokenPricer
+from omniarb.detect.gas import GasModel
+from omniarb.detect.pricing import TokenPricer
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 
 WETH = "0x" + "1" * 40

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import replace
 
 from _monitor_values import POOL_A, POOL_B, ManualClock, decision, execution, opportunity, trade
 from _monitor_values import pool_update as update
 from pydantic import SecretStr
 
 from omniarb.config import AlertSettings, MonitorSettings, Secrets
+from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.dex.uniswap_v3.tick_table import TickTable
 from omniarb.errors import FatalError
 from omniarb.monitor import LogSink, Monitor, SlackSink, TelegramSink, WebhookSink
-from omniarb.monitor.hub import alert_sinks_from_settings
+from omniarb.monitor.hub import alert_sinks_from_settings, pool_price
 from omniarb.risk.breaker import CircuitBreaker
-from omniarb.types import ExecutionStatus
+from omniarb.types import ExecutionStatus, PoolUpdate
 
 
 def settings(**alerts: object) -> MonitorSettings:
@@ -74,6 +78,60 @@ async def test_errors_failed_sends_and_price_jumps_raise_alerts() -> None:
     assert 'omniarb_price_outliers_total{chain="ethereum"} 1.0' in text
     assert 'omniarb_alerts_total{rule="market_move",severity="warning"} 1.0' in text
     assert 'omniarb_alerts_total{rule="system_error",severity="critical"} 1.0' in text
+
+
+def v3_state(address: str, sqrt_price_x96: int, block: int) -> V3PoolState:
+    return V3PoolState(
+        chain_id=1,
+        address=address,
+        dex="uniswap-v3",
+        factory="0x1F98431c8aD98523631AE4a59f267346ea31F984",
+        token0="0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+        token1="0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+        fee_pips=500,
+        tick_spacing=10,
+        sqrt_price_x96=sqrt_price_x96,
+        tick=0,
+        liquidity=10**18,
+        ticks=TickTable(),
+        block_number=block,
+    )
+
+
+def test_the_price_of_a_v2_pair_and_of_a_v3_pool() -> None:
+    assert pool_price(v3_state(POOL_A, 2**96, 1)) == 1.0
+    assert pool_price(v3_state(POOL_A, 3 * 2**96, 1)) == 9.0
+    assert pool_price(v3_state(POOL_A, 2**95, 1)) == 0.25
+    assert pool_price(v3_state(POOL_A, 0, 1)) is None  # not initialized
+    (pair,) = update(1, {POOL_B: 2000.0}).pools
+    assert isinstance(pair, V2PoolState)
+    assert pool_price(pair) == 2000.0
+    assert pool_price(replace(pair, reserve0=0)) is None
+
+
+async def test_a_v3_price_jump_raises_an_alert() -> None:
+    monitor = Monitor.from_settings(settings(), Secrets(), clock=ManualClock())
+
+    def v3_update(block: int, sqrt_price_x96: int) -> PoolUpdate:
+        pools = (v3_state(POOL_A, sqrt_price_x96, block), v3_state(POOL_B, 0, block))
+        return PoolUpdate(
+            chain_id=1,
+            block_number=block,
+            block_hash=f"0x{block:064x}",
+            base_fee_wei=1,
+            pools=pools,
+        )
+
+    sqrt_price_x96 = 40 * 2**96
+    for block in range(30):
+        sqrt_price_x96 = int(sqrt_price_x96 * math.exp(0.0005 * (-1) ** block))
+        monitor.pool_update(v3_update(block, sqrt_price_x96))
+    assert monitor.alerts.stats.published == 0
+    monitor.pool_update(v3_update(31, sqrt_price_x96 * 11 // 10))
+    await monitor.close()
+    text = monitor.metrics.render().decode()
+    assert 'omniarb_price_outliers_total{chain="ethereum"} 1.0' in text
+    assert 'omniarb_alerts_total{rule="market_move",severity="warning"} 1.0' in text
 
 
 async def test_breaker_events_are_recorded_and_a_trip_alerts() -> None:

@@ -1,0 +1,143 @@
+"""The allocate stage: each trade's capital from the cheapest flash loan that can lend it.
+
+A route whose first hop is a Uniswap V2 pair borrows its input from that pair (a flash swap:
+no fee beyond the hop's own, no extra gas), which no other lender can beat, so no lender is
+even asked. Any other route borrows from outside: the Balancer V2 Vault, Aave V3, a Uniswap V3
+pool's `flash` or a V2 pair's flash swap, none of them a pool of the route (those are locked
+while they swap). Each candidate costs its fee plus its extra gas at the opportunity's gas
+price, in the start token; the cheapest whose balance covers the amount wins, and the decision
+records it. The trade's minimum profit (checked on chain, net of the fee) is then the gas cost
+of the whole trade in the start token, so a trade that would lose money reverts instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from omniarb.allocate.lenders import Lender, LenderBook
+from omniarb.chains.spec import DexKind
+from omniarb.detect.gas import GasModel
+from omniarb.errors import RetryableError, RevertError
+from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashSource
+from omniarb.types import Decision
+
+__all__ = ["FLASH_SOURCE_OWN_PAIR", "FlashLoanAllocator", "LoanChoice"]
+
+log = logging.getLogger(__name__)
+
+FLASH_SOURCE_OWN_PAIR = FLASH_SOURCE_NAMES[FlashSource.V2_PAIR]
+
+# Gas → its cost in the trade's start token, at the opportunity's gas price.
+_TokenCost = Callable[[int], int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoanChoice:
+    """A priced way to fund one trade: `lender` None is the route's own first pair."""
+
+    lender: Lender | None
+    fee: int
+    extra_gas: int
+    cost: int  # fee + extra gas, in the start token
+
+    @property
+    def name(self) -> str:
+        return FLASH_SOURCE_OWN_PAIR if self.lender is None else self.lender.kind.value
+
+
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+class FlashLoanAllocator:
+    """Size = the detector's optimum; capital = the cheapest loan that can lend it."""
+
+    def __init__(self, *, book: LenderBook, gas_model: GasModel) -> None:
+        self._book = book
+        self._gas = gas_model
+
+    async def process(self, decision: Decision) -> Decision:
+        if not decision.approved:
+            return decision
+        opportunity = decision.opportunity
+        route = opportunity.route
+        amount = opportunity.amount_in
+        first_hop_v2 = route.hops[0].kind == DexKind.UNISWAP_V2.value
+        # The detector priced the route with the loan it assumed; the trade's own gas is the
+        # rest, and the gas price in the start token is its ratio to the assumed cost.
+        assumed = self._gas.assumed_loan_gas(first_hop_v2=first_hop_v2)
+        hops_gas = opportunity.gas_estimate - assumed
+        gas_in_token = opportunity.gross_profit - opportunity.net_profit
+
+        def token_cost(gas: int) -> int:
+            if opportunity.gas_estimate <= 0:
+                return 0
+            return _ceil_div(gas_in_token * gas, opportunity.gas_estimate)
+
+        if first_hop_v2:
+            choice = LoanChoice(lender=None, fee=0, extra_gas=0, cost=0)
+        else:
+            try:
+                found = await self._cheapest(decision, token_cost)
+            except (RetryableError, RevertError, ValueError) as exc:
+                return self._decline(decision, f"lender balances could not be read: {exc}")
+            if found is None:
+                return self._decline(
+                    decision,
+                    f"no flash lender outside the route can lend {amount} of {route.token_in}",
+                )
+            choice = found
+        total_gas = hops_gas + choice.extra_gas
+        gas_cost = token_cost(total_gas)
+        net_profit = opportunity.gross_profit - choice.fee - gas_cost
+        if net_profit < 1:
+            return self._decline(
+                decision,
+                f"the cheapest loan ({choice.name}, fee {choice.fee}, +{choice.extra_gas} gas) "
+                f"leaves no profit: gross {opportunity.gross_profit}, gas {gas_cost} "
+                "in the start token",
+            )
+        usd_per_unit = (
+            opportunity.net_profit_usd / opportunity.net_profit if opportunity.net_profit else 0.0
+        )
+        return replace(
+            decision,
+            amount_in=amount,
+            min_profit=max(1, gas_cost),
+            flash_source=choice.name,
+            flash_pool=None if choice.lender is None else choice.lender.flash_pool,
+            flash_fee=choice.fee,
+            gas_estimate=total_gas,
+            expected_value_usd=net_profit * usd_per_unit * decision.p_success,
+        )
+
+    async def _cheapest(self, decision: Decision, token_cost: _TokenCost) -> LoanChoice | None:
+        """The cheapest outside lender whose balance covers the amount (None if none does)."""
+        opportunity = decision.opportunity
+        route = opportunity.route
+        amount = opportunity.amount_in
+        candidates = []
+        for lender in self._book.lenders(route.token_in, excluding=route.pools):
+            fee = lender.fee(amount)
+            cost = fee + token_cost(lender.extra_gas)
+            candidates.append(
+                LoanChoice(lender=lender, fee=fee, extra_gas=lender.extra_gas, cost=cost)
+            )
+        if not candidates:
+            return None
+        # Cheapest first; on a tie the one that burns less gas (it is also less to go wrong).
+        candidates.sort(key=lambda c: (c.cost, c.extra_gas))
+        lenders = [c.lender for c in candidates if c.lender is not None]
+        balances = await self._book.balances(lenders)
+        for choice, balance in zip(candidates, balances, strict=True):
+            assert choice.lender is not None
+            if choice.lender.can_lend(amount, balance):
+                return choice
+        return None
+
+    @staticmethod
+    def _decline(decision: Decision, reason: str) -> Decision:
+        log.info("opportunity %s declined: %s", decision.opportunity.id, reason)
+        return replace(decision, approved=False, reasons=(reason,))

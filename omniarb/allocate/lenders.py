@@ -1,0 +1,174 @@
+"""Who can lend a chain's tokens for one transaction, at what fee, and how much they hold.
+
+A trade borrows its start token and repays it (plus a fee) before the transaction ends. The
+lenders of a chain come from its manifest: the Balancer V2 Vault and the Aave V3 Pool (each
+with the tokens it holds), every Uniswap V3 pool (`flash`) and every Uniswap V2 pair (a flash
+swap repaid in the borrowed token). Each fee is computed exactly as the lender's contract
+computes it, since the executor repays to the wei and the profit it keeps is what is left:
+
+- Balancer V2: `amount.mulUp(flashLoanFeePercentage)`, i.e. ceil(amount · fee_pips / 10^6);
+- Aave V3: `amount.percentMul(premiumTotal)` with the premium in basis points, rounded half up;
+- Uniswap V3 pool: `FullMath.mulDivRoundingUp(amount, fee, 10^6)`;
+- Uniswap V2 pair: the least repayment its fee-adjusted K check accepts,
+  ceil(amount · 10^6 / (10^6 − fee_pips)), minus the amount.
+
+How much a lender can lend is its balance of the token (the Vault's, the aToken's, the pool's),
+read in one batch at the latest block when a trade needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from omniarb.chains.abi import decode, encode_call
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import DexKind
+from omniarb.detect.gas import GasModel
+from omniarb.devnet.manifest import ChainManifest
+from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, V2_PAIR_LOAN_NAME, FlashSource
+from omniarb.types import FlashPool
+
+__all__ = ["Lender", "LenderBook", "LenderKind", "flash_fee"]
+
+_PIPS = 1_000_000
+_BPS = 10_000
+_BALANCE_OF = "balanceOf(address)"
+
+
+class LenderKind(StrEnum):
+    """How a lender charges; the values are the names `Decision.flash_source` records."""
+
+    V2_PAIR = V2_PAIR_LOAN_NAME
+    BALANCER = FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT]
+    AAVE = FLASH_SOURCE_NAMES[FlashSource.AAVE_V3]
+    V3_POOL = FLASH_SOURCE_NAMES[FlashSource.UNISWAP_V3]
+
+
+_SOURCE = {
+    LenderKind.V2_PAIR: FlashSource.V2_PAIR,
+    LenderKind.BALANCER: FlashSource.BALANCER_VAULT,
+    LenderKind.AAVE: FlashSource.AAVE_V3,
+    LenderKind.V3_POOL: FlashSource.UNISWAP_V3,
+}
+
+
+def flash_fee(kind: LenderKind, fee_pips: int, amount: int) -> int:
+    """The fee `kind` charges for lending `amount`, in the borrowed token's base units."""
+    if kind is LenderKind.AAVE:
+        premium_bps = fee_pips // 100
+        return (amount * premium_bps + _BPS // 2) // _BPS
+    if kind is LenderKind.V2_PAIR:
+        return -(-amount * _PIPS // (_PIPS - fee_pips)) - amount
+    return -(-amount * fee_pips // _PIPS)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lender:
+    """One place to borrow `token` from: `address` lends, `holder`'s balance of the token
+    bounds the loan, and `extra_gas` is what the loan adds over a V2 flash swap from the
+    route's own first pair. `flash_pool` names a pool lender for the executor's plan."""
+
+    kind: LenderKind
+    token: str
+    address: str
+    holder: str
+    fee_pips: int
+    extra_gas: int
+    flash_pool: FlashPool | None = None
+
+    @property
+    def source(self) -> FlashSource:
+        return _SOURCE[self.kind]
+
+    def fee(self, amount: int) -> int:
+        return flash_fee(self.kind, self.fee_pips, amount)
+
+    def can_lend(self, amount: int, balance: int) -> bool:
+        # A V2 pair's K check needs a reserve left: it lends strictly less than it holds.
+        if self.kind is LenderKind.V2_PAIR:
+            return amount < balance
+        return amount <= balance
+
+
+class LenderBook:
+    """The lenders of one chain by token, built from its manifest; reads their balances."""
+
+    def __init__(self, rpc: RpcClient, lenders: Sequence[Lender]) -> None:
+        self._rpc = rpc
+        self._by_token: dict[str, list[Lender]] = {}
+        for lender in lenders:
+            self._by_token.setdefault(lender.token.lower(), []).append(lender)
+
+    @classmethod
+    def from_manifest(cls, chain: ChainManifest, rpc: RpcClient, gas: GasModel) -> LenderBook:
+        lenders: list[Lender] = []
+        for entry in chain.lenders:
+            kind = LenderKind(entry.kind)
+            extra = gas.balancer_loan_gas if kind is LenderKind.BALANCER else gas.aave_loan_gas
+            lenders += [
+                Lender(
+                    kind=kind,
+                    token=asset.address,
+                    address=entry.address,
+                    holder=asset.holder,
+                    fee_pips=entry.fee_pips,
+                    extra_gas=extra,
+                )
+                for asset in entry.assets
+            ]
+        for pool in chain.pools:
+            if pool.kind == DexKind.UNISWAP_V3.value:
+                kind, extra = LenderKind.V3_POOL, gas.v3_flash_loan_gas
+            elif pool.kind == DexKind.UNISWAP_V2.value:
+                kind, extra = LenderKind.V2_PAIR, gas.v2_pair_loan_gas
+            else:
+                continue
+            flash_pool = FlashPool(
+                pool=pool.address,
+                dex=pool.dex,
+                kind=pool.kind,
+                token0=pool.token0,
+                token1=pool.token1,
+                fee_pips=pool.fee,
+            )
+            lenders += [
+                Lender(
+                    kind=kind,
+                    token=token,
+                    address=pool.address,
+                    holder=pool.address,
+                    fee_pips=pool.fee,
+                    extra_gas=extra,
+                    flash_pool=flash_pool,
+                )
+                for token in (pool.token0, pool.token1)
+            ]
+        return cls(rpc, lenders)
+
+    def lenders(self, token: str, *, excluding: Sequence[str] = ()) -> list[Lender]:
+        """The lenders of `token`, without the pools in `excluding` (a route's own pools are
+        locked while they swap, so they cannot lend to it)."""
+        skip = {address.lower() for address in excluding}
+        return [
+            lender
+            for lender in self._by_token.get(token.lower(), ())
+            if lender.address.lower() not in skip
+        ]
+
+    async def balances(self, lenders: Sequence[Lender]) -> list[int]:
+        """Each lender's balance of its token at the latest block, in one batch."""
+        results = await self._rpc.batch(
+            [
+                (
+                    "eth_call",
+                    (
+                        {"to": lender.token, "data": encode_call(_BALANCE_OF, lender.holder)},
+                        "latest",
+                    ),
+                )
+                for lender in lenders
+            ]
+        )
+        return [int(decode(["uint256"], raw)[0]) for raw in results]

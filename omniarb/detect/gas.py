@@ -1,0 +1,74 @@
+"""The gas of one trade through the executor contract, from its shape.
+
+    gas = base + v2_hop·(V2 hops) + v3_hop·(V3 hops) + tick_cross·(initialized ticks crossed)
+          + the loan's extra gas (0 for a V2 flash swap from the route's own first pair)
+
+A V3 hop costs more than a V2 hop (a callback, more storage), and every initialized tick a
+swap crosses writes that tick's accumulators. Where the capital comes from also costs gas: a
+route whose first hop is a V2 pair borrows from that pair for free (the flash swap is the hop);
+any other loan pays for the lender's own call and bookkeeping. The detector prices a route with
+the cheapest loan it could take (`assumed_loan_gas`); the allocator, which picks the lender for
+real, swaps that assumption for its choice. The constants are measured by
+`benchmarks/execute.py` and rounded up, so a net profit is never overstated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["GasModel"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GasModel:
+    """Gas of a cycle through the executor; the defaults are placeholders to be calibrated.
+
+    The `*_loan_gas` fields are each lender's extra gas over a V2 flash swap from the route's
+    own pair: a pair outside the route, the Balancer V2 Vault, Aave V3, a V3 pool's `flash`.
+    """
+
+    base_gas: int = 60_000
+    per_hop_gas: int = 45_000  # a Uniswap V2 hop
+    v3_hop_gas: int = 90_000
+    v3_tick_cross_gas: int = 30_000
+    v2_pair_loan_gas: int = 100_000
+    balancer_loan_gas: int = 40_000
+    aave_loan_gas: int = 130_000
+    v3_flash_loan_gas: int = 70_000
+
+    def hops_gas(self, v2_hops: int, v3_hops: int = 0, *, ticks_crossed: int = 0) -> int:
+        """The gas of the swaps and the contract's fixed cost, with a free loan."""
+        return (
+            self.base_gas
+            + self.per_hop_gas * v2_hops
+            + self.v3_hop_gas * v3_hops
+            + self.v3_tick_cross_gas * ticks_crossed
+        )
+
+    @property
+    def external_loan_gas(self) -> int:
+        """The cheapest loan from outside the route, in extra gas."""
+        return min(
+            self.v2_pair_loan_gas,
+            self.balancer_loan_gas,
+            self.aave_loan_gas,
+            self.v3_flash_loan_gas,
+        )
+
+    def assumed_loan_gas(self, *, first_hop_v2: bool) -> int:
+        """The loan gas the detector assumes: none when the first hop is a V2 pair (it lends
+        the input for free), else the cheapest outside lender's."""
+        return 0 if first_hop_v2 else self.external_loan_gas
+
+    def estimate(
+        self,
+        v2_hops: int,
+        v3_hops: int = 0,
+        *,
+        ticks_crossed: int = 0,
+        first_hop_v2: bool = True,
+    ) -> int:
+        """The detector's estimate: the hops, the crossings and the assumed loan."""
+        return self.hops_gas(v2_hops, v3_hops, ticks_crossed=ticks_crossed) + (
+            self.assumed_loan_gas(first_hop_v2=first_hop_v2)
+        )

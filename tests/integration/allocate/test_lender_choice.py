@@ -1,0 +1,197 @@
+"""The allocator against the devnet's real lenders: it reads what each can lend and picks the
+cheapest (fee + extra gas in the start token) that covers the amount.
+
+The opportunity is a V3 → V3 cycle from WETH through the WETH/USDC 0.3% and 0.05% pools, so no
+pool of the route can lend and the route has no V2 pair to flash-swap from. The lenders of
+WETH on the chain: the Balancer Vault (no fee), Aave V3 (5 bps), V3 pools outside the route
+(WETH/USDT 0.05%, WBTC/WETH 0.3%, the flavour token's 1%) and V2 pairs (0.3%). Emptying a
+lender (`_lender_helpers.empty`) moves the choice to the next cheapest.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _lender_helpers import balance_of, empty, v3_pool
+
+from omniarb.allocate import FlashLoanAllocator, LenderBook
+from omniarb.chains.rpc import RpcClient
+from omniarb.devnet.manifest import ChainManifest, PoolEntry
+from omniarb.types import Decision, Hop, Opportunity, OpportunitySource, Route
+from omniarb.wiring import EXECUTOR_GAS
+
+pytestmark = pytest.mark.integration
+
+CHAIN = "ethereum"
+GWEI = 10**9
+WETH = 10**18
+
+
+def _hop(pool: PoolEntry, token_in: str) -> Hop:
+    return Hop(
+        pool=pool.address,
+        dex=pool.dex,
+        kind=pool.kind,
+        token_in=token_in,
+        token_out=pool.token1 if token_in == pool.token0 else pool.token0,
+        zero_for_one=token_in == pool.token0,
+        fee_pips=pool.fee,
+    )
+
+
+def _decision(route: Route, *, amount_in: int, gross: int, gas_price_wei: int) -> Decision:
+    """An approved decision as the risk stage hands it on; gas priced 1:1 in WETH."""
+    first_v2 = route.hops[0].kind == "uniswap-v2"
+    v3_hops = sum(h.kind == "uniswap-v3" for h in route.hops)
+    gas = EXECUTOR_GAS.estimate(len(route.hops) - v3_hops, v3_hops, first_hop_v2=first_v2)
+    net = gross - gas * gas_price_wei
+    opportunity = Opportunity(
+        id="planted",
+        chain_id=route.chain_id,
+        block_number=1,
+        route=route,
+        amount_in=amount_in,
+        amount_out=amount_in + gross,
+        gross_profit=gross,
+        gas_estimate=gas,
+        gas_price_wei=gas_price_wei,
+        gas_cost_wei=gas * gas_price_wei,
+        net_profit=net,
+        net_profit_usd=net * 3000 / WETH,
+        source=OpportunitySource.BLOCK,
+        detected_ns=1,
+    )
+    return Decision(
+        opportunity=opportunity,
+        approved=True,
+        reasons=("net profit clears gas and the floor",),
+        amount_in=amount_in,
+        min_profit=0,
+        p_success=1.0,
+        expected_value_usd=opportunity.net_profit_usd,
+        bribe_wei=0,
+        flash_source="",
+        decided_ns=2,
+    )
+
+
+def _v3_v3_route(chain: ChainManifest) -> Route:
+    weth, usdc = chain.token("WETH").address, chain.token("USDC").address
+    dear = v3_pool(chain, {"WETH", "USDC"}, 3000)
+    cheap = v3_pool(chain, {"WETH", "USDC"}, 500)
+    return Route(chain_id=chain.chain_id, hops=(_hop(dear, weth), _hop(cheap, usdc)))
+
+
+async def test_the_cheapest_lender_that_can_lend_is_chosen(devnet_factory) -> None:
+    async with devnet_factory({CHAIN: None}) as net:
+        chain = net.manifest.chain(CHAIN)
+        route = _v3_v3_route(chain)
+        weth = chain.token("WETH").address
+        async with RpcClient(chain.rpc_http) as rpc:
+            allocate = FlashLoanAllocator(
+                book=LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS), gas_model=EXECUTOR_GAS
+            )
+            vault = chain.lender("balancer-v2").asset("WETH").holder
+            big = 100 * WETH
+
+            # Every lender holds WETH: the Vault is free and the cheapest in gas.
+            chosen = await allocate.process(
+                _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
+            )
+            assert chosen.approved
+            assert (chosen.flash_source, chosen.flash_fee, chosen.flash_pool) == (
+                "balancer-v2",
+                0,
+                None,
+            )
+            # The detector already assumed this loan: the gas estimate is unchanged.
+            assert chosen.gas_estimate == chosen.opportunity.gas_estimate
+            assert chosen.min_profit == chosen.opportunity.gross_profit - (
+                chosen.opportunity.net_profit
+            )
+            assert chosen.expected_profit == WETH
+
+            # More than the Vault holds: the 0.05% V3 pool outside the route holds less WETH
+            # than that too, so Aave (5 bps, $25M of each token) is next.
+            held = await balance_of(rpc, weth, vault)
+            usdt_pool = v3_pool(chain, {"WETH", "USDT"}, 500)
+            assert await balance_of(rpc, weth, usdt_pool.address) <= held
+            more = await allocate.process(
+                _decision(route, amount_in=held + 1, gross=50 * WETH, gas_price_wei=GWEI)
+            )
+            assert more.flash_source == "aave-v3"
+            assert more.flash_pool is None
+            assert more.flash_fee == ((held + 1) * 5 + 5_000) // 10_000
+
+            # The Vault emptied of WETH: the same V3 pool for the ordinary amount.
+            await empty(rpc, weth, vault)
+            v3 = await allocate.process(
+                _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
+            )
+            assert v3.flash_source == "uniswap-v3-flash"
+            assert v3.flash_pool is not None
+            assert v3.flash_pool.pool == usdt_pool.address
+            assert v3.flash_fee == big * 500 // 1_000_000
+            assert v3.gas_estimate == v3.opportunity.gas_estimate + (
+                EXECUTOR_GAS.v3_flash_loan_gas - EXECUTOR_GAS.balancer_loan_gas
+            )
+
+            # That pool emptied too: the V3 pools left charge 0.3% or more, so Aave's 5 bps
+            # wins on a large loan despite its gas ...
+            await empty(rpc, weth, usdt_pool.address)
+            aave = await allocate.process(
+                _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
+            )
+            assert aave.flash_source == "aave-v3"
+            assert aave.flash_fee == (big * 5 + 5_000) // 10_000
+            # ... while on a small loan at a high gas price Aave's extra gas costs more than
+            # the 0.3% pool's fee.
+            small = await allocate.process(
+                _decision(route, amount_in=WETH // 100, gross=WETH, gas_price_wei=100 * GWEI)
+            )
+            btc_pool = v3_pool(chain, {chain.tokens[4].symbol, "WETH"}, 3000)
+            assert small.flash_source == "uniswap-v3-flash"
+            assert small.flash_pool is not None
+            assert small.flash_pool.pool == btc_pool.address
+
+            # Nobody can lend that much: declined with the reason, nothing allocated.
+            huge = await allocate.process(
+                _decision(route, amount_in=10**30, gross=WETH, gas_price_wei=GWEI)
+            )
+            assert not huge.approved
+            assert "no flash lender" in huge.reasons[0]
+
+            # A loan whose fee eats the profit is declined.
+            thin = await allocate.process(
+                _decision(route, amount_in=big, gross=big * 5 // 10_000, gas_price_wei=GWEI)
+            )
+            assert not thin.approved
+            assert "leaves no profit" in thin.reasons[0]
+
+
+async def test_a_route_opening_with_a_v2_pair_borrows_from_it(devnet_factory) -> None:
+    async with devnet_factory({CHAIN: None}) as net:
+        chain = net.manifest.chain(CHAIN)
+        weth, usdc = chain.token("WETH").address, chain.token("USDC").address
+        pair = next(
+            p
+            for p in chain.pools
+            if p.dex == "uniswap-v2" and {p.symbol0, p.symbol1} == {"WETH", "USDC"}
+        )
+        route = Route(
+            chain_id=chain.chain_id,
+            hops=(_hop(pair, weth), _hop(v3_pool(chain, {"WETH", "USDC"}, 500), usdc)),
+        )
+        async with RpcClient(chain.rpc_http) as rpc:
+            allocate = FlashLoanAllocator(
+                book=LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS), gas_model=EXECUTOR_GAS
+            )
+            chosen = await allocate.process(
+                _decision(route, amount_in=10 * WETH, gross=WETH, gas_price_wei=GWEI)
+            )
+        assert chosen.approved
+        assert (chosen.flash_source, chosen.flash_fee, chosen.flash_pool) == (
+            "uniswap-v2-flash-swap",
+            0,
+            None,
+        )
+        assert chosen.gas_estimate == chosen.opportunity.gas_estimate

@@ -1,0 +1,232 @@
+"""The bot trades planted V2↔V3 and V3↔V3 gaps with every flash source, each time the
+cheapest lender that can lend, and every trade's realized profit equals its prediction.
+
+Each case runs on a fresh devnet chain (no market activity) with the bot running. What the
+lenders can lend is set first, by emptying some of them of a token
+(`_lender_helpers.empty`); then a whale swap plants the gap:
+- v3-v3: WETH cheap in the WETH/USDC 0.05% V3 pool and dear in the 0.3% one (all-V3 cycles);
+- btc-dear-on-v2: WBTC bought out of a V2 pair, so cycles buy WBTC on V3 first and sell it
+  there (V2↔V3 cycles that open with a V3 pool: they need a lender outside the route);
+- btc-cheap-on-v2: WBTC sold into a V2 pair, bought there first (the pair lends for free).
+The case names the cycle class and lender that must be among the bot's trades. Every trade is
+also checked on its own: realized = predicted to the wei, untouched, and its lender's cost (fee
++ extra gas at the trade's gas price, in the start token) no higher than that of any other
+lender holding enough at the block before it landed — recomputed here from the contracts' fee
+rules and the lenders' balances on chain, not taken from the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _bot_helpers import RunningBot, bot_on, swap_v2
+from _lender_helpers import balance_of, empty, swap_v3, v3_pool
+
+from omniarb.chains.rpc import RpcClient
+from omniarb.devnet.manifest import ChainManifest
+from omniarb.track.stats import TradeSummary
+from omniarb.wiring import EXECUTOR_GAS
+
+pytestmark = pytest.mark.integration
+
+CHAIN = "ethereum"
+BLOCK_S = 0.5
+WETH = 10**18
+PIPS = 1_000_000
+OWN_PAIR = "uniswap-v2-flash-swap"
+
+
+async def _settled(bot: RunningBot, before: int, *, quiet_s: float = 3.0) -> None:
+    """Wait for at least one new settled trade, then for the bot to stay idle `quiet_s`."""
+    await bot.wait_for(lambda s: s[0].succeeded + s[0].reverted > before, timeout_s=60)
+    while True:
+        stats = bot.stats[0]
+        mark = (stats.submitted, stats.succeeded + stats.reverted)
+        await asyncio.sleep(quiet_s)
+        stats = bot.stats[0]
+        if (stats.submitted, stats.succeeded + stats.reverted) == mark and (
+            stats.submitted == stats.succeeded + stats.reverted
+        ):
+            return
+
+
+def _kinds(trade: TradeSummary) -> tuple[str, ...]:
+    return tuple(hop["kind"] for hop in trade.route)
+
+
+async def _plant(bot: RunningBot, rpc: RpcClient, chain: ChainManifest, gap: str) -> list[Any]:
+    """Plant `gap`, wait for the bot to trade it out; the trades it made."""
+    before = len(bot.stats[0].trades)
+    settled = bot.stats[0].succeeded + bot.stats[0].reverted
+    btc = chain.tokens[4].symbol
+    if gap == "v3-v3":
+        # WETH cheap in the 0.05% pool and dear in the 0.3% pool: the V3 ↔ V3 cycle earns
+        # both moves, more than any cycle with a V2 pair in it.
+        await swap_v3(
+            rpc, chain, token_in="WETH", token_out="USDC", fee=500, amount_in=1_500 * WETH
+        )
+        usdc = 10 ** chain.token("USDC").decimals
+        await swap_v3(
+            rpc, chain, token_in="USDC", token_out="WETH", fee=3000, amount_in=1_500_000 * usdc
+        )
+    elif gap == "btc-dear-on-v2":
+        # WBTC bought out of one V2 pair: the cycles sell WBTC there, bought on V3 first.
+        await swap_v2(rpc, chain, dex="uniswap-v2", path=["WETH", btc], amount_in=300 * WETH)
+    else:  # btc-cheap-on-v2: WBTC sold into one V2 pair, the cycles buy it there first
+        unit = 10 ** chain.token(btc).decimals
+        await swap_v2(rpc, chain, dex="uniswap-v2", path=[btc, "WETH"], amount_in=20 * unit)
+    await _settled(bot, settled)
+    return bot.stats[0].trades[before:]
+
+
+def _opportunity_rows(db: Path) -> dict[str, tuple[int, int, int]]:
+    """Per transaction: the opportunity's gross and net profit and gas estimate."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT e.tx_hash, o.predicted_profit, o.net_profit, o.gas_estimate "
+            "FROM executions e JOIN opportunities o ON o.id = e.opportunity_id "
+            "WHERE e.tx_hash IS NOT NULL"
+        ).fetchall()
+    return {tx: (int(gross), int(net), int(gas)) for tx, gross, net, gas in rows}
+
+
+def _fee(kind: str, fee_pips: int, amount: int) -> int:
+    """The lenders' fee rules (the contracts'), written out again on purpose."""
+    if kind == "aave-v3":
+        return (amount * (fee_pips // 100) + 5_000) // 10_000  # PercentageMath.percentMul
+    if kind == "uniswap-v2-pair-loan":
+        return -(-amount * PIPS // (PIPS - fee_pips)) - amount  # the pair's K check
+    return -(-amount * fee_pips // PIPS)  # V3 flash (mulDivRoundingUp), Balancer (mulUp)
+
+
+async def _lender_costs(
+    rpc: RpcClient, chain: ChainManifest, trade: TradeSummary, rates: tuple[int, int, int]
+) -> dict[str, int]:
+    """Every lender outside the route that held enough of the start token at the block before
+    the trade landed, by name, with its cost: fee + extra gas in the start token."""
+    gross, net, gas_estimate = rates
+    token = trade.profit_token_address
+    amount = trade.amount_in
+    block = hex(trade.block_number - 1) if trade.block_number else "latest"
+    route_pools = {hop["pool"].lower() for hop in trade.route}
+
+    def gas_cost(extra_gas: int) -> int:
+        return -(-(gross - net) * extra_gas // gas_estimate)
+
+    candidates: list[tuple[str, str, int, int, bool]] = []  # name, holder, fee pips, gas, strict
+    for lender in chain.lenders:
+        for asset in lender.assets:
+            if asset.address == token:
+                extra = (
+                    EXECUTOR_GAS.balancer_loan_gas
+                    if lender.kind == "balancer-v2"
+                    else EXECUTOR_GAS.aave_loan_gas
+                )
+                candidates.append((lender.kind, asset.holder, lender.fee_pips, extra, False))
+    for pool in chain.pools:
+        if token not in (pool.token0, pool.token1) or pool.address.lower() in route_pools:
+            continue
+        if pool.kind == "uniswap-v3":
+            candidates.append(
+                (
+                    f"uniswap-v3-flash:{pool.address}",
+                    pool.address,
+                    pool.fee,
+                    EXECUTOR_GAS.v3_flash_loan_gas,
+                    False,
+                )
+            )
+        else:
+            candidates.append(
+                (
+                    f"uniswap-v2-pair-loan:{pool.address}",
+                    pool.address,
+                    pool.fee,
+                    EXECUTOR_GAS.v2_pair_loan_gas,
+                    True,
+                )
+            )
+    costs = {}
+    for name, holder, fee_pips, extra, strict in candidates:
+        held = await balance_of(rpc, token, holder, block)
+        if held > amount or (held == amount and not strict):
+            kind = name.split(":")[0]
+            costs[name] = _fee(kind, fee_pips, amount) + gas_cost(extra)
+    return costs
+
+
+def _cycle_class(trade: TradeSummary) -> str:
+    kinds = set(_kinds(trade))
+    return (
+        "V2↔V3"
+        if kinds == {"uniswap-v2", "uniswap-v3"}
+        else "V3↔V3"
+        if kinds == {"uniswap-v3"}
+        else "V2↔V2"
+    )
+
+
+# What each case empties before planting, by (lender, token symbol); "pool:<symbols>:<fee>"
+# names a V3 pool.
+_VAULT = [("vault", "WETH"), ("vault", "USDC")]
+_CHEAP_OUTSIDE = [("pool:WETH,USDT:500", "WETH"), ("pool:USDC,USDT:500", "USDC")]
+_CHEAP_WETH = [("pool:WETH,USDT:500", "WETH"), ("pool:WETH,USDC:500", "WETH")]
+_ANY_WETH_USDC = [*_CHEAP_WETH, ("pool:WETH,USDC:3000", "WETH")]
+CASES = {
+    # case: (emptied, gap, the cycle class and lender expected among the bot's trades)
+    "v3-v3 from the Balancer Vault": ([], "v3-v3", ("V3↔V3", "balancer-v2")),
+    "v2-v3 from the Balancer Vault": ([], "btc-dear-on-v2", ("V2↔V3", "balancer-v2")),
+    "v2-v3 from its own V2 pair": ([], "btc-cheap-on-v2", ("V2↔V3", OWN_PAIR)),
+    "v3-v3 from a V3 pool": (_VAULT, "v3-v3", ("V3↔V3", "uniswap-v3-flash")),
+    "v2-v3 from a V3 pool": (_VAULT, "btc-dear-on-v2", ("V2↔V3", "uniswap-v3-flash")),
+    "v3-v3 from Aave": (_VAULT + _CHEAP_OUTSIDE, "v3-v3", ("V3↔V3", "aave-v3")),
+    "v2-v3 from Aave": (_VAULT + _CHEAP_WETH, "btc-dear-on-v2", ("V2↔V3", "aave-v3")),
+    "v2-v3 from a V2 pair outside": (
+        [*_VAULT, *_ANY_WETH_USDC, ("aave", "WETH")],
+        "btc-dear-on-v2",
+        ("V2↔V3", "uniswap-v2-pair-loan"),
+    ),
+}
+
+
+def _holder(chain: ChainManifest, lender: str, symbol: str) -> str:
+    if lender == "vault":
+        return chain.lender("balancer-v2").asset(symbol).holder
+    if lender == "aave":
+        return chain.lender("aave-v3").asset(symbol).holder
+    _, symbols, fee = lender.split(":")
+    return v3_pool(chain, set(symbols.split(",")), int(fee)).address
+
+
+@pytest.mark.parametrize("case", list(CASES))
+async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
+    devnet_factory, tmp_path: Path, case: str
+) -> None:
+    emptied, gap, expected = CASES[case]
+    db = tmp_path / "h.sqlite"
+    async with devnet_factory({CHAIN: BLOCK_S}) as net:
+        chain = net.manifest.chain(CHAIN)
+        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db) as bot:
+            for lender, symbol in emptied:
+                await empty(rpc, chain.token(symbol).address, _holder(chain, lender, symbol))
+            trades = await _plant(bot, rpc, chain, gap)
+            rates = _opportunity_rows(db)
+            for trade in trades:
+                assert trade.status == "success", trade
+                assert not trade.touched_earlier_in_block, trade
+                assert trade.realized_profit_wei == trade.predicted_profit_wei > 0, trade
+                if trade.flash_source == OWN_PAIR:
+                    # Free and no extra gas: nothing can be cheaper.
+                    assert trade.route[0]["kind"] == "uniswap-v2"
+                    assert trade.flash_fee_wei == 0
+                    continue
+                costs = await _lender_costs(rpc, chain, trade, rates[trade.tx_hash])
+                chosen = [c for name, c in costs.items() if name.startswith(trade.flash_source)]
+                assert chosen, (trade.flash_source, costs)
+                assert min(chosen) == min(costs.values()), (trade.flash_source, costs)
+    made = [(_cycle_class(t), t.flash_source) for t in trades]
+    assert expected in made, made

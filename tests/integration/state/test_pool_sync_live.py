@@ -1,0 +1,329 @@
+"""The combined state stage on a real devnet chain: one collector, one `logs` subscription and
+one update per block for the chain's V2 pairs and V3 pools. After a market run (the devnet's
+traders, our V3 mints, burns and swaps and our V2 swaps, both kinds in the same blocks) every
+pair and pool equals a fresh read from the chain, each update names exactly the pools of both
+kinds that changed, and neither stage took the other's logs for late logs of its blocks; both
+kinds are bootstrapped at one block, a reorg is repaired in both, and a stage whose node reads
+fail does not hold back the other's update."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+import pytest
+from _state_helpers import (
+    assert_state_matches_chain,
+    latest_block,
+    make_sync,
+    receipt,
+    send_swap,
+    v2_pools,
+    wait_until,
+)
+from _v3_sync_helpers import V3Market, assert_v3_state_matches_chain, make_v3_sync, receipts
+from aiohttp import web
+
+from omniarb.chains.rpc import RpcClient
+from omniarb.collect import StreamResumed
+from omniarb.devnet.manifest import ChainManifest
+from omniarb.devnet.market import MarketActivity, MarketParams
+from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.state import SYNC_TOPIC, PoolStateSync, run_state
+from omniarb.state.pool_sync import V2_TOPICS
+from omniarb.state.v3_logs import V3_TOPICS
+from omniarb.types import PoolUpdate
+
+pytestmark = pytest.mark.integration
+
+CHAIN = "ethereum"
+# Our V2 swaps come from the last trader account: the market's traders are the first six and
+# the V3 swaps use the seventh (`V3Market` tracks that account's nonces itself).
+V2_TRADER = 8
+
+
+def combined(rpc: RpcClient, chain: ChainManifest, **v3_settings: int) -> PoolStateSync:
+    return PoolStateSync(v2=make_sync(rpc, chain), v3=make_v3_sync(rpc, chain, **v3_settings))
+
+
+async def mixed_flow(
+    market: V3Market, sync: PoolStateSync, rng: random.Random, rounds: int
+) -> tuple[int, int]:
+    """Rounds of V3 mints, burns and swaps and V2 swaps sent back to back, so both kinds land
+    in one block; returns the last block and how many blocks held our logs of both kinds."""
+    assert sync.v3 is not None
+    rpc, chain = market.rpc, market.chain
+    last, both = 0, 0
+    for _ in range(rounds):
+        v3_hashes, minted = [], []
+        for pool in rng.sample(market.pools, 2):
+            v3_hashes.append(await market.mint(pool, sync.v3.pool(pool.address), rng))
+            minted.append(pool.address)
+        live = [p for p in market.positions if p.liquidity > 0]
+        v3_hashes += [await market.burn(p, rng) for p in rng.sample(live, min(len(live), 1))]
+        v3_hashes += [
+            await market.swap(pool, chain.traders[6], rng) for pool in rng.sample(market.pools, 2)
+        ]
+        v2_hashes = [await send_swap(rpc, chain, rng, V2_TRADER) for _ in range(2)]
+        v3_done = await receipts(rpc, v3_hashes)
+        v2_done = await receipts(rpc, v2_hashes)
+        for done, pool_address in zip(v3_done, minted, strict=False):
+            market.remember_positions(done, pool_address)
+        v3_blocks = {int(r["blockNumber"], 16) for r in v3_done}
+        v2_blocks = {int(r["blockNumber"], 16) for r in v2_done}
+        both += len(v3_blocks & v2_blocks)
+        last = max(last, *v3_blocks, *v2_blocks)
+    return last, both
+
+
+async def test_both_kinds_equal_the_chain_after_a_market_run(devnet_factory) -> None:
+    async with devnet_factory({CHAIN: 0.25}) as net:
+        chain = net.manifest.chain(CHAIN)
+        async with RpcClient(chain.rpc_http) as rpc:
+            market = V3Market.of(rpc, chain)
+            sync = combined(rpc, chain, check_every_blocks=8, check_sample=3)
+            assert sync.v2 is not None
+            assert sync.v3 is not None
+            out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=4096)
+            activity = MarketActivity(
+                net.manifest,
+                MarketParams(seed=23, swaps_per_block=4, whale_probability=0.15, traders=6),
+                chains=[CHAIN],
+            )
+            rng = random.Random(29)
+            async with asyncio.TaskGroup() as tasks:
+                runner = tasks.create_task(
+                    run_state(sync=sync, collector=sync.collector(chain.rpc_ws), out=out)
+                )
+                first = await out.get()
+                start = first.block_number
+                traders = tasks.create_task(activity.run(steps=30))
+                last, both_in_one_block = await mixed_flow(market, sync, rng, rounds=10)
+                await traders
+                end = max(last, await latest_block(rpc))
+                # Taken from the queue, not read off `sync.head`: the head moves before the
+                # runner has put its update.
+                updates: list[PoolUpdate] = []
+                while not updates or updates[-1].block_number < end:
+                    updates.append(await asyncio.wait_for(out.get(), 30))
+                runner.cancel()
+            await assert_state_matches_chain(rpc, sync.v2, exact_after=start)
+            ticks = await assert_v3_state_matches_chain(rpc, sync.v3)
+            logs = await rpc.call(
+                "eth_getLogs",
+                {
+                    "fromBlock": hex(start + 1),
+                    "toBlock": hex(end),
+                    "topics": [[*V2_TOPICS, *V3_TOPICS]],
+                },
+            )
+
+    pairs, pools = len(v2_pools(chain)), len(market.pools)
+    assert len(first.pools) == len(first.new_pools) == pairs + pools == sync.pool_count
+    assert {type(p) for p in first.pools} == {V2PoolState, V3PoolState}
+    assert ticks >= 8 * 8
+    assert end - start >= 25
+    assert both_in_one_block >= 3
+    v2_logs = sum(entry["topics"][0] in V2_TOPICS for entry in logs)
+    v3_logs = len(logs) - v2_logs
+    assert v2_logs >= 60
+    assert v3_logs >= 60
+    # Every log of the run reached exactly its own stage, and no other log came in.
+    assert sync.counters.v2_logs + sync.counters.v3_logs >= len(logs)
+    assert sync.counters.v2_logs >= v2_logs
+    assert sync.counters.v3_logs >= v3_logs
+    assert sync.counters.ignored_logs == sync.counters.errors == 0
+    # Undisturbed, no stage had to replay a block: none saw a late log, nothing was re-read.
+    for counters in (sync.v2.counters, sync.v3.counters):
+        assert counters.late_logs == counters.resyncs == counters.stale_heads == 0, counters
+        assert counters.errors == 0, counters
+    assert sync.v3.counters.drifts == sync.v3.counters.reread_pools == 0
+    assert sync.v3.counters.checks >= 3
+    # One update per block (or per back-filled run of blocks), naming exactly the pairs and
+    # pools of both kinds with logs since the update before, in block order.
+    previous, mixed = start, 0
+    for update in updates:
+        assert update.block_number > previous
+        touched = {
+            entry["address"].lower()
+            for entry in logs
+            if previous < int(entry["blockNumber"], 16) <= update.block_number
+        }
+        assert {p.address.lower() for p in update.pools} == touched
+        assert update.new_pools == ()
+        mixed += {type(p) for p in update.pools} == {V2PoolState, V3PoolState}
+        previous = update.block_number
+    assert previous >= end
+    assert mixed >= both_in_one_block
+
+
+async def test_both_kinds_are_bootstrapped_at_one_block(devnet_factory) -> None:
+    async with devnet_factory({CHAIN: None}) as net:
+        chain = net.manifest.chain(CHAIN)
+        async with RpcClient(chain.rpc_http) as rpc:
+            sync = combined(rpc, chain)
+            assert sync.v2 is not None
+            assert sync.v3 is not None
+            assert sync.head is None
+            update = await sync.bootstrap()
+            head = await rpc.call("eth_getBlockByNumber", "latest", False)
+            await assert_state_matches_chain(rpc, sync.v2)
+            await assert_v3_state_matches_chain(rpc, sync.v3)
+
+    assert sync.v2.head == sync.v3.head == sync.head
+    assert sync.head is not None
+    assert (update.block_number, update.block_hash) == (sync.head.number, sync.head.hash)
+    assert (sync.head.number, sync.head.hash) == (int(head["number"], 16), head["hash"])
+    assert update.base_fee_wei == int(head["baseFeePerGas"], 16)
+    assert {p.address.lower() for p in update.pools} == set(sync.pools)
+    assert sorted(update.new_pools) == sorted(p.address for p in update.pools)
+    assert (
+        sync.pool_count
+        == len(update.pools)
+        == len(v2_pools(chain)) + len([p for p in chain.pools if p.kind == "uniswap-v3"])
+    )
+
+
+async def test_a_reorg_is_repaired_in_both_kinds(devnet_factory) -> None:
+    async with devnet_factory({CHAIN: 0.3}) as net:
+        chain = net.manifest.chain(CHAIN)
+        async with RpcClient(chain.rpc_http) as rpc:
+            market = V3Market.of(rpc, chain)
+            sync = combined(rpc, chain, check_every_blocks=0)
+            assert sync.v2 is not None
+            assert sync.v3 is not None
+            out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=1024)
+            rng = random.Random(31)
+            async with asyncio.TaskGroup() as tasks:
+                runner = tasks.create_task(
+                    run_state(sync=sync, collector=sync.collector(chain.rpc_ws), out=out)
+                )
+                await out.get()
+                await asyncio.sleep(0.3)  # subscriptions in place
+                first = await latest_block(rpc) + 1
+                _, both = await mixed_flow(market, sync, rng, rounds=3)
+                now = await latest_block(rpc)
+                await wait_until(lambda: sync.head is not None and sync.head.number >= now)
+                await rpc.call("anvil_reorg", now - first + 1, [])
+                await wait_until(lambda: sync.v2.counters.reorgs >= 1)
+                await wait_until(lambda: sync.v3.counters.reorgs >= 1)
+                target = await latest_block(rpc) + 2
+                await wait_until(lambda: sync.head is not None and sync.head.number >= target)
+                runner.cancel()
+            await assert_state_matches_chain(rpc, sync.v2)
+            await assert_v3_state_matches_chain(rpc, sync.v3)
+
+    assert both >= 1
+    assert sync.v2.counters.repaired_pools >= 1
+    assert sync.v3.counters.repaired_pools >= 1
+    assert sync.v2.counters.resyncs == sync.v3.counters.resyncs == 0
+    assert sync.counters.errors == 0
+
+
+class RpcGate:
+    """A real HTTP server in front of a node: forwards every request, or answers 503 to all
+    while `shut` is set (a node that stopped answering one client)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.url = ""
+        self.shut = False
+        self.refused = 0
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if self.shut:
+            self.refused += 1
+            return web.Response(status=503)
+        assert self._session is not None
+        headers = {"Content-Type": "application/json"}
+        async with self._session.post(self.upstream, data=body, headers=headers) as answer:
+            payload = await answer.read()
+        return web.Response(body=payload, content_type="application/json")
+
+    async def __aenter__(self) -> Self:
+        app = web.Application()
+        app.router.add_post("/", self._handle)
+        self._session = aiohttp.ClientSession()
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+
+def resumed(chain: ChainManifest) -> StreamResumed:
+    return StreamResumed(
+        chain_id=chain.chain_id, down_s=1.0, attempts=1, received_ns=time.monotonic_ns()
+    )
+
+
+async def test_a_failed_stage_does_not_hold_back_the_other(devnet_factory) -> None:
+    """The V3 stage reads through a gate that stops answering: the V2 stage's update of the
+    same event still goes out, the failure is counted, and the V3 stage catches up later."""
+    async with devnet_factory({CHAIN: None}) as net:
+        chain = net.manifest.chain(CHAIN)
+        async with (
+            RpcClient(chain.rpc_http) as rpc,
+            RpcGate(chain.rpc_http) as gate,
+            RpcClient(gate.url) as gated,
+        ):
+            v3 = make_v3_sync(gated, chain, check_every_blocks=0)
+            sync = PoolStateSync(v2=make_sync(rpc, chain), v3=v3)
+            assert sync.v2 is not None
+            start = (await sync.bootstrap()).block_number
+            rng = random.Random(37)
+            # Both stages catch up to the node's head after a `StreamResumed`, each reading it.
+            swapped = await receipt(rpc, await send_swap(rpc, chain, rng, V2_TRADER))
+            gate.shut = True
+            during = await sync.process(resumed(chain))
+            gate.shut = False
+            heads_during = (sync.v2.head, v3.head, sync.head)
+            market = V3Market.of(rpc, chain)
+            (v3_swapped,) = await receipts(
+                rpc, [await market.swap(market.pools[0], chain.traders[6], rng, share=0.01)]
+            )
+            after = await sync.process(resumed(chain))
+            await assert_state_matches_chain(rpc, sync.v2)
+            await assert_v3_state_matches_chain(rpc, v3)
+
+    block = int(swapped["blockNumber"], 16)
+    assert block == start + 1
+    pairs = {e["address"].lower() for e in swapped["logs"] if e["topics"][0] == SYNC_TOPIC}
+    assert pairs
+    (update,) = during
+    assert update.block_number == block
+    assert {p.address.lower() for p in update.pools} == pairs
+    assert gate.refused >= 1
+    assert (sync.counters.errors, v3.counters.errors, sync.v2.counters.errors) == (1, 1, 0)
+    v2_head, v3_head, combined_head = heads_during
+    assert v2_head is not None
+    assert v3_head is not None
+    assert (v2_head.number, v3_head.number) == (block, start)
+    assert combined_head == v3_head  # the block up to which both kinds are current
+    (caught_up,) = after
+    assert caught_up.block_number == int(v3_swapped["blockNumber"], 16) == block + 1
+    assert [p.address for p in caught_up.pools] == [market.pools[0].address]
+    assert sync.head is not None
+    assert sync.head.number == block + 1
+    assert v3.counters.backfilled_blocks == 1
