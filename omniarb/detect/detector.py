@@ -311,31 +311,34 @@ class CycleDetector:
             return V3Hop(state=state, zero_for_one=zero_for_one)
         return self._hop(pool_id, zero_for_one)
 
-    def _size(self, cycle: Cycle, *, search: bool) -> Sizing | None:
-        """The cycle's sizing: the V2 sizing, or the mixed one when a V3 pool is on the way."""
-        cap = self._max_amount_in.get(cycle.start_token.lower())
+    def _mixed_hops(self, cycle: Cycle) -> list[MixedHop] | None:
+        """The cycle's hops for the mixed sizing, or None when all its pools are V2 pairs."""
+        if not (self._v3_count and any(self._is_v3[pool_id] for pool_id in cycle.pool_ids)):
+            return None
         edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
-        if self._v3_count and any(self._is_v3[pool_id] for pool_id in cycle.pool_ids):
-            mixed = [self._mixed_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
+        return [self._mixed_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
+
+    def _size(self, cycle: Cycle, mixed: list[MixedHop] | None, *, search: bool) -> Sizing | None:
+        """The cycle's sizing: the V2 sizing, or the mixed one over `mixed` when a V3 pool is
+        on the way."""
+        cap = self._max_amount_in.get(cycle.start_token.lower())
+        if mixed is not None:
             if search:
                 return size_mixed_route(
                     mixed, max_amount_in=cap, certify_budget=self.certify_budget
                 )
             return size_mixed_at_optimum(mixed, max_amount_in=cap)
+        edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
         hops = [self._hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
         if search:
             return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
         return size_at_optimum(hops, max_amount_in=cap)
 
-    def _gas(self, cycle: Cycle, amount_in: int) -> int:
+    def _gas(self, cycle: Cycle, mixed: list[MixedHop] | None, amount_in: int) -> int:
         """The gas model's estimate for the cycle at `amount_in`: its hops by kind, the ticks
-        its V3 hops cross, and the loan it can take (free from a first V2 pair)."""
+        its V3 hops (in `mixed`) cross, and the loan it can take (free from a first V2 pair)."""
         v3_hops = sum(self._is_v3[pool_id] for pool_id in cycle.pool_ids)
-        ticks_crossed = 0
-        if v3_hops:
-            edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
-            mixed = [self._mixed_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
-            ticks_crossed = route_ticks_crossed(amount_in, mixed)
+        ticks_crossed = 0 if mixed is None else route_ticks_crossed(amount_in, mixed)
         return self.gas_model.estimate(
             len(cycle.pool_ids) - v3_hops,
             v3_hops,
@@ -348,20 +351,21 @@ class CycleDetector:
     ) -> Opportunity | None:
         start = cycle.start_token
         self.counters.sized += 1
-        sizing = self._size(cycle, search=search)
+        mixed = self._mixed_hops(cycle)
+        sizing = self._size(cycle, mixed, search=search)
         if sizing is None:
             return None
         self.counters.route_evaluations += sizing.evaluated
         self.counters.searched += search
         self.counters.proven += sizing.exact
-        gas_estimate = self._gas(cycle, sizing.amount_in)
-        gas_price_wei = self.base_fee_wei + self.priority_fee_wei
-        gas_cost_wei = gas_estimate * gas_price_wei
         start_prices = self._start_prices(start, prices)
         if start_prices is None:
             self.counters.unpriced += 1
             log.debug("cycle %d: start token %s has no price path; skipped", cycle.id, start)
             return None
+        gas_estimate = self._gas(cycle, mixed, sizing.amount_in)
+        gas_price_wei = self.base_fee_wei + self.priority_fee_wei
+        gas_cost_wei = gas_estimate * gas_price_wei
         native_rate, unit_usd = start_prices
         # The gas cost in the start token, rounded up: it is a cost.
         gas_in_token = -(-(gas_cost_wei * native_rate.numerator) // native_rate.denominator)
