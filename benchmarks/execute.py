@@ -75,6 +75,7 @@ TARGET_OVERHEAD_GAS = 15_000
 BASE_TX_GAS = 21_000
 CHAIN = "ethereum"
 GAP_WETH = 800 * 10**18
+VAULT_WETH = 10_000 * 10**18  # more than any measured route borrows
 TX_GAS = 2_000_000
 PRIORITY_FEE_WEI = 10**9
 ENCODE_RUNS = 20_000
@@ -280,6 +281,12 @@ async def measure_gas() -> dict[str, Any]:
             runner = await _deploy_runner(chain, bot)
             codec = RouteCodec(v2_factories(manifest))
             weth, usdc = manifest.token("WETH").address, manifest.token("USDC").address
+            # The devnet's Vault holds stablecoins only; these routes borrow WETH from it.
+            vault = manifest.lender("balancer-v2").address
+            await chain.send(trader, weth, encode_call("deposit()"), value=VAULT_WETH)
+            await chain.send(
+                trader, weth, encode_call("transfer(address,uint256)", vault, VAULT_WETH)
+            )
             swap = "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)"
             router = manifest.dex("uniswap-v2").router
             await chain.send(

@@ -3,7 +3,9 @@
 Lives at the root of tests/ (on sys.path through tests/conftest.py): the allocator's and the
 engine's integration tests both use it. A lender is emptied of one token by impersonating it
 (anvil) and sending its whole balance away: its contract is untouched, it simply holds nothing
-to lend, as a real lender whose liquidity was borrowed out.
+to lend, as a real lender whose liquidity was borrowed out. `fill_wrapped_native` does the
+opposite for the Balancer Vault, which lends any token it holds: a dev account wraps its own
+coin and sends it there, as a pool join would.
 """
 
 from __future__ import annotations
@@ -59,6 +61,26 @@ async def empty(rpc: RpcClient, token: str, holder: str) -> None:
     finally:
         await rpc.call("anvil_stopImpersonatingAccount", holder)
     assert await balance_of(rpc, token, holder) == 0
+
+
+async def fill_wrapped_native(
+    rpc: RpcClient, chain: ChainManifest, holder: str, amount: int, *, funder: int = 1
+) -> None:
+    """Add `amount` of the chain's wrapped native coin to `holder`'s balance."""
+    wrapped = next(t for t in chain.tokens if t.wrapped_native).address
+    sender = dev_account(funder).address
+    before = await balance_of(rpc, wrapped, holder)
+    for data, value in (
+        (encode_call("deposit()"), amount),
+        (encode_call("transfer(address,uint256)", holder, amount), 0),
+    ):
+        tx_hash = await rpc.call(
+            "eth_sendTransaction",
+            {"from": sender, "to": wrapped, "data": data, "value": hex(value), "gas": hex(100_000)},
+        )
+        receipt = await mined(rpc, tx_hash)
+        assert int(receipt["status"], 16) == 1
+    assert await balance_of(rpc, wrapped, holder) == before + amount
 
 
 def v3_pool(chain: ChainManifest, symbols: set[str], fee: int) -> PoolEntry:

@@ -1,10 +1,11 @@
 """Who can lend a chain's tokens for one transaction, at what fee, and how much they hold.
 
 A trade borrows its start token and repays it (plus a fee) before the transaction ends. The
-lenders of a chain come from its manifest: the Balancer V2 Vault and the Aave V3 Pool (each
-with the tokens it holds), every Uniswap V3 pool (`flash`) and every Uniswap V2 pair (a flash
-swap repaid in the borrowed token). Each fee is computed exactly as the lender's contract
-computes it, since the executor repays to the wei and the profit it keeps is what is left:
+lenders of a chain come from its manifest: the Balancer V2 Vault (for any token of the chain:
+it lends whatever it holds), the Aave V3 Pool (the reserves it lists), every Uniswap V3 pool
+(`flash`) and every Uniswap V2 pair (a flash swap repaid in the borrowed token). Each fee is
+computed exactly as the lender's contract computes it, since the executor repays to the wei and
+the profit it keeps is what is left:
 
 - Balancer V2: `amount.mulUp(flashLoanFeePercentage)`, i.e. ceil(amount · fee_pips / 10^6);
 - Aave V3: `amount.percentMul(premiumTotal)` with the premium in basis points, rounded half up;
@@ -106,17 +107,23 @@ class LenderBook:
         lenders: list[Lender] = []
         for entry in chain.lenders:
             kind = LenderKind(entry.kind)
-            extra = gas.balancer_loan_gas if kind is LenderKind.BALANCER else gas.aave_loan_gas
+            if kind is LenderKind.BALANCER:
+                # The Vault lends any token it holds, not only those it was funded with.
+                held = [(token.address, entry.address) for token in chain.tokens]
+                extra = gas.balancer_loan_gas
+            else:
+                held = [(asset.address, asset.holder) for asset in entry.assets]
+                extra = gas.aave_loan_gas
             lenders += [
                 Lender(
                     kind=kind,
-                    token=asset.address,
+                    token=token,
                     address=entry.address,
-                    holder=asset.holder,
+                    holder=holder,
                     fee_pips=entry.fee_pips,
                     extra_gas=extra,
                 )
-                for asset in entry.assets
+                for token, holder in held
             ]
         for pool in chain.pools:
             if pool.kind == DexKind.UNISWAP_V3.value:

@@ -6,6 +6,13 @@ Vault, with mainnet's pause-window and buffer durations; the Vault lends whateve
 it holds, so funding is a plain transfer. Its flash fee is the ProtocolFeesCollector's
 percentage, 0 as deployed (as on mainnet).
 
+What each lender holds is chosen so that each is the cheapest for some trades, as happens on
+mainnet where inventories differ by token and chain: the Vault holds the three stablecoins (as
+a stable pool's tokens would sit there) and no wrapped native coin; Aave lists all four. A
+route opening with a V3 pool from USDC then borrows from the Vault for free; from the wrapped
+native coin, from a 0.05% V3 pool outside the route, or from Aave when the route itself uses
+every such pool.
+
 Aave V3 (`@aave/core-v3` 1.19.3): PoolAddressesProvider → ACLManager → the seven linked logic
 libraries → Pool (L2Pool on rollups, as Aave deploys there) behind the provider's proxy →
 PoolConfigurator → AaveOracle over one MockAggregator per asset (the package's Chainlink
@@ -37,7 +44,7 @@ from omniarb.errors import DevnetError
 
 __all__ = [
     "AAVE_FLASH_PREMIUM_BPS",
-    "LENDER_BASE_SYMBOLS",
+    "LENDER_STABLE_SYMBOLS",
     "LENDING_ARTIFACT_PATHS",
     "TxSender",
     "deploy_aave",
@@ -78,8 +85,8 @@ LENDING_ARTIFACT_PATHS = {
     + "DefaultReserveInterestRateStrategy.json",
 }
 
-# The tokens both lenders hold on every chain: the wrapped native coin and the three stablecoins.
-LENDER_BASE_SYMBOLS = ("USDC", "USDT", "DAI")
+# The stablecoins both lenders hold on every chain; Aave also lists the wrapped native coin.
+LENDER_STABLE_SYMBOLS = ("USDC", "USDT", "DAI")
 # Liquidity per token in USD. Aave's large markets hold billions; these are sized to the devnet's
 # pools (≤ $50M), so no arbitrage the devnet can open is ever short of a lender.
 _BALANCER_LIQUIDITY_USD = 10_000_000
@@ -197,13 +204,12 @@ def _amount(token: TokenEntry, usd: int) -> int:
 
 
 async def deploy_balancer(
-    rpc: RpcClient, deployer: TxSender, tokens: Sequence[TokenEntry]
+    rpc: RpcClient, deployer: TxSender, tokens: Sequence[TokenEntry], *, weth: TokenEntry
 ) -> LenderEntry:
-    """Authorizer + Vault, each base token transferred into the Vault."""
+    """Authorizer + Vault, each of `tokens` transferred into the Vault."""
     authorizer = await deployer.deploy(
         "balancer Authorizer", _artifact("Authorizer"), ["address"], [deployer.address]
     )
-    weth = next(t for t in tokens if t.wrapped_native)
     vault = await deployer.deploy(
         "balancer Vault",
         _artifact("Vault"),
@@ -438,10 +444,12 @@ async def deploy_aave(
 async def deploy_lenders(
     chain: ChainSpec, rpc: RpcClient, deployer: TxSender, tokens: Sequence[TokenEntry]
 ) -> tuple[LenderEntry, ...]:
-    """Both lenders on `chain`, lending its wrapped native coin and stablecoins."""
-    base = [t for t in tokens if t.wrapped_native or t.symbol in LENDER_BASE_SYMBOLS]
-    if len(base) != 1 + len(LENDER_BASE_SYMBOLS):
+    """Both lenders on `chain`: the Vault holding its stablecoins, Aave lending those and its
+    wrapped native coin."""
+    stables = [t for t in tokens if t.symbol in LENDER_STABLE_SYMBOLS]
+    wrapped = [t for t in tokens if t.wrapped_native]
+    if len(stables) != len(LENDER_STABLE_SYMBOLS) or len(wrapped) != 1:
         raise DevnetError(f"{chain.name}: the base tokens of the lenders are not all deployed")
-    balancer = await deploy_balancer(rpc, deployer, base)
-    aave = await deploy_aave(chain, rpc, deployer, base)
+    balancer = await deploy_balancer(rpc, deployer, stables, weth=wrapped[0])
+    aave = await deploy_aave(chain, rpc, deployer, [*wrapped, *stables])
     return balancer, aave

@@ -3,15 +3,16 @@ cheapest (fee + extra gas in the start token) that covers the amount.
 
 The opportunity is a V3 → V3 cycle from WETH through the WETH/USDC 0.3% and 0.05% pools, so no
 pool of the route can lend and the route has no V2 pair to flash-swap from. The lenders of
-WETH on the chain: the Balancer Vault (no fee), Aave V3 (5 bps), V3 pools outside the route
-(WETH/USDT 0.05%, WBTC/WETH 0.3%, the flavour token's 1%) and V2 pairs (0.3%). Emptying a
-lender (`_lender_helpers.empty`) moves the choice to the next cheapest.
+WETH on the chain: Aave V3 (5 bps), V3 pools outside the route (WETH/USDT 0.05%, WBTC/WETH
+0.3%, the flavour token's 1%), V2 pairs (0.3%), and the Balancer Vault (no fee) once WETH is
+put into it (the devnet funds it with stablecoins only). Filling or emptying a lender
+(`_lender_helpers`) moves the choice.
 """
 
 from __future__ import annotations
 
 import pytest
-from _lender_helpers import balance_of, empty, v3_pool
+from _lender_helpers import balance_of, empty, fill_wrapped_native, v3_pool
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
 from omniarb.chains.rpc import RpcClient
@@ -90,10 +91,32 @@ async def test_the_cheapest_lender_that_can_lend_is_chosen(devnet_factory) -> No
             allocate = FlashLoanAllocator(
                 book=LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS), gas_model=EXECUTOR_GAS
             )
-            vault = chain.lender("balancer-v2").asset("WETH").holder
+            vault = chain.lender("balancer-v2").address
+            usdt_pool = v3_pool(chain, {"WETH", "USDT"}, 500)
             big = 100 * WETH
 
-            # Every lender holds WETH: the Vault is free and the cheapest in gas.
+            # As deployed, the Vault holds no WETH: the 0.05% V3 pool outside the route is
+            # the cheapest (Aave charges the same 5 bps with more gas; the rest charge more).
+            assert await balance_of(rpc, weth, vault) == 0
+            v3 = await allocate.process(
+                _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
+            )
+            assert v3.approved
+            assert v3.flash_source == "uniswap-v3-flash"
+            assert v3.flash_pool is not None
+            assert v3.flash_pool.pool == usdt_pool.address
+            assert v3.flash_fee == big * 500 // 1_000_000
+            # The detector assumed the cheapest possible loan (the Vault's): the allocator
+            # adds the V3 loan's extra gas, and the trade must pay for that gas.
+            assert v3.gas_estimate == v3.opportunity.gas_estimate + (
+                EXECUTOR_GAS.v3_flash_loan_gas - EXECUTOR_GAS.balancer_loan_gas
+            )
+            assert v3.expected_profit == WETH - v3.flash_fee
+
+            # WETH put into the Vault (as a pool join would): the Vault lends any token it
+            # holds, for free and with the least gas.
+            pool_held = await balance_of(rpc, weth, usdt_pool.address)
+            await fill_wrapped_native(rpc, chain, vault, 2 * pool_held)
             chosen = await allocate.process(
                 _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
             )
@@ -110,30 +133,16 @@ async def test_the_cheapest_lender_that_can_lend_is_chosen(devnet_factory) -> No
             )
             assert chosen.expected_profit == WETH
 
-            # More than the Vault holds: the 0.05% V3 pool outside the route holds less WETH
-            # than that too, so Aave (5 bps, $25M of each token) is next.
+            # More than the Vault holds, which is more than the 0.05% V3 pool outside the
+            # route holds: Aave (5 bps, $25M of each token) is next.
             held = await balance_of(rpc, weth, vault)
-            usdt_pool = v3_pool(chain, {"WETH", "USDT"}, 500)
-            assert await balance_of(rpc, weth, usdt_pool.address) <= held
             more = await allocate.process(
                 _decision(route, amount_in=held + 1, gross=50 * WETH, gas_price_wei=GWEI)
             )
             assert more.flash_source == "aave-v3"
             assert more.flash_pool is None
             assert more.flash_fee == ((held + 1) * 5 + 5_000) // 10_000
-
-            # The Vault emptied of WETH: the same V3 pool for the ordinary amount.
             await empty(rpc, weth, vault)
-            v3 = await allocate.process(
-                _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
-            )
-            assert v3.flash_source == "uniswap-v3-flash"
-            assert v3.flash_pool is not None
-            assert v3.flash_pool.pool == usdt_pool.address
-            assert v3.flash_fee == big * 500 // 1_000_000
-            assert v3.gas_estimate == v3.opportunity.gas_estimate + (
-                EXECUTOR_GAS.v3_flash_loan_gas - EXECUTOR_GAS.balancer_loan_gas
-            )
 
             # That pool emptied too: the V3 pools left charge 0.3% or more, so Aave's 5 bps
             # wins on a large loan despite its gas ...

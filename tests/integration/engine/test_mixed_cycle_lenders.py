@@ -2,11 +2,15 @@
 cheapest lender that can lend, and every trade's realized profit equals its prediction.
 
 Each case runs on a fresh devnet chain (no market activity) with the bot running. What the
-lenders can lend is set first, by emptying some of them of a token
-(`_lender_helpers.empty`); then a whale swap plants the gap:
+lenders can lend is set first, by emptying some of them of a token or putting WETH into the
+Vault, which the devnet funds with stablecoins only (`_lender_helpers`); then a whale swap
+plants the gap:
 - v3-v3: WETH cheap in the WETH/USDC 0.05% V3 pool and dear in the 0.3% one (all-V3 cycles);
 - btc-dear-on-v2: WBTC bought out of a V2 pair, so cycles buy WBTC on V3 first and sell it
   there (V2↔V3 cycles that open with a V3 pool: they need a lender outside the route);
+- flavour-cheap-on-v3: the token paired only with USDC sold into its V3 pool, so cycles from
+  USDC buy it there first (V2↔V3 cycles that open with a V3 pool, from a token the Vault
+  holds);
 - btc-cheap-on-v2: WBTC sold into a V2 pair, bought there first (the pair lends for free).
 The case names the cycle class and lender that must be among the bot's trades. Every trade is
 also checked on its own: realized = predicted to the wei, untouched, and its lender's cost (fee
@@ -24,7 +28,7 @@ from typing import Any
 
 import pytest
 from _bot_helpers import RunningBot, bot_on, swap_v2
-from _lender_helpers import balance_of, empty, swap_v3, v3_pool
+from _lender_helpers import balance_of, empty, fill_wrapped_native, swap_v3, v3_pool
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.manifest import ChainManifest
@@ -76,6 +80,18 @@ async def _plant(bot: RunningBot, rpc: RpcClient, chain: ChainManifest, gap: str
     elif gap == "btc-dear-on-v2":
         # WBTC bought out of one V2 pair: the cycles sell WBTC there, bought on V3 first.
         await swap_v2(rpc, chain, dex="uniswap-v2", path=["WETH", btc], amount_in=300 * WETH)
+    elif gap == "flavour-cheap-on-v3":
+        # The USDC-only token (UNI on Ethereum: no WETH pool, so no triangle) sold into its
+        # 1% V3 pool: the cycles start in USDC, which the Vault holds, and buy it there first.
+        token = chain.tokens[6]
+        await swap_v3(
+            rpc,
+            chain,
+            token_in=token.symbol,
+            token_out="USDC",
+            fee=10000,
+            amount_in=20_000 * 10**token.decimals,
+        )
     else:  # btc-cheap-on-v2: WBTC sold into one V2 pair, the cycles buy it there first
         unit = 10 ** chain.token(btc).decimals
         await swap_v2(rpc, chain, dex="uniswap-v2", path=[btc, "WETH"], amount_in=20 * unit)
@@ -118,15 +134,14 @@ async def _lender_costs(
         return -(-(gross - net) * extra_gas // gas_estimate)
 
     candidates: list[tuple[str, str, int, int, bool]] = []  # name, holder, fee pips, gas, strict
-    for lender in chain.lenders:
-        for asset in lender.assets:
-            if asset.address == token:
-                extra = (
-                    EXECUTOR_GAS.balancer_loan_gas
-                    if lender.kind == "balancer-v2"
-                    else EXECUTOR_GAS.aave_loan_gas
-                )
-                candidates.append((lender.kind, asset.holder, lender.fee_pips, extra, False))
+    vault, aave = chain.lender("balancer-v2"), chain.lender("aave-v3")
+    # The Vault lends whatever it holds, funded or not; Aave only the reserves it lists.
+    candidates.append((vault.kind, vault.address, 0, EXECUTOR_GAS.balancer_loan_gas, False))
+    candidates += [
+        (aave.kind, asset.holder, aave.fee_pips, EXECUTOR_GAS.aave_loan_gas, False)
+        for asset in aave.assets
+        if asset.address == token
+    ]
     for pool in chain.pools:
         if token not in (pool.token0, pool.token1) or pool.address.lower() in route_pools:
             continue
@@ -170,32 +185,39 @@ def _cycle_class(trade: TradeSummary) -> str:
     )
 
 
-# What each case empties before planting, by (lender, token symbol); "pool:<symbols>:<fee>"
-# names a V3 pool.
-_VAULT = [("vault", "WETH"), ("vault", "USDC")]
-_CHEAP_OUTSIDE = [("pool:WETH,USDT:500", "WETH"), ("pool:USDC,USDT:500", "USDC")]
-_CHEAP_WETH = [("pool:WETH,USDT:500", "WETH"), ("pool:WETH,USDC:500", "WETH")]
-_ANY_WETH_USDC = [*_CHEAP_WETH, ("pool:WETH,USDC:3000", "WETH")]
+# What each case changes before planting. The devnet's Vault holds stablecoins only, so WETH
+# loans come from V3 pools or Aave unless a case fills the Vault with WETH; "pool:<symbols>:<fee>"
+# names a V3 pool emptied of a token.
+_FILL_VAULT = [("fill", "vault", "WETH")]
+_VAULT_USDC = [("empty", "vault", "USDC")]
+_CHEAP_OUTSIDE = [
+    ("empty", "pool:WETH,USDT:500", "WETH"),
+    ("empty", "pool:USDC,USDT:500", "USDC"),
+]
+_CHEAP_WETH = [("empty", "pool:WETH,USDT:500", "WETH"), ("empty", "pool:WETH,USDC:500", "WETH")]
+_ANY_WETH_USDC = [*_CHEAP_WETH, ("empty", "pool:WETH,USDC:3000", "WETH")]
 CASES = {
-    # case: (emptied, gap, the cycle class and lender expected among the bot's trades)
-    "v3-v3 from the Balancer Vault": ([], "v3-v3", ("V3↔V3", "balancer-v2")),
-    "v2-v3 from the Balancer Vault": ([], "btc-dear-on-v2", ("V2↔V3", "balancer-v2")),
+    # case: (set-up, gap, the cycle class and lender expected among the bot's trades)
+    "v3-v3 from the Balancer Vault": (_FILL_VAULT, "v3-v3", ("V3↔V3", "balancer-v2")),
+    "v2-v3 from the Balancer Vault": ([], "flavour-cheap-on-v3", ("V2↔V3", "balancer-v2")),
     "v2-v3 from its own V2 pair": ([], "btc-cheap-on-v2", ("V2↔V3", OWN_PAIR)),
-    "v3-v3 from a V3 pool": (_VAULT, "v3-v3", ("V3↔V3", "uniswap-v3-flash")),
-    "v2-v3 from a V3 pool": (_VAULT, "btc-dear-on-v2", ("V2↔V3", "uniswap-v3-flash")),
-    "v3-v3 from Aave": (_VAULT + _CHEAP_OUTSIDE, "v3-v3", ("V3↔V3", "aave-v3")),
-    "v2-v3 from Aave": (_VAULT + _CHEAP_WETH, "btc-dear-on-v2", ("V2↔V3", "aave-v3")),
+    "v3-v3 from a V3 pool": ([], "v3-v3", ("V3↔V3", "uniswap-v3-flash")),
+    "v2-v3 from a V3 pool": (_VAULT_USDC, "btc-dear-on-v2", ("V2↔V3", "uniswap-v3-flash")),
+    "v3-v3 from Aave": (_VAULT_USDC + _CHEAP_OUTSIDE, "v3-v3", ("V3↔V3", "aave-v3")),
+    "v2-v3 from Aave": (_VAULT_USDC + _CHEAP_WETH, "btc-dear-on-v2", ("V2↔V3", "aave-v3")),
     "v2-v3 from a V2 pair outside": (
-        [*_VAULT, *_ANY_WETH_USDC, ("aave", "WETH")],
+        [*_VAULT_USDC, *_ANY_WETH_USDC, ("empty", "aave", "WETH")],
         "btc-dear-on-v2",
         ("V2↔V3", "uniswap-v2-pair-loan"),
     ),
 }
+# What "fill" adds: more WETH than any trade here borrows.
+_VAULT_FILL_WETH = 20_000 * WETH
 
 
 def _holder(chain: ChainManifest, lender: str, symbol: str) -> str:
     if lender == "vault":
-        return chain.lender("balancer-v2").asset(symbol).holder
+        return chain.lender("balancer-v2").address
     if lender == "aave":
         return chain.lender("aave-v3").asset(symbol).holder
     _, symbols, fee = lender.split(":")
@@ -206,13 +228,17 @@ def _holder(chain: ChainManifest, lender: str, symbol: str) -> str:
 async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
     devnet_factory, tmp_path: Path, case: str
 ) -> None:
-    emptied, gap, expected = CASES[case]
+    setup, gap, expected = CASES[case]
     db = tmp_path / "h.sqlite"
     async with devnet_factory({CHAIN: BLOCK_S}) as net:
         chain = net.manifest.chain(CHAIN)
         async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db) as bot:
-            for lender, symbol in emptied:
-                await empty(rpc, chain.token(symbol).address, _holder(chain, lender, symbol))
+            for action, lender, symbol in setup:
+                holder = _holder(chain, lender, symbol)
+                if action == "fill":
+                    await fill_wrapped_native(rpc, chain, holder, _VAULT_FILL_WETH)
+                else:
+                    await empty(rpc, chain.token(symbol).address, holder)
             trades = await _plant(bot, rpc, chain, gap)
             rates = _opportunity_rows(db)
             for trade in trades:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _lender_helpers import fill_wrapped_native
 from eth_utils.address import to_checksum_address
 
 from omniarb.chains.abi import decode, encode_args, encode_call
@@ -510,6 +511,9 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
                 "UnsupportedHopKind",
                 (1, 2),
             )
+            # The devnet's Vault holds stablecoins only: give it the WETH this loan takes.
+            vault = chain.lender("balancer-v2").address
+            await fill_wrapped_native(rpc, chain, vault, amount_in)
             balancer = s.codec.plan(route, amount_in, 0, FlashSource.BALANCER_VAULT)
             unknown_kind = balancer[:kind_at] + bytes((2,)) + balancer[kind_at + 1 :]
             assert await call_error(rpc, BOT, to, wrap_plan(unknown_kind)) == (

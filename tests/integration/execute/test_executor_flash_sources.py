@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _lender_helpers import fill_wrapped_native
 from eth_utils.address import to_checksum_address
 
 from omniarb.chains.abi import decode, encode_call
@@ -50,6 +51,7 @@ OUTSIDER = dev_account(10).address
 DEADLINE = 2**32 - 1
 TX_GAS = 2_000_000
 WHALE_WETH = 2_500 * 10**18
+VAULT_WETH = 10_000 * 10**18  # more than any cycle here borrows
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 V3_EXACT_INPUT = (
     "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
@@ -307,7 +309,7 @@ def lender_holder(chain: ChainManifest, case: Case, source: FlashSource) -> str:
     if source is FlashSource.V2_PAIR:
         return (case.v2_lender or find_pool_by_address(chain, case.route.hops[0].pool)).address
     if source is FlashSource.BALANCER_VAULT:
-        return chain.lender("balancer-v2").asset(symbol).holder
+        return chain.lender("balancer-v2").address
     if source is FlashSource.AAVE_V3:
         return chain.lender("aave-v3").asset(symbol).holder
     return case.v3_lender.address
@@ -340,6 +342,8 @@ async def planted(devnet_factory: Any) -> AsyncIterator[Setup]:
         chain = net.manifest.chain(CHAIN)
         async with RpcClient(chain.rpc_http) as rpc:
             executor = await deploy_devnet_executor(rpc, chain, bot=BOT)
+            # The devnet's Vault holds stablecoins only; these cycles also borrow WETH from it.
+            await fill_wrapped_native(rpc, chain, chain.lender("balancer-v2").address, VAULT_WETH)
             await plant_gap(rpc, chain)
             yield Setup(
                 rpc=rpc, chain=chain, executor=executor, codec=RouteCodec(dex_factories(chain))
