@@ -11,9 +11,13 @@ adding pools one block at a time and adding them all at once give the same cycle
 One start per cycle. A cycle through several base tokens could start at any of them; those
 rotations trade the same pools in the same direction, so they are one opportunity (mutually
 exclusive on chain), and they are profitable together or not at all: the product of the hops'
-spot rates, K/M, is the same from any start. We keep the rotation starting at the base token
-listed first in `base_tokens` (so list wrapped native first: profit then needs no conversion to
-pay gas). Opposite directions are different cycles and are both kept.
+spot rates, K/M, is the same from any start. We keep the rotation that opens with a V2 pair
+from a base token when there is one: that pair lends the start token for free as a flash swap,
+with no extra gas, while any other opening needs a lender outside the route (a fee, or 28k to
+124k more gas), and the optimal profits of the rotations differ only at second order. Among
+equals, the base token listed first in `base_tokens` starts (so list wrapped native first:
+profit then needs no conversion to pay gas). Opposite directions are different cycles and are
+both kept.
 """
 
 from __future__ import annotations
@@ -186,9 +190,9 @@ class CycleGraph:
     def _record(self, edges: list[_Edge]) -> None:
         """Rotate a directed cycle to its canonical start and store it."""
         starts = [self._token_in(edge).lower() for edge in edges]
-        _, index = min(
-            (self._base_rank[token], i)
-            for i, token in enumerate(starts)
+        *_, index = min(
+            (self.pools[edge[0]].kind != _KIND, self._base_rank[token], i)
+            for i, (edge, token) in enumerate(zip(edges, starts, strict=True))
             if token in self._base_rank
         )
         rotated = edges[index:] + edges[:index]

@@ -9,7 +9,6 @@ import sqlite3
 from pathlib import Path
 
 from _bot_helpers import bot_on, swap_v2
-from _lender_helpers import fill_wrapped_native
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -71,26 +70,22 @@ async def test_planted_gap_is_traded_at_the_optimum_and_realized_equals_predicte
     async with devnet_factory({"ethereum": _ONE_BLOCK_S}) as net:
         chain = net.manifest.chain("ethereum")
         async with RpcClient(chain.rpc_http) as rpc, bot_on(net, tmp_path / "h.sqlite") as bot:
-            # The route opens with a V3 pool, so it borrows outside; with WETH in the Vault the
-            # loan is free and the route's profit is the trade's (the devnet's Vault holds
-            # stablecoins only; lenders that charge are tested in test_mixed_cycle_lenders).
-            vault = chain.lender("balancer-v2").address
-            await fill_wrapped_native(rpc, chain, vault, 10_000 * 10**18)
             # Sell 600 WETH into one DEX's WETH/USDC pair: its WETH gets cheap there, and the
-            # deepest pool to sell it back into is the 0.05% V3 pool.
+            # deepest pool to sell it back into is the 0.05% V3 pool. The cycle opens with the
+            # pair (from USDC), which lends for free: the route's profit is the trade's.
             await swap_v2(
                 rpc, chain, dex="sushiswap", path=["WETH", "USDC"], amount_in=600 * 10**18
             )
             await bot.wait_for(lambda stats: stats[0].succeeded >= 1, timeout_s=30)
             trade = bot.stats[0].trades[0]
             assert trade.status == "success"
-            assert trade.flash_source == "balancer-v2"
+            assert trade.flash_source == "uniswap-v2-flash-swap"
             assert not trade.touched_earlier_in_block
             assert trade.realized_profit_wei == trade.predicted_profit_wei > 0
             route = list(trade.route)
             assert [(hop["dex"], hop["token_in"]) for hop in route] == [
-                ("uniswap-v3", "WETH"),
                 ("sushiswap", "USDC"),
+                ("uniswap-v3", "WETH"),
             ]
             assert trade.block_number is not None
             before = trade.block_number - 1

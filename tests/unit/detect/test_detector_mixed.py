@@ -98,12 +98,31 @@ def test_cycles_mix_v2_and_v3_pools_with_their_kind_and_fee() -> None:
     # V2↔V3 and V3↔V3 two-hop cycles over WETH/USDC, both directions.
     weth_usdc = {p.address for p in pools if {p.token0, p.token1} == {WETH, USDC}}
     two_hop = {
-        c.route.pools
+        (c.route.pools, c.zero_for_one)
         for c in d.graph.cycles
         if len(c.route.hops) == 2 and set(c.route.pools) <= weth_usdc
     }
     assert len(two_hop) == 6  # 3 pools: 3 pairs × 2 directions
     assert d.graph.pool(v3_world()[0].address).kind == "uniswap-v3"
+
+
+def test_a_cycle_opens_with_a_v2_pair_from_a_base_token_when_it_can() -> None:
+    # That pair lends the start token for free; any other opening needs an outside lender.
+    d = detector()
+    d.apply([*v2_world(), *v3_world()])
+    rank = {token: i for i, token in enumerate([WETH, USDC, USDT, DAI])}
+    v2_opened = 0
+    for cycle in d.graph.cycles:
+        hops = cycle.route.hops
+        v2_from_base = [h for h in hops if h.kind == "uniswap-v2" and h.token_in in rank]
+        if v2_from_base:
+            assert hops[0].kind == "uniswap-v2"
+            assert hops[0].token_in == min((h.token_in for h in v2_from_base), key=rank.__getitem__)
+            v2_opened += any(h.kind == "uniswap-v3" for h in hops)
+        else:
+            bases = [h.token_in for h in hops if h.token_in in rank]
+            assert cycle.start_token == min(bases, key=rank.__getitem__)
+    assert v2_opened > 0  # mixed cycles turned to open with their V2 pair
 
 
 async def test_fair_pools_have_no_opportunity() -> None:
