@@ -5,9 +5,10 @@ no fee beyond the hop's own, no extra gas), which no other lender can beat, so n
 even asked. Any other route borrows from outside: the Balancer V2 Vault, Aave V3, a Uniswap V3
 pool's `flash` or a V2 pair's flash swap, none of them a pool of the route (those are locked
 while they swap). Each candidate costs its fee plus its extra gas at the opportunity's gas
-price, in the start token; the cheapest whose balance covers the amount wins, and the decision
-records it. The trade's minimum profit (checked on chain, net of the fee) is then the gas cost
-of the whole trade in the start token, so a trade that would lose money reverts instead.
+price, in the start token; the cheapest whose balance covers the amount wins (balances are read
+in cost order, `balances_per_read` per request), and the decision records it. The trade's
+minimum profit (checked on chain, net of the fee) is then the gas cost of the whole trade in
+the start token, so a trade that would lose money reverts instead.
 """
 
 from __future__ import annotations
@@ -54,9 +55,14 @@ def _ceil_div(numerator: int, denominator: int) -> int:
 class FlashLoanAllocator:
     """Size = the detector's optimum; capital = the cheapest loan that can lend it."""
 
-    def __init__(self, *, book: LenderBook, gas_model: GasModel) -> None:
+    def __init__(
+        self, *, book: LenderBook, gas_model: GasModel, balances_per_read: int = 16
+    ) -> None:
+        if balances_per_read < 1:
+            raise ValueError(f"balances_per_read must be >= 1, got {balances_per_read}")
         self._book = book
         self._gas = gas_model
+        self._batch = balances_per_read
 
     async def process(self, decision: Decision) -> Decision:
         if not decision.approved:
@@ -125,16 +131,18 @@ class FlashLoanAllocator:
             candidates.append(
                 LoanChoice(lender=lender, fee=fee, extra_gas=lender.extra_gas, cost=cost)
             )
-        if not candidates:
-            return None
         # Cheapest first; on a tie the one that burns less gas (it is also less to go wrong).
         candidates.sort(key=lambda c: (c.cost, c.extra_gas))
-        lenders = [c.lender for c in candidates if c.lender is not None]
-        balances = await self._book.balances(lenders)
-        for choice, balance in zip(candidates, balances, strict=True):
-            assert choice.lender is not None
-            if choice.lender.can_lend(amount, balance):
-                return choice
+        # Balances are read in cost order, a batch at a time: the first that can lend is the
+        # answer, and on a chain with thousands of pools holding the token one batch of the
+        # cheapest usually finds it (a batch of them all would cost a round trip of thousands).
+        for start in range(0, len(candidates), self._batch):
+            batch = candidates[start : start + self._batch]
+            balances = await self._book.balances([c.lender for c in batch if c.lender is not None])
+            for choice, balance in zip(batch, balances, strict=True):
+                assert choice.lender is not None
+                if choice.lender.can_lend(amount, balance):
+                    return choice
         return None
 
     @staticmethod

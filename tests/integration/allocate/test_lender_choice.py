@@ -11,11 +11,14 @@ put into it (the devnet funds it with stablecoins only). Filling or emptying a l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 from _lender_helpers import balance_of, empty, fill_wrapped_native, v3_pool
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
-from omniarb.chains.rpc import RpcClient
+from omniarb.chains.rpc import RpcClient, RpcRequest
 from omniarb.devnet.manifest import ChainManifest, PoolEntry
 from omniarb.types import Decision, Hop, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS
@@ -204,3 +207,41 @@ async def test_a_route_opening_with_a_v2_pair_borrows_from_it(devnet_factory) ->
             None,
         )
         assert chosen.gas_estimate == chosen.opportunity.gas_estimate
+
+
+class _CountingRpc(RpcClient):
+    """Counts the batched requests the allocator sends."""
+
+    batches = 0
+
+    async def batch(self, requests: Sequence[RpcRequest]) -> list[Any]:
+        self.batches += 1
+        return await super().batch(requests)
+
+
+async def test_balances_are_read_in_cost_order_until_a_lender_can_lend(devnet_factory) -> None:
+    async with devnet_factory({CHAIN: None}) as net:
+        chain = net.manifest.chain(CHAIN)
+        async with _CountingRpc(chain.rpc_http) as rpc:
+            book = LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS)
+            decision = _decision(
+                _v3_v3_route(chain), amount_in=100 * WETH, gross=WETH, gas_price_wei=GWEI
+            )
+            chosen: dict[int, tuple[str, str | None]] = {}
+            requests: dict[int, int] = {}
+            for per_read in (1, 2, 16, 1_000):
+                allocate = FlashLoanAllocator(
+                    book=book, gas_model=EXECUTOR_GAS, balances_per_read=per_read
+                )
+                before = rpc.batches
+                decided = await allocate.process(decision)
+                requests[per_read] = rpc.batches - before
+                pool = None if decided.flash_pool is None else decided.flash_pool.pool
+                chosen[per_read] = (decided.flash_source, pool)
+    # However the reads are cut, the same lender: the 0.05% WETH/USDT pool, second in cost
+    # order after the Vault (free, but holding no WETH), so one-at-a-time reads stop at two.
+    usdt_pool = v3_pool(chain, {"WETH", "USDT"}, 500).address
+    assert set(chosen.values()) == {("uniswap-v3-flash", usdt_pool)}
+    assert requests == {1: 2, 2: 1, 16: 1, 1_000: 1}
+    with pytest.raises(ValueError, match="balances_per_read"):
+        FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS, balances_per_read=0)
