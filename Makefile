@@ -70,6 +70,7 @@ bench: setup
 	$(BIN)/python benchmarks/sync.py
 	$(BIN)/python benchmarks/detect.py
 	$(BIN)/python benchmarks/execute.py
+	$(BIN)/python benchmarks/allocate.py
 	$(BIN)/python benchmarks/signing.py
 	$(BIN)/python benchmarks/v3.py
 

@@ -58,7 +58,7 @@ async def _check_live_trade(page: Page, trade: TradeSummary, artifacts: Path) ->
     await row.get_by_test_id("trade-link").click()
 
 
-async def _check_trade_page(page: Page, trade: TradeSummary) -> None:
+async def _check_trade_page(page: Page, trade: TradeSummary, decimals: int) -> None:
     symbols = [trade.route[0]["token_in"], *(hop["token_out"] for hop in trade.route)]
     await expect(page.get_by_test_id("page-trade")).to_be_visible()
     await expect(page.get_by_test_id("trade-status")).to_have_text("succeeded")
@@ -78,7 +78,7 @@ async def _check_trade_page(page: Page, trade: TradeSummary) -> None:
     ):
         await expect(page.get_by_test_id(f"{test_id}-wei")).to_have_text(f"{amount:,} base units")
         await expect(page.get_by_test_id(f"{test_id}-whole")).to_have_text(
-            f"{whole_units(amount, 18)} {trade.profit_token}"
+            f"{whole_units(amount, decimals)} {trade.profit_token}"
         )
     await expect(page.get_by_test_id("trade-gap")).to_have_text("0 base units")
     await expect(page.get_by_test_id("realized-matches")).to_be_visible()
@@ -195,7 +195,8 @@ async def test_the_dashboard_shows_a_live_trade_and_steers_the_breaker(
                     assert trade.status == "success"
                     assert trade.realized_profit_wei == trade.predicted_profit_wei > 0
                     await _check_live_trade(page, trade, artifacts)
-                    await _check_trade_page(page, trade)
+                    decimals = chain.token(trade.profit_token).decimals
+                    await _check_trade_page(page, trade, decimals)
                     await page.screenshot(path=artifacts / "dashboard-trade.png", full_page=True)
                     await _trip_and_reset(page, client, breaker)
 
