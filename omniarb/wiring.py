@@ -247,7 +247,9 @@ async def chain_pipeline(
         risk=ProfitFloor(min_net_profit_usd=settings.bot.min_net_profit_usd),
         score=FaceValue(),
         allocate=FlashLoanAllocator(
-            book=LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS), gas_model=EXECUTOR_GAS
+            book=LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS),
+            gas_model=EXECUTOR_GAS,
+            resize=detector.resize_for_loan,
         ),
         execute=ExecuteStage(
             submitter=submitter,

@@ -6,9 +6,11 @@ even asked. Any other route borrows from outside: the Balancer V2 Vault, Aave V3
 pool's `flash` or a V2 pair's flash swap, none of them a pool of the route (those are locked
 while they swap). Each candidate costs its fee plus its extra gas at the opportunity's gas
 price, in the start token; the cheapest whose balance covers the amount wins (balances are read
-in cost order, `balances_per_read` per request), and the decision records it. The trade's
-minimum profit (checked on chain, net of the fee) is then the gas cost of the whole trade in
-the start token, so a trade that would lose money reverts instead.
+in cost order, `balances_per_read` per request), and the decision records it. A lender that
+charges makes a smaller trade keep more (the fee grows with the amount), so the trade is then
+re-sized for that fee on the pool states it was priced on (`resize`). The trade's minimum
+profit (checked on chain, net of the fee) is then the gas cost of the whole trade in the start
+token, so a trade that would lose money reverts instead.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from omniarb.chains.spec import DexKind
 from omniarb.detect.gas import GasModel
 from omniarb.errors import RetryableError, RevertError
 from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashSource
-from omniarb.types import Decision
+from omniarb.types import Decision, Opportunity
 
-__all__ = ["FLASH_SOURCE_OWN_PAIR", "FlashLoanAllocator", "LoanChoice"]
+__all__ = ["FLASH_SOURCE_OWN_PAIR", "FlashLoanAllocator", "LoanChoice", "Resize"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,9 @@ FLASH_SOURCE_OWN_PAIR = FLASH_SOURCE_NAMES[FlashSource.V2_PAIR]
 
 # Gas → its cost in the trade's start token, at the opportunity's gas price.
 _TokenCost = Callable[[int], int]
+# (opportunity, the loan's fee rule) → the opportunity sized for that fee, or None
+# (`CycleDetector.resize_for_loan`).
+Resize = Callable[[Opportunity, Callable[[int], int]], Opportunity | None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,16 +57,45 @@ def _ceil_div(numerator: int, denominator: int) -> int:
     return -(-numerator // denominator)
 
 
+def _resized(
+    resize: Resize, opportunity: Opportunity, choice: LoanChoice, lender: Lender
+) -> tuple[Opportunity, LoanChoice]:
+    """The opportunity re-sized for `lender`'s fee, when that keeps more."""
+    resized = resize(opportunity, lender.fee)
+    if resized is None:
+        return opportunity, choice
+    fee = lender.fee(resized.amount_in)
+    if resized.gross_profit - fee <= opportunity.gross_profit - choice.fee:
+        return opportunity, choice
+    log.debug(
+        "opportunity %s re-sized for %s's fee: %d -> %d in, %d -> %d kept",
+        opportunity.id,
+        choice.name,
+        opportunity.amount_in,
+        resized.amount_in,
+        opportunity.gross_profit - choice.fee,
+        resized.gross_profit - fee,
+    )
+    return resized, replace(choice, fee=fee, cost=choice.cost - choice.fee + fee)
+
+
 class FlashLoanAllocator:
-    """Size = the detector's optimum; capital = the cheapest loan that can lend it."""
+    """Capital = the cheapest loan that can lend the detector's size; size = the detector's
+    optimum, re-sized for that loan's fee through `resize` when the lender charges one."""
 
     def __init__(
-        self, *, book: LenderBook, gas_model: GasModel, balances_per_read: int = 16
+        self,
+        *,
+        book: LenderBook,
+        gas_model: GasModel,
+        resize: Resize | None = None,
+        balances_per_read: int = 16,
     ) -> None:
         if balances_per_read < 1:
             raise ValueError(f"balances_per_read must be >= 1, got {balances_per_read}")
         self._book = book
         self._gas = gas_model
+        self._resize = resize
         self._batch = balances_per_read
 
     async def process(self, decision: Decision) -> Decision:
@@ -76,11 +110,12 @@ class FlashLoanAllocator:
         assumed = self._gas.assumed_loan_gas(first_hop_v2=first_hop_v2)
         hops_gas = opportunity.gas_estimate - assumed
         gas_in_token = opportunity.gross_profit - opportunity.net_profit
+        priced_gas = opportunity.gas_estimate
 
         def token_cost(gas: int) -> int:
-            if opportunity.gas_estimate <= 0:
+            if priced_gas <= 0:
                 return 0
-            return _ceil_div(gas_in_token * gas, opportunity.gas_estimate)
+            return _ceil_div(gas_in_token * gas, priced_gas)
 
         if first_hop_v2:
             choice = LoanChoice(lender=None, fee=0, extra_gas=0, cost=0)
@@ -95,6 +130,9 @@ class FlashLoanAllocator:
                     f"no flash lender outside the route can lend {amount} of {route.token_in}",
                 )
             choice = found
+            if choice.fee > 0 and self._resize is not None and choice.lender is not None:
+                opportunity, choice = _resized(self._resize, opportunity, choice, choice.lender)
+        amount = opportunity.amount_in
         total_gas = hops_gas + choice.extra_gas
         gas_cost = token_cost(total_gas)
         net_profit = opportunity.gross_profit - choice.fee - gas_cost
@@ -110,6 +148,7 @@ class FlashLoanAllocator:
         )
         return replace(
             decision,
+            opportunity=opportunity,
             amount_in=amount,
             min_profit=max(1, gas_cost),
             flash_source=choice.name,

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from _bot_helpers import RunningBot, bot_on, swap_v2
 from _lender_helpers import balance_of, empty, fill_wrapped_native, swap_v3, v3_pool
+from _route_quotes import route_profit
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.manifest import ChainManifest
@@ -174,6 +175,32 @@ async def _lender_costs(
     return costs
 
 
+def _fee_rule(trade: TradeSummary) -> tuple[str, int]:
+    """The trade's lender kind and fee in pips, told apart by the fee it paid."""
+    kind = trade.flash_source
+    tiers = {"aave-v3": (500,), "uniswap-v2-pair-loan": (3000,)}.get(kind, (100, 500, 3000, 10000))
+    (fee_pips,) = [p for p in tiers if _fee(kind, p, trade.amount_in) == trade.flash_fee_wei]
+    return kind, fee_pips
+
+
+async def _check_sized_for_the_fee(
+    rpc: RpcClient, chain: ChainManifest, trade: TradeSummary
+) -> None:
+    """A lender that charges was paid: the trade keeps route profit − fee, computed here from
+    the contracts at the block before it landed, and 0.1% more or less input keeps less (the
+    size is the optimum net of the fee, not the route's gross optimum)."""
+    assert trade.block_number is not None
+    kind, fee_pips = _fee_rule(trade)
+    route, before = list(trade.route), trade.block_number - 1
+
+    async def kept(amount: int) -> int:
+        return await route_profit(rpc, chain, route, amount, before) - _fee(kind, fee_pips, amount)
+
+    assert await kept(trade.amount_in) == trade.predicted_profit_wei
+    for per_mille in (999, 1001):
+        assert await kept(trade.amount_in * per_mille // 1000) < trade.predicted_profit_wei
+
+
 def _cycle_class(trade: TradeSummary) -> str:
     kinds = set(_kinds(trade))
     return (
@@ -254,5 +281,7 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
                 chosen = [c for name, c in costs.items() if name.startswith(trade.flash_source)]
                 assert chosen, (trade.flash_source, costs)
                 assert min(chosen) == min(costs.values()), (trade.flash_source, costs)
+                if trade.flash_fee_wei:
+                    await _check_sized_for_the_fee(rpc, chain, trade)
     made = [(_cycle_class(t), t.flash_source) for t in trades]
     assert expected in made, made

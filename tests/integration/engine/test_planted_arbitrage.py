@@ -9,59 +9,13 @@ import sqlite3
 from pathlib import Path
 
 from _bot_helpers import bot_on, swap_v2
+from _route_quotes import route_profit
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
-from omniarb.devnet.manifest import ChainManifest
 
 _ONE_BLOCK_S = 0.5
-
-
-QUOTE_IN = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
-
-
-def _out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
-    # UniswapV2Library.getAmountOut with the 0.3% fee, written out again on purpose.
-    with_fee = amount_in * 997
-    return with_fee * reserve_out // (reserve_in * 1000 + with_fee)
-
-
-async def _hop_out(
-    rpc: RpcClient, chain: ChainManifest, hop: dict[str, str], amount_in: int, block: int
-) -> int:
-    """What `hop` pays for `amount_in` on the state after `block`, read from the deployed
-    contracts: a V2 pair's reserves through getAmountOut's formula, a V3 pool through QuoterV2."""
-    token_in, token_out = chain.token(hop["token_in"]), chain.token(hop["token_out"])
-    if hop["kind"] == "uniswap-v3":
-        pool = next(p for p in chain.pools if p.address.lower() == hop["pool"].lower())
-        quoter = chain.dex(pool.dex).quoter
-        params = (token_in.address, token_out.address, amount_in, pool.fee, 0)
-        answer = await rpc.call(
-            "eth_call", {"to": quoter, "data": encode_call(QUOTE_IN, params)}, hex(block)
-        )
-        amount_out: int = decode(["uint256", "uint160", "uint32", "uint256"], answer)[0]
-        return amount_out
-    answer = await rpc.call(
-        "eth_call", {"to": hop["pool"], "data": encode_call("getReserves()")}, hex(block)
-    )
-    reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answer)
-    token0 = decode(
-        ["address"],
-        await rpc.call("eth_call", {"to": hop["pool"], "data": encode_call("token0()")}, "latest"),
-    )[0]
-    if token0.lower() == token_in.address.lower():
-        return _out(amount_in, reserve0, reserve1)
-    return _out(amount_in, reserve1, reserve0)
-
-
-async def _route_profit(
-    rpc: RpcClient, chain: ChainManifest, route: list[dict[str, str]], amount_in: int, block: int
-) -> int:
-    amount = amount_in
-    for hop in route:
-        amount = await _hop_out(rpc, chain, hop, amount, block)
-    return amount - amount_in
 
 
 async def test_planted_gap_is_traded_at_the_optimum_and_realized_equals_predicted(
@@ -90,21 +44,21 @@ async def test_planted_gap_is_traded_at_the_optimum_and_realized_equals_predicte
             assert trade.block_number is not None
             before = trade.block_number - 1
             predicted = trade.predicted_profit_wei
-            assert await _route_profit(rpc, chain, route, trade.amount_in, before) == predicted
+            assert await route_profit(rpc, chain, route, trade.amount_in, before) == predicted
             # Through a V3 pool the size is optimal to a few 1e-8 of the profit, not proven to
             # the wei (omniarb/detect/mixed_sizing.py): 0.1% more or less input earns less.
             for per_mille in (990, 999, 1001, 1010):
                 amount_in = trade.amount_in * per_mille // 1000
-                assert await _route_profit(rpc, chain, route, amount_in, before) < predicted
+                assert await route_profit(rpc, chain, route, amount_in, before) < predicted
             # And an independent search of the whole range on the contracts' own quotes
             # (ternary, the profit being concave up to rounding) finds nothing 0.1% better.
             low, high = 1, 10 * trade.amount_in
             while high - low > 1_000:
                 third = (high - low) // 3
-                left = await _route_profit(rpc, chain, route, low + third, before)
-                right = await _route_profit(rpc, chain, route, high - third, before)
+                left = await route_profit(rpc, chain, route, low + third, before)
+                right = await route_profit(rpc, chain, route, high - third, before)
                 low, high = (low + third, high) if left < right else (low, high - third)
-            best = await _route_profit(rpc, chain, route, (low + high) // 2, before)
+            best = await route_profit(rpc, chain, route, (low + high) // 2, before)
             assert predicted * 1_000 >= best * 999
         # The books agree with the chain: the executor holds its one seeded unit of the token
         # plus every realized profit in it, to the wei.

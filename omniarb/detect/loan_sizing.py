@@ -1,0 +1,91 @@
+"""Re-sizing a trade for a loan that charges a fee.
+
+The detector sizes a route for the largest gross profit out(a) − a, as if its capital were
+free (the route's own V2 pair, or the Balancer Vault). A lender that charges — a V3 pool's
+`flash`, Aave, a V2 pair outside the route — takes fee(a), about a·r, so the trade keeps
+out(a) − a − fee(a), whose optimum lies below the gross one (where the route's marginal rate
+falls to 1 + r instead of 1). The gap is not small: on a Möbius route whose spot gap after
+swap fees is g, sizing for g instead of g − r leaves r²/(g − r)² of the best net profit on the
+table — 4% for a 5 bps loan on a 30 bps gap, 25% on a 15 bps gap.
+
+`size_for_loan` finds that optimum on the exact integer pool math with a golden-section search
+below the gross optimum (the net profit is concave there up to the pools' rounding), stopping
+when the bracket is a 2⁻³⁶ fraction of the amount: past that the profit curve is flat to far
+below one unit of the token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from omniarb.detect.mixed_hops import MixedHop, mixed_route_amount_out
+
+__all__ = ["LoanSizing", "size_for_loan"]
+
+# The golden ratio's conjugate, as an integer fraction (1/φ ≈ 0.618034).
+_INV_PHI_NUM = 618_034
+_INV_PHI_DEN = 1_000_000
+_RELATIVE_BRACKET_BITS = 36
+_SCAN_UNITS = 64
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoanSizing:
+    """The input that keeps the most after the loan's fee, what the route pays for it, the
+    fee, and how many route evaluations finding it took."""
+
+    amount_in: int
+    amount_out: int
+    fee: int
+    evaluated: int
+
+    @property
+    def net_of_fee(self) -> int:
+        return self.amount_out - self.amount_in - self.fee
+
+
+def size_for_loan(
+    hops: Sequence[MixedHop], gross_optimum: int, loan_fee: Callable[[int], int]
+) -> LoanSizing | None:
+    """The amount in [1, `gross_optimum`] maximizing out(a) − a − `loan_fee`(a) on `hops`
+    (exact pool math); None when no amount there keeps anything after the fee."""
+    if gross_optimum < 1:
+        return None
+    evaluated: dict[int, int | None] = {}
+
+    def net(amount: int) -> int | None:
+        if amount not in evaluated:
+            out = mixed_route_amount_out(amount, hops)
+            evaluated[amount] = out - amount - loan_fee(amount) if out > 0 else None
+        return evaluated[amount]
+
+    def key(amount: int) -> int:
+        value = net(amount)
+        return -(2**255) if value is None else value
+
+    low, high = 1, gross_optimum
+    stop = max(2, gross_optimum >> _RELATIVE_BRACKET_BITS)
+    left = high - (high - low) * _INV_PHI_NUM // _INV_PHI_DEN
+    right = low + (high - low) * _INV_PHI_NUM // _INV_PHI_DEN
+    while high - low > stop:
+        if key(left) < key(right):
+            low, left = left, right
+            right = low + (high - low) * _INV_PHI_NUM // _INV_PHI_DEN
+        else:
+            high, right = right, left
+            left = high - (high - low) * _INV_PHI_NUM // _INV_PHI_DEN
+        if left >= right:  # the bracket is too narrow for two distinct interior points
+            break
+    # The gross optimum itself stays a candidate (never keep less than without re-sizing),
+    # and a bracket down to a few units is searched through.
+    for amount in (gross_optimum, low, left, right, high):
+        net(amount)
+    if high - low <= _SCAN_UNITS:
+        for amount in range(low, high + 1):
+            net(amount)
+    best = max((a for a, v in evaluated.items() if v is not None), key=key, default=None)
+    if best is None or key(best) <= 0:
+        return None
+    out = mixed_route_amount_out(best, hops)
+    return LoanSizing(amount_in=best, amount_out=out, fee=loan_fee(best), evaluated=len(evaluated))
