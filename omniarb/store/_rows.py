@@ -283,12 +283,14 @@ def _breaker_trip(trip: BreakerTrip, at: datetime) -> dict[str, Any]:
 
 
 def _put_opportunity(rows: TableRows, row: dict[str, Any]) -> None:
-    # Within a batch the furthest stage wins, as it does in the table; the first stamp stays.
+    # Within a batch as in the table: the row keeps what was detected (the allocator may re-size
+    # the trade; its decision row says to what), and the furthest stage's status wins.
     seen = rows.opportunities.get(row["id"])
     if seen is None:
         rows.opportunities[row["id"]] = row
     elif seen["stage"] < row["stage"]:
-        rows.opportunities[row["id"]] = {**row, "recorded_at": seen["recorded_at"]}
+        moved = {key: row[key] for key in ("status", "stage", "updated_at")}
+        rows.opportunities[row["id"]] = {**seen, **moved}
 
 
 def rows_of(batch: list[Pending]) -> TableRows:

@@ -264,3 +264,26 @@ async def test_summary_per_chain(db_url: str) -> None:
     assert ethereum.gas_cost_wei == 3 * 120_000 * 20 * 10**9
     assert (polygon.opportunities, polygon.executions) == (2, {"submitted": 1, "rejected": 1})
     assert (polygon.success_rate, polygon.realized_profit) == (1.0, {WETH: 5 * 10**15})
+
+
+async def test_a_re_sized_trade_keeps_its_detected_opportunity_row(db_url: str) -> None:
+    # The allocator re-sizes a trade for its loan's fee: the decision carries the new size,
+    # the opportunity row what was detected, whether both arrive in one batch or two.
+    opp = opportunity(8)
+    resized = replace(opp, amount_in=opp.amount_in // 2, amount_out=opp.amount_out // 2)
+    dec = replace(decision(resized), amount_in=resized.amount_in)
+    for batches in ([[opp, dec]], [[opp], [dec]]):
+        async with HistoryStore.open(db_url) as store:
+            for batch in batches:
+                for value in batch:
+                    await store.record(value)
+                await store.flush()
+            with Session(store.database.engine) as session:
+                row = session.get_one(OpportunityRow, opp.id)
+                decided = session.get_one(DecisionRow, decision_id(dec))
+                amounts = (row.amount_in, row.amount_out, row.status, decided.amount_in)
+            assert amounts == (opp.amount_in, opp.amount_out, "approved", resized.amount_in)
+            with Session(store.database.engine) as session:
+                session.query(DecisionRow).delete()
+                session.query(OpportunityRow).delete()
+                session.commit()
