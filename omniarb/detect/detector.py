@@ -22,7 +22,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
 
@@ -30,7 +30,7 @@ import numpy as np
 
 from omniarb.detect.gas import GasModel
 from omniarb.detect.graph import Cycle, CycleGraph
-from omniarb.detect.loan_sizing import size_for_loan
+from omniarb.detect.loan_sizing import resized_opportunity
 from omniarb.detect.mixed_hops import MixedHop, V3Hop, route_ticks_crossed
 from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
 from omniarb.detect.pricing import TokenPricer
@@ -391,10 +391,12 @@ class CycleDetector:
     def resize_for_loan(
         self, opportunity: Opportunity, loan_fee: Callable[[int], int]
     ) -> Opportunity | None:
-        """`opportunity` re-sized for a loan charging `loan_fee`(amount) (`loan_sizing`), on
-        the pool states it was priced on; None when a pool of its route has changed since
-        (the trade is stale anyway) or the re-sized trade keeps nothing after the fee. The
-        gas estimate stays: a smaller input crosses no more ticks."""
+        """`opportunity` re-sized for a loan charging `loan_fee`(amount)
+        (`loan_sizing.resized_opportunity`) on the pool states it was priced on; None when it
+        was not priced on this detector's states (a pool of its route has changed since, or
+        it did not come from a block) or keeps nothing after the fee."""
+        if opportunity.source is not OpportunitySource.BLOCK:
+            return None
         hops: list[MixedHop] = []
         for hop in opportunity.route.hops:
             if hop.pool not in self.graph:
@@ -403,24 +405,11 @@ class CycleDetector:
             if self._states[pool_id].block_number > opportunity.block_number:
                 return None
             hops.append(self._mixed_hop(pool_id, hop.zero_for_one))
-        sized = size_for_loan(hops, opportunity.amount_in, loan_fee)
-        if sized is None:
-            return None
-        self.counters.route_evaluations += sized.evaluated
-        gas_in_token = opportunity.gross_profit - opportunity.net_profit
-        gross_profit = sized.amount_out - sized.amount_in
-        net_profit = gross_profit - gas_in_token
-        usd_per_unit = (
-            opportunity.net_profit_usd / opportunity.net_profit if opportunity.net_profit else 0.0
-        )
-        return replace(
-            opportunity,
-            amount_in=sized.amount_in,
-            amount_out=sized.amount_out,
-            gross_profit=gross_profit,
-            net_profit=net_profit,
-            net_profit_usd=net_profit * usd_per_unit,
-        )
+        resized = resized_opportunity(opportunity, hops, loan_fee)
+        if resized is not None:
+            self.counters.route_evaluations += resized.evaluated
+            return resized.opportunity
+        return None
 
     def shortfall(self, opportunity: Opportunity) -> str | None:
         """Why an opportunity is not worth sending (None when it is)."""

@@ -17,11 +17,12 @@ below one unit of the token.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from omniarb.detect.mixed_hops import MixedHop, mixed_route_amount_out
+from omniarb.types import Opportunity
 
-__all__ = ["LoanSizing", "size_for_loan"]
+__all__ = ["LoanSizing", "Resized", "resized_opportunity", "size_for_loan"]
 
 # The golden ratio's conjugate, as an integer fraction (1/φ ≈ 0.618034).
 _INV_PHI_NUM = 618_034
@@ -89,3 +90,37 @@ def size_for_loan(
         return None
     out = mixed_route_amount_out(best, hops)
     return LoanSizing(amount_in=best, amount_out=out, fee=loan_fee(best), evaluated=len(evaluated))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resized:
+    """An opportunity re-sized for a loan's fee, and the route evaluations that took."""
+
+    opportunity: Opportunity
+    evaluated: int
+
+
+def resized_opportunity(
+    opportunity: Opportunity, hops: Sequence[MixedHop], loan_fee: Callable[[int], int]
+) -> Resized | None:
+    """`opportunity` at the size that keeps the most after `loan_fee`, its route's `hops` being
+    the states it was priced on; None when nothing is kept. Its gas (estimate, cost in the start
+    token) stays: a smaller input crosses no more ticks."""
+    sized = size_for_loan(hops, opportunity.amount_in, loan_fee)
+    if sized is None:
+        return None
+    gas_in_token = opportunity.gross_profit - opportunity.net_profit
+    gross_profit = sized.amount_out - sized.amount_in
+    net_profit = gross_profit - gas_in_token
+    usd_per_unit = (
+        opportunity.net_profit_usd / opportunity.net_profit if opportunity.net_profit else 0.0
+    )
+    resized = replace(
+        opportunity,
+        amount_in=sized.amount_in,
+        amount_out=sized.amount_out,
+        gross_profit=gross_profit,
+        net_profit=net_profit,
+        net_profit_usd=net_profit * usd_per_unit,
+    )
+    return Resized(opportunity=resized, evaluated=sized.evaluated)

@@ -11,6 +11,7 @@ import pytest
 from omniarb.detect.loan_sizing import size_for_loan
 from omniarb.detect.mixed_hops import mixed_route_amount_out
 from omniarb.detect.sizing import HopReserves, size_route
+from omniarb.types import OpportunitySource
 
 from ._mixed_world import WETH, brute_force, hops_of, profit_of
 from .test_detector_mixed import BASE_FEE_WEI, detector, legs_of, v2_world, v3_world, whale
@@ -121,6 +122,9 @@ def test_the_detector_re_sizes_on_the_states_it_priced_and_not_after_they_move()
         opportunity.block_number,
         opportunity.route,
     )
+    # Priced on other states than the detector's (a pending transaction's): not re-sized.
+    pending = replace(opportunity, source=OpportunitySource.MEMPOOL)
+    assert d.resize_for_loan(pending, fee) is None
     # A pool of the route changed in a later block: the states it was priced on are gone.
     pool = opportunity.route.hops[0].pool
     later = replace(d.pool_state(pool), block_number=opportunity.block_number + 1)
