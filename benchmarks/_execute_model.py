@@ -55,10 +55,12 @@ def model_constants(result: dict[str, Any]) -> dict[str, Any]:
         "fit_per_v2_hop_gas": per_v2_hop,
         "base_gas": _round_up(base),
         "per_hop_gas": _round_up(per_v2_hop),
-        "v3_hop_gas": _round_up(max(v3_hops)),
-        # The other reading of the same figures: a V3 hop costs what a V2 hop does, and a route
-        # with any V3 hop pays this once (the contract's mixed-route path).
-        "v3_route_once_gas": _round_up(max(0, *route_excess)),
+        # A V3 hop costs what a V2 hop does, and a route with any V3 hop pays the rest once
+        # (what its first V3 hop sets up): the tightest bound of the routes measured.
+        "v3_hop_gas": _round_up(per_v2_hop),
+        "v3_route_gas": _round_up(max(0, *route_excess)),
+        # The looser reading, every V3 hop priced as the dearest one measured.
+        "v3_hop_gas_each": _round_up(max(v3_hops)),
         "v3_tick_cross_gas": per_crossing(ticks["fresh"]),
         "v3_tick_cross_gas_crossed_before": per_crossing(ticks["crossed_before"]),
         "v2_pair_loan_gas": loan_gas("uniswap-v2-pair-loan"),
@@ -115,12 +117,12 @@ def print_v3(result: dict[str, Any]) -> None:
     print("gas model constants (rounded up to 1,000 gas; omniarb/detect/gas.py GasModel)")
     print(f"  base_gas {model['base_gas']:,}  per_hop_gas {model['per_hop_gas']:,}")
     print(
-        f"  v3_hop_gas {model['v3_hop_gas']:,}  v3_tick_cross_gas {model['v3_tick_cross_gas']:,}"
-        f" (a tick crossed before: {model['v3_tick_cross_gas_crossed_before']:,})"
+        f"  v3_hop_gas {model['v3_hop_gas']:,}  v3_route_gas {model['v3_route_gas']:,} (once for a"
+        f" route with any V3 hop; each V3 hop at the dearest: {model['v3_hop_gas_each']:,})"
     )
     print(
-        f"  or, as bounding: v3_hop_gas = per_hop_gas, plus {model['v3_route_once_gas']:,}"
-        " once for a route with any V3 hop"
+        f"  v3_tick_cross_gas {model['v3_tick_cross_gas']:,}"
+        f" (a tick crossed before: {model['v3_tick_cross_gas_crossed_before']:,})"
     )
     print(
         f"  v2_pair_loan_gas {model['v2_pair_loan_gas']:,}"

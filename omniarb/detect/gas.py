@@ -1,14 +1,16 @@
 """The gas of one trade through the executor contract, from its shape.
 
-    gas = base + v2_hop·(V2 hops) + v3_hop·(V3 hops) + tick_cross·(initialized ticks crossed)
+    gas = base + v2_hop·(V2 hops) + v3_hop·(V3 hops) + v3_route·(1 if any V3 hop)
+          + tick_cross·(initialized ticks crossed)
           + the loan's extra gas (0 for a V2 flash swap from the route's own first pair)
 
-A V3 hop costs more than a V2 hop (a callback, more storage), and every initialized tick a
-swap crosses writes that tick's accumulators. Where the capital comes from also costs gas: a
-route whose first hop is a V2 pair borrows from that pair for free (the flash swap is the hop);
-any other loan pays for the lender's own call and bookkeeping. The detector prices a route with
-the cheapest loan it could take (`assumed_loan_gas`); the allocator, which picks the lender for
-real, swaps that assumption for its choice. The constants are measured by
+A route through V3 pools pays once for what the first V3 hop sets up (the swap callback's
+path through the contract), after which a V3 hop costs about what a V2 hop does; every
+initialized tick a swap crosses writes that tick's accumulators. Where the capital comes from
+also costs gas: a route whose first hop is a V2 pair borrows from that pair for free (the flash
+swap is the hop); any other loan pays for the lender's own call and bookkeeping. The detector
+prices a route with the cheapest loan it could take (`assumed_loan_gas`); the allocator, which
+picks the lender for real, swaps that assumption for its choice. The constants are measured by
 `benchmarks/execute.py` and rounded up, so a net profit is never overstated.
 """
 
@@ -30,6 +32,7 @@ class GasModel:
     base_gas: int = 60_000
     per_hop_gas: int = 45_000  # a Uniswap V2 hop
     v3_hop_gas: int = 90_000
+    v3_route_gas: int = 0  # once for a route with any V3 hop
     v3_tick_cross_gas: int = 30_000
     v2_pair_loan_gas: int = 100_000
     balancer_loan_gas: int = 40_000
@@ -42,6 +45,7 @@ class GasModel:
             self.base_gas
             + self.per_hop_gas * v2_hops
             + self.v3_hop_gas * v3_hops
+            + (self.v3_route_gas if v3_hops else 0)
             + self.v3_tick_cross_gas * ticks_crossed
         )
 

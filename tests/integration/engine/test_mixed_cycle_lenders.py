@@ -100,6 +100,15 @@ async def _plant(bot: RunningBot, rpc: RpcClient, chain: ChainManifest, gap: str
     return bot.stats[0].trades[before:]
 
 
+def _trade_gas_estimates(db: Path) -> dict[str, int]:
+    """Per transaction: the gas the decision expected (the gas model with the chosen loan)."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT tx_hash, gas_estimate FROM executions WHERE tx_hash IS NOT NULL"
+        ).fetchall()
+    return {tx: int(gas) for tx, gas in rows}
+
+
 def _opportunity_rows(db: Path) -> dict[str, tuple[int, int, int]]:
     """Per transaction: the opportunity's gross and net profit and gas estimate."""
     with sqlite3.connect(db) as connection:
@@ -268,10 +277,14 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
                     await empty(rpc, chain.token(symbol).address, holder)
             trades = await _plant(bot, rpc, chain, gap)
             rates = _opportunity_rows(db)
+            estimates = _trade_gas_estimates(db)
             for trade in trades:
                 assert trade.status == "success", trade
                 assert not trade.touched_earlier_in_block, trade
                 assert trade.realized_profit_wei == trade.predicted_profit_wei > 0, trade
+                # The gas model never understates a trade's gas (its net profit is not
+                # overstated), whatever the route's hops and the lender.
+                assert trade.gas_used <= estimates[trade.tx_hash], (trade, estimates)
                 if trade.flash_source == OWN_PAIR:
                     # Free and no extra gas: nothing can be cheaper.
                     assert trade.route[0]["kind"] == "uniswap-v2"
