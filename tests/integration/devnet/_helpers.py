@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from _anvil_pool import wait_pool_drained
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -89,6 +90,7 @@ async def snapshot(rpc: RpcClient) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await wait_pool_drained(rpc)
         reverted = await rpc.call("evm_revert", snapshot_id)
         assert reverted is True, f"evm_revert {snapshot_id} failed"
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _anvil_pool import wait_pool_drained
 from _lender_helpers import fill_wrapped_native
 from eth_utils.address import to_checksum_address
 
@@ -134,6 +135,7 @@ async def snapshot(rpc: RpcClient) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await wait_pool_drained(rpc)
         await rpc.call("evm_revert", snapshot_id)
 
 
