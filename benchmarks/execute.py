@@ -61,6 +61,7 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts.build import compile_sources
 from omniarb.devnet import ChainManifest, Devnet, PoolEntry, dev_account
+from omniarb.devnet.anvil import wait_pool_drained
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.execute.executor_contract import (
     ExecutorContract,
@@ -136,21 +137,10 @@ class Chain:
             if receipt is not None:
                 if int(receipt["status"], 16) != 1:
                     raise RuntimeError(f"transaction {tx_hash} reverted")
-                await self._pool_drained()
+                await wait_pool_drained(self.rpc)
                 return receipt
             await asyncio.sleep(0.005)
         raise RuntimeError(f"transaction {tx_hash} was not mined")
-
-    async def _pool_drained(self) -> None:
-        # anvil takes a mined transaction out of its pool a moment after the receipt shows; an
-        # evm_revert before that leaves it in the pool, to be mined again in place of the next
-        # transaction with its nonce.
-        for _ in range(500):
-            status = await self.rpc.call("txpool_status")
-            if int(status["pending"], 16) == 0 and int(status["queued"], 16) == 0:
-                return
-            await asyncio.sleep(0.002)
-        raise RuntimeError("anvil's transaction pool does not drain")
 
     async def gas(self, sender: str, to: str | None, data: str) -> int:
         return int((await self.send(sender, to, data))["gasUsed"], 16)

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import aiohttp
 
+from omniarb.chains.rpc import RpcClient
 from omniarb.errors import DevnetError
 from omniarb.paths import node_modules
 
-__all__ = ["AnvilNode", "AnvilOptions", "anvil_binary", "free_port"]
+__all__ = ["AnvilNode", "AnvilOptions", "anvil_binary", "free_port", "wait_pool_drained"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,23 @@ def free_port(host: str) -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+async def wait_pool_drained(rpc: RpcClient, *, timeout_s: float = 2.0) -> None:
+    """Wait until the node's transaction pool is empty.
+
+    anvil takes a mined transaction out of its pool a moment after the receipt shows. An
+    `evm_revert` before that leaves it in the pool, to be mined again: the sender's next
+    transaction then gets the following nonce and runs on the state the re-mined one changed.
+    """
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        status = await rpc.call("txpool_status")
+        if int(status["pending"], 16) == 0 and int(status["queued"], 16) == 0:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise DevnetError("anvil's transaction pool does not drain")
+        await asyncio.sleep(0.002)
 
 
 def _die_with_parent() -> None:

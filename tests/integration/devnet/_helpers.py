@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from _anvil_pool import wait_pool_drained
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
+from omniarb.devnet.anvil import wait_pool_drained
 from omniarb.paths import node_modules
 
 ALL_CHAINS = ("ethereum", "bnb", "polygon", "arbitrum", "optimism")

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _anvil_pool import wait_pool_drained
 from _lender_helpers import fill_wrapped_native
 from eth_utils.address import to_checksum_address
 
@@ -30,6 +29,7 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts.build import compile_sources
 from omniarb.devnet import ChainManifest, PoolEntry, dev_account
+from omniarb.devnet.anvil import wait_pool_drained
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.errors import RpcError
 from omniarb.execute.executor_contract import (
