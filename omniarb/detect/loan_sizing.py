@@ -54,10 +54,11 @@ def size_for_loan(
     if gross_optimum < 1:
         return None
     evaluated: dict[int, int | None] = {}
+    outputs: dict[int, int] = {}
 
     def net(amount: int) -> int | None:
         if amount not in evaluated:
-            out = mixed_route_amount_out(amount, hops)
+            out = outputs[amount] = mixed_route_amount_out(amount, hops)
             evaluated[amount] = out - amount - loan_fee(amount) if out > 0 else None
         return evaluated[amount]
 
@@ -88,8 +89,9 @@ def size_for_loan(
     best = max((a for a, v in evaluated.items() if v is not None), key=key, default=None)
     if best is None or key(best) <= 0:
         return None
-    out = mixed_route_amount_out(best, hops)
-    return LoanSizing(amount_in=best, amount_out=out, fee=loan_fee(best), evaluated=len(evaluated))
+    return LoanSizing(
+        amount_in=best, amount_out=outputs[best], fee=loan_fee(best), evaluated=len(evaluated)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
