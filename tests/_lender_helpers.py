@@ -91,8 +91,7 @@ def v3_pool(chain: ChainManifest, symbols: set[str], fee: int) -> PoolEntry:
     )
 
 
-async def swap_v3(
-    rpc: RpcClient,
+def swap_v3_tx(
     chain: ChainManifest,
     *,
     token_in: str,
@@ -100,8 +99,9 @@ async def swap_v3(
     fee: int,
     amount_in: int,
     trader: int = 1,
-) -> None:
-    """A trader swaps `amount_in` (base units) through the V3 SwapRouter (tokens by symbol)."""
+) -> dict[str, str]:
+    """The transaction of a trader swapping `amount_in` (base units) through the V3 SwapRouter
+    (tokens by symbol), for `eth_sendTransaction`."""
     sender = dev_account(trader).address
     data = encode_call(
         V3_EXACT_INPUT,
@@ -116,9 +116,27 @@ async def swap_v3(
             0,
         ),
     )
-    tx_hash = await rpc.call(
-        "eth_sendTransaction",
-        {"from": sender, "to": chain.dex("uniswap-v3").router, "data": data, "gas": hex(2_000_000)},
+    return {
+        "from": sender,
+        "to": chain.dex("uniswap-v3").router,
+        "data": data,
+        "gas": hex(2_000_000),
+    }
+
+
+async def swap_v3(
+    rpc: RpcClient,
+    chain: ChainManifest,
+    *,
+    token_in: str,
+    token_out: str,
+    fee: int,
+    amount_in: int,
+    trader: int = 1,
+) -> None:
+    """A trader swaps `amount_in` (base units) through the V3 SwapRouter (tokens by symbol)."""
+    tx = swap_v3_tx(
+        chain, token_in=token_in, token_out=token_out, fee=fee, amount_in=amount_in, trader=trader
     )
-    receipt = await mined(rpc, tx_hash)
+    receipt = await mined(rpc, await rpc.call("eth_sendTransaction", tx))
     assert int(receipt["status"], 16) == 1

@@ -14,16 +14,20 @@ from decimal import Decimal
 
 from rich.table import Table
 
+from omniarb.chains.spec import resolve_chain
 from omniarb.cli import Subparsers
 from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings
 from omniarb.store import HistoryDatabase, TradeRecord, resolve_db_url
 from omniarb.store.engine import parse_db_url, sqlite_path
 from omniarb.store.schema import current_revision, head_revision, upgrade
+from omniarb.types import ExecutionStatus
 
 __all__ = ["read_trades", "register"]
 
 _DEFAULT_LIMIT = 50
+# A settled trade has its outcome's status, one still in flight (or never sent) its execution's.
+TRADE_STATUSES = ("succeeded", "reverted", "dropped", *(status.value for status in ExecutionStatus))
 
 
 def _positive(text: str) -> int:
@@ -44,8 +48,8 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--status",
         metavar="STATUS",
-        help="only this status: succeeded, reverted, dropped, submitted, simulated, rejected, "
-        "failed",
+        choices=TRADE_STATUSES,
+        help=f"only this status: {', '.join(TRADE_STATUSES)}",
     )
     parser.add_argument(
         "--limit",
@@ -117,9 +121,9 @@ def _table(trades: list[TradeRecord]) -> Table:
 
 
 def _history(args: argparse.Namespace, settings: Settings) -> int:
-    trades = read_trades(
-        resolve_db_url(args.db), chain=args.chain, status=args.status, limit=args.limit
-    )
+    # An unknown chain is a mistake to name (exit 2), not an empty history.
+    chain = None if args.chain is None else str(resolve_chain(args.chain).chain_id)
+    trades = read_trades(resolve_db_url(args.db), chain=chain, status=args.status, limit=args.limit)
     if args.json:
         emit_json([trade.to_json() for trade in trades])
     else:

@@ -13,10 +13,9 @@ from eth_utils.crypto import keccak
 
 from omniarb.execute.submit import ReceiptLog
 
-__all__ = ["SYNC_TOPIC", "TRANSFER_TOPIC", "net_transfers"]
+__all__ = ["TRANSFER_TOPIC", "net_transfers"]
 
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
-SYNC_TOPIC = "0x" + keccak(text="Sync(uint112,uint112)").hex()
 
 
 def _topic_address(topic: str) -> str:

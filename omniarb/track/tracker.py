@@ -7,8 +7,9 @@ import time
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.execute.submit import Submitter, TxReceipt
-from omniarb.track.realized import SYNC_TOPIC, net_transfers
-from omniarb.types import Execution, Outcome
+from omniarb.track.realized import net_transfers
+from omniarb.track.touched import Touch, earlier_touches, touch_topics
+from omniarb.types import Execution, Outcome, Route
 
 __all__ = ["Tracker"]
 
@@ -20,10 +21,11 @@ class Tracker:
 
     `holder` is where profit accrues (the executor contract). `touched_earlier_in_block` is
     true when a transaction that ran before ours, after the block the prediction was made on,
-    emitted a `Sync` on one of the route's pools: the state our prediction was made on did not
-    hold, so realized may differ. That is usually a transaction earlier in the same block; when
-    the trade lands a block or more late (a slow send, a busy node), the blocks in between count
-    too, since their swaps changed the pools just the same.
+    changed the state of one of the route's pools (`omniarb.track.touched`: a V2 `Sync`, a V3
+    `Swap`, `Mint` or `Burn`): the state our prediction was made on did not hold, so realized
+    may differ. That is usually a transaction earlier in the same block; when the trade lands a
+    block or more late (a slow send, a busy node), the blocks in between count too, since their
+    swaps changed the pools just the same.
     """
 
     def __init__(self, *, rpc: RpcClient, submitter: Submitter, holder: str) -> None:
@@ -44,9 +46,18 @@ class Tracker:
             if receipt.success
             else 0
         )
-        touched = await self._touched_earlier(
-            receipt, route.pools, predicted_at=execution.decision.opportunity.block_number
+        touches = await self._earlier_touches(
+            receipt, route, priced_at=execution.decision.opportunity.block_number
         )
+        touched = bool(touches)
+        if touches:
+            log.info(
+                "trade %s ran after %d transaction(s) that moved its pools, first %s in block %d",
+                receipt.tx_hash,
+                len({t.tx_hash for t in touches}),
+                touches[0].tx_hash,
+                touches[0].block_number,
+            )
         if receipt.success and realized != execution.decision.expected_profit:
             log.info(
                 "trade %s realized %d vs predicted %d (touched earlier in block: %s)",
@@ -68,23 +79,27 @@ class Tracker:
             confirmed_ns=time.monotonic_ns(),
         )
 
-    async def _touched_earlier(
-        self, receipt: TxReceipt, pools: tuple[str, ...], *, predicted_at: int
-    ) -> bool:
-        """Did a `Sync` on `pools` come after block `predicted_at` and before our transaction?"""
-        in_next_block = receipt.block_number <= predicted_at + 1
+    async def _earlier_touches(
+        self, receipt: TxReceipt, route: Route, *, priced_at: int
+    ) -> tuple[Touch, ...]:
+        """The state changes of `route`'s pools after block `priced_at` and before our trade."""
+        in_next_block = receipt.block_number <= priced_at + 1
         if in_next_block and receipt.transaction_index == 0:
-            return False
+            return ()
+        topics = touch_topics(route)
         where: dict[str, object] = (
             {"blockHash": receipt.block_hash}
             if in_next_block
-            else {"fromBlock": hex(predicted_at + 1), "toBlock": hex(receipt.block_number)}
+            else {"fromBlock": hex(priced_at + 1), "toBlock": hex(receipt.block_number)}
         )
-        logs = await self._rpc.call(
-            "eth_getLogs", {**where, "address": list(pools), "topics": [SYNC_TOPIC]}
-        )
-        return any(
-            int(entry["blockNumber"], 16) < receipt.block_number
-            or int(entry["transactionIndex"], 16) < receipt.transaction_index
-            for entry in logs
+        known = [kind_topics for kind_topics in topics.values() if kind_topics is not None]
+        if len(known) == len(topics):  # else every log of the pools is needed
+            where["topics"] = [sorted(frozenset().union(*known))]
+        logs = await self._rpc.call("eth_getLogs", {**where, "address": sorted(topics)})
+        return earlier_touches(
+            logs,
+            topics=topics,
+            block_number=receipt.block_number,
+            transaction_index=receipt.transaction_index,
+            priced_at=priced_at if not in_next_block else receipt.block_number - 1,
         )

@@ -70,6 +70,23 @@ async def bot_on(
         await store.close()
 
 
+def swap_v2_tx(
+    chain: ChainManifest, *, dex: str, path: list[str], amount_in: int, trader: int = 1
+) -> dict[str, str]:
+    """The transaction of a trader swapping through a V2 router (tokens by symbol), for
+    `eth_sendTransaction`."""
+    sender = dev_account(trader).address
+    data = encode_call(
+        "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
+        amount_in,
+        0,
+        [chain.token(symbol).address for symbol in path],
+        sender,
+        DEADLINE,
+    )
+    return {"from": sender, "to": chain.dex(dex).router, "data": data, "gas": hex(400_000)}
+
+
 async def swap_v2(
     rpc: RpcClient,
     chain: ChainManifest,
@@ -80,19 +97,8 @@ async def swap_v2(
     trader: int = 1,
 ) -> dict[str, object]:
     """A trader swaps through a V2 router (tokens by symbol) and the receipt is returned."""
-    sender = dev_account(trader).address
-    data = encode_call(
-        "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
-        amount_in,
-        0,
-        [chain.token(symbol).address for symbol in path],
-        sender,
-        DEADLINE,
-    )
-    tx_hash = await rpc.call(
-        "eth_sendTransaction",
-        {"from": sender, "to": chain.dex(dex).router, "data": data, "gas": hex(400_000)},
-    )
+    tx = swap_v2_tx(chain, dex=dex, path=path, amount_in=amount_in, trader=trader)
+    tx_hash = await rpc.call("eth_sendTransaction", tx)
     for _ in range(400):
         receipt = await rpc.call("eth_getTransactionReceipt", tx_hash)
         if receipt is not None:

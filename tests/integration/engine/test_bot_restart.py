@@ -29,6 +29,7 @@ from _cli_helpers import (
     wait_until,
     write_config,
 )
+from _touch_check import check_trades, recorded_trades
 
 from omniarb.devnet.accounts import BOT_INDEX, dev_account
 
@@ -160,6 +161,8 @@ def test_killed_bot_restarts_without_double_submission(tmp_path: Path, omniarb_h
             for receipt in receipts(url, chain_second):
                 trade = next(t for t in trades if t["tx_hash"] == receipt["transactionHash"])
                 assert int(receipt["status"], 16) == 1 or trade["touched_earlier_in_block"]
+            # Both runs' settled trades: the flag right both ways, untouched ones exact.
+            check_trades(url, [t for t in recorded_trades(home) if t.chain == name])
         claims = {key for (key,) in query(home, "SELECT key FROM submissions")}
         executed_opportunities = {opportunity_id for opportunity_id, _, _ in executed.values()}
         assert executed_opportunities <= claims

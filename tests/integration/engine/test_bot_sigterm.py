@@ -23,6 +23,7 @@ from _cli_helpers import (
     wait_until,
     write_config,
 )
+from _touch_check import check_trades, recorded_trades
 
 from omniarb.devnet.accounts import BOT_INDEX, dev_account
 
@@ -70,6 +71,8 @@ def test_sigterm_settles_trades_in_flight(tmp_path: Path, omniarb_home: Path) ->
         assert code == 0, tail(log)
         sent = transactions_from(url, bot, start_block)
         assert nonce(url, bot, "pending") == nonce(url, bot) == len(sent)
+        # Every settled trade's flag, both ways, against the chain's receipts.
+        check_trades(url, recorded_trades(home))
 
     executions = query(
         home,

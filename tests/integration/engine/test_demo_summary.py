@@ -1,14 +1,19 @@
 """`omniarb demo --blocks N --summary FILE`: the summary has the issue's format, every trade the
-market's gaps gave the bot realized exactly its prediction (unless another transaction moved
-its pools first, which is rare and counted), and `omniarb history --json` lists the same trades."""
+market's gaps gave the bot realized exactly its prediction unless another transaction moved its
+pools first (rare, counted, and then proven from the chain's receipts: the devnet is kept
+running for that, `--keep-devnet`), and `omniarb history --json` lists the same trades."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _cli_helpers import cli, private_home, write_config
+from _touch_check import check_trades, recorded_trades
+
+from omniarb.devnet.record import read_record
 
 pytestmark = pytest.mark.xdist_group("devnet-cli")
 
@@ -45,11 +50,26 @@ def test_demo_summary_lists_exact_trades(tmp_path: Path, omniarb_home: Path) -> 
     config = write_config(tmp_path / "fast.toml", block_times_s=_BLOCK_TIMES_S)
     summary_path = tmp_path / "summary.json"
 
-    demo = cli(home, "demo", "--blocks", str(_BLOCKS), "--summary", summary_path, config=config)
-    assert demo.returncode == 0, demo.stderr[-3000:]
+    demo = cli(
+        home,
+        "demo",
+        "--blocks",
+        str(_BLOCKS),
+        "--summary",
+        summary_path,
+        "--keep-devnet",
+        config=config,
+    )
+    try:
+        assert demo.returncode == 0, demo.stderr[-3000:]
+        _check_summary(home, json.loads(summary_path.read_text()))
+    finally:
+        down = cli(home, "devnet", "down")
+    assert down.returncode == 0, down.stderr
     assert not (home / "devnet" / "running.json").exists()
 
-    summary = json.loads(summary_path.read_text())
+
+def _check_summary(home: Path, summary: dict[str, Any]) -> None:
     chains = {c["chain"]: c for c in summary["chains"]}
     assert set(chains) == set(_BLOCK_TIMES_S)
     for counts in chains.values():
@@ -72,6 +92,15 @@ def test_demo_summary_lists_exact_trades(tmp_path: Path, omniarb_home: Path) -> 
     touched = sum(t["touched_earlier_in_block"] for t in trades)
     assert touched <= len(trades) // 10, f"{touched} of {len(trades)} trades were touched"
     assert summary["totals"]["touched_earlier_in_block"] == touched
+    # The flag of every trade, both ways, against the receipts of the blocks it ran after.
+    record = read_record(home)
+    assert record is not None, "the kept devnet is not running"
+    recorded = recorded_trades(home)
+    assert {t.tx_hash for t in recorded} == {t["tx_hash"] for t in trades}
+    for chain, url in record.rpc_http.items():
+        assert check_trades(url, [t for t in recorded if t.chain == chain]) == sum(
+            t["touched_earlier_in_block"] for t in trades if t["chain"] == chain
+        )
     assert sum(c["submitted"] for c in chains.values()) == len(trades)
 
     history = cli(home, "history", "--json", "--limit", "10000")

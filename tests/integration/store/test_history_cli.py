@@ -141,9 +141,28 @@ async def test_filters_and_limit(cli: InProcessCli, home: Path) -> None:
     assert [t["chain"] for t in cli.json("--chain", "1")] == ["ethereum"] * 2
     assert len(cli.json("--limit", "1")) == 1
     assert [t["block_number"] for t in cli.json("--status", "succeeded")] == [1002]
+    assert cli.json("--chain", "polygon") == cli.json("--status", "dropped") == []
     code, _, err = cli("--limit", "0")
     assert code == 2
     assert "at least 1" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--chain", "nosuch"), "error: unknown chain 'nosuch' (known: ethereum, bnb,"),
+        (("--chain", "999"), "error: unknown chain id 999 (known: 1 (ethereum),"),
+        (("--status", "won"), "argument --status: invalid choice: 'won'"),
+    ],
+)
+async def test_an_unknown_chain_or_status_is_named_with_exit_2(
+    cli: InProcessCli, home: Path, args: tuple[str, ...], message: str
+) -> None:
+    await _seed(f"sqlite:///{home / 'history.sqlite'}")
+    for extra in ((), ("--json",)):
+        code, out, err = cli(*extra, *args)
+        assert (code, out) == (2, "")
+        assert message in err
 
 
 async def test_table_output(cli: InProcessCli, home: Path) -> None:

@@ -42,7 +42,8 @@ def test_planted_cycles_capture_the_brute_force_optimum(name: str) -> None:
     assert ticks_crossed(legs, sizing.amount_in) >= 1 or walk.exhausted
     best = brute_force(profit_of(legs), usd(start, 3e6))
     assert best > 0
-    assert sizing.profit >= best * 999 // 1000
+    # The worst planted case (v2->v3->v3 through WBTC) keeps 99.99985% of it.
+    assert sizing.profit >= best * 99_999 // 100_000
     # And never claims more than the continuous bound allows.
     assert best <= sizing.profit + sizing.gap_bound or sizing.exact
 

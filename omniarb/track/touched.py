@@ -1,0 +1,87 @@
+"""Was a trade's prediction overtaken? Which transactions moved its pools before it ran.
+
+A prediction is made on the state at the end of block `priced_at`. It holds for the trade only
+if no transaction that ran after that block and before the trade changed a pool of the route:
+an earlier transaction in the trade's own block, or any transaction of a block in between when
+the trade lands late. Each pool kind announces every change of what a swap reads with a log:
+- Uniswap V2 (v2-core `UniswapV2Pair._update`): `Sync(reserve0, reserve1)` after every swap,
+  mint, burn and `sync`;
+- Uniswap V3 (v3-core `UniswapV3Pool`): `Swap` (price, tick, liquidity), `Mint` and `Burn`
+  (tick and active liquidity); `Initialize` only precedes any trade, and `Flash`, `Collect`
+  and the protocol-fee events leave price and liquidity alone.
+A pool of a kind not listed here counts as touched by any log it emits, which can only
+over-report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from omniarb.state.v2_logs import SYNC_TOPIC
+from omniarb.state.v3_logs import BURN_TOPIC, MINT_TOPIC, SWAP_TOPIC
+from omniarb.types import Route
+
+__all__ = ["STATE_TOPICS", "Touch", "earlier_touches", "touch_topics"]
+
+STATE_TOPICS: Mapping[str, frozenset[str]] = {
+    "uniswap-v2": frozenset({SYNC_TOPIC}),
+    "uniswap-v3": frozenset({SWAP_TOPIC, MINT_TOPIC, BURN_TOPIC}),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Touch:
+    """One log of another transaction that changed a route pool before the trade ran."""
+
+    tx_hash: str
+    block_number: int
+    transaction_index: int
+    pool: str
+    topic: str
+
+
+def touch_topics(route: Route) -> dict[str, frozenset[str] | None]:
+    """Per route pool (lower-case address): the topics that change its state; None = any log."""
+    topics: dict[str, frozenset[str] | None] = {}
+    for hop in route.hops:
+        topics[hop.pool.lower()] = STATE_TOPICS.get(hop.kind)
+    return topics
+
+
+def earlier_touches(
+    logs: Iterable[Mapping[str, Any]],
+    *,
+    topics: Mapping[str, frozenset[str] | None],
+    block_number: int,
+    transaction_index: int,
+    priced_at: int,
+) -> tuple[Touch, ...]:
+    """The logs (as `eth_getLogs` returns them) that touched a pool of `topics` after block
+    `priced_at` and before the transaction at (`block_number`, `transaction_index`)."""
+    found = []
+    for entry in logs:
+        if entry.get("removed"):
+            continue
+        pool = str(entry["address"]).lower()
+        if pool not in topics:
+            continue
+        entry_topics: Sequence[str] = entry["topics"]
+        topic = str(entry_topics[0]).lower() if entry_topics else ""
+        wanted = topics[pool]
+        if wanted is not None and topic not in wanted:
+            continue
+        block, index = int(entry["blockNumber"], 16), int(entry["transactionIndex"], 16)
+        if block <= priced_at or (block, index) >= (block_number, transaction_index):
+            continue
+        found.append(
+            Touch(
+                tx_hash=str(entry["transactionHash"]),
+                block_number=block,
+                transaction_index=index,
+                pool=pool,
+                topic=topic,
+            )
+        )
+    return tuple(found)

@@ -1,0 +1,124 @@
+"""An independent check of every trade the bot recorded: the `touched_earlier_in_block` flag is
+right both ways, and an untouched trade earned exactly its prediction.
+
+The flag is recomputed here from the blocks' receipts (`eth_getBlockReceipts`), not from the
+bot's log query: a transaction touched the trade when it ran after the block the trade was
+priced on and before the trade, and emitted a state-changing event (v2-core `Sync`, v3-core
+`Swap`/`Mint`/`Burn`, topics hashed here from their signatures) from a pool of the route.
+
+    trades = recorded_trades(home)            # from the history database
+    check_trades(rpc_url, trades)             # raises AssertionError naming the trade
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from _cli_helpers import query
+from eth_utils.crypto import keccak
+
+from omniarb.chains.rpc import RpcClient
+
+_STATE_EVENTS = frozenset(
+    "0x" + keccak(text=signature).hex()
+    for signature in (
+        "Sync(uint112,uint112)",
+        "Swap(address,address,int256,int256,uint160,uint128,int24)",
+        "Mint(address,address,int24,int24,uint128,uint256,uint256)",
+        "Burn(address,int24,int24,uint128,uint256,uint256)",
+    )
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedTrade:
+    """A sent trade and its outcome as the bot recorded them."""
+
+    chain: str
+    tx_hash: str
+    priced_block: int
+    pools: tuple[str, ...]
+    success: bool
+    realized_profit: int
+    predicted_profit: int
+    touched: bool
+
+
+def recorded_trades(home: Path) -> list[RecordedTrade]:
+    """Every settled trade in `home`'s history database."""
+    rows = query(
+        home,
+        "SELECT o.chain, o.tx_hash, p.block_number, p.route, o.success, o.realized_profit, "
+        "o.predicted_profit, o.touched_earlier_in_block FROM outcomes o "
+        "JOIN opportunities p ON p.id = o.opportunity_id WHERE o.tx_hash IS NOT NULL",
+    )
+    return [
+        RecordedTrade(
+            chain=chain,
+            tx_hash=tx_hash,
+            priced_block=int(block),
+            pools=tuple(hop["pool"] for hop in json.loads(route)),
+            success=bool(success),
+            realized_profit=int(realized),
+            predicted_profit=int(predicted),
+            touched=bool(touched),
+        )
+        for chain, tx_hash, block, route, success, realized, predicted, touched in rows
+    ]
+
+
+async def touching_transactions(
+    rpc: RpcClient, *, tx_hash: str, pools: Iterable[str], priced_block: int
+) -> list[str]:
+    """The transactions that changed a pool of `pools` after `priced_block`, before `tx_hash`."""
+    receipt = await rpc.call("eth_getTransactionReceipt", tx_hash)
+    assert receipt is not None, f"trade {tx_hash} has no receipt"
+    block, index = int(receipt["blockNumber"], 16), int(receipt["transactionIndex"], 16)
+    assert block > priced_block, (tx_hash, block, priced_block)
+    wanted = {pool.lower() for pool in pools}
+    found = []
+    for number in range(priced_block + 1, block + 1):
+        for other in await rpc.call("eth_getBlockReceipts", hex(number)):
+            if number == block and int(other["transactionIndex"], 16) >= index:
+                continue
+            if any(
+                entry["address"].lower() in wanted
+                and entry["topics"]
+                and entry["topics"][0].lower() in _STATE_EVENTS
+                for entry in other["logs"]
+            ):
+                found.append(other["transactionHash"])
+    return found
+
+
+async def check_trades_async(rpc: RpcClient, trades: Sequence[RecordedTrade]) -> int:
+    """Assert the flag of each trade both ways, and realized == predicted when untouched.
+
+    Returns how many trades were touched (each with its touching transaction found here).
+    """
+    touched = 0
+    for trade in trades:
+        touching = await touching_transactions(
+            rpc, tx_hash=trade.tx_hash, pools=trade.pools, priced_block=trade.priced_block
+        )
+        assert trade.touched == bool(touching), (trade, touching)
+        if trade.touched:
+            touched += 1
+        else:
+            assert trade.success, trade
+            assert trade.realized_profit == trade.predicted_profit, trade
+    return touched
+
+
+def check_trades(rpc_url: str, trades: Sequence[RecordedTrade]) -> int:
+    """`check_trades_async` for synchronous tests."""
+
+    async def run() -> int:
+        async with RpcClient(rpc_url) as rpc:
+            return await check_trades_async(rpc, trades)
+
+    return asyncio.run(run())

@@ -1,0 +1,75 @@
+"""The running figures of one chain: each settled trade lands in exactly one count, a success
+whose realized profit differs from the prediction is counted as such, and the summary lists
+every trade with the fields of the `--summary` format."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from _monitor_values import USDC, WETH, decision, execution, opportunity, trade
+
+from omniarb.track.stats import ChainBotStats, realized_net_usd
+from omniarb.types import ExecutionStatus
+
+
+def _stats() -> ChainBotStats:
+    return ChainBotStats(chain="ethereum", chain_id=1, symbols={WETH.lower(): "WETH"})
+
+
+def test_outcomes_are_counted_once_each() -> None:
+    stats = _stats()
+    exact = trade(1)
+    short = trade(2, realized_profit=trade(2).realized_profit - 1)
+    touched = replace(trade(3, realized_profit=0), touched_earlier_in_block=True)
+    reverted = trade(4, success=False)
+    for outcome in (exact, short, touched, reverted):
+        stats.on_outcome(outcome)
+    assert (stats.succeeded, stats.reverted, stats.touched_earlier, stats.mismatched) == (
+        3,
+        1,
+        1,
+        2,
+    )
+    assert stats.success_rate == 0.75
+    assert stats.realized_profit[WETH] == exact.realized_profit + short.realized_profit
+    counts = stats.counts()
+    assert counts["touched_earlier_in_block"] == 1
+    assert counts["realized_differs_from_predicted"] == 2
+    assert counts["realized_profit"] == {"WETH": exact.realized_profit + short.realized_profit}
+
+
+def test_summary_trade_has_the_format_fields() -> None:
+    stats = _stats()
+    outcome = trade(5)
+    summary = stats.on_outcome(outcome).to_json()
+    assert summary["status"] == "success"
+    assert summary["profit_token"] == "WETH"
+    assert summary["predicted_profit_wei"] == summary["realized_profit_wei"] == 10**16
+    assert summary["touched_earlier_in_block"] is False
+    assert [hop["token_in"] for hop in summary["route"]] == ["WETH", USDC]
+    assert summary["gas_cost_wei"] == outcome.gas_cost_wei
+
+
+def test_realized_net_usd_subtracts_the_gas_paid_at_detection_prices() -> None:
+    outcome = trade(6)
+    opp = outcome.execution.decision.opportunity
+    usd_per_unit = opp.net_profit_usd / opp.net_profit
+    gas_paid_in_token = (opp.gross_profit - opp.net_profit) * 120_000 / 150_000
+    expected = (outcome.realized_profit - gas_paid_in_token) * usd_per_unit
+    assert abs(realized_net_usd(outcome) - expected) < 1e-9
+    # Paying exactly the estimated gas leaves the detector's own net profit.
+    as_estimated = replace(outcome, gas_cost_wei=opp.gas_cost_wei)
+    assert abs(realized_net_usd(as_estimated) - opp.net_profit_usd) < 1e-9
+
+
+def test_executions_and_decisions_are_counted() -> None:
+    stats = _stats()
+    approved = decision(opportunity(7))
+    stats.on_decision(approved)
+    stats.on_decision(decision(opportunity(8), approved=False))
+    stats.on_execution(execution(approved))
+    stats.on_execution(execution(approved, status=ExecutionStatus.SIMULATED))
+    stats.on_execution(execution(approved, status=ExecutionStatus.REJECTED, error="revert"))
+    assert (stats.approved, stats.declined) == (1, 1)
+    assert (stats.submitted, stats.simulated, stats.rejected) == (1, 1, 1)
+    assert stats.last_submit_ms == 5.0
