@@ -1,7 +1,11 @@
-"""`omniarb demo` starts five chains, trades on every one, stops by itself and leaves nothing."""
+"""`omniarb demo` starts five chains, trades on every one, stops by itself and leaves nothing.
+
+The market's whales are made frequent (a config key the demo documents) so that every chain
+sees a gap worth trading within the run's few blocks."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -12,10 +16,9 @@ import pytest
 
 pytestmark = pytest.mark.xdist_group("devnet-cli")
 
-_FAST_CHAINS = "\n".join(
-    f"[devnet.chains.{name}]\nblock_time_s = 0.4\n"
-    for name in ("ethereum", "bnb", "polygon", "arbitrum", "optimism")
-)
+_CHAINS = ("ethereum", "bnb", "polygon", "arbitrum", "optimism")
+_FAST_CHAINS = "\n".join(f"[devnet.chains.{name}]\nblock_time_s = 0.4\n" for name in _CHAINS)
+_BLOCKS = 8
 
 
 def test_demo_trades_on_five_chains_and_stops(tmp_path: Path, omniarb_home: Path) -> None:
@@ -24,10 +27,22 @@ def test_demo_trades_on_five_chains_and_stops(tmp_path: Path, omniarb_home: Path
     (omniarb_home / "cache" / "devnet").mkdir(parents=True, exist_ok=True)
     (home / "cache" / "devnet").symlink_to(omniarb_home / "cache" / "devnet")
     config = tmp_path / "fast.toml"
-    config.write_text(_FAST_CHAINS)
+    config.write_text(_FAST_CHAINS + "[market]\nwhale_probability = 0.5\n")
+    summary_path = tmp_path / "summary.json"
 
     done = subprocess.run(
-        [sys.executable, "-m", "omniarb", "--config", str(config), "demo", "--blocks", "3"],
+        [
+            sys.executable,
+            "-m",
+            "omniarb",
+            "--config",
+            str(config),
+            "demo",
+            "--blocks",
+            str(_BLOCKS),
+            "--summary",
+            str(summary_path),
+        ],
         env={**os.environ, "OMNIARB_HOME": str(home)},
         capture_output=True,
         text=True,
@@ -42,7 +57,13 @@ def test_demo_trades_on_five_chains_and_stops(tmp_path: Path, omniarb_home: Path
         match = re.match(r"(\w+)\s+block\s+(\d+)\s+swaps\s+(\d+)", line)
         assert match, line
         mined[match.group(1)] = int(match.group(3))
-    assert set(mined) == {"ethereum", "bnb", "polygon", "arbitrum", "optimism"}
+    assert set(mined) == set(_CHAINS)
     assert all(count > 0 for count in mined.values()), mined
+    # And the bot traded on every chain, each trade mined and successful.
+    summary = json.loads(summary_path.read_text())
+    succeeded = {c["chain"]: c["succeeded"] for c in summary["chains"]}
+    assert set(succeeded) == set(_CHAINS)
+    assert all(count > 0 for count in succeeded.values()), succeeded
+    assert {t["chain"] for t in summary["trades"] if t["status"] == "success"} == set(_CHAINS)
     assert "demo stopped" in done.stdout
     assert not (home / "devnet" / "running.json").exists()
