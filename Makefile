@@ -18,16 +18,20 @@ setup-core: $(VENV)/.installed node_modules/.installed build/contracts/.built da
 setup: system-packages setup-core
 
 # Debian packages the tests run for real: influxd (the InfluxDB sink), promtool (the alerting
-# rules) and chromium (the dashboard's browser tests). Installed only when missing; needs root
-# (CI and these machines run as root).
-SYSTEM_TOOLS := influxd promtool chromium
+# rules), chromium (the dashboard's browser tests), and PostgreSQL's initdb/pg_ctl and
+# redis-server, for the private servers tests/_servers.py starts when none answers at
+# OMNIARB_TEST_PG_URL / OMNIARB_TEST_REDIS_URL. Installed only when missing; needs root (CI and
+# these machines run as root). Debian keeps initdb off the PATH, under /usr/lib/postgresql/*/bin.
+SYSTEM_TOOLS := influxd promtool chromium redis-server
+SYSTEM_PACKAGES := influxdb prometheus chromium redis-server postgresql
 .PHONY: system-packages
 system-packages:
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing initdb"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages for:$$missing"; \
-		if [ "$$(id -u)" -ne 0 ]; then echo "error: installing influxdb, prometheus and chromium needs root (apt-get)" >&2; exit 1; fi; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends influxdb prometheus chromium >/dev/null; \
+		if [ "$$(id -u)" -ne 0 ]; then echo "error: installing $(SYSTEM_PACKAGES) needs root (apt-get)" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
 $(VENV)/.installed: pyproject.toml

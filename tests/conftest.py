@@ -1,16 +1,47 @@
-"""Shared fixtures: a devnet home whose deployment cache outlives one test run."""
+"""Shared fixtures: a devnet home whose deployment cache outlives one test run; and the session's
+PostgreSQL and Redis (`_servers`: the configured ones, else private ones started here)."""
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager, nullcontext
 from pathlib import Path
 
 import pytest
+from _servers import ServerStartError, session_servers
 
 from omniarb.devnet import Devnet
 from omniarb.paths import project_root
+
+_SERVERS = pytest.StashKey[ExitStack]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Resolve `OMNIARB_TEST_PG_URL` / `OMNIARB_TEST_REDIS_URL` once per run, starting private
+    servers if nothing answers: in the xdist controller (or the only process), before the
+    workers are spawned, so that they inherit the variables and share the servers."""
+    if hasattr(config, "workerinput") or config.option.collectonly or config.option.help:
+        return
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def report(line: str) -> None:
+        with capture.global_and_fixture_disabled() if capture else nullcontext():
+            sys.stderr.write(f"{line}\n")
+
+    try:
+        config.stash[_SERVERS] = session_servers(report)
+    except ServerStartError as exc:
+        raise pytest.UsageError(f"test servers: {exc}") from exc
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the private servers `pytest_configure` started, and delete their directories."""
+    servers = config.stash.get(_SERVERS, None)
+    if servers is not None:
+        del config.stash[_SERVERS]
+        servers.close()
 
 
 @pytest.fixture(scope="session")

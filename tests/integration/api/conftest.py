@@ -1,7 +1,8 @@
 """API test fixtures: a history database on SQLite and on PostgreSQL, seeded with real records.
 
-PostgreSQL is the machine's server (`OMNIARB_TEST_PG_URL`, default
-postgresql://postgres@127.0.0.1:5432/test); each test gets a schema of its own, dropped after.
+PostgreSQL is the server at `OMNIARB_TEST_PG_URL` (default
+postgresql://postgres@127.0.0.1:5432/test), or the private one the root conftest starts when
+nothing answers there (`tests/_servers.py`); each test gets a schema of its own, dropped after.
 The engine tests' helpers (`_bot_helpers`: plant a gap with a router swap) are importable here.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from _api_values import TOKENS, decision, opportunity, outcome
+from _servers import DEFAULT_PG_URL, PG_URL_ENV
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -22,9 +24,6 @@ from omniarb.store import HistoryStore
 from omniarb.store.engine import make_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-
-PG_URL_ENV = "OMNIARB_TEST_PG_URL"
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture

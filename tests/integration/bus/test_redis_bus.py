@@ -1,22 +1,25 @@
-"""The Redis bus against the machine's Redis server (127.0.0.1:6379): prices with a TTL, the
-event stream in order and capped, the hub forwarded into it. A missing server fails the test
-(never a skip). Each test has its own key prefix and deletes its keys afterwards."""
+"""The Redis bus against a real Redis server (`OMNIARB_TEST_REDIS_URL`, or the private one the
+root conftest starts when nothing answers there): prices with a TTL, the event stream in order
+and capped, the hub forwarded into it. Each test has its own key prefix and deletes its keys
+afterwards; each wait is for a condition, with a deadline that fails the test."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import redis.asyncio as aioredis
+from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
 
 from omniarb.api import LiveHub
 from omniarb.bus import RedisBus, TokenPrice
 from omniarb.config import RedisSettings
 from omniarb.errors import NotRunningError
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
 WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
 # Past 2**53: the stream must carry it as the exact decimal string the hub made of it.
@@ -27,6 +30,18 @@ def _settings(prefix: str, **changes: object) -> RedisSettings:
     return RedisSettings.model_validate(
         {"enabled": True, "url": REDIS_URL, "key_prefix": prefix, **changes}
     )
+
+
+def _named(url: str, client_name: str) -> str:
+    """`url` whose connections call themselves `client_name` (CLIENT SETNAME, via redis-py)."""
+    return f"{url}{'&' if '?' in url else '?'}client_name={client_name}"
+
+
+async def _until(condition: Callable[[], Awaitable[bool]], timeout_s: float = 5) -> None:
+    """Poll `condition` until it holds; `TimeoutError` fails the test after `timeout_s`."""
+    async with asyncio.timeout(timeout_s):
+        while not await condition():
+            await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -69,14 +84,20 @@ async def test_prices_are_cached_per_chain_and_token_and_expire(prefix: str) -> 
         finally:
             await client.aclose()
         assert 0 < ttl_ms <= 500
-        await asyncio.sleep(0.6)
-        assert await bus.get_prices("polygon", [WETH, USDC]) == {}
+
+        async def expired() -> bool:
+            return await bus.get_prices("polygon", [WETH, USDC]) == {}
+
+        # The TTL is checked above; here only that Redis acts on it (deadline: 10 TTLs).
+        await _until(expired)
     finally:
         await bus.close()
 
 
 async def test_events_are_read_in_order_after_an_id(prefix: str) -> None:
-    bus = await RedisBus.connect(_settings(prefix))
+    name = f"reader-{prefix.rstrip(':')}"
+    bus = await RedisBus.connect(_settings(prefix, url=_named(REDIS_URL, name)))
+    client = aioredis.Redis.from_url(REDIS_URL, decode_responses=True)
     try:
         ids = [await bus.publish_event("alert", {"id": f"a{n}", "n": n}) for n in range(5)]
         events = await bus.read_events()
@@ -88,11 +109,19 @@ async def test_events_are_read_in_order_after_an_id(prefix: str) -> None:
 
         # A reader waiting on the stream wakes up for the next event.
         waiting = asyncio.create_task(bus.read_events(after=ids[-1], block_ms=5_000))
-        await asyncio.sleep(0.1)
+
+        async def blocked() -> bool:
+            clients = await client.client_list()
+            return any(
+                c["name"] == name and c["cmd"] == "xread" and "b" in c["flags"] for c in clients
+            )
+
+        await _until(blocked)
         newest = await bus.publish_event("trade", {"tx_hash": "0x01"})
         (event,) = await asyncio.wait_for(waiting, 5)
         assert (event.id, event.type, event.data) == (newest, "trade", {"tx_hash": "0x01"})
     finally:
+        await client.aclose()
         await bus.close()
 
 
@@ -119,7 +148,11 @@ async def test_the_hub_is_forwarded_into_the_stream(prefix: str) -> None:
     bus = await RedisBus.connect(_settings(prefix))
     forward = asyncio.create_task(bus.forward(hub))
     try:
-        await asyncio.sleep(0.05)  # subscribed
+
+        async def subscribed() -> bool:
+            return hub.has_subscribers
+
+        await _until(subscribed)
         hub.publish("opportunity", {"id": "1-100-0001", "amount_in": str(AMOUNT_IN)})
         hub.publish("trade", {"tx_hash": "0x01", "amount_in": str(AMOUNT_IN)})
         events: list = []
@@ -130,9 +163,11 @@ async def test_the_hub_is_forwarded_into_the_stream(prefix: str) -> None:
         assert [e.type for e in events] == ["opportunity", "trade"]
         assert events[0].data["id"] == "1-100-0001"
         assert events[1].data == {"tx_hash": "0x01", "amount_in": str(AMOUNT_IN)}
-        async with asyncio.timeout(5):  # counted once XADD returned, after the reader saw it
-            while bus.forwarded < 2:
-                await asyncio.sleep(0.01)
+
+        async def counted() -> bool:  # once XADD returned, which may be after the reader saw it
+            return bus.forwarded >= 2
+
+        await _until(counted)
         assert bus.forward_failures == 0
     finally:
         forward.cancel()

@@ -1,7 +1,8 @@
 """The store's backends: every test taking `db_url` runs on SQLite and on PostgreSQL.
 
-PostgreSQL is the machine's server (`OMNIARB_TEST_PG_URL`, default
-postgresql://postgres@127.0.0.1:5432/test); each test gets a schema of its own, dropped after.
+PostgreSQL is the server at `OMNIARB_TEST_PG_URL` (default
+postgresql://postgres@127.0.0.1:5432/test), or the private one the root conftest starts when
+nothing answers there (`tests/_servers.py`); each test gets a schema of its own, dropped after.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _servers import DEFAULT_PG_URL, PG_URL_ENV
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from omniarb.store.engine import make_engine
-
-PG_URL_ENV = "OMNIARB_TEST_PG_URL"
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def pg_schema_url(base: str, schema: str) -> str:
