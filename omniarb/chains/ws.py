@@ -115,6 +115,12 @@ class WsClient:
     ) -> None:
         await self.close()
 
+    @property
+    def pending_notifications(self) -> int:
+        """Notifications that arrived while a call waited for its answer, kept for
+        `next_notification` (which returns them first, without reading the socket)."""
+        return len(self._pending)
+
     async def connect(self) -> None:
         try:
             self._socket = await connect(

@@ -289,7 +289,9 @@ async def test_a_dropped_rpc_stalls_the_chain_without_losing_swaps_or_nonces(
             started = time.monotonic()
             async with asyncio.timeout(30), asyncio.TaskGroup() as tasks:
                 tasks.create_task(market.run(steps=40))
-                await asyncio.sleep(0.2)
+                # The outage comes once the chain is trading, not before its first swap.
+                while market.snapshot().chain("ethereum").swaps_mined == 0:
+                    await asyncio.sleep(0.01)
                 proxy.refuse(3)
                 while proxy.to_refuse:
                     await asyncio.sleep(0.01)

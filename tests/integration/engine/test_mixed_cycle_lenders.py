@@ -21,7 +21,6 @@ rules and the lenders' balances on chain, not taken from the bot.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -45,18 +44,30 @@ PIPS = 1_000_000
 OWN_PAIR = "uniswap-v2-flash-swap"
 
 
-async def _settled(bot: RunningBot, before: int, *, quiet_s: float = 3.0) -> None:
-    """Wait for at least one new settled trade, then for the bot to stay idle `quiet_s`."""
+async def _settled(bot: RunningBot, rpc: RpcClient, before: int) -> None:
+    """Wait for at least one new settled trade, then until the bot is done with the gap: no
+    trade in flight, and every block up to the chain's head (so the blocks its trades landed
+    in, whose states may still hold what is left of the gap) decided without sending another.
+    Then its history is written, for the test to read."""
     await bot.wait_for(lambda s: s[0].succeeded + s[0].reverted > before, timeout_s=60)
     while True:
+        await bot.wait_for(lambda s: s[0].submitted == s[0].succeeded + s[0].reverted, 60)
+        submitted = bot.stats[0].submitted
+        head = int(await rpc.call("eth_blockNumber"), 16)
+        await _decided_past(bot, head)
         stats = bot.stats[0]
-        mark = (stats.submitted, stats.succeeded + stats.reverted)
-        await asyncio.sleep(quiet_s)
-        stats = bot.stats[0]
-        if (stats.submitted, stats.succeeded + stats.reverted) == mark and (
-            stats.submitted == stats.succeeded + stats.reverted
-        ):
-            return
+        if stats.submitted == submitted == stats.succeeded + stats.reverted:
+            break
+    await bot.store.flush()
+
+
+async def _decided_past(bot: RunningBot, block: int) -> None:
+    """Until the bot has finished deciding every update up to `block`. The engine counts an
+    update's block when it starts deciding it, and queued updates are merged, so one counted
+    past `block` may still be under way; one counted after that one proves it done."""
+    await bot.wait_for(lambda s: s[0].block_number > block, timeout_s=60)
+    started = bot.stats[0].block_number
+    await bot.wait_for(lambda s: s[0].block_number > started, timeout_s=60)
 
 
 def _kinds(trade: TradeSummary) -> tuple[str, ...]:
@@ -96,7 +107,7 @@ async def _plant(bot: RunningBot, rpc: RpcClient, chain: ChainManifest, gap: str
     else:  # btc-cheap-on-v2: WBTC sold into one V2 pair, the cycles buy it there first
         unit = 10 ** chain.token(btc).decimals
         await swap_v2(rpc, chain, dex="uniswap-v2", path=[btc, "WETH"], amount_in=20 * unit)
-    await _settled(bot, settled)
+    await _settled(bot, rpc, settled)
     return bot.stats[0].trades[before:]
 
 

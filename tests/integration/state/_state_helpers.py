@@ -92,15 +92,41 @@ async def receipt(rpc: RpcClient, tx_hash: str, timeout_s: float = 20.0) -> dict
     raise AssertionError(f"transaction {tx_hash} was not mined in {timeout_s} s")
 
 
-async def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0) -> None:
+async def wait_until(
+    predicate: Callable[[], bool], timeout_s: float = 20.0, *, what: str = "the condition"
+) -> None:
+    """Poll `predicate` until it holds; fail naming `what` once `timeout_s` has passed."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        if asyncio.get_running_loop().time() >= deadline:
+            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+async def wait_subscribed(
+    collector: HeadCollector, *, connections: int = 1, timeout_s: float = 10.0
+) -> None:
+    """Until the collector's `connections`-th connection has every `eth_subscribe` answered
+    (a subscription id came back for each), so nothing mined from now on goes unseen."""
+    await wait_until(
+        lambda: collector.subscriptions.connections >= connections,
+        timeout_s,
+        what=f"the collector's subscriptions (connection {connections}) to be acknowledged",
+    )
 
 
 async def latest_block(rpc: RpcClient) -> int:
     return int(await rpc.call("eth_blockNumber"), 16)
+
+
+async def wait_for_block(rpc: RpcClient, number: int, timeout_s: float = 20.0) -> int:
+    """Until the node's head is at least block `number`; returns the head's number."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while (head := await latest_block(rpc)) < number:
+        if asyncio.get_running_loop().time() >= deadline:
+            raise AssertionError(f"the node is at block {head}, not {number}, after {timeout_s} s")
+        await asyncio.sleep(0.05)
+    return head
 
 
 async def assert_state_matches_chain(
@@ -144,7 +170,7 @@ class EventFeed:
 
     async def __aenter__(self) -> Self:
         self._task = asyncio.create_task(self._read())
-        await wait_until(lambda: self.collector.subscriptions.connections >= 1)
+        await wait_subscribed(self.collector)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -167,7 +167,10 @@ async def receipts(
         found = await rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
         if all(r is not None for r in found):
             break
-        assert asyncio.get_running_loop().time() < deadline, "transactions were not mined"
+        missing = sum(r is None for r in found)
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"{missing} of {len(hashes)} transactions not mined in {timeout_s:g} s"
+        )
         await asyncio.sleep(0.05)
     for receipt in found:
         assert int(receipt["status"], 16) == 1, f"transaction {receipt['transactionHash']} reverted"

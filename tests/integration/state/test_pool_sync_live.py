@@ -23,6 +23,7 @@ from _state_helpers import (
     receipt,
     send_swap,
     v2_pools,
+    wait_subscribed,
     wait_until,
 )
 from _v3_sync_helpers import V3Market, assert_v3_state_matches_chain, make_v3_sync, receipts
@@ -199,12 +200,11 @@ async def test_a_reorg_is_repaired_in_both_kinds(devnet_factory) -> None:
             assert sync.v3 is not None
             out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=1024)
             rng = random.Random(31)
+            collector = sync.collector(chain.rpc_ws)
             async with asyncio.TaskGroup() as tasks:
-                runner = tasks.create_task(
-                    run_state(sync=sync, collector=sync.collector(chain.rpc_ws), out=out)
-                )
+                runner = tasks.create_task(run_state(sync=sync, collector=collector, out=out))
                 await out.get()
-                await asyncio.sleep(0.3)  # subscriptions in place
+                await wait_subscribed(collector)
                 first = await latest_block(rpc) + 1
                 _, both = await mixed_flow(market, sync, rng, rounds=3)
                 now = await latest_block(rpc)

@@ -17,6 +17,8 @@ from _state_helpers import (
     make_sync,
     receipt,
     send_swap,
+    wait_for_block,
+    wait_subscribed,
     wait_until,
 )
 from _ws_proxy import FaultProxy
@@ -51,7 +53,7 @@ async def run_until(
     async with asyncio.TaskGroup() as tasks:
         runner = tasks.create_task(run_v2_state(sync=sync, collector=collector, out=out))
         await out.get()
-        await wait_until(lambda: collector.subscriptions.connections >= 1)
+        await wait_subscribed(collector)
         await scenario(collector)
         runner.cancel()
     updates = []
@@ -108,7 +110,9 @@ async def test_a_dropped_websocket_reconnects_and_back_fills(devnet_factory) -> 
                 down_from = sync.head.number if sync.head else 0
                 sent = [await send_swap(rpc, chain, rng, t) for t in range(1, 9)]
                 last = max([int((await receipt(rpc, h))["blockNumber"], 16) for h in sent])
-                await asyncio.sleep(1.0)  # blocks go by unseen
+                # Blocks go by unseen: the swaps' blocks and enough more that the catch-up head
+                # is at least 4 past ours (3 or more back-filled blocks).
+                await wait_for_block(rpc, max(last + 1, down_from + 4))
                 assert sync.head is not None
                 assert sync.head.number <= down_from
                 proxy.refusing = False

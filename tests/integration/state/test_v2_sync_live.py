@@ -18,6 +18,7 @@ from _state_helpers import (
     make_sync,
     receipt,
     send_swap,
+    wait_subscribed,
     wait_until,
 )
 
@@ -44,16 +45,16 @@ async def test_state_follows_trader_swaps_block_by_block(devnet_factory) -> None
             sync = make_sync(rpc, chain)
             out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=256)
             rng = random.Random(11)
+            collector = sync.collector(chain.rpc_ws)
             async with asyncio.TaskGroup() as tasks:
-                runner = tasks.create_task(
-                    run_v2_state(sync=sync, collector=sync.collector(chain.rpc_ws), out=out)
-                )
+                runner = tasks.create_task(run_v2_state(sync=sync, collector=collector, out=out))
                 first = await out.get()
-                sent = []
+                await wait_subscribed(collector)
+                blocks: list[int] = []
                 for _ in range(6):
-                    sent += [await send_swap(rpc, chain, rng, t) for t in range(1, 9)]
-                    await asyncio.sleep(0.3)
-                blocks = [int((await receipt(rpc, h))["blockNumber"], 16) for h in sent]
+                    sent = [await send_swap(rpc, chain, rng, t) for t in range(1, 9)]
+                    # Each round is mined before the next is sent: six rounds, six blocks or more.
+                    blocks += [int((await receipt(rpc, h))["blockNumber"], 16) for h in sent]
                 await wait_until(lambda: sync.head is not None and sync.head.number >= max(blocks))
                 runner.cancel()
             assert len(first.pools) == len(first.new_pools) == 18
@@ -87,12 +88,11 @@ async def test_a_new_pair_arrives_through_pair_created(devnet_factory) -> None:
         async with RpcClient(chain.rpc_http) as rpc:
             sync = make_sync(rpc, chain)
             out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=64)
+            collector = sync.collector(chain.rpc_ws)
             async with asyncio.TaskGroup() as tasks:
-                runner = tasks.create_task(
-                    run_v2_state(sync=sync, collector=sync.collector(chain.rpc_ws), out=out)
-                )
+                runner = tasks.create_task(run_v2_state(sync=sync, collector=collector, out=out))
                 await out.get()
-                await asyncio.sleep(0.2)  # subscriptions in place
+                await wait_subscribed(collector)
                 added = await receipt(
                     rpc, await add_liquidity(rpc, chain, "sushiswap", "LINK", "UNI")
                 )

@@ -12,7 +12,7 @@ import random
 from dataclasses import replace
 
 import pytest
-from _state_helpers import EventFeed, wait_until
+from _state_helpers import EventFeed, wait_subscribed, wait_until
 from _v3_sync_helpers import (
     CREATE_POOL,
     V3Market,
@@ -253,12 +253,11 @@ async def test_a_reorg_is_repaired_and_a_pool_it_created_is_dropped(devnet_facto
             out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=1024)
             rng = random.Random(9)
             new_pool_data = new_pool_call(chain, market)
+            collector = sync.collector(chain.rpc_ws)
             async with asyncio.TaskGroup() as tasks:
-                runner = tasks.create_task(
-                    run_v3_state(sync=sync, collector=sync.collector(chain.rpc_ws), out=out)
-                )
+                runner = tasks.create_task(run_v3_state(sync=sync, collector=collector, out=out))
                 await out.get()
-                await asyncio.sleep(0.3)  # subscriptions in place
+                await wait_subscribed(collector)
                 first = await latest(rpc) + 1
                 hashes = [
                     await market.send(chain.deployer, market.manager, new_pool_data, 6_000_000)

@@ -4,6 +4,8 @@ notifications kept while a call waits, and a stream that waits out a node that i
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -34,14 +36,28 @@ async def test_calls_subscriptions_and_errors(devnet_factory) -> None:
             assert refused.value.method == "eth_noSuchMethod"
             await ws.subscribe(SubscriptionSpec(kind="newHeads"), index=3)
             await rpc.call("evm_mine")
-            await asyncio.sleep(0.1)
-            # The head arrives while this call waits for its answer; it is kept, not lost.
-            number = int(await ws.call("eth_blockNumber"), 16)
+            # The head arrives while a call waits for its answer; it is kept, not lost.
+            number = await _call_until_a_notification_is_kept(ws)
+            assert ws.pending_notifications == 1
             head = await ws.next_notification(timeout_s=5)
+            assert ws.pending_notifications == 0
             assert head.index == 3
             assert int(head.result["number"], 16) == number
             with pytest.raises(RpcTransportError, match="nothing received"):
                 await ws.next_notification(timeout_s=0.2)
+
+
+async def _call_until_a_notification_is_kept(ws: WsClient, timeout_s: float = 5.0) -> int:
+    """`eth_blockNumber` over `ws` until a notification came in while a call waited; the
+    block number that call answered."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        number = int(await ws.call("eth_blockNumber"), 16)
+        if ws.pending_notifications:
+            return number
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no notification arrived during a call in {timeout_s:g} s")
+        await asyncio.sleep(0.01)
 
 
 async def test_connect_errors_are_ours() -> None:
@@ -53,7 +69,10 @@ async def test_connect_errors_are_ours() -> None:
         await WsClient("ws://127.0.0.1:1").call("eth_chainId")
 
 
-async def test_stream_waits_for_a_node_that_is_not_there_yet(devnet_factory) -> None:
+async def test_stream_waits_for_a_node_that_is_not_there_yet(
+    devnet_factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="omniarb.chains.ws")
     async with devnet_factory({"ethereum": None}) as net:
         chain = net.manifest.chain("ethereum")
         port = urlparse(chain.rpc_ws).port
@@ -67,14 +86,22 @@ async def test_stream_waits_for_a_node_that_is_not_there_yet(devnet_factory) -> 
             )
             stream = subscriptions.stream()
             first = asyncio.ensure_future(anext(stream))
-            await asyncio.sleep(0.5)
+            # It tried, was refused and backed off, three times over: still no connection.
+            await wait_until(
+                lambda: _failed_attempts(caplog) >= 3, timeout_s=10, what="3 refused reconnects"
+            )
             assert subscriptions.connections == 0
             assert not first.done()
             proxy.refusing = False
-            await wait_until(lambda: subscriptions.connections == 1)
+            await wait_until(lambda: subscriptions.connections == 1, what="the first connection")
             await rpc.call("evm_mine")
             item = await asyncio.wait_for(first, 5)
             assert isinstance(item, WsNotification)
             assert item.index == 0
             assert subscriptions.reconnects == subscriptions.drops == 0  # a late start, no gap
             await stream.aclose()
+
+
+def _failed_attempts(caplog: pytest.LogCaptureFixture) -> int:
+    """How many reconnect attempts `WsSubscriptions` logged as failed."""
+    return sum("reconnect attempt" in r.getMessage() for r in caplog.records)

@@ -8,13 +8,16 @@ import asyncio
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from _store_values import trade
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from omniarb.store import HistoryStore, WriterSettings
+from omniarb.store.engine import make_engine
 from omniarb.store.models import DecisionRow, ExecutionRow, OpportunityRow, OutcomeRow
 
 BURST = 10_000
@@ -86,7 +89,8 @@ async def test_a_writer_killed_mid_burst_leaves_whole_batches(db_url: str) -> No
     try:
         assert writer.stdout is not None
         assert writer.stdout.readline().strip() == "writing"
-        await asyncio.sleep(0.5)
+        # Killed while it keeps committing batches: once a batch after the first 300 is in.
+        await _until_more_than(db_url, 300, writer, timeout_s=30)
     finally:
         writer.send_signal(signal.SIGKILL)
         writer.wait(timeout=30)
@@ -98,6 +102,27 @@ async def test_a_writer_killed_mid_burst_leaves_whole_batches(db_url: str) -> No
             ]
         trades = reopened.trades(limit=100_000)
     # Each record is a whole trade and each batch one transaction: no trade is half written.
-    assert counts[0] >= 300
+    assert counts[0] > 300
     assert counts == [counts[0]] * 4
     assert {t.status for t in trades} == {"succeeded"}
+
+
+async def _until_more_than(
+    db_url: str, count: int, writer: subprocess.Popen[str], *, timeout_s: float
+) -> None:
+    """Until the database holds more than `count` opportunities (a later batch committed)."""
+    engine = make_engine(db_url)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while (found := await asyncio.to_thread(_opportunities, engine)) <= count:
+            assert writer.poll() is None, f"the writer exited with {writer.returncode}"
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{found} opportunities after {timeout_s:g} s, not > {count}")
+            await asyncio.sleep(0.02)
+    finally:
+        engine.dispose()
+
+
+def _opportunities(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(OpportunityRow)) or 0

@@ -160,8 +160,9 @@ async def test_run_evaluates_every_interval_until_cancelled() -> None:
     clock.advance(61)  # a whole profit window with no profit
     async with asyncio.TaskGroup() as tasks:
         runner = tasks.create_task(monitor.run())
-        while monitor.alerts.stats.delivered == 0:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):
+            while monitor.alerts.stats.delivered == 0:
+                await asyncio.sleep(0.01)
         runner.cancel()
     await monitor.close()
     assert monitor.alerts.stats.published == 1

@@ -110,7 +110,9 @@ async def test_other_errors_stop_the_writer_loudly() -> None:
 
     writer = BatchWriter(broken, WriterSettings(queue_size=2, max_batch=1, max_delay_ms=1))
     await writer.put(1)
-    await asyncio.sleep(0.05)
+    # The flush returns once the write of 1 was tried, and raises: the writer has stopped.
+    with pytest.raises(FatalError, match="schema mismatch"):
+        await asyncio.wait_for(writer.flush(), 5)
     with pytest.raises(FatalError, match="schema mismatch"):
         await writer.put(2)
     with pytest.raises(FatalError, match="schema mismatch"):
