@@ -43,6 +43,8 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
     first = math.floor(low / step) * step
+    if round(first, 12) > low:  # low / step underflowed to -0.0, or the rounding lifted it
+        first -= step
     ticks = []
     value = first
     while value <= high + step * 1e-9:
