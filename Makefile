@@ -62,6 +62,7 @@ dashboard/dist/.built: dashboard/package-lock.json $(DASHBOARD_SOURCES)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy omniarb

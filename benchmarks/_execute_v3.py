@@ -37,11 +37,12 @@ from typing import Any, Protocol
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet import ChainManifest, PoolEntry, dev_account
+from omniarb.devnet import dev_account
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.dex.uniswap_v3 import MAX_TICK, V3PoolReader, V3PoolState, get_sqrt_ratio_at_tick
 from omniarb.execute.executor_contract import ExecutorContract
 from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashPool, FlashSource, RouteCodec
+from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import Hop, Route
 
 V3_SWAP = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"

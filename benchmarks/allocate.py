@@ -37,7 +37,8 @@ from _execute_v3 import pool_hop, pool_named
 from omniarb.allocate import FLASH_SOURCE_OWN_PAIR, FlashLoanAllocator, Lender, LenderBook
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient, RpcRequest
-from omniarb.devnet import ChainManifest, Devnet
+from omniarb.devnet import Devnet
+from omniarb.network import ChainManifest
 from omniarb.types import Decision, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS
 

@@ -60,7 +60,7 @@ from _execute_v3 import DEADLINE, V3_SWAP, measure_v3, pool_hop, pool_named, rea
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts.build import compile_sources
-from omniarb.devnet import ChainManifest, Devnet, PoolEntry, dev_account
+from omniarb.devnet import Devnet, dev_account
 from omniarb.devnet.anvil import wait_pool_drained
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.execute.executor_contract import (
@@ -70,6 +70,7 @@ from omniarb.execute.executor_contract import (
     v2_factories,
 )
 from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashPool, FlashSource, RouteCodec
+from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import Hop, Route
 
 TARGET_OVERHEAD_GAS = 15_000

@@ -43,8 +43,8 @@ from typing import Any
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import Devnet
-from omniarb.devnet.manifest import ChainManifest
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
+from omniarb.network import ChainManifest
 from omniarb.paths import omniarb_home
 
 TARGET_RATIO = 3.0

@@ -1,81 +1,69 @@
 """Run the arbitrage bot on the chains of a manifest until a stop condition.
 
 async with HistoryStore.open(url) as store:
-    stats = await run_bot(manifest, manifest_path, settings, store=store, dry_run=False,
-                          stop_when=lambda s: all(c.blocks_seen >= 10 for c in s))
+    stats = await run_bot(manifest, settings, access=NetworkAccess(signers), store=store,
+                          dry_run=False, stop_when=lambda s: all(c.blocks_seen >= 10 for c in s))
 
-By default the manifest is the running devnet's (`wiring.devnet_pipeline`); with `signers`, it
-describes real networks (`wiring.network_pipeline`).
+`access` says who signs on each chain and through which executor (`wiring.ChainAccess`): a
+described network's (`wiring.NetworkAccess`) or the devnet's
+(`omniarb.devnet.bot_access.DevnetAccess`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
-from omniarb.devnet.manifest import ChainManifest, Manifest
-from omniarb.engine import ChainPipeline, Engine
-from omniarb.execute.signer import Signer
+from omniarb.engine import Engine
+from omniarb.network import Manifest
 from omniarb.store import HistoryStore
 from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
-from omniarb.wiring import devnet_pipeline, network_pipeline
+from omniarb.wiring import ChainAccess, build_pipeline
 
 __all__ = ["run_bot", "summary", "write_summary"]
 
 
 async def run_bot(
     manifest: Manifest,
-    manifest_path: Path,
     settings: Settings,
     *,
+    access: ChainAccess,
     store: HistoryStore,
     dry_run: bool,
     stop_when: Callable[[list[ChainBotStats]], bool] | None = None,
     on_start: Callable[[Engine], None] | None = None,
     telemetry: Telemetry | None = None,
-    signers: Mapping[str, Signer] | None = None,
 ) -> list[ChainBotStats]:
     """Build every chain's pipeline, run the engine, return the final figures.
 
     `telemetry` receives the engine's events (metrics, alerts, the API's live feed); its
-    circuit breaker, when it has one, is a decision stage of every chain. `signers` (one per
-    chain name) means the manifest describes real networks: each chain trades with its signer
-    through the executor the manifest names; without it, the devnet's bot account deploys its own.
+    circuit breaker, when it has one, is a decision stage of every chain. `access` gives each
+    chain's signer and the executor it trades through.
     """
     breaker = telemetry.breaker if telemetry is not None else None
-
-    def pipeline(chain: ChainManifest, rpc: RpcClient) -> Awaitable[ChainPipeline]:
-        if signers is None:
-            return devnet_pipeline(
-                chain,
-                rpc=rpc,
-                settings=settings,
-                store=store,
-                manifest_path=manifest_path,
-                dry_run=dry_run,
-                breaker=breaker,
-            )
-        return network_pipeline(
-            chain,
-            rpc=rpc,
-            settings=settings,
-            store=store,
-            signer=signers[chain.name],
-            dry_run=dry_run,
-            breaker=breaker,
-        )
 
     async with AsyncExitStack() as stack:
         rpcs = [await stack.enter_async_context(RpcClient(c.rpc_http)) for c in manifest.chains]
         pipelines = await asyncio.gather(
-            *(pipeline(chain, rpc) for chain, rpc in zip(manifest.chains, rpcs, strict=True))
+            *(
+                build_pipeline(
+                    chain,
+                    rpc=rpc,
+                    access=access,
+                    settings=settings,
+                    store=store,
+                    dry_run=dry_run,
+                    breaker=breaker,
+                )
+                for chain, rpc in zip(manifest.chains, rpcs, strict=True)
+            )
         )
         engine = Engine(pipelines, store, hooks=telemetry)
         if on_start is not None:

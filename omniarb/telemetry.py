@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
-from omniarb.track.stats import realized_net_usd
-
 if TYPE_CHECKING:
     from omniarb.api.live import LiveHub
     from omniarb.monitor.hub import Monitor
@@ -76,7 +74,9 @@ class Telemetry:
 
     def outcome(self, stats: ChainBotStats, outcome: Outcome) -> None:
         net_usd = (
-            self.monitor.outcome(outcome) if self.monitor is not None else realized_net_usd(outcome)
+            self.monitor.outcome(outcome)
+            if self.monitor is not None
+            else outcome.realized_net_usd()
         )
         if self.breaker is not None:
             self.breaker.record_result(success=outcome.success, net_usd=net_usd)

@@ -211,3 +211,18 @@ class Outcome:
     realized_profit: int
     touched_earlier_in_block: bool
     confirmed_ns: int
+
+    def realized_net_usd(self) -> float:
+        """Realized profit minus the gas actually paid, in USD, at the detection-time prices.
+
+        The opportunity carries the conversion rates it was priced with: start-token units per
+        native wei (its gas cost in token over its gas cost in wei) and USD per start-token unit.
+        """
+        opportunity = self.execution.decision.opportunity
+        gas_in_token = opportunity.gross_profit - opportunity.net_profit
+        token_per_wei = gas_in_token / opportunity.gas_cost_wei if opportunity.gas_cost_wei else 0.0
+        usd_per_unit = (
+            opportunity.net_profit_usd / opportunity.net_profit if opportunity.net_profit else 0.0
+        )
+        net_in_token = self.realized_profit - self.gas_cost_wei * token_per_wei
+        return net_in_token * usd_per_unit

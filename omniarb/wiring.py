@@ -1,44 +1,33 @@
 """Build one chain's pipeline from a manifest: every stage, its dependencies, its settings.
 
-Two ways in, one builder (`chain_pipeline`), which takes the signer and the executor address:
-
-- `devnet_pipeline`: the bot signs as anvil account 9, and its executor contract is deployed by
-  that account the first time a devnet run meets it (the address is remembered beside the
-  manifest, so a restarted bot keeps trading through the same contract).
-- `network_pipeline`: a network described by a file (`omniarb run --manifest FILE`). The signer
-  comes from `OMNIARB_PRIVATE_KEY`; the executor is the file's, checked (code, owner or authorized
-  executor, factories) but never deployed or seeded, and nothing is sent at set-up.
+`build_pipeline` asks a `ChainAccess` who signs on the chain and through which executor
+contract, then wires the stages (`chain_pipeline`). `NetworkAccess` serves a network described
+by a file (`omniarb run --manifest FILE`): the signer comes from `OMNIARB_PRIVATE_KEY`, and the
+executor is the file's, checked (code, owner or authorized executor, factories) but never
+deployed or seeded; nothing is sent at set-up. The devnet has its own access (it deploys the
+bot's executor on first use), in `omniarb.devnet`, which the product never imports.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from pathlib import Path
+from collections.abc import Mapping
+from typing import Protocol
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
-from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind, chain_by_id
 from omniarb.config import Settings
 from omniarb.detect import CycleDetector, GasModel
-from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, dev_account
-from omniarb.devnet.manifest import ChainManifest
 from omniarb.engine import ChainPipeline
 from omniarb.errors import ConfigError, TimeoutError_
-from omniarb.execute import (
-    ExecutorContract,
-    NonceManager,
-    RouteCodec,
-    Signer,
-    Submitter,
-    deploy_devnet_executor,
-)
+from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_contract import dex_factories, executor_artifact
 from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.stage import ExecuteStage
+from omniarb.network import ChainManifest
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
 from omniarb.state import PoolStateSync, V2Discovery, V2StateSync, V3Discovery, V3StateSync
@@ -46,7 +35,14 @@ from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.types import Token
 
-__all__ = ["EXECUTOR_GAS", "STABLECOINS", "chain_pipeline", "devnet_pipeline", "network_pipeline"]
+__all__ = [
+    "EXECUTOR_GAS",
+    "STABLECOINS",
+    "ChainAccess",
+    "NetworkAccess",
+    "build_pipeline",
+    "chain_pipeline",
+]
 
 log = logging.getLogger(__name__)
 
@@ -91,80 +87,47 @@ async def _wait_for_pending(rpc: RpcClient, address: str) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _executor(rpc: RpcClient, chain: ChainManifest, bot: str, memo: Path) -> str:
-    """The bot's executor on this devnet run: reuse the remembered one, else deploy and seed it."""
-    remembered: dict[str, str] = json.loads(memo.read_text()) if memo.exists() else {}
-    address = remembered.get(chain.name)
-    if address is not None:
-        code = await rpc.call("eth_getCode", address, "latest")
-        if len(code) > 2 and (await ExecutorContract(rpc, address).owner()).lower() == bot.lower():
-            return address
-    contract = await deploy_devnet_executor(rpc, chain, bot=bot)
-    # One unit of each start token makes the executor's balance slot non-zero, so no trade pays
-    # the ~17k gas of creating it (the deployer holds spare tokens of every kind).
-    deployer = dev_account(DEPLOYER_INDEX).address
-    for symbol in (chain.tokens[0].symbol, *STABLECOINS):
-        token = chain.token(symbol)
-        await rpc.call(
-            "eth_sendTransaction",
-            {
-                "from": deployer,
-                "to": token.address,
-                "data": encode_call("transfer(address,uint256)", contract.address, 1),
-                "gas": hex(100_000),
-            },
-        )
-    # Read again: the other chains' pipelines are built concurrently and may have remembered
-    # their executors since the first read (no await between this read and the write).
-    remembered = json.loads(memo.read_text()) if memo.exists() else {}
-    remembered[chain.name] = contract.address
-    memo.write_text(json.dumps(remembered, indent=1))
-    log.info("%s: executor deployed at %s", chain.name, contract.address)
-    return contract.address
+class ChainAccess(Protocol):
+    """Who trades on a chain: the signer, and the executor contract it trades through."""
+
+    def signer(self, chain: ChainManifest) -> Signer:
+        """The bot's signer on `chain`."""
+        ...
+
+    async def executor(self, chain: ChainManifest, rpc: RpcClient, signer: Signer) -> str:
+        """The address of the executor `signer` trades through on `chain`, ready to use."""
+        ...
 
 
-async def devnet_pipeline(
+class NetworkAccess:
+    """A described network's access: one signer per chain name (keys from the environment),
+    and the executor the description names, verified before the first trade."""
+
+    def __init__(self, signers: Mapping[str, Signer]) -> None:
+        self._signers = dict(signers)
+
+    def signer(self, chain: ChainManifest) -> Signer:
+        return self._signers[chain.name]
+
+    async def executor(self, chain: ChainManifest, rpc: RpcClient, signer: Signer) -> str:
+        return await verify_executor(rpc, chain, signer.address)
+
+
+async def build_pipeline(
     chain: ChainManifest,
     *,
     rpc: RpcClient,
+    access: ChainAccess,
     settings: Settings,
     store: HistoryStore,
-    manifest_path: Path,
     dry_run: bool,
     breaker: CircuitBreaker | None = None,
 ) -> ChainPipeline:
-    """Every stage of `chain`'s pipeline on the devnet, ready for the engine: the bot signs as
-    account 9 and trades through the executor it deployed on this devnet run."""
-    signer = Signer(dev_account(BOT_INDEX).private_key, chain_id=chain.chain_id)
+    """Every stage of `chain`'s pipeline, ready for the engine, for the signer and executor
+    `access` gives. A restarted bot first lets its previous run's transactions settle."""
+    signer = access.signer(chain)
     await _wait_for_pending(rpc, signer.address)
-    executor = await _executor(rpc, chain, signer.address, manifest_path.parent / "executors.json")
-    return await chain_pipeline(
-        chain,
-        rpc=rpc,
-        settings=settings,
-        store=store,
-        signer=signer,
-        executor=executor,
-        dry_run=dry_run,
-        breaker=breaker,
-    )
-
-
-async def network_pipeline(
-    chain: ChainManifest,
-    *,
-    rpc: RpcClient,
-    settings: Settings,
-    store: HistoryStore,
-    signer: Signer,
-    dry_run: bool,
-    breaker: CircuitBreaker | None = None,
-) -> ChainPipeline:
-    """Every stage of `chain`'s pipeline on a described network, ready for the engine: `signer`
-    (the key from the environment) trades through the executor the description names, once
-    `verify_executor` has checked that it may. Only reads: nothing is deployed or sent."""
-    executor = await verify_executor(rpc, chain, signer.address)
-    await _wait_for_pending(rpc, signer.address)
+    executor = await access.executor(chain, rpc, signer)
     return await chain_pipeline(
         chain,
         rpc=rpc,

@@ -16,7 +16,7 @@ from typing import Any
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import dev_account
-from omniarb.devnet.manifest import ChainManifest, PoolEntry
+from omniarb.network import ChainManifest, PoolEntry
 
 DEADLINE = 2**32 - 1
 SINK = "0x000000000000000000000000000000000000dEaD"

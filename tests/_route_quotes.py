@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.manifest import ChainManifest
+from omniarb.network import ChainManifest
 
 QUOTE_IN = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
 

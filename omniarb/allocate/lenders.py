@@ -27,8 +27,8 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
 from omniarb.detect.gas import GasModel
-from omniarb.devnet.manifest import ChainManifest
 from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, V2_PAIR_LOAN_NAME, FlashSource
+from omniarb.network import ChainManifest
 from omniarb.types import FlashPool
 
 __all__ = ["Lender", "LenderBook", "LenderKind", "flash_fee"]

@@ -27,7 +27,7 @@ from omniarb.store import HistoryDatabase
 
 if TYPE_CHECKING:
     from omniarb.api.live import LiveHub
-    from omniarb.devnet.market import MarketSnapshot
+    from omniarb.monitor.market_view import MarketSnapshot
     from omniarb.track import ChainBotStats
 
 __all__ = [

@@ -25,11 +25,10 @@ from omniarb.api.schemas import (
 )
 from omniarb.api.state import AlertView, BreakerControl, LiveFigures, TripView
 from omniarb.chains.spec import chain_by_id
-from omniarb.devnet.market import ChainStats
 from omniarb.errors import NotFoundError
+from omniarb.monitor.market_view import ChainStats
 from omniarb.store import TradeRecord
 from omniarb.track import ChainBotStats
-from omniarb.track.stats import realized_net_usd
 from omniarb.types import Opportunity, Outcome, Route
 
 __all__ = [
@@ -228,7 +227,7 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
         gas_used=outcome.gas_used,
         effective_gas_price_wei=str(outcome.effective_gas_price_wei),
         gas_cost_wei=str(outcome.gas_cost_wei),
-        net_profit_usd=realized_net_usd(outcome),
+        net_profit_usd=outcome.realized_net_usd(),
         touched_earlier_in_block=outcome.touched_earlier_in_block,
         nonce=execution.nonce,
         error=None if outcome.success else execution.error,

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from omniarb.devnet.market import ChainStats, MarketSnapshot
+from omniarb.monitor.market_view import ChainStats, MarketSnapshot
 from omniarb.track import ChainBotStats
 
 __all__ = ["LiveView"]

@@ -15,9 +15,9 @@ from omniarb.cli._output import stdout_console
 from omniarb.cli.devnet_cmd import devnet_from_settings, market_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
 from omniarb.config import Settings
-from omniarb.devnet.manifest import Manifest
 from omniarb.devnet.market import MarketActivity
 from omniarb.devnet.supervise import ensure_not_running, published, spawn_detached
+from omniarb.network import Manifest
 from omniarb.track import ChainBotStats
 
 StopWhen = Callable[[list[ChainBotStats]], bool] | None

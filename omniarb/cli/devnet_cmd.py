@@ -14,7 +14,6 @@ from rich.table import Table
 from omniarb.cli import Subparsers
 from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings
-from omniarb.devnet.manifest import Manifest
 from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.devnet.network import Devnet
 from omniarb.devnet.record import read_record
@@ -26,6 +25,7 @@ from omniarb.devnet.supervise import (
     stop_running,
 )
 from omniarb.errors import NotRunningError
+from omniarb.network import Manifest
 
 __all__ = ["devnet_from_settings", "market_params", "register"]
 

@@ -12,10 +12,10 @@ from omniarb.chains.spec import chain_by_id
 from omniarb.cli import Subparsers
 from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings, load_secrets
-from omniarb.devnet.manifest import ChainManifest, Manifest, write_executor
 from omniarb.errors import ConfigError
 from omniarb.execute.executor_setup import DeployedExecutor, deploy_executor
 from omniarb.execute.signer import Signer
+from omniarb.network import ChainManifest, Manifest, write_executor
 
 __all__ = ["register"]
 
@@ -45,7 +45,7 @@ def register(subparsers: Subparsers) -> None:
 def deploy_cmd(args: argparse.Namespace, settings: Settings) -> int:
     path: Path = args.manifest
     chain = Manifest.read(path).chain(args.chain)
-    signer = Signer.from_secrets(load_secrets(), chain_id=chain.chain_id, dev_default=False)
+    signer = Signer.from_secrets(load_secrets(), chain_id=chain.chain_id)
     deployed = asyncio.run(_deploy(chain, signer, tip_wei=settings.bot.priority_fee_wei))
     write_executor(path, chain=chain.name, address=deployed.address)
     if args.json:

@@ -27,11 +27,11 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.cli import Subparsers
 from omniarb.config import Settings
-from omniarb.devnet.manifest import ChainManifest, Manifest, PoolEntry
 from omniarb.devnet.record import read_record
 from omniarb.dex.uniswap_v2 import V2PoolState
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
 from omniarb.errors import NotRunningError, OmniarbError
+from omniarb.network import ChainManifest, Manifest, PoolEntry
 
 __all__ = ["QuoteRequest", "Quoter", "parse_request", "register"]
 

@@ -15,17 +15,19 @@ from omniarb.cli import Subparsers
 from omniarb.cli._live import LiveView
 from omniarb.cli._output import stdout_console
 from omniarb.config import NetworkSettings, Settings, load_secrets
-from omniarb.devnet.manifest import Manifest
+from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.devnet.market import MarketActivity
 from omniarb.devnet.record import read_record
 from omniarb.devnet.supervise import StopSignals
 from omniarb.engine import Engine
 from omniarb.errors import ConfigError, NotRunningError
 from omniarb.execute.signer import Signer
+from omniarb.network import Manifest
 from omniarb.services import running_services
 from omniarb.store import HistoryStore, resolve_db_url
 from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
+from omniarb.wiring import NetworkAccess
 
 __all__ = ["add_run_options", "blocks_reached", "register", "with_endpoints"]
 
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         manifest = with_endpoints(Manifest.read(manifest_path), settings.chains)
         secrets = load_secrets()
         signers = {
-            chain.name: Signer.from_secrets(secrets, chain_id=chain.chain_id, dev_default=False)
+            chain.name: Signer.from_secrets(secrets, chain_id=chain.chain_id)
             for chain in manifest.chains
         }
     else:
@@ -158,7 +160,8 @@ async def run_with_view(
     """The bot (and the market, when given) with the live view, until `stop_when`, Ctrl-C or
     SIGTERM. A stop lets the trades in flight settle and flushes the history first.
 
-    `signers` (per chain name) trades on described networks, see `run_bot`."""
+    `signers` (per chain name) trades on described networks; without them the manifest is the
+    devnet's, and the devnet's bot account trades through the executor it deploys."""
     console = stdout_console()
     url = resolve_db_url(secrets=load_secrets())
     store = await asyncio.to_thread(HistoryStore.open, url)
@@ -234,14 +237,17 @@ async def _run_with_view(
                 try:
                     stats = await run_bot(
                         manifest,
-                        manifest_path,
                         settings,
+                        access=(
+                            DevnetAccess(manifest_path)
+                            if signers is None
+                            else NetworkAccess(signers)
+                        ),
                         store=store,
                         dry_run=dry_run,
                         stop_when=stop,
                         on_start=engines.append,
                         telemetry=telemetry,
-                        signers=signers,
                     )
                 finally:
                     for task in background:

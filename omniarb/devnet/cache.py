@@ -18,8 +18,8 @@ from pathlib import Path
 from omniarb.chains.spec import ChainSpec
 from omniarb.contracts import load_artifact, load_npm_artifact
 from omniarb.devnet import accounts, catalog, deploy, lending, pricing
-from omniarb.devnet.manifest import ChainManifest
 from omniarb.errors import DevnetError
+from omniarb.network import ChainManifest
 
 __all__ = ["DeploymentCache"]
 

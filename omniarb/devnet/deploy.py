@@ -24,7 +24,6 @@ from omniarb.contracts import Artifact, load_artifact, load_npm_artifact
 from omniarb.devnet.accounts import DEPLOYER_INDEX, TRADER_INDICES, dev_account
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, ChainCatalog, TokenDef, catalog_for
 from omniarb.devnet.lending import deploy_lenders
-from omniarb.devnet.manifest import ChainManifest, DexEntry, PoolEntry, TokenEntry
 from omniarb.devnet.pricing import (
     TICK_SPACING,
     amount_for_usd,
@@ -33,6 +32,7 @@ from omniarb.devnet.pricing import (
     sqrt_price_x96,
 )
 from omniarb.errors import DevnetError
+from omniarb.network import ChainManifest, DexEntry, PoolEntry, TokenEntry
 
 __all__ = ["ARTIFACT_PATHS", "deploy_chain"]
 

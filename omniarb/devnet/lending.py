@@ -38,9 +38,9 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec
 from omniarb.contracts import Artifact, load_npm_artifact
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD
-from omniarb.devnet.manifest import LenderAsset, LenderEntry, TokenEntry
 from omniarb.devnet.pricing import amount_for_usd
 from omniarb.errors import DevnetError
+from omniarb.network import LenderAsset, LenderEntry, TokenEntry
 
 __all__ = [
     "AAVE_FLASH_PREMIUM_BPS",

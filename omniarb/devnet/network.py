@@ -28,8 +28,8 @@ from omniarb.config import DEFAULT_DEVNET_BLOCK_TIME_S
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions, anvil_binary
 from omniarb.devnet.cache import DeploymentCache
 from omniarb.devnet.deploy import deploy_chain
-from omniarb.devnet.manifest import ChainManifest, Manifest
 from omniarb.errors import DevnetError
+from omniarb.network import ChainManifest, Manifest
 from omniarb.paths import omniarb_home
 
 __all__ = ["Devnet"]

@@ -30,9 +30,9 @@ from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
 from omniarb.contracts import Artifact, load_artifact
-from omniarb.devnet.manifest import ChainManifest
 from omniarb.errors import RevertError, RpcError, TimeoutError_
 from omniarb.execute._revert import RevertReason, decode_revert, error_signatures_from_abi
+from omniarb.network import ChainManifest
 
 __all__ = [
     "EXECUTOR_CONTRACT",

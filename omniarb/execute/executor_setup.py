@@ -20,7 +20,6 @@ from omniarb._secrets import PRIVATE_KEY_ENV
 from omniarb.chains.fees import read_fees
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import FeeModel
-from omniarb.devnet.manifest import ChainManifest
 from omniarb.errors import ConfigError, FatalError, RevertError
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_contract import (
@@ -32,6 +31,7 @@ from omniarb.execute.executor_contract import (
 from omniarb.execute.nonces import NonceManager
 from omniarb.execute.signer import Signer
 from omniarb.execute.submit import MemorySubmissionGuard, Submitter, TxRequest
+from omniarb.network import ChainManifest
 
 __all__ = ["DeployedExecutor", "check_chain_id", "deploy_executor", "verify_executor"]
 

@@ -8,7 +8,7 @@ then a few `bytes` concatenations, two keccaks and one `secp256k1_ecdsa_sign_rec
 Signatures use RFC 6979 deterministic nonces, as eth_account does, so for the same fields our raw
 bytes equal `Account.sign_transaction`'s exactly (a differential test checks it).
 
-    signer = Signer.from_secrets(load_secrets(), chain_id=1)  # dev account 9 when no key is set
+    signer = Signer.from_secrets(load_secrets(), chain_id=1)  # ConfigError when no key is set
     signed = signer.sign(nonce=0, to=executor, data=calldata, gas=300_000, fees=fees)
     await rpc.call("eth_sendRawTransaction", signed.raw_hex)
 
@@ -101,22 +101,19 @@ class Signer:
         self._to_rlp: dict[str | None, bytes] = {}
 
     @classmethod
-    def from_secrets(cls, secrets: Secrets, *, chain_id: int, dev_default: bool = True) -> Signer:
-        """The signer of `OMNIARB_PRIVATE_KEY`, or of the devnet's bot account (dev account 9).
-
-        `dev_default=False` (real networks) turns a missing key into a `ConfigError`: the dev
-        keys are public and must never hold real funds.
-        """
+    def from_secrets(
+        cls, secrets: Secrets, *, chain_id: int, default_key: bytes | None = None
+    ) -> Signer:
+        """The signer of `OMNIARB_PRIVATE_KEY`, else of `default_key` (a devnet's public test
+        key, given by whoever knows the chain is one), else a `ConfigError`: a real network
+        needs the bot's own key."""
         if secrets.private_key is not None:
             digits = secrets.private_key.get_secret_value().removeprefix("0x")
             return cls(bytes.fromhex(digits), chain_id=chain_id)
-        if not dev_default:
+        if default_key is None:
             raise ConfigError(f"{PRIVATE_KEY_ENV} is not set; a real network needs the bot's key")
-        from omniarb.devnet.accounts import BOT_INDEX, dev_account
-
-        account = dev_account(BOT_INDEX)
-        log.info("no %s set: signing as devnet account %d", PRIVATE_KEY_ENV, BOT_INDEX)
-        return cls(account.private_key, chain_id=chain_id)
+        log.info("no %s set: signing with the devnet's key", PRIVATE_KEY_ENV)
+        return cls(default_key, chain_id=chain_id)
 
     def __repr__(self) -> str:
         return f"Signer(address={self.address}, chain_id={self.chain_id})"

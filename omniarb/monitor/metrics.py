@@ -262,14 +262,13 @@ class Metrics:
         opportunity = decision.opportunity
         # Imported here: `omniarb.track` pulls in the executor, and the store imports this
         # package for its `Alert` value; the history must not depend on the execution layer.
-        from omniarb.track.stats import realized_net_usd
 
         chain = chain_name(opportunity.chain_id)
         if outcome.success:
             self.successes.labels(chain).inc()
         else:
             self.failures.labels(chain, "reverted" if outcome.included else "dropped").inc()
-        net_usd = realized_net_usd(outcome)
+        net_usd = outcome.realized_net_usd()
         self.trade_profit.labels(chain).observe(net_usd)
         # Both series exist once a chain has traded: a difference of the two is never empty.
         self.profit_usd.labels(chain).inc(max(net_usd, 0.0))

@@ -152,11 +152,7 @@ class CircuitBreaker:
 
     def observe_outcome(self, outcome: Outcome) -> BreakerTrip | None:
         """Count a settled trade; returns the trip if this one tripped the breaker."""
-        # Imported here: `omniarb.track` pulls in the executor, and the store imports this
-        # module for its `BreakerTrip` value; the history must not depend on the execution layer.
-        from omniarb.track.stats import realized_net_usd
-
-        return self.record_result(success=outcome.success, net_usd=realized_net_usd(outcome))
+        return self.record_result(success=outcome.success, net_usd=outcome.realized_net_usd())
 
     def record_result(self, *, success: bool, net_usd: float) -> BreakerTrip | None:
         """Count one trade result (net USD after gas); returns the trip if it tripped now."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from eth_utils.address import to_checksum_address
 
 from omniarb.collect.heads import ChainLog
+from omniarb.dex.uniswap_v2.events import PAIR_CREATED_TOPIC, SYNC_TOPIC
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 
 __all__ = [
@@ -26,10 +27,6 @@ __all__ = [
     "decode_pair_created",
     "decode_sync",
 ]
-
-# keccak("Sync(uint112,uint112)") and keccak("PairCreated(address,address,address,uint256)").
-SYNC_TOPIC = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"
-PAIR_CREATED_TOPIC = "0x0d3648bd0f6ba80134a33ba9275ac585d9d315f0ad8355cddefde31afa28d0e9"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

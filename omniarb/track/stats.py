@@ -12,7 +12,7 @@ from typing import Any
 
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
-__all__ = ["ChainBotStats", "TradeSummary", "realized_net_usd"]
+__all__ = ["ChainBotStats", "TradeSummary"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,22 +55,6 @@ class TradeSummary:
             "touched_earlier_in_block": self.touched_earlier_in_block,
             "route": list(self.route),
         }
-
-
-def realized_net_usd(outcome: Outcome) -> float:
-    """Realized profit minus the gas actually paid, in USD, at the detection-time prices.
-
-    The opportunity carries the conversion rates it was priced with: start-token units per
-    native wei (its gas cost in token over its gas cost in wei) and USD per start-token unit.
-    """
-    opportunity = outcome.execution.decision.opportunity
-    gas_in_token = opportunity.gross_profit - opportunity.net_profit
-    token_per_wei = gas_in_token / opportunity.gas_cost_wei if opportunity.gas_cost_wei else 0.0
-    usd_per_unit = (
-        opportunity.net_profit_usd / opportunity.net_profit if opportunity.net_profit else 0.0
-    )
-    net_in_token = outcome.realized_profit - outcome.gas_cost_wei * token_per_wei
-    return net_in_token * usd_per_unit
 
 
 @dataclass(slots=True)
@@ -152,7 +136,7 @@ class ChainBotStats:
             self.touched_earlier += 1
         if outcome.success and outcome.realized_profit != execution.decision.expected_profit:
             self.mismatched += 1
-        net_usd = realized_net_usd(outcome)
+        net_usd = outcome.realized_net_usd()
         self.net_profit_usd += net_usd
         self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
         trade = TradeSummary(

@@ -19,15 +19,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from omniarb.state.v2_logs import SYNC_TOPIC
-from omniarb.state.v3_logs import BURN_TOPIC, MINT_TOPIC, SWAP_TOPIC
+from omniarb.dex.uniswap_v2 import events as v2_events
+from omniarb.dex.uniswap_v3 import events as v3_events
 from omniarb.types import Route
 
 __all__ = ["STATE_TOPICS", "Touch", "earlier_touches", "touch_topics"]
 
+# By pool kind: the events its package names as changing what a swap reads.
 STATE_TOPICS: Mapping[str, frozenset[str]] = {
-    "uniswap-v2": frozenset({SYNC_TOPIC}),
-    "uniswap-v3": frozenset({SWAP_TOPIC, MINT_TOPIC, BURN_TOPIC}),
+    "uniswap-v2": v2_events.STATE_TOPICS,
+    "uniswap-v3": v3_events.STATE_TOPICS,
 }
 
 

@@ -26,6 +26,7 @@ from omniarb.api import LiveFigures
 from omniarb.bot import run_bot
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import ApiSettings, Settings
+from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.engine import Engine
 from omniarb.paths import project_root
 from omniarb.risk.breaker import CircuitBreaker
@@ -166,8 +167,8 @@ async def test_the_dashboard_shows_a_live_trade_and_steers_the_breaker(
                 bot = asyncio.create_task(
                     run_bot(
                         net.manifest,
-                        net.manifest_path,
                         settings,
+                        access=DevnetAccess(net.manifest_path),
                         store=store,
                         dry_run=False,
                         stop_when=lambda _: stop.is_set(),

@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.manifest import ChainManifest
 from omniarb.devnet.market._ledger import ChainLedger
 from omniarb.devnet.market._reader import StateReader
 from omniarb.devnet.market._sender import SignedSwap, SwapSender
@@ -28,6 +27,7 @@ from omniarb.devnet.market.reference import ReferenceWalk, reference_step
 from omniarb.devnet.market.snapshot import ChainStats, SwapRecord, SwapStatus
 from omniarb.devnet.market.state import ChainState
 from omniarb.errors import RpcError, RpcTransportError
+from omniarb.network import ChainManifest
 
 __all__ = ["ChainMarket"]
 

@@ -12,7 +12,6 @@ import time
 from collections import deque
 from collections.abc import Mapping
 
-from omniarb.devnet.manifest import ChainManifest
 from omniarb.devnet.market._sender import SignedSwap
 from omniarb.devnet.market.snapshot import (
     ChainStats,
@@ -22,6 +21,7 @@ from omniarb.devnet.market.snapshot import (
     watched_prices,
 )
 from omniarb.devnet.market.state import ChainState
+from omniarb.network import ChainManifest
 
 __all__ = ["ChainLedger"]
 

@@ -12,8 +12,8 @@ from typing import Any
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient, RpcRequest
 from omniarb.chains.spec import DexKind
-from omniarb.devnet.manifest import ChainManifest, PoolEntry
 from omniarb.devnet.market.state import ChainState, PoolState
+from omniarb.network import ChainManifest, PoolEntry
 
 __all__ = ["StateReader"]
 

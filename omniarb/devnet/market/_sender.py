@@ -18,8 +18,8 @@ from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind, FeeModel, chain_by_id
 from omniarb.devnet.accounts import TRADER_INDICES, DevAccount, dev_account
-from omniarb.devnet.manifest import ChainManifest, PoolEntry
 from omniarb.devnet.market.flow import SwapIntent
+from omniarb.network import ChainManifest, PoolEntry
 
 __all__ = ["SignedSwap", "SwapSender"]
 

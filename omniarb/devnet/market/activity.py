@@ -18,13 +18,13 @@ import logging
 from collections.abc import Sequence
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.manifest import Manifest
 from omniarb.devnet.market._chain import ChainMarket
 from omniarb.devnet.market.flow import FlowModel
 from omniarb.devnet.market.params import MarketParams
 from omniarb.devnet.market.reference import ReferenceWalk
 from omniarb.devnet.market.snapshot import MarketSnapshot, SwapRecord
 from omniarb.errors import NotFoundError
+from omniarb.network import Manifest
 
 __all__ = ["MarketActivity"]
 

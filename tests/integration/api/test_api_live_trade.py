@@ -23,6 +23,7 @@ from omniarb.api.schemas import OpportunityItem, TradeItem
 from omniarb.bot import run_bot
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
+from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.engine import Engine
 from omniarb.store import HistoryDatabase, HistoryStore
 from omniarb.store.history import Record
@@ -81,8 +82,8 @@ async def test_a_websocket_client_receives_the_trade_the_bot_executes(
                 bot = asyncio.create_task(
                     run_bot(
                         net.manifest,
-                        net.manifest_path,
                         Settings(),
+                        access=DevnetAccess(net.manifest_path),
                         store=store,
                         dry_run=False,
                         stop_when=lambda _: stop.is_set(),

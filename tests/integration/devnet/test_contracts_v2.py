@@ -31,8 +31,8 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind, chain_by_name
 from omniarb.devnet.catalog import catalog_for
-from omniarb.devnet.manifest import ChainManifest, DexEntry, PoolEntry
 from omniarb.errors import RpcError
+from omniarb.network import ChainManifest, DexEntry, PoolEntry
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.contracts.build import compile_sources
 from omniarb.devnet.accounts import TRADER_INDICES, dev_account
 from omniarb.devnet.lending import LENDING_ARTIFACT_PATHS
-from omniarb.devnet.manifest import ChainManifest, LenderEntry
+from omniarb.network import ChainManifest, LenderEntry
 from omniarb.paths import node_modules
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind, chain_by_name
 from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, TRADER_INDICES, dev_account
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, catalog_for
-from omniarb.devnet.manifest import ChainManifest, PoolEntry
+from omniarb.network import ChainManifest, PoolEntry
 
 pytestmark = pytest.mark.integration
 

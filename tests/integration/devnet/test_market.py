@@ -24,8 +24,8 @@ from aiohttp import web
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
-from omniarb.devnet.manifest import ChainManifest, Manifest
 from omniarb.devnet.market import MarketActivity, MarketParams, SwapRecord, SwapStatus
+from omniarb.network import ChainManifest, Manifest
 
 pytestmark = pytest.mark.integration
 

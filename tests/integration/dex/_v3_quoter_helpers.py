@@ -19,9 +19,9 @@ from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.manifest import ChainManifest, DexEntry, PoolEntry
 from omniarb.dex.uniswap_v3 import V3PoolState, V3SwapResult
 from omniarb.errors import RpcError
+from omniarb.network import ChainManifest, DexEntry, PoolEntry
 
 DEADLINE = 2**32 - 1
 MINT = "mint((address,address,uint24,int24,int24,uint256,uint256,uint256,uint256,address,uint256))"

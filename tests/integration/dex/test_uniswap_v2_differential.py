@@ -25,9 +25,9 @@ import pytest
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
-from omniarb.devnet.manifest import ChainManifest, PoolEntry
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.errors import RpcError
+from omniarb.network import ChainManifest, PoolEntry
 
 pytestmark = pytest.mark.integration
 

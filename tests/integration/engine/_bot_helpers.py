@@ -15,8 +15,9 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
 from omniarb.devnet import Devnet
 from omniarb.devnet.accounts import dev_account
-from omniarb.devnet.manifest import ChainManifest
+from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.engine import Engine
+from omniarb.network import ChainManifest
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats
 
@@ -53,8 +54,8 @@ async def bot_on(
     task = asyncio.create_task(
         run_bot(
             net.manifest,
-            net.manifest_path,
             settings or Settings(),
+            access=DevnetAccess(net.manifest_path),
             store=store,
             dry_run=dry_run,
             stop_when=lambda _: running.stop.is_set(),

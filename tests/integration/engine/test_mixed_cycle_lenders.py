@@ -31,7 +31,7 @@ from _lender_helpers import balance_of, empty, fill_wrapped_native, swap_v3, v3_
 from _route_quotes import route_profit
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.manifest import ChainManifest
+from omniarb.network import ChainManifest
 from omniarb.track.stats import TradeSummary
 from omniarb.wiring import EXECUTOR_GAS
 

@@ -32,8 +32,8 @@ from _cli_helpers import (
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import BOT_INDEX, dev_account
-from omniarb.devnet.manifest import Manifest
 from omniarb.execute import ExecutorContract, deploy_devnet_executor
+from omniarb.network import Manifest
 
 pytestmark = pytest.mark.xdist_group("devnet-cli")
 

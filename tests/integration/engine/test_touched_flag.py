@@ -30,7 +30,7 @@ from _touch_check import check_trades_async, recorded_trades
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, dev_account
-from omniarb.devnet.manifest import ChainManifest
+from omniarb.network import ChainManifest
 
 pytestmark = pytest.mark.integration
 

@@ -27,7 +27,7 @@ from eth_utils.address import to_checksum_address
 from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts.build import compile_sources
-from omniarb.devnet import ChainManifest, PoolEntry, dev_account
+from omniarb.devnet import dev_account
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.errors import RpcError
 from omniarb.execute.executor_contract import (
@@ -39,6 +39,7 @@ from omniarb.execute.executor_contract import (
     v2_factories,
 )
 from omniarb.execute.route_codec import FlashSource, RouteCodec, wrap_plan
+from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import Hop, Route
 
 pytestmark = pytest.mark.integration

@@ -28,7 +28,7 @@ from eth_utils.address import to_checksum_address
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts.build import compile_sources
-from omniarb.devnet import ChainManifest, PoolEntry, dev_account
+from omniarb.devnet import dev_account
 from omniarb.devnet.anvil import wait_pool_drained
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.errors import RpcError
@@ -41,6 +41,7 @@ from omniarb.execute.executor_contract import (
     dex_factories,
 )
 from omniarb.execute.route_codec import FlashPool, FlashSource, RouteCodec, wrap_plan
+from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import Hop, Route
 
 pytestmark = pytest.mark.integration

@@ -35,7 +35,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import FeeModel, chain_by_name
 from omniarb.config import load_secrets
 from omniarb.contracts import load_artifact
-from omniarb.devnet import ChainManifest, Devnet
+from omniarb.devnet import Devnet
 from omniarb.devnet.accounts import BOT_INDEX, dev_account
 from omniarb.devnet.anvil import free_port
 from omniarb.errors import RejectedError, RevertError, TimeoutError_
@@ -56,6 +56,7 @@ from omniarb.execute.submit import (
     TxReceipt,
     TxRequest,
 )
+from omniarb.network import ChainManifest
 
 pytestmark = pytest.mark.integration
 
@@ -118,7 +119,11 @@ def make_submitter(
 async def bot_on(net: Devnet, name: str) -> AsyncIterator[Bot]:
     chain = net.manifest.chain(name)
     async with RpcClient(chain.rpc_http) as rpc:
-        signer = Signer.from_secrets(load_secrets({}), chain_id=chain.chain_id)
+        signer = Signer.from_secrets(
+            load_secrets({}),
+            chain_id=chain.chain_id,
+            default_key=dev_account(BOT_INDEX).private_key,
+        )
         nonces = NonceManager(rpc=rpc, address=signer.address)
         weth = next(t.address for t in chain.tokens if t.wrapped_native)
         submitter = make_submitter(rpc, signer, nonces, MemorySubmissionGuard())

@@ -14,7 +14,7 @@ from typing import Any, Self
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.collect import ChainEvent, HeadCollector
-from omniarb.devnet.manifest import ChainManifest, PoolEntry
+from omniarb.network import ChainManifest, PoolEntry
 from omniarb.state import SYNC_TOPIC, V2Discovery, V2StateSync
 
 DEADLINE = 2**32 - 1

@@ -16,8 +16,8 @@ from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.manifest import ChainManifest, DexEntry, PoolEntry
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
+from omniarb.network import ChainManifest, DexEntry, PoolEntry
 from omniarb.state.v3_discovery import V3Discovery
 from omniarb.state.v3_sync import V3StateSync
 from omniarb.state.v3_update import V3SyncSettings

@@ -31,10 +31,10 @@ from aiohttp import web
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.collect import StreamResumed
-from omniarb.devnet.manifest import ChainManifest
 from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.network import ChainManifest
 from omniarb.state import SYNC_TOPIC, PoolStateSync, run_state
 from omniarb.state.pool_sync import V2_TOPICS
 from omniarb.state.v3_logs import V3_TOPICS

@@ -25,7 +25,7 @@ from _ws_proxy import FaultProxy
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.ws import ReconnectPolicy
-from omniarb.devnet.manifest import ChainManifest
+from omniarb.network import ChainManifest
 from omniarb.state import V2StateSync, run_v2_state
 from omniarb.types import PoolUpdate
 

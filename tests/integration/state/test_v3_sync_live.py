@@ -24,9 +24,9 @@ from _v3_sync_helpers import (
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.collect import ChainLog, NewHead, parse_log
-from omniarb.devnet.manifest import ChainManifest, PoolEntry
 from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
+from omniarb.network import ChainManifest, PoolEntry
 from omniarb.state.runner import run_v3_state
 from omniarb.state.v3_discovery import V3Discovery, V3DiscoverySettings
 from omniarb.state.v3_logs import MINT_TOPIC, V3_TOPICS, apply_v3_logs

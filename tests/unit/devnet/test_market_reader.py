@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from omniarb.chains.abi import encode_args, encode_call
-from omniarb.devnet.manifest import ChainManifest, DexEntry, PoolEntry, TokenEntry
 from omniarb.devnet.market._reader import StateReader
+from omniarb.network import ChainManifest, DexEntry, PoolEntry, TokenEntry
 
 WETH = TokenEntry(symbol="WETH", address="0x" + "11" * 20, decimals=18, name="W", asset="ETH")
 USDC = TokenEntry(symbol="USDC", address="0x" + "22" * 20, decimals=6, name="U", asset="USDC")

@@ -230,24 +230,26 @@ def test_signing_errors_do_not_show_the_key() -> None:
 def test_key_from_the_environment(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     secrets = load_secrets({"OMNIARB_PRIVATE_KEY": "0x" + KEY.hex()})
-    signer = Signer.from_secrets(secrets, chain_id=56, dev_default=False)
+    signer = Signer.from_secrets(
+        secrets, chain_id=56, default_key=dev_account(BOT_INDEX).private_key
+    )
     assert signer.address == Account.from_key(KEY).address
     assert signer.chain_id == 56
     _assert_hidden(caplog.text)
 
 
-def test_default_key_is_the_devnet_bot(caplog: pytest.LogCaptureFixture) -> None:
+def test_default_key_is_the_one_given(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    signer = Signer.from_secrets(load_secrets({}), chain_id=1)
     bot = dev_account(BOT_INDEX)
+    signer = Signer.from_secrets(load_secrets({}), chain_id=1, default_key=bot.private_key)
     assert signer.address == bot.address
-    assert "devnet account 9" in caplog.text
+    assert "signing with the devnet's key" in caplog.text
     _assert_hidden(caplog.text, bot.private_key)
 
 
 def test_real_networks_need_a_key() -> None:
     with pytest.raises(ConfigError, match="OMNIARB_PRIVATE_KEY is not set"):
-        Signer.from_secrets(load_secrets({}), chain_id=1, dev_default=False)
+        Signer.from_secrets(load_secrets({}), chain_id=1)
 
 
 def test_chain_id_must_be_positive() -> None:

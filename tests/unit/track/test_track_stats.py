@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from _monitor_values import USDC, WETH, decision, execution, opportunity, trade
 
-from omniarb.track.stats import ChainBotStats, realized_net_usd
+from omniarb.track.stats import ChainBotStats
 from omniarb.types import ExecutionStatus
 
 
@@ -56,10 +56,10 @@ def test_realized_net_usd_subtracts_the_gas_paid_at_detection_prices() -> None:
     usd_per_unit = opp.net_profit_usd / opp.net_profit
     gas_paid_in_token = (opp.gross_profit - opp.net_profit) * 120_000 / 150_000
     expected = (outcome.realized_profit - gas_paid_in_token) * usd_per_unit
-    assert abs(realized_net_usd(outcome) - expected) < 1e-9
+    assert abs(outcome.realized_net_usd() - expected) < 1e-9
     # Paying exactly the estimated gas leaves the detector's own net profit.
     as_estimated = replace(outcome, gas_cost_wei=opp.gas_cost_wei)
-    assert abs(realized_net_usd(as_estimated) - opp.net_profit_usd) < 1e-9
+    assert abs(as_estimated.realized_net_usd() - opp.net_profit_usd) < 1e-9
 
 
 def test_executions_and_decisions_are_counted() -> None:

@@ -1,4 +1,8 @@
-"""The devnet manifest: everything deployed, as JSON that other tools read.
+"""The network description (the manifest): the chains the bot trades on, as JSON.
+
+The devnet writes one for what it deployed; `omniarb run --manifest FILE` reads one written for
+real networks; the engine, the allocator and the executor set-up read it, and nothing in it is
+specific to the devnet.
 
 The field names (`chain_id`, `name`, `rpc_http`, `rpc_ws`, `tokens`, `dexes`, `pools`, and
 within them `symbol`, `address`, `decimals`, `kind`, `factory`, `router`, `quoter`, `dex`,
