@@ -63,6 +63,7 @@ def model_constants(result: dict[str, Any]) -> dict[str, Any]:
         "v3_hop_gas_each": _round_up(max(v3_hops)),
         "v3_tick_cross_gas": per_crossing(ticks["fresh"]),
         "v3_tick_cross_gas_crossed_before": per_crossing(ticks["crossed_before"]),
+        "v3_step_gas": _round_up(result["v3"]["word_step"]["step_gas"]),
         "v2_pair_loan_gas": loan_gas("uniswap-v2-pair-loan"),
         "balancer_loan_gas": loan_gas(FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT]),
         "aave_loan_gas": loan_gas(FLASH_SOURCE_NAMES[FlashSource.AAVE_V3]),
@@ -114,6 +115,12 @@ def print_v3(result: dict[str, Any]) -> None:
         print(line)
     for line in _series_lines("ticks crossed before", ticks["crossed_before"]):
         print(line)
+    step = v3["word_step"]
+    print(
+        f"a step to a bitmap-word edge (tick {step['tick']} → edge {step['word_edge_tick']}, no"
+        f" tick crossed): short of it {max(step['gas_short_of_edge']):,} gas, past it"
+        f" {min(step['gas_past_edge']):,}: {step['step_gas']:,} gas per extra step"
+    )
     print("gas model constants (rounded up to 1,000 gas; omniarb/detect/gas.py GasModel)")
     print(f"  base_gas {model['base_gas']:,}  per_hop_gas {model['per_hop_gas']:,}")
     print(
@@ -123,6 +130,7 @@ def print_v3(result: dict[str, Any]) -> None:
     print(
         f"  v3_tick_cross_gas {model['v3_tick_cross_gas']:,}"
         f" (a tick crossed before: {model['v3_tick_cross_gas_crossed_before']:,})"
+        f"  v3_step_gas {model['v3_step_gas']:,}"
     )
     print(
         f"  v2_pair_loan_gas {model['v2_pair_loan_gas']:,}"

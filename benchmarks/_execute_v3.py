@@ -35,6 +35,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from _execute_v3_steps import measure_word_step
+
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import dev_account
@@ -453,5 +455,6 @@ async def measure_v3(
         return {
             "seasoning_swaps": seasoned,
             "routes": rows,
+            "word_step": await measure_word_step(chain, manifest),
             "tick_crossings": await _measure_tick_crossings(runner, routes["v2-v3"]),
         }

@@ -1,7 +1,10 @@
 """The five supported chains and the DEX deployments omni-arb knows on each.
 
-These are facts about the real networks (chain ids, native tokens, fee models, block times); the
-devnet reproduces them locally with the same ids and names.
+These are facts about the real networks (chain ids, native tokens, fee models, block times, and
+each DEX's factory, the init code hash its pools are CREATE2-deployed with, and its swap fee);
+the devnet reproduces the chains locally with the same ids and names, and says in its own
+manifest what it deployed. `tests/unit/chains/test_dex_deployments.py` recomputes well-known
+mainnet pool addresses from these parameters.
 """
 
 from __future__ import annotations
@@ -13,6 +16,10 @@ from omniarb.errors import NotFoundError
 
 __all__ = [
     "CHAINS",
+    "SUSHISWAP_INIT_CODE_HASH",
+    "TRADED_KINDS",
+    "UNISWAP_V2_INIT_CODE_HASH",
+    "UNISWAP_V3_INIT_CODE_HASH",
     "ChainSpec",
     "DexKind",
     "DexSpec",
@@ -38,15 +45,31 @@ class MempoolKind(StrEnum):
 class DexKind(StrEnum):
     UNISWAP_V2 = "uniswap-v2"
     UNISWAP_V3 = "uniswap-v3"
+    # Known deployments of kinds the bot does not trade yet (their protocol packages come with
+    # the issue that adds more protocols): listed so their parameters are on record and tested.
+    PANCAKESWAP_V3 = "pancakeswap-v3"
+    VELODROME_V2 = "velodrome-v2"
+
+
+TRADED_KINDS = frozenset({DexKind.UNISWAP_V2, DexKind.UNISWAP_V3})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DexSpec:
-    """A DEX deployment by name; `fee_bps` is the V2 swap fee (V3 fees are per pool)."""
+    """A DEX deployment on the real network, by name.
+
+    `factory` creates the pools; `init_code_hash` is the keccak of the pool creation code, with
+    which `pool_deployer` (the factory itself unless given) CREATE2-deploys every pool.
+    `fee_bps` is a V2 fork's swap fee as its pair contract applies it, or None where each pair
+    stores its own (Biswap, Camelot), which the bot does not support yet; V3 fees are per pool.
+    """
 
     name: str
     kind: DexKind
-    fee_bps: int = 30
+    factory: str
+    init_code_hash: str
+    fee_bps: int | None = 30
+    pool_deployer: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,11 +94,34 @@ class ChainSpec:
         raise NotFoundError(f"unknown DEX {name!r} on {self.name} (known: {known})")
 
 
-def _v2(name: str) -> DexSpec:
-    return DexSpec(name=name, kind=DexKind.UNISWAP_V2)
+# The pair and pool creation-code hashes shared by many deployments: Uniswap V2's UniswapV2Pair
+# (also QuickSwap's), SushiSwap's (its pair differs by a few bytes), Uniswap V3's UniswapV3Pool.
+UNISWAP_V2_INIT_CODE_HASH = "0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
+SUSHISWAP_INIT_CODE_HASH = "0xe18a34eb0e04b04f7a0ac29a6e80748dca96319b42c54d679cb821dca90c6303"
+UNISWAP_V3_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+_UNISWAP_V3_FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
+_SUSHISWAP_FACTORY = "0xc35DADB65012eC5796536bD9864eD8773aBc74C4"  # Polygon and Arbitrum
 
 
-_V3 = DexSpec(name="uniswap-v3", kind=DexKind.UNISWAP_V3)
+def _v2(name: str, factory: str, init_code_hash: str, fee_bps: int | None = 30) -> DexSpec:
+    return DexSpec(
+        name=name,
+        kind=DexKind.UNISWAP_V2,
+        factory=factory,
+        init_code_hash=init_code_hash,
+        fee_bps=fee_bps,
+    )
+
+
+def _uniswap_v3(factory: str = _UNISWAP_V3_FACTORY) -> DexSpec:
+    return DexSpec(
+        name="uniswap-v3",
+        kind=DexKind.UNISWAP_V3,
+        factory=factory,
+        init_code_hash=UNISWAP_V3_INIT_CODE_HASH,
+        fee_bps=None,
+    )
+
 
 CHAINS: tuple[ChainSpec, ...] = (
     ChainSpec(
@@ -87,7 +133,17 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=12.0,
         fee_model=FeeModel.EIP1559,
         mempool=MempoolKind.PUBLIC,
-        dexes=(_v2("uniswap-v2"), _v2("sushiswap"), _V3),
+        dexes=(
+            _v2(
+                "uniswap-v2",
+                "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f",
+                UNISWAP_V2_INIT_CODE_HASH,
+            ),
+            _v2(
+                "sushiswap", "0xC0AEe478e3658e2610c5F7A4A2E1777cE9e4f2Ac", SUSHISWAP_INIT_CODE_HASH
+            ),
+            _uniswap_v3(),
+        ),
     ),
     ChainSpec(
         chain_id=56,
@@ -98,7 +154,31 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=3.0,
         fee_model=FeeModel.LEGACY,
         mempool=MempoolKind.PUBLIC,
-        dexes=(_v2("pancakeswap-v2"), _v2("biswap"), _V3),
+        dexes=(
+            _v2(
+                "pancakeswap-v2",
+                "0xcA143Ce32Fe78f1f7019d7d551a6402fC5350c73",
+                "0x00fb7f630766e6a796048ea87d01acd3068e8ff67d078148a3fa3f4a84f69bd5",
+                fee_bps=25,
+            ),
+            # Each Biswap pair stores its fee (`swapFee()`, in tenths of a percent).
+            _v2(
+                "biswap",
+                "0x858E3312ed3A876947EA49d572A7C42DE08af7EE",
+                "0xfea293c909d87cd4153593f077b76bb7e94340200f4ee84211ae8e4f9bd7ffdf",
+                fee_bps=None,
+            ),
+            _uniswap_v3("0xdB1d10011AD0Ff90774D0C6Bb92e5C5c8b4461F7"),
+            # Pools come from a separate PancakeV3PoolDeployer, not from the factory.
+            DexSpec(
+                name="pancakeswap-v3",
+                kind=DexKind.PANCAKESWAP_V3,
+                factory="0x0BFbCF9fa4f9C56B0F40a671Ad40E0805A091865",
+                pool_deployer="0x41ff9AA7e16B8B1a8a8dc4f0eFacd93D02d071c9",
+                init_code_hash="0x6ce8eb472fa82df5469c6ab6d485f17c3ad13c8cd7af59b3d4a8026c5ce0f7e2",
+                fee_bps=None,
+            ),
+        ),
     ),
     ChainSpec(
         chain_id=137,
@@ -109,7 +189,13 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=2.0,
         fee_model=FeeModel.EIP1559,
         mempool=MempoolKind.PUBLIC,
-        dexes=(_v2("quickswap"), _v2("sushiswap"), _V3),
+        dexes=(
+            _v2(
+                "quickswap", "0x5757371414417b8C6CAad45bAeF941aBc7d3Ab32", UNISWAP_V2_INIT_CODE_HASH
+            ),
+            _v2("sushiswap", _SUSHISWAP_FACTORY, SUSHISWAP_INIT_CODE_HASH),
+            _uniswap_v3(),
+        ),
     ),
     ChainSpec(
         chain_id=42161,
@@ -120,7 +206,17 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=0.25,
         fee_model=FeeModel.L2_EIP1559,
         mempool=MempoolKind.SEQUENCER,
-        dexes=(_v2("sushiswap"), _v2("camelot"), _V3),
+        dexes=(
+            _v2("sushiswap", _SUSHISWAP_FACTORY, SUSHISWAP_INIT_CODE_HASH),
+            # Camelot's pairs store a fee per input token (`token0FeePercent`, out of 100,000).
+            _v2(
+                "camelot",
+                "0x6EcCab422D763aC031210895C81787E87B43A652",
+                "0xa856464ae65f7619087bc369daaf7e387dae1e5af69cfa7935850ebf754b04c1",
+                fee_bps=None,
+            ),
+            _uniswap_v3(),
+        ),
     ),
     ChainSpec(
         chain_id=10,
@@ -131,7 +227,27 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=2.0,
         fee_model=FeeModel.L2_EIP1559,
         mempool=MempoolKind.SEQUENCER,
-        dexes=(_v2("sushiswap"), _v2("zipswap"), _V3),
+        dexes=(
+            _v2(
+                "sushiswap", "0xFbc12984689e5f15626Bad03Ad60160Fe98B303C", SUSHISWAP_INIT_CODE_HASH
+            ),
+            # ZipSwap's 30 bps is from aggregator configurations, not from its own source.
+            _v2(
+                "zipswap",
+                "0x8BCeDD62DD46F1A76F8A1633d4f5B76e0CDa521E",
+                "0x1a76b7e7272f6187014e23f04d1b2e543eed2fd1f76481149008cc6eacb05c22",
+            ),
+            _uniswap_v3(),
+            # Velodrome V2 pools are EIP-1167 clones of one implementation: the hash is the
+            # clone's creation code for it; the salt adds the pool's stable flag.
+            DexSpec(
+                name="velodrome-v2",
+                kind=DexKind.VELODROME_V2,
+                factory="0xF1046053aa5682b4F9a81b5481394DA16BE5FF5a",
+                init_code_hash="0xc0629f1c7daa09624e54d4f711ba99922a844907cce02997176399e4cc7e8fcf",
+                fee_bps=None,
+            ),
+        ),
     ),
 )
 

@@ -31,7 +31,7 @@ import numpy as np
 from omniarb.detect.gas import GasModel
 from omniarb.detect.graph import Cycle, CycleGraph
 from omniarb.detect.loan_sizing import resized_opportunity
-from omniarb.detect.mixed_hops import MixedHop, V3Hop, route_ticks_crossed
+from omniarb.detect.mixed_hops import MixedHop, V3Hop, route_v3_work
 from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
 from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import CycleScreen, IntArray
@@ -337,13 +337,15 @@ class CycleDetector:
 
     def _gas(self, cycle: Cycle, mixed: list[MixedHop] | None, amount_in: int) -> int:
         """The gas model's estimate for the cycle at `amount_in`: its hops by kind, the ticks
-        its V3 hops (in `mixed`) cross, and the loan it can take (free from a first V2 pair)."""
+        its V3 hops (in `mixed`) cross and their other extra steps, and the loan it can take
+        (free from a first V2 pair)."""
         v3_hops = sum(self._is_v3[pool_id] for pool_id in cycle.pool_ids)
-        ticks_crossed = 0 if mixed is None else route_ticks_crossed(amount_in, mixed)
+        ticks_crossed, extra_steps = (0, 0) if mixed is None else route_v3_work(amount_in, mixed)
         return self.gas_model.estimate(
             len(cycle.pool_ids) - v3_hops,
             v3_hops,
             ticks_crossed=ticks_crossed,
+            extra_steps=extra_steps,
             first_hop_v2=not self._is_v3[cycle.pool_ids[0]],
         )
 

@@ -34,12 +34,15 @@ class GasModel:
     v3_hop_gas: int = 90_000
     v3_route_gas: int = 0  # once for a route with any V3 hop
     v3_tick_cross_gas: int = 30_000
+    v3_step_gas: int = 0  # a V3 swap step that ends at a bitmap-word edge, no tick crossed
     v2_pair_loan_gas: int = 100_000
     balancer_loan_gas: int = 40_000
     aave_loan_gas: int = 130_000
     v3_flash_loan_gas: int = 70_000
 
-    def hops_gas(self, v2_hops: int, v3_hops: int = 0, *, ticks_crossed: int = 0) -> int:
+    def hops_gas(
+        self, v2_hops: int, v3_hops: int = 0, *, ticks_crossed: int = 0, extra_steps: int = 0
+    ) -> int:
         """The gas of the swaps and the contract's fixed cost, with a free loan."""
         return (
             self.base_gas
@@ -47,6 +50,7 @@ class GasModel:
             + self.v3_hop_gas * v3_hops
             + (self.v3_route_gas if v3_hops else 0)
             + self.v3_tick_cross_gas * ticks_crossed
+            + self.v3_step_gas * extra_steps
         )
 
     @property
@@ -70,9 +74,10 @@ class GasModel:
         v3_hops: int = 0,
         *,
         ticks_crossed: int = 0,
+        extra_steps: int = 0,
         first_hop_v2: bool = True,
     ) -> int:
-        """The detector's estimate: the hops, the crossings and the assumed loan."""
-        return self.hops_gas(v2_hops, v3_hops, ticks_crossed=ticks_crossed) + (
-            self.assumed_loan_gas(first_hop_v2=first_hop_v2)
-        )
+        """The detector's estimate: the hops, the crossings, the extra steps, the assumed loan."""
+        return self.hops_gas(
+            v2_hops, v3_hops, ticks_crossed=ticks_crossed, extra_steps=extra_steps
+        ) + (self.assumed_loan_gas(first_hop_v2=first_hop_v2))

@@ -29,7 +29,7 @@ __all__ = [
     "hop_amount_out",
     "mixed_route_amount_out",
     "mixed_route_amounts",
-    "route_ticks_crossed",
+    "route_v3_work",
 ]
 
 _BPS = 10_000
@@ -166,10 +166,11 @@ def mixed_route_amount_out(amount_in: int, hops: Sequence[MixedHop]) -> int:
     return amount or 0
 
 
-def route_ticks_crossed(amount_in: int, hops: Sequence[MixedHop]) -> int:
-    """How many initialized ticks the route's V3 hops cross at `amount_in` (each crossing
-    costs gas); 0 when a hop would fail."""
-    crossed = 0
+def route_v3_work(amount_in: int, hops: Sequence[MixedHop]) -> tuple[int, int]:
+    """What the route's V3 hops cost beyond a plain hop at `amount_in`: the initialized ticks
+    they cross, and their other extra steps (a bitmap-word edge reached without crossing a
+    tick: one more loop iteration, reading another word). (0, 0) when a hop would fail."""
+    crossed = extra_steps = 0
     amount = amount_in
     for hop in hops:
         if isinstance(hop, V3Hop):
@@ -180,12 +181,13 @@ def route_ticks_crossed(amount_in: int, hops: Sequence[MixedHop]) -> int:
                     sqrt_price_limit_x96=hop.sqrt_price_limit_x96,
                 )
             except V3RevertError:
-                return 0
+                return 0, 0
             crossed += result.initialized_ticks_crossed
+            extra_steps += max(0, result.steps - 1 - result.initialized_ticks_crossed)
             amount = result.amount_out
         else:
             out = hop_amount_out(hop, amount)
             if out is None:
-                return 0
+                return 0, 0
             amount = out
-    return crossed
+    return crossed, extra_steps

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -48,7 +49,13 @@ ARTIFACT_PATHS = {
     "NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
     "SwapRouter": "@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
     "QuoterV2": "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
+    # Not deployed directly (the factories create them); their creation code's hash is what
+    # the manifest records as each DEX's init code hash.
+    "UniswapV2Pair": "@uniswap/v2-core/build/UniswapV2Pair.json",
+    "UniswapV3Pool": "@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json",
 }
+# The fee v2-core's UniswapV2Pair applies (997/1000), in pips.
+_V2_FEE_PIPS = 3000
 
 _DEADLINE = 2**32 - 1
 _MAX_UINT = 2**256 - 1
@@ -89,6 +96,12 @@ class _Sender:
             raise DevnetError(f"deploying {label} failed (tx {tx_hash})")
         address: str = receipt["contractAddress"]
         return _checksum(address)
+
+
+def _creation_code_hash(name: str) -> str:
+    """keccak256 of a pool contract's creation code: the CREATE2 init code hash of its pools."""
+    bytecode = load_npm_artifact(ARTIFACT_PATHS[name]).bytecode
+    return "0x" + keccak(bytes.fromhex(bytecode.removeprefix("0x"))).hex()
 
 
 def _checksum(address: str) -> str:
@@ -177,6 +190,7 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
     weth = tokens[wrapped.symbol]
 
     dexes: list[DexEntry] = []
+    # Kinds the bot does not trade yet (PancakeSwap V3, Velodrome) are not deployed.
     for dex in chain.dexes:
         if dex.kind is DexKind.UNISWAP_V2:
             factory = await deployer.deploy(
@@ -192,9 +206,16 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
                 [factory, weth],
             )
             dexes.append(
-                DexEntry(name=dex.name, kind=dex.kind.value, factory=factory, router=router)
+                DexEntry(
+                    name=dex.name,
+                    kind=dex.kind.value,
+                    factory=factory,
+                    router=router,
+                    fee_pips=_V2_FEE_PIPS,
+                    init_code_hash=_creation_code_hash("UniswapV2Pair"),
+                )
             )
-        else:
+        elif dex.kind is DexKind.UNISWAP_V3:
             factory = await deployer.deploy(
                 f"{dex.name} factory", load_npm_artifact(ARTIFACT_PATHS["UniswapV3Factory"])
             )
@@ -215,6 +236,7 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
                     router=periphery["SwapRouter"],
                     quoter=periphery["QuoterV2"],
                     position_manager=periphery["NonfungiblePositionManager"],
+                    init_code_hash=_creation_code_hash("UniswapV3Pool"),
                 )
             )
 

@@ -32,7 +32,7 @@ from omniarb.chains.spec import DexKind
 from omniarb.contracts import Artifact, load_artifact
 from omniarb.errors import RevertError, RpcError, TimeoutError_
 from omniarb.execute._revert import RevertReason, decode_revert, error_signatures_from_abi
-from omniarb.network import ChainManifest
+from omniarb.network import ChainManifest, dex_parameters
 
 __all__ = [
     "EXECUTOR_CONTRACT",
@@ -169,9 +169,10 @@ def dex_factories(chain: ChainManifest) -> dict[str, str]:
 
 def factory_registry(chain: ChainManifest) -> dict[str, bytes]:
     """Factory address → init code hash of its pairs or pools, for every V2 and V3 DEX of the
-    chain: what the executor's constructor (or `setFactory`) registers."""
+    chain: what the executor's constructor (or `setFactory`) registers. The hash is the DEX's
+    own (`network.dex_parameters`): forks' pairs differ (SushiSwap's, PancakeSwap's)."""
     return {
-        dex.factory: _INIT_CODE_HASH_BY_KIND[dex.kind]
+        dex.factory: bytes.fromhex(dex_parameters(chain, dex).init_code_hash.removeprefix("0x"))
         for dex in chain.dexes
         if dex.kind in _INIT_CODE_HASH_BY_KIND
     }

@@ -27,6 +27,7 @@ from omniarb.execute.executor_contract import (
     bot_creation_data,
     dex_factories,
     executor_artifact,
+    factory_registry,
 )
 from omniarb.execute.nonces import NonceManager
 from omniarb.execute.signer import Signer
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 # transaction lands. Unused gas is not paid.
 _GAS_MARGIN_NUM, _GAS_MARGIN_DEN = 6, 5
 _DEPLOY_RECEIPT_TIMEOUT_S = 300.0
-_NO_HASH = b"\x00" * 32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,10 +133,11 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
     try:
         owner = await contract.owner()
         allowed = owner == to_checksum_address(account) or await contract.is_executor(account)
+        expected = factory_registry(chain)
         unregistered = [
             name
             for name, factory in dex_factories(chain).items()
-            if await contract.init_code_hash_of(factory) == _NO_HASH
+            if await contract.init_code_hash_of(factory) != expected[factory]
         ]
     except RevertError as exc:
         raise FatalError(
@@ -152,7 +153,7 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
     if unregistered:
         raise FatalError(
             f"{chain.name}: executor {contract.address} does not register the factory of "
-            f"{', '.join(unregistered)}; have its owner call setFactory for it, or deploy a new "
-            f"one with {_deploy_hint(chain)}"
+            f"{', '.join(unregistered)} with its pools' init code hash; have its owner call "
+            f"setFactory for it, or deploy a new one with {_deploy_hint(chain)}"
         )
     return contract.address

@@ -19,7 +19,9 @@ class V3SwapResult(NamedTuple):
 
     `amount0`/`amount1` are signed like the pool's: positive is paid into the pool, negative
     is paid out. `sqrt_price_x96`, `tick` and `liquidity` are the pool's state after the swap;
-    `initialized_ticks_crossed` counts the initialized ticks whose liquidity the swap crossed.
+    `initialized_ticks_crossed` counts the initialized ticks whose liquidity the swap crossed;
+    `steps` the iterations of the pool's swap loop (one per initialized tick or bitmap-word edge
+    reached, plus the last), each of which costs gas.
     An immutable named tuple rather than a frozen dataclass: one is built per simulated swap,
     and a tuple builds about ten times faster.
     """
@@ -31,6 +33,7 @@ class V3SwapResult(NamedTuple):
     tick: int
     liquidity: int
     initialized_ticks_crossed: int
+    steps: int
 
     @property
     def amount_in(self) -> int:
@@ -81,11 +84,11 @@ class V3PoolState:
         swap may run to `MIN_SQRT_RATIO + 1` / `MAX_SQRT_RATIO - 1`, as QuoterV2 and SwapRouter
         ask when given 0. Reverts (`V3RevertError`) `LOK`, `AS` and `SPL` like the pool.
         """
-        amount0, amount1, sqrt_price_x96, tick, liquidity, crossed = self._simulate(
+        amount0, amount1, sqrt_price_x96, tick, liquidity, crossed, steps = self._simulate(
             zero_for_one, amount_specified, sqrt_price_limit_x96
         )
         return V3SwapResult(
-            zero_for_one, amount0, amount1, sqrt_price_x96, tick, liquidity, crossed
+            zero_for_one, amount0, amount1, sqrt_price_x96, tick, liquidity, crossed, steps
         )
 
     def _simulate(

@@ -40,8 +40,8 @@ _INT256_LIMIT = 1 << 255
 _PIPS = 1_000_000
 _Q96_BITS = 96
 
-# (amount0, amount1, sqrt_price_x96, tick, liquidity, initialized_ticks_crossed)
-SwapOutcome = tuple[int, int, int, int, int, int]
+# (amount0, amount1, sqrt_price_x96, tick, liquidity, initialized_ticks_crossed, steps)
+SwapOutcome = tuple[int, int, int, int, int, int, int]
 
 
 def simulate_swap(
@@ -82,10 +82,12 @@ def simulate_swap(
     remaining = amount_specified
     calculated = 0
     crossed = 0
+    steps = 0  # iterations of the pool's loop: each reads a bitmap word and prices a step
     count = len(ticks)
     sp = sqrt_price_x96
     limit = sqrt_price_limit_x96
     while remaining != 0 and sp != limit:
+        steps += 1
         # createStep: nextInitializedTickWithinOneWord over the sorted ticks, then the clamp.
         compressed = tick // tick_spacing
         if zero_for_one:
@@ -219,5 +221,5 @@ def simulate_swap(
     if not -_INT256_LIMIT <= calculated < _INT256_LIMIT:
         raise V3RevertError("SafeCast.toInt256: overflow")
     if zero_for_one == exact_input:
-        return amount_specified - remaining, calculated, sp, tick, liquidity, crossed
-    return calculated, amount_specified - remaining, sp, tick, liquidity, crossed
+        return amount_specified - remaining, calculated, sp, tick, liquidity, crossed, steps
+    return calculated, amount_specified - remaining, sp, tick, liquidity, crossed, steps

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +13,7 @@ from omniarb.detect.mixed_hops import (
     hop_amount_out,
     mixed_route_amount_out,
     mixed_route_amounts,
+    route_v3_work,
 )
 from omniarb.detect.sizing import HopReserves
 from omniarb.dex.uniswap_v2.math import get_amount_out
@@ -32,6 +35,30 @@ def test_hops_pay_what_the_pools_pay() -> None:
         swap.amount_out,
         GAP.swap_exact_input(zero_for_one=back.zero_for_one, amount_in=swap.amount_out).amount_out,
     ]
+
+
+def test_route_v3_work_counts_crossings_and_the_other_extra_steps() -> None:
+    v3 = V3Hop(state=WIDE, zero_for_one=WIDE.token0 == WETH)
+    back = V3Hop(state=GAP, zero_for_one=not v3.zero_for_one)
+
+    def swap(hop: V3Hop, amount: int) -> Any:
+        return hop.state.swap(
+            zero_for_one=hop.zero_for_one,
+            amount_specified=amount,
+            sqrt_price_limit_x96=hop.sqrt_price_limit_x96,
+        )
+
+    seen_extra = 0
+    for amount in (10**15, 10**18, 10**20, 10**21):
+        first = swap(v3, amount)
+        second = swap(back, first.amount_out)
+        crossed = first.initialized_ticks_crossed + second.initialized_ticks_crossed
+        extra = sum(max(0, r.steps - 1 - r.initialized_ticks_crossed) for r in (first, second))
+        assert route_v3_work(amount, [v3, back]) == (crossed, extra)
+        seen_extra += extra
+    assert seen_extra > 0  # the sizes reach past a word edge somewhere
+    v2 = HopReserves(reserve_in=10**21, reserve_out=3 * 10**12, fee_bps=25)
+    assert route_v3_work(10**18, [v2]) == (0, 0)
 
 
 def test_a_hop_fails_without_input_or_when_a_pool_runs_dry() -> None:

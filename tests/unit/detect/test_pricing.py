@@ -57,6 +57,20 @@ def test_gas_model_is_linear_in_hops() -> None:
     assert GasModel().estimate(0) == GasModel().base_gas
 
 
+def test_gas_model_charges_each_v3_crossing_and_extra_step() -> None:
+    model = GasModel(
+        base_gas=6_000,
+        per_hop_gas=88_000,
+        v3_hop_gas=88_000,
+        v3_route_gas=26_000,
+        v3_tick_cross_gas=65_000,
+        v3_step_gas=9_000,
+    )
+    plain = model.estimate(1, 1)
+    assert plain == 6_000 + 88_000 + 88_000 + 26_000
+    assert model.estimate(1, 1, ticks_crossed=2, extra_steps=1) == plain + 2 * 65_000 + 9_000
+
+
 def test_native_needs_no_conversion_into_itself() -> None:
     assert pricer().native_in_token(123_456, WETH, Book([])) == 123_456
 

@@ -32,7 +32,8 @@ INT256_LIMIT = 2**255
 def reference_swap(
     state: V3PoolState, zero_for_one: bool, amount_specified: int, limit: int | None
 ) -> tuple[int, int, int, int, int, int]:
-    """`(amount0, amount1, sqrt_price_x96, tick, liquidity, crossed)` the slow, literal way."""
+    """`(amount0, amount1, sqrt_price_x96, tick, liquidity, crossed, steps)` the slow, literal
+    way (`steps`: iterations of the swap loop)."""
     if limit is None:
         limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
     if amount_specified == 0:
@@ -48,7 +49,9 @@ def reference_swap(
     exact_input = amount_specified > 0
     remaining, calculated = amount_specified, 0
     sqrt_price, tick, liquidity, crossed = state.sqrt_price_x96, state.tick, state.liquidity, 0
+    steps = 0
     while remaining != 0 and sqrt_price != limit:
+        steps += 1
         start = sqrt_price
         tick_next, initialized = next_initialized_tick_within_one_word(
             bitmap, tick, state.tick_spacing, zero_for_one
@@ -77,8 +80,8 @@ def reference_swap(
         raise V3RevertError("SafeCast.toInt256: overflow")
     spent = amount_specified - remaining
     if zero_for_one == exact_input:
-        return spent, calculated, sqrt_price, tick, liquidity, crossed
-    return calculated, spent, sqrt_price, tick, liquidity, crossed
+        return spent, calculated, sqrt_price, tick, liquidity, crossed, steps
+    return calculated, spent, sqrt_price, tick, liquidity, crossed, steps
 
 
 @dataclass(frozen=True, slots=True)

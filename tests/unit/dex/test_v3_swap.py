@@ -47,6 +47,7 @@ def ours(state: V3PoolState, zero_for_one: bool, amount: int, limit: int | None)
         result.tick,
         result.liquidity,
         result.initialized_ticks_crossed,
+        result.steps,
     )
 
 
@@ -131,6 +132,27 @@ def test_large_swap_crosses_ticks_and_changes_liquidity() -> None:
     assert result.initialized_ticks_crossed == 2
     assert result.tick >= 600
     assert result.liquidity == 40 * E18
+
+
+def test_a_step_ends_at_each_bitmap_word_edge_without_crossing_a_tick() -> None:
+    # No initialized tick between the price and far below it: the loop still stops at every
+    # word edge (256 spacings), as `nextInitializedTickWithinOneWord` does, and each such step
+    # costs gas on chain.
+    state = pool_state(
+        tick_spacing=1,
+        fee_pips=500,
+        positions=[Position(tick_lower=-887272, tick_upper=887272, liquidity=100 * E18)],
+        sqrt_price_x96=get_sqrt_ratio_at_tick(100),
+    )
+    inside = state.swap_exact_input(
+        zero_for_one=True, amount_in=E18, sqrt_price_limit_x96=get_sqrt_ratio_at_tick(10)
+    )
+    assert (inside.steps, inside.initialized_ticks_crossed) == (1, 0)
+    # From tick 100 down to -300: edges at 0 and at -256, then the limit.
+    across = state.swap_exact_input(
+        zero_for_one=True, amount_in=100 * E18, sqrt_price_limit_x96=get_sqrt_ratio_at_tick(-300)
+    )
+    assert (across.tick, across.steps, across.initialized_ticks_crossed) == (-300, 3, 0)
 
 
 def test_swap_to_a_tick_price_limit_stops_on_the_tick() -> None:
