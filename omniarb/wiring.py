@@ -170,11 +170,18 @@ async def chain_pipeline(
             )
         )
 
-    factories: dict[str, tuple[str, int]] = {}
     for dex in chain.dexes:
-        fee_bps = dex_parameters(chain, dex).fee_bps if dex.kind in _TRADED else None
-        if dex.kind == DexKind.UNISWAP_V2.value and fee_bps is not None:
-            factories[dex.factory] = (dex.name, fee_bps)
+        if dex.kind not in _TRADED:
+            log.info("%s: DEX %s (%s) is not traded yet", chain.name, dex.name, dex.kind)
+    # Each traded DEX's fee and init code hash; an unknown deployment stops here, with its name.
+    fees = {
+        dex.name: dex_parameters(chain, dex).fee_bps for dex in chain.dexes if dex.kind in _TRADED
+    }
+    factories = {
+        dex.factory: (dex.name, fee_bps)
+        for dex in chain.dexes
+        if dex.kind == DexKind.UNISWAP_V2.value and (fee_bps := fees[dex.name]) is not None
+    }
     v3_factories = {
         dex.factory: dex.name for dex in chain.dexes if dex.kind == DexKind.UNISWAP_V3.value
     }
