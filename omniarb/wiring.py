@@ -17,9 +17,10 @@ from typing import Protocol
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
 from omniarb.chains.rpc import RpcClient
-from omniarb.chains.spec import TRADED_KINDS, DexKind, chain_by_id
+from omniarb.chains.spec import DexKind, chain_by_id
 from omniarb.config import Settings
 from omniarb.detect import CycleDetector, GasModel
+from omniarb.dex.registry import is_traded
 from omniarb.engine import ChainPipeline
 from omniarb.errors import ConfigError, TimeoutError_
 from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
@@ -69,7 +70,6 @@ EXECUTOR_GAS = GasModel(
     v3_flash_loan_gas=64_000,
 )
 _PENDING_WAIT_S = 30.0
-_TRADED = {kind.value for kind in TRADED_KINDS}
 
 
 async def _wait_for_pending(rpc: RpcClient, address: str) -> None:
@@ -171,11 +171,11 @@ async def chain_pipeline(
         )
 
     for dex in chain.dexes:
-        if dex.kind not in _TRADED:
+        if not is_traded(dex.kind):
             log.info("%s: DEX %s (%s) is not traded yet", chain.name, dex.name, dex.kind)
     # Each traded DEX's fee and init code hash; an unknown deployment stops here, with its name.
     fees = {
-        dex.name: dex_parameters(chain, dex).fee_bps for dex in chain.dexes if dex.kind in _TRADED
+        dex.name: dex_parameters(chain, dex).fee_bps for dex in chain.dexes if is_traded(dex.kind)
     }
     factories = {
         dex.factory: (dex.name, fee_bps)

@@ -17,7 +17,6 @@ from omniarb.errors import NotFoundError
 __all__ = [
     "CHAINS",
     "SUSHISWAP_INIT_CODE_HASH",
-    "TRADED_KINDS",
     "UNISWAP_V2_INIT_CODE_HASH",
     "UNISWAP_V3_INIT_CODE_HASH",
     "ChainSpec",
@@ -45,13 +44,10 @@ class MempoolKind(StrEnum):
 class DexKind(StrEnum):
     UNISWAP_V2 = "uniswap-v2"
     UNISWAP_V3 = "uniswap-v3"
-    # Known deployments of kinds the bot does not trade yet (their protocol packages come with
-    # the issue that adds more protocols): listed so their parameters are on record and tested.
+    # Known deployments of kinds the bot does not trade yet (no adapter in omniarb.dex.registry
+    # until the issue that adds more protocols): listed so their parameters are on record.
     PANCAKESWAP_V3 = "pancakeswap-v3"
     VELODROME_V2 = "velodrome-v2"
-
-
-TRADED_KINDS = frozenset({DexKind.UNISWAP_V2, DexKind.UNISWAP_V3})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,8 +28,10 @@ from eth_utils.address import to_checksum_address
 
 from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.chains.spec import DexKind
 from omniarb.contracts import Artifact, load_artifact
+from omniarb.dex.registry import is_traded
+from omniarb.dex.uniswap_v2.adapter import ADAPTER as UNISWAP_V2
+from omniarb.dex.uniswap_v3.adapter import ADAPTER as UNISWAP_V3
 from omniarb.errors import RevertError, RpcError, TimeoutError_
 from omniarb.execute._revert import RevertReason, decode_revert, error_signatures_from_abi
 from omniarb.network import ChainManifest, dex_parameters
@@ -59,20 +61,14 @@ __all__ = [
 ]
 
 EXECUTOR_CONTRACT = "OmniArbExecutor"
-# keccak256 of v2-core 1.0.1's UniswapV2Pair creation code: the constant in
-# UniswapV2Library.pairFor, and the hash of every V2 pair on the devnet (FACTS.md).
+# keccak256 of v2-core 1.0.1's UniswapV2Pair and v3-core 1.0.1's UniswapV3Pool creation code:
+# the hashes of every V2 pair and V3 pool of the devnet's Uniswap deployments (FACTS.md).
 UNISWAP_V2_PAIR_INIT_CODE_HASH = bytes.fromhex(
-    "96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
+    UNISWAP_V2.reference_init_code_hash.removeprefix("0x")
 )
-# keccak256 of v3-core 1.0.1's UniswapV3Pool creation code: v3-periphery's POOL_INIT_CODE_HASH
-# (PoolAddress.sol), the hash of every V3 pool on the devnet and on the real chains (FACTS.md).
 UNISWAP_V3_POOL_INIT_CODE_HASH = bytes.fromhex(
-    "e34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+    UNISWAP_V3.reference_init_code_hash.removeprefix("0x")
 )
-_INIT_CODE_HASH_BY_KIND = {
-    DexKind.UNISWAP_V2.value: UNISWAP_V2_PAIR_INIT_CODE_HASH,
-    DexKind.UNISWAP_V3.value: UNISWAP_V3_POOL_INIT_CODE_HASH,
-}
 _BALANCER_KIND = "balancer-v2"
 _AAVE_KIND = "aave-v3"
 _ZERO_ADDRESS = "0x" + "00" * 20
@@ -158,13 +154,13 @@ def withdraw_native_calldata(amount: int, to: str) -> bytes:
 
 def v2_factories(chain: ChainManifest) -> dict[str, str]:
     """DEX name → factory address of the chain's Uniswap V2 DEXes."""
-    return {dex.name: dex.factory for dex in chain.dexes if dex.kind == DexKind.UNISWAP_V2.value}
+    return {dex.name: dex.factory for dex in chain.dexes if dex.kind == UNISWAP_V2.kind}
 
 
 def dex_factories(chain: ChainManifest) -> dict[str, str]:
     """DEX name → factory address of every V2 and V3 DEX of the chain (what `RouteCodec` takes
     to encode routes with hops of both kinds)."""
-    return {dex.name: dex.factory for dex in chain.dexes if dex.kind in _INIT_CODE_HASH_BY_KIND}
+    return {dex.name: dex.factory for dex in chain.dexes if is_traded(dex.kind)}
 
 
 def factory_registry(chain: ChainManifest) -> dict[str, bytes]:
@@ -174,7 +170,7 @@ def factory_registry(chain: ChainManifest) -> dict[str, bytes]:
     return {
         dex.factory: bytes.fromhex(dex_parameters(chain, dex).init_code_hash.removeprefix("0x"))
         for dex in chain.dexes
-        if dex.kind in _INIT_CODE_HASH_BY_KIND
+        if is_traded(dex.kind)
     }
 
 

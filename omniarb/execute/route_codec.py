@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from omniarb.chains.abi import selector
-from omniarb.chains.spec import DexKind
+from omniarb.dex.registry import ADAPTERS
 from omniarb.errors import RejectedError
 from omniarb.types import FlashPool, Hop, Route
 
@@ -98,15 +98,15 @@ def flash_source_named(name: str) -> FlashSource:
 
 
 class HopKind(IntEnum):
-    """The protocol of a hop's pool."""
+    """The protocol of a hop's pool (the adapters' `hop_kind` bytes)."""
 
     UNISWAP_V2 = 0
     UNISWAP_V3 = 1
 
 
+# Each traded kind's hop byte, as its adapter gives it.
 _KIND_BY_NAME: Mapping[str, HopKind] = {
-    DexKind.UNISWAP_V2.value: HopKind.UNISWAP_V2,
-    DexKind.UNISWAP_V3.value: HopKind.UNISWAP_V3,
+    kind: HopKind(adapter.hop_kind) for kind, adapter in ADAPTERS.items()
 }
 
 
@@ -120,9 +120,9 @@ _SOURCE_UNISWAP_V3 = int(FlashSource.UNISWAP_V3)
 _KIND_V2 = int(HopKind.UNISWAP_V2)
 # A lender record's kind byte: bit 7 set, so no hop can pass for a record (or one for a hop).
 _RECORD_FLAG = 0x80
+# What a pool of each kind lends through, as its adapter gives it.
 _RECORD_SOURCE: Mapping[HopKind, FlashSource] = {
-    HopKind.UNISWAP_V2: FlashSource.V2_PAIR,
-    HopKind.UNISWAP_V3: FlashSource.UNISWAP_V3,
+    HopKind(adapter.hop_kind): FlashSource(adapter.lender_source) for adapter in ADAPTERS.values()
 }
 
 

@@ -19,16 +19,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from omniarb.dex.uniswap_v2 import events as v2_events
-from omniarb.dex.uniswap_v3 import events as v3_events
+from omniarb.dex.registry import ADAPTERS
 from omniarb.types import Route
 
 __all__ = ["STATE_TOPICS", "Touch", "earlier_touches", "touch_topics"]
 
-# By pool kind: the events its package names as changing what a swap reads.
+# By pool kind: the events its adapter names as changing what a swap reads.
 STATE_TOPICS: Mapping[str, frozenset[str]] = {
-    "uniswap-v2": v2_events.STATE_TOPICS,
-    "uniswap-v3": v3_events.STATE_TOPICS,
+    kind: adapter.state_topics for kind, adapter in ADAPTERS.items()
 }
 
 

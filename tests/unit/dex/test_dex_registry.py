@@ -1,0 +1,51 @@
+"""The adapter registry: every traded kind has one adapter, whose executor bytes are the
+contract's own constants and whose state events are the protocol's."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from eth_utils.crypto import keccak
+
+from omniarb.chains.spec import DexKind
+from omniarb.dex.registry import ADAPTERS, adapter, is_traded
+from omniarb.errors import NotFoundError
+from omniarb.paths import project_root
+
+_EXECUTOR = project_root() / "contracts" / "executor" / "OmniArbExecutor.sol"
+
+
+def _constant(name: str) -> int:
+    match = re.search(rf"constant {name} = (\d+);", _EXECUTOR.read_text())
+    assert match, name
+    return int(match.group(1))
+
+
+def _topic(signature: str) -> str:
+    return "0x" + keccak(text=signature).hex()
+
+
+def test_the_traded_kinds_are_the_uniswap_ones() -> None:
+    assert set(ADAPTERS) == {DexKind.UNISWAP_V2.value, DexKind.UNISWAP_V3.value}
+    assert is_traded("uniswap-v3")
+    assert not is_traded(DexKind.PANCAKESWAP_V3.value)
+    with pytest.raises(NotFoundError, match="no adapter for pool kind 'curve'"):
+        adapter("curve")
+
+
+def test_hop_bytes_are_the_executor_s() -> None:
+    assert adapter("uniswap-v2").hop_kind == _constant("KIND_UNISWAP_V2")
+    assert adapter("uniswap-v3").hop_kind == _constant("KIND_UNISWAP_V3")
+    assert len({a.hop_kind for a in ADAPTERS.values()}) == len(ADAPTERS)
+    assert adapter("uniswap-v2").lender_source == _constant("FLASH_V2_PAIR")
+    assert adapter("uniswap-v3").lender_source == _constant("FLASH_UNISWAP_V3")
+
+
+def test_state_events_are_the_protocols() -> None:
+    assert adapter("uniswap-v2").state_topics == {_topic("Sync(uint112,uint112)")}
+    assert adapter("uniswap-v3").state_topics == {
+        _topic("Swap(address,address,int256,int256,uint160,uint128,int24)"),
+        _topic("Mint(address,address,int24,int24,uint128,uint256,uint256)"),
+        _topic("Burn(address,int24,int24,uint128,uint256,uint256)"),
+    }
