@@ -29,6 +29,7 @@ from _cli_helpers import (
     transactions_from,
     write_config,
 )
+from _touch_check import check_trades, recorded_trades
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import BOT_INDEX, dev_account
@@ -150,6 +151,8 @@ def test_run_trades_on_a_described_network_with_the_key_from_the_environment(
         for trade in trades:
             assert trade["status"] == "success", trade
             assert trade["realized_profit_wei"] == trade["predicted_profit_wei"], trade
+        # And the flag of each, both ways, from the chain's receipts (none may be touched).
+        assert check_trades(url, recorded_trades(home)) == 0
         traded = rpc_batch(url, [("eth_getTransactionByHash", [t["tx_hash"]]) for t in trades])
         assert {tx["from"].lower() for tx in traded} == {account.address.lower()}
         assert {tx["to"].lower() for tx in traded} == {executor.lower()}
