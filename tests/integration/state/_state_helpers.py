@@ -119,6 +119,32 @@ async def latest_block(rpc: RpcClient) -> int:
     return int(await rpc.call("eth_blockNumber"), 16)
 
 
+async def rewrite_history(rpc: RpcClient, first: int, method: str = "anvil_reorg") -> int:
+    """Drop every block from `first` to the head: re-mined with new hashes and without their
+    transactions (`anvil_reorg`), or rewound (`anvil_rollback`); returns the head it started
+    from. Interval mining stops for good, so the depth counts from the head it was computed on
+    (a block mined in between would leave `first` out of the reorg); the test then mines the
+    new branch's blocks itself (`mine_followed`)."""
+    await rpc.call("evm_setIntervalMining", 0)
+    top = await latest_block(rpc)
+    await rpc.call(method, top - first + 1, *([[]] if method == "anvil_reorg" else []))
+    return top
+
+
+async def mine_followed(rpc: RpcClient, followed: Callable[[], int], blocks: int = 2) -> int:
+    """Mine `blocks` blocks one at a time, each once `followed()` (a sync's head number) has
+    reached the one before: anvil answers a call pinned to a block just re-mined by a reorg
+    with the state of a newer block when one is mined during the call. Returns the head."""
+    head = await latest_block(rpc)
+    for _ in range(blocks):
+        await rpc.call("evm_mine")
+        head = await latest_block(rpc)
+        await wait_until(
+            lambda mined=head: followed() >= mined, what=f"the sync to follow block {head}"
+        )
+    return head
+
+
 async def wait_for_block(rpc: RpcClient, number: int, timeout_s: float = 20.0) -> int:
     """Until the node's head is at least block `number`; returns the head's number."""
     deadline = asyncio.get_running_loop().time() + timeout_s

@@ -13,9 +13,10 @@ import pytest
 from _state_helpers import (
     assert_state_matches_chain,
     get_reserves,
-    latest_block,
     make_sync,
+    mine_followed,
     receipt,
+    rewrite_history,
     send_swap,
     wait_for_block,
     wait_subscribed,
@@ -74,14 +75,9 @@ async def test_a_reorg_is_detected_and_repaired(devnet_factory, method: str) -> 
             async def scenario(_collector: object) -> None:
                 first, _last, touched = await swap_and_wait(rpc, chain, sync, rng)
                 before = {a: await get_reserves(rpc, a, first - 1) for a in touched}
-                depth = await latest_block(rpc) - first + 1
-                if method == "anvil_reorg":
-                    await rpc.call("anvil_reorg", depth, [])
-                else:
-                    await rpc.call("anvil_rollback", depth)
+                await rewrite_history(rpc, first, method)
+                await mine_followed(rpc, lambda: sync.head.number if sync.head else -1)
                 await wait_until(lambda: sync.counters.reorgs >= 1)
-                target = await latest_block(rpc) + 2
-                await wait_until(lambda: sync.head is not None and sync.head.number >= target)
                 facts.update(first=first, touched=touched, before=before)
 
             await run_until(rpc, sync, chain.rpc_ws, scenario)
