@@ -13,7 +13,8 @@ demo: setup-core
 test: setup lint typecheck pytest
 
 # What the demo needs; the tests also need the Debian packages below.
-setup-core: $(VENV)/.installed node_modules/.installed build/contracts/.built dashboard/dist/.built
+setup-core: $(VENV)/.installed node_modules/.installed build/contracts/.built build/v2-forks/.built \
+	dashboard/dist/.built
 
 setup: system-packages setup-core
 
@@ -48,6 +49,13 @@ node_modules/.installed: package.json package-lock.json
 
 build/contracts/.built: $(VENV)/.installed node_modules/.installed $(SOLIDITY) omniarb/contracts/build.py
 	$(BIN)/python -m omniarb.contracts.build --out build/contracts
+	touch $@
+
+# The devnet's V2 forks (SushiSwap's V2, a 25 bps Uniswap V2), compiled from the npm packages'
+# sources with the solc-js versions they pin; the module documents each source change.
+build/v2-forks/.built: $(VENV)/.installed node_modules/.installed omniarb/contracts/v2_forks.py \
+		omniarb/contracts/build.py
+	$(BIN)/python -m omniarb.contracts.v2_forks --out build/v2-forks
 	touch $@
 
 # The web dashboard (React + TypeScript, its own npm project): type-checked and bundled by Vite

@@ -18,7 +18,7 @@ from typing import Any
 from omniarb.errors import FatalError
 from omniarb.paths import node_modules, project_root
 
-__all__ = ["SOLC_SETTINGS", "compile_sources", "main", "write_artifacts"]
+__all__ = ["SOLC_SETTINGS", "compile_sources", "main", "run_solc", "write_artifacts"]
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,23 @@ process.stdin.on('end', () => {
 def compile_sources(sources_root: Path) -> tuple[str, dict[str, Any]]:
     """Compile every `.sol` file below `sources_root`; return (solc version, standard JSON)."""
     files = sorted(sources_root.rglob("*.sol"))
-    sources = {f.relative_to(sources_root).as_posix(): {"content": f.read_text()} for f in files}
-    request = json.dumps({"language": "Solidity", "sources": sources, "settings": SOLC_SETTINGS})
-    solc_module = node_modules() / "solc"
+    sources = {f.relative_to(sources_root).as_posix(): f.read_text() for f in files}
+    return run_solc("solc", sources, SOLC_SETTINGS)
+
+
+def run_solc(
+    package: str, sources: dict[str, str], settings: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """Compile `sources` (unit name -> text) with the solc-js of npm package `package` (`solc`,
+    or an alias such as `solc-0.6.12`); return (solc version, standard JSON output)."""
+    request = json.dumps(
+        {
+            "language": "Solidity",
+            "sources": {name: {"content": text} for name, text in sorted(sources.items())},
+            "settings": settings,
+        }
+    )
+    solc_module = node_modules() / package
     if not solc_module.is_dir():
         raise FatalError(f"solc-js not found at {solc_module}; run `make setup` (npm ci) first")
     try:
