@@ -1,6 +1,7 @@
-"""A route's profit at a past block, read from the deployed contracts (V2 pairs' reserves
-through getAmountOut's formula, V3 pools through QuoterV2): an oracle independent of our math
-for the engine tests. Lives at the root of tests/ (on sys.path through tests/conftest.py)."""
+"""A route's profit at a past block, read from the deployed contracts (V2 pairs through their
+DEX's Router02 `getAmountsOut`, whose library hard-codes that fork's fee and init code hash; V3
+pools through QuoterV2): an oracle independent of our math and of the manifest's fees for the
+engine tests. Lives at the root of tests/ (on sys.path through tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,17 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.network import ChainManifest
 
 QUOTE_IN = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
-
-
-def _out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
-    # UniswapV2Library.getAmountOut with the 0.3% fee, written out again on purpose.
-    with_fee = amount_in * 997
-    return with_fee * reserve_out // (reserve_in * 1000 + with_fee)
+GET_AMOUNTS_OUT = "getAmountsOut(uint256,address[])"
 
 
 async def hop_out(
     rpc: RpcClient, chain: ChainManifest, hop: dict[str, str], amount_in: int, block: int
 ) -> int:
     """What `hop` pays for `amount_in` on the state after `block`, read from the deployed
-    contracts: a V2 pair's reserves through getAmountOut's formula, a V3 pool through QuoterV2."""
+    contracts: a V2 pair through its DEX's router, a V3 pool through QuoterV2."""
     token_in, token_out = chain.token(hop["token_in"]), chain.token(hop["token_out"])
+    if amount_in == 0:
+        return 0
     if hop["kind"] == "uniswap-v3":
         pool = next(p for p in chain.pools if p.address.lower() == hop["pool"].lower())
         quoter = chain.dex(pool.dex).quoter
@@ -32,17 +30,22 @@ async def hop_out(
         )
         amount_out: int = decode(["uint256", "uint160", "uint32", "uint256"], answer)[0]
         return amount_out
-    answer = await rpc.call(
-        "eth_call", {"to": hop["pool"], "data": encode_call("getReserves()")}, hex(block)
+    dex = chain.dex(hop["dex"])
+    pair = await rpc.call(
+        "eth_call",
+        {
+            "to": dex.factory,
+            "data": encode_call("getPair(address,address)", token_in.address, token_out.address),
+        },
+        "latest",
     )
-    reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answer)
-    token0 = decode(
-        ["address"],
-        await rpc.call("eth_call", {"to": hop["pool"], "data": encode_call("token0()")}, "latest"),
-    )[0]
-    if token0.lower() == token_in.address.lower():
-        return _out(amount_in, reserve0, reserve1)
-    return _out(amount_in, reserve1, reserve0)
+    # The factory's pair of the two tokens is the hop's pool, and the router reaches it by its
+    # own hard-coded init code hash (else getAmountsOut reverts).
+    assert decode(["address"], pair)[0].lower() == hop["pool"].lower(), hop
+    data = encode_call(GET_AMOUNTS_OUT, amount_in, [token_in.address, token_out.address])
+    answer = await rpc.call("eth_call", {"to": dex.router, "data": data}, hex(block))
+    amounts: list[int] = decode(["uint256[]"], answer)[0]
+    return amounts[1]
 
 
 async def route_profit(

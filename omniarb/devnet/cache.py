@@ -1,6 +1,7 @@
 """Saved deployments: one anvil state dump per chain, keyed by everything that shapes it.
 
-The key hashes the bytecode artifacts (Uniswap, WETH9, Balancer, Aave, ours), the anvil version,
+The key hashes the bytecode artifacts (Uniswap, WETH9, Balancer, Aave, ours, the V2 forks built at
+set-up), the anvil version,
 and the source of the modules that decide what is deployed (catalog, pricing, deploy, lending,
 accounts). Change any of them and the next
 start deploys afresh; otherwise a start loads the dump in well under a second.
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from omniarb.chains.spec import ChainSpec
 from omniarb.contracts import load_artifact, load_npm_artifact
+from omniarb.contracts.v2_forks import FORKS, fork_artifact
 from omniarb.devnet import accounts, catalog, deploy, lending, pricing
 from omniarb.errors import DevnetError
 from omniarb.network import ChainManifest
@@ -43,6 +45,9 @@ def cache_key(chain: ChainSpec, anvil: Path) -> str:
     for path in sorted([*deploy.ARTIFACT_PATHS.values(), *lending.LENDING_ARTIFACT_PATHS.values()]):
         digest.update(load_npm_artifact(path).bytecode.encode())
     digest.update(load_artifact("DevToken").bytecode.encode())
+    for fork in FORKS:
+        for name in (fork.factory, fork.pair, fork.router):
+            digest.update(fork_artifact(name).bytecode.encode())
     for module in _SHAPING_MODULES:
         source = module.__file__
         if source is not None:

@@ -1,6 +1,11 @@
 """Deploy one chain's tokens, DEXes, pools and flash lenders from the real bytecode onto a fresh
 anvil (the lenders, Balancer V2 and Aave V3, in `lending.py`).
 
+Each V2 DEX runs one of three builds (`V2_BUILDS`): `sushiswap` SushiSwap's V2 and
+`pancakeswap-v2` a 25 bps fork of Uniswap V2, both compiled at set-up from their published
+sources (`omniarb.contracts.v2_forks`); every other V2 DEX Uniswap's own v2-core/v2-periphery
+artifacts. The manifest records each DEX's fee and the hash of its pair's creation code.
+
 Transactions go out from anvil's unlocked dev accounts (`eth_sendTransaction`) with fixed gas
 limits and automine, in nonce order, so no estimate runs against a state that is not mined yet;
 every receipt is checked once at the end. The result is a `ChainManifest` without endpoints.
@@ -22,6 +27,7 @@ from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec, DexKind
 from omniarb.contracts import Artifact, load_artifact, load_npm_artifact
+from omniarb.contracts.v2_forks import BPS25, SUSHISWAP, V2Fork, fork_artifact
 from omniarb.devnet.accounts import DEPLOYER_INDEX, TRADER_INDICES, dev_account
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, ChainCatalog, TokenDef, catalog_for
 from omniarb.devnet.lending import deploy_lenders
@@ -35,7 +41,7 @@ from omniarb.devnet.pricing import (
 from omniarb.errors import DevnetError
 from omniarb.network import ChainManifest, DexEntry, PoolEntry, TokenEntry
 
-__all__ = ["ARTIFACT_PATHS", "deploy_chain"]
+__all__ = ["ARTIFACT_PATHS", "V2_BUILDS", "V2Build", "deploy_chain", "v2_build"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,50 @@ ARTIFACT_PATHS = {
 }
 # The fee v2-core's UniswapV2Pair applies (997/1000), in pips.
 _V2_FEE_PIPS = 3000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class V2Build:
+    """The bytecode one V2 DEX is deployed from: factory, router, the pair its factory creates
+    (whose creation code's hash is the DEX's init code hash), and the fee that pair charges."""
+
+    factory: Artifact
+    router: Artifact
+    pair: Artifact
+    fee_pips: int
+
+    @property
+    def init_code_hash(self) -> str:
+        return "0x" + keccak(self.pair.bytecode_bytes).hex()
+
+
+def _fork_build(fork: V2Fork) -> V2Build:
+    return V2Build(
+        factory=fork_artifact(fork.factory),
+        router=fork_artifact(fork.router),
+        pair=fork_artifact(fork.pair),
+        fee_pips=fork.fee_pips,
+    )
+
+
+def _uniswap_build() -> V2Build:
+    return V2Build(
+        factory=load_npm_artifact(ARTIFACT_PATHS["UniswapV2Factory"]),
+        router=load_npm_artifact(ARTIFACT_PATHS["UniswapV2Router02"]),
+        pair=load_npm_artifact(ARTIFACT_PATHS["UniswapV2Pair"]),
+        fee_pips=_V2_FEE_PIPS,
+    )
+
+
+# The V2 DEXes that run a fork, by name; every other V2 DEX runs Uniswap's bytecode.
+V2_BUILDS = {"sushiswap": SUSHISWAP, "pancakeswap-v2": BPS25}
+
+
+def v2_build(dex_name: str) -> V2Build:
+    """What the devnet deploys for the V2 DEX named `dex_name`."""
+    fork = V2_BUILDS.get(dex_name)
+    return _fork_build(fork) if fork is not None else _uniswap_build()
+
 
 _DEADLINE = 2**32 - 1
 _MAX_UINT = 2**256 - 1
@@ -193,17 +243,12 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
     # Kinds the bot does not trade yet (PancakeSwap V3, Velodrome) are not deployed.
     for dex in chain.dexes:
         if dex.kind is DexKind.UNISWAP_V2:
+            build = v2_build(dex.name)
             factory = await deployer.deploy(
-                f"{dex.name} factory",
-                load_npm_artifact(ARTIFACT_PATHS["UniswapV2Factory"]),
-                ["address"],
-                [deployer.address],
+                f"{dex.name} factory", build.factory, ["address"], [deployer.address]
             )
             router = await deployer.deploy(
-                f"{dex.name} router",
-                load_npm_artifact(ARTIFACT_PATHS["UniswapV2Router02"]),
-                ["address", "address"],
-                [factory, weth],
+                f"{dex.name} router", build.router, ["address", "address"], [factory, weth]
             )
             dexes.append(
                 DexEntry(
@@ -211,8 +256,8 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
                     kind=dex.kind.value,
                     factory=factory,
                     router=router,
-                    fee_pips=_V2_FEE_PIPS,
-                    init_code_hash=_creation_code_hash("UniswapV2Pair"),
+                    fee_pips=build.fee_pips,
+                    init_code_hash=build.init_code_hash,
                 )
             )
         elif dex.kind is DexKind.UNISWAP_V3:
@@ -392,7 +437,9 @@ async def _read_pools(
         dex = next(d for d in dexes if d.name == v2.dex)
         call = encode_call("getPair(address,address)", tokens[v2.token_a], tokens[v2.token_b])
         requests.append(("eth_call", [{"to": dex.factory, "data": call}, "latest"]))
-        entries.append((dex.name, DexKind.UNISWAP_V2.value, v2.token_a, v2.token_b, 3000))
+        if dex.fee_pips is None:
+            raise DevnetError(f"{dex.name} has no fee")
+        entries.append((dex.name, DexKind.UNISWAP_V2.value, v2.token_a, v2.token_b, dex.fee_pips))
     v3 = next(d for d in dexes if d.kind == DexKind.UNISWAP_V3.value)
     for pool in catalog.v3_pools:
         call = encode_call(

@@ -1,14 +1,18 @@
-"""The devnet's Uniswap V2 DEXes are the real contracts, wired together, and price to the wei.
+"""The devnet's V2 DEXes are the real contracts, wired together, and price to the wei.
 
-Proves, on all five chains: each Router02 finds its factory's pairs (its hard-coded init code
-hash is keccak of v2-core's UniswapV2Pair creation code, and CREATE2 from the factory gives the
-manifest's pair address); a swap through every router pays exactly what `getAmountsOut` quoted;
-and `getAmountsOut` equals the constant-product formula with the 0.3% fee, computed here from
-`getReserves()` at the same block, for 1,200 seeded random amounts from 1 wei to 10x the reserve.
+Three builds run: Uniswap's v2-core/v2-periphery artifacts, SushiSwap's V2 (`sushiswap`) and a
+25 bps fork of Uniswap V2 (`pancakeswap-v2`), both compiled at set-up (build/v2-forks). Proves,
+on all five chains: each DEX's manifest entry names its build's fee and the keccak of its pair's
+creation code; each Router02 finds its factory's pairs (its hard-coded init code hash is that
+keccak, and CREATE2 from the factory gives the manifest's pair address); a swap through every
+router pays exactly what `getAmountsOut` quoted; and `getAmountsOut` equals the constant-product
+formula with the DEX's fee (0.3%, or 0.25% for the fork), computed here from `getReserves()` at
+the same block, for 1,200 seeded random amounts from 1 wei to 10x the reserve.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 
@@ -33,6 +37,7 @@ from omniarb.chains.spec import DexKind, chain_by_name
 from omniarb.devnet.catalog import catalog_for
 from omniarb.errors import RpcError
 from omniarb.network import ChainManifest, DexEntry, PoolEntry
+from omniarb.paths import build_dir
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +46,13 @@ V2 = DexKind.UNISWAP_V2.value
 PAIR_INIT_CODE_HASH = bytes.fromhex(
     "96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
 )
+# The pair each V2 DEX's factory creates and the fee that pair charges, in pips: the forks'
+# artifacts are build/v2-forks/<name>.json; every other V2 DEX runs v2-core's UniswapV2Pair.
+FORK_PAIRS = {
+    "sushiswap": ("SushiSwapV2Pair", 3000),
+    "pancakeswap-v2": ("UniswapV2Bps25Pair", 2500),
+}
+UNISWAP_PAIR = "@uniswap/v2-core/build/UniswapV2Pair.json"
 GET_AMOUNTS_OUT = "getAmountsOut(uint256,address[])"
 SWAP = "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)"
 
@@ -53,26 +65,46 @@ def _v2_dexes(chain: ChainManifest) -> list[tuple[DexEntry, list[PoolEntry]]]:
     ]
 
 
-def reference_amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
-    """UniswapV2Library.getAmountOut, written out independently: 0.3% fee, rounded down."""
-    amount_in_with_fee = amount_in * 997
-    return (amount_in_with_fee * reserve_out) // (reserve_in * 1000 + amount_in_with_fee)
+def pair_build(dex_name: str) -> tuple[bytes, int]:
+    """(init code hash, fee in pips) of the pair the DEX named `dex_name` deploys."""
+    name, fee_pips = FORK_PAIRS.get(dex_name, ("", 3000))
+    if not name:
+        return keccak(npm_creation_code(UNISWAP_PAIR)), fee_pips
+    artifact = json.loads((build_dir() / "v2-forks" / f"{name}.json").read_text())
+    return keccak(bytes.fromhex(artifact["bytecode"].removeprefix("0x"))), fee_pips
+
+
+def reference_amount_out(amount_in: int, reserve_in: int, reserve_out: int, fee_pips: int) -> int:
+    """UniswapV2Library.getAmountOut, written out independently: 0.3% is 997/1000 and the
+    fork's 0.25% is PancakeLibrary's 9975/10000; rounded down."""
+    keep, scale = {3000: (997, 1000), 2500: (9975, 10000)}[fee_pips]
+    amount_in_with_fee = amount_in * keep
+    return (amount_in_with_fee * reserve_out) // (reserve_in * scale + amount_in_with_fee)
 
 
 async def test_routers_reach_the_factory_pairs_by_init_code_hash(devnet_factory) -> None:
-    init_code_hash = keccak(npm_creation_code("@uniswap/v2-core/build/UniswapV2Pair.json"))
-    assert init_code_hash == PAIR_INIT_CODE_HASH
+    assert keccak(npm_creation_code(UNISWAP_PAIR)) == PAIR_INIT_CODE_HASH
+    builds: dict[bytes, set[int]] = {}
     async with devnet_factory(automine()) as net:
         for chain in net.manifest.chains:
             weth = next(t.address for t in chain.tokens if t.wrapped_native)
             async with RpcClient(chain.rpc_http) as rpc:
                 catalog = catalog_for(chain_by_name(chain.name))
                 for dex, pools in _v2_dexes(chain):
+                    where = f"{chain.name} {dex.name}"
+                    init_code_hash, fee_pips = pair_build(dex.name)
+                    builds.setdefault(init_code_hash, set()).add(fee_pips)
+                    assert dex.init_code_hash == "0x" + init_code_hash.hex(), where
+                    assert dex.fee_pips == fee_pips, where
+                    assert {p.fee for p in pools} == {fee_pips}, where
                     planned = [p for p in catalog.v2_pools if p.dex == dex.name]
-                    assert len(pools) == len(planned) > 0, f"{chain.name} {dex.name}"
+                    assert len(pools) == len(planned) > 0, where
                     router_code = await rpc.call("eth_getCode", dex.router, "latest")
-                    # pairFor's constant is a PUSH32 in the router's runtime code.
-                    assert init_code_hash.hex() in router_code, f"{chain.name} {dex.name}"
+                    # pairFor's constant is a PUSH32 in the router's runtime code; a fork's
+                    # router has its own instead of Uniswap's.
+                    assert init_code_hash.hex() in router_code, where
+                    if init_code_hash != PAIR_INIT_CODE_HASH:
+                        assert PAIR_INIT_CODE_HASH.hex() not in router_code, where
                     (router_factory,) = await read(rpc, dex.router, "factory()", ["address"])
                     (router_weth,) = await read(rpc, dex.router, "WETH()", ["address"])
                     (pair_count,) = await read(rpc, dex.factory, "allPairsLength()", ["uint256"])
@@ -80,6 +112,9 @@ async def test_routers_reach_the_factory_pairs_by_init_code_hash(devnet_factory)
                     assert same(router_weth, weth), f"{chain.name} {dex.name}"
                     assert pair_count == len(pools), f"{chain.name} {dex.name}"
                     await _check_pairs(rpc, chain, dex, pools, init_code_hash)
+    # Three pair builds, three distinct hashes, two fees.
+    assert len(builds) == 3
+    assert sorted(fee for fees in builds.values() for fee in fees) == [2500, 3000, 3000]
 
 
 async def _check_pairs(
@@ -173,6 +208,7 @@ async def _swap_and_check(
 async def test_get_amounts_out_equals_the_constant_product_formula(devnet_factory) -> None:
     rng = random.Random(20_240_601)
     checked = at_or_above_reserve = zero_out = 0
+    by_fee: dict[int, int] = {}
     async with devnet_factory(automine()) as net:
         for chain in net.manifest.chains:
             async with RpcClient(chain.rpc_http) as rpc:
@@ -186,14 +222,16 @@ async def test_get_amounts_out_equals_the_constant_product_formula(devnet_factor
                 ]
                 cases = _random_cases(rng, chain, pools, reserves, count=240)
                 calls = [
-                    (router, encode_call(GET_AMOUNTS_OUT, a, path))
-                    for router, path, a, _, _ in cases
+                    (chain.dex(dex).router, encode_call(GET_AMOUNTS_OUT, a, path))
+                    for dex, path, a, _, _ in cases
                 ]
                 answers = await call_many(rpc, calls, block)
             mismatches = []
-            for (_, path, amount_in, r_in, r_out), answer in zip(cases, answers, strict=True):
+            for (dex, path, amount_in, r_in, r_out), answer in zip(cases, answers, strict=True):
                 (amounts,) = decode(["uint256[]"], answer)
-                expected = reference_amount_out(amount_in, r_in, r_out)
+                fee_pips = pair_build(dex)[1]
+                by_fee[fee_pips] = by_fee.get(fee_pips, 0) + 1
+                expected = reference_amount_out(amount_in, r_in, r_out, fee_pips)
                 if list(amounts) != [amount_in, expected]:
                     mismatches.append((path, amount_in, r_in, r_out, amounts, expected))
                 at_or_above_reserve += amount_in >= r_in
@@ -201,6 +239,7 @@ async def test_get_amounts_out_equals_the_constant_product_formula(devnet_factor
                 checked += 1
             assert not mismatches, f"{chain.name}: {mismatches[:5]}"
     assert checked == 1_200
+    assert by_fee[2500] >= 100
     assert at_or_above_reserve >= 100
     assert zero_out >= 10
 
@@ -213,8 +252,7 @@ def _random_cases(
     *,
     count: int,
 ) -> list[tuple[str, list[str], int, int, int]]:
-    """(router, path, amount_in, reserve_in, reserve_out), log-uniform from 1 wei to 10x reserve."""
-    routers = {dex.name: dex.router for dex in chain.dexes}
+    """(DEX, path, amount_in, reserve_in, reserve_out), log-uniform from 1 wei to 10x reserve."""
     cases = []
     for _ in range(count):
         index = rng.randrange(len(pools))
@@ -231,5 +269,5 @@ def _random_cases(
         else:
             exponent = rng.uniform(0, math.log10(reserve_in * 10))
             amount_in = max(1, int(10**exponent) + rng.randrange(1_000))
-        cases.append((routers[pool.dex], path, amount_in, reserve_in, reserve_out))
+        cases.append((pool.dex, path, amount_in, reserve_in, reserve_out))
     return cases

@@ -1,11 +1,14 @@
-"""Differential test: our `get_amount_out` against what the real Uniswap V2 pairs pay.
+"""Differential test: our `get_amount_out` against what the real V2 pairs pay, for each build.
 
 On two devnet chains (Ethereum: 6-decimal stablecoins; BNB Chain: 18-decimal ones), every V2 pair
-takes seeded random swaps in both directions, with amounts from 1 wei to 10x its reserve. For
-each case the deployer transfers the input to the pair; we read `getReserves()` from the pair and
-predict the output with `get_amount_out`; `pair.swap(predicted + 1)` must revert with
-`UniswapV2: K` (an `eth_call` on the state after the transfer) and the real `pair.swap(predicted)`
-must succeed and pay exactly `predicted`: so our output is exactly the most the pair pays.
+takes seeded random swaps in both directions, with amounts from 1 wei to 10x its reserve. The
+pairs are the three V2 builds the devnet runs: Uniswap's v2-core (uniswap-v2, biswap), SushiSwap's
+V2 (sushiswap) and the 25 bps fork of v2-core (pancakeswap-v2), each priced with the fee the bot
+uses for its DEX (`network.dex_parameters`: 30 or 25 bps). For each case the deployer transfers
+the input to the pair; we read `getReserves()` from the pair and predict the output with
+`get_amount_out`; `pair.swap(predicted + 1)` must revert with `UniswapV2: K` (an `eth_call` on the
+state after the transfer) and the real `pair.swap(predicted)` must succeed and pay exactly
+`predicted`: so our output is exactly the most the pair pays.
 
 Speed: the chains mine by hand, one block per round; a block holds one swap per pair (case j)
 followed by the input transfer of that pair's next case (j + 1), so all pairs of both chains
@@ -27,13 +30,12 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.errors import RpcError
-from omniarb.network import ChainManifest, PoolEntry
+from omniarb.network import ChainManifest, PoolEntry, dex_parameters
 
 pytestmark = pytest.mark.integration
 
 CHAINS = ("ethereum", "bnb")
 ROUNDS = 56  # x 18 pairs x 2 chains = 2,016 cases
-FEE_BPS = 30  # v2-core's UniswapV2Pair hard-codes 0.3%
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 _GAS = 300_000
 _FUNDS = 10**30
@@ -45,6 +47,7 @@ class Case:
     zero_for_one: bool
     amount_in: int
     kind: str
+    fee_bps: int
     predicted: int = -1
     reserve_in: int = 0
 
@@ -129,7 +132,11 @@ def _next_case(run: ChainRun, pool: PoolEntry) -> Case:
     else:
         kind = "log-uniform"
         amount = int(10 ** rng.uniform(0, math.log10(max(reserve_in, 10))))
-    return Case(pool=pool, zero_for_one=zero_for_one, amount_in=max(amount, 1), kind=kind)
+    fee_bps = dex_parameters(run.chain, run.chain.dex(pool.dex)).fee_bps
+    assert fee_bps is not None
+    return Case(
+        pool=pool, zero_for_one=zero_for_one, amount_in=max(amount, 1), kind=kind, fee_bps=fee_bps
+    )
 
 
 def _transfer_call(case: Case) -> tuple[str, str]:
@@ -194,7 +201,7 @@ async def _round(run: ChainRun, last: bool) -> None:
         r0, r1 = run.reserves[case.pool.address]
         r_in, r_out = (r0, r1) if case.zero_for_one else (r1, r0)
         case.reserve_in = r_in
-        case.predicted = get_amount_out(case.amount_in, r_in, r_out, FEE_BPS)
+        case.predicted = get_amount_out(case.amount_in, r_in, r_out, case.fee_bps)
     verdicts = await asyncio.gather(*(_one_more_reverts(run, c) for c in cases))
     for case, verdict in zip(cases, verdicts, strict=True):
         if verdict is not None:
@@ -263,3 +270,18 @@ async def test_amount_out_equals_what_the_pairs_pay(devnet_factory) -> None:
     assert sum(case.amount_in >= case.reserve_in for case in cases) >= 100
     assert sum(case.predicted == 0 for case in cases) >= 20
     assert {case.zero_for_one for case in cases} == {True, False}
+    # Every build, each with its own fee: 9 pairs x 56 rounds of each DEX.
+    by_dex: dict[tuple[str, str, int], int] = {}
+    for run in runs:
+        for case in run.done:
+            key = (run.chain.name, case.pool.dex, case.fee_bps)
+            by_dex[key] = by_dex.get(key, 0) + 1
+    assert by_dex == {
+        ("ethereum", "uniswap-v2", 30): 504,
+        ("ethereum", "sushiswap", 30): 504,
+        ("bnb", "pancakeswap-v2", 25): 504,
+        ("bnb", "biswap", 30): 504,
+    }
+    # Three builds: Uniswap's pair (uniswap-v2 and biswap), SushiSwap's and the fork's.
+    hashes = {run.chain.dex(case.pool.dex).init_code_hash for run in runs for case in run.done}
+    assert len(hashes) == 3
