@@ -21,6 +21,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import CHAINS
 from omniarb.config import SECRET_ENV_VARS, DevnetSettings, Settings, load_secrets
 from omniarb.contracts import load_artifact
+from omniarb.contracts.v2_forks import FORKS, fork_artifact
 from omniarb.devnet.record import read_record
 from omniarb.errors import OmniarbError
 from omniarb.paths import build_dir, node_modules
@@ -140,8 +141,19 @@ def check_contracts() -> Check:
         artifact = load_artifact("DevToken", directory)
     except (OmniarbError, OSError, ValueError, KeyError) as exc:
         return _failed("contracts", f"compiled contracts missing in {directory}: {exc}", _SETUP_FIX)
+    forks = build_dir() / "v2-forks"
+    try:
+        for fork in FORKS:
+            for name in (fork.factory, fork.pair, fork.router):
+                fork_artifact(name, forks)
+    except (OmniarbError, OSError, ValueError, KeyError) as exc:
+        return _failed("contracts", f"V2 fork contracts missing in {forks}: {exc}", _SETUP_FIX)
     count = len(list(directory.glob("*.json")))
-    return _passed("contracts", f"{count} compiled, {artifact.name} among them ({directory})")
+    return _passed(
+        "contracts",
+        f"{count} compiled, {artifact.name} among them ({directory}); "
+        f"{3 * len(FORKS)} V2 fork contracts ({forks})",
+    )
 
 
 def check_ports(host: str, count: int = DEVNET_PORTS) -> Check:
