@@ -9,6 +9,7 @@ fail does not hold back the other's update."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from types import TracebackType
@@ -192,7 +193,10 @@ async def test_both_kinds_are_bootstrapped_at_one_block(devnet_factory) -> None:
     )
 
 
-async def test_a_reorg_is_repaired_in_both_kinds(devnet_factory) -> None:
+async def test_a_reorg_is_repaired_in_both_kinds(
+    devnet_factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="omniarb.state.pool_sync")
     async with devnet_factory({CHAIN: 0.3}) as net:
         chain = net.manifest.chain(CHAIN)
         async with RpcClient(chain.rpc_http) as rpc:
@@ -223,7 +227,11 @@ async def test_a_reorg_is_repaired_in_both_kinds(devnet_factory) -> None:
     assert sync.v2.counters.repaired_pools >= 1
     assert sync.v3.counters.repaired_pools >= 1
     assert sync.v2.counters.resyncs == sync.v3.counters.resyncs == 0
-    assert sync.counters.errors == 0
+    # The only step failure allowed: anvil, asked for a block its reorg is re-mining (pinned by
+    # hash), may answer with the next block's state; the lens's own block number exposes it,
+    # the step fails loudly and catches up at the next head (the state above matches the chain).
+    wrong_block = [r for r in caplog.records if "lens read block" in r.getMessage()]
+    assert sync.counters.errors == len(wrong_block) <= 2, [r.getMessage() for r in caplog.records]
 
 
 class RpcGate:
