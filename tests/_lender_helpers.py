@@ -10,8 +10,9 @@ coin and sends it there, as a pool join would.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
+
+from _receipts import mined_receipt
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -26,12 +27,8 @@ V3_EXACT_INPUT = (
 
 
 async def mined(rpc: RpcClient, tx_hash: str) -> dict[str, Any]:
-    for _ in range(500):
-        receipt = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            return dict(receipt)
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"transaction {tx_hash} was not mined")
+    """The receipt of `tx_hash`, mined or reverted (callers check the status they expect)."""
+    return await mined_receipt(rpc, tx_hash, succeeded=False)
 
 
 async def balance_of(rpc: RpcClient, token: str, holder: str, block: str = "latest") -> int:

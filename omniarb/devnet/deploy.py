@@ -13,7 +13,6 @@ every receipt is checked once at the end. The result is a `ChainManifest` withou
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_args, encode_call
+from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec, DexKind
 from omniarb.contracts import Artifact, load_artifact, load_npm_artifact
@@ -112,6 +112,8 @@ _MAX_UINT = 2**256 - 1
 _DEPLOY_GAS = 12_000_000
 _CALL_GAS = 1_000_000
 _POOL_CREATE_GAS = 6_000_000
+# A devnet transaction is mined within a block time or two; this only bounds a stuck node.
+_RECEIPT_TIMEOUT_S = 30.0
 # Each trader starts with this much of every token, enough for long runs of heavy-tailed flow.
 _TRADER_FUNDS_USD = 25_000_000
 
@@ -159,12 +161,10 @@ def _checksum(address: str) -> str:
 
 
 async def _receipt(rpc: RpcClient, tx_hash: str) -> dict[str, Any]:
-    for _ in range(500):
-        receipt: dict[str, Any] | None = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            return receipt
-        await asyncio.sleep(0.01)
-    raise DevnetError(f"transaction {tx_hash} was not mined")
+    receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=_RECEIPT_TIMEOUT_S)
+    if receipt is None:
+        raise DevnetError(f"transaction {tx_hash} was not mined")
+    return receipt
 
 
 async def _check_all(rpc: RpcClient, sent: list[tuple[str, str]]) -> None:

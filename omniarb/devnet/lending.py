@@ -24,7 +24,6 @@ order is the one FACTS.md verified. Everything runs on the automine node `deploy
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import replace
@@ -34,6 +33,7 @@ from typing import Any, Protocol
 from eth_utils.address import to_checksum_address
 
 from omniarb.chains.abi import decode, encode_call
+from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec
 from omniarb.contracts import Artifact, load_npm_artifact
@@ -90,6 +90,8 @@ LENDER_STABLE_SYMBOLS = ("USDC", "USDT", "DAI")
 # Liquidity per token in USD. Aave's large markets hold billions; these are sized to the devnet's
 # pools (≤ $50M), so no arbitrage the devnet can open is ever short of a lender.
 _BALANCER_LIQUIDITY_USD = 10_000_000
+# A devnet transaction is mined within a block time or two; this only bounds a stuck node.
+_RECEIPT_TIMEOUT_S = 30.0
 _AAVE_LIQUIDITY_USD = 25_000_000
 # Aave V3 markets have charged 5 to 9 bps for flash loans; 5 is the common setting.
 AAVE_FLASH_PREMIUM_BPS = 5
@@ -170,14 +172,11 @@ async def _call(rpc: RpcClient, to: str, signature: str, out: str, *args: Any) -
 
 async def _mined(rpc: RpcClient, tx_hash: str, label: str) -> None:
     """Wait for a transaction whose effect the next step reads; it must have succeeded."""
-    for _ in range(500):
-        receipt: dict[str, Any] | None = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            if int(receipt["status"], 16) != 1:
-                raise DevnetError(f"{label}: transaction {tx_hash} reverted")
-            return
-        await asyncio.sleep(0.01)
-    raise DevnetError(f"{label}: transaction {tx_hash} was not mined")
+    receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=_RECEIPT_TIMEOUT_S)
+    if receipt is None:
+        raise DevnetError(f"{label}: transaction {tx_hash} was not mined")
+    if int(receipt["status"], 16) != 1:
+        raise DevnetError(f"{label}: transaction {tx_hash} reverted")
 
 
 async def _fund(deployer: TxSender, token: TokenEntry, to: str, amount: int) -> None:

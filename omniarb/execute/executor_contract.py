@@ -19,14 +19,13 @@ contract's custom error and its arguments instead of a bare failed receipt.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 
 from omniarb.chains.abi import decode, encode_args, encode_call
+from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts import Artifact, load_artifact
 from omniarb.dex.registry import is_traded
@@ -77,7 +76,6 @@ _CONSTRUCTOR_TYPES = ("address", "address[]", "address[]", "bytes32[]", "address
 _DEPLOY_GAS = 3_500_000
 _DEPLOY_GAS_PER_ENTRY = 50_000
 _ADMIN_GAS = 200_000
-_RECEIPT_POLL_S = 0.02
 
 
 def executor_artifact() -> Artifact:
@@ -345,14 +343,9 @@ async def _send_checked(
     except RpcError as exc:
         raise ExecutorRevertError(action, decode_executor_revert(_revert_data(exc))) from exc
     tx_hash = await rpc.call("eth_sendTransaction", tx)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        receipt: dict[str, Any] | None = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            break
-        if time.monotonic() > deadline:
-            raise TimeoutError_(f"{action}: transaction {tx_hash} not mined in {timeout_s} s")
-        await asyncio.sleep(_RECEIPT_POLL_S)
+    receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=timeout_s)
+    if receipt is None:
+        raise TimeoutError_(f"{action}: transaction {tx_hash} not mined in {timeout_s} s")
     if int(receipt["status"], 16) != 1:
         raise RevertError(f"{action}: transaction {tx_hash} reverted on chain")
     return receipt

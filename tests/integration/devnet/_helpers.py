@@ -6,12 +6,12 @@ tests own every assertion about what the contracts answer.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from _receipts import mined_receipt
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -74,13 +74,7 @@ async def send(
     tx_hash = await rpc.call(
         "eth_sendTransaction", {"from": sender, "to": to, "data": data, "gas": hex(gas)}
     )
-    for _ in range(200):
-        receipt: dict[str, Any] | None = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            assert int(receipt["status"], 16) == 1, f"transaction {tx_hash} to {to} reverted"
-            return receipt
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"transaction {tx_hash} was not mined on an automine chain")
+    return await mined_receipt(rpc, tx_hash)
 
 
 @asynccontextmanager

@@ -9,13 +9,13 @@ the whole funded amount — and repays it, paying exactly the fee each lender's 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _helpers import automine, balances_of, call_many, read, send
+from _receipts import mined_receipt
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -132,13 +132,8 @@ async def deploy(rpc: RpcClient, creation_code: str) -> str:
     tx_hash = await rpc.call(
         "eth_sendTransaction", {"from": TRADER, "data": creation_code, "gas": hex(3_000_000)}
     )
-    for _ in range(200):
-        receipt = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            assert int(receipt["status"], 16) == 1
-            return str(to_checksum_address(receipt["contractAddress"]))
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"deployment {tx_hash} was not mined")
+    receipt = await mined_receipt(rpc, tx_hash)
+    return str(to_checksum_address(receipt["contractAddress"]))
 
 
 async def check_chain(rpc: RpcClient, chain: ChainManifest, receiver_code: str) -> None:

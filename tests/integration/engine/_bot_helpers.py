@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from _receipts import mined_receipt
+
 from omniarb.bot import run_bot
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
@@ -99,11 +101,4 @@ async def swap_v2(
 ) -> dict[str, object]:
     """A trader swaps through a V2 router (tokens by symbol) and the receipt is returned."""
     tx = swap_v2_tx(chain, dex=dex, path=path, amount_in=amount_in, trader=trader)
-    tx_hash = await rpc.call("eth_sendTransaction", tx)
-    for _ in range(400):
-        receipt = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            assert int(receipt["status"], 16) == 1
-            return dict(receipt)
-        await asyncio.sleep(0.02)
-    raise AssertionError("swap not mined")
+    return await mined_receipt(rpc, await rpc.call("eth_sendTransaction", tx))

@@ -12,7 +12,6 @@ test_executor_flash_sources.py.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import itertools
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from typing import Any
 
 import pytest
 from _lender_helpers import fill_wrapped_native
+from _receipts import mined_receipt
 from eth_utils.address import to_checksum_address
 
 from omniarb.chains.abi import decode, encode_args, encode_call
@@ -68,12 +68,7 @@ async def send_tx(rpc: RpcClient, sender: str, to: str, data: bytes | str) -> di
 
 
 async def wait_receipt(rpc: RpcClient, tx_hash: str) -> dict[str, Any]:
-    for _ in range(200):
-        receipt: dict[str, Any] | None = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            return receipt
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"transaction {tx_hash} was not mined on an automine chain")
+    return await mined_receipt(rpc, tx_hash, succeeded=False)
 
 
 async def call_error(rpc: RpcClient, sender: str, to: str, data: bytes) -> tuple[str, tuple]:

@@ -14,7 +14,6 @@ posing as a V3 pool, callbacks from outside a trade for every source, and lender
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 
 import pytest
 from _lender_helpers import fill_wrapped_native
+from _receipts import mined_receipt
 from eth_utils.address import to_checksum_address
 
 from omniarb.chains.abi import decode, encode_call
@@ -67,12 +67,7 @@ SOURCES = tuple(FlashSource)
 
 
 async def wait_receipt(rpc: RpcClient, tx_hash: str) -> dict[str, Any]:
-    for _ in range(300):
-        receipt: dict[str, Any] | None = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if receipt is not None:
-            return receipt
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"transaction {tx_hash} was not mined on an automine chain")
+    return await mined_receipt(rpc, tx_hash, succeeded=False)
 
 
 async def send_tx(rpc: RpcClient, sender: str, to: str | None, data: bytes | str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from contextlib import aclosing
 from typing import Any, Self
 
+from _receipts import mined_receipt
+
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.collect import ChainEvent, HeadCollector
@@ -82,14 +84,7 @@ async def add_liquidity(
 
 
 async def receipt(rpc: RpcClient, tx_hash: str, timeout_s: float = 20.0) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while asyncio.get_running_loop().time() < deadline:
-        found: dict[str, Any] | None = await rpc.call("eth_getTransactionReceipt", tx_hash)
-        if found is not None:
-            assert int(found["status"], 16) == 1, f"transaction {tx_hash} reverted"
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"transaction {tx_hash} was not mined in {timeout_s} s")
+    return await mined_receipt(rpc, tx_hash, timeout_s=timeout_s)
 
 
 async def wait_until(
