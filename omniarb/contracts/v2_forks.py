@@ -38,6 +38,7 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
+from omniarb.chains.spec import UNISWAP_V2_INIT_CODE_HASH as SPEC_UNISWAP_V2_INIT_CODE_HASH
 from omniarb.contracts._artifacts import Artifact, load_artifact
 from omniarb.contracts.build import run_solc
 from omniarb.errors import FatalError
@@ -60,9 +61,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# keccak256 of v2-core 1.0.1's UniswapV2Pair creation code: the constant in v2-periphery's
-# UniswapV2Library.pairFor (FACTS.md).
-UNISWAP_V2_INIT_CODE_HASH = "96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
+# keccak256 of v2-core 1.0.1's UniswapV2Pair creation code, as v2-periphery's
+# UniswapV2Library.pairFor writes it (hex, no 0x).
+UNISWAP_V2_INIT_CODE_HASH = SPEC_UNISWAP_V2_INIT_CODE_HASH.removeprefix("0x")
 # SushiSwap's mainnet constant, as published in @sushiswap/core's UniswapV2Library.pairFor.
 _SUSHISWAP_MAINNET_INIT_CODE_HASH = (
     "e18a34eb0e04b04f7a0ac29a6e80748dca96319b42c54d679cb821dca90c6303"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from omniarb.chains.spec import UNISWAP_V2_INIT_CODE_HASH
 from omniarb.dex.uniswap_v2 import events
 
 __all__ = ["ADAPTER", "UniswapV2Adapter"]
@@ -15,9 +16,7 @@ class UniswapV2Adapter:
     hop_kind: int = 0  # KIND_UNISWAP_V2
     lender_source: int = 0  # a flash swap (source 0) with a lender record
     # v2-core 1.0.1's UniswapV2Pair (UniswapV2Library.pairFor's constant).
-    reference_init_code_hash: str = (
-        "0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
-    )
+    reference_init_code_hash: str = UNISWAP_V2_INIT_CODE_HASH
     state_topics: frozenset[str] = events.STATE_TOPICS
     fee_per_pool: bool = False
 
