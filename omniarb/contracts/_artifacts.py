@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_utils.crypto import keccak
+
 from omniarb.errors import FatalError
 from omniarb.paths import build_dir, node_modules
 
@@ -25,6 +27,12 @@ class Artifact:
     @property
     def bytecode_bytes(self) -> bytes:
         return bytes.fromhex(self.bytecode.removeprefix("0x"))
+
+    @property
+    def creation_code_hash(self) -> str:
+        """keccak256 of the creation code, 0x hex: for a pool contract, the init code hash with
+        which its factory CREATE2-deploys every pool."""
+        return "0x" + keccak(self.bytecode_bytes).hex()
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from fractions import Fraction
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.receipts import wait_for_receipt
@@ -76,7 +75,7 @@ class V2Build:
 
     @property
     def init_code_hash(self) -> str:
-        return "0x" + keccak(self.pair.bytecode_bytes).hex()
+        return self.pair.creation_code_hash
 
 
 def _fork_build(fork: V2Fork) -> V2Build:
@@ -148,12 +147,6 @@ class _Sender:
             raise DevnetError(f"deploying {label} failed (tx {tx_hash})")
         address: str = receipt["contractAddress"]
         return _checksum(address)
-
-
-def _creation_code_hash(name: str) -> str:
-    """keccak256 of a pool contract's creation code: the CREATE2 init code hash of its pools."""
-    bytecode = load_npm_artifact(ARTIFACT_PATHS[name]).bytecode
-    return "0x" + keccak(bytes.fromhex(bytecode.removeprefix("0x"))).hex()
 
 
 def _checksum(address: str) -> str:
@@ -281,7 +274,9 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
                     router=periphery["SwapRouter"],
                     quoter=periphery["QuoterV2"],
                     position_manager=periphery["NonfungiblePositionManager"],
-                    init_code_hash=_creation_code_hash("UniswapV3Pool"),
+                    init_code_hash=load_npm_artifact(
+                        ARTIFACT_PATHS["UniswapV3Pool"]
+                    ).creation_code_hash,
                 )
             )
 
