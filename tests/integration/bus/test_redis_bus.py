@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
 from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
+from _waits import eventually
 
 from omniarb.api import LiveHub
 from omniarb.bus import RedisBus, TokenPrice
@@ -35,13 +36,6 @@ def _settings(prefix: str, **changes: object) -> RedisSettings:
 def _named(url: str, client_name: str) -> str:
     """`url` whose connections call themselves `client_name` (CLIENT SETNAME, via redis-py)."""
     return f"{url}{'&' if '?' in url else '?'}client_name={client_name}"
-
-
-async def _until(condition: Callable[[], Awaitable[bool]], timeout_s: float = 5) -> None:
-    """Poll `condition` until it holds; `TimeoutError` fails the test after `timeout_s`."""
-    async with asyncio.timeout(timeout_s):
-        while not await condition():
-            await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -89,7 +83,7 @@ async def test_prices_are_cached_per_chain_and_token_and_expire(prefix: str) -> 
             return await bus.get_prices("polygon", [WETH, USDC]) == {}
 
         # The TTL is checked above; here only that Redis acts on it (deadline: 10 TTLs).
-        await _until(expired)
+        await eventually(expired, what="the prices to expire")
     finally:
         await bus.close()
 
@@ -116,7 +110,7 @@ async def test_events_are_read_in_order_after_an_id(prefix: str) -> None:
                 c["name"] == name and c["cmd"] == "xread" and "b" in c["flags"] for c in clients
             )
 
-        await _until(blocked)
+        await eventually(blocked, what="the reader to block in XREAD")
         newest = await bus.publish_event("trade", {"tx_hash": "0x01"})
         (event,) = await asyncio.wait_for(waiting, 5)
         assert (event.id, event.type, event.data) == (newest, "trade", {"tx_hash": "0x01"})
@@ -152,7 +146,7 @@ async def test_the_hub_is_forwarded_into_the_stream(prefix: str) -> None:
         async def subscribed() -> bool:
             return hub.has_subscribers
 
-        await _until(subscribed)
+        await eventually(subscribed, what="a hub subscriber")
         hub.publish("opportunity", {"id": "1-100-0001", "amount_in": str(AMOUNT_IN)})
         hub.publish("trade", {"tx_hash": "0x01", "amount_in": str(AMOUNT_IN)})
         events: list = []
@@ -167,7 +161,7 @@ async def test_the_hub_is_forwarded_into_the_stream(prefix: str) -> None:
         async def counted() -> bool:  # once XADD returned, which may be after the reader saw it
             return bus.forwarded >= 2
 
-        await _until(counted)
+        await eventually(counted, what="the forwarded events to be counted")
         assert bus.forward_failures == 0
     finally:
         forward.cancel()

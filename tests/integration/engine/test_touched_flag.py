@@ -17,8 +17,6 @@ prediction to the wei. Every recorded trade is then checked against the receipts
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ import pytest
 from _bot_helpers import DEADLINE, RunningBot, bot_on, swap_v2_tx
 from _lender_helpers import swap_v3_tx, v3_pool
 from _touch_check import check_trades_async, recorded_trades
+from _waits import eventually
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -42,18 +41,6 @@ FRONT_TIP_WEI = 100 * GWEI
 BOT = dev_account(BOT_INDEX).address
 
 
-async def _until(what: str, check: Any, timeout_s: float = 30.0) -> Any:
-    """Poll the coroutine function `check` until it returns something truthy."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
 async def _pending_trade(rpc: RpcClient) -> dict[str, Any]:
     """The bot's transaction waiting in the node's pool (exactly one)."""
 
@@ -64,7 +51,9 @@ async def _pending_trade(rpc: RpcClient) -> dict[str, Any]:
         assert len(waiting) <= 1, waiting
         return waiting[0] if waiting else None
 
-    return dict(await _until("the bot's trade in the node's pool", pending))
+    return dict(
+        await eventually(pending, what="the bot's trade in the node's pool", timeout_s=30.0)
+    )
 
 
 async def _mine(rpc: RpcClient) -> int:
