@@ -37,9 +37,9 @@ from omniarb.devnet import dev_account
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions, anvil_binary
 from omniarb.devnet.deploy import ARTIFACT_PATHS
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
+from omniarb.dex.uniswap_v3.discovery import V3Discovery, V3DiscoverySettings
+from omniarb.dex.uniswap_v3.lens import usable_words
 from omniarb.paths import omniarb_home
-from omniarb.state.v3_discovery import V3Discovery, V3DiscoverySettings
-from omniarb.state.v3_lens import usable_words
 
 CHAIN_ID = 1
 _TOKENS = 30  # C(30, 2) = 435 token pairs x 3 fee tiers: enough for 1,305 pools

@@ -42,9 +42,10 @@ from omniarb.contracts.build import compile_sources
 from omniarb.devnet import Devnet, dev_account
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions, anvil_binary
 from omniarb.devnet.cache import cache_key
+from omniarb.dex.uniswap_v2.discovery import V2Discovery
+from omniarb.dex.uniswap_v2.lens import V2Lens
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.paths import omniarb_home
-from omniarb.state import V2Discovery, V2Lens
 
 TARGET_S = 2.0
 CHAIN = "ethereum"

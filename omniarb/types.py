@@ -13,8 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from omniarb.dex.uniswap_v2.pool import V2PoolState
-    from omniarb.dex.uniswap_v3.pool import V3PoolState
+    from omniarb.dex.base import PoolState
 
 __all__ = [
     "Decision",
@@ -52,7 +51,7 @@ class PoolUpdate:
     block_number: int
     block_hash: str
     base_fee_wei: int
-    pools: tuple[V2PoolState | V3PoolState, ...]
+    pools: tuple[PoolState, ...]
     new_pools: tuple[str, ...] = ()
     received_ns: int = 0
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
 from omniarb.chains.rpc import RpcClient
-from omniarb.chains.spec import DexKind, chain_by_id
+from omniarb.chains.spec import chain_by_id
+from omniarb.collect import HeadCollector
 from omniarb.config import Settings
 from omniarb.detect import CycleDetector, GasModel
-from omniarb.dex.registry import is_traded
+from omniarb.dex.base import DexDeployment
+from omniarb.dex.registry import ADAPTERS, adapter, is_traded
 from omniarb.engine import ChainPipeline
 from omniarb.errors import ConfigError, TimeoutError_
 from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
@@ -31,7 +33,7 @@ from omniarb.execute.stage import ExecuteStage
 from omniarb.network import ChainManifest, dex_parameters
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
-from omniarb.state import PoolStateSync, V2Discovery, V2StateSync, V3Discovery, V3StateSync
+from omniarb.state import BlockSync, PoolStateSync
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.types import Token
@@ -43,6 +45,7 @@ __all__ = [
     "NetworkAccess",
     "build_pipeline",
     "chain_pipeline",
+    "pool_syncs",
 ]
 
 log = logging.getLogger(__name__)
@@ -119,6 +122,25 @@ class NetworkAccess:
         return await verify_executor(rpc, chain, signer.address)
 
 
+def pool_syncs(chain: ChainManifest, rpc: RpcClient) -> list[BlockSync[Any]]:
+    """One block sync per traded kind of pool on `chain`, each over its adapter's book of the
+    chain's DEXes of that kind. An unknown deployment stops here, with its name."""
+    by_kind: dict[str, list[DexDeployment]] = {}
+    for dex in chain.dexes:
+        if not is_traded(dex.kind):
+            log.info("%s: DEX %s (%s) is not traded yet", chain.name, dex.name, dex.kind)
+            continue
+        params = dex_parameters(chain, dex)
+        deployment = DexDeployment(name=dex.name, factory=dex.factory, fee_bps=params.fee_bps)
+        by_kind.setdefault(dex.kind, []).append(deployment)
+    if not by_kind:
+        raise ConfigError(f"{chain.name}: no DEX of a traded kind ({', '.join(ADAPTERS)})")
+    return [
+        BlockSync(adapter(kind).book(rpc=rpc, chain_id=chain.chain_id, dexes=dexes))
+        for kind, dexes in by_kind.items()
+    ]
+
+
 async def build_pipeline(
     chain: ChainManifest,
     *,
@@ -170,34 +192,7 @@ async def chain_pipeline(
             )
         )
 
-    for dex in chain.dexes:
-        if not is_traded(dex.kind):
-            log.info("%s: DEX %s (%s) is not traded yet", chain.name, dex.name, dex.kind)
-    # Each traded DEX's fee and init code hash; an unknown deployment stops here, with its name.
-    fees = {
-        dex.name: dex_parameters(chain, dex).fee_bps for dex in chain.dexes if is_traded(dex.kind)
-    }
-    factories = {
-        dex.factory: (dex.name, fee_bps)
-        for dex in chain.dexes
-        if dex.kind == DexKind.UNISWAP_V2.value and (fee_bps := fees[dex.name]) is not None
-    }
-    v3_factories = {
-        dex.factory: dex.name for dex in chain.dexes if dex.kind == DexKind.UNISWAP_V3.value
-    }
-    if not factories and not v3_factories:
-        raise ConfigError(f"{chain.name}: no uniswap-v2 or uniswap-v3 DEX to watch")
-    v2: V2StateSync | None = None
-    v3: V3StateSync | None = None
-    if factories:
-        v2 = V2StateSync(
-            discovery=V2Discovery(rpc=rpc, chain_id=chain.chain_id, factories=factories)
-        )
-    if v3_factories:
-        v3 = V3StateSync(
-            discovery=V3Discovery(rpc=rpc, chain_id=chain.chain_id, factories=v3_factories)
-        )
-    sync = PoolStateSync(v2=v2, v3=v3)
+    sync = PoolStateSync(pool_syncs(chain, rpc))
     wrapped = next(t for t in chain.tokens if t.wrapped_native)
     stables = [chain.token(symbol) for symbol in STABLECOINS]
     tip_wei = settings.bot.priority_fee_wei
@@ -220,7 +215,9 @@ async def chain_pipeline(
         name=chain.name,
         rpc=rpc,
         sync=sync,
-        collector=sync.collector(chain.rpc_ws),
+        collector=HeadCollector(
+            chain_id=chain.chain_id, ws_url=chain.rpc_ws, log_filters=sync.log_filters()
+        ),
         detector=detector,
         risk=ProfitFloor(min_net_profit_usd=settings.bot.min_net_profit_usd),
         score=FaceValue(),

@@ -37,6 +37,7 @@ from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import CycleScreen, IntArray
 from omniarb.detect.sizing import HopReserves, Sizing, size_at_optimum, size_route
 from omniarb.detect.v3_segments import screen_reserves
+from omniarb.dex.base import PoolState
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.types import Opportunity, OpportunitySource
@@ -57,7 +58,7 @@ class PoolStates(Protocol):
     @property
     def base_fee_wei(self) -> int: ...
     @property
-    def pools(self) -> Sequence[V2PoolState | V3PoolState]: ...
+    def pools(self) -> Sequence[PoolState]: ...
 
 
 @dataclass(slots=True)
@@ -206,8 +207,13 @@ class CycleDetector:
         """`process` without the coroutine: apply the update, evaluate the affected cycles."""
         if update.chain_id != self.chain_id:
             raise ValueError(f"update for chain {update.chain_id} sent to chain {self.chain_id}")
+        states: list[V2PoolState | V3PoolState] = []
+        for state in update.pools:
+            if not isinstance(state, V2PoolState | V3PoolState):
+                raise TypeError(f"pool {state.address}: the detector cannot price {type(state)}")
+            states.append(state)
         return self.detect_states(
-            update.pools, block_number=update.block_number, base_fee_wei=update.base_fee_wei
+            states, block_number=update.block_number, base_fee_wei=update.base_fee_wei
         )
 
     def detect_states(

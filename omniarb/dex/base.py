@@ -1,17 +1,141 @@
-"""What the rest of omni-arb may know about a kind of DEX pool: the adapter protocol.
+"""What the rest of omni-arb may know about a kind of DEX pool: the adapter protocols.
 
 A kind (`uniswap-v2`, `uniswap-v3`) is one package under `omniarb/dex/` and one entry of
 `omniarb.dex.registry`. The stages reach a kind's facts through its adapter, never by
-comparing kind names. So far an adapter says how the executor contract names its hops and
-loans, which events change a pool's state, and which init code hash its reference deployment
-creates pools with; pool discovery, state, reading, hop encoding and gas move behind it next.
+comparing kind names: how the executor contract names its hops and loans, which events change
+a pool's state, the init code hash of its reference deployment, and its `PoolBook`: discovery,
+state and logs of its pools on one chain, which the state stage's shared block bookkeeping
+(`omniarb.state.BlockSync`) drives through heads, gaps, reorgs and late logs.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["DexAdapter"]
+from omniarb.chain_events import ChainLog, NewHead
+from omniarb.chains.rpc import RpcClient
+
+__all__ = ["DexAdapter", "DexDeployment", "PoolBook", "PoolChanges", "PoolState"]
+
+
+class PoolState(Protocol):
+    """A frozen snapshot of one pool as of `block_number`: what every kind's state has."""
+
+    @property
+    def chain_id(self) -> int: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def dex(self) -> str: ...
+    @property
+    def token0(self) -> str: ...
+    @property
+    def token1(self) -> str: ...
+    @property
+    def block_number(self) -> int: ...
+
+    def amount_out(self, token_in: str, amount_in: int) -> int:
+        """What the pool pays for `amount_in` of `token_in`, exactly as its contract would."""
+        ...
+
+    def spot_price(self) -> float | None:
+        """The marginal price in raw token1 units per raw token0 unit, before fees (a float:
+        display and statistics only); None for a pool without a price yet."""
+        ...
+
+
+StateT = TypeVar("StateT", bound=PoolState)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolChanges(Generic[StateT]):
+    """What one step does to a kind's pools: new states by lowercase address, the pools that
+    are gone, and the pools seen for the first time (lowercase addresses)."""
+
+    changed: dict[str, StateT]
+    removed: tuple[str, ...] = ()
+    created: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DexDeployment:
+    """One DEX of a kind on one chain, as its adapter needs it: the name the history records,
+    the factory (or pool manager) address, and the swap fee in basis points where the DEX sets
+    one fee for all its pools (None where each pool has its own)."""
+
+    name: str
+    factory: str
+    fee_bps: int | None = None
+
+
+class PoolBook(Protocol[StateT]):
+    """A kind's pools on one chain, as the state stage's block bookkeeping drives them.
+
+    The book never holds the pools: the bookkeeping passes the current states in and commits
+    what the book returns, so every node read of a step happens before anything changes.
+    """
+
+    @property
+    def rpc(self) -> RpcClient: ...
+    @property
+    def chain_id(self) -> int: ...
+    @property
+    def kind(self) -> str:
+        """The kind's name (`DexAdapter.kind`)."""
+        ...
+
+    @property
+    def noun(self) -> str:
+        """What log lines call the pools ("pairs", "V3 pools")."""
+        ...
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """Topic 0 of every log the book reads (its pools' and its factories')."""
+        ...
+
+    async def head(self, block: int | str = "latest") -> NewHead:
+        """The header of `block`."""
+        ...
+
+    async def discover_at(self, head: NewHead) -> Sequence[StateT]:
+        """Every pool of the book's DEXes in the state after block `head`."""
+        ...
+
+    async def changes(
+        self,
+        pools: Mapping[str, StateT],
+        head: NewHead,
+        logs: Sequence[ChainLog],
+        stale: Sequence[str],
+    ) -> PoolChanges[StateT]:
+        """What `logs` (in block order, up to `head`) do to `pools`; the pools keyed in `stale`
+        are re-read at `head`, and what is read wins."""
+        ...
+
+    async def replay(
+        self,
+        pools: Mapping[str, StateT],
+        block_number: int,
+        block_logs: Sequence[ChainLog],
+        head: NewHead,
+    ) -> PoolChanges[StateT]:
+        """What the whole of block `block_number`, applied already, changes now that a log of
+        it came late; `head` is our head."""
+        ...
+
+    def differs(self, old: StateT, new: StateT) -> bool:
+        """Whether a resync's `new` state of a pool changes our `old` one."""
+        ...
+
+    async def audit(
+        self, pools: Mapping[str, StateT], head: NewHead, *, force: bool = False
+    ) -> Mapping[str, StateT | None]:
+        """The pools whose kept state has drifted from the chain's at `head`, with the chain's
+        state (None: gone), when a periodic check is due (or `force`d); empty otherwise."""
+        ...
 
 
 class DexAdapter(Protocol):
@@ -47,4 +171,10 @@ class DexAdapter(Protocol):
     @property
     def fee_per_pool(self) -> bool:
         """Whether each pool has its own fee (else the DEX sets one fee for all its pools)."""
+        ...
+
+    def book(
+        self, *, rpc: RpcClient, chain_id: int, dexes: Sequence[DexDeployment]
+    ) -> PoolBook[Any]:
+        """The book of `dexes` (all of this kind) on chain `chain_id`, read through `rpc`."""
         ...

@@ -24,8 +24,6 @@ import time
 from collections.abc import Callable, Sequence
 
 from omniarb.config import MonitorSettings, Secrets
-from omniarb.dex.uniswap_v2.pool import V2PoolState
-from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.monitor.alert_rules import AlertRuleSet, breaker_alert
 from omniarb.monitor.alert_sinks import LogSink, SlackSink, TelegramSink, WebhookSink
 from omniarb.monitor.alerts import Alert, AlertManager, AlertRecorder, AlertSink
@@ -34,7 +32,7 @@ from omniarb.monitor.metrics import Metrics, chain_name
 from omniarb.risk.breaker import BreakerTrip
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome, PoolUpdate
 
-__all__ = ["Monitor", "alert_sinks_from_settings", "pool_price"]
+__all__ = ["Monitor", "alert_sinks_from_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +61,6 @@ def alert_sinks_from_settings(settings: MonitorSettings, secrets: Secrets) -> li
             "Telegram alerts need both OMNIARB_TELEGRAM_BOT_TOKEN and OMNIARB_TELEGRAM_CHAT_ID"
         )
     return sinks
-
-
-def pool_price(pool: V2PoolState | V3PoolState) -> float | None:
-    """A pool's spot price in raw token1 units per raw token0 unit, for the price-move rule
-    (a float: display and statistics only); None for an empty pair or an uninitialized pool.
-
-    V2: reserve1 / reserve0. V3: (sqrtPriceX96 / 2**96)**2, the price `slot0` encodes.
-    """
-    if isinstance(pool, V3PoolState):
-        if pool.sqrt_price_x96 <= 0:
-            return None
-        return (pool.sqrt_price_x96 / 2**96) ** 2
-    if pool.reserve0 <= 0:
-        return None
-    return pool.reserve1 / pool.reserve0
 
 
 class Monitor:
@@ -177,14 +160,14 @@ class Monitor:
         return net_usd
 
     def pool_update(self, update: PoolUpdate) -> None:
-        """Price moves of the pools an update changed (token1 per token0, see `pool_price`)."""
+        """Price moves of the pools an update changed (token1 per token0, `spot_price`)."""
         if self._rules is None:
             return
         chain = chain_name(update.chain_id)
         largest = 0.0
         outliers = 0
         for pool in update.pools:
-            price = pool_price(pool)
+            price = pool.spot_price()
             if price is None:
                 continue
             move, alerts = self._rules.market_moves.observe(chain, pool.address, price)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from omniarb.chain_events import NewHead, parse_head
 from omniarb.chains.rpc import RpcClient
-from omniarb.collect.heads import NewHead, parse_head
 
 __all__ = ["BlockHashes"]
 

@@ -1,4 +1,4 @@
-"""What the V2 and V3 state stages share: following one chain block by block.
+"""The state stage's shared block bookkeeping: one kind's pools following one chain.
 
 `BlockSync` keeps the books (the hashes of the blocks applied, the log indexes each was applied
 with, the logs that came before their head) and answers the chain's surprises:
@@ -12,41 +12,30 @@ with, the logs that came before their head) and answers the chain's surprises:
 - anything beyond the stored history, or an inconsistent answer: a full lens resync.
 All node reads of one step happen before anything changes, so a failed read leaves the state as
 it was and the next head retries. What logs do to pools, and how pools are re-read, is the
-stage's own (`_changes`, `_replay`, `_differs`).
+kind's own: its adapter's `PoolBook` (`omniarb.dex.base`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
-from omniarb.chains.rpc import RpcClient
-from omniarb.chains.ws import ReconnectPolicy
-from omniarb.collect.heads import (
-    ChainEvent,
-    ChainLog,
-    HeadCollector,
-    LogFilter,
-    NewHead,
-    StreamResumed,
-)
-from omniarb.dex.uniswap_v2.pool import V2PoolState
-from omniarb.dex.uniswap_v3.pool import V3PoolState
-from omniarb.errors import RevertError
+from omniarb.chain_events import ChainEvent, ChainLog, LogFilter, NewHead, StreamResumed
+from omniarb.chains.logs import LogReader
+from omniarb.dex.base import PoolBook, PoolChanges, PoolState
+from omniarb.errors import RetryableError, RevertError
 from omniarb.state.block_hashes import BlockHashes
 from omniarb.types import PoolUpdate
 
-__all__ = ["BlockSync", "PoolChanges", "SyncCounters", "SyncSettings"]
+__all__ = ["BlockSync", "SyncCounters", "SyncSettings"]
 
 log = logging.getLogger(__name__)
 
-StateT = TypeVar("StateT", bound=V2PoolState | V3PoolState)
-StateT_co = TypeVar("StateT_co", bound=V2PoolState | V3PoolState, covariant=True)
+StateT = TypeVar("StateT", bound=PoolState)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,71 +67,25 @@ class SyncCounters:
     errors: int = 0
 
 
-class _LogReader(Protocol):
-    """A stage's topics read over HTTP: one block by hash, or a range of blocks."""
-
-    async def by_hash(self, block_hash: str) -> list[ChainLog]: ...
-    async def by_range(self, first: int, last: int) -> list[ChainLog]: ...
-
-
-class _ReaderType(Protocol):
-    """How a stage makes its `_LogReader` (the reader's class)."""
-
-    def __call__(self, *, rpc: RpcClient, chain_id: int, range_blocks: int) -> _LogReader: ...
-
-
-class _Snapshot(Protocol[StateT_co]):
-    @property
-    def pools(self) -> tuple[StateT_co, ...]: ...
-
-
-class _Lens(Protocol[StateT_co]):
-    """What block tracking asks of a stage's discovery: headers and whole snapshots."""
-
-    rpc: RpcClient
-    chain_id: int
-
-    async def head(self, block: int | str = "latest") -> NewHead: ...
-    async def discover_at(self, head: NewHead) -> _Snapshot[StateT_co]: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PoolChanges(Generic[StateT]):
-    """What one step does to a stage's pools: new states by lowercase address, the pools that
-    are gone, and the pools seen for the first time (lowercase addresses)."""
-
-    changed: dict[str, StateT]
-    removed: tuple[str, ...] = ()
-    created: tuple[str, ...] = ()
-
-
-class BlockSync(ABC, Generic[StateT]):
-    """Pool states of one chain kept current block by block; a stage subclasses it.
+class BlockSync(Generic[StateT]):
+    """The pools of one kind on one chain kept current block by block, by their `book`.
 
     `await sync.bootstrap()` once, then `await sync.process(event)` for every collector event.
     """
 
-    _topics: ClassVar[tuple[str, ...]]  # topic 0 of every log the stage reads
-    _noun: ClassVar[str]  # what the stage's log lines call its pools
-
-    def __init__(
-        self,
-        discovery: _Lens[StateT],
-        settings: SyncSettings,
-        counters: SyncCounters,
-        reader_type: _ReaderType,
-        /,
-    ) -> None:
-        # A stage narrows `discovery`, `settings` and `counters` to its own types by annotation.
-        self.discovery = discovery
-        self.chain_id = chain_id = discovery.chain_id
-        self.settings = settings
-        self.counters = counters
-        self._reader = reader_type(
-            rpc=discovery.rpc, chain_id=chain_id, range_blocks=settings.logs_range_blocks
+    def __init__(self, book: PoolBook[StateT], settings: SyncSettings | None = None) -> None:
+        self.book = book
+        self.chain_id = chain_id = book.chain_id
+        self.settings = settings = settings or SyncSettings()
+        self.counters = SyncCounters()
+        self._reader = LogReader(
+            rpc=book.rpc,
+            chain_id=chain_id,
+            topics=book.topics,
+            range_blocks=settings.logs_range_blocks,
         )
         self._hashes = BlockHashes(
-            rpc=discovery.rpc, chain_id=chain_id, history_blocks=settings.history_blocks
+            rpc=book.rpc, chain_id=chain_id, history_blocks=settings.history_blocks
         )
         self._pools: dict[str, StateT] = {}
         self._head: NewHead | None = None
@@ -164,31 +107,25 @@ class BlockSync(ABC, Generic[StateT]):
         return self._pools[address.lower()]
 
     def log_filters(self) -> tuple[LogFilter, ...]:
-        """The one `logs` subscription this stage needs: its topics, from any address (a node
+        """The one `logs` subscription this kind needs: its topics, from any address (a node
         sends one subscription's logs of a block together, but may announce the head between
         two; logs of other factories and unknown pools are dropped when applied)."""
-        return (LogFilter(topics=(self._topics,)),)
-
-    def collector(self, ws_url: str, *, policy: ReconnectPolicy | None = None) -> HeadCollector:
-        """A `HeadCollector` subscribed to what this stage needs."""
-        return HeadCollector(
-            chain_id=self.chain_id, ws_url=ws_url, log_filters=self.log_filters(), policy=policy
-        )
+        return (LogFilter(topics=(self.book.topics,)),)
 
     async def bootstrap(self, block_number: int | None = None) -> PoolUpdate:
         """Discover every pool (default: at the latest block); all of them are new."""
-        head = await self.discovery.head("latest" if block_number is None else block_number)
-        snapshot = await self.discovery.discover_at(head)
-        self._pools = {p.address.lower(): p for p in snapshot.pools}
+        head = await self.book.head("latest" if block_number is None else block_number)
+        pools = await self.book.discover_at(head)
+        self._pools = {p.address.lower(): p for p in pools}
         self._hashes.reset(head.number, head.hash)
         self._buffered.clear()
         self._applied.clear()
         self._head = head
-        return self._update(head, snapshot.pools, list(self._pools))
+        return self._update(head, pools, list(self._pools))
 
     def _current(self) -> NewHead:
         if self._head is None:
-            raise RuntimeError(f"{type(self).__name__} used before bootstrap")
+            raise RuntimeError(f"{type(self).__name__} of {self.book.noun} used before bootstrap")
         return self._head
 
     async def process(self, event: ChainEvent) -> list[PoolUpdate]:
@@ -196,32 +133,49 @@ class BlockSync(ABC, Generic[StateT]):
         self._current()
         if isinstance(event, ChainLog):
             update = await self._on_log(event)
+            if update is not None:
+                update = await self._audited(update)
         else:
             if isinstance(event, StreamResumed):
                 # Whatever was sent while the socket was down is lost; catch up to the node's
                 # head now rather than at the next block, which on an idle chain may never come.
                 self.counters.stream_gaps += 1
-                event = await self.discovery.head("latest")
+                event = await self.book.head("latest")
             update = await self._on_head(event)
+            if update is not None:
+                update = await self._audited(update)
         return [] if update is None else [update]
 
-    @abstractmethod
-    async def _changes(
-        self, head: NewHead, logs: Sequence[ChainLog], stale: Sequence[str]
-    ) -> PoolChanges[StateT]:
-        """What `logs` (in block order, up to `head`) do to the pools; the pools keyed in
-        `stale` are re-read at `head`, and what is read wins. Reads the node, changes nothing."""
+    async def audit_now(self) -> dict[str, StateT | None]:
+        """Run the book's consistency audit at our head now, due or not; drifted pools are
+        replaced by the chain's state (dropped when gone) and returned."""
+        drifted = dict(await self.book.audit(self.pools, self._current(), force=True))
+        self._replace(drifted)
+        return drifted
 
-    @abstractmethod
-    async def _replay(
-        self, block_number: int, block_logs: Sequence[ChainLog], head: NewHead
-    ) -> PoolChanges[StateT]:
-        """What the whole of block `block_number`, applied already, changes now that a log of
-        it came late; `head` is our head. Reads the node, changes nothing."""
+    def _replace(self, states: Mapping[str, StateT | None]) -> None:
+        for key, state in states.items():
+            if state is None:
+                self._pools.pop(key, None)
+            else:
+                self._pools[key] = state
 
-    @abstractmethod
-    def _differs(self, old: StateT, new: StateT) -> bool:
-        """Whether a resync's `new` state of a pool changes our `old` one."""
+    async def _audited(self, update: PoolUpdate) -> PoolUpdate:
+        """`update` plus the pools the book's periodic audit found drifted, replaced by the
+        chain's state. A failed read is counted and logged, never fatal: the head is applied."""
+        head = self._current()
+        try:
+            drifted = await self.book.audit(self.pools, head)
+        except (RetryableError, RevertError) as exc:
+            self.counters.errors += 1
+            log.warning("chain %d: %s audit failed: %s", self.chain_id, self.book.noun, exc)
+            return update
+        if not drifted:
+            return update
+        self._replace(drifted)
+        fixed = [s for s in drifted.values() if s is not None]
+        keep = [p for p in update.pools if p.address.lower() not in drifted]
+        return self._update(head, [*keep, *fixed], list(update.new_pools))
 
     # --- logs ---------------------------------------------------------------------------------
 
@@ -244,7 +198,7 @@ class BlockSync(ABC, Generic[StateT]):
         current = self._current()
         self.counters.late_logs += 1
         block_logs = await self._logs_by_hash(entry.block_hash)
-        changes = await self._replay(entry.block_number, block_logs, current)
+        changes = await self.book.replay(self._pools, entry.block_number, block_logs, current)
         self._pools.update(changes.changed)
         self._applied[entry.block_hash] = (entry.block_number, {e.log_index for e in block_logs})
         return self._update(current, changes.changed.values(), changes.created)
@@ -258,7 +212,7 @@ class BlockSync(ABC, Generic[StateT]):
         buffered = self._buffered.get(head.hash)
         if buffered:
             return buffered
-        if any(head.may_contain_topic(topic) for topic in self._topics):
+        if any(head.may_contain_topic(topic) for topic in self.book.topics):
             return await self._logs_by_hash(head.hash)
         return []
 
@@ -274,7 +228,7 @@ class BlockSync(ABC, Generic[StateT]):
         self.counters.heads += 1
         if head.number == current.number + 1 and head.parent_hash == current.hash:
             logs = await self._block_logs(head)
-            changes = await self._changes(head, logs, ())
+            changes = await self.book.changes(self._pools, head, logs, ())
             self.counters.removed_pools += len(changes.removed)
             return self._commit(head, changes, logs, {head.number: head.hash})
         return await self._reconcile(head)
@@ -305,7 +259,7 @@ class BlockSync(ABC, Generic[StateT]):
         head_logs = await self._block_logs(head)
         stale = [k for k, s in self._pools.items() if s.block_number > fork] if reorg else []
         hashes = {h.number: h.hash for h in [*chain, head]}
-        changes = await self._changes(head, [*logs, *head_logs], stale)
+        changes = await self.book.changes(self._pools, head, [*logs, *head_logs], stale)
         self.counters.removed_pools += len(changes.removed)
         update = self._commit(head, changes, head_logs, hashes, fork=fork)
         if reorg:
@@ -317,7 +271,7 @@ class BlockSync(ABC, Generic[StateT]):
                 current.number,
                 fork,
                 len(stale),
-                self._noun,
+                self.book.noun,
                 sum(key not in self._pools for key in stale),
             )
         elif missing:
@@ -327,7 +281,7 @@ class BlockSync(ABC, Generic[StateT]):
                 missing.start,
                 missing.stop - 1,
                 len(logs),
-                self._noun,
+                self.book.noun,
             )
         self.counters.backfills += bool(missing)
         self.counters.backfilled_blocks += len(missing)
@@ -335,14 +289,14 @@ class BlockSync(ABC, Generic[StateT]):
 
     async def _resync(self, head: NewHead) -> PoolUpdate:
         """Re-read every pool through the lens at `head`: the answer to what we cannot replay."""
-        snapshot = await self.discovery.discover_at(head)
+        pools = await self.book.discover_at(head)
         self.counters.resyncs += 1
-        fresh = {p.address.lower(): p for p in snapshot.pools}
+        fresh = {p.address.lower(): p for p in pools}
         created = [key for key in fresh if key not in self._pools]
         changed = {
             key: state
             for key, state in fresh.items()
-            if key not in self._pools or self._differs(self._pools[key], state)
+            if key not in self._pools or self.book.differs(self._pools[key], state)
         }
         removed = tuple(key for key in self._pools if key not in fresh)
         changes = PoolChanges(changed=changed, removed=removed, created=tuple(created))
@@ -351,7 +305,7 @@ class BlockSync(ABC, Generic[StateT]):
             "chain %d: resynced %d %s at block %d (%d changed, %d new, %d gone)",
             self.chain_id,
             len(fresh),
-            self._noun,
+            self.book.noun,
             head.number,
             len(changed),
             len(created),
@@ -387,7 +341,7 @@ class BlockSync(ABC, Generic[StateT]):
         }
         return self._update(head, changes.changed.values(), changes.created)
 
-    def _update(self, head: NewHead, states: Iterable[StateT], new: Sequence[str]) -> PoolUpdate:
+    def _update(self, head: NewHead, states: Iterable[PoolState], new: Sequence[str]) -> PoolUpdate:
         """The update for `head`: `states`, and the `new` pools we still hold (one a step
         created and a re-read found gone is not announced)."""
         keys = dict.fromkeys(key.lower() for key in new)

@@ -1,15 +1,16 @@
-"""The state stage of one chain: its Uniswap V2 pairs and V3 pools behind one `StateStage`.
+"""The state stage of one chain: one `BlockSync` per traded kind of pool behind one `StateStage`.
 
-    sync = PoolStateSync(v2=V2StateSync(discovery=v2_discovery), v3=V3StateSync(discovery=v3))
-    tasks.create_task(run_state(sync=sync, collector=sync.collector(ws_url), out=out))
+    sync = PoolStateSync([BlockSync(adapter.book(rpc=rpc, chain_id=1, dexes=dexes)), ...])
+    collector = HeadCollector(chain_id=1, ws_url=url, log_filters=sync.log_filters())
+    tasks.create_task(run_state(sync=sync, collector=collector, out=out))
 
-Both stages read one collector with one `logs` subscription (the union of their topics): a
-node sends one subscription's logs of a block together, but may announce the head between two
+All kinds read one collector with one `logs` subscription (the union of their topics): a node
+sends one subscription's logs of a block together, but may announce the head between two
 subscriptions, and a head applied with half its logs is repaired only a block later. Each log
-goes to the stage whose topic it carries, never to the other: a stage takes a log it did not
-fetch for a block it has applied as a late log and replays that block. Heads and
-`StreamResumed` go to both, which run side by side, and what both make of one event leaves as
-one `PoolUpdate`, so the detector sees a block once with every pool it changed.
+goes to the kind whose topic it carries, never to another: a kind takes a log it did not fetch
+for a block it has applied as a late log and replays that block. Heads and `StreamResumed` go to
+every kind, which run side by side, and what they make of one event leaves as one `PoolUpdate`,
+so the detector sees a block once with every pool it changed.
 """
 
 from __future__ import annotations
@@ -19,46 +20,26 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
-from omniarb.chains.spec import DexKind
-from omniarb.chains.ws import ReconnectPolicy
-from omniarb.collect.heads import ChainEvent, ChainLog, HeadCollector, LogFilter, NewHead
-from omniarb.dex.uniswap_v2.pool import V2PoolState
-from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.chain_events import ChainEvent, ChainLog, LogFilter, NewHead
+from omniarb.dex.base import PoolState
 from omniarb.errors import RetryableError, RevertError
+from omniarb.state.block_sync import BlockSync
 from omniarb.state.update_merge import merge_updates
-from omniarb.state.v2_logs import PAIR_CREATED_TOPIC, SYNC_TOPIC
-from omniarb.state.v2_sync import V2StateSync
-from omniarb.state.v3_logs import V3_TOPICS
-from omniarb.state.v3_sync import V3StateSync
 from omniarb.types import PoolUpdate
 
-__all__ = ["V2_TOPICS", "PoolStateSync", "PoolSyncCounters", "log_kind", "merge_event_updates"]
+__all__ = ["PoolStateSync", "PoolSyncCounters", "merge_event_updates"]
 
 log = logging.getLogger(__name__)
 
-V2_TOPICS = (SYNC_TOPIC, PAIR_CREATED_TOPIC)
-
-_KINDS: dict[str, DexKind] = {topic: DexKind.UNISWAP_V2 for topic in V2_TOPICS} | {
-    topic: DexKind.UNISWAP_V3 for topic in V3_TOPICS
-}
-
-_Stage = V2StateSync | V3StateSync
-
-
-def log_kind(entry: ChainLog) -> DexKind | None:
-    """The kind of DEX whose stage reads `entry`, by its topic 0 (None: neither reads it)."""
-    if not entry.topics:
-        return None
-    return _KINDS.get(entry.topics[0].lower())
-
 
 def merge_event_updates(per_stage: Sequence[Sequence[PoolUpdate]]) -> list[PoolUpdate]:
-    """The one update (or none) for what each stage made of one event.
+    """The one update (or none) for what each kind made of one event.
 
-    Each stage's updates are folded in the order it made them; the stages' results then fold
-    onto the newest block (the stages may have caught up to different heads after a
-    `StreamResumed`). The stages' pools are disjoint, so their order only picks the block.
+    Each kind's updates are folded in the order it made them; the kinds' results then fold
+    onto the newest block (they may have caught up to different heads after a
+    `StreamResumed`). The kinds' pools are disjoint, so their order only picks the block.
     """
     folded = [reduce(merge_updates, updates) for updates in per_stage if updates]
     if not folded:
@@ -69,38 +50,42 @@ def merge_event_updates(per_stage: Sequence[Sequence[PoolUpdate]]) -> list[PoolU
 
 @dataclass(slots=True)
 class PoolSyncCounters:
-    """What the combined stage did; each stage keeps its own counters (`sync.v2.counters`).
+    """What the combined stage did; each kind keeps its own counters (`sync.stages[k].counters`).
 
-    `errors` counts failed steps of either stage (each also counts its own) and the failed
-    bootstraps the runner counts here; `ignored_logs` are logs neither stage reads."""
+    `logs` counts the logs routed to each kind (by its name) by topic; `errors` counts failed
+    steps of any kind (each also counts its own) and the failed bootstraps the runner counts
+    here; `ignored_logs` are logs no kind reads."""
 
-    v2_logs: int = 0
-    v3_logs: int = 0
+    logs: dict[str, int]
     ignored_logs: int = 0
     errors: int = 0
 
 
 class PoolStateSync:
-    """The V2 and V3 state stages of one chain as one `StateStage`; either may be None when
-    the chain has no DEX of that kind."""
+    """The kinds' block syncs of one chain as one `StateStage`, keyed by the topics they read."""
 
-    def __init__(self, *, v2: V2StateSync | None = None, v3: V3StateSync | None = None) -> None:
-        stages: list[_Stage] = [stage for stage in (v2, v3) if stage is not None]
+    def __init__(self, stages: Sequence[BlockSync[Any]]) -> None:
         if not stages:
-            raise ValueError("PoolStateSync needs a V2 or a V3 stage")
+            raise ValueError("PoolStateSync needs at least one kind of pool")
         if len({stage.chain_id for stage in stages}) > 1:
-            raise ValueError("the V2 and V3 stages follow different chains")
-        self.v2 = v2
-        self.v3 = v3
+            raise ValueError("the stages follow different chains")
         self.chain_id = stages[0].chain_id
-        self.counters = PoolSyncCounters()
-        self._stages = tuple(stages)
+        self.stages: tuple[BlockSync[Any], ...] = tuple(stages)
+        self.counters = PoolSyncCounters(logs={stage.book.kind: 0 for stage in stages})
+        self._by_topic: dict[str, BlockSync[Any]] = {}
+        for stage in stages:
+            for topic in stage.book.topics:
+                other = self._by_topic.setdefault(topic.lower(), stage)
+                if other is not stage:
+                    raise ValueError(
+                        f"{stage.book.noun} and {other.book.noun} both read topic {topic}"
+                    )
 
     @property
     def head(self) -> NewHead | None:
-        """The block up to which every stage is current (None until all are bootstrapped)."""
+        """The block up to which every kind is current (None until all are bootstrapped)."""
         lowest: NewHead | None = None
-        for stage in self._stages:
+        for stage in self.stages:
             head = stage.head
             if head is None:
                 return None
@@ -110,77 +95,69 @@ class PoolStateSync:
 
     @property
     def pool_count(self) -> int:
-        """How many pairs and pools the stages hold."""
-        return sum(len(stage.pools) for stage in self._stages)
+        """How many pools the kinds hold."""
+        return sum(len(stage.pools) for stage in self.stages)
 
     @property
-    def pools(self) -> Mapping[str, V2PoolState | V3PoolState]:
-        """Current states of both kinds by lowercase address (a copy: for tests and reports)."""
-        merged: dict[str, V2PoolState | V3PoolState] = {}
-        for stage in self._stages:
+    def pools(self) -> Mapping[str, PoolState]:
+        """Current states of every kind by lowercase address (a copy: for tests and reports)."""
+        merged: dict[str, PoolState] = {}
+        for stage in self.stages:
             merged.update(stage.pools)
         return merged
 
-    def pool(self, address: str) -> V2PoolState | V3PoolState:
+    def pool(self, address: str) -> PoolState:
         key = address.lower()
-        if self.v2 is not None and key in self.v2.pools:
-            return self.v2.pools[key]
-        if self.v3 is not None:
-            return self.v3.pool(key)
+        for stage in self.stages:
+            found: PoolState | None = stage.pools.get(key)
+            if found is not None:
+                return found
         raise KeyError(address)
 
-    def log_filters(self) -> tuple[LogFilter, ...]:
-        """One `logs` subscription for both stages: topic 0 any of theirs, from any address."""
-        topics = [*(V2_TOPICS if self.v2 else ()), *(V3_TOPICS if self.v3 else ())]
-        return (LogFilter(topics=(tuple(topics),)),)
+    def stage_of(self, entry: ChainLog) -> BlockSync[Any] | None:
+        """The kind whose book reads `entry`, by its topic 0 (None: no kind reads it)."""
+        return self._by_topic.get(entry.topics[0].lower()) if entry.topics else None
 
-    def collector(self, ws_url: str, *, policy: ReconnectPolicy | None = None) -> HeadCollector:
-        """A `HeadCollector` subscribed to what both stages need."""
-        return HeadCollector(
-            chain_id=self.chain_id, ws_url=ws_url, log_filters=self.log_filters(), policy=policy
-        )
+    def log_filters(self) -> tuple[LogFilter, ...]:
+        """One `logs` subscription for every kind: topic 0 any of theirs, from any address."""
+        return (LogFilter(topics=(tuple(self._by_topic),)),)
 
     async def bootstrap(self) -> PoolUpdate:
-        """Discover both kinds at one block (the latest), so the first update is one state of
+        """Discover every kind at one block (the latest), so the first update is one state of
         the chain: all pools, all new. A failure leaves `head` None and the runner retries."""
-        head = await self._stages[0].discovery.head("latest")
-        updates = [await stage.bootstrap(block_number=head.number) for stage in self._stages]
+        head = await self.stages[0].book.head("latest")
+        updates = [await stage.bootstrap(block_number=head.number) for stage in self.stages]
         return reduce(merge_updates, updates)
 
     async def process(self, event: ChainEvent) -> list[PoolUpdate]:
         """Apply one collector event; returns the update it caused (none or one)."""
         if isinstance(event, ChainLog):
-            stage = self._stage_of(event)
-            return [] if stage is None else await self._step(stage, event)
-        if len(self._stages) == 1:
-            return await self._step(self._stages[0], event)
-        # Side by side: each stage's node reads (logs by hash, re-reads) wait on the network.
+            stage = self.stage_of(event)
+            if stage is None:
+                self.counters.ignored_logs += 1
+                return []
+            self.counters.logs[stage.book.kind] += 1
+            return await self._step(stage, event)
+        if len(self.stages) == 1:
+            return await self._step(self.stages[0], event)
+        # Side by side: each kind's node reads (logs by hash, re-reads) wait on the network.
         async with asyncio.TaskGroup() as tasks:
-            steps = [tasks.create_task(self._step(stage, event)) for stage in self._stages]
+            steps = [tasks.create_task(self._step(stage, event)) for stage in self.stages]
         return merge_event_updates([step.result() for step in steps])
 
-    def _stage_of(self, entry: ChainLog) -> _Stage | None:
-        kind = log_kind(entry)
-        if kind is DexKind.UNISWAP_V2 and self.v2 is not None:
-            self.counters.v2_logs += 1
-            return self.v2
-        if kind is DexKind.UNISWAP_V3 and self.v3 is not None:
-            self.counters.v3_logs += 1
-            return self.v3
-        self.counters.ignored_logs += 1
-        return None
-
-    async def _step(self, stage: _Stage, event: ChainEvent) -> list[PoolUpdate]:
-        """One stage's step. A failed one is counted and logged here rather than raised, so
-        the other stage's update of the same event still goes out; the failed stage's state is
+    async def _step(self, stage: BlockSync[Any], event: ChainEvent) -> list[PoolUpdate]:
+        """One kind's step. A failed one is counted and logged here rather than raised, so
+        the other kinds' update of the same event still goes out; the failed kind's state is
         as it was, and it catches up at the next head."""
         try:
             return await stage.process(event)
         except (RetryableError, RevertError) as exc:
             stage.counters.errors += 1
             self.counters.errors += 1
-            kind = "V2" if stage is self.v2 else "V3"
             log.warning(
-                "chain %d: %s state step failed, will catch up: %s", self.chain_id, kind, exc
+                "chain %d: %s state step failed, will catch up: %s",
+                self.chain_id,
+                stage.book.noun,
+                exc,
             )
             return []

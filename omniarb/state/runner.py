@@ -1,9 +1,10 @@
-"""The state stage's task: the runner the engine puts in its TaskGroup, for V2, V3 or both.
+"""The state stage's task: the runner the engine puts in its TaskGroup, for one kind or all.
 
     out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=64)
-    sync = PoolStateSync(v2=V2StateSync(discovery=v2_discovery), v3=V3StateSync(discovery=v3))
+    sync = PoolStateSync([BlockSync(book) for book in books])
+    collector = HeadCollector(chain_id=1, ws_url=url, log_filters=sync.log_filters())
     async with asyncio.TaskGroup() as tasks:
-        tasks.create_task(run_state(sync=sync, collector=sync.collector(ws_url), out=out))
+        tasks.create_task(run_state(sync=sync, collector=collector, out=out))
 
 Cancelling the task stops it (the WebSocket is closed on the way out).
 """
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from typing import Protocol, TypeVar
 
-from omniarb.collect.heads import ChainEvent, HeadCollector, NewHead
+from omniarb.chain_events import ChainEvent, NewHead
 from omniarb.errors import RetryableError, RevertError
 
-__all__ = ["StateStage", "run_state", "run_v2_state", "run_v3_state"]
+__all__ = ["EventSource", "StateStage", "run_state"]
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,15 @@ class _Counters(Protocol):
     errors: int
 
 
+class EventSource(Protocol):
+    """Where the events come from: a collector (`omniarb.collect.HeadCollector`)."""
+
+    def events(self) -> AsyncGenerator[ChainEvent, None]: ...
+
+
 class StateStage(Protocol[U_co]):
-    """What `V2StateSync`, `V3StateSync` and `PoolStateSync` (both of them) have in common:
-    bootstrap once, then events."""
+    """What `BlockSync` (one kind) and `PoolStateSync` (every kind) have in common: bootstrap
+    once, then events."""
 
     @property
     def chain_id(self) -> int: ...
@@ -48,7 +55,7 @@ class StateStage(Protocol[U_co]):
 async def run_state(
     *,
     sync: StateStage[U],
-    collector: HeadCollector,
+    collector: EventSource,
     out: asyncio.Queue[U],
     retry_initial_s: float = 0.2,
     retry_max_s: float = 5.0,
@@ -82,8 +89,3 @@ async def run_state(
                 continue
             for update in updates:
                 await out.put(update)
-
-
-# The names each stage's callers know it by.
-run_v2_state = run_state
-run_v3_state = run_state

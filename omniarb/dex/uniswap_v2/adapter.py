@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import UNISWAP_V2_INIT_CODE_HASH
+from omniarb.dex.base import DexDeployment
 from omniarb.dex.uniswap_v2 import events
+from omniarb.dex.uniswap_v2.book import UniswapV2Book
+from omniarb.dex.uniswap_v2.discovery import V2Discovery
 
 __all__ = ["ADAPTER", "UniswapV2Adapter"]
 
 
 @dataclass(frozen=True, slots=True)
 class UniswapV2Adapter:
-    kind: str = "uniswap-v2"
+    kind: str = UniswapV2Book.kind
     hop_kind: int = 0  # KIND_UNISWAP_V2
     lender_source: int = 0  # a flash swap (source 0) with a lender record
     # v2-core 1.0.1's UniswapV2Pair (UniswapV2Library.pairFor's constant).
     reference_init_code_hash: str = UNISWAP_V2_INIT_CODE_HASH
     state_topics: frozenset[str] = events.STATE_TOPICS
     fee_per_pool: bool = False
+
+    def book(
+        self, *, rpc: RpcClient, chain_id: int, dexes: Sequence[DexDeployment]
+    ) -> UniswapV2Book:
+        factories: dict[str, tuple[str, int]] = {}
+        for dex in dexes:
+            if dex.fee_bps is None:
+                raise ValueError(f"V2 DEX {dex.name} has no fee: every pair of a V2 DEX has one")
+            factories[dex.factory] = (dex.name, dex.fee_bps)
+        return UniswapV2Book(V2Discovery(rpc=rpc, chain_id=chain_id, factories=factories))
 
 
 ADAPTER = UniswapV2Adapter()

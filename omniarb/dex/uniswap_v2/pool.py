@@ -27,6 +27,10 @@ class V2PoolState:
     fee_bps: int
     block_number: int
 
+    def spot_price(self) -> float | None:
+        """reserve1 / reserve0 in raw units (None for an empty pair)."""
+        return self.reserve1 / self.reserve0 if self.reserve0 > 0 else None
+
     def amount_out(self, token_in: str, amount_in: int) -> int:
         """Exact output of swapping `amount_in` of `token_in`, as the pair would pay it."""
         if token_in == self.token0:

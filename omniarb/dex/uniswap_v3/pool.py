@@ -148,6 +148,10 @@ class V3PoolState:
             return False
         raise ValueError(f"{token_in} is not a token of pool {self.address}")
 
+    def spot_price(self) -> float | None:
+        """(sqrtPriceX96 / 2**96)**2, the price `slot0` encodes (None before `initialize`)."""
+        return (self.sqrt_price_x96 / 2**96) ** 2 if self.sqrt_price_x96 > 0 else None
+
     def amount_out(self, token_in: str, amount_in: int) -> int:
         """Output of selling `amount_in` of `token_in`, as `QuoterV2.quoteExactInputSingle` with
         no price limit answers: if the pool runs out of liquidity, what it paid for the part it

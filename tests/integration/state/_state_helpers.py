@@ -12,12 +12,15 @@ from contextlib import aclosing
 from typing import Any, Self
 
 from _receipts import mined_receipt
+from _syncs import V2Sync, v2_sync
 
+from omniarb.chain_events import ChainEvent
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.collect import ChainEvent, HeadCollector
+from omniarb.collect.heads import HeadCollector
+from omniarb.dex.uniswap_v2.discovery import V2Discovery
+from omniarb.dex.uniswap_v2.logs import SYNC_TOPIC
 from omniarb.network import ChainManifest, PoolEntry
-from omniarb.state import SYNC_TOPIC, V2Discovery, V2StateSync
 
 DEADLINE = 2**32 - 1
 SWAP = "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)"
@@ -32,9 +35,9 @@ def v2_pools(chain: ChainManifest) -> list[PoolEntry]:
     return [p for p in chain.pools if p.kind == "uniswap-v2"]
 
 
-def make_sync(rpc: RpcClient, chain: ChainManifest, **settings: Any) -> V2StateSync:
+def make_sync(rpc: RpcClient, chain: ChainManifest, **settings: Any) -> V2Sync:
     discovery = V2Discovery(rpc=rpc, chain_id=chain.chain_id, factories=v2_factories(chain))
-    return V2StateSync(discovery=discovery, **settings)
+    return v2_sync(discovery, **settings)
 
 
 async def get_reserves(rpc: RpcClient, pair: str, block: int | str = "latest") -> tuple[int, int]:
@@ -151,7 +154,7 @@ async def wait_for_block(rpc: RpcClient, number: int, timeout_s: float = 20.0) -
 
 
 async def assert_state_matches_chain(
-    rpc: RpcClient, sync: V2StateSync, *, exact_after: int | None = None
+    rpc: RpcClient, sync: V2Sync, *, exact_after: int | None = None
 ) -> None:
     """Every pool equals `getReserves()` at the stage's head and at its own block number, which
     is never older than the pair's last `Sync`; with `exact_after`, a pair whose last `Sync` came

@@ -12,15 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from _syncs import V3Sync, v3_book, v3_sync
 from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
+from omniarb.dex.uniswap_v3.discovery import V3Discovery
 from omniarb.network import ChainManifest, DexEntry, PoolEntry
-from omniarb.state.v3_discovery import V3Discovery
-from omniarb.state.v3_sync import V3StateSync
-from omniarb.state.v3_update import V3SyncSettings
+from omniarb.state import SyncSettings
 
 DEADLINE = 2**32 - 1
 MINT = "mint((address,address,uint24,int24,int24,uint256,uint256,uint256,uint256,address,uint256))"
@@ -153,9 +153,21 @@ def v3_factories(chain: ChainManifest) -> dict[str, str]:
     return {d.factory: d.name for d in chain.dexes if d.kind == "uniswap-v3"}
 
 
-def make_v3_sync(rpc: RpcClient, chain: ChainManifest, **settings: Any) -> V3StateSync:
+def make_v3_sync(
+    rpc: RpcClient,
+    chain: ChainManifest,
+    *,
+    check_every_blocks: int = 20,
+    check_sample: int = 8,
+    **settings: Any,
+) -> V3Sync:
     discovery = V3Discovery(rpc=rpc, chain_id=chain.chain_id, factories=v3_factories(chain))
-    return V3StateSync(discovery=discovery, settings=V3SyncSettings(**settings))
+    return v3_sync(
+        discovery,
+        SyncSettings(**settings),
+        check_every_blocks=check_every_blocks,
+        check_sample=check_sample,
+    )
 
 
 async def receipts(
@@ -177,7 +189,7 @@ async def receipts(
     return list(found)
 
 
-async def assert_v3_state_matches_chain(rpc: RpcClient, sync: V3StateSync) -> int:
+async def assert_v3_state_matches_chain(rpc: RpcClient, sync: V3Sync) -> int:
     """Every synced pool equals a fresh read through the pools' own getters at the stage's head
     (price, tick, liquidity, lock, every initialized tick's gross and net liquidity), and no pool
     of the factory is missing. Returns how many initialized ticks were compared."""
@@ -197,7 +209,7 @@ async def assert_v3_state_matches_chain(rpc: RpcClient, sync: V3StateSync) -> in
         {
             "fromBlock": "0x0",
             "toBlock": hex(head.number),
-            "address": list(sync.discovery.factories),
+            "address": list(v3_book(sync).discovery.factories),
             "topics": [POOL_CREATED_TOPIC],
         },
     )

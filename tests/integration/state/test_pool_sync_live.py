@@ -29,18 +29,20 @@ from _state_helpers import (
     wait_subscribed,
     wait_until,
 )
+from _syncs import V2Sync, V3Sync, collector_of, v3_book
 from _v3_sync_helpers import V3Market, assert_v3_state_matches_chain, make_v3_sync, receipts
 from aiohttp import web
 
+from omniarb.chain_events import StreamResumed
 from omniarb.chains.rpc import RpcClient
-from omniarb.collect import StreamResumed
 from omniarb.devnet.market import MarketActivity, MarketParams
+from omniarb.dex.uniswap_v2.book import UniswapV2Book
+from omniarb.dex.uniswap_v2.logs import SYNC_TOPIC
 from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.uniswap_v3.logs import V3_TOPICS
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.network import ChainManifest
-from omniarb.state import SYNC_TOPIC, PoolStateSync, run_state
-from omniarb.state.pool_sync import V2_TOPICS
-from omniarb.state.v3_logs import V3_TOPICS
+from omniarb.state import PoolStateSync, run_state
 from omniarb.types import PoolUpdate
 
 pytestmark = pytest.mark.integration
@@ -51,8 +53,23 @@ CHAIN = "ethereum"
 V2_TRADER = 8
 
 
+V2_TOPICS = UniswapV2Book.topics
+
+
 def combined(rpc: RpcClient, chain: ChainManifest, **v3_settings: int) -> PoolStateSync:
-    return PoolStateSync(v2=make_sync(rpc, chain), v3=make_v3_sync(rpc, chain, **v3_settings))
+    return PoolStateSync([make_sync(rpc, chain), make_v3_sync(rpc, chain, **v3_settings)])
+
+
+def v2_of(sync: PoolStateSync) -> V2Sync:
+    stage: V2Sync = sync.stages[0]
+    assert stage.book.kind == "uniswap-v2"
+    return stage
+
+
+def v3_of(sync: PoolStateSync) -> V3Sync:
+    stage: V3Sync = sync.stages[1]
+    assert stage.book.kind == "uniswap-v3"
+    return stage
 
 
 async def mixed_flow(
@@ -60,13 +77,12 @@ async def mixed_flow(
 ) -> tuple[int, int]:
     """Rounds of V3 mints, burns and swaps and V2 swaps sent back to back, so both kinds land
     in one block; returns the last block and how many blocks held our logs of both kinds."""
-    assert sync.v3 is not None
     rpc, chain = market.rpc, market.chain
     last, both = 0, 0
     for _ in range(rounds):
         v3_hashes, minted = [], []
         for pool in rng.sample(market.pools, 2):
-            v3_hashes.append(await market.mint(pool, sync.v3.pool(pool.address), rng))
+            v3_hashes.append(await market.mint(pool, v3_of(sync).pool(pool.address), rng))
             minted.append(pool.address)
         live = [p for p in market.positions if p.liquidity > 0]
         v3_hashes += [await market.burn(p, rng) for p in rng.sample(live, min(len(live), 1))]
@@ -91,8 +107,6 @@ async def test_both_kinds_equal_the_chain_after_a_market_run(devnet_factory) -> 
         async with RpcClient(chain.rpc_http) as rpc:
             market = V3Market.of(rpc, chain)
             sync = combined(rpc, chain, check_every_blocks=8, check_sample=3)
-            assert sync.v2 is not None
-            assert sync.v3 is not None
             out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=4096)
             activity = MarketActivity(
                 net.manifest,
@@ -102,7 +116,7 @@ async def test_both_kinds_equal_the_chain_after_a_market_run(devnet_factory) -> 
             rng = random.Random(29)
             async with asyncio.TaskGroup() as tasks:
                 runner = tasks.create_task(
-                    run_state(sync=sync, collector=sync.collector(chain.rpc_ws), out=out)
+                    run_state(sync=sync, collector=collector_of(sync, chain.rpc_ws), out=out)
                 )
                 first = await out.get()
                 start = first.block_number
@@ -116,8 +130,8 @@ async def test_both_kinds_equal_the_chain_after_a_market_run(devnet_factory) -> 
                 while not updates or updates[-1].block_number < end:
                     updates.append(await asyncio.wait_for(out.get(), 30))
                 runner.cancel()
-            await assert_state_matches_chain(rpc, sync.v2, exact_after=start)
-            ticks = await assert_v3_state_matches_chain(rpc, sync.v3)
+            await assert_state_matches_chain(rpc, v2_of(sync), exact_after=start)
+            ticks = await assert_v3_state_matches_chain(rpc, v3_of(sync))
             logs = await rpc.call(
                 "eth_getLogs",
                 {
@@ -138,16 +152,16 @@ async def test_both_kinds_equal_the_chain_after_a_market_run(devnet_factory) -> 
     assert v2_logs >= 60
     assert v3_logs >= 60
     # Every log of the run reached exactly its own stage, and no other log came in.
-    assert sync.counters.v2_logs + sync.counters.v3_logs >= len(logs)
-    assert sync.counters.v2_logs >= v2_logs
-    assert sync.counters.v3_logs >= v3_logs
+    assert sync.counters.logs["uniswap-v2"] + sync.counters.logs["uniswap-v3"] >= len(logs)
+    assert sync.counters.logs["uniswap-v2"] >= v2_logs
+    assert sync.counters.logs["uniswap-v3"] >= v3_logs
     assert sync.counters.ignored_logs == sync.counters.errors == 0
     # Undisturbed, no stage had to replay a block: none saw a late log, nothing was re-read.
-    for counters in (sync.v2.counters, sync.v3.counters):
+    for counters in (v2_of(sync).counters, v3_of(sync).counters):
         assert counters.late_logs == counters.resyncs == counters.stale_heads == 0, counters
         assert counters.errors == 0, counters
-    assert sync.v3.counters.drifts == sync.v3.counters.reread_pools == 0
-    assert sync.v3.counters.checks >= 3
+    assert v3_book(v3_of(sync)).counters.drifts == v3_book(v3_of(sync)).counters.reread_pools == 0
+    assert v3_book(v3_of(sync)).counters.checks >= 3
     # One update per block (or per back-filled run of blocks), naming exactly the pairs and
     # pools of both kinds with logs since the update before, in block order.
     previous, mixed = start, 0
@@ -171,15 +185,13 @@ async def test_both_kinds_are_bootstrapped_at_one_block(devnet_factory) -> None:
         chain = net.manifest.chain(CHAIN)
         async with RpcClient(chain.rpc_http) as rpc:
             sync = combined(rpc, chain)
-            assert sync.v2 is not None
-            assert sync.v3 is not None
             assert sync.head is None
             update = await sync.bootstrap()
             head = await rpc.call("eth_getBlockByNumber", "latest", False)
-            await assert_state_matches_chain(rpc, sync.v2)
-            await assert_v3_state_matches_chain(rpc, sync.v3)
+            await assert_state_matches_chain(rpc, v2_of(sync))
+            await assert_v3_state_matches_chain(rpc, v3_of(sync))
 
-    assert sync.v2.head == sync.v3.head == sync.head
+    assert v2_of(sync).head == v3_of(sync).head == sync.head
     assert sync.head is not None
     assert (update.block_number, update.block_hash) == (sync.head.number, sync.head.hash)
     assert (sync.head.number, sync.head.hash) == (int(head["number"], 16), head["hash"])
@@ -202,11 +214,9 @@ async def test_a_reorg_is_repaired_in_both_kinds(
         async with RpcClient(chain.rpc_http) as rpc:
             market = V3Market.of(rpc, chain)
             sync = combined(rpc, chain, check_every_blocks=0)
-            assert sync.v2 is not None
-            assert sync.v3 is not None
             out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=1024)
             rng = random.Random(31)
-            collector = sync.collector(chain.rpc_ws)
+            collector = collector_of(sync, chain.rpc_ws)
             async with asyncio.TaskGroup() as tasks:
                 runner = tasks.create_task(run_state(sync=sync, collector=collector, out=out))
                 await out.get()
@@ -217,16 +227,16 @@ async def test_a_reorg_is_repaired_in_both_kinds(
                 await wait_until(lambda: sync.head is not None and sync.head.number >= now)
                 await rewrite_history(rpc, first)
                 await mine_followed(rpc, lambda: sync.head.number if sync.head else -1)
-                await wait_until(lambda: sync.v2.counters.reorgs >= 1)
-                await wait_until(lambda: sync.v3.counters.reorgs >= 1)
+                await wait_until(lambda: v2_of(sync).counters.reorgs >= 1)
+                await wait_until(lambda: v3_of(sync).counters.reorgs >= 1)
                 runner.cancel()
-            await assert_state_matches_chain(rpc, sync.v2)
-            await assert_v3_state_matches_chain(rpc, sync.v3)
+            await assert_state_matches_chain(rpc, v2_of(sync))
+            await assert_v3_state_matches_chain(rpc, v3_of(sync))
 
     assert both >= 1
-    assert sync.v2.counters.repaired_pools >= 1
-    assert sync.v3.counters.repaired_pools >= 1
-    assert sync.v2.counters.resyncs == sync.v3.counters.resyncs == 0
+    assert v2_of(sync).counters.repaired_pools >= 1
+    assert v3_of(sync).counters.repaired_pools >= 1
+    assert v2_of(sync).counters.resyncs == v3_of(sync).counters.resyncs == 0
     # The only step failure allowed: anvil, asked for a block its reorg is re-mining (pinned by
     # hash), may answer with the next block's state; the lens's own block number exposes it,
     # the step fails loudly and catches up at the next head (the state above matches the chain).
@@ -298,8 +308,7 @@ async def test_a_failed_stage_does_not_hold_back_the_other(devnet_factory) -> No
             RpcClient(gate.url) as gated,
         ):
             v3 = make_v3_sync(gated, chain, check_every_blocks=0)
-            sync = PoolStateSync(v2=make_sync(rpc, chain), v3=v3)
-            assert sync.v2 is not None
+            sync = PoolStateSync([make_sync(rpc, chain), v3])
             start = (await sync.bootstrap()).block_number
             rng = random.Random(37)
             # Both stages catch up to the node's head after a `StreamResumed`, each reading it.
@@ -307,13 +316,13 @@ async def test_a_failed_stage_does_not_hold_back_the_other(devnet_factory) -> No
             gate.shut = True
             during = await sync.process(resumed(chain))
             gate.shut = False
-            heads_during = (sync.v2.head, v3.head, sync.head)
+            heads_during = (v2_of(sync).head, v3.head, sync.head)
             market = V3Market.of(rpc, chain)
             (v3_swapped,) = await receipts(
                 rpc, [await market.swap(market.pools[0], chain.traders[6], rng, share=0.01)]
             )
             after = await sync.process(resumed(chain))
-            await assert_state_matches_chain(rpc, sync.v2)
+            await assert_state_matches_chain(rpc, v2_of(sync))
             await assert_v3_state_matches_chain(rpc, v3)
 
     block = int(swapped["blockNumber"], 16)
@@ -324,7 +333,7 @@ async def test_a_failed_stage_does_not_hold_back_the_other(devnet_factory) -> No
     assert update.block_number == block
     assert {p.address.lower() for p in update.pools} == pairs
     assert gate.refused >= 1
-    assert (sync.counters.errors, v3.counters.errors, sync.v2.counters.errors) == (1, 1, 0)
+    assert (sync.counters.errors, v3.counters.errors, v2_of(sync).counters.errors) == (1, 1, 0)
     v2_head, v3_head, combined_head = heads_during
     assert v2_head is not None
     assert v3_head is not None

@@ -20,8 +20,9 @@ from _state_helpers import (
 from omniarb.chains.abi import encode_args
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts import load_artifact
+from omniarb.dex.uniswap_v2.discovery import DiscoverySettings, V2Discovery
+from omniarb.dex.uniswap_v2.lens import MAX_RESERVES_PER_CALL
 from omniarb.errors import RpcError
-from omniarb.state import MAX_RESERVES_PER_CALL, DiscoverySettings, V2Discovery
 
 pytestmark = pytest.mark.integration
 

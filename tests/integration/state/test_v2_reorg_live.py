@@ -22,19 +22,20 @@ from _state_helpers import (
     wait_subscribed,
     wait_until,
 )
+from _syncs import V2Sync, collector_of, v2_sync
 from _ws_proxy import FaultProxy
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.ws import ReconnectPolicy
 from omniarb.network import ChainManifest
-from omniarb.state import V2StateSync, run_v2_state
+from omniarb.state import run_state
 from omniarb.types import PoolUpdate
 
 pytestmark = pytest.mark.integration
 
 
 async def swap_and_wait(
-    rpc: RpcClient, chain: ChainManifest, sync: V2StateSync, rng: random.Random
+    rpc: RpcClient, chain: ChainManifest, sync: V2Sync, rng: random.Random
 ) -> tuple[int, int, set[str]]:
     """Eight swaps; returns their first and last block and the pairs they touched, once the
     stage has applied them."""
@@ -47,12 +48,12 @@ async def swap_and_wait(
 
 
 async def run_until(
-    rpc: RpcClient, sync: V2StateSync, ws_url: str, scenario, policy: ReconnectPolicy | None = None
+    rpc: RpcClient, sync: V2Sync, ws_url: str, scenario, policy: ReconnectPolicy | None = None
 ) -> list[PoolUpdate]:
     out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=1024)
-    collector = sync.collector(ws_url, policy=policy)
+    collector = collector_of(sync, ws_url, policy=policy)
     async with asyncio.TaskGroup() as tasks:
-        runner = tasks.create_task(run_v2_state(sync=sync, collector=collector, out=out))
+        runner = tasks.create_task(run_state(sync=sync, collector=collector, out=out))
         await out.get()
         await wait_subscribed(collector)
         await scenario(collector)
@@ -135,18 +136,16 @@ async def test_a_dropped_websocket_reconnects_and_back_fills(devnet_factory) -> 
 async def test_the_runner_keeps_retrying_a_node_that_is_down() -> None:
     """No node behind the URL: discovery fails, is counted, and is retried; cancel stops it."""
     from omniarb.devnet.anvil import free_port
-    from omniarb.state import V2Discovery
+    from omniarb.dex.uniswap_v2.discovery import V2Discovery
 
     url = f"http://127.0.0.1:{free_port('127.0.0.1')}"
     async with RpcClient(url, timeout_s=1.0) as rpc:
-        sync = V2StateSync(
-            discovery=V2Discovery(rpc=rpc, chain_id=1, factories={"0x" + "11" * 20: ("x", 30)})
-        )
+        sync = v2_sync(V2Discovery(rpc=rpc, chain_id=1, factories={"0x" + "11" * 20: ("x", 30)}))
         out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=1)
         task = asyncio.get_running_loop().create_task(
-            run_v2_state(
+            run_state(
                 sync=sync,
-                collector=sync.collector(url.replace("http", "ws")),
+                collector=collector_of(sync, url.replace("http", "ws")),
                 out=out,
                 retry_initial_s=0.01,
                 retry_max_s=0.05,

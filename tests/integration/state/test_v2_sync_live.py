@@ -21,11 +21,13 @@ from _state_helpers import (
     wait_subscribed,
     wait_until,
 )
+from _syncs import V2Sync, collector_of
 
+from omniarb.chain_events import ChainLog, NewHead
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.collect import ChainLog, NewHead
-from omniarb.state import SYNC_TOPIC, SyncSettings, V2StateSync, run_v2_state
+from omniarb.dex.uniswap_v2.logs import SYNC_TOPIC
+from omniarb.state import SyncSettings, run_state
 from omniarb.types import PoolUpdate
 
 pytestmark = pytest.mark.integration
@@ -45,9 +47,9 @@ async def test_state_follows_trader_swaps_block_by_block(devnet_factory) -> None
             sync = make_sync(rpc, chain)
             out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=256)
             rng = random.Random(11)
-            collector = sync.collector(chain.rpc_ws)
+            collector = collector_of(sync, chain.rpc_ws)
             async with asyncio.TaskGroup() as tasks:
-                runner = tasks.create_task(run_v2_state(sync=sync, collector=collector, out=out))
+                runner = tasks.create_task(run_state(sync=sync, collector=collector, out=out))
                 first = await out.get()
                 await wait_subscribed(collector)
                 blocks: list[int] = []
@@ -88,9 +90,9 @@ async def test_a_new_pair_arrives_through_pair_created(devnet_factory) -> None:
         async with RpcClient(chain.rpc_http) as rpc:
             sync = make_sync(rpc, chain)
             out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=64)
-            collector = sync.collector(chain.rpc_ws)
+            collector = collector_of(sync, chain.rpc_ws)
             async with asyncio.TaskGroup() as tasks:
-                runner = tasks.create_task(run_v2_state(sync=sync, collector=collector, out=out))
+                runner = tasks.create_task(run_state(sync=sync, collector=collector, out=out))
                 await out.get()
                 await wait_subscribed(collector)
                 added = await receipt(
@@ -137,7 +139,7 @@ async def test_a_new_pair_arrives_through_pair_created(devnet_factory) -> None:
 
 
 async def feed_until(
-    sync: V2StateSync,
+    sync: V2Sync,
     feed: EventFeed,
     block: int,
     *,
@@ -162,7 +164,7 @@ async def test_missed_blocks_are_back_filled(devnet_factory) -> None:
             sync = make_sync(rpc, chain)
             bootstrap = await sync.bootstrap()
             rng = random.Random(3)
-            async with EventFeed(sync.collector(chain.rpc_ws)) as feed:
+            async with EventFeed(collector_of(sync, chain.rpc_ws)) as feed:
                 start = int(
                     (await receipt(rpc, await send_swap(rpc, chain, rng, 1)))["blockNumber"], 16
                 )
@@ -194,7 +196,7 @@ async def test_a_gap_too_long_to_replay_is_resynced(devnet_factory) -> None:
             sync = make_sync(rpc, chain, settings=SyncSettings(max_backfill_blocks=2))
             await sync.bootstrap()
             rng = random.Random(4)
-            async with EventFeed(sync.collector(chain.rpc_ws)) as feed:
+            async with EventFeed(collector_of(sync, chain.rpc_ws)) as feed:
                 start = sync.head.number if sync.head else 0
                 receipts = [
                     await receipt(rpc, await send_swap(rpc, chain, rng, t)) for t in range(1, 7)
@@ -215,7 +217,7 @@ async def test_a_head_that_beats_its_logs_is_completed_from_the_node(devnet_fact
             sync = make_sync(rpc, chain)
             await sync.bootstrap()
             rng = random.Random(9)
-            async with EventFeed(sync.collector(chain.rpc_ws)) as feed:
+            async with EventFeed(collector_of(sync, chain.rpc_ws)) as feed:
                 block = int(
                     (await receipt(rpc, await send_swap(rpc, chain, rng, 6)))["blockNumber"], 16
                 )
@@ -249,7 +251,7 @@ async def test_a_head_from_an_abandoned_branch_is_ignored(devnet_factory) -> Non
             sync = make_sync(rpc, chain)
             await sync.bootstrap()
             rng = random.Random(12)
-            async with EventFeed(sync.collector(chain.rpc_ws)) as feed:
+            async with EventFeed(collector_of(sync, chain.rpc_ws)) as feed:
                 block = int(
                     (await receipt(rpc, await send_swap(rpc, chain, rng, 2)))["blockNumber"], 16
                 )

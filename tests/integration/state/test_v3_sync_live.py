@@ -19,6 +19,7 @@ from _state_helpers import (
     wait_subscribed,
     wait_until,
 )
+from _syncs import V3Sync, collector_of, v3_book
 from _v3_sync_helpers import (
     CREATE_POOL,
     V3Market,
@@ -27,16 +28,15 @@ from _v3_sync_helpers import (
     receipts,
 )
 
+from omniarb.chain_events import ChainLog, NewHead, parse_log
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.collect import ChainLog, NewHead, parse_log
 from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
+from omniarb.dex.uniswap_v3.discovery import V3Discovery, V3DiscoverySettings
+from omniarb.dex.uniswap_v3.logs import MINT_TOPIC, V3_TOPICS, apply_v3_logs
 from omniarb.network import ChainManifest, PoolEntry
-from omniarb.state.runner import run_v3_state
-from omniarb.state.v3_discovery import V3Discovery, V3DiscoverySettings
-from omniarb.state.v3_logs import MINT_TOPIC, V3_TOPICS, apply_v3_logs
-from omniarb.state.v3_sync import V3StateSync
+from omniarb.state.runner import run_state
 from omniarb.types import PoolUpdate
 
 pytestmark = pytest.mark.integration
@@ -48,7 +48,7 @@ async def latest(rpc: RpcClient) -> int:
     return int(await rpc.call("eth_blockNumber"), 16)
 
 
-async def our_flow(market: V3Market, sync: V3StateSync, rng: random.Random, rounds: int) -> int:
+async def our_flow(market: V3Market, sync: V3Sync, rng: random.Random, rounds: int) -> int:
     """Rounds of deployer mints and burns and trader swaps on random pools, each round's
     transactions sent back to back (so several land in one block); returns the last block."""
     traders = market.chain.traders[6:8]
@@ -146,7 +146,7 @@ async def test_state_equals_the_chain_after_a_long_market_run(devnet_factory) ->
             rng = random.Random(17)
             async with asyncio.TaskGroup() as tasks:
                 runner = tasks.create_task(
-                    run_v3_state(sync=sync, collector=sync.collector(chain.rpc_ws), out=out)
+                    run_state(sync=sync, collector=collector_of(sync, chain.rpc_ws), out=out)
                 )
                 first = await out.get()
                 start = first.block_number
@@ -178,9 +178,14 @@ async def test_state_equals_the_chain_after_a_long_market_run(devnet_factory) ->
     assert sum(len(k) >= 3 for k in per_block.values()) >= 3
     assert ticks >= 8 * 8 + 40
     assert end - start >= 30
-    assert sync.counters.checks >= 3
-    assert sync.counters.checked_pools >= 9
-    assert sync.counters.drifts == sync.counters.resyncs == sync.counters.reread_pools == 0
+    assert v3_book(sync).counters.checks >= 3
+    assert v3_book(sync).counters.checked_pools >= 9
+    assert (
+        v3_book(sync).counters.drifts
+        == sync.counters.resyncs
+        == v3_book(sync).counters.reread_pools
+        == 0
+    )
     # Each update names exactly the pools with logs since the update before (one block, or
     # more when a head was back-filled), all of them, in block order.
     previous = start
@@ -207,7 +212,7 @@ async def test_one_block_of_mint_swaps_and_burn_applies_in_log_order(devnet_fact
             pool = next(p for p in market.pools if p.fee == 3000)
             key = pool.address.lower()
             trader = chain.traders[6]
-            async with EventFeed(sync.collector(chain.rpc_ws)) as feed:
+            async with EventFeed(collector_of(sync, chain.rpc_ws)) as feed:
                 # An older position to burn inside the block.
                 (minted,) = await receipts(rpc, [await market.mint(pool, sync.pool(key), rng)])
                 market.remember_positions(minted, pool.address)
@@ -244,7 +249,7 @@ async def test_one_block_of_mint_swaps_and_burn_applies_in_log_order(devnet_fact
     assert state.block_number == block
     assert (state.tick, state.ticks) != (before.tick, before.ticks)
     # The order matters: the same logs applied the other way round give another state.
-    factories = {a.lower(): d for a, d in sync.discovery.factories.items()}
+    factories = {a.lower(): d for a, d in v3_book(sync).discovery.factories.items()}
     backwards = [replace(e, log_index=-e.log_index) for e in block_logs]
     wrong = apply_v3_logs({key: before}, backwards, factories=factories, chain_id=1)
     assert key in wrong.broken or replace(wrong.changed[key], block_number=block) != on_chain
@@ -259,9 +264,9 @@ async def test_a_reorg_is_repaired_and_a_pool_it_created_is_dropped(devnet_facto
             out: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=1024)
             rng = random.Random(9)
             new_pool_data = new_pool_call(chain, market)
-            collector = sync.collector(chain.rpc_ws)
+            collector = collector_of(sync, chain.rpc_ws)
             async with asyncio.TaskGroup() as tasks:
-                runner = tasks.create_task(run_v3_state(sync=sync, collector=collector, out=out))
+                runner = tasks.create_task(run_state(sync=sync, collector=collector, out=out))
                 await out.get()
                 await wait_subscribed(collector)
                 first = await latest(rpc) + 1
@@ -321,7 +326,7 @@ async def test_a_new_pool_appears_with_its_first_positions(devnet_factory) -> No
             sync = make_v3_sync(rpc, chain, check_every_blocks=0)
             await sync.bootstrap()
             rng = random.Random(4)
-            async with EventFeed(sync.collector(chain.rpc_ws)) as feed:
+            async with EventFeed(collector_of(sync, chain.rpc_ws)) as feed:
                 data = new_pool_call(chain, market)
                 (created,) = await receipts(
                     rpc, [await market.send(chain.deployer, market.manager, data, gas=6_000_000)]
@@ -387,7 +392,7 @@ async def test_a_lost_log_is_caught_by_the_check_and_a_late_one_repaired(
             rng = random.Random(12)
             pool = market.pools[1]
             key = pool.address.lower()
-            async with EventFeed(sync.collector(chain.rpc_ws)) as feed:
+            async with EventFeed(collector_of(sync, chain.rpc_ws)) as feed:
 
                 async def one_block() -> tuple[NewHead, list[ChainLog]]:
                     """A mint and a swap in one block; its head and logs, not yet processed."""
@@ -415,8 +420,8 @@ async def test_a_lost_log_is_caught_by_the_check_and_a_late_one_repaired(
                     await sync.process(event)
                 await sync.process(head)
                 stale = sync.pool(key)
-                with caplog.at_level(logging.ERROR, logger="omniarb.state"):
-                    drifted = await sync.check_consistency()
+                with caplog.at_level(logging.ERROR, logger="omniarb.dex"):
+                    drifted = await sync.audit_now()
                 await assert_v3_state_matches_chain(rpc, sync)
 
                 # Next block: the mint's log comes after its head was applied.
@@ -432,8 +437,8 @@ async def test_a_lost_log_is_caught_by_the_check_and_a_late_one_repaired(
     fixed = drifted[key]
     assert fixed is not None
     assert stale.ticks != fixed.ticks
-    assert sync.counters.drifts == 1
-    assert sync.counters.checked_pools == 8
+    assert v3_book(sync).counters.drifts == 1
+    assert v3_book(sync).counters.checked_pools == 8
     assert any(
         r.levelno == logging.ERROR
         and "drifted" in r.getMessage()

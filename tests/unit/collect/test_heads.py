@@ -6,7 +6,7 @@ from eth_utils.crypto import keccak
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omniarb.collect.heads import LogFilter, bloom_may_contain, parse_head, parse_log
+from omniarb.chain_events import LogFilter, bloom_may_contain, parse_head, parse_log
 
 SYNC_TOPIC = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"
 

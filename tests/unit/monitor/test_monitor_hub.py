@@ -17,7 +17,7 @@ from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.dex.uniswap_v3.tick_table import TickTable
 from omniarb.errors import FatalError
 from omniarb.monitor import LogSink, Monitor, SlackSink, TelegramSink, WebhookSink
-from omniarb.monitor.hub import alert_sinks_from_settings, pool_price
+from omniarb.monitor.hub import alert_sinks_from_settings
 from omniarb.risk.breaker import CircuitBreaker
 from omniarb.types import ExecutionStatus, PoolUpdate
 
@@ -99,14 +99,14 @@ def v3_state(address: str, sqrt_price_x96: int, block: int) -> V3PoolState:
 
 
 def test_the_price_of_a_v2_pair_and_of_a_v3_pool() -> None:
-    assert pool_price(v3_state(POOL_A, 2**96, 1)) == 1.0
-    assert pool_price(v3_state(POOL_A, 3 * 2**96, 1)) == 9.0
-    assert pool_price(v3_state(POOL_A, 2**95, 1)) == 0.25
-    assert pool_price(v3_state(POOL_A, 0, 1)) is None  # not initialized
+    assert v3_state(POOL_A, 2**96, 1).spot_price() == 1.0
+    assert v3_state(POOL_A, 3 * 2**96, 1).spot_price() == 9.0
+    assert v3_state(POOL_A, 2**95, 1).spot_price() == 0.25
+    assert v3_state(POOL_A, 0, 1).spot_price() is None  # not initialized
     (pair,) = update(1, {POOL_B: 2000.0}).pools
     assert isinstance(pair, V2PoolState)
-    assert pool_price(pair) == 2000.0
-    assert pool_price(replace(pair, reserve0=0)) is None
+    assert pair.spot_price() == 2000.0
+    assert replace(pair, reserve0=0).spot_price() is None
 
 
 async def test_a_v3_price_jump_raises_an_alert() -> None:

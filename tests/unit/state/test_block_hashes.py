@@ -3,8 +3,8 @@ the fork point found without a node call when the head extends a block we hold."
 
 from __future__ import annotations
 
+from omniarb.chain_events import NewHead
 from omniarb.chains.rpc import RpcClient
-from omniarb.collect.heads import NewHead
 from omniarb.state.block_hashes import BlockHashes
 
 

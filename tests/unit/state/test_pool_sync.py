@@ -5,22 +5,15 @@ real chain: tests/integration/state/test_pool_sync_live.py.)"""
 from __future__ import annotations
 
 import pytest
+from _syncs import V2Sync, V3Sync, v2_sync, v3_sync
 from _update_values import PAIR, POOL, pair, pool, update
 
+from omniarb.chain_events import ChainLog
 from omniarb.chains.rpc import RpcClient
-from omniarb.chains.spec import DexKind
-from omniarb.collect.heads import ChainLog
-from omniarb.state import (
-    PAIR_CREATED_TOPIC,
-    SYNC_TOPIC,
-    PoolStateSync,
-    V2Discovery,
-    V2StateSync,
-    V3Discovery,
-    V3StateSync,
-)
-from omniarb.state.pool_sync import V2_TOPICS, log_kind, merge_event_updates
-from omniarb.state.v3_logs import (
+from omniarb.dex.uniswap_v2.discovery import V2Discovery
+from omniarb.dex.uniswap_v2.logs import PAIR_CREATED_TOPIC, SYNC_TOPIC
+from omniarb.dex.uniswap_v3.discovery import V3Discovery
+from omniarb.dex.uniswap_v3.logs import (
     BURN_TOPIC,
     INITIALIZE_TOPIC,
     MINT_TOPIC,
@@ -28,6 +21,10 @@ from omniarb.state.v3_logs import (
     SWAP_TOPIC,
     V3_TOPICS,
 )
+from omniarb.state import PoolStateSync
+from omniarb.state.pool_sync import merge_event_updates
+
+V2_TOPICS = (SYNC_TOPIC, PAIR_CREATED_TOPIC)
 
 UNUSED_URL = "http://127.0.0.1:9"  # never called: these tests make no request
 
@@ -47,27 +44,33 @@ def chain_log(*topics: str) -> ChainLog:
     )
 
 
-def v2_stage(chain_id: int = 1) -> V2StateSync:
+def v2_stage(chain_id: int = 1) -> V2Sync:
     rpc = RpcClient(UNUSED_URL)
-    return V2StateSync(discovery=V2Discovery(rpc=rpc, chain_id=chain_id, factories={}))
+    return v2_sync(V2Discovery(rpc=rpc, chain_id=chain_id, factories={}))
 
 
-def v3_stage(chain_id: int = 1) -> V3StateSync:
+def v3_stage(chain_id: int = 1) -> V3Sync:
     rpc = RpcClient(UNUSED_URL)
-    return V3StateSync(discovery=V3Discovery(rpc=rpc, chain_id=chain_id, factories={}))
+    return v3_sync(V3Discovery(rpc=rpc, chain_id=chain_id, factories={}))
+
+
+def log_kind(entry: ChainLog) -> str | None:
+    """The kind whose stage reads `entry` in a sync of both kinds (None: neither)."""
+    stage = PoolStateSync([v2_stage(), v3_stage()]).stage_of(entry)
+    return None if stage is None else stage.book.kind
 
 
 @pytest.mark.parametrize("topic", [SYNC_TOPIC, PAIR_CREATED_TOPIC])
 def test_v2_events_go_to_the_v2_stage(topic: str) -> None:
-    assert log_kind(chain_log(topic, "0x" + "00" * 32)) is DexKind.UNISWAP_V2
-    assert log_kind(chain_log(topic.upper().replace("0X", "0x"))) is DexKind.UNISWAP_V2
+    assert log_kind(chain_log(topic, "0x" + "00" * 32)) == "uniswap-v2"
+    assert log_kind(chain_log(topic.upper().replace("0X", "0x"))) == "uniswap-v2"
 
 
 @pytest.mark.parametrize(
     "topic", [SWAP_TOPIC, MINT_TOPIC, BURN_TOPIC, INITIALIZE_TOPIC, POOL_CREATED_TOPIC]
 )
 def test_v3_events_go_to_the_v3_stage(topic: str) -> None:
-    assert log_kind(chain_log(topic)) is DexKind.UNISWAP_V3
+    assert log_kind(chain_log(topic)) == "uniswap-v3"
 
 
 def test_other_logs_go_nowhere() -> None:
@@ -78,37 +81,40 @@ def test_other_logs_go_nowhere() -> None:
 
 
 def test_one_subscription_for_both_kinds() -> None:
-    (both,) = PoolStateSync(v2=v2_stage(), v3=v3_stage()).log_filters()
+    (both,) = PoolStateSync([v2_stage(), v3_stage()]).log_filters()
     assert both.addresses == ()
     assert both.topics == ((*V2_TOPICS, *V3_TOPICS),)
     assert both.to_params() == {"topics": [[*V2_TOPICS, *V3_TOPICS]]}
-    (v2_only,) = PoolStateSync(v2=v2_stage()).log_filters()
+    (v2_only,) = PoolStateSync([v2_stage()]).log_filters()
     assert v2_only.topics == (V2_TOPICS,)
-    (v3_only,) = PoolStateSync(v3=v3_stage()).log_filters()
+    (v3_only,) = PoolStateSync([v3_stage()]).log_filters()
     assert v3_only.topics == (V3_TOPICS,)
 
 
 def test_the_stages_must_exist_and_follow_one_chain() -> None:
-    with pytest.raises(ValueError, match="needs a V2 or a V3 stage"):
-        PoolStateSync()
+    with pytest.raises(ValueError, match="needs at least one kind"):
+        PoolStateSync([])
     with pytest.raises(ValueError, match="different chains"):
-        PoolStateSync(v2=v2_stage(1), v3=v3_stage(10))
-    sync = PoolStateSync(v2=v2_stage(137), v3=v3_stage(137))
+        PoolStateSync([v2_stage(1), v3_stage(10)])
+    sync = PoolStateSync([v2_stage(137), v3_stage(137)])
     assert (sync.chain_id, sync.head, sync.pool_count, dict(sync.pools)) == (137, None, 0, {})
 
 
 async def test_a_log_reaches_only_the_stage_that_reads_it() -> None:
     """The stages are not bootstrapped, so the one a log reaches says so by name."""
-    sync = PoolStateSync(v2=v2_stage(), v3=v3_stage())
-    with pytest.raises(RuntimeError, match="V2StateSync"):
+    sync = PoolStateSync([v2_stage(), v3_stage()])
+    with pytest.raises(RuntimeError, match="BlockSync of pairs"):
         await sync.process(chain_log(SYNC_TOPIC))
-    with pytest.raises(RuntimeError, match="V3StateSync"):
+    with pytest.raises(RuntimeError, match="BlockSync of V3 pools"):
         await sync.process(chain_log(SWAP_TOPIC))
     assert await sync.process(chain_log("0x" + "12" * 32)) == []
-    v3_only = PoolStateSync(v3=v3_stage())
+    v3_only = PoolStateSync([v3_stage()])
     assert await v3_only.process(chain_log(SYNC_TOPIC)) == []
-    assert (sync.counters.v2_logs, sync.counters.v3_logs, sync.counters.ignored_logs) == (1, 1, 1)
-    assert (v3_only.counters.v3_logs, v3_only.counters.ignored_logs) == (0, 1)
+    assert (sync.counters.logs, sync.counters.ignored_logs) == (
+        {"uniswap-v2": 1, "uniswap-v3": 1},
+        1,
+    )
+    assert (v3_only.counters.logs, v3_only.counters.ignored_logs) == ({"uniswap-v3": 0}, 1)
 
 
 def test_an_event_without_updates_makes_none() -> None:

@@ -11,7 +11,7 @@ from eth_utils.address import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omniarb.state.v2_lens import (
+from omniarb.dex.uniswap_v2.lens import (
     MAX_PAIRS_PER_CALL,
     MAX_RESERVES_PER_CALL,
     V2Lens,

@@ -8,9 +8,8 @@ from dataclasses import replace
 import pytest
 from eth_utils.address import to_checksum_address
 
-from omniarb.collect.heads import ChainLog
-from omniarb.dex.uniswap_v2.pool import V2PoolState
-from omniarb.state.v2_logs import (
+from omniarb.chain_events import ChainLog
+from omniarb.dex.uniswap_v2.logs import (
     PAIR_CREATED_TOPIC,
     SYNC_TOPIC,
     FactoryInfo,
@@ -18,6 +17,7 @@ from omniarb.state.v2_logs import (
     decode_pair_created,
     decode_sync,
 )
+from omniarb.dex.uniswap_v2.pool import V2PoolState
 
 FACTORY = "0x" + "fa" * 20
 OTHER_FACTORY = "0x" + "fb" * 20

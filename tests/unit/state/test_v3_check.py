@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v3 import TickTable, V3PoolState
-from omniarb.state.v3_check import V3ConsistencyCheck, describe_drift
-from omniarb.state.v3_discovery import V3Discovery
-from omniarb.state.v3_lens import V3Lens
+from omniarb.dex.uniswap_v3.check import V3ConsistencyCheck, describe_drift
+from omniarb.dex.uniswap_v3.discovery import V3Discovery
+from omniarb.dex.uniswap_v3.lens import V3Lens
 
 STATE = V3PoolState(
     chain_id=1,

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omniarb.collect import NewHead
-from omniarb.state.v3_discovery import block_tag, plan_calls
+from omniarb.chain_events import NewHead
+from omniarb.chains.blocks import block_tag
+from omniarb.dex.uniswap_v3.discovery import plan_calls
 
 A, B, C = ("0x" + c * 40 for c in "abc")
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 from eth_utils.address import to_checksum_address
 
-from omniarb.dex.uniswap_v3.tick_bitmap import word_positions
-from omniarb.state.v3_lens import (
+from omniarb.dex.uniswap_v3.lens import (
     ALL_WORDS,
     MAX_OUTPUT_BYTES,
     LensSegment,
     V3Lens,
     usable_words,
 )
+from omniarb.dex.uniswap_v3.tick_bitmap import word_positions
 
 LENS = V3Lens(code="0x6000")
 POOL = "0x" + "ab" * 20

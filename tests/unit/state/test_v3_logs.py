@@ -10,9 +10,9 @@ import pytest
 from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
-from omniarb.collect import ChainLog
+from omniarb.chain_events import ChainLog
 from omniarb.dex.uniswap_v3 import TickTable, V3PoolState
-from omniarb.state.v3_logs import (
+from omniarb.dex.uniswap_v3.logs import (
     V3_TOPICS,
     apply_v3_logs,
     decode_pool_created,

@@ -16,7 +16,6 @@ pools after a reorg and for its consistency checks.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,12 +23,11 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from omniarb.chains.rpc import RpcClient, RpcRequest
-from omniarb.collect.heads import NewHead, parse_head
-from omniarb.dex.uniswap_v3.pool import V3PoolState
-from omniarb.dex.uniswap_v3.tick_table import TickTable
-from omniarb.errors import RpcTransportError
-from omniarb.state.v3_lens import (
+from omniarb.chain_events import NewHead
+from omniarb.chains.blocks import eth_calls_at, read_head
+from omniarb.chains.logs import LogReader
+from omniarb.chains.rpc import RpcClient
+from omniarb.dex.uniswap_v3.lens import (
     MAX_OUTPUT_BYTES,
     LensSegment,
     V3Lens,
@@ -37,14 +35,16 @@ from omniarb.state.v3_lens import (
     V3LensRecord,
     usable_words,
 )
-from omniarb.state.v3_logs import POOL_CREATED_TOPIC, V3LogReader, decode_pool_created
+from omniarb.dex.uniswap_v3.logs import POOL_CREATED_TOPIC, decode_pool_created
+from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.dex.uniswap_v3.tick_table import TickTable
+from omniarb.errors import RpcTransportError
 
 __all__ = [
     "V3Discovery",
     "V3DiscoverySettings",
     "V3Factories",
     "V3Snapshot",
-    "block_tag",
     "plan_calls",
 ]
 
@@ -91,14 +91,6 @@ class V3DiscoverySettings:
     concurrent_requests: int = 2
     logs_range_blocks: int = 100_000
     max_rounds: int = 32
-
-
-def block_tag(at: NewHead | int) -> str | dict[str, str]:
-    """A block parameter: by hash for a header (EIP-1898), so every call of one read sees the
-    same block even if the chain reorganizes meanwhile (the node then refuses, we never mix)."""
-    if isinstance(at, NewHead):
-        return {"blockHash": at.hash}
-    return hex(at)
 
 
 def plan_calls(
@@ -150,7 +142,7 @@ class V3Discovery:
         if self.settings.words_per_call < 1 or self.settings.pools_per_call < 1:
             raise ValueError("words_per_call and pools_per_call must be >= 1")
         self._by_factory = {a.lower(): dex for a, dex in self.factories.items()}
-        self._created_reader = V3LogReader(
+        self._created_reader = LogReader(
             rpc=rpc,
             chain_id=chain_id,
             range_blocks=self.settings.logs_range_blocks,
@@ -161,11 +153,7 @@ class V3Discovery:
 
     async def head(self, block: int | str = "latest") -> NewHead:
         """The header of `block` (a number or a tag such as "latest")."""
-        tag = hex(block) if isinstance(block, int) else block
-        raw = await self.rpc.call("eth_getBlockByNumber", tag, False)
-        if not isinstance(raw, Mapping):
-            raise RpcTransportError(f"no block {tag}", url=self.rpc.url)
-        return parse_head(self.chain_id, raw)
+        return await read_head(self.rpc, self.chain_id, block)
 
     async def discover(self, block_number: int | None = None) -> V3Snapshot:
         """Every pool at `block_number` (default: the latest block)."""
@@ -263,28 +251,18 @@ class V3Discovery:
     ) -> list[V3LensPage]:
         """Every lens call at one block, batched, a few batches at once; each batch is decoded
         as it arrives, while the node works on the next (a node may run calls one at a time)."""
-        tag = block_tag(at)
         gas = hex(self.settings.call_gas)
-        size = self.settings.calls_per_request
-        requests: list[list[RpcRequest]] = [
-            [
-                (
-                    "eth_call",
-                    [{**self.lens.call(c, max_bytes=self.settings.max_bytes), "gas": gas}, tag],
-                )
-                for c in calls[i : i + size]
-            ]
-            for i in range(0, len(calls), size)
+        lens_calls = [
+            {**self.lens.call(c, max_bytes=self.settings.max_bytes), "gas": gas} for c in calls
         ]
-        gate = asyncio.Semaphore(self.settings.concurrent_requests)
-
-        async def send(batch: list[RpcRequest]) -> list[V3LensPage]:
-            async with gate:
-                answers = await self.rpc.batch(batch)
-            return [self._decode(answer, block_number) for answer in answers]
-
-        pages = await asyncio.gather(*(send(batch) for batch in requests))
-        return [page for batch in pages for page in batch]
+        return await eth_calls_at(
+            self.rpc,
+            lens_calls,
+            at,
+            calls_per_request=self.settings.calls_per_request,
+            concurrent_requests=self.settings.concurrent_requests,
+            decode=lambda answer: self._decode(answer, block_number),
+        )
 
     def _decode(self, answer: Any, block_number: int) -> V3LensPage:
         try:

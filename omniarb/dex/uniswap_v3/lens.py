@@ -4,7 +4,7 @@ One `eth_call` without `to` runs the lens's constructor on a list of segments (a
 range of its tick-bitmap words) and returns, per segment, the pool's immutables, `slot0`,
 `liquidity` and the initialized ticks found in that range, packed. The output is capped by the
 code-size limit (EIP-170) and the call by the node's gas cap, so a record says where its scan
-stopped and the caller asks again from there (`omniarb.state.v3_discovery` plans and resumes).
+stopped and the caller asks again from there (`omniarb.dex.uniswap_v3.discovery` plans and resumes).
 
 Decoding raises `ValueError` on an answer of the wrong shape (the caller names the node). It
 slices raw bytes (no ABI decoder): a full sync decodes tens of thousands of tick records.
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from omniarb.contracts import load_artifact
+from omniarb.dex.uniswap_v2.lens import checksum_addresses
 from omniarb.dex.uniswap_v3.tick_bitmap import position
 from omniarb.dex.uniswap_v3.tick_math import MAX_TICK, MIN_TICK
-from omniarb.state.v2_lens import checksum_addresses
 
 __all__ = [
     "ALL_WORDS",

@@ -15,9 +15,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from omniarb.collect.heads import NewHead
+from omniarb.chain_events import NewHead
+from omniarb.dex.uniswap_v3.discovery import V3Discovery
 from omniarb.dex.uniswap_v3.pool import V3PoolState
-from omniarb.state.v3_discovery import V3Discovery
 
 __all__ = ["DriftReport", "V3ConsistencyCheck", "describe_drift"]
 

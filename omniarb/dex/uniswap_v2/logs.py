@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from eth_utils.address import to_checksum_address
 
-from omniarb.collect.heads import ChainLog
+from omniarb.chain_events import ChainLog
 from omniarb.dex.uniswap_v2.events import PAIR_CREATED_TOPIC, SYNC_TOPIC
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 

@@ -8,12 +8,11 @@ same block number, so the snapshot is consistent. Never one RPC call per pool: 1
 
 `read_reserves()` re-reads a given set of pairs the same way (`V2ReservesLens`); the state stage
 uses it to repair pools after a reorg. Pairs created later arrive as `PairCreated` logs, which
-the state stage applies (`omniarb.state.v2_sync`).
+the state stage applies (`omniarb.dex.uniswap_v2.book`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,12 +20,13 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
+from omniarb.chain_events import NewHead
 from omniarb.chains.abi import decode, encode_call
-from omniarb.chains.rpc import RpcClient, RpcRequest
-from omniarb.collect.heads import NewHead, parse_head
+from omniarb.chains.blocks import block_tag, eth_calls_at, read_head
+from omniarb.chains.rpc import RpcClient
+from omniarb.dex.uniswap_v2.lens import MAX_PAIRS_PER_CALL, MAX_RESERVES_PER_CALL, V2Lens
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.errors import RpcTransportError
-from omniarb.state.v2_lens import MAX_PAIRS_PER_CALL, MAX_RESERVES_PER_CALL, V2Lens
 
 __all__ = ["DiscoverySettings", "V2Discovery", "V2Factories", "V2Snapshot"]
 
@@ -64,14 +64,6 @@ class DiscoverySettings:
     concurrent_requests: int = 3
 
 
-def _block_tag(at: NewHead | int) -> str | dict[str, str]:
-    """A block parameter: by hash for a header (EIP-1898), so every page of one read sees the
-    same block even if the chain reorganizes meanwhile (the node then refuses, we never mix)."""
-    if isinstance(at, NewHead):
-        return {"blockHash": at.hash}
-    return hex(at)
-
-
 class V2Discovery:
     """Reads all pairs of `factories` on one chain through the lenses.
 
@@ -101,28 +93,18 @@ class V2Discovery:
 
     async def head(self, block: int | str = "latest") -> NewHead:
         """The header of `block` (a number or a tag such as "latest")."""
-        tag = hex(block) if isinstance(block, int) else block
-        raw = await self.rpc.call("eth_getBlockByNumber", tag, False)
-        if not isinstance(raw, Mapping):
-            raise RpcTransportError(f"no block {tag}", url=self.rpc.url)
-        return parse_head(self.chain_id, raw)
+        return await read_head(self.rpc, self.chain_id, block)
 
     async def _eth_calls(self, calls: Sequence[dict[str, str]], at: NewHead | int) -> list[Any]:
         """`eth_call` every transaction object at one block: batched, a few batches at once."""
-        tag = _block_tag(at)
-        size = self.settings.calls_per_request
-        requests: list[list[RpcRequest]] = [
-            [("eth_call", [call, tag]) for call in calls[i : i + size]]
-            for i in range(0, len(calls), size)
-        ]
-        gate = asyncio.Semaphore(self.settings.concurrent_requests)
-
-        async def send(batch: list[RpcRequest]) -> list[Any]:
-            async with gate:
-                return await self.rpc.batch(batch)
-
-        answers = await asyncio.gather(*(send(batch) for batch in requests))
-        return [answer for batch in answers for answer in batch]
+        return await eth_calls_at(
+            self.rpc,
+            calls,
+            at,
+            calls_per_request=self.settings.calls_per_request,
+            concurrent_requests=self.settings.concurrent_requests,
+            decode=lambda answer: answer,
+        )
 
     async def discover(self, block_number: int | None = None) -> V2Snapshot:
         """Every pair of every factory at `block_number` (default: the latest block)."""
@@ -132,7 +114,7 @@ class V2Discovery:
 
     async def discover_at(self, head: NewHead) -> V2Snapshot:
         """Every pair of every factory in the state after block `head` (pinned by its hash)."""
-        tag = _block_tag(head)
+        tag = block_tag(head)
         factories = list(self.factories)
         lengths = [
             int(decode(["uint256"], answer)[0])

@@ -15,13 +15,12 @@ fields (`Flash`, `Collect` and the protocol-fee events leave them alone).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from eth_utils.address import to_checksum_address
 
-from omniarb.chains.rpc import RpcClient
-from omniarb.collect.heads import ChainLog, parse_log
+from omniarb.chain_events import ChainLog
 from omniarb.dex.uniswap_v3.errors import V3RevertError
 from omniarb.dex.uniswap_v3.events import (
     BURN_TOPIC,
@@ -42,7 +41,6 @@ __all__ = [
     "V3_TOPICS",
     "AppliedV3Logs",
     "PoolCreated",
-    "V3LogReader",
     "apply_v3_logs",
     "decode_pool_created",
     "new_pool_state",
@@ -210,41 +208,3 @@ def apply_v3_logs(
         else:
             result.ignored += 1
     return result
-
-
-class V3LogReader:
-    """Reads logs with `topics[0]` in `topics` (default: every V3 pool and factory event),
-    from `addresses` (default: any), over HTTP: by block hash (exactly that block, whichever
-    branch it is on) or by range, in slices of `range_blocks` sent in one batch."""
-
-    def __init__(
-        self,
-        *,
-        rpc: RpcClient,
-        chain_id: int,
-        range_blocks: int = 500,
-        topics: Sequence[str] = V3_TOPICS,
-        addresses: Sequence[str] = (),
-    ) -> None:
-        self.rpc = rpc
-        self.chain_id = chain_id
-        self.range_blocks = range_blocks
-        self._filter: dict[str, object] = {"topics": [list(topics)]}
-        if addresses:
-            self._filter["address"] = list(addresses)
-
-    async def by_hash(self, block_hash: str) -> list[ChainLog]:
-        raw = await self.rpc.call("eth_getLogs", {**self._filter, "blockHash": block_hash})
-        return [parse_log(self.chain_id, item) for item in raw]
-
-    async def by_range(self, first: int, last: int) -> list[ChainLog]:
-        """Logs of blocks `first..last` inclusive (none when `last < first`)."""
-        if last < first:
-            return []
-        step = self.range_blocks
-        filters = [
-            {**self._filter, "fromBlock": hex(a), "toBlock": hex(min(a + step - 1, last))}
-            for a in range(first, last + 1, step)
-        ]
-        answers = await self.rpc.batch([("eth_getLogs", [f]) for f in filters])
-        return [parse_log(self.chain_id, item) for answer in answers for item in answer]
