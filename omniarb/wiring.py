@@ -21,8 +21,8 @@ from omniarb.chains.spec import chain_by_id
 from omniarb.collect import HeadCollector
 from omniarb.config import Settings
 from omniarb.detect import CycleDetector, GasModel
-from omniarb.dex.base import DexDeployment
-from omniarb.dex.registry import ADAPTERS, adapter, is_traded
+from omniarb.dex.deployments import traded_deployments
+from omniarb.dex.registry import ADAPTERS, adapter
 from omniarb.engine import ChainPipeline
 from omniarb.errors import ConfigError, TimeoutError_
 from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
@@ -30,7 +30,7 @@ from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_contract import dex_factories, executor_artifact
 from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.stage import ExecuteStage
-from omniarb.network import ChainManifest, dex_parameters
+from omniarb.network import ChainManifest
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
 from omniarb.state import BlockSync, PoolStateSync
@@ -125,14 +125,7 @@ class NetworkAccess:
 def pool_syncs(chain: ChainManifest, rpc: RpcClient) -> list[BlockSync[Any]]:
     """One block sync per traded kind of pool on `chain`, each over its adapter's book of the
     chain's DEXes of that kind. An unknown deployment stops here, with its name."""
-    by_kind: dict[str, list[DexDeployment]] = {}
-    for dex in chain.dexes:
-        if not is_traded(dex.kind):
-            log.info("%s: DEX %s (%s) is not traded yet", chain.name, dex.name, dex.kind)
-            continue
-        params = dex_parameters(chain, dex)
-        deployment = DexDeployment(name=dex.name, factory=dex.factory, fee_bps=params.fee_bps)
-        by_kind.setdefault(dex.kind, []).append(deployment)
+    by_kind = traded_deployments(chain)
     if not by_kind:
         raise ConfigError(f"{chain.name}: no DEX of a traded kind ({', '.join(ADAPTERS)})")
     return [

@@ -5,8 +5,9 @@ Reads JSON lines on stdin, each `{"chain": …, "pool": …, "token_in": …, "a
 or symbol of one of the pool's tokens, `amount_in` a positive integer in base units (a JSON
 number or a string of digits). For each non-blank line it writes one JSON line, in order, with
 `amount_out` (an integer) computed by our math on the pool's state read from the running
-devnet at the chain's latest block — Uniswap V3 pools with `omniarb.dex.uniswap_v3`, V2 pairs
-with `omniarb.dex.uniswap_v2` — or with `error` saying what was wrong with that line. A bad
+devnet at the chain's latest block, through the adapter of the pool's kind (its book reads the
+state; the state's `swap_report` adds what the kind knows of the swap, such as a V3 pool's tick
+after it), or with `error` saying what was wrong with that line. A bad
 line never stops the command. Exit code 0 when every line was answered with an amount, 1 when
 at least one got an error, 3 when no devnet is running.
 """
@@ -23,13 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from omniarb.chains.abi import decode, encode_call
+from omniarb.chains.blocks import read_head
 from omniarb.chains.rpc import RpcClient
 from omniarb.cli import Subparsers
 from omniarb.config import Settings
 from omniarb.devnet.record import read_record
-from omniarb.dex.uniswap_v2 import V2PoolState
-from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
+from omniarb.dex.base import PoolBook, PoolState
+from omniarb.dex.deployments import traded_deployments
+from omniarb.dex.registry import adapter, is_traded
 from omniarb.errors import NotRunningError, OmniarbError
 from omniarb.network import ChainManifest, Manifest, PoolEntry
 
@@ -37,11 +39,8 @@ __all__ = ["QuoteRequest", "Quoter", "parse_request", "register"]
 
 log = logging.getLogger(__name__)
 
-_V3 = "uniswap-v3"
-_V2 = "uniswap-v2"
 _FIELDS = ("chain", "pool", "token_in", "amount_in")
 _INT256_LIMIT = 2**255
-_PIPS_PER_BPS = 100
 
 
 class QuoteLineError(ValueError):
@@ -172,7 +171,8 @@ class Quoter:
         self._manifest = manifest
         self._stack = AsyncExitStack()
         self._clients: dict[int, RpcClient] = {}
-        self._states: dict[tuple[int, str], V2PoolState | V3PoolState] = {}
+        self._states: dict[tuple[int, str], PoolState] = {}
+        self._books: dict[tuple[int, str], PoolBook[Any]] = {}
 
     async def __aenter__(self) -> Quoter:
         await self._stack.__aenter__()
@@ -203,37 +203,32 @@ class Quoter:
             "amount_in": request.amount_in,
             "block": state.block_number,
         }
-        if isinstance(state, V3PoolState):
-            result = state.swap_exact_input(
-                zero_for_one=request.zero_for_one, amount_in=request.amount_in
-            )
-            answer["amount_out"] = result.amount_out
-            # Less than amount_in when the pool runs out of liquidity (QuoterV2 answers the same).
-            answer["amount_in_used"] = result.amount_in
-            answer["sqrt_price_x96_after"] = result.sqrt_price_x96
-            answer["tick_after"] = result.tick
-            answer["initialized_ticks_crossed"] = result.initialized_ticks_crossed
-        else:
-            answer["amount_out"] = state.amount_out(request.token_in, request.amount_in)
+        answer.update(state.swap_report(request.token_in, request.amount_in))
         return answer
 
-    async def _state(self, chain: ChainManifest, pool: PoolEntry) -> V2PoolState | V3PoolState:
-        rpc = await self._client(chain)
-        block = int(await rpc.call("eth_blockNumber"), 16)
-        cached = self._states.get((chain.chain_id, pool.address))
-        if cached is not None and cached.block_number == block:
-            return cached
-        state: V2PoolState | V3PoolState
-        if pool.kind == _V3:
-            reader = V3PoolReader(rpc, chain_id=chain.chain_id)
-            state = await reader.read(pool.address, dex=pool.dex, block=block)
-        elif pool.kind == _V2:
-            state = await _read_pair(rpc, chain, pool, block)
-        else:
+    async def _state(self, chain: ChainManifest, pool: PoolEntry) -> PoolState:
+        if not is_traded(pool.kind):
             raise QuoteLineError(f"pool {pool.address} is {pool.kind}, which quote cannot price")
-        self._states[(chain.chain_id, pool.address)] = state
-        log.debug("read %s %s at block %d", chain.name, pool.address, block)
-        return state
+        rpc = await self._client(chain)
+        head = await read_head(rpc, chain.chain_id)
+        cached = self._states.get((chain.chain_id, pool.address))
+        if cached is not None and cached.block_number == head.number:
+            return cached
+        states = await self._book(chain, pool.kind, rpc).read([pool.address], head)
+        fresh: PoolState | None = states[pool.address.lower()]
+        if fresh is None:
+            raise QuoteLineError(f"{pool.address} is not a {pool.kind} pool of {pool.dex}")
+        self._states[(chain.chain_id, pool.address)] = fresh
+        log.debug("read %s %s at block %d", chain.name, pool.address, head.number)
+        return fresh
+
+    def _book(self, chain: ChainManifest, kind: str, rpc: RpcClient) -> PoolBook[Any]:
+        book = self._books.get((chain.chain_id, kind))
+        if book is None:
+            dexes = traded_deployments(chain).get(kind, [])
+            book = adapter(kind).book(rpc=rpc, chain_id=chain.chain_id, dexes=dexes)
+            self._books[(chain.chain_id, kind)] = book
+        return book
 
     async def _client(self, chain: ChainManifest) -> RpcClient:
         client = self._clients.get(chain.chain_id)
@@ -241,27 +236,6 @@ class Quoter:
             client = await self._stack.enter_async_context(RpcClient(chain.rpc_http))
             self._clients[chain.chain_id] = client
         return client
-
-
-async def _read_pair(
-    rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, block: int
-) -> V2PoolState:
-    answer = await rpc.call(
-        "eth_call", {"to": pool.address, "data": encode_call("getReserves()")}, hex(block)
-    )
-    reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answer)
-    return V2PoolState(
-        chain_id=chain.chain_id,
-        address=pool.address,
-        dex=pool.dex,
-        factory=chain.dex(pool.dex).factory,
-        token0=pool.token0,
-        token1=pool.token1,
-        reserve0=reserve0,
-        reserve1=reserve1,
-        fee_bps=pool.fee // _PIPS_PER_BPS,
-        block_number=block,
-    )
 
 
 def _echo(line: str) -> dict[str, Any]:

@@ -45,6 +45,11 @@ class PoolState(Protocol):
         display and statistics only); None for a pool without a price yet."""
         ...
 
+    def swap_report(self, token_in: str, amount_in: int) -> dict[str, int]:
+        """What `omniarb quote` reports of a swap: `amount_out`, and whatever else the kind
+        knows of it (the input used, the price and tick after, ticks crossed)."""
+        ...
+
 
 StateT = TypeVar("StateT", bound=PoolState)
 
@@ -102,6 +107,11 @@ class PoolBook(Protocol[StateT]):
 
     async def discover_at(self, head: NewHead) -> Sequence[StateT]:
         """Every pool of the book's DEXes in the state after block `head`."""
+        ...
+
+    async def read(self, pools: Sequence[str], head: NewHead) -> dict[str, StateT | None]:
+        """The states of `pools` after block `head`, by lowercase address; None for an
+        address that is not a pool of the book's DEXes."""
         ...
 
     async def changes(

@@ -46,6 +46,9 @@ class UniswapV2Book:
     async def discover_at(self, head: NewHead) -> tuple[V2PoolState, ...]:
         return (await self.discovery.discover_at(head)).pools
 
+    async def read(self, pools: Sequence[str], head: NewHead) -> dict[str, V2PoolState | None]:
+        return await self.discovery.read_pairs(pools, head)
+
     async def changes(
         self,
         pools: Mapping[str, V2PoolState],

@@ -64,6 +64,15 @@ class DiscoverySettings:
     concurrent_requests: int = 3
 
 
+# What identifies a pair and its state, in the order `read_pairs` asks for them.
+_PAIR_GETTERS = ("factory()", "token0()", "token1()", "getReserves()")
+
+
+def _address_word(answer: str) -> str:
+    """The address in a 32-byte ABI word, lowercase."""
+    return "0x" + answer.removeprefix("0x")[24:64].lower()
+
+
 class V2Discovery:
     """Reads all pairs of `factories` on one chain through the lenses.
 
@@ -178,6 +187,43 @@ class V2Discovery:
             base_fee_wei=head.base_fee_wei,
             pools=tuple(pools),
         )
+
+    async def read_pairs(
+        self, pairs: Sequence[str], head: NewHead
+    ) -> dict[str, V2PoolState | None]:
+        """The states of `pairs` after block `head`, by lowercase address; None for an address
+        that is not a pair of a configured factory (four getters a pair, in one read)."""
+        calls = [
+            {"to": pair, "data": encode_call(signature)}
+            for pair in pairs
+            for signature in _PAIR_GETTERS
+        ]
+        answers = await self._eth_calls(calls, head)
+        by_factory = {address.lower(): address for address in self.factories}
+        states: dict[str, V2PoolState | None] = {}
+        for i, pair in enumerate(pairs):
+            factory, token0, token1, reserves = answers[4 * i : 4 * i + 4]
+            states[pair.lower()] = None
+            if any(len(answer) < 66 for answer in (factory, token0, token1, reserves)):
+                continue  # no contract there, or not a pair
+            factory_address = by_factory.get(_address_word(factory))
+            if factory_address is None:
+                continue
+            dex_name, fee_bps = self.factories[factory_address]
+            reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], reserves)
+            states[pair.lower()] = V2PoolState(
+                chain_id=self.chain_id,
+                address=str(to_checksum_address(pair)),
+                dex=dex_name,
+                factory=factory_address,
+                token0=str(to_checksum_address(_address_word(token0))),
+                token1=str(to_checksum_address(_address_word(token1))),
+                reserve0=reserve0,
+                reserve1=reserve1,
+                fee_bps=fee_bps,
+                block_number=head.number,
+            )
+        return states
 
     async def read_reserves(
         self, pairs: Sequence[str], at: NewHead | int

@@ -31,6 +31,9 @@ class V2PoolState:
         """reserve1 / reserve0 in raw units (None for an empty pair)."""
         return self.reserve1 / self.reserve0 if self.reserve0 > 0 else None
 
+    def swap_report(self, token_in: str, amount_in: int) -> dict[str, int]:
+        return {"amount_out": self.amount_out(token_in, amount_in)}
+
     def amount_out(self, token_in: str, amount_in: int) -> int:
         """Exact output of swapping `amount_in` of `token_in`, as the pair would pay it."""
         if token_in == self.token0:

@@ -79,6 +79,10 @@ class UniswapV3Book:
         self._last_check = head.number  # a fresh read needs no check for a while
         return snapshot.pools
 
+    async def read(self, pools: Sequence[str], head: NewHead) -> dict[str, V3PoolState | None]:
+        fresh = await self.discovery.read_pools(dict.fromkeys(pools), head)
+        return {key.lower(): state for key, state in fresh.items()}
+
     async def changes(
         self,
         pools: Mapping[str, V3PoolState],

@@ -152,6 +152,19 @@ class V3PoolState:
         """(sqrtPriceX96 / 2**96)**2, the price `slot0` encodes (None before `initialize`)."""
         return (self.sqrt_price_x96 / 2**96) ** 2 if self.sqrt_price_x96 > 0 else None
 
+    def swap_report(self, token_in: str, amount_in: int) -> dict[str, int]:
+        result = self.swap_exact_input(
+            zero_for_one=self.zero_for_one(token_in), amount_in=amount_in
+        )
+        return {
+            "amount_out": result.amount_out,
+            # Less than amount_in when the pool runs out of liquidity (QuoterV2 answers the same).
+            "amount_in_used": result.amount_in,
+            "sqrt_price_x96_after": result.sqrt_price_x96,
+            "tick_after": result.tick,
+            "initialized_ticks_crossed": result.initialized_ticks_crossed,
+        }
+
     def amount_out(self, token_in: str, amount_in: int) -> int:
         """Output of selling `amount_in` of `token_in`, as `QuoterV2.quoteExactInputSingle` with
         no price limit answers: if the pool runs out of liquidity, what it paid for the part it
