@@ -28,9 +28,10 @@ concatenation (a few µs), with no eth-abi.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import ParamSpec
 
 from omniarb.chains.abi import selector
 from omniarb.dex.registry import ADAPTERS
@@ -62,6 +63,8 @@ _HEADER_BYTES = 33
 _HOP_BYTES = 64
 _MAX_UINT128 = 2**128 - 1
 _PIPS = 1_000_000
+
+_P = ParamSpec("_P")
 
 
 class FlashSource(IntEnum):
@@ -131,6 +134,17 @@ def _address(text: str) -> bytes:
     if len(raw) != 20:
         raise RouteEncodingError(f"not a 20-byte address: {text!r}")
     return raw
+
+
+def _as_execute_calldata(pack_plan: Callable[_P, bytes]) -> Callable[_P, bytes]:
+    """A function that takes what `pack_plan` takes and returns the `execute(plan)` transaction
+    input for its plan; sharing the parameters keeps `RouteCodec.calldata` in step with `plan`."""
+
+    def calldata(*args: _P.args, **kwargs: _P.kwargs) -> bytes:
+        """Transaction input for `execute(plan)`: selector, ABI offset and length, padded plan."""
+        return wrap_plan(pack_plan(*args, **kwargs))
+
+    return calldata
 
 
 class RouteCodec:
@@ -257,18 +271,7 @@ class RouteCodec:
             + b"".join(packed)
         )
 
-    def calldata(
-        self,
-        route: Route,
-        amount_in: int,
-        min_profit: int,
-        flash_source: FlashSource = FlashSource.V2_PAIR,
-        *,
-        flash_pool: FlashPool | None = None,
-    ) -> bytes:
-        """Transaction input for `execute(plan)`: selector, ABI offset and length, padded plan."""
-        plan = self.plan(route, amount_in, min_profit, flash_source, flash_pool=flash_pool)
-        return wrap_plan(plan)
+    calldata = _as_execute_calldata(plan)
 
 
 def wrap_plan(plan: bytes) -> bytes:
