@@ -1,25 +1,5 @@
-"""Chains: static chain facts (`spec`) and JSON-RPC access (`rpc`)."""
+"""Chains: static chain facts (`spec`), JSON-RPC access (`rpc` over HTTP, `ws` for
+subscriptions), ABI coding (`abi`), fee bids (`fees`) and receipts (`receipts`).
 
-from omniarb.chains.spec import (
-    CHAINS,
-    ChainSpec,
-    DexKind,
-    DexSpec,
-    FeeModel,
-    MempoolKind,
-    chain_by_id,
-    chain_by_name,
-    resolve_chain,
-)
-
-__all__ = [
-    "CHAINS",
-    "ChainSpec",
-    "DexKind",
-    "DexSpec",
-    "FeeModel",
-    "MempoolKind",
-    "chain_by_id",
-    "chain_by_name",
-    "resolve_chain",
-]
+Import from the modules themselves: the package re-exports nothing, so each name has one home.
+"""

@@ -11,11 +11,11 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 
+from omniarb.async_resource import AsyncResource
 from omniarb.errors import RpcError, RpcTransportError
 
 __all__ = ["RpcClient", "RpcRequest"]
@@ -23,7 +23,7 @@ __all__ = ["RpcClient", "RpcRequest"]
 RpcRequest = tuple[str, Sequence[Any]]
 
 
-class RpcClient:
+class RpcClient(AsyncResource):
     """A JSON-RPC client for one HTTP endpoint, owning one pooled aiohttp session.
 
     Use as `async with RpcClient(url) as rpc: await rpc.call("eth_chainId")`.
@@ -35,16 +35,10 @@ class RpcClient:
         self._session: aiohttp.ClientSession | None = None
         self._ids = itertools.count(1)
 
-    async def __aenter__(self) -> Self:
+    async def _open(self) -> None:
         self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _close(self) -> None:
         await self.close()
 
     async def close(self) -> None:

@@ -22,12 +22,12 @@ import time
 from collections import deque
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidURI, WebSocketException
 
+from omniarb.async_resource import AsyncResource
 from omniarb.errors import ConfigError, RpcError, RpcTransportError
 
 __all__ = [
@@ -88,7 +88,7 @@ class ReconnectPolicy:
     call_timeout_s: float = 10.0
 
 
-class WsClient:
+class WsClient(AsyncResource):
     """One WebSocket connection to a node. `async with WsClient(url) as ws: await ws.call(...)`.
 
     Not safe for concurrent readers: one task calls `call`/`subscribe`/`next_notification`.
@@ -103,16 +103,10 @@ class WsClient:
         self._pending: deque[dict[str, Any]] = deque()
         self._subscriptions: dict[str, int] = {}
 
-    async def __aenter__(self) -> Self:
+    async def _open(self) -> None:
         await self.connect()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _close(self) -> None:
         await self.close()
 
     @property

@@ -19,9 +19,8 @@ import shutil
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
+from omniarb.async_resource import AsyncResource
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec, chain_by_name
 from omniarb.config import DEFAULT_DEVNET_BLOCK_TIME_S
@@ -37,7 +36,7 @@ __all__ = ["Devnet"]
 log = logging.getLogger(__name__)
 
 
-class Devnet:
+class Devnet(AsyncResource):
     """Starts, describes and stops the local chains.
 
     `block_times_s` maps chain names to seconds per block; `None` for a chain means automine
@@ -75,16 +74,10 @@ class Devnet:
     def manifest_path(self) -> Path:
         return self.run_dir / "manifest.json"
 
-    async def __aenter__(self) -> Self:
+    async def _open(self) -> None:
         await self.start()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _close(self) -> None:
         await self.stop()
 
     async def start(self) -> Manifest:

@@ -32,7 +32,12 @@ from omniarb.dex.registry import is_traded
 from omniarb.dex.uniswap_v2.adapter import ADAPTER as UNISWAP_V2
 from omniarb.dex.uniswap_v3.adapter import ADAPTER as UNISWAP_V3
 from omniarb.errors import RevertError, RpcError, TimeoutError_
-from omniarb.execute._revert import RevertReason, decode_revert, error_signatures_from_abi
+from omniarb.execute._revert import (
+    RevertReason,
+    decode_revert,
+    error_signatures_from_abi,
+    revert_data_of,
+)
 from omniarb.network import ChainManifest, dex_parameters
 
 __all__ = [
@@ -186,15 +191,6 @@ def decode_executor_revert(data: bytes | str) -> RevertReason:
     return decode_revert(raw, error_signatures_from_abi(executor_artifact().abi))
 
 
-def _revert_data(exc: RpcError) -> bytes:
-    data = exc.data
-    if isinstance(data, dict):  # some nodes nest it: {"data": "0x…"}
-        data = data.get("data")
-    if isinstance(data, str) and data.startswith("0x"):
-        return bytes.fromhex(data[2:])
-    return b""
-
-
 class ExecutorContract:
     """One deployed executor, read and administered through JSON-RPC.
 
@@ -341,7 +337,7 @@ async def _send_checked(
     try:
         await rpc.call("eth_call", tx, "latest")
     except RpcError as exc:
-        raise ExecutorRevertError(action, decode_executor_revert(_revert_data(exc))) from exc
+        raise ExecutorRevertError(action, decode_executor_revert(revert_data_of(exc))) from exc
     tx_hash = await rpc.call("eth_sendTransaction", tx)
     receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=timeout_s)
     if receipt is None:

@@ -28,9 +28,10 @@ concatenation (a few µs), with no eth-abi.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import ParamSpec
 
 from omniarb.chains.abi import selector
 from omniarb.dex.registry import ADAPTERS
@@ -62,6 +63,8 @@ _HEADER_BYTES = 33
 _HOP_BYTES = 64
 _MAX_UINT128 = 2**128 - 1
 _PIPS = 1_000_000
+
+_P = ParamSpec("_P")
 
 
 class FlashSource(IntEnum):
@@ -133,6 +136,22 @@ def _address(text: str) -> bytes:
     return raw
 
 
+def _pack_pool_entry(pool: str, token: bytes, factory: bytes, kind: int, fee_pips: int) -> bytes:
+    """The 64 bytes of a hop or a lender record: pool ‖ token ‖ factory ‖ kind ‖ fee pips."""
+    return _address(pool) + token + factory + bytes((kind,)) + fee_pips.to_bytes(3, "big")
+
+
+def _as_execute_calldata(pack_plan: Callable[_P, bytes]) -> Callable[_P, bytes]:
+    """A function that takes what `pack_plan` takes and returns the `execute(plan)` transaction
+    input for its plan; sharing the parameters keeps `RouteCodec.calldata` in step with `plan`."""
+
+    def calldata(*args: _P.args, **kwargs: _P.kwargs) -> bytes:
+        """Transaction input for `execute(plan)`: selector, ABI offset and length, padded plan."""
+        return wrap_plan(pack_plan(*args, **kwargs))
+
+    return calldata
+
+
 class RouteCodec:
     """Encodes routes for one chain's executor.
 
@@ -161,24 +180,14 @@ class RouteCodec:
         kind = _KIND_BY_NAME.get(hop.kind)
         if kind is None:
             raise RouteEncodingError(f"hop through {hop.pool}: unknown pool kind {hop.kind!r}")
-        factory = self._factories.get(hop.dex)
-        if factory is None:
-            raise RouteEncodingError(f"hop through {hop.pool}: no factory known for {hop.dex!r}")
-        if not 0 <= hop.fee_pips < _PIPS:
-            raise RouteEncodingError(f"hop through {hop.pool}: fee {hop.fee_pips} pips")
+        factory = self._factory(f"hop through {hop.pool}", hop.dex, hop.fee_pips)
         token_in, token_out = _address(hop.token_in), _address(hop.token_out)
         # The contract takes token0 to be the smaller address (UniswapV2Factory.createPair).
         if hop.zero_for_one != (token_in < token_out):
             raise RouteEncodingError(
                 f"hop through {hop.pool}: zero_for_one={hop.zero_for_one} contradicts its tokens"
             )
-        return (
-            _address(hop.pool)
-            + token_in
-            + factory
-            + bytes((kind,))
-            + hop.fee_pips.to_bytes(3, "big")
-        )
+        return _pack_pool_entry(hop.pool, token_in, factory, kind, hop.fee_pips)
 
     def _pack_flash_pool(
         self, flash_pool: FlashPool, route: Route, flash_source: FlashSource
@@ -195,19 +204,21 @@ class RouteCodec:
             raise RouteEncodingError(f"{label} does not hold the start token {route.token_in}")
         if flash_pool.pool.lower() in {hop.pool.lower() for hop in route.hops}:
             raise RouteEncodingError(f"{label} is a pool of the route (locked while it lends)")
-        factory = self._factories.get(flash_pool.dex)
-        if factory is None:
-            raise RouteEncodingError(f"{label}: no factory known for {flash_pool.dex!r}")
-        if not 0 <= flash_pool.fee_pips < _PIPS:
-            raise RouteEncodingError(f"{label}: fee {flash_pool.fee_pips} pips")
+        factory = self._factory(label, flash_pool.dex, flash_pool.fee_pips)
         other = tokens[1] if start == tokens[0] else tokens[0]
-        return (
-            _address(flash_pool.pool)
-            + _address(other)
-            + factory
-            + bytes((_RECORD_FLAG | kind,))
-            + flash_pool.fee_pips.to_bytes(3, "big")
+        return _pack_pool_entry(
+            flash_pool.pool, _address(other), factory, _RECORD_FLAG | kind, flash_pool.fee_pips
         )
+
+    def _factory(self, label: str, dex: str, fee_pips: int) -> bytes:
+        """The factory address of `dex`, once the pool's fee is known to fit the plan's 3 bytes
+        below 100%: what a hop and a lender record both need before they are packed."""
+        factory = self._factories.get(dex)
+        if factory is None:
+            raise RouteEncodingError(f"{label}: no factory known for {dex!r}")
+        if not 0 <= fee_pips < _PIPS:
+            raise RouteEncodingError(f"{label}: fee {fee_pips} pips")
+        return factory
 
     def plan(
         self,
@@ -257,18 +268,7 @@ class RouteCodec:
             + b"".join(packed)
         )
 
-    def calldata(
-        self,
-        route: Route,
-        amount_in: int,
-        min_profit: int,
-        flash_source: FlashSource = FlashSource.V2_PAIR,
-        *,
-        flash_pool: FlashPool | None = None,
-    ) -> bytes:
-        """Transaction input for `execute(plan)`: selector, ABI offset and length, padded plan."""
-        plan = self.plan(route, amount_in, min_profit, flash_source, flash_pool=flash_pool)
-        return wrap_plan(plan)
+    calldata = _as_execute_calldata(plan)
 
 
 def wrap_plan(plan: bytes) -> bytes:

@@ -18,9 +18,9 @@ Stages hand over the values of `omniarb.types` unchanged (`Opportunity`, `Decisi
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import TYPE_CHECKING
 
+from omniarb.async_resource import AsyncResource
 from omniarb.store._rows import Pending, Record
 from omniarb.store.claims import SubmissionLedger
 from omniarb.store.database import HistoryDatabase
@@ -37,7 +37,7 @@ __all__ = ["HistoryStore"]
 _TICK = timedelta(microseconds=1)
 
 
-class HistoryStore:
+class HistoryStore(AsyncResource):
     """Records pipeline values through a batching writer; claims and queries go straight to
     the database.
 
@@ -118,13 +118,5 @@ class HistoryStore:
         finally:
             self._database.dispose()
 
-    async def __aenter__(self) -> HistoryStore:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def _close(self) -> None:
         await self.close()

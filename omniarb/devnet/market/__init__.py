@@ -11,14 +11,14 @@ from omniarb.devnet.market.activity import MarketActivity
 from omniarb.devnet.market.flow import FlowModel, SwapIntent, decide_swaps, deviation_bps
 from omniarb.devnet.market.params import MarketParams
 from omniarb.devnet.market.reference import REFERENCE_STEP_S, ReferenceWalk, reference_step
-from omniarb.devnet.market.snapshot import (
+from omniarb.devnet.market.state import ChainState, PoolState
+from omniarb.monitor.market_view import (
     ChainStats,
     MarketSnapshot,
     PoolPrice,
     SwapRecord,
     SwapStatus,
 )
-from omniarb.devnet.market.state import ChainState, PoolState
 
 __all__ = [
     "REFERENCE_STEP_S",

@@ -24,9 +24,9 @@ from omniarb.devnet.market._sender import SignedSwap, SwapSender
 from omniarb.devnet.market.flow import FlowModel, decide_swaps
 from omniarb.devnet.market.params import MarketParams
 from omniarb.devnet.market.reference import ReferenceWalk, reference_step
-from omniarb.devnet.market.snapshot import ChainStats, SwapRecord, SwapStatus
 from omniarb.devnet.market.state import ChainState
 from omniarb.errors import RpcError, RpcTransportError
+from omniarb.monitor.market_view import ChainStats, SwapRecord, SwapStatus
 from omniarb.network import ChainManifest
 
 __all__ = ["ChainMarket"]

@@ -13,14 +13,9 @@ from collections import deque
 from collections.abc import Mapping
 
 from omniarb.devnet.market._sender import SignedSwap
-from omniarb.devnet.market.snapshot import (
-    ChainStats,
-    SwapRecord,
-    SwapStatus,
-    largest_gap,
-    watched_prices,
-)
+from omniarb.devnet.market.snapshot import largest_gap, watched_prices
 from omniarb.devnet.market.state import ChainState
+from omniarb.monitor.market_view import ChainStats, SwapRecord, SwapStatus
 from omniarb.network import ChainManifest
 
 __all__ = ["ChainLedger"]

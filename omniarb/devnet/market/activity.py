@@ -22,8 +22,8 @@ from omniarb.devnet.market._chain import ChainMarket
 from omniarb.devnet.market.flow import FlowModel
 from omniarb.devnet.market.params import MarketParams
 from omniarb.devnet.market.reference import ReferenceWalk
-from omniarb.devnet.market.snapshot import MarketSnapshot, SwapRecord
 from omniarb.errors import NotFoundError
+from omniarb.monitor.market_view import MarketSnapshot, SwapRecord
 from omniarb.network import Manifest
 
 __all__ = ["MarketActivity"]

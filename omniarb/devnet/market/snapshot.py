@@ -9,23 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from omniarb.devnet.market.state import ChainState, PoolState
-from omniarb.monitor.market_view import (
-    ChainStats,
-    MarketSnapshot,
-    PoolPrice,
-    SwapRecord,
-    SwapStatus,
-)
+from omniarb.monitor.market_view import PoolPrice
 
-__all__ = [
-    "ChainStats",
-    "MarketSnapshot",
-    "PoolPrice",
-    "SwapRecord",
-    "SwapStatus",
-    "largest_gap",
-    "watched_prices",
-]
+__all__ = ["largest_gap", "watched_prices"]
 
 
 def watched_prices(

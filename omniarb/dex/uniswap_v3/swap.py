@@ -7,9 +7,10 @@ that cannot change amounts or prices (fee growth, oracle observations, protocol 
 out.
 
 Speed: this runs for every candidate trade, so `SwapMath.computeSwapStep` and the
-`SqrtPriceMath` functions it calls are inlined here with the same integer operations, one block
-per direction and kind (exact input or output), and overflow checks are kept only where an
-overflow is possible for uint160 prices and uint128 liquidity. Two identities shorten the
+`SqrtPriceMath` functions it calls are inlined here with the same integer operations: the step's
+price and amounts in one block per direction and kind (exact input or output), its fee and the
+pool's bookkeeping in one block per kind. Overflow checks are kept only where an overflow is
+possible for uint160 prices and uint128 liquidity. Two identities shorten the
 `getAmount0Delta` calls: `ceil(ceil(x / a) / b) == ceil(x / (a * b))`, and the same with floor.
 The next-tick search is a binary search over the sorted initialized ticks, which returns what
 `TickBitmap.nextInitializedTickWithinOneWord` returns. Unit tests check this loop against one
@@ -134,12 +135,6 @@ def simulate_swap(
                         sp_next = -(-numerator1 // (numerator1 // sp + less_fee))
                     amount_in = -(-numerator1 * (sp - sp_next) // (sp * sp_next))
                 amount_out = (liquidity * (sp - sp_next)) >> _Q96_BITS
-                if sp_next != target:
-                    fee_amount = remaining - amount_in
-                else:
-                    fee_amount = -(-amount_in * fee_pips // fee_complement)
-                remaining -= amount_in + fee_amount
-                calculated -= amount_out
             else:
                 wanted = -remaining
                 # getAmount1Delta(target, sp, L, roundDown)
@@ -154,11 +149,6 @@ def simulate_swap(
                     sp_next = sp - quotient
                     amount_out = (liquidity * (sp - sp_next)) >> _Q96_BITS
                 amount_in = -(-numerator1 * (sp - sp_next) // (sp * sp_next))
-                if amount_out > wanted:
-                    amount_out = wanted
-                fee_amount = -(-amount_in * fee_pips // fee_complement)
-                remaining += amount_out
-                calculated += amount_in + fee_amount
         else:
             target = limit if sqrt_next > limit else sqrt_next
             if exact_input:
@@ -175,12 +165,6 @@ def simulate_swap(
                     amount_in = -(-liquidity * (sp_next - sp) >> _Q96_BITS)
                 # getAmount0Delta(sp, sp_next, L, roundDown)
                 amount_out = numerator1 * (sp_next - sp) // (sp_next * sp)
-                if sp_next != target:
-                    fee_amount = remaining - amount_in
-                else:
-                    fee_amount = -(-amount_in * fee_pips // fee_complement)
-                remaining -= amount_in + fee_amount
-                calculated -= amount_out
             else:
                 wanted = -remaining
                 # getAmount0Delta(sp, target, L, roundDown)
@@ -197,11 +181,22 @@ def simulate_swap(
                         raise V3RevertError("SafeCast.toUint160: overflow")
                     amount_out = numerator1 * (sp_next - sp) // (sp_next * sp)
                 amount_in = -(-liquidity * (sp_next - sp) >> _Q96_BITS)
-                if amount_out > wanted:
-                    amount_out = wanted
+
+        # The end of computeSwapStep (cap the output, take the fee) and the pool's bookkeeping,
+        # the same for both directions.
+        if exact_input:
+            if sp_next != target:
+                fee_amount = remaining - amount_in
+            else:
                 fee_amount = -(-amount_in * fee_pips // fee_complement)
-                remaining += amount_out
-                calculated += amount_in + fee_amount
+            remaining -= amount_in + fee_amount
+            calculated -= amount_out
+        else:
+            if amount_out > wanted:
+                amount_out = wanted
+            fee_amount = -(-amount_in * fee_pips // fee_complement)
+            remaining += amount_out
+            calculated += amount_in + fee_amount
 
         # Shift the tick if the step reached the next tick's price; cross it if initialized.
         if sp_next == sqrt_next:
