@@ -17,7 +17,27 @@ from typing import Any, Generic, Protocol, TypeVar
 from omniarb.chain_events import ChainLog, NewHead
 from omniarb.chains.rpc import RpcClient
 
-__all__ = ["DexAdapter", "DexDeployment", "PoolBook", "PoolChanges", "PoolState"]
+__all__ = [
+    "DexAdapter",
+    "DexDeployment",
+    "PoolBook",
+    "PoolChanges",
+    "PoolIdentity",
+    "PoolState",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolIdentity:
+    """What names a pool, whatever its kind: the base of every kind's state value. Addresses
+    are EIP-55 checksummed; `token0` sorts below `token1` as the factories order them."""
+
+    chain_id: int
+    address: str
+    dex: str
+    factory: str
+    token0: str
+    token1: str
 
 
 class PoolState(Protocol):

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from omniarb.dex.base import PoolIdentity
 from omniarb.dex.uniswap_v2.math import get_amount_out
 
 __all__ = ["V2PoolState"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class V2PoolState:
+class V2PoolState(PoolIdentity):
     """Reserves of a pair as of `block_number` (after that block's transactions).
 
     Replaced, never mutated: `replace(state, reserve0=r0, reserve1=r1, block_number=n)`.
     """
 
-    chain_id: int
-    address: str
-    dex: str
-    factory: str
-    token0: str
-    token1: str
     reserve0: int
     reserve1: int
     fee_bps: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+from omniarb.dex.base import PoolIdentity
 from omniarb.dex.uniswap_v3.errors import V3RevertError
 from omniarb.dex.uniswap_v3.liquidity_math import add_delta
 from omniarb.dex.uniswap_v3.swap import SwapOutcome, simulate_swap
@@ -47,7 +48,7 @@ class V3SwapResult(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class V3PoolState:
+class V3PoolState(PoolIdentity):
     """A V3 pool as of `block_number` (after that block's transactions): `slot0`, the active
     liquidity and every initialized tick, which is all a swap reads.
 
@@ -56,12 +57,6 @@ class V3PoolState:
     `fee_pips` is in hundredths of a basis point (3000 = 0.3%).
     """
 
-    chain_id: int
-    address: str
-    dex: str
-    factory: str
-    token0: str
-    token1: str
     fee_pips: int
     tick_spacing: int
     sqrt_price_x96: int

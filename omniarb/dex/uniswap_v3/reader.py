@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 from eth_utils.address import to_checksum_address
 
@@ -69,7 +69,9 @@ class V3PoolReader:
         )
         per_pool = len(_HEAD_CALLS) + 1
         headers = [
-            _decode_head(address, heads[i * per_pool : (i + 1) * per_pool])
+            self._decode_head(
+                address, heads[i * per_pool : (i + 1) * per_pool], dex=dex, block=block
+            )
             for i, address in enumerate(addresses)
         ]
 
@@ -106,24 +108,34 @@ class V3PoolReader:
             tables[address][tick] = (gross, net)
 
         return [
-            V3PoolState(
-                chain_id=self._chain_id,
-                address=address,
-                dex=dex,
-                factory=head.factory,
-                token0=head.token0,
-                token1=head.token1,
-                fee_pips=head.fee_pips,
-                tick_spacing=head.tick_spacing,
-                sqrt_price_x96=head.sqrt_price_x96,
-                tick=head.tick,
-                liquidity=head.liquidity,
-                ticks=TickTable.from_ticks(tables[address]),
-                block_number=block,
-                unlocked=head.unlocked,
-            )
+            replace(head, ticks=TickTable.from_ticks(tables[address]))
             for address, head in zip(addresses, headers, strict=True)
         ]
+
+    def _decode_head(
+        self, address: str, answers: Sequence[str], *, dex: str, block: int
+    ) -> V3PoolState:
+        """The pool's state without its ticks, from the first round trip's answers."""
+        if any(len(answer) < 66 for answer in answers):
+            raise NotFoundError(f"no Uniswap V3 pool at {address} (its getters do not answer)")
+        factory, token0, token1, fee, spacing, slot0, liquidity = answers
+        sqrt_price_x96, tick, *_, unlocked = decode(_SLOT0_TYPES, slot0)
+        return V3PoolState(
+            chain_id=self._chain_id,
+            address=address,
+            dex=dex,
+            factory=_address(factory),
+            token0=_address(token0),
+            token1=_address(token1),
+            fee_pips=decode(["uint24"], fee)[0],
+            tick_spacing=decode(["int24"], spacing)[0],
+            sqrt_price_x96=sqrt_price_x96,
+            tick=tick,
+            liquidity=decode(["uint128"], liquidity)[0],
+            ticks=TickTable.from_ticks({}),
+            block_number=block,
+            unlocked=unlocked,
+        )
 
     async def _calls(self, calls: Sequence[tuple[str, str]], tag: str) -> list[str]:
         """`eth_call` every (to, data) at block `tag`, in concurrent batches of `max_batch`."""
@@ -137,39 +149,6 @@ class V3PoolReader:
         answers = await asyncio.gather(*(self._rpc.batch(chunk) for chunk in chunks))
         log.debug("read %d calls in %d batches at block %s", len(requests), len(chunks), tag)
         return [str(answer) for chunk in answers for answer in chunk]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Head:
-    """A pool's immutables, `slot0` and `liquidity`, from the first round trip."""
-
-    factory: str
-    token0: str
-    token1: str
-    fee_pips: int
-    tick_spacing: int
-    sqrt_price_x96: int
-    tick: int
-    liquidity: int
-    unlocked: bool
-
-
-def _decode_head(address: str, answers: Sequence[str]) -> _Head:
-    if any(len(answer) < 66 for answer in answers):
-        raise NotFoundError(f"no Uniswap V3 pool at {address} (its getters do not answer)")
-    factory, token0, token1, fee, spacing, slot0, liquidity = answers
-    sqrt_price_x96, tick, *_, unlocked = decode(_SLOT0_TYPES, slot0)
-    return _Head(
-        factory=_address(factory),
-        token0=_address(token0),
-        token1=_address(token1),
-        fee_pips=decode(["uint24"], fee)[0],
-        tick_spacing=decode(["int24"], spacing)[0],
-        sqrt_price_x96=sqrt_price_x96,
-        tick=tick,
-        liquidity=decode(["uint128"], liquidity)[0],
-        unlocked=unlocked,
-    )
 
 
 def _int_call(selector_hex: str, value: int) -> str:
