@@ -26,19 +26,16 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from omniarb.chains.spec import CHAINS, DexKind, DexSpec
 from omniarb.errors import ConfigError, NotFoundError
 
 __all__ = [
     "ChainManifest",
     "DexEntry",
-    "DexParameters",
     "LenderAsset",
     "LenderEntry",
     "Manifest",
     "PoolEntry",
     "TokenEntry",
-    "dex_parameters",
     "write_executor",
 ]
 
@@ -65,15 +62,6 @@ class DexEntry:
     # with; when absent, the chain spec's values for the DEX of that name and factory apply.
     fee_pips: int | None = None
     init_code_hash: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DexParameters:
-    """What the math and the executor need of a DEX: its V2 swap fee (None for V3, whose fee
-    is per pool) and the init code hash its pools are CREATE2-deployed with."""
-
-    fee_bps: int | None
-    init_code_hash: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -232,50 +220,6 @@ class Manifest:
             raise ConfigError(f"{path}: not a manifest: missing key {exc}") from exc
         except (TypeError, AttributeError) as exc:
             raise ConfigError(f"{path}: not a manifest: {exc}") from exc
-
-
-def dex_parameters(chain: ChainManifest, dex: DexEntry) -> DexParameters:
-    """The fee and init code hash of `dex` on `chain`: the description's own, else those of the
-    known deployment (`chains.spec`) when the description names that deployment's factory.
-
-    A DEX the bot cannot price exactly is a `ConfigError`: an unknown factory without its
-    parameters, or a fork whose pairs each store their own fee.
-    """
-    known = _known_deployment(chain.chain_id, dex)
-    init_code_hash = dex.init_code_hash or (known.init_code_hash if known else None)
-    if dex.kind != DexKind.UNISWAP_V2.value:
-        fee_bps = None
-    elif dex.fee_pips is not None:
-        if dex.fee_pips % 100:
-            raise ConfigError(
-                f"{chain.name}: DEX {dex.name}: fee_pips {dex.fee_pips} is not a whole number "
-                "of basis points, which a V2 pair's fee always is"
-            )
-        fee_bps = dex.fee_pips // 100
-    elif known is not None and known.fee_bps is None:
-        raise ConfigError(
-            f"{chain.name}: DEX {dex.name} stores a fee per pair, which omni-arb does not read "
-            "yet; leave it out of the network description"
-        )
-    else:
-        fee_bps = known.fee_bps if known else None
-    if init_code_hash is None or (dex.kind == DexKind.UNISWAP_V2.value and fee_bps is None):
-        raise ConfigError(
-            f"{chain.name}: DEX {dex.name} (factory {dex.factory}) is not a deployment omni-arb "
-            "knows; give its fee_pips and init_code_hash in the network description"
-        )
-    return DexParameters(fee_bps=fee_bps, init_code_hash=init_code_hash)
-
-
-def _known_deployment(chain_id: int, dex: DexEntry) -> DexSpec | None:
-    """The chain spec's DEX of `dex`'s name, if `dex` is that deployment (same factory)."""
-    for spec in CHAINS:
-        if spec.chain_id != chain_id:
-            continue
-        for known in spec.dexes:
-            if known.name == dex.name and known.factory.lower() == dex.factory.lower():
-                return known
-    return None
 
 
 def write_executor(path: Path, *, chain: str, address: str) -> None:

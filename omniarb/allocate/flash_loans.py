@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from omniarb.allocate.lenders import Lender, LenderBook
-from omniarb.chains.spec import DexKind
 from omniarb.detect.gas import GasModel
+from omniarb.dex.registry import adapter
 from omniarb.errors import RetryableError, RevertError
 from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashSource
 from omniarb.types import Decision, Opportunity
@@ -104,7 +104,7 @@ class FlashLoanAllocator:
         opportunity = decision.opportunity
         route = opportunity.route
         amount = opportunity.amount_in
-        first_hop_v2 = route.hops[0].kind == DexKind.UNISWAP_V2.value
+        first_hop_v2 = adapter(route.hops[0].kind).flash_swap_hop
         # The detector priced the route with the loan it assumed; the trade's own gas is the
         # rest, and the gas price in the start token is its ratio to the assumed cost.
         assumed = self._gas.assumed_loan_gas(first_hop_v2=first_hop_v2)

@@ -190,12 +190,19 @@ class DexAdapter(Protocol):
     @property
     def reference_init_code_hash(self) -> str:
         """The keccak of the reference deployment's pool creation code (forks differ: their
-        own hash is a parameter of the DEX, `network.dex_parameters`)."""
+        own hash is a parameter of the DEX, `dex.deployments.dex_parameters`)."""
         ...
 
     @property
     def state_topics(self) -> frozenset[str]:
         """Topic 0 of the events after which what a swap reads has changed."""
+        ...
+
+    @property
+    def flash_swap_hop(self) -> bool:
+        """Whether the executor takes a route's input from the swap of a pool of this kind that
+        opens the route (a flash swap: the pool pays out before it is paid, then checks), so
+        such a route needs no loan and pays nothing beyond the hop's own fee."""
         ...
 
     @property

@@ -28,6 +28,7 @@ from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts import Artifact, load_artifact
+from omniarb.dex.deployments import dex_parameters
 from omniarb.dex.registry import is_traded
 from omniarb.dex.uniswap_v2.adapter import ADAPTER as UNISWAP_V2
 from omniarb.dex.uniswap_v3.adapter import ADAPTER as UNISWAP_V3
@@ -38,7 +39,7 @@ from omniarb.execute._revert import (
     error_signatures_from_abi,
     revert_data_of,
 )
-from omniarb.network import ChainManifest, dex_parameters
+from omniarb.network import ChainManifest
 
 __all__ = [
     "EXECUTOR_CONTRACT",
@@ -169,7 +170,7 @@ def dex_factories(chain: ChainManifest) -> dict[str, str]:
 def factory_registry(chain: ChainManifest) -> dict[str, bytes]:
     """Factory address → init code hash of its pairs or pools, for every V2 and V3 DEX of the
     chain: what the executor's constructor (or `setFactory`) registers. The hash is the DEX's
-    own (`network.dex_parameters`): forks' pairs differ (SushiSwap's, PancakeSwap's)."""
+    own (`dex.deployments.dex_parameters`): forks' pairs differ (SushiSwap's, PancakeSwap's)."""
     return {
         dex.factory: bytes.fromhex(dex_parameters(chain, dex).init_code_hash.removeprefix("0x"))
         for dex in chain.dexes

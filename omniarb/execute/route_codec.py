@@ -120,7 +120,8 @@ class RouteEncodingError(RejectedError):
 # Plain ints for the hot path: comparing them is cheaper than looking up enum members.
 _SOURCE_V2_PAIR = int(FlashSource.V2_PAIR)
 _SOURCE_UNISWAP_V3 = int(FlashSource.UNISWAP_V3)
-_KIND_V2 = int(HopKind.UNISWAP_V2)
+# The kinds whose opening hop lends the route's input (a flash swap, plan source 0).
+_FLASH_SWAP_KINDS = frozenset(kind for kind, a in ADAPTERS.items() if a.flash_swap_hop)
 # A lender record's kind byte: bit 7 set, so no hop can pass for a record (or one for a hop).
 _RECORD_FLAG = 0x80
 # What a pool of each kind lends through, as its adapter gives it.
@@ -254,7 +255,7 @@ class RouteCodec:
             packed.append(self._pack_flash_pool(flash_pool, route, flash_source))
         elif flash_source == _SOURCE_UNISWAP_V3:
             raise RouteEncodingError("flash source UNISWAP_V3 needs the flash_pool to borrow from")
-        elif flash_source == _SOURCE_V2_PAIR and packed[0][60] != _KIND_V2:
+        elif flash_source == _SOURCE_V2_PAIR and hops[0].kind not in _FLASH_SWAP_KINDS:
             # An all-V2 route borrows from its last pair; any V3 hop moves the loan to the
             # first pool, which must then be a V2 pair (or to a pair named by a record).
             raise RouteEncodingError(

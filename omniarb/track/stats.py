@@ -194,9 +194,13 @@ class ChainBotStats:
             "flash_sources": dict(
                 Counter(t.flash_source for t in self.trades if t.status == "success")
             ),
-            "trades_through_v3": sum(
-                1
-                for t in self.trades
-                if t.status == "success" and any(h["kind"] == "uniswap-v3" for h in t.route)
+            # A trade through pools of two kinds counts once for each.
+            "trades_by_kind": dict(
+                Counter(
+                    kind
+                    for t in self.trades
+                    if t.status == "success"
+                    for kind in dict.fromkeys(h["kind"] for h in t.route)
+                )
             ),
         }

@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 
 from omniarb.chains.spec import UNISWAP_V2_INIT_CODE_HASH, chain_by_name
+from omniarb.dex.deployments import DexParameters, dex_parameters
 from omniarb.errors import ConfigError
-from omniarb.network import ChainManifest, DexEntry, DexParameters, dex_parameters
+from omniarb.network import ChainManifest, DexEntry
 
 DEVNET_FACTORY = "0x" + "fa" * 20
 

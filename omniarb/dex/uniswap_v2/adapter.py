@@ -23,6 +23,7 @@ class UniswapV2Adapter:
     # v2-core 1.0.1's UniswapV2Pair (UniswapV2Library.pairFor's constant).
     reference_init_code_hash: str = UNISWAP_V2_INIT_CODE_HASH
     state_topics: frozenset[str] = events.STATE_TOPICS
+    flash_swap_hop: bool = True  # `swap` pays out, then calls `uniswapV2Call`, then checks K
     fee_per_pool: bool = False
 
     def book(

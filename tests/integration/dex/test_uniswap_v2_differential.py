@@ -4,8 +4,8 @@ On two devnet chains (Ethereum: 6-decimal stablecoins; BNB Chain: 18-decimal one
 takes seeded random swaps in both directions, with amounts from 1 wei to 10x its reserve. The
 pairs are the three V2 builds the devnet runs: Uniswap's v2-core (uniswap-v2, biswap), SushiSwap's
 V2 (sushiswap) and the 25 bps fork of v2-core (pancakeswap-v2), each priced with the fee the bot
-uses for its DEX (`network.dex_parameters`: 30 or 25 bps). For each case the deployer transfers
-the input to the pair; we read `getReserves()` from the pair and predict the output with
+uses for its DEX (`dex.deployments.dex_parameters`: 30 or 25 bps). For each case the deployer
+transfers the input to the pair; we read `getReserves()` from the pair and predict the output with
 `get_amount_out`; `pair.swap(predicted + 1)` must revert with `UniswapV2: K` (an `eth_call` on the
 state after the transfer) and the real `pair.swap(predicted)` must succeed and pay exactly
 `predicted`: so our output is exactly the most the pair pays.
@@ -28,9 +28,10 @@ import pytest
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
+from omniarb.dex.deployments import dex_parameters
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.errors import RpcError
-from omniarb.network import ChainManifest, PoolEntry, dex_parameters
+from omniarb.network import ChainManifest, PoolEntry
 
 pytestmark = pytest.mark.integration
 
