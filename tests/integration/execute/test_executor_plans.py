@@ -64,7 +64,7 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
             route, amount_in = arb.route, arb.amount_in
 
             plan = s.codec.plan(route, amount_in, 0)
-            # Flash sources 0-3 are defined (tests in test_executor_flash_sources.py); 4 is not.
+            # Flash sources 0-3 are defined (tests in test_executor_flash_profit.py); 4 is not.
             unknown_source = bytes((4,)) + plan[1:]
             assert await call_error(rpc, BOT, to, wrap_plan(unknown_source)) == (
                 "UnsupportedFlashSource",
