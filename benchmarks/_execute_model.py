@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from _execute_v3 import V3_KIND
+from _execute_pools import V3_KIND
 
 from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashSource
 

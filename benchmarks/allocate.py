@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 # benchmarks/ is on the path as the script's dir
-from _execute_v3 import pool_hop, pool_named
+from _execute_pools import pool_hop, pool_named
 
 from omniarb.allocate import FLASH_SOURCE_OWN_PAIR, FlashLoanAllocator, Lender, LenderBook
 from omniarb.chains.abi import decode, encode_call

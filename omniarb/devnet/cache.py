@@ -15,6 +15,7 @@ import json
 import subprocess
 from dataclasses import asdict
 from pathlib import Path
+from types import ModuleType
 
 from omniarb.chains.spec import ChainSpec
 from omniarb.contracts import load_artifact, load_npm_artifact
@@ -49,10 +50,18 @@ def cache_key(chain: ChainSpec, anvil: Path) -> str:
         for name in (fork.factory, fork.pair, fork.router):
             digest.update(fork_artifact(name).bytecode.encode())
     for module in _SHAPING_MODULES:
-        source = module.__file__
-        if source is not None:
-            digest.update(Path(source).read_bytes())
+        for source in _source_files(module):
+            digest.update(source.read_bytes())
     return digest.hexdigest()[:20]
+
+
+def _source_files(module: ModuleType) -> list[Path]:
+    """The module's file, or every module of a package: a change in any of them shapes the
+    deployment."""
+    if module.__file__ is None:
+        return []
+    source = Path(module.__file__)
+    return sorted(source.parent.glob("*.py")) if hasattr(module, "__path__") else [source]
 
 
 class DeploymentCache:

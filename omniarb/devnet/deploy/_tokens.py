@@ -1,0 +1,95 @@
+"""The chain's tokens: WETH9 for the wrapped native coin and our DevToken for the rest, then
+handed out: to the deployer for the pools, to each trader with the routers approved.
+"""
+
+from __future__ import annotations
+
+from omniarb.chains.abi import encode_call
+from omniarb.chains.rpc import RpcClient
+from omniarb.contracts import load_artifact, load_npm_artifact
+from omniarb.devnet.accounts import TRADER_INDICES, dev_account
+from omniarb.devnet.catalog import REFERENCE_PRICES_USD, ChainCatalog, TokenDef
+from omniarb.devnet.deploy._builds import ARTIFACT_PATHS
+from omniarb.devnet.deploy._sender import Sender
+from omniarb.devnet.pricing import amount_for_usd
+from omniarb.network import DexEntry
+
+__all__ = ["MAX_UINT", "deploy_tokens", "fund", "fund_traders"]
+
+MAX_UINT = 2**256 - 1
+# Each trader starts with this much of every token, enough for long runs of heavy-tailed flow.
+_TRADER_FUNDS_USD = 25_000_000
+
+
+def _short_string_slot(text: str) -> str:
+    """Solidity's in-place storage of a string under 32 bytes: data, then length × 2."""
+    raw = text.encode()
+    if len(raw) > 31:
+        raise ValueError(f"{text!r} is too long to store in one slot")
+    return "0x" + (raw.ljust(31, b"\0") + bytes([len(raw) * 2])).hex()
+
+
+async def deploy_tokens(rpc: RpcClient, deployer: Sender, catalog: ChainCatalog) -> dict[str, str]:
+    weth9 = load_npm_artifact(ARTIFACT_PATHS["WETH9"])
+    dev_token = load_artifact("DevToken")
+    addresses: dict[str, str] = {}
+    for token in catalog.tokens:
+        if token.wrapped_native:
+            address = await deployer.deploy(token.symbol, weth9)
+            if token.symbol != "WETH":
+                # WBNB and WPOL are WETH9's bytecode with their own name and symbol: WETH9 keeps
+                # `name` in slot 0 and `symbol` in slot 1.
+                await rpc.call("anvil_setStorageAt", address, "0x0", _short_string_slot(token.name))
+                await rpc.call(
+                    "anvil_setStorageAt", address, "0x1", _short_string_slot(token.symbol)
+                )
+        else:
+            address = await deployer.deploy(
+                token.symbol,
+                dev_token,
+                ["string", "string", "uint8"],
+                [token.name, token.symbol, token.decimals],
+            )
+        addresses[token.symbol] = address
+    return addresses
+
+
+async def fund(
+    sender: Sender, deployer: Sender, token: TokenDef, address: str, amount: int
+) -> None:
+    """Give `sender` `amount` of `token`: wrap native, or have the deployer mint."""
+    if token.wrapped_native:
+        await sender.send(f"wrap {token.symbol}", address, encode_call("deposit()"), value=amount)
+    else:
+        await deployer.send(
+            f"mint {token.symbol}",
+            address,
+            encode_call("mint(address,uint256)", sender.address, amount),
+        )
+
+
+async def fund_traders(
+    rpc: RpcClient,
+    deployer: Sender,
+    catalog: ChainCatalog,
+    tokens: dict[str, str],
+    dexes: list[DexEntry],
+) -> list[str]:
+    """Give each trader account every token and approve the swap routers to spend them."""
+    routers = [d.router for d in dexes]
+    addresses = []
+    for index in TRADER_INDICES:
+        trader = Sender(rpc, dev_account(index).address, deployer.sent)
+        for token in catalog.tokens:
+            amount = amount_for_usd(
+                _TRADER_FUNDS_USD, REFERENCE_PRICES_USD[token.asset], token.decimals
+            )
+            await fund(trader, deployer, token, tokens[token.symbol], amount)
+            for router in routers:
+                await trader.send(
+                    f"trader {index} approve {token.symbol}",
+                    tokens[token.symbol],
+                    encode_call("approve(address,uint256)", router, MAX_UINT),
+                )
+        addresses.append(trader.address)
+    return addresses
