@@ -16,9 +16,9 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import dev_account
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.execute.executor_contract import ExecutorContract, dex_factories
-from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashPool, FlashSource, RouteCodec
+from omniarb.execute.route_codec import FlashPool, FlashSource, RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
-from omniarb.types import Route
+from omniarb.types import FlashLoan, Route
 
 V3_WHALE_WETH = 2_500 * 10**18
 PIPS = 1_000_000
@@ -78,7 +78,7 @@ async def _source_rows(
     bot, trader = dev_account(9).address, dev_account(1).address
     codec = RouteCodec(dex_factories(manifest))
     aave_bps = 5  # the devnet market's FLASHLOAN_PREMIUM_TOTAL (tests/integration/devnet)
-    own_pair = FLASH_SOURCE_NAMES[FlashSource.V2_PAIR]
+    own_pair = FlashLoan.OWN_PAIR
     first_route, first_amount = rotation or (route, amount_in)
     first_name = own_pair + (" (route's pair)" if rotation is None else " (rotation)")
     variants: list[tuple[str, str, Route, int, FlashSource, FlashPool | None, int]] = [
@@ -93,8 +93,8 @@ async def _source_rows(
             -(-amount_in * PIPS // (PIPS - v2_lender.fee)) - amount_in,
         ),
         (
-            FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT],
-            FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT],
+            FlashLoan.BALANCER_V2,
+            FlashLoan.BALANCER_V2,
             route,
             amount_in,
             FlashSource.BALANCER_VAULT,
@@ -102,8 +102,8 @@ async def _source_rows(
             0,
         ),
         (
-            FLASH_SOURCE_NAMES[FlashSource.AAVE_V3],
-            FLASH_SOURCE_NAMES[FlashSource.AAVE_V3],
+            FlashLoan.AAVE_V3,
+            FlashLoan.AAVE_V3,
             route,
             amount_in,
             FlashSource.AAVE_V3,
@@ -111,8 +111,8 @@ async def _source_rows(
             (amount_in * aave_bps + 5_000) // 10_000,
         ),
         (
-            FLASH_SOURCE_NAMES[FlashSource.UNISWAP_V3] + f" ({v3_lender.fee} pips pool)",
-            FLASH_SOURCE_NAMES[FlashSource.UNISWAP_V3],
+            FlashLoan.V3_POOL + f" ({v3_lender.fee} pips pool)",
+            FlashLoan.V3_POOL,
             route,
             amount_in,
             FlashSource.UNISWAP_V3,

@@ -10,7 +10,7 @@ from typing import Any
 
 from _execute_pools import V3_KIND
 
-from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashSource
+from omniarb.types import FlashLoan
 
 
 def _round_up(gas: float) -> int:
@@ -30,7 +30,7 @@ def model_constants(result: dict[str, Any]) -> dict[str, Any]:
             extras.setdefault(row["source"], []).append(row["extra_gas"])
             if flash["kinds"][0] == V3_KIND:
                 v3_first_extra[row["source"]] = row["extra_gas"]
-    own_pair = FLASH_SOURCE_NAMES[FlashSource.V2_PAIR]
+    own_pair = FlashLoan.OWN_PAIR
     v3_hops, route_excess = [], []
     for row in result["v3"]["routes"].values():
         loan = 0 if row["flash_source"] == own_pair else v3_first_extra[row["flash_source"]]
@@ -64,10 +64,10 @@ def model_constants(result: dict[str, Any]) -> dict[str, Any]:
         "v3_tick_cross_gas": per_crossing(ticks["fresh"]),
         "v3_tick_cross_gas_crossed_before": per_crossing(ticks["crossed_before"]),
         "v3_step_gas": _round_up(result["v3"]["word_step"]["step_gas"]),
-        "v2_pair_loan_gas": loan_gas("uniswap-v2-pair-loan"),
-        "balancer_loan_gas": loan_gas(FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT]),
-        "aave_loan_gas": loan_gas(FLASH_SOURCE_NAMES[FlashSource.AAVE_V3]),
-        "v3_flash_loan_gas": loan_gas(FLASH_SOURCE_NAMES[FlashSource.UNISWAP_V3]),
+        "v2_pair_loan_gas": loan_gas(FlashLoan.V2_PAIR),
+        "balancer_loan_gas": loan_gas(FlashLoan.BALANCER_V2),
+        "aave_loan_gas": loan_gas(FlashLoan.AAVE_V3),
+        "v3_flash_loan_gas": loan_gas(FlashLoan.V3_POOL),
     }
 
 

@@ -38,9 +38,9 @@ from _execute_v3_ticks import measure_tick_crossings
 
 from omniarb.chains.abi import encode_call
 from omniarb.execute.executor_contract import ExecutorContract
-from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashSource, RouteCodec
+from omniarb.execute.route_codec import PLAN_SOURCE, RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
-from omniarb.types import Route
+from omniarb.types import FlashLoan, Route
 
 V2_DEXES = ("uniswap-v2", "sushiswap")
 # Round sizes tried for the V3-hop cycles, in whole start tokens (WETH).
@@ -106,14 +106,15 @@ async def _measure_v3_hops(runner: Runner) -> tuple[dict[str, Any], dict[str, Ro
         route, amount_in, profit = max(sized, key=lambda item: item[2])
         routes[label] = route
         first_v2 = route.hops[0].kind == V2_KIND
-        source = FlashSource.V2_PAIR if first_v2 else FlashSource.BALANCER_VAULT
+        loan = FlashLoan.OWN_PAIR if first_v2 else FlashLoan.BALANCER_V2
+        source = PLAN_SOURCE[loan]
         rows[label] = {
             "pools": list(route.pools),
             "kinds": [h.kind for h in route.hops],
             "fees_pips": [h.fee_pips for h in route.hops],
             "amount_in": amount_in,
             "profit": profit,
-            "flash_source": FLASH_SOURCE_NAMES[source],
+            "flash_source": str(loan),
             "gas": await runner.gas(route, amount_in, profit, source),
         }
     return rows, routes

@@ -34,12 +34,12 @@ from typing import Any
 # benchmarks/ is on the path as the script's dir
 from _execute_pools import pool_hop, pool_named
 
-from omniarb.allocate import FLASH_SOURCE_OWN_PAIR, FlashLoanAllocator, Lender, LenderBook
+from omniarb.allocate import FlashLoanAllocator, Lender, LenderBook
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient, RpcRequest
 from omniarb.devnet import Devnet
 from omniarb.network import ChainManifest
-from omniarb.types import Decision, Opportunity, OpportunitySource, Route
+from omniarb.types import Decision, FlashLoan, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS
 
 CHAIN = "ethereum"
@@ -117,7 +117,7 @@ def _approved(route: Route) -> Decision:
         p_success=1.0,
         expected_value_usd=net_profit_usd,
         bribe_wei=0,
-        flash_source="",
+        flash_source=None,
         decided_ns=time.monotonic_ns(),
     )
 
@@ -139,7 +139,7 @@ def _lender_name(chain: ChainManifest, decision: Decision) -> str:
         raise SystemExit(f"the allocator declined: {decision.reasons}")
     pool = decision.flash_pool
     if pool is None:
-        return decision.flash_source
+        return str(decision.flash_source)
     symbols = "/".join(chain.token_by_address(t).symbol for t in (pool.token0, pool.token1))
     return f"{decision.flash_source} {symbols} {pool.fee_pips / 10_000:g}%"
 
@@ -192,7 +192,7 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
                 v2_names.add(_lender_name(chain, chosen))
                 if i >= _WARMUP:
                     v2_samples.append(elapsed_ns)
-            if v2_names != {FLASH_SOURCE_OWN_PAIR}:
+            if v2_names != {str(FlashLoan.OWN_PAIR)}:
                 raise SystemExit(f"the V2-first route borrowed from {sorted(v2_names)}")
 
             ours_samples: list[int] = []
@@ -221,7 +221,7 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
         "iterations": iterations,
         "warmup": _WARMUP,
         "amount_in_wei": AMOUNT_IN_WEI,
-        "v2_first_lender": FLASH_SOURCE_OWN_PAIR,
+        "v2_first_lender": str(FlashLoan.OWN_PAIR),
         **{f"v2_first_{name}": value for name, value in v2.items()},
         "v3_first_lender": v3_names.pop(),
         "v3_first_lenders_read": len(outside),

@@ -112,6 +112,18 @@ class FlashPool:
     fee_pips: int
 
 
+class FlashLoan(StrEnum):
+    """Where a trade borrows its start token. The values are the names decisions, the history
+    and the summary record; how each is encoded for the executor is `execute.route_codec`'s,
+    what it charges is `allocate.lenders.flash_fee`."""
+
+    OWN_PAIR = "uniswap-v2-flash-swap"  # the route's opening V2 pair: the hop is the loan
+    V2_PAIR = "uniswap-v2-pair-loan"  # a V2 pair outside the route, by flash swap
+    V3_POOL = "uniswap-v3-flash"  # a V3 pool's `flash`
+    BALANCER_V2 = "balancer-v2"  # the Balancer V2 Vault's `flashLoan`
+    AAVE_V3 = "aave-v3"  # the Aave V3 Pool's `flashLoanSimple`
+
+
 class OpportunitySource(StrEnum):
     BLOCK = "block"
     MEMPOOL = "mempool"
@@ -156,7 +168,8 @@ class Decision:
     p_success: float
     expected_value_usd: float
     bribe_wei: int
-    flash_source: str
+    # None until the allocator chose a loan (and for a declined opportunity).
+    flash_source: FlashLoan | None
     decided_ns: int
     # The loan the allocator chose: a pool outside the route it borrows from (None for the
     # Balancer Vault, Aave or the route's own pair), the lender's fee in the start token, and

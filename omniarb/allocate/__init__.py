@@ -4,15 +4,13 @@ from the cheapest flash lender that holds enough (`FlashLoanAllocator`) — so n
 needed; the floor handed to the executor contract (`min_profit`) makes a trade revert rather
 than lose money."""
 
-from omniarb.allocate.flash_loans import FLASH_SOURCE_OWN_PAIR, FlashLoanAllocator, LoanChoice
-from omniarb.allocate.lenders import Lender, LenderBook, LenderKind, flash_fee
+from omniarb.allocate.flash_loans import FlashLoanAllocator, LoanChoice
+from omniarb.allocate.lenders import Lender, LenderBook, flash_fee
 
 __all__ = [
-    "FLASH_SOURCE_OWN_PAIR",
     "FlashLoanAllocator",
     "Lender",
     "LenderBook",
-    "LenderKind",
     "LoanChoice",
     "flash_fee",
 ]

@@ -23,14 +23,11 @@ from omniarb.allocate.lenders import Lender, LenderBook
 from omniarb.detect.gas import GasModel
 from omniarb.dex.registry import adapter
 from omniarb.errors import RetryableError, RevertError
-from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, FlashSource
-from omniarb.types import Decision, Opportunity
+from omniarb.types import Decision, FlashLoan, Opportunity
 
-__all__ = ["FLASH_SOURCE_OWN_PAIR", "FlashLoanAllocator", "LoanChoice", "Resize"]
+__all__ = ["FlashLoanAllocator", "LoanChoice", "Resize"]
 
 log = logging.getLogger(__name__)
-
-FLASH_SOURCE_OWN_PAIR = FLASH_SOURCE_NAMES[FlashSource.V2_PAIR]
 
 # Gas → its cost in the trade's start token, at the opportunity's gas price.
 _TokenCost = Callable[[int], int]
@@ -49,8 +46,8 @@ class LoanChoice:
     cost: int  # fee + extra gas, in the start token
 
     @property
-    def name(self) -> str:
-        return FLASH_SOURCE_OWN_PAIR if self.lender is None else self.lender.kind.value
+    def loan(self) -> FlashLoan:
+        return FlashLoan.OWN_PAIR if self.lender is None else self.lender.kind
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
@@ -70,7 +67,7 @@ def _resized(
     log.debug(
         "opportunity %s re-sized for %s's fee: %d -> %d in, %d -> %d kept",
         opportunity.id,
-        choice.name,
+        choice.loan,
         opportunity.amount_in,
         resized.amount_in,
         opportunity.gross_profit - choice.fee,
@@ -139,7 +136,7 @@ class FlashLoanAllocator:
         if net_profit < 1:
             return self._decline(
                 decision,
-                f"the cheapest loan ({choice.name}, fee {choice.fee}, +{choice.extra_gas} gas) "
+                f"the cheapest loan ({choice.loan}, fee {choice.fee}, +{choice.extra_gas} gas) "
                 f"leaves no profit: gross {opportunity.gross_profit}, gas {gas_cost} "
                 "in the start token",
             )
@@ -151,7 +148,7 @@ class FlashLoanAllocator:
             opportunity=opportunity,
             amount_in=amount,
             min_profit=max(1, gas_cost),
-            flash_source=choice.name,
+            flash_source=choice.loan,
             flash_pool=None if choice.lender is None else choice.lender.flash_pool,
             flash_fee=choice.fee,
             gas_estimate=total_gas,

@@ -2,8 +2,9 @@
 
 A trade borrows its start token and repays it (plus a fee) before the transaction ends. The
 lenders of a chain come from its manifest: the Balancer V2 Vault (for any token of the chain:
-it lends whatever it holds), the Aave V3 Pool (the reserves it lists), every Uniswap V3 pool
-(`flash`) and every Uniswap V2 pair (a flash swap repaid in the borrowed token). Each fee is
+it lends whatever it holds), the Aave V3 Pool (the reserves it lists), and every pool of a
+traded kind, lending as its adapter says (`pool_loan`: a Uniswap V3 pool's `flash`, a Uniswap
+V2 pair's flash swap repaid in the borrowed token). Each fee is
 computed exactly as the lender's contract computes it, since the executor repays to the wei and
 the profit it keeps is what is left:
 
@@ -21,46 +22,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.chains.spec import DexKind
 from omniarb.detect.gas import GasModel
-from omniarb.execute.route_codec import FLASH_SOURCE_NAMES, V2_PAIR_LOAN_NAME, FlashSource
+from omniarb.dex.registry import adapter, is_traded
 from omniarb.network import ChainManifest
-from omniarb.types import FlashPool
+from omniarb.types import FlashLoan, FlashPool
 
-__all__ = ["Lender", "LenderBook", "LenderKind", "flash_fee"]
+__all__ = ["Lender", "LenderBook", "flash_fee"]
 
 _PIPS = 1_000_000
 _BPS = 10_000
 _BALANCE_OF = "balanceOf(address)"
 
 
-class LenderKind(StrEnum):
-    """How a lender charges; the values are the names `Decision.flash_source` records."""
-
-    V2_PAIR = V2_PAIR_LOAN_NAME
-    BALANCER = FLASH_SOURCE_NAMES[FlashSource.BALANCER_VAULT]
-    AAVE = FLASH_SOURCE_NAMES[FlashSource.AAVE_V3]
-    V3_POOL = FLASH_SOURCE_NAMES[FlashSource.UNISWAP_V3]
-
-
-_SOURCE = {
-    LenderKind.V2_PAIR: FlashSource.V2_PAIR,
-    LenderKind.BALANCER: FlashSource.BALANCER_VAULT,
-    LenderKind.AAVE: FlashSource.AAVE_V3,
-    LenderKind.V3_POOL: FlashSource.UNISWAP_V3,
-}
-
-
-def flash_fee(kind: LenderKind, fee_pips: int, amount: int) -> int:
+def flash_fee(kind: FlashLoan, fee_pips: int, amount: int) -> int:
     """The fee `kind` charges for lending `amount`, in the borrowed token's base units."""
-    if kind is LenderKind.AAVE:
+    if kind is FlashLoan.AAVE_V3:
         premium_bps = fee_pips // 100
         return (amount * premium_bps + _BPS // 2) // _BPS
-    if kind is LenderKind.V2_PAIR:
+    if kind is FlashLoan.V2_PAIR:
         return -(-amount * _PIPS // (_PIPS - fee_pips)) - amount
     return -(-amount * fee_pips // _PIPS)
 
@@ -71,7 +53,7 @@ class Lender:
     bounds the loan, and `extra_gas` is what the loan adds over a V2 flash swap from the
     route's own first pair. `flash_pool` names a pool lender for the executor's plan."""
 
-    kind: LenderKind
+    kind: FlashLoan
     token: str
     address: str
     holder: str
@@ -79,16 +61,12 @@ class Lender:
     extra_gas: int
     flash_pool: FlashPool | None = None
 
-    @property
-    def source(self) -> FlashSource:
-        return _SOURCE[self.kind]
-
     def fee(self, amount: int) -> int:
         return flash_fee(self.kind, self.fee_pips, amount)
 
     def can_lend(self, amount: int, balance: int) -> bool:
         # A V2 pair's K check needs a reserve left: it lends strictly less than it holds.
-        if self.kind is LenderKind.V2_PAIR:
+        if self.kind is FlashLoan.V2_PAIR:
             return amount < balance
         return amount <= balance
 
@@ -106,14 +84,13 @@ class LenderBook:
     def from_manifest(cls, chain: ChainManifest, rpc: RpcClient, gas: GasModel) -> LenderBook:
         lenders: list[Lender] = []
         for entry in chain.lenders:
-            kind = LenderKind(entry.kind)
-            if kind is LenderKind.BALANCER:
+            kind = FlashLoan(entry.kind)
+            if kind is FlashLoan.BALANCER_V2:
                 # The Vault lends any token it holds, not only those it was funded with.
                 held = [(token.address, entry.address) for token in chain.tokens]
-                extra = gas.balancer_loan_gas
             else:
                 held = [(asset.address, asset.holder) for asset in entry.assets]
-                extra = gas.aave_loan_gas
+            extra = gas.loan_gas(kind)
             lenders += [
                 Lender(
                     kind=kind,
@@ -126,12 +103,10 @@ class LenderBook:
                 for token, holder in held
             ]
         for pool in chain.pools:
-            if pool.kind == DexKind.UNISWAP_V3.value:
-                kind, extra = LenderKind.V3_POOL, gas.v3_flash_loan_gas
-            elif pool.kind == DexKind.UNISWAP_V2.value:
-                kind, extra = LenderKind.V2_PAIR, gas.v2_pair_loan_gas
-            else:
+            if not is_traded(pool.kind):
                 continue
+            kind = adapter(pool.kind).pool_loan
+            extra = gas.loan_gas(kind)
             flash_pool = FlashPool(
                 pool=pool.address,
                 dex=pool.dex,

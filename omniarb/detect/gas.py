@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from omniarb.types import FlashLoan
+
 __all__ = ["GasModel"]
 
 
@@ -52,6 +54,20 @@ class GasModel:
             + self.v3_tick_cross_gas * ticks_crossed
             + self.v3_step_gas * extra_steps
         )
+
+    def loan_gas(self, loan: FlashLoan) -> int:
+        """The extra gas of borrowing through `loan` (none for the route's own opening pair)."""
+        match loan:
+            case FlashLoan.OWN_PAIR:
+                return 0
+            case FlashLoan.V2_PAIR:
+                return self.v2_pair_loan_gas
+            case FlashLoan.V3_POOL:
+                return self.v3_flash_loan_gas
+            case FlashLoan.BALANCER_V2:
+                return self.balancer_loan_gas
+            case FlashLoan.AAVE_V3:
+                return self.aave_loan_gas
 
     @property
     def external_loan_gas(self) -> int:

@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from omniarb.chain_events import ChainLog, NewHead
 from omniarb.chains.rpc import RpcClient
+from omniarb.types import FlashLoan
 
 __all__ = [
     "DexAdapter",
@@ -183,8 +184,8 @@ class DexAdapter(Protocol):
         ...
 
     @property
-    def lender_source(self) -> int:
-        """The plan's flash-source byte when a pool of this kind outside the route lends."""
+    def pool_loan(self) -> FlashLoan:
+        """How a pool of this kind outside a route lends the route its start token."""
         ...
 
     @property

@@ -36,12 +36,11 @@ from typing import ParamSpec
 from omniarb.chains.abi import selector
 from omniarb.dex.registry import ADAPTERS
 from omniarb.errors import RejectedError
-from omniarb.types import FlashPool, Hop, Route
+from omniarb.types import FlashLoan, FlashPool, Hop, Route
 
 __all__ = [
     "EXECUTE_SIGNATURE",
-    "FLASH_SOURCE_NAMES",
-    "V2_PAIR_LOAN_NAME",
+    "PLAN_SOURCE",
     "DecodedPlan",
     "FlashPool",
     "FlashSource",
@@ -51,7 +50,7 @@ __all__ = [
     "RouteEncodingError",
     "decode_plan",
     "encode_execute_calldata",
-    "flash_source_named",
+    "plan_source",
     "wrap_plan",
 ]
 
@@ -76,28 +75,23 @@ class FlashSource(IntEnum):
     UNISWAP_V3 = 3  # a V3 pool's flash: the pool's fee
 
 
-# Stable names of the sources, as `Decision.flash_source` and the history store record them.
-FLASH_SOURCE_NAMES: Mapping[FlashSource, str] = {
-    FlashSource.V2_PAIR: "uniswap-v2-flash-swap",
-    FlashSource.BALANCER_VAULT: "balancer-v2",
-    FlashSource.AAVE_V3: "aave-v3",
-    FlashSource.UNISWAP_V3: "uniswap-v3-flash",
+# The plan byte of each way to borrow: a V2 pair lends by flash swap whether it opens the route
+# or stands outside it (then with a lender record).
+PLAN_SOURCE: Mapping[FlashLoan, FlashSource] = {
+    FlashLoan.OWN_PAIR: FlashSource.V2_PAIR,
+    FlashLoan.V2_PAIR: FlashSource.V2_PAIR,
+    FlashLoan.V3_POOL: FlashSource.UNISWAP_V3,
+    FlashLoan.BALANCER_V2: FlashSource.BALANCER_VAULT,
+    FlashLoan.AAVE_V3: FlashSource.AAVE_V3,
 }
 
 
-# A V2 flash swap from a pair outside the route (source 0 with a lender record): the same
-# plan byte as the route's own pair, recorded under its own name because it costs a fee.
-V2_PAIR_LOAN_NAME = "uniswap-v2-pair-loan"
-
-
-def flash_source_named(name: str) -> FlashSource:
-    """The source whose `FLASH_SOURCE_NAMES` entry (or `V2_PAIR_LOAN_NAME`) is `name`."""
-    if name == V2_PAIR_LOAN_NAME:
-        return FlashSource.V2_PAIR
-    for source, source_name in FLASH_SOURCE_NAMES.items():
-        if source_name == name:
-            return source
-    raise RouteEncodingError(f"unknown flash source {name!r}")
+def plan_source(loan: FlashLoan | None) -> FlashSource:
+    """The plan byte of `loan`; a decision without a loan cannot be encoded."""
+    source = PLAN_SOURCE.get(loan) if loan is not None else None
+    if source is None:
+        raise RouteEncodingError(f"no flash source for a loan {loan!r}")
+    return source
 
 
 class HopKind(IntEnum):
@@ -126,7 +120,7 @@ _FLASH_SWAP_KINDS = frozenset(kind for kind, a in ADAPTERS.items() if a.flash_sw
 _RECORD_FLAG = 0x80
 # What a pool of each kind lends through, as its adapter gives it.
 _RECORD_SOURCE: Mapping[HopKind, FlashSource] = {
-    HopKind(adapter.hop_kind): FlashSource(adapter.lender_source) for adapter in ADAPTERS.values()
+    HopKind(adapter.hop_kind): PLAN_SOURCE[adapter.pool_loan] for adapter in ADAPTERS.values()
 }
 
 

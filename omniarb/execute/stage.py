@@ -10,7 +10,7 @@ from dataclasses import replace
 from omniarb.chains.fees import fees_for
 from omniarb.chains.spec import FeeModel
 from omniarb.errors import RejectedError, RetryableError, RevertError
-from omniarb.execute.route_codec import RouteCodec, flash_source_named
+from omniarb.execute.route_codec import RouteCodec, plan_source
 from omniarb.execute.submit import Submitter, TxRequest
 from omniarb.types import Decision, Execution, ExecutionStatus
 
@@ -68,7 +68,7 @@ class ExecuteStage:
                     opportunity.route,
                     decision.amount_in,
                     decision.min_profit,
-                    flash_source_named(decision.flash_source),
+                    plan_source(decision.flash_source),
                     flash_pool=decision.flash_pool,
                 ),
                 gas=int(decision.trade_gas_estimate * _GAS_LIMIT_HEADROOM),

@@ -40,6 +40,6 @@ class ProfitFloor:
             p_success=1.0,
             expected_value_usd=opportunity.net_profit_usd,
             bribe_wei=0,
-            flash_source="",
+            flash_source=None,
             decided_ns=time.monotonic_ns(),
         )

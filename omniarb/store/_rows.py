@@ -163,7 +163,7 @@ def _decision(decision: Decision, at: datetime) -> dict[str, Any]:
         "p_success": decision.p_success,
         "expected_value_usd": decision.expected_value_usd,
         "bribe_wei": decision.bribe_wei,
-        "flash_source": decision.flash_source,
+        "flash_source": str(decision.flash_source or ""),
         "decided_ns": decision.decided_ns,
         "recorded_at": at,
     }
@@ -183,7 +183,7 @@ def _execution(execution: Execution, at: datetime) -> dict[str, Any]:
         "amount_in": decision.amount_in,
         "predicted_profit": decision.expected_profit,
         "min_profit": decision.min_profit,
-        "flash_source": decision.flash_source,
+        "flash_source": str(decision.flash_source or ""),
         "gas_estimate": decision.trade_gas_estimate,
         "max_fee_per_gas_wei": execution.max_fee_per_gas_wei,
         "priority_fee_wei": execution.priority_fee_wei,

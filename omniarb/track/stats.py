@@ -149,7 +149,7 @@ class ChainBotStats:
             amount_in=execution.decision.amount_in,
             predicted_profit_wei=execution.decision.expected_profit,
             realized_profit_wei=outcome.realized_profit,
-            flash_source=execution.decision.flash_source,
+            flash_source=str(execution.decision.flash_source or ""),
             flash_fee_wei=execution.decision.flash_fee,
             gas_used=outcome.gas_used,
             gas_cost_wei=outcome.gas_cost_wei,

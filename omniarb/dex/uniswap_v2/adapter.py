@@ -11,6 +11,7 @@ from omniarb.dex.base import DexDeployment
 from omniarb.dex.uniswap_v2 import events
 from omniarb.dex.uniswap_v2.book import UniswapV2Book
 from omniarb.dex.uniswap_v2.discovery import V2Discovery
+from omniarb.types import FlashLoan
 
 __all__ = ["ADAPTER", "UniswapV2Adapter"]
 
@@ -19,7 +20,7 @@ __all__ = ["ADAPTER", "UniswapV2Adapter"]
 class UniswapV2Adapter:
     kind: str = UniswapV2Book.kind
     hop_kind: int = 0  # KIND_UNISWAP_V2
-    lender_source: int = 0  # a flash swap (source 0) with a lender record
+    pool_loan: FlashLoan = FlashLoan.V2_PAIR
     # v2-core 1.0.1's UniswapV2Pair (UniswapV2Library.pairFor's constant).
     reference_init_code_hash: str = UNISWAP_V2_INIT_CODE_HASH
     state_topics: frozenset[str] = events.STATE_TOPICS

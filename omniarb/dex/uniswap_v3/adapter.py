@@ -11,6 +11,7 @@ from omniarb.dex.base import DexDeployment
 from omniarb.dex.uniswap_v3 import events
 from omniarb.dex.uniswap_v3.book import UniswapV3Book
 from omniarb.dex.uniswap_v3.discovery import V3Discovery
+from omniarb.types import FlashLoan
 
 __all__ = ["ADAPTER", "UniswapV3Adapter"]
 
@@ -19,7 +20,7 @@ __all__ = ["ADAPTER", "UniswapV3Adapter"]
 class UniswapV3Adapter:
     kind: str = UniswapV3Book.kind
     hop_kind: int = 1  # KIND_UNISWAP_V3
-    lender_source: int = 3  # the pool's `flash`
+    pool_loan: FlashLoan = FlashLoan.V3_POOL
     # v3-core 1.0.1's UniswapV3Pool (v3-periphery PoolAddress.POOL_INIT_CODE_HASH).
     reference_init_code_hash: str = UNISWAP_V3_INIT_CODE_HASH
     state_topics: frozenset[str] = events.STATE_TOPICS

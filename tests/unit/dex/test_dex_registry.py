@@ -11,6 +11,7 @@ from eth_utils.crypto import keccak
 from omniarb.chains.spec import DexKind
 from omniarb.dex.registry import ADAPTERS, adapter, is_traded
 from omniarb.errors import NotFoundError
+from omniarb.execute.route_codec import PLAN_SOURCE
 from omniarb.paths import project_root
 
 _EXECUTOR = project_root() / "contracts" / "executor" / "OmniArbExecutor.sol"
@@ -38,8 +39,8 @@ def test_hop_bytes_are_the_executor_s() -> None:
     assert adapter("uniswap-v2").hop_kind == _constant("KIND_UNISWAP_V2")
     assert adapter("uniswap-v3").hop_kind == _constant("KIND_UNISWAP_V3")
     assert len({a.hop_kind for a in ADAPTERS.values()}) == len(ADAPTERS)
-    assert adapter("uniswap-v2").lender_source == _constant("FLASH_V2_PAIR")
-    assert adapter("uniswap-v3").lender_source == _constant("FLASH_UNISWAP_V3")
+    assert PLAN_SOURCE[adapter("uniswap-v2").pool_loan] == _constant("FLASH_V2_PAIR")
+    assert PLAN_SOURCE[adapter("uniswap-v3").pool_loan] == _constant("FLASH_UNISWAP_V3")
 
 
 def test_state_events_are_the_protocols() -> None:

@@ -12,16 +12,16 @@ from hypothesis import strategies as st
 
 from omniarb.chains.abi import decode
 from omniarb.execute.route_codec import (
-    FLASH_SOURCE_NAMES,
+    PLAN_SOURCE,
     FlashPool,
     FlashSource,
     RouteCodec,
     RouteEncodingError,
     decode_plan,
     encode_execute_calldata,
-    flash_source_named,
+    plan_source,
 )
-from omniarb.types import Hop, Route
+from omniarb.types import FlashLoan, Hop, Route
 
 WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
@@ -294,9 +294,11 @@ def test_a_v2_flash_swap_needs_no_record_when_the_first_hop_is_v2() -> None:
     assert decode_plan(plan).flash_pool is None
 
 
-def test_flash_sources_have_stable_names() -> None:
-    for source in FlashSource:
-        assert flash_source_named(FLASH_SOURCE_NAMES[source]) is source
-    assert FLASH_SOURCE_NAMES[FlashSource.V2_PAIR] == "uniswap-v2-flash-swap"
-    with pytest.raises(RouteEncodingError, match="unknown flash source"):
-        flash_source_named("compound")
+def test_every_loan_has_a_plan_byte_and_a_stable_name() -> None:
+    assert set(PLAN_SOURCE) == set(FlashLoan)
+    assert set(PLAN_SOURCE.values()) == set(FlashSource)
+    assert plan_source(FlashLoan.OWN_PAIR) is plan_source(FlashLoan.V2_PAIR) is FlashSource.V2_PAIR
+    assert plan_source(FlashLoan.V3_POOL) is FlashSource.UNISWAP_V3
+    assert FlashLoan.OWN_PAIR == "uniswap-v2-flash-swap"
+    with pytest.raises(RouteEncodingError, match="no flash source"):
+        plan_source(None)
