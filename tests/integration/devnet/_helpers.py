@@ -1,4 +1,4 @@
-"""Plumbing shared by the devnet contract tests: batched reads, transactions, snapshots, CREATE2.
+"""Plumbing shared by the devnet contract tests: batched reads, transactions, CREATE2.
 
 Everything here talks JSON-RPC through `RpcClient` and encodes with `omniarb.chains.abi`; the
 tests own every assertion about what the contracts answer.
@@ -7,8 +7,7 @@ tests own every assertion about what the contracts answer.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from _receipts import mined_receipt
@@ -17,7 +16,6 @@ from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.anvil import wait_pool_drained
 from omniarb.paths import node_modules
 
 ALL_CHAINS = ("ethereum", "bnb", "polygon", "arbitrum", "optimism")
@@ -75,18 +73,6 @@ async def send(
         "eth_sendTransaction", {"from": sender, "to": to, "data": data, "gas": hex(gas)}
     )
     return await mined_receipt(rpc, tx_hash)
-
-
-@asynccontextmanager
-async def snapshot(rpc: RpcClient) -> AsyncIterator[None]:
-    """Run the block against the current state, then put the chain back exactly as it was."""
-    snapshot_id = await rpc.call("evm_snapshot")
-    try:
-        yield
-    finally:
-        await wait_pool_drained(rpc)
-        reverted = await rpc.call("evm_revert", snapshot_id)
-        assert reverted is True, f"evm_revert {snapshot_id} failed"
 
 
 def create2_address(deployer: str, salt: bytes, init_code_hash: bytes) -> str:

@@ -27,8 +27,8 @@ from _helpers import (
     read,
     same,
     send,
-    snapshot,
 )
+from _snapshots import snapshot
 from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_call

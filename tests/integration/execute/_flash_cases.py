@@ -29,7 +29,6 @@ from _lender_helpers import fill_wrapped_native
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.anvil import wait_pool_drained
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories
 from omniarb.execute.route_codec import FlashPool, FlashSource, RouteCodec
@@ -57,16 +56,6 @@ async def send_tx(rpc: RpcClient, sender: str, to: str | None, data: bytes | str
     if to is not None:
         tx["to"] = to
     return await wait_receipt(rpc, await rpc.call("eth_sendTransaction", tx))
-
-
-@asynccontextmanager
-async def snapshot(rpc: RpcClient) -> AsyncIterator[None]:
-    snapshot_id = await rpc.call("evm_snapshot")
-    try:
-        yield
-    finally:
-        await wait_pool_drained(rpc)
-        await rpc.call("evm_revert", snapshot_id)
 
 
 # ---------------------------------------------------------------------------- pools and quotes

@@ -26,8 +26,8 @@ from _flash_cases import (
     lender_holder,
     planted,
     send_tx,
-    snapshot,
 )
+from _snapshots import snapshot
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.execute.route_codec import FlashSource
