@@ -149,6 +149,19 @@ class V3Market:
         return await self.send(trader, self.dex.router, encode_call(SWAP, params))
 
 
+def new_pool_call(chain: ChainManifest, market: V3Market) -> str:
+    """`createAndInitializePoolIfNecessary` for a token pair and fee the devnet has no pool of,
+    at price 1 (sqrtPriceX96 = 2^96)."""
+    existing = {(p.token0.lower(), p.token1.lower(), p.fee) for p in market.pools}
+    tokens = sorted((t.address for t in chain.tokens), key=lambda a: int(a, 16))
+    for fee in (10_000, 3_000, 500):
+        for i, a in enumerate(tokens):
+            for b in tokens[i + 1 :]:
+                if (a.lower(), b.lower(), fee) not in existing:
+                    return encode_call(CREATE_POOL, a, b, fee, 2**96)
+    raise AssertionError("every pool exists")
+
+
 def v3_factories(chain: ChainManifest) -> dict[str, str]:
     return {d.factory: d.name for d in chain.dexes if d.kind == "uniswap-v3"}
 

@@ -21,21 +21,20 @@ from _state_helpers import (
 )
 from _syncs import V3Sync, collector_of, v3_book
 from _v3_sync_helpers import (
-    CREATE_POOL,
     V3Market,
     assert_v3_state_matches_chain,
     make_v3_sync,
+    new_pool_call,
     receipts,
 )
 
 from omniarb.chain_events import ChainLog, NewHead, parse_log
-from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
 from omniarb.dex.uniswap_v3.discovery import V3Discovery, V3DiscoverySettings
 from omniarb.dex.uniswap_v3.logs import MINT_TOPIC, V3_TOPICS, apply_v3_logs
-from omniarb.network import ChainManifest, PoolEntry
+from omniarb.network import PoolEntry
 from omniarb.state.runner import run_state
 from omniarb.types import PoolUpdate
 
@@ -303,19 +302,6 @@ async def test_a_reorg_is_repaired_and_a_pool_it_created_is_dropped(devnet_facto
     # The dropped blocks' swaps and positions are gone again: every touched pool is back.
     for address, old in before.items():
         assert replace(sync.pool(address), block_number=old.block_number) == old
-
-
-def new_pool_call(chain: ChainManifest, market: V3Market) -> str:
-    """`createAndInitializePoolIfNecessary` for a token pair and fee the devnet has no pool of,
-    at price 1 (sqrtPriceX96 = 2^96)."""
-    existing = {(p.token0.lower(), p.token1.lower(), p.fee) for p in market.pools}
-    tokens = sorted((t.address for t in chain.tokens), key=lambda a: int(a, 16))
-    for fee in (10_000, 3_000, 500):
-        for i, a in enumerate(tokens):
-            for b in tokens[i + 1 :]:
-                if (a.lower(), b.lower(), fee) not in existing:
-                    return encode_call(CREATE_POOL, a, b, fee, 2**96)
-    raise AssertionError("every pool exists")
 
 
 async def test_a_new_pool_appears_with_its_first_positions(devnet_factory) -> None:
