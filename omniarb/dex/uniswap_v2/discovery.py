@@ -26,7 +26,7 @@ from omniarb.chains.blocks import block_tag, eth_calls_at, read_head
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v2.lens import MAX_PAIRS_PER_CALL, MAX_RESERVES_PER_CALL, V2Lens
 from omniarb.dex.uniswap_v2.pool import V2PoolState
-from omniarb.errors import RpcTransportError
+from omniarb.errors import RevertError, RpcTransportError
 
 __all__ = ["DiscoverySettings", "V2Discovery", "V2Factories", "V2Snapshot"]
 
@@ -192,38 +192,49 @@ class V2Discovery:
         self, pairs: Sequence[str], head: NewHead
     ) -> dict[str, V2PoolState | None]:
         """The states of `pairs` after block `head`, by lowercase address; None for an address
-        that is not a pair of a configured factory (four getters a pair, in one read)."""
+        that is not a pair of a configured factory (four getters a pair, in one read; a
+        contract without them reverts, and then each address is read on its own)."""
         calls = [
             {"to": pair, "data": encode_call(signature)}
             for pair in pairs
             for signature in _PAIR_GETTERS
         ]
-        answers = await self._eth_calls(calls, head)
+        try:
+            answers = await self._eth_calls(calls, head)
+        except RevertError:
+            if len(pairs) == 1:
+                return {pairs[0].lower(): None}
+            states: dict[str, V2PoolState | None] = {}
+            for pair in pairs:
+                states.update(await self.read_pairs([pair], head))
+            return states
+        return {
+            pair.lower(): self._pair_state(pair, answers[4 * i : 4 * i + 4], head)
+            for i, pair in enumerate(pairs)
+        }
+
+    def _pair_state(self, pair: str, answers: Sequence[str], head: NewHead) -> V2PoolState | None:
+        factory, token0, token1, reserves = answers
+        if any(len(answer) < 66 for answer in answers):
+            return None  # no contract there, or not a pair
         by_factory = {address.lower(): address for address in self.factories}
-        states: dict[str, V2PoolState | None] = {}
-        for i, pair in enumerate(pairs):
-            factory, token0, token1, reserves = answers[4 * i : 4 * i + 4]
-            states[pair.lower()] = None
-            if any(len(answer) < 66 for answer in (factory, token0, token1, reserves)):
-                continue  # no contract there, or not a pair
-            factory_address = by_factory.get(_address_word(factory))
-            if factory_address is None:
-                continue
-            dex_name, fee_bps = self.factories[factory_address]
-            reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], reserves)
-            states[pair.lower()] = V2PoolState(
-                chain_id=self.chain_id,
-                address=str(to_checksum_address(pair)),
-                dex=dex_name,
-                factory=factory_address,
-                token0=str(to_checksum_address(_address_word(token0))),
-                token1=str(to_checksum_address(_address_word(token1))),
-                reserve0=reserve0,
-                reserve1=reserve1,
-                fee_bps=fee_bps,
-                block_number=head.number,
-            )
-        return states
+        factory_address = by_factory.get(_address_word(factory))
+        if factory_address is None:
+            return None
+        dex_name, fee_bps = self.factories[factory_address]
+        reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], reserves)
+        return V2PoolState(
+            chain_id=self.chain_id,
+            address=str(to_checksum_address(pair)),
+            dex=dex_name,
+            factory=factory_address,
+            token0=str(to_checksum_address(_address_word(token0))),
+            token1=str(to_checksum_address(_address_word(token1))),
+            reserve0=reserve0,
+            reserve1=reserve1,
+            fee_bps=fee_bps,
+            block_number=head.number,
+        )
 
     async def read_reserves(
         self, pairs: Sequence[str], at: NewHead | int
