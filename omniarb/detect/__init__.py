@@ -3,10 +3,12 @@
 `graph` enumerates the 2- and 3-hop cycles through base tokens as pools appear and indexes them
 by pool; `screen` checks every cycle at once in NumPy float64; `sizing` finds the exact integer
 optimum of the candidates; `pricing` turns gas into the start token and profit into USD;
-`detector.CycleDetector` is the stage that ties them together.
+`state_book` keeps the pool states and `evaluator` turns the cycles a change touches into
+opportunities; `detector.CycleDetector` is the stage that composes the two.
 """
 
-from omniarb.detect.detector import CycleDetector, DetectorCounters, opportunity_id
+from omniarb.detect.detector import CycleDetector
+from omniarb.detect.evaluator import CycleEvaluator, DetectorCounters, opportunity_id
 from omniarb.detect.gas import GasModel
 from omniarb.detect.graph import Cycle, CycleGraph, GraphPool
 from omniarb.detect.pricing import PairBook, TokenPricer
@@ -21,10 +23,12 @@ from omniarb.detect.sizing import (
     size_at_optimum,
     size_route,
 )
+from omniarb.detect.state_book import StateBook
 
 __all__ = [
     "Cycle",
     "CycleDetector",
+    "CycleEvaluator",
     "CycleGraph",
     "CycleScreen",
     "DetectorCounters",
@@ -35,6 +39,7 @@ __all__ = [
     "PairBook",
     "ScreenResult",
     "Sizing",
+    "StateBook",
     "TokenPricer",
     "opportunity_id",
     "route_amount_out",

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from omniarb.detect.detector import CycleDetector, opportunity_id
+from omniarb.detect.detector import CycleDetector
+from omniarb.detect.evaluator import opportunity_id
 from omniarb.detect.gas import GasModel
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.dex.uniswap_v2.pool import V2PoolState

@@ -1,0 +1,241 @@
+"""Evaluating cycles at a `StateBook`'s states: screen, size and price them into opportunities.
+
+    evaluator = CycleEvaluator(book=book, pricer=pricer, gas_model=gas, priority_fee_wei=tip)
+    found = evaluator.evaluate(book.cycles_through(changed), block_number=n, base_fee_wei=fee)
+
+A NumPy screen of the given cycles picks the candidates; each is sized in exact integers (a V2
+cycle by `sizing`, one through a V3 pool by `mixed_sizing`, which walks its tick ranges), then
+priced: gas from the gas model at the block's base fee plus the priority fee, converted into the
+start token, and the net profit in USD. Every cycle with a positive gross profit comes back,
+best net profit (USD) first, so the caller can also record the ones too small to pay for gas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from omniarb.detect.gas import GasModel
+from omniarb.detect.graph import Cycle
+from omniarb.detect.loan_sizing import resized_opportunity
+from omniarb.detect.mixed_hops import MixedHop, route_v3_work
+from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
+from omniarb.detect.pricing import TokenPricer
+from omniarb.detect.screen import IntArray
+from omniarb.detect.sizing import Sizing, size_at_optimum, size_route
+from omniarb.detect.state_book import StateBook
+from omniarb.types import Opportunity, OpportunitySource
+
+__all__ = ["CycleEvaluator", "DetectorCounters", "opportunity_id"]
+
+log = logging.getLogger(__name__)
+
+# Per start token, per evaluation: (start-token units per native wei, USD per start-token unit),
+# None when the token has no price path.
+_StartPrices = dict[str, tuple[Fraction, float] | None]
+
+
+@dataclass(slots=True)
+class DetectorCounters:
+    """Running totals of the detector's work, for metrics and for tests that count evaluations."""
+
+    cycles_screened: int = 0
+    candidates: int = 0
+    sized: int = 0
+    searched: int = 0  # sized with the full integer search
+    proven: int = 0  # ... whose profit is proven the integer maximum
+    route_evaluations: int = 0
+    opportunities: int = 0
+    unpriced: int = 0
+
+
+class CycleEvaluator:
+    """Turns a `StateBook`'s cycles into priced opportunities at its current states.
+
+    In each evaluation, candidates are taken best float estimate (in USD) first; one gets the full
+    integer search (`size_route`, proven optimal within `certify_budget`) when it shares no pool
+    with a candidate already searched, up to `certify_top` of them. The others compete for a gap
+    that a better cycle will close, so they get the exact outcome at the continuous optimum
+    (`size_at_optimum`): a large price move touching hundreds of cycles stays cheap.
+    `max_amount_in` is per start token, in its base units.
+    """
+
+    def __init__(
+        self,
+        *,
+        book: StateBook,
+        pricer: TokenPricer,
+        gas_model: GasModel,
+        priority_fee_wei: int,
+        max_amount_in: Mapping[str, int] | None = None,
+        certify_budget: int = 256,
+        certify_top: int = 16,
+    ) -> None:
+        self.book = book
+        self.pricer = pricer
+        self.gas_model = gas_model
+        self.priority_fee_wei = priority_fee_wei
+        self._max_amount_in = {t.lower(): v for t, v in (max_amount_in or {}).items()}
+        self.certify_budget = certify_budget
+        self.certify_top = certify_top
+        self.counters = DetectorCounters()
+
+    def evaluate(
+        self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
+    ) -> list[Opportunity]:
+        """Screen the given cycles (all when None), size and price the candidates as of
+        `block_number`, whose base fee is `base_fee_wei`."""
+        book = self.book
+        if book.cycle_count == 0:
+            return []
+        result = book.screen.screen(cycle_ids)
+        self.counters.cycles_screened += result.screened
+        self.counters.candidates += len(result)
+        gas_price_wei = base_fee_wei + self.priority_fee_wei
+        found: list[Opportunity] = []
+        # Prices of the start tokens at these states, computed once per evaluation.
+        prices: _StartPrices = {}
+        # The screen's estimates are in each cycle's start token: rank them in USD.
+        ranked = []
+        for cycle_id, estimate in zip(
+            result.cycle_ids.tolist(), result.estimated_profit.tolist(), strict=True
+        ):
+            cycle = book.graph.cycles[cycle_id]
+            start_prices = self._start_prices(cycle.start_token, prices)
+            ranked.append((-estimate * (start_prices[1] if start_prices else 0.0), cycle_id))
+        ranked.sort()
+        searched_pools: set[int] = set()
+        searched = 0
+        for _, cycle_id in ranked:
+            cycle = book.graph.cycles[cycle_id]
+            # Full search for the best candidate and for each later one that could be traded
+            # beside those already searched (no shared pool); the rest compete for a gap that a
+            # better cycle will close.
+            search = searched < self.certify_top and searched_pools.isdisjoint(cycle.pool_ids)
+            if search:
+                searched += 1
+                searched_pools.update(cycle.pool_ids)
+            opportunity = self._size_and_price(
+                cycle, prices, search=search, block_number=block_number, gas_price_wei=gas_price_wei
+            )
+            if opportunity is not None:
+                found.append(opportunity)
+        found.sort(key=lambda o: (-o.net_profit_usd, o.id))
+        self.counters.opportunities += len(found)
+        return found
+
+    def _start_prices(self, token: str, prices: _StartPrices) -> tuple[Fraction, float] | None:
+        """(start-token units per native wei, USD per start-token unit), cached per evaluation."""
+        if token not in prices:
+            native_rate = self.pricer.native_rate(token, self.book)
+            unit_usd = self.pricer.unit_usd(token, self.book)
+            if native_rate is None or unit_usd is None:
+                prices[token] = None
+            else:
+                prices[token] = (native_rate, float(unit_usd))
+        return prices[token]
+
+    def _size(self, cycle: Cycle, mixed: list[MixedHop] | None, *, search: bool) -> Sizing | None:
+        """The cycle's sizing: the V2 sizing, or the mixed one over `mixed` when a V3 pool is
+        on the way."""
+        cap = self._max_amount_in.get(cycle.start_token.lower())
+        if mixed is not None:
+            if search:
+                return size_mixed_route(
+                    mixed, max_amount_in=cap, certify_budget=self.certify_budget
+                )
+            return size_mixed_at_optimum(mixed, max_amount_in=cap)
+        hops = self.book.v2_hops(cycle)
+        if search:
+            return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
+        return size_at_optimum(hops, max_amount_in=cap)
+
+    def _gas(self, cycle: Cycle, mixed: list[MixedHop] | None, amount_in: int) -> int:
+        """The gas model's estimate for the cycle at `amount_in`: its hops by kind, the ticks
+        its V3 hops (in `mixed`) cross and their other extra steps, and the loan it can take
+        (free from a first V2 pair)."""
+        v3_hops = sum(self.book.is_v3(pool_id) for pool_id in cycle.pool_ids)
+        ticks_crossed, extra_steps = (0, 0) if mixed is None else route_v3_work(amount_in, mixed)
+        return self.gas_model.estimate(
+            len(cycle.pool_ids) - v3_hops,
+            v3_hops,
+            ticks_crossed=ticks_crossed,
+            extra_steps=extra_steps,
+            first_hop_v2=not self.book.is_v3(cycle.pool_ids[0]),
+        )
+
+    def _size_and_price(
+        self,
+        cycle: Cycle,
+        prices: _StartPrices,
+        *,
+        search: bool,
+        block_number: int,
+        gas_price_wei: int,
+    ) -> Opportunity | None:
+        start = cycle.start_token
+        self.counters.sized += 1
+        mixed = self.book.mixed_hops(cycle)
+        sizing = self._size(cycle, mixed, search=search)
+        if sizing is None:
+            return None
+        self.counters.route_evaluations += sizing.evaluated
+        self.counters.searched += search
+        self.counters.proven += sizing.exact
+        start_prices = self._start_prices(start, prices)
+        if start_prices is None:
+            self.counters.unpriced += 1
+            log.debug("cycle %d: start token %s has no price path; skipped", cycle.id, start)
+            return None
+        gas_estimate = self._gas(cycle, mixed, sizing.amount_in)
+        gas_cost_wei = gas_estimate * gas_price_wei
+        native_rate, unit_usd = start_prices
+        # The gas cost in the start token, rounded up: it is a cost.
+        gas_in_token = -(-(gas_cost_wei * native_rate.numerator) // native_rate.denominator)
+        net_profit = sizing.profit - gas_in_token
+        chain_id = self.book.chain_id
+        return Opportunity(
+            id=opportunity_id(chain_id, block_number, cycle, sizing.amount_in),
+            chain_id=chain_id,
+            block_number=block_number,
+            route=cycle.route,
+            amount_in=sizing.amount_in,
+            amount_out=sizing.amount_out,
+            gross_profit=sizing.profit,
+            gas_estimate=gas_estimate,
+            gas_price_wei=gas_price_wei,
+            gas_cost_wei=gas_cost_wei,
+            net_profit=net_profit,
+            net_profit_usd=net_profit * unit_usd,
+            source=OpportunitySource.BLOCK,
+            detected_ns=time.monotonic_ns(),
+        )
+
+    def resize_for_loan(
+        self, opportunity: Opportunity, loan_fee: Callable[[int], int]
+    ) -> Opportunity | None:
+        """`opportunity` re-sized for a loan charging `loan_fee`(amount)
+        (`loan_sizing.resized_opportunity`) on the pool states it was priced on; None when it
+        was not priced on the book's states (a pool of its route has changed since, or it did
+        not come from a block) or keeps nothing after the fee."""
+        if opportunity.source is not OpportunitySource.BLOCK:
+            return None
+        hops = self.book.route_hops(opportunity.route, priced_at_block=opportunity.block_number)
+        if hops is None:
+            return None
+        resized = resized_opportunity(opportunity, hops, loan_fee)
+        if resized is not None:
+            self.counters.route_evaluations += resized.evaluated
+            return resized.opportunity
+        return None
+
+
+def opportunity_id(chain_id: int, block_number: int, cycle: Cycle, amount_in: int) -> str:
+    """A deterministic id: the same cycle, block and amount always give the same id."""
+    hops = ",".join(f"{h.pool.lower()}:{int(h.zero_for_one)}" for h in cycle.route.hops)
+    text = f"{chain_id}:{block_number}:{hops}:{amount_in}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

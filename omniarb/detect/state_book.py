@@ -1,0 +1,174 @@
+"""The detector's state book: the latest state of every pool, and the views of them that the
+evaluation reads.
+
+    book = StateBook(chain_id=1, base_tokens=[weth, usdc, usdt, dai], epsilon=1e-9)
+    changed = book.apply(states)     # their pool ids; unseen pools add their cycles
+    cycle_ids = book.cycles_through(changed)
+
+Applying a state keeps three things in step with it: the `CycleGraph` (a new pool's cycles), the
+`CycleScreen`'s reserves (which the screen reads for every cycle at once), and the per-direction
+`HopReserves` the sizing reads, rebuilt lazily once per state and shared by all its cycles. The
+book answers lookups by address and by token pair (it is the pricer's `PairBook`) and hands out a
+cycle's or a route's hops for the sizing. It only holds what the state stage sends: reading pools
+from the chain is each kind's `PoolBook` (`omniarb.dex.base`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from omniarb.detect.graph import Cycle, CycleGraph
+from omniarb.detect.mixed_hops import MixedHop, V3Hop
+from omniarb.detect.screen import CycleScreen, IntArray
+from omniarb.detect.sizing import HopReserves
+from omniarb.detect.v3_segments import screen_reserves
+from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.types import Route
+
+__all__ = ["StateBook"]
+
+
+class StateBook:
+    """The latest state of every Uniswap V2 pair and V3 pool on one chain, with their cycles."""
+
+    def __init__(self, *, chain_id: int, base_tokens: Sequence[str], epsilon: float) -> None:
+        self.chain_id = chain_id
+        self.graph = CycleGraph(chain_id=chain_id, base_tokens=base_tokens)
+        self.screen = CycleScreen(epsilon=epsilon)
+        self._states: list[V2PoolState | V3PoolState] = []
+        self._is_v3: list[bool] = []  # per pool id
+        self._v3_count = 0
+        self._hops: list[HopReserves | None] = []  # per (pool, direction), for the current state
+        self._cycle_arrays: dict[int, IntArray] = {}
+
+    @property
+    def cycle_count(self) -> int:
+        return len(self.graph.cycles)
+
+    def state(self, address: str) -> V2PoolState:
+        """The current state of a V2 pair (`pool_state` for either kind)."""
+        state = self.pool_state(address)
+        if not isinstance(state, V2PoolState):
+            raise TypeError(f"pool {address} is a Uniswap V3 pool; use pool_state()")
+        return state
+
+    def pool_state(self, address: str) -> V2PoolState | V3PoolState:
+        """The current state of a pool of either kind."""
+        return self._states[self.graph.pool_id(address)]
+
+    def pair_states(self, token_a: str, token_b: str) -> list[V2PoolState]:
+        """The current states of the V2 pairs between two tokens (the pricer's `PairBook`,
+        which values amounts at reserve ratios)."""
+        states = [self._states[i] for i in self.graph.pair_pool_ids(token_a, token_b)]
+        return [state for state in states if isinstance(state, V2PoolState)]
+
+    def apply(self, states: Iterable[V2PoolState | V3PoolState]) -> list[int]:
+        """Store new pool states (adding unseen pools and their cycles); return their pool ids.
+
+        The state stage is authoritative (it also unwinds reorgs), so a state always replaces
+        the stored one.
+        """
+        changed: list[int] = []
+        for state in states:
+            if state.chain_id != self.chain_id:
+                raise ValueError(
+                    f"pool {state.address} is on chain {state.chain_id}, not {self.chain_id}"
+                )
+            if state.address not in self.graph:
+                self._add(state)
+            pool_id = self.graph.pool_id(state.address)
+            is_v3 = isinstance(state, V3PoolState)
+            if is_v3 != self._is_v3[pool_id]:
+                raise ValueError(f"pool {state.address} cannot change kind (V2 pair / V3 pool)")
+            self._states[pool_id] = state
+            self._hops[2 * pool_id] = self._hops[2 * pool_id + 1] = None
+            if isinstance(state, V3PoolState):
+                reserve0, reserve1 = screen_reserves(state)
+                # Fee rounded down to basis points: the screen may only be optimistic.
+                self.screen.set_pool(pool_id, reserve0, reserve1, state.fee_pips // 100)
+            else:
+                self.screen.set_pool(pool_id, state.reserve0, state.reserve1, state.fee_bps)
+            changed.append(pool_id)
+        return changed
+
+    def _add(self, state: V2PoolState | V3PoolState) -> None:
+        new_cycles = self.graph.add_pools([state])
+        self._states.append(state)
+        is_v3 = isinstance(state, V3PoolState)
+        self._is_v3.append(is_v3)
+        self._v3_count += is_v3
+        self._hops += [None, None]
+        self.screen.add_cycles(
+            [list(zip(c.pool_ids, c.zero_for_one, strict=True)) for c in new_cycles]
+        )
+        for cycle in new_cycles:
+            for pool_id in cycle.pool_ids:
+                self._cycle_arrays.pop(pool_id, None)
+
+    def cycles_through(self, pool_ids: Sequence[int]) -> IntArray:
+        """The ids of the cycles through any of `pool_ids`: those a change to them can move."""
+        arrays = []
+        for pool_id in set(pool_ids):
+            cached = self._cycle_arrays.get(pool_id)
+            if cached is None:
+                cached = np.asarray(self.graph.cycles_of(pool_id), dtype=np.int64)
+                self._cycle_arrays[pool_id] = cached
+            arrays.append(cached)
+        if len(arrays) == 1:
+            return arrays[0]
+        if not arrays:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(arrays))
+
+    def is_v3(self, pool_id: int) -> bool:
+        return self._is_v3[pool_id]
+
+    def hop(self, pool_id: int, zero_for_one: bool) -> HopReserves:
+        """A V2 pair's reserves in one direction, built once per state and shared by its cycles."""
+        slot = 2 * pool_id + (0 if zero_for_one else 1)
+        hop = self._hops[slot]
+        if hop is None:
+            state = self._states[pool_id]
+            assert isinstance(state, V2PoolState)  # V3 pools take the mixed path
+            r_in, r_out = (
+                (state.reserve0, state.reserve1)
+                if zero_for_one
+                else (state.reserve1, state.reserve0)
+            )
+            hop = HopReserves(reserve_in=r_in, reserve_out=r_out, fee_bps=state.fee_bps)
+            self._hops[slot] = hop
+        return hop
+
+    def v2_hops(self, cycle: Cycle) -> list[HopReserves]:
+        """The hops of a cycle of V2 pairs only, for `sizing`."""
+        edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
+        return [self.hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
+
+    def mixed_hops(self, cycle: Cycle) -> list[MixedHop] | None:
+        """The cycle's hops for the mixed sizing, or None when all its pools are V2 pairs."""
+        if not (self._v3_count and any(self._is_v3[pool_id] for pool_id in cycle.pool_ids)):
+            return None
+        edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
+        return [self._mixed_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
+
+    def route_hops(self, route: Route, *, priced_at_block: int) -> list[MixedHop] | None:
+        """The route's hops at the stored states, if those are still the states of block
+        `priced_at_block`: None when a pool of the route is unknown or has changed since."""
+        hops: list[MixedHop] = []
+        for hop in route.hops:
+            if hop.pool not in self.graph:
+                return None
+            pool_id = self.graph.pool_id(hop.pool)
+            if self._states[pool_id].block_number > priced_at_block:
+                return None
+            hops.append(self._mixed_hop(pool_id, hop.zero_for_one))
+        return hops
+
+    def _mixed_hop(self, pool_id: int, zero_for_one: bool) -> MixedHop:
+        state = self._states[pool_id]
+        if isinstance(state, V3PoolState):
+            return V3Hop(state=state, zero_for_one=zero_for_one)
+        return self.hop(pool_id, zero_for_one)
