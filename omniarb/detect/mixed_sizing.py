@@ -1,15 +1,16 @@
 """Sizing a cycle of Uniswap V2 and V3 hops: walk the tick ranges to the optimal piece
 (`piece_walk`), then the exact integer optimum.
 
-The integer search is the one `sizing` does for V2 routes: on the amount v entering a pivot hop,
-with the cheapest integer input reaching v through the hops before it (V3: the exact-output
-quote, settled by the exact-input swap, whose output is non-decreasing in its input), a window
-around the continuous optimum, and a certificate. The pools round in their favour and each piece
-bounds its hop from above, so on the walk's final pieces q(v) = down(v) − up⁻¹(v) is a concave
-upper bound of the integer profit; every v that could earn ≥ P lies where q(v) ≥ P, a quadratic
-solved in integers. That interval is proven only when the walk's domain brackets it: q is below
-P at both ends of the domain where the pieces hold, and the best found lies inside, so by
-concavity of the true profit nothing outside the domain earns P either.
+The integer search is the one `sizing` does for V2 routes (`pivot_search`): on the amount v
+entering a pivot hop, with the cheapest integer input reaching v through the hops before it (V3:
+the exact-output quote, settled by the exact-input swap, whose output is non-decreasing in its
+input), a window around the continuous optimum, and a certificate. The pools round in their
+favour and each piece bounds its hop from above, so on the walk's final pieces
+q(v) = down(v) − up⁻¹(v) is a concave upper bound of the integer profit; every v that could earn
+≥ P lies where q(v) ≥ P, a quadratic solved in integers. That interval is proven only when the
+walk's domain brackets it: q is below P at both ends of the domain where the pieces hold, and the
+best found lies inside, so by concavity of the true profit nothing outside the domain earns P
+either.
 
 In practice a V3 hop's integer output trails its piece by up to about one input unit's worth
 per step (the fee and price roundings of `computeSwapStep`), so around the optimum the integer
@@ -31,7 +32,8 @@ from omniarb.detect.mixed_hops import (
     mixed_route_amount_out,
 )
 from omniarb.detect.piece_walk import PieceWalk, compose, walk_pieces
-from omniarb.detect.sizing import HopReserves, Sizing
+from omniarb.detect.pivot_search import search_pivot
+from omniarb.detect.sizing import HopReserves, Sizing, replayed_sizing
 
 __all__ = ["size_mixed_at_optimum", "size_mixed_route"]
 
@@ -96,6 +98,9 @@ class _Search:
     def _up_value_ceil(self, x: int) -> int:
         up = self.up
         return -(-(up.a * x + up.b) // (up.c * x + up.d))
+
+    def pivot_amount(self, amount_in: int) -> int:
+        return self.up.value_floor(amount_in) if self.pivot else amount_in
 
     def profit_at(self, v: int) -> tuple[int, int] | None:
         """(profit, amount_in) of the cheapest input reaching `v` at the pivot (see
@@ -172,13 +177,36 @@ class _Search:
             hi -= 1
         return lo, hi
 
+    def certified_interval(
+        self, threshold: int, *, window_best: int, best_v: int
+    ) -> tuple[int, int] | None:
+        """`interval` when the window earned `window_best` > 0 at a `best_v` inside the pieces'
+        domain, which that interval needs for a proof; None otherwise."""
+        if window_best <= 0 or not self.inside(best_v):
+            return None
+        return self.interval(threshold, window_best)
+
     def inside(self, v: int) -> bool:
         return self.v_start <= v and (self.v_end is None or v <= self.v_end)
 
 
-def _better(found: tuple[int, int] | None, best: tuple[int, int] | None) -> bool:
-    """More profit, then the smaller input."""
-    return found is not None and (best is None or (found[0], -found[1]) > (best[0], -best[1]))
+def _walk(
+    hops: Sequence[MixedHop], max_amount_in: int | None
+) -> tuple[int | None, PieceWalk, int] | None:
+    """(cap, walk, x_center): the route's input cap, its walked pieces and the walked
+    continuous optimum within the cap; None when no input within the cap can earn."""
+    if not hops:
+        raise ValueError("a route needs at least one hop")
+    cap = _cap(hops, max_amount_in)
+    if cap is not None and cap < 1:
+        return None
+    walk = walk_pieces(hops, cap=cap)
+    if walk is None:
+        return None  # unprofitable: the continuous profit is concave and falls from zero
+    x_center = max(walk.optimum, 1)
+    if cap is not None:
+        x_center = min(x_center, cap)
+    return cap, walk, x_center
 
 
 def size_mixed_route(
@@ -193,49 +221,23 @@ def size_mixed_route(
 
     The input is capped by `max_amount_in` and, for a V2 first hop, by its input reserve.
     """
-    if not hops:
-        raise ValueError("a route needs at least one hop")
-    cap = _cap(hops, max_amount_in)
-    if cap is not None and cap < 1:
+    walked = _walk(hops, max_amount_in)
+    if walked is None:
         return None
-    walk = walk_pieces(hops, cap=cap)
-    if walk is None:
-        return None  # unprofitable: the continuous profit is concave and falls from zero
+    cap, walk, x_center = walked
     search = _Search(hops, _heuristic_pivot(hops), cap, walk)
-    x_center = max(walk.optimum, 1)
-    if cap is not None:
-        x_center = min(x_center, cap)
-    v_center = search.up.value_floor(x_center) if search.pivot else x_center
-    best: tuple[int, int] | None = None
-    best_v = 0
-    for v in range(v_center - window, v_center + window + 1):
-        found = search.profit_at(v)
-        if _better(found, best):
-            best, best_v = found, v
-    evaluated = search.evaluated
-    window_best = best[0] if best is not None else 0
-    exact = smallest = False
-    for bump in (0, 1):
-        if certify_budget <= 0 or best is None or best[0] <= 0 or not search.inside(best_v):
-            break
-        interval = search.interval(window_best + bump, window_best)
-        if interval is None or interval[1] - interval[0] + 1 > certify_budget:
-            continue
-        search.evaluated = 0
-        for v in range(interval[0], interval[1] + 1):
-            if v_center - window <= v <= v_center + window:
-                continue  # seen in the window
-            found = search.profit_at(v)
-            if _better(found, best):
-                best = found
-        evaluated += search.evaluated
-        exact = True
-        smallest = bump == 0 or (best is not None and best[0] > window_best)
-        break
-    if best is None or best[0] <= 0:
+    found = search_pivot(search, x_center, window=window, certify_budget=certify_budget)
+    if found is None:
         return None
-    return _sizing(
-        hops, best[1], walk, exact=exact, smallest=smallest, pivot=search.pivot, evaluated=evaluated
+    return replayed_sizing(
+        found.amount_in,
+        mixed_route_amount_out(found.amount_in, hops),
+        exact=found.exact,
+        smallest=found.smallest,
+        max_profit_ceil=walk.total.max_gain_ceil,
+        continuous_optimum=walk.optimum,
+        pivot=search.pivot,
+        evaluated=found.evaluated,
     )
 
 
@@ -246,43 +248,17 @@ def size_mixed_at_optimum(
 
     For candidates that will not be traded this block (see `sizing.size_at_optimum`).
     """
-    if not hops:
-        raise ValueError("a route needs at least one hop")
-    cap = _cap(hops, max_amount_in)
-    if cap is not None and cap < 1:
+    walked = _walk(hops, max_amount_in)
+    if walked is None:
         return None
-    walk = walk_pieces(hops, cap=cap)
-    if walk is None:
-        return None
-    amount_in = max(walk.optimum, 1)
-    if cap is not None:
-        amount_in = min(amount_in, cap)
-    return _sizing(hops, amount_in, walk, exact=False, smallest=False, pivot=0, evaluated=1)
-
-
-def _sizing(
-    hops: Sequence[MixedHop],
-    amount_in: int,
-    walk: PieceWalk,
-    *,
-    exact: bool,
-    smallest: bool,
-    pivot: int,
-    evaluated: int,
-) -> Sizing | None:
-    """The `Sizing` of `amount_in`, its amounts replayed through the exact pool math."""
-    amount_out = mixed_route_amount_out(amount_in, hops)
-    profit = amount_out - amount_in
-    if amount_out <= 0 or profit <= 0:
-        return None
-    return Sizing(
-        amount_in=amount_in,
-        amount_out=amount_out,
-        profit=profit,
-        exact=exact,
-        smallest=smallest,
-        gap_bound=0 if exact else max(walk.total.max_gain_ceil() - profit, 0),
+    _, walk, amount_in = walked
+    return replayed_sizing(
+        amount_in,
+        mixed_route_amount_out(amount_in, hops),
+        exact=False,
+        smallest=False,
+        max_profit_ceil=walk.total.max_gain_ceil,
         continuous_optimum=walk.optimum,
-        pivot=pivot,
-        evaluated=evaluated,
+        pivot=0,
+        evaluated=1,
     )

@@ -19,19 +19,23 @@ Scanning the first interval proves the smallest maximiser (`exact` and `smallest
 second proves the maximum profit (`exact`), and is empty when the window already sits on a flat
 optimum (a route whose start token is its coarsest, e.g. USDC → DAI → USDC, has a plateau of
 ~√reserve equally profitable inputs). When neither interval fits in `certify_budget` integers, the
-answer is the window's best and `gap_bound` bounds what any input could earn beyond it.
+answer is the window's best and `gap_bound` bounds what any input could earn beyond it. The
+window and the certificate are `pivot_search`'s, which `mixed_sizing` runs too.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from omniarb.detect.pivot_search import search_pivot
 
 __all__ = [
     "HopReserves",
     "Mobius",
     "Sizing",
+    "replayed_sizing",
     "route_amount_out",
     "route_amounts",
     "route_map",
@@ -166,6 +170,9 @@ class _Search:
         self._down = coefficients[pivot:]
         self.evaluated = 0
 
+    def pivot_amount(self, amount_in: int) -> int:
+        return self.up.value_floor(amount_in) if self.pivot else amount_in
+
     def profit_at(self, v: int) -> tuple[int, int] | None:
         """(profit, amount_in) of the cheapest input reaching `v` at the pivot.
 
@@ -193,11 +200,14 @@ class _Search:
             return None
         return out - x, x
 
-    def interval(self, threshold: int) -> tuple[int, int] | None:
+    def certified_interval(
+        self, threshold: int, *, window_best: int, best_v: int
+    ) -> tuple[int, int] | None:
         """All v in [1, v_cap] whose continuous profit q(v) is ≥ `threshold` (None if none).
 
         q(v) = down(v) − up⁻¹(v) ≥ T, multiplied out by the positive denominators, is
-        A·v² + B·v + C ≥ 0 with A < 0: an interval between the roots.
+        A·v² + B·v + C ≥ 0 with A < 0: an interval between the roots. The maps hold for every
+        v, so the interval needs nothing from the window (`window_best`, `best_v`).
         """
         up, down, t = self.up, self.down, threshold
         a = -down.k * up.n - up.m * down.n + t * down.n * up.n
@@ -273,17 +283,12 @@ def size_at_optimum(
     root = math.isqrt(k * m)
     x_star = max((root - m) // n, 0)
     amount_in = min(max(x_star, 1), cap)
-    amount_out = route_amount_out(amount_in, hops)
-    profit = amount_out - amount_in
-    if amount_out <= 0 or profit <= 0:
-        return None
-    return Sizing(
-        amount_in=amount_in,
-        amount_out=amount_out,
-        profit=profit,
+    return replayed_sizing(
+        amount_in,
+        route_amount_out(amount_in, hops),
         exact=False,
         smallest=False,
-        gap_bound=max(-(-(k + m - 2 * root) // n) - profit, 0),
+        max_profit_ceil=lambda: -(-(k + m - 2 * root) // n),
         continuous_optimum=x_star,
         pivot=0,
         evaluated=1,
@@ -310,47 +315,49 @@ def size_route(
         return None  # unprofitable: G(x) ≤ x·K/M ≤ x, so no input can earn anything
     x_star = total.optimum()
     x_center = min(max(x_star, 1), cap)
-    v_center = search.up.value_floor(x_center) if search.pivot else x_center
-    best: tuple[int, int] | None = None
-    for v in range(v_center - window, v_center + window + 1):
-        found = search.profit_at(v)
-        if found is not None and (best is None or (found[0], -found[1]) > (best[0], -best[1])):
-            best = found
-    evaluated = search.evaluated
-    window_best = best[0] if best is not None else 0
-    exact = smallest = False
-    # First try to prove the smallest maximiser (scan every v with q(v) ≥ best profit); if
-    # that interval is too wide, just prove the maximum (scan every v with q(v) > best profit),
-    # which is empty whenever the window already found the top of a flat optimum.
-    for bump in (0, 1):
-        interval = search.interval(max(window_best + bump, 1)) if certify_budget > 0 else None
-        if interval is None or interval[1] - interval[0] + 1 > certify_budget:
-            continue
-        search.evaluated = 0
-        for v in range(interval[0], interval[1] + 1):
-            if v_center - window <= v <= v_center + window:
-                continue  # seen in the window
-            found = search.profit_at(v)
-            if found is not None and (best is None or (found[0], -found[1]) > (best[0], -best[1])):
-                best = found
-        evaluated += search.evaluated
-        exact = True
-        # Every input earning more than the window's best lay in the scanned interval, so if
-        # the scan found more, all its maximisers were scanned too.
-        smallest = bump == 0 or (best is not None and best[0] > window_best)
-        break
-    if best is None or best[0] <= 0:
-        return None  # when exact, proven: no integer input within the cap earns anything
-    amount_in = best[1]
-    amount_out = route_amount_out(amount_in, hops)
+    found = search_pivot(search, x_center, window=window, certify_budget=certify_budget)
+    if found is None:
+        return None
+    return replayed_sizing(
+        found.amount_in,
+        route_amount_out(found.amount_in, hops),
+        exact=found.exact,
+        smallest=found.smallest,
+        max_profit_ceil=total.max_profit_ceil,
+        continuous_optimum=x_star,
+        pivot=search.pivot,
+        evaluated=found.evaluated,
+    )
+
+
+def replayed_sizing(
+    amount_in: int,
+    amount_out: int,
+    *,
+    exact: bool,
+    smallest: bool,
+    max_profit_ceil: Callable[[], int],
+    continuous_optimum: int,
+    pivot: int,
+    evaluated: int,
+) -> Sizing | None:
+    """The `Sizing` of `amount_in`, whose exact output through the pools is `amount_out`; None
+    when that earns nothing.
+
+    `max_profit_ceil()` is an integer ≥ the route's continuous maximum profit; it is called only
+    for the `gap_bound` of a sizing not proven `exact` (a mixed route's bound may not exist).
+    """
+    profit = amount_out - amount_in
+    if amount_out <= 0 or profit <= 0:
+        return None
     return Sizing(
         amount_in=amount_in,
         amount_out=amount_out,
-        profit=amount_out - amount_in,
+        profit=profit,
         exact=exact,
         smallest=smallest,
-        gap_bound=0 if exact else max(total.max_profit_ceil() - (amount_out - amount_in), 0),
-        continuous_optimum=x_star,
-        pivot=search.pivot,
+        gap_bound=0 if exact else max(max_profit_ceil() - profit, 0),
+        continuous_optimum=continuous_optimum,
+        pivot=pivot,
         evaluated=evaluated,
     )
