@@ -13,8 +13,7 @@ sizing says how it solves q(v) ≥ T and when its interval is not a proof
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 __all__ = ["PivotFound", "PivotSearch", "search_pivot"]
 
@@ -46,21 +45,19 @@ class PivotSearch(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PivotFound:
+class PivotFound(NamedTuple):
     """The best input found: its profit as the search counted it (a lower bound of what the
-    input earns), whether that is proven the maximum and the input the smallest earning it."""
+    input earns), whether that is proven the maximum and the input the smallest earning it.
+
+    A named tuple rather than a frozen dataclass: one is built per searched candidate, and it
+    builds in a quarter of the time.
+    """
 
     profit: int
     amount_in: int
     exact: bool
     smallest: bool
     evaluated: int
-
-
-def _better(found: tuple[int, int] | None, best: tuple[int, int] | None) -> bool:
-    """More profit, then the smaller input."""
-    return found is not None and (best is None or (found[0], -found[1]) > (best[0], -best[1]))
 
 
 def search_pivot(
@@ -70,11 +67,14 @@ def search_pivot(
     optimum's input, within the cap), then of the first certified interval that fits in
     `certify_budget` integers; None when no input earns > 0."""
     v_center = search.pivot_amount(x_center)
+    profit_at = search.profit_at
+    # The best is the most profit, then the smallest input; compared inline, as this loop runs
+    # hundreds of times per searched candidate.
     best: tuple[int, int] | None = None
     best_v = 0
     for v in range(v_center - window, v_center + window + 1):
-        found = search.profit_at(v)
-        if _better(found, best):
+        found = profit_at(v)
+        if found is not None and (best is None or (found[0], -found[1]) > (best[0], -best[1])):
             best, best_v = found, v
     window_best = best[0] if best is not None else 0
     exact = smallest = False
@@ -92,8 +92,8 @@ def search_pivot(
         for v in range(interval[0], interval[1] + 1):
             if v_center - window <= v <= v_center + window:
                 continue  # seen in the window
-            found = search.profit_at(v)
-            if _better(found, best):
+            found = profit_at(v)
+            if found is not None and (best is None or (found[0], -found[1]) > (best[0], -best[1])):
                 best = found
         exact = True
         # Every input earning more than the window's best lay in the scanned interval, so if

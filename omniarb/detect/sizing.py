@@ -26,7 +26,7 @@ window and the certificate are `pivot_search`'s, which `mixed_sizing` runs too.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from omniarb.detect.pivot_search import search_pivot
@@ -288,7 +288,7 @@ def size_at_optimum(
         route_amount_out(amount_in, hops),
         exact=False,
         smallest=False,
-        max_profit_ceil=lambda: -(-(k + m - 2 * root) // n),
+        max_profit_ceil=-(-(k + m - 2 * root) // n),
         continuous_optimum=x_star,
         pivot=0,
         evaluated=1,
@@ -323,7 +323,7 @@ def size_route(
         route_amount_out(found.amount_in, hops),
         exact=found.exact,
         smallest=found.smallest,
-        max_profit_ceil=total.max_profit_ceil,
+        max_profit_ceil=total.max_profit_ceil(),
         continuous_optimum=x_star,
         pivot=search.pivot,
         evaluated=found.evaluated,
@@ -336,7 +336,7 @@ def replayed_sizing(
     *,
     exact: bool,
     smallest: bool,
-    max_profit_ceil: Callable[[], int],
+    max_profit_ceil: int,
     continuous_optimum: int,
     pivot: int,
     evaluated: int,
@@ -344,8 +344,8 @@ def replayed_sizing(
     """The `Sizing` of `amount_in`, whose exact output through the pools is `amount_out`; None
     when that earns nothing.
 
-    `max_profit_ceil()` is an integer ≥ the route's continuous maximum profit; it is called only
-    for the `gap_bound` of a sizing not proven `exact` (a mixed route's bound may not exist).
+    `max_profit_ceil` is an integer ≥ the route's continuous maximum profit: what no input can
+    earn beyond, for the `gap_bound` of a sizing not proven `exact`.
     """
     profit = amount_out - amount_in
     if amount_out <= 0 or profit <= 0:
@@ -356,7 +356,7 @@ def replayed_sizing(
         profit=profit,
         exact=exact,
         smallest=smallest,
-        gap_bound=0 if exact else max(max_profit_ceil() - profit, 0),
+        gap_bound=0 if exact else max(max_profit_ceil - profit, 0),
         continuous_optimum=continuous_optimum,
         pivot=pivot,
         evaluated=evaluated,
