@@ -37,7 +37,9 @@ from _execute_pools import pool_hop, pool_named
 from omniarb.allocate import FlashLoanAllocator, Lender, LenderBook
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient, RpcRequest
+from omniarb.detect.gas import HopWork
 from omniarb.devnet import Devnet
+from omniarb.dex.registry import adapter
 from omniarb.network import ChainManifest
 from omniarb.types import Decision, FlashLoan, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS
@@ -86,9 +88,8 @@ class _OneCallPerLender(LenderBook):
 def _approved(route: Route) -> Decision:
     """The decision the risk stage hands on for `route`: approved, its gas priced as the
     detector prices it (WETH is the start token, so one gas costs `GAS_PRICE_WEI` of it)."""
-    v3_hops = sum(hop.kind == "uniswap-v3" for hop in route.hops)
-    first_hop_v2 = route.hops[0].kind == "uniswap-v2"
-    gas = EXECUTOR_GAS.estimate(len(route.hops) - v3_hops, v3_hops, first_hop_v2=first_hop_v2)
+    free_loan = adapter(route.hops[0].kind).flash_swap_hop
+    gas = EXECUTOR_GAS.estimate([HopWork(kind=hop.kind) for hop in route.hops], free_loan=free_loan)
     gas_cost_wei = gas * GAS_PRICE_WEI
     net_profit_wei = GROSS_PROFIT_WEI - gas_cost_wei
     net_profit_usd = net_profit_wei * 3000 / WETH_WEI

@@ -42,6 +42,7 @@ from _mainnet_graph import HUBS, build_mainnet, peak_rss_mib, rss_mib
 from _mainnet_table import print_table
 
 from omniarb.detect import CycleDetector, GasModel, HopReserves, route_map, size_route
+from omniarb.dex.base import HopGas
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.types import Opportunity, PoolUpdate
@@ -122,7 +123,7 @@ def make_detector(bases: list[str]) -> CycleDetector:
         base_tokens=bases,
         wrapped_native=bases[0],
         stablecoin_decimals={bases[1]: 6, bases[2]: 6, bases[3]: 18},
-        gas_model=GasModel(base_gas=60_000, per_hop_gas=45_000),
+        gas_model=GasModel(base_gas=60_000, hop_gas={"uniswap-v2": HopGas(hop_gas=45_000)}),
         priority_fee_wei=10**9,
     )
 

@@ -52,21 +52,11 @@ log = logging.getLogger(__name__)
 
 STABLECOINS = ("USDC", "USDT", "DAI")
 # Measured through the executor (benchmarks/execute.py) and rounded up so a net profit is never
-# overstated: 178,906 gas for 2 V2 hops and 266,028 for 3 (4,662 + 87,122 per hop); the V3 hops
-# of a route at most 25,943 over as many V2 hops (a V3 hop alone up to 113,065, a second one
-# about a V2 hop); an initialized tick crossed up to 64,154 (a fresh tick; ~30k once crossed
-# before); each lender's extra over the route's own pair, the largest over the routes measured.
-# A V3 step that stops at a bitmap-word edge without crossing a tick is one more iteration of
-# the pool's loop (another bitmap word read, the edge's price, the step's math): 7,237 gas in
-# the benchmark's seasoned pool, 8,167 on a pool swapped for the first time in that direction;
-# without it, trades that ran past such edges used up to 1,359 gas more than estimated.
+# overstated: the contract's fixed cost (4,662 over the hops), each lender's extra over the
+# route's own pair, the largest over the routes measured; each kind's hops are its adapter's
+# (`hop_gas`).
 EXECUTOR_GAS = GasModel(
     base_gas=6_000,
-    per_hop_gas=88_000,
-    v3_hop_gas=88_000,
-    v3_route_gas=26_000,
-    v3_tick_cross_gas=65_000,
-    v3_step_gas=9_000,
     v2_pair_loan_gas=95_000,
     balancer_loan_gas=38_000,
     aave_loan_gas=124_000,

@@ -101,10 +101,10 @@ class FlashLoanAllocator:
         opportunity = decision.opportunity
         route = opportunity.route
         amount = opportunity.amount_in
-        first_hop_v2 = adapter(route.hops[0].kind).flash_swap_hop
+        free_loan = adapter(route.hops[0].kind).flash_swap_hop
         # The detector priced the route with the loan it assumed; the trade's own gas is the
         # rest, and the gas price in the start token is its ratio to the assumed cost.
-        assumed = self._gas.assumed_loan_gas(first_hop_v2=first_hop_v2)
+        assumed = self._gas.assumed_loan_gas(free_loan=free_loan)
         hops_gas = opportunity.gas_estimate - assumed
         gas_in_token = opportunity.gross_profit - opportunity.net_profit
         priced_gas = opportunity.gas_estimate
@@ -114,7 +114,7 @@ class FlashLoanAllocator:
                 return 0
             return _ceil_div(gas_in_token * gas, priced_gas)
 
-        if first_hop_v2:
+        if free_loan:
             choice = LoanChoice(lender=None, fee=0, extra_gas=0, cost=0)
         else:
             try:

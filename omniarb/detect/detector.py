@@ -12,7 +12,7 @@ net profit (USD) first, so the caller can also record the ones too small to pay 
 
 Pools are Uniswap V2 pairs (`V2PoolState`) and Uniswap V3 pools (`V3PoolState`), and cycles may
 mix them. The screen sees a V3 pool as a V2 pair at its current price with its deepest range's
-liquidity (`v3_segments.screen_reserves`: never less profitable than the pool, so the screen
+liquidity (`V3PoolState.screen_reserves`: never less profitable than the pool, so the screen
 only drops cycles that cannot earn); a cycle through any V3 pool is sized by `mixed_sizing`,
 which walks the tick ranges. V2-only cycles take the V2 path unchanged.
 """

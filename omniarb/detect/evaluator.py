@@ -19,15 +19,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from omniarb.detect.gas import GasModel
+from omniarb.detect.gas import GasModel, HopWork
 from omniarb.detect.graph import Cycle
 from omniarb.detect.loan_sizing import resized_opportunity
-from omniarb.detect.mixed_hops import MixedHop, route_v3_work
+from omniarb.detect.mixed_hops import MixedHop, route_work
 from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
 from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import IntArray
 from omniarb.detect.sizing import Sizing, size_at_optimum, size_route
 from omniarb.detect.state_book import StateBook
+from omniarb.dex.registry import adapter
 from omniarb.types import Opportunity, OpportunitySource
 
 __all__ = ["CycleEvaluator", "DetectorCounters", "opportunity_id"]
@@ -157,16 +158,14 @@ class CycleEvaluator:
     def _gas(self, cycle: Cycle, mixed: list[MixedHop] | None, amount_in: int) -> int:
         """The gas model's estimate for the cycle at `amount_in`: its hops by kind, the ticks
         its V3 hops (in `mixed`) cross and their other extra steps, and the loan it can take
-        (free from a first V2 pair)."""
-        v3_hops = sum(self.book.is_v3(pool_id) for pool_id in cycle.pool_ids)
-        ticks_crossed, extra_steps = (0, 0) if mixed is None else route_v3_work(amount_in, mixed)
-        return self.gas_model.estimate(
-            len(cycle.pool_ids) - v3_hops,
-            v3_hops,
-            ticks_crossed=ticks_crossed,
-            extra_steps=extra_steps,
-            first_hop_v2=not self.book.is_v3(cycle.pool_ids[0]),
-        )
+        (free when its opening pool lends by flash swap)."""
+        kinds = [hop.kind for hop in cycle.route.hops]
+        work = [(0, 0)] * len(kinds) if mixed is None else route_work(amount_in, mixed)
+        hops = [
+            HopWork(kind=kind, crossings=crossed, steps=steps)
+            for kind, (crossed, steps) in zip(kinds, work, strict=True)
+        ]
+        return self.gas_model.estimate(hops, free_loan=adapter(kinds[0]).flash_swap_hop)
 
     def _size_and_price(
         self,

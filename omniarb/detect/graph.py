@@ -1,7 +1,7 @@
 """The token graph of one chain and its arbitrage cycles, enumerated as pools appear.
 
-Nodes are tokens, edges are pools: Uniswap V2 pairs and Uniswap V3 pools alike (a hop's `kind`
-and `fee_pips` say which, so cycles may mix them). A cycle is a `Route` of 2 or 3 hops that
+Nodes are tokens, edges are pools of every traded kind alike (a hop's `kind` and `fee_pips` say
+which, so cycles may mix them). A cycle is a `Route` of 2 or 3 hops that
 starts and ends in a base token (wrapped native, stablecoins): 2 hops through two distinct pools
 of the same pair (the same pair on two DEXes, or a V2 pair and a V3 pool), or 3 hops around a
 triangle of tokens. `add_pools` enumerates exactly the cycles that a new pool completes, so
@@ -11,8 +11,9 @@ adding pools one block at a time and adding them all at once give the same cycle
 One start per cycle. A cycle through several base tokens could start at any of them; those
 rotations trade the same pools in the same direction, so they are one opportunity (mutually
 exclusive on chain), and they are profitable together or not at all: the product of the hops'
-spot rates, K/M, is the same from any start. We keep the rotation that opens with a V2 pair
-from a base token when there is one: that pair lends the start token for free as a flash swap,
+spot rates, K/M, is the same from any start. We keep the rotation that opens with a pool that
+lends by flash swap (its adapter's `flash_swap_hop`: a V2 pair) from a base token when there is
+one: that pool lends the start token for free as a flash swap,
 with no extra gas, while any other opening needs a lender outside the route (a fee, or 28k to
 124k more gas), and the optimal profits of the rotations differ only at second order. Among
 equals, the base token listed first in `base_tokens` starts (so list wrapped native first:
@@ -25,23 +26,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from omniarb.chains.spec import DexKind
-from omniarb.dex.uniswap_v2.pool import V2PoolState
-from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.dex.base import PoolState
+from omniarb.dex.registry import adapter
 from omniarb.types import Hop, Route
 
 __all__ = ["Cycle", "CycleGraph", "GraphPool"]
-
-_KIND = DexKind.UNISWAP_V2.value
-_V3_KIND = DexKind.UNISWAP_V3.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GraphPool:
     """A pool's static facts, with its two directed hops built once and shared by all cycles.
 
-    `kind` is the pool's `DexKind` value; a V3 pool's `fee_bps` is its fee rounded down to basis
-    points (its hops carry the exact `fee_pips`).
+    `kind` is the pool's kind; `fee_bps` is its fee rounded down to basis points (its hops
+    carry the exact `fee_pips`); `lends_free` whether it lends a route it opens its input by
+    flash swap.
     """
 
     id: int
@@ -52,7 +50,8 @@ class GraphPool:
     fee_bps: int
     forward: Hop  # token0 → token1
     backward: Hop  # token1 → token0
-    kind: str = _KIND
+    kind: str
+    lends_free: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +110,7 @@ class CycleGraph:
         """Ids of every pool between two tokens."""
         return self._adjacency.get(token_a.lower(), {}).get(token_b.lower(), [])
 
-    def add_pools(self, states: Iterable[V2PoolState | V3PoolState]) -> list[Cycle]:
+    def add_pools(self, states: Iterable[PoolState]) -> list[Cycle]:
         """Add pools not yet in the graph; return the cycles they complete, in id order."""
         start = len(self.cycles)
         for state in states:
@@ -119,12 +118,9 @@ class CycleGraph:
                 self._add_pool(state)
         return self.cycles[start:]
 
-    def _add_pool(self, state: V2PoolState | V3PoolState) -> None:
+    def _add_pool(self, state: PoolState) -> None:
         pool_id = len(self.pools)
-        if isinstance(state, V3PoolState):
-            kind, fee_pips, fee_bps = _V3_KIND, state.fee_pips, state.fee_pips // 100
-        else:
-            kind, fee_pips, fee_bps = _KIND, state.fee_bps * 100, state.fee_bps
+        kind, fee_pips = state.kind, state.fee_pips
 
         def hop(zero_for_one: bool) -> Hop:
             return Hop(
@@ -143,10 +139,11 @@ class CycleGraph:
             dex=state.dex,
             token0=state.token0,
             token1=state.token1,
-            fee_bps=fee_bps,
+            fee_bps=fee_pips // 100,
             forward=hop(True),
             backward=hop(False),
             kind=kind,
+            lends_free=adapter(kind).flash_swap_hop,
         )
         self.pools.append(pool)
         self._pool_ids[state.address.lower()] = pool_id
@@ -191,7 +188,7 @@ class CycleGraph:
         """Rotate a directed cycle to its canonical start and store it."""
         starts = [self._token_in(edge).lower() for edge in edges]
         *_, index = min(
-            (self.pools[edge[0]].kind != _KIND, self._base_rank[token], i)
+            (not self.pools[edge[0]].lends_free, self._base_rank[token], i)
             for i, (edge, token) in enumerate(zip(edges, starts, strict=True))
             if token in self._base_rank
         )

@@ -29,7 +29,7 @@ __all__ = [
     "hop_amount_out",
     "mixed_route_amount_out",
     "mixed_route_amounts",
-    "route_v3_work",
+    "route_work",
 ]
 
 _BPS = 10_000
@@ -166,11 +166,12 @@ def mixed_route_amount_out(amount_in: int, hops: Sequence[MixedHop]) -> int:
     return amount or 0
 
 
-def route_v3_work(amount_in: int, hops: Sequence[MixedHop]) -> tuple[int, int]:
-    """What the route's V3 hops cost beyond a plain hop at `amount_in`: the initialized ticks
-    they cross, and their other extra steps (a bitmap-word edge reached without crossing a
-    tick: one more loop iteration, reading another word). (0, 0) when a hop would fail."""
-    crossed = extra_steps = 0
+def route_work(amount_in: int, hops: Sequence[MixedHop]) -> list[tuple[int, int]]:
+    """What each hop costs beyond a plain hop at `amount_in`, as (initialized ticks crossed,
+    other extra steps): a V3 swap's bitmap-word edge reached without crossing a tick is one
+    more loop iteration, reading another word; a constant-product hop has none. All zeros when
+    a hop would fail."""
+    work: list[tuple[int, int]] = []
     amount = amount_in
     for hop in hops:
         if isinstance(hop, V3Hop):
@@ -181,13 +182,14 @@ def route_v3_work(amount_in: int, hops: Sequence[MixedHop]) -> tuple[int, int]:
                     sqrt_price_limit_x96=hop.sqrt_price_limit_x96,
                 )
             except V3RevertError:
-                return 0, 0
-            crossed += result.initialized_ticks_crossed
-            extra_steps += max(0, result.steps - 1 - result.initialized_ticks_crossed)
+                return [(0, 0)] * len(hops)
+            crossed = result.initialized_ticks_crossed
+            work.append((crossed, max(0, result.steps - 1 - crossed)))
             amount = result.amount_out
         else:
             out = hop_amount_out(hop, amount)
             if out is None:
-                return 0, 0
+                return [(0, 0)] * len(hops)
+            work.append((0, 0))
             amount = out
-    return crossed, extra_steps
+    return work

@@ -23,7 +23,6 @@ from omniarb.detect.graph import Cycle, CycleGraph
 from omniarb.detect.mixed_hops import MixedHop, V3Hop
 from omniarb.detect.screen import CycleScreen, IntArray
 from omniarb.detect.sizing import HopReserves
-from omniarb.detect.v3_segments import screen_reserves
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.types import Route
@@ -85,12 +84,9 @@ class StateBook:
                 raise ValueError(f"pool {state.address} cannot change kind (V2 pair / V3 pool)")
             self._states[pool_id] = state
             self._hops[2 * pool_id] = self._hops[2 * pool_id + 1] = None
-            if isinstance(state, V3PoolState):
-                reserve0, reserve1 = screen_reserves(state)
-                # Fee rounded down to basis points: the screen may only be optimistic.
-                self.screen.set_pool(pool_id, reserve0, reserve1, state.fee_pips // 100)
-            else:
-                self.screen.set_pool(pool_id, state.reserve0, state.reserve1, state.fee_bps)
+            reserve0, reserve1 = state.screen_reserves()
+            # Fee rounded down to basis points: the screen may only be optimistic.
+            self.screen.set_pool(pool_id, reserve0, reserve1, state.fee_pips // 100)
             changed.append(pool_id)
         return changed
 

@@ -41,12 +41,11 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate
 
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 
-__all__ = ["FractionalMap", "V3Segment", "screen_reserves", "segments"]
+__all__ = ["FractionalMap", "V3Segment", "segments"]
 
 _PIPS = 1_000_000
 _Q96_BITS = 96
@@ -231,15 +230,3 @@ def segments(state: V3PoolState, zero_for_one: bool) -> Iterator[V3Segment]:
         liquidity = liquidity - nets[index] if zero_for_one else liquidity + nets[index]
         start = end
         index += step
-
-
-def screen_reserves(state: V3PoolState) -> tuple[int, int]:
-    """Virtual reserves (token0, token1) at the pool's price with its deepest range's liquidity.
-
-    A V2 stand-in for the float screen that never understates the pool: its spot rate is the
-    current price's (beyond an empty range the real rate is only worse), and no range offers
-    more depth, so a cycle it rejects has no profit and its profit estimate is an upper bound.
-    """
-    deepest = max(state.liquidity, max(accumulate(state.ticks.liquidity_net), default=0))
-    sqrt_price = state.sqrt_price_x96
-    return (deepest << _Q96_BITS) // sqrt_price, (deepest * sqrt_price) >> _Q96_BITS

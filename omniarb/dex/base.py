@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from omniarb.chain_events import ChainLog, NewHead
 from omniarb.chains.rpc import RpcClient
@@ -21,6 +21,7 @@ from omniarb.types import FlashLoan
 __all__ = [
     "DexAdapter",
     "DexDeployment",
+    "HopGas",
     "PoolBook",
     "PoolChanges",
     "PoolIdentity",
@@ -44,6 +45,8 @@ class PoolIdentity:
 class PoolState(Protocol):
     """A frozen snapshot of one pool as of `block_number`: what every kind's state has."""
 
+    kind: ClassVar[str]
+
     @property
     def chain_id(self) -> int: ...
     @property
@@ -56,6 +59,15 @@ class PoolState(Protocol):
     def token1(self) -> str: ...
     @property
     def block_number(self) -> int: ...
+    @property
+    def fee_pips(self) -> int:
+        """The swap fee in hundredths of a basis point (3000 = 0.3%)."""
+        ...
+
+    def screen_reserves(self) -> tuple[int, int]:
+        """Reserves (token0, token1) of a constant-product pool that is never less profitable
+        than this one at any size: what the detector's float screen prices it with."""
+        ...
 
     def amount_out(self, token_in: str, amount_in: int) -> int:
         """What the pool pays for `amount_in` of `token_in`, exactly as its contract would."""
@@ -94,6 +106,18 @@ class DexDeployment:
     name: str
     factory: str
     fee_bps: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HopGas:
+    """The gas of hops through pools of one kind, through the executor contract: each hop,
+    once for a route with any hop of the kind (what its first hop sets up), each initialized
+    tick (or bin) a swap crosses, and each other extra step of the swap's loop."""
+
+    hop_gas: int
+    route_gas: int = 0
+    crossing_gas: int = 0
+    step_gas: int = 0
 
 
 class PoolBook(Protocol[StateT]):
@@ -197,6 +221,12 @@ class DexAdapter(Protocol):
     @property
     def state_topics(self) -> frozenset[str]:
         """Topic 0 of the events after which what a swap reads has changed."""
+        ...
+
+    @property
+    def hop_gas(self) -> HopGas:
+        """Its hops' gas through the executor, measured by `benchmarks/execute.py` and rounded
+        up, so a net profit is never overstated."""
         ...
 
     @property

@@ -19,7 +19,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.dex.base import PoolChanges
 from omniarb.dex.uniswap_v2.discovery import V2Discovery
 from omniarb.dex.uniswap_v2.logs import PAIR_CREATED_TOPIC, SYNC_TOPIC, FactoryInfo, apply_v2_logs
-from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.uniswap_v2.pool import KIND, V2PoolState
 
 __all__ = ["UniswapV2Book"]
 
@@ -27,7 +27,7 @@ __all__ = ["UniswapV2Book"]
 class UniswapV2Book:
     """The pairs of the discovery's factories on one chain, as a `PoolBook`."""
 
-    kind = "uniswap-v2"
+    kind = KIND
     noun = "pairs"
     topics = (SYNC_TOPIC, PAIR_CREATED_TOPIC)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from omniarb.dex.base import PoolIdentity
 from omniarb.dex.uniswap_v2.math import get_amount_out
 
-__all__ = ["V2PoolState"]
+__all__ = ["KIND", "V2PoolState"]
+
+KIND = "uniswap-v2"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,10 +20,18 @@ class V2PoolState(PoolIdentity):
     Replaced, never mutated: `replace(state, reserve0=r0, reserve1=r1, block_number=n)`.
     """
 
+    kind: ClassVar[str] = KIND
     reserve0: int
     reserve1: int
     fee_bps: int
     block_number: int
+
+    @property
+    def fee_pips(self) -> int:
+        return self.fee_bps * 100
+
+    def screen_reserves(self) -> tuple[int, int]:
+        return self.reserve0, self.reserve1
 
     def spot_price(self) -> float | None:
         """reserve1 / reserve0 in raw units (None for an empty pair)."""

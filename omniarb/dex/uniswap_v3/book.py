@@ -33,7 +33,7 @@ from omniarb.dex.uniswap_v3.logs import (
     apply_v3_logs,
     decode_pool_created,
 )
-from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.dex.uniswap_v3.pool import KIND, V3PoolState
 
 __all__ = ["UniswapV3Book", "V3BookCounters"]
 
@@ -55,7 +55,7 @@ class UniswapV3Book:
     """The V3 pools of the discovery's factories on one chain, as a `PoolBook`; every
     `check_every_blocks` blocks (0: never) `check_sample` pools are compared with the chain."""
 
-    kind = "uniswap-v3"
+    kind = KIND
     noun = "V3 pools"
     topics = V3_TOPICS
 

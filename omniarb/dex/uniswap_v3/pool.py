@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from itertools import accumulate
+from typing import ClassVar, NamedTuple
 
 from omniarb.dex.base import PoolIdentity
 from omniarb.dex.uniswap_v3.errors import V3RevertError
@@ -12,7 +13,9 @@ from omniarb.dex.uniswap_v3.swap import SwapOutcome, simulate_swap
 from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 from omniarb.dex.uniswap_v3.tick_table import TickTable
 
-__all__ = ["V3PoolState", "V3SwapResult"]
+__all__ = ["KIND", "V3PoolState", "V3SwapResult"]
+
+KIND = "uniswap-v3"
 
 
 class V3SwapResult(NamedTuple):
@@ -57,6 +60,7 @@ class V3PoolState(PoolIdentity):
     `fee_pips` is in hundredths of a basis point (3000 = 0.3%).
     """
 
+    kind: ClassVar[str] = KIND
     fee_pips: int
     tick_spacing: int
     sqrt_price_x96: int
@@ -142,6 +146,19 @@ class V3PoolState(PoolIdentity):
         if lowered == self.token1.lower():
             return False
         raise ValueError(f"{token_in} is not a token of pool {self.address}")
+
+    def screen_reserves(self) -> tuple[int, int]:
+        """Virtual reserves (token0, token1) at the pool's price with its deepest range's
+        liquidity.
+
+        A constant-product stand-in for the float screen that never understates the pool: its
+        spot rate is the current price's (beyond an empty range the real rate is only worse),
+        and no range offers more depth, so a cycle it rejects has no profit and its profit
+        estimate is an upper bound.
+        """
+        deepest = max(self.liquidity, max(accumulate(self.ticks.liquidity_net), default=0))
+        sqrt_price = self.sqrt_price_x96
+        return (deepest << 96) // sqrt_price, (deepest * sqrt_price) >> 96
 
     def spot_price(self) -> float | None:
         """(sqrtPriceX96 / 2**96)**2, the price `slot0` encodes (None before `initialize`)."""

@@ -19,6 +19,7 @@ from _lender_helpers import balance_of, empty, fill_wrapped_native, v3_pool
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
 from omniarb.chains.rpc import RpcClient, RpcRequest
+from omniarb.detect.gas import HopWork
 from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import Decision, Hop, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS
@@ -45,8 +46,7 @@ def _hop(pool: PoolEntry, token_in: str) -> Hop:
 def _decision(route: Route, *, amount_in: int, gross: int, gas_price_wei: int) -> Decision:
     """An approved decision as the risk stage hands it on; gas priced 1:1 in WETH."""
     first_v2 = route.hops[0].kind == "uniswap-v2"
-    v3_hops = sum(h.kind == "uniswap-v3" for h in route.hops)
-    gas = EXECUTOR_GAS.estimate(len(route.hops) - v3_hops, v3_hops, first_hop_v2=first_v2)
+    gas = EXECUTOR_GAS.estimate([HopWork(kind=h.kind) for h in route.hops], free_loan=first_v2)
     net = gross - gas * gas_price_wei
     opportunity = Opportunity(
         id="planted",

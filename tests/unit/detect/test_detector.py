@@ -9,7 +9,8 @@ import pytest
 
 from omniarb.detect.detector import CycleDetector
 from omniarb.detect.evaluator import opportunity_id
-from omniarb.detect.gas import GasModel
+from omniarb.detect.gas import GasModel, HopWork
+from omniarb.dex.base import HopGas
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.types import Opportunity, OpportunitySource, PoolUpdate
@@ -21,7 +22,7 @@ USDT = "0x" + "c3" * 20
 DAI = "0x" + "d4" * 20
 PRICE_USD = {WETH: 3000, USDC: 1, USDT: 1, DAI: 1}
 DECIMALS = {WETH: 18, USDC: 6, USDT: 6, DAI: 18}
-GAS = GasModel(base_gas=60_000, per_hop_gas=45_000)
+GAS = GasModel(base_gas=60_000, hop_gas={"uniswap-v2": HopGas(hop_gas=45_000)})
 BASE_FEE_WEI = 20 * 10**9
 TIP_WEI = 10**9
 
@@ -164,7 +165,7 @@ async def test_a_planted_gap_is_found_with_its_exact_optimum() -> None:
             best_found = (profit, x)
     assert (best.gross_profit, best.amount_in) == best_found
     # Gas: the route's estimate at base fee + tip, paid in WETH, so no conversion.
-    assert best.gas_estimate == GAS.estimate(2)
+    assert best.gas_estimate == GAS.estimate([HopWork(kind="uniswap-v2")] * 2)
     assert best.gas_price_wei == BASE_FEE_WEI + TIP_WEI
     assert best.gas_cost_wei == best.gas_estimate * best.gas_price_wei
     assert best.net_profit == best.gross_profit - best.gas_cost_wei

@@ -13,7 +13,7 @@ from omniarb.detect.mixed_hops import (
     hop_amount_out,
     mixed_route_amount_out,
     mixed_route_amounts,
-    route_v3_work,
+    route_work,
 )
 from omniarb.detect.sizing import HopReserves
 from omniarb.dex.uniswap_v2.math import get_amount_out
@@ -37,7 +37,7 @@ def test_hops_pay_what_the_pools_pay() -> None:
     ]
 
 
-def test_route_v3_work_counts_crossings_and_the_other_extra_steps() -> None:
+def test_route_work_counts_crossings_and_the_other_extra_steps() -> None:
     v3 = V3Hop(state=WIDE, zero_for_one=WIDE.token0 == WETH)
     back = V3Hop(state=GAP, zero_for_one=not v3.zero_for_one)
 
@@ -54,11 +54,12 @@ def test_route_v3_work_counts_crossings_and_the_other_extra_steps() -> None:
         second = swap(back, first.amount_out)
         crossed = first.initialized_ticks_crossed + second.initialized_ticks_crossed
         extra = sum(max(0, r.steps - 1 - r.initialized_ticks_crossed) for r in (first, second))
-        assert route_v3_work(amount, [v3, back]) == (crossed, extra)
+        work = route_work(amount, [v3, back])
+        assert (sum(c for c, _ in work), sum(s for _, s in work)) == (crossed, extra)
         seen_extra += extra
     assert seen_extra > 0  # the sizes reach past a word edge somewhere
     v2 = HopReserves(reserve_in=10**21, reserve_out=3 * 10**12, fee_bps=25)
-    assert route_v3_work(10**18, [v2]) == (0, 0)
+    assert route_work(10**18, [v2]) == [(0, 0)]
 
 
 def test_a_hop_fails_without_input_or_when_a_pool_runs_dry() -> None:

@@ -7,8 +7,10 @@ from fractions import Fraction
 
 import pytest
 
-from omniarb.detect.gas import GasModel
+from omniarb.detect.gas import GasModel, HopWork
 from omniarb.detect.pricing import TokenPricer
+from omniarb.dex.base import HopGas
+from omniarb.dex.registry import ADAPTERS
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 
 WETH = "0x" + "1" * 40
@@ -50,25 +52,34 @@ def pricer() -> TokenPricer:
     return TokenPricer(wrapped_native=WETH, stablecoin_decimals=STABLES)
 
 
+V2, V3 = "uniswap-v2", "uniswap-v3"
+
+
 def test_gas_model_is_linear_in_hops() -> None:
-    model = GasModel(base_gas=60_000, per_hop_gas=45_000)
-    assert model.estimate(2) == 150_000
-    assert model.estimate(3) == 195_000
-    assert GasModel().estimate(0) == GasModel().base_gas
+    model = GasModel(base_gas=60_000, hop_gas={V2: HopGas(hop_gas=45_000)})
+    assert model.estimate([HopWork(kind=V2)] * 2) == 150_000
+    assert model.estimate([HopWork(kind=V2)] * 3) == 195_000
+    assert GasModel().estimate([]) == GasModel().base_gas
 
 
 def test_gas_model_charges_each_v3_crossing_and_extra_step() -> None:
     model = GasModel(
         base_gas=6_000,
-        per_hop_gas=88_000,
-        v3_hop_gas=88_000,
-        v3_route_gas=26_000,
-        v3_tick_cross_gas=65_000,
-        v3_step_gas=9_000,
+        hop_gas={
+            V2: HopGas(hop_gas=88_000),
+            V3: HopGas(hop_gas=88_000, route_gas=26_000, crossing_gas=65_000, step_gas=9_000),
+        },
     )
-    plain = model.estimate(1, 1)
+    plain = model.estimate([HopWork(kind=V2), HopWork(kind=V3)])
     assert plain == 6_000 + 88_000 + 88_000 + 26_000
-    assert model.estimate(1, 1, ticks_crossed=2, extra_steps=1) == plain + 2 * 65_000 + 9_000
+    worked = model.estimate([HopWork(kind=V2), HopWork(kind=V3, crossings=2, steps=1)])
+    assert worked == plain + 2 * 65_000 + 9_000
+    # A route pays a kind's route gas once, however many of its hops are of that kind.
+    assert model.estimate([HopWork(kind=V3)] * 2) == 6_000 + 2 * 88_000 + 26_000
+
+
+def test_the_default_hop_gas_is_each_adapter_s() -> None:
+    assert GasModel().hop_gas == {kind: a.hop_gas for kind, a in ADAPTERS.items()}
 
 
 def test_native_needs_no_conversion_into_itself() -> None:

@@ -10,7 +10,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omniarb.detect.v3_segments import FractionalMap, V3Segment, screen_reserves, segments
+from omniarb.detect.v3_segments import FractionalMap, V3Segment, segments
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.dex.uniswap_v3.tick_math import get_sqrt_ratio_at_tick
 
@@ -203,7 +203,7 @@ def test_the_pool_never_pays_more_than_its_piece(
 
 def test_screen_reserves_price_the_pool_with_its_deepest_liquidity() -> None:
     state = pool(bands=[Band(400, 3e6), Band(2, 9e6, shift=5)])
-    reserve0, reserve1 = screen_reserves(state)
+    reserve0, reserve1 = state.screen_reserves()
     price = Fraction(state.sqrt_price_x96**2, 2**192)
     assert abs(Fraction(reserve1, reserve0) / price - 1) < Fraction(1, 10**12)
     deepest = max(piece.liquidity for z in (True, False) for piece in segments(state, z))

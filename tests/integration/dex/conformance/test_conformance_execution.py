@@ -37,9 +37,9 @@ from omniarb.chains.abi import decode
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
 from omniarb.detect import CycleDetector
+from omniarb.detect.gas import HopWork
 from omniarb.devnet import Devnet
 from omniarb.dex.registry import ADAPTERS
-from omniarb.dex.uniswap_v3.adapter import ADAPTER as UNISWAP_V3
 from omniarb.execute import RouteCodec
 from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories
 from omniarb.execute.route_codec import plan_source
@@ -81,8 +81,7 @@ class Execution:
     def v3_work_gas(self) -> int:
         """What the estimate adds for the V3 hops' ticks crossed and extra steps."""
         hops = self.opportunity.route.hops
-        v3_hops = sum(hop.kind == UNISWAP_V3.kind for hop in hops)
-        plain = EXECUTOR_GAS.estimate(len(hops) - v3_hops, v3_hops, first_hop_v2=True)
+        plain = EXECUTOR_GAS.estimate([HopWork(kind=hop.kind) for hop in hops], free_loan=True)
         return self.opportunity.gas_estimate - plain
 
     def describe(self) -> str:
