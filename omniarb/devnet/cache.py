@@ -3,7 +3,7 @@
 The key hashes the bytecode artifacts (Uniswap, WETH9, Balancer, Aave, ours, the V2 forks built at
 set-up), the anvil version,
 and the source of the modules that decide what is deployed (catalog, pricing, deploy, lending,
-accounts). Change any of them and the next
+accounts, tx_sender). Change any of them and the next
 start deploys afresh; otherwise a start loads the dump in well under a second.
 """
 
@@ -20,13 +20,13 @@ from types import ModuleType
 from omniarb.chains.spec import ChainSpec
 from omniarb.contracts import load_artifact, load_npm_artifact
 from omniarb.contracts.v2_forks import FORKS, fork_artifact
-from omniarb.devnet import accounts, catalog, deploy, lending, pricing
+from omniarb.devnet import accounts, catalog, deploy, lending, pricing, tx_sender
 from omniarb.errors import DevnetError
 from omniarb.network import ChainManifest
 
 __all__ = ["DeploymentCache"]
 
-_SHAPING_MODULES = (accounts, catalog, deploy, lending, pricing)
+_SHAPING_MODULES = (accounts, catalog, deploy, lending, pricing, tx_sender)
 
 
 def _anvil_version(binary: Path) -> str:
