@@ -1,4 +1,4 @@
-"""`TxSender`: what a part of a chain's deployment (such as a flash lender) is handed
+"""`TxSender`: what a part of a chain's deployment (a flash lender, a pool kind's DEX) is handed
 to send its transactions with: the deployment's sender, `omniarb.devnet.deploy`'s `Sender`.
 """
 
