@@ -1,4 +1,4 @@
-"""The pool kinds the devnet deploys, by name: adding a kind to the devnet is one
+"""The pool kinds the devnet deploys and trades, by name: adding a kind to the devnet is one
 module (a `DevnetKind`, `omniarb.devnet.kinds.base`) and one line here.
 
 A DEX of the chain table whose kind is not here (PancakeSwap V3, Velodrome) is not deployed.

@@ -1,23 +1,24 @@
 """What a pool kind is to the devnet: the `DevnetKind` protocol and the values that cross it.
 
-A kind deploys its DEX from the real bytecode, and plans its catalog pools and creates and
-fills them. The catalog and the deployment do the rest the same way for every kind, and reach
-a kind only through `omniarb.devnet.kinds.devnet_kind`.
+A kind deploys its DEX from the real bytecode, plans its catalog pools and creates and fills
+them, and tells the market how to swap through its router and how to read a pool's price. The
+catalog, the deployment and the market do the rest the same way for every kind, and reach a
+kind only through `omniarb.devnet.kinds.devnet_kind`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Protocol
+from typing import Any, Protocol
 
 from omniarb.chains.rpc import RpcRequest
 from omniarb.contracts import Artifact
 from omniarb.devnet.tx_sender import TxSender
-from omniarb.network import DexEntry
+from omniarb.network import DexEntry, PoolEntry
 
-__all__ = ["ChainTokens", "DevnetKind", "PoolDef", "PoolSeed"]
+__all__ = ["ChainTokens", "DevnetKind", "PoolDef", "PoolReserves", "PoolSeed"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,8 +78,20 @@ class PoolSeed:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolReserves:
+    """One pool's reserves as the market reads them (`omniarb.devnet.market.state.PoolState`):
+    `balance0`/`balance1` what it holds of each token, `virtual0`/`virtual1` the reserves of a
+    constant-product pool with its current price and marginal depth."""
+
+    balance0: int
+    balance1: int
+    virtual0: int
+    virtual1: int
+
+
 class DevnetKind(Protocol):
-    """One pool kind on the devnet: deploying its DEX, its catalog pools."""
+    """One pool kind on the devnet: deploying its DEX, its catalog pools, its market swaps."""
 
     @property
     def kind(self) -> str:
@@ -93,6 +106,12 @@ class DevnetKind(Protocol):
     def compiled_artifacts(self) -> tuple[Artifact, ...]:
         """The artifacts compiled at set-up that its DEXes may be deployed from or create
         pools with: the cache key hashes them beside the npm ones."""
+        ...
+
+    @property
+    def swap_gas(self) -> int:
+        """The gas limit of a market swap through its router: fixed, so nothing is estimated
+        against a state that is about to change."""
         ...
 
     def plan_pools(self, dex: str, rank: int, tokens: ChainTokens) -> tuple[PoolDef, ...]:
@@ -119,4 +138,20 @@ class DevnetKind(Protocol):
 
     def tick_spacing(self, fee_pips: int) -> int | None:
         """The tick spacing of a pool with fee `fee_pips` (None for a kind without ticks)."""
+        ...
+
+    def swap_calldata(
+        self, pool: PoolEntry, token_in: str, token_out: str, amount_in: int, recipient: str
+    ) -> str:
+        """A router call swapping exactly `amount_in` of `token_in` for `token_out` in `pool`,
+        paid to `recipient`, with no minimum out: the market's traders accept any price, which
+        is what lets a large one move the pool far enough to open an arbitrage."""
+        ...
+
+    def state_reads(self, pool: PoolEntry) -> tuple[RpcRequest, ...]:
+        """The calls the market batches each step to read `pool`."""
+        ...
+
+    def reserves(self, answers: Sequence[Any]) -> PoolReserves:
+        """The pool's reserves from the answers to its `state_reads`, in order."""
         ...

@@ -1,5 +1,6 @@
 """Uniswap V2 and its forks on the devnet: each V2 DEX's factory and Router02 from its build,
-and its catalog pairs filled through the router.
+its catalog pairs filled through the router, and for the market swaps through the router and
+a pair's reserves.
 
 Each V2 DEX runs one of three builds (`V2_BUILDS`): `sushiswap` SushiSwap's V2 and
 `pancakeswap-v2` a 25 bps fork of Uniswap V2, both compiled at set-up from their published
@@ -9,21 +10,22 @@ artifacts. The manifest records each DEX's fee and the hash of its pair's creati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
+from typing import Any
 
-from omniarb.chains.abi import encode_call
+from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcRequest
 from omniarb.chains.spec import DexKind
 from omniarb.contracts import Artifact, load_npm_artifact
 from omniarb.contracts.v2_forks import BPS25, SUSHISWAP, V2Fork, fork_artifact
 from omniarb.devnet.kinds._calls import DEADLINE, POOL_CREATE_GAS, eth_call
-from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolSeed
+from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed
 from omniarb.devnet.tx_sender import TxSender
 from omniarb.errors import DevnetError
-from omniarb.network import DexEntry
+from omniarb.network import DexEntry, PoolEntry
 
 __all__ = ["KIND", "V2_BUILDS", "UniswapV2Devnet", "V2Build", "v2_build"]
 
@@ -40,6 +42,10 @@ _ARTIFACT_PATHS = MappingProxyType(
 _V2_FEE_PIPS = 3000
 # The second V2 DEX of a chain holds this share of the first one's liquidity.
 _SECOND_DEX_SHARE = Fraction(3, 10)
+# Router02 swaps use ~100k gas; the limit leaves room without an estimate.
+_SWAP_GAS = 300_000
+_SWAP = "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)"
+_GET_RESERVES = encode_call("getReserves()")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +112,7 @@ class UniswapV2Devnet:
 
     kind = DexKind.UNISWAP_V2.value
     artifact_paths: Mapping[str, str] = _ARTIFACT_PATHS
+    swap_gas = _SWAP_GAS
 
     def compiled_artifacts(self) -> tuple[Artifact, ...]:
         return tuple(
@@ -169,6 +176,21 @@ class UniswapV2Devnet:
 
     def tick_spacing(self, fee_pips: int) -> int | None:
         return None
+
+    def swap_calldata(
+        self, pool: PoolEntry, token_in: str, token_out: str, amount_in: int, recipient: str
+    ) -> str:
+        return encode_call(_SWAP, amount_in, 0, [token_in, token_out], recipient, DEADLINE)
+
+    def state_reads(self, pool: PoolEntry) -> tuple[RpcRequest, ...]:
+        return (eth_call(pool.address, _GET_RESERVES),)
+
+    def reserves(self, answers: Sequence[Any]) -> PoolReserves:
+        # A pair holds exactly its reserves, and they are its constant-product curve.
+        reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answers[0])
+        return PoolReserves(
+            balance0=reserve0, balance1=reserve1, virtual0=reserve0, virtual1=reserve1
+        )
 
 
 KIND = UniswapV2Devnet()

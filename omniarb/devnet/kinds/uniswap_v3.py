@@ -1,24 +1,27 @@
 """Uniswap V3 on the devnet: the factory from `@uniswap/v3-core` 1.0.1 and its periphery from
 `@uniswap/v3-periphery` 1.4.4 (NonfungiblePositionManager, SwapRouter, QuoterV2); each catalog
-pool created at the reference price and minted in the ranges `position_ranges` gives.
+pool created at the reference price and minted in the ranges `position_ranges` gives;
+and for the market `exactInputSingle` swaps through the SwapRouter and a pool's virtual
+reserves (`L/√P` and `L·√P`, from `slot0()` and `liquidity()`) beside what it holds.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
+from typing import Any
 
-from omniarb.chains.abi import encode_call
+from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcRequest
 from omniarb.chains.spec import DexKind
 from omniarb.contracts import Artifact, load_npm_artifact
 from omniarb.devnet.kinds._calls import DEADLINE, POOL_CREATE_GAS, eth_call
-from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolSeed
+from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed
 from omniarb.devnet.tx_sender import TxSender
 from omniarb.errors import DevnetError
-from omniarb.network import DexEntry
+from omniarb.network import DexEntry, PoolEntry
 
 __all__ = [
     "KIND",
@@ -49,7 +52,18 @@ _ARTIFACT_PATHS = MappingProxyType(
         "UniswapV3Pool.sol/UniswapV3Pool.json",
     }
 )
+# SwapRouter swaps use up to ~200k gas when they cross ticks; the limit leaves room.
+_SWAP_GAS = 500_000
+# SwapRouter.exactInputSingle(ExactInputSingleParams): tokenIn, tokenOut, fee, recipient,
+# deadline, amountIn, amountOutMinimum, sqrtPriceLimitX96.
+_SWAP = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
 _MINT = "mint((address,address,uint24,int24,int24,uint256,uint256,uint256,uint256,address,uint256))"
+_Q96 = 2**96
+_SLOT0 = encode_call("slot0()")
+_LIQUIDITY = encode_call("liquidity()")
+# UniswapV3Pool.slot0: sqrtPriceX96, tick, observationIndex, observationCardinality,
+# observationCardinalityNext, feeProtocol, unlocked.
+_SLOT0_TYPES = ["uint160", "int24", "uint16", "uint16", "uint16", "uint8", "bool"]
 
 
 def sqrt_price_x96(price_raw: Fraction) -> int:
@@ -105,6 +119,7 @@ class UniswapV3Devnet:
 
     kind = DexKind.UNISWAP_V3.value
     artifact_paths: Mapping[str, str] = _ARTIFACT_PATHS
+    swap_gas = _SWAP_GAS
 
     def compiled_artifacts(self) -> tuple[Artifact, ...]:
         return ()
@@ -180,6 +195,36 @@ class UniswapV3Devnet:
 
     def tick_spacing(self, fee_pips: int) -> int | None:
         return TICK_SPACING[fee_pips]
+
+    def swap_calldata(
+        self, pool: PoolEntry, token_in: str, token_out: str, amount_in: int, recipient: str
+    ) -> str:
+        return encode_call(
+            _SWAP, (token_in, token_out, pool.fee, recipient, DEADLINE, amount_in, 0, 0)
+        )
+
+    def state_reads(self, pool: PoolEntry) -> tuple[RpcRequest, ...]:
+        held_by_pool = encode_call("balanceOf(address)", pool.address)
+        return (
+            eth_call(pool.address, _SLOT0),
+            eth_call(pool.address, _LIQUIDITY),
+            eth_call(pool.token0, held_by_pool),
+            eth_call(pool.token1, held_by_pool),
+        )
+
+    def reserves(self, answers: Sequence[Any]) -> PoolReserves:
+        sqrt_price = decode(_SLOT0_TYPES, answers[0])[0]
+        (liquidity,) = decode(["uint128"], answers[1])
+        (balance0,) = decode(["uint256"], answers[2])
+        (balance1,) = decode(["uint256"], answers[3])
+        if not sqrt_price:
+            return PoolReserves(balance0=balance0, balance1=balance1, virtual0=0, virtual1=0)
+        return PoolReserves(
+            balance0=balance0,
+            balance1=balance1,
+            virtual0=liquidity * _Q96 // sqrt_price,
+            virtual1=liquidity * sqrt_price // _Q96,
+        )
 
     @staticmethod
     def _fee(seed: PoolSeed) -> int:
