@@ -1,10 +1,10 @@
 """Saved deployments: one anvil state dump per chain, keyed by everything that shapes it.
 
-The key hashes the bytecode artifacts (Uniswap, WETH9, Balancer, Aave, ours, the V2 forks built at
-set-up), the anvil version,
-and the source of the modules that decide what is deployed (catalog, pricing, deploy, lending,
-accounts). Change any of them and the next
-start deploys afresh; otherwise a start loads the dump in well under a second.
+The key hashes the bytecode artifacts (WETH9, each pool kind's from npm and those it builds at
+set-up, Balancer, Aave, ours), the anvil version, and the source of the modules that decide
+what is deployed (catalog, pricing, deploy, kinds, lending, accounts, tx_sender). Change any of
+them and the next start deploys afresh; otherwise a start loads the dump in well under a
+second.
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from types import ModuleType
 
 from omniarb.chains.spec import ChainSpec
 from omniarb.contracts import load_artifact, load_npm_artifact
-from omniarb.contracts.v2_forks import FORKS, fork_artifact
-from omniarb.devnet import accounts, catalog, deploy, lending, pricing
+from omniarb.devnet import accounts, catalog, deploy, kinds, lending, pricing, tx_sender
 from omniarb.errors import DevnetError
 from omniarb.network import ChainManifest
 
 __all__ = ["DeploymentCache"]
 
-_SHAPING_MODULES = (accounts, catalog, deploy, lending, pricing)
+_SHAPING_MODULES = (accounts, catalog, deploy, kinds, lending, pricing, tx_sender)
 
 
 def _anvil_version(binary: Path) -> str:
@@ -46,9 +45,9 @@ def cache_key(chain: ChainSpec, anvil: Path) -> str:
     for path in sorted([*deploy.ARTIFACT_PATHS.values(), *lending.LENDING_ARTIFACT_PATHS.values()]):
         digest.update(load_npm_artifact(path).bytecode.encode())
     digest.update(load_artifact("DevToken").bytecode.encode())
-    for fork in FORKS:
-        for name in (fork.factory, fork.pair, fork.router):
-            digest.update(fork_artifact(name).bytecode.encode())
+    for kind in kinds.DEVNET_KINDS.values():
+        for artifact in kind.compiled_artifacts():
+            digest.update(artifact.bytecode.encode())
     for module in _SHAPING_MODULES:
         for source in _source_files(module):
             digest.update(source.read_bytes())

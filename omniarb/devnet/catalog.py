@@ -3,22 +3,25 @@
 One reference price table (USD per whole token, keyed by asset) sets every initial pool price,
 so all pools on all chains start consistent and there is no arbitrage at block zero. Symbols and
 decimals are those of the real tokens on each chain (on BNB Chain the Binance-Peg USDC and USDT
-have 18 decimals, and bitcoin is BTCB).
+have 18 decimals, and bitcoin is BTCB). Each pool kind plans its DEXes' pools
+(`omniarb.devnet.kinds`); the catalog sizes them to the chain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from omniarb.chains.spec import ChainSpec, DexKind
+from omniarb.chains.spec import ChainSpec
+from omniarb.devnet.kinds import devnet_kind, is_deployed
+from omniarb.devnet.kinds.base import ChainTokens, PoolDef
 
 __all__ = [
     "REFERENCE_PRICES_USD",
     "ChainCatalog",
+    "PoolDef",
     "TokenDef",
-    "V2PoolDef",
-    "V3PoolDef",
     "catalog_for",
 ]
 
@@ -56,26 +59,12 @@ class TokenDef:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class V2PoolDef:
-    dex: str
-    token_a: str
-    token_b: str
-    depth_usd: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class V3PoolDef:
-    token_a: str
-    token_b: str
-    fee: int
-    depth_usd: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ChainCatalog:
+    """A chain's tokens and its pools, in the order they are created: by DEX as the chain
+    table lists them."""
+
     tokens: tuple[TokenDef, ...]
-    v2_pools: tuple[V2PoolDef, ...]
-    v3_pools: tuple[V3PoolDef, ...]
+    pools: tuple[PoolDef, ...]
 
     def token(self, symbol: str) -> TokenDef:
         for token in self.tokens:
@@ -164,8 +153,6 @@ _DEPTH_SCALE = {
 }
 _MIN_DEPTH_USD = 500_000
 _MAX_DEPTH_USD = 50_000_000
-# The second V2 DEX of a chain holds this share of the first one's liquidity.
-_SECOND_DEX_SHARE = Fraction(3, 10)
 
 
 def _depth(usd: int, scale: Fraction) -> int:
@@ -177,42 +164,20 @@ def catalog_for(chain: ChainSpec) -> ChainCatalog:
     """The tokens and pools the devnet deploys on `chain`."""
     native = _NATIVE_WRAP[chain.name]
     others = _OTHER_TOKENS[chain.name]
-    wn = native.symbol
-    btc = others[3].symbol
-    flavour_a, flavour_b = others[4].symbol, others[5].symbol
-    scale = _DEPTH_SCALE[chain.name]
-    # (token a, token b, depth on the first V2 DEX in USD before scaling)
-    pairs = [
-        (wn, "USDC", 40_000_000),
-        (wn, "USDT", 16_000_000),
-        (wn, "DAI", 6_000_000),
-        ("USDC", "USDT", 12_000_000),
-        ("USDC", "DAI", 4_000_000),
-        (btc, wn, 16_000_000),
-        (btc, "USDC", 8_000_000),
-        (flavour_a, wn, 4_000_000),
-        (flavour_b, "USDC", 2_000_000),
-    ]
-    v2_names = [d.name for d in chain.dexes if d.kind is DexKind.UNISWAP_V2]
-    v2_pools = []
-    for index, dex in enumerate(v2_names):
-        share = Fraction(1) if index == 0 else _SECOND_DEX_SHARE
-        v2_pools += [
-            V2PoolDef(dex=dex, token_a=a, token_b=b, depth_usd=_depth(int(usd * share), scale))
-            for a, b, usd in pairs
-        ]
-    v3 = [
-        (wn, "USDC", 500, 50_000_000),
-        (wn, "USDC", 3000, 10_000_000),
-        (wn, "USDT", 500, 12_000_000),
-        ("USDC", "USDT", 500, 12_000_000),
-        (btc, wn, 3000, 12_000_000),
-        (btc, "USDC", 3000, 5_000_000),
-        (flavour_a, wn, 10000, 2_000_000),
-        (flavour_b, "USDC", 10000, 1_000_000),
-    ]
-    v3_pools = tuple(
-        V3PoolDef(token_a=a, token_b=b, fee=fee, depth_usd=_depth(usd, scale))
-        for a, b, fee, usd in v3
+    roles = ChainTokens(
+        wrapped_native=native.symbol,
+        btc=others[3].symbol,
+        flavour_a=others[4].symbol,
+        flavour_b=others[5].symbol,
     )
-    return ChainCatalog(tokens=(native, *others), v2_pools=tuple(v2_pools), v3_pools=v3_pools)
+    scale = _DEPTH_SCALE[chain.name]
+    pools: list[PoolDef] = []
+    # How many DEXes of each kind came before: a kind may size its second DEX's pools apart.
+    ranks: Counter[str] = Counter()
+    for dex in chain.dexes:
+        if not is_deployed(dex.kind):
+            continue
+        planned = devnet_kind(dex.kind).plan_pools(dex.name, ranks[dex.kind], roles)
+        pools += [replace(p, depth_usd=_depth(p.depth_usd, scale)) for p in planned]
+        ranks[dex.kind] += 1
+    return ChainCatalog(tokens=(native, *others), pools=tuple(pools))

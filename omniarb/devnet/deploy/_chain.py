@@ -1,5 +1,6 @@
-"""One chain's deployment in its order: tokens, DEXes, pools, traders, lenders; every receipt
-checked at the end. The result is a `ChainManifest` without endpoints.
+"""One chain's deployment in its order: tokens, DEXes (each by its pool kind,
+`omniarb.devnet.kinds`), pools, traders, lenders; every receipt checked at the end. The result
+is a `ChainManifest` without endpoints.
 """
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec
 from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.catalog import catalog_for
-from omniarb.devnet.deploy._dexes import deploy_dexes
 from omniarb.devnet.deploy._pools import create_pools
 from omniarb.devnet.deploy._sender import Sender, check_all
 from omniarb.devnet.deploy._tokens import deploy_tokens, fund_traders
+from omniarb.devnet.kinds import devnet_kind, is_deployed
 from omniarb.devnet.lending import deploy_lenders
 from omniarb.network import ChainManifest, TokenEntry
 
@@ -25,7 +26,11 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
     tokens = await deploy_tokens(rpc, deployer, catalog)
     wrapped = next(t for t in catalog.tokens if t.wrapped_native)
     weth = tokens[wrapped.symbol]
-    dexes = await deploy_dexes(chain, deployer, weth)
+    dexes = [
+        await devnet_kind(dex.kind).deploy(dex.name, deployer, weth)
+        for dex in chain.dexes
+        if is_deployed(dex.kind)
+    ]
 
     spenders = [d.router for d in dexes] + [d.position_manager for d in dexes if d.position_manager]
     pools = await create_pools(rpc, deployer, catalog, tokens, dexes, spenders)

@@ -9,7 +9,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.contracts import load_artifact, load_npm_artifact
 from omniarb.devnet.accounts import TRADER_INDICES, dev_account
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, ChainCatalog, TokenDef
-from omniarb.devnet.deploy._builds import ARTIFACT_PATHS
+from omniarb.devnet.deploy._artifacts import ARTIFACT_PATHS
 from omniarb.devnet.deploy._sender import Sender
 from omniarb.devnet.pricing import amount_for_usd
 from omniarb.network import DexEntry

@@ -6,15 +6,14 @@ Sends are otherwise not waited on: the chain's deployment checks every receipt a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
-from omniarb.contracts import Artifact
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD
 from omniarb.devnet.pricing import amount_for_usd
+from omniarb.devnet.tx_sender import TxSender
 from omniarb.errors import DevnetError
 from omniarb.network import TokenEntry
 
@@ -22,22 +21,6 @@ __all__ = ["TxSender", "fund", "mined", "usd_amount", "view"]
 
 # A devnet transaction is mined within a block time or two; this only bounds a stuck node.
 _RECEIPT_TIMEOUT_S = 30.0
-
-
-class TxSender(Protocol):
-    """What the lending deployment needs from the devnet deployment's sender (an unlocked
-    account on an automine node): sends are checked together at the end of the chain's
-    deployment."""
-
-    address: str
-
-    async def send(
-        self, label: str, to: str | None, data: str, *, value: int = 0, gas: int = ...
-    ) -> str: ...
-
-    async def deploy(
-        self, label: str, artifact: Artifact, types: Sequence[str] = (), args: Sequence[Any] = ()
-    ) -> str: ...
 
 
 async def view(rpc: RpcClient, to: str, signature: str, out: str, *args: Any) -> Any:

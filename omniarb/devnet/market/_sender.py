@@ -2,9 +2,9 @@
 
 Each swap is a signed raw transaction through a DEX router (`eth_sendRawTransaction`), so it
 waits in the node's mempool with everyone else's: EIP-1559 (type 2) where the chain has it,
-legacy `gasPrice` on BNB Chain. Gas limits are fixed, so nothing is estimated against a state
-that is about to change, and nonces are counted here and re-read from the node only after a
-send it refused.
+legacy `gasPrice` on BNB Chain. The pool's kind encodes the router call and sets its fixed gas
+limit (`omniarb.devnet.kinds`), and nonces are counted here and re-read from the node only after
+a send it refused.
 """
 
 from __future__ import annotations
@@ -14,24 +14,14 @@ from typing import Any
 
 from eth_account import Account
 
-from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.chains.spec import DexKind, FeeModel, chain_by_id
+from omniarb.chains.spec import FeeModel, chain_by_id
 from omniarb.devnet.accounts import TRADER_INDICES, DevAccount, dev_account
+from omniarb.devnet.kinds import devnet_kind
 from omniarb.devnet.market.flow import SwapIntent
-from omniarb.network import ChainManifest, PoolEntry
+from omniarb.network import ChainManifest
 
 __all__ = ["SignedSwap", "SwapSender"]
-
-# Uniswap V2 swaps through Router02 use ~100k gas and V3 SwapRouter swaps up to ~200k when they
-# cross ticks; the limits leave room without an estimate.
-_V2_GAS = 300_000
-_V3_GAS = 500_000
-_DEADLINE = 2**32 - 1
-_V2_SWAP = "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)"
-# SwapRouter.exactInputSingle(ExactInputSingleParams): tokenIn, tokenOut, fee, recipient,
-# deadline, amountIn, amountOutMinimum, sqrtPriceLimitX96.
-_V3_SWAP = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +45,7 @@ class SwapSender:
             dev_account(i) for i in TRADER_INDICES[:traders]
         )
         self._pools = {p.address: p for p in chain.pools}
+        self._kinds = {p.address: devnet_kind(p.kind) for p in chain.pools}
         self._routers = {d.name: d.router for d in chain.dexes}
         self._nonces: dict[int, int] = {}
 
@@ -78,15 +69,20 @@ class SwapSender:
         """
         account = self._accounts[intent.trader]
         nonce = self._nonces[intent.trader]
-        pool = self._pools[intent.pool]
+        pool, kind = self._pools[intent.pool], self._kinds[intent.pool]
+        token_in, token_out = (
+            (pool.token0, pool.token1) if intent.zero_for_one else (pool.token1, pool.token0)
+        )
         fee_cap_wei = 2 * base_fee_wei + tip_wei
         tx: dict[str, Any] = {
             "chainId": self._chain_id,
             "nonce": nonce,
             "to": self._routers[pool.dex],
             "value": 0,
-            "data": self._calldata(pool, intent, account.address),
-            "gas": _V2_GAS if pool.kind == DexKind.UNISWAP_V2.value else _V3_GAS,
+            "data": kind.swap_calldata(
+                pool, token_in, token_out, intent.amount_in, account.address
+            ),
+            "gas": kind.swap_gas,
         }
         if self._legacy:
             tx["gasPrice"] = fee_cap_wei
@@ -105,19 +101,3 @@ class SwapSender:
     async def send(self, rpc: RpcClient, swap: SignedSwap) -> None:
         """Hand the signed swap to the node (`RpcError` if it refuses it)."""
         await rpc.call("eth_sendRawTransaction", swap.raw)
-
-    @staticmethod
-    def _calldata(pool: PoolEntry, intent: SwapIntent, recipient: str) -> str:
-        token_in, token_out = (
-            (pool.token0, pool.token1) if intent.zero_for_one else (pool.token1, pool.token0)
-        )
-        # amountOutMinimum 0: these traders accept any price, which is what lets a large one
-        # move the pool far enough to open an arbitrage.
-        if pool.kind == DexKind.UNISWAP_V2.value:
-            return encode_call(
-                _V2_SWAP, intent.amount_in, 0, [token_in, token_out], recipient, _DEADLINE
-            )
-        return encode_call(
-            _V3_SWAP,
-            (token_in, token_out, pool.fee, recipient, _DEADLINE, intent.amount_in, 0, 0),
-        )

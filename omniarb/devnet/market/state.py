@@ -1,10 +1,10 @@
 """What the market reads from a chain before each step: one `ChainState` of `PoolState`s.
 
-Both pool kinds are described the same way, so the decision logic needs no branch on the kind:
+Every pool kind is described the same way, so the decision logic needs no branch on the kind:
 `virtual0`/`virtual1` are the reserves a constant-product pool would need to have the pool's
-current price and marginal depth (a V2 pair's reserves; for a V3 pool `L/√P` and `L·√P`, from
-`slot0()` and `liquidity()`), and `balance0`/`balance1` are the tokens the pool really holds
-(V2 reserves again; V3 `balanceOf(pool)`), which bound how much can sensibly be traded into it.
+current price and marginal depth, and `balance0`/`balance1` are the tokens the pool really
+holds, which bound how much can sensibly be traded into it. Each kind says how its pools give
+them (`DevnetKind.reserves`, `omniarb.devnet.kinds`).
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ async def test_routers_reach_the_factory_pairs_by_init_code_hash(devnet_factory)
                     assert dex.init_code_hash == "0x" + init_code_hash.hex(), where
                     assert dex.fee_pips == fee_pips, where
                     assert {p.fee for p in pools} == {fee_pips}, where
-                    planned = [p for p in catalog.v2_pools if p.dex == dex.name]
+                    planned = [p for p in catalog.pools if p.dex == dex.name]
                     assert len(pools) == len(planned) > 0, where
                     router_code = await rpc.call("eth_getCode", dex.router, "latest")
                     # pairFor's constant is a PUSH32 in the router's runtime code; a fork's

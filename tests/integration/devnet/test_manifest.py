@@ -85,7 +85,7 @@ async def test_code_exists_at_every_manifest_address(devnet_factory) -> None:
             # (Deployments of kinds not traded yet, such as PancakeSwap V3, are not deployed.)
             per_kind = {DexKind.UNISWAP_V2: 2, DexKind.UNISWAP_V3: 4}
             contracts = sum(per_kind.get(dex.kind, 0) for dex in spec.dexes)
-            planned = len(catalog.tokens) + len(catalog.v2_pools) + len(catalog.v3_pools)
+            planned = len(catalog.tokens) + len(catalog.pools)
             assert len(named) == planned + contracts, chain.name
             distinct = {address.lower() for address in named.values()}
             assert len(distinct) == len(named), f"{chain.name}: an address is listed twice"

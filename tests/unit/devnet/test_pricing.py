@@ -8,17 +8,16 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omniarb.chains.spec import CHAINS
+from omniarb.chains.spec import CHAINS, DexKind
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, catalog_for
-from omniarb.devnet.pricing import (
+from omniarb.devnet.kinds.uniswap_v3 import (
     MAX_TICK,
     MIN_TICK,
     TICK_SPACING,
-    amount_for_usd,
     position_ranges,
-    raw_price,
     sqrt_price_x96,
 )
+from omniarb.devnet.pricing import amount_for_usd, raw_price
 
 
 @given(st.fractions(min_value=Fraction(1, 10**12), max_value=Fraction(10**12)))
@@ -58,7 +57,8 @@ def test_every_chain_catalog_is_priced_and_within_depth_bounds() -> None:
         assert sum(t.wrapped_native for t in catalog.tokens) == 1
         for token in catalog.tokens:
             assert token.asset in REFERENCE_PRICES_USD
-        for pool in (*catalog.v2_pools, *catalog.v3_pools):
+        for pool in catalog.pools:
             assert {pool.token_a, pool.token_b} <= symbols
             assert 500_000 <= pool.depth_usd <= 50_000_000
-        assert {p.fee for p in catalog.v3_pools} == {500, 3000, 10000}
+        v3_pools = [p for p in catalog.pools if p.kind == DexKind.UNISWAP_V3]
+        assert {p.fee for p in v3_pools} == {500, 3000, 10000}

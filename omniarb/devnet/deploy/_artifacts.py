@@ -1,0 +1,14 @@
+"""Which npm artifacts the devnet deploys: WETH9 for the wrapped native coin, and each pool
+kind's own (`DevnetKind.artifact_paths`).
+"""
+
+from __future__ import annotations
+
+from omniarb.devnet.kinds import DEVNET_KINDS
+
+__all__ = ["ARTIFACT_PATHS"]
+
+ARTIFACT_PATHS = {
+    "WETH9": "@uniswap/v2-periphery/build/WETH9.json",
+    **{name: path for kind in DEVNET_KINDS.values() for name, path in kind.artifact_paths.items()},
+}
