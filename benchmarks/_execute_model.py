@@ -1,6 +1,6 @@
 """The gas model's constants from a full `benchmarks/execute.py` result, and the V3 figures'
 printout: each V3-hop route's gas over an all-V2 route of its length (less its loan's extra),
-the tick-crossing series, and omniarb/detect/gas.py `GasModel`'s fields rounded up to 1,000 gas
+the tick-crossing series, and omniarb/gas.py `GasModel`'s fields rounded up to 1,000 gas
 so that a net profit is never overstated.
 """
 
@@ -121,7 +121,7 @@ def print_v3(result: dict[str, Any]) -> None:
         f" tick crossed): short of it {max(step['gas_short_of_edge']):,} gas, past it"
         f" {min(step['gas_past_edge']):,}: {step['step_gas']:,} gas per extra step"
     )
-    print("gas model constants (rounded up to 1,000 gas; omniarb/detect/gas.py GasModel)")
+    print("gas model constants (rounded up to 1,000 gas; omniarb/gas.py GasModel)")
     print(f"  base_gas {model['base_gas']:,}  per_hop_gas {model['per_hop_gas']:,}")
     print(
         f"  v3_hop_gas {model['v3_hop_gas']:,}  v3_route_gas {model['v3_route_gas']:,} (once for a"

@@ -37,9 +37,9 @@ from _execute_pools import pool_hop, pool_named
 from omniarb.allocate import FlashLoanAllocator, Lender, LenderBook
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient, RpcRequest
-from omniarb.detect.gas import HopWork
 from omniarb.devnet import Devnet
 from omniarb.dex.registry import adapter
+from omniarb.gas import HopWork
 from omniarb.network import ChainManifest
 from omniarb.types import Decision, FlashLoan, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS

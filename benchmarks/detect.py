@@ -41,10 +41,11 @@ from dataclasses import replace
 from _mainnet_graph import HUBS, build_mainnet, peak_rss_mib, rss_mib
 from _mainnet_table import print_table
 
-from omniarb.detect import CycleDetector, GasModel, HopReserves, route_map, size_route
+from omniarb.detect import CycleDetector, HopReserves, route_map, size_route
 from omniarb.dex.base import HopGas
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.gas import GasModel
 from omniarb.types import Opportunity, PoolUpdate
 
 FULL_SCAN_TARGET_MS = 50.0

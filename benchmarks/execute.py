@@ -34,7 +34,7 @@ first hop is V3, so its baseline is that V2 → V3 cycle, the same pools in the 
 
 V3 (`_execute_v3.py`, `_execute_v3_ticks.py`): the gas of cycles with one and two V3 hops
 crossing no initialized tick, the gas per initialized tick crossed, and from all of the above the
-constants of the detector's gas model (omniarb/detect/gas.py `GasModel`), rounded up.
+constants of the detector's gas model (omniarb/gas.py `GasModel`), rounded up.
 
     .venv/bin/python benchmarks/execute.py [--json]
 """

@@ -8,9 +8,10 @@ and ML, with a `_usd` suffix. Addresses are checksummed hex strings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from omniarb.dex.base import PoolState
@@ -19,14 +20,17 @@ __all__ = [
     "Decision",
     "Execution",
     "ExecutionStatus",
+    "FlashLoan",
     "FlashPool",
     "Hop",
     "Opportunity",
     "OpportunitySource",
     "Outcome",
     "PoolUpdate",
+    "ReceiptLog",
     "Route",
     "Token",
+    "TxReceipt",
 ]
 
 
@@ -238,3 +242,55 @@ class Outcome:
         )
         net_in_token = self.realized_profit - self.gas_cost_wei * token_per_wei
         return net_in_token * usd_per_unit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptLog:
+    """One log of a mined transaction, as its receipt lists it."""
+
+    address: str
+    topics: tuple[str, ...]
+    data: bytes
+    log_index: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TxReceipt:
+    """A mined transaction's receipt; `gas_cost_wei` excludes an L2's L1 data fee."""
+
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    transaction_index: int
+    success: bool
+    gas_used: int
+    effective_gas_price_wei: int
+    logs: tuple[ReceiptLog, ...]
+    contract_address: str | None = None
+
+    @property
+    def gas_cost_wei(self) -> int:
+        return self.gas_used * self.effective_gas_price_wei
+
+    @classmethod
+    def from_rpc(cls, answer: Mapping[str, Any]) -> TxReceipt:
+        """From an `eth_getTransactionReceipt` result."""
+        return cls(
+            tx_hash=str(answer["transactionHash"]),
+            block_number=int(answer["blockNumber"], 16),
+            block_hash=str(answer["blockHash"]),
+            transaction_index=int(answer["transactionIndex"], 16),
+            success=int(answer["status"], 16) == 1,
+            gas_used=int(answer["gasUsed"], 16),
+            effective_gas_price_wei=int(answer["effectiveGasPrice"], 16),
+            logs=tuple(
+                ReceiptLog(
+                    address=str(entry["address"]),
+                    topics=tuple(str(t) for t in entry["topics"]),
+                    data=bytes.fromhex(str(entry["data"]).removeprefix("0x")),
+                    log_index=int(entry["logIndex"], 16),
+                )
+                for entry in answer.get("logs", ())
+            ),
+            contract_address=answer.get("contractAddress"),
+        )

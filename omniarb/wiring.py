@@ -20,7 +20,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import chain_by_id
 from omniarb.collect import HeadCollector
 from omniarb.config import Settings
-from omniarb.detect import CycleDetector, GasModel
+from omniarb.detect import CycleDetector
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import ADAPTERS, adapter
 from omniarb.engine import ChainPipeline
@@ -30,6 +30,7 @@ from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_contract import dex_factories, executor_artifact
 from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.stage import ExecuteStage
+from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue

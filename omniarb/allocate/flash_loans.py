@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from omniarb.allocate.lenders import Lender, LenderBook
-from omniarb.detect.gas import GasModel
 from omniarb.dex.registry import adapter
 from omniarb.errors import RetryableError, RevertError
+from omniarb.gas import GasModel
 from omniarb.types import Decision, FlashLoan, Opportunity
 
 __all__ = ["FlashLoanAllocator", "LoanChoice", "Resize"]

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
-from omniarb.detect.gas import GasModel
 from omniarb.dex.registry import adapter, is_traded
+from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
 from omniarb.types import FlashLoan, FlashPool
 

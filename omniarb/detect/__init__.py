@@ -9,7 +9,6 @@ opportunities; `detector.CycleDetector` is the stage that composes the two.
 
 from omniarb.detect.detector import CycleDetector
 from omniarb.detect.evaluator import CycleEvaluator, DetectorCounters, opportunity_id
-from omniarb.detect.gas import GasModel
 from omniarb.detect.graph import Cycle, CycleGraph, GraphPool
 from omniarb.detect.pricing import PairBook, TokenPricer
 from omniarb.detect.screen import CycleScreen, ScreenResult
@@ -32,7 +31,6 @@ __all__ = [
     "CycleGraph",
     "CycleScreen",
     "DetectorCounters",
-    "GasModel",
     "GraphPool",
     "HopReserves",
     "Mobius",

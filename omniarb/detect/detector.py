@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from omniarb.detect.evaluator import CycleEvaluator, DetectorCounters
-from omniarb.detect.gas import GasModel
 from omniarb.detect.graph import CycleGraph
 from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import CycleScreen, IntArray
@@ -32,6 +31,7 @@ from omniarb.detect.state_book import StateBook
 from omniarb.dex.base import PoolState
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.gas import GasModel
 from omniarb.types import Opportunity
 
 __all__ = ["CycleDetector", "PoolStates"]

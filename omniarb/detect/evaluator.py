@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from omniarb.detect.gas import GasModel, HopWork
 from omniarb.detect.graph import Cycle
 from omniarb.detect.loan_sizing import resized_opportunity
 from omniarb.detect.mixed_hops import MixedHop, route_work
@@ -29,6 +28,7 @@ from omniarb.detect.screen import IntArray
 from omniarb.detect.sizing import Sizing, size_at_optimum, size_route
 from omniarb.detect.state_book import StateBook
 from omniarb.dex.registry import adapter
+from omniarb.gas import GasModel, HopWork
 from omniarb.types import Opportunity, OpportunitySource
 
 __all__ = ["CycleEvaluator", "DetectorCounters", "opportunity_id"]

@@ -25,11 +25,9 @@ from omniarb.execute.route_codec import (
 from omniarb.execute.signer import SignedTx, Signer
 from omniarb.execute.submit import (
     MemorySubmissionGuard,
-    ReceiptLog,
     Submission,
     SubmissionGuard,
     Submitter,
-    TxReceipt,
     TxRequest,
 )
 
@@ -42,7 +40,6 @@ __all__ = [
     "MemorySubmissionGuard",
     "NonceBook",
     "NonceManager",
-    "ReceiptLog",
     "RouteCodec",
     "RouteEncodingError",
     "SignedTx",
@@ -50,7 +47,6 @@ __all__ = [
     "Submission",
     "SubmissionGuard",
     "Submitter",
-    "TxReceipt",
     "TxRequest",
     "deploy_devnet_executor",
     "encode_execute_calldata",

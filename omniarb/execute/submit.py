@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from omniarb.chains.fees import Fees
 from omniarb.chains.rpc import RpcClient
@@ -42,14 +42,13 @@ from omniarb.execute._send_errors import (
 )
 from omniarb.execute.nonces import NonceManager
 from omniarb.execute.signer import SignedTx, Signer
+from omniarb.types import TxReceipt
 
 __all__ = [
     "MemorySubmissionGuard",
-    "ReceiptLog",
     "Submission",
     "SubmissionGuard",
     "Submitter",
-    "TxReceipt",
     "TxRequest",
 ]
 
@@ -101,56 +100,6 @@ class Submission:
     fees: Fees
     submitted_ns: int
     attempts: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReceiptLog:
-    address: str
-    topics: tuple[str, ...]
-    data: bytes
-    log_index: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TxReceipt:
-    """A mined transaction's receipt; `gas_cost_wei` excludes an L2's L1 data fee."""
-
-    tx_hash: str
-    block_number: int
-    block_hash: str
-    transaction_index: int
-    success: bool
-    gas_used: int
-    effective_gas_price_wei: int
-    logs: tuple[ReceiptLog, ...]
-    contract_address: str | None = None
-
-    @property
-    def gas_cost_wei(self) -> int:
-        return self.gas_used * self.effective_gas_price_wei
-
-    @classmethod
-    def from_rpc(cls, answer: Mapping[str, Any]) -> TxReceipt:
-        """From an `eth_getTransactionReceipt` result."""
-        return cls(
-            tx_hash=str(answer["transactionHash"]),
-            block_number=int(answer["blockNumber"], 16),
-            block_hash=str(answer["blockHash"]),
-            transaction_index=int(answer["transactionIndex"], 16),
-            success=int(answer["status"], 16) == 1,
-            gas_used=int(answer["gasUsed"], 16),
-            effective_gas_price_wei=int(answer["effectiveGasPrice"], 16),
-            logs=tuple(
-                ReceiptLog(
-                    address=str(entry["address"]),
-                    topics=tuple(str(t) for t in entry["topics"]),
-                    data=bytes.fromhex(str(entry["data"]).removeprefix("0x")),
-                    log_index=int(entry["logIndex"], 16),
-                )
-                for entry in answer.get("logs", ())
-            ),
-            contract_address=answer.get("contractAddress"),
-        )
 
 
 class Submitter:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from eth_utils.crypto import keccak
 
-from omniarb.execute.submit import ReceiptLog
+from omniarb.types import ReceiptLog
 
 __all__ = ["TRANSFER_TOPIC", "net_transfers"]
 

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Protocol
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.execute.submit import Submitter, TxReceipt
 from omniarb.track.realized import net_transfers
 from omniarb.track.touched import Touch, earlier_touches, touch_topics
-from omniarb.types import Execution, Outcome, Route
+from omniarb.types import Execution, Outcome, Route, TxReceipt
 
-__all__ = ["Tracker"]
+__all__ = ["ReceiptSource", "Tracker"]
 
 log = logging.getLogger(__name__)
+
+
+class ReceiptSource(Protocol):
+    """Who waits for a sent transaction's receipt (the execute stage's `Submitter`, which knows
+    how long a transaction it sent may take)."""
+
+    async def wait_for_receipt(self, tx_hash: str) -> TxReceipt: ...
 
 
 class Tracker:
@@ -28,7 +35,7 @@ class Tracker:
     swaps changed the pools just the same.
     """
 
-    def __init__(self, *, rpc: RpcClient, submitter: Submitter, holder: str) -> None:
+    def __init__(self, *, rpc: RpcClient, submitter: ReceiptSource, holder: str) -> None:
         self._rpc = rpc
         self._submitter = submitter
         self._holder = holder

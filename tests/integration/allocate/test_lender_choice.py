@@ -19,7 +19,7 @@ from _lender_helpers import balance_of, empty, fill_wrapped_native, v3_pool
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
 from omniarb.chains.rpc import RpcClient, RpcRequest
-from omniarb.detect.gas import HopWork
+from omniarb.gas import HopWork
 from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import Decision, Hop, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS

@@ -22,7 +22,8 @@ from omniarb.chains.spec import FeeModel, chain_by_name
 from omniarb.devnet.accounts import BOT_INDEX, dev_account
 from omniarb.errors import RevertError, TimeoutError_
 from omniarb.execute._send_errors import PrecheckRevertError, ReceiptTimeoutError
-from omniarb.execute.submit import TxReceipt, TxRequest
+from omniarb.execute.submit import TxRequest
+from omniarb.types import TxReceipt
 
 pytestmark = pytest.mark.integration
 

@@ -9,10 +9,10 @@ import pytest
 
 from omniarb.detect.detector import CycleDetector
 from omniarb.detect.evaluator import opportunity_id
-from omniarb.detect.gas import GasModel, HopWork
 from omniarb.dex.base import HopGas
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.gas import GasModel, HopWork
 from omniarb.types import Opportunity, OpportunitySource, PoolUpdate
 
 CHAIN = 1

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import pytest
 
 from omniarb.detect.detector import CycleDetector
-from omniarb.detect.gas import GasModel
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.gas import GasModel
 from omniarb.types import Opportunity, PoolUpdate
 
 from ._mixed_world import (

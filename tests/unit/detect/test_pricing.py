@@ -7,11 +7,11 @@ from fractions import Fraction
 
 import pytest
 
-from omniarb.detect.gas import GasModel, HopWork
 from omniarb.detect.pricing import TokenPricer
 from omniarb.dex.base import HopGas
 from omniarb.dex.registry import ADAPTERS
 from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.gas import GasModel, HopWork
 
 WETH = "0x" + "1" * 40
 USDC = "0x" + "2" * 40

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from eth_utils.crypto import keccak
 
-from omniarb.execute.submit import ReceiptLog
 from omniarb.track.realized import TRANSFER_TOPIC, net_transfers
+from omniarb.types import ReceiptLog
 
 TOKEN = "0x" + "aa" * 20
 OTHER_TOKEN = "0x" + "bb" * 20

@@ -37,12 +37,12 @@ from omniarb.chains.abi import decode
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
 from omniarb.detect import CycleDetector
-from omniarb.detect.gas import HopWork
 from omniarb.devnet import Devnet
 from omniarb.dex.registry import ADAPTERS
 from omniarb.execute import RouteCodec
 from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories
 from omniarb.execute.route_codec import plan_source
+from omniarb.gas import HopWork
 from omniarb.network import ChainManifest, DexEntry
 from omniarb.types import FlashLoan, Opportunity
 from omniarb.wiring import EXECUTOR_GAS, STABLECOINS
