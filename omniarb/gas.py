@@ -25,7 +25,7 @@ from omniarb.dex.base import HopGas
 from omniarb.dex.registry import ADAPTERS
 from omniarb.types import FlashLoan
 
-__all__ = ["GasModel", "HopWork"]
+__all__ = ["GasModel", "HopWork", "RouteGas"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +36,28 @@ class HopWork:
     kind: str
     crossings: int = 0
     steps: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RouteGas:
+    """A route's estimate with its kinds fixed, for the hot path: `fixed` is everything but
+    the work its swaps do (the contract, the hops, the kinds' route gas, the assumed loan), and
+    each hop's gas per crossing and per extra step."""
+
+    fixed: int
+    crossing_gas: tuple[int, ...]
+    step_gas: tuple[int, ...]
+
+    def total(self, work: Sequence[tuple[int, int]] | None = None) -> int:
+        """The estimate for `work` (per hop: crossings, extra steps; None: no extra work)."""
+        if work is None:
+            return self.fixed
+        extra = 0
+        for (crossings, steps), crossing_gas, step_gas in zip(
+            work, self.crossing_gas, self.step_gas, strict=True
+        ):
+            extra += crossings * crossing_gas + steps * step_gas
+        return self.fixed + extra
 
 
 def _adapters_hop_gas() -> dict[str, HopGas]:
@@ -64,6 +86,19 @@ class GasModel:
             gas = self.hop_gas[hop.kind]
             total += gas.hop_gas + gas.crossing_gas * hop.crossings + gas.step_gas * hop.steps
         return total
+
+    def route(self, kinds: Sequence[str]) -> RouteGas:
+        """The estimate of a route through pools of `kinds` (in hop order), its work aside; the
+        loan assumed is free when the opening pool's kind lends by flash swap."""
+        hops = [self.hop_gas[kind] for kind in kinds]
+        fixed = self.base_gas + sum(gas.hop_gas for gas in hops)
+        fixed += sum(self.hop_gas[kind].route_gas for kind in set(kinds))
+        fixed += self.assumed_loan_gas(free_loan=ADAPTERS[kinds[0]].flash_swap_hop)
+        return RouteGas(
+            fixed=fixed,
+            crossing_gas=tuple(gas.crossing_gas for gas in hops),
+            step_gas=tuple(gas.step_gas for gas in hops),
+        )
 
     def loan_gas(self, loan: FlashLoan) -> int:
         """The extra gas of borrowing through `loan` (none for the route's own opening pool)."""

@@ -27,8 +27,7 @@ from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import IntArray
 from omniarb.detect.sizing import Sizing, size_at_optimum, size_route
 from omniarb.detect.state_book import StateBook
-from omniarb.dex.registry import adapter
-from omniarb.gas import GasModel, HopWork
+from omniarb.gas import GasModel, RouteGas
 from omniarb.types import Opportunity, OpportunitySource
 
 __all__ = ["CycleEvaluator", "DetectorCounters", "opportunity_id"]
@@ -84,6 +83,9 @@ class CycleEvaluator:
         self.certify_budget = certify_budget
         self.certify_top = certify_top
         self.counters = DetectorCounters()
+        # By cycle id (a cycle's kinds never change), built once per sequence of kinds.
+        self._route_gas: dict[int, RouteGas] = {}
+        self._gas_by_kinds: dict[tuple[str, ...], RouteGas] = {}
 
     def evaluate(
         self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
@@ -159,13 +161,14 @@ class CycleEvaluator:
         """The gas model's estimate for the cycle at `amount_in`: its hops by kind, the ticks
         its V3 hops (in `mixed`) cross and their other extra steps, and the loan it can take
         (free when its opening pool lends by flash swap)."""
-        kinds = [hop.kind for hop in cycle.route.hops]
-        work = [(0, 0)] * len(kinds) if mixed is None else route_work(amount_in, mixed)
-        hops = [
-            HopWork(kind=kind, crossings=crossed, steps=steps)
-            for kind, (crossed, steps) in zip(kinds, work, strict=True)
-        ]
-        return self.gas_model.estimate(hops, free_loan=adapter(kinds[0]).flash_swap_hop)
+        route_gas = self._route_gas.get(cycle.id)
+        if route_gas is None:
+            kinds = tuple(hop.kind for hop in cycle.route.hops)
+            route_gas = self._gas_by_kinds.get(kinds)
+            if route_gas is None:
+                route_gas = self._gas_by_kinds[kinds] = self.gas_model.route(kinds)
+            self._route_gas[cycle.id] = route_gas
+        return route_gas.total(None if mixed is None else route_work(amount_in, mixed))
 
     def _size_and_price(
         self,
