@@ -129,10 +129,18 @@ def make_detector(bases: list[str]) -> CycleDetector:
     )
 
 
+def _pair(detector: CycleDetector, address: str) -> V2PoolState:
+    """The current state of one of the benchmark's pairs (every pool here is a V2 pair)."""
+    state = detector.pool_state(address)
+    if not isinstance(state, V2PoolState):
+        raise TypeError(f"{address} is not a V2 pair")
+    return state
+
+
 def pure_python_scan(detector: CycleDetector) -> int:
     """The baseline: every cycle composed and checked in exact integers, profitable ones sized."""
     found = 0
-    states = [detector.state(pool.address) for pool in detector.graph.pools]
+    states = [_pair(detector, pool.address) for pool in detector.graph.pools]
     for cycle in detector.graph.cycles:
         hops = []
         for pool_id, zero_for_one in zip(cycle.pool_ids, cycle.zero_for_one, strict=True):
@@ -176,7 +184,7 @@ def _arbitrage_away(detector: CycleDetector, found: list[Opportunity], block: in
             used.update(opportunity.route.pools)
             amount = opportunity.amount_in
             for hop in opportunity.route.hops:
-                state = detector.state(hop.pool)
+                state = _pair(detector, hop.pool)
                 if hop.zero_for_one:
                     out = get_amount_out(amount, state.reserve0, state.reserve1, state.fee_bps)
                     r0, r1 = state.reserve0 + amount, state.reserve1 - out
@@ -214,7 +222,7 @@ def _timed_updates(
     trades = 0
     for block_number in range(block, block + count):
         address = pools[rng.randrange(len(pools))]
-        state = _swap(rng, detector.state(address), block_number)
+        state = _swap(rng, _pair(detector, address), block_number)
         update = _update(block_number, (state,))
         before = detector.counters.cycles_screened
         t0 = time.perf_counter_ns()

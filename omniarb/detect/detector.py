@@ -10,11 +10,12 @@ candidates, then gas and USD pricing. It returns every cycle with a positive gro
 net profit (USD) first, so the caller can also record the ones too small to pay for gas;
 `shortfall(opportunity)` says why one is not worth sending.
 
-Pools are Uniswap V2 pairs (`V2PoolState`) and Uniswap V3 pools (`V3PoolState`), and cycles may
-mix them. The screen sees a V3 pool as a V2 pair at its current price with its deepest range's
-liquidity (`V3PoolState.screen_reserves`: never less profitable than the pool, so the screen
-only drops cycles that cannot earn); a cycle through any V3 pool is sized by `mixed_sizing`,
-which walks the tick ranges. V2-only cycles take the V2 path unchanged.
+Pools are of every traded kind, and cycles may mix them. The screen sees each pool as the
+constant-product pool its state names (`screen_reserves`: for a V3 pool, its current price with
+its deepest range's liquidity, never less profitable than the pool, so the screen only drops
+cycles that cannot earn); a cycle through any pool without one constant-product curve (a V3
+pool) is sized by `mixed_sizing`, which walks the tick ranges; the others take the closed-form
+path.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import CycleScreen, IntArray
 from omniarb.detect.state_book import StateBook
 from omniarb.dex.base import PoolState
-from omniarb.dex.uniswap_v2.pool import V2PoolState
-from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.gas import GasModel
 from omniarb.types import Opportunity
 
@@ -112,19 +111,15 @@ class CycleDetector:
     def cycle_count(self) -> int:
         return self.book.cycle_count
 
-    def state(self, address: str) -> V2PoolState:
-        """The current state of a V2 pair (`pool_state` for either kind)."""
-        return self.book.state(address)
-
-    def pool_state(self, address: str) -> V2PoolState | V3PoolState:
-        """The current state of a pool of either kind."""
+    def pool_state(self, address: str) -> PoolState:
+        """The current state of a pool of any kind."""
         return self.book.pool_state(address)
 
-    def pair_states(self, token_a: str, token_b: str) -> list[V2PoolState]:
-        """The current states of the V2 pairs between two tokens."""
+    def pair_states(self, token_a: str, token_b: str) -> list[PoolState]:
+        """The current states of the constant-product pools between two tokens."""
         return self.book.pair_states(token_a, token_b)
 
-    def apply(self, states: Iterable[V2PoolState | V3PoolState]) -> list[int]:
+    def apply(self, states: Iterable[PoolState]) -> list[int]:
         """Store new pool states without evaluating them (`StateBook.apply`); their pool ids."""
         return self.book.apply(states)
 
@@ -132,18 +127,13 @@ class CycleDetector:
         """`process` without the coroutine: apply the update, evaluate the affected cycles."""
         if update.chain_id != self.chain_id:
             raise ValueError(f"update for chain {update.chain_id} sent to chain {self.chain_id}")
-        states: list[V2PoolState | V3PoolState] = []
-        for state in update.pools:
-            if not isinstance(state, V2PoolState | V3PoolState):
-                raise TypeError(f"pool {state.address}: the detector cannot price {type(state)}")
-            states.append(state)
         return self.detect_states(
-            states, block_number=update.block_number, base_fee_wei=update.base_fee_wei
+            update.pools, block_number=update.block_number, base_fee_wei=update.base_fee_wei
         )
 
     def detect_states(
         self,
-        states: Sequence[V2PoolState | V3PoolState],
+        states: Sequence[PoolState],
         *,
         block_number: int,
         base_fee_wei: int,

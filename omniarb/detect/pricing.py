@@ -15,22 +15,23 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Protocol
 
-from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.base import PoolState
 
 __all__ = ["PairBook", "TokenPricer"]
 
 
 class PairBook(Protocol):
-    """Current pool states by token pair (whoever keeps the states provides this)."""
+    """Current states of the constant-product pools by token pair (whoever keeps the states
+    provides this)."""
 
-    def pair_states(self, token_a: str, token_b: str) -> Sequence[V2PoolState]: ...
+    def pair_states(self, token_a: str, token_b: str) -> Sequence[PoolState]: ...
 
 
-def _reserves(state: V2PoolState, token_from: str) -> tuple[int, int]:
-    """(reserve of `token_from`, reserve of the other token)."""
-    if state.token0.lower() == token_from.lower():
-        return state.reserve0, state.reserve1
-    return state.reserve1, state.reserve0
+def _reserves(state: PoolState, token_from: str) -> tuple[int, int]:
+    """(reserve of `token_from`, reserve of the other token); (0, 0) for a pool without one
+    constant-product curve."""
+    curve = state.constant_product(state.token0.lower() == token_from.lower())
+    return (0, 0) if curve is None else (curve[0], curve[1])
 
 
 def _deepest_rate(book: PairBook, token_from: str, token_to: str) -> tuple[Fraction, int] | None:

@@ -23,7 +23,7 @@ from omniarb.detect.graph import Cycle, CycleGraph
 from omniarb.detect.mixed_hops import MixedHop, V3Hop
 from omniarb.detect.screen import CycleScreen, IntArray
 from omniarb.detect.sizing import HopReserves
-from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.base import PoolState
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.types import Route
 
@@ -31,15 +31,19 @@ __all__ = ["StateBook"]
 
 
 class StateBook:
-    """The latest state of every Uniswap V2 pair and V3 pool on one chain, with their cycles."""
+    """The latest state of every pool on one chain, with their cycles.
+
+    The sizing knows two curves: one constant-product curve for every size (a state's
+    `constant_product`: Uniswap V2 and its forks), and V3's tick ranges, walked piece by piece
+    (`mixed_hops.V3Hop`); a kind with another curve adds its shape here."""
 
     def __init__(self, *, chain_id: int, base_tokens: Sequence[str], epsilon: float) -> None:
         self.chain_id = chain_id
         self.graph = CycleGraph(chain_id=chain_id, base_tokens=base_tokens)
         self.screen = CycleScreen(epsilon=epsilon)
-        self._states: list[V2PoolState | V3PoolState] = []
-        self._is_v3: list[bool] = []  # per pool id
-        self._v3_count = 0
+        self._states: list[PoolState] = []
+        self._piecewise: list[bool] = []  # per pool id: not one constant-product curve
+        self._piecewise_count = 0
         self._hops: list[HopReserves | None] = []  # per (pool, direction), for the current state
         self._cycle_arrays: dict[int, IntArray] = {}
 
@@ -47,24 +51,17 @@ class StateBook:
     def cycle_count(self) -> int:
         return len(self.graph.cycles)
 
-    def state(self, address: str) -> V2PoolState:
-        """The current state of a V2 pair (`pool_state` for either kind)."""
-        state = self.pool_state(address)
-        if not isinstance(state, V2PoolState):
-            raise TypeError(f"pool {address} is a Uniswap V3 pool; use pool_state()")
-        return state
-
-    def pool_state(self, address: str) -> V2PoolState | V3PoolState:
-        """The current state of a pool of either kind."""
+    def pool_state(self, address: str) -> PoolState:
+        """The current state of a pool of any kind."""
         return self._states[self.graph.pool_id(address)]
 
-    def pair_states(self, token_a: str, token_b: str) -> list[V2PoolState]:
-        """The current states of the V2 pairs between two tokens (the pricer's `PairBook`,
-        which values amounts at reserve ratios)."""
-        states = [self._states[i] for i in self.graph.pair_pool_ids(token_a, token_b)]
-        return [state for state in states if isinstance(state, V2PoolState)]
+    def pair_states(self, token_a: str, token_b: str) -> list[PoolState]:
+        """The current states of the constant-product pools between two tokens (the pricer's
+        `PairBook`, which values amounts at reserve ratios)."""
+        ids = self.graph.pair_pool_ids(token_a, token_b)
+        return [self._states[i] for i in ids if not self._piecewise[i]]
 
-    def apply(self, states: Iterable[V2PoolState | V3PoolState]) -> list[int]:
+    def apply(self, states: Iterable[PoolState]) -> list[int]:
         """Store new pool states (adding unseen pools and their cycles); return their pool ids.
 
         The state stage is authoritative (it also unwinds reorgs), so a state always replaces
@@ -79,9 +76,8 @@ class StateBook:
             if state.address not in self.graph:
                 self._add(state)
             pool_id = self.graph.pool_id(state.address)
-            is_v3 = isinstance(state, V3PoolState)
-            if is_v3 != self._is_v3[pool_id]:
-                raise ValueError(f"pool {state.address} cannot change kind (V2 pair / V3 pool)")
+            if state.kind != self.graph.pools[pool_id].kind:
+                raise ValueError(f"pool {state.address} cannot change kind to {state.kind}")
             self._states[pool_id] = state
             self._hops[2 * pool_id] = self._hops[2 * pool_id + 1] = None
             reserve0, reserve1 = state.screen_reserves()
@@ -90,12 +86,14 @@ class StateBook:
             changed.append(pool_id)
         return changed
 
-    def _add(self, state: V2PoolState | V3PoolState) -> None:
+    def _add(self, state: PoolState) -> None:
+        if state.constant_product(True) is None and not isinstance(state, V3PoolState):
+            raise TypeError(f"pool {state.address}: the detector cannot size {state.kind} pools")
         new_cycles = self.graph.add_pools([state])
         self._states.append(state)
-        is_v3 = isinstance(state, V3PoolState)
-        self._is_v3.append(is_v3)
-        self._v3_count += is_v3
+        piecewise = state.constant_product(True) is None
+        self._piecewise.append(piecewise)
+        self._piecewise_count += piecewise
         self._hops += [None, None]
         self.screen.add_cycles(
             [list(zip(c.pool_ids, c.zero_for_one, strict=True)) for c in new_cycles]
@@ -119,33 +117,29 @@ class StateBook:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(arrays))
 
-    def is_v3(self, pool_id: int) -> bool:
-        return self._is_v3[pool_id]
-
     def hop(self, pool_id: int, zero_for_one: bool) -> HopReserves:
-        """A V2 pair's reserves in one direction, built once per state and shared by its cycles."""
+        """A constant-product pool's reserves in one direction, built once per state and
+        shared by its cycles."""
         slot = 2 * pool_id + (0 if zero_for_one else 1)
         hop = self._hops[slot]
         if hop is None:
-            state = self._states[pool_id]
-            assert isinstance(state, V2PoolState)  # V3 pools take the mixed path
-            r_in, r_out = (
-                (state.reserve0, state.reserve1)
-                if zero_for_one
-                else (state.reserve1, state.reserve0)
-            )
-            hop = HopReserves(reserve_in=r_in, reserve_out=r_out, fee_bps=state.fee_bps)
+            curve = self._states[pool_id].constant_product(zero_for_one)
+            if curve is None:
+                raise TypeError(f"pool id {pool_id} has no single constant-product curve")
+            hop = HopReserves(reserve_in=curve[0], reserve_out=curve[1], fee_bps=curve[2])
             self._hops[slot] = hop
         return hop
 
     def v2_hops(self, cycle: Cycle) -> list[HopReserves]:
-        """The hops of a cycle of V2 pairs only, for `sizing`."""
+        """The hops of a cycle of constant-product pools only, for `sizing`."""
         edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
         return [self.hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
 
     def mixed_hops(self, cycle: Cycle) -> list[MixedHop] | None:
-        """The cycle's hops for the mixed sizing, or None when all its pools are V2 pairs."""
-        if not (self._v3_count and any(self._is_v3[pool_id] for pool_id in cycle.pool_ids)):
+        """The cycle's hops for the mixed sizing, or None when all its pools are one
+        constant-product curve each (the closed-form sizing then applies)."""
+        piecewise = self._piecewise
+        if not (self._piecewise_count and any(piecewise[pool_id] for pool_id in cycle.pool_ids)):
             return None
         edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
         return [self._mixed_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]

@@ -64,6 +64,12 @@ class PoolState(Protocol):
         """The swap fee in hundredths of a basis point (3000 = 0.3%)."""
         ...
 
+    def constant_product(self, zero_for_one: bool) -> tuple[int, int, int] | None:
+        """(reserve in, reserve out, fee in basis points) in that direction when the pool
+        prices every size as one constant-product curve (`UniswapV2Library.getAmountOut`);
+        None for a pool whose curve has pieces (the detector then walks them)."""
+        ...
+
     def screen_reserves(self) -> tuple[int, int]:
         """Reserves (token0, token1) of a constant-product pool that is never less profitable
         than this one at any size: what the detector's float screen prices it with."""

@@ -30,6 +30,11 @@ class V2PoolState(PoolIdentity):
     def fee_pips(self) -> int:
         return self.fee_bps * 100
 
+    def constant_product(self, zero_for_one: bool) -> tuple[int, int, int]:
+        if zero_for_one:
+            return self.reserve0, self.reserve1, self.fee_bps
+        return self.reserve1, self.reserve0, self.fee_bps
+
     def screen_reserves(self) -> tuple[int, int]:
         return self.reserve0, self.reserve1
 

@@ -147,6 +147,9 @@ class V3PoolState(PoolIdentity):
             return False
         raise ValueError(f"{token_in} is not a token of pool {self.address}")
 
+    def constant_product(self, zero_for_one: bool) -> None:
+        return None  # one constant-product curve per tick range: the detector walks them
+
     def screen_reserves(self) -> tuple[int, int]:
         """Virtual reserves (token0, token1) at the pool's price with its deepest range's
         liquidity.

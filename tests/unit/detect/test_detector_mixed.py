@@ -232,15 +232,13 @@ def test_a_v3_pool_priced_inside_an_empty_range_still_trades() -> None:
         check_exact(opportunity, states)
 
 
-def test_state_accessors_keep_their_v2_meaning() -> None:
+def test_state_accessors_serve_every_kind_and_the_pricer_constant_product_pools() -> None:
     d = detector()
     v3 = v3_world()
     d.apply([*v2_world(), *v3])
-    assert d.state(v2_world()[0].address) == v2_world()[0]
-    with pytest.raises(TypeError, match="V3"):
-        d.state(v3[0].address)
+    assert d.pool_state(v2_world()[0].address) == v2_world()[0]
     assert d.pool_state(v3[0].address) == v3[0]
-    # The pricer's book: V2 pairs only (reserve ratios).
+    # The pricer's book: constant-product pools only (reserve ratios), so no V3 pool.
     assert d.pair_states(WETH, USDC) == [v2_world()[0]]
     with pytest.raises(ValueError, match="cannot change kind"):
         d.apply([_as_v2(v3[0])])
