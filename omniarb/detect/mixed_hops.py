@@ -1,30 +1,22 @@
-"""The hops of a mixed V2/V3 route and their exact integer outcomes, as the pools pay them.
+"""The hops of a mixed route and their exact integer outcomes, as the pools pay them.
 
-A hop is a V2 pair's reserves (`sizing.HopReserves`, the math of `UniswapV2Library`) or a V3
-pool in one direction (`V3Hop`, simulated tick by tick by `V3PoolState.swap`, equal to
-QuoterV2). Besides the forward amounts, the sizing needs the inverse: the least input that buys
-a given output (`cheapest_input`). A V3 pool that runs out of liquidity takes only part of an
-exact input; a route that needs more than a pool can take is treated as failing.
-
-Speed: past its last initialized tick a pool has no liquidity, yet an unlimited swap still
-walks every bitmap word to the extreme price (hundreds of steps) before it gives up. So a V3
-hop swaps with that last tick's price as its limit: a swap that fits the pool never reaches it,
-so it pays exactly what the unlimited swap pays, and one that does not fit stops there at once.
+A hop is a constant-product pool's reserves (`sizing.HopReserves`, the math of
+`UniswapV2Library`) or a pool whose curve has pieces, in one direction (a `PiecewiseCurve` its
+state hands out: a V3 pool, simulated tick by tick exactly as QuoterV2 quotes it). Besides the
+forward amounts, the sizing needs the inverse: the least input that buys a given output
+(`cheapest_input`). A pool that runs out of liquidity takes only part of an exact input; a
+route that needs more than a pool can take is treated as failing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from omniarb.detect.sizing import HopReserves
-from omniarb.dex.uniswap_v3.errors import V3RevertError
-from omniarb.dex.uniswap_v3.pool import V3PoolState
-from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
+from omniarb.dex.curves import PiecewiseCurve
 
 __all__ = [
     "MixedHop",
-    "V3Hop",
     "cheapest_input",
     "hop_amount_out",
     "mixed_route_amount_out",
@@ -35,41 +27,14 @@ __all__ = [
 _BPS = 10_000
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class V3Hop:
-    """A V3 pool traded in one direction, as the mixed sizing sees it.
-
-    `sqrt_price_limit_x96` is the price of the pool's last initialized tick in that direction
-    (the end of its liquidity), or None for the swap's default limit.
-    """
-
-    state: V3PoolState
-    zero_for_one: bool
-    sqrt_price_limit_x96: int | None = field(init=False, default=None)
-
-    def __post_init__(self) -> None:
-        prices = self.state.ticks.sqrt_prices
-        if prices:
-            edge = prices[0] if self.zero_for_one else prices[-1]
-            if MIN_SQRT_RATIO < edge < MAX_SQRT_RATIO:
-                object.__setattr__(self, "sqrt_price_limit_x96", edge)
+MixedHop = HopReserves | PiecewiseCurve
 
 
-MixedHop = HopReserves | V3Hop
-
-
-def _v3_out(hop: V3Hop, amount_in: int) -> int | None:
-    """The V3 hop's exact output (maybe 0), or None when the pool would not take all of
+def _curve_out(curve: PiecewiseCurve, amount_in: int) -> int | None:
+    """The curve's exact output (maybe 0), or None when the pool would not take all of
     `amount_in` (it runs out of liquidity) or reverts."""
-    try:
-        result = hop.state.swap(
-            zero_for_one=hop.zero_for_one,
-            amount_specified=amount_in,
-            sqrt_price_limit_x96=hop.sqrt_price_limit_x96,
-        )
-    except V3RevertError:
-        return None  # SPL: the price already sits at the end of the liquidity
-    return result.amount_out if result.amount_in == amount_in else None
+    work = curve.swap_exact_in(amount_in)
+    return work.amount_out if work is not None and work.amount_in == amount_in else None
 
 
 def hop_amount_out(hop: MixedHop, amount_in: int) -> int | None:
@@ -82,17 +47,17 @@ def hop_amount_out(hop: MixedHop, amount_in: int) -> int | None:
         with_fee = amount_in * (_BPS - hop.fee_bps)
         out: int | None = (with_fee * hop.reserve_out) // (hop.reserve_in * _BPS + with_fee)
     else:
-        out = _v3_out(hop, amount_in)
+        out = _curve_out(hop, amount_in)
     return out if out is not None and out > 0 else None
 
 
 def cheapest_input(hop: MixedHop, amount_out: int) -> int | None:
     """The least input for which `hop_amount_out` pays ≥ `amount_out` (None if none does).
 
-    V2 in closed form (getAmountOut(x) ≥ w ⟺ x·g·(r_out − w) ≥ w·10000·r_in). V3 from the
-    exact-output quote, then settled against the exact-input swap, whose output never falls as
-    its input grows: the answer is the u with out(u) ≥ w > out(u − 1), usually the quote itself
-    (two swaps to check it).
+    Constant product in closed form (getAmountOut(x) ≥ w ⟺ x·g·(r_out − w) ≥ w·10000·r_in). A
+    piecewise curve from its exact-output quote, then settled against the exact-input swap,
+    whose output never falls as its input grows: the answer is the u with out(u) ≥ w >
+    out(u − 1), usually the quote itself (two swaps to check it).
     """
     if amount_out <= 0:
         return None
@@ -101,19 +66,14 @@ def cheapest_input(hop: MixedHop, amount_out: int) -> int | None:
             return None
         numerator = hop.reserve_in * _BPS * amount_out
         return -(-numerator // ((_BPS - hop.fee_bps) * (hop.reserve_out - amount_out)))
-    try:
-        quote = hop.state.swap(
-            zero_for_one=hop.zero_for_one,
-            amount_specified=-amount_out,
-            sqrt_price_limit_x96=hop.sqrt_price_limit_x96,
-        )
-    except V3RevertError:
+    quote = hop.swap_exact_out(amount_out)
+    if quote is None:
         return None
     if quote.amount_out < amount_out:
         return None  # the pool cannot pay that much
 
     def pays(u: int) -> bool | None:
-        out = _v3_out(hop, u) if u > 0 else 0
+        out = _curve_out(hop, u) if u > 0 else 0
         return None if out is None else out >= amount_out
 
     # Gallop from the quote to a bracket low < high with pays(high) and not pays(low) (low 0
@@ -168,28 +128,21 @@ def mixed_route_amount_out(amount_in: int, hops: Sequence[MixedHop]) -> int:
 
 def route_work(amount_in: int, hops: Sequence[MixedHop]) -> list[tuple[int, int]]:
     """What each hop costs beyond a plain hop at `amount_in`, as (initialized ticks crossed,
-    other extra steps): a V3 swap's bitmap-word edge reached without crossing a tick is one
-    more loop iteration, reading another word; a constant-product hop has none. All zeros when
-    a hop would fail."""
+    other extra steps of the pool's loop: for V3, a bitmap-word edge reached without crossing a
+    tick); a constant-product hop has none. All zeros when a hop would fail."""
     work: list[tuple[int, int]] = []
     amount = amount_in
     for hop in hops:
-        if isinstance(hop, V3Hop):
-            try:
-                result = hop.state.swap(
-                    zero_for_one=hop.zero_for_one,
-                    amount_specified=amount,
-                    sqrt_price_limit_x96=hop.sqrt_price_limit_x96,
-                )
-            except V3RevertError:
-                return [(0, 0)] * len(hops)
-            crossed = result.initialized_ticks_crossed
-            work.append((crossed, max(0, result.steps - 1 - crossed)))
-            amount = result.amount_out
-        else:
+        if isinstance(hop, HopReserves):
             out = hop_amount_out(hop, amount)
             if out is None:
                 return [(0, 0)] * len(hops)
             work.append((0, 0))
             amount = out
+        else:
+            swap = hop.swap_exact_in(amount)
+            if swap is None:
+                return [(0, 0)] * len(hops)
+            work.append((swap.crossings, swap.steps))
+            amount = swap.amount_out
     return work

@@ -38,18 +38,14 @@ from omniarb.detect.sizing import HopReserves, Sizing, replayed_sizing
 __all__ = ["size_mixed_at_optimum", "size_mixed_route"]
 
 _BPS = 10_000
-_PIPS = 1_000_000
 _MAX_RESERVE = 2**112 - 1
-_Q192 = 1 << 192
 
 
 def _rate(hop: MixedHop) -> float:
     """The hop's marginal rate after fee at its current price (output per input unit)."""
     if isinstance(hop, HopReserves):
         return (hop.reserve_out / hop.reserve_in) * (_BPS - hop.fee_bps) / _BPS
-    square = hop.state.sqrt_price_x96**2
-    price = square / _Q192 if hop.zero_for_one else _Q192 / square
-    return price * (_PIPS - hop.state.fee_pips) / _PIPS
+    return hop.spot_rate()
 
 
 def _heuristic_pivot(hops: Sequence[MixedHop]) -> int:

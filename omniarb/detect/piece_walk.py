@@ -1,7 +1,8 @@
 """Where a mixed V2/V3 route's continuous optimum lies: walk the V3 hops' tick ranges.
 
 Each hop's continuous output is concave and increasing in its input: a V2 hop is one Möbius map,
-a V3 hop one Möbius piece per tick range (`v3_segments`). Composing one piece per hop gives one
+a piecewise hop one Möbius piece per piece of its curve (a V3 pool: per tick range,
+`omniarb.dex.uniswap_v3.segments`). Composing one piece per hop gives one
 linear-fractional map F, and the route's continuous profit F(x) − x peaks where F'(x) = 1, in
 closed form. `walk_pieces` starts every V3 hop in its current range and repeats: compose the
 current pieces, take the optimum x_c, and find the smallest route input x_e at which some V3 hop
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from omniarb.detect.mixed_hops import MixedHop
 from omniarb.detect.sizing import HopReserves, Mobius
-from omniarb.detect.v3_segments import FractionalMap, V3Segment, segments
+from omniarb.dex.curves import CurvePiece, FractionalMap
 
 __all__ = ["PieceWalk", "compose", "marginally_profitable", "walk_pieces"]
 
@@ -53,7 +54,7 @@ def marginally_profitable(hops: Sequence[MixedHop]) -> bool:
         if isinstance(hop, HopReserves):
             maps.append(_v2_map(hop))
         else:
-            first = next(segments(hop.state, hop.zero_for_one), None)
+            first = next(hop.pieces(), None)
             if first is None:
                 return False
             maps.append(first.map())
@@ -72,7 +73,7 @@ class PieceWalk:
     """
 
     maps: tuple[FractionalMap, ...]
-    segments: tuple[V3Segment | None, ...]
+    segments: tuple[CurvePiece | None, ...]
     total: FractionalMap
     optimum: int
     x_start: int
@@ -84,8 +85,8 @@ class PieceWalk:
 def walk_pieces(hops: Sequence[MixedHop], *, cap: int | None = None) -> PieceWalk | None:
     """Walk the V3 hops' tick ranges to the pieces holding the continuous optimum (see the
     module docstring); None when the route is not marginally profitable."""
-    iterators: list[Iterator[V3Segment] | None] = []
-    current: list[V3Segment | None] = []
+    iterators: list[Iterator[CurvePiece] | None] = []
+    current: list[CurvePiece | None] = []
     maps: list[FractionalMap] = []
     for hop in hops:
         if isinstance(hop, HopReserves):
@@ -93,7 +94,7 @@ def walk_pieces(hops: Sequence[MixedHop], *, cap: int | None = None) -> PieceWal
             current.append(None)
             maps.append(_v2_map(hop))
             continue
-        walker = segments(hop.state, hop.zero_for_one)
+        walker = hop.pieces()
         first = next(walker, None)
         if first is None:
             return None  # a pool without liquidity in this direction
@@ -133,7 +134,7 @@ def walk_pieces(hops: Sequence[MixedHop], *, cap: int | None = None) -> PieceWal
         if steps >= _MAX_WALK_STEPS:
             optimum = x_exit
             break
-        following: dict[int, V3Segment] = {}
+        following: dict[int, CurvePiece] = {}
         for index in leaving:
             pending = iterators[index]
             segment = next(pending, None) if pending is not None else None

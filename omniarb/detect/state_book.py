@@ -20,11 +20,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from omniarb.detect.graph import Cycle, CycleGraph
-from omniarb.detect.mixed_hops import MixedHop, V3Hop
+from omniarb.detect.mixed_hops import MixedHop
 from omniarb.detect.screen import CycleScreen, IntArray
 from omniarb.detect.sizing import HopReserves
 from omniarb.dex.base import PoolState
-from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.types import Route
 
 __all__ = ["StateBook"]
@@ -33,9 +32,9 @@ __all__ = ["StateBook"]
 class StateBook:
     """The latest state of every pool on one chain, with their cycles.
 
-    The sizing knows two curves: one constant-product curve for every size (a state's
-    `constant_product`: Uniswap V2 and its forks), and V3's tick ranges, walked piece by piece
-    (`mixed_hops.V3Hop`); a kind with another curve adds its shape here."""
+    The sizing takes a pool as one constant-product curve for every size (a state's
+    `constant_product`: Uniswap V2 and its forks) or as a curve of pieces (its `piecewise`:
+    V3's tick ranges), walked piece by piece."""
 
     def __init__(self, *, chain_id: int, base_tokens: Sequence[str], epsilon: float) -> None:
         self.chain_id = chain_id
@@ -87,7 +86,7 @@ class StateBook:
         return changed
 
     def _add(self, state: PoolState) -> None:
-        if state.constant_product(True) is None and not isinstance(state, V3PoolState):
+        if state.constant_product(True) is None and state.piecewise(True) is None:
             raise TypeError(f"pool {state.address}: the detector cannot size {state.kind} pools")
         new_cycles = self.graph.add_pools([state])
         self._states.append(state)
@@ -158,7 +157,5 @@ class StateBook:
         return hops
 
     def _mixed_hop(self, pool_id: int, zero_for_one: bool) -> MixedHop:
-        state = self._states[pool_id]
-        if isinstance(state, V3PoolState):
-            return V3Hop(state=state, zero_for_one=zero_for_one)
-        return self.hop(pool_id, zero_for_one)
+        curve = self._states[pool_id].piecewise(zero_for_one)
+        return self.hop(pool_id, zero_for_one) if curve is None else curve

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from omniarb.chain_events import ChainLog, NewHead
 from omniarb.chains.rpc import RpcClient
+from omniarb.dex.curves import PiecewiseCurve
 from omniarb.types import FlashLoan
 
 __all__ = [
@@ -68,6 +69,11 @@ class PoolState(Protocol):
         """(reserve in, reserve out, fee in basis points) in that direction when the pool
         prices every size as one constant-product curve (`UniswapV2Library.getAmountOut`);
         None for a pool whose curve has pieces (the detector then walks them)."""
+        ...
+
+    def piecewise(self, zero_for_one: bool) -> PiecewiseCurve | None:
+        """The pool in that direction as a curve of pieces (V3: one per tick range), for a
+        pool without one constant-product curve; None for a constant-product pool."""
         ...
 
     def screen_reserves(self) -> tuple[int, int]:

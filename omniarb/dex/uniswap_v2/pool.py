@@ -35,6 +35,9 @@ class V2PoolState(PoolIdentity):
             return self.reserve0, self.reserve1, self.fee_bps
         return self.reserve1, self.reserve0, self.fee_bps
 
+    def piecewise(self, zero_for_one: bool) -> None:
+        return None  # one curve for every size: `constant_product`
+
     def screen_reserves(self) -> tuple[int, int]:
         return self.reserve0, self.reserve1
 

@@ -7,6 +7,7 @@ from itertools import accumulate
 from typing import ClassVar, NamedTuple
 
 from omniarb.dex.base import PoolIdentity
+from omniarb.dex.uniswap_v3.curve import V3Curve
 from omniarb.dex.uniswap_v3.errors import V3RevertError
 from omniarb.dex.uniswap_v3.liquidity_math import add_delta
 from omniarb.dex.uniswap_v3.swap import SwapOutcome, simulate_swap
@@ -149,6 +150,9 @@ class V3PoolState(PoolIdentity):
 
     def constant_product(self, zero_for_one: bool) -> None:
         return None  # one constant-product curve per tick range: the detector walks them
+
+    def piecewise(self, zero_for_one: bool) -> V3Curve:
+        return V3Curve(state=self, zero_for_one=zero_for_one)
 
     def screen_reserves(self) -> tuple[int, int]:
         """Virtual reserves (token0, token1) at the pool's price with its deepest range's

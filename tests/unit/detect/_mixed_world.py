@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from omniarb.detect.mixed_hops import MixedHop, V3Hop
+from omniarb.detect.mixed_hops import MixedHop
 from omniarb.detect.sizing import HopReserves
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.dex.uniswap_v3.curve import V3Curve
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.dex.uniswap_v3.tick_math import get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio
 from omniarb.dex.uniswap_v3.tick_table import TickTable
@@ -228,7 +229,7 @@ NARROW = [
 def to_hop(pool: V2PoolState | V3PoolState, token_in: str) -> MixedHop:
     zero_for_one = token_in == pool.token0
     if isinstance(pool, V3PoolState):
-        return V3Hop(state=pool, zero_for_one=zero_for_one)
+        return V3Curve(state=pool, zero_for_one=zero_for_one)
     r_in, r_out = (pool.reserve0, pool.reserve1) if zero_for_one else (pool.reserve1, pool.reserve0)
     return HopReserves(reserve_in=r_in, reserve_out=r_out, fee_bps=pool.fee_bps)
 

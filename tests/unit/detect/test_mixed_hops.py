@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omniarb.detect.mixed_hops import (
-    V3Hop,
     cheapest_input,
     hop_amount_out,
     mixed_route_amount_out,
@@ -17,6 +16,7 @@ from omniarb.detect.mixed_hops import (
 )
 from omniarb.detect.sizing import HopReserves
 from omniarb.dex.uniswap_v2.math import get_amount_out
+from omniarb.dex.uniswap_v3.curve import V3Curve
 
 from ._mixed_world import USDC, V3_A, V3_GAP, V3_THIN, WETH, usd
 
@@ -26,10 +26,10 @@ WIDE, GAP, THIN = V3_A, V3_GAP, V3_THIN
 def test_hops_pay_what_the_pools_pay() -> None:
     v2 = HopReserves(reserve_in=10**21, reserve_out=3 * 10**12, fee_bps=25)
     assert hop_amount_out(v2, 10**18) == get_amount_out(10**18, 10**21, 3 * 10**12, 25)
-    v3 = V3Hop(state=WIDE, zero_for_one=WIDE.token0 == WETH)
+    v3 = V3Curve(state=WIDE, zero_for_one=WIDE.token0 == WETH)
     swap = WIDE.swap_exact_input(zero_for_one=v3.zero_for_one, amount_in=10**18)
     assert hop_amount_out(v3, 10**18) == swap.amount_out
-    back = V3Hop(state=GAP, zero_for_one=not v3.zero_for_one)
+    back = V3Curve(state=GAP, zero_for_one=not v3.zero_for_one)
     assert mixed_route_amounts(10**18, [v3, back]) == [
         10**18,
         swap.amount_out,
@@ -38,10 +38,10 @@ def test_hops_pay_what_the_pools_pay() -> None:
 
 
 def test_route_work_counts_crossings_and_the_other_extra_steps() -> None:
-    v3 = V3Hop(state=WIDE, zero_for_one=WIDE.token0 == WETH)
-    back = V3Hop(state=GAP, zero_for_one=not v3.zero_for_one)
+    v3 = V3Curve(state=WIDE, zero_for_one=WIDE.token0 == WETH)
+    back = V3Curve(state=GAP, zero_for_one=not v3.zero_for_one)
 
-    def swap(hop: V3Hop, amount: int) -> Any:
+    def swap(hop: V3Curve, amount: int) -> Any:
         return hop.state.swap(
             zero_for_one=hop.zero_for_one,
             amount_specified=amount,
@@ -63,7 +63,7 @@ def test_route_work_counts_crossings_and_the_other_extra_steps() -> None:
 
 
 def test_a_hop_fails_without_input_or_when_a_pool_runs_dry() -> None:
-    v3 = V3Hop(state=THIN, zero_for_one=False)
+    v3 = V3Curve(state=THIN, zero_for_one=False)
     assert hop_amount_out(v3, 0) is None
     assert mixed_route_amount_out(0, [v3]) == 0
     dry = usd(USDC, 5e6)
@@ -83,7 +83,7 @@ def test_cheapest_input_is_the_least_input_paying_the_amount(
     amount_usd: float, zero_for_one: bool, pool_index: int
 ) -> None:
     state = (WIDE, GAP, THIN)[pool_index]
-    hop = V3Hop(state=state, zero_for_one=zero_for_one)
+    hop = V3Curve(state=state, zero_for_one=zero_for_one)
     token_out = state.token1 if zero_for_one else state.token0
     wanted = max(usd(token_out, amount_usd), 1)
     least = cheapest_input(hop, wanted)
@@ -119,7 +119,7 @@ def test_the_liquidity_edge_limit_changes_no_outcome(
 ) -> None:
     """The hop's swap stops at the last initialized tick; the unlimited swap agrees."""
     state = (WIDE, GAP, THIN)[pool_index]
-    hop = V3Hop(state=state, zero_for_one=zero_for_one)
+    hop = V3Curve(state=state, zero_for_one=zero_for_one)
     assert hop.sqrt_price_limit_x96 == state.ticks.sqrt_prices[0 if zero_for_one else -1]
     amount = max(usd(state.token0 if zero_for_one else state.token1, amount_usd), 1)
     unlimited = state.swap_exact_input(zero_for_one=zero_for_one, amount_in=amount)

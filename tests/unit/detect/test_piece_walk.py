@@ -9,7 +9,7 @@ import pytest
 
 from omniarb.detect.mixed_sizing import size_mixed_route
 from omniarb.detect.piece_walk import compose, marginally_profitable, walk_pieces
-from omniarb.detect.v3_segments import FractionalMap
+from omniarb.dex.curves import FractionalMap
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 
 from ._mixed_world import (

@@ -1,5 +1,6 @@
-"""`v3_segments`: a V3 hop as Möbius pieces, one per tick range, checked against the exact
-pool simulation (`V3PoolState.swap`) and against the virtual-reserve formula in fractions."""
+"""`dex.uniswap_v3.segments`: a V3 hop as Möbius pieces, one per tick range, checked against
+the exact pool simulation (`V3PoolState.swap`) and against the virtual-reserve formula in
+fractions."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omniarb.detect.v3_segments import FractionalMap, V3Segment, segments
+from omniarb.dex.curves import FractionalMap
 from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.dex.uniswap_v3.segments import V3Segment, segments
 from omniarb.dex.uniswap_v3.tick_math import get_sqrt_ratio_at_tick
 
 from ._mixed_world import USDC, WETH, Band, v3_pool

@@ -1,4 +1,4 @@
-"""A Uniswap V3 hop as a chain of Möbius pieces, one per tick range, for sizing mixed routes.
+"""A Uniswap V3 pool in one direction as a chain of Möbius pieces, one per tick range.
 
 Between two initialized ticks a V3 pool holds constant liquidity L and behaves like a constant-
 product pair with *virtual* reserves x₀ = L/√P of token0 and y₀ = L·√P of token1 (√P the sqrt
@@ -22,7 +22,8 @@ range end: from s_a to s_b it takes (gross, fee included) and pays
 
 There the liquidity changes by the tick's `liquidityNet` and the next piece starts, from the new
 price with the new L, shifted by what the earlier pieces took and paid: for a total hop input u,
-out(u) = b + K·(u − a)/(M + N·(u − a)), again a linear-fractional map (a `FractionalMap`).
+out(u) = b + K·(u − a)/(M + N·(u − a)), again a linear-fractional map
+(`omniarb.dex.curves.FractionalMap`).
 The price moves continuously across a tick, so the hop's map is continuous with a continuous,
 decreasing slope (γ times the price): concave and increasing, piece by piece Möbius.
 
@@ -37,92 +38,23 @@ where the pool's loop also stops and rounds, are not piece ends (L does not chan
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from omniarb.dex.uniswap_v3.pool import V3PoolState
+from omniarb.dex.curves import FractionalMap
 from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 
-__all__ = ["FractionalMap", "V3Segment", "segments"]
+if TYPE_CHECKING:
+    from omniarb.dex.uniswap_v3.pool import V3PoolState
+
+__all__ = ["V3Segment", "segments"]
 
 _PIPS = 1_000_000
 _Q96_BITS = 96
 _Q96 = 1 << _Q96_BITS
 _Q192 = 1 << (2 * _Q96_BITS)
-
-
-@dataclass(frozen=True, slots=True)
-class FractionalMap:
-    """The map x ↦ (a·x + b) / (c·x + d) in integers, for x where c·x + d > 0.
-
-    A V2 hop is (k, 0, n, m) of its Möbius map k·x/(m + n·x); a V3 piece adds offsets. Every
-    map used here is increasing (a·d − b·c > 0) and concave (c > 0) on its domain, and
-    composing such maps keeps both: the matrices multiply.
-    """
-
-    a: int
-    b: int
-    c: int
-    d: int
-
-    @classmethod
-    def identity(cls) -> FractionalMap:
-        return cls(1, 0, 0, 1)
-
-    @classmethod
-    def mobius(cls, k: int, m: int, n: int) -> FractionalMap:
-        """k·x / (m + n·x)."""
-        return cls(k, 0, n, m)
-
-    def then(self, after: FractionalMap) -> FractionalMap:
-        """`after ∘ self` (apply self first)."""
-        a, b, c, d = self.a, self.b, self.c, self.d
-        return FractionalMap(
-            after.a * a + after.b * c,
-            after.a * b + after.b * d,
-            after.c * a + after.d * c,
-            after.c * b + after.d * d,
-        )
-
-    @property
-    def determinant(self) -> int:
-        return self.a * self.d - self.b * self.c
-
-    def value_floor(self, x: int) -> int:
-        return (self.a * x + self.b) // (self.c * x + self.d)
-
-    def preimage_floor(self, y: int) -> int | None:
-        """floor of the x mapped to y; None when y is at or beyond the map's asymptote a/c."""
-        denominator = self.a - self.c * y
-        if denominator <= 0:
-            return None
-        return (self.d * y - self.b) // denominator
-
-    def preimage_ceil(self, y: int) -> int | None:
-        """ceil of the x mapped to y; None when y is at or beyond the map's asymptote a/c."""
-        denominator = self.a - self.c * y
-        if denominator <= 0:
-            return None
-        return -((self.b - self.d * y) // denominator)
-
-    def slope_above_one(self, x: int) -> bool:
-        """Whether the map's slope det/(c·x + d)² exceeds 1 at x: the profit still rises."""
-        denominator = self.c * x + self.d
-        return self.determinant > denominator * denominator
-
-    def optimum(self) -> int | None:
-        """floor of the x where the slope is 1 (the gain value(x) − x peaks); None if c ≤ 0."""
-        if self.c <= 0:
-            return None
-        return (math.isqrt(self.determinant) - self.d) // self.c
-
-    def max_gain_ceil(self) -> int:
-        """An integer ≥ the largest value(x) − x: (a + d − 2·√det) / c, rounded up."""
-        if self.c <= 0:
-            raise ValueError("an affine map has no finite maximum gain")
-        return -(-(self.a + self.d - 2 * math.isqrt(self.determinant)) // self.c)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
