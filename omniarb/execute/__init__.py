@@ -17,7 +17,6 @@ from omniarb.execute.executor_contract import (
 from omniarb.execute.nonces import NonceBook, NonceManager
 from omniarb.execute.route_codec import (
     FlashSource,
-    HopKind,
     RouteCodec,
     RouteEncodingError,
     encode_execute_calldata,
@@ -36,7 +35,6 @@ __all__ = [
     "ExecutorContract",
     "ExecutorRevertError",
     "FlashSource",
-    "HopKind",
     "MemorySubmissionGuard",
     "NonceBook",
     "NonceManager",

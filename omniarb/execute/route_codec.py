@@ -44,7 +44,6 @@ __all__ = [
     "DecodedPlan",
     "FlashPool",
     "FlashSource",
-    "HopKind",
     "PlanHop",
     "RouteCodec",
     "RouteEncodingError",
@@ -94,17 +93,8 @@ def plan_source(loan: FlashLoan | None) -> FlashSource:
     return source
 
 
-class HopKind(IntEnum):
-    """The protocol of a hop's pool (the adapters' `hop_kind` bytes)."""
-
-    UNISWAP_V2 = 0
-    UNISWAP_V3 = 1
-
-
-# Each traded kind's hop byte, as its adapter gives it.
-_KIND_BY_NAME: Mapping[str, HopKind] = {
-    kind: HopKind(adapter.hop_kind) for kind, adapter in ADAPTERS.items()
-}
+# Each traded kind's hop byte in the plan, as its adapter gives it.
+_KIND_BY_NAME: Mapping[str, int] = {kind: adapter.hop_kind for kind, adapter in ADAPTERS.items()}
 
 
 class RouteEncodingError(RejectedError):
@@ -119,8 +109,8 @@ _FLASH_SWAP_KINDS = frozenset(kind for kind, a in ADAPTERS.items() if a.flash_sw
 # A lender record's kind byte: bit 7 set, so no hop can pass for a record (or one for a hop).
 _RECORD_FLAG = 0x80
 # What a pool of each kind lends through, as its adapter gives it.
-_RECORD_SOURCE: Mapping[HopKind, FlashSource] = {
-    HopKind(adapter.hop_kind): PLAN_SOURCE[adapter.pool_loan] for adapter in ADAPTERS.values()
+_RECORD_SOURCE: Mapping[int, FlashSource] = {
+    adapter.hop_kind: PLAN_SOURCE[adapter.pool_loan] for adapter in ADAPTERS.values()
 }
 
 
