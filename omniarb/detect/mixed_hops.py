@@ -30,13 +30,6 @@ _BPS = 10_000
 MixedHop = HopReserves | PiecewiseCurve
 
 
-def _curve_out(curve: PiecewiseCurve, amount_in: int) -> int | None:
-    """The curve's exact output (maybe 0), or None when the pool would not take all of
-    `amount_in` (it runs out of liquidity) or reverts."""
-    work = curve.swap_exact_in(amount_in)
-    return work.amount_out if work is not None and work.amount_in == amount_in else None
-
-
 def hop_amount_out(hop: MixedHop, amount_in: int) -> int | None:
     """The hop's exact output, or None when the trade would fail: nothing in or out, or a V3
     pool that runs out of liquidity before taking the whole input."""
@@ -47,7 +40,7 @@ def hop_amount_out(hop: MixedHop, amount_in: int) -> int | None:
         with_fee = amount_in * (_BPS - hop.fee_bps)
         out: int | None = (with_fee * hop.reserve_out) // (hop.reserve_in * _BPS + with_fee)
     else:
-        out = _curve_out(hop, amount_in)
+        out = hop.exact_out(amount_in)
     return out if out is not None and out > 0 else None
 
 
@@ -73,7 +66,7 @@ def cheapest_input(hop: MixedHop, amount_out: int) -> int | None:
         return None  # the pool cannot pay that much
 
     def pays(u: int) -> bool | None:
-        out = _curve_out(hop, u) if u > 0 else 0
+        out = hop.exact_out(u) if u > 0 else 0
         return None if out is None else out >= amount_out
 
     # Gallop from the quote to a bracket low < high with pays(high) and not pays(low) (low 0

@@ -130,6 +130,11 @@ class PiecewiseCurve(Protocol):
         """The marginal output per unit of input after the fee, at the current price."""
         ...
 
+    def exact_out(self, amount_in: int) -> int | None:
+        """What the pool pays for all of `amount_in` (maybe 0); None when it would take less
+        (it runs out of liquidity) or revert. The sizing's hot path: no work counted."""
+        ...
+
     def swap_exact_in(self, amount_in: int) -> SwapWork | None:
         """The pool's exact swap of `amount_in` (it may take less when it runs out of
         liquidity); None when the pool would revert."""

@@ -52,6 +52,17 @@ class V3Curve:
         price = square / _Q192 if self.zero_for_one else _Q192 / square
         return price * (_PIPS - self.state.fee_pips) / _PIPS
 
+    def exact_out(self, amount_in: int) -> int | None:
+        try:
+            result = self.state.swap(
+                zero_for_one=self.zero_for_one,
+                amount_specified=amount_in,
+                sqrt_price_limit_x96=self.sqrt_price_limit_x96,
+            )
+        except V3RevertError:
+            return None
+        return result.amount_out if result.amount_in == amount_in else None
+
     def swap_exact_in(self, amount_in: int) -> SwapWork | None:
         return self._swap(amount_in)
 
