@@ -152,7 +152,7 @@ class CycleEvaluator:
                     mixed, max_amount_in=cap, certify_budget=self.certify_budget
                 )
             return size_mixed_at_optimum(mixed, max_amount_in=cap)
-        hops = self.book.v2_hops(cycle)
+        hops = self.book.reserve_hops(cycle)
         if search:
             return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
         return size_at_optimum(hops, max_amount_in=cap)

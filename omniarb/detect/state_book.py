@@ -129,7 +129,7 @@ class StateBook:
             self._hops[slot] = hop
         return hop
 
-    def v2_hops(self, cycle: Cycle) -> list[HopReserves]:
+    def reserve_hops(self, cycle: Cycle) -> list[HopReserves]:
         """The hops of a cycle of constant-product pools only, for `sizing`."""
         edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
         return [self.hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
