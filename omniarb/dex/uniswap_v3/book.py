@@ -49,6 +49,7 @@ class V3BookCounters:
     checks: int = 0
     checked_pools: int = 0
     drifts: int = 0
+    discarded_checks: int = 0
 
 
 class UniswapV3Book:
@@ -165,4 +166,5 @@ class UniswapV3Book:
         self.counters.checks += 1
         self.counters.checked_pools += report.checked
         self.counters.drifts += len(report.drifted)
+        self.counters.discarded_checks += report.discarded
         return report.drifted

@@ -6,7 +6,10 @@ the ticks. So every so often the state stage re-reads a sample of pools through 
 own head and compares them field by field (price, tick, liquidity, lock, every initialized
 tick's gross and net liquidity). The sample walks through all pools in address order, so every
 pool is checked within `len(pools) / sample` checks. Any difference is logged as an error with
-what differs and counted; the caller replaces the pool with the chain's state.
+what differs and counted; the caller replaces the pool with the chain's state. A difference
+seen while the node mined a block on top of the one read is not trusted (a node may answer a
+read pinned to its latest block with the state after a block mined meanwhile; anvil does), so
+that check is discarded and its pools come round again.
 """
 
 from __future__ import annotations
@@ -52,11 +55,13 @@ def describe_drift(ours: V3PoolState, chain: V3PoolState | None) -> str | None:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DriftReport:
     """One check: how many pools it compared, and the chain's state of each that drifted
-    (`None` for a pool the chain no longer has), by lowercase address."""
+    (`None` for a pool the chain no longer has), by lowercase address; `discarded` when drifts
+    were seen while a block was mined on top of the one read (none is reported then)."""
 
     block_number: int
     checked: int
     drifted: Mapping[str, V3PoolState | None]
+    discarded: bool = False
 
 
 class V3ConsistencyCheck:
@@ -82,21 +87,37 @@ class V3ConsistencyCheck:
         """Compare the next sample of `pools` (our states after `head`) with the chain at
         `head`. Raises what the read raises; the state is not touched here."""
         keys = self.next_sample(pools)
+        latest_before = (await self.discovery.head("latest")).number
         fresh = await self.discovery.read_pools(
             {pools[k].address: pools[k].tick_spacing for k in keys}, head
         )
-        drifted: dict[str, V3PoolState | None] = {}
-        for key in keys:
-            ours = pools[key]
-            chain = fresh[ours.address]
-            problem = describe_drift(ours, chain)
-            if problem is not None:
-                log.error(
-                    "chain %d: V3 pool %s drifted from the chain at block %d: %s",
+        problems = {
+            key: problem
+            for key in keys
+            if (problem := describe_drift(pools[key], fresh[pools[key].address])) is not None
+        }
+        if problems and latest_before == head.number:
+            # A node may answer a read pinned to its latest block with the state after a block
+            # mined during the read (anvil does): a drift seen while the chain moved on is not
+            # trusted. These pools come round again at a later check.
+            latest_after = (await self.discovery.head("latest")).number
+            if latest_after != head.number:
+                log.info(
+                    "chain %d: V3 check at block %d discarded: block %d was mined during it",
                     self.discovery.chain_id,
-                    ours.address,
                     head.number,
-                    problem,
+                    latest_after,
                 )
-                drifted[key] = chain
+                return DriftReport(
+                    block_number=head.number, checked=len(keys), drifted={}, discarded=True
+                )
+        for key, problem in problems.items():
+            log.error(
+                "chain %d: V3 pool %s drifted from the chain at block %d: %s",
+                self.discovery.chain_id,
+                pools[key].address,
+                head.number,
+                problem,
+            )
+        drifted = {key: fresh[pools[key].address] for key in problems}
         return DriftReport(block_number=head.number, checked=len(keys), drifted=drifted)
