@@ -4,12 +4,12 @@ reads receipts, `Runner` sends a cycle through the executor in a snapshot and re
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from omniarb.chains.abi import encode_call
+from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import dev_account
 from omniarb.devnet.anvil import wait_pool_drained
@@ -48,17 +48,15 @@ class Chain:
         if value:
             tx["value"] = hex(value)
         tx_hash = await self.rpc.call("eth_sendTransaction", tx)
-        for _ in range(500):
-            receipt: dict[str, Any] | None = await self.rpc.call(
-                "eth_getTransactionReceipt", tx_hash
-            )
-            if receipt is not None:
-                if int(receipt["status"], 16) != 1:
-                    raise RuntimeError(f"transaction {tx_hash} reverted")
-                await wait_pool_drained(self.rpc)
-                return receipt
-            await asyncio.sleep(0.005)
-        raise RuntimeError(f"transaction {tx_hash} was not mined")
+        receipt = await wait_for_receipt(
+            self.rpc, tx_hash, timeout_s=2.5, interval_s=0.005, max_interval_s=0.005
+        )
+        if receipt is None:
+            raise RuntimeError(f"transaction {tx_hash} was not mined")
+        if int(receipt["status"], 16) != 1:
+            raise RuntimeError(f"transaction {tx_hash} reverted")
+        await wait_pool_drained(self.rpc)
+        return receipt
 
     async def gas(self, sender: str, to: str | None, data: str) -> int:
         return int((await self.send(sender, to, data))["gasUsed"], 16)

@@ -13,12 +13,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-from types import TracebackType
-from typing import Self
 
-import aiohttp
 import pytest
 from _helpers import ALL_CHAINS, automine, call_many, same
+from _rpc_proxy import RpcProxy
 from aiohttp import web
 
 from omniarb.chains.abi import decode, encode_call
@@ -204,8 +202,8 @@ async def test_steps_keep_pace_with_blocks_even_when_nothing_trades(devnet_facto
     assert elapsed_s > 0.8
 
 
-class FlakyProxy:
-    """A real HTTP server in front of a node that can refuse requests or lose answers.
+class FlakyProxy(RpcProxy):
+    """A proxy in front of a node that can refuse requests or lose answers.
 
     `refuse(n)`: answer the next n requests 503 without forwarding them.
     `lose_sends(n)`: forward the next n `eth_sendRawTransaction` requests, then answer 503, so
@@ -213,14 +211,11 @@ class FlakyProxy:
     """
 
     def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.url = ""
+        super().__init__(upstream)
         self.to_refuse = 0
         self.sends_to_lose = 0
         self.refused = 0
         self.lost_sends = 0
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
 
     def refuse(self, requests: int) -> None:
         self.to_refuse = requests
@@ -228,45 +223,18 @@ class FlakyProxy:
     def lose_sends(self, sends: int) -> None:
         self.sends_to_lose = sends
 
-    async def _handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
+    async def respond(self, body: bytes) -> web.Response:
         if self.to_refuse > 0:
             self.to_refuse -= 1
             self.refused += 1
             return web.Response(status=503)
-        assert self._session is not None
-        headers = {"Content-Type": "application/json"}
-        async with self._session.post(self.upstream, data=body, headers=headers) as answer:
-            payload = await answer.read()
+        payload = await self.forward(body)
         is_send = b"eth_sendRawTransaction" in body
         if is_send and self.sends_to_lose > 0:
             self.sends_to_lose -= 1
             self.lost_sends += 1
             return web.Response(status=503)
         return web.Response(body=payload, content_type="application/json")
-
-    async def __aenter__(self) -> Self:
-        app = web.Application()
-        app.router.add_post("/", self._handle)
-        self._session = aiohttp.ClientSession()
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
 
 
 async def test_a_dropped_rpc_stalls_the_chain_without_losing_swaps_or_nonces(

@@ -12,11 +12,9 @@ import asyncio
 import logging
 import random
 import time
-from types import TracebackType
-from typing import Self
 
-import aiohttp
 import pytest
+from _rpc_proxy import RpcProxy
 from _state_helpers import (
     assert_state_matches_chain,
     latest_block,
@@ -244,51 +242,20 @@ async def test_a_reorg_is_repaired_in_both_kinds(
     assert sync.counters.errors == len(wrong_block) <= 2, [r.getMessage() for r in caplog.records]
 
 
-class RpcGate:
-    """A real HTTP server in front of a node: forwards every request, or answers 503 to all
-    while `shut` is set (a node that stopped answering one client)."""
+class RpcGate(RpcProxy):
+    """Forwards every request, or answers 503 to all while `shut` is set (a node that stopped
+    answering one client)."""
 
     def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.url = ""
+        super().__init__(upstream)
         self.shut = False
         self.refused = 0
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
 
-    async def _handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
+    async def respond(self, body: bytes) -> web.Response:
         if self.shut:
             self.refused += 1
             return web.Response(status=503)
-        assert self._session is not None
-        headers = {"Content-Type": "application/json"}
-        async with self._session.post(self.upstream, data=body, headers=headers) as answer:
-            payload = await answer.read()
-        return web.Response(body=payload, content_type="application/json")
-
-    async def __aenter__(self) -> Self:
-        app = web.Application()
-        app.router.add_post("/", self._handle)
-        self._session = aiohttp.ClientSession()
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
+        return await super().respond(body)
 
 
 def resumed(chain: ChainManifest) -> StreamResumed:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-import aiohttp
 import pytest
+from _rpc_proxy import RpcProxy
 from _syncs import v3_book
 from _v3_sync_helpers import make_v3_sync
 from aiohttp import web
@@ -28,23 +27,14 @@ pytestmark = pytest.mark.integration
 CHAIN = "ethereum"
 
 
-class MiningProxy:
+class MiningProxy(RpcProxy):
     """Forwards every JSON-RPC request to the node; while `mine_after_pinned_reads` is set, it
     mines a block after forwarding each `eth_call` pinned to a block hash, before answering."""
 
     def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.url = ""
+        super().__init__(upstream)
         self.mine_after_pinned_reads = False
         self.mined = 0
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
-
-    async def _post(self, body: bytes) -> bytes:
-        assert self._session is not None
-        headers = {"Content-Type": "application/json"}
-        async with self._session.post(self.upstream, data=body, headers=headers) as answer:
-            return await answer.read()
 
     def _pinned_read(self, payload: Any) -> bool:
         calls = payload if isinstance(payload, list) else [payload]
@@ -56,37 +46,13 @@ class MiningProxy:
             for call in calls
         )
 
-    async def _handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        answer = await self._post(body)
+    async def respond(self, body: bytes) -> web.Response:
+        answer = await super().respond(body)
         if self.mine_after_pinned_reads and self._pinned_read(json.loads(body)):
             mine = {"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": []}
-            await self._post(json.dumps(mine).encode())
+            await self.forward(json.dumps(mine).encode())
             self.mined += 1
-        return web.Response(body=answer, content_type="application/json")
-
-    async def __aenter__(self) -> Self:
-        app = web.Application()
-        app.router.add_post("/", self._handle)
-        self._session = aiohttp.ClientSession()
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
+        return answer
 
 
 async def test_a_drift_seen_while_a_block_is_mined_is_discarded_then_repaired(
