@@ -4,14 +4,13 @@ behind the client's back)."""
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 import aiohttp
 from aiohttp import web
 
+from omniarb.async_resource import AsyncResource
 
-class RpcProxy:
+
+class RpcProxy(AsyncResource):
     """Forwards every request to `upstream` unchanged; `url` is where clients connect once the
     proxy is entered. Subclasses override `respond`."""
 
@@ -35,7 +34,7 @@ class RpcProxy:
     async def _handle(self, request: web.Request) -> web.Response:
         return await self.respond(await request.read())
 
-    async def __aenter__(self) -> Self:
+    async def _open(self) -> None:
         app = web.Application()
         app.router.add_post("/", self._handle)
         self._session = aiohttp.ClientSession()
@@ -45,14 +44,8 @@ class RpcProxy:
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
         if self._session is not None:
