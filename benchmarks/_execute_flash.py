@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from _execute_chain import Chain
-from _execute_pools import DEADLINE, V3_SWAP, pool_hop, pool_named, read_reserves
+from _execute_pools import DEADLINE, V3_SWAP, pool_named, read_reserves
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -47,17 +47,6 @@ def _by_address(manifest: ChainManifest, address: str) -> PoolEntry:
     return next(p for p in manifest.pools if p.address == address)
 
 
-def _flash_pool(pool: PoolEntry) -> FlashPool:
-    return FlashPool(
-        pool=pool.address,
-        dex=pool.dex,
-        kind=pool.kind,
-        token0=pool.token0,
-        token1=pool.token1,
-        fee_pips=pool.fee,
-    )
-
-
 async def _source_rows(
     chain: Chain,
     manifest: ChainManifest,
@@ -89,7 +78,7 @@ async def _source_rows(
             route,
             amount_in,
             FlashSource.V2_PAIR,
-            _flash_pool(v2_lender),
+            v2_lender.flash_pool(),
             -(-amount_in * PIPS // (PIPS - v2_lender.fee)) - amount_in,
         ),
         (
@@ -116,7 +105,7 @@ async def _source_rows(
             route,
             amount_in,
             FlashSource.UNISWAP_V3,
-            _flash_pool(v3_lender),
+            v3_lender.flash_pool(),
             -(-amount_in * v3_lender.fee // PIPS),
         ),
     ]
@@ -177,9 +166,7 @@ async def measure_flash_sources(
     candidates = []
     for dex in ("uniswap-v2", "sushiswap"):
         pair = pool_named(manifest, dex, {"WETH", "USDC"}, 3000)
-        route = Route(
-            chain_id=manifest.chain_id, hops=(pool_hop(pair, weth), pool_hop(cheap, usdc))
-        )
+        route = Route(chain_id=manifest.chain_id, hops=(pair.hop(weth), cheap.hop(usdc)))
         for whole in (10, 20, 50, 100, 200):
             amount_in = whole * 10**18
             out = await _route_output(chain.rpc, manifest, route, amount_in)
@@ -190,7 +177,7 @@ async def measure_flash_sources(
     )
     # V3 first: the rotation of that cycle from USDC, its V3 hop fed what it was fed there.
     pair = _by_address(manifest, route.hops[0].pool)
-    v3_first = Route(chain_id=manifest.chain_id, hops=(pool_hop(cheap, usdc), pool_hop(pair, weth)))
+    v3_first = Route(chain_id=manifest.chain_id, hops=(cheap.hop(usdc), pair.hop(weth)))
     usdc_in = await _route_output(
         chain.rpc, manifest, replace(route, hops=route.hops[:1]), amount_in
     )

@@ -16,7 +16,7 @@ from omniarb.chains.abi import encode_call
 from omniarb.contracts.build import compile_sources
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.network import ChainManifest
-from omniarb.types import Hop, Route
+from omniarb.types import Route
 
 BASE_TX_GAS = 21_000
 
@@ -48,19 +48,9 @@ def cycles(chain: ChainManifest, start: str, length: int) -> list[Route]:
         for pool in combo:
             if token not in (pool.token0, pool.token1):
                 break
-            out = pool.token1 if token == pool.token0 else pool.token0
-            hops.append(
-                Hop(
-                    pool=pool.address,
-                    dex=pool.dex,
-                    kind=pool.kind,
-                    token_in=token,
-                    token_out=out,
-                    zero_for_one=token == pool.token0,
-                    fee_pips=pool.fee,
-                )
-            )
-            token = out
+            hop = pool.hop(token)
+            hops.append(hop)
+            token = hop.token_out
         else:
             if token == start:
                 routes.append(Route(chain_id=chain.chain_id, hops=tuple(hops)))

@@ -13,25 +13,11 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3PoolState
 from omniarb.network import ChainManifest, PoolEntry
-from omniarb.types import Hop, Route
+from omniarb.types import Route
 
 V3_SWAP = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
 DEADLINE = 2**32 - 1
 V2_KIND, V3_KIND = "uniswap-v2", "uniswap-v3"
-
-
-def pool_hop(pool: PoolEntry, token_in: str) -> Hop:
-    """The hop selling `token_in` through `pool`."""
-    token_out = pool.token1 if token_in == pool.token0 else pool.token0
-    return Hop(
-        pool=pool.address,
-        dex=pool.dex,
-        kind=pool.kind,
-        token_in=token_in,
-        token_out=token_out,
-        zero_for_one=token_in == pool.token0,
-        fee_pips=pool.fee,
-    )
 
 
 def pool_named(manifest: ChainManifest, dex: str, symbols: set[str], fee: int) -> PoolEntry:
@@ -47,7 +33,7 @@ def cycle(manifest: ChainManifest, start: str, pools: Sequence[PoolEntry]) -> Ro
     """The cycle from token `start` (an address) through `pools` in order."""
     token, hops = start, []
     for pool in pools:
-        hop = pool_hop(pool, token)
+        hop = pool.hop(token)
         hops.append(hop)
         token = hop.token_out
     if token != start:

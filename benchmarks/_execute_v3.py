@@ -28,7 +28,6 @@ from _execute_pools import (
     V3_SWAP,
     Market,
     cycle,
-    pool_hop,
     pool_named,
     read_market,
     simulate,
@@ -140,7 +139,7 @@ async def _season(runner: Runner) -> list[dict[str, Any]]:
             if int(growth, 16):
                 continue
             decimals = next(t.decimals for t in manifest.tokens if t.address == token)
-            hop = pool_hop(pool, token)
+            hop = pool.hop(token)
             amount_in = 10**decimals // 100
             data = encode_call(
                 V3_SWAP,

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 # benchmarks/ is on the path as the script's dir
-from _execute_pools import pool_hop, pool_named
+from _execute_pools import pool_named
 
 from omniarb.allocate import FlashLoanAllocator, Lender, LenderBook
 from omniarb.chains.abi import decode, encode_call
@@ -129,8 +129,8 @@ def _routes(chain: ChainManifest) -> tuple[Route, Route]:
     pair = pool_named(chain, "uniswap-v2", {"WETH", "USDC"}, 3000)
     dear = pool_named(chain, "uniswap-v3", {"WETH", "USDC"}, 3000)
     cheap = pool_named(chain, "uniswap-v3", {"WETH", "USDC"}, 500)
-    v2_first = Route(chain_id=chain.chain_id, hops=(pool_hop(pair, weth), pool_hop(cheap, usdc)))
-    v3_first = Route(chain_id=chain.chain_id, hops=(pool_hop(dear, weth), pool_hop(cheap, usdc)))
+    v2_first = Route(chain_id=chain.chain_id, hops=(pair.hop(weth), cheap.hop(usdc)))
+    v3_first = Route(chain_id=chain.chain_id, hops=(dear.hop(weth), cheap.hop(usdc)))
     return v2_first, v3_first
 
 

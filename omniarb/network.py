@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from omniarb.errors import ConfigError, NotFoundError
+from omniarb.types import FlashPool, Hop
 
 __all__ = [
     "ChainManifest",
@@ -75,6 +76,29 @@ class PoolEntry:
     symbol0: str
     symbol1: str
     tick_spacing: int | None = None
+
+    def hop(self, token_in: str) -> Hop:
+        """The hop that sells `token_in` (one of the pool's tokens) through this pool."""
+        return Hop(
+            pool=self.address,
+            dex=self.dex,
+            kind=self.kind,
+            token_in=token_in,
+            token_out=self.token1 if token_in == self.token0 else self.token0,
+            zero_for_one=token_in == self.token0,
+            fee_pips=self.fee,
+        )
+
+    def flash_pool(self) -> FlashPool:
+        """This pool as a lender outside a route, as the executor's plan names it."""
+        return FlashPool(
+            pool=self.address,
+            dex=self.dex,
+            kind=self.kind,
+            token0=self.token0,
+            token1=self.token1,
+            fee_pips=self.fee,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -107,14 +107,7 @@ class LenderBook:
                 continue
             kind = adapter(pool.kind).pool_loan
             extra = gas.loan_gas(kind)
-            flash_pool = FlashPool(
-                pool=pool.address,
-                dex=pool.dex,
-                kind=pool.kind,
-                token0=pool.token0,
-                token1=pool.token1,
-                fee_pips=pool.fee,
-            )
+            flash_pool = pool.flash_pool()
             lenders += [
                 Lender(
                     kind=kind,

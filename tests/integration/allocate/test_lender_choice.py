@@ -20,8 +20,8 @@ from _lender_helpers import balance_of, empty, fill_wrapped_native, v3_pool
 from omniarb.allocate import FlashLoanAllocator, LenderBook
 from omniarb.chains.rpc import RpcClient, RpcRequest
 from omniarb.gas import HopWork
-from omniarb.network import ChainManifest, PoolEntry
-from omniarb.types import Decision, Hop, Opportunity, OpportunitySource, Route
+from omniarb.network import ChainManifest
+from omniarb.types import Decision, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS
 
 pytestmark = pytest.mark.integration
@@ -29,18 +29,6 @@ pytestmark = pytest.mark.integration
 CHAIN = "ethereum"
 GWEI = 10**9
 WETH = 10**18
-
-
-def _hop(pool: PoolEntry, token_in: str) -> Hop:
-    return Hop(
-        pool=pool.address,
-        dex=pool.dex,
-        kind=pool.kind,
-        token_in=token_in,
-        token_out=pool.token1 if token_in == pool.token0 else pool.token0,
-        zero_for_one=token_in == pool.token0,
-        fee_pips=pool.fee,
-    )
 
 
 def _decision(route: Route, *, amount_in: int, gross: int, gas_price_wei: int) -> Decision:
@@ -82,7 +70,7 @@ def _v3_v3_route(chain: ChainManifest) -> Route:
     weth, usdc = chain.token("WETH").address, chain.token("USDC").address
     dear = v3_pool(chain, {"WETH", "USDC"}, 3000)
     cheap = v3_pool(chain, {"WETH", "USDC"}, 500)
-    return Route(chain_id=chain.chain_id, hops=(_hop(dear, weth), _hop(cheap, usdc)))
+    return Route(chain_id=chain.chain_id, hops=(dear.hop(weth), cheap.hop(usdc)))
 
 
 async def test_the_cheapest_lender_that_can_lend_is_chosen(devnet_factory) -> None:
@@ -191,7 +179,7 @@ async def test_a_route_opening_with_a_v2_pair_borrows_from_it(devnet_factory) ->
         )
         route = Route(
             chain_id=chain.chain_id,
-            hops=(_hop(pair, weth), _hop(v3_pool(chain, {"WETH", "USDC"}, 500), usdc)),
+            hops=(pair.hop(weth), v3_pool(chain, {"WETH", "USDC"}, 500).hop(usdc)),
         )
         async with RpcClient(chain.rpc_http) as rpc:
             allocate = FlashLoanAllocator(

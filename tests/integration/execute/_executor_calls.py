@@ -21,7 +21,6 @@ from omniarb.errors import RpcError
 from omniarb.execute.executor_contract import ExecutorContract, decode_executor_revert
 from omniarb.execute.route_codec import RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
-from omniarb.types import Hop
 
 CHAIN = "ethereum"
 BOT = dev_account(9).address
@@ -83,19 +82,6 @@ def transfers_of(receipt: dict[str, Any], token: str, holder: str) -> int:
 
 def pool_entry(chain: ChainManifest, address: str) -> PoolEntry:
     return next(p for p in chain.pools if p.address == address)
-
-
-def hop(pool: PoolEntry, token_in: str) -> Hop:
-    token_out = pool.token1 if token_in == pool.token0 else pool.token0
-    return Hop(
-        pool=pool.address,
-        dex=pool.dex,
-        kind=pool.kind,
-        token_in=token_in,
-        token_out=token_out,
-        zero_for_one=token_in == pool.token0,
-        fee_pips=pool.fee,
-    )
 
 
 @dataclass

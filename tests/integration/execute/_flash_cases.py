@@ -21,7 +21,6 @@ from _executor_calls import (
     TRADER,
     Setup,
     call,
-    hop,
     pool_entry,
     wait_receipt,
 )
@@ -31,7 +30,7 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories
-from omniarb.execute.route_codec import FlashPool, FlashSource, RouteCodec
+from omniarb.execute.route_codec import FlashSource, RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import Hop, Route
 
@@ -68,17 +67,6 @@ def find_pool(
         p
         for p in chain.pools
         if p.dex == dex and {p.symbol0, p.symbol1} == symbols and fee in (None, p.fee)
-    )
-
-
-def flash_pool(pool: PoolEntry) -> FlashPool:
-    return FlashPool(
-        pool=pool.address,
-        dex=pool.dex,
-        kind=pool.kind,
-        token0=pool.token0,
-        token1=pool.token1,
-        fee_pips=pool.fee,
     )
 
 
@@ -155,22 +143,22 @@ async def case_for(rpc: RpcClient, chain: ChainManifest, name: str) -> Case:
     v3_dear = find_pool(chain, "uniswap-v3", {"WETH", "USDC"}, 3000)
     weth_lender = find_pool(chain, "uniswap-v3", {"WETH", "USDT"}, 500)
     if name == "v2-v3":  # sell WETH on V2, buy it back cheap on V3
-        hops = (hop(v2_weth_usdc, weth), hop(v3_cheap, usdc))
+        hops = (v2_weth_usdc.hop(weth), v3_cheap.hop(usdc))
         v2_lender, v3_lender, unit = None, weth_lender, 10**18
     elif name == "v2-v2-v3":  # WETH → DAI → USDC on V2 pairs, USDC → cheap WETH on V3
         hops = (
-            hop(find_pool(chain, "uniswap-v2", {"WETH", "DAI"}), weth),
-            hop(find_pool(chain, "uniswap-v2", {"USDC", "DAI"}), chain.token("DAI").address),
-            hop(v3_cheap, usdc),
+            find_pool(chain, "uniswap-v2", {"WETH", "DAI"}).hop(weth),
+            find_pool(chain, "uniswap-v2", {"USDC", "DAI"}).hop(chain.token("DAI").address),
+            v3_cheap.hop(usdc),
         )
         v2_lender, v3_lender, unit = None, weth_lender, 10**18
     elif name == "v3-v2":  # from USDC: buy WETH cheap on V3, sell it on V2
-        hops = (hop(v3_cheap, usdc), hop(v2_weth_usdc, weth))
+        hops = (v3_cheap.hop(usdc), v2_weth_usdc.hop(weth))
         v2_lender = find_pool(chain, "uniswap-v2", {"USDC", "USDT"})
         v3_lender = find_pool(chain, "uniswap-v3", {"USDC", "USDT"}, 500)
         unit = 3000 * 10**6
     else:  # v3-v3: sell WETH on the 0.3% pool, buy it back cheap on the 0.05% pool
-        hops = (hop(v3_dear, weth), hop(v3_cheap, usdc))
+        hops = (v3_dear.hop(weth), v3_cheap.hop(usdc))
         v2_lender, v3_lender, unit = v2_weth_usdc, weth_lender, 10**18
     route = Route(chain_id=chain.chain_id, hops=hops)
     sizes = [k * unit for k in (1, 2, 5, 10, 20, 50, 100, 200, 400)]
@@ -226,9 +214,9 @@ def lender_holder(chain: ChainManifest, case: Case, source: FlashSource) -> str:
 def calldata(codec: RouteCodec, case: Case, source: FlashSource, min_profit: int) -> bytes:
     lender = None
     if source is FlashSource.UNISWAP_V3:
-        lender = flash_pool(case.v3_lender)
+        lender = case.v3_lender.flash_pool()
     elif source is FlashSource.V2_PAIR and case.v2_lender is not None:
-        lender = flash_pool(case.v2_lender)
+        lender = case.v2_lender.flash_pool()
     return codec.calldata(case.route, case.amount_in, min_profit, source, flash_pool=lender)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from _executor_calls import BOT, DEADLINE, TRADER, Setup, hop, wait_receipt
+from _executor_calls import BOT, DEADLINE, TRADER, Setup, wait_receipt
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -68,7 +68,7 @@ def cycles(chain: ChainManifest, start: str, length: int) -> list[Route]:
         for pool in combo:
             if token not in (pool.token0, pool.token1):
                 break
-            hops.append(hop(pool, token))
+            hops.append(pool.hop(token))
             token = hops[-1].token_out
         else:
             if token == start:

@@ -16,7 +16,6 @@ from _executor_calls import (
     OUTSIDER,
     call_error,
     encode_bytes,
-    hop,
     plain,
     wait_receipt,
 )
@@ -148,7 +147,7 @@ async def test_a_contract_posing_as_a_pair_is_rejected(devnet_factory: Any, tmp_
                 zero_for_one=usdc_is_0,
                 fee_pips=3000,
             )
-            route = Route(chain_id=chain.chain_id, hops=(hop(genuine, weth), fake_hop))
+            route = Route(chain_id=chain.chain_id, hops=(genuine.hop(weth), fake_hop))
             calldata = s.codec.calldata(route, 10**18, 0)
             to = s.executor.address
             assert await call_error(rpc, BOT, to, calldata) == ("NotGenuinePair", (fake,))

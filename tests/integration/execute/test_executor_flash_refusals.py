@@ -19,7 +19,7 @@ from _executor_calls import (
     call_error,
     encode_bytes,
 )
-from _flash_cases import SOURCES, Case, calldata, case_for, flash_pool, planted, send_tx
+from _flash_cases import SOURCES, Case, calldata, case_for, planted, send_tx
 from eth_utils.address import to_checksum_address
 
 from omniarb.chains.abi import decode, encode_call
@@ -274,7 +274,7 @@ async def test_lenders_are_registered_owner_only_and_plans_are_checked(
         plan = b"\x00" + usdc_in.to_bytes(16, "big") + bytes(16) + hops
         assert await call_error(s.rpc, BOT, to, wrap_plan(plan)) == ("NoV2Lender", ())
         # Source 3 without its lender record, or with a V2 pair's record kind (0x80, not 0x81):
-        lender = flash_pool(case.v3_lender)
+        lender = case.v3_lender.flash_pool()
         plan = s.codec.plan(
             case.route, case.amount_in, 0, FlashSource.UNISWAP_V3, flash_pool=lender
         )
