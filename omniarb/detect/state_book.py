@@ -86,11 +86,11 @@ class StateBook:
         return changed
 
     def _add(self, state: PoolState) -> None:
-        if state.constant_product(True) is None and state.piecewise(True) is None:
+        piecewise = state.constant_product(True) is None
+        if piecewise and state.piecewise(True) is None:
             raise TypeError(f"pool {state.address}: the detector cannot size {state.kind} pools")
         new_cycles = self.graph.add_pools([state])
         self._states.append(state)
-        piecewise = state.constant_product(True) is None
         self._piecewise.append(piecewise)
         self._piecewise_count += piecewise
         self._hops += [None, None]
