@@ -93,6 +93,7 @@ class V2Discovery:
         self.factories: dict[str, tuple[str, int]] = {
             str(to_checksum_address(address)): dex for address, dex in factories.items()
         }
+        self._by_factory = {address.lower(): address for address in self.factories}
         self.lens = lens or V2Lens.load()
         self.settings = settings or DiscoverySettings()
         if not 0 < self.settings.pairs_per_call <= MAX_PAIRS_PER_CALL:
@@ -217,8 +218,7 @@ class V2Discovery:
         factory, token0, token1, reserves = answers
         if any(len(answer) < 66 for answer in answers):
             return None  # no contract there, or not a pair
-        by_factory = {address.lower(): address for address in self.factories}
-        factory_address = by_factory.get(_address_word(factory))
+        factory_address = self._by_factory.get(_address_word(factory))
         if factory_address is None:
             return None
         dex_name, fee_bps = self.factories[factory_address]
