@@ -91,11 +91,9 @@ class GasModel:
         """The estimate of a route through pools of `kinds` (in hop order), its work aside; the
         loan assumed is free when the opening pool's kind lends by flash swap."""
         hops = [self.hop_gas[kind] for kind in kinds]
-        fixed = self.base_gas + sum(gas.hop_gas for gas in hops)
-        fixed += sum(self.hop_gas[kind].route_gas for kind in set(kinds))
-        fixed += self.assumed_loan_gas(free_loan=ADAPTERS[kinds[0]].flash_swap_hop)
+        free_loan = ADAPTERS[kinds[0]].flash_swap_hop
         return RouteGas(
-            fixed=fixed,
+            fixed=self.estimate([HopWork(kind=kind) for kind in kinds], free_loan=free_loan),
             crossing_gas=tuple(gas.crossing_gas for gas in hops),
             step_gas=tuple(gas.step_gas for gas in hops),
         )
