@@ -21,6 +21,7 @@ opportunity means a new key (the detector's next sighting is a new opportunity a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from omniarb.chains.fees import Fees
+from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.errors import RpcError, RpcTransportError
 from omniarb.execute._revert import RevertReason, decode_revert, revert_data_of
@@ -231,22 +233,20 @@ class Submitter:
         from one event loop. A failed poll is logged and retried until the deadline.
         """
         limit_s = self._receipt_timeout_s if timeout_s is None else timeout_s
-        interval_s = self._poll_interval_s
-        try:
+        answer = None
+        # The poll stops between polls at the deadline; the timeout also ends a poll in flight.
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(limit_s):
-                while True:
-                    try:
-                        answer = await self._rpc.call("eth_getTransactionReceipt", tx_hash)
-                    except RpcTransportError as exc:
-                        # The deadline bounds the retries; one dropped poll is not a failure.
-                        log.warning("receipt poll for %s failed: %s", tx_hash, exc)
-                        answer = None
-                    if answer is not None:
-                        return TxReceipt.from_rpc(answer)
-                    await asyncio.sleep(interval_s)
-                    interval_s = min(interval_s * 1.5, self._max_poll_interval_s)
-        except TimeoutError as exc:
+                answer = await wait_for_receipt(
+                    self._rpc,
+                    tx_hash,
+                    timeout_s=limit_s,
+                    interval_s=self._poll_interval_s,
+                    max_interval_s=self._max_poll_interval_s,
+                )
+        if answer is None:
             # A transaction that does not get mined may sit behind a nonce gap the node lost:
             # the next reservation resyncs, which frees the first missing nonce.
             self._nonces.invalidate()
-            raise ReceiptTimeoutError(tx_hash=tx_hash, timeout_s=limit_s) from exc
+            raise ReceiptTimeoutError(tx_hash=tx_hash, timeout_s=limit_s)
+        return TxReceipt.from_rpc(answer)
