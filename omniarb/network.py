@@ -59,10 +59,13 @@ class DexEntry:
     router: str
     quoter: str | None = None
     position_manager: str | None = None
-    # A V2 DEX's swap fee in pips (0.3% = 3000) and the init code hash its pools are created
-    # with; when absent, the chain spec's values for the DEX of that name and factory apply.
+    # A V2 DEX's swap fee in pips (0.3% = 3000), the init code hash its pools are created
+    # with, and the contract that CREATE2-deploys them where that is not the factory
+    # (PancakeSwap V3's pool deployer); when absent, the chain spec's values for the DEX of
+    # that name and factory apply.
     fee_pips: int | None = None
     init_code_hash: str | None = None
+    pool_deployer: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

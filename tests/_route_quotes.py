@@ -1,7 +1,8 @@
 """A route's profit at a past block, read from the deployed contracts (V2 pairs through their
 DEX's Router02 `getAmountsOut`, whose library hard-codes that fork's fee and init code hash; V3
 pools through QuoterV2): an oracle independent of our math and of the manifest's fees for the
-engine tests. Lives at the root of tests/ (on sys.path through tests/conftest.py)."""
+engine tests; PancakeSwap V3 pools through the devnet router's `quote`, which runs the pool's
+own swap). Lives at the root of tests/ (on sys.path through tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ from omniarb.network import ChainManifest
 
 QUOTE_IN = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
 GET_AMOUNTS_OUT = "getAmountsOut(uint256,address[])"
+POOL_QUOTE = "quote(address,bool,int256,uint160)"
+# The loosest price limits a V3-family pool accepts (v3-core TickMath ± 1).
+NO_LIMIT = {True: 4295128740, False: 1461446703485210103287273052203988822378723970341}
 
 
 async def hop_out(
     rpc: RpcClient, chain: ChainManifest, hop: dict[str, str], amount_in: int, block: int
 ) -> int:
     """What `hop` pays for `amount_in` on the state after `block`, read from the deployed
-    contracts: a V2 pair through its DEX's router, a V3 pool through QuoterV2."""
+    contracts: a V2 pair through its DEX's router, a V3 pool through QuoterV2, a PancakeSwap V3
+    pool through itself."""
     token_in, token_out = chain.token(hop["token_in"]), chain.token(hop["token_out"])
     if amount_in == 0:
         return 0
@@ -30,6 +35,13 @@ async def hop_out(
         )
         amount_out: int = decode(["uint256", "uint160", "uint32", "uint256"], answer)[0]
         return amount_out
+    if hop["kind"] == "pancakeswap-v3":
+        zero_for_one = int(token_in.address, 16) < int(token_out.address, 16)
+        data = encode_call(POOL_QUOTE, hop["pool"], zero_for_one, amount_in, NO_LIMIT[zero_for_one])
+        router = chain.dex(hop["dex"]).router
+        answer = await rpc.call("eth_call", {"to": router, "data": data}, hex(block))
+        amount0, amount1, _, _ = decode(["int256", "int256", "uint160", "int24"], answer)
+        return -(amount1 if zero_for_one else amount0)
     dex = chain.dex(hop["dex"])
     pair = await rpc.call(
         "eth_call",

@@ -25,8 +25,11 @@ import {PoolOps} from "./PoolOps.sol";
 ///                  +0    20  pool       the pair or pool to swap through
 ///                  +20   20  tokenIn    the token this hop sells; the hop buys the next hop's
 ///                                       tokenIn (the last hop buys hop 0's tokenIn: a cycle)
-///                  +40   20  factory    the factory that deployed `pool`
-///                  +60   1   kind       0 = Uniswap V2 pair, 1 = Uniswap V3 pool
+///                  +40   20  factory    the factory that deployed `pool` (for PancakeSwap V3:
+///                                       its pool deployer, which CREATE2-deploys the pools)
+///                  +60   1   kind       0 = Uniswap V2 pair, 1 = Uniswap V3 pool or a fork
+///                                       with v3-core's swap (PancakeSwap V3, whose callbacks
+///                                       are aliases here)
 ///                  +61   3   feePips    uint24, swap fee in hundredths of a basis point
 ///                                       (V2 0.3% = 3000, a 0.25% fork = 2500; V3 the pool's fee)
 ///          33+64n  64    lender record (source 3 always, source 0 optionally), in the hop
@@ -289,20 +292,20 @@ contract OmniArbExecutor {
         }
     }
 
-    /// @notice A V3 pool's swap callback: pays the pool the input it asks, in the hop's token
-    ///         (`data`, one word). Only the pool `_runHops` is swapping through right now may
-    ///         call, and `_runHops` proved it genuine (CREATE2 of a registered factory) first.
+    /// @notice A V3 pool's swap callback (`IUniswapV3SwapCallback`): `_paySwap` pays it.
     function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data)
         external
     {
-        if (msg.sender != _callbackFrom) revert UnexpectedCallback(msg.sender);
-        address tokenIn;
-        assembly ("memory-safe") {
-            tokenIn := calldataload(data.offset)
-        }
-        PoolOps.transfer(
-            tokenIn, msg.sender, uint256(amount0Delta > 0 ? amount0Delta : amount1Delta)
-        );
+        _paySwap(amount0Delta, amount1Delta, data);
+    }
+
+    /// @notice PancakeSwap V3's name for the same callback (`IPancakeV3SwapCallback`): its pools
+    ///         run v3-core's swap, and are proven genuine the same way (CREATE2 of the
+    ///         registered pool deployer).
+    function pancakeV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data)
+        external
+    {
+        _paySwap(amount0Delta, amount1Delta, data);
     }
 
     /// @notice Balancer V2 Vault's flash-loan callback (`IFlashLoanRecipient`).
@@ -336,6 +339,32 @@ contract OmniArbExecutor {
     /// @notice A V3 pool's flash callback (`IUniswapV3FlashCallback`); the plan's lender record
     ///         says which side of the pool the start token is.
     function uniswapV3FlashCallback(uint256 fee0, uint256 fee1, bytes calldata data) external {
+        _repayPoolFlash(fee0, fee1, data);
+    }
+
+    /// @notice PancakeSwap V3's name for the same callback (`IPancakeV3FlashCallback`).
+    function pancakeV3FlashCallback(uint256 fee0, uint256 fee1, bytes calldata data) external {
+        _repayPoolFlash(fee0, fee1, data);
+    }
+
+    // ================================================================ callbacks' bodies
+
+    /// @dev A V3 pool's swap callback: pays the pool the input it asks, in the hop's token
+    ///      (`data`, one word). Only the pool `_runHops` is swapping through right now may
+    ///      call, and `_runHops` proved it genuine first.
+    function _paySwap(int256 amount0Delta, int256 amount1Delta, bytes calldata data) private {
+        if (msg.sender != _callbackFrom) revert UnexpectedCallback(msg.sender);
+        address tokenIn;
+        assembly ("memory-safe") {
+            tokenIn := calldataload(data.offset)
+        }
+        PoolOps.transfer(
+            tokenIn, msg.sender, uint256(amount0Delta > 0 ? amount0Delta : amount1Delta)
+        );
+    }
+
+    /// @dev A V3 pool's flash callback: trade, then repay the loan and the pool's fee.
+    function _repayPoolFlash(uint256 fee0, uint256 fee1, bytes calldata data) private {
         if (msg.sender != _callbackFrom) revert UnexpectedCallback(msg.sender);
         uint256 record = (data.length - HEADER_BYTES) / HOP_BYTES - 1;
         uint256 hops;

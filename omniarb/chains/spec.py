@@ -44,9 +44,9 @@ class MempoolKind(StrEnum):
 class DexKind(StrEnum):
     UNISWAP_V2 = "uniswap-v2"
     UNISWAP_V3 = "uniswap-v3"
+    PANCAKESWAP_V3 = "pancakeswap-v3"
     # Known deployments of kinds the bot does not trade yet (no adapter in omniarb.dex.registry
     # until the issue that adds more protocols): listed so their parameters are on record.
-    PANCAKESWAP_V3 = "pancakeswap-v3"
     VELODROME_V2 = "velodrome-v2"
 
 
@@ -95,6 +95,8 @@ class ChainSpec:
 UNISWAP_V2_INIT_CODE_HASH = "0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
 SUSHISWAP_INIT_CODE_HASH = "0xe18a34eb0e04b04f7a0ac29a6e80748dca96319b42c54d679cb821dca90c6303"
 UNISWAP_V3_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+# PancakeV3Pool (`@pancakeswap/v3-core` 1.0.2's artifact hashes to the same).
+PANCAKESWAP_V3_INIT_CODE_HASH = "0x6ce8eb472fa82df5469c6ab6d485f17c3ad13c8cd7af59b3d4a8026c5ce0f7e2"
 _UNISWAP_V3_FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
 _SUSHISWAP_FACTORY = "0xc35DADB65012eC5796536bD9864eD8773aBc74C4"  # Polygon and Arbitrum
 
@@ -106,6 +108,19 @@ def _v2(name: str, factory: str, init_code_hash: str, fee_bps: int | None = 30) 
         factory=factory,
         init_code_hash=init_code_hash,
         fee_bps=fee_bps,
+    )
+
+
+def _pancakeswap_v3() -> DexSpec:
+    """PancakeSwap V3, at the same addresses on BNB Chain, Ethereum and Arbitrum; its pools
+    come from a separate PancakeV3PoolDeployer, not from the factory."""
+    return DexSpec(
+        name="pancakeswap-v3",
+        kind=DexKind.PANCAKESWAP_V3,
+        factory="0x0BFbCF9fa4f9C56B0F40a671Ad40E0805A091865",
+        pool_deployer="0x41ff9AA7e16B8B1a8a8dc4f0eFacd93D02d071c9",
+        init_code_hash=PANCAKESWAP_V3_INIT_CODE_HASH,
+        fee_bps=None,
     )
 
 
@@ -139,6 +154,7 @@ CHAINS: tuple[ChainSpec, ...] = (
                 "sushiswap", "0xC0AEe478e3658e2610c5F7A4A2E1777cE9e4f2Ac", SUSHISWAP_INIT_CODE_HASH
             ),
             _uniswap_v3(),
+            _pancakeswap_v3(),
         ),
     ),
     ChainSpec(
@@ -165,15 +181,7 @@ CHAINS: tuple[ChainSpec, ...] = (
                 fee_bps=None,
             ),
             _uniswap_v3("0xdB1d10011AD0Ff90774D0C6Bb92e5C5c8b4461F7"),
-            # Pools come from a separate PancakeV3PoolDeployer, not from the factory.
-            DexSpec(
-                name="pancakeswap-v3",
-                kind=DexKind.PANCAKESWAP_V3,
-                factory="0x0BFbCF9fa4f9C56B0F40a671Ad40E0805A091865",
-                pool_deployer="0x41ff9AA7e16B8B1a8a8dc4f0eFacd93D02d071c9",
-                init_code_hash="0x6ce8eb472fa82df5469c6ab6d485f17c3ad13c8cd7af59b3d4a8026c5ce0f7e2",
-                fee_bps=None,
-            ),
+            _pancakeswap_v3(),
         ),
     ),
     ChainSpec(
@@ -212,6 +220,7 @@ CHAINS: tuple[ChainSpec, ...] = (
                 fee_bps=None,
             ),
             _uniswap_v3(),
+            _pancakeswap_v3(),
         ),
     ),
     ChainSpec(

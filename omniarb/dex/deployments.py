@@ -22,10 +22,12 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DexParameters:
     """What the math and the executor need of a DEX: its V2 swap fee (None for V3, whose fee
-    is per pool) and the init code hash its pools are CREATE2-deployed with."""
+    is per pool), the init code hash its pools are CREATE2-deployed with, and the address that
+    deploys them (the factory, or a separate pool deployer)."""
 
     fee_bps: int | None
     init_code_hash: str
+    pool_deployer: str
 
 
 def dex_parameters(chain: ChainManifest, dex: DexEntry) -> DexParameters:
@@ -37,6 +39,7 @@ def dex_parameters(chain: ChainManifest, dex: DexEntry) -> DexParameters:
     """
     known = _known_deployment(chain.chain_id, dex)
     init_code_hash = dex.init_code_hash or (known.init_code_hash if known else None)
+    pool_deployer = dex.pool_deployer or (known.pool_deployer if known else None) or dex.factory
     fee_per_pool = adapter(dex.kind).fee_per_pool
     if fee_per_pool:
         fee_bps = None
@@ -59,7 +62,9 @@ def dex_parameters(chain: ChainManifest, dex: DexEntry) -> DexParameters:
             f"{chain.name}: DEX {dex.name} (factory {dex.factory}) is not a deployment omni-arb "
             "knows; give its fee_pips and init_code_hash in the network description"
         )
-    return DexParameters(fee_bps=fee_bps, init_code_hash=init_code_hash)
+    return DexParameters(
+        fee_bps=fee_bps, init_code_hash=init_code_hash, pool_deployer=pool_deployer
+    )
 
 
 def _known_deployment(chain_id: int, dex: DexEntry) -> DexSpec | None:

@@ -162,20 +162,26 @@ def v2_factories(chain: ChainManifest) -> dict[str, str]:
 
 
 def dex_factories(chain: ChainManifest) -> dict[str, str]:
-    """DEX name → factory address of every V2 and V3 DEX of the chain (what `RouteCodec` takes
-    to encode routes with hops of both kinds)."""
-    return {dex.name: dex.factory for dex in chain.dexes if is_traded(dex.kind)}
-
-
-def factory_registry(chain: ChainManifest) -> dict[str, bytes]:
-    """Factory address → init code hash of its pairs or pools, for every V2 and V3 DEX of the
-    chain: what the executor's constructor (or `setFactory`) registers. The hash is the DEX's
-    own (`dex.deployments.dex_parameters`): forks' pairs differ (SushiSwap's, PancakeSwap's)."""
+    """DEX name → the address that CREATE2-deploys its pools (the factory, or PancakeSwap V3's
+    pool deployer), for every traded DEX of the chain: what `RouteCodec` puts in a hop's
+    factory field, which the executor proves the pool with."""
     return {
-        dex.factory: bytes.fromhex(dex_parameters(chain, dex).init_code_hash.removeprefix("0x"))
+        dex.name: dex_parameters(chain, dex).pool_deployer
         for dex in chain.dexes
         if is_traded(dex.kind)
     }
+
+
+def factory_registry(chain: ChainManifest) -> dict[str, bytes]:
+    """Pool deployer (usually the factory) → init code hash of its pairs or pools, for every
+    traded DEX of the chain: what the executor's constructor (or `setFactory`) registers. The
+    hash is the DEX's own (`dex.deployments.dex_parameters`): forks' pairs differ."""
+    registry: dict[str, bytes] = {}
+    for dex in chain.dexes:
+        if is_traded(dex.kind):
+            params = dex_parameters(chain, dex)
+            registry[params.pool_deployer] = bytes.fromhex(params.init_code_hash.removeprefix("0x"))
+    return registry
 
 
 class ExecutorRevertError(RevertError):

@@ -7,10 +7,14 @@
 All kinds read one collector with one `logs` subscription (the union of their topics): a node
 sends one subscription's logs of a block together, but may announce the head between two
 subscriptions, and a head applied with half its logs is repaired only a block later. Each log
-goes to the kind whose topic it carries, never to another: a kind takes a log it did not fetch
-for a block it has applied as a late log and replays that block. Heads and `StreamResumed` go to
-every kind, which run side by side, and what they make of one event leaves as one `PoolUpdate`,
-so the detector sees a block once with every pool it changed.
+goes to the kinds whose topic it carries, never to another: a kind takes a log it did not fetch
+for a block it has applied as a late log and replays that block. Kinds may share a topic (a
+fork's pools log v3-core's `Mint`; Algebra's pools too): such a log goes to each of them, and
+each fetched it already with its block's logs (a book reads its topics from any address) or
+takes it as the late log of that block; a book passes over logs of pools it does not hold.
+Heads and `StreamResumed` go to every kind, which run side by side, and what they make of one
+event leaves as one `PoolUpdate`, so the detector sees a block once with every pool it
+changed.
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ def merge_event_updates(per_stage: Sequence[Sequence[PoolUpdate]]) -> list[PoolU
 class PoolSyncCounters:
     """What the combined stage did; each kind keeps its own counters (`sync.stages[k].counters`).
 
-    `logs` counts the logs routed to each kind (by its name) by topic; `errors` counts failed
+    `logs` counts the logs routed to each kind (by its name) by topic (a log of a topic kinds
+    share counts for each); `errors` counts failed
     steps of any kind (each also counts its own) and the failed bootstraps the runner counts
     here; `ignored_logs` are logs no kind reads."""
 
@@ -72,14 +77,11 @@ class PoolStateSync:
         self.chain_id = stages[0].chain_id
         self.stages: tuple[BlockSync[Any], ...] = tuple(stages)
         self.counters = PoolSyncCounters(logs={stage.book.kind: 0 for stage in stages})
-        self._by_topic: dict[str, BlockSync[Any]] = {}
+        by_topic: dict[str, list[BlockSync[Any]]] = {}
         for stage in stages:
             for topic in stage.book.topics:
-                other = self._by_topic.setdefault(topic.lower(), stage)
-                if other is not stage:
-                    raise ValueError(
-                        f"{stage.book.noun} and {other.book.noun} both read topic {topic}"
-                    )
+                by_topic.setdefault(topic.lower(), []).append(stage)
+        self._by_topic = {topic: tuple(readers) for topic, readers in by_topic.items()}
 
     @property
     def head(self) -> NewHead | None:
@@ -114,9 +116,9 @@ class PoolStateSync:
                 return found
         raise KeyError(address)
 
-    def stage_of(self, entry: ChainLog) -> BlockSync[Any] | None:
-        """The kind whose book reads `entry`, by its topic 0 (None: no kind reads it)."""
-        return self._by_topic.get(entry.topics[0].lower()) if entry.topics else None
+    def stages_of(self, entry: ChainLog) -> tuple[BlockSync[Any], ...]:
+        """The kinds whose books read `entry`, by its topic 0 (none: no kind reads it)."""
+        return self._by_topic.get(entry.topics[0].lower(), ()) if entry.topics else ()
 
     def log_filters(self) -> tuple[LogFilter, ...]:
         """One `logs` subscription for every kind: topic 0 any of theirs, from any address."""
@@ -131,18 +133,19 @@ class PoolStateSync:
 
     async def process(self, event: ChainEvent) -> list[PoolUpdate]:
         """Apply one collector event; returns the update it caused (none or one)."""
+        stages = self.stages
         if isinstance(event, ChainLog):
-            stage = self.stage_of(event)
-            if stage is None:
+            stages = self.stages_of(event)
+            if not stages:
                 self.counters.ignored_logs += 1
                 return []
-            self.counters.logs[stage.book.kind] += 1
-            return await self._step(stage, event)
-        if len(self.stages) == 1:
-            return await self._step(self.stages[0], event)
+            for stage in stages:
+                self.counters.logs[stage.book.kind] += 1
+        if len(stages) == 1:
+            return await self._step(stages[0], event)
         # Side by side: each kind's node reads (logs by hash, re-reads) wait on the network.
         async with asyncio.TaskGroup() as tasks:
-            steps = [tasks.create_task(self._step(stage, event)) for stage in self.stages]
+            steps = [tasks.create_task(self._step(stage, event)) for stage in stages]
         return merge_event_updates([step.result() for step in steps])
 
     async def _step(self, stage: BlockSync[Any], event: ChainEvent) -> list[PoolUpdate]:

@@ -1,5 +1,6 @@
-"""A DEX's fee and init code hash come from the network description, else from the known
-deployment of that name and factory; anything the bot could not price exactly is refused."""
+"""A DEX's fee, init code hash and pool deployer come from the network description, else from
+the known deployment of that name and factory; anything the bot could not price exactly is
+refused."""
 
 from __future__ import annotations
 
@@ -43,8 +44,11 @@ def test_the_description_s_own_parameters_win() -> None:
         init_code_hash=UNISWAP_V2_INIT_CODE_HASH,
     )
     assert dex_parameters(_chain("bnb", dex), dex) == DexParameters(
-        fee_bps=30, init_code_hash=UNISWAP_V2_INIT_CODE_HASH
+        fee_bps=30, init_code_hash=UNISWAP_V2_INIT_CODE_HASH, pool_deployer=DEVNET_FACTORY
     )
+    deployer = "0x" + "de" * 20
+    pancake_v3 = replace(_known("bnb", "pancakeswap-v3"), pool_deployer=deployer)
+    assert dex_parameters(_chain("bnb", pancake_v3), pancake_v3).pool_deployer == deployer
 
 
 def test_a_known_deployment_gets_the_spec_s_parameters() -> None:
@@ -52,9 +56,17 @@ def test_a_known_deployment_gets_the_spec_s_parameters() -> None:
     assert dex_parameters(_chain("bnb", pancake), pancake) == DexParameters(
         fee_bps=25,
         init_code_hash="0x00fb7f630766e6a796048ea87d01acd3068e8ff67d078148a3fa3f4a84f69bd5",
+        pool_deployer=pancake.factory,
     )
     v3 = _known("bnb", "uniswap-v3")
     assert dex_parameters(_chain("bnb", v3), v3).fee_bps is None
+    # PancakeSwap V3's pools come from its separate pool deployer.
+    pancake_v3 = _known("bnb", "pancakeswap-v3")
+    assert dex_parameters(_chain("bnb", pancake_v3), pancake_v3) == DexParameters(
+        fee_bps=None,
+        init_code_hash="0x6ce8eb472fa82df5469c6ab6d485f17c3ad13c8cd7af59b3d4a8026c5ce0f7e2",
+        pool_deployer="0x41ff9AA7e16B8B1a8a8dc4f0eFacd93D02d071c9",
+    )
 
 
 def test_a_known_name_at_another_factory_is_not_that_deployment() -> None:

@@ -1,7 +1,7 @@
 """The pool kinds the devnet deploys and trades, by name: adding a kind to the devnet is one
 module (a `DevnetKind`, `omniarb.devnet.kinds.base`) and one line here.
 
-A DEX of the chain table whose kind is not here (PancakeSwap V3, Velodrome) is not deployed.
+A DEX of the chain table whose kind is not here (Velodrome) is not deployed.
 """
 
 from __future__ import annotations
@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from omniarb.devnet.kinds.base import DevnetKind
+from omniarb.devnet.kinds.pancakeswap_v3 import KIND as PANCAKESWAP_V3
 from omniarb.devnet.kinds.uniswap_v2 import KIND as UNISWAP_V2
 from omniarb.devnet.kinds.uniswap_v3 import KIND as UNISWAP_V3
 from omniarb.errors import DevnetError
 
 __all__ = ["DEVNET_KINDS", "DevnetKind", "devnet_kind", "is_deployed"]
 
-DEVNET_KINDS: Mapping[str, DevnetKind] = {k.kind: k for k in (UNISWAP_V2, UNISWAP_V3)}
+DEVNET_KINDS: Mapping[str, DevnetKind] = {
+    k.kind: k for k in (UNISWAP_V2, UNISWAP_V3, PANCAKESWAP_V3)
+}
 
 
 def devnet_kind(kind: str) -> DevnetKind:

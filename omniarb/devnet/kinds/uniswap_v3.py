@@ -62,8 +62,8 @@ _Q96 = 2**96
 _SLOT0 = encode_call("slot0()")
 _LIQUIDITY = encode_call("liquidity()")
 # UniswapV3Pool.slot0: sqrtPriceX96, tick, observationIndex, observationCardinality,
-# observationCardinalityNext, feeProtocol, unlocked.
-_SLOT0_TYPES = ["uint160", "int24", "uint16", "uint16", "uint16", "uint8", "bool"]
+# observationCardinalityNext, feeProtocol (a uint8; PancakeSwap V3's is a uint32), unlocked.
+_SLOT0_TYPES = ["uint160", "int24", "uint16", "uint16", "uint16", "uint256", "bool"]
 
 
 def sqrt_price_x96(price_raw: Fraction) -> int:
@@ -76,13 +76,13 @@ def _tick_of(price_raw: Fraction) -> int:
     return math.floor(math.log(float(price_raw)) / math.log(1.0001))
 
 
-def position_ranges(price_raw: Fraction, fee: int) -> list[tuple[int, int, Fraction]]:
-    """Liquidity positions as (tick_lower, tick_upper, share of the pool's budget).
+def position_ranges(price_raw: Fraction, spacing: int) -> list[tuple[int, int, Fraction]]:
+    """Liquidity positions of a pool with tick spacing `spacing`, as (tick_lower, tick_upper,
+    share of the pool's budget).
 
     A full-range base plus wide, medium and narrow ranges around the price, so swaps of
     every size cross initialized ticks the way they do on real pools.
     """
-    spacing = TICK_SPACING[fee]
     centre = _tick_of(price_raw)
     full_lo = -(MAX_TICK // spacing) * spacing
     full_hi = (MAX_TICK // spacing) * spacing
@@ -173,7 +173,7 @@ class UniswapV3Devnet:
             ),
             gas=POOL_CREATE_GAS,
         )
-        for lower, upper, share in position_ranges(pool.price_raw, fee):
+        for lower, upper, share in position_ranges(pool.price_raw, TICK_SPACING[fee]):
             position = (pool.token_a, pool.token_b, fee, lower, upper)
             amounts = (int(pool.amount_a * share), int(pool.amount_b * share), 0, 0)
             await deployer.send(

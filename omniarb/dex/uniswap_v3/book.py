@@ -27,13 +27,8 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.dex.base import PoolChanges
 from omniarb.dex.uniswap_v3.check import V3ConsistencyCheck
 from omniarb.dex.uniswap_v3.discovery import V3Discovery
-from omniarb.dex.uniswap_v3.logs import (
-    POOL_CREATED_TOPIC,
-    V3_TOPICS,
-    apply_v3_logs,
-    decode_pool_created,
-)
-from omniarb.dex.uniswap_v3.pool import KIND, V3PoolState
+from omniarb.dex.uniswap_v3.logs import POOL_CREATED_TOPIC, apply_v3_logs, decode_pool_created
+from omniarb.dex.uniswap_v3.pool import V3PoolState
 
 __all__ = ["UniswapV3Book", "V3BookCounters"]
 
@@ -54,11 +49,8 @@ class V3BookCounters:
 
 class UniswapV3Book:
     """The V3 pools of the discovery's factories on one chain, as a `PoolBook`; every
-    `check_every_blocks` blocks (0: never) `check_sample` pools are compared with the chain."""
-
-    kind = KIND
-    noun = "V3 pools"
-    topics = V3_TOPICS
+    `check_every_blocks` blocks (0: never) `check_sample` pools are compared with the chain.
+    The pools are of the discovery's flavour (v3-core's, or a fork's such as PancakeSwap V3)."""
 
     def __init__(
         self, discovery: V3Discovery, *, check_every_blocks: int = 20, check_sample: int = 8
@@ -66,6 +58,10 @@ class UniswapV3Book:
         self.discovery = discovery
         self.rpc: RpcClient = discovery.rpc
         self.chain_id: int = discovery.chain_id
+        self.flavour = discovery.flavour
+        self.kind: str = self.flavour.kind
+        self.noun: str = self.flavour.noun
+        self.topics: tuple[str, ...] = self.flavour.topics
         self.check_every_blocks = check_every_blocks
         self.counters = V3BookCounters()
         self._factories = {address.lower(): dex for address, dex in discovery.factories.items()}
@@ -92,7 +88,9 @@ class UniswapV3Book:
         stale: Sequence[str],
     ) -> PoolChanges[V3PoolState]:
         # A pool a log broke is re-read like a stale one.
-        result = apply_v3_logs(pools, logs, factories=self._factories, chain_id=self.chain_id)
+        result = apply_v3_logs(
+            pools, logs, factories=self._factories, chain_id=self.chain_id, flavour=self.flavour
+        )
         changed = result.changed
         keys = [*stale, *(k for k in result.broken if k not in stale)]
         removed: list[str] = []

@@ -27,6 +27,7 @@ from omniarb.chain_events import NewHead
 from omniarb.chains.blocks import eth_calls_at, read_head
 from omniarb.chains.logs import LogReader
 from omniarb.chains.rpc import RpcClient
+from omniarb.dex.uniswap_v3.flavour import UNISWAP_V3_FLAVOUR, V3Flavour
 from omniarb.dex.uniswap_v3.lens import (
     MAX_OUTPUT_BYTES,
     LensSegment,
@@ -119,7 +120,8 @@ def plan_calls(
 
 
 class V3Discovery:
-    """Reads the V3 pools of `factories` (or exactly `pools`, if given) on one chain."""
+    """Reads the V3 pools of `factories` (or exactly `pools`, if given) on one chain, all of
+    `flavour` (v3-core's pools, or a fork's with the same getters)."""
 
     def __init__(
         self,
@@ -130,8 +132,10 @@ class V3Discovery:
         pools: Sequence[str] | None = None,
         lens: V3Lens | None = None,
         settings: V3DiscoverySettings | None = None,
+        flavour: V3Flavour = UNISWAP_V3_FLAVOUR,
     ) -> None:
         self.rpc = rpc
+        self.flavour = flavour
         self.chain_id = chain_id
         self.factories: dict[str, str] = {
             str(to_checksum_address(address)): dex for address, dex in factories.items()
@@ -178,9 +182,10 @@ class V3Discovery:
         states = await self.read_pools(wanted, head)
         pools = tuple(state for state in states.values() if state is not None)
         log.info(
-            "chain %d: discovered %d V3 pools (%d initialized ticks) at block %d",
+            "chain %d: discovered %d %s (%d initialized ticks) at block %d",
             self.chain_id,
             len(pools),
+            self.flavour.noun,
             sum(len(p.ticks) for p in pools),
             head.number,
         )
@@ -287,7 +292,7 @@ class V3Discovery:
             log.warning("chain %d: %s is not a pool of a configured factory", self.chain_id, pool)
             return None
         ticks = {tick: (gross, net) for r in records for tick, gross, net in r.ticks}
-        return V3PoolState(
+        return self.flavour.state_type(
             chain_id=self.chain_id,
             address=head.pool,
             dex=dex,

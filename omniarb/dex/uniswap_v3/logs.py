@@ -29,6 +29,7 @@ from omniarb.dex.uniswap_v3.events import (
     POOL_CREATED_TOPIC,
     SWAP_TOPIC,
 )
+from omniarb.dex.uniswap_v3.flavour import UNISWAP_V3_FLAVOUR, V3Flavour
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.dex.uniswap_v3.tick_table import TickTable
 
@@ -96,9 +97,15 @@ def decode_pool_created(log: ChainLog) -> PoolCreated:
     )
 
 
-def new_pool_state(created: PoolCreated, *, chain_id: int, dex: str) -> V3PoolState:
+def new_pool_state(
+    created: PoolCreated,
+    *,
+    chain_id: int,
+    dex: str,
+    state_type: type[V3PoolState] = V3PoolState,
+) -> V3PoolState:
     """A pool as `createPool` leaves it: no price yet, so locked (`slot0.unlocked` false)."""
-    return V3PoolState(
+    return state_type(
         chain_id=chain_id,
         address=str(to_checksum_address(created.pool)),
         dex=dex,
@@ -128,11 +135,11 @@ class AppliedV3Logs:
     ignored: int = 0
 
 
-def _applied(state: V3PoolState, log: ChainLog) -> V3PoolState:
+def _applied(state: V3PoolState, log: ChainLog, flavour: V3Flavour) -> V3PoolState:
     topic = log.topics[0]
     block = log.block_number
-    if topic == SWAP_TOPIC:
-        _amount0, _amount1, sqrt_price_x96, liquidity, tick = _words(log, 5)
+    if topic == flavour.swap_topic:
+        _amount0, _amount1, sqrt_price_x96, liquidity, tick, *_ = _words(log, flavour.swap_words)
         return replace(
             state,
             sqrt_price_x96=sqrt_price_x96,
@@ -163,36 +170,35 @@ def _applied(state: V3PoolState, log: ChainLog) -> V3PoolState:
     )
 
 
-_POOL_TOPICS = frozenset((SWAP_TOPIC, MINT_TOPIC, BURN_TOPIC, INITIALIZE_TOPIC))
-
-
 def apply_v3_logs(
     pools: Mapping[str, V3PoolState],
     logs: Iterable[ChainLog],
     *,
     factories: Mapping[str, str],
     chain_id: int,
+    flavour: V3Flavour = UNISWAP_V3_FLAVOUR,
 ) -> AppliedV3Logs:
     """Apply `logs` in (block, log index) order to `pools` (keyed by lowercase address).
 
-    Returns the changed states without touching `pools`. `factories` maps lowercase factory
-    addresses to DEX names; `PoolCreated` of other factories, logs of pools we do not know and
-    other topics are ignored and counted. Removed logs are skipped: reorgs are repaired from
-    block hashes. A pool a log cannot be applied to is reported in `broken` and takes no
-    further logs in this run.
+    Returns the changed states without touching `pools` (all of `flavour`). `factories` maps
+    lowercase factory addresses to DEX names; `PoolCreated` of other factories, logs of pools
+    we do not know and other topics are ignored and counted. Removed logs are skipped: reorgs
+    are repaired from block hashes. A pool a log cannot be applied to is reported in `broken`
+    and takes no further logs in this run.
     """
     result = AppliedV3Logs()
+    pool_topics = frozenset((flavour.swap_topic, MINT_TOPIC, BURN_TOPIC, INITIALIZE_TOPIC))
     for log in sorted(logs, key=lambda entry: (entry.block_number, entry.log_index)):
         if log.removed or not log.topics:
             continue
         topic = log.topics[0]
-        if topic in _POOL_TOPICS:
+        if topic in pool_topics:
             state = result.changed.get(log.address) or pools.get(log.address)
             if state is None or log.address in result.broken:
                 result.ignored += 1
                 continue
             try:
-                result.changed[log.address] = _applied(state, log)
+                result.changed[log.address] = _applied(state, log, flavour)
             except (V3RevertError, ValueError):
                 result.broken.add(log.address)
         elif topic == POOL_CREATED_TOPIC:
@@ -203,7 +209,9 @@ def apply_v3_logs(
             created = decode_pool_created(log)
             if created.pool in pools or created.pool in result.changed:
                 continue  # seen before, e.g. by discovery at a later block than this log
-            result.changed[created.pool] = new_pool_state(created, chain_id=chain_id, dex=dex)
+            result.changed[created.pool] = new_pool_state(
+                created, chain_id=chain_id, dex=dex, state_type=flavour.state_type
+            )
             result.created.append(created.pool)
         else:
             result.ignored += 1

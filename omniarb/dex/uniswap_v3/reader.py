@@ -28,7 +28,9 @@ __all__ = ["V3PoolReader"]
 
 log = logging.getLogger(__name__)
 
-_SLOT0_TYPES = ("uint160", "int24", "uint16", "uint16", "uint16", "uint8", "bool")
+# slot0's words a swap reads: sqrtPriceX96, tick, and (word 6) unlocked. Word 5 is the
+# protocol fee, a uint8 in v3-core and a uint32 in PancakeSwap V3: not decoded, so both read.
+_SLOT0_TYPES = ("uint160", "int24", "uint256", "uint256", "uint256", "uint256", "bool")
 _TICK_TYPES = ("uint128", "int128", "uint256", "uint256", "int56", "uint160", "uint32", "bool")
 _HEAD_CALLS = ("factory()", "token0()", "token1()", "fee()", "tickSpacing()", "slot0()")
 _LIQUIDITY = "liquidity()"
@@ -38,16 +40,24 @@ _WORD_MASK = (1 << 256) - 1
 
 
 class V3PoolReader:
-    """Reads `V3PoolState` values for pools on one chain through `rpc`.
+    """Reads `V3PoolState` values (or `state_type`'s, a fork's) for pools on one chain.
 
     `await V3PoolReader(rpc, chain_id=1).read(address, dex="uniswap-v3")` returns the pool's
     state at the latest block (or at `block`); `read_many` reads any number of pools in the
     same three round trips.
     """
 
-    def __init__(self, rpc: RpcClient, *, chain_id: int, max_batch: int = 1000) -> None:
+    def __init__(
+        self,
+        rpc: RpcClient,
+        *,
+        chain_id: int,
+        max_batch: int = 1000,
+        state_type: type[V3PoolState] = V3PoolState,
+    ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be >= 1, got {max_batch}")
+        self._state_type = state_type
         self._rpc = rpc
         self._chain_id = chain_id
         self._max_batch = max_batch
@@ -120,7 +130,7 @@ class V3PoolReader:
             raise NotFoundError(f"no Uniswap V3 pool at {address} (its getters do not answer)")
         factory, token0, token1, fee, spacing, slot0, liquidity = answers
         sqrt_price_x96, tick, *_, unlocked = decode(_SLOT0_TYPES, slot0)
-        return V3PoolState(
+        return self._state_type(
             chain_id=self._chain_id,
             address=address,
             dex=dex,

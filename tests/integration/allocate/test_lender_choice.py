@@ -135,23 +135,39 @@ async def test_the_cheapest_lender_that_can_lend_is_chosen(devnet_factory) -> No
             assert more.flash_fee == ((held + 1) * 5 + 5_000) // 10_000
             await empty(rpc, weth, vault)
 
-            # That pool emptied too: the V3 pools left charge 0.3% or more, so Aave's 5 bps
-            # wins on a large loan despite its gas ...
+            # That pool emptied too: PancakeSwap V3's 0.05% WETH/USDT pool lends the same way
+            # (its `flash`, the same fee rule) ...
             await empty(rpc, weth, usdt_pool.address)
+            pancake = await allocate.process(
+                _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
+            )
+            pancake_pool = next(
+                p
+                for p in chain.pools
+                if p.kind == "pancakeswap-v3" and {p.symbol0, p.symbol1} == {"WETH", "USDT"}
+            )
+            assert pancake.flash_source == "uniswap-v3-flash"
+            assert pancake.flash_pool is not None
+            assert pancake.flash_pool.pool == pancake_pool.address
+            assert pancake.flash_fee == big * 500 // 1_000_000
+
+            # ... and emptied as well: the V3 pools left charge 0.25% or more, so Aave's 5 bps
+            # wins on a large loan despite its gas ...
+            await empty(rpc, weth, pancake_pool.address)
             aave = await allocate.process(
                 _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
             )
             assert aave.flash_source == "aave-v3"
             assert aave.flash_fee == (big * 5 + 5_000) // 10_000
             # ... while on a small loan at a high gas price Aave's extra gas costs more than
-            # the 0.3% pool's fee.
+            # the fee of a 0.25% PancakeSwap V3 pool (the cheapest left).
             small = await allocate.process(
                 _decision(route, amount_in=WETH // 100, gross=WETH, gas_price_wei=100 * GWEI)
             )
-            btc_pool = v3_pool(chain, {chain.tokens[4].symbol, "WETH"}, 3000)
             assert small.flash_source == "uniswap-v3-flash"
             assert small.flash_pool is not None
-            assert small.flash_pool.pool == btc_pool.address
+            assert (small.flash_pool.kind, small.flash_pool.fee_pips) == ("pancakeswap-v3", 2500)
+            assert weth in (small.flash_pool.token0, small.flash_pool.token1)
 
             # Nobody can lend that much: declined with the reason, nothing allocated.
             huge = await allocate.process(

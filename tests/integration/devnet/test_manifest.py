@@ -26,7 +26,11 @@ pytestmark = pytest.mark.integration
 TOLERANCE = Fraction(1, 10_000)  # 0.01%
 V2 = DexKind.UNISWAP_V2.value
 V3 = DexKind.UNISWAP_V3.value
-SLOT0_OUT = ["uint160", "int24", "uint16", "uint16", "uint16", "uint8", "bool"]
+PANCAKE_V3 = DexKind.PANCAKESWAP_V3.value
+# Kinds whose pools have v3-core's getters: a fee tier, a tick spacing, `slot0`.
+V3_FAMILY = {V3, PANCAKE_V3}
+# slot0's feeProtocol is a uint8 in v3-core and a uint32 in PancakeSwap V3: read as a word.
+SLOT0_OUT = ["uint160", "int24", "uint16", "uint16", "uint16", "uint256", "bool"]
 
 
 def _spread(values: list[Fraction]) -> Fraction:
@@ -44,6 +48,8 @@ def _addresses(chain: ChainManifest) -> dict[str, str]:
             named[f"{dex.name} quoter"] = dex.quoter
         if dex.position_manager is not None:
             named[f"{dex.name} position manager"] = dex.position_manager
+        if dex.pool_deployer is not None:
+            named[f"{dex.name} pool deployer"] = dex.pool_deployer
     for pool in chain.pools:
         named[f"{pool.dex} pool {pool.symbol0}/{pool.symbol1} {pool.fee}"] = pool.address
     return named
@@ -78,17 +84,20 @@ async def test_code_exists_at_every_manifest_address(devnet_factory) -> None:
     async with devnet_factory(automine()) as net:
         for chain in net.manifest.chains:
             named = _addresses(chain)
-            # Everything planned: tokens, pools, each V2 DEX's factory and router, and the V3
-            # factory with its three periphery contracts.
+            # Everything planned: tokens, pools, each V2 DEX's factory and router, the V3
+            # factory with its three periphery contracts, and PancakeSwap V3's factory, pool
+            # deployer and devnet router (named again as its quoter).
             spec = chain_by_name(chain.name)
             catalog = catalog_for(spec)
-            # (Deployments of kinds not traded yet, such as PancakeSwap V3, are not deployed.)
-            per_kind = {DexKind.UNISWAP_V2: 2, DexKind.UNISWAP_V3: 4}
+            # (Deployments of kinds not traded yet, such as Velodrome, are not deployed.)
+            per_kind = {DexKind.UNISWAP_V2: 2, DexKind.UNISWAP_V3: 4, DexKind.PANCAKESWAP_V3: 4}
             contracts = sum(per_kind.get(dex.kind, 0) for dex in spec.dexes)
             planned = len(catalog.tokens) + len(catalog.pools)
             assert len(named) == planned + contracts, chain.name
             distinct = {address.lower() for address in named.values()}
-            assert len(distinct) == len(named), f"{chain.name}: an address is listed twice"
+            # PancakeSwap V3's devnet router is also its quoter: one contract, named twice.
+            shared = sum(1 for d in chain.dexes if d.quoter is not None and d.quoter == d.router)
+            assert len(distinct) == len(named) - shared, f"{chain.name}: an address is listed twice"
             async with RpcClient(chain.rpc_http) as rpc:
                 codes = await rpc.batch(
                     [("eth_getCode", [address, "latest"]) for address in named.values()]
@@ -125,7 +134,7 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
             calls: list[tuple[str, str]] = []
             for pool in chain.pools:
                 signatures = ["token0()", "token1()", "factory()"]
-                if pool.kind == V3:
+                if pool.kind in V3_FAMILY:
                     signatures += ["fee()", "tickSpacing()"]
                 calls += [(pool.address, encode_call(s)) for s in signatures]
             async with RpcClient(chain.rpc_http) as rpc:
@@ -143,7 +152,7 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
                 assert int(pool.token0, 16) < int(pool.token1, 16), where
                 assert chain.token(pool.symbol0).address == pool.token0, where
                 assert chain.token(pool.symbol1).address == pool.token1, where
-                if pool.kind == V3:
+                if pool.kind in V3_FAMILY:
                     (fee,) = decode(["uint24"], next(answers))
                     (tick_spacing,) = decode(["int24"], next(answers))
                     assert (fee, tick_spacing) == (pool.fee, pool.tick_spacing), where
@@ -152,7 +161,8 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
                     v2_fee = 2500 if pool.dex == "pancakeswap-v2" else 3000
                     assert (pool.fee, pool.tick_spacing) == (v2_fee, None), where
                     assert pool.fee == dex.fee_pips, where
-            assert kinds == {V2, V3}, chain.name
+            pancake = {d.kind for d in chain_by_name(chain.name).dexes} & {PANCAKE_V3}
+            assert kinds == {V2, V3, *pancake}, chain.name
 
 
 async def _pool_prices(rpc: RpcClient, chain: ChainManifest) -> list[tuple[PoolEntry, Fraction]]:
@@ -209,8 +219,10 @@ async def test_initial_prices_agree_across_dexes_and_chains(devnet_factory) -> N
                 assert _spread(quotes) <= TOLERANCE, f"{chain.name} {pair}: {quotes}"
             native = next(t.symbol for t in chain.tokens if t.wrapped_native)
             native_usdc = [q for pair, q in by_pair.items() if set(pair) == {native, "USDC"}]
-            # Two V2 DEXes and two V3 fee tiers quote wrapped native in USDC.
-            assert [len(q) for q in native_usdc] == [4], chain.name
+            # Two V2 DEXes and two V3 fee tiers quote wrapped native in USDC, and PancakeSwap
+            # V3 where it is deployed.
+            pancake = any(d.kind == PANCAKE_V3 for d in chain.dexes)
+            assert [len(q) for q in native_usdc] == [5 if pancake else 4], chain.name
             for symbol, price_usd in _usd_prices(chain, prices).items():
                 asset = chain.token(symbol).asset
                 by_asset.setdefault(asset, {})[chain.name] = price_usd

@@ -28,7 +28,7 @@ from omniarb.network import ChainManifest, Manifest
 pytestmark = pytest.mark.integration
 
 V2 = DexKind.UNISWAP_V2.value
-SLOT0_TYPES = ["uint160", "int24", "uint16", "uint16", "uint16", "uint8", "bool"]
+SLOT0_TYPES = ["uint160", "int24", "uint16", "uint16", "uint16", "uint256", "bool"]
 PoolStates = dict[str, tuple[int, ...]]
 
 
@@ -107,9 +107,15 @@ async def test_market_mines_swaps_on_every_chain_and_moves_the_pools_it_trades(
             assert moved == {r.pool for r in log}, chain.name
             assert len(moved) >= 5
 
-            # The live view prices the wrapped native token on all four of its USDC pools.
+            # The live view prices the wrapped native token on all its USDC pools: two V2,
+            # two V3, and PancakeSwap V3's where it lives.
             native = next(t for t in chain.tokens if t.wrapped_native)
-            assert len(stats.prices) == 4
+            native_usdc = [
+                p
+                for p in chain.pools
+                if {p.token0, p.token1} == {native.address, chain.token("USDC").address}
+            ]
+            assert len(stats.prices) == len(native_usdc) >= 4
             for price in stats.prices:
                 reference_usd = stats.native_reference_usd
                 assert price.price_usd == pytest.approx(reference_usd, rel=0.25), native.symbol
@@ -165,7 +171,7 @@ async def test_a_whale_opens_a_gap_between_the_two_v2_dexes(devnet_factory) -> N
         for _ in range(20):
             await market.run(steps=1)
             last = market.swap_log("ethereum")[-1]
-            if last.whale and last.dex != "uniswap-v3":
+            if last.whale and last.dex not in ("uniswap-v3", "pancakeswap-v3"):
                 whale = last
                 break
         assert whale is not None

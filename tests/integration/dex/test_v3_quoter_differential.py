@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass
 
 import pytest
+from _v3_cases import exact_input_amount, exact_output_amount, random_limit
 from _v3_quoter_helpers import (
     QUOTE_IN,
     QUOTE_OUT,
@@ -37,8 +38,6 @@ from _v3_quoter_helpers import (
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v3 import (
-    MAX_SQRT_RATIO,
-    MIN_SQRT_RATIO,
     V3PoolReader,
     V3PoolState,
     V3RevertError,
@@ -52,7 +51,6 @@ CHAIN = "ethereum"
 ROUNDS = 3
 EXACT_IN_PER_POOL = 430  # x 8 pools x 3 rounds = 10,320
 EXACT_OUT_PER_POOL = 45  # x 8 pools x 3 rounds = 1,080
-MAX_AMOUNT = 2**200
 
 
 @dataclass(slots=True)
@@ -107,54 +105,6 @@ class Case:
         )
 
 
-def _limit(state: V3PoolState, zero_for_one: bool, rng: random.Random) -> int | None:
-    """No limit for most swaps; else one between the price and far away, one exactly on an
-    initialized tick, one unit from the price, or (rarely) one the pool refuses (`SPL`)."""
-    price = state.sqrt_price_x96
-    roll = rng.random()
-    if roll < 0.68:
-        return None
-    if roll < 0.70:  # the pool refuses these with SPL
-        wrong_side = price + 1 if zero_for_one else price - 1
-        bound = MIN_SQRT_RATIO if zero_for_one else MAX_SQRT_RATIO
-        return rng.choice([price, wrong_side, bound])
-    if roll < 0.75:
-        return price - 1 if zero_for_one else price + 1
-    if roll < 0.85:
-        on_ticks = [
-            p for p in state.ticks.sqrt_prices if (p < price if zero_for_one else p > price)
-        ]
-        if on_ticks:
-            return rng.choice(on_ticks)
-    shift = 10 ** rng.uniform(-7, -0.3)
-    limit = int(price * (1 - shift)) if zero_for_one else int(price * (1 + shift))
-    return min(max(limit, MIN_SQRT_RATIO + 1), MAX_SQRT_RATIO - 1)
-
-
-def _exact_input_amount(balance_in: int, rng: random.Random) -> int:
-    roll = rng.random()
-    if roll < 0.08:
-        return rng.randint(1, 1000)
-    if roll < 0.58:
-        return int(balance_in * 10 ** rng.uniform(-9, -0.5)) + 1
-    if roll < 0.80:
-        return int(balance_in * rng.uniform(0.3, 4)) + 1  # through many ticks
-    if roll < 0.83:
-        # Beyond all liquidity, to the end of the price range: few, as each costs the EVM
-        # hundreds of bitmap-word steps.
-        return min(int(10 ** rng.uniform(22, 45)), MAX_AMOUNT)
-    return int(10 ** rng.uniform(0, 24)) + 1
-
-
-def _exact_output_amount(balance_out: int, rng: random.Random) -> int:
-    roll = rng.random()
-    if roll < 0.1:
-        return rng.randint(1, 1000)
-    if roll < 0.85:
-        return int(balance_out * 10 ** rng.uniform(-8, -0.05)) + 1
-    return int(balance_out * rng.uniform(0.9, 2)) + 1  # more than the pool may hold
-
-
 def make_cases(
     states: list[V3PoolState], held: dict[str, tuple[int, int]], rng: random.Random
 ) -> list[Case]:
@@ -165,10 +115,10 @@ def make_cases(
             exact_input = index < EXACT_IN_PER_POOL
             zero_for_one = rng.random() < 0.5
             if exact_input:
-                amount = _exact_input_amount(balance0 if zero_for_one else balance1, rng)
+                amount = exact_input_amount(balance0 if zero_for_one else balance1, rng)
             else:
-                amount = _exact_output_amount(balance1 if zero_for_one else balance0, rng)
-            limit = _limit(state, zero_for_one, rng)
+                amount = exact_output_amount(balance1 if zero_for_one else balance0, rng)
+            limit = random_limit(state, zero_for_one, rng)
             case = Case(state, exact_input, zero_for_one, amount, limit)
             case.simulate()
             cases.append(case)

@@ -42,6 +42,8 @@ BLOCK_S = 0.5
 WETH = 10**18
 PIPS = 1_000_000
 OWN_PAIR = "uniswap-v2-flash-swap"
+# Pools with v3-core's swap and flash: the cycle classes count them as V3.
+V3_FAMILY = frozenset({"uniswap-v3", "pancakeswap-v3"})
 
 
 async def _settled(bot: RunningBot, rpc: RpcClient, before: int) -> None:
@@ -166,7 +168,7 @@ async def _lender_costs(
     for pool in chain.pools:
         if token not in (pool.token0, pool.token1) or pool.address.lower() in route_pools:
             continue
-        if pool.kind == "uniswap-v3":
+        if pool.kind in V3_FAMILY:  # PancakeSwap V3 pools lend by `flash` like V3's
             candidates.append(
                 (
                     f"uniswap-v3-flash:{pool.address}",
@@ -222,7 +224,7 @@ async def _check_sized_for_the_fee(
 
 
 def _cycle_class(trade: TradeSummary) -> str:
-    kinds = set(_kinds(trade))
+    kinds = {"uniswap-v3" if kind in V3_FAMILY else kind for kind in _kinds(trade)}
     return (
         "V2↔V3"
         if kinds == {"uniswap-v2", "uniswap-v3"}
@@ -233,16 +235,30 @@ def _cycle_class(trade: TradeSummary) -> str:
 
 
 # What each case changes before planting. The devnet's Vault holds stablecoins only, so WETH
-# loans come from V3 pools or Aave unless a case fills the Vault with WETH; "pool:<symbols>:<fee>"
-# names a V3 pool emptied of a token.
+# loans come from V3-family pools or Aave unless a case fills the Vault with WETH;
+# "pool:<symbols>:<fee>" names a Uniswap V3 pool emptied of a token, "pancake:<symbols>:<fee>"
+# a PancakeSwap V3 one.
 _FILL_VAULT = [("fill", "vault", "WETH")]
 _VAULT_USDC = [("empty", "vault", "USDC")]
 _CHEAP_OUTSIDE = [
     ("empty", "pool:WETH,USDT:500", "WETH"),
     ("empty", "pool:USDC,USDT:500", "USDC"),
+    ("empty", "pancake:WETH,USDT:500", "WETH"),
+    ("empty", "pancake:USDC,USDT:100", "USDC"),
 ]
-_CHEAP_WETH = [("empty", "pool:WETH,USDT:500", "WETH"), ("empty", "pool:WETH,USDC:500", "WETH")]
-_ANY_WETH_USDC = [*_CHEAP_WETH, ("empty", "pool:WETH,USDC:3000", "WETH")]
+_CHEAP_WETH = [
+    ("empty", "pool:WETH,USDT:500", "WETH"),
+    ("empty", "pool:WETH,USDC:500", "WETH"),
+    ("empty", "pancake:WETH,USDT:500", "WETH"),
+]
+# Every V3-family pool holding WETH at a fee below a V2 pair's 0.3% or equal to it.
+_ANY_WETH_USDC = [
+    *_CHEAP_WETH,
+    ("empty", "pool:WETH,USDC:3000", "WETH"),
+    ("empty", "pancake:WETH,USDC:2500", "WETH"),
+    ("empty", "pancake:WETH,WBTC:2500", "WETH"),
+    ("empty", "pancake:WETH,LINK:2500", "WETH"),
+]
 CASES = {
     # case: (set-up, gap, the cycle class and lender expected among the bot's trades)
     "v3-v3 from the Balancer Vault": (_FILL_VAULT, "v3-v3", ("V3↔V3", "balancer-v2")),
@@ -267,7 +283,15 @@ def _holder(chain: ChainManifest, lender: str, symbol: str) -> str:
         return chain.lender("balancer-v2").address
     if lender == "aave":
         return chain.lender("aave-v3").asset(symbol).holder
-    _, symbols, fee = lender.split(":")
+    dex, symbols, fee = lender.split(":")
+    if dex == "pancake":
+        return next(
+            p.address
+            for p in chain.pools
+            if p.kind == "pancakeswap-v3"
+            and {p.symbol0, p.symbol1} == set(symbols.split(","))
+            and p.fee == int(fee)
+        )
     return v3_pool(chain, set(symbols.split(",")), int(fee)).address
 
 

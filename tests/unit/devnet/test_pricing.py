@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from omniarb.chains.spec import CHAINS, DexKind
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, catalog_for
+from omniarb.devnet.kinds.pancakeswap_v3 import TICK_SPACING as PANCAKE_TICK_SPACING
 from omniarb.devnet.kinds.uniswap_v3 import (
     MAX_TICK,
     MIN_TICK,
@@ -39,10 +40,10 @@ def test_usdc_weth_raw_price_accounts_for_decimals() -> None:
 
 
 def test_positions_are_aligned_and_contain_the_price() -> None:
-    for fee, spacing in TICK_SPACING.items():
+    for spacing in {*TICK_SPACING.values(), *PANCAKE_TICK_SPACING.values()}:
         price = Fraction(3000, 10**12)
         tick = math.floor(math.log(float(price)) / math.log(1.0001))
-        ranges = position_ranges(price, fee)
+        ranges = position_ranges(price, spacing)
         assert sum(share for _, _, share in ranges) == 1
         for lower, upper, _ in ranges:
             assert lower % spacing == 0

@@ -27,10 +27,15 @@ def _topic(signature: str) -> str:
     return "0x" + keccak(text=signature).hex()
 
 
-def test_the_traded_kinds_are_the_uniswap_ones() -> None:
-    assert set(ADAPTERS) == {DexKind.UNISWAP_V2.value, DexKind.UNISWAP_V3.value}
+def test_the_traded_kinds() -> None:
+    assert set(ADAPTERS) == {
+        DexKind.UNISWAP_V2.value,
+        DexKind.UNISWAP_V3.value,
+        DexKind.PANCAKESWAP_V3.value,
+    }
     assert is_traded("uniswap-v3")
-    assert not is_traded(DexKind.PANCAKESWAP_V3.value)
+    assert is_traded(DexKind.PANCAKESWAP_V3.value)
+    assert not is_traded(DexKind.VELODROME_V2.value)
     with pytest.raises(NotFoundError, match="no adapter for pool kind 'curve'"):
         adapter("curve")
 
@@ -38,7 +43,15 @@ def test_the_traded_kinds_are_the_uniswap_ones() -> None:
 def test_hop_bytes_are_the_executor_s() -> None:
     assert adapter("uniswap-v2").hop_kind == _constant("KIND_UNISWAP_V2")
     assert adapter("uniswap-v3").hop_kind == _constant("KIND_UNISWAP_V3")
-    assert len({a.hop_kind for a in ADAPTERS.values()}) == len(ADAPTERS)
+    # PancakeSwap V3's pools run v3-core's swap: the executor's V3 hop, with its callbacks
+    # under PancakeSwap's names too.
+    assert adapter("pancakeswap-v3").hop_kind == _constant("KIND_UNISWAP_V3")
+    assert adapter("pancakeswap-v3").pool_loan == adapter("uniswap-v3").pool_loan
+    source = _EXECUTOR.read_text()
+    assert "function pancakeV3SwapCallback(" in source
+    assert "function pancakeV3FlashCallback(" in source
+    others = [a for a in ADAPTERS.values() if a.kind != "pancakeswap-v3"]
+    assert len({a.hop_kind for a in others}) == len(others)
     assert PLAN_SOURCE[adapter("uniswap-v2").pool_loan] == _constant("FLASH_V2_PAIR")
     assert PLAN_SOURCE[adapter("uniswap-v3").pool_loan] == _constant("FLASH_UNISWAP_V3")
 
@@ -47,6 +60,11 @@ def test_state_events_are_the_protocols() -> None:
     assert adapter("uniswap-v2").state_topics == {_topic("Sync(uint112,uint112)")}
     assert adapter("uniswap-v3").state_topics == {
         _topic("Swap(address,address,int256,int256,uint160,uint128,int24)"),
+        _topic("Mint(address,address,int24,int24,uint128,uint256,uint256)"),
+        _topic("Burn(address,int24,int24,uint128,uint256,uint256)"),
+    }
+    assert adapter("pancakeswap-v3").state_topics == {
+        _topic("Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)"),
         _topic("Mint(address,address,int24,int24,uint128,uint256,uint256)"),
         _topic("Burn(address,int24,int24,uint128,uint256,uint256)"),
     }

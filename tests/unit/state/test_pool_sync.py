@@ -10,6 +10,7 @@ from _update_values import PAIR, POOL, pair, pool, update
 
 from omniarb.chain_events import ChainLog
 from omniarb.chains.rpc import RpcClient
+from omniarb.dex.pancakeswap_v3 import PANCAKESWAP_V3_FLAVOUR
 from omniarb.dex.uniswap_v2.discovery import V2Discovery
 from omniarb.dex.uniswap_v2.logs import PAIR_CREATED_TOPIC, SYNC_TOPIC
 from omniarb.dex.uniswap_v3.discovery import V3Discovery
@@ -54,10 +55,19 @@ def v3_stage(chain_id: int = 1) -> V3Sync:
     return v3_sync(V3Discovery(rpc=rpc, chain_id=chain_id, factories={}))
 
 
+def pancake_stage(chain_id: int = 1) -> V3Sync:
+    rpc = RpcClient(UNUSED_URL)
+    discovery = V3Discovery(
+        rpc=rpc, chain_id=chain_id, factories={}, flavour=PANCAKESWAP_V3_FLAVOUR
+    )
+    return v3_sync(discovery)
+
+
 def log_kind(entry: ChainLog) -> str | None:
     """The kind whose stage reads `entry` in a sync of both kinds (None: neither)."""
-    stage = PoolStateSync([v2_stage(), v3_stage()]).stage_of(entry)
-    return None if stage is None else stage.book.kind
+    stages = PoolStateSync([v2_stage(), v3_stage()]).stages_of(entry)
+    assert len(stages) <= 1
+    return stages[0].book.kind if stages else None
 
 
 @pytest.mark.parametrize("topic", [SYNC_TOPIC, PAIR_CREATED_TOPIC])
@@ -71,6 +81,21 @@ def test_v2_events_go_to_the_v2_stage(topic: str) -> None:
 )
 def test_v3_events_go_to_the_v3_stage(topic: str) -> None:
     assert log_kind(chain_log(topic)) == "uniswap-v3"
+
+
+def test_a_topic_kinds_share_goes_to_each_of_them() -> None:
+    sync = PoolStateSync([v2_stage(), v3_stage(), pancake_stage()])
+
+    def kinds(topic: str) -> set[str]:
+        return {stage.book.kind for stage in sync.stages_of(chain_log(topic))}
+
+    for shared in (MINT_TOPIC, BURN_TOPIC, INITIALIZE_TOPIC, POOL_CREATED_TOPIC):
+        assert kinds(shared) == {"uniswap-v3", "pancakeswap-v3"}
+    assert kinds(SWAP_TOPIC) == {"uniswap-v3"}
+    assert kinds(PANCAKESWAP_V3_FLAVOUR.swap_topic) == {"pancakeswap-v3"}
+    (subscription,) = sync.log_filters()
+    (topics,) = subscription.topics
+    assert len(topics) == len(set(topics)) == len(V2_TOPICS) + len(V3_TOPICS) + 1
 
 
 def test_other_logs_go_nowhere() -> None:
@@ -108,6 +133,14 @@ async def test_a_log_reaches_only_the_stage_that_reads_it() -> None:
     with pytest.raises(RuntimeError, match="BlockSync of V3 pools"):
         await sync.process(chain_log(SWAP_TOPIC))
     assert await sync.process(chain_log("0x" + "12" * 32)) == []
+    # A topic two kinds share reaches both (the first to fail says so).
+    shared = PoolStateSync([pancake_stage(), v3_stage()])
+    with pytest.raises(ExceptionGroup) as raised:
+        await shared.process(chain_log(MINT_TOPIC))
+    names = sorted(str(exc) for exc in raised.value.exceptions)
+    assert len(names) == 2, names
+    assert "PancakeSwap V3 pools" in names[0]
+    assert "V3 pools" in names[1]
     v3_only = PoolStateSync([v3_stage()])
     assert await v3_only.process(chain_log(SYNC_TOPIC)) == []
     assert (sync.counters.logs, sync.counters.ignored_logs) == (

@@ -9,9 +9,10 @@ is held to to the wei (`Oracle`); a trader's swap through the DEX's router, to o
 The suite runs on the devnet chains `CHAINS`, which between them deploy every DEX build the
 devnet has: on Ethereum Uniswap V2 and SushiSwap V2 (its own build and init code hash), on BNB
 Chain the 25 bps fork of Uniswap V2 named pancakeswap-v2 and Biswap (Uniswap's build), and
-Uniswap V3 on both. Books are built as the product builds them (`wiring.pool_syncs`): each kind's
-DEXes of the manifest (`dex.deployments.traded_deployments`, fees from `dex_parameters`) handed
-to `adapter(kind).book(...)`.
+Uniswap V3 and PancakeSwap V3 on both (PancakeSwap V3's support: `_pancake_support`). Books
+are built as the product builds them (`wiring.pool_syncs`): each kind's DEXes of the manifest
+(`dex.deployments.traded_deployments`, fees from `dex_parameters`) handed to
+`adapter(kind).book(...)`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any, Protocol
 
 from _bot_helpers import swap_v2
 from _lender_helpers import fill_wrapped_native, swap_v3
+from _pancake_support import PancakeLiquidity, PoolQuotes, pancake_trade
 from _receipts import mined_receipt
 from _snapshots import snapshot
 from _state_helpers import add_liquidity
@@ -326,7 +328,16 @@ class KindSupport:
     liquidity: Callable[[RpcClient, ChainManifest], LiquidityMover]
 
 
-SUPPORT: Mapping[str, KindSupport] = {
-    UNISWAP_V2.kind: KindSupport(oracle=PairPays(), trade=v2_trade, liquidity=V2Liquidity),
-    UNISWAP_V3.kind: KindSupport(oracle=QuoterAnswers(), trade=v3_trade, liquidity=V3Liquidity),
-}
+def _support() -> Mapping[str, KindSupport]:
+    # PancakeSwap V3's support builds on this module's values, so it is imported last.
+
+    return {
+        UNISWAP_V2.kind: KindSupport(oracle=PairPays(), trade=v2_trade, liquidity=V2Liquidity),
+        UNISWAP_V3.kind: KindSupport(oracle=QuoterAnswers(), trade=v3_trade, liquidity=V3Liquidity),
+        "pancakeswap-v3": KindSupport(
+            oracle=PoolQuotes(), trade=pancake_trade, liquidity=PancakeLiquidity
+        ),
+    }
+
+
+SUPPORT: Mapping[str, KindSupport] = _support()
