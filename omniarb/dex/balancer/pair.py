@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+from omniarb.dex.balancer.errors import BalancerRevertError
 from omniarb.dex.balancer.fixed_point import ONE
 from omniarb.dex.balancer.stable_math import AMP_PRECISION
 from omniarb.dex.balancer.stable_pool import STABLE_KIND, ComposableStablePoolState
@@ -114,11 +115,14 @@ class WeightedPair(PoolIdentity):
         bound u/((1+u)^((r+1)/2) - 1) increases in u). The other direction gives the same with
         1/r and balance1; X is the larger of the two requirements, Y = p·X. For a 50/50 pool this
         is (balance0, balance1): the pool's own curve, which the weighted math never beats.
+        Both are rounded up to integers, which moves the stand-in's price by up to one part in
+        the smaller reserve: the bound holds to that precision.
         """
         balance0, balance1, weight0, weight1 = self._balances_weights()
         ratio = weight0 / weight1
         depth0 = _depth_factor(ratio) * balance0
-        depth1_as0 = _depth_factor(1 / ratio) * balance1 * weight1 / weight0
+        # Y ≥ k'·balance1 with Y = p·X: X ≥ k'·balance1/p = k'·balance0·w1/w0.
+        depth1_as0 = _depth_factor(1 / ratio) * balance0 * weight1 / weight0
         reserve0 = max(depth0, depth1_as0) * _DEPTH_MARGIN
         reserve1 = reserve0 * (balance1 * weight0) / (balance0 * weight1)
         return math.ceil(reserve0), math.ceil(reserve1)
@@ -209,10 +213,12 @@ class StablePair(PoolIdentity):
 
     def spot_price(self) -> float | None:
         """The marginal price of token0 in token1, raw units, before fees."""
-        if min(self.pool.scaled_balances, default=0) == 0:
+        pool = self.pool
+        if min(pool.scaled_balances, default=0) == 0 or isinstance(
+            pool._invariant, BalancerRevertError
+        ):
             return None
         _, _, rate = self._marginal()
-        pool = self.pool
         factor0 = pool.scaling_factors[pool.index(self.token0)]
         factor1 = pool.scaling_factors[pool.index(self.token1)]
         return rate * factor0 / factor1
@@ -229,6 +235,8 @@ class StablePair(PoolIdentity):
         curvature is smaller than the StableSwap curve's at any balance, and beyond the knee
         it still pays more than the pool holds.
         """
+        if isinstance(self.pool._invariant, BalancerRevertError):
+            return 0, 0  # every swap reverts (BAL#321): the pool pays nothing at any size
         x0, x1, rate = self._marginal()
         pool = self.pool
         amp = pool.amplification_parameter / AMP_PRECISION
