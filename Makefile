@@ -86,6 +86,7 @@ bench: setup
 	$(BIN)/python benchmarks/allocate.py
 	$(BIN)/python benchmarks/signing.py
 	$(BIN)/python benchmarks/v3.py
+	$(BIN)/python benchmarks/protocols.py
 
 clean:
 	rm -rf build dashboard/dist .mypy_cache .pytest_cache .ruff_cache
