@@ -76,7 +76,7 @@ class GasModel:
     balancer_loan_gas: int = 40_000
     aave_loan_gas: int = 130_000
     v3_flash_loan_gas: int = 70_000
-    algebra_flash_loan_gas: int = 80_000
+    algebra_flash_loan_gas: int = 70_000
 
     def hops_gas(self, hops: Sequence[HopWork]) -> int:
         """The gas of the swaps and the contract's fixed cost, with a free loan."""
