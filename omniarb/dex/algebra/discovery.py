@@ -23,6 +23,7 @@ from omniarb.dex.algebra.events import POOL_TOPIC
 from omniarb.dex.algebra.logs import decode_pool_created
 from omniarb.dex.algebra.pool import AlgebraPoolState
 from omniarb.dex.algebra.reader import AlgebraPoolReader
+from omniarb.errors import RpcError
 
 __all__ = ["AlgebraDiscovery"]
 
@@ -94,14 +95,7 @@ class AlgebraDiscovery:
         """The state of each pool after block `at`, by lowercase address; None where no pool
         of a configured factory answers."""
         keys = [pool.lower() for pool in dict.fromkeys(pools)]
-        factories = await eth_calls_at(
-            self.rpc,
-            [{"to": key, "data": _FACTORY_CALL} for key in keys],
-            at,
-            calls_per_request=500,
-            concurrent_requests=4,
-            decode=_answer_address,
-        )
+        factories = await self._factories_of(keys, at)
         found: dict[str, AlgebraPoolState | None] = dict.fromkeys(keys)
         by_dex: dict[str, list[str]] = {}
         for key, factory in zip(keys, factories, strict=True):
@@ -111,4 +105,35 @@ class AlgebraDiscovery:
         for dex, addresses in by_dex.items():
             states = await self.reader.read_many(addresses, dex=dex, at=at)
             found.update(zip(addresses, states, strict=True))
+        return found
+
+    async def _factories_of(self, keys: Sequence[str], at: NewHead | int) -> list[str | None]:
+        """Each address's `factory()` (lowercase), None where it has no such getter. One batch;
+        if a call in it reverts (a contract that is no pool), the calls go one by one."""
+        calls = [{"to": key, "data": _FACTORY_CALL} for key in keys]
+        try:
+            return await eth_calls_at(
+                self.rpc,
+                calls,
+                at,
+                calls_per_request=500,
+                concurrent_requests=4,
+                decode=_answer_address,
+            )
+        except RpcError:
+            pass
+        found: list[str | None] = []
+        for call in calls:
+            try:
+                (answer,) = await eth_calls_at(
+                    self.rpc,
+                    [call],
+                    at,
+                    calls_per_request=1,
+                    concurrent_requests=1,
+                    decode=_answer_address,
+                )
+            except RpcError:
+                answer = None
+            found.append(answer)
         return found

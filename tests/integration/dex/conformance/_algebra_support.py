@@ -83,8 +83,11 @@ async def algebra_trade(
 
 class AlgebraLiquidity:
     """Position manager mints in random ranges around the price of three pools and decreases
-    of earlier ones, from the deployer (`Mint`, `Burn`); with `create`, a new pool of each DEX
-    (`Pool`, `Initialize`, `Fee`, `TickSpacing`, `CommunityFee`)."""
+    of earlier ones, from the deployer (`Mint`, `Burn`), and a new fee for one pool from the
+    deployer, a pools administrator (`Fee`: what a dynamic-fee plugin does); with `create`, a
+    new pool of each DEX (`Pool`, `Initialize`, `Fee`, `TickSpacing`, `CommunityFee`) and a
+    plugin attached to one pool with no hook enabled (`Plugin`, `PluginConfig` 0: the pool
+    never calls it, and prices every swap at its fee)."""
 
     def __init__(self, rpc: RpcClient, chain: ChainManifest) -> None:
         self.rpc, self.chain = rpc, chain
@@ -113,6 +116,14 @@ class AlgebraLiquidity:
             self.positions.remove((manager, token_id, liquidity))
             if burned < liquidity:
                 self.positions.append((manager, token_id, liquidity - burned))
+        changed = rng.choice(pools)
+        fee = rng.choice([100, 500, 2500, 3000, 10000])
+        txs.append((deployer, changed.address, encode_call("setFee(uint16)", fee)))
+        if create:
+            plugged = rng.choice(pools)
+            plugin = self.chain.traders[-1]  # any address: with no hook enabled, never called
+            txs.append((deployer, plugged.address, encode_call("setPlugin(address)", plugin)))
+            txs.append((deployer, plugged.address, encode_call("setPluginConfig(uint8)", 0)))
         for receipt in await send_all(self.rpc, txs):
             for entry in receipt["logs"]:
                 if entry["topics"][0].lower() == INCREASE_TOPIC:

@@ -67,6 +67,11 @@ def deployments(chain: ChainManifest, kind: str) -> list[DexEntry]:
     return [dex for dex in chain.dexes if dex.kind == kind]
 
 
+def chains_with(manifest: Manifest, kind: str) -> list[str]:
+    """The conformance chains that deploy a DEX of `kind` (its checks run on those)."""
+    return [name for name in CHAINS if deployments(manifest.chain(name), kind)]
+
+
 def market_of(manifest: Manifest, chain: str, seed: int) -> MarketActivity:
     """The devnet's simulated traders on one chain, whales included: they swap every kind."""
     params = MarketParams(seed=seed, swaps_per_block=4, whale_probability=0.25)
