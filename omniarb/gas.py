@@ -76,6 +76,7 @@ class GasModel:
     balancer_loan_gas: int = 40_000
     aave_loan_gas: int = 130_000
     v3_flash_loan_gas: int = 70_000
+    algebra_flash_loan_gas: int = 70_000
 
     def hops_gas(self, hops: Sequence[HopWork]) -> int:
         """The gas of the swaps and the contract's fixed cost, with a free loan."""
@@ -107,6 +108,8 @@ class GasModel:
                 return self.v2_pair_loan_gas
             case FlashLoan.V3_POOL:
                 return self.v3_flash_loan_gas
+            case FlashLoan.ALGEBRA_POOL:
+                return self.algebra_flash_loan_gas
             case FlashLoan.BALANCER_V2:
                 return self.balancer_loan_gas
             case FlashLoan.AAVE_V3:
@@ -120,6 +123,7 @@ class GasModel:
             self.balancer_loan_gas,
             self.aave_loan_gas,
             self.v3_flash_loan_gas,
+            self.algebra_flash_loan_gas,
         )
 
     def assumed_loan_gas(self, *, free_loan: bool) -> int:

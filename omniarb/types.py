@@ -104,7 +104,8 @@ class Route:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FlashPool:
     """A pool outside a route to borrow its start token from: a Uniswap V3 pool (its `flash`,
-    fee = ceil(amount · fee_pips / 10^6)) or a Uniswap V2 pair (a flash swap repaid with
+    fee = ceil(amount · fee_pips / 10^6)), an Algebra Integral pool (its `flash`, at its fixed
+    flash fee, not `fee_pips`) or a Uniswap V2 pair (a flash swap repaid with
     ceil(amount · 10^6 / (10^6 − fee_pips)), what the pair's K check asks). `kind` is the pool's
     DEX kind (`uniswap-v2` / `uniswap-v3`), as in the manifest."""
 
@@ -124,6 +125,7 @@ class FlashLoan(StrEnum):
     OWN_PAIR = "uniswap-v2-flash-swap"  # the route's opening V2 pair: the hop is the loan
     V2_PAIR = "uniswap-v2-pair-loan"  # a V2 pair outside the route, by flash swap
     V3_POOL = "uniswap-v3-flash"  # a V3 pool's `flash`
+    ALGEBRA_POOL = "algebra-flash"  # an Algebra Integral pool's `flash` (a fixed 0.01% fee)
     BALANCER_V2 = "balancer-v2"  # the Balancer V2 Vault's `flashLoan`
     AAVE_V3 = "aave-v3"  # the Aave V3 Pool's `flashLoanSimple`
 

@@ -62,6 +62,9 @@ EXECUTOR_GAS = GasModel(
     balancer_loan_gas=38_000,
     aave_loan_gas=124_000,
     v3_flash_loan_gas=64_000,
+    # An Algebra pool's `flash`: 34,426 over the route's own pair on the devnet
+    # (tests/integration/dex/conformance/test_algebra_flash_loan.py).
+    algebra_flash_loan_gas=40_000,
 )
 _PENDING_WAIT_S = 30.0
 

@@ -6,9 +6,9 @@ import {PlanCalldata as Plan} from "./PlanCalldata.sol";
 import {PoolOps} from "./PoolOps.sol";
 
 /// @title OmniArbExecutor
-/// @notice Runs one arbitrage cycle through Uniswap V2 pairs and Uniswap V3 pools atomically,
-///         with capital borrowed from one of four flash lenders, and reverts unless the cycle
-///         ends with at least `minProfit` of its start token after paying the lender's fee.
+/// @notice Runs one arbitrage cycle through Uniswap V2 pairs, Uniswap V3 pools and Algebra
+///         Integral pools atomically, with capital borrowed from one of four flash lenders, and
+///         reverts unless the cycle ends with at least `minProfit` of its start token after paying the lender's fee.
 ///
 /// @dev THE PLAN. `execute(bytes plan)` takes one packed byte string (built by
 ///      `omniarb/execute/route_codec.py`):
@@ -18,25 +18,28 @@ import {PoolOps} from "./PoolOps.sol";
 ///                                           from the pair of a lender record
 ///                                       1 = Balancer V2 Vault `flashLoan` (registered Vault)
 ///                                       2 = Aave V3 `flashLoanSimple` (registered Pool)
-///                                       3 = Uniswap V3 `flash` from the pool of a lender record
+///                                       3 = `flash` from the V3 or Algebra pool of a lender
+///                                           record (the same call; Algebra's fee is its own)
 ///          1       16    amountIn       uint128, of the start token, put into the first hop
 ///          17      16    minProfit      uint128, in the start token, net of the lender's fee
 ///          33      64·n  n ≥ 2 hops, each 64 bytes:
 ///                  +0    20  pool       the pair or pool to swap through
 ///                  +20   20  tokenIn    the token this hop sells; the hop buys the next hop's
 ///                                       tokenIn (the last hop buys hop 0's tokenIn: a cycle)
-///                  +40   20  factory    the factory that deployed `pool` (for PancakeSwap V3:
-///                                       its pool deployer, which CREATE2-deploys the pools)
+///                  +40   20  factory    the factory that deployed `pool` (for PancakeSwap V3
+///                                       and Algebra: the pool deployer, which CREATE2-deploys
+///                                       the pools)
 ///                  +60   1   kind       0 = Uniswap V2 pair, 1 = Uniswap V3 pool or a fork
 ///                                       with v3-core's swap (PancakeSwap V3, whose callbacks
-///                                       are aliases here)
+///                                       are aliases here), 2 = Algebra Integral pool (the
+///                                       same swap call; a pool per pair, no fee in its salt)
 ///                  +61   3   feePips    uint24, swap fee in hundredths of a basis point
 ///                                       (V2 0.3% = 3000, a 0.25% fork = 2500; V3 the pool's fee)
 ///          33+64n  64    lender record (source 3 always, source 0 optionally), in the hop
 ///                        layout: the pool to borrow the start token from, its OTHER token in
 ///                        the tokenIn field, its factory, kind 0x80 | pool kind (0x80 a V2 pair
-///                        for source 0, 0x81 a V3 pool for source 3: bit 7 marks a record, so
-///                        no hop can pass for one) and its fee.
+///                        for source 0, 0x81 a V3 pool or 0x82 an Algebra pool for source 3:
+///                        bit 7 marks a record, so no hop can pass for one) and its fee.
 ///
 ///      Directions are not encoded but derived from the two tokens of each hop (token0 is the
 ///      smaller address in both protocols), so a plan cannot name a direction its tokens
@@ -61,7 +64,8 @@ import {PoolOps} from "./PoolOps.sol";
 ///      Sources 1, 2, 3: borrow amountIn of A from the lender, run every hop, check the profit
 ///      net of the fee, repay amountIn + fee (Balancer and V3 by transfer, Aave by approval).
 ///      Running hops: a V2 hop is priced on its live reserves and swapped; a V3 hop calls
-///      `pool.swap` (exact input, no price limit) and pays in `uniswapV3SwapCallback`. Each
+///      `pool.swap` (exact input, no price limit) and pays in `uniswapV3SwapCallback` (an
+///      Algebra hop: the same call, paid in `algebraSwapCallback`). Each
 ///      hop's output goes straight to the next pool when that is a V2 pair (which is paid before
 ///      its swap), and to this contract otherwise (a V3 pool takes its input in the callback).
 ///      The pools of a plan must be distinct, and a lender must not be one of them (V2 and V3
@@ -77,7 +81,8 @@ import {PoolOps} from "./PoolOps.sol";
 ///      while the loan is out, then each V3 pool while it swaps. Pools are proven genuine by
 ///      CREATE2 — the address keccak256(0xff ‖ factory ‖ salt ‖ initCodeHash), salt
 ///      keccak256(token0 ‖ token1) for a V2 pair and keccak256(abi.encode(token0, token1, fee))
-///      for a V3 pool, must be the pool, with the init code hash from the owner-managed factory
+///      for a V3 pool, keccak256(abi.encode(token0, token1)) for an Algebra pool (whose
+///      registered address is its pool deployer), must be the pool, with the init code hash from the owner-managed factory
 ///      registry: the last-pair lender of an all-V2 route in its callback, every other pool and
 ///      lender before it is called (so a fake pool is never called at all, and every amount
 ///      used is one a genuine pool pays). The Balancer Vault and the Aave Pool are
@@ -94,11 +99,13 @@ contract OmniArbExecutor {
     uint256 private constant FLASH_UNISWAP_V3 = 3;
     uint256 private constant KIND_UNISWAP_V2 = 0;
     uint256 private constant KIND_UNISWAP_V3 = 1;
+    uint256 private constant KIND_ALGEBRA = 2;
     uint256 private constant HEADER_BYTES = 33;
     uint256 private constant HOP_BYTES = 64;
     /// @dev Kind bytes of lender records: 0x80 | the pool's kind.
     uint256 private constant RECORD_V2_PAIR = 0x80;
     uint256 private constant RECORD_V3_POOL = 0x81;
+    uint256 private constant RECORD_ALGEBRA_POOL = 0x82;
     /// @dev Byte 0 of a V2 flash swap's `data` other than the all-V2 path's (whose byte 0 is the
     ///      plan's source, 0): the lender is hop 0, or the pair of a lender record. Neither is a
     ///      flash source, so the callback cannot mistake one layout for another.
@@ -308,6 +315,16 @@ contract OmniArbExecutor {
         _paySwap(amount0Delta, amount1Delta, data);
     }
 
+    /// @notice Algebra Integral's name for the same callback (`IAlgebraSwapCallback`): its
+    ///         pools take `swap(recipient, zeroToOne, amountRequired, limitSqrtPrice, data)`,
+    ///         v3-core's call, and are proven genuine by CREATE2 of the registered pool deployer
+    ///         over keccak256(abi.encode(token0, token1)).
+    function algebraSwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data)
+        external
+    {
+        _paySwap(amount0Delta, amount1Delta, data);
+    }
+
     /// @notice Balancer V2 Vault's flash-loan callback (`IFlashLoanRecipient`).
     function receiveFlashLoan(
         address[] calldata,
@@ -344,6 +361,12 @@ contract OmniArbExecutor {
 
     /// @notice PancakeSwap V3's name for the same callback (`IPancakeV3FlashCallback`).
     function pancakeV3FlashCallback(uint256 fee0, uint256 fee1, bytes calldata data) external {
+        _repayPoolFlash(fee0, fee1, data);
+    }
+
+    /// @notice Algebra Integral's flash callback (`IAlgebraFlashCallback`): the fees are the
+    ///         pool's (`Constants.FLASH_FEE`, 0.01%, not its swap fee), repaid as asked.
+    function algebraFlashCallback(uint256 fee0, uint256 fee1, bytes calldata data) external {
         _repayPoolFlash(fee0, fee1, data);
     }
 
@@ -460,7 +483,9 @@ contract OmniArbExecutor {
         for (uint256 i; i < n; ++i) {
             (address pool, uint256 kind, uint256 feePips) = Plan.poolKindFee(hops, i);
             if (kind != KIND_UNISWAP_V2) {
-                if (kind == KIND_UNISWAP_V3 || kind == RECORD_V2_PAIR) return NOT_ALL_V2;
+                if (kind == KIND_UNISWAP_V3 || kind == KIND_ALGEBRA || kind == RECORD_V2_PAIR) {
+                    return NOT_ALL_V2;
+                }
                 revert UnsupportedHopKind(i, kind);
             }
             address tokenOut = i + 1 < n ? Plan.tokenIn(hops, i + 1) : tokenA;
@@ -593,7 +618,12 @@ contract OmniArbExecutor {
     function _borrowFromV3Pool(bytes calldata plan, uint256 hops, uint256 record, uint256 amountIn)
         private
     {
-        (address pool, address other,) = _genuineLender(hops, record, RECORD_V3_POOL);
+        // A V3 or an Algebra pool: both lend through `flash(recipient, amount0, amount1, data)`.
+        uint256 recordKind = Plan.kind(hops, record);
+        if (recordKind != RECORD_V3_POOL && recordKind != RECORD_ALGEBRA_POOL) {
+            revert UnsupportedHopKind(record, recordKind);
+        }
+        (address pool, address other,) = _genuineLender(hops, record, recordKind);
         _callbackFrom = pool;
         bool borrowed0 = Plan.tokenIn(hops, 0) < other;
         IUniswapV3Flash(pool).flash(
@@ -683,8 +713,8 @@ contract OmniArbExecutor {
         returns (address pool, uint256 kind, uint256 feePips)
     {
         (pool, kind, feePips) = Plan.poolKindFee(hops, i);
-        if (kind > KIND_UNISWAP_V3) revert UnsupportedHopKind(i, kind);
-        _checkCreate2(pool, Plan.factory(hops, i), kind == KIND_UNISWAP_V3, tokenA, tokenB, feePips);
+        if (kind > KIND_ALGEBRA) revert UnsupportedHopKind(i, kind);
+        _checkCreate2(pool, Plan.factory(hops, i), kind, tokenA, tokenB, feePips);
     }
 
     /// @dev The lender record at entry `record` as (pool, other token, fee), after checking its
@@ -701,31 +731,38 @@ contract OmniArbExecutor {
         _checkCreate2(
             pool,
             Plan.factory(hops, record),
-            recordKind == RECORD_V3_POOL,
+            recordKind & ~RECORD_V2_PAIR,
             Plan.tokenIn(hops, 0),
             other,
             feePips
         );
     }
 
-    /// @dev Reverts unless `pool` is the V2 pair or V3 pool (`isV3`, with its fee) that the
-    ///      registered `factory` deploys for `tokenA` and `tokenB`.
+    /// @dev Reverts unless `pool` is the V2 pair, V3 pool (with its fee) or Algebra pool (by
+    ///      `kind`) that the registered `factory` (or pool deployer) deploys for `tokenA` and
+    ///      `tokenB`.
     function _checkCreate2(
         address pool,
         address factory,
-        bool isV3,
+        uint256 kind,
         address tokenA,
         address tokenB,
         uint256 feePips
     ) private view {
         bytes32 initCodeHash = initCodeHashOf[factory];
         if (initCodeHash == bytes32(0)) revert UnknownFactory(factory);
-        if (isV3) {
-            if (PoolOps.v3PoolFor(factory, initCodeHash, tokenA, tokenB, feePips) != pool) {
-                revert NotGenuinePool(pool);
+        if (kind == KIND_UNISWAP_V2) {
+            if (PoolOps.v2PairFor(factory, initCodeHash, tokenA, tokenB) != pool) {
+                revert NotGenuinePair(pool);
             }
-        } else if (PoolOps.v2PairFor(factory, initCodeHash, tokenA, tokenB) != pool) {
-            revert NotGenuinePair(pool);
+        } else if (
+            (
+                kind == KIND_UNISWAP_V3
+                    ? PoolOps.v3PoolFor(factory, initCodeHash, tokenA, tokenB, feePips)
+                    : PoolOps.algebraPoolFor(factory, initCodeHash, tokenA, tokenB)
+            ) != pool
+        ) {
+            revert NotGenuinePool(pool);
         }
     }
 

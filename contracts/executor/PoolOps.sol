@@ -2,10 +2,11 @@
 pragma solidity 0.8.37;
 
 /// @title PoolOps
-/// @notice The low-level calls the executor makes to Uniswap V2 pairs, Uniswap V3 pools and
-///         ERC-20 tokens, and the CREATE2 addresses that prove a pool genuine. Hand-written
-///         calls (no ABI encoder) because they run once per hop on every trade; each bubbles up
-///         the callee's revert data unchanged, so `UniswapV2: K` or `SPL` reach the caller.
+/// @notice The low-level calls the executor makes to Uniswap V2 pairs, Uniswap V3 pools (and
+///         Algebra pools, whose `swap` is the same call) and ERC-20 tokens, and the CREATE2
+///         addresses that prove a pool genuine. Hand-written calls (no ABI encoder) because
+///         they run once per hop on every trade; each bubbles up the callee's revert data
+///         unchanged, so `UniswapV2: K` or `SPL` reach the caller.
 library PoolOps {
     uint256 internal constant PIPS = 1_000_000;
 
@@ -182,5 +183,18 @@ library PoolOps {
         (address token0, address token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
         bytes32 salt = keccak256(abi.encode(token0, token1, uint24(feePips)));
         return address(uint160(uint256(keccak256(abi.encodePacked(hex"ff", factory, salt, initCodeHash)))));
+    }
+
+    /// @dev The pool `AlgebraPoolDeployer.deploy` creates for two tokens: CREATE2 by the pool
+    ///      deployer over keccak256(abi.encode(token0, token1)), one pool per pair (Algebra
+    ///      Integral periphery PoolAddress.computeAddress).
+    function algebraPoolFor(address poolDeployer, bytes32 initCodeHash, address tokenA, address tokenB)
+        internal
+        pure
+        returns (address)
+    {
+        (address token0, address token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
+        bytes32 salt = keccak256(abi.encode(token0, token1));
+        return address(uint160(uint256(keccak256(abi.encodePacked(hex"ff", poolDeployer, salt, initCodeHash)))));
     }
 }

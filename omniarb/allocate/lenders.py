@@ -11,6 +11,8 @@ the profit it keeps is what is left:
 - Balancer V2: `amount.mulUp(flashLoanFeePercentage)`, i.e. ceil(amount · fee_pips / 10^6);
 - Aave V3: `amount.percentMul(premiumTotal)` with the premium in basis points, rounded half up;
 - Uniswap V3 pool: `FullMath.mulDivRoundingUp(amount, fee, 10^6)`;
+- Algebra Integral pool: the same rounding at `Constants.FLASH_FEE` (100 pips, 0.01%), whatever
+  the pool's swap fee;
 - Uniswap V2 pair: the least repayment its fee-adjusted K check accepts,
   ceil(amount · 10^6 / (10^6 − fee_pips)), minus the amount.
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
+from omniarb.dex.algebra import FLASH_FEE_PIPS as ALGEBRA_FLASH_FEE_PIPS
 from omniarb.dex.registry import adapter, is_traded
 from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
@@ -107,6 +110,8 @@ class LenderBook:
                 continue
             kind = adapter(pool.kind).pool_loan
             extra = gas.loan_gas(kind)
+            # An Algebra pool's flash fee is a constant of the protocol, not its swap fee.
+            fee_pips = ALGEBRA_FLASH_FEE_PIPS if kind is FlashLoan.ALGEBRA_POOL else pool.fee
             flash_pool = pool.flash_pool()
             lenders += [
                 Lender(
@@ -114,7 +119,7 @@ class LenderBook:
                     token=token,
                     address=pool.address,
                     holder=pool.address,
-                    fee_pips=pool.fee,
+                    fee_pips=fee_pips,
                     extra_gas=extra,
                     flash_pool=flash_pool,
                 )

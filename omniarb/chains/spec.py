@@ -15,6 +15,7 @@ from enum import StrEnum
 from omniarb.errors import NotFoundError
 
 __all__ = [
+    "ALGEBRA_INTEGRAL_INIT_CODE_HASH",
     "CHAINS",
     "SUSHISWAP_INIT_CODE_HASH",
     "UNISWAP_V2_INIT_CODE_HASH",
@@ -45,6 +46,7 @@ class DexKind(StrEnum):
     UNISWAP_V2 = "uniswap-v2"
     UNISWAP_V3 = "uniswap-v3"
     PANCAKESWAP_V3 = "pancakeswap-v3"
+    ALGEBRA_INTEGRAL = "algebra-integral"
     # Known deployments of kinds the bot does not trade yet (no adapter in omniarb.dex.registry
     # until the issue that adds more protocols): listed so their parameters are on record.
     VELODROME_V2 = "velodrome-v2"
@@ -58,6 +60,9 @@ class DexSpec:
     which `pool_deployer` (the factory itself unless given) CREATE2-deploys every pool.
     `fee_bps` is a V2 fork's swap fee as its pair contract applies it, or None where each pair
     stores its own (Biswap, Camelot), which the bot does not support yet; V3 fees are per pool.
+    `devnet_only` marks a kind the devnet deploys on a chain where no real deployment of it is
+    known: its `factory` is the zero address, which no described DEX matches, so a network
+    description listing such a DEX gives its own parameters.
     """
 
     name: str
@@ -66,6 +71,7 @@ class DexSpec:
     init_code_hash: str
     fee_bps: int | None = 30
     pool_deployer: str | None = None
+    devnet_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,6 +103,10 @@ SUSHISWAP_INIT_CODE_HASH = "0xe18a34eb0e04b04f7a0ac29a6e80748dca96319b42c54d679c
 UNISWAP_V3_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
 # PancakeV3Pool (`@pancakeswap/v3-core` 1.0.2's artifact hashes to the same).
 PANCAKESWAP_V3_INIT_CODE_HASH = "0x6ce8eb472fa82df5469c6ab6d485f17c3ad13c8cd7af59b3d4a8026c5ce0f7e2"
+# AlgebraPool of `@cryptoalgebra/integral-core` 1.2.10 (its Factory's POOL_INIT_CODE_HASH).
+ALGEBRA_INTEGRAL_INIT_CODE_HASH = (
+    "0x62441ebe4e4315cf3d49d5957f94d66b253dbabe7006f34ad7f70947e60bf15c"
+)
 _UNISWAP_V3_FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
 _SUSHISWAP_FACTORY = "0xc35DADB65012eC5796536bD9864eD8773aBc74C4"  # Polygon and Arbitrum
 
@@ -121,6 +131,24 @@ def _pancakeswap_v3() -> DexSpec:
         pool_deployer="0x41ff9AA7e16B8B1a8a8dc4f0eFacd93D02d071c9",
         init_code_hash=PANCAKESWAP_V3_INIT_CODE_HASH,
         fee_bps=None,
+    )
+
+
+def _algebra_integral() -> DexSpec:
+    """Algebra Integral 1.2 as the devnet deploys it on Polygon and Arbitrum: a named devnet
+    deployment, not a real one. The Algebra DEXes of those chains run older versions whose
+    pools, math and events differ (QuickSwap V3 on Polygon is Algebra V1.0, factory
+    0x411b0fAcC3489691f28ad58c47006AF5E3Ab3A28; Camelot V3 on Arbitrum is Algebra V1.9 with
+    directional fees), so the Integral adapter does not price them; Algebra's own list of
+    Integral 1.2 partners names none on either chain. The pool code hash is the real 1.2.10
+    one; each deployment's pools come from its own AlgebraPoolDeployer (no fee in the salt)."""
+    return DexSpec(
+        name="algebra-integral",
+        kind=DexKind.ALGEBRA_INTEGRAL,
+        factory="0x0000000000000000000000000000000000000000",
+        init_code_hash=ALGEBRA_INTEGRAL_INIT_CODE_HASH,
+        fee_bps=None,
+        devnet_only=True,
     )
 
 
@@ -199,6 +227,7 @@ CHAINS: tuple[ChainSpec, ...] = (
             ),
             _v2("sushiswap", _SUSHISWAP_FACTORY, SUSHISWAP_INIT_CODE_HASH),
             _uniswap_v3(),
+            _algebra_integral(),
         ),
     ),
     ChainSpec(
@@ -221,6 +250,7 @@ CHAINS: tuple[ChainSpec, ...] = (
             ),
             _uniswap_v3(),
             _pancakeswap_v3(),
+            _algebra_integral(),
         ),
     ),
     ChainSpec(

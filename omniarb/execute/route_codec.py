@@ -8,10 +8,12 @@ contract's notes describe (contracts/executor/OmniArbExecutor.sol, which is the 
     1       16    amount in, uint128 big-endian, of the route's start token
     17      16    minimum profit, uint128 big-endian, in the start token, net of the flash fee
     33      64·n  n ≥ 2 hops: pool (20) ‖ token in (20) ‖ factory (20) ‖ kind (1) ‖ fee pips (3)
-                  kind 0 = Uniswap V2 pair, 1 = Uniswap V3 pool; fee = the pool's fee in pips
+                  kind 0 = Uniswap V2 pair, 1 = Uniswap V3 pool, 2 = Algebra pool; fee = the
+                  pool's fee in pips
     33+64n  64    lender record (source 3 always, source 0 optionally): the pool lent from, in
                   the hop layout with the pool's OTHER token (not the start token) in the
-                  token-in field and kind 0x80 | pool kind (0x80 V2 pair, 0x81 V3 pool)
+                  token-in field and kind 0x80 | pool kind (0x80 V2 pair, 0x81 V3 pool,
+                  0x82 Algebra pool)
 
 Hop directions are not encoded: the contract derives them from the token addresses, and the
 encoder checks `Hop.zero_for_one` agrees. Source 0 without a record borrows from the route's
@@ -71,7 +73,7 @@ class FlashSource(IntEnum):
     V2_PAIR = 0  # flash swap from the route's last pair (all-V2 route) or first pair (mixed)
     BALANCER_VAULT = 1  # Balancer V2 Vault flashLoan: no fee
     AAVE_V3 = 2  # Aave V3 flashLoanSimple: the market's premium (devnet: 5 bps)
-    UNISWAP_V3 = 3  # a V3 pool's flash: the pool's fee
+    UNISWAP_V3 = 3  # a V3 pool's flash (the pool's fee), or an Algebra pool's (0.01%)
 
 
 # The plan byte of each way to borrow: a V2 pair lends by flash swap whether it opens the route
@@ -80,6 +82,8 @@ PLAN_SOURCE: Mapping[FlashLoan, FlashSource] = {
     FlashLoan.OWN_PAIR: FlashSource.V2_PAIR,
     FlashLoan.V2_PAIR: FlashSource.V2_PAIR,
     FlashLoan.V3_POOL: FlashSource.UNISWAP_V3,
+    # An Algebra pool's `flash` is the same call from a lender record (kind byte 0x82).
+    FlashLoan.ALGEBRA_POOL: FlashSource.UNISWAP_V3,
     FlashLoan.BALANCER_V2: FlashSource.BALANCER_VAULT,
     FlashLoan.AAVE_V3: FlashSource.AAVE_V3,
 }

@@ -200,6 +200,7 @@ class AlgebraDevnet:
             quoter=periphery["QuoterV2"],
             position_manager=periphery["NonfungiblePositionManager"],
             init_code_hash=art["AlgebraPool"].creation_code_hash,
+            pool_deployer=pool_deployer,
         )
 
     async def seed_pool(self, deployer: TxSender, dex: DexEntry, seed: PoolSeed) -> None:

@@ -16,12 +16,13 @@ from omniarb.dex.algebra.logs import (
     decode_pool_created,
     new_pool_state,
 )
-from omniarb.dex.algebra.pool import KIND, AlgebraPoolState, AlgebraSwapResult
+from omniarb.dex.algebra.pool import FLASH_FEE_PIPS, KIND, AlgebraPoolState, AlgebraSwapResult
 from omniarb.dex.algebra.reader import AlgebraPoolReader
 from omniarb.dex.algebra.ticks import AlgebraTicks
 
 __all__ = [
     "ALGEBRA_TOPICS",
+    "FLASH_FEE_PIPS",
     "KIND",
     "POOL_INIT_CODE_HASH",
     "AlgebraPoolCreated",

@@ -15,9 +15,12 @@ from omniarb.dex.algebra.ticks import AlgebraTicks
 from omniarb.dex.base import PoolIdentity
 from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 
-__all__ = ["DYNAMIC_FEE_FLAG", "KIND", "AlgebraPoolState", "AlgebraSwapResult"]
+__all__ = ["DYNAMIC_FEE_FLAG", "FLASH_FEE_PIPS", "KIND", "AlgebraPoolState", "AlgebraSwapResult"]
 
 KIND = "algebra-integral"
+# Constants.FLASH_FEE: what `AlgebraPool.flash` charges (0.01%, rounded up per token:
+# FullMath.mulDivRoundingUp(amount, FLASH_FEE, FEE_DENOMINATOR)), whatever the swap fee.
+FLASH_FEE_PIPS = 100
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 # Plugins.sol: the plugin-config bits. With BEFORE_SWAP_FLAG the pool asks its plugin before
 # each swap, and with DYNAMIC_FEE the plugin may then override the fee and add its own.

@@ -29,6 +29,9 @@ V3 = DexKind.UNISWAP_V3.value
 PANCAKE_V3 = DexKind.PANCAKESWAP_V3.value
 # Kinds whose pools have v3-core's getters: a fee tier, a tick spacing, `slot0`.
 V3_FAMILY = {V3, PANCAKE_V3}
+ALGEBRA = DexKind.ALGEBRA_INTEGRAL.value
+# AlgebraPool.globalState: price, tick, lastFee, pluginConfig, communityFee, unlocked.
+ALGEBRA_GLOBAL_STATE = ["uint160", "int24", "uint16", "uint8", "uint16", "bool"]
 # slot0's feeProtocol is a uint8 in v3-core and a uint32 in PancakeSwap V3: read as a word.
 SLOT0_OUT = ["uint160", "int24", "uint16", "uint16", "uint16", "uint256", "bool"]
 
@@ -86,11 +89,17 @@ async def test_code_exists_at_every_manifest_address(devnet_factory) -> None:
             named = _addresses(chain)
             # Everything planned: tokens, pools, each V2 DEX's factory and router, the V3
             # factory with its three periphery contracts, and PancakeSwap V3's factory, pool
-            # deployer and devnet router (named again as its quoter).
+            # deployer and devnet router (named again as its quoter), and Algebra Integral's
+            # factory, pool deployer, SwapRouter, QuoterV2 and position manager.
             spec = chain_by_name(chain.name)
             catalog = catalog_for(spec)
             # (Deployments of kinds not traded yet, such as Velodrome, are not deployed.)
-            per_kind = {DexKind.UNISWAP_V2: 2, DexKind.UNISWAP_V3: 4, DexKind.PANCAKESWAP_V3: 4}
+            per_kind = {
+                DexKind.UNISWAP_V2: 2,
+                DexKind.UNISWAP_V3: 4,
+                DexKind.PANCAKESWAP_V3: 4,
+                DexKind.ALGEBRA_INTEGRAL: 5,
+            }
             contracts = sum(per_kind.get(dex.kind, 0) for dex in spec.dexes)
             planned = len(catalog.tokens) + len(catalog.pools)
             assert len(named) == planned + contracts, chain.name
@@ -136,6 +145,8 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
                 signatures = ["token0()", "token1()", "factory()"]
                 if pool.kind in V3_FAMILY:
                     signatures += ["fee()", "tickSpacing()"]
+                elif pool.kind == ALGEBRA:
+                    signatures += ["globalState()", "tickSpacing()"]
                 calls += [(pool.address, encode_call(s)) for s in signatures]
             async with RpcClient(chain.rpc_http) as rpc:
                 answers = iter(await call_many(rpc, calls))
@@ -156,21 +167,24 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
                     (fee,) = decode(["uint24"], next(answers))
                     (tick_spacing,) = decode(["int24"], next(answers))
                     assert (fee, tick_spacing) == (pool.fee, pool.tick_spacing), where
+                elif pool.kind == ALGEBRA:
+                    # One pool per pair, at the factory's default fee in globalState.lastFee.
+                    fee = decode(ALGEBRA_GLOBAL_STATE, next(answers))[2]
+                    (tick_spacing,) = decode(["int24"], next(answers))
+                    assert (fee, tick_spacing) == (pool.fee, pool.tick_spacing), where
                 else:
                     # 0.3%, but for the 25 bps fork (test_contracts_v2 proves the fees).
                     v2_fee = 2500 if pool.dex == "pancakeswap-v2" else 3000
                     assert (pool.fee, pool.tick_spacing) == (v2_fee, None), where
                     assert pool.fee == dex.fee_pips, where
-            pancake = {d.kind for d in chain_by_name(chain.name).dexes} & {PANCAKE_V3}
-            assert kinds == {V2, V3, *pancake}, chain.name
+            others = {d.kind for d in chain_by_name(chain.name).dexes} & {PANCAKE_V3, ALGEBRA}
+            assert kinds == {V2, V3, *others}, chain.name
 
 
 async def _pool_prices(rpc: RpcClient, chain: ChainManifest) -> list[tuple[PoolEntry, Fraction]]:
     """Each pool's price of one whole token0 in whole token1, read from the pool's state."""
-    calls = [
-        (pool.address, encode_call("getReserves()" if pool.kind == V2 else "slot0()"))
-        for pool in chain.pools
-    ]
+    getter = {V2: "getReserves()", ALGEBRA: "globalState()"}
+    calls = [(pool.address, encode_call(getter.get(pool.kind, "slot0()"))) for pool in chain.pools]
     answers = await call_many(rpc, calls)
     prices = []
     for pool, answer in zip(chain.pools, answers, strict=True):
@@ -180,6 +194,9 @@ async def _pool_prices(rpc: RpcClient, chain: ChainManifest) -> list[tuple[PoolE
         if pool.kind == V2:
             reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answer)
             raw = Fraction(reserve1, reserve0)
+        elif pool.kind == ALGEBRA:
+            sqrt_price_x96 = decode(ALGEBRA_GLOBAL_STATE, answer)[0]
+            raw = Fraction(sqrt_price_x96**2, 2**192)
         else:
             sqrt_price_x96 = decode(SLOT0_OUT, answer)[0]
             raw = Fraction(sqrt_price_x96**2, 2**192)
@@ -220,9 +237,9 @@ async def test_initial_prices_agree_across_dexes_and_chains(devnet_factory) -> N
             native = next(t.symbol for t in chain.tokens if t.wrapped_native)
             native_usdc = [q for pair, q in by_pair.items() if set(pair) == {native, "USDC"}]
             # Two V2 DEXes and two V3 fee tiers quote wrapped native in USDC, and PancakeSwap
-            # V3 where it is deployed.
-            pancake = any(d.kind == PANCAKE_V3 for d in chain.dexes)
-            assert [len(q) for q in native_usdc] == [5 if pancake else 4], chain.name
+            # V3 and Algebra Integral where they are deployed.
+            others = sum(d.kind in (PANCAKE_V3, ALGEBRA) for d in chain.dexes)
+            assert [len(q) for q in native_usdc] == [4 + others], chain.name
             for symbol, price_usd in _usd_prices(chain, prices).items():
                 asset = chain.token(symbol).asset
                 by_asset.setdefault(asset, {})[chain.name] = price_usd

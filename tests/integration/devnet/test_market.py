@@ -28,19 +28,20 @@ from omniarb.network import ChainManifest, Manifest
 pytestmark = pytest.mark.integration
 
 V2 = DexKind.UNISWAP_V2.value
-SLOT0_TYPES = ["uint160", "int24", "uint16", "uint16", "uint16", "uint256", "bool"]
 PoolStates = dict[str, tuple[int, ...]]
 
 
 async def pool_states(chain: ChainManifest) -> PoolStates:
-    """Each pool's price state, read straight from the node: V2 reserves; V3 √P, tick, L."""
+    """Each pool's price state, read straight from the node: V2 reserves; V3 √P, tick, L
+    (an Algebra pool's from its `globalState`, whose first two words are slot0's)."""
     calls: list[tuple[str, str]] = []
     for pool in chain.pools:
         if pool.kind == V2:
             calls.append((pool.address, encode_call("getReserves()")))
         else:
+            price = "globalState()" if pool.kind == "algebra-integral" else "slot0()"
             calls += [
-                (pool.address, encode_call("slot0()")),
+                (pool.address, encode_call(price)),
                 (pool.address, encode_call("liquidity()")),
             ]
     async with RpcClient(chain.rpc_http) as rpc:
@@ -51,7 +52,7 @@ async def pool_states(chain: ChainManifest) -> PoolStates:
             reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], next(answers))
             states[pool.address] = (reserve0, reserve1)
         else:
-            sqrt_price_x96, tick, *_ = decode(SLOT0_TYPES, next(answers))
+            sqrt_price_x96, tick = decode(["uint160", "int24"], next(answers)[:130])
             (liquidity,) = decode(["uint128"], next(answers))
             states[pool.address] = (sqrt_price_x96, tick, liquidity)
     return states

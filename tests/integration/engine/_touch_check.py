@@ -4,7 +4,8 @@ right both ways, and an untouched trade earned exactly its prediction.
 The flag is recomputed here from the blocks' receipts (`eth_getBlockReceipts`), not from the
 bot's log query: a transaction touched the trade when it ran after the block the trade was
 priced on and before the trade, and emitted a state-changing event (v2-core `Sync`, v3-core
-`Swap`/`Mint`/`Burn`, topics hashed here from their signatures) from a pool of the route.
+`Swap`/`Mint`/`Burn`, whose topics Algebra Integral's pools share, and PancakeSwap V3's own
+`Swap`; topics hashed here from their signatures) from a pool of the route.
 
     trades = recorded_trades(home)            # from the history database
     check_trades(rpc_url, trades)             # raises AssertionError naming the trade
@@ -30,6 +31,7 @@ _STATE_EVENTS = frozenset(
         "Swap(address,address,int256,int256,uint160,uint128,int24)",
         "Mint(address,address,int24,int24,uint128,uint256,uint256)",
         "Burn(address,int24,int24,uint128,uint256,uint256)",
+        "Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)",
     )
 )
 

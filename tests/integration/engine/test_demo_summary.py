@@ -73,10 +73,12 @@ def _check_summary(home: Path, summary: dict[str, Any]) -> None:
     chains = {c["chain"]: c for c in summary["chains"]}
     assert set(chains) == set(_BLOCK_TIMES_S)
     pancake_chains = {"ethereum", "bnb", "arbitrum"}  # where PancakeSwap V3 lives
+    algebra_chains = {"polygon", "arbitrum"}  # where the devnet deploys Algebra Integral
     for name, counts in chains.items():
         assert counts["blocks"] >= _BLOCKS
-        # 18 V2 pairs and 8 V3 pools, and 6 PancakeSwap V3 pools where it lives.
-        assert counts["pools"] == 26 + (6 if name in pancake_chains else 0), name
+        # 18 V2 pairs and 8 V3 pools, 6 PancakeSwap V3 pools and 4 Algebra pools where they are.
+        extra = (6 if name in pancake_chains else 0) + (4 if name in algebra_chains else 0)
+        assert counts["pools"] == 26 + extra, name
         assert all(_is(counts[k], int) for k in ("opportunities", "submitted", "succeeded"))
 
     trades = summary["trades"]

@@ -87,7 +87,8 @@ async def test_no_gap_no_trade(devnet_factory, tmp_path: Path) -> None:
         await bot.wait_for(lambda stats: stats[0].blocks_seen >= 4, timeout_s=30)
         stats = bot.stats[0]
         # Every V2 pair and V3 pool of the chain is followed.
-        assert stats.pools == len(net.manifest.chain("polygon").pools) == 26
+        # 18 V2 pairs, 8 V3 pools and 4 Algebra pools.
+        assert stats.pools == len(net.manifest.chain("polygon").pools) == 30
         assert stats.opportunities == 0
         assert stats.submitted == 0
 

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omniarb.allocate import flash_fee
+from omniarb.dex.algebra import FLASH_FEE_PIPS
 from omniarb.types import FlashLoan
 
 amounts = st.integers(min_value=1, max_value=2**128 - 1)
@@ -50,3 +51,13 @@ def test_aave_rounding_at_the_half() -> None:
 def test_balancer_charges_nothing_as_deployed() -> None:
     assert flash_fee(FlashLoan.BALANCER_V2, 0, 10**24) == 0
     assert flash_fee(FlashLoan.BALANCER_V2, 1, 1) == 1  # mulUp: any positive fee rounds up
+
+
+@given(amounts)
+def test_an_algebra_flash_costs_the_protocol_s_flash_fee_rounded_up(amount: int) -> None:
+    # AlgebraPool.flash: FullMath.mulDivRoundingUp(amount, Constants.FLASH_FEE, 1e6), 0.01%
+    # whatever the pool's swap fee (the lender book gives Algebra lenders FLASH_FEE_PIPS).
+    assert FLASH_FEE_PIPS == 100
+    fee = flash_fee(FlashLoan.ALGEBRA_POOL, FLASH_FEE_PIPS, amount)
+    assert fee * 1_000_000 >= amount * 100
+    assert (fee - 1) * 1_000_000 < amount * 100

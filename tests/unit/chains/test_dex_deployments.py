@@ -14,6 +14,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from omniarb.chains.spec import CHAINS, DexKind, DexSpec, chain_by_name
+from omniarb.dex.algebra import POOL_INIT_CODE_HASH as ALGEBRA_POOL_INIT_CODE_HASH
 
 # (chain, symbol) → token address
 TOKENS = {
@@ -153,8 +154,23 @@ def test_known_mainnet_pools_recompute_from_the_specs(
 
 def test_every_known_deployment_is_checked_against_a_real_pool() -> None:
     checked = {(chain, dex) for chain, dex, *_ in KNOWN_POOLS}
-    listed = {(chain.name, dex.name) for chain in CHAINS for dex in chain.dexes}
+    listed = {
+        (chain.name, dex.name) for chain in CHAINS for dex in chain.dexes if not dex.devnet_only
+    }
     assert listed == checked
+
+
+def test_devnet_only_deployments_claim_no_real_factory() -> None:
+    # Algebra Integral 1.2 is deployed by the devnet on Polygon and Arbitrum, where the real
+    # Algebra DEXes run older versions: no factory is claimed, and no described DEX matches it.
+    devnet_only = {
+        (chain.name, dex.name): dex for chain in CHAINS for dex in chain.dexes if dex.devnet_only
+    }
+    assert set(devnet_only) == {("polygon", "algebra-integral"), ("arbitrum", "algebra-integral")}
+    for dex in devnet_only.values():
+        assert int(dex.factory, 16) == 0
+        assert dex.pool_deployer is None
+        assert dex.init_code_hash == ALGEBRA_POOL_INIT_CODE_HASH
 
 
 def test_velodrome_hash_is_the_clone_code_of_its_implementation() -> None:

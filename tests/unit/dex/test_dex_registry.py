@@ -8,7 +8,7 @@ import re
 import pytest
 from eth_utils.crypto import keccak
 
-from omniarb.chains.spec import DexKind
+from omniarb.chains.spec import ALGEBRA_INTEGRAL_INIT_CODE_HASH, DexKind
 from omniarb.dex.registry import ADAPTERS, adapter, is_traded
 from omniarb.errors import NotFoundError
 from omniarb.execute.route_codec import PLAN_SOURCE
@@ -18,9 +18,9 @@ _EXECUTOR = project_root() / "contracts" / "executor" / "OmniArbExecutor.sol"
 
 
 def _constant(name: str) -> int:
-    match = re.search(rf"constant {name} = (\d+);", _EXECUTOR.read_text())
+    match = re.search(rf"constant {name} = (0x[0-9a-fA-F]+|\d+);", _EXECUTOR.read_text())
     assert match, name
-    return int(match.group(1))
+    return int(match.group(1), 0)
 
 
 def _topic(signature: str) -> str:
@@ -32,6 +32,7 @@ def test_the_traded_kinds() -> None:
         DexKind.UNISWAP_V2.value,
         DexKind.UNISWAP_V3.value,
         DexKind.PANCAKESWAP_V3.value,
+        DexKind.ALGEBRA_INTEGRAL.value,
     }
     assert is_traded("uniswap-v3")
     assert is_traded(DexKind.PANCAKESWAP_V3.value)
@@ -56,6 +57,21 @@ def test_hop_bytes_are_the_executor_s() -> None:
     assert PLAN_SOURCE[adapter("uniswap-v3").pool_loan] == _constant("FLASH_UNISWAP_V3")
 
 
+def test_algebra_hop_and_loan_are_the_executor_s() -> None:
+    # Algebra pools take v3-core's swap call but are proven genuine without a fee in the salt:
+    # a hop byte of their own, with the callbacks under Algebra's names; they lend through
+    # the same `flash` call as V3 pools, from a record of kind 0x80 | 2.
+    algebra = adapter(DexKind.ALGEBRA_INTEGRAL.value)
+    assert algebra.hop_kind == _constant("KIND_ALGEBRA")
+    assert 0x80 | algebra.hop_kind == _constant("RECORD_ALGEBRA_POOL")
+    assert PLAN_SOURCE[algebra.pool_loan] == _constant("FLASH_UNISWAP_V3")
+    assert algebra.pool_loan is not adapter("uniswap-v3").pool_loan  # its fee rule differs
+    source = _EXECUTOR.read_text()
+    assert "function algebraSwapCallback(" in source
+    assert "function algebraFlashCallback(" in source
+    assert algebra.reference_init_code_hash == ALGEBRA_INTEGRAL_INIT_CODE_HASH
+
+
 def test_state_events_are_the_protocols() -> None:
     assert adapter("uniswap-v2").state_topics == {_topic("Sync(uint112,uint112)")}
     assert adapter("uniswap-v3").state_topics == {
@@ -67,4 +83,13 @@ def test_state_events_are_the_protocols() -> None:
         _topic("Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)"),
         _topic("Mint(address,address,int24,int24,uint128,uint256,uint256)"),
         _topic("Burn(address,int24,int24,uint128,uint256,uint256)"),
+    }
+    assert adapter("algebra-integral").state_topics == {
+        _topic("Swap(address,address,int256,int256,uint160,uint128,int24)"),
+        _topic("Mint(address,address,int24,int24,uint128,uint256,uint256)"),
+        _topic("Burn(address,int24,int24,uint128,uint256,uint256)"),
+        _topic("Initialize(uint160,int24)"),
+        _topic("Fee(uint16)"),
+        _topic("Plugin(address)"),
+        _topic("PluginConfig(uint8)"),
     }

@@ -9,7 +9,8 @@ is held to to the wei (`Oracle`); a trader's swap through the DEX's router, to o
 The suite runs on the devnet chains `CHAINS`, which between them deploy every DEX build the
 devnet has: on Ethereum Uniswap V2 and SushiSwap V2 (its own build and init code hash), on BNB
 Chain the 25 bps fork of Uniswap V2 named pancakeswap-v2 and Biswap (Uniswap's build), and
-Uniswap V3 and PancakeSwap V3 on both (PancakeSwap V3's support: `_pancake_support`). Books
+Uniswap V3 and PancakeSwap V3 on both (PancakeSwap V3's support: `_pancake_support`); on
+Polygon QuickSwap and SushiSwap V2, Uniswap V3 and Algebra Integral (`_algebra_support`). Books
 are built as the product builds them (`wiring.pool_syncs`): each kind's DEXes of the manifest
 (`dex.deployments.traded_deployments`, fees from `dex_parameters`) handed to
 `adapter(kind).book(...)`.
@@ -24,6 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from _algebra_support import AlgebraLiquidity, AlgebraQuotes, algebra_trade
 from _bot_helpers import swap_v2
 from _lender_helpers import fill_wrapped_native, swap_v3
 from _pancake_support import PancakeLiquidity, PoolQuotes, pancake_trade
@@ -46,7 +48,7 @@ from omniarb.dex.uniswap_v3.adapter import ADAPTER as UNISWAP_V3
 from omniarb.errors import RpcError
 from omniarb.network import ChainManifest, DexEntry, Manifest, PoolEntry
 
-CHAINS = ("ethereum", "bnb")
+CHAINS = ("ethereum", "bnb", "polygon")
 BOT = dev_account(BOT_INDEX).address
 PAIR_SWAP = "swap(uint256,uint256,address,bytes)"
 # Far more of every token than any case sends into a pair (reserves are below 10**26 base units).
@@ -63,6 +65,11 @@ def books_of(chain: ChainManifest, rpc: RpcClient) -> dict[str, PoolBook[Any]]:
 
 def deployments(chain: ChainManifest, kind: str) -> list[DexEntry]:
     return [dex for dex in chain.dexes if dex.kind == kind]
+
+
+def chains_with(manifest: Manifest, kind: str) -> list[str]:
+    """The conformance chains that deploy a DEX of `kind` (its checks run on those)."""
+    return [name for name in CHAINS if deployments(manifest.chain(name), kind)]
 
 
 def market_of(manifest: Manifest, chain: str, seed: int) -> MarketActivity:
@@ -336,6 +343,9 @@ def _support() -> Mapping[str, KindSupport]:
         UNISWAP_V3.kind: KindSupport(oracle=QuoterAnswers(), trade=v3_trade, liquidity=V3Liquidity),
         "pancakeswap-v3": KindSupport(
             oracle=PoolQuotes(), trade=pancake_trade, liquidity=PancakeLiquidity
+        ),
+        "algebra-integral": KindSupport(
+            oracle=AlgebraQuotes(), trade=algebra_trade, liquidity=AlgebraLiquidity
         ),
     }
 
