@@ -81,6 +81,7 @@ class AnvilOptions:
     accounts: int = 12
     balance_ether: int = 1_000_000_000
     binary: str = ""
+    extra_args: tuple[str, ...] = ()
 
     def argv(self, port: int) -> list[str]:
         args = [
@@ -101,7 +102,7 @@ class AnvilOptions:
             args += ["--block-time", f"{self.block_time_s:g}"]
         if self.load_state is not None:
             args += ["--load-state", str(self.load_state)]
-        return args
+        return [*args, *self.extra_args]
 
 
 class AnvilNode:

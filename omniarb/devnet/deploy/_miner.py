@@ -1,0 +1,47 @@
+"""Mining for the deployment node: anvil runs with `--no-mining`, and blocks are mined when
+something waits for a receipt (`mined_receipt`) or, in the background, when the pool holds
+transactions.
+
+anvil recomputes the state root from its whole in-memory state for every block, so a block
+costs more the more is deployed: with a block per transaction (automine) the large devnet's
+~15,000 transactions took many minutes, and interval mining also mines empty or nearly empty
+blocks. Mining on demand puts hundreds of transactions in a block (the node's block gas limit
+is raised for that) and never mines an empty one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from omniarb.chains.rpc import RpcClient
+
+__all__ = ["DEPLOY_ANVIL_ARGS", "background_miner"]
+
+# No automine; blocks big enough for everything one step of the deployment sends; no history
+# of states kept beyond the last few (a deployment reads no old block).
+DEPLOY_ANVIL_ARGS = ("--no-mining", "--gas-limit", str(10**11), "--prune-history", "64")
+# How long a transaction waits in the pool at most when nobody asks for its receipt: the flash
+# lenders and Balancer's pools wait for receipts on their own.
+_BACKGROUND_INTERVAL_S = 0.5
+
+
+async def _mine_pending(rpc: RpcClient) -> None:
+    while True:
+        status = await rpc.call("txpool_status")
+        if int(status["pending"], 16):
+            await rpc.call("evm_mine")
+        await asyncio.sleep(_BACKGROUND_INTERVAL_S)
+
+
+@contextlib.asynccontextmanager
+async def background_miner(rpc: RpcClient) -> AsyncIterator[None]:
+    """Mine the pending transactions every `_BACKGROUND_INTERVAL_S` while the block runs."""
+    task = asyncio.ensure_future(_mine_pending(rpc))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
