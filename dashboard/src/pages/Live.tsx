@@ -127,7 +127,12 @@ export function Live() {
                       <td className="num">{o.block_number.toLocaleString()}</td>
                       <td>{o.chain}</td>
                       <td>
-                        <RouteView route={o.route} dexes={o.dexes} kinds={o.hops?.map((h) => h.kind)} compact />
+                        <RouteView
+                          route={o.route}
+                          dexes={o.dexes}
+                          kinds={o.hops?.map((h) => h.kind)}
+                          compact
+                        />
                       </td>
                       <td>
                         <TokenAmountView
