@@ -26,7 +26,12 @@ from omniarb.chains.spec import ChainSpec, chain_by_name
 from omniarb.config import DEFAULT_DEVNET_BLOCK_TIME_S, DevnetScale
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions, anvil_binary
 from omniarb.devnet.cache import DeploymentCache
-from omniarb.devnet.deploy import DEPLOY_ANVIL_ARGS, background_miner, deploy_chain
+from omniarb.devnet.deploy import (
+    DEPLOY_ANVIL_ARGS,
+    background_miner,
+    deploy_chain,
+    restore_block_gas_limit,
+)
 from omniarb.errors import DevnetError
 from omniarb.network import ChainManifest, Manifest
 from omniarb.paths import omniarb_home
@@ -173,8 +178,10 @@ class Devnet(AsyncResource):
             )
         )
         try:
-            async with RpcClient(node.rpc_http) as rpc, background_miner(rpc):
-                deployed = await deploy_chain(spec, rpc, self._scale)
+            async with RpcClient(node.rpc_http) as rpc:
+                async with background_miner(rpc):
+                    deployed = await deploy_chain(spec, rpc, self._scale)
+                await restore_block_gas_limit(rpc)
                 dump = await rpc.call("anvil_dumpState")
         finally:
             await node.stop()

@@ -9,6 +9,16 @@ npm artifacts the tokens and DEXes come from; the node it deploys on is started 
 
 from omniarb.devnet.deploy._artifacts import ARTIFACT_PATHS
 from omniarb.devnet.deploy._chain import deploy_chain
-from omniarb.devnet.deploy._miner import DEPLOY_ANVIL_ARGS, background_miner
+from omniarb.devnet.deploy._miner import (
+    DEPLOY_ANVIL_ARGS,
+    background_miner,
+    restore_block_gas_limit,
+)
 
-__all__ = ["ARTIFACT_PATHS", "DEPLOY_ANVIL_ARGS", "background_miner", "deploy_chain"]
+__all__ = [
+    "ARTIFACT_PATHS",
+    "DEPLOY_ANVIL_ARGS",
+    "background_miner",
+    "deploy_chain",
+    "restore_block_gas_limit",
+]

@@ -17,8 +17,11 @@ from collections.abc import AsyncIterator
 
 from omniarb.chains.rpc import RpcClient
 
-__all__ = ["DEPLOY_ANVIL_ARGS", "background_miner"]
+__all__ = ["DEPLOY_ANVIL_ARGS", "background_miner", "restore_block_gas_limit"]
 
+# anvil's default block gas limit, which the saved chains keep (a node started from a state
+# dump takes the dumped one).
+_CHAIN_BLOCK_GAS_LIMIT = 30_000_000
 # No automine; blocks big enough for everything one step of the deployment sends; no history
 # of states kept beyond the last few (a deployment reads no old block).
 DEPLOY_ANVIL_ARGS = ("--no-mining", "--gas-limit", str(10**11), "--prune-history", "64")
@@ -45,3 +48,10 @@ async def background_miner(rpc: RpcClient) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def restore_block_gas_limit(rpc: RpcClient) -> None:
+    """Give the chain back anvil's default block gas limit and mine one block with it, so the
+    saved chain runs with a realistic limit rather than the deployment's."""
+    await rpc.call("evm_setBlockGasLimit", hex(_CHAIN_BLOCK_GAS_LIMIT))
+    await rpc.call("evm_mine")
