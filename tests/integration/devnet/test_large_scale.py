@@ -56,9 +56,10 @@ async def test_the_large_devnet_deploys_saves_loads_and_trades(
             assert abs(math.log(pool.price() / float(reference)) * 10_000) < _PRICE_TOLERANCE_BPS
             # What the pool holds is worth at most its depth, and at least a third of it (a V3
             # pool's narrow positions take only what their range needs of each token).
-            held_usd = Fraction(pool.balance0, 10**pool.decimals0) * REFERENCE_PRICES_USD[
-                pool.asset0
-            ] + Fraction(pool.balance1, 10**pool.decimals1) * REFERENCE_PRICES_USD[pool.asset1]
+            held_usd = (
+                Fraction(pool.balance0, 10**pool.decimals0) * REFERENCE_PRICES_USD[pool.asset0]
+                + Fraction(pool.balance1, 10**pool.decimals1) * REFERENCE_PRICES_USD[pool.asset1]
+            )
             assert planned.depth_usd / 3 < held_usd <= planned.depth_usd * Fraction(1001, 1000)
         deployed = net.manifest
 
