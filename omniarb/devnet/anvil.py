@@ -71,7 +71,8 @@ def _die_with_parent() -> None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnvilOptions:
-    """What a node is started with; `block_time_s=None` means automine (one block per tx)."""
+    """What a node is started with; `block_time_s=None` means automine (one block per tx);
+    `extra_args` go to anvil after the others (the deployment node's, for one)."""
 
     chain_id: int
     host: str = "127.0.0.1"

@@ -40,6 +40,8 @@ __all__ = ["Devnet"]
 
 log = logging.getLogger(__name__)
 
+_DUMP_TIMEOUT_S = 900.0
+
 
 class Devnet(AsyncResource):
     """Starts, describes and stops the local chains.
@@ -182,6 +184,9 @@ class Devnet(AsyncResource):
                 async with background_miner(rpc):
                     deployed = await deploy_chain(spec, rpc, self._scale)
                 await restore_block_gas_limit(rpc)
+            # A large chain's dump is hundreds of megabytes, written while the other chains
+            # deploy: far longer than any other call may take.
+            async with RpcClient(node.rpc_http, timeout_s=_DUMP_TIMEOUT_S) as rpc:
                 dump = await rpc.call("anvil_dumpState")
         finally:
             await node.stop()

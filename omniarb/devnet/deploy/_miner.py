@@ -1,10 +1,10 @@
 """Mining for the deployment node: anvil runs with `--no-mining`, and blocks are mined when
-something waits for a receipt (`mined_receipt`) or, in the background, when the pool holds
-transactions.
+something waits for a receipt (`mined_receipt`) or, in the background, when the pool has
+stopped growing (whoever sent last now waits) or holds `_MAX_PENDING` transactions.
 
 anvil recomputes the state root from its whole in-memory state for every block, so a block
 costs more the more is deployed: with a block per transaction (automine) the large devnet's
-~15,000 transactions took many minutes, and interval mining also mines empty or nearly empty
+~12,000 transactions a chain took many minutes, and interval mining mines empty or nearly empty
 blocks. Mining on demand puts hundreds of transactions in a block (the node's block gas limit
 is raised for that) and never mines an empty one.
 """
@@ -25,22 +25,28 @@ _CHAIN_BLOCK_GAS_LIMIT = 30_000_000
 # No automine; blocks big enough for everything one step of the deployment sends; no history
 # of states kept beyond the last few (a deployment reads no old block).
 DEPLOY_ANVIL_ARGS = ("--no-mining", "--gas-limit", str(10**11), "--prune-history", "64")
-# How long a transaction waits in the pool at most when nobody asks for its receipt: the flash
-# lenders and Balancer's pools wait for receipts on their own.
-_BACKGROUND_INTERVAL_S = 0.5
+# The pool is looked at this often; it is mined once it has stopped growing for a look (someone
+# waits for a receipt: the flash lenders and pool kinds wait on their own), or once it holds
+# `_MAX_PENDING` transactions while a bulk phase keeps sending.
+_LOOK_INTERVAL_S = 0.05
+_MAX_PENDING = 2_000
 
 
 async def _mine_pending(rpc: RpcClient) -> None:
+    last_pending = 0
     while True:
         status = await rpc.call("txpool_status")
-        if int(status["pending"], 16):
+        pending = int(status["pending"], 16)
+        if pending and (pending == last_pending or pending >= _MAX_PENDING):
             await rpc.call("evm_mine")
-        await asyncio.sleep(_BACKGROUND_INTERVAL_S)
+            pending = 0
+        last_pending = pending
+        await asyncio.sleep(_LOOK_INTERVAL_S)
 
 
 @contextlib.asynccontextmanager
 async def background_miner(rpc: RpcClient) -> AsyncIterator[None]:
-    """Mine the pending transactions every `_BACKGROUND_INTERVAL_S` while the block runs."""
+    """Mine the pending transactions while the block runs, whenever nobody adds to them."""
     task = asyncio.ensure_future(_mine_pending(rpc))
     try:
         yield
