@@ -4,8 +4,8 @@
         net.manifest.chain("arbitrum").rpc_http
 
 A chain whose deployment is cached starts from the saved state; otherwise it is deployed on a
-throw-away automine node, saved, and then started from the save like any warm start, so cold and
-warm chains behave identically.
+throw-away node that mines on demand (`omniarb.devnet.deploy`), saved, and then started from
+the save like any warm start, so cold and warm chains behave identically.
 """
 
 from __future__ import annotations
