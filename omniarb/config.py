@@ -52,6 +52,7 @@ __all__ = [
     "BotSettings",
     "BreakerSettings",
     "DevnetChainSettings",
+    "DevnetScale",
     "DevnetSettings",
     "InfluxSettings",
     "LogLevel",
@@ -76,6 +77,11 @@ DEFAULT_DEVNET_BLOCK_TIME_S: Mapping[str, float] = MappingProxyType(
 )
 _CHAIN_NAMES = tuple(chain.name for chain in CHAINS)
 _SPECS = {chain.name: chain for chain in CHAINS}
+
+
+# "default": a few dozen pools per chain, deployed in seconds; "large": over a hundred tokens
+# and two thousand more pools per chain, a long tail of them (`omniarb.devnet.long_tail`).
+DevnetScale = Literal["default", "large"]
 
 
 class DevnetChainSettings(BaseModel):
@@ -103,6 +109,10 @@ class DevnetSettings(BaseModel):
 
     host: str = Field(default="127.0.0.1", description="an IP address or host name of this machine")
     cache: bool = Field(default=True, description="true or false")
+    scale: DevnetScale = Field(
+        default="default",
+        description='"default" (~30 pools per chain) or "large" (100+ tokens, 2,000+ pools)',
+    )
     anvil_path: str = Field(
         default="", description='a path to an anvil binary, or "" for node_modules/.bin/anvil'
     )

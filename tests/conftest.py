@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from _servers import ServerStartError, session_servers
 
+from omniarb.config import DevnetScale
 from omniarb.devnet import Devnet
 from omniarb.paths import project_root
 
@@ -56,13 +57,15 @@ DevnetFactory = Callable[..., AbstractAsyncContextManager[Devnet]]
 
 @pytest.fixture
 def devnet_factory(omniarb_home: Path) -> DevnetFactory:
-    """`async with devnet_factory({"ethereum": None}) as net:` starts chains (None = automine)."""
+    """`async with devnet_factory({"ethereum": None}) as net:` starts chains (None = automine);
+    `scale="large"` starts the large devnet."""
 
     @asynccontextmanager
     async def start(
         block_times_s: Mapping[str, float | None] | None = None,
+        scale: DevnetScale = "default",
     ) -> AsyncIterator[Devnet]:
-        async with Devnet(block_times_s=block_times_s, home=omniarb_home) as net:
+        async with Devnet(block_times_s=block_times_s, home=omniarb_home, scale=scale) as net:
             yield net
 
     return start

@@ -2,7 +2,7 @@
 
 import type { ReactNode } from "react";
 import { tokenKey } from "./state";
-import type { Amount } from "./types";
+import type { Amount, HopItem } from "./types";
 import { formatUnits, formatWei, shortHex } from "./units";
 
 export function Card({
@@ -83,16 +83,47 @@ export function Badge({ value, testId }: { value: string; testId?: string }) {
   );
 }
 
+/** A fee in pips as a percentage: 500 → 0.05%. */
+export function formatFeePips(feePips: number): string {
+  return `${Number((feePips / 10_000).toPrecision(6))}%`;
+}
+
+/** Each hop of a trade: tokens in and out, the protocol (pool kind), the DEX, the fee tier and
+ * the pool's address. */
+export function HopsView({ hops, testId }: { hops: HopItem[]; testId?: string }) {
+  return (
+    <ol className="hops" data-testid={testId}>
+      {hops.map((hop, i) => (
+        <li key={`${hop.pool}-${i}`} className="hop" data-testid="hop">
+          <span className="hop-tokens">
+            {hop.symbol_in ?? shortHex(hop.token_in)} → {hop.symbol_out ?? shortHex(hop.token_out)}
+          </span>{" "}
+          <span className="badge muted hop-kind" data-testid="hop-kind">
+            {hop.kind}
+          </span>{" "}
+          <span data-testid="hop-dex">{hop.dex}</span>{" "}
+          <span className="muted" data-testid="hop-fee">
+            {formatFeePips(hop.fee_pips)}
+          </span>{" "}
+          <code data-testid="hop-pool">{hop.pool}</code>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
 /** A cycle's tokens, e.g. WETH → USDC → WETH; with `dexes`, each arrow names its DEX (in a
- * tooltip when `compact`, for table rows). */
+ * tooltip when `compact`, for table rows), and with `kinds` its protocol too. */
 export function RouteView({
   route,
   dexes,
+  kinds,
   compact = false,
   testId,
 }: {
   route: string[];
   dexes?: string[] | undefined;
+  kinds?: string[] | undefined;
   compact?: boolean;
   testId?: string;
 }) {
@@ -100,11 +131,13 @@ export function RouteView({
     <span className="route" data-testid={testId}>
       {route.map((symbol, i) => {
         const dex = dexes?.[i - 1];
+        const kind = kinds?.[i - 1];
+        const title = dex && kind && kind !== dex ? `${dex} (${kind})` : dex;
         return (
           <span key={i} className="route-step">
             {i > 0 && (
-              <span className="route-arrow" title={dex}>
-                {dex && !compact ? <small>{dex}</small> : null}→
+              <span className="route-arrow" title={title}>
+                {title && !compact ? <small>{title}</small> : null}→
               </span>
             )}
             <span className="token">{symbol}</span>

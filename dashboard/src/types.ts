@@ -60,6 +60,18 @@ export interface StatsBody {
   chains: ChainStatus[];
 }
 
+/** One hop of a route: its pool, that pool's DEX and protocol (the pool kind), fee and tokens. */
+export interface HopItem {
+  pool: string;
+  dex: string;
+  kind: string;
+  fee_pips: number;
+  token_in: string;
+  token_out: string;
+  symbol_in: string | null;
+  symbol_out: string | null;
+}
+
 export interface OpportunityItem {
   id: string;
   chain: string;
@@ -70,6 +82,7 @@ export interface OpportunityItem {
   route: string[];
   pools: string[];
   dexes: string[];
+  hops?: HopItem[];
   profit_token: string;
   profit_symbol: string | null;
   profit_decimals: number | null;
@@ -93,6 +106,7 @@ export interface TradeItem {
   status: string;
   route: string[];
   pools: string[];
+  hops?: HopItem[];
   profit_token: string;
   profit_symbol: string | null;
   // Not (yet) in the API's TradeItem; read when present, else taken from other bodies.

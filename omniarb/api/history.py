@@ -13,7 +13,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omniarb.api.schemas import ChainPnl, OpportunityItem, PnlBody, PnlPoint, TokenAmount
+from omniarb.api.schemas import (
+    ChainPnl,
+    HopItem,
+    OpportunityItem,
+    PnlBody,
+    PnlPoint,
+    TokenAmount,
+)
 from omniarb.store import ChainSummary, HistoryDatabase
 from omniarb.store.engine import database_errors
 from omniarb.store.models import OpportunityRow, OutcomeRow, TokenRow
@@ -40,6 +47,7 @@ def _opportunity(row: OpportunityRow, tokens: dict[_TokenKey, TokenRow]) -> Oppo
     path = [hops[0]["token_in"], *(hop["token_out"] for hop in hops)] if hops else []
     names = [tokens.get((row.chain_id, a.lower())) for a in path]
     profit = tokens.get((row.chain_id, row.profit_token.lower()))
+    symbols = [None if t is None else t.symbol for t in names]
     return OpportunityItem(
         id=row.id,
         chain=row.chain,
@@ -50,6 +58,19 @@ def _opportunity(row: OpportunityRow, tokens: dict[_TokenKey, TokenRow]) -> Oppo
         route=[_short(a) if t is None else t.symbol for a, t in zip(path, names, strict=True)],
         pools=[hop["pool"] for hop in hops],
         dexes=[hop["dex"] for hop in hops],
+        hops=[
+            HopItem(
+                pool=hop["pool"],
+                dex=hop["dex"],
+                kind=hop["kind"],
+                fee_pips=hop["fee_pips"],
+                token_in=hop["token_in"],
+                token_out=hop["token_out"],
+                symbol_in=symbols[i],
+                symbol_out=symbols[i + 1],
+            )
+            for i, hop in enumerate(hops)
+        ],
         profit_token=row.profit_token,
         profit_symbol=None if profit is None else profit.symbol,
         profit_decimals=None if profit is None else profit.decimals,

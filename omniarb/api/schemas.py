@@ -21,6 +21,7 @@ __all__ = [
     "ChainPnl",
     "ChainStatus",
     "ConfigBody",
+    "HopItem",
     "HubFigures",
     "LiveMessage",
     "MarketChain",
@@ -117,6 +118,22 @@ class StatsBody(BaseModel):
     chains: list[ChainStatus]
 
 
+class HopItem(BaseModel):
+    """One hop of a route: the pool it swaps through, that pool's DEX and protocol (its pool
+    kind, as the registry names it), its fee in pips (500 is 0.05%) and the tokens in and out."""
+
+    model_config = _BODY
+
+    pool: str
+    dex: str
+    kind: str = Field(description="the protocol: the pool kind, e.g. uniswap-v3")
+    fee_pips: int
+    token_in: str
+    token_out: str
+    symbol_in: str | None
+    symbol_out: str | None
+
+
 class OpportunityItem(BaseModel):
     """A sized, priced opportunity as recorded, with how far down the pipeline it went."""
 
@@ -134,6 +151,7 @@ class OpportunityItem(BaseModel):
     route: list[str] = Field(description="token symbols along the cycle")
     pools: list[str]
     dexes: list[str]
+    hops: list[HopItem] = Field(default_factory=list, description="each hop in route order")
     profit_token: str
     profit_symbol: str | None
     profit_decimals: int | None
@@ -164,6 +182,7 @@ class TradeItem(BaseModel):
     )
     route: list[str]
     pools: list[str]
+    hops: list[HopItem] = Field(default_factory=list, description="each hop in route order")
     profit_token: str
     profit_symbol: str | None
     amount_in: Amount

@@ -7,7 +7,7 @@ decimal strings here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -16,6 +16,7 @@ from omniarb.api.schemas import (
     BreakerStatus,
     BreakerTripItem,
     ChainStatus,
+    HopItem,
     MarketChain,
     MarketPrice,
     OpportunityItem,
@@ -37,6 +38,7 @@ __all__ = [
     "breaker_status",
     "chain_label",
     "chain_status",
+    "hop_items",
     "opportunity_item",
     "stats_body",
     "token_amounts",
@@ -74,6 +76,24 @@ def _symbol(address: str, names: TokenNames | None) -> str:
 
 def _route_symbols(route: Route, names: TokenNames | None) -> list[str]:
     return [_symbol(a, names) for a in (route.token_in, *(h.token_out for h in route.hops))]
+
+
+def hop_items(route: Route, symbols: Sequence[str | None]) -> list[HopItem]:
+    """The hops of `route`, each with its protocol; `symbols` are the tokens along the route
+    (one more than the hops), None where unknown."""
+    return [
+        HopItem(
+            pool=hop.pool,
+            dex=hop.dex,
+            kind=hop.kind,
+            fee_pips=hop.fee_pips,
+            token_in=hop.token_in,
+            token_out=hop.token_out,
+            symbol_in=symbols[i] if i < len(symbols) else None,
+            symbol_out=symbols[i + 1] if i + 1 < len(symbols) else None,
+        )
+        for i, hop in enumerate(route.hops)
+    ]
 
 
 def token_amounts(
@@ -166,6 +186,7 @@ def opportunity_item(
         route=_route_symbols(route, names),
         pools=list(route.pools),
         dexes=[hop.dex for hop in route.hops],
+        hops=hop_items(route, _route_symbols(route, names)),
         profit_token=token,
         profit_symbol=None if names is None else names.symbols.get(token.lower()),
         profit_decimals=None if names is None else names.decimals.get(token.lower()),
@@ -182,8 +203,9 @@ def opportunity_item(
 
 
 def trade_item(record: TradeRecord) -> TradeItem:
-    """A recorded trade: exactly `TradeRecord.to_json()`, validated."""
-    return TradeItem.model_validate(record.to_json())
+    """A recorded trade: `TradeRecord.to_json()`, validated, with its hops."""
+    hops = hop_items(record.route, record.route_symbols)
+    return TradeItem.model_validate({**record.to_json(), "hops": hops})
 
 
 def _latency_ms(start_ns: int, end_ns: int) -> float | None:
@@ -217,6 +239,7 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
         status=status,
         route=_route_symbols(opportunity.route, names),
         pools=list(opportunity.route.pools),
+        hops=hop_items(opportunity.route, _route_symbols(opportunity.route, names)),
         profit_token=token,
         profit_symbol=None if names is None else names.symbols.get(token.lower()),
         amount_in=str(decision.amount_in),

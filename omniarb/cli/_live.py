@@ -1,13 +1,16 @@
 """The terminal view of a running demo or bot: one row per chain, refreshed in place.
 
 On a terminal it is a rich `Live` table; elsewhere (CI logs, pipes) one plain line per chain
-every few seconds, so the output stays readable as a log.
+every few seconds, so the output stays readable as a log. The wrapped native coin's price is
+shown per protocol (the pool kind the manifest names), each pool by its DEX, with its fee tier
+where the kind's adapter says each pool has its own fee: no kind is named in this module.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -15,10 +18,12 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from omniarb.monitor.market_view import ChainStats, MarketSnapshot
+from omniarb.dex.registry import adapter, is_traded
+from omniarb.monitor.market_view import ChainStats, MarketSnapshot, PoolPrice
+from omniarb.network import Manifest
 from omniarb.track import ChainBotStats
 
-__all__ = ["LiveView"]
+__all__ = ["LiveView", "pool_kinds", "prices_by_protocol"]
 
 _PLAIN_EVERY_S = 5.0
 
@@ -27,13 +32,44 @@ def _usd(price_usd: float) -> str:
     return f"{price_usd:,.2f}" if price_usd >= 100 else f"{price_usd:.4f}"
 
 
-def _prices(stats: ChainStats) -> str:
-    if not stats.prices:
+_UNKNOWN_KIND = "?"
+
+
+def pool_kinds(manifest: Manifest) -> dict[str, str]:
+    """Each pool's kind by lower-case address, from the manifest."""
+    return {p.address.lower(): p.kind for c in manifest.chains for p in c.pools}
+
+
+def _fee_per_pool(kind: str, prices: Sequence[PoolPrice]) -> bool:
+    """Whether a pool of `kind` is told apart by its fee tier: the registry knows for a traded
+    kind; for another, only when one of its DEXes shows several pools."""
+    if is_traded(kind):
+        return adapter(kind).fee_per_pool
+    dexes = [p.dex for p in prices]
+    return len(set(dexes)) < len(dexes)
+
+
+def _fee(fee_pips: int) -> str:
+    """A fee tier as a percentage: 500 pips is 0.05%."""
+    return f"{fee_pips / 10_000:g}%"
+
+
+def prices_by_protocol(prices: Sequence[PoolPrice], kinds: Mapping[str, str]) -> str:
+    """`protocol: dex[ fee] price, …` for each protocol, in the order they first appear."""
+    if not prices:
         return "-"
-    return "  ".join(
-        f"{p.dex}{f'/{p.fee_pips // 100}bp' if 'v3' in p.dex else ''} {_usd(p.price_usd)}"
-        for p in stats.prices
-    )
+    grouped: dict[str, list[PoolPrice]] = defaultdict(list)
+    for price in prices:
+        grouped[kinds.get(price.pool.lower(), _UNKNOWN_KIND)].append(price)
+    parts = []
+    for kind, pools in grouped.items():
+        with_fee = _fee_per_pool(kind, pools)
+        quotes = ", ".join(
+            f"{p.dex}{f' {_fee(p.fee_pips)}' if with_fee else ''} {_usd(p.price_usd)}"
+            for p in pools
+        )
+        parts.append(f"{kind}: {quotes}")
+    return " | ".join(parts)
 
 
 def _amount(amount: int, decimals: int | None) -> str:
@@ -64,11 +100,15 @@ def _latency(bot: ChainBotStats) -> str:
 
 
 class LiveView:
-    """`with LiveView(console, title) as view: view.update(market=…, bots=…)`."""
+    """`with LiveView(console, title, kinds) as view: view.update(market=…, bots=…)`;
+    `kinds` maps lower-case pool addresses to their kind (`pool_kinds(manifest)`)."""
 
-    def __init__(self, console: Console, title: str) -> None:
+    def __init__(
+        self, console: Console, title: str, kinds: Mapping[str, str] | None = None
+    ) -> None:
         self._console = console
         self._title = title
+        self._kinds: Mapping[str, str] = kinds or {}
         self._live: Live | None = None
         self._last_plain_s = 0.0
 
@@ -117,7 +157,7 @@ class LiveView:
         table = Table(title=self._title, expand=True)
         columns = ["chain", "block"]
         if market:
-            columns += ["swaps", "swaps/s", "wrapped native in USDC", "largest gap"]
+            columns += ["swaps", "swaps/s", "wrapped native in USDC, per protocol", "largest gap"]
         if bots:
             columns += ["pools", "opps", "executed", "success", "realized PnL", "latency d/s/c"]
         for column in columns:
@@ -130,7 +170,7 @@ class LiveView:
                     [
                         str(stats.swaps_mined),
                         f"{stats.swaps_per_s:.1f}",
-                        _prices(stats),
+                        prices_by_protocol(stats.prices, self._kinds),
                         f"{stats.max_gap_bps:.1f} bp {stats.max_gap_pair}"
                         if stats.max_gap_pair
                         else "-",
@@ -165,7 +205,8 @@ class LiveView:
                 )
                 line += (
                     f"  swaps {stats.swaps_mined:>5}  {stats.swaps_per_s:5.1f}/s"
-                    f"  failed {stats.swaps_failed}  prices {_prices(stats)}  gap {gap}"
+                    f"  failed {stats.swaps_failed}"
+                    f"  prices {prices_by_protocol(stats.prices, self._kinds)}  gap {gap}"
                 )
             if bot:
                 line += (

@@ -38,6 +38,7 @@ def devnet_from_settings(settings: Settings) -> Devnet:
         host=config.host,
         use_cache=config.cache,
         anvil_path=config.anvil_path,
+        scale=config.scale,
     )
 
 

@@ -1,19 +1,22 @@
 """`omniarb history [--json] [--chain NAME] [--status S] [--limit N] [--db URL]`: the trades.
 
 Lists executions newest first with their outcome: chain, block, transaction, status, route,
-amount in, predicted and realized profit, gas and net profit in USD. With `--json`, stdout is
-one JSON list of `TradeRecord.to_json()` objects: amounts in base units as decimal strings
-(exact past 2**53), counts as numbers, times in ISO 8601 UTC. A database that does not exist
-yet, or has no tables, is an empty history: `[]` and exit code 0.
+amount in, predicted and realized profit, gas and net profit in USD; then each trade's hops
+(tokens, protocol, DEX, fee tier and pool of each). With `--json`, stdout is one JSON list of
+`TradeRecord.to_json()` objects with their `hops` (as the API's trades carry them): amounts in
+base units as decimal strings (exact past 2**53), counts as numbers, times in ISO 8601 UTC.
+A database that does not exist yet, or has no tables, is an empty history: `[]` and exit code 0.
 """
 
 from __future__ import annotations
 
 import argparse
 from decimal import Decimal
+from typing import Any
 
 from rich.table import Table
 
+from omniarb.api.views import hop_items
 from omniarb.chains.spec import resolve_chain
 from omniarb.cli import Subparsers
 from omniarb.cli._output import add_json_flag, emit_json, stdout_console
@@ -95,6 +98,22 @@ def _units(amount: int | None, decimals: int | None, symbol: str | None) -> str:
     return f"{value:,.6f} {symbol}" if symbol else f"{value:,.6f}"
 
 
+def _hops(trade: TradeRecord) -> str:
+    """The trade's hops on one line, each with its tokens, protocol (pool kind), DEX, fee tier
+    and pool: printed under the table, whose columns have no room for whole addresses."""
+    tx = trade.tx_hash or trade.opportunity_id
+    hops = "  ".join(
+        f"{n}. {h.symbol_in}→{h.symbol_out} {h.kind} {h.dex} {h.fee_pips / 10_000:g}% {h.pool}"
+        for n, h in enumerate(hop_items(trade.route, trade.route_symbols), start=1)
+    )
+    return f"{trade.chain} {tx[:10]}…: {hops}"
+
+
+def _json(trade: TradeRecord) -> dict[str, Any]:
+    hops = hop_items(trade.route, trade.route_symbols)
+    return {**trade.to_json(), "hops": [hop.model_dump() for hop in hops]}
+
+
 def _table(trades: list[TradeRecord]) -> Table:
     table = Table(title=f"omni-arb history ({len(trades)} trades, newest first)")
     for column in ("time (UTC)", "chain", "block", "tx", "status", "route"):
@@ -125,11 +144,14 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
     chain = None if args.chain is None else str(resolve_chain(args.chain).chain_id)
     trades = read_trades(resolve_db_url(args.db), chain=chain, status=args.status, limit=args.limit)
     if args.json:
-        emit_json([trade.to_json() for trade in trades])
+        emit_json([_json(trade) for trade in trades])
     else:
         console = stdout_console()
         if trades:
             console.print(_table(trades))
+            console.print("hops (protocol, DEX, fee tier, pool):")
+            for trade in trades:
+                console.print(_hops(trade), soft_wrap=True, highlight=False)
         else:
             console.print("no trades recorded yet")
     return 0

@@ -31,7 +31,7 @@ from omniarb.config import Settings
 from omniarb.devnet.record import read_record
 from omniarb.dex.base import PoolBook, PoolState
 from omniarb.dex.deployments import traded_deployments
-from omniarb.dex.registry import adapter, is_traded
+from omniarb.dex.registry import ADAPTERS, adapter, is_traded
 from omniarb.errors import NotRunningError, OmniarbError
 from omniarb.network import ChainManifest, Manifest, PoolEntry
 
@@ -72,8 +72,9 @@ def register(subparsers: Subparsers) -> None:
         help="quote swaps with our exact math on the running devnet (JSON lines in and out)",
         description='Reads JSON lines like {"chain": "ethereum", "pool": "0x…", "token_in": '
         '"WETH", "amount_in": 1000000000000000000} on stdin and writes one JSON line per input '
-        "with amount_out, computed by omni-arb's Uniswap V2/V3 math on pool state read fresh "
-        "from the running devnet, or with error. Exit code 1 if any line had an error.",
+        "with amount_out, computed by omni-arb's exact math for the pool's kind (any kind the bot "
+        f"trades: {', '.join(ADAPTERS)}) on pool state read fresh from the running devnet, or "
+        "with error. Exit code 1 if any line had an error.",
     )
     parser.set_defaults(func=run)
 
@@ -208,7 +209,10 @@ class Quoter:
 
     async def _state(self, chain: ChainManifest, pool: PoolEntry) -> PoolState:
         if not is_traded(pool.kind):
-            raise QuoteLineError(f"pool {pool.address} is {pool.kind}, which quote cannot price")
+            raise QuoteLineError(
+                f"pool {pool.address} is {pool.kind}, which quote cannot price "
+                f"(it prices {', '.join(ADAPTERS)})"
+            )
         rpc = await self._client(chain)
         head = await read_head(rpc, chain.chain_id)
         cached = self._states.get((chain.chain_id, pool.address))

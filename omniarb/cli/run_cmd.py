@@ -12,7 +12,7 @@ from pathlib import Path
 from omniarb.api.state import LiveFigures
 from omniarb.bot import run_bot, write_summary
 from omniarb.cli import Subparsers
-from omniarb.cli._live import LiveView
+from omniarb.cli._live import LiveView, pool_kinds
 from omniarb.cli._output import stdout_console
 from omniarb.config import NetworkSettings, Settings, load_secrets
 from omniarb.devnet.bot_access import DevnetAccess
@@ -212,7 +212,7 @@ async def _run_with_view(
     signers: Mapping[str, Signer] | None,
 ) -> list[ChainBotStats]:
     console = stdout_console()
-    with StopSignals() as signals, LiveView(console, title) as view:
+    with StopSignals() as signals, LiveView(console, title, pool_kinds(manifest)) as view:
 
         def stop(stats: list[ChainBotStats]) -> bool:
             return signals.stopped.is_set() or (stop_when is not None and stop_when(stats))

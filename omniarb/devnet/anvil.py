@@ -71,7 +71,8 @@ def _die_with_parent() -> None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnvilOptions:
-    """What a node is started with; `block_time_s=None` means automine (one block per tx)."""
+    """What a node is started with; `block_time_s=None` means automine (one block per tx);
+    `extra_args` go to anvil after the others (the deployment node's, for one)."""
 
     chain_id: int
     host: str = "127.0.0.1"
@@ -81,6 +82,7 @@ class AnvilOptions:
     accounts: int = 12
     balance_ether: int = 1_000_000_000
     binary: str = ""
+    extra_args: tuple[str, ...] = ()
 
     def argv(self, port: int) -> list[str]:
         args = [
@@ -101,7 +103,7 @@ class AnvilOptions:
             args += ["--block-time", f"{self.block_time_s:g}"]
         if self.load_state is not None:
             args += ["--load-state", str(self.load_state)]
-        return args
+        return [*args, *self.extra_args]
 
 
 class AnvilNode:

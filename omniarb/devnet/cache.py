@@ -2,7 +2,8 @@
 
 The key hashes the bytecode artifacts (WETH9, each pool kind's from npm and those it builds at
 set-up, Balancer, Aave, ours), the anvil version, and the source of the modules that decide
-what is deployed (catalog, pricing, deploy, kinds, lending, accounts, tx_sender). Change any of
+what is deployed (catalog, long_tail, pricing, deploy, kinds, lending, accounts, tx_sender), and
+the scale (`[devnet] scale`). Change any of
 them and the next start deploys afresh; otherwise a start loads the dump in well under a
 second.
 """
@@ -18,14 +19,15 @@ from pathlib import Path
 from types import ModuleType
 
 from omniarb.chains.spec import ChainSpec
+from omniarb.config import DevnetScale
 from omniarb.contracts import load_artifact, load_npm_artifact
-from omniarb.devnet import accounts, catalog, deploy, kinds, lending, pricing, tx_sender
+from omniarb.devnet import accounts, catalog, deploy, kinds, lending, long_tail, pricing, tx_sender
 from omniarb.errors import DevnetError
 from omniarb.network import ChainManifest
 
 __all__ = ["DeploymentCache"]
 
-_SHAPING_MODULES = (accounts, catalog, deploy, kinds, lending, pricing, tx_sender)
+_SHAPING_MODULES = (accounts, catalog, deploy, kinds, lending, long_tail, pricing, tx_sender)
 
 
 def _anvil_version(binary: Path) -> str:
@@ -38,9 +40,9 @@ def _anvil_version(binary: Path) -> str:
     return done.stdout.strip()
 
 
-def cache_key(chain: ChainSpec, anvil: Path) -> str:
+def cache_key(chain: ChainSpec, anvil: Path, scale: DevnetScale = "default") -> str:
     digest = hashlib.sha256()
-    digest.update(f"{chain.chain_id}:{chain.name}".encode())
+    digest.update(f"{chain.chain_id}:{chain.name}:{scale}".encode())
     digest.update(_anvil_version(anvil).encode())
     for path in sorted([*deploy.ARTIFACT_PATHS.values(), *lending.LENDING_ARTIFACT_PATHS.values()]):
         digest.update(load_npm_artifact(path).bytecode.encode())
@@ -64,14 +66,18 @@ def _source_files(module: ModuleType) -> list[Path]:
 
 
 class DeploymentCache:
-    """A folder of `<chain>-<key>.state.json` (anvil state) and `.manifest.json` pairs."""
+    """A folder of `<chain>-<key>.state.json` (anvil state) and `.manifest.json` pairs
+    (`<chain>-large-<key>` at scale "large")."""
 
-    def __init__(self, directory: Path, anvil: Path) -> None:
+    def __init__(self, directory: Path, anvil: Path, scale: DevnetScale = "default") -> None:
         self.directory = directory
         self.anvil = anvil
+        self.scale: DevnetScale = scale
 
     def paths(self, chain: ChainSpec) -> tuple[Path, Path]:
-        stem = f"{chain.name}-{cache_key(chain, self.anvil)}"
+        key = cache_key(chain, self.anvil, self.scale)
+        name = chain.name if self.scale == "default" else f"{chain.name}-{self.scale}"
+        stem = f"{name}-{key}"
         return self.directory / f"{stem}.state.json", self.directory / f"{stem}.manifest.json"
 
     def load(self, chain: ChainSpec) -> tuple[Path, ChainManifest] | None:

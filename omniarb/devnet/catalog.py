@@ -5,6 +5,10 @@ so all pools on all chains start consistent and there is no arbitrage at block z
 decimals are those of the real tokens on each chain (on BNB Chain the Binance-Peg USDC and USDT
 have 18 decimals, and bitcoin is BTCB). Each pool kind plans its DEXes' pools
 (`omniarb.devnet.kinds`); the catalog sizes them to the chain.
+
+At scale "large" (`[devnet] scale`) each chain also lists a long tail of generated tokens and
+about two thousand pools over all its DEXes (`omniarb.devnet.long_tail`); their reference
+prices are in the same table, so the market and the deployment treat them like any other token.
 """
 
 from __future__ import annotations
@@ -14,8 +18,16 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from omniarb.chains.spec import ChainSpec
+from omniarb.config import DevnetScale
 from omniarb.devnet.kinds import devnet_kind, is_deployed
 from omniarb.devnet.kinds.base import ChainTokens, PoolDef
+from omniarb.devnet.long_tail import (
+    TAIL_ASSETS,
+    DexTiers,
+    kind_fee_tiers,
+    plan_tail_pools,
+    tail_assets_for,
+)
 
 __all__ = [
     "REFERENCE_PRICES_USD",
@@ -44,6 +56,8 @@ REFERENCE_PRICES_USD: dict[str, Fraction] = {
     "GMX": Fraction(25),
     "OP": Fraction(3, 2),
     "VELO": Fraction(1, 10),
+    # The large devnet's generated tail tokens (their symbols are their assets).
+    **{asset.symbol: asset.price_usd for asset in TAIL_ASSETS},
 }
 
 
@@ -160,8 +174,8 @@ def _depth(usd: int, scale: Fraction) -> int:
     return int(min(max(scaled, Fraction(_MIN_DEPTH_USD)), Fraction(_MAX_DEPTH_USD)))
 
 
-def catalog_for(chain: ChainSpec) -> ChainCatalog:
-    """The tokens and pools the devnet deploys on `chain`."""
+def catalog_for(chain: ChainSpec, scale: DevnetScale = "default") -> ChainCatalog:
+    """The tokens and pools the devnet deploys on `chain` at `scale`."""
     native = _NATIVE_WRAP[chain.name]
     others = _OTHER_TOKENS[chain.name]
     roles = ChainTokens(
@@ -170,14 +184,27 @@ def catalog_for(chain: ChainSpec) -> ChainCatalog:
         flavour_a=others[4].symbol,
         flavour_b=others[5].symbol,
     )
-    scale = _DEPTH_SCALE[chain.name]
+    depth_scale = _DEPTH_SCALE[chain.name]
     pools: list[PoolDef] = []
+    tiers: list[DexTiers] = []
     # How many DEXes of each kind came before: a kind may size its second DEX's pools apart.
     ranks: Counter[str] = Counter()
     for dex in chain.dexes:
         if not is_deployed(dex.kind):
             continue
         planned = devnet_kind(dex.kind).plan_pools(dex.name, ranks[dex.kind], roles)
-        pools += [replace(p, depth_usd=_depth(p.depth_usd, scale)) for p in planned]
+        pools += [replace(p, depth_usd=_depth(p.depth_usd, depth_scale)) for p in planned]
+        tiers.append(DexTiers(dex=dex.name, kind=dex.kind, fees=kind_fee_tiers(planned)))
         ranks[dex.kind] += 1
-    return ChainCatalog(tokens=(native, *others), pools=tuple(pools))
+    tokens = (native, *others)
+    if scale == "large":
+        tail = tail_assets_for(chain.name, reserved=[t.symbol for t in tokens])
+        tokens += tuple(
+            TokenDef(symbol=a.symbol, name=a.name, decimals=a.decimals, asset=a.symbol)
+            for a in tail
+        )
+        # Hubs by liquidity: the wrapped native coin, the stablecoins, bitcoin, then the
+        # chain-flavoured tokens.
+        hubs = (native.symbol, "USDC", "USDT", roles.btc, "DAI", roles.flavour_a, roles.flavour_b)
+        pools += plan_tail_pools(chain.name, tiers, hubs, [a.symbol for a in tail], existing=pools)
+    return ChainCatalog(tokens=tokens, pools=tuple(pools))

@@ -4,8 +4,8 @@
         net.manifest.chain("arbitrum").rpc_http
 
 A chain whose deployment is cached starts from the saved state; otherwise it is deployed on a
-throw-away automine node, saved, and then started from the save like any warm start, so cold and
-warm chains behave identically.
+throw-away node that mines on demand (`omniarb.devnet.deploy`), saved, and then started from
+the save like any warm start, so cold and warm chains behave identically.
 """
 
 from __future__ import annotations
@@ -23,10 +23,15 @@ from pathlib import Path
 from omniarb.async_resource import AsyncResource
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec, chain_by_name
-from omniarb.config import DEFAULT_DEVNET_BLOCK_TIME_S
+from omniarb.config import DEFAULT_DEVNET_BLOCK_TIME_S, DevnetScale
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions, anvil_binary
 from omniarb.devnet.cache import DeploymentCache
-from omniarb.devnet.deploy import deploy_chain
+from omniarb.devnet.deploy import (
+    DEPLOY_ANVIL_ARGS,
+    background_miner,
+    deploy_chain,
+    restore_block_gas_limit,
+)
 from omniarb.errors import DevnetError
 from omniarb.network import ChainManifest, Manifest
 from omniarb.paths import omniarb_home
@@ -35,12 +40,15 @@ __all__ = ["Devnet"]
 
 log = logging.getLogger(__name__)
 
+_DUMP_TIMEOUT_S = 900.0
+
 
 class Devnet(AsyncResource):
     """Starts, describes and stops the local chains.
 
     `block_times_s` maps chain names to seconds per block; `None` for a chain means automine
-    (a block per transaction), which tests use for instant receipts.
+    (a block per transaction), which tests use for instant receipts. `scale` picks the catalog
+    (`omniarb.devnet.catalog.catalog_for`); each scale has its own saved deployments.
     """
 
     def __init__(
@@ -51,12 +59,14 @@ class Devnet(AsyncResource):
         use_cache: bool = True,
         anvil_path: str = "",
         home: Path | None = None,
+        scale: DevnetScale = "default",
     ) -> None:
         times = dict(DEFAULT_DEVNET_BLOCK_TIME_S if block_times_s is None else block_times_s)
         self._chains: list[tuple[ChainSpec, float | None]] = [
             (chain_by_name(name), seconds) for name, seconds in times.items()
         ]
         self._host = host
+        self._scale: DevnetScale = scale
         self._use_cache = use_cache
         self._anvil_path = anvil_path
         self._home = home or omniarb_home()
@@ -86,7 +96,7 @@ class Devnet(AsyncResource):
         cache_dir = self._home / "cache" / "devnet"
         if not self._use_cache:
             cache_dir = self.run_dir / "deployments"
-        cache = DeploymentCache(cache_dir, binary)
+        cache = DeploymentCache(cache_dir, binary, self._scale)
         started = time.perf_counter()
         try:
             chains = await asyncio.gather(
@@ -162,11 +172,21 @@ class Devnet(AsyncResource):
         self, cache: DeploymentCache, spec: ChainSpec
     ) -> tuple[Path, ChainManifest]:
         node = await AnvilNode.start(
-            AnvilOptions(chain_id=spec.chain_id, host=self._host, binary=self._anvil_path)
+            AnvilOptions(
+                chain_id=spec.chain_id,
+                host=self._host,
+                binary=self._anvil_path,
+                extra_args=DEPLOY_ANVIL_ARGS,
+            )
         )
         try:
             async with RpcClient(node.rpc_http) as rpc:
-                deployed = await deploy_chain(spec, rpc)
+                async with background_miner(rpc):
+                    deployed = await deploy_chain(spec, rpc, self._scale)
+                await restore_block_gas_limit(rpc)
+            # A large chain's dump is hundreds of megabytes, written while the other chains
+            # deploy: far longer than any other call may take.
+            async with RpcClient(node.rpc_http, timeout_s=_DUMP_TIMEOUT_S) as rpc:
                 dump = await rpc.call("anvil_dumpState")
         finally:
             await node.stop()

@@ -13,8 +13,9 @@ __all__ = ["TxSender"]
 
 
 class TxSender(Protocol):
-    """The devnet deployment's sender (an unlocked account on an automine node): sends are
-    checked together at the end of the chain's deployment."""
+    """The devnet deployment's sender (an unlocked account of the deployment node, which mines
+    whenever someone waits for a receipt): sends are checked together at the end of the
+    chain's deployment."""
 
     address: str
 

@@ -59,16 +59,30 @@ async def _check_live_trade(page: Page, trade: TradeSummary, artifacts: Path) ->
     await row.get_by_test_id("trade-link").click()
 
 
-async def _check_trade_page(page: Page, trade: TradeSummary, decimals: int) -> None:
+async def _check_trade_page(
+    page: Page, trade: TradeSummary, decimals: int, fees_pips: dict[str, int]
+) -> None:
     symbols = [trade.route[0]["token_in"], *(hop["token_out"] for hop in trade.route)]
     await expect(page.get_by_test_id("page-trade")).to_be_visible()
     await expect(page.get_by_test_id("trade-status")).to_have_text("succeeded")
     route = page.get_by_test_id("trade-route-symbols")
     await expect(route.locator(".token")).to_have_text(symbols)
-    await expect(route.locator("small")).to_have_text([hop["dex"] for hop in trade.route])
-    await expect(page.get_by_test_id("trade-pools").locator("code")).to_have_text(
-        [hop["pool"] for hop in trade.route]
+    # Each arrow names the hop's DEX, and its protocol when the DEX is not named after it.
+    await expect(route.locator("small")).to_have_text(
+        [
+            hop["dex"] if hop["dex"] == hop["kind"] else f"{hop['dex']} ({hop['kind']})"
+            for hop in trade.route
+        ]
     )
+    # Each hop with its protocol (pool kind), DEX, fee tier and pool.
+    hops = page.get_by_test_id("trade-hops").get_by_test_id("hop")
+    await expect(hops).to_have_count(len(trade.route))
+    await expect(hops.get_by_test_id("hop-kind")).to_have_text([h["kind"] for h in trade.route])
+    await expect(hops.get_by_test_id("hop-dex")).to_have_text([h["dex"] for h in trade.route])
+    await expect(hops.get_by_test_id("hop-fee")).to_have_text(
+        [f"{fees_pips[h['pool'].lower()] / 10_000:g}%" for h in trade.route]
+    )
+    await expect(hops.get_by_test_id("hop-pool")).to_have_text([h["pool"] for h in trade.route])
     await expect(page.get_by_test_id("trade-tx")).to_have_text(trade.tx_hash)
     await expect(page.get_by_test_id("trade-gas")).to_have_text(f"{trade.gas_used:,}")
     # Exact base units (BigInt on the page): a Number would round these past 2**53.
@@ -197,7 +211,8 @@ async def test_the_dashboard_shows_a_live_trade_and_steers_the_breaker(
                     assert trade.realized_profit_wei == trade.predicted_profit_wei > 0
                     await _check_live_trade(page, trade, artifacts)
                     decimals = chain.token(trade.profit_token).decimals
-                    await _check_trade_page(page, trade, decimals)
+                    fees_pips = {p.address.lower(): p.fee for p in chain.pools}
+                    await _check_trade_page(page, trade, decimals, fees_pips)
                     await page.screenshot(path=artifacts / "dashboard-trade.png", full_page=True)
                     await _trip_and_reset(page, client, breaker)
 

@@ -68,7 +68,12 @@ export function Live() {
                       <td>{t.chain}</td>
                       <td>
                         <a href={href("trade", t.opportunity_id)} data-testid="trade-link">
-                          <RouteView route={t.route} dexes={t.dexes} compact />
+                          <RouteView
+                            route={t.route}
+                            dexes={t.hops?.map((h) => h.dex) ?? t.dexes}
+                            kinds={t.hops?.map((h) => h.kind)}
+                            compact
+                          />
                         </a>
                       </td>
                       <td>
@@ -122,7 +127,12 @@ export function Live() {
                       <td className="num">{o.block_number.toLocaleString()}</td>
                       <td>{o.chain}</td>
                       <td>
-                        <RouteView route={o.route} dexes={o.dexes} compact />
+                        <RouteView
+                          route={o.route}
+                          dexes={o.dexes}
+                          kinds={o.hops?.map((h) => h.kind)}
+                          compact
+                        />
                       </td>
                       <td>
                         <TokenAmountView

@@ -3,7 +3,7 @@
 
 import { useEffect, useState, type ReactNode } from "react";
 import { Timeline } from "../charts";
-import { Badge, Card, Empty, RouteView, TokenAmountView, decimalsOf } from "../components";
+import { Badge, Card, Empty, HopsView, RouteView, TokenAmountView, decimalsOf } from "../components";
 import { href } from "../router";
 import { useDashboard } from "../store";
 import type { OpportunityItem, TradeItem } from "../types";
@@ -91,7 +91,8 @@ export function Trade({ id }: { id: string | null }) {
   );
   const symbol = trade.profit_symbol;
   const gap = difference(trade.realized_profit_wei, trade.predicted_profit_wei);
-  const dexes = trade.dexes ?? opportunity?.dexes;
+  const hops = trade.hops?.length ? trade.hops : opportunity?.hops;
+  const dexes = hops?.map((h) => h.dex) ?? trade.dexes ?? opportunity?.dexes;
 
   return (
     <div className="page" data-testid="page-trade">
@@ -108,17 +109,26 @@ export function Trade({ id }: { id: string | null }) {
         >
           <dl className="fields">
             <Row label="Route" testId="trade-route">
-              <RouteView route={trade.route} dexes={dexes} testId="trade-route-symbols" />
+              <RouteView
+                route={trade.route}
+                dexes={dexes}
+                kinds={hops?.map((h) => h.kind)}
+                testId="trade-route-symbols"
+              />
             </Row>
-            <Row label="Pools">
-              <ol className="pools" data-testid="trade-pools">
-                {trade.pools.map((pool, i) => (
-                  <li key={`${pool}-${i}`}>
-                    <code>{pool}</code>
-                    {dexes?.[i] ? <span className="muted"> · {dexes[i]}</span> : null}
-                  </li>
-                ))}
-              </ol>
+            <Row label="Hops">
+              {hops?.length ? (
+                <HopsView hops={hops} testId="trade-hops" />
+              ) : (
+                <ol className="pools" data-testid="trade-pools">
+                  {trade.pools.map((pool, i) => (
+                    <li key={`${pool}-${i}`}>
+                      <code>{pool}</code>
+                      {dexes?.[i] ? <span className="muted"> · {dexes[i]}</span> : null}
+                    </li>
+                  ))}
+                </ol>
+              )}
             </Row>
             <Row label="Amount in" testId="trade-amount-in">
               <TokenAmountView

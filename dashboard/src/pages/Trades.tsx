@@ -71,7 +71,12 @@ export function Trades() {
                       <td className="num">{t.block_number.toLocaleString()}</td>
                       <td>
                         <a href={href("trade", t.opportunity_id)}>
-                          <RouteView route={t.route} dexes={t.dexes} compact />
+                          <RouteView
+                            route={t.route}
+                            dexes={t.hops?.map((h) => h.dex) ?? t.dexes}
+                            kinds={t.hops?.map((h) => h.kind)}
+                            compact
+                          />
                         </a>
                       </td>
                       <td>

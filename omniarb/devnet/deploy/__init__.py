@@ -3,10 +3,22 @@ anvil (each pool kind's DEX and pools in `omniarb.devnet.kinds`; the lenders, Ba
 Aave V3, in `omniarb.devnet.lending`).
 
 `deploy_chain` returns the chain's `ChainManifest` without endpoints; `ARTIFACT_PATHS` says which
-npm artifacts the tokens and DEXes come from.
+npm artifacts the tokens and DEXes come from; the node it deploys on is started with
+`DEPLOY_ANVIL_ARGS` and mined by `background_miner` (mining on demand, many transactions a block).
 """
 
 from omniarb.devnet.deploy._artifacts import ARTIFACT_PATHS
 from omniarb.devnet.deploy._chain import deploy_chain
+from omniarb.devnet.deploy._miner import (
+    DEPLOY_ANVIL_ARGS,
+    background_miner,
+    restore_block_gas_limit,
+)
 
-__all__ = ["ARTIFACT_PATHS", "deploy_chain"]
+__all__ = [
+    "ARTIFACT_PATHS",
+    "DEPLOY_ANVIL_ARGS",
+    "background_miner",
+    "deploy_chain",
+    "restore_block_gas_limit",
+]

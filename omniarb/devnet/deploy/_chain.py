@@ -1,12 +1,16 @@
-"""One chain's deployment in its order: tokens, DEXes (each by its pool kind,
-`omniarb.devnet.kinds`), pools, traders, lenders; every receipt checked at the end. The result
+"""One chain's deployment in its order: tokens, lenders, DEXes (each by its pool kind,
+`omniarb.devnet.kinds`), pools, traders; every receipt checked at the end. The result
 is a `ChainManifest` without endpoints.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec
+from omniarb.config import DevnetScale
 from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.catalog import catalog_for
 from omniarb.devnet.deploy._pools import create_pools
@@ -18,23 +22,33 @@ from omniarb.network import ChainManifest, TokenEntry
 
 __all__ = ["deploy_chain"]
 
+log = logging.getLogger(__name__)
 
-async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
-    """Deploy everything for `chain` on the anvil behind `rpc` (automine); return the manifest."""
-    catalog = catalog_for(chain)
+
+class _Phases:
+    """Logs how long each phase of a chain's deployment took."""
+
+    def __init__(self, chain: str) -> None:
+        self._chain = chain
+        self._last_s = time.perf_counter()
+
+    def done(self, what: str) -> None:
+        now_s = time.perf_counter()
+        log.info("%s: %s in %.2f s", self._chain, what, now_s - self._last_s)
+        self._last_s = now_s
+
+
+async def deploy_chain(
+    chain: ChainSpec, rpc: RpcClient, scale: DevnetScale = "default"
+) -> ChainManifest:
+    """Deploy everything for `chain` at `scale` on the anvil behind `rpc`; return the
+    manifest."""
+    phases = _Phases(chain.name)
+    catalog = catalog_for(chain, scale)
     deployer = Sender(rpc, dev_account(DEPLOYER_INDEX).address)
+    phases.done("catalog")
     tokens = await deploy_tokens(rpc, deployer, catalog)
-    wrapped = next(t for t in catalog.tokens if t.wrapped_native)
-    weth = tokens[wrapped.symbol]
-    dexes = [
-        await devnet_kind(dex.kind).deploy(dex.name, deployer, weth)
-        for dex in chain.dexes
-        if is_deployed(dex.kind)
-    ]
-
-    spenders = [d.router for d in dexes] + [d.position_manager for d in dexes if d.position_manager]
-    pools = await create_pools(rpc, deployer, catalog, tokens, dexes, spenders)
-    traders = await fund_traders(rpc, deployer, catalog, tokens, dexes)
+    phases.done(f"{len(tokens)} tokens")
     token_entries = tuple(
         TokenEntry(
             symbol=t.symbol,
@@ -46,8 +60,26 @@ async def deploy_chain(chain: ChainSpec, rpc: RpcClient) -> ChainManifest:
         )
         for t in catalog.tokens
     )
+    # The lenders go first, while the chain's state is small: each of their steps waits for a
+    # block, and a block costs more the more is deployed (`omniarb.devnet.deploy._miner`).
     lenders = await deploy_lenders(chain, rpc, deployer, token_entries)
+    phases.done("lenders")
+    wrapped = next(t for t in catalog.tokens if t.wrapped_native)
+    weth = tokens[wrapped.symbol]
+    dexes = [
+        await devnet_kind(dex.kind).deploy(dex.name, deployer, weth)
+        for dex in chain.dexes
+        if is_deployed(dex.kind)
+    ]
+
+    phases.done(f"{len(dexes)} DEXes")
+    spenders = [d.router for d in dexes] + [d.position_manager for d in dexes if d.position_manager]
+    pools = await create_pools(rpc, deployer, catalog, tokens, dexes, spenders)
+    phases.done(f"{len(pools)} pools")
+    traders = await fund_traders(rpc, deployer, catalog, tokens, dexes)
+    phases.done(f"{len(traders)} traders")
     await check_all(rpc, deployer.sent)
+    phases.done(f"{len(deployer.sent)} receipts checked")
     return ChainManifest(
         chain_id=chain.chain_id,
         name=chain.name,

@@ -10,7 +10,7 @@ from omniarb.contracts import load_artifact, load_npm_artifact
 from omniarb.devnet.accounts import TRADER_INDICES, dev_account
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, ChainCatalog, TokenDef
 from omniarb.devnet.deploy._artifacts import ARTIFACT_PATHS
-from omniarb.devnet.deploy._sender import Sender
+from omniarb.devnet.deploy._sender import Sender, deployed_address, receipts_of
 from omniarb.devnet.pricing import amount_for_usd
 from omniarb.network import DexEntry
 
@@ -30,26 +30,31 @@ def _short_string_slot(text: str) -> str:
 
 
 async def deploy_tokens(rpc: RpcClient, deployer: Sender, catalog: ChainCatalog) -> dict[str, str]:
+    """Every token of the catalog, sent at once and then read from the receipts (a hundred
+    tokens at scale "large": one wait, not one per token)."""
     weth9 = load_npm_artifact(ARTIFACT_PATHS["WETH9"])
     dev_token = load_artifact("DevToken")
-    addresses: dict[str, str] = {}
+    sent: list[tuple[str, str]] = []
     for token in catalog.tokens:
         if token.wrapped_native:
-            address = await deployer.deploy(token.symbol, weth9)
-            if token.symbol != "WETH":
-                # WBNB and WPOL are WETH9's bytecode with their own name and symbol: WETH9 keeps
-                # `name` in slot 0 and `symbol` in slot 1.
-                await rpc.call("anvil_setStorageAt", address, "0x0", _short_string_slot(token.name))
-                await rpc.call(
-                    "anvil_setStorageAt", address, "0x1", _short_string_slot(token.symbol)
-                )
+            tx_hash = await deployer.send_deploy(token.symbol, weth9)
         else:
-            address = await deployer.deploy(
+            tx_hash = await deployer.send_deploy(
                 token.symbol,
                 dev_token,
                 ["string", "string", "uint8"],
                 [token.name, token.symbol, token.decimals],
             )
+        sent.append((token.symbol, tx_hash))
+    receipts = await receipts_of(rpc, sent)
+    addresses: dict[str, str] = {}
+    for token, (label, tx_hash), receipt in zip(catalog.tokens, sent, receipts, strict=True):
+        address = deployed_address(label, tx_hash, receipt)
+        if token.wrapped_native and token.symbol != "WETH":
+            # WBNB and WPOL are WETH9's bytecode with their own name and symbol: WETH9 keeps
+            # `name` in slot 0 and `symbol` in slot 1.
+            await rpc.call("anvil_setStorageAt", address, "0x0", _short_string_slot(token.name))
+            await rpc.call("anvil_setStorageAt", address, "0x1", _short_string_slot(token.symbol))
         addresses[token.symbol] = address
     return addresses
 

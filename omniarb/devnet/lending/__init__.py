@@ -1,8 +1,8 @@
 """The flash lenders of one devnet chain, deployed from their npm bytecode: the Balancer V2
 Vault and an Aave V3 market, each funded with the chain's base tokens.
 
-Everything runs on the automine node the chain's deployment (`omniarb.devnet.deploy`) drives,
-from its deployer account.
+Everything runs on the node the chain's deployment (`omniarb.devnet.deploy`) drives, from its
+deployer account; that node mines when someone waits for a receipt.
 """
 
 from omniarb.devnet.lending._aave_market import AAVE_FLASH_PREMIUM_BPS, deploy_aave

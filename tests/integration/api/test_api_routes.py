@@ -11,7 +11,16 @@ import httpx
 import pytest
 import websockets
 from _api_server import AUTH, TOKEN, make_secrets, serving, ws_url
-from _api_values import AMOUNT_IN, GAS_COST_WEI, GROSS_PROFIT, USDC, WETH, opportunity, outcome
+from _api_values import (
+    AMOUNT_IN,
+    GAS_COST_WEI,
+    GROSS_PROFIT,
+    USDC,
+    WETH,
+    opportunity,
+    outcome,
+    route,
+)
 from prometheus_client import CollectorRegistry
 from prometheus_client import Counter as PromCounter
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
@@ -180,6 +189,14 @@ async def test_history_routes_serve_the_records_exactly(seeded_store: HistorySto
         assert first.predicted_profit_wei == first.realized_profit_wei == str(GROSS_PROFIT)
         assert first.gas_cost_wei == str(GAS_COST_WEI)
         assert first.route == ["WETH", "USDC", "WETH"]
+        # Each hop with its protocol, DEX, fee and pool, as the route's hops were recorded.
+        assert [(h.kind, h.dex, h.fee_pips, h.pool) for h in first.hops] == [
+            (h.kind, h.dex, h.fee_pips, h.pool) for h in route(1).hops
+        ]
+        assert [(h.symbol_in, h.symbol_out) for h in first.hops] == [
+            ("WETH", "USDC"),
+            ("USDC", "WETH"),
+        ]
         assert first.status == "succeeded"
         assert first.block_number == 101
         assert first.submit_to_confirm_ms == pytest.approx(500.0)
@@ -209,6 +226,10 @@ async def test_history_routes_serve_the_records_exactly(seeded_store: HistorySto
         assert declined.amount_in == str(AMOUNT_IN + 3)
         assert declined.route == ["WETH", "USDC", "WETH"]
         assert declined.dexes == ["uniswap-v2", "sushiswap"]
+        assert [(h.kind, h.dex, h.pool, h.token_in, h.symbol_in) for h in declined.hops] == [
+            (h.kind, h.dex, h.pool, h.token_in, "WETH" if h.token_in == WETH else "USDC")
+            for h in route(1).hops
+        ]
         assert declined.profit_symbol == "WETH"
         assert declined.profit_decimals == 18
         only = await client.get("/opportunities", params={"status": "declined", "chain": "1"})

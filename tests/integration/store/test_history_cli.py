@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _store_values import MAX_UINT256, TOKENS, decision, execution, opportunity, trade
+from _store_values import MAX_UINT256, TOKENS, decision, execution, opportunity, route, trade
 
 from omniarb.cli.main import main
 from omniarb.store import HistoryStore
@@ -126,6 +126,14 @@ async def test_json_lists_the_seeded_trades_newest_first(home: Path) -> None:
     assert succeeded["predicted_profit_wei"] == str(5 * 10**15)
     assert succeeded["amount_in"] == str(10**18)
     assert succeeded["route"] == ["WETH", "USDC", "WETH"]
+    # Each hop with its protocol (pool kind), DEX, fee tier and pool, in route order.
+    assert [
+        (h["kind"], h["dex"], h["fee_pips"], h["pool"], h["symbol_in"], h["symbol_out"])
+        for h in succeeded["hops"]
+    ] == [
+        (h.kind, h.dex, h.fee_pips, h.pool, sym_in, sym_out)
+        for h, sym_in, sym_out in zip(route().hops, ["WETH", "USDC"], ["USDC", "WETH"], strict=True)
+    ]
     assert succeeded["tx_hash"] == f"0x{1001:064x}"
     assert (succeeded["block_number"], succeeded["gas_used"]) == (1002, 120_000)
     assert succeeded["gas_cost_wei"] == str(120_000 * 20 * 10**9)
@@ -170,6 +178,12 @@ async def test_table_output(cli: InProcessCli, home: Path) -> None:
     code, out, _ = cli()
     assert code == 0
     assert "WETH→USDC→WETH" in out
+    # Each trade's hops under the table: tokens, protocol, DEX, fee tier and pool.
+    first, second = route().hops
+    assert (
+        f"1. WETH→USDC {first.kind} {first.dex} 0.3% {first.pool}  "
+        f"2. USDC→WETH {second.kind} {second.dex} 0.3% {second.pool}"
+    ) in out
     assert "succeeded" in out
     assert "0.005000 WETH" in out  # predicted profit in token units
 
