@@ -76,6 +76,7 @@ class GasModel:
     balancer_loan_gas: int = 40_000
     aave_loan_gas: int = 130_000
     v3_flash_loan_gas: int = 70_000
+    v4_flash_loan_gas: int = 60_000
 
     def hops_gas(self, hops: Sequence[HopWork]) -> int:
         """The gas of the swaps and the contract's fixed cost, with a free loan."""
@@ -111,6 +112,8 @@ class GasModel:
                 return self.balancer_loan_gas
             case FlashLoan.AAVE_V3:
                 return self.aave_loan_gas
+            case FlashLoan.V4_POOL_MANAGER:
+                return self.v4_flash_loan_gas
 
     @property
     def external_loan_gas(self) -> int:
@@ -120,6 +123,7 @@ class GasModel:
             self.balancer_loan_gas,
             self.aave_loan_gas,
             self.v3_flash_loan_gas,
+            self.v4_flash_loan_gas,
         )
 
     def assumed_loan_gas(self, *, free_loan: bool) -> int:
