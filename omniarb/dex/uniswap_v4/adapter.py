@@ -24,15 +24,17 @@ from omniarb.types import FlashLoan
 __all__ = ["ADAPTER", "HOP_GAS", "POOL_FIELD_ID_BYTES", "UniswapV4Adapter", "plan_pool_field"]
 
 # Measured through the executor on the devnet (the conformance execution test's routes on
-# seasoned pools, swaps crossing no tick): with flash accounting a V4 hop is one
-# `PoolManager.swap` and no token transfer of its own, so it costs far less than a V2 hop. V2 →
-# V4 used 180,115–180,647 gas and V4 → V2 160,960–171,781 (60,000 base + 89,000 for the V2
-# hop leaves 31,647 at most for the V4 hop with the `unlock`, its `sync`/`settle` and `take`);
-# a second V4 hop after one (V2 → V4 → V4, 211,497–212,503) added up to 31,856; V4 → V2 → V4
-# used up to 212,683. Priced 35,000 a hop and 5,000 once a route (the `unlock`), which
-# covers each of those with 8,000–11,500 to spare. A tick crossed and an extra step of the
-# swap loop are v4-core's `Pool.swap`, the same loop as v3-core's: V3's figures.
-HOP_GAS = HopGas(hop_gas=35_000, route_gas=5_000, crossing_gas=65_000, step_gas=9_000)
+# seasoned pools, each trade the executor's first in its start token), with the contract's
+# fixed cost (`wiring.EXECUTOR_GAS.base_gas`, 6,000) and the other kinds' hops (V2 89,000; V3
+# 89,000 + 26,000 once) taken out: V2 → V4 left at most 85,647 gas for the V4 hop, V4 → V2
+# 76,781, V4 → V3 63,675, V2 → V2 → V4 52,462 (the first V4 hop of a route pays the `unlock`
+# and a `sync`/`settle` and `take` around the manager); a further V4 hop added up to 31,856
+# (V2 → V4 → V4, V4 → V2 → V4: 117,683 for two), a V4 swap moving no tokens of its own. Priced
+# 54,000 once a route and 33,000 a hop, plus 18,000 a hop for the fee-growth slot that a pool's
+# first swap in a direction writes from zero (17,100 more than a rewrite), as the devnet's
+# pools that never traded have. A tick crossed and an extra step of the swap loop are v4-core's
+# `Pool.swap`, the same loop as v3-core's: V3's figures.
+HOP_GAS = HopGas(hop_gas=51_000, route_gas=54_000, crossing_gas=65_000, step_gas=9_000)
 
 # A V4 hop's pool field in the plan: the pool id's leading 17 bytes, then its tick spacing.
 POOL_FIELD_ID_BYTES = 17

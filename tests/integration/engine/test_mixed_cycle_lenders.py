@@ -1,6 +1,11 @@
 """The bot trades planted V2↔V3 and V3↔V3 gaps with every flash source, each time the
 cheapest lender that can lend, and every trade's realized profit equals its prediction.
 
+The Uniswap V4 PoolManager lends every token its pools hold for no fee and the least gas, so
+it is chosen whenever it holds the start token: the cases after another lender first empty the
+manager of WETH and USDC (its pools of those tokens then cannot pay them out either, and the
+pre-check drops trades through them).
+
 Each case runs on a fresh devnet chain (no market activity) with the bot running. What the
 lenders can lend is set first, by emptying some of them of a token or putting WETH into the
 Vault, which the devnet funds with stablecoins only (`_lender_helpers`); then a whale swap
@@ -31,6 +36,7 @@ from _lender_helpers import balance_of, empty, fill_wrapped_native, swap_v3, v3_
 from _route_quotes import route_profit
 
 from omniarb.chains.rpc import RpcClient
+from omniarb.dex.registry import ADAPTERS
 from omniarb.network import ChainManifest
 from omniarb.track.stats import TradeSummary
 from omniarb.wiring import EXECUTOR_GAS
@@ -158,6 +164,9 @@ async def _lender_costs(
 
     candidates: list[tuple[str, str, int, int, bool]] = []  # name, holder, fee pips, gas, strict
     vault, aave = chain.lender("balancer-v2"), chain.lender("aave-v3")
+    # The V4 PoolManager lends whatever it holds, for no fee.
+    manager = chain.dex("uniswap-v4").factory
+    candidates.append(("uniswap-v4-flash", manager, 0, EXECUTOR_GAS.v4_flash_loan_gas, False))
     # The Vault lends whatever it holds, funded or not; Aave only the reserves it lists.
     candidates.append((vault.kind, vault.address, 0, EXECUTOR_GAS.balancer_loan_gas, False))
     candidates += [
@@ -225,6 +234,8 @@ async def _check_sized_for_the_fee(
 
 def _cycle_class(trade: TradeSummary) -> str:
     kinds = {"uniswap-v3" if kind in V3_FAMILY else kind for kind in _kinds(trade)}
+    if "uniswap-v4" in kinds:
+        return "with V4"
     return (
         "V2↔V3"
         if kinds == {"uniswap-v2", "uniswap-v3"}
@@ -238,8 +249,10 @@ def _cycle_class(trade: TradeSummary) -> str:
 # loans come from V3-family pools or Aave unless a case fills the Vault with WETH;
 # "pool:<symbols>:<fee>" names a Uniswap V3 pool emptied of a token, "pancake:<symbols>:<fee>"
 # a PancakeSwap V3 one.
-_FILL_VAULT = [("fill", "vault", "WETH")]
-_VAULT_USDC = [("empty", "vault", "USDC")]
+# The V4 PoolManager's WETH and USDC lent out, so that other lenders are the cheapest.
+_NO_V4 = [("empty", "v4", "WETH"), ("empty", "v4", "USDC")]
+_FILL_VAULT = [*_NO_V4, ("fill", "vault", "WETH")]
+_VAULT_USDC = [*_NO_V4, ("empty", "vault", "USDC")]
 _CHEAP_OUTSIDE = [
     ("empty", "pool:WETH,USDT:500", "WETH"),
     ("empty", "pool:USDC,USDT:500", "USDC"),
@@ -262,9 +275,10 @@ _ANY_WETH_USDC = [
 CASES = {
     # case: (set-up, gap, the cycle class and lender expected among the bot's trades)
     "v3-v3 from the Balancer Vault": (_FILL_VAULT, "v3-v3", ("V3↔V3", "balancer-v2")),
-    "v2-v3 from the Balancer Vault": ([], "flavour-cheap-on-v3", ("V2↔V3", "balancer-v2")),
+    "v2-v3 from the Balancer Vault": (_NO_V4, "flavour-cheap-on-v3", ("V2↔V3", "balancer-v2")),
     "v2-v3 from its own V2 pair": ([], "btc-cheap-on-v2", ("V2↔V3", OWN_PAIR)),
-    "v3-v3 from a V3 pool": ([], "v3-v3", ("V3↔V3", "uniswap-v3-flash")),
+    "v3-v3 from the V4 PoolManager": ([], "v3-v3", ("V3↔V3", "uniswap-v4-flash")),
+    "v3-v3 from a V3 pool": (_NO_V4, "v3-v3", ("V3↔V3", "uniswap-v3-flash")),
     "v2-v3 from a V3 pool": (_VAULT_USDC, "btc-dear-on-v2", ("V2↔V3", "uniswap-v3-flash")),
     "v3-v3 from Aave": (_VAULT_USDC + _CHEAP_OUTSIDE, "v3-v3", ("V3↔V3", "aave-v3")),
     "v2-v3 from Aave": (_VAULT_USDC + _CHEAP_WETH, "btc-dear-on-v2", ("V2↔V3", "aave-v3")),
@@ -281,6 +295,8 @@ _VAULT_FILL_WETH = 20_000 * WETH
 def _holder(chain: ChainManifest, lender: str, symbol: str) -> str:
     if lender == "vault":
         return chain.lender("balancer-v2").address
+    if lender == "v4":
+        return chain.dex("uniswap-v4").factory
     if lender == "aave":
         return chain.lender("aave-v3").asset(symbol).holder
     dex, symbols, fee = lender.split(":")
@@ -319,10 +335,16 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
                 assert trade.realized_profit_wei == trade.predicted_profit_wei > 0, trade
                 # The gas model never understates a trade's gas (its net profit is not
                 # overstated), whatever the route's hops and the lender.
-                assert trade.gas_used <= estimates[trade.tx_hash], (trade, estimates)
+                assert trade.gas_used <= estimates[trade.tx_hash], (
+                    trade.flash_source,
+                    [(h["kind"], h["token_in"]) for h in trade.route],
+                    trade.gas_used,
+                    estimates[trade.tx_hash],
+                )
                 if trade.flash_source == OWN_PAIR:
-                    # Free and no extra gas: nothing can be cheaper.
-                    assert trade.route[0]["kind"] == "uniswap-v2"
+                    # Free and no extra gas: nothing can be cheaper. The opening pool lends
+                    # by its swap: a V2 pair's flash swap, or a V4 swap inside `unlock`.
+                    assert ADAPTERS[trade.route[0]["kind"]].flash_swap_hop
                     assert trade.flash_fee_wei == 0
                     continue
                 costs = await _lender_costs(rpc, chain, trade, rates[trade.tx_hash])
