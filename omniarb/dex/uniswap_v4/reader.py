@@ -79,6 +79,22 @@ class V4PoolReader:
                 raise NotFoundError(f"no initialized V4 pool {key.pool_id} ({key})")
         return [state for state in states if state is not None]
 
+    async def read_heads(
+        self, keys: Sequence[PoolKey], *, block: int
+    ) -> list[tuple[int, int, int, int, int]]:
+        """Each pool's `slot0` and active liquidity at `block` as (sqrtPriceX96, tick, protocol
+        fee, LP fee, liquidity), in one round trip: what a swap reads besides the ticks."""
+        answers = await self._calls(
+            [f"{call}{k.pool_id[2:]}" for k in keys for call in (_GET_SLOT0, _GET_LIQUIDITY)],
+            hex(block),
+        )
+        heads = []
+        for i in range(len(keys)):
+            sqrt_price_x96, tick, protocol_fee, lp_fee = decode(_SLOT0_TYPES, answers[2 * i])
+            (liquidity,) = decode(["uint128"], answers[2 * i + 1])
+            heads.append((sqrt_price_x96, tick, protocol_fee, lp_fee, liquidity))
+        return heads
+
     async def read_some(
         self, keys: Sequence[PoolKey], *, dex: str, block: int | None = None
     ) -> list[V4PoolState | None]:

@@ -16,7 +16,15 @@ plants the gap:
 - flavour-cheap-on-v3: the token paired only with USDC sold into its V3 pool, so cycles from
   USDC buy it there first (V2↔V3 cycles that open with a V3 pool, from a token the Vault
   holds);
-- btc-cheap-on-v2: WBTC sold into a V2 pair, bought there first (the pair lends for free).
+- btc-cheap-on-v2: WBTC sold into a V2 pair, bought there first (the pair lends for free);
+- weth-cheap-on-v4: WETH sold into the Uniswap V4 WETH/USDC pool (PoolSwapTest), so cycles
+  buy it there: V4↔V2 and V4↔V3 cycles that open with the V4 swap (it lends its input inside
+  `unlock`, for free) or with a V2 pair.
+Before the bot starts, every pool is swapped a little each way (`_season`), as pools on a live
+chain have been: the best cycles run through pools no gap touches (with V4's pools, through
+more of them), and a pool's first swap in a direction writes storage slots from zero (a V2
+pair's price accumulators, a pool's fee growth), which the gas model, measured on pools that
+had traded, leaves out (as the conformance suite's execution test does).
 The case names the cycle class and lender that must be among the bot's trades. Every trade is
 also checked on its own: realized = predicted to the wei, untouched, and its lender's cost (fee
 + extra gas at the trade's gas price, in the start token) no higher than that of any other
@@ -32,10 +40,20 @@ from typing import Any
 
 import pytest
 from _bot_helpers import RunningBot, bot_on, swap_v2
-from _lender_helpers import balance_of, empty, fill_wrapped_native, swap_v3, v3_pool
+from _lender_helpers import (
+    balance_of,
+    empty,
+    fill_wrapped_native,
+    swap_v3,
+    swap_v3_tx,
+    v3_pool,
+)
+from _receipts import mined_receipt
 from _route_quotes import route_profit
+from _v4_trades import v4_trade
 
 from omniarb.chains.rpc import RpcClient
+from omniarb.devnet.kinds import devnet_kind
 from omniarb.dex.registry import ADAPTERS
 from omniarb.network import ChainManifest
 from omniarb.track.stats import TradeSummary
@@ -89,14 +107,22 @@ async def _plant(bot: RunningBot, rpc: RpcClient, chain: ChainManifest, gap: str
     btc = chain.tokens[4].symbol
     if gap == "v3-v3":
         # WETH cheap in the 0.05% pool and dear in the 0.3% pool: the V3 ↔ V3 cycle earns
-        # both moves, more than any cycle with a V2 pair in it.
-        await swap_v3(
-            rpc, chain, token_in="WETH", token_out="USDC", fee=500, amount_in=1_500 * WETH
-        )
+        # both moves, more than any cycle with a V2 pair in it. Both swaps in one block, so
+        # no trade of the first move's gap lands beside the second.
         usdc = 10 ** chain.token("USDC").decimals
-        await swap_v3(
-            rpc, chain, token_in="USDC", token_out="WETH", fee=3000, amount_in=1_500_000 * usdc
-        )
+        txs = [
+            swap_v3_tx(chain, token_in="WETH", token_out="USDC", fee=500, amount_in=1_500 * WETH),
+            swap_v3_tx(
+                chain, token_in="USDC", token_out="WETH", fee=3000, amount_in=1_500_000 * usdc
+            ),
+        ]
+        nonce = int(await rpc.call("eth_getTransactionCount", txs[0]["from"], "pending"), 16)
+        sent = [
+            await rpc.call("eth_sendTransaction", {**tx, "nonce": hex(nonce + i)})
+            for i, tx in enumerate(txs)
+        ]
+        receipts = [await mined_receipt(rpc, tx_hash) for tx_hash in sent]
+        assert receipts[0]["blockNumber"] == receipts[1]["blockNumber"]
     elif gap == "btc-dear-on-v2":
         # WBTC bought out of one V2 pair: the cycles sell WBTC there, bought on V3 first.
         await swap_v2(rpc, chain, dex="uniswap-v2", path=["WETH", btc], amount_in=300 * WETH)
@@ -112,6 +138,13 @@ async def _plant(bot: RunningBot, rpc: RpcClient, chain: ChainManifest, gap: str
             fee=10000,
             amount_in=20_000 * 10**token.decimals,
         )
+    elif gap == "weth-cheap-on-v4":
+        pool = next(
+            p
+            for p in chain.pools
+            if p.kind == "uniswap-v4" and {p.symbol0, p.symbol1} == {"WETH", "USDC"}
+        )
+        await v4_trade(rpc, chain, pool, chain.token("WETH").address, 600 * WETH)
     else:  # btc-cheap-on-v2: WBTC sold into one V2 pair, the cycles buy it there first
         unit = 10 ** chain.token(btc).decimals
         await swap_v2(rpc, chain, dex="uniswap-v2", path=[btc, "WETH"], amount_in=20 * unit)
@@ -229,7 +262,13 @@ async def _check_sized_for_the_fee(
 
     assert await kept(trade.amount_in) == trade.predicted_profit_wei
     for per_mille in (999, 1001):
-        assert await kept(trade.amount_in * per_mille // 1000) < trade.predicted_profit_wei
+        assert await kept(trade.amount_in * per_mille // 1000) < trade.predicted_profit_wei, (
+            per_mille,
+            kind,
+            fee_pips,
+            trade.amount_in,
+            [(h["kind"], h["token_in"]) for h in route],
+        )
 
 
 def _cycle_class(trade: TradeSummary) -> str:
@@ -277,6 +316,7 @@ CASES = {
     "v3-v3 from the Balancer Vault": (_FILL_VAULT, "v3-v3", ("V3↔V3", "balancer-v2")),
     "v2-v3 from the Balancer Vault": (_NO_V4, "flavour-cheap-on-v3", ("V2↔V3", "balancer-v2")),
     "v2-v3 from its own V2 pair": ([], "btc-cheap-on-v2", ("V2↔V3", OWN_PAIR)),
+    "v4 cycles from their own opening pool": ([], "weth-cheap-on-v4", ("with V4", OWN_PAIR)),
     "v3-v3 from the V4 PoolManager": ([], "v3-v3", ("V3↔V3", "uniswap-v4-flash")),
     "v3-v3 from a V3 pool": (_NO_V4, "v3-v3", ("V3↔V3", "uniswap-v3-flash")),
     "v2-v3 from a V3 pool": (_VAULT_USDC, "btc-dear-on-v2", ("V2↔V3", "uniswap-v3-flash")),
@@ -290,6 +330,29 @@ CASES = {
 }
 # What "fill" adds: more WETH than any trade here borrows.
 _VAULT_FILL_WETH = 20_000 * WETH
+
+
+async def _season(rpc: RpcClient, chain: ChainManifest) -> None:
+    """Every pool swapped a tenth of a token each way through its DEX's router (each
+    kind's devnet swap), sent at once and all mined before the gap is planted."""
+    trader = chain.traders[0]
+    nonce = int(await rpc.call("eth_getTransactionCount", trader, "pending"), 16)
+    sent = []
+    for pool in chain.pools:
+        kind = devnet_kind(pool.kind)
+        for token_in, token_out in ((pool.token0, pool.token1), (pool.token1, pool.token0)):
+            decimals = chain.token_by_address(token_in).decimals
+            data = kind.swap_calldata(pool, token_in, token_out, 10 ** (decimals - 1), trader)
+            tx = {
+                "from": trader,
+                "to": chain.dex(pool.dex).router,
+                "data": data,
+                "gas": hex(1_000_000),
+                "nonce": hex(nonce + len(sent)),
+            }
+            sent.append(await rpc.call("eth_sendTransaction", tx))
+    for tx_hash in sent:
+        await mined_receipt(rpc, tx_hash)
 
 
 def _holder(chain: ChainManifest, lender: str, symbol: str) -> str:
@@ -319,6 +382,9 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
     db = tmp_path / "h.sqlite"
     async with devnet_factory({CHAIN: BLOCK_S}) as net:
         chain = net.manifest.chain(CHAIN)
+        # Before the bot runs: it would trade what the seasoning swaps leave, in their blocks.
+        async with RpcClient(chain.rpc_http) as rpc:
+            await _season(rpc, chain)
         async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db) as bot:
             for action, lender, symbol in setup:
                 holder = _holder(chain, lender, symbol)

@@ -20,6 +20,7 @@ from typing import Any
 
 from _v3_quoter_helpers import send_all
 from _v4_helpers import HOOK_ADDRESS, QUOTE_IN, quote_all
+from _v4_trades import v4_trade
 from eth_utils.crypto import keccak
 
 from omniarb.chain_events import NewHead
@@ -27,7 +28,6 @@ from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.kinds.uniswap_v4 import (
     INITIALIZE,
-    KIND,
     MODIFY_LIQUIDITY,
     TICK_SPACING,
     liquidity_for_amounts,
@@ -37,7 +37,7 @@ from omniarb.dex.base import PoolState
 from omniarb.dex.uniswap_v3.tick_math import get_sqrt_ratio_at_tick
 from omniarb.dex.uniswap_v4 import PoolKey, V4PoolState
 from omniarb.errors import RpcError
-from omniarb.network import ChainManifest, PoolEntry
+from omniarb.network import ChainManifest
 
 __all__ = ["V4Liquidity", "V4QuoterAnswers", "holdings", "v4_trade"]
 
@@ -101,16 +101,6 @@ class V4QuoterAnswers:
                 elif used != case.amount_in_wei or quoted[0] != case.predicted_out_wei:
                     problems.append(f"{case.describe()}: the quoter pays {quoted[0]}")
         return problems
-
-
-async def v4_trade(
-    rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, token_in: str, amount_in_wei: int
-) -> None:
-    """PoolSwapTest exact-input swap from a trader (traders approve every router)."""
-    trader = chain.traders[0]
-    token_out = pool.token1 if token_in == pool.token0 else pool.token0
-    data = KIND.swap_calldata(pool, token_in, token_out, amount_in_wei, trader)
-    await send_all(rpc, [(trader, chain.dex(pool.dex).router, data)])
 
 
 class V4Liquidity:
