@@ -17,9 +17,12 @@ _SWAP_GAS = 1_000_000
 async def v4_trade(
     rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, token_in: str, amount_in_wei: int
 ) -> None:
-    """PoolSwapTest exact-input swap of `amount_in_wei` of `token_in` from the first trader."""
+    """PoolSwapTest exact-input swap of `amount_in_wei` of `token_in` from the first trader;
+    the native coin (currency 0, address 0) is paid with the transaction's value."""
     trader = chain.traders[0]
     token_out = pool.token1 if token_in == pool.token0 else pool.token0
     data = KIND.swap_calldata(pool, token_in, token_out, amount_in_wei, trader)
     tx = {"from": trader, "to": chain.dex(pool.dex).router, "data": data, "gas": hex(_SWAP_GAS)}
+    if int(token_in, 16) == 0:
+        tx["value"] = hex(amount_in_wei)
     await mined_receipt(rpc, await rpc.call("eth_sendTransaction", tx))

@@ -65,11 +65,16 @@ class ChainCatalog:
 
     tokens: tuple[TokenDef, ...]
     pools: tuple[PoolDef, ...]
+    # The native coin, which pools of a kind that holds it (Uniswap V4) pair as currency 0:
+    # not a token to deploy, fund or approve.
+    native: TokenDef | None = None
 
     def token(self, symbol: str) -> TokenDef:
         for token in self.tokens:
             if token.symbol == symbol:
                 return token
+        if self.native is not None and self.native.symbol == symbol:
+            return self.native
         raise KeyError(symbol)
 
 
@@ -169,6 +174,7 @@ def catalog_for(chain: ChainSpec) -> ChainCatalog:
         btc=others[3].symbol,
         flavour_a=others[4].symbol,
         flavour_b=others[5].symbol,
+        native=chain.native_symbol,
     )
     scale = _DEPTH_SCALE[chain.name]
     pools: list[PoolDef] = []
@@ -180,4 +186,7 @@ def catalog_for(chain: ChainSpec) -> ChainCatalog:
         planned = devnet_kind(dex.kind).plan_pools(dex.name, ranks[dex.kind], roles)
         pools += [replace(p, depth_usd=_depth(p.depth_usd, scale)) for p in planned]
         ranks[dex.kind] += 1
-    return ChainCatalog(tokens=(native, *others), pools=tuple(pools))
+    coin = TokenDef(
+        symbol=chain.native_symbol, name=chain.native_symbol, decimals=18, asset=native.asset
+    )
+    return ChainCatalog(tokens=(native, *others), pools=tuple(pools), native=coin)

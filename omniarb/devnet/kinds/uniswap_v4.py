@@ -172,9 +172,11 @@ def pool_key(entry: PoolEntry) -> PoolKey:
 
 
 def _pools(tokens: ChainTokens) -> tuple[tuple[str, str, int, int], ...]:
-    """The V4 DEX's pools: (token a, token b, fee tier in pips, depth in USD)."""
+    """The V4 DEX's pools: (token a, token b, fee tier in pips, depth in USD); one holds the
+    native coin itself (currency 0), as V4's deepest mainnet pools do."""
     wn, btc = tokens.wrapped_native, tokens.btc
     return (
+        (tokens.native, "USDC", 3000, 4_000_000),
         (wn, "USDC", 500, 20_000_000),
         (wn, "USDT", 3000, 5_000_000),
         ("USDC", "USDT", 100, 8_000_000),

@@ -341,14 +341,17 @@ async def _season(rpc: RpcClient, chain: ChainManifest) -> None:
     for pool in chain.pools:
         kind = devnet_kind(pool.kind)
         for token_in, token_out in ((pool.token0, pool.token1), (pool.token1, pool.token0)):
-            decimals = chain.token_by_address(token_in).decimals
-            data = kind.swap_calldata(pool, token_in, token_out, 10 ** (decimals - 1), trader)
+            native = int(token_in, 16) == 0  # a V4 pool's native coin: paid with value
+            decimals = 18 if native else chain.token_by_address(token_in).decimals
+            amount = 10 ** (decimals - 1)
+            data = kind.swap_calldata(pool, token_in, token_out, amount, trader)
             tx = {
                 "from": trader,
                 "to": chain.dex(pool.dex).router,
                 "data": data,
                 "gas": hex(1_000_000),
                 "nonce": hex(nonce + len(sent)),
+                "value": hex(amount if native else 0),
             }
             sent.append(await rpc.call("eth_sendTransaction", tx))
     for tx_hash in sent:

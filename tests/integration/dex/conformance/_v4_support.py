@@ -114,7 +114,9 @@ class V4Liquidity:
         self.salt = 1_000
 
     async def move(self, states: Sequence[PoolState], rng: random.Random, *, create: bool) -> None:
-        pools = [s for s in states if isinstance(s, V4PoolState)]
+        # Positions in pools of the native coin would be paid with value: those pools move by
+        # the market's swaps only.
+        pools = [s for s in states if isinstance(s, V4PoolState) and not s.key.has_native]
         txs: list[tuple[str, str, str]] = []
         added = []
         for state in rng.sample(pools, min(3, len(pools))):
