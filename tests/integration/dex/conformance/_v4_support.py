@@ -41,6 +41,7 @@ from omniarb.network import ChainManifest
 
 __all__ = ["V4Liquidity", "V4QuoterAnswers", "holdings", "v4_trade"]
 
+_KEY = "(address,address,uint24,int24,address)"
 # `BaseV4Quoter`'s revert when the swap could not take all of the amount.
 NOT_ENOUGH_LIQUIDITY = keccak(text="NotEnoughLiquidity(bytes32)")[:4].hex()
 _TX_GAS = 3_000_000
@@ -105,13 +106,16 @@ class V4QuoterAnswers:
 
 class V4Liquidity:
     """PoolModifyLiquidityTest positions in random ranges around the price of three pools and
-    removals of earlier ones, from the deployer (`ModifyLiquidity`); with `create`, a new
-    hookless pool of each DEX (`Initialize`) and a pool with a hook (skipped by the book)."""
+    removals of earlier ones, from the deployer (`ModifyLiquidity`); on the first move, a
+    protocol fee on one pool of each DEX (`ProtocolFeeUpdated`, the deployer owning the
+    PoolManager and made its fee controller); with `create`, a new hookless pool of each DEX
+    (`Initialize`) and a pool with a hook (skipped by the book)."""
 
     def __init__(self, rpc: RpcClient, chain: ChainManifest) -> None:
         self.rpc, self.chain = rpc, chain
         self.positions: list[tuple[V4PoolState, int, int, int, bytes]] = []
         self.salt = 1_000
+        self.fees_set = False
 
     async def move(self, states: Sequence[PoolState], rng: random.Random, *, create: bool) -> None:
         # Positions in pools of the native coin would be paid with value: those pools move by
@@ -136,11 +140,32 @@ class V4Liquidity:
             self.positions.remove(position)
             if taken < liquidity:
                 self.positions.append((state, lower, upper, liquidity - taken, salt))
+        if not self.fees_set:
+            self.fees_set = True
+            for dex in sorted({s.dex for s in pools}):
+                txs += self._protocol_fee(dex, rng.choice([s for s in pools if s.dex == dex]), rng)
         await send_all(self.rpc, txs, in_order=True)
         self.positions += added
         if create:
             for dex in sorted({s.dex for s in pools}):
                 await self._new_pools(dex, pools)
+
+    def _protocol_fee(
+        self, dex: str, state: V4PoolState, rng: random.Random
+    ) -> list[tuple[str, str, str]]:
+        """The deployer (the PoolManager's owner) makes itself the fee controller and sets a
+        protocol fee in each direction (pips, at most ProtocolFeeLibrary.MAX_PROTOCOL_FEE,
+        1,000)."""
+        manager, deployer = self.chain.dex(dex).factory, self.chain.deployer
+        fee = rng.randint(1, 1000) | (rng.randint(1, 1000) << 12)
+        return [
+            (deployer, manager, encode_call("setProtocolFeeController(address)", deployer)),
+            (
+                deployer,
+                manager,
+                encode_call(f"setProtocolFee({_KEY},uint24)", state.key.as_tuple(), fee),
+            ),
+        ]
 
     def _modify(
         self, state: V4PoolState, lower: int, upper: int, delta: int, salt: bytes
