@@ -66,6 +66,10 @@ class DexEntry:
     fee_pips: int | None = None
     init_code_hash: str | None = None
     pool_deployer: str | None = None
+    # The DEX's read-only contract for pool state where pools cannot be asked themselves
+    # (Uniswap V4's StateView over the PoolManager, which is `factory`); when absent, the
+    # chain spec's for the DEX of that name and factory.
+    lens: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +94,7 @@ class PoolEntry:
             token_out=self.token1 if token_in == self.token0 else self.token0,
             zero_for_one=token_in == self.token0,
             fee_pips=self.fee,
+            tick_spacing=self.tick_spacing,
         )
 
     def flash_pool(self) -> FlashPool:

@@ -65,7 +65,9 @@ class Hop:
     """One swap of a route: through `pool`, `token_in` → `token_out`.
 
     `zero_for_one` is true when `token_in` is the pool's token0. `fee_pips` is the pool's fee in
-    hundredths of a basis point (a V2 pool's 0.3% is 3000).
+    hundredths of a basis point (a V2 pool's 0.3% is 3000). `tick_spacing` is the pool's where
+    it has ticks (None for a V2 pair): a Uniswap V4 pool has no address of its own, and the
+    executor builds its key from the hop, spacing included.
     """
 
     pool: str
@@ -75,6 +77,7 @@ class Hop:
     token_out: str
     zero_for_one: bool
     fee_pips: int
+    tick_spacing: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,6 +131,7 @@ class FlashLoan(StrEnum):
     ALGEBRA_POOL = "algebra-flash"  # an Algebra Integral pool's `flash` (a fixed 0.01% fee)
     BALANCER_V2 = "balancer-v2"  # the Balancer V2 Vault's `flashLoan`
     AAVE_V3 = "aave-v3"  # the Aave V3 Pool's `flashLoanSimple`
+    V4_POOL_MANAGER = "uniswap-v4-flash"  # a Uniswap V4 PoolManager's `take` inside `unlock`
 
 
 class OpportunitySource(StrEnum):

@@ -2,7 +2,8 @@
 DEX's Router02 `getAmountsOut`, whose library hard-codes that fork's fee and init code hash; V3
 pools through QuoterV2): an oracle independent of our math and of the manifest's fees for the
 engine tests; PancakeSwap V3 pools through the devnet router's `quote`, which runs the pool's
-own swap). Lives at the root of tests/ (on sys.path through tests/conftest.py)."""
+own swap; Uniswap V4 pools through V4Quoter). Lives at the root of tests/ (on sys.path through
+tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from omniarb.network import ChainManifest
 QUOTE_IN = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
 GET_AMOUNTS_OUT = "getAmountsOut(uint256,address[])"
 POOL_QUOTE = "quote(address,bool,int256,uint160)"
+V4_QUOTE_IN = "quoteExactInputSingle(((address,address,uint24,int24,address),bool,uint128,bytes))"
 # The loosest price limits a V3-family pool accepts (v3-core TickMath ± 1).
 NO_LIMIT = {True: 4295128740, False: 1461446703485210103287273052203988822378723970341}
 
@@ -35,6 +37,15 @@ async def hop_out(
         )
         amount_out: int = decode(["uint256", "uint160", "uint32", "uint256"], answer)[0]
         return amount_out
+    if hop["kind"] == "uniswap-v4":
+        pool = next(p for p in chain.pools if p.address.lower() == hop["pool"].lower())
+        zero_for_one = int(token_in.address, 16) < int(token_out.address, 16)
+        key = (pool.token0, pool.token1, pool.fee, pool.tick_spacing, "0x" + "00" * 20)
+        data = encode_call(V4_QUOTE_IN, (key, zero_for_one, amount_in, b""))
+        quoter = chain.dex(pool.dex).quoter
+        answer = await rpc.call("eth_call", {"to": quoter, "data": data}, hex(block))
+        v4_out: int = decode(["uint256", "uint256"], answer)[0]
+        return v4_out
     if hop["kind"] == "pancakeswap-v3":
         zero_for_one = int(token_in.address, 16) < int(token_out.address, 16)
         data = encode_call(POOL_QUOTE, hop["pool"], zero_for_one, amount_in, NO_LIMIT[zero_for_one])

@@ -36,3 +36,11 @@ interface IUniswapV3Flash {
     function flash(address recipient, uint256 amount0, uint256 amount1, bytes calldata data)
         external;
 }
+
+/// @dev Uniswap V4 PoolManager (`@uniswap/v4-core` 1.0.2 PoolManager.unlock). Calls
+///      `unlockCallback(data)` on the caller, inside which the caller swaps, takes and settles;
+///      reverts `CurrencyNotSettled` unless every currency's delta is zero when it returns.
+///      It lends anything it holds within the callback (`take`), for no fee.
+interface IPoolManager {
+    function unlock(bytes calldata data) external returns (bytes memory);
+}

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {IAaveV3Pool, IBalancerVault, IUniswapV3Flash} from "./FlashLenders.sol";
+import {IAaveV3Pool, IBalancerVault, IPoolManager, IUniswapV3Flash} from "./FlashLenders.sol";
 import {PlanCalldata as Plan} from "./PlanCalldata.sol";
 import {PoolOps} from "./PoolOps.sol";
+import {V4Ops} from "./V4Ops.sol";
 
 /// @title OmniArbExecutor
 /// @notice Runs one arbitrage cycle through Uniswap V2 pairs, Uniswap V3 pools and Algebra
@@ -20,6 +21,8 @@ import {PoolOps} from "./PoolOps.sol";
 ///                                       2 = Aave V3 `flashLoanSimple` (registered Pool)
 ///                                       3 = `flash` from the V3 or Algebra pool of a lender
 ///                                           record (the same call; Algebra's fee is its own)
+///                                       4 = Uniswap V4 PoolManager: `take` inside `unlock`, no
+///                                           fee (the manager of a lender record)
 ///          1       16    amountIn       uint128, of the start token, put into the first hop
 ///          17      16    minProfit      uint128, in the start token, net of the lender's fee
 ///          33      64·n  n ≥ 2 hops, each 64 bytes:
@@ -32,14 +35,24 @@ import {PoolOps} from "./PoolOps.sol";
 ///                  +60   1   kind       0 = Uniswap V2 pair, 1 = Uniswap V3 pool or a fork
 ///                                       with v3-core's swap (PancakeSwap V3, whose callbacks
 ///                                       are aliases here), 2 = Algebra Integral pool (the
-///                                       same swap call; a pool per pair, no fee in its salt)
+///                                       same swap call; a pool per pair, no fee in its salt),
+///                                       3 = Uniswap V4 hookless pool
 ///                  +61   3   feePips    uint24, swap fee in hundredths of a basis point
-///                                       (V2 0.3% = 3000, a 0.25% fork = 2500; V3 the pool's fee)
+///                                       (V2 0.3% = 3000, a 0.25% fork = 2500; V3 the pool's fee;
+///                                       V4 the key's LP fee)
+///                  A V4 hop's pool field is not an address (V4 pools live inside the
+///                  PoolManager, the factory field): it is the leading 17 bytes of the pool id
+///                  ‖ the key's tick spacing (int24). The executor builds the key from the
+///                  hop's two tokens, that fee and spacing and no hooks, and requires its id to
+///                  start with those 17 bytes.
 ///          33+64n  64    lender record (source 3 always, source 0 optionally), in the hop
 ///                        layout: the pool to borrow the start token from, its OTHER token in
 ///                        the tokenIn field, its factory, kind 0x80 | pool kind (0x80 a V2 pair
 ///                        for source 0, 0x81 a V3 pool or 0x82 an Algebra pool for source 3:
-///                        bit 7 marks a record, so no hop can pass for one) and its fee.
+///                        bit 7 marks a record, so no hop can pass for one) and its fee. Source
+///                        4's record is 0x83 with the PoolManager in its pool and factory fields
+///                        (the manager lends any token it holds; the tokenIn field is the start
+///                        token; fee 0).
 ///
 ///      Directions are not encoded but derived from the two tokens of each hop (token0 is the
 ///      smaller address in both protocols), so a plan cannot name a direction its tokens
@@ -63,6 +76,18 @@ import {PoolOps} from "./PoolOps.sol";
 ///      passes the pair's fee-adjusted constant-product check (UniswapV2Pair.swap).
 ///      Sources 1, 2, 3: borrow amountIn of A from the lender, run every hop, check the profit
 ///      net of the fee, repay amountIn + fee (Balancer and V3 by transfer, Aave by approval).
+///      Source 4, and source 0 when hop 0 is a V4 pool (its manager lends, as a V2 pair's flash
+///      swap does): inside one `unlock` of the (registered) PoolManager, hop 0 runs on amountIn
+///      of A the manager is owed (a V4 hop simply swaps; another hop's input is `take`n from
+///      the manager), every hop runs, and the profit is checked; the debt of amountIn is then
+///      repaid by `settle`, or netted against a final V4 hop's output, the profit `take`n.
+///      No fee.
+///      V4 hops: whatever the loan, the hops of a route with any V4 hop run inside one
+///      `unlock` of their PoolManager (`unlockCallback`), all V4 hops of a plan in the same
+///      manager. A V4 hop's input is a credit in the manager (a V2 or V3 hop before it pays its
+///      output to the manager between `sync` and `settle`; a V4 hop's output is left there), and
+///      its output stays a credit for a following V4 hop, else is `take`n to the next pair, or
+///      to this contract. `unlock` reverts unless every currency is settled when it returns.
 ///      Running hops: a V2 hop is priced on its live reserves and swapped; a V3 hop calls
 ///      `pool.swap` (exact input, no price limit) and pays in `uniswapV3SwapCallback` (an
 ///      Algebra hop: the same call, paid in `algebraSwapCallback`). Each
@@ -85,27 +110,44 @@ import {PoolOps} from "./PoolOps.sol";
 ///      registered address is its pool deployer), must be the pool, with the init code hash from the owner-managed factory
 ///      registry: the last-pair lender of an all-V2 route in its callback, every other pool and
 ///      lender before it is called (so a fake pool is never called at all, and every amount
-///      used is one a genuine pool pays). The Balancer Vault and the Aave Pool are
+///      used is one a genuine pool pays). A V4 PoolManager is registered in the same registry
+///      with the mark POOL_MANAGER in place of an init code hash (its pools have none: they
+///      live in its storage); a V4 hop or loan is refused unless its manager is so registered,
+///      and the executor only ever swaps hookless pools of it (the key it builds has no hooks),
+///      which run the manager's own code; `unlockCallback` must come from the manager being
+///      unlocked now. The Balancer Vault and the Aave Pool are
 ///      owner-registered addresses; Aave must also name this contract as the initiator. Each
 ///      lender calls back once per loan (Balancer is `nonReentrant`, V2 and V3 pools lock
 ///      themselves). Every path checks the profit before it repays, so a trade only adds to
 ///      the contract's balance of A; the only tokens it pays out are the borrowed ones, what
-///      genuine V3 pools ask in their callback, and the lender's repayment.
+///      genuine V3 pools ask in their callback, what it settles with a registered PoolManager
+///      for a V4 swap's input, and the lender's repayment.
 contract OmniArbExecutor {
     // ---------------------------------------------------------------- plan constants
     uint256 private constant FLASH_V2_PAIR = 0;
     uint256 private constant FLASH_BALANCER = 1;
     uint256 private constant FLASH_AAVE_V3 = 2;
     uint256 private constant FLASH_UNISWAP_V3 = 3;
+    uint256 private constant FLASH_UNISWAP_V4 = 4;
     uint256 private constant KIND_UNISWAP_V2 = 0;
     uint256 private constant KIND_UNISWAP_V3 = 1;
     uint256 private constant KIND_ALGEBRA = 2;
+    uint256 private constant KIND_UNISWAP_V4 = 3;
     uint256 private constant HEADER_BYTES = 33;
     uint256 private constant HOP_BYTES = 64;
     /// @dev Kind bytes of lender records: 0x80 | the pool's kind.
     uint256 private constant RECORD_V2_PAIR = 0x80;
     uint256 private constant RECORD_V3_POOL = 0x81;
     uint256 private constant RECORD_ALGEBRA_POOL = 0x82;
+    uint256 private constant RECORD_V4_MANAGER = 0x83;
+    /// @notice What the registry holds for a Uniswap V4 PoolManager in place of an init code
+    ///         hash: keccak256("omniarb: Uniswap V4 PoolManager").
+    bytes32 public constant POOL_MANAGER =
+        0x2209bff7c31185f94941a83abe63cc0e11c08f4c1104bcc0d28c0137e7df7723;
+    /// @dev What an `unlock` of ours does in its callback: run hops on what this contract
+    ///      holds (the amount out left in `_amountOut`), or borrow from the manager and repay it.
+    uint256 private constant UNLOCK_RUN = 0;
+    uint256 private constant UNLOCK_FLASH = 1;
     /// @dev Byte 0 of a V2 flash swap's `data` other than the all-V2 path's (whose byte 0 is the
     ///      plan's source, 0): the lender is hop 0, or the pair of a lender record. Neither is a
     ///      flash source, so the callback cannot mistake one layout for another.
@@ -128,6 +170,10 @@ contract OmniArbExecutor {
     address private transient _callbackFrom;
     /// @dev Profit of the trade in progress, set by the callback that checked it.
     uint256 private transient _profit;
+    /// @dev The V4 PoolManager unlocked by the trade in progress (zero outside `unlock`).
+    address private transient _manager;
+    /// @dev What the hops run in an `unlock` paid out, in the start token.
+    uint256 private transient _amountOut;
 
     // ---------------------------------------------------------------- events
     event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
@@ -233,9 +279,16 @@ contract OmniArbExecutor {
         }
         uint256 amountOut = _quote(hops, n, amountIn, call_ + SWAP_HEAD_BYTES + length);
         if (amountOut == NOT_ALL_V2) {
-            return Plan.kind(hops, n - 1) == RECORD_V2_PAIR
-                ? _flashFromRecordPair(call_, hops, n - 1, amountIn, length)
-                : _flashFromFirstPair(call_, hops, n, amountIn, length);
+            if (Plan.kind(hops, n - 1) == RECORD_V2_PAIR) {
+                return _flashFromRecordPair(call_, hops, n - 1, amountIn, length);
+            }
+            if (Plan.kind(hops, 0) != KIND_UNISWAP_V4) {
+                return _flashFromFirstPair(call_, hops, n, amountIn, length);
+            }
+            // Hop 0's PoolManager lends its input: a V4 swap pays out before it is paid.
+            _unlock(plan, Plan.factory(hops, 0), UNLOCK_FLASH, 0, n, amountIn);
+            _callbackFrom = address(0);
+            return _profit;
         }
         // amountIn and minProfit are uint128, so the sum cannot overflow.
         if (amountOut < amountIn + minProfit) {
@@ -370,6 +423,47 @@ contract OmniArbExecutor {
         _repayPoolFlash(fee0, fee1, data);
     }
 
+    /// @notice The V4 PoolManager's `unlock` callback (`IUnlockCallback`): `data` is the plan,
+    ///         then the amount put in and a word (mode << 16 | first hop << 8 | hops). Runs the
+    ///         hops (UNLOCK_RUN: on what this contract holds, leaving the start token here and
+    ///         the amount in `_amountOut`; UNLOCK_FLASH: on amountIn owed to the manager, which
+    ///         is repaid after the profit check).
+    function unlockCallback(bytes calldata data) external returns (bytes memory) {
+        if (msg.sender != _callbackFrom) revert UnexpectedCallback(msg.sender);
+        uint256 amount;
+        uint256 meta;
+        uint256 hops;
+        assembly ("memory-safe") {
+            let trailer := add(data.offset, sub(data.length, 64))
+            amount := calldataload(trailer)
+            meta := calldataload(add(trailer, 32))
+            hops := add(data.offset, HEADER_BYTES)
+        }
+        bool flash = meta >> 16 == UNLOCK_FLASH;
+        (uint256 amountOut, bool credit) =
+            _runHops(hops, meta & 0xff, (meta >> 8) & 0xff, amount, flash);
+        address tokenA = Plan.tokenIn(hops, 0);
+        if (!flash) {
+            if (credit) V4Ops.take(msg.sender, tokenA, address(this), amountOut);
+            _amountOut = amountOut;
+            return "";
+        }
+        (,, uint256 minProfit,) = Plan.header(_offset(data));
+        // `amount` is amountIn: the manager is owed it, and keeps it now.
+        _settle(amountOut, amount, minProfit);
+        if (credit) {
+            // The final V4 hop's output nets against the debt: only the profit leaves.
+            unchecked {
+                if (amountOut > amount) {
+                    V4Ops.take(msg.sender, tokenA, address(this), amountOut - amount);
+                }
+            }
+        } else {
+            _payManager(msg.sender, tokenA, amount);
+        }
+        return "";
+    }
+
     // ================================================================ callbacks' bodies
 
     /// @dev A V3 pool's swap callback: pays the pool the input it asks, in the hop's token
@@ -470,8 +564,8 @@ contract OmniArbExecutor {
 
     /// @dev Chains `getAmountOut` over the hops from live reserves; writes each amount but the
     ///      last at `amounts` (32 bytes apart) and returns the last, in the start token — or
-    ///      NOT_ALL_V2 at the first V3 hop (whose output only the pool itself can compute) or
-    ///      lender record.
+    ///      NOT_ALL_V2 at the first V3 or V4 hop (whose output only the pool itself can
+    ///      compute) or lender record.
     function _quote(uint256 hops, uint256 n, uint256 amountIn, uint256 amounts)
         private
         view
@@ -483,7 +577,10 @@ contract OmniArbExecutor {
         for (uint256 i; i < n; ++i) {
             (address pool, uint256 kind, uint256 feePips) = Plan.poolKindFee(hops, i);
             if (kind != KIND_UNISWAP_V2) {
-                if (kind == KIND_UNISWAP_V3 || kind == KIND_ALGEBRA || kind == RECORD_V2_PAIR) {
+                if (
+                    kind == KIND_UNISWAP_V3 || kind == KIND_ALGEBRA || kind == KIND_UNISWAP_V4
+                        || kind == RECORD_V2_PAIR
+                ) {
                     return NOT_ALL_V2;
                 }
                 revert UnsupportedHopKind(i, kind);
@@ -565,9 +662,9 @@ contract OmniArbExecutor {
         uint256 entries = (data.length - HEADER_BYTES) / HOP_BYTES;
         uint256 owed = amountIn;
         if (mark == MARK_FIRST_PAIR) {
-            amountOut = _runHops(hops, entries, 1, amountOut);
+            amountOut = _runHopsAnywhere(data, hops, entries, 1, amountOut);
         } else {
-            amountOut = _runHops(hops, entries - 1, 0, amountIn);
+            amountOut = _runHopsAnywhere(data, hops, entries - 1, 0, amountIn);
             uint256 feePips = Plan.feePips(hops, entries - 1);
             // UniswapV2Pair.swap: (balance·10^6 − amountIn·fee) ≥ reserve·10^6 on the lent side.
             owed = (amountIn * PoolOps.PIPS + PoolOps.PIPS - feePips - 1) / (PoolOps.PIPS - feePips);
@@ -576,12 +673,12 @@ contract OmniArbExecutor {
         PoolOps.transfer(Plan.tokenIn(hops, 0), msg.sender, owed);
     }
 
-    /// @dev Sources 1–3: borrow amountIn of the start token; the lender's callback trades.
+    /// @dev Sources 1–4: borrow amountIn of the start token; the lender's callback trades.
     function _borrowAndTrade(bytes calldata plan, uint256 source, uint256 amountIn, uint256 hops)
         private
         returns (uint256)
     {
-        uint256 records = source == FLASH_UNISWAP_V3 ? 1 : 0;
+        uint256 records = source == FLASH_UNISWAP_V3 || source == FLASH_UNISWAP_V4 ? 1 : 0;
         uint256 length = plan.length;
         if (
             length < HEADER_BYTES + (2 + records) * HOP_BYTES
@@ -596,6 +693,11 @@ contract OmniArbExecutor {
             IAaveV3Pool(pool).flashLoanSimple(address(this), Plan.tokenIn(hops, 0), amountIn, plan, 0);
         } else if (source == FLASH_UNISWAP_V3) {
             _borrowFromV3Pool(plan, hops, (length - HEADER_BYTES) / HOP_BYTES - 1, amountIn);
+        } else if (source == FLASH_UNISWAP_V4) {
+            uint256 record = (length - HEADER_BYTES) / HOP_BYTES - 1;
+            uint256 kind = Plan.kind(hops, record);
+            if (kind != RECORD_V4_MANAGER) revert UnsupportedHopKind(record, kind);
+            _unlock(plan, Plan.factory(hops, record), UNLOCK_FLASH, 0, record, amountIn);
         } else {
             revert UnsupportedFlashSource(source);
         }
@@ -639,7 +741,7 @@ contract OmniArbExecutor {
     {
         (, uint256 amountIn, uint256 minProfit, uint256 hops) = Plan.header(_offset(plan));
         uint256 n = (plan.length - HEADER_BYTES) / HOP_BYTES - records;
-        uint256 amountOut = _runHops(hops, n, 0, amountIn);
+        uint256 amountOut = _runHopsAnywhere(plan, hops, n, 0, amountIn);
         owed = amountIn + fee;
         _settle(amountOut, owed, minProfit);
         tokenA = Plan.tokenIn(hops, 0);
@@ -656,53 +758,128 @@ contract OmniArbExecutor {
     }
 
     /// @dev Runs hops `start` … n−1 on `amount` of hop `start`'s token, which this contract
-    ///      holds, and returns the start token received at the end.
-    function _runHops(uint256 hops, uint256 n, uint256 start, uint256 amount)
-        private
-        returns (uint256)
-    {
-        address tokenA = Plan.tokenIn(hops, 0);
-        address tokenIn = Plan.tokenIn(hops, start);
+    ///      holds; returns the start token received at the end. A route with a V4 hop runs
+    ///      inside one `unlock` of that hop's PoolManager, which must be registered.
+    function _runHopsAnywhere(
+        bytes calldata plan,
+        uint256 hops,
+        uint256 n,
+        uint256 start,
+        uint256 amount
+    ) private returns (uint256 amountOut) {
         for (uint256 i = start; i < n; ++i) {
-            address tokenOut = tokenA;
-            address to = address(this);
-            if (i + 1 < n) {
-                tokenOut = Plan.tokenIn(hops, i + 1);
-                if (Plan.kind(hops, i + 1) == KIND_UNISWAP_V2) to = Plan.pool(hops, i + 1);
+            if (Plan.kind(hops, i) == KIND_UNISWAP_V4) {
+                _unlock(plan, Plan.factory(hops, i), UNLOCK_RUN, start, n, amount);
+                return _amountOut;
             }
-            amount = _swapHop(hops, i, tokenIn, tokenOut, to, amount, i == start);
-            tokenIn = tokenOut;
         }
-        return amount;
+        (amountOut,) = _runHops(hops, n, start, amount, false);
     }
 
-    /// @dev Hop i: prove its pool genuine, then swap `amountIn` of `tokenIn` for `tokenOut`,
-    ///      output to `to`; returns the amount out. A V2 pair is paid before its swap: by
-    ///      transfer from this contract for the first hop run (`first`), else by the previous
-    ///      hop, which sent its output there. A V3 pool takes its input in the callback.
-    function _swapHop(
-        uint256 hops,
-        uint256 i,
-        address tokenIn,
-        address tokenOut,
-        address to,
-        uint256 amountIn,
-        bool first
-    ) private returns (uint256) {
-        (address pool, uint256 kind, uint256 feePips) = _genuinePool(hops, i, tokenIn, tokenOut);
+    /// @dev `manager.unlock(plan ‖ amount ‖ mode << 16 | start << 8 | n)`, once the manager
+    ///      is proven registered; its callback is `unlockCallback`.
+    function _unlock(
+        bytes calldata plan,
+        address manager,
+        uint256 mode,
+        uint256 start,
+        uint256 n,
+        uint256 amount
+    ) private {
+        if (initCodeHashOf[manager] != POOL_MANAGER) revert UnknownFactory(manager);
+        _callbackFrom = manager;
+        _manager = manager;
+        IPoolManager(manager).unlock(bytes.concat(plan, abi.encode(amount, mode << 16 | start << 8 | n)));
+        _manager = address(0);
+    }
+
+    /// @dev Runs hops `start` … n−1 on `amount` of hop `start`'s token, which this contract
+    ///      holds, or (`owed`, inside an unlock) which the PoolManager lends; returns the start
+    ///      token received at the end, and whether it is a credit in the manager (the last hop
+    ///      was V4) rather than held here. Each hop's output goes where the next hop takes its
+    ///      input: into the next V2 pair (paid before its swap), to this contract for a V3 pool
+    ///      (paid in its callback), to the manager for a V4 pool (a credit there).
+    function _runHops(uint256 hops, uint256 n, uint256 start, uint256 amount, bool owed)
+        private
+        returns (uint256, bool)
+    {
+        address tokenIn = Plan.tokenIn(hops, start);
+        uint256 kind = Plan.kind(hops, start);
+        // The first hop's input to where its kind takes it.
+        if (owed) {
+            if (kind == KIND_UNISWAP_V2) {
+                V4Ops.take(_manager, tokenIn, Plan.pool(hops, start), amount);
+            } else if (kind != KIND_UNISWAP_V4) {
+                V4Ops.take(_manager, tokenIn, address(this), amount);
+            }
+        } else if (kind == KIND_UNISWAP_V2) {
+            PoolOps.transfer(tokenIn, Plan.pool(hops, start), amount);
+        } else if (kind == KIND_UNISWAP_V4) {
+            _payManager(_manager, tokenIn, amount);
+        }
+        for (uint256 i = start; i < n; ++i) {
+            // The last hop buys the start token, and leaves a V4 output in the manager.
+            uint256 next = i + 1 < n ? i + 1 : 0;
+            address to = address(this);
+            if (next != 0) kind = Plan.kind(hops, next);
+            if (kind == KIND_UNISWAP_V4) to = _manager;
+            else if (kind == KIND_UNISWAP_V2 && next != 0) to = Plan.pool(hops, next);
+            amount = _swapHop(hops, i, Plan.tokenIn(hops, next), to, amount);
+        }
+        return (amount, kind == KIND_UNISWAP_V4);
+    }
+
+    /// @dev Hop i: prove its pool genuine, then swap `amountIn` of `tokenIn` for
+    ///      `tokenOut`, output to `to`; returns the amount out. Output to the unlocked manager
+    ///      (the next hop is V4) is settled there: `sync` before the swap, `settle` after.
+    function _swapHop(uint256 hops, uint256 i, address tokenOut, address to, uint256 amountIn)
+        private
+        returns (uint256 amountOut)
+    {
+        address tokenIn = Plan.tokenIn(hops, i);
         bool zeroForOne = tokenIn < tokenOut;
+        if (Plan.kind(hops, i) == KIND_UNISWAP_V4) {
+            return _v4Swap(hops, i, tokenIn, tokenOut, to, amountIn);
+        }
+        (address pool, uint256 kind, uint256 feePips) = _genuinePool(hops, i, tokenIn, tokenOut);
+        // Outside an unlock `_manager` is zero, which `to` never is.
+        address manager = _manager;
+        if (to == manager) V4Ops.sync(manager, tokenOut);
         if (kind == KIND_UNISWAP_V2) {
-            if (first) PoolOps.transfer(tokenIn, pool, amountIn);
-            uint256 amountOut = PoolOps.v2AmountOut(pool, zeroForOne, amountIn, feePips);
+            amountOut = PoolOps.v2AmountOut(pool, zeroForOne, amountIn, feePips);
             uint256 call_;
             assembly ("memory-safe") {
                 call_ := mload(0x40) // scratch for the call, past the free memory pointer
             }
             PoolOps.v2Swap(call_, pool, zeroForOne, amountOut, to, 0);
-            return amountOut;
+        } else {
+            _callbackFrom = pool;
+            amountOut = PoolOps.v3Swap(pool, to, tokenIn, zeroForOne, amountIn);
         }
-        _callbackFrom = pool;
-        return PoolOps.v3Swap(pool, to, tokenIn, zeroForOne, amountIn);
+        if (to == manager) V4Ops.settle(manager);
+    }
+
+    /// @dev V4 hop i: the hookless pool of the unlocked manager with the hop's two tokens, LP
+    ///      fee and tick spacing, whose id must start with the hop's 17 bytes (V4Ops.swap); its
+    ///      input is a credit in the manager already, its output is `take`n to `to` unless
+    ///      that is the manager (a credit for the next V4 hop, or the route's end).
+    function _v4Swap(uint256 hops, uint256 i, address tokenIn, address tokenOut, address to, uint256 amountIn)
+        private
+        returns (uint256 amountOut)
+    {
+        address manager = _manager;
+        address factory = Plan.factory(hops, i);
+        if (factory != manager || manager == address(0)) revert UnknownFactory(factory);
+        (address pool,, uint256 fee) = Plan.poolKindFee(hops, i);
+        amountOut = V4Ops.swap(manager, pool, tokenIn, tokenOut, fee, amountIn);
+        if (to != manager) V4Ops.take(manager, tokenOut, to, amountOut);
+    }
+
+    /// @dev Pays `amount` of `token` from this contract to `manager` as a credit there.
+    function _payManager(address manager, address token, uint256 amount) private {
+        V4Ops.sync(manager, token);
+        PoolOps.transfer(token, manager, amount);
+        V4Ops.settle(manager);
     }
 
     /// @dev Hop i as (pool, kind, fee), after proving the pool is the pair (kind 0) or pool

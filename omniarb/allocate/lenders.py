@@ -4,7 +4,9 @@ A trade borrows its start token and repays it (plus a fee) before the transactio
 lenders of a chain come from its manifest: the Balancer V2 Vault (for any token of the chain:
 it lends whatever it holds), the Aave V3 Pool (the reserves it lists), and every pool of a
 traded kind, lending as its adapter says (`pool_loan`: a Uniswap V3 pool's `flash`, a Uniswap
-V2 pair's flash swap repaid in the borrowed token). Each fee is
+V2 pair's flash swap repaid in the borrowed token), except that Uniswap V4 pools hold nothing
+themselves: their PoolManager lends every ERC-20 its pools hold (`take` inside `unlock`, no
+fee), one lender per manager and token. Each fee is
 computed exactly as the lender's contract computes it, since the executor repays to the wei and
 the profit it keeps is what is left:
 
@@ -14,7 +16,8 @@ the profit it keeps is what is left:
 - Algebra Integral pool: the same rounding at `Constants.FLASH_FEE` (100 pips, 0.01%), whatever
   the pool's swap fee;
 - Uniswap V2 pair: the least repayment its fee-adjusted K check accepts,
-  ceil(amount · 10^6 / (10^6 − fee_pips)), minus the amount.
+  ceil(amount · 10^6 / (10^6 − fee_pips)), minus the amount;
+- Uniswap V4 PoolManager: none (fee_pips 0).
 
 How much a lender can lend is its balance of the token (the Vault's, the aToken's, the pool's),
 read in one batch at the latest block when a trade needs it.
@@ -74,6 +77,22 @@ class Lender:
         return amount <= balance
 
 
+def _manager_lender(manager: str, dex: str, kind: str, token: str, extra_gas: int) -> Lender:
+    """A Uniswap V4 PoolManager lending `token`: the plan's record names the manager, with the
+    start token on both sides (it lends whatever it holds)."""
+    return Lender(
+        kind=FlashLoan.V4_POOL_MANAGER,
+        token=token,
+        address=manager,
+        holder=manager,
+        fee_pips=0,
+        extra_gas=extra_gas,
+        flash_pool=FlashPool(
+            pool=manager, dex=dex, kind=kind, token0=token, token1=token, fee_pips=0
+        ),
+    )
+
+
 class LenderBook:
     """The lenders of one chain by token, built from its manifest; reads their balances."""
 
@@ -105,11 +124,21 @@ class LenderBook:
                 )
                 for token, holder in held
             ]
+        managers: dict[tuple[str, str], Lender] = {}
         for pool in chain.pools:
             if not is_traded(pool.kind):
                 continue
             kind = adapter(pool.kind).pool_loan
             extra = gas.loan_gas(kind)
+            if kind is FlashLoan.V4_POOL_MANAGER:
+                manager = chain.dex(pool.dex).factory
+                for token in (pool.token0, pool.token1):
+                    if int(token, 16) != 0:  # the native coin is no ERC-20 to lend
+                        managers.setdefault(
+                            (manager.lower(), token.lower()),
+                            _manager_lender(manager, pool.dex, pool.kind, token, extra),
+                        )
+                continue
             # An Algebra pool's flash fee is a constant of the protocol, not its swap fee.
             fee_pips = ALGEBRA_FLASH_FEE_PIPS if kind is FlashLoan.ALGEBRA_POOL else pool.fee
             flash_pool = pool.flash_pool()
@@ -125,7 +154,7 @@ class LenderBook:
                 )
                 for token in (pool.token0, pool.token1)
             ]
-        return cls(rpc, lenders)
+        return cls(rpc, [*lenders, *managers.values()])
 
     def lenders(self, token: str, *, excluding: Sequence[str] = ()) -> list[Lender]:
         """The lenders of `token`, without the pools in `excluding` (a route's own pools are

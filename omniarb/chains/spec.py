@@ -20,6 +20,7 @@ __all__ = [
     "SUSHISWAP_INIT_CODE_HASH",
     "UNISWAP_V2_INIT_CODE_HASH",
     "UNISWAP_V3_INIT_CODE_HASH",
+    "UNISWAP_V4_POOL_MANAGER_MARK",
     "ChainSpec",
     "DexKind",
     "DexSpec",
@@ -47,6 +48,7 @@ class DexKind(StrEnum):
     UNISWAP_V3 = "uniswap-v3"
     PANCAKESWAP_V3 = "pancakeswap-v3"
     ALGEBRA_INTEGRAL = "algebra-integral"
+    UNISWAP_V4 = "uniswap-v4"
     # Known deployments of kinds the bot does not trade yet (no adapter in omniarb.dex.registry
     # until the issue that adds more protocols): listed so their parameters are on record.
     VELODROME_V2 = "velodrome-v2"
@@ -63,6 +65,8 @@ class DexSpec:
     `devnet_only` marks a kind the devnet deploys on a chain where no real deployment of it is
     known: its `factory` is the zero address, which no described DEX matches, so a network
     description listing such a DEX gives its own parameters.
+    `lens` is the DEX's own read-only contract the bot reads pool state through where the pools
+    cannot be asked themselves (Uniswap V4's StateView over its PoolManager).
     """
 
     name: str
@@ -72,6 +76,7 @@ class DexSpec:
     fee_bps: int | None = 30
     pool_deployer: str | None = None
     devnet_only: bool = False
+    lens: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +112,11 @@ PANCAKESWAP_V3_INIT_CODE_HASH = "0x6ce8eb472fa82df5469c6ab6d485f17c3ad13c8cd7af5
 ALGEBRA_INTEGRAL_INIT_CODE_HASH = (
     "0x62441ebe4e4315cf3d49d5957f94d66b253dbabe7006f34ad7f70947e60bf15c"
 )
+# Uniswap V4 pools are not contracts (they live in the PoolManager's storage), so they have no
+# init code hash: a V4 DEX's factory is its PoolManager, and in the executor's registry of pool
+# deployers a PoolManager is registered with this mark in place of a hash
+# (keccak256("omniarb: Uniswap V4 PoolManager"), OmniArbExecutor.POOL_MANAGER).
+UNISWAP_V4_POOL_MANAGER_MARK = "0x2209bff7c31185f94941a83abe63cc0e11c08f4c1104bcc0d28c0137e7df7723"
 _UNISWAP_V3_FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
 _SUSHISWAP_FACTORY = "0xc35DADB65012eC5796536bD9864eD8773aBc74C4"  # Polygon and Arbitrum
 
@@ -152,6 +162,19 @@ def _algebra_integral() -> DexSpec:
     )
 
 
+def _uniswap_v4(pool_manager: str, state_view: str) -> DexSpec:
+    """Uniswap V4: the chain's singleton PoolManager and the periphery's StateView lens over it
+    (docs.uniswap.org, "v4 Deployments"; each chain has its own addresses)."""
+    return DexSpec(
+        name="uniswap-v4",
+        kind=DexKind.UNISWAP_V4,
+        factory=pool_manager,
+        init_code_hash=UNISWAP_V4_POOL_MANAGER_MARK,
+        fee_bps=None,
+        lens=state_view,
+    )
+
+
 def _uniswap_v3(factory: str = _UNISWAP_V3_FACTORY) -> DexSpec:
     return DexSpec(
         name="uniswap-v3",
@@ -183,6 +206,10 @@ CHAINS: tuple[ChainSpec, ...] = (
             ),
             _uniswap_v3(),
             _pancakeswap_v3(),
+            _uniswap_v4(
+                "0x000000000004444c5dc75cB358380D2e3dE08A90",
+                "0x7fFE42C4a5DEeA5b0feC41C94C136Cf115597227",
+            ),
         ),
     ),
     ChainSpec(
@@ -210,6 +237,10 @@ CHAINS: tuple[ChainSpec, ...] = (
             ),
             _uniswap_v3("0xdB1d10011AD0Ff90774D0C6Bb92e5C5c8b4461F7"),
             _pancakeswap_v3(),
+            _uniswap_v4(
+                "0x28e2Ea090877bF75740558f6BFB36A5ffeE9e9dF",
+                "0xd13Dd3D6E93f276FAfc9Db9E6BB47C1180aeE0c4",
+            ),
         ),
     ),
     ChainSpec(
@@ -228,6 +259,10 @@ CHAINS: tuple[ChainSpec, ...] = (
             _v2("sushiswap", _SUSHISWAP_FACTORY, SUSHISWAP_INIT_CODE_HASH),
             _uniswap_v3(),
             _algebra_integral(),
+            _uniswap_v4(
+                "0x67366782805870060151383F4BbFF9daB53e5cD6",
+                "0x5eA1bD7974c8A611cBAB0bDCAFcB1D9CC9b3BA5a",
+            ),
         ),
     ),
     ChainSpec(
@@ -251,6 +286,10 @@ CHAINS: tuple[ChainSpec, ...] = (
             _uniswap_v3(),
             _pancakeswap_v3(),
             _algebra_integral(),
+            _uniswap_v4(
+                "0x360E68faCcca8cA495c1B759Fd9EEe466db9FB32",
+                "0x76Fd297e2D437cd7f76d50F01AfE6160f86e9990",
+            ),
         ),
     ),
     ChainSpec(
@@ -281,6 +320,10 @@ CHAINS: tuple[ChainSpec, ...] = (
                 factory="0xF1046053aa5682b4F9a81b5481394DA16BE5FF5a",
                 init_code_hash="0xc0629f1c7daa09624e54d4f711ba99922a844907cce02997176399e4cc7e8fcf",
                 fee_bps=None,
+            ),
+            _uniswap_v4(
+                "0x9a13F98Cb987694C9F086b1F5eB990EeA8264Ec3",
+                "0xc18a3169788F4F75A170290584ECA6395C75Ecdb",
             ),
         ),
     ),

@@ -51,10 +51,16 @@ def load_artifact(name: str, directory: Path | None = None) -> Artifact:
 
 
 def load_npm_artifact(relative_path: str) -> Artifact:
-    """A third-party artifact inside `node_modules`, Waffle (`bytecode` without 0x) or Hardhat."""
+    """A third-party artifact inside `node_modules`: Waffle (`bytecode` without 0x), Hardhat
+    (`bytecode` with 0x), or Foundry (`bytecode.object`, as Uniswap V4's `out/` ships them).
+    An artifact that needs libraries linked is refused: its bytecode is not deployable."""
     path = node_modules() / relative_path
     data = _read(path)
     bytecode = data.get("bytecode") or data.get("evm", {}).get("bytecode", {}).get("object", "")
+    if isinstance(bytecode, dict):  # Foundry: {"object": "0x…", "linkReferences": {…}}
+        if bytecode.get("linkReferences"):
+            raise FatalError(f"artifact {path} needs libraries linked")
+        bytecode = bytecode.get("object", "")
     if not bytecode:
         raise FatalError(f"artifact {path} has no bytecode")
     if not bytecode.startswith("0x"):

@@ -121,6 +121,8 @@ class CycleGraph:
     def _add_pool(self, state: PoolState) -> None:
         pool_id = len(self.pools)
         kind, fee_pips = state.kind, state.fee_pips
+        # Pools with ticks have a spacing (a V4 hop's key needs it); a V2 pair has none.
+        tick_spacing: int | None = getattr(state, "tick_spacing", None)
 
         def hop(zero_for_one: bool) -> Hop:
             return Hop(
@@ -131,6 +133,7 @@ class CycleGraph:
                 token_out=state.token1 if zero_for_one else state.token0,
                 zero_for_one=zero_for_one,
                 fee_pips=fee_pips,
+                tick_spacing=tick_spacing,
             )
 
         pool = GraphPool(

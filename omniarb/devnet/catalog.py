@@ -79,11 +79,16 @@ class ChainCatalog:
 
     tokens: tuple[TokenDef, ...]
     pools: tuple[PoolDef, ...]
+    # The native coin, which pools of a kind that holds it (Uniswap V4) pair as currency 0:
+    # not a token to deploy, fund or approve.
+    native: TokenDef | None = None
 
     def token(self, symbol: str) -> TokenDef:
         for token in self.tokens:
             if token.symbol == symbol:
                 return token
+        if self.native is not None and self.native.symbol == symbol:
+            return self.native
         raise KeyError(symbol)
 
 
@@ -183,6 +188,7 @@ def catalog_for(chain: ChainSpec, scale: DevnetScale = "default") -> ChainCatalo
         btc=others[3].symbol,
         flavour_a=others[4].symbol,
         flavour_b=others[5].symbol,
+        native=chain.native_symbol,
     )
     depth_scale = _DEPTH_SCALE[chain.name]
     pools: list[PoolDef] = []
@@ -207,4 +213,7 @@ def catalog_for(chain: ChainSpec, scale: DevnetScale = "default") -> ChainCatalo
         # chain-flavoured tokens.
         hubs = (native.symbol, "USDC", "USDT", roles.btc, "DAI", roles.flavour_a, roles.flavour_b)
         pools += plan_tail_pools(chain.name, tiers, hubs, [a.symbol for a in tail], existing=pools)
-    return ChainCatalog(tokens=tokens, pools=tuple(pools))
+    coin = TokenDef(
+        symbol=chain.native_symbol, name=chain.native_symbol, decimals=18, asset=native.asset
+    )
+    return ChainCatalog(tokens=tokens, pools=tuple(pools), native=coin)

@@ -196,7 +196,9 @@ class Devnet(AsyncResource):
     async def _check_loaded(node: AnvilNode, deployed: ChainManifest) -> None:
         """A loaded state must hold the deployed code; anything else is a broken cache."""
         async with RpcClient(node.rpc_http) as rpc:
-            probes = [deployed.dexes[-1].factory, deployed.pools[-1].address]
+            # The first pool: a V2 pair, a contract (a V4 pool is not one; it lives in the
+            # PoolManager, the last DEX's factory on chains that have it).
+            probes = [deployed.dexes[-1].factory, deployed.pools[0].address]
             codes = await rpc.batch([("eth_getCode", [a, "latest"]) for a in probes])
         if any(code in ("0x", "", None) for code in codes):
             raise DevnetError(f"the loaded state of {deployed.name} lacks deployed code")

@@ -112,12 +112,14 @@ class PoolChanges(Generic[StateT]):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DexDeployment:
     """One DEX of a kind on one chain, as its adapter needs it: the name the history records,
-    the factory (or pool manager) address, and the swap fee in basis points where the DEX sets
-    one fee for all its pools (None where each pool has its own)."""
+    the factory (or pool manager) address, the swap fee in basis points where the DEX sets
+    one fee for all its pools (None where each pool has its own), and its state lens where its
+    pools are read through one (Uniswap V4's StateView)."""
 
     name: str
     factory: str
     fee_bps: int | None = None
+    lens: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

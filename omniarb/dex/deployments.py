@@ -28,6 +28,7 @@ class DexParameters:
     fee_bps: int | None
     init_code_hash: str
     pool_deployer: str
+    lens: str | None = None
 
 
 def dex_parameters(chain: ChainManifest, dex: DexEntry) -> DexParameters:
@@ -63,7 +64,10 @@ def dex_parameters(chain: ChainManifest, dex: DexEntry) -> DexParameters:
             "knows; give its fee_pips and init_code_hash in the network description"
         )
     return DexParameters(
-        fee_bps=fee_bps, init_code_hash=init_code_hash, pool_deployer=pool_deployer
+        fee_bps=fee_bps,
+        init_code_hash=init_code_hash,
+        pool_deployer=pool_deployer,
+        lens=dex.lens or (known.lens if known else None),
     )
 
 
@@ -86,6 +90,8 @@ def traded_deployments(chain: ChainManifest) -> dict[str, list[DexDeployment]]:
             log.info("%s: DEX %s (%s) is not traded yet", chain.name, dex.name, dex.kind)
             continue
         params = dex_parameters(chain, dex)
-        deployment = DexDeployment(name=dex.name, factory=dex.factory, fee_bps=params.fee_bps)
+        deployment = DexDeployment(
+            name=dex.name, factory=dex.factory, fee_bps=params.fee_bps, lens=params.lens
+        )
         by_kind.setdefault(dex.kind, []).append(deployment)
     return by_kind

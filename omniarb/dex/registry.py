@@ -9,12 +9,13 @@ from omniarb.dex.base import DexAdapter
 from omniarb.dex.pancakeswap_v3.adapter import ADAPTER as PANCAKESWAP_V3
 from omniarb.dex.uniswap_v2.adapter import ADAPTER as UNISWAP_V2
 from omniarb.dex.uniswap_v3.adapter import ADAPTER as UNISWAP_V3
+from omniarb.dex.uniswap_v4.adapter import ADAPTER as UNISWAP_V4
 from omniarb.errors import NotFoundError
 
 __all__ = ["ADAPTERS", "adapter", "is_traded"]
 
 ADAPTERS: Mapping[str, DexAdapter] = {
-    a.kind: a for a in (UNISWAP_V2, UNISWAP_V3, PANCAKESWAP_V3, ALGEBRA_INTEGRAL)
+    a.kind: a for a in (UNISWAP_V2, UNISWAP_V3, PANCAKESWAP_V3, ALGEBRA_INTEGRAL, UNISWAP_V4)
 }
 
 

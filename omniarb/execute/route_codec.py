@@ -4,16 +4,20 @@ The contract's entry point is `execute(bytes plan)`; the plan is packed bytes, l
 contract's notes describe (contracts/executor/OmniArbExecutor.sol, which is the reference):
 
     offset  size  field
-    0       1     flash source (FlashSource: 0 V2 flash swap, 1 Balancer, 2 Aave V3, 3 V3 flash)
+    0       1     flash source (FlashSource: 0 V2 flash swap, 1 Balancer, 2 Aave V3, 3 V3 flash,
+                  4 V4 PoolManager)
     1       16    amount in, uint128 big-endian, of the route's start token
     17      16    minimum profit, uint128 big-endian, in the start token, net of the flash fee
     33      64·n  n ≥ 2 hops: pool (20) ‖ token in (20) ‖ factory (20) ‖ kind (1) ‖ fee pips (3)
-                  kind 0 = Uniswap V2 pair, 1 = Uniswap V3 pool, 2 = Algebra pool; fee = the
-                  pool's fee in pips
-    33+64n  64    lender record (source 3 always, source 0 optionally): the pool lent from, in
-                  the hop layout with the pool's OTHER token (not the start token) in the
-                  token-in field and kind 0x80 | pool kind (0x80 V2 pair, 0x81 V3 pool,
-                  0x82 Algebra pool)
+                  kind 0 = Uniswap V2 pair, 1 = Uniswap V3 pool, 2 = Algebra pool, 3 = Uniswap
+                  V4 pool; fee = the pool's fee in pips. A V4 hop's pool field is its id's
+                  leading 17 bytes ‖ its tick spacing (`uniswap_v4.adapter.plan_pool_field`),
+                  its factory the PoolManager
+    33+64n  64    lender record (sources 3 and 4 always, source 0 optionally): the pool lent
+                  from, in the hop layout with the pool's OTHER token (not the start token) in
+                  the token-in field and kind 0x80 | pool kind (0x80 V2 pair, 0x81 V3 pool,
+                  0x82 Algebra pool; 0x83 a V4 PoolManager, in the pool and factory fields,
+                  with the start token)
 
 Hop directions are not encoded: the contract derives them from the token addresses, and the
 encoder checks `Hop.zero_for_one` agrees. Source 0 without a record borrows from the route's
@@ -37,6 +41,8 @@ from typing import ParamSpec
 
 from omniarb.chains.abi import selector
 from omniarb.dex.registry import ADAPTERS
+from omniarb.dex.uniswap_v4.adapter import ADAPTER as UNISWAP_V4
+from omniarb.dex.uniswap_v4.adapter import plan_pool_field
 from omniarb.errors import RejectedError
 from omniarb.types import FlashLoan, FlashPool, Hop, Route
 
@@ -74,6 +80,7 @@ class FlashSource(IntEnum):
     BALANCER_VAULT = 1  # Balancer V2 Vault flashLoan: no fee
     AAVE_V3 = 2  # Aave V3 flashLoanSimple: the market's premium (devnet: 5 bps)
     UNISWAP_V3 = 3  # a V3 pool's flash (the pool's fee), or an Algebra pool's (0.01%)
+    UNISWAP_V4 = 4  # a V4 PoolManager's `take` inside `unlock`: no fee
 
 
 # The plan byte of each way to borrow: a V2 pair lends by flash swap whether it opens the route
@@ -86,6 +93,7 @@ PLAN_SOURCE: Mapping[FlashLoan, FlashSource] = {
     FlashLoan.ALGEBRA_POOL: FlashSource.UNISWAP_V3,
     FlashLoan.BALANCER_V2: FlashSource.BALANCER_VAULT,
     FlashLoan.AAVE_V3: FlashSource.AAVE_V3,
+    FlashLoan.V4_POOL_MANAGER: FlashSource.UNISWAP_V4,
 }
 
 
@@ -108,6 +116,10 @@ class RouteEncodingError(RejectedError):
 # Plain ints for the hot path: comparing them is cheaper than looking up enum members.
 _SOURCE_V2_PAIR = int(FlashSource.V2_PAIR)
 _SOURCE_UNISWAP_V3 = int(FlashSource.UNISWAP_V3)
+# The sources that borrow from the pool (or PoolManager) of a lender record, always.
+_RECORD_SOURCES = frozenset((int(FlashSource.UNISWAP_V3), int(FlashSource.UNISWAP_V4)))
+# The hop kind whose pool field is not the pool's address: a V4 pool has none.
+_V4_HOP_KIND = UNISWAP_V4.hop_kind
 # The kinds whose opening hop lends the route's input (a flash swap, plan source 0).
 _FLASH_SWAP_KINDS = frozenset(kind for kind, a in ADAPTERS.items() if a.flash_swap_hop)
 # A lender record's kind byte: bit 7 set, so no hop can pass for a record (or one for a hop).
@@ -176,6 +188,13 @@ class RouteCodec:
             raise RouteEncodingError(
                 f"hop through {hop.pool}: zero_for_one={hop.zero_for_one} contradicts its tokens"
             )
+        if kind == _V4_HOP_KIND:
+            if hop.tick_spacing is None:
+                raise RouteEncodingError(f"V4 hop through {hop.pool} has no tick spacing")
+            pool_field = plan_pool_field(hop.pool, hop.tick_spacing)
+            return (
+                pool_field + token_in + factory + bytes((kind,)) + hop.fee_pips.to_bytes(3, "big")
+            )
         return _pack_pool_entry(hop.pool, token_in, factory, kind, hop.fee_pips)
 
     def _pack_flash_pool(
@@ -220,7 +239,9 @@ class RouteCodec:
     ) -> bytes:
         """The packed plan `execute` takes (without the ABI wrapping).
 
-        `flash_pool` names the lender: a V3 pool, required for `FlashSource.UNISWAP_V3`, or a V2
+        `flash_pool` names the lender: a V3 pool, required for `FlashSource.UNISWAP_V3`; a V4
+        PoolManager (`FlashPool.pool` the manager, both tokens the start token), required for
+        `FlashSource.UNISWAP_V4`; or a V2
         pair outside the route for `FlashSource.V2_PAIR` (optional); refused for the others.
         """
         hops = route.hops
@@ -241,8 +262,10 @@ class RouteCodec:
         packed = [self.hop_bytes(hop) for hop in hops]
         if flash_pool is not None:
             packed.append(self._pack_flash_pool(flash_pool, route, flash_source))
-        elif flash_source == _SOURCE_UNISWAP_V3:
-            raise RouteEncodingError("flash source UNISWAP_V3 needs the flash_pool to borrow from")
+        elif flash_source in _RECORD_SOURCES:
+            raise RouteEncodingError(
+                f"flash source {FlashSource(flash_source).name} needs the flash_pool to borrow from"
+            )
         elif flash_source == _SOURCE_V2_PAIR and hops[0].kind not in _FLASH_SWAP_KINDS:
             # An all-V2 route borrows from its last pair; any V3 hop moves the loan to the
             # first pool, which must then be a V2 pair (or to a pair named by a record).

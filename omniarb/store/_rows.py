@@ -96,6 +96,8 @@ def _latency_ms(start_ns: int, end_ns: int) -> float | None:
 
 
 def route_json(route: Route) -> list[dict[str, Any]]:
+    """The stored route column; a hop's tick spacing only where it has one (rows written
+    before hops carried it read back the same)."""
     return [
         {
             "pool": hop.pool,
@@ -105,6 +107,7 @@ def route_json(route: Route) -> list[dict[str, Any]]:
             "token_out": hop.token_out,
             "zero_for_one": hop.zero_for_one,
             "fee_pips": hop.fee_pips,
+            **({} if hop.tick_spacing is None else {"tick_spacing": hop.tick_spacing}),
         }
         for hop in route.hops
     ]

@@ -9,8 +9,12 @@ the trade lands late. Each pool kind announces every change of what a swap reads
 - Uniswap V3 (v3-core `UniswapV3Pool`): `Swap` (price, tick, liquidity), `Mint` and `Burn`
   (tick and active liquidity); `Initialize` only precedes any trade, and `Flash`, `Collect`
   and the protocol-fee events leave price and liquidity alone.
-A pool of a kind not listed here counts as touched by any log it emits, which can only
-over-report.
+- Uniswap V4 (v4-core `PoolManager`): `Swap`, `ModifyLiquidity` and `ProtocolFeeUpdated`, logged
+  by the PoolManager, which holds every pool: topic 1 is the pool's id, whose leading 20 bytes
+  are the pool's name (`omniarb.dex.uniswap_v4.pool_key`).
+A log is a pool's when the pool emitted it, or when a singleton holding many pools emitted it
+with the pool's id in topic 1 starting with the pool's 20-byte name. A pool of a kind not
+listed here counts as touched by any log it emits, which can only over-report.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 from omniarb.dex.registry import ADAPTERS
 from omniarb.types import Route
 
-__all__ = ["STATE_TOPICS", "Touch", "earlier_touches", "touch_topics"]
+__all__ = ["STATE_TOPICS", "Touch", "earlier_touches", "log_pool", "touch_topics"]
 
 # By pool kind: the events its adapter names as changing what a swap reads.
 STATE_TOPICS: Mapping[str, frozenset[str]] = {
@@ -49,6 +53,19 @@ def touch_topics(route: Route) -> dict[str, frozenset[str] | None]:
     return topics
 
 
+def log_pool(address: str, entry_topics: Sequence[str], pools: Mapping[str, object]) -> str | None:
+    """The pool of `pools` (lower-case names) a log is of: its emitter, or the pool a
+    singleton's log names by the leading 20 bytes of the id in topic 1; None for neither."""
+    emitter = str(address).lower()
+    if emitter in pools:
+        return emitter
+    if len(entry_topics) > 1:
+        named = "0x" + str(entry_topics[1]).lower().removeprefix("0x")[:40]
+        if named in pools:
+            return named
+    return None
+
+
 def earlier_touches(
     logs: Iterable[Mapping[str, Any]],
     *,
@@ -63,10 +80,10 @@ def earlier_touches(
     for entry in logs:
         if entry.get("removed"):
             continue
-        pool = str(entry["address"]).lower()
-        if pool not in topics:
-            continue
         entry_topics: Sequence[str] = entry["topics"]
+        pool = log_pool(entry["address"], entry_topics, topics)
+        if pool is None:
+            continue
         topic = str(entry_topics[0]).lower() if entry_topics else ""
         wanted = topics[pool]
         if wanted is not None and topic not in wanted:

@@ -100,9 +100,13 @@ class Tracker:
             else {"fromBlock": hex(priced_at + 1), "toBlock": hex(receipt.block_number)}
         )
         known = [kind_topics for kind_topics in topics.values() if kind_topics is not None]
-        if len(known) == len(topics):  # else every log of the pools is needed
+        if len(known) == len(topics):
+            # By topic from any emitter: a singleton (Uniswap V4's PoolManager) logs for the
+            # pools it holds, which `earlier_touches` matches by the id in topic 1.
             where["topics"] = [sorted(frozenset().union(*known))]
-        logs = await self._rpc.call("eth_getLogs", {**where, "address": sorted(topics)})
+        else:  # every log of the pools is needed
+            where["address"] = sorted(topics)
+        logs = await self._rpc.call("eth_getLogs", where)
         return earlier_touches(
             logs,
             topics=topics,

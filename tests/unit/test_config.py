@@ -80,7 +80,13 @@ def test_a_network_table_gets_its_chain_id_and_all_its_dexes(tmp_path: Path) -> 
     text = '[chains.polygon]\nrpc_http = "https://polygon.example"\n'
     network = load_settings(write(tmp_path, text)).chains["polygon"]
     assert network.chain_id == 137
-    assert network.dexes == ("quickswap", "sushiswap", "uniswap-v3", "algebra-integral")
+    assert network.dexes == (
+        "quickswap",
+        "sushiswap",
+        "uniswap-v3",
+        "algebra-integral",
+        "uniswap-v4",
+    )
     assert network.rpc_ws is None
 
 

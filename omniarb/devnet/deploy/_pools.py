@@ -15,6 +15,7 @@ from omniarb.devnet.deploy._tokens import MAX_UINT, fund
 from omniarb.devnet.kinds import devnet_kind
 from omniarb.devnet.kinds.base import PoolSeed
 from omniarb.devnet.pricing import amount_for_usd, raw_price
+from omniarb.dex.uniswap_v4 import NATIVE_CURRENCY
 from omniarb.errors import DevnetError
 from omniarb.network import DexEntry, PoolEntry
 
@@ -46,6 +47,10 @@ async def create_pools(
     dexes: list[DexEntry],
     spenders: list[str],
 ) -> list[PoolEntry]:
+    if catalog.native is not None:
+        # The native coin is currency 0 of the pools that hold it (CurrencyLibrary.ADDRESS_ZERO);
+        # its kind pays it with the transactions' value.
+        tokens = {**tokens, catalog.native.symbol: NATIVE_CURRENCY}
     seeds = [_seed(catalog, tokens, pool) for pool in catalog.pools]
     # Fund the deployer with everything the pools need (plus slack), approve every spender once.
     need: dict[str, int] = dict.fromkeys(tokens, 0)

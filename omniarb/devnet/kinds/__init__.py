@@ -13,12 +13,13 @@ from omniarb.devnet.kinds.base import DevnetKind
 from omniarb.devnet.kinds.pancakeswap_v3 import KIND as PANCAKESWAP_V3
 from omniarb.devnet.kinds.uniswap_v2 import KIND as UNISWAP_V2
 from omniarb.devnet.kinds.uniswap_v3 import KIND as UNISWAP_V3
+from omniarb.devnet.kinds.uniswap_v4 import KIND as UNISWAP_V4
 from omniarb.errors import DevnetError
 
 __all__ = ["DEVNET_KINDS", "DevnetKind", "devnet_kind", "is_deployed"]
 
 DEVNET_KINDS: Mapping[str, DevnetKind] = {
-    k.kind: k for k in (UNISWAP_V2, UNISWAP_V3, PANCAKESWAP_V3, ALGEBRA_INTEGRAL)
+    k.kind: k for k in (UNISWAP_V2, UNISWAP_V3, PANCAKESWAP_V3, ALGEBRA_INTEGRAL, UNISWAP_V4)
 }
 
 

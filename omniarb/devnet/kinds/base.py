@@ -24,13 +24,15 @@ __all__ = ["ChainTokens", "DevnetKind", "PoolDef", "PoolReserves", "PoolSeed"]
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChainTokens:
     """The symbols a kind plans one chain's pools with, by role: the wrapped native coin, the
-    chain's bitcoin and its two chain-flavoured tokens. The stablecoins are USDC, USDT and DAI
-    on every chain."""
+    chain's bitcoin and its two chain-flavoured tokens, and the native coin itself (no token:
+    only a kind whose pools hold it, Uniswap V4, pairs it). The stablecoins are USDC, USDT and
+    DAI on every chain."""
 
     wrapped_native: str
     btc: str
     flavour_a: str
     flavour_b: str
+    native: str = "ETH"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

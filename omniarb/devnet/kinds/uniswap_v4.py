@@ -20,7 +20,6 @@ How V4 fits the `DevnetKind` protocol, which was written for pools that are cont
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -32,7 +31,8 @@ from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.rpc import RpcRequest
-from omniarb.contracts import Artifact
+from omniarb.chains.spec import UNISWAP_V4_POOL_MANAGER_MARK
+from omniarb.contracts import Artifact, load_npm_artifact
 from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.kinds._calls import POOL_CREATE_GAS, eth_call
 from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed
@@ -40,9 +40,8 @@ from omniarb.devnet.tx_sender import TxSender
 from omniarb.dex.uniswap_v3.tick_math import MAX_TICK, get_sqrt_ratio_at_tick
 from omniarb.dex.uniswap_v4 import KIND as V4_KIND
 from omniarb.dex.uniswap_v4 import PoolKey, pool_address
-from omniarb.errors import DevnetError, FatalError
+from omniarb.errors import DevnetError
 from omniarb.network import DexEntry, PoolEntry
-from omniarb.paths import node_modules
 
 __all__ = [
     "CREATE2_DEPLOYER",
@@ -92,15 +91,7 @@ _Q96 = 2**96
 
 def load_foundry_artifact(relative_path: str) -> Artifact:
     """A Foundry artifact in `node_modules` (`bytecode.object`, as v4's `out/` ships them)."""
-    path = node_modules() / relative_path
-    try:
-        data: dict[str, Any] = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise FatalError(f"contract artifact {path} is missing; run `make setup`") from exc
-    bytecode = str(data["bytecode"]["object"])
-    if data["bytecode"].get("linkReferences"):
-        raise FatalError(f"artifact {path} needs libraries linked")
-    return Artifact(name=path.stem, abi=tuple(data["abi"]), bytecode=bytecode, source=path)
+    return load_npm_artifact(relative_path)
 
 
 def _init_code(name: str, constructor_address: str) -> bytes:
@@ -181,9 +172,11 @@ def pool_key(entry: PoolEntry) -> PoolKey:
 
 
 def _pools(tokens: ChainTokens) -> tuple[tuple[str, str, int, int], ...]:
-    """The V4 DEX's pools: (token a, token b, fee tier in pips, depth in USD)."""
+    """The V4 DEX's pools: (token a, token b, fee tier in pips, depth in USD); one holds the
+    native coin itself (currency 0), as V4's deepest mainnet pools do."""
     wn, btc = tokens.wrapped_native, tokens.btc
     return (
+        (tokens.native, "USDC", 3000, 4_000_000),
         (wn, "USDC", 500, 20_000_000),
         (wn, "USDT", 3000, 5_000_000),
         ("USDC", "USDT", 100, 8_000_000),
@@ -233,6 +226,8 @@ class UniswapV4Devnet:
             router=contracts["PoolSwapTest"],
             quoter=contracts["V4Quoter"],
             position_manager=contracts["PoolModifyLiquidityTest"],
+            init_code_hash=UNISWAP_V4_POOL_MANAGER_MARK,
+            lens=state_view_of(manager),
         )
 
     async def seed_pool(self, deployer: TxSender, dex: DexEntry, seed: PoolSeed) -> None:

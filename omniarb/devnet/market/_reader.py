@@ -14,9 +14,24 @@ from omniarb.chains.rpc import RpcClient, RpcRequest
 from omniarb.devnet.kinds import DevnetKind, devnet_kind
 from omniarb.devnet.kinds.base import PoolReserves
 from omniarb.devnet.market.state import ChainState, PoolState
-from omniarb.network import ChainManifest, PoolEntry
+from omniarb.network import ChainManifest, PoolEntry, TokenEntry
 
 __all__ = ["StateReader"]
+
+
+def _token(chain: ChainManifest, address: str) -> TokenEntry:
+    """The token at `address`; the native coin (address 0, a Uniswap V4 pool's currency 0) as
+    its wrapped token's asset with 18 decimals."""
+    if int(address, 16) == 0:
+        wrapped = next(token for token in chain.tokens if token.wrapped_native)
+        return TokenEntry(
+            symbol=wrapped.asset,
+            address=address,
+            decimals=18,
+            name=wrapped.asset,
+            asset=wrapped.asset,
+        )
+    return chain.token_by_address(address)
 
 
 class StateReader:
@@ -25,7 +40,7 @@ class StateReader:
     def __init__(self, chain: ChainManifest) -> None:
         self._chain = chain
         self._tokens = {
-            pool.address: (chain.token_by_address(pool.token0), chain.token_by_address(pool.token1))
+            pool.address: (_token(chain, pool.token0), _token(chain, pool.token1))
             for pool in chain.pools
         }
         self._requests: list[RpcRequest] = [("eth_getBlockByNumber", ["latest", False])]

@@ -78,7 +78,8 @@ class SwapSender:
             "chainId": self._chain_id,
             "nonce": nonce,
             "to": self._routers[pool.dex],
-            "value": 0,
+            # The native coin (a V4 pool's currency 0) is paid with the transaction's value.
+            "value": intent.amount_in if int(token_in, 16) == 0 else 0,
             "data": kind.swap_calldata(
                 pool, token_in, token_out, intent.amount_in, account.address
             ),

@@ -73,6 +73,33 @@ class V4PoolReader:
     ) -> list[V4PoolState]:
         """The states of the pools of `keys`, in order, all at the same `block` (default:
         latest). Raises `NotFoundError` for a key whose pool is not initialized."""
+        states = await self.read_some(keys, dex=dex, block=block)
+        for key, state in zip(keys, states, strict=True):
+            if state is None:
+                raise NotFoundError(f"no initialized V4 pool {key.pool_id} ({key})")
+        return [state for state in states if state is not None]
+
+    async def read_heads(
+        self, keys: Sequence[PoolKey], *, block: int
+    ) -> list[tuple[int, int, int, int, int]]:
+        """Each pool's `slot0` and active liquidity at `block` as (sqrtPriceX96, tick, protocol
+        fee, LP fee, liquidity), in one round trip: what a swap reads besides the ticks."""
+        answers = await self._calls(
+            [f"{call}{k.pool_id[2:]}" for k in keys for call in (_GET_SLOT0, _GET_LIQUIDITY)],
+            hex(block),
+        )
+        heads = []
+        for i in range(len(keys)):
+            sqrt_price_x96, tick, protocol_fee, lp_fee = decode(_SLOT0_TYPES, answers[2 * i])
+            (liquidity,) = decode(["uint128"], answers[2 * i + 1])
+            heads.append((sqrt_price_x96, tick, protocol_fee, lp_fee, liquidity))
+        return heads
+
+    async def read_some(
+        self, keys: Sequence[PoolKey], *, dex: str, block: int | None = None
+    ) -> list[V4PoolState | None]:
+        """As `read_many`, with None for a key whose pool is not initialized (yet, or any
+        more after a reorg)."""
         if block is None:
             block = int(await self._rpc.call("eth_blockNumber"), 16)
         tag = hex(block)
@@ -125,10 +152,10 @@ class V4PoolReader:
         *,
         dex: str,
         block: int,
-    ) -> V4PoolState:
+    ) -> V4PoolState | None:
         sqrt_price_x96, tick, protocol_fee, lp_fee = decode(_SLOT0_TYPES, slot0)
         if sqrt_price_x96 == 0:
-            raise NotFoundError(f"no initialized V4 pool {key.pool_id} ({key})")
+            return None
         pool_id = key.pool_id
         return V4PoolState(
             chain_id=self._chain_id,

@@ -3,10 +3,11 @@ cheapest (fee + extra gas in the start token) that covers the amount.
 
 The opportunity is a V3 → V3 cycle from WETH through the WETH/USDC 0.3% and 0.05% pools, so no
 pool of the route can lend and the route has no V2 pair to flash-swap from. The lenders of
-WETH on the chain: Aave V3 (5 bps), V3 pools outside the route (WETH/USDT 0.05%, WBTC/WETH
-0.3%, the flavour token's 1%), V2 pairs (0.3%), and the Balancer Vault (no fee) once WETH is
-put into it (the devnet funds it with stablecoins only). Filling or emptying a lender
-(`_lender_helpers`) moves the choice.
+WETH on the chain: the Uniswap V4 PoolManager (no fee, the least gas: it holds its WETH pools'
+WETH), Aave V3 (5 bps), V3 pools outside the route (WETH/USDT 0.05%, WBTC/WETH 0.3%, the
+flavour token's 1%), V2 pairs (0.3%), and the Balancer Vault (no fee) once WETH is put into it
+(the devnet funds it with stablecoins only). Filling or emptying a lender (`_lender_helpers`)
+moves the choice.
 """
 
 from __future__ import annotations
@@ -83,11 +84,47 @@ async def test_the_cheapest_lender_that_can_lend_is_chosen(devnet_factory) -> No
                 book=LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS), gas_model=EXECUTOR_GAS
             )
             vault = chain.lender("balancer-v2").address
+            manager = chain.dex("uniswap-v4").factory
             usdt_pool = v3_pool(chain, {"WETH", "USDT"}, 500)
             big = 100 * WETH
 
-            # As deployed, the Vault holds no WETH: the 0.05% V3 pool outside the route is
-            # the cheapest (Aave charges the same 5 bps with more gas; the rest charge more).
+            # As deployed, the V4 PoolManager lends for free with the least gas: chosen, and
+            # the detector assumed exactly that loan.
+            in_manager = await balance_of(rpc, weth, manager)
+            assert in_manager > big
+            v4 = await allocate.process(
+                _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
+            )
+            assert v4.approved
+            assert (v4.flash_source, v4.flash_fee) == ("uniswap-v4-flash", 0)
+            assert v4.flash_pool is not None
+            assert (v4.flash_pool.pool, v4.flash_pool.token0) == (manager, weth)
+            assert v4.gas_estimate == v4.opportunity.gas_estimate
+            assert v4.expected_profit == WETH
+            # WETH in the Vault too, as much as the manager holds and more: both lend for
+            # free, and the manager's loan burns less gas ...
+            await fill_wrapped_native(rpc, chain, vault, 2 * in_manager)
+            both = await allocate.process(
+                _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
+            )
+            assert both.flash_source == "uniswap-v4-flash"
+            # ... but more than the manager holds comes from the Vault, for the Vault's gas.
+            beyond = await allocate.process(
+                _decision(route, amount_in=in_manager + 1, gross=50 * WETH, gas_price_wei=GWEI)
+            )
+            assert (beyond.flash_source, beyond.flash_fee, beyond.flash_pool) == (
+                "balancer-v2",
+                0,
+                None,
+            )
+            assert beyond.gas_estimate == beyond.opportunity.gas_estimate + (
+                EXECUTOR_GAS.balancer_loan_gas - EXECUTOR_GAS.v4_flash_loan_gas
+            )
+            await empty(rpc, weth, vault)
+            await empty(rpc, weth, manager)
+
+            # Neither holds WETH now: the 0.05% V3 pool outside the route is the cheapest
+            # (Aave charges the same 5 bps with more gas; the rest charge more).
             assert await balance_of(rpc, weth, vault) == 0
             v3 = await allocate.process(
                 _decision(route, amount_in=big, gross=WETH, gas_price_wei=GWEI)
@@ -97,10 +134,10 @@ async def test_the_cheapest_lender_that_can_lend_is_chosen(devnet_factory) -> No
             assert v3.flash_pool is not None
             assert v3.flash_pool.pool == usdt_pool.address
             assert v3.flash_fee == big * 500 // 1_000_000
-            # The detector assumed the cheapest possible loan (the Vault's): the allocator
-            # adds the V3 loan's extra gas, and the trade must pay for that gas.
+            # The detector assumed the cheapest possible loan (the V4 PoolManager's): the
+            # allocator adds the V3 loan's extra gas, and the trade must pay for that gas.
             assert v3.gas_estimate == v3.opportunity.gas_estimate + (
-                EXECUTOR_GAS.v3_flash_loan_gas - EXECUTOR_GAS.balancer_loan_gas
+                EXECUTOR_GAS.v3_flash_loan_gas - EXECUTOR_GAS.v4_flash_loan_gas
             )
             assert v3.expected_profit == WETH - v3.flash_fee
 
@@ -117,9 +154,11 @@ async def test_the_cheapest_lender_that_can_lend_is_chosen(devnet_factory) -> No
                 0,
                 None,
             )
-            # The detector already assumed this loan: the gas estimate is unchanged.
-            assert chosen.gas_estimate == chosen.opportunity.gas_estimate
-            assert chosen.min_profit == chosen.opportunity.gross_profit - (
+            # The detector assumed the V4 loan, which burns less gas than the Vault's.
+            assert chosen.gas_estimate == chosen.opportunity.gas_estimate + (
+                EXECUTOR_GAS.balancer_loan_gas - EXECUTOR_GAS.v4_flash_loan_gas
+            )
+            assert chosen.min_profit > chosen.opportunity.gross_profit - (
                 chosen.opportunity.net_profit
             )
             assert chosen.expected_profit == WETH
@@ -227,6 +266,8 @@ async def test_balances_are_read_in_cost_order_until_a_lender_can_lend(devnet_fa
     async with devnet_factory({CHAIN: None}) as net:
         chain = net.manifest.chain(CHAIN)
         async with _CountingRpc(chain.rpc_http) as rpc:
+            # The V4 PoolManager's WETH lent out: it leads the cost order, holding none.
+            await empty(rpc, chain.token("WETH").address, chain.dex("uniswap-v4").factory)
             book = LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS)
             decision = _decision(
                 _v3_v3_route(chain), amount_in=100 * WETH, gross=WETH, gas_price_wei=GWEI
@@ -242,10 +283,11 @@ async def test_balances_are_read_in_cost_order_until_a_lender_can_lend(devnet_fa
                 requests[per_read] = rpc.batches - before
                 pool = None if decided.flash_pool is None else decided.flash_pool.pool
                 chosen[per_read] = (decided.flash_source, pool)
-    # However the reads are cut, the same lender: the 0.05% WETH/USDT pool, second in cost
-    # order after the Vault (free, but holding no WETH), so one-at-a-time reads stop at two.
+    # However the reads are cut, the same lender: the 0.05% WETH/USDT pool, third in cost
+    # order after the PoolManager and the Vault (free, but holding no WETH), so one-at-a-time
+    # reads stop at three, two at a time at two.
     usdt_pool = v3_pool(chain, {"WETH", "USDT"}, 500).address
     assert set(chosen.values()) == {("uniswap-v3-flash", usdt_pool)}
-    assert requests == {1: 2, 2: 1, 16: 1, 1_000: 1}
+    assert requests == {1: 3, 2: 2, 16: 1, 1_000: 1}
     with pytest.raises(ValueError, match="balances_per_read"):
         FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS, balances_per_read=0)

@@ -5,6 +5,10 @@ every address the manifest names; tokens report the manifest's symbol, name and 
 pool reports the manifest's tokens (and fee and factory); and the initial prices are one market:
 pools of the same pair agree across DEXes, and each asset's USD price agrees across chains and
 with the catalog's reference table, within 0.01%.
+
+Uniswap V4 pools are no contracts: each is named by the leading 20 bytes of its id inside the
+PoolManager, and reports through the DEX's StateView (`lens`); one of them holds the chain's
+native coin (currency 0, address 0, named by the native symbol).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind, chain_by_name
 from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, TRADER_INDICES, dev_account
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, catalog_for
+from omniarb.devnet.kinds.uniswap_v4 import TICK_SPACING
+from omniarb.dex.uniswap_v4 import PoolKey, pool_address
 from omniarb.network import ChainManifest, PoolEntry
 
 pytestmark = pytest.mark.integration
@@ -32,8 +38,22 @@ V3_FAMILY = {V3, PANCAKE_V3}
 ALGEBRA = DexKind.ALGEBRA_INTEGRAL.value
 # AlgebraPool.globalState: price, tick, lastFee, pluginConfig, communityFee, unlocked.
 ALGEBRA_GLOBAL_STATE = ["uint160", "int24", "uint16", "uint8", "uint16", "bool"]
+V4 = DexKind.UNISWAP_V4.value
 # slot0's feeProtocol is a uint8 in v3-core and a uint32 in PancakeSwap V3: read as a word.
 SLOT0_OUT = ["uint160", "int24", "uint16", "uint16", "uint16", "uint256", "bool"]
+V4_SLOT0 = "getSlot0(bytes32)"
+
+
+def _v4_key(pool: PoolEntry) -> PoolKey:
+    assert pool.tick_spacing is not None
+    return PoolKey.of(pool.token0, pool.token1, fee=pool.fee, tick_spacing=pool.tick_spacing)
+
+
+def _decimals(chain: ChainManifest, symbol: str) -> int:
+    """A token's decimals; the native coin (a V4 pool's currency 0) has 18."""
+    if symbol == chain_by_name(chain.name).native_symbol:
+        return 18
+    return chain.token(symbol).decimals
 
 
 def _spread(values: list[Fraction]) -> Fraction:
@@ -53,8 +73,11 @@ def _addresses(chain: ChainManifest) -> dict[str, str]:
             named[f"{dex.name} position manager"] = dex.position_manager
         if dex.pool_deployer is not None:
             named[f"{dex.name} pool deployer"] = dex.pool_deployer
+        if dex.lens is not None:
+            named[f"{dex.name} lens"] = dex.lens
     for pool in chain.pools:
-        named[f"{pool.dex} pool {pool.symbol0}/{pool.symbol1} {pool.fee}"] = pool.address
+        if pool.kind != V4:  # a V4 pool lives in its PoolManager: no contract of its own
+            named[f"{pool.dex} pool {pool.symbol0}/{pool.symbol1} {pool.fee}"] = pool.address
     return named
 
 
@@ -88,9 +111,10 @@ async def test_code_exists_at_every_manifest_address(devnet_factory) -> None:
         for chain in net.manifest.chains:
             named = _addresses(chain)
             # Everything planned: tokens, pools, each V2 DEX's factory and router, the V3
-            # factory with its three periphery contracts, and PancakeSwap V3's factory, pool
-            # deployer and devnet router (named again as its quoter), and Algebra Integral's
-            # factory, pool deployer, SwapRouter, QuoterV2 and position manager.
+            # factory with its three periphery contracts, PancakeSwap V3's factory, pool
+            # deployer and devnet router (named again as its quoter), Algebra Integral's
+            # factory, pool deployer, SwapRouter, QuoterV2 and position manager, and Uniswap
+            # V4's PoolManager, test routers, V4Quoter and StateView (its pools are no contracts).
             spec = chain_by_name(chain.name)
             catalog = catalog_for(spec)
             # (Deployments of kinds not traded yet, such as Velodrome, are not deployed.)
@@ -99,9 +123,11 @@ async def test_code_exists_at_every_manifest_address(devnet_factory) -> None:
                 DexKind.UNISWAP_V3: 4,
                 DexKind.PANCAKESWAP_V3: 4,
                 DexKind.ALGEBRA_INTEGRAL: 5,
+                DexKind.UNISWAP_V4: 5,
             }
             contracts = sum(per_kind.get(dex.kind, 0) for dex in spec.dexes)
-            planned = len(catalog.tokens) + len(catalog.pools)
+            pool_contracts = [p for p in catalog.pools if p.kind != V4]
+            planned = len(catalog.tokens) + len(pool_contracts)
             assert len(named) == planned + contracts, chain.name
             distinct = {address.lower() for address in named.values()}
             # PancakeSwap V3's devnet router is also its quoter: one contract, named twice.
@@ -142,6 +168,12 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
             dexes = {dex.name: dex for dex in chain.dexes}
             calls: list[tuple[str, str]] = []
             for pool in chain.pools:
+                if pool.kind == V4:
+                    lens = dexes[pool.dex].lens
+                    assert lens is not None
+                    pool_id = bytes.fromhex(_v4_key(pool).pool_id[2:])
+                    calls.append((lens, encode_call(V4_SLOT0, pool_id)))
+                    continue
                 signatures = ["token0()", "token1()", "factory()"]
                 if pool.kind in V3_FAMILY:
                     signatures += ["fee()", "tickSpacing()"]
@@ -151,11 +183,26 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
             async with RpcClient(chain.rpc_http) as rpc:
                 answers = iter(await call_many(rpc, calls))
             kinds = set()
+            natives = 0
             for pool in chain.pools:
                 where = f"{chain.name} {pool.dex} {pool.symbol0}/{pool.symbol1} {pool.fee}"
                 dex = dexes[pool.dex]
                 kinds.add(pool.kind)
                 assert pool.kind == dex.kind, where
+                if pool.kind == V4:
+                    # The hookless key of the manifest's tokens, fee and spacing names the
+                    # pool, and its PoolManager has it initialized.
+                    key = _v4_key(pool)
+                    assert pool.address == pool_address(key.pool_id), where
+                    assert decode(["uint160"], next(answers))[0] > 0, where
+                    assert pool.tick_spacing == TICK_SPACING[pool.fee], where
+                    if key.has_native:
+                        natives += 1
+                        assert pool.symbol0 == chain_by_name(chain.name).native_symbol, where
+                    else:
+                        assert chain.token(pool.symbol0).address == pool.token0, where
+                    assert chain.token(pool.symbol1).address == pool.token1, where
+                    continue
                 token0, token1, factory = (decode(["address"], next(answers))[0] for _ in "012")
                 assert same(token0, pool.token0), where
                 assert same(token1, pool.token1), where
@@ -178,25 +225,35 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
                     assert (pool.fee, pool.tick_spacing) == (v2_fee, None), where
                     assert pool.fee == dex.fee_pips, where
             others = {d.kind for d in chain_by_name(chain.name).dexes} & {PANCAKE_V3, ALGEBRA}
-            assert kinds == {V2, V3, *others}, chain.name
+            assert kinds == {V2, V3, V4, *others}, chain.name
+            assert natives == 1, chain.name
 
 
 async def _pool_prices(rpc: RpcClient, chain: ChainManifest) -> list[tuple[PoolEntry, Fraction]]:
-    """Each pool's price of one whole token0 in whole token1, read from the pool's state."""
-    getter = {V2: "getReserves()", ALGEBRA: "globalState()"}
-    calls = [(pool.address, encode_call(getter.get(pool.kind, "slot0()"))) for pool in chain.pools]
+    """Each pool's price of one whole token0 in whole token1, read from the pool's state (a V4
+    pool's through its DEX's StateView, an Algebra pool's from its `globalState`)."""
+    calls = []
+    for pool in chain.pools:
+        if pool.kind == V4:
+            pool_id = bytes.fromhex(_v4_key(pool).pool_id[2:])
+            lens = chain.dex(pool.dex).lens
+            assert lens is not None
+            calls.append((lens, encode_call(V4_SLOT0, pool_id)))
+        else:
+            getter = {V2: "getReserves()", ALGEBRA: "globalState()"}.get(pool.kind, "slot0()")
+            calls.append((pool.address, encode_call(getter)))
     answers = await call_many(rpc, calls)
     prices = []
     for pool, answer in zip(chain.pools, answers, strict=True):
-        scale = Fraction(
-            10 ** chain.token(pool.symbol0).decimals, 10 ** chain.token(pool.symbol1).decimals
-        )
+        scale = Fraction(10 ** _decimals(chain, pool.symbol0), 10 ** _decimals(chain, pool.symbol1))
         if pool.kind == V2:
             reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answer)
             raw = Fraction(reserve1, reserve0)
         elif pool.kind == ALGEBRA:
             sqrt_price_x96 = decode(ALGEBRA_GLOBAL_STATE, answer)[0]
             raw = Fraction(sqrt_price_x96**2, 2**192)
+        elif pool.kind == V4:
+            raw = Fraction(decode(["uint160"], answer)[0] ** 2, 2**192)
         else:
             sqrt_price_x96 = decode(SLOT0_OUT, answer)[0]
             raw = Fraction(sqrt_price_x96**2, 2**192)
@@ -219,7 +276,8 @@ def _usd_prices(
             elif pool.symbol0 in usd and pool.symbol1 not in usd:
                 usd[pool.symbol1] = usd[pool.symbol0] / price
                 grew = True
-    assert set(usd) == {t.symbol for t in chain.tokens}, f"{chain.name}: unpriced tokens"
+    native = chain_by_name(chain.name).native_symbol
+    assert set(usd) == {native, *(t.symbol for t in chain.tokens)}, f"{chain.name}: unpriced"
     return usd
 
 
@@ -236,12 +294,15 @@ async def test_initial_prices_agree_across_dexes_and_chains(devnet_factory) -> N
                 assert _spread(quotes) <= TOLERANCE, f"{chain.name} {pair}: {quotes}"
             native = next(t.symbol for t in chain.tokens if t.wrapped_native)
             native_usdc = [q for pair, q in by_pair.items() if set(pair) == {native, "USDC"}]
-            # Two V2 DEXes and two V3 fee tiers quote wrapped native in USDC, and PancakeSwap
-            # V3 and Algebra Integral where they are deployed.
+            # Two V2 DEXes, two V3 fee tiers and Uniswap V4 quote wrapped native in USDC, and
+            # PancakeSwap V3 and Algebra Integral where they are deployed (V4 quotes the native
+            # coin itself too).
             others = sum(d.kind in (PANCAKE_V3, ALGEBRA) for d in chain.dexes)
-            assert [len(q) for q in native_usdc] == [4 + others], chain.name
+            assert [len(q) for q in native_usdc] == [5 + others], chain.name
+            coin = chain_by_name(chain.name).native_symbol
             for symbol, price_usd in _usd_prices(chain, prices).items():
-                asset = chain.token(symbol).asset
+                # The native coin is its wrapped token's asset.
+                asset = chain.token(native if symbol == coin else symbol).asset
                 by_asset.setdefault(asset, {})[chain.name] = price_usd
     on_every_chain = {asset for asset, chains in by_asset.items() if len(chains) == 5}
     assert {"ETH", "BTC", "USDT", "DAI"} <= on_every_chain

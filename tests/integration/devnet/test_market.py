@@ -23,21 +23,34 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
 from omniarb.devnet.market import MarketActivity, MarketParams, SwapRecord, SwapStatus
+from omniarb.dex.uniswap_v4 import PoolKey
 from omniarb.network import ChainManifest, Manifest
 
 pytestmark = pytest.mark.integration
 
 V2 = DexKind.UNISWAP_V2.value
+V4 = DexKind.UNISWAP_V4.value
 PoolStates = dict[str, tuple[int, ...]]
 
 
 async def pool_states(chain: ChainManifest) -> PoolStates:
     """Each pool's price state, read straight from the node: V2 reserves; V3 √P, tick, L
-    (an Algebra pool's from its `globalState`, whose first two words are slot0's)."""
+    (an Algebra pool's from its `globalState`, whose first two words are slot0's; a V4 pool's
+    through its DEX's StateView, by pool id)."""
     calls: list[tuple[str, str]] = []
     for pool in chain.pools:
         if pool.kind == V2:
             calls.append((pool.address, encode_call("getReserves()")))
+        elif pool.kind == V4:
+            lens = chain.dex(pool.dex).lens
+            assert lens is not None
+            assert pool.tick_spacing is not None
+            key = PoolKey.of(pool.token0, pool.token1, fee=pool.fee, tick_spacing=pool.tick_spacing)
+            pool_id = bytes.fromhex(key.pool_id[2:])
+            calls += [
+                (lens, encode_call("getSlot0(bytes32)", pool_id)),
+                (lens, encode_call("getLiquidity(bytes32)", pool_id)),
+            ]
         else:
             price = "globalState()" if pool.kind == "algebra-integral" else "slot0()"
             calls += [
@@ -51,6 +64,12 @@ async def pool_states(chain: ChainManifest) -> PoolStates:
         if pool.kind == V2:
             reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], next(answers))
             states[pool.address] = (reserve0, reserve1)
+        elif pool.kind == V4:
+            sqrt_price_x96, tick, *_ = decode(
+                ["uint160", "int24", "uint24", "uint24"], next(answers)
+            )
+            (liquidity,) = decode(["uint128"], next(answers))
+            states[pool.address] = (sqrt_price_x96, tick, liquidity)
         else:
             sqrt_price_x96, tick = decode(["uint160", "int24"], next(answers)[:130])
             (liquidity,) = decode(["uint128"], next(answers))
@@ -109,7 +128,7 @@ async def test_market_mines_swaps_on_every_chain_and_moves_the_pools_it_trades(
             assert len(moved) >= 5
 
             # The live view prices the wrapped native token on all its USDC pools: two V2,
-            # two V3, and PancakeSwap V3's where it lives.
+            # two V3, Uniswap V4's, and PancakeSwap V3's where it lives.
             native = next(t for t in chain.tokens if t.wrapped_native)
             native_usdc = [
                 p

@@ -1,6 +1,11 @@
 """The bot trades planted V2↔V3 and V3↔V3 gaps with every flash source, each time the
 cheapest lender that can lend, and every trade's realized profit equals its prediction.
 
+The Uniswap V4 PoolManager lends every token its pools hold for no fee and the least gas, so
+it is chosen whenever it holds the start token: the cases after another lender first empty the
+manager of WETH and USDC (its pools of those tokens then cannot pay them out either, and the
+pre-check drops trades through them).
+
 Each case runs on a fresh devnet chain (no market activity) with the bot running. What the
 lenders can lend is set first, by emptying some of them of a token or putting WETH into the
 Vault, which the devnet funds with stablecoins only (`_lender_helpers`); then a whale swap
@@ -11,7 +16,15 @@ plants the gap:
 - flavour-cheap-on-v3: the token paired only with USDC sold into its V3 pool, so cycles from
   USDC buy it there first (V2↔V3 cycles that open with a V3 pool, from a token the Vault
   holds);
-- btc-cheap-on-v2: WBTC sold into a V2 pair, bought there first (the pair lends for free).
+- btc-cheap-on-v2: WBTC sold into a V2 pair, bought there first (the pair lends for free);
+- weth-cheap-on-v4: WETH sold into the Uniswap V4 WETH/USDC pool (PoolSwapTest), so cycles
+  buy it there: V4↔V2 and V4↔V3 cycles that open with the V4 swap (it lends its input inside
+  `unlock`, for free) or with a V2 pair.
+Before the bot starts, every pool is swapped a little each way (`_season`), as pools on a live
+chain have been: the best cycles run through pools no gap touches (with V4's pools, through
+more of them), and a pool's first swap in a direction writes storage slots from zero (a V2
+pair's price accumulators, a pool's fee growth), which the gas model, measured on pools that
+had traded, leaves out (as the conformance suite's execution test does).
 The case names the cycle class and lender that must be among the bot's trades. Every trade is
 also checked on its own: realized = predicted to the wei, untouched, and its lender's cost (fee
 + extra gas at the trade's gas price, in the start token) no higher than that of any other
@@ -27,10 +40,21 @@ from typing import Any
 
 import pytest
 from _bot_helpers import RunningBot, bot_on, swap_v2
-from _lender_helpers import balance_of, empty, fill_wrapped_native, swap_v3, v3_pool
+from _lender_helpers import (
+    balance_of,
+    empty,
+    fill_wrapped_native,
+    swap_v3,
+    swap_v3_tx,
+    v3_pool,
+)
+from _receipts import mined_receipt
 from _route_quotes import route_profit
+from _v4_trades import v4_trade
 
 from omniarb.chains.rpc import RpcClient
+from omniarb.devnet.kinds import devnet_kind
+from omniarb.dex.registry import ADAPTERS
 from omniarb.network import ChainManifest
 from omniarb.track.stats import TradeSummary
 from omniarb.wiring import EXECUTOR_GAS
@@ -83,14 +107,22 @@ async def _plant(bot: RunningBot, rpc: RpcClient, chain: ChainManifest, gap: str
     btc = chain.tokens[4].symbol
     if gap == "v3-v3":
         # WETH cheap in the 0.05% pool and dear in the 0.3% pool: the V3 ↔ V3 cycle earns
-        # both moves, more than any cycle with a V2 pair in it.
-        await swap_v3(
-            rpc, chain, token_in="WETH", token_out="USDC", fee=500, amount_in=1_500 * WETH
-        )
+        # both moves, more than any cycle with a V2 pair in it. Both swaps in one block, so
+        # no trade of the first move's gap lands beside the second.
         usdc = 10 ** chain.token("USDC").decimals
-        await swap_v3(
-            rpc, chain, token_in="USDC", token_out="WETH", fee=3000, amount_in=1_500_000 * usdc
-        )
+        txs = [
+            swap_v3_tx(chain, token_in="WETH", token_out="USDC", fee=500, amount_in=1_500 * WETH),
+            swap_v3_tx(
+                chain, token_in="USDC", token_out="WETH", fee=3000, amount_in=1_500_000 * usdc
+            ),
+        ]
+        nonce = int(await rpc.call("eth_getTransactionCount", txs[0]["from"], "pending"), 16)
+        sent = [
+            await rpc.call("eth_sendTransaction", {**tx, "nonce": hex(nonce + i)})
+            for i, tx in enumerate(txs)
+        ]
+        receipts = [await mined_receipt(rpc, tx_hash) for tx_hash in sent]
+        assert receipts[0]["blockNumber"] == receipts[1]["blockNumber"]
     elif gap == "btc-dear-on-v2":
         # WBTC bought out of one V2 pair: the cycles sell WBTC there, bought on V3 first.
         await swap_v2(rpc, chain, dex="uniswap-v2", path=["WETH", btc], amount_in=300 * WETH)
@@ -106,6 +138,13 @@ async def _plant(bot: RunningBot, rpc: RpcClient, chain: ChainManifest, gap: str
             fee=10000,
             amount_in=20_000 * 10**token.decimals,
         )
+    elif gap == "weth-cheap-on-v4":
+        pool = next(
+            p
+            for p in chain.pools
+            if p.kind == "uniswap-v4" and {p.symbol0, p.symbol1} == {"WETH", "USDC"}
+        )
+        await v4_trade(rpc, chain, pool, chain.token("WETH").address, 600 * WETH)
     else:  # btc-cheap-on-v2: WBTC sold into one V2 pair, the cycles buy it there first
         unit = 10 ** chain.token(btc).decimals
         await swap_v2(rpc, chain, dex="uniswap-v2", path=[btc, "WETH"], amount_in=20 * unit)
@@ -158,6 +197,9 @@ async def _lender_costs(
 
     candidates: list[tuple[str, str, int, int, bool]] = []  # name, holder, fee pips, gas, strict
     vault, aave = chain.lender("balancer-v2"), chain.lender("aave-v3")
+    # The V4 PoolManager lends whatever it holds, for no fee.
+    manager = chain.dex("uniswap-v4").factory
+    candidates.append(("uniswap-v4-flash", manager, 0, EXECUTOR_GAS.v4_flash_loan_gas, False))
     # The Vault lends whatever it holds, funded or not; Aave only the reserves it lists.
     candidates.append((vault.kind, vault.address, 0, EXECUTOR_GAS.balancer_loan_gas, False))
     candidates += [
@@ -220,11 +262,19 @@ async def _check_sized_for_the_fee(
 
     assert await kept(trade.amount_in) == trade.predicted_profit_wei
     for per_mille in (999, 1001):
-        assert await kept(trade.amount_in * per_mille // 1000) < trade.predicted_profit_wei
+        assert await kept(trade.amount_in * per_mille // 1000) < trade.predicted_profit_wei, (
+            per_mille,
+            kind,
+            fee_pips,
+            trade.amount_in,
+            [(h["kind"], h["token_in"]) for h in route],
+        )
 
 
 def _cycle_class(trade: TradeSummary) -> str:
     kinds = {"uniswap-v3" if kind in V3_FAMILY else kind for kind in _kinds(trade)}
+    if "uniswap-v4" in kinds:
+        return "with V4"
     return (
         "V2↔V3"
         if kinds == {"uniswap-v2", "uniswap-v3"}
@@ -238,8 +288,10 @@ def _cycle_class(trade: TradeSummary) -> str:
 # loans come from V3-family pools or Aave unless a case fills the Vault with WETH;
 # "pool:<symbols>:<fee>" names a Uniswap V3 pool emptied of a token, "pancake:<symbols>:<fee>"
 # a PancakeSwap V3 one.
-_FILL_VAULT = [("fill", "vault", "WETH")]
-_VAULT_USDC = [("empty", "vault", "USDC")]
+# The V4 PoolManager's WETH and USDC lent out, so that other lenders are the cheapest.
+_NO_V4 = [("empty", "v4", "WETH"), ("empty", "v4", "USDC")]
+_FILL_VAULT = [*_NO_V4, ("fill", "vault", "WETH")]
+_VAULT_USDC = [*_NO_V4, ("empty", "vault", "USDC")]
 _CHEAP_OUTSIDE = [
     ("empty", "pool:WETH,USDT:500", "WETH"),
     ("empty", "pool:USDC,USDT:500", "USDC"),
@@ -262,9 +314,11 @@ _ANY_WETH_USDC = [
 CASES = {
     # case: (set-up, gap, the cycle class and lender expected among the bot's trades)
     "v3-v3 from the Balancer Vault": (_FILL_VAULT, "v3-v3", ("V3↔V3", "balancer-v2")),
-    "v2-v3 from the Balancer Vault": ([], "flavour-cheap-on-v3", ("V2↔V3", "balancer-v2")),
+    "v2-v3 from the Balancer Vault": (_NO_V4, "flavour-cheap-on-v3", ("V2↔V3", "balancer-v2")),
     "v2-v3 from its own V2 pair": ([], "btc-cheap-on-v2", ("V2↔V3", OWN_PAIR)),
-    "v3-v3 from a V3 pool": ([], "v3-v3", ("V3↔V3", "uniswap-v3-flash")),
+    "v4 cycles from their own opening pool": ([], "weth-cheap-on-v4", ("with V4", OWN_PAIR)),
+    "v3-v3 from the V4 PoolManager": ([], "v3-v3", ("V3↔V3", "uniswap-v4-flash")),
+    "v3-v3 from a V3 pool": (_NO_V4, "v3-v3", ("V3↔V3", "uniswap-v3-flash")),
     "v2-v3 from a V3 pool": (_VAULT_USDC, "btc-dear-on-v2", ("V2↔V3", "uniswap-v3-flash")),
     "v3-v3 from Aave": (_VAULT_USDC + _CHEAP_OUTSIDE, "v3-v3", ("V3↔V3", "aave-v3")),
     "v2-v3 from Aave": (_VAULT_USDC + _CHEAP_WETH, "btc-dear-on-v2", ("V2↔V3", "aave-v3")),
@@ -278,9 +332,37 @@ CASES = {
 _VAULT_FILL_WETH = 20_000 * WETH
 
 
+async def _season(rpc: RpcClient, chain: ChainManifest) -> None:
+    """Every pool swapped a tenth of a token each way through its DEX's router (each
+    kind's devnet swap), sent at once and all mined before the gap is planted."""
+    trader = chain.traders[0]
+    nonce = int(await rpc.call("eth_getTransactionCount", trader, "pending"), 16)
+    sent = []
+    for pool in chain.pools:
+        kind = devnet_kind(pool.kind)
+        for token_in, token_out in ((pool.token0, pool.token1), (pool.token1, pool.token0)):
+            native = int(token_in, 16) == 0  # a V4 pool's native coin: paid with value
+            decimals = 18 if native else chain.token_by_address(token_in).decimals
+            amount = 10 ** (decimals - 1)
+            data = kind.swap_calldata(pool, token_in, token_out, amount, trader)
+            tx = {
+                "from": trader,
+                "to": chain.dex(pool.dex).router,
+                "data": data,
+                "gas": hex(1_000_000),
+                "nonce": hex(nonce + len(sent)),
+                "value": hex(amount if native else 0),
+            }
+            sent.append(await rpc.call("eth_sendTransaction", tx))
+    for tx_hash in sent:
+        await mined_receipt(rpc, tx_hash)
+
+
 def _holder(chain: ChainManifest, lender: str, symbol: str) -> str:
     if lender == "vault":
         return chain.lender("balancer-v2").address
+    if lender == "v4":
+        return chain.dex("uniswap-v4").factory
     if lender == "aave":
         return chain.lender("aave-v3").asset(symbol).holder
     dex, symbols, fee = lender.split(":")
@@ -303,6 +385,9 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
     db = tmp_path / "h.sqlite"
     async with devnet_factory({CHAIN: BLOCK_S}) as net:
         chain = net.manifest.chain(CHAIN)
+        # Before the bot runs: it would trade what the seasoning swaps leave, in their blocks.
+        async with RpcClient(chain.rpc_http) as rpc:
+            await _season(rpc, chain)
         async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db) as bot:
             for action, lender, symbol in setup:
                 holder = _holder(chain, lender, symbol)
@@ -319,10 +404,16 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
                 assert trade.realized_profit_wei == trade.predicted_profit_wei > 0, trade
                 # The gas model never understates a trade's gas (its net profit is not
                 # overstated), whatever the route's hops and the lender.
-                assert trade.gas_used <= estimates[trade.tx_hash], (trade, estimates)
+                assert trade.gas_used <= estimates[trade.tx_hash], (
+                    trade.flash_source,
+                    [(h["kind"], h["token_in"]) for h in trade.route],
+                    trade.gas_used,
+                    estimates[trade.tx_hash],
+                )
                 if trade.flash_source == OWN_PAIR:
-                    # Free and no extra gas: nothing can be cheaper.
-                    assert trade.route[0]["kind"] == "uniswap-v2"
+                    # Free and no extra gas: nothing can be cheaper. The opening pool lends
+                    # by its swap: a V2 pair's flash swap, or a V4 swap inside `unlock`.
+                    assert ADAPTERS[trade.route[0]["kind"]].flash_swap_hop
                     assert trade.flash_fee_wei == 0
                     continue
                 costs = await _lender_costs(rpc, chain, trade, rates[trade.tx_hash])

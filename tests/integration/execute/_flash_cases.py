@@ -32,7 +32,7 @@ from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories
 from omniarb.execute.route_codec import FlashSource, RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
-from omniarb.types import Hop, Route
+from omniarb.types import FlashPool, Hop, Route
 
 TX_GAS = 2_000_000
 WHALE_WETH = 2_500 * 10**18
@@ -118,13 +118,14 @@ async def route_outputs(
 @dataclass(frozen=True)
 class Case:
     """A cycle, its lenders outside the route (V2 pair for source 0 if the first hop is not V2,
-    V3 pool for source 3), and the size traded."""
+    V3 pool for source 3, the V4 PoolManager for source 4), and the size traded."""
 
     route: Route
     v2_lender: PoolEntry | None
     v3_lender: PoolEntry
     amount_in: int
     amount_out: int
+    v4_lender: FlashPool | None = None
 
 
 async def plant_gap(rpc: RpcClient, chain: ChainManifest) -> None:
@@ -172,6 +173,7 @@ async def case_for(rpc: RpcClient, chain: ChainManifest, name: str) -> Case:
         v3_lender=v3_lender,
         amount_in=amount_in,
         amount_out=amount_out,
+        v4_lender=v4_manager_lender(chain, route.token_in),
     )
 
 
@@ -195,6 +197,8 @@ async def flash_fee(rpc: RpcClient, chain: ChainManifest, case: Case, source: Fl
         bps = decode(["uint128"], await call(rpc, pool, encode_call("FLASHLOAN_PREMIUM_TOTAL()")))
         assert bps[0] == 5
         return (amount * bps[0] + 5_000) // 10_000  # PercentageMath.percentMul
+    if source is FlashSource.UNISWAP_V4:
+        return 0  # PoolManager.take inside unlock: repaid by settle, no fee
     return -(-amount * case.v3_lender.fee // PIPS)  # UniswapV3Pool.flash: mulDivRoundingUp
 
 
@@ -208,13 +212,27 @@ def lender_holder(chain: ChainManifest, case: Case, source: FlashSource) -> str:
         return chain.lender("balancer-v2").address
     if source is FlashSource.AAVE_V3:
         return chain.lender("aave-v3").asset(symbol).holder
+    if source is FlashSource.UNISWAP_V4:
+        return chain.dex("uniswap-v4").factory
     return case.v3_lender.address
+
+
+def v4_manager_lender(chain: ChainManifest, token: str) -> FlashPool:
+    """The devnet's V4 PoolManager as the plan's lender record names it (as the allocator's
+    `LenderBook` does): the manager, with the start token on both sides."""
+    dex = chain.dex("uniswap-v4")
+    return FlashPool(
+        pool=dex.factory, dex=dex.name, kind=dex.kind, token0=token, token1=token, fee_pips=0
+    )
 
 
 def calldata(codec: RouteCodec, case: Case, source: FlashSource, min_profit: int) -> bytes:
     lender = None
     if source is FlashSource.UNISWAP_V3:
         lender = case.v3_lender.flash_pool()
+    elif source is FlashSource.UNISWAP_V4:
+        assert case.v4_lender is not None, "a V4 loan needs the PoolManager"
+        lender = case.v4_lender
     elif source is FlashSource.V2_PAIR and case.v2_lender is not None:
         lender = case.v2_lender.flash_pool()
     return codec.calldata(case.route, case.amount_in, min_profit, source, flash_pool=lender)

@@ -121,6 +121,7 @@ async def test_a_loan_that_cannot_be_repaid_reverts_and_costs_only_gas(devnet_fa
                 v3_lender=case.v3_lender,
                 amount_in=case.amount_in * factor,
                 amount_out=0,
+                v4_lender=case.v4_lender,
             )
             data = calldata(s.codec, sized, FlashSource.BALANCER_VAULT, min_profit=0)
             assert await call_error(s.rpc, BOT, to, data) == expected

@@ -111,6 +111,7 @@ async def test_a_contract_posing_as_a_v3_pool_is_never_paid(
             v3_lender=case.v3_lender,
             amount_in=case.amount_in,
             amount_out=0,
+            v4_lender=case.v4_lender,
         )
         for source in SOURCES:
             data = calldata(s.codec, faked, source, 0)

@@ -13,8 +13,15 @@ import pytest
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from omniarb.chains.spec import CHAINS, DexKind, DexSpec, chain_by_name
+from omniarb.chains.spec import (
+    CHAINS,
+    UNISWAP_V4_POOL_MANAGER_MARK,
+    DexKind,
+    DexSpec,
+    chain_by_name,
+)
 from omniarb.dex.algebra import POOL_INIT_CODE_HASH as ALGEBRA_POOL_INIT_CODE_HASH
+from omniarb.dex.uniswap_v4 import NATIVE_CURRENCY, PoolKey
 
 # (chain, symbol) → token address
 TOKENS = {
@@ -27,6 +34,7 @@ TOKENS = {
     ("polygon", "WMATIC"): "0x0d500B1d8E8eF31E21C99d1Db9A6444d3ADf1270",
     ("polygon", "WETH"): "0x7ceB23fD6bC0adD59E62ac25578270cFf1b9f619",
     ("polygon", "USDC.e"): "0x2791Bca1f2de4661ED88A30C99A7a9449Aa84174",
+    ("polygon", "USDC"): "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359",
     ("arbitrum", "WETH"): "0x82aF49447D8a07e3bd95BD0d56f35241523fBab1",
     ("arbitrum", "USDC"): "0xaf88d065e77c8cC2239327C5EDb3A432268e5831",
     ("arbitrum", "USDC.e"): "0xFF970A61A04b1cA14834A43f5dE4533eBDDB5CC8",
@@ -114,6 +122,51 @@ KNOWN_POOLS = [
     ("optimism", "sushiswap", "WETH", "USDC", None, "0x010370653d85cFC3d9756fDE6A6Fb8A86Ff9EDE3"),
     ("optimism", "zipswap", "WETH", "USDC.e", None, "0x1A981dAa7967C66C3356Ad044979BC82E4a478b9"),
 ]
+# Uniswap V4 pools have no address: (chain, DEX, token paired with the native coin, LP fee,
+# tick spacing, the pool id its PoolManager knows it by), the chains' native/stablecoin 0.05%
+# pools as their explorers and SDK users name them.
+KNOWN_V4_POOLS = [
+    (
+        "ethereum",
+        "uniswap-v4",
+        "USDC",
+        500,
+        10,
+        "0x21c67e77068de97969ba93d4aab21826d33ca12bb9f565d8496e8fda8a82ca27",
+    ),
+    (
+        "bnb",
+        "uniswap-v4",
+        "USDT",
+        500,
+        10,
+        "0xa77d89e40ddd6a57b72ad4a8c55554b2fd6171026c903462a9f9c7be133811a6",
+    ),
+    (
+        "polygon",
+        "uniswap-v4",
+        "USDC",
+        500,
+        10,
+        "0x37f372fc7c59fb54a7797addeb6c03670537eacd62d4bed81dfffa61876cd775",
+    ),
+    (
+        "arbitrum",
+        "uniswap-v4",
+        "USDC",
+        500,
+        10,
+        "0x864abca0a6202dba5b8868772308da953ff125b0f95015adbf89aaf579e903a8",
+    ),
+    (
+        "optimism",
+        "uniswap-v4",
+        "USDC",
+        500,
+        10,
+        "0x51bf4cc5b8d9f7f759e41f572fe2a25bc2aeb42432bf12544a350595e5c8bb43",
+    ),
+]
 # Velodrome V2's pool implementation, whose EIP-1167 clone creation code the spec's hash is of.
 VELODROME_POOL_IMPLEMENTATION = "0x95885Af5492195F0754bE71AD1545Fe81364E531"
 
@@ -152,8 +205,36 @@ def test_known_mainnet_pools_recompute_from_the_specs(
     assert pool_address(spec, TOKENS[chain, a], TOKENS[chain, b], extra) == expected
 
 
+@pytest.mark.parametrize(("chain", "dex", "token", "fee", "spacing", "pool_id"), KNOWN_V4_POOLS)
+def test_known_v4_pools_recompute_from_their_keys(
+    chain: str, dex: str, token: str, fee: int, spacing: int, pool_id: str
+) -> None:
+    """The pool's id is keccak256(abi.encode(PoolKey)) of the hookless native-coin key; its
+    PoolManager and the StateView that reads it are the spec's, one pair per chain."""
+    spec = chain_by_name(chain).dex(dex)
+    assert spec.kind is DexKind.UNISWAP_V4
+    key = PoolKey.of(NATIVE_CURRENCY, TOKENS[chain, token], fee=fee, tick_spacing=spacing)
+    assert key.pool_id == pool_id
+    assert spec.init_code_hash == UNISWAP_V4_POOL_MANAGER_MARK
+    assert spec.lens is not None
+    assert spec.factory == to_checksum_address(spec.factory)
+    assert spec.lens == to_checksum_address(spec.lens)
+
+
+def test_v4_managers_and_state_views_are_each_chains_own() -> None:
+    v4 = [dex for chain in CHAINS for dex in chain.dexes if dex.kind is DexKind.UNISWAP_V4]
+    assert len(v4) == len(CHAINS)
+    assert len({dex.factory for dex in v4}) == len({dex.lens for dex in v4}) == len(CHAINS)
+    assert chain_by_name("ethereum").dex("uniswap-v4").factory == (
+        "0x000000000004444c5dc75cB358380D2e3dE08A90"
+    )
+    assert "0x" + keccak(text="omniarb: Uniswap V4 PoolManager").hex() == (
+        UNISWAP_V4_POOL_MANAGER_MARK
+    )
+
+
 def test_every_known_deployment_is_checked_against_a_real_pool() -> None:
-    checked = {(chain, dex) for chain, dex, *_ in KNOWN_POOLS}
+    checked = {(chain, dex) for chain, dex, *_ in [*KNOWN_POOLS, *KNOWN_V4_POOLS]}
     listed = {
         (chain.name, dex.name) for chain in CHAINS for dex in chain.dexes if not dex.devnet_only
     }

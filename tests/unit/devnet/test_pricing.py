@@ -54,7 +54,9 @@ def test_positions_are_aligned_and_contain_the_price() -> None:
 def test_every_chain_catalog_is_priced_and_within_depth_bounds() -> None:
     for chain in CHAINS:
         catalog = catalog_for(chain)
-        symbols = {t.symbol for t in catalog.tokens}
+        # Pools may pair the native coin itself (Uniswap V4's currency 0).
+        coin = {catalog.native.symbol} if catalog.native is not None else set()
+        symbols = {t.symbol for t in catalog.tokens} | coin
         assert sum(t.wrapped_native for t in catalog.tokens) == 1
         for token in catalog.tokens:
             assert token.asset in REFERENCE_PRICES_USD

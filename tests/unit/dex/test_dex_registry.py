@@ -33,8 +33,10 @@ def test_the_traded_kinds() -> None:
         DexKind.UNISWAP_V3.value,
         DexKind.PANCAKESWAP_V3.value,
         DexKind.ALGEBRA_INTEGRAL.value,
+        DexKind.UNISWAP_V4.value,
     }
     assert is_traded("uniswap-v3")
+    assert is_traded(DexKind.UNISWAP_V4.value)
     assert is_traded(DexKind.PANCAKESWAP_V3.value)
     assert not is_traded(DexKind.VELODROME_V2.value)
     with pytest.raises(NotFoundError, match="no adapter for pool kind 'curve'"):
@@ -55,6 +57,13 @@ def test_hop_bytes_are_the_executor_s() -> None:
     assert len({a.hop_kind for a in others}) == len(others)
     assert PLAN_SOURCE[adapter("uniswap-v2").pool_loan] == _constant("FLASH_V2_PAIR")
     assert PLAN_SOURCE[adapter("uniswap-v3").pool_loan] == _constant("FLASH_UNISWAP_V3")
+    # Uniswap V4: its own hop byte, and its PoolManager is flash source 4; pools are proven by
+    # a registered manager, marked in the registry in place of an init code hash.
+    v4 = adapter("uniswap-v4")
+    assert v4.hop_kind == _constant("KIND_UNISWAP_V4") == 3
+    assert PLAN_SOURCE[v4.pool_loan] == _constant("FLASH_UNISWAP_V4") == 4
+    assert f"POOL_MANAGER =\n        {v4.reference_init_code_hash};" in source
+    assert "function unlockCallback(" in source
 
 
 def test_algebra_hop_and_loan_are_the_executor_s() -> None:
@@ -78,6 +87,11 @@ def test_state_events_are_the_protocols() -> None:
         _topic("Swap(address,address,int256,int256,uint160,uint128,int24)"),
         _topic("Mint(address,address,int24,int24,uint128,uint256,uint256)"),
         _topic("Burn(address,int24,int24,uint128,uint256,uint256)"),
+    }
+    assert adapter("uniswap-v4").state_topics == {
+        _topic("Swap(bytes32,address,int128,int128,uint160,uint128,int24,uint24)"),
+        _topic("ModifyLiquidity(bytes32,address,int24,int24,int256,bytes32)"),
+        _topic("ProtocolFeeUpdated(bytes32,uint24)"),
     }
     assert adapter("pancakeswap-v3").state_topics == {
         _topic("Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)"),

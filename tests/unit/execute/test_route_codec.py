@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omniarb.chains.abi import decode
+from omniarb.dex.uniswap_v4 import PoolKey, pool_address
 from omniarb.execute.route_codec import (
     PLAN_SOURCE,
     FlashPool,
@@ -302,3 +303,68 @@ def test_every_loan_has_a_plan_byte_and_a_stable_name() -> None:
     assert FlashLoan.OWN_PAIR == "uniswap-v2-flash-swap"
     with pytest.raises(RouteEncodingError, match="no flash source"):
         plan_source(None)
+
+
+V4_MANAGER = "0x000000000004444c5dc75cB358380D2e3dE08A90"
+# Mainnet ETH/USDC 0.05% has the native coin; this key pairs WETH with USDC the same way.
+V4_KEY_TICK_SPACING = 10
+
+
+def _v4_hop(token_in: str, token_out: str) -> Hop:
+    key = PoolKey.of(WETH, USDC, fee=500, tick_spacing=V4_KEY_TICK_SPACING)
+    return Hop(
+        pool=pool_address(key.pool_id),
+        dex="uniswap-v4",
+        kind="uniswap-v4",
+        token_in=token_in,
+        token_out=token_out,
+        zero_for_one=int(token_in, 16) < int(token_out, 16),
+        fee_pips=500,
+        tick_spacing=V4_KEY_TICK_SPACING,
+    )
+
+
+def test_a_v4_hop_packs_its_id_prefix_and_tick_spacing_kind_3_and_its_manager() -> None:
+    codec = RouteCodec({**FACTORIES, "uniswap-v4": V4_MANAGER})
+    hop = _v4_hop(USDC, WETH)
+    route = Route(chain_id=1, hops=(make_hop("uniswap-v2", WETH, USDC), hop))
+    plan = codec.plan(route, amount_in=10**18, min_profit=0)
+    packed = plan[33 + 64 :]
+    pool_id = bytes.fromhex(PoolKey.of(WETH, USDC, fee=500, tick_spacing=10).pool_id[2:])
+    assert packed[0:17] == pool_id[:17]
+    assert int.from_bytes(packed[17:20], "big", signed=True) == V4_KEY_TICK_SPACING
+    assert packed[20:40] == bytes.fromhex(USDC[2:])
+    assert packed[40:60] == bytes.fromhex(V4_MANAGER[2:])
+    assert packed[60] == 3
+    assert int.from_bytes(packed[61:64], "big") == 500
+    # A negative spacing is an int24 in two's complement; a hop without one is refused.
+    negative = replace(hop, tick_spacing=-7)
+    assert codec.hop_bytes(negative)[17:20] == (-7).to_bytes(3, "big", signed=True)
+    with pytest.raises(RouteEncodingError, match="no tick spacing"):
+        codec.hop_bytes(replace(hop, tick_spacing=None))
+
+
+def test_a_v4_pool_manager_loan_is_source_4_with_a_0x83_record() -> None:
+    codec = RouteCodec({**FACTORIES, "uniswap-v4": V4_MANAGER})
+    lender = FlashPool(
+        pool=V4_MANAGER, dex="uniswap-v4", kind="uniswap-v4", token0=WETH, token1=WETH, fee_pips=0
+    )
+    plan = codec.plan(TWO_HOP, 10**18, 1, FlashSource.UNISWAP_V4, flash_pool=lender)
+    decoded = decode_plan(plan)
+    assert decoded.flash_source == 4 == plan_source(FlashLoan.V4_POOL_MANAGER)
+    assert decoded.flash_pool is not None
+    record = decoded.flash_pool
+    assert (record.pool, record.factory) == (V4_MANAGER.lower(), V4_MANAGER.lower())
+    assert (record.token_in, record.kind, record.fee_pips) == (WETH.lower(), 0x83, 0)
+    with pytest.raises(RouteEncodingError, match="UNISWAP_V4 needs the flash_pool"):
+        codec.plan(TWO_HOP, 10**18, 1, FlashSource.UNISWAP_V4)
+    # A V4 PoolManager cannot lend for another source, nor a V3 pool for source 4.
+    with pytest.raises(RouteEncodingError, match="cannot lend for flash source"):
+        codec.plan(TWO_HOP, 10**18, 1, FlashSource.UNISWAP_V3, flash_pool=lender)
+
+
+def test_a_route_opening_with_a_v4_hop_borrows_from_its_swap() -> None:
+    # Source 0 without a record: the opening V4 swap lends the input, as a V2 flash swap.
+    codec = RouteCodec({**FACTORIES, "uniswap-v4": V4_MANAGER})
+    route = Route(chain_id=1, hops=(_v4_hop(WETH, USDC), make_hop("uniswap-v2", USDC, WETH)))
+    assert decode_plan(codec.plan(route, 10**18, 0)).flash_pool is None

@@ -134,3 +134,32 @@ def test_touch_topics_cover_every_hop_by_its_kind() -> None:
         POOL_A.lower(): STATE_TOPICS["uniswap-v2"],
         V3_POOL: STATE_TOPICS["uniswap-v3"],
     }
+
+
+V4_SWAP = _topic("Swap(bytes32,address,int128,int128,uint160,uint128,int24,uint24)")
+V4_MODIFY = _topic("ModifyLiquidity(bytes32,address,int24,int24,int256,bytes32)")
+V4_DONATE = _topic("Donate(bytes32,address,uint256,uint256)")
+V4_MANAGER = "0x000000000004444c5dc75cB358380D2e3dE08A90"
+V4_POOL_ID = "0x21c67e77068de97969ba93d4aab21826d33ca12bb9f565d8496e8fda8a82ca27"
+OTHER_POOL_ID = "0x72331fcb696b0151904c03584b66dc8365bc63f8a144d89a773384e3a579ca73"
+
+
+def _v4_route() -> Route:
+    """POOL_A (V2) then a V4 pool, named by the leading 20 bytes of its id."""
+    route = opportunity().route
+    v4_hop = replace(route.hops[1], pool="0x" + V4_POOL_ID[2:42], kind="uniswap-v4", fee_pips=500)
+    return replace(route, hops=(route.hops[0], v4_hop))
+
+
+def _manager_log(topic: str, pool_id: str) -> dict[str, Any]:
+    return {**_log(V4_MANAGER, topic), "topics": [topic, pool_id]}
+
+
+def test_a_v4_pool_is_touched_by_its_managers_logs_naming_it() -> None:
+    # The PoolManager emits every pool's events; topic 1 is the pool's id.
+    assert STATE_TOPICS["uniswap-v4"] >= {V4_SWAP, V4_MODIFY}
+    assert _touches([_manager_log(V4_SWAP, V4_POOL_ID)], _v4_route()) == [V4_SWAP]
+    assert _touches([_manager_log(V4_MODIFY, V4_POOL_ID.upper())], _v4_route()) == [V4_MODIFY]
+    # Another pool of the same manager, and an event that leaves swaps alone, do not.
+    assert _touches([_manager_log(V4_SWAP, OTHER_POOL_ID)], _v4_route()) == []
+    assert _touches([_manager_log(V4_DONATE, V4_POOL_ID)], _v4_route()) == []

@@ -27,13 +27,14 @@ from typing import Any, Protocol
 
 from _algebra_support import AlgebraLiquidity, AlgebraQuotes, algebra_trade
 from _bot_helpers import swap_v2
-from _lender_helpers import fill_wrapped_native, swap_v3
+from _lender_helpers import balance_of, fill_wrapped_native, swap_v3
 from _pancake_support import PancakeLiquidity, PoolQuotes, pancake_trade
 from _receipts import mined_receipt
 from _snapshots import snapshot
 from _state_helpers import add_liquidity
 from _v3_quoter_helpers import QUOTE_IN, V3Env, call_many, quote_all, send_all
 from _v3_sync_helpers import V3Market, new_pool_call, receipts
+from _v4_support import V4Liquidity, V4QuoterAnswers, holdings, v4_trade
 
 from omniarb.chain_events import NewHead
 from omniarb.chains.abi import decode, encode_call
@@ -79,9 +80,15 @@ def market_of(manifest: Manifest, chain: str, seed: int) -> MarketActivity:
 
 
 async def token_balances(
-    rpc: RpcClient, states: Sequence[PoolState], block: int
+    rpc: RpcClient,
+    states: Sequence[PoolState],
+    block: int,
+    holdings: Callable[[Any], tuple[int, int]] | None = None,
 ) -> dict[str, tuple[int, int]]:
-    """Each pool's balance of its two tokens at `block`: what it holds, whatever its kind."""
+    """Each pool's balance of its two tokens at `block`: what it holds, whatever its kind (for
+    a kind whose pools hold no balances of their own, its support's `holdings`)."""
+    if holdings is not None:
+        return {state.address: holdings(state) for state in states}
     calls = [
         (token, encode_call("balanceOf(address)", state.address))
         for state in states
@@ -89,6 +96,19 @@ async def token_balances(
     ]
     values = [decode(["uint256"], answer)[0] for answer in await call_many(rpc, calls, hex(block))]
     return {s.address: (values[2 * i], values[2 * i + 1]) for i, s in enumerate(states)}
+
+
+async def pool_holds(rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, token: str) -> int:
+    """What `pool` holds of `token`: its balance, or for a kind whose pools hold no balances
+    (Uniswap V4), its support's `holdings` of the state its book reads."""
+    holdings = SUPPORT[pool.kind].holdings
+    if holdings is None:
+        return await balance_of(rpc, token, pool.address)
+    book = books_of(chain, rpc)[pool.kind]
+    state = (await book.read([pool.address], await book.head()))[pool.address.lower()]
+    assert state is not None, pool
+    held = holdings(state)
+    return held[0] if token.lower() == pool.token0.lower() else held[1]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -333,11 +353,12 @@ class KindSupport:
     oracle: Oracle
     trade: Trade
     liquidity: Callable[[RpcClient, ChainManifest], LiquidityMover]
+    # What a pool holds of its two tokens, for a kind whose pools hold no token balances
+    # (Uniswap V4's live in the PoolManager); None: the pool's own balances.
+    holdings: Callable[[Any], tuple[int, int]] | None = None
 
 
 def _support() -> Mapping[str, KindSupport]:
-    # PancakeSwap V3's support builds on this module's values, so it is imported last.
-
     return {
         UNISWAP_V2.kind: KindSupport(oracle=PairPays(), trade=v2_trade, liquidity=V2Liquidity),
         UNISWAP_V3.kind: KindSupport(oracle=QuoterAnswers(), trade=v3_trade, liquidity=V3Liquidity),
@@ -346,6 +367,9 @@ def _support() -> Mapping[str, KindSupport]:
         ),
         "algebra-integral": KindSupport(
             oracle=AlgebraQuotes(), trade=algebra_trade, liquidity=AlgebraLiquidity
+        ),
+        "uniswap-v4": KindSupport(
+            oracle=V4QuoterAnswers(), trade=v4_trade, liquidity=V4Liquidity, holdings=holdings
         ),
     }
 

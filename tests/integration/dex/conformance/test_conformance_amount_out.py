@@ -99,7 +99,7 @@ async def run_chain(manifest: Manifest, name: str, kind: str, seed: int) -> Chai
             await mover.move(states, rng, create=False)
             head = await book.head()
             states = list(await book.discover_at(head))
-            balances = await token_balances(rpc, states, head.number)
+            balances = await token_balances(rpc, states, head.number, support.holdings)
             cases = []
             for state in states:
                 first = deployed[state.address]

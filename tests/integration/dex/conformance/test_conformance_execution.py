@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from _conformance import BOT, CHAINS, SUPPORT, books_of, chains_with, deployments
+from _conformance import BOT, CHAINS, SUPPORT, books_of, chains_with, deployments, pool_holds
 from _lender_helpers import balance_of
 from _receipts import mined_receipt
 from _snapshots import snapshot
@@ -117,7 +117,7 @@ async def season(rpc: RpcClient, chain: ChainManifest) -> None:
     never traded."""
     for pool in chain.pools:
         for token in (pool.token0, pool.token1):
-            held = await balance_of(rpc, token, pool.address)
+            held = await pool_holds(rpc, chain, pool, token)
             await SUPPORT[pool.kind].trade(rpc, chain, pool, token, held // 10**6 + 1)
 
 
@@ -183,7 +183,7 @@ async def trades_through(t: Trading, kind: str, dex: DexEntry) -> list[Execution
     done = []
     for whale_pool in [p for p in chain.pools if {p.symbol0, p.symbol1} == pair]:
         async with snapshot(t.rpc):
-            held = await balance_of(t.rpc, native.address, whale_pool.address)
+            held = await pool_holds(t.rpc, chain, whale_pool, native.address)
             trade = SUPPORT[whale_pool.kind].trade
             await trade(t.rpc, chain, whale_pool, native.address, held // WHALE_SHARE)
             head = await books[0].head()
