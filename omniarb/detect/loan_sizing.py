@@ -11,7 +11,11 @@ table — 4% for a 5 bps loan on a 30 bps gap, 25% on a 15 bps gap.
 `size_for_loan` finds that optimum on the exact integer pool math with a golden-section search
 below the gross optimum (the net profit is concave there up to the pools' rounding), stopping
 when the bracket is a 2⁻³⁶ fraction of the amount: past that the profit curve is flat to far
-below one unit of the token.
+below one unit of the token. Concavity fails where a swap crosses into a tick range deeper
+than the one it leaves (the marginal rate rises there), and the search can then settle on a
+local maximum: a pattern search from its result (steps of 1/16 of the amount down to the
+bracket, each kept while it gains) climbs to the better one nearby, up to 1/16 past the gross
+optimum.
 """
 
 from __future__ import annotations
@@ -87,11 +91,32 @@ def size_for_loan(
         for amount in range(low, high + 1):
             net(amount)
     best = max((a for a, v in evaluated.items() if v is not None), key=key, default=None)
-    if best is None or key(best) <= 0:
+    if best is None:
+        return None
+    best = _climb(best, gross_optimum + (gross_optimum >> 4), stop, key)
+    if key(best) <= 0:
         return None
     return LoanSizing(
         amount_in=best, amount_out=outputs[best], fee=loan_fee(best), evaluated=len(evaluated)
     )
+
+
+def _climb(start: int, ceiling: int, stop: int, key: Callable[[int], int]) -> int:
+    """From `start`, the best amount a pattern search in [1, `ceiling`] reaches: steps of
+    1/16 of the amount, then each a quarter of the last down to `stop`, a step repeated while
+    it gains."""
+    best, best_value = start, key(start)
+    step = max(start >> 4, 1)
+    while True:
+        moved = False
+        for candidate in (best - step, best + step):
+            if 1 <= candidate <= ceiling and (value := key(candidate)) > best_value:
+                best, best_value, moved = candidate, value, True
+                break
+        if not moved:
+            if step <= stop:
+                return best
+            step = max(step >> 2, 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -78,8 +78,9 @@ _BALANCER_KIND = "balancer-v2"
 _AAVE_KIND = "aave-v3"
 _ZERO_ADDRESS = "0x" + "00" * 20
 _CONSTRUCTOR_TYPES = ("address", "address[]", "address[]", "bytes32[]", "address", "address")
-# Runtime code is ~11.9 kB (≈2.4M gas to deposit); each registry entry adds a cold SSTORE and a log.
-_DEPLOY_GAS = 3_500_000
+# Runtime code is up to the 24,576-byte limit (200 gas a byte to deposit: 4.9M), its creation
+# code as much again in calldata (16 gas a byte); each registry entry adds a cold SSTORE and a log.
+_DEPLOY_GAS = 6_000_000
 _DEPLOY_GAS_PER_ENTRY = 50_000
 _ADMIN_GAS = 200_000
 

@@ -137,7 +137,8 @@ async def deploy_v4(rpc: RpcClient, chain: ChainManifest, plans: Sequence[PoolPl
     first_block = int(await rpc.call("eth_blockNumber"), 16) + 1
     deployer = Sender(rpc, chain.deployer)
     weth = next(t for t in chain.tokens if t.wrapped_native)
-    dex = await KIND.deploy("uniswap-v4", deployer, weth.address)
+    # A DEX of its own beside the devnet's uniswap-v4 (whose CREATE2 salt is its name).
+    dex = await KIND.deploy("uniswap-v4-differential", deployer, weth.address)
     await check_all(rpc, deployer.sent)
     state_view = state_view_of(dex.factory)
     assert len(await rpc.call("eth_getCode", state_view, "latest")) > 1000

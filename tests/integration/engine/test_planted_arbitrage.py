@@ -87,8 +87,8 @@ async def test_no_gap_no_trade(devnet_factory, tmp_path: Path) -> None:
         await bot.wait_for(lambda stats: stats[0].blocks_seen >= 4, timeout_s=30)
         stats = bot.stats[0]
         # Every V2 pair and V3 pool of the chain is followed.
-        # 18 V2 pairs, 8 V3 pools and 4 Algebra pools.
-        assert stats.pools == len(net.manifest.chain("polygon").pools) == 30
+        # 18 V2 pairs, 8 V3 pools, 4 Algebra pools and 6 Uniswap V4 pools.
+        assert stats.pools == len(net.manifest.chain("polygon").pools) == 36
         assert stats.opportunities == 0
         assert stats.submitted == 0
 

@@ -64,11 +64,11 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
             route, amount_in = arb.route, arb.amount_in
 
             plan = s.codec.plan(route, amount_in, 0)
-            # Flash sources 0-3 are defined (tests in test_executor_flash_profit.py); 4 is not.
-            unknown_source = bytes((4,)) + plan[1:]
+            # Flash sources 0-4 are defined (tests in test_executor_flash_profit.py); 5 is not.
+            unknown_source = bytes((5,)) + plan[1:]
             assert await call_error(rpc, BOT, to, wrap_plan(unknown_source)) == (
                 "UnsupportedFlashSource",
-                (4,),
+                (5,),
             )
 
             assert await call_error(rpc, BOT, to, wrap_plan(plan[:-1])) == (
