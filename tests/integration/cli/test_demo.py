@@ -18,7 +18,7 @@ pytestmark = pytest.mark.xdist_group("devnet-cli")
 
 _CHAINS = ("ethereum", "bnb", "polygon", "arbitrum", "optimism")
 _FAST_CHAINS = "\n".join(f"[devnet.chains.{name}]\nblock_time_s = 0.4\n" for name in _CHAINS)
-_BLOCKS = 12
+_BLOCKS = 20
 
 
 def test_demo_trades_on_five_chains_and_stops(tmp_path: Path, omniarb_home: Path) -> None:

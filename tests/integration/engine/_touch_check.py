@@ -4,8 +4,10 @@ right both ways, and an untouched trade earned exactly its prediction.
 The flag is recomputed here from the blocks' receipts (`eth_getBlockReceipts`), not from the
 bot's log query: a transaction touched the trade when it ran after the block the trade was
 priced on and before the trade, and emitted a state-changing event (v2-core `Sync`, v3-core
-`Swap`/`Mint`/`Burn`, whose topics Algebra Integral's pools share, and PancakeSwap V3's own
-`Swap`; topics hashed here from their signatures) from a pool of the route.
+`Swap`/`Mint`/`Burn`, whose topics Algebra Integral's pools share, PancakeSwap V3's `Swap`,
+topics hashed here from their signatures) from a pool of the route, or a Uniswap V4
+PoolManager's event (`Swap`, `ModifyLiquidity`, `ProtocolFeeUpdated`) whose pool id in topic 1
+names a pool of the route (a V4 pool is named by its id's leading 20 bytes).
 
     trades = recorded_trades(home)            # from the history database
     check_trades(rpc_url, trades)             # raises AssertionError naming the trade
@@ -18,6 +20,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from _cli_helpers import query
 from eth_utils.crypto import keccak
@@ -31,9 +34,23 @@ _STATE_EVENTS = frozenset(
         "Swap(address,address,int256,int256,uint160,uint128,int24)",
         "Mint(address,address,int24,int24,uint128,uint256,uint256)",
         "Burn(address,int24,int24,uint128,uint256,uint256)",
+        # PancakeSwap V3's `Swap` (two protocol-fee words more than v3-core's).
         "Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)",
+        "Swap(bytes32,address,int128,int128,uint160,uint128,int24,uint24)",
+        "ModifyLiquidity(bytes32,address,int24,int24,int256,bytes32)",
+        "ProtocolFeeUpdated(bytes32,uint24)",
     )
 )
+
+
+def _of_route(entry: dict[str, Any], wanted: set[str]) -> bool:
+    """Whether a log changed a pool of `wanted`: emitted by it, or naming it by id."""
+    topics = entry["topics"]
+    if not topics or topics[0].lower() not in _STATE_EVENTS:
+        return False
+    if entry["address"].lower() in wanted:
+        return True
+    return len(topics) > 1 and "0x" + topics[1].lower()[2:42] in wanted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,12 +104,7 @@ async def touching_transactions(
         for other in await rpc.call("eth_getBlockReceipts", hex(number)):
             if number == block and int(other["transactionIndex"], 16) >= index:
                 continue
-            if any(
-                entry["address"].lower() in wanted
-                and entry["topics"]
-                and entry["topics"][0].lower() in _STATE_EVENTS
-                for entry in other["logs"]
-            ):
+            if any(_of_route(entry, wanted) for entry in other["logs"]):
                 found.append(other["transactionHash"])
     return found
 

@@ -54,14 +54,20 @@ def test_positions_are_aligned_and_contain_the_price() -> None:
 def test_every_chain_catalog_is_priced_and_within_depth_bounds() -> None:
     for chain in CHAINS:
         catalog = catalog_for(chain)
-        # Pools may pair the native coin itself (Uniswap V4's currency 0).
-        coin = {catalog.native.symbol} if catalog.native is not None else set()
-        symbols = {t.symbol for t in catalog.tokens} | coin
+        symbols = {t.symbol for t in catalog.tokens}
         assert sum(t.wrapped_native for t in catalog.tokens) == 1
         for token in catalog.tokens:
             assert token.asset in REFERENCE_PRICES_USD
+        # The native coin itself (no token: a Uniswap V4 pool's currency 0) is its wrapped
+        # token's asset, and exactly one pool holds it.
+        native = catalog.native
+        assert native is not None
+        assert native.symbol == chain.native_symbol not in symbols
+        assert native.asset == next(t.asset for t in catalog.tokens if t.wrapped_native)
+        holding = [p for p in catalog.pools if native.symbol in (p.token_a, p.token_b)]
+        assert [p.kind for p in holding] == [DexKind.UNISWAP_V4]
         for pool in catalog.pools:
-            assert {pool.token_a, pool.token_b} <= symbols
+            assert {pool.token_a, pool.token_b} <= symbols | {native.symbol}
             assert 500_000 <= pool.depth_usd <= 50_000_000
         v3_pools = [p for p in catalog.pools if p.kind == DexKind.UNISWAP_V3]
         assert {p.fee for p in v3_pools} == {500, 3000, 10000}
