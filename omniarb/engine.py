@@ -5,8 +5,8 @@
 
 Only this module knows queues and tasks; every stage is an object with one async method. A
 full queue applies backpressure (the state stage then lags the chain and catches up through
-its back-fill), and a route whose pools have a transaction in flight is not traded again until
-that transaction settles, so a gap is never paid for twice.
+its back-fill), and a trade is not sent while a trade in flight may change one of its pools
+(`omniarb.in_flight`), so a gap is never paid for twice.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from omniarb.collect.heads import HeadCollector
 from omniarb.detect import CycleDetector
 from omniarb.errors import OmniarbError
 from omniarb.execute.stage import ExecuteStage
+from omniarb.in_flight import InFlightPools
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
 from omniarb.state.pool_sync import PoolStateSync
@@ -70,7 +71,7 @@ class _ChainRun:
         self._hooks = hooks
         self._updates: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=_UPDATES_QUEUE)
         self._executions: asyncio.Queue[Execution] = asyncio.Queue(maxsize=_TRACK_QUEUE)
-        self._in_flight: dict[str, int] = {}
+        self._in_flight = InFlightPools()
         self.unsettled = 0
         # Set on stop: no new trade is sent, and the update being decided is finished rather
         # than cancelled, because a send cancelled mid-request may still reach the node and
@@ -97,6 +98,7 @@ class _ChainRun:
 
     async def _on_update(self, update: PoolUpdate) -> None:
         p = self.pipeline
+        self._in_flight.seen(update.block_number)
         opportunities = await p.detector.process(update)
         p.stats.on_block(
             update.block_number, pools=p.sync.pool_count, cycles=p.detector.cycle_count
@@ -118,12 +120,7 @@ class _ChainRun:
             if hooks is not None:
                 hooks.decision(decision)
             await self._store.record(decision)
-            pools = opportunity.route.pools
-            if (
-                not decision.approved
-                or self.stopping
-                or any(pool in self._in_flight for pool in pools)
-            ):
+            if not decision.approved or self.stopping or self._in_flight.busy(decision):
                 continue
             execution = await p.execute.process(decision)
             p.stats.on_execution(execution)
@@ -131,8 +128,7 @@ class _ChainRun:
                 hooks.execution(execution)
             await self._store.record(execution)
             if execution.status is ExecutionStatus.SUBMITTED:
-                for pool in pools:
-                    self._in_flight[pool] = self._in_flight.get(pool, 0) + 1
+                self._in_flight.hold(decision)
                 self.unsettled += 1
                 await self._executions.put(execution)
 
@@ -140,6 +136,7 @@ class _ChainRun:
         p = self.pipeline
         while True:
             execution = await self._executions.get()
+            landed_in: int | None = None
             try:
                 outcome = await p.track.process(execution)
             except OmniarbError as exc:
@@ -147,6 +144,7 @@ class _ChainRun:
                 if self._hooks is not None:
                     self._hooks.error(p.name, "track", exc)
             else:
+                landed_in = outcome.block_number if outcome.included else None
                 trade = p.stats.on_outcome(outcome)
                 if self._hooks is not None:
                     self._hooks.outcome(p.stats, outcome)
@@ -161,12 +159,7 @@ class _ChainRun:
                     trade.profit_token,
                 )
             finally:
-                for pool in execution.decision.opportunity.route.pools:
-                    left = self._in_flight.get(pool, 0) - 1
-                    if left <= 0:
-                        self._in_flight.pop(pool, None)
-                    else:
-                        self._in_flight[pool] = left
+                self._in_flight.settled(execution.decision, landed_in)
                 self.unsettled -= 1
 
 
