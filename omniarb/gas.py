@@ -1,7 +1,8 @@
 """The gas of one trade through the executor contract, from its shape.
 
     gas = base + Σ over hops (the hop's kind: hop + crossing·crossings + step·extra steps)
-          + Σ over the kinds present (that kind's route gas, once)
+          + Σ over the kinds present (that kind's route gas, once; kinds of one route group
+            pay the largest of theirs once)
           + the loan's extra gas (0 for a flash swap from the route's own opening pool)
 
 Each kind's figures are its adapter's `hop_gas` (`omniarb.dex.base.HopGas`): a Uniswap V2 hop
@@ -88,8 +89,14 @@ class GasModel:
     def hops_gas(self, hops: Sequence[HopWork]) -> int:
         """The gas of the swaps and the contract's fixed cost, with a free loan."""
         total = self.base_gas
+        # Once a route per kind, or per group of kinds that set up the same thing (the
+        # largest of the group's route gas).
+        route: dict[str, int] = {}
         for kind in dict.fromkeys(hop.kind for hop in hops):
-            total += self.hop_gas[kind].route_gas
+            gas = self.hop_gas[kind]
+            group = gas.route_group or kind
+            route[group] = max(route.get(group, 0), gas.route_gas)
+        total += sum(route.values())
         for hop in hops:
             gas = self.hop_gas[hop.kind]
             total += gas.hop_gas + gas.crossing_gas * hop.crossings + gas.step_gas * hop.steps

@@ -70,6 +70,11 @@ class DexEntry:
     # (Uniswap V4's StateView over the PoolManager, which is `factory`); when absent, the
     # chain spec's for the DEX of that name and factory.
     lens: str | None = None
+    # Where `factory` is a singleton that holds the pools (Balancer's Vault): the contract
+    # whose pools are traded, and the block from which its pools are looked for in its logs;
+    # when absent, the chain spec's for the DEX of that name and factory (else block 0).
+    pool_factory: str | None = None
+    start_block: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

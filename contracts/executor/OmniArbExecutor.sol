@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {BalancerOps} from "./BalancerOps.sol";
 import {IAaveV3Pool, IBalancerVault, IPoolManager, IUniswapV3Flash} from "./FlashLenders.sol";
 import {PlanCalldata as Plan} from "./PlanCalldata.sol";
 import {PoolOps} from "./PoolOps.sol";
@@ -36,7 +37,8 @@ import {V4Ops} from "./V4Ops.sol";
 ///                                       with v3-core's swap (PancakeSwap V3, whose callbacks
 ///                                       are aliases here), 2 = Algebra Integral pool (the
 ///                                       same swap call; a pool per pair, no fee in its salt),
-///                                       3 = Uniswap V4 hookless pool
+///                                       3 = Uniswap V4 hookless pool, 4 = Balancer V2 pool
+///                                       (a `Vault.swap`; the factory field is the Vault)
 ///                  +61   3   feePips    uint24, swap fee in hundredths of a basis point
 ///                                       (V2 0.3% = 3000, a 0.25% fork = 2500; V3 the pool's fee;
 ///                                       V4 the key's LP fee)
@@ -44,7 +46,9 @@ import {V4Ops} from "./V4Ops.sol";
 ///                  PoolManager, the factory field): it is the leading 17 bytes of the pool id
 ///                  ‖ the key's tick spacing (int24). The executor builds the key from the
 ///                  hop's two tokens, that fee and spacing and no hooks, and requires its id to
-///                  start with those 17 bytes.
+///                  start with those 17 bytes. A Balancer hop's factory field is the Vault
+///                  its pool is registered with (marked BALANCER_VAULT in the registry); its
+///                  fee field is not read (the pool applies its own fee).
 ///          33+64n  64    lender record (source 3 always, source 0 optionally), in the hop
 ///                        layout: the pool to borrow the start token from, its OTHER token in
 ///                        the tokenIn field, its factory, kind 0x80 | pool kind (0x80 a V2 pair
@@ -90,7 +94,11 @@ import {V4Ops} from "./V4Ops.sol";
 ///      to this contract. `unlock` reverts unless every currency is settled when it returns.
 ///      Running hops: a V2 hop is priced on its live reserves and swapped; a V3 hop calls
 ///      `pool.swap` (exact input, no price limit) and pays in `uniswapV3SwapCallback` (an
-///      Algebra hop: the same call, paid in `algebraSwapCallback`). Each
+///      Algebra hop: the same call, paid in `algebraSwapCallback`); a Balancer hop is one
+///      `Vault.swap` (GIVEN_IN, the pool's id from `getPoolId`), the Vault pulling the input
+///      from this contract (BalancerOps) and paying the output to the next pool. The Vault
+///      guards `swap` and `flashLoan` with one reentrancy lock, so a route through a Balancer
+///      pool cannot borrow from that Vault (source 1): it reverts BAL#400. Each
 ///      hop's output goes straight to the next pool when that is a V2 pair (which is paid before
 ///      its swap), and to this contract otherwise (a V3 pool takes its input in the callback).
 ///      The pools of a plan must be distinct, and a lender must not be one of them (V2 and V3
@@ -133,6 +141,7 @@ contract OmniArbExecutor {
     uint256 private constant KIND_UNISWAP_V3 = 1;
     uint256 private constant KIND_ALGEBRA = 2;
     uint256 private constant KIND_UNISWAP_V4 = 3;
+    uint256 private constant KIND_BALANCER = 4;
     uint256 private constant HEADER_BYTES = 33;
     uint256 private constant HOP_BYTES = 64;
     /// @dev Kind bytes of lender records: 0x80 | the pool's kind.
@@ -144,6 +153,10 @@ contract OmniArbExecutor {
     ///         hash: keccak256("omniarb: Uniswap V4 PoolManager").
     bytes32 public constant POOL_MANAGER =
         0x2209bff7c31185f94941a83abe63cc0e11c08f4c1104bcc0d28c0137e7df7723;
+    /// @notice What the registry holds for a Balancer V2 Vault, whose pools a Balancer hop
+    ///         swaps: keccak256("omniarb: Balancer V2 Vault").
+    bytes32 public constant BALANCER_VAULT =
+        0x8296425cbb0a86b6845cb9a0fb20303dc7a2fd2913b0a61e75dfb975fae6bc3b;
     /// @dev What an `unlock` of ours does in its callback: run hops on what this contract
     ///      holds (the amount out left in `_amountOut`), or borrow from the manager and repay it.
     uint256 private constant UNLOCK_RUN = 0;
@@ -214,13 +227,17 @@ contract OmniArbExecutor {
     ///        hash of their pairs or pools), so a deployment is ready to trade in one transaction.
     /// @param balancerVault_ The Balancer V2 Vault to borrow from, or zero.
     /// @param aavePool_ The Aave V3 Pool (proxy) to borrow from, or zero.
+    /// @param vaultTokens_ Tokens every Vault registered in `factories_` (marked BALANCER_VAULT)
+    ///        may pull from this contract, approved for good now, so no Balancer hop of a
+    ///        trade pays for an approval.
     constructor(
         address owner_,
         address[] memory executors_,
         address[] memory factories_,
         bytes32[] memory initCodeHashes_,
         address balancerVault_,
-        address aavePool_
+        address aavePool_,
+        address[] memory vaultTokens_
     ) {
         if (owner_ == address(0)) revert ZeroAddress();
         if (factories_.length != initCodeHashes_.length) revert LengthMismatch();
@@ -233,6 +250,7 @@ contract OmniArbExecutor {
         for (uint256 i; i < factories_.length; ++i) {
             initCodeHashOf[factories_[i]] = initCodeHashes_[i];
             emit FactorySet(factories_[i], initCodeHashes_[i]);
+            if (initCodeHashes_[i] == BALANCER_VAULT) _approveVault(factories_[i], vaultTokens_);
         }
         if (balancerVault_ != address(0)) _setBalancerVault(balancerVault_);
         if (aavePool_ != address(0)) _setAavePool(aavePool_);
@@ -513,6 +531,13 @@ contract OmniArbExecutor {
         _setBalancerVault(vault);
     }
 
+    /// @notice Lets `vault`, which Balancer hops swap through (registered with the mark
+    ///         BALANCER_VAULT), pull any amount of `tokens` from this contract.
+    function approveVault(address vault, address[] calldata tokens) external onlyOwner {
+        if (initCodeHashOf[vault] != BALANCER_VAULT) revert UnknownFactory(vault);
+        _approveVault(vault, tokens);
+    }
+
     /// @notice The Aave V3 Pool (proxy) of flash source 2; zero disables the source.
     function setAavePool(address pool) external onlyOwner {
         _setAavePool(pool);
@@ -551,6 +576,12 @@ contract OmniArbExecutor {
         emit LenderSet(FLASH_BALANCER, vault);
     }
 
+    function _approveVault(address vault, address[] memory tokens) private {
+        for (uint256 i; i < tokens.length; ++i) {
+            PoolOps.approve(tokens[i], vault, type(uint256).max);
+        }
+    }
+
     function _setAavePool(address pool) private {
         aavePool = pool;
         emit LenderSet(FLASH_AAVE_V3, pool);
@@ -579,7 +610,7 @@ contract OmniArbExecutor {
             if (kind != KIND_UNISWAP_V2) {
                 if (
                     kind == KIND_UNISWAP_V3 || kind == KIND_ALGEBRA || kind == KIND_UNISWAP_V4
-                        || kind == RECORD_V2_PAIR
+                        || kind == KIND_BALANCER || kind == RECORD_V2_PAIR
                 ) {
                     return NOT_ALL_V2;
                 }
@@ -841,6 +872,9 @@ contract OmniArbExecutor {
         if (Plan.kind(hops, i) == KIND_UNISWAP_V4) {
             return _v4Swap(hops, i, tokenIn, tokenOut, to, amountIn);
         }
+        if (Plan.kind(hops, i) == KIND_BALANCER) {
+            return _balancerSwap(hops, i, tokenIn, tokenOut, to, amountIn);
+        }
         (address pool, uint256 kind, uint256 feePips) = _genuinePool(hops, i, tokenIn, tokenOut);
         // Outside an unlock `_manager` is zero, which `to` never is.
         address manager = _manager;
@@ -873,6 +907,25 @@ contract OmniArbExecutor {
         (address pool,, uint256 fee) = Plan.poolKindFee(hops, i);
         amountOut = V4Ops.swap(manager, pool, tokenIn, tokenOut, fee, amountIn);
         if (to != manager) V4Ops.take(manager, tokenOut, to, amountOut);
+    }
+
+    /// @dev Balancer hop i: one `Vault.swap` through its pool in the hop's Vault, which must be
+    ///      registered (marked BALANCER_VAULT), the output paid to `to` (a credit in the
+    ///      unlocked manager when that is `to`: `sync` before the swap, `settle` after).
+    function _balancerSwap(
+        uint256 hops,
+        uint256 i,
+        address tokenIn,
+        address tokenOut,
+        address to,
+        uint256 amountIn
+    ) private returns (uint256 amountOut) {
+        address vault = Plan.factory(hops, i);
+        if (initCodeHashOf[vault] != BALANCER_VAULT) revert UnknownFactory(vault);
+        address manager = _manager;
+        if (to == manager) V4Ops.sync(manager, tokenOut);
+        amountOut = BalancerOps.swap(vault, Plan.pool(hops, i), tokenIn, tokenOut, amountIn, to);
+        if (to == manager) V4Ops.settle(manager);
     }
 
     /// @dev Pays `amount` of `token` from this contract to `manager` as a credit there.

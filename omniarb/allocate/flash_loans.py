@@ -4,9 +4,11 @@ A route whose first hop is a Uniswap V2 pair borrows its input from that pair (a
 no fee beyond the hop's own, no extra gas), which no other lender can beat, so no lender is
 even asked. Any other route borrows from outside: the Balancer V2 Vault, Aave V3, a Uniswap V3
 pool's `flash` or a V2 pair's flash swap, none of them a pool of the route (those are locked
-while they swap). Each candidate costs its fee plus its extra gas at the opportunity's gas
-price, in the start token; the cheapest whose balance covers the amount wins (balances are read
-in cost order, `balances_per_read` per request), and the decision records it. A lender that
+while they swap), nor a lender the route's pools lock while they swap (their adapters'
+`locked_lenders`: Balancer's Vault swaps its pools and lends under one reentrancy guard). Each
+candidate costs its fee plus its extra gas at the opportunity's gas price, in the start token;
+the cheapest whose balance covers the amount wins (balances are read in cost order,
+`balances_per_read` per request), and the decision records it. A lender that
 charges makes a smaller trade keep more (the fee grows with the amount), so the trade is then
 re-sized for that fee on the pool states it was priced on (`resize`). The trade's minimum
 profit (checked on chain, net of the fee) is then the gas cost of the whole trade in the start
@@ -161,7 +163,11 @@ class FlashLoanAllocator:
         route = opportunity.route
         amount = opportunity.amount_in
         candidates = []
+        # A lender that holds a route pool locks itself while it swaps (its adapter says so).
+        locked = frozenset().union(*(adapter(hop.kind).locked_lenders for hop in route.hops))
         for lender in self._book.lenders(route.token_in, excluding=route.pools):
+            if lender.kind in locked:
+                continue
             fee = lender.fee(amount)
             cost = fee + token_cost(lender.extra_gas)
             candidates.append(

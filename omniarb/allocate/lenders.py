@@ -125,10 +125,13 @@ class LenderBook:
                 for token, holder in held
             ]
         managers: dict[tuple[str, str], Lender] = {}
+        protocol_loans = {lender.kind for lender in lenders}
         for pool in chain.pools:
             if not is_traded(pool.kind):
                 continue
             kind = adapter(pool.kind).pool_loan
+            if kind in protocol_loans:
+                continue  # its pools lend through the protocol's lender (Balancer's Vault)
             extra = gas.loan_gas(kind)
             if kind is FlashLoan.V4_POOL_MANAGER:
                 manager = chain.dex(pool.dex).factory

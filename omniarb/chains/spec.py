@@ -16,6 +16,8 @@ from omniarb.errors import NotFoundError
 
 __all__ = [
     "ALGEBRA_INTEGRAL_INIT_CODE_HASH",
+    "BALANCER_V2_VAULT",
+    "BALANCER_VAULT_MARK",
     "CHAINS",
     "SUSHISWAP_INIT_CODE_HASH",
     "UNISWAP_V2_INIT_CODE_HASH",
@@ -49,6 +51,8 @@ class DexKind(StrEnum):
     PANCAKESWAP_V3 = "pancakeswap-v3"
     ALGEBRA_INTEGRAL = "algebra-integral"
     UNISWAP_V4 = "uniswap-v4"
+    BALANCER_WEIGHTED = "balancer-weighted"
+    BALANCER_STABLE = "balancer-stable"
     # Known deployments of kinds the bot does not trade yet (no adapter in omniarb.dex.registry
     # until the issue that adds more protocols): listed so their parameters are on record.
     VELODROME_V2 = "velodrome-v2"
@@ -67,6 +71,9 @@ class DexSpec:
     description listing such a DEX gives its own parameters.
     `lens` is the DEX's own read-only contract the bot reads pool state through where the pools
     cannot be asked themselves (Uniswap V4's StateView over its PoolManager).
+    Where `factory` is a singleton holding the pools (Balancer's Vault), `pool_factory` is the
+    contract whose pools are priced and `start_block` the block it was deployed in, from which
+    its pools are found in its logs.
     """
 
     name: str
@@ -77,6 +84,8 @@ class DexSpec:
     pool_deployer: str | None = None
     devnet_only: bool = False
     lens: str | None = None
+    pool_factory: str | None = None
+    start_block: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +126,13 @@ ALGEBRA_INTEGRAL_INIT_CODE_HASH = (
 # deployers a PoolManager is registered with this mark in place of a hash
 # (keccak256("omniarb: Uniswap V4 PoolManager"), OmniArbExecutor.POOL_MANAGER).
 UNISWAP_V4_POOL_MANAGER_MARK = "0x2209bff7c31185f94941a83abe63cc0e11c08f4c1104bcc0d28c0137e7df7723"
+# Balancer V2 pools live in the Vault, which swaps them (like V4's PoolManager, no pool has an
+# init code hash): the executor's registry holds the Vault with this mark
+# (keccak256("omniarb: Balancer V2 Vault"), OmniArbExecutor.BALANCER_VAULT).
+BALANCER_VAULT_MARK = "0x8296425cbb0a86b6845cb9a0fb20303dc7a2fd2913b0a61e75dfb975fae6bc3b"
+# The Vault, at the same address on every chain (`@balancer-labs/v2-deployments` 3.2.0,
+# `20210418-vault/output/*.json`: mainnet, polygon, arbitrum, optimism and bsc).
+BALANCER_V2_VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"
 _UNISWAP_V3_FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
 _SUSHISWAP_FACTORY = "0xc35DADB65012eC5796536bD9864eD8773aBc74C4"  # Polygon and Arbitrum
 
@@ -175,6 +191,35 @@ def _uniswap_v4(pool_manager: str, state_view: str) -> DexSpec:
     )
 
 
+def _balancer(weighted: tuple[str, int], stable: tuple[str, int]) -> tuple[DexSpec, DexSpec]:
+    """Balancer V2's weighted and composable stable pools of the chain's Vault: each the pool
+    factory whose math omni-arb's is proven against (`20230206-weighted-pool-v3` and
+    `20230206-composable-stable-pool-v3` of `@balancer-labs/v2-deployments` 3.2.0, whose
+    `output/*.json` give the addresses) with the block it was deployed in (its creation
+    transaction's, as cowprotocol/services records them with the transactions; Arbitrum's
+    weighted factory from Balancer's own subgraph, `networks.json`, a lower bound)."""
+    return (
+        DexSpec(
+            name="balancer-weighted",
+            kind=DexKind.BALANCER_WEIGHTED,
+            factory=BALANCER_V2_VAULT,
+            init_code_hash=BALANCER_VAULT_MARK,
+            fee_bps=None,
+            pool_factory=weighted[0],
+            start_block=weighted[1],
+        ),
+        DexSpec(
+            name="balancer-stable",
+            kind=DexKind.BALANCER_STABLE,
+            factory=BALANCER_V2_VAULT,
+            init_code_hash=BALANCER_VAULT_MARK,
+            fee_bps=None,
+            pool_factory=stable[0],
+            start_block=stable[1],
+        ),
+    )
+
+
 def _uniswap_v3(factory: str = _UNISWAP_V3_FACTORY) -> DexSpec:
     return DexSpec(
         name="uniswap-v3",
@@ -210,6 +255,10 @@ CHAINS: tuple[ChainSpec, ...] = (
                 "0x000000000004444c5dc75cB358380D2e3dE08A90",
                 "0x7fFE42C4a5DEeA5b0feC41C94C136Cf115597227",
             ),
+            *_balancer(
+                ("0x5Dd94Da3644DDD055fcf6B3E1aa310Bb7801EB8b", 16_520_627),
+                ("0xdba127fBc23fb20F5929C546af220A991b5C6e01", 16_580_899),
+            ),
         ),
     ),
     ChainSpec(
@@ -241,6 +290,10 @@ CHAINS: tuple[ChainSpec, ...] = (
                 "0x28e2Ea090877bF75740558f6BFB36A5ffeE9e9dF",
                 "0xd13Dd3D6E93f276FAfc9Db9E6BB47C1180aeE0c4",
             ),
+            *_balancer(
+                ("0x6e4cF292C5349c79cCd66349c3Ed56357dD11B46", 25_474_982),
+                ("0xacAaC3e6D6Df918Bf3c809DFC7d42de0e4a72d4C", 25_475_700),
+            ),
         ),
     ),
     ChainSpec(
@@ -262,6 +315,10 @@ CHAINS: tuple[ChainSpec, ...] = (
             _uniswap_v4(
                 "0x67366782805870060151383F4BbFF9daB53e5cD6",
                 "0x5eA1bD7974c8A611cBAB0bDCAFcB1D9CC9b3BA5a",
+            ),
+            *_balancer(
+                ("0x82e4cFaef85b1B6299935340c964C942280327f4", 39_036_828),
+                ("0x7bc6C0E73EDAa66eF3F6E2f27b0EE8661834c6C9", 39_037_615),
             ),
         ),
     ),
@@ -289,6 +346,10 @@ CHAINS: tuple[ChainSpec, ...] = (
             _uniswap_v4(
                 "0x360E68faCcca8cA495c1B759Fd9EEe466db9FB32",
                 "0x76Fd297e2D437cd7f76d50F01AfE6160f86e9990",
+            ),
+            *_balancer(
+                ("0xf1665E19bc105BE4EDD3739F88315cC699cc5b65", 56_668_142),
+                ("0x1c99324EDC771c82A0DCCB780CC7DDA0045E50e7", 58_948_370),
             ),
         ),
     ),
@@ -324,6 +385,10 @@ CHAINS: tuple[ChainSpec, ...] = (
             _uniswap_v4(
                 "0x9a13F98Cb987694C9F086b1F5eB990EeA8264Ec3",
                 "0xc18a3169788F4F75A170290584ECA6395C75Ecdb",
+            ),
+            *_balancer(
+                ("0xA0DAbEBAAd1b243BBb243f933013d560819eB66f", 72_832_703),
+                ("0xe2E901AB09f37884BA31622dF3Ca7FC19AA443Be", 72_832_821),
             ),
         ),
     ),

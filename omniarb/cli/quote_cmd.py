@@ -3,7 +3,9 @@
 Reads JSON lines on stdin, each `{"chain": …, "pool": …, "token_in": …, "amount_in": …}`:
 `chain` a name or chain id, `pool` an address from the devnet manifest, `token_in` the address
 or symbol of one of the pool's tokens, `amount_in` a positive integer in base units (a JSON
-number or a string of digits). For each non-blank line it writes one JSON line, in order, with
+number or a string of digits); for a pool of more than two tokens (a Balancer pool) the
+optional `token_out` says which to buy, and is required where two could be meant. For each
+non-blank line it writes one JSON line, in order, with
 `amount_out` (an integer) computed by our math on the pool's state read from the running
 devnet at the chain's latest block, through the adapter of the pool's kind (its book reads the
 state; the state's `swap_report` adds what the kind knows of the swap, such as a V3 pool's tick
@@ -40,6 +42,7 @@ __all__ = ["QuoteRequest", "Quoter", "parse_request", "register"]
 log = logging.getLogger(__name__)
 
 _FIELDS = ("chain", "pool", "token_in", "amount_in")
+_OPTIONAL_FIELDS = ("token_out",)
 _INT256_LIMIT = 2**255
 
 
@@ -118,7 +121,7 @@ def parse_request(manifest: Manifest, line: str) -> QuoteRequest:
     if isinstance(chain_key, bool) or not isinstance(chain_key, str | int):
         raise QuoteLineError(f"chain must be a name or a chain id, got {chain_key!r}")
     chain = manifest.chain(chain_key)
-    pool = _pool(chain, data["pool"])
+    pool = _pool(chain, data["pool"], data["token_in"], data.get("token_out"))
     return QuoteRequest(
         chain=chain,
         pool=pool,
@@ -127,13 +130,37 @@ def parse_request(manifest: Manifest, line: str) -> QuoteRequest:
     )
 
 
-def _pool(chain: ChainManifest, address: Any) -> PoolEntry:
+def _holds(pool: PoolEntry, token: Any) -> bool:
+    lowered = str(token).lower()
+    return lowered in (pool.token0.lower(), pool.symbol0.lower(), pool.token1.lower()) or (
+        lowered == pool.symbol1.lower()
+    )
+
+
+def _pool(chain: ChainManifest, address: Any, token_in: Any, token_out: Any) -> PoolEntry:
+    """The manifest's entry of `address`; for a pool of more tokens (one entry per pair), the
+    pair of `token_in` and `token_out`."""
     if not isinstance(address, str):
         raise QuoteLineError(f"pool must be an address string, got {address!r}")
-    for pool in chain.pools:
-        if pool.address.lower() == address.lower():
-            return pool
-    raise QuoteLineError(f"unknown pool {address} on {chain.name}")
+    entries = [pool for pool in chain.pools if pool.address.lower() == address.lower()]
+    if not entries:
+        raise QuoteLineError(f"unknown pool {address} on {chain.name}")
+    if len(entries) == 1 and token_out is None:
+        return entries[0]
+    pairs = [
+        pool
+        for pool in entries
+        if _holds(pool, token_in) and (token_out is None or _holds(pool, token_out))
+    ]
+    if len(pairs) == 1:
+        return pairs[0]
+    held = sorted({symbol for pool in entries for symbol in (pool.symbol0, pool.symbol1)})
+    if not pairs:
+        raise QuoteLineError(
+            f"pool {address} has no pair of {token_in!r} and {token_out!r} "
+            f"(it holds {', '.join(held)})"
+        )
+    raise QuoteLineError(f"pool {address} holds {', '.join(held)}: say which to buy with token_out")
 
 
 def _zero_for_one(pool: PoolEntry, token: Any) -> bool:
@@ -172,7 +199,7 @@ class Quoter:
         self._manifest = manifest
         self._stack = AsyncExitStack()
         self._clients: dict[int, RpcClient] = {}
-        self._states: dict[tuple[int, str], PoolState] = {}
+        self._states: dict[tuple[int, str, str, str], PoolState] = {}
         self._books: dict[tuple[int, str], PoolBook[Any]] = {}
 
     async def __aenter__(self) -> Quoter:
@@ -215,14 +242,24 @@ class Quoter:
             )
         rpc = await self._client(chain)
         head = await read_head(rpc, chain.chain_id)
-        cached = self._states.get((chain.chain_id, pool.address))
+        key = (chain.chain_id, pool.address, pool.token0, pool.token1)
+        cached = self._states.get(key)
         if cached is not None and cached.block_number == head.number:
             return cached
+        # A pool's address asks for every state of it: one, or one per pair of its tokens.
         states = await self._book(chain, pool.kind, rpc).read([pool.address], head)
-        fresh: PoolState | None = states[pool.address.lower()]
+        pair = {pool.token0.lower(), pool.token1.lower()}
+        fresh: PoolState | None = next(
+            (
+                state
+                for state in states.values()
+                if state is not None and {state.token0.lower(), state.token1.lower()} == pair
+            ),
+            None,
+        )
         if fresh is None:
             raise QuoteLineError(f"{pool.address} is not a {pool.kind} pool of {pool.dex}")
-        self._states[(chain.chain_id, pool.address)] = fresh
+        self._states[key] = fresh
         log.debug("read %s %s at block %d", chain.name, pool.address, head.number)
         return fresh
 
@@ -250,4 +287,4 @@ def _echo(line: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {key: data[key] for key in _FIELDS if key in data}
+    return {key: data[key] for key in (*_FIELDS, *_OPTIONAL_FIELDS) if key in data}

@@ -111,9 +111,10 @@ class CycleDetector:
     def cycle_count(self) -> int:
         return self.book.cycle_count
 
-    def pool_state(self, address: str) -> PoolState:
-        """The current state of a pool of any kind."""
-        return self.book.pool_state(address)
+    def pool_state(self, key: str) -> PoolState:
+        """The current state of a pool of any kind, by state key (or a one-state pool's
+        address)."""
+        return self.book.pool_state(key)
 
     def pair_states(self, token_a: str, token_b: str) -> list[PoolState]:
         """The current states of the constant-product pools between two tokens."""

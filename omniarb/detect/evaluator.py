@@ -238,6 +238,8 @@ class CycleEvaluator:
 
 def opportunity_id(chain_id: int, block_number: int, cycle: Cycle, amount_in: int) -> str:
     """A deterministic id: the same cycle, block and amount always give the same id."""
-    hops = ",".join(f"{h.pool.lower()}:{int(h.zero_for_one)}" for h in cycle.route.hops)
+    # A hop is its pool and the token it sells: the pairs of a multi-token pool share its
+    # address, and one direction of each is named by its token in alone.
+    hops = ",".join(f"{h.pool.lower()}:{h.token_in.lower()}" for h in cycle.route.hops)
     text = f"{chain_id}:{block_number}:{hops}:{amount_in}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

@@ -4,9 +4,12 @@ Nodes are tokens, edges are pools of every traded kind alike (a hop's `kind` and
 which, so cycles may mix them). A cycle is a `Route` of 2 or 3 hops that
 starts and ends in a base token (wrapped native, stablecoins): 2 hops through two distinct pools
 of the same pair (the same pair on two DEXes, or a V2 pair and a V3 pool), or 3 hops around a
-triangle of tokens. `add_pools` enumerates exactly the cycles that a new pool completes, so
-adding pools one block at a time and adding them all at once give the same cycles;
-`cycles_of(pool)` lists the cycles a pool update can change.
+triangle of tokens. A pool's states are keyed by `state_key`, so each pair of a multi-token pool
+(a Balancer pool of three stablecoins) is an edge of its own; a cycle never swaps twice in one
+pool (two of its edges share the pool's address): the second swap would meet the state the
+first left, not the one the cycle was priced on. `add_pools` enumerates exactly the cycles
+that a new pool completes, so adding pools one block at a time and adding them all at once
+give the same cycles; `cycles_of(pool)` lists the cycles a pool update can change.
 
 One start per cycle. A cycle through several base tokens could start at any of them; those
 rotations trade the same pools in the same direction, so they are one opportunity (mutually
@@ -37,12 +40,13 @@ __all__ = ["Cycle", "CycleGraph", "GraphPool"]
 class GraphPool:
     """A pool's static facts, with its two directed hops built once and shared by all cycles.
 
-    `kind` is the pool's kind; `fee_bps` is its fee rounded down to basis points (its hops
-    carry the exact `fee_pips`); `lends_free` whether it lends a route it opens its input by
-    flash swap.
+    `key` is its state's `state_key`; `kind` is the pool's kind; `fee_bps` is its fee rounded
+    down to basis points (its hops carry the exact `fee_pips`); `lends_free` whether it lends
+    a route it opens its input by flash swap.
     """
 
     id: int
+    key: str
     address: str
     dex: str
     token0: str
@@ -90,14 +94,25 @@ class CycleGraph:
         self._adjacency: dict[str, dict[str, list[int]]] = {}
         self._pool_cycles: list[list[int]] = []
 
-    def __contains__(self, address: object) -> bool:
-        return isinstance(address, str) and address.lower() in self._pool_ids
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._pool_ids
 
-    def pool_id(self, address: str) -> int:
-        return self._pool_ids[address.lower()]
+    def pool_id(self, key: str) -> int:
+        """The id of the pool whose state key is `key` (the address, for a pool with one
+        state; any case)."""
+        return self._pool_ids[key.lower()]
 
-    def pool(self, address: str) -> GraphPool:
-        return self.pools[self.pool_id(address)]
+    def pool(self, key: str) -> GraphPool:
+        return self.pools[self.pool_id(key)]
+
+    def hop_pool_id(self, hop: Hop) -> int | None:
+        """The id of the pool `hop` swaps through: the state of its pool (by address) between
+        its two tokens; None for a pool not in the graph."""
+        token_in, token_out = hop.token_in.lower(), hop.token_out.lower()
+        for pool_id in self.pair_pool_ids(token_in, token_out):
+            if self.pools[pool_id].address.lower() == hop.pool.lower():
+                return pool_id
+        return None
 
     def cycles_of(self, pool_id: int) -> list[int]:
         """Ids of the cycles through a pool (the ones its state change can affect)."""
@@ -114,7 +129,7 @@ class CycleGraph:
         """Add pools not yet in the graph; return the cycles they complete, in id order."""
         start = len(self.cycles)
         for state in states:
-            if state.address.lower() not in self._pool_ids:
+            if state.state_key not in self._pool_ids:
                 self._add_pool(state)
         return self.cycles[start:]
 
@@ -138,6 +153,7 @@ class CycleGraph:
 
         pool = GraphPool(
             id=pool_id,
+            key=state.state_key,
             address=state.address,
             dex=state.dex,
             token0=state.token0,
@@ -149,7 +165,7 @@ class CycleGraph:
             lends_free=adapter(kind).flash_swap_hop,
         )
         self.pools.append(pool)
-        self._pool_ids[state.address.lower()] = pool_id
+        self._pool_ids[state.state_key] = pool_id
         self._pool_cycles.append([])
         a, b = state.token0.lower(), state.token1.lower()
         # Enumerate before linking the pool: each cycle is found once, when its last pool arrives.
@@ -178,10 +194,16 @@ class CycleGraph:
         else:
             # Neither end is a base token, so the third token must be one.
             thirds = [c for c in self._base_rank if c in near_a and c in near_b]
+        address = self.pools[pool_id].address.lower()
         for c in thirds:
             for q in near_b[c]:  # b – c
+                q_address = self.pools[q].address.lower()
+                if q_address == address:
+                    continue
                 q_b_to_c = self.pools[q].token0.lower() == b
                 for r in near_a[c]:  # c – a
+                    if self.pools[r].address.lower() in (address, q_address):
+                        continue
                     r_c_to_a = self.pools[r].token0.lower() == c
                     # a → b → c → a, and its reverse a → c → b → a.
                     yield [(pool_id, True), (q, q_b_to_c), (r, r_c_to_a)]

@@ -50,9 +50,10 @@ class StateBook:
     def cycle_count(self) -> int:
         return len(self.graph.cycles)
 
-    def pool_state(self, address: str) -> PoolState:
-        """The current state of a pool of any kind."""
-        return self._states[self.graph.pool_id(address)]
+    def pool_state(self, key: str) -> PoolState:
+        """The current state of a pool of any kind, by state key (for a pool with one state,
+        its address)."""
+        return self._states[self.graph.pool_id(key)]
 
     def pair_states(self, token_a: str, token_b: str) -> list[PoolState]:
         """The current states of the constant-product pools between two tokens (the pricer's
@@ -72,9 +73,9 @@ class StateBook:
                 raise ValueError(
                     f"pool {state.address} is on chain {state.chain_id}, not {self.chain_id}"
                 )
-            if state.address not in self.graph:
+            if state.state_key not in self.graph:
                 self._add(state)
-            pool_id = self.graph.pool_id(state.address)
+            pool_id = self.graph.pool_id(state.state_key)
             if state.kind != self.graph.pools[pool_id].kind:
                 raise ValueError(f"pool {state.address} cannot change kind to {state.kind}")
             self._states[pool_id] = state
@@ -148,9 +149,9 @@ class StateBook:
         `priced_at_block`: None when a pool of the route is unknown or has changed since."""
         hops: list[MixedHop] = []
         for hop in route.hops:
-            if hop.pool not in self.graph:
+            pool_id = self.graph.hop_pool_id(hop)
+            if pool_id is None:
                 return None
-            pool_id = self.graph.pool_id(hop.pool)
             if self._states[pool_id].block_number > priced_at_block:
                 return None
             hops.append(self._mixed_hop(pool_id, hop.zero_for_one))

@@ -42,6 +42,14 @@ class PoolIdentity:
     token0: str
     token1: str
 
+    @property
+    def state_key(self) -> str:
+        """The name the state stage and the detector keep this state under: the pool's
+        lowercase address. A view of two tokens of a pool that holds more (a Balancer pool)
+        adds the two, so each of its pairs is a pool of its own to them, while `address`, the
+        contract the executor swaps through, is the same for every pair of the pool."""
+        return self.address.lower()
+
 
 class PoolState(Protocol):
     """A frozen snapshot of one pool as of `block_number`: what every kind's state has."""
@@ -52,6 +60,11 @@ class PoolState(Protocol):
     def chain_id(self) -> int: ...
     @property
     def address(self) -> str: ...
+    @property
+    def state_key(self) -> str:
+        """`PoolIdentity.state_key`: unique among a chain's states, whatever their kind."""
+        ...
+
     @property
     def dex(self) -> str: ...
     @property
@@ -101,8 +114,8 @@ StateT = TypeVar("StateT", bound=PoolState)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PoolChanges(Generic[StateT]):
-    """What one step does to a kind's pools: new states by lowercase address, the pools that
-    are gone, and the pools seen for the first time (lowercase addresses)."""
+    """What one step does to a kind's pools: new states by state key, the pools that are gone,
+    and the pools seen for the first time (their state keys)."""
 
     changed: dict[str, StateT]
     removed: tuple[str, ...] = ()
@@ -114,24 +127,33 @@ class DexDeployment:
     """One DEX of a kind on one chain, as its adapter needs it: the name the history records,
     the factory (or pool manager) address, the swap fee in basis points where the DEX sets
     one fee for all its pools (None where each pool has its own), and its state lens where its
-    pools are read through one (Uniswap V4's StateView)."""
+    pools are read through one (Uniswap V4's StateView). Where `factory` is a singleton that
+    holds the pools (Balancer's Vault), `pool_factory` is the contract that creates the ones
+    priced, and `start_block` the block from which its creations are read from logs."""
 
     name: str
     factory: str
     fee_bps: int | None = None
     lens: str | None = None
+    pool_factory: str | None = None
+    start_block: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HopGas:
     """The gas of hops through pools of one kind, through the executor contract: each hop,
     once for a route with any hop of the kind (what its first hop sets up), each initialized
-    tick (or bin) a swap crosses, and each other extra step of the swap's loop."""
+    tick (or bin) a swap crosses, and each other extra step of the swap's loop.
+
+    Kinds whose first hop sets up the same thing (Balancer's weighted and stable pools, both
+    swapped through the Vault) name one `route_group`: a route pays the largest route gas of
+    a group once, however many of its kinds it mixes."""
 
     hop_gas: int
     route_gas: int = 0
     crossing_gas: int = 0
     step_gas: int = 0
+    route_group: str | None = None
 
 
 class PoolBook(Protocol[StateT]):
@@ -169,8 +191,9 @@ class PoolBook(Protocol[StateT]):
         ...
 
     async def read(self, pools: Sequence[str], head: NewHead) -> dict[str, StateT | None]:
-        """The states of `pools` after block `head`, by lowercase address; None for an
-        address that is not a pool of the book's DEXes."""
+        """The states of `pools` (state keys) after block `head`, by state key; None for a
+        key that is not a pool of the book's DEXes. A pool's address asks for every state of
+        that pool (all pairs of a multi-token pool)."""
         ...
 
     async def changes(
@@ -241,6 +264,13 @@ class DexAdapter(Protocol):
     def hop_gas(self) -> HopGas:
         """Its hops' gas through the executor, measured by `benchmarks/execute.py` and rounded
         up, so a net profit is never overstated."""
+        ...
+
+    @property
+    def locked_lenders(self) -> frozenset[FlashLoan]:
+        """The lenders that cannot lend to a route through a pool of this kind: a singleton
+        that holds the pool and locks itself while it lends (Balancer's Vault: `swap` and
+        `flashLoan` share one reentrancy guard, BAL#400)."""
         ...
 
     @property

@@ -29,6 +29,8 @@ class DexParameters:
     init_code_hash: str
     pool_deployer: str
     lens: str | None = None
+    pool_factory: str | None = None
+    start_block: int = 0
 
 
 def dex_parameters(chain: ChainManifest, dex: DexEntry) -> DexParameters:
@@ -68,6 +70,10 @@ def dex_parameters(chain: ChainManifest, dex: DexEntry) -> DexParameters:
         init_code_hash=init_code_hash,
         pool_deployer=pool_deployer,
         lens=dex.lens or (known.lens if known else None),
+        pool_factory=dex.pool_factory or (known.pool_factory if known else None),
+        start_block=(
+            dex.start_block if dex.start_block is not None else (known.start_block if known else 0)
+        ),
     )
 
 
@@ -91,7 +97,12 @@ def traded_deployments(chain: ChainManifest) -> dict[str, list[DexDeployment]]:
             continue
         params = dex_parameters(chain, dex)
         deployment = DexDeployment(
-            name=dex.name, factory=dex.factory, fee_bps=params.fee_bps, lens=params.lens
+            name=dex.name,
+            factory=dex.factory,
+            fee_bps=params.fee_bps,
+            lens=params.lens,
+            pool_factory=params.pool_factory,
+            start_block=params.start_block,
         )
         by_kind.setdefault(dex.kind, []).append(deployment)
     return by_kind

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from omniarb.dex.algebra.adapter import ADAPTER as ALGEBRA_INTEGRAL
+from omniarb.dex.balancer.adapter import STABLE as BALANCER_STABLE
+from omniarb.dex.balancer.adapter import WEIGHTED as BALANCER_WEIGHTED
 from omniarb.dex.base import DexAdapter
 from omniarb.dex.pancakeswap_v3.adapter import ADAPTER as PANCAKESWAP_V3
 from omniarb.dex.uniswap_v2.adapter import ADAPTER as UNISWAP_V2
@@ -15,7 +17,16 @@ from omniarb.errors import NotFoundError
 __all__ = ["ADAPTERS", "adapter", "is_traded"]
 
 ADAPTERS: Mapping[str, DexAdapter] = {
-    a.kind: a for a in (UNISWAP_V2, UNISWAP_V3, PANCAKESWAP_V3, ALGEBRA_INTEGRAL, UNISWAP_V4)
+    a.kind: a
+    for a in (
+        UNISWAP_V2,
+        UNISWAP_V3,
+        PANCAKESWAP_V3,
+        ALGEBRA_INTEGRAL,
+        UNISWAP_V4,
+        BALANCER_WEIGHTED,
+        BALANCER_STABLE,
+    )
 }
 
 

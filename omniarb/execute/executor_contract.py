@@ -10,8 +10,12 @@ devnet at start-up and how the tests drive the contract:
     await executor.set_executor(bot, trader, allowed=True)
 
 The registry the contract checks pools against is `factory → init code hash` for V2 and V3 alike
-(`factory_registry`); the Balancer Vault and the Aave Pool it borrows from are set at deployment
-or with the owner-only `setBalancerVault` / `setAavePool`.
+(`factory_registry`; singletons that hold pools, V4's PoolManager and Balancer's Vault, with a
+mark instead of a hash); the Balancer Vault and the Aave Pool it borrows from are set at
+deployment or with the owner-only `setBalancerVault` / `setAavePool`. A Vault whose pools it
+swaps pulls their input from it, so the deployment approves every registered Vault for the
+chain's tokens (`vault_tokens`; later ones with the owner-only `approveVault`): no trade pays
+for an approval.
 
 Every send is simulated first (`eth_call`), so a revert raises `ExecutorRevertError` naming the
 contract's custom error and its arguments instead of a bare failed receipt.
@@ -27,6 +31,7 @@ from eth_utils.address import to_checksum_address
 from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import BALANCER_VAULT_MARK
 from omniarb.contracts import Artifact, load_artifact
 from omniarb.dex.deployments import dex_parameters
 from omniarb.dex.registry import is_traded
@@ -48,6 +53,7 @@ __all__ = [
     "ExecutorContract",
     "ExecutorRevertError",
     "accept_ownership_calldata",
+    "approve_vault_calldata",
     "bot_creation_data",
     "creation_data",
     "decode_executor_revert",
@@ -77,11 +83,21 @@ UNISWAP_V3_POOL_INIT_CODE_HASH = bytes.fromhex(
 _BALANCER_KIND = "balancer-v2"
 _AAVE_KIND = "aave-v3"
 _ZERO_ADDRESS = "0x" + "00" * 20
-_CONSTRUCTOR_TYPES = ("address", "address[]", "address[]", "bytes32[]", "address", "address")
+_CONSTRUCTOR_TYPES = (
+    "address",
+    "address[]",
+    "address[]",
+    "bytes32[]",
+    "address",
+    "address",
+    "address[]",
+)
 # Runtime code is up to the 24,576-byte limit (200 gas a byte to deposit: 4.9M), its creation
-# code as much again in calldata (16 gas a byte); each registry entry adds a cold SSTORE and a log.
+# code as much again in calldata (16 gas a byte); each registry entry adds a cold SSTORE and a log,
+# each token approved for a Vault a cold call and a fresh allowance slot.
 _DEPLOY_GAS = 6_000_000
 _DEPLOY_GAS_PER_ENTRY = 50_000
+_BALANCER_VAULT_MARK = bytes.fromhex(BALANCER_VAULT_MARK.removeprefix("0x"))
 _ADMIN_GAS = 200_000
 
 
@@ -97,11 +113,14 @@ def creation_data(
     factories: Mapping[str, bytes] | None = None,
     balancer_vault: str | None = None,
     aave_pool: str | None = None,
+    vault_tokens: Iterable[str] = (),
 ) -> bytes:
     """Input of the deployment transaction: creation code and constructor arguments.
 
     `factories` maps each factory address to its pairs' or pools' init code hash (32 bytes);
-    `balancer_vault` / `aave_pool` enable flash sources 1 and 2 (None leaves them off).
+    `balancer_vault` / `aave_pool` enable flash sources 1 and 2 (None leaves them off);
+    every Vault among `factories` (marked `BALANCER_VAULT_MARK`) is approved for
+    `vault_tokens`.
     """
     registry = dict(factories or {})
     for factory, code_hash in registry.items():
@@ -114,6 +133,7 @@ def creation_data(
         list(registry.values()),
         balancer_vault or _ZERO_ADDRESS,
         aave_pool or _ZERO_ADDRESS,
+        list(vault_tokens),
     )
     return executor_artifact().bytecode_bytes + encode_args(_CONSTRUCTOR_TYPES, args)
 
@@ -139,6 +159,11 @@ def set_balancer_vault_calldata(vault: str) -> bytes:
 def set_aave_pool_calldata(pool: str) -> bytes:
     """Flash source 2's Pool (the proxy); the zero address disables the source."""
     return _call_bytes("setAavePool(address)", pool)
+
+
+def approve_vault_calldata(vault: str, tokens: Iterable[str]) -> bytes:
+    """Let the registered Balancer Vault `vault` pull any amount of `tokens`."""
+    return _call_bytes("approveVault(address,address[])", vault, list(tokens))
 
 
 def transfer_ownership_calldata(new_owner: str) -> bytes:
@@ -222,19 +247,22 @@ class ExecutorContract:
         factories: Mapping[str, bytes] | None = None,
         balancer_vault: str | None = None,
         aave_pool: str | None = None,
+        vault_tokens: Iterable[str] = (),
         receipt_timeout_s: float = 60.0,
     ) -> ExecutorContract:
         """Deploy from the unlocked `sender`; `owner` defaults to the sender."""
         executors = list(executors)
         registry = dict(factories or {})
+        tokens = list(vault_tokens)
         data = creation_data(
             owner=owner or sender,
             executors=executors,
             factories=registry,
             balancer_vault=balancer_vault,
             aave_pool=aave_pool,
+            vault_tokens=tokens,
         )
-        gas = _DEPLOY_GAS + _DEPLOY_GAS_PER_ENTRY * (len(executors) + len(registry))
+        gas = _deploy_gas(executors, registry, tokens)
         tx = {"from": sender, "data": "0x" + data.hex(), "gas": hex(gas)}
         receipt = await _send_checked(rpc, tx, "deploying OmniArbExecutor", receipt_timeout_s)
         return cls(rpc, receipt["contractAddress"], receipt_timeout_s=receipt_timeout_s)
@@ -284,6 +312,21 @@ class ExecutorContract:
         data = set_balancer_vault_calldata(vault)
         return await self.send(sender, data, action=f"setBalancerVault({vault})")
 
+    async def approve_vault(self, sender: str, vault: str, tokens: Iterable[str]) -> dict[str, Any]:
+        tokens = list(tokens)
+        data = approve_vault_calldata(vault, tokens)
+        gas = _ADMIN_GAS + _DEPLOY_GAS_PER_ENTRY * len(tokens)
+        return await self.send(sender, data, gas=gas, action=f"approveVault({vault})")
+
+    async def allowance(self, token: str, spender: str) -> int:
+        """The executor's allowance of `token` for `spender`."""
+        answer = await self.rpc.call(
+            "eth_call",
+            {"to": token, "data": encode_call("allowance(address,address)", self.address, spender)},
+            "latest",
+        )
+        return int(decode(["uint256"], answer)[0])
+
     async def set_aave_pool(self, sender: str, pool: str) -> dict[str, Any]:
         data = set_aave_pool_calldata(pool)
         return await self.send(sender, data, action=f"setAavePool({pool})")
@@ -304,22 +347,32 @@ class ExecutorContract:
         return await self.send(sender, data, action=f"withdrawNative({amount}, {to})")
 
 
+def _deploy_gas(executors: list[str], registry: Mapping[str, bytes], tokens: list[str]) -> int:
+    vaults = sum(code_hash == _BALANCER_VAULT_MARK for code_hash in registry.values())
+    entries = len(executors) + len(registry) + vaults * len(tokens)
+    return _DEPLOY_GAS + _DEPLOY_GAS_PER_ENTRY * entries
+
+
 def _bot_setup(chain: ChainManifest, bot: str) -> dict[str, Any]:
     """The constructor arguments of the bot's executor on `chain` (see `bot_creation_data`)."""
     lenders = {lender.kind: lender.address for lender in chain.lenders}
+    registry = factory_registry(chain)
+    swaps_through_vault = _BALANCER_VAULT_MARK in registry.values()
     return {
         "owner": bot,
         "executors": (bot,),
-        "factories": factory_registry(chain),
+        "factories": registry,
         "balancer_vault": lenders.get(_BALANCER_KIND),
         "aave_pool": lenders.get(_AAVE_KIND),
+        "vault_tokens": tuple(t.address for t in chain.tokens) if swaps_through_vault else (),
     }
 
 
 def bot_creation_data(chain: ChainManifest, *, bot: str) -> bytes:
     """Creation data of the bot's executor on `chain`: `bot` owns it and may call `execute`, and
     everything the manifest has is registered: every V2 and V3 factory, the Balancer V2 Vault and
-    the Aave V3 Pool (when the manifest lists them).
+    the Aave V3 Pool (when the manifest lists them); a Vault whose pools it swaps is approved
+    for every token of the chain.
 
     The bot is also listed as an executor so its `execute` costs one cold storage read (the
     executor check comes before the owner check in the contract).

@@ -19,7 +19,7 @@ from eth_utils.address import to_checksum_address
 from omniarb._secrets import PRIVATE_KEY_ENV
 from omniarb.chains.fees import read_fees
 from omniarb.chains.rpc import RpcClient
-from omniarb.chains.spec import FeeModel
+from omniarb.chains.spec import BALANCER_VAULT_MARK, FeeModel
 from omniarb.errors import ConfigError, FatalError, RevertError
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_contract import (
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 # transaction lands. Unused gas is not paid.
 _GAS_MARGIN_NUM, _GAS_MARGIN_DEN = 6, 5
 _DEPLOY_RECEIPT_TIMEOUT_S = 300.0
+_BALANCER_VAULT_MARK = bytes.fromhex(BALANCER_VAULT_MARK.removeprefix("0x"))
+# An allowance this large is one the executor gave for good (it approves 2**256 - 1).
+_APPROVED_FOR_GOOD = 2**255
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,7 +118,9 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
     """The executor `chain` names, once it is checked that `account` may trade through it.
 
     It must be a contract whose owner or authorized executor `account` is, with every V2 and V3
-    factory of `chain` registered; otherwise each trade would revert. Reads only: nothing is sent.
+    factory of `chain` registered; otherwise each trade would revert. A Balancer Vault it swaps
+    through must be approved for the chain's tokens: a hop that approves one itself pays ~25k
+    gas the trade's estimate does not count. Reads only: nothing is sent.
     """
     if chain.executor is None:
         raise ConfigError(
@@ -139,6 +144,13 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
             for name, factory in dex_factories(chain).items()
             if await contract.init_code_hash_of(factory) != expected[factory]
         ]
+        vaults = [f for f, code_hash in expected.items() if code_hash == _BALANCER_VAULT_MARK]
+        unapproved = [
+            (vault, token.symbol)
+            for vault in vaults
+            for token in chain.tokens
+            if await contract.allowance(token.address, vault) < _APPROVED_FOR_GOOD
+        ]
     except RevertError as exc:
         raise FatalError(
             f"{chain.name}: {contract.address} is not an OmniArbExecutor ({exc}); deploy one "
@@ -155,5 +167,13 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
             f"{chain.name}: executor {contract.address} does not register the factory of "
             f"{', '.join(unregistered)} with its pools' init code hash; have its owner call "
             f"setFactory for it, or deploy a new one with {_deploy_hint(chain)}"
+        )
+    if unapproved:
+        vault = unapproved[0][0]
+        raise FatalError(
+            f"{chain.name}: executor {contract.address} has not approved the Balancer Vault "
+            f"{vault} for {', '.join(symbol for _, symbol in unapproved)}; have its owner call "
+            f"approveVault({vault}, [those tokens]), or deploy a new one with "
+            f"{_deploy_hint(chain)}"
         )
     return contract.address

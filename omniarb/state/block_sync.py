@@ -99,12 +99,13 @@ class BlockSync(Generic[StateT]):
 
     @property
     def pools(self) -> Mapping[str, StateT]:
-        """Current states by lowercase address (a read-only live view)."""
+        """Current states by state key (`PoolIdentity.state_key`; a read-only live view)."""
         return MappingProxyType(self._pools)
 
-    def pool(self, address: str) -> StateT:
-        """The current state of `address` (any case); KeyError for a pool we do not follow."""
-        return self._pools[address.lower()]
+    def pool(self, key: str) -> StateT:
+        """The current state of `key` (a state key or, for a pool with one state, its address,
+        any case); KeyError for a pool we do not follow."""
+        return self._pools[key.lower()]
 
     def log_filters(self) -> tuple[LogFilter, ...]:
         """The one `logs` subscription this kind needs: its topics, from any address (a node
@@ -116,7 +117,7 @@ class BlockSync(Generic[StateT]):
         """Discover every pool (default: at the latest block); all of them are new."""
         head = await self.book.head("latest" if block_number is None else block_number)
         pools = await self.book.discover_at(head)
-        self._pools = {p.address.lower(): p for p in pools}
+        self._pools = {p.state_key: p for p in pools}
         self._hashes.reset(head.number, head.hash)
         self._buffered.clear()
         self._applied.clear()
@@ -174,8 +175,11 @@ class BlockSync(Generic[StateT]):
             return update
         self._replace(drifted)
         fixed = [s for s in drifted.values() if s is not None]
-        keep = [p for p in update.pools if p.address.lower() not in drifted]
-        return self._update(head, [*keep, *fixed], list(update.new_pools))
+        keep = [p for p in update.pools if p.state_key not in drifted]
+        new = set(update.new_pools)
+        return self._update(
+            head, [*keep, *fixed], [p.state_key for p in update.pools if p.address in new]
+        )
 
     # --- logs ---------------------------------------------------------------------------------
 
@@ -291,7 +295,7 @@ class BlockSync(Generic[StateT]):
         """Re-read every pool through the lens at `head`: the answer to what we cannot replay."""
         pools = await self.book.discover_at(head)
         self.counters.resyncs += 1
-        fresh = {p.address.lower(): p for p in pools}
+        fresh = {p.state_key: p for p in pools}
         created = [key for key in fresh if key not in self._pools]
         changed = {
             key: state
@@ -342,15 +346,16 @@ class BlockSync(Generic[StateT]):
         return self._update(head, changes.changed.values(), changes.created)
 
     def _update(self, head: NewHead, states: Iterable[PoolState], new: Sequence[str]) -> PoolUpdate:
-        """The update for `head`: `states`, and the `new` pools we still hold (one a step
-        created and a re-read found gone is not announced)."""
+        """The update for `head`: `states`, and the addresses of the `new` pools (state keys)
+        we still hold (one a step created and a re-read found gone is not announced)."""
         keys = dict.fromkeys(key.lower() for key in new)
+        addresses = dict.fromkeys(self._pools[key].address for key in keys if key in self._pools)
         return PoolUpdate(
             chain_id=self.chain_id,
             block_number=head.number,
             block_hash=head.hash,
             base_fee_wei=head.base_fee_wei,
             pools=tuple(states),
-            new_pools=tuple(self._pools[key].address for key in keys if key in self._pools),
+            new_pools=tuple(addresses),
             received_ns=head.received_ns or time.monotonic_ns(),
         )

@@ -102,19 +102,20 @@ class PoolStateSync:
 
     @property
     def pools(self) -> Mapping[str, PoolState]:
-        """Current states of every kind by lowercase address (a copy: for tests and reports)."""
+        """Current states of every kind by state key (a copy: for tests and reports)."""
         merged: dict[str, PoolState] = {}
         for stage in self.stages:
             merged.update(stage.pools)
         return merged
 
-    def pool(self, address: str) -> PoolState:
-        key = address.lower()
+    def pool(self, key: str) -> PoolState:
+        """The current state of `key` (a state key, or the address of a pool with one state)."""
+        key = key.lower()
         for stage in self.stages:
             found: PoolState | None = stage.pools.get(key)
             if found is not None:
                 return found
-        raise KeyError(address)
+        raise KeyError(key)
 
     def stages_of(self, entry: ChainLog) -> tuple[BlockSync[Any], ...]:
         """The kinds whose books read `entry`, by its topic 0 (none: no kind reads it)."""

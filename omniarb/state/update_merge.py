@@ -20,8 +20,8 @@ def merge_updates(older: PoolUpdate, newer: PoolUpdate) -> PoolUpdate:
     The later update wins for a pool even when its state carries a lower block number: after a
     reorg to a shorter branch the re-read state is the right one, whatever its number.
     """
-    pools = {state.address.lower(): state for state in older.pools}
-    pools.update((state.address.lower(), state) for state in newer.pools)
+    pools = {state.state_key: state for state in older.pools}
+    pools.update((state.state_key, state) for state in newer.pools)
     arrivals = [ns for ns in (older.received_ns, newer.received_ns) if ns]
     return replace(
         newer,

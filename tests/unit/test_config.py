@@ -86,6 +86,8 @@ def test_a_network_table_gets_its_chain_id_and_all_its_dexes(tmp_path: Path) -> 
         "uniswap-v3",
         "algebra-integral",
         "uniswap-v4",
+        "balancer-weighted",
+        "balancer-stable",
     )
     assert network.rpc_ws is None
 

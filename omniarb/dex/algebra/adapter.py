@@ -50,6 +50,7 @@ class AlgebraAdapter:
     reference_init_code_hash: str = POOL_INIT_CODE_HASH
     state_topics: frozenset[str] = STATE_TOPICS
     hop_gas: HopGas = HOP_GAS
+    locked_lenders: frozenset[FlashLoan] = frozenset()
     flash_swap_hop: bool = False  # the executor borrows from Algebra pools only through `flash`
     fee_per_pool: bool = True
 

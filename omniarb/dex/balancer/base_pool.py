@@ -14,6 +14,7 @@ from omniarb.dex.balancer.errors import (
     ADD_OVERFLOW,
     BALANCE_TOTAL_OVERFLOW,
     CANNOT_SWAP_SAME_TOKEN,
+    PAUSED,
     SUB_OVERFLOW,
     UNKNOWN_AMOUNT_IN_FIRST_SWAP,
     BalancerRevertError,
@@ -73,7 +74,9 @@ class BalancerPoolState:
     `tokens` and `balances` are in the Vault's order (`getPoolTokens`: sorted by address),
     balances in each token's base units; the pool's `scaling_factors` (`getScalingFactors`:
     10^(18 - decimals) · 1e18, times a rate where a rate provider is set) and
-    `swap_fee_percentage` (1e18 = 100%) in the same order. Addresses are EIP-55 checksummed;
+    `swap_fee_percentage` (1e18 = 100%) in the same order; `paused` as `getPausedState` says
+    (a paused pool reverts every swap, BAL#402); `rate_providers` as `getRateProviders` lists
+    them (the zero address for none). Addresses are EIP-55 checksummed;
     `pool_id` is the 0x-hex bytes32 Vault id. Replaced, never mutated: a Vault `Swap` log gives
     `after_swap(...)`, a `PoolBalanceChanged` log `with_balance_changes(...)`.
 
@@ -92,6 +95,15 @@ class BalancerPoolState:
     scaling_factors: tuple[int, ...]
     swap_fee_percentage: int
     block_number: int
+    paused: bool = False
+    rate_providers: tuple[str, ...] = ()
+
+    @property
+    def has_rate_provider(self) -> bool:
+        """Whether a token's scaling factor includes a rate read from another contract, which
+        may move without any event of the pool (a weighted pool reads it live; a composable
+        stable pool caches it and refreshes the cache inside the next swap once it expires)."""
+        return any(int(provider, 16) for provider in self.rate_providers)
 
     def index(self, token: str) -> int:
         """The index of `token` (any case) in `tokens`; ValueError for a token not the pool's."""
@@ -111,6 +123,8 @@ class BalancerPoolState:
         index_in, index_out = self.index(token_in), self.index(token_out)
         if index_in == index_out:
             raise BalancerRevertError(CANNOT_SWAP_SAME_TOKEN)
+        if self.paused:  # `BasePool.onSwap`: `_ensureNotPaused`
+            raise BalancerRevertError(PAUSED)
         return index_in, index_out
 
     def _check_vault_balances(

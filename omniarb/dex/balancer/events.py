@@ -1,7 +1,8 @@
 """The events after which a Balancer V2 pool's swap math changes, by topic 0, and pure
 functions applying the Vault's balance logs to a pool state.
 
-What a swap reads changes with:
+A pool made by a factory is announced by the factory's `PoolCreated(pool)`, after the pool's
+constructor registered it and its tokens with the Vault. What a swap reads changes with:
 - Vault `Swap(poolId, tokenIn, tokenOut, amountIn, amountOut)`: the two balances, exactly;
 - Vault `PoolBalanceChanged(poolId, liquidityProvider, tokens, deltas, protocolFeeAmounts)`
   (joins and exits): each balance moves by delta - protocolFeeAmount, exactly;
@@ -33,6 +34,7 @@ __all__ = [
     "PAUSED_STATE_CHANGED_TOPIC",
     "POOL_BALANCE_CHANGED_TOPIC",
     "POOL_BALANCE_MANAGED_TOPIC",
+    "POOL_CREATED_TOPIC",
     "REREAD_TOPICS",
     "STATE_TOPICS",
     "SWAP_FEE_PERCENTAGE_CHANGED_TOPIC",
@@ -58,6 +60,8 @@ POOL_BALANCE_CHANGED_TOPIC = _topic(
     "PoolBalanceChanged(bytes32,address,address[],int256[],uint256[])"
 )
 POOL_BALANCE_MANAGED_TOPIC = _topic("PoolBalanceManaged(bytes32,address,address,int256,int256)")
+# The pool factories' (v2-pool-utils `BasePoolFactory._create`): a pool made by the factory.
+POOL_CREATED_TOPIC = _topic("PoolCreated(address)")
 # The pools' (v2-pool-utils `BasePool`, v2-pool-stable `StablePoolAmplification`,
 # `ComposableStablePoolRates`, v2-solidity-utils `TemporarilyPausable`).
 SWAP_FEE_PERCENTAGE_CHANGED_TOPIC = _topic("SwapFeePercentageChanged(uint256)")

@@ -1,12 +1,20 @@
 """Two tokens of a Balancer pool as a `PoolState` (`omniarb.dex.base`): what the detector and
-`omniarb quote` see of a multi-token pool, one pair at a time."""
+`omniarb quote` see of a multi-token pool, one pair at a time.
+
+Every pair of a pool shares the pool's `address` (what the executor swaps through, what the
+Vault's logs and the engine's in-flight guard name) and its state value (`pool`); its
+`state_key` adds its two tokens, so the state stage and the detector keep each pair apart.
+A pool that cannot pay anything now (paused, or not joined yet) has no depth to the screen.
+"""
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+from omniarb.dex.balancer.base_pool import BalancerPoolState
 from omniarb.dex.balancer.errors import BalancerRevertError
 from omniarb.dex.balancer.fixed_point import ONE
 from omniarb.dex.balancer.stable_math import AMP_PRECISION
@@ -14,7 +22,7 @@ from omniarb.dex.balancer.stable_pool import STABLE_KIND, ComposableStablePoolSt
 from omniarb.dex.balancer.weighted_pool import WEIGHTED_KIND, WeightedPoolState
 from omniarb.dex.base import PoolIdentity
 
-__all__ = ["StablePair", "WeightedPair", "fee_pips_of"]
+__all__ = ["BalancerPair", "StablePair", "WeightedPair", "fee_pips_of", "pair_key", "pair_views"]
 
 # 1e18 is 100% of a swap fee percentage; 1e6 pips are 100%.
 _PERCENTAGE_PER_PIP = 10**12
@@ -32,6 +40,17 @@ def fee_pips_of(swap_fee_percentage: int) -> int:
 
 def _ordered(token_a: str, token_b: str) -> tuple[str, str]:
     return (token_a, token_b) if int(token_a, 16) < int(token_b, 16) else (token_b, token_a)
+
+
+def pair_key(address: str, token_a: str, token_b: str) -> str:
+    """The state key of the pair of `token_a` and `token_b` (either order) of pool `address`."""
+    token0, token1 = _ordered(token_a, token_b)
+    return f"{address}:{token0}:{token1}".lower()
+
+
+def _no_depth(pool: BalancerPoolState, *balances: int) -> bool:
+    """Whether the pool pays nothing at any size now: paused, or a side without a balance."""
+    return pool.paused or min(balances) == 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +75,10 @@ class WeightedPair(PoolIdentity):
             token1=token1,
             pool=pool,
         )
+
+    @property
+    def state_key(self) -> str:
+        return pair_key(self.address, self.token0, self.token1)
 
     @property
     def block_number(self) -> int:
@@ -98,7 +121,7 @@ class WeightedPair(PoolIdentity):
     def spot_price(self) -> float | None:
         """(balance1 / weight1) / (balance0 / weight0) in raw units, before fees."""
         balance0, balance1, weight0, weight1 = self._balances_weights()
-        if balance0 == 0:
+        if balance0 == 0 or balance1 == 0:
             return None
         return (balance1 * weight0) / (balance0 * weight1)
 
@@ -119,6 +142,8 @@ class WeightedPair(PoolIdentity):
         the smaller reserve: the bound holds to that precision.
         """
         balance0, balance1, weight0, weight1 = self._balances_weights()
+        if _no_depth(self.pool, balance0, balance1):
+            return 0, 0
         ratio = weight0 / weight1
         depth0 = _depth_factor(ratio) * balance0
         # Y ≥ k'·balance1 with Y = p·X: X ≥ k'·balance1/p = k'·balance0·w1/w0.
@@ -163,6 +188,10 @@ class StablePair(PoolIdentity):
             token1=token1,
             pool=pool,
         )
+
+    @property
+    def state_key(self) -> str:
+        return pair_key(self.address, self.token0, self.token1)
 
     @property
     def block_number(self) -> int:
@@ -237,6 +266,8 @@ class StablePair(PoolIdentity):
         """
         if isinstance(self.pool._invariant, BalancerRevertError):
             return 0, 0  # every swap reverts (BAL#321): the pool pays nothing at any size
+        if _no_depth(self.pool, *self.pool.scaled_balances):
+            return 0, 0
         x0, x1, rate = self._marginal()
         pool = self.pool
         amp = pool.amplification_parameter / AMP_PRECISION
@@ -250,3 +281,18 @@ class StablePair(PoolIdentity):
 
     def swap_report(self, token_in: str, amount_in: int) -> dict[str, int]:
         return {"amount_out": self.amount_out(token_in, amount_in)}
+
+
+BalancerPair = WeightedPair | StablePair
+
+
+def pair_views(pool: BalancerPoolState) -> tuple[BalancerPair, ...]:
+    """Every pair of `pool`'s swap tokens (its BPT left out), as one `PoolState` each, in
+    token order."""
+    if isinstance(pool, ComposableStablePoolState):
+        tokens = [t for k, t in enumerate(pool.tokens) if k != pool.bpt_index]
+        return tuple(StablePair.of(pool, a, b) for a, b in itertools.combinations(tokens, 2))
+    if isinstance(pool, WeightedPoolState):
+        tokens = list(pool.tokens)
+        return tuple(WeightedPair.of(pool, a, b) for a, b in itertools.combinations(tokens, 2))
+    raise TypeError(f"no pair view of a {type(pool).__name__}")

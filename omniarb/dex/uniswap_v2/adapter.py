@@ -33,6 +33,7 @@ class UniswapV2Adapter:
     reference_init_code_hash: str = UNISWAP_V2_INIT_CODE_HASH
     state_topics: frozenset[str] = events.STATE_TOPICS
     hop_gas: HopGas = HOP_GAS
+    locked_lenders: frozenset[FlashLoan] = frozenset()
     flash_swap_hop: bool = True  # `swap` pays out, then calls `uniswapV2Call`, then checks K
     fee_per_pool: bool = False
 

@@ -41,6 +41,7 @@ class UniswapV3Adapter:
     # v3-core 1.0.1's UniswapV3Pool (v3-periphery PoolAddress.POOL_INIT_CODE_HASH).
     reference_init_code_hash: str = UNISWAP_V3_INIT_CODE_HASH
     hop_gas: HopGas = HOP_GAS
+    locked_lenders: frozenset[FlashLoan] = frozenset()
     flash_swap_hop: bool = False  # the executor borrows from V3 pools only through `flash`
     fee_per_pool: bool = True
 

@@ -60,6 +60,7 @@ class UniswapV4Adapter:
     reference_init_code_hash: str = UNISWAP_V4_POOL_MANAGER_MARK
     state_topics: frozenset[str] = STATE_TOPICS
     hop_gas: HopGas = HOP_GAS
+    locked_lenders: frozenset[FlashLoan] = frozenset()
     # Inside `unlock` a V4 swap pays out before it is paid: the opening hop lends the input.
     flash_swap_hop: bool = True
     fee_per_pool: bool = True

@@ -2,18 +2,22 @@
 deployer) and init code hash, CREATE2 gives the addresses of well-known mainnet pools.
 
 The pools and token addresses are public facts (block explorers, the DEXes' own subgraphs and
-SDKs); the CREATE2 rules are each protocol's pair/pool address library (UniswapV2Library
-`pairFor`, v3-periphery `PoolAddress.computeAddress`, PancakeSwap V3's `PoolAddress` with the
-deployer, Velodrome V2's `Clones.predictDeterministicAddress` with the stable flag in the salt).
+SDKs; Balancer's from its deployments package); the CREATE2 rules are each protocol's pair/pool
+address library (UniswapV2Library `pairFor`, v3-periphery `PoolAddress.computeAddress`,
+PancakeSwap V3's `PoolAddress` with the deployer, Velodrome V2's
+`Clones.predictDeterministicAddress` with the stable flag in the salt).
 """
 
 from __future__ import annotations
 
 import pytest
+import rlp
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from omniarb.chains.spec import (
+    BALANCER_V2_VAULT,
+    BALANCER_VAULT_MARK,
     CHAINS,
     UNISWAP_V4_POOL_MANAGER_MARK,
     DexKind,
@@ -171,6 +175,25 @@ KNOWN_V4_POOLS = [
 VELODROME_POOL_IMPLEMENTATION = "0x95885Af5492195F0754bE71AD1545Fe81364E531"
 
 
+# (chain, Balancer DEX, the pool its factory made first: the deployment task's mock pool,
+# `MockWeightedPool` / `MockComposableStablePool` in `@balancer-labs/v2-deployments` 3.2.0
+# `output/*.json`). A Balancer factory CREATE-deploys its pools; its constructor deploys the two
+# halves of the pool's creation code first (nonces 1 and 2), so its first pool is at nonce 3.
+KNOWN_BALANCER_POOLS = [
+    ("ethereum", "balancer-weighted", "0x1576d472d82A72a1Ec7C57FcA770BD752D124A62"),
+    ("ethereum", "balancer-stable", "0x222bc81C6F3C17e9e9Aba47a12f55a1Dea42f163"),
+    ("bnb", "balancer-weighted", "0x463957510888720f1EA65B599e996aaD4264206A"),
+    ("bnb", "balancer-stable", "0xB521E108c8aC5aD91Dc16d0001b7253D3B3beBC5"),
+    ("polygon", "balancer-weighted", "0x93ECf386cD53718aF16a09C325a56D1bB60aDc37"),
+    ("polygon", "balancer-stable", "0xeff1d57A28167E6982DCa1D63321810400f73929"),
+    ("arbitrum", "balancer-weighted", "0x96d7e549eA1d810725e4Cd1f51ed6b4AE8496338"),
+    ("arbitrum", "balancer-stable", "0x231B05F3a92d578EFf772f2Ddf6DacFFB3609749"),
+    ("optimism", "balancer-weighted", "0xbC99aa9bD55d3f8431Ecec24Da03AEc1D6e62754"),
+    ("optimism", "balancer-stable", "0x9BF7c3b63c77b4B4F2717776F15A4bec1b532a28"),
+]
+_BALANCER_FIRST_POOL_NONCE = 3
+
+
 def _raw(address: str) -> bytes:
     return bytes.fromhex(address.removeprefix("0x"))
 
@@ -233,8 +256,29 @@ def test_v4_managers_and_state_views_are_each_chains_own() -> None:
     )
 
 
+@pytest.mark.parametrize(("chain", "dex", "first_pool"), KNOWN_BALANCER_POOLS)
+def test_balancer_factories_made_their_first_pools(chain: str, dex: str, first_pool: str) -> None:
+    """The spec's pool factory CREATE-deployed the chain's first pool of that factory, in the
+    spec's Vault; its deployment block is on record."""
+    spec = chain_by_name(chain).dex(dex)
+    assert spec.kind in (DexKind.BALANCER_WEIGHTED, DexKind.BALANCER_STABLE)
+    assert spec.factory == BALANCER_V2_VAULT
+    assert spec.init_code_hash == BALANCER_VAULT_MARK
+    assert spec.pool_factory is not None
+    assert spec.pool_factory == to_checksum_address(spec.pool_factory)
+    creation = keccak(rlp.encode([_raw(spec.pool_factory), _BALANCER_FIRST_POOL_NONCE]))
+    assert to_checksum_address(creation[12:]) == first_pool
+    assert spec.start_block > 10_000_000
+
+
+def test_balancer_vault_mark_is_its_own() -> None:
+    assert "0x" + keccak(text="omniarb: Balancer V2 Vault").hex() == BALANCER_VAULT_MARK
+
+
 def test_every_known_deployment_is_checked_against_a_real_pool() -> None:
-    checked = {(chain, dex) for chain, dex, *_ in [*KNOWN_POOLS, *KNOWN_V4_POOLS]}
+    checked = {
+        (chain, dex) for chain, dex, *_ in [*KNOWN_POOLS, *KNOWN_V4_POOLS, *KNOWN_BALANCER_POOLS]
+    }
     listed = {
         (chain.name, dex.name) for chain in CHAINS for dex in chain.dexes if not dex.devnet_only
     }

@@ -8,7 +8,7 @@ import re
 import pytest
 from eth_utils.crypto import keccak
 
-from omniarb.chains.spec import ALGEBRA_INTEGRAL_INIT_CODE_HASH, DexKind
+from omniarb.chains.spec import ALGEBRA_INTEGRAL_INIT_CODE_HASH, BALANCER_VAULT_MARK, DexKind
 from omniarb.dex.registry import ADAPTERS, adapter, is_traded
 from omniarb.errors import NotFoundError
 from omniarb.execute.route_codec import PLAN_SOURCE
@@ -34,6 +34,8 @@ def test_the_traded_kinds() -> None:
         DexKind.PANCAKESWAP_V3.value,
         DexKind.ALGEBRA_INTEGRAL.value,
         DexKind.UNISWAP_V4.value,
+        DexKind.BALANCER_WEIGHTED.value,
+        DexKind.BALANCER_STABLE.value,
     }
     assert is_traded("uniswap-v3")
     assert is_traded(DexKind.UNISWAP_V4.value)
@@ -53,7 +55,8 @@ def test_hop_bytes_are_the_executor_s() -> None:
     source = _EXECUTOR.read_text()
     assert "function pancakeV3SwapCallback(" in source
     assert "function pancakeV3FlashCallback(" in source
-    others = [a for a in ADAPTERS.values() if a.kind != "pancakeswap-v3"]
+    # Balancer's two kinds are one hop of the executor (a `Vault.swap` either way).
+    others = [a for a in ADAPTERS.values() if a.kind not in ("pancakeswap-v3", "balancer-stable")]
     assert len({a.hop_kind for a in others}) == len(others)
     assert PLAN_SOURCE[adapter("uniswap-v2").pool_loan] == _constant("FLASH_V2_PAIR")
     assert PLAN_SOURCE[adapter("uniswap-v3").pool_loan] == _constant("FLASH_UNISWAP_V3")
@@ -64,6 +67,28 @@ def test_hop_bytes_are_the_executor_s() -> None:
     assert PLAN_SOURCE[v4.pool_loan] == _constant("FLASH_UNISWAP_V4") == 4
     assert f"POOL_MANAGER =\n        {v4.reference_init_code_hash};" in source
     assert "function unlockCallback(" in source
+
+
+def test_balancer_hop_and_vault_are_the_executor_s() -> None:
+    # Both Balancer kinds swap through the Vault (kind byte 4, the Vault registered with a
+    # mark); their pools lend through the Vault (flash source 1), which a route through one
+    # of its pools cannot borrow from (one reentrancy lock for `swap` and `flashLoan`).
+    source = _EXECUTOR.read_text()
+    for kind in (DexKind.BALANCER_WEIGHTED.value, DexKind.BALANCER_STABLE.value):
+        balancer = adapter(kind)
+        assert balancer.hop_kind == _constant("KIND_BALANCER") == 4
+        assert PLAN_SOURCE[balancer.pool_loan] == _constant("FLASH_BALANCER") == 1
+        assert balancer.locked_lenders == {balancer.pool_loan}
+        assert not balancer.flash_swap_hop
+        assert f"BALANCER_VAULT =\n        {balancer.reference_init_code_hash};" in source
+        assert (
+            balancer.hop_gas.route_group
+            == adapter(DexKind.BALANCER_WEIGHTED.value).hop_gas.route_group
+        )
+    assert "0x" + keccak(text="omniarb: Balancer V2 Vault").hex() == BALANCER_VAULT_MARK
+    for other in ADAPTERS.values():
+        if other.kind not in (DexKind.BALANCER_WEIGHTED.value, DexKind.BALANCER_STABLE.value):
+            assert other.locked_lenders == frozenset()
 
 
 def test_algebra_hop_and_loan_are_the_executor_s() -> None:
@@ -98,6 +123,18 @@ def test_state_events_are_the_protocols() -> None:
         _topic("Mint(address,address,int24,int24,uint128,uint256,uint256)"),
         _topic("Burn(address,int24,int24,uint128,uint256,uint256)"),
     }
+    balancer_topics = {
+        _topic("Swap(bytes32,address,address,uint256,uint256)"),
+        _topic("PoolBalanceChanged(bytes32,address,address[],int256[],uint256[])"),
+        _topic("PoolBalanceManaged(bytes32,address,address,int256,int256)"),
+        _topic("SwapFeePercentageChanged(uint256)"),
+        _topic("AmpUpdateStarted(uint256,uint256,uint256,uint256)"),
+        _topic("AmpUpdateStopped(uint256)"),
+        _topic("PausedStateChanged(bool)"),
+        _topic("TokenRateCacheUpdated(uint256,uint256)"),
+    }
+    assert adapter("balancer-weighted").state_topics == balancer_topics
+    assert adapter("balancer-stable").state_topics == balancer_topics
     assert adapter("algebra-integral").state_topics == {
         _topic("Swap(address,address,int256,int256,uint160,uint128,int24)"),
         _topic("Mint(address,address,int24,int24,uint128,uint256,uint256)"),
