@@ -88,6 +88,10 @@ class PoolEntry:
     symbol0: str
     symbol1: str
     tick_spacing: int | None = None
+    # The pool's id in the singleton that holds it, where that is how it is named there
+    # (a Balancer pool's bytes32 id in the Vault); a pool of more than two tokens has one
+    # entry per pair of them, all with its address.
+    pool_id: str | None = None
 
     def hop(self, token_in: str) -> Hop:
         """The hop that sells `token_in` (one of the pool's tokens) through this pool."""

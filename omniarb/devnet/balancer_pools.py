@@ -31,8 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from typing import Protocol
 
+import rlp
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -40,8 +41,6 @@ from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts import Artifact, load_npm_artifact
-from omniarb.devnet.catalog import REFERENCE_PRICES_USD
-from omniarb.devnet.pricing import amount_for_usd
 from omniarb.devnet.tx_sender import TxSender
 from omniarb.errors import DevnetError
 from omniarb.network import TokenEntry
@@ -51,10 +50,13 @@ __all__ = [
     "JOIN_POOL",
     "BalancerFactories",
     "BalancerPoolEntry",
+    "PoolToken",
     "create_stable_pool",
     "create_weighted_pool",
     "deploy_balancer_factories",
-    "usd_amounts",
+    "deploy_fee_provider",
+    "deploy_pool_factory",
+    "deploy_queries",
 ]
 
 _TASKS = "@balancer-labs/v2-deployments/dist/tasks/"
@@ -78,10 +80,21 @@ _CREATE_GAS = 8_000_000
 _JOIN_GAS = 1_000_000
 _RECEIPT_TIMEOUT_S = 30.0
 _ZERO = "0x" + "00" * 20
+# CREATE addresses a factory's pending creations are probed at, per request.
+_PROBES = 16
 
 
 def _artifact(name: str) -> Artifact:
     return load_npm_artifact(BALANCER_POOL_ARTIFACT_PATHS[name])
+
+
+class PoolToken(Protocol):
+    """A token a pool is created with: its symbol (for names) and address."""
+
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def address(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,30 +118,44 @@ class BalancerPoolEntry:
     tokens: tuple[str, ...]
 
 
-async def deploy_balancer_factories(deployer: TxSender, vault: str) -> BalancerFactories:
-    """The fee provider, both factories and BalancerQueries, for `vault`."""
-    provider = await deployer.deploy(
+async def deploy_fee_provider(deployer: TxSender, vault: str) -> str:
+    """A `ProtocolFeePercentagesProvider` for `vault`, with mainnet's maxima."""
+    return await deployer.deploy(
         "balancer ProtocolFeePercentagesProvider",
         _artifact("ProtocolFeePercentagesProvider"),
         ["address", "uint256", "uint256"],
         [vault, _MAX_FEE_VALUE, _MAX_FEE_VALUE],
     )
-    factory_types = ["address", "address", "string", "string"]
-    weighted = await deployer.deploy(
-        "balancer WeightedPoolFactory",
-        _artifact("WeightedPoolFactory"),
-        factory_types,
-        [vault, provider, "omniarb WeightedPoolFactory v3", "omniarb WeightedPool v3"],
+
+
+async def deploy_pool_factory(deployer: TxSender, vault: str, provider: str, name: str) -> str:
+    """The factory `name` (`WeightedPoolFactory` or `ComposableStablePoolFactory`) for `vault`."""
+    versions = {
+        "WeightedPoolFactory": ("omniarb WeightedPoolFactory v3", "omniarb WeightedPool v3"),
+        "ComposableStablePoolFactory": ("omniarb ComposableStablePoolFactory v3", "omniarb CSP v3"),
+    }
+    factory_version, pool_version = versions[name]
+    return await deployer.deploy(
+        f"balancer {name}",
+        _artifact(name),
+        ["address", "address", "string", "string"],
+        [vault, provider, factory_version, pool_version],
     )
-    stable = await deployer.deploy(
-        "balancer ComposableStablePoolFactory",
-        _artifact("ComposableStablePoolFactory"),
-        factory_types,
-        [vault, provider, "omniarb ComposableStablePoolFactory v3", "omniarb CSP v3"],
-    )
-    queries = await deployer.deploy(
+
+
+async def deploy_queries(deployer: TxSender, vault: str) -> str:
+    """`BalancerQueries` over `vault`: `querySwap` runs the Vault's swap and reverts it."""
+    return await deployer.deploy(
         "balancer BalancerQueries", _artifact("BalancerQueries"), ["address"], [vault]
     )
+
+
+async def deploy_balancer_factories(deployer: TxSender, vault: str) -> BalancerFactories:
+    """The fee provider, both factories and BalancerQueries, for `vault`."""
+    provider = await deploy_fee_provider(deployer, vault)
+    weighted = await deploy_pool_factory(deployer, vault, provider, "WeightedPoolFactory")
+    stable = await deploy_pool_factory(deployer, vault, provider, "ComposableStablePoolFactory")
+    queries = await deploy_queries(deployer, vault)
     return BalancerFactories(
         vault=vault,
         protocol_fee_provider=provider,
@@ -138,26 +165,21 @@ async def deploy_balancer_factories(deployer: TxSender, vault: str) -> BalancerF
     )
 
 
-def usd_amounts(tokens: Sequence[TokenEntry], usd: Sequence[int | Fraction]) -> list[int]:
-    """Each token's amount worth `usd` at the devnet's reference prices."""
-    return [
-        amount_for_usd(value, REFERENCE_PRICES_USD[token.asset], token.decimals)
-        for token, value in zip(tokens, usd, strict=True)
-    ]
-
-
 async def create_weighted_pool(
     rpc: RpcClient,
     deployer: TxSender,
-    factories: BalancerFactories,
     *,
-    tokens: Sequence[TokenEntry],
+    vault: str,
+    factory: str,
+    tokens: Sequence[PoolToken],
     weights: Sequence[int],
     amounts: Sequence[int],
     swap_fee_percentage: int,
+    deploying: bool = False,
 ) -> BalancerPoolEntry:
     """A weighted pool of `tokens` (any order; weights and amounts alike), joined INIT with
-    `amounts` from the deployer."""
+    `amounts` from the deployer (funded and its tokens approved for the Vault here, and each
+    step waited for, unless `deploying`: see `_create`)."""
     order = sorted(range(len(tokens)), key=lambda k: int(tokens[k].address, 16))
     sorted_tokens = [tokens[k] for k in order]
     symbol = "-".join(t.symbol for t in sorted_tokens)
@@ -171,30 +193,34 @@ async def create_weighted_pool(
         swap_fee_percentage,
         deployer.address,
     )
-    pool = await _create(rpc, deployer, factories.weighted_pool_factory, data, symbol)
+    pool = await _create(rpc, deployer, factory, data, symbol, wait=not deploying)
     return await _init_join(
         rpc,
         deployer,
-        factories.vault,
+        vault,
         pool,
         sorted_tokens,
         [amounts[k] for k in order],
         bpt_index=None,
+        deploying=deploying,
     )
 
 
 async def create_stable_pool(
     rpc: RpcClient,
     deployer: TxSender,
-    factories: BalancerFactories,
     *,
-    tokens: Sequence[TokenEntry],
+    vault: str,
+    factory: str,
+    tokens: Sequence[PoolToken],
     amplification: int,
     amounts: Sequence[int],
     swap_fee_percentage: int,
+    deploying: bool = False,
 ) -> BalancerPoolEntry:
     """A composable stable pool of `tokens` with amplification `amplification` (A, without
-    precision), rate providers off, joined INIT with `amounts` from the deployer."""
+    precision), rate providers off, joined INIT with `amounts` from the deployer (funded,
+    approved and waited for here unless `deploying`)."""
     order = sorted(range(len(tokens)), key=lambda k: int(tokens[k].address, 16))
     sorted_tokens = [tokens[k] for k in order]
     symbol = "-".join(t.symbol for t in sorted_tokens)
@@ -210,20 +236,42 @@ async def create_stable_pool(
         swap_fee_percentage,
         deployer.address,
     )
-    pool = await _create(rpc, deployer, factories.composable_stable_pool_factory, data, symbol)
-    (bpt_index,) = decode(["uint256"], await _call(rpc, pool, encode_call("getBptIndex()")))
+    pool = await _create(rpc, deployer, factory, data, symbol, wait=not deploying)
+    (bpt_index,) = decode(
+        ["uint256"], await _call(rpc, pool, encode_call("getBptIndex()"), _block(deploying))
+    )
     return await _init_join(
         rpc,
         deployer,
-        factories.vault,
+        vault,
         pool,
         sorted_tokens,
         [amounts[k] for k in order],
         bpt_index=bpt_index,
+        deploying=deploying,
     )
 
 
-async def _create(rpc: RpcClient, deployer: TxSender, factory: str, data: str, label: str) -> str:
+def _block(deploying: bool) -> str:
+    """Which state to read a pool at: the pending one while deploying (see `_create`)."""
+    return "pending" if deploying else "latest"
+
+
+async def _create(
+    rpc: RpcClient, deployer: TxSender, factory: str, data: str, label: str, *, wait: bool
+) -> str:
+    """Create a pool through `factory`; its address.
+
+    A factory CREATE-deploys its pools, so the pool is at CREATE(factory, its nonce). Waiting
+    for each creation costs a block each, which on the large devnet's deployment node (anvil
+    recomputing its state root per block) made 337 pools take minutes; without `wait` the pool
+    is found in the node's pending state (anvil executes its pool of transactions for the
+    `pending` tag, though its `pending` nonce of a contract is the mined one): the highest
+    CREATE address of the factory holding code there, the deployer being the only sender.
+    The deployment checks the receipt at its end."""
+    if not wait:
+        await deployer.send(f"create Balancer pool {label}", factory, data, gas=_CREATE_GAS)
+        return await _newest_created(rpc, factory)
     tx_hash = await deployer.send(f"create Balancer pool {label}", factory, data, gas=_CREATE_GAS)
     receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=_RECEIPT_TIMEOUT_S)
     if receipt is None or int(receipt["status"], 16) != 1:
@@ -238,25 +286,53 @@ async def _create(rpc: RpcClient, deployer: TxSender, factory: str, data: str, l
     return str(to_checksum_address("0x" + created[0]["topics"][1][-40:]))
 
 
+async def _newest_created(rpc: RpcClient, factory: str) -> str:
+    """The contract `factory` created last, in the node's pending state."""
+    nonce = int(await rpc.call("eth_getTransactionCount", factory, "latest"), 16)
+    raw_factory = bytes.fromhex(factory.removeprefix("0x"))
+    newest = None
+    while True:
+        candidates = [
+            str(to_checksum_address(keccak(rlp.encode([raw_factory, n]))[12:]))
+            for n in range(nonce, nonce + _PROBES)
+        ]
+        codes = await rpc.batch([("eth_getCode", [a, "pending"]) for a in candidates])
+        for address, code in zip(candidates, codes, strict=True):
+            if len(code) <= 2:
+                if newest is None:
+                    raise DevnetError(f"no pool of {factory} in the pending state")
+                return newest
+            newest = address
+        nonce += _PROBES
+
+
 async def _init_join(
     rpc: RpcClient,
     deployer: TxSender,
     vault: str,
     pool: str,
-    tokens: Sequence[TokenEntry],
+    tokens: Sequence[PoolToken],
     amounts: Sequence[int],
     *,
     bpt_index: int | None,
+    deploying: bool,
 ) -> BalancerPoolEntry:
-    """Fund the deployer, approve the Vault and join INIT."""
+    """Fund the deployer and approve the Vault (unless `deploying`: done already), and join
+    INIT (waited for unless `deploying`)."""
     for token, amount in zip(tokens, amounts, strict=True):
+        if deploying:
+            break
+        if not isinstance(token, TokenEntry):
+            raise DevnetError(f"cannot fund the deployer with {token.symbol}: not a known token")
         await _fund(deployer, token, amount)
         await deployer.send(
             f"approve {token.symbol} for the Vault",
             token.address,
             encode_call("approve(address,uint256)", vault, _MAX_UINT256),
         )
-    (pool_id,) = decode(["bytes32"], await _call(rpc, pool, encode_call("getPoolId()")))
+    (pool_id,) = decode(
+        ["bytes32"], await _call(rpc, pool, encode_call("getPoolId()"), _block(deploying))
+    )
     assets = [t.address for t in tokens]
     amounts_in = list(amounts)
     max_in = list(amounts)
@@ -277,9 +353,10 @@ async def _init_join(
         ),
         gas=_JOIN_GAS,
     )
-    receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=_RECEIPT_TIMEOUT_S)
-    if receipt is None or int(receipt["status"], 16) != 1:
-        raise DevnetError(f"joining Balancer pool {pool} failed (tx {tx_hash})")
+    if not deploying:
+        receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=_RECEIPT_TIMEOUT_S)
+        if receipt is None or int(receipt["status"], 16) != 1:
+            raise DevnetError(f"joining Balancer pool {pool} failed (tx {tx_hash})")
     return BalancerPoolEntry(
         address=pool,
         pool_id="0x" + pool_id.hex(),
@@ -301,5 +378,5 @@ async def _fund(deployer: TxSender, token: TokenEntry, amount: int) -> None:
         )
 
 
-async def _call(rpc: RpcClient, to: str, data: str) -> str:
-    return str(await rpc.call("eth_call", {"to": to, "data": data}, "latest"))
+async def _call(rpc: RpcClient, to: str, data: str, block: str = "latest") -> str:
+    return str(await rpc.call("eth_call", {"to": to, "data": data}, block))

@@ -21,13 +21,33 @@ from types import ModuleType
 from omniarb.chains.spec import ChainSpec
 from omniarb.config import DevnetScale
 from omniarb.contracts import load_artifact, load_npm_artifact
-from omniarb.devnet import accounts, catalog, deploy, kinds, lending, long_tail, pricing, tx_sender
+from omniarb.devnet import (
+    accounts,
+    balancer_pools,
+    catalog,
+    deploy,
+    kinds,
+    lending,
+    long_tail,
+    pricing,
+    tx_sender,
+)
 from omniarb.errors import DevnetError
 from omniarb.network import ChainManifest
 
 __all__ = ["DeploymentCache"]
 
-_SHAPING_MODULES = (accounts, catalog, deploy, kinds, lending, long_tail, pricing, tx_sender)
+_SHAPING_MODULES = (
+    accounts,
+    balancer_pools,
+    catalog,
+    deploy,
+    kinds,
+    lending,
+    long_tail,
+    pricing,
+    tx_sender,
+)
 
 
 def _anvil_version(binary: Path) -> str:

@@ -198,9 +198,11 @@ def catalog_for(chain: ChainSpec, scale: DevnetScale = "default") -> ChainCatalo
     for dex in chain.dexes:
         if not is_deployed(dex.kind):
             continue
-        planned = devnet_kind(dex.kind).plan_pools(dex.name, ranks[dex.kind], roles)
+        kind = devnet_kind(dex.kind)
+        planned = kind.plan_pools(dex.name, ranks[dex.kind], roles)
         pools += [replace(p, depth_usd=_depth(p.depth_usd, depth_scale)) for p in planned]
-        tiers.append(DexTiers(dex=dex.name, kind=dex.kind, fees=kind_fee_tiers(planned)))
+        if kind.takes_tail_pools:
+            tiers.append(DexTiers(dex=dex.name, kind=dex.kind, fees=kind_fee_tiers(planned)))
         ranks[dex.kind] += 1
     tokens = (native, *others)
     if scale == "large":

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from omniarb.chains.rpc import RpcClient
 from omniarb.contracts import Artifact
 
 __all__ = ["TxSender"]
@@ -15,9 +16,11 @@ __all__ = ["TxSender"]
 class TxSender(Protocol):
     """The devnet deployment's sender (an unlocked account of the deployment node, which mines
     whenever someone waits for a receipt): sends are checked together at the end of the
-    chain's deployment."""
+    chain's deployment. `rpc` reaches the deployment node, for the reads and receipts a part
+    waits on."""
 
     address: str
+    rpc: RpcClient
 
     async def send(
         self, label: str, to: str | None, data: str, *, value: int = 0, gas: int = ...

@@ -67,7 +67,7 @@ async def deploy_chain(
     wrapped = next(t for t in catalog.tokens if t.wrapped_native)
     weth = tokens[wrapped.symbol]
     dexes = [
-        await devnet_kind(dex.kind).deploy(dex.name, deployer, weth)
+        await devnet_kind(dex.kind).deploy(dex.name, deployer, weth, lenders)
         for dex in chain.dexes
         if is_deployed(dex.kind)
     ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from omniarb.devnet.kinds.algebra import KIND as ALGEBRA_INTEGRAL
+from omniarb.devnet.kinds.balancer import STABLE as BALANCER_STABLE
+from omniarb.devnet.kinds.balancer import WEIGHTED as BALANCER_WEIGHTED
 from omniarb.devnet.kinds.base import DevnetKind
 from omniarb.devnet.kinds.pancakeswap_v3 import KIND as PANCAKESWAP_V3
 from omniarb.devnet.kinds.uniswap_v2 import KIND as UNISWAP_V2
@@ -19,7 +21,16 @@ from omniarb.errors import DevnetError
 __all__ = ["DEVNET_KINDS", "DevnetKind", "devnet_kind", "is_deployed"]
 
 DEVNET_KINDS: Mapping[str, DevnetKind] = {
-    k.kind: k for k in (UNISWAP_V2, UNISWAP_V3, PANCAKESWAP_V3, ALGEBRA_INTEGRAL, UNISWAP_V4)
+    k.kind: k
+    for k in (
+        UNISWAP_V2,
+        UNISWAP_V3,
+        PANCAKESWAP_V3,
+        ALGEBRA_INTEGRAL,
+        UNISWAP_V4,
+        BALANCER_WEIGHTED,
+        BALANCER_STABLE,
+    )
 }
 
 

@@ -28,11 +28,11 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcRequest
 from omniarb.contracts import Artifact, load_npm_artifact
 from omniarb.devnet.kinds._calls import DEADLINE, POOL_CREATE_GAS, eth_call
-from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed
+from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed, SeededPool
 from omniarb.devnet.kinds.uniswap_v3 import sqrt_price_x96
 from omniarb.devnet.tx_sender import TxSender
 from omniarb.errors import DevnetError
-from omniarb.network import DexEntry, PoolEntry
+from omniarb.network import DexEntry, LenderEntry, PoolEntry
 
 __all__ = [
     "DEFAULT_FEE_PIPS",
@@ -136,6 +136,7 @@ class AlgebraDevnet:
     kind = KIND_NAME
     artifact_paths: Mapping[str, str] = _ARTIFACT_PATHS
     swap_gas = _SWAP_GAS
+    takes_tail_pools = True
 
     def compiled_artifacts(self) -> tuple[Artifact, ...]:
         return ()
@@ -152,7 +153,9 @@ class AlgebraDevnet:
             )
         )
 
-    async def deploy(self, dex: str, deployer: TxSender, weth: str) -> DexEntry:
+    async def deploy(
+        self, dex: str, deployer: TxSender, weth: str, lenders: Sequence[LenderEntry]
+    ) -> DexEntry:
         art = {name: load_npm_artifact(path) for name, path in _ARTIFACT_PATHS.items()}
         lens = await deployer.deploy(f"{dex} TickLens", art["TickLens"])
         nonce = _nonce_of(deployer.address, lens)
@@ -203,7 +206,9 @@ class AlgebraDevnet:
             pool_deployer=pool_deployer,
         )
 
-    async def seed_pool(self, deployer: TxSender, dex: DexEntry, seed: PoolSeed) -> None:
+    async def seed_pool(
+        self, deployer: TxSender, dex: DexEntry, seed: PoolSeed
+    ) -> SeededPool | None:
         manager = dex.position_manager
         if manager is None:
             raise DevnetError(f"{dex.name} has no position manager")
@@ -230,6 +235,7 @@ class AlgebraDevnet:
                 manager,
                 encode_call(MINT, (*params, deployer.address, DEADLINE)),
             )
+        return None
 
     def find_pool(self, dex: DexEntry, seed: PoolSeed) -> RpcRequest:
         return eth_call(
@@ -249,7 +255,7 @@ class AlgebraDevnet:
             SWAP, (token_in, token_out, ZERO_ADDRESS, recipient, DEADLINE, amount_in, 0, 0)
         )
 
-    def state_reads(self, pool: PoolEntry) -> tuple[RpcRequest, ...]:
+    def state_reads(self, pool: PoolEntry, dex: DexEntry) -> tuple[RpcRequest, ...]:
         held_by_pool = encode_call("balanceOf(address)", pool.address)
         return (
             eth_call(pool.address, _GLOBAL_STATE),
@@ -258,7 +264,7 @@ class AlgebraDevnet:
             eth_call(pool.token1, held_by_pool),
         )
 
-    def reserves(self, answers: Sequence[Any]) -> PoolReserves:
+    def reserves(self, pool: PoolEntry, answers: Sequence[Any]) -> PoolReserves:
         price = decode(_GLOBAL_STATE_TYPES, answers[0])[0]
         (liquidity,) = decode(["uint128"], answers[1])
         (balance0,) = decode(["uint256"], answers[2])

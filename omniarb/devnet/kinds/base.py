@@ -16,9 +16,17 @@ from typing import Any, Protocol
 from omniarb.chains.rpc import RpcRequest
 from omniarb.contracts import Artifact
 from omniarb.devnet.tx_sender import TxSender
-from omniarb.network import DexEntry, PoolEntry
+from omniarb.network import DexEntry, LenderEntry, PoolEntry
 
-__all__ = ["ChainTokens", "DevnetKind", "PoolDef", "PoolReserves", "PoolSeed"]
+__all__ = [
+    "ChainTokens",
+    "DevnetKind",
+    "PoolDef",
+    "PoolReserves",
+    "PoolSeed",
+    "SeedToken",
+    "SeededPool",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +47,10 @@ class ChainTokens:
 class PoolDef:
     """A pool the catalog plans: on DEX `dex` of pool kind `kind`, between the tokens with
     symbols `token_a` and `token_b`, `depth_usd` deep at the reference prices (half on each
-    side); `fee` its fee tier in pips where the kind gives each pool its own (None: the DEX's)."""
+    side); `fee` its fee tier in pips where the kind gives each pool its own (None: the DEX's).
+
+    A pool of more tokens (a Balancer pool) lists the others in `more_tokens`; the depth is
+    then shared equally, or by `weights_pct` (each token's percent, in the order a, b, more)."""
 
     dex: str
     kind: str
@@ -47,6 +58,21 @@ class PoolDef:
     token_b: str
     depth_usd: int
     fee: int | None = None
+    more_tokens: tuple[str, ...] = ()
+    weights_pct: tuple[int, ...] = ()
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return (self.token_a, self.token_b, *self.more_tokens)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeedToken:
+    """A token of a pool of more than two tokens beyond its first two: what goes in."""
+
+    symbol: str
+    address: str
+    amount: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +89,17 @@ class PoolSeed:
     amount_b: int
     fee: int | None
     price_raw: Fraction
+    more: tuple[SeedToken, ...] = ()
+    weights_pct: tuple[int, ...] = ()
+
+    @property
+    def tokens(self) -> tuple[SeedToken, ...]:
+        """Every token of the pool with its amount, in the order a, b, more."""
+        return (
+            SeedToken(symbol=self.symbol_a, address=self.token_a, amount=self.amount_a),
+            SeedToken(symbol=self.symbol_b, address=self.token_b, amount=self.amount_b),
+            *self.more,
+        )
 
     def in_address_order(self) -> PoolSeed:
         """The same seed with token a the token whose address sorts first (the pool's token0)."""
@@ -77,7 +114,23 @@ class PoolSeed:
             amount_b=self.amount_a,
             fee=self.fee,
             price_raw=1 / self.price_raw,
+            more=self.more,
+            weights_pct=(
+                (self.weights_pct[1], self.weights_pct[0], *self.weights_pct[2:])
+                if self.weights_pct
+                else ()
+            ),
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeededPool:
+    """A pool a kind knows from creating it, where no contract can be asked for it by its
+    tokens (a Balancer pool, which its factory CREATE-deploys): its address, and its id in the
+    singleton that holds it."""
+
+    address: str
+    pool_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +164,12 @@ class DevnetKind(Protocol):
         ...
 
     @property
+    def takes_tail_pools(self) -> bool:
+        """Whether the large devnet's long tail may give its DEXes pools of any pair (a stable
+        pool's curve fits only tokens of one price, so a stable kind takes none)."""
+        ...
+
+    @property
     def swap_gas(self) -> int:
         """The gas limit of a market swap through its router: fixed, so nothing is estimated
         against a state that is about to change."""
@@ -121,13 +180,20 @@ class DevnetKind(Protocol):
         depths at Ethereum's scale: the catalog scales them to the chain."""
         ...
 
-    async def deploy(self, dex: str, deployer: TxSender, weth: str) -> DexEntry:
-        """Deploy DEX `dex` routed through the wrapped native token `weth`; its manifest entry."""
+    async def deploy(
+        self, dex: str, deployer: TxSender, weth: str, lenders: Sequence[LenderEntry]
+    ) -> DexEntry:
+        """Deploy DEX `dex` routed through the wrapped native token `weth`, beside the chain's
+        flash lenders `lenders` (deployed first: Balancer's pools live in the lenders' Vault);
+        its manifest entry."""
         ...
 
-    async def seed_pool(self, deployer: TxSender, dex: DexEntry, seed: PoolSeed) -> None:
+    async def seed_pool(
+        self, deployer: TxSender, dex: DexEntry, seed: PoolSeed
+    ) -> SeededPool | None:
         """Create the pool of `seed` on `dex` and put the seed's amounts in, from the deployer
-        (funded, and its tokens approved for the DEX's router and position manager)."""
+        (funded, and its tokens approved for the DEX's router and position manager); the pool
+        where the kind knows it from creating it, None where `find_pool` asks the chain."""
         ...
 
     def find_pool(self, dex: DexEntry, seed: PoolSeed) -> RpcRequest:
@@ -150,10 +216,10 @@ class DevnetKind(Protocol):
         is what lets a large one move the pool far enough to open an arbitrage."""
         ...
 
-    def state_reads(self, pool: PoolEntry) -> tuple[RpcRequest, ...]:
-        """The calls the market batches each step to read `pool`."""
+    def state_reads(self, pool: PoolEntry, dex: DexEntry) -> tuple[RpcRequest, ...]:
+        """The calls the market batches each step to read `pool` of `dex`."""
         ...
 
-    def reserves(self, answers: Sequence[Any]) -> PoolReserves:
-        """The pool's reserves from the answers to its `state_reads`, in order."""
+    def reserves(self, pool: PoolEntry, answers: Sequence[Any]) -> PoolReserves:
+        """`pool`'s reserves from the answers to its `state_reads`, in order."""
         ...

@@ -8,7 +8,7 @@ and minted in `position_ranges`, as Uniswap V3's are; reads are Uniswap V3's (sa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from eth_utils.crypto import keccak
@@ -17,12 +17,12 @@ from omniarb.chains.abi import encode_args, encode_call
 from omniarb.chains.spec import DexKind
 from omniarb.contracts import Artifact, load_artifact, load_npm_artifact
 from omniarb.devnet.kinds._calls import POOL_CREATE_GAS
-from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolSeed
+from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolSeed, SeededPool
 from omniarb.devnet.kinds.uniswap_v3 import UniswapV3Devnet, position_ranges, sqrt_price_x96
 from omniarb.devnet.tx_sender import TxSender
 from omniarb.dex.uniswap_v3 import get_sqrt_ratio_at_tick
 from omniarb.errors import DevnetError
-from omniarb.network import DexEntry, PoolEntry
+from omniarb.network import DexEntry, LenderEntry, PoolEntry
 
 __all__ = ["KIND", "TICK_SPACING", "PancakeSwapV3Devnet", "liquidity_for_amounts"]
 
@@ -95,7 +95,9 @@ class PancakeSwapV3Devnet(UniswapV3Devnet):
             for a, b, fee, usd in _pools(tokens)
         )
 
-    async def deploy(self, dex: str, deployer: TxSender, weth: str) -> DexEntry:
+    async def deploy(
+        self, dex: str, deployer: TxSender, weth: str, lenders: Sequence[LenderEntry]
+    ) -> DexEntry:
         pool_code = load_npm_artifact(_ARTIFACT_PATHS["PancakeV3Pool"])
         pool_deployer = await deployer.deploy(
             f"{dex} pool deployer",
@@ -125,7 +127,9 @@ class PancakeSwapV3Devnet(UniswapV3Devnet):
             pool_deployer=pool_deployer,
         )
 
-    async def seed_pool(self, deployer: TxSender, dex: DexEntry, seed: PoolSeed) -> None:
+    async def seed_pool(
+        self, deployer: TxSender, dex: DexEntry, seed: PoolSeed
+    ) -> SeededPool | None:
         if dex.pool_deployer is None:
             raise DevnetError(f"{dex.name} has no pool deployer")
         pool = seed.in_address_order()
@@ -158,6 +162,7 @@ class PancakeSwapV3Devnet(UniswapV3Devnet):
                     liquidity,
                 ),
             )
+        return None
 
     def tick_spacing(self, fee_pips: int) -> int | None:
         return TICK_SPACING[fee_pips]

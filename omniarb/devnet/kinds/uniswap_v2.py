@@ -22,10 +22,10 @@ from omniarb.chains.spec import DexKind
 from omniarb.contracts import Artifact, load_npm_artifact
 from omniarb.contracts.v2_forks import BPS25, SUSHISWAP, V2Fork, fork_artifact
 from omniarb.devnet.kinds._calls import DEADLINE, POOL_CREATE_GAS, eth_call
-from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed
+from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed, SeededPool
 from omniarb.devnet.tx_sender import TxSender
 from omniarb.errors import DevnetError
-from omniarb.network import DexEntry, PoolEntry
+from omniarb.network import DexEntry, LenderEntry, PoolEntry
 
 __all__ = ["KIND", "V2_BUILDS", "UniswapV2Devnet", "V2Build", "v2_build"]
 
@@ -113,6 +113,7 @@ class UniswapV2Devnet:
     kind = DexKind.UNISWAP_V2.value
     artifact_paths: Mapping[str, str] = _ARTIFACT_PATHS
     swap_gas = _SWAP_GAS
+    takes_tail_pools = True
 
     def compiled_artifacts(self) -> tuple[Artifact, ...]:
         return tuple(
@@ -128,7 +129,9 @@ class UniswapV2Devnet:
             for a, b, usd in _pairs(tokens)
         )
 
-    async def deploy(self, dex: str, deployer: TxSender, weth: str) -> DexEntry:
+    async def deploy(
+        self, dex: str, deployer: TxSender, weth: str, lenders: Sequence[LenderEntry]
+    ) -> DexEntry:
         build = v2_build(dex)
         factory = await deployer.deploy(
             f"{dex} factory", build.factory, ["address"], [deployer.address]
@@ -145,7 +148,9 @@ class UniswapV2Devnet:
             init_code_hash=build.init_code_hash,
         )
 
-    async def seed_pool(self, deployer: TxSender, dex: DexEntry, seed: PoolSeed) -> None:
+    async def seed_pool(
+        self, deployer: TxSender, dex: DexEntry, seed: PoolSeed
+    ) -> SeededPool | None:
         # The router creates the pair on its first liquidity.
         await deployer.send(
             f"{dex.name} {seed.symbol_a}/{seed.symbol_b} liquidity",
@@ -163,6 +168,7 @@ class UniswapV2Devnet:
             ),
             gas=POOL_CREATE_GAS,
         )
+        return None
 
     def find_pool(self, dex: DexEntry, seed: PoolSeed) -> RpcRequest:
         return eth_call(
@@ -182,10 +188,10 @@ class UniswapV2Devnet:
     ) -> str:
         return encode_call(_SWAP, amount_in, 0, [token_in, token_out], recipient, DEADLINE)
 
-    def state_reads(self, pool: PoolEntry) -> tuple[RpcRequest, ...]:
+    def state_reads(self, pool: PoolEntry, dex: DexEntry) -> tuple[RpcRequest, ...]:
         return (eth_call(pool.address, _GET_RESERVES),)
 
-    def reserves(self, answers: Sequence[Any]) -> PoolReserves:
+    def reserves(self, pool: PoolEntry, answers: Sequence[Any]) -> PoolReserves:
         # A pair holds exactly its reserves, and they are its constant-product curve.
         reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], answers[0])
         return PoolReserves(

@@ -18,10 +18,10 @@ from omniarb.chains.rpc import RpcRequest
 from omniarb.chains.spec import DexKind
 from omniarb.contracts import Artifact, load_npm_artifact
 from omniarb.devnet.kinds._calls import DEADLINE, POOL_CREATE_GAS, eth_call
-from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed
+from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed, SeededPool
 from omniarb.devnet.tx_sender import TxSender
 from omniarb.errors import DevnetError
-from omniarb.network import DexEntry, PoolEntry
+from omniarb.network import DexEntry, LenderEntry, PoolEntry
 
 __all__ = [
     "KIND",
@@ -120,6 +120,7 @@ class UniswapV3Devnet:
     kind = DexKind.UNISWAP_V3.value
     artifact_paths: Mapping[str, str] = _ARTIFACT_PATHS
     swap_gas = _SWAP_GAS
+    takes_tail_pools = True
 
     def compiled_artifacts(self) -> tuple[Artifact, ...]:
         return ()
@@ -130,7 +131,9 @@ class UniswapV3Devnet:
             for a, b, fee, usd in _pools(tokens)
         )
 
-    async def deploy(self, dex: str, deployer: TxSender, weth: str) -> DexEntry:
+    async def deploy(
+        self, dex: str, deployer: TxSender, weth: str, lenders: Sequence[LenderEntry]
+    ) -> DexEntry:
         factory = await deployer.deploy(
             f"{dex} factory", load_npm_artifact(_ARTIFACT_PATHS["UniswapV3Factory"])
         )
@@ -153,7 +156,9 @@ class UniswapV3Devnet:
             init_code_hash=load_npm_artifact(_ARTIFACT_PATHS["UniswapV3Pool"]).creation_code_hash,
         )
 
-    async def seed_pool(self, deployer: TxSender, dex: DexEntry, seed: PoolSeed) -> None:
+    async def seed_pool(
+        self, deployer: TxSender, dex: DexEntry, seed: PoolSeed
+    ) -> SeededPool | None:
         manager = dex.position_manager
         if manager is None:
             raise DevnetError(f"{dex.name} has no position manager")
@@ -181,6 +186,7 @@ class UniswapV3Devnet:
                 manager,
                 encode_call(_MINT, (*position, *amounts, deployer.address, DEADLINE)),
             )
+        return None
 
     def find_pool(self, dex: DexEntry, seed: PoolSeed) -> RpcRequest:
         return eth_call(
@@ -203,7 +209,7 @@ class UniswapV3Devnet:
             _SWAP, (token_in, token_out, pool.fee, recipient, DEADLINE, amount_in, 0, 0)
         )
 
-    def state_reads(self, pool: PoolEntry) -> tuple[RpcRequest, ...]:
+    def state_reads(self, pool: PoolEntry, dex: DexEntry) -> tuple[RpcRequest, ...]:
         held_by_pool = encode_call("balanceOf(address)", pool.address)
         return (
             eth_call(pool.address, _SLOT0),
@@ -212,7 +218,7 @@ class UniswapV3Devnet:
             eth_call(pool.token1, held_by_pool),
         )
 
-    def reserves(self, answers: Sequence[Any]) -> PoolReserves:
+    def reserves(self, pool: PoolEntry, answers: Sequence[Any]) -> PoolReserves:
         sqrt_price = decode(_SLOT0_TYPES, answers[0])[0]
         (liquidity,) = decode(["uint128"], answers[1])
         (balance0,) = decode(["uint256"], answers[2])

@@ -35,13 +35,13 @@ from omniarb.chains.spec import UNISWAP_V4_POOL_MANAGER_MARK
 from omniarb.contracts import Artifact, load_npm_artifact
 from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.kinds._calls import POOL_CREATE_GAS, eth_call
-from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed
+from omniarb.devnet.kinds.base import ChainTokens, PoolDef, PoolReserves, PoolSeed, SeededPool
 from omniarb.devnet.tx_sender import TxSender
 from omniarb.dex.uniswap_v3.tick_math import MAX_TICK, get_sqrt_ratio_at_tick
 from omniarb.dex.uniswap_v4 import KIND as V4_KIND
 from omniarb.dex.uniswap_v4 import PoolKey, pool_address
 from omniarb.errors import DevnetError
-from omniarb.network import DexEntry, PoolEntry
+from omniarb.network import DexEntry, LenderEntry, PoolEntry
 
 __all__ = [
     "CREATE2_DEPLOYER",
@@ -191,6 +191,7 @@ class UniswapV4Devnet:
     kind = V4_KIND
     artifact_paths: Mapping[str, str] = _ARTIFACT_PATHS
     swap_gas = _SWAP_GAS
+    takes_tail_pools = True
 
     def compiled_artifacts(self) -> tuple[Artifact, ...]:
         return ()
@@ -201,7 +202,9 @@ class UniswapV4Devnet:
             for a, b, fee, usd in _pools(tokens)
         )
 
-    async def deploy(self, dex: str, deployer: TxSender, weth: str) -> DexEntry:
+    async def deploy(
+        self, dex: str, deployer: TxSender, weth: str, lenders: Sequence[LenderEntry]
+    ) -> DexEntry:
         if deployer.address.lower() != dev_account(DEPLOYER_INDEX).address.lower():
             raise DevnetError("the V4 PoolManager's address assumes the devnet's deployer")
         manager = pool_manager_of(dex)
@@ -230,7 +233,9 @@ class UniswapV4Devnet:
             lens=state_view_of(manager),
         )
 
-    async def seed_pool(self, deployer: TxSender, dex: DexEntry, seed: PoolSeed) -> None:
+    async def seed_pool(
+        self, deployer: TxSender, dex: DexEntry, seed: PoolSeed
+    ) -> SeededPool | None:
         liquidity_router = dex.position_manager
         if liquidity_router is None:
             raise DevnetError(f"{dex.name} has no liquidity router")
@@ -263,6 +268,7 @@ class UniswapV4Devnet:
                 # The native side is paid with value; the router refunds what is left.
                 value=amount0 + amount0 // 100 + 1 if key.has_native else 0,
             )
+        return None
 
     def find_pool(self, dex: DexEntry, seed: PoolSeed) -> RpcRequest:
         key = PoolKey.of(
@@ -292,7 +298,7 @@ class UniswapV4Devnet:
             SWAP, pool_key(pool).as_tuple(), (zero_for_one, -amount_in, limit), (False, False), b""
         )
 
-    def state_reads(self, pool: PoolEntry) -> tuple[RpcRequest, ...]:
+    def state_reads(self, pool: PoolEntry, dex: DexEntry) -> tuple[RpcRequest, ...]:
         """`getSlot0` and `getLiquidity` of the pool through its DEX's StateView."""
         state_view = state_view_of(pool_manager_of(pool.dex))
         pool_id = bytes.fromhex(pool_key(pool).pool_id[2:])
@@ -301,7 +307,7 @@ class UniswapV4Devnet:
             eth_call(state_view, encode_call("getLiquidity(bytes32)", pool_id)),
         )
 
-    def reserves(self, answers: Sequence[Any]) -> PoolReserves:
+    def reserves(self, pool: PoolEntry, answers: Sequence[Any]) -> PoolReserves:
         """The pool's virtual reserves; V4 pools keep no balance of their own (the PoolManager
         holds every pool's tokens), so the virtual reserves stand in for the balances."""
         sqrt_price = decode(["uint160", "int24", "uint24", "uint24"], answers[0])[0]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from omniarb.devnet.market._sender import SignedSwap
 from omniarb.devnet.market.snapshot import largest_gap, watched_prices
-from omniarb.devnet.market.state import ChainState
+from omniarb.devnet.market.state import ChainState, pool_key
 from omniarb.monitor.market_view import ChainStats, SwapRecord, SwapStatus
 from omniarb.network import ChainManifest
 
@@ -34,7 +34,7 @@ class ChainLedger:
 
     def __init__(self, chain: ChainManifest, *, log_limit: int) -> None:
         self._chain = chain
-        self._pools = {p.address: p for p in chain.pools}
+        self._pools = {pool_key(p.address, p.symbol0, p.symbol1): p for p in chain.pools}
         native = next(t for t in chain.tokens if t.wrapped_native)
         self._native_symbol, self._native_asset = native.symbol, native.asset
         self.sent = self.mined = self.failed = self.retries = 0

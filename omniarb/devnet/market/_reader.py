@@ -13,7 +13,7 @@ from typing import Any
 from omniarb.chains.rpc import RpcClient, RpcRequest
 from omniarb.devnet.kinds import DevnetKind, devnet_kind
 from omniarb.devnet.kinds.base import PoolReserves
-from omniarb.devnet.market.state import ChainState, PoolState
+from omniarb.devnet.market.state import ChainState, PoolState, pool_key
 from omniarb.network import ChainManifest, PoolEntry, TokenEntry
 
 __all__ = ["StateReader"]
@@ -40,7 +40,10 @@ class StateReader:
     def __init__(self, chain: ChainManifest) -> None:
         self._chain = chain
         self._tokens = {
-            pool.address: (_token(chain, pool.token0), _token(chain, pool.token1))
+            pool_key(pool.address, pool.symbol0, pool.symbol1): (
+                _token(chain, pool.token0),
+                _token(chain, pool.token1),
+            )
             for pool in chain.pools
         }
         self._requests: list[RpcRequest] = [("eth_getBlockByNumber", ["latest", False])]
@@ -48,7 +51,7 @@ class StateReader:
         self._pools: list[tuple[PoolEntry, DevnetKind, int]] = []
         for pool in chain.pools:
             kind = devnet_kind(pool.kind)
-            reads = kind.state_reads(pool)
+            reads = kind.state_reads(pool, chain.dex(pool.dex))
             self._requests += reads
             self._pools.append((pool, kind, len(reads)))
 
@@ -65,7 +68,7 @@ class StateReader:
         start = 1
         pools = []
         for pool, kind, count in self._pools:
-            pools.append(self._state(pool, kind.reserves(answers[start : start + count])))
+            pools.append(self._state(pool, kind.reserves(pool, answers[start : start + count])))
             start += count
         return ChainState(
             chain_id=self._chain.chain_id,
@@ -75,7 +78,7 @@ class StateReader:
         )
 
     def _state(self, pool: PoolEntry, reserves: PoolReserves) -> PoolState:
-        token0, token1 = self._tokens[pool.address]
+        token0, token1 = self._tokens[pool_key(pool.address, pool.symbol0, pool.symbol1)]
         return PoolState(
             address=pool.address,
             dex=pool.dex,

@@ -19,6 +19,7 @@ from omniarb.chains.spec import FeeModel, chain_by_id
 from omniarb.devnet.accounts import TRADER_INDICES, DevAccount, dev_account
 from omniarb.devnet.kinds import devnet_kind
 from omniarb.devnet.market.flow import SwapIntent
+from omniarb.devnet.market.state import pool_key
 from omniarb.network import ChainManifest
 
 __all__ = ["SignedSwap", "SwapSender"]
@@ -44,8 +45,8 @@ class SwapSender:
         self._accounts: tuple[DevAccount, ...] = tuple(
             dev_account(i) for i in TRADER_INDICES[:traders]
         )
-        self._pools = {p.address: p for p in chain.pools}
-        self._kinds = {p.address: devnet_kind(p.kind) for p in chain.pools}
+        self._pools = {pool_key(p.address, p.symbol0, p.symbol1): p for p in chain.pools}
+        self._kinds = {key: devnet_kind(p.kind) for key, p in self._pools.items()}
         self._routers = {d.name: d.router for d in chain.dexes}
         self._nonces: dict[int, int] = {}
 

@@ -28,7 +28,8 @@ _PPM = 1_000_000
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SwapIntent:
-    """One swap to send: `amount_in` base units of token0 (`zero_for_one`) or token1 into `pool`.
+    """One swap to send: `amount_in` base units of token0 (`zero_for_one`) or token1 into `pool`
+    (its `PoolState.key`).
 
     `trader` is a slot (0 … traders−1), not an address, so decisions stay free of key material.
     """
@@ -121,7 +122,7 @@ def _ordinary(
         amount_in += pool.virtual_in(zero_for_one) * gap_ppm * share_ppm // (2 * _PPM * _PPM)
     cap = pool.balance_in(zero_for_one) * flow.cap_bps // 10_000
     return SwapIntent(
-        pool=pool.address, zero_for_one=zero_for_one, amount_in=min(amount_in, cap), trader=trader
+        pool=pool.key, zero_for_one=zero_for_one, amount_in=min(amount_in, cap), trader=trader
     )
 
 
@@ -131,5 +132,5 @@ def _whale(pool: PoolState, rng: random.Random, flow: FlowModel, traders: int) -
     trader = rng.randrange(traders)
     amount_in = pool.balance_in(zero_for_one) * size_bps // 10_000
     return SwapIntent(
-        pool=pool.address, zero_for_one=zero_for_one, amount_in=amount_in, trader=trader, whale=True
+        pool=pool.key, zero_for_one=zero_for_one, amount_in=amount_in, trader=trader, whale=True
     )

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ChainState", "PoolState"]
+__all__ = ["ChainState", "PoolState", "pool_key"]
+
+
+def pool_key(address: str, symbol0: str, symbol1: str) -> str:
+    """What names one manifest pool entry to the market: a pool of more than two tokens (a
+    Balancer pool) has an entry per pair, all with its address."""
+    return f"{address}:{symbol0}:{symbol1}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +38,11 @@ class PoolState:
     balance1: int
     virtual0: int
     virtual1: int
+
+    @property
+    def key(self) -> str:
+        """`pool_key` of the pool: what a swap intent names it by."""
+        return pool_key(self.address, self.symbol0, self.symbol1)
 
     @property
     def pair(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from _v3_quoter_helpers import call_many, send_all
@@ -24,9 +25,10 @@ from omniarb.devnet.balancer_pools import (
     create_stable_pool,
     create_weighted_pool,
     deploy_balancer_factories,
-    usd_amounts,
 )
+from omniarb.devnet.catalog import REFERENCE_PRICES_USD
 from omniarb.devnet.deploy._sender import Sender
+from omniarb.devnet.pricing import amount_for_usd
 from omniarb.errors import RpcError
 from omniarb.network import ChainManifest, TokenEntry
 
@@ -38,6 +40,14 @@ EXIT_POOL = "exitPool(bytes32,address,address,(address[],uint256[],bytes,bool))"
 DEADLINE = 2**32 - 1
 MAX_UINT256 = 2**256 - 1
 QUERIES_PER_BATCH = 250
+
+
+def usd_amounts(tokens: Sequence[TokenEntry], usd: Sequence[int | Fraction]) -> list[int]:
+    """Each token's amount worth `usd` at the devnet's reference prices."""
+    return [
+        amount_for_usd(value, REFERENCE_PRICES_USD[token.asset], token.decimals)
+        for token, value in zip(tokens, usd, strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,7 +79,8 @@ async def deploy_env(rpc: RpcClient, chain: ChainManifest) -> BalancerEnv:
         await create_weighted_pool(
             rpc,
             deployer,
-            factories,
+            vault=factories.vault,
+            factory=factories.weighted_pool_factory,
             tokens=[weth, usdc],
             weights=[5 * 10**17, 5 * 10**17],
             amounts=usd_amounts([weth, usdc], [2_000_000, 2_000_000]),
@@ -78,7 +89,8 @@ async def deploy_env(rpc: RpcClient, chain: ChainManifest) -> BalancerEnv:
         await create_weighted_pool(
             rpc,
             deployer,
-            factories,
+            vault=factories.vault,
+            factory=factories.weighted_pool_factory,
             tokens=[wbtc, weth],
             weights=[8 * 10**17, 2 * 10**17],
             amounts=usd_amounts([wbtc, weth], [4_000_000, 1_000_000]),
@@ -87,7 +99,8 @@ async def deploy_env(rpc: RpcClient, chain: ChainManifest) -> BalancerEnv:
         await create_weighted_pool(
             rpc,
             deployer,
-            factories,
+            vault=factories.vault,
+            factory=factories.weighted_pool_factory,
             tokens=[dai, weth],
             weights=[7 * 10**17, 3 * 10**17],
             amounts=usd_amounts([dai, weth], [3_500_000, 1_500_000]),
@@ -96,7 +109,8 @@ async def deploy_env(rpc: RpcClient, chain: ChainManifest) -> BalancerEnv:
         await create_weighted_pool(
             rpc,
             deployer,
-            factories,
+            vault=factories.vault,
+            factory=factories.weighted_pool_factory,
             tokens=[link, uni, weth],
             weights=[4 * 10**17, 35 * 10**16, 25 * 10**16],
             amounts=usd_amounts([link, uni, weth], [800_000, 700_000, 500_000]),
@@ -109,7 +123,8 @@ async def deploy_env(rpc: RpcClient, chain: ChainManifest) -> BalancerEnv:
             await create_stable_pool(
                 rpc,
                 deployer,
-                factories,
+                vault=factories.vault,
+                factory=factories.composable_stable_pool_factory,
                 tokens=stables,
                 amplification=amp,
                 amounts=usd_amounts(stables, [3_000_000, 2_000_000, 2_500_000]),

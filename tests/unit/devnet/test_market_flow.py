@@ -166,6 +166,6 @@ def test_every_intent_is_sendable(
     for intent in intents:
         held = pool.balance0 if intent.zero_for_one else pool.balance1
         limit = held * 5 // 100 if intent.whale else held * FlowModel().cap_bps // 10_000
-        assert intent.pool == pool.address
+        assert intent.pool == pool.key
         assert 0 < intent.amount_in <= limit
         assert 0 <= intent.trader < traders

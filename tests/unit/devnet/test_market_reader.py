@@ -35,7 +35,10 @@ CHAIN = ChainManifest(
     rpc_http="",
     rpc_ws="",
     tokens=(WETH, USDC),
-    dexes=(DexEntry(name="uniswap-v2", kind="uniswap-v2", factory="0x", router="0x"),),
+    dexes=(
+        DexEntry(name="uniswap-v2", kind="uniswap-v2", factory="0x", router="0x"),
+        DexEntry(name="uniswap-v3", kind="uniswap-v3", factory="0x", router="0x"),
+    ),
     pools=(V2, V3),
     deployer="0x",
     traders=(),
@@ -81,3 +84,95 @@ def test_answers_become_states_with_virtual_reserves() -> None:
     assert (v3.balance0, v3.balance1) == (4 * 10**18, 123 * 10**6)
     assert (v3.virtual0, v3.virtual1) == (liquidity // 3, liquidity * 3)
     assert v3.virtual1 / v3.virtual0 == 9.0
+
+
+DAI = TokenEntry(symbol="DAI", address="0x" + "33" * 20, decimals=18, name="D", asset="DAI")
+USDT = TokenEntry(symbol="USDT", address="0x" + "44" * 20, decimals=6, name="T", asset="USDT")
+VAULT = "0x" + "99" * 20
+WEIGHTED_POOL = "0x" + "cc" * 20
+STABLE_POOL = "0x" + "dd" * 20
+
+
+def _balancer_entry(
+    kind: str, address: str, a: TokenEntry, b: TokenEntry, pool_id: str
+) -> PoolEntry:
+    return PoolEntry(
+        address=address,
+        dex=kind,
+        kind=kind,
+        token0=a.address,
+        token1=b.address,
+        fee=3000,
+        symbol0=a.symbol,
+        symbol1=b.symbol,
+        pool_id=pool_id,
+    )
+
+
+def test_balancer_pairs_read_the_vault_and_the_pool() -> None:
+    """A Balancer pair reads its pool's balances from the Vault (by pool id) and its weights or
+    amplification from the pool; a 3-token pool's pairs are separate entries of one address."""
+    weighted_id = "0x" + WEIGHTED_POOL[2:] + "0002" + "00" * 10
+    stable_id = "0x" + STABLE_POOL[2:] + "00" * 12
+    weighted = _balancer_entry("balancer-weighted", WEIGHTED_POOL, WETH, USDC, weighted_id)
+    stable_pairs = [
+        _balancer_entry("balancer-stable", STABLE_POOL, a, b, stable_id)
+        for a, b in ((USDC, DAI), (USDC, USDT), (DAI, USDT))
+    ]
+    chain = ChainManifest(
+        chain_id=1,
+        name="ethereum",
+        rpc_http="",
+        rpc_ws="",
+        tokens=(WETH, USDC, DAI, USDT),
+        dexes=tuple(
+            DexEntry(name=kind, kind=kind, factory=VAULT, router=VAULT)
+            for kind in ("balancer-weighted", "balancer-stable")
+        ),
+        pools=(weighted, *stable_pairs),
+        deployer="0x",
+        traders=(),
+    )
+    reader = StateReader(chain)
+    calls = [(params[0]["to"], params[0]["data"]) for _, params in reader.requests[1:]]
+    get_tokens = "getPoolTokens(bytes32)"
+    assert calls[:2] == [
+        (VAULT, encode_call(get_tokens, bytes.fromhex(weighted_id[2:]))),
+        (WEIGHTED_POOL, encode_call("getNormalizedWeights()")),
+    ]
+    assert calls[2:6] == [
+        (VAULT, encode_call(get_tokens, bytes.fromhex(stable_id[2:]))),
+        (STABLE_POOL, encode_call("getAmplificationParameter()")),
+        (STABLE_POOL, encode_call("getScalingFactors()")),
+        (STABLE_POOL, encode_call("getSwapFeePercentage()")),
+    ]
+    assert len(calls) == 2 + 3 * 4
+
+    weighted_answers = [
+        hexed(
+            ["address[]", "uint256[]", "uint256"],
+            [[WETH.address, USDC.address], [800 * 10**18, 600_000 * 10**6], 1],
+        ),
+        hexed(["uint256[]"], [[8 * 10**17, 2 * 10**17]]),
+    ]
+    stable_tokens = [USDC.address, DAI.address, STABLE_POOL, USDT.address]
+    stable_answers = [
+        hexed(
+            ["address[]", "uint256[]", "uint256"],
+            [stable_tokens, [10**12, 10**24, 2**111, 10**12], 1],
+        ),
+        hexed(["uint256", "bool", "uint256"], [200_000, False, 1000]),
+        hexed(["uint256[]"], [[10**30, 10**18, 10**18, 10**30]]),
+        hexed(["uint256"], [10**14]),
+    ]
+    state = reader.parse([{"number": "0x2a"}, *weighted_answers, *stable_answers * 3])
+    w, *stables = state.pools
+    # Weighted 80/20: the constant-product pool with its price and price impact.
+    assert (w.balance0, w.balance1) == (800 * 10**18, 600_000 * 10**6)
+    assert (w.virtual0, w.virtual1) == (2 * 800 * 10**18 * 2 // 10, 2 * 600_000 * 10**6 * 8 // 10)
+    assert w.price() == 3000.0
+    assert len({p.key for p in stables}) == 3
+    for pair in stables:
+        # A balanced stable pair is priced at par and much deeper than its balances.
+        assert abs(pair.price() - 1) < 1e-9
+        assert pair.virtual0 > 100 * pair.balance0
