@@ -1,9 +1,9 @@
-"""A route's profit at a past block, read from the deployed contracts (V2 pairs through their
-DEX's Router02 `getAmountsOut`, whose library hard-codes that fork's fee and init code hash; V3
-pools through QuoterV2): an oracle independent of our math and of the manifest's fees for the
-engine tests; PancakeSwap V3 pools through the devnet router's `quote`, which runs the pool's
-own swap; Uniswap V4 pools through V4Quoter). Lives at the root of tests/ (on sys.path through
-tests/conftest.py)."""
+"""A route's profit at a past block, read from the deployed contracts: an oracle independent
+of our math and of the manifest's fees for the engine tests. V2 pairs through their DEX's
+Router02 `getAmountsOut` (whose library hard-codes that fork's fee and init code hash), V3 pools
+through QuoterV2, PancakeSwap V3 pools through the devnet router's `quote` (the pool's own
+swap), Uniswap V4 pools through V4Quoter, Algebra Integral pools through its QuoterV2. Lives at
+the root of tests/ (on sys.path through tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ from omniarb.network import ChainManifest
 QUOTE_IN = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
 GET_AMOUNTS_OUT = "getAmountsOut(uint256,address[])"
 POOL_QUOTE = "quote(address,bool,int256,uint160)"
+# Algebra Integral's QuoterV2: (tokenIn, tokenOut, deployer (0: the factory's own pools),
+# amountIn, limitSqrtPrice) -> amountOut, amountIn, sqrtPriceX96After, ticks crossed, gas, fee.
+ALGEBRA_QUOTE_IN = "quoteExactInputSingle((address,address,address,uint256,uint160))"
+ALGEBRA_QUOTE_TYPES = ["uint256", "uint256", "uint160", "uint32", "uint256", "uint16"]
 V4_QUOTE_IN = "quoteExactInputSingle(((address,address,uint24,int24,address),bool,uint128,bytes))"
 # The loosest price limits a V3-family pool accepts (v3-core TickMath ± 1).
 NO_LIMIT = {True: 4295128740, False: 1461446703485210103287273052203988822378723970341}
@@ -46,6 +50,14 @@ async def hop_out(
         answer = await rpc.call("eth_call", {"to": quoter, "data": data}, hex(block))
         v4_out: int = decode(["uint256", "uint256"], answer)[0]
         return v4_out
+    if hop["kind"] == "algebra-integral":
+        params = (token_in.address, token_out.address, "0x" + "00" * 20, amount_in, 0)
+        quoter = chain.dex(hop["dex"]).quoter
+        answer = await rpc.call(
+            "eth_call", {"to": quoter, "data": encode_call(ALGEBRA_QUOTE_IN, params)}, hex(block)
+        )
+        algebra_out: int = decode(ALGEBRA_QUOTE_TYPES, answer)[0]
+        return algebra_out
     if hop["kind"] == "pancakeswap-v3":
         zero_for_one = int(token_in.address, 16) < int(token_out.address, 16)
         data = encode_call(POOL_QUOTE, hop["pool"], zero_for_one, amount_in, NO_LIMIT[zero_for_one])

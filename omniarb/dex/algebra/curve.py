@@ -14,15 +14,13 @@ Integral crosses a range without liquidity in one step, not a bitmap word at a t
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from omniarb.dex.algebra.errors import AlgebraRevertError
 from omniarb.dex.curves import CurvePiece, SwapWork
-from omniarb.dex.uniswap_v3.segments import V3Segment
-from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
+from omniarb.dex.uniswap_v3.segments import V3Segment, range_segments
 
 if TYPE_CHECKING:
     from omniarb.dex.algebra.pool import AlgebraPoolState
@@ -30,25 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["AlgebraCurve", "segments"]
 
 _PIPS = 1_000_000
-_Q96_BITS = 96
-_Q96 = 1 << _Q96_BITS
-_Q192 = 1 << (2 * _Q96_BITS)
-
-
-def _span(
-    zero_for_one: bool, fee_pips: int, liquidity: int, start: int, end: int
-) -> tuple[int, int]:
-    """(gross input rounded down, output rounded up) of moving the price from start to end:
-    the continuous amounts `V3Segment` bounds the pool with."""
-    g = _PIPS - fee_pips
-    if zero_for_one:
-        delta = start - end
-        return (
-            _PIPS * liquidity * delta * _Q96 // (g * start * end),
-            -((-liquidity * delta) >> _Q96_BITS),
-        )
-    delta = end - start
-    return _PIPS * liquidity * delta // (g * _Q96), -(-(liquidity * delta * _Q96) // (start * end))
+_Q192 = 1 << 192
 
 
 def segments(state: AlgebraPoolState, zero_for_one: bool) -> Iterator[V3Segment]:
@@ -56,42 +36,18 @@ def segments(state: AlgebraPoolState, zero_for_one: bool) -> Iterator[V3Segment]
 
     The walk follows `SwapCalculation._calculateSwap`: downward the next tick is the greatest
     initialized tick at or below the current tick, upward the least one above it, and crossing
-    a tick adds its `liquidityDelta` (subtracts it downward). Ranges without liquidity cost
-    nothing (the price jumps through them) and are skipped; the last range ends at the swap's
-    default limit (`MIN_SQRT_RATIO + 1` / `MAX_SQRT_RATIO - 1`).
-    """
+    a tick adds its `liquidityDelta` (subtracts it downward), at the fee in force."""
     table = state.ticks
-    ticks, deltas, prices = table.ticks, table.liquidity_delta, table.sqrt_prices
-    start, liquidity, fee = state.sqrt_price_x96, state.liquidity, state.fee_pips
-    amount_in_before = amount_out_before = 0
-    if zero_for_one:
-        index, step, limit = bisect_right(ticks, state.tick) - 1, -1, MIN_SQRT_RATIO + 1
-    else:
-        index, step, limit = bisect_right(ticks, state.tick), 1, MAX_SQRT_RATIO - 1
-    while True:
-        inside = 0 <= index < len(ticks)
-        end = prices[index] if inside else limit
-        end = max(end, limit) if zero_for_one else min(end, limit)
-        if liquidity > 0 and end != start:
-            span_in, span_out = _span(zero_for_one, fee, liquidity, start, end)
-            yield V3Segment(
-                zero_for_one=zero_for_one,
-                fee_pips=fee,
-                liquidity=liquidity,
-                sqrt_price_start_x96=start,
-                sqrt_price_end_x96=end,
-                amount_in_before=amount_in_before,
-                amount_out_before=amount_out_before,
-                amount_in_span=span_in,
-                amount_out_span=span_out,
-            )
-            amount_in_before += span_in
-            amount_out_before += span_out
-        if not inside or end == limit:
-            return
-        liquidity = liquidity - deltas[index] if zero_for_one else liquidity + deltas[index]
-        start = end
-        index += step
+    return range_segments(
+        ticks=table.ticks,
+        liquidity_nets=table.liquidity_delta,
+        sqrt_prices=table.sqrt_prices,
+        sqrt_price_x96=state.sqrt_price_x96,
+        tick=state.tick,
+        liquidity=state.liquidity,
+        fee_pips=state.fee_pips,
+        zero_for_one=zero_for_one,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,7 +4,6 @@ exactly (`AlgebraPool.swap`, `@cryptoalgebra/integral-core` 1.2.10)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from itertools import accumulate
 from typing import ClassVar, NamedTuple
 
 from omniarb.dex.algebra.curve import AlgebraCurve
@@ -13,6 +12,7 @@ from omniarb.dex.algebra.price_movement import FEE_DENOMINATOR
 from omniarb.dex.algebra.swap import SwapOutcome, calculate_swap
 from omniarb.dex.algebra.ticks import AlgebraTicks
 from omniarb.dex.base import PoolIdentity
+from omniarb.dex.uniswap_v3 import price_views
 from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 
 __all__ = ["DYNAMIC_FEE_FLAG", "FLASH_FEE_PIPS", "KIND", "AlgebraPoolState", "AlgebraSwapResult"]
@@ -177,12 +177,7 @@ class AlgebraPoolState(PoolIdentity):
 
     def zero_for_one(self, token_in: str) -> bool:
         """Whether selling `token_in` is a token0 -> token1 swap (addresses in any case)."""
-        lowered = token_in.lower()
-        if lowered == self.token0.lower():
-            return True
-        if lowered == self.token1.lower():
-            return False
-        raise ValueError(f"{token_in} is not a token of pool {self.address}")
+        return price_views.side(token_in, self.token0, self.token1, self.address)
 
     def constant_product(self, zero_for_one: bool) -> None:
         return None  # one constant-product curve per tick range: the detector walks them
@@ -191,32 +186,21 @@ class AlgebraPoolState(PoolIdentity):
         return AlgebraCurve(state=self, zero_for_one=zero_for_one)
 
     def screen_reserves(self) -> tuple[int, int]:
-        """Virtual reserves (token0, token1) at the pool's price with its deepest range's
-        liquidity: a constant-product stand-in that never understates the pool (its spot rate
-        is the current price's, and no range offers more depth)."""
-        deepest = max(self.liquidity, max(accumulate(self.ticks.liquidity_delta), default=0))
-        price = self.sqrt_price_x96
-        if price == 0:
-            return 0, 0
-        return (deepest << 96) // price, (deepest * price) >> 96
+        """Virtual reserves at the pool's price with its deepest range's liquidity
+        (`price_views.virtual_reserves`: never less profitable than the pool at any size)."""
+        return price_views.virtual_reserves(
+            self.liquidity, self.ticks.liquidity_delta, self.sqrt_price_x96
+        )
 
     def spot_price(self) -> float | None:
-        """(sqrtPrice / 2**96)**2, the price `globalState` encodes (None before `initialize`)."""
-        return (self.sqrt_price_x96 / 2**96) ** 2 if self.sqrt_price_x96 > 0 else None
+        """(sqrtPriceX96 / 2**96)**2, the price `globalState` encodes (None before `initialize`)."""
+        return price_views.spot_price(self.sqrt_price_x96)
 
     def swap_report(self, token_in: str, amount_in: int) -> dict[str, int]:
         result = self.swap_exact_input(
             zero_for_one=self.zero_for_one(token_in), amount_in=amount_in
         )
-        return {
-            "amount_out": result.amount_out,
-            # Less than amount_in when the pool runs out of liquidity (QuoterV2 answers the same).
-            "amount_in_used": result.amount_in,
-            "sqrt_price_x96_after": result.sqrt_price_x96,
-            "tick_after": result.tick,
-            "initialized_ticks_crossed": result.initialized_ticks_crossed,
-            "fee_pips": result.fee_pips,
-        }
+        return {**price_views.swap_fields(result), "fee_pips": result.fee_pips}
 
     def amount_out(self, token_in: str, amount_in: int) -> int:
         """Output of selling `amount_in` of `token_in`, as `QuoterV2.quoteExactInputSingle` with

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from itertools import accumulate
 from typing import ClassVar, NamedTuple
 
 from omniarb.dex.base import PoolIdentity
+from omniarb.dex.uniswap_v3 import price_views
 from omniarb.dex.uniswap_v3.curve import V3Curve
 from omniarb.dex.uniswap_v3.errors import V3RevertError
 from omniarb.dex.uniswap_v3.liquidity_math import add_delta
@@ -137,16 +137,7 @@ class V3PoolState(PoolIdentity):
 
     def zero_for_one(self, token_in: str) -> bool:
         """Whether selling `token_in` is a token0 -> token1 swap (addresses in any case)."""
-        if token_in == self.token0:
-            return True
-        if token_in == self.token1:
-            return False
-        lowered = token_in.lower()
-        if lowered == self.token0.lower():
-            return True
-        if lowered == self.token1.lower():
-            return False
-        raise ValueError(f"{token_in} is not a token of pool {self.address}")
+        return price_views.side(token_in, self.token0, self.token1, self.address)
 
     def constant_product(self, zero_for_one: bool) -> None:
         return None  # one constant-product curve per tick range: the detector walks them
@@ -155,34 +146,21 @@ class V3PoolState(PoolIdentity):
         return V3Curve(state=self, zero_for_one=zero_for_one)
 
     def screen_reserves(self) -> tuple[int, int]:
-        """Virtual reserves (token0, token1) at the pool's price with its deepest range's
-        liquidity.
-
-        A constant-product stand-in for the float screen that never understates the pool: its
-        spot rate is the current price's (beyond an empty range the real rate is only worse),
-        and no range offers more depth, so a cycle it rejects has no profit and its profit
-        estimate is an upper bound.
-        """
-        deepest = max(self.liquidity, max(accumulate(self.ticks.liquidity_net), default=0))
-        sqrt_price = self.sqrt_price_x96
-        return (deepest << 96) // sqrt_price, (deepest * sqrt_price) >> 96
+        """Virtual reserves at the pool's price with its deepest range's liquidity
+        (`price_views.virtual_reserves`: never less profitable than the pool at any size)."""
+        return price_views.virtual_reserves(
+            self.liquidity, self.ticks.liquidity_net, self.sqrt_price_x96
+        )
 
     def spot_price(self) -> float | None:
         """(sqrtPriceX96 / 2**96)**2, the price `slot0` encodes (None before `initialize`)."""
-        return (self.sqrt_price_x96 / 2**96) ** 2 if self.sqrt_price_x96 > 0 else None
+        return price_views.spot_price(self.sqrt_price_x96)
 
     def swap_report(self, token_in: str, amount_in: int) -> dict[str, int]:
         result = self.swap_exact_input(
             zero_for_one=self.zero_for_one(token_in), amount_in=amount_in
         )
-        return {
-            "amount_out": result.amount_out,
-            # Less than amount_in when the pool runs out of liquidity (QuoterV2 answers the same).
-            "amount_in_used": result.amount_in,
-            "sqrt_price_x96_after": result.sqrt_price_x96,
-            "tick_after": result.tick,
-            "initialized_ticks_crossed": result.initialized_ticks_crossed,
-        }
+        return price_views.swap_fields(result)
 
     def amount_out(self, token_in: str, amount_in: int) -> int:
         """Output of selling `amount_in` of `token_in`, as `QuoterV2.quoteExactInputSingle` with

@@ -39,7 +39,7 @@ where the pool's loop also stops and rounds, are not piece ends (L does not chan
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,7 +49,7 @@ from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 if TYPE_CHECKING:
     from omniarb.dex.uniswap_v3.pool import V3PoolState
 
-__all__ = ["V3Segment", "segments"]
+__all__ = ["V3Segment", "range_segments", "segments"]
 
 _PIPS = 1_000_000
 _Q96_BITS = 96
@@ -125,22 +125,49 @@ def segments(state: V3PoolState, zero_for_one: bool) -> Iterator[V3Segment]:
 
     The walk follows `UniswapV3Pool.swap`: downward the next tick is the greatest initialized
     tick ≤ the current tick, upward the least one above it, and crossing a tick adds its
-    `liquidityNet` (subtracts it downward). Ranges without liquidity cost nothing to cross (the
-    pool's price jumps through them), so they are skipped, as are empty ranges (a price resting
-    on a tick). The last range ends at the swap's default price limit (`MIN_SQRT_RATIO + 1` /
-    `MAX_SQRT_RATIO - 1`); beyond the last yielded piece the pool cannot take more input.
-    """
+    `liquidityNet` (subtracts it downward)."""
     table = state.ticks
-    ticks, nets, prices = table.ticks, table.liquidity_net, table.sqrt_prices
-    start, liquidity, fee = state.sqrt_price_x96, state.liquidity, state.fee_pips
+    return range_segments(
+        ticks=table.ticks,
+        liquidity_nets=table.liquidity_net,
+        sqrt_prices=table.sqrt_prices,
+        sqrt_price_x96=state.sqrt_price_x96,
+        tick=state.tick,
+        liquidity=state.liquidity,
+        fee_pips=state.fee_pips,
+        zero_for_one=zero_for_one,
+    )
+
+
+def range_segments(
+    *,
+    ticks: Sequence[int],
+    liquidity_nets: Sequence[int],
+    sqrt_prices: Sequence[int],
+    sqrt_price_x96: int,
+    tick: int,
+    liquidity: int,
+    fee_pips: int,
+    zero_for_one: bool,
+) -> Iterator[V3Segment]:
+    """The pieces of any pool whose ranges are V3's, from its sorted initialized `ticks`, the
+    liquidity each adds when crossed upward and their sqrt prices (V3's `liquidityNet`, Algebra
+    Integral's `liquidityDelta`).
+
+    Ranges without liquidity cost nothing to cross (the pool's price jumps through them), so
+    they are skipped, as are empty ranges (a price resting on a tick). The last range ends at
+    the swap's default price limit (`MIN_SQRT_RATIO + 1` / `MAX_SQRT_RATIO - 1`); beyond the
+    last yielded piece the pool cannot take more input.
+    """
+    start, fee = sqrt_price_x96, fee_pips
     amount_in_before = amount_out_before = 0
     if zero_for_one:
-        index, step, limit = bisect_right(ticks, state.tick) - 1, -1, MIN_SQRT_RATIO + 1
+        index, step, limit = bisect_right(ticks, tick) - 1, -1, MIN_SQRT_RATIO + 1
     else:
-        index, step, limit = bisect_right(ticks, state.tick), 1, MAX_SQRT_RATIO - 1
+        index, step, limit = bisect_right(ticks, tick), 1, MAX_SQRT_RATIO - 1
     while True:
         inside = 0 <= index < len(ticks)
-        end = prices[index] if inside else limit
+        end = sqrt_prices[index] if inside else limit
         end = max(end, limit) if zero_for_one else min(end, limit)
         if liquidity > 0 and end != start:
             span_in, span_out = _span(zero_for_one, fee, liquidity, start, end)
@@ -159,6 +186,7 @@ def segments(state: V3PoolState, zero_for_one: bool) -> Iterator[V3Segment]:
             amount_out_before += span_out
         if not inside or end == limit:
             return
-        liquidity = liquidity - nets[index] if zero_for_one else liquidity + nets[index]
+        net = liquidity_nets[index]
+        liquidity = liquidity - net if zero_for_one else liquidity + net
         start = end
         index += step

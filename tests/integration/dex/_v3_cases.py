@@ -1,18 +1,36 @@
-"""Random swaps for the differential tests of V3-family pools: amounts from one unit to far
-beyond a pool's liquidity, and price limits from none to exactly on an initialized tick."""
+"""Random swaps for the differential tests of pools on V3's tick ranges (Uniswap V3 and its
+forks, Algebra Integral): amounts from one unit to far beyond a pool's liquidity, and price
+limits from none to exactly on an initialized tick."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
+from typing import Protocol
 
-from omniarb.dex.uniswap_v3 import MAX_SQRT_RATIO, MIN_SQRT_RATIO, V3PoolState
+from omniarb.dex.uniswap_v3 import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 
 MAX_AMOUNT = 2**200
 
 
-def random_limit(state: V3PoolState, zero_for_one: bool, rng: random.Random) -> int | None:
+class _Ticks(Protocol):
+    @property
+    def sqrt_prices(self) -> Sequence[int]: ...
+
+
+class TickPool(Protocol):
+    """What the drawers read of a pool state (V3's, PancakeSwap's or Algebra's)."""
+
+    @property
+    def sqrt_price_x96(self) -> int: ...
+    @property
+    def ticks(self) -> _Ticks: ...
+
+
+def random_limit(state: TickPool, zero_for_one: bool, rng: random.Random) -> int | None:
     """No limit for most swaps; else one between the price and far away, one exactly on an
-    initialized tick, one unit from the price, or (rarely) one the pool refuses (`SPL`)."""
+    initialized tick, one unit from the price, or (rarely) one the pool refuses (V3's `SPL`,
+    Algebra's `invalidLimitSqrtPrice`)."""
     price = state.sqrt_price_x96
     roll = rng.random()
     if roll < 0.68:

@@ -35,6 +35,7 @@ from _algebra_helpers import (
     to_logs,
     v3_price,
 )
+from _v3_cases import exact_input_amount, exact_output_amount, random_limit
 from _v3_quoter_helpers import call_many, send_all
 from eth_utils.address import to_checksum_address
 
@@ -51,7 +52,6 @@ from omniarb.dex.algebra import (
     pool_address,
 )
 from omniarb.dex.algebra.events import SWAP_FEE_TOPIC, SWAP_TOPIC
-from omniarb.dex.uniswap_v3 import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 from omniarb.errors import RpcError
 
 pytestmark = pytest.mark.integration
@@ -60,7 +60,6 @@ CHAIN = "ethereum"
 ROUNDS = 2
 EXACT_IN_PER_POOL = 880  # x 3 pools x 2 rounds = 5,280
 EXACT_OUT_PER_POOL = 90  # x 3 pools x 2 rounds = 540
-MAX_AMOUNT = 2**200
 _CREATE = "createAndInitializePoolIfNecessary(address,address,address,uint160,bytes)"
 
 
@@ -114,49 +113,6 @@ class Case:
         )
 
 
-def _limit(state: AlgebraPoolState, zero_for_one: bool, rng: random.Random) -> int | None:
-    price = state.sqrt_price_x96
-    roll = rng.random()
-    if roll < 0.66:
-        return None
-    if roll < 0.68:  # the pool refuses these (invalidLimitSqrtPrice)
-        bound = MIN_SQRT_RATIO if zero_for_one else MAX_SQRT_RATIO
-        return rng.choice([price, price + 1 if zero_for_one else price - 1, bound])
-    if roll < 0.73:
-        return price - 1 if zero_for_one else price + 1
-    if roll < 0.85:
-        on_ticks = [
-            p for p in state.ticks.sqrt_prices if (p < price if zero_for_one else p > price)
-        ]
-        if on_ticks:
-            return rng.choice(on_ticks)
-    shift = 10 ** rng.uniform(-7, -0.3)
-    limit = int(price * (1 - shift)) if zero_for_one else int(price * (1 + shift))
-    return min(max(limit, MIN_SQRT_RATIO + 1), MAX_SQRT_RATIO - 1)
-
-
-def _amount_in(balance_in: int, rng: random.Random) -> int:
-    roll = rng.random()
-    if roll < 0.08:
-        return rng.randint(1, 1000)
-    if roll < 0.58:
-        return int(balance_in * 10 ** rng.uniform(-9, -0.5)) + 1
-    if roll < 0.80:
-        return int(balance_in * rng.uniform(0.3, 4)) + 1  # through many ticks
-    if roll < 0.86:
-        return min(int(10 ** rng.uniform(22, 60)), MAX_AMOUNT)  # beyond all liquidity
-    return int(10 ** rng.uniform(0, 24)) + 1
-
-
-def _amount_out(balance_out: int, rng: random.Random) -> int:
-    roll = rng.random()
-    if roll < 0.1:
-        return rng.randint(1, 1000)
-    if roll < 0.85:
-        return int(balance_out * 10 ** rng.uniform(-8, -0.05)) + 1
-    return int(balance_out * rng.uniform(0.9, 2)) + 1  # more than the pool may hold
-
-
 def make_cases(
     states: list[AlgebraPoolState], held: dict[str, list[int]], rng: random.Random
 ) -> list[Case]:
@@ -167,10 +123,12 @@ def make_cases(
             exact_input = index < EXACT_IN_PER_POOL
             zero_for_one = rng.random() < 0.5
             if exact_input:
-                amount = _amount_in(balance0 if zero_for_one else balance1, rng)
+                amount = exact_input_amount(balance0 if zero_for_one else balance1, rng)
             else:
-                amount = _amount_out(balance1 if zero_for_one else balance0, rng)
-            case = Case(state, exact_input, zero_for_one, amount, _limit(state, zero_for_one, rng))
+                amount = exact_output_amount(balance1 if zero_for_one else balance0, rng)
+            case = Case(
+                state, exact_input, zero_for_one, amount, random_limit(state, zero_for_one, rng)
+            )
             case.simulate()
             cases.append(case)
     return cases
