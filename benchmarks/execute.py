@@ -36,6 +36,9 @@ V3 (`_execute_v3.py`, `_execute_v3_ticks.py`): the gas of cycles with one and tw
 crossing no initialized tick, the gas per initialized tick crossed, and from all of the above the
 constants of the detector's gas model (omniarb/gas.py `GasModel`), rounded up.
 
+Balancer (`_execute_balancer.py`): cycles through the weighted and stable pools after two
+whales, the weighted and stable hops' gas and the Vault's route gas (`omniarb.dex.balancer`).
+
     .venv/bin/python benchmarks/execute.py [--json]
 """
 
@@ -48,6 +51,7 @@ import time
 from typing import Any
 
 # benchmarks/ is on the path as the script's dir
+from _execute_balancer import measure_balancer, print_balancer
 from _execute_chain import Chain
 from _execute_flash import measure_flash_sources
 from _execute_floor import amounts, best, cycles, deploy_runner, floor_one_tx, floor_separate
@@ -138,6 +142,10 @@ async def measure_gas() -> dict[str, Any]:
                 chain, manifest, executor, RouteCodec(dex_factories(manifest))
             )
             result["gas_model"] = model_constants(result)
+            # Last: its whales move the Balancer pools.
+            result["balancer"] = await measure_balancer(
+                chain, manifest, executor, result["gas_model"]
+            )
             return result
 
 
@@ -211,6 +219,7 @@ def main() -> int:
                 f"  fee {row['fee'] / unit:.6f} {token}"
             )
     print_v3(result)
+    print_balancer(result)
     return 0
 
 
