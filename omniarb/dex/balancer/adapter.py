@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import BALANCER_VAULT_MARK
 from omniarb.dex.balancer.book import BalancerBook
-from omniarb.dex.balancer.events import STATE_TOPICS
+from omniarb.dex.balancer.events import STATE_TOPICS, WEIGHTED_STATE_TOPICS
 from omniarb.dex.balancer.stable_pool import STABLE_KIND
 from omniarb.dex.balancer.weighted_pool import WEIGHTED_KIND
 from omniarb.dex.base import DexDeployment, HopGas
@@ -44,14 +44,15 @@ STABLE_HOP_GAS = HopGas(hop_gas=114_000, route_gas=_ROUTE_GAS, route_group=_ROUT
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BalancerAdapter:
-    """One kind of Balancer V2 pool (`kind`, with its hops' `hop_gas`)."""
+    """One kind of Balancer V2 pool (`kind`, with its hops' `hop_gas` and the events that
+    change what its swaps read, `state_topics`)."""
 
     kind: str
     hop_gas: HopGas
+    state_topics: frozenset[str]
     hop_kind: int = 4  # KIND_BALANCER
     pool_loan: FlashLoan = FlashLoan.BALANCER_V2
     reference_init_code_hash: str = BALANCER_VAULT_MARK
-    state_topics: frozenset[str] = STATE_TOPICS
     locked_lenders: frozenset[FlashLoan] = frozenset({FlashLoan.BALANCER_V2})
     flash_swap_hop: bool = False  # the Vault takes the input before it pays out
     fee_per_pool: bool = True
@@ -62,5 +63,7 @@ class BalancerAdapter:
         return BalancerBook(kind=self.kind, rpc=rpc, chain_id=chain_id, dexes=dexes)
 
 
-WEIGHTED = BalancerAdapter(kind=WEIGHTED_KIND, hop_gas=WEIGHTED_HOP_GAS)
-STABLE = BalancerAdapter(kind=STABLE_KIND, hop_gas=STABLE_HOP_GAS)
+WEIGHTED = BalancerAdapter(
+    kind=WEIGHTED_KIND, hop_gas=WEIGHTED_HOP_GAS, state_topics=WEIGHTED_STATE_TOPICS
+)
+STABLE = BalancerAdapter(kind=STABLE_KIND, hop_gas=STABLE_HOP_GAS, state_topics=STATE_TOPICS)

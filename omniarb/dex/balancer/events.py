@@ -40,6 +40,7 @@ __all__ = [
     "SWAP_FEE_PERCENTAGE_CHANGED_TOPIC",
     "SWAP_TOPIC",
     "TOKEN_RATE_CACHE_UPDATED_TOPIC",
+    "WEIGHTED_STATE_TOPICS",
     "apply_pool_balance_changed",
     "apply_swap",
     "decode_pool_balance_changed",
@@ -81,8 +82,15 @@ REREAD_TOPICS = frozenset(
         TOKEN_RATE_CACHE_UPDATED_TOPIC,
     }
 )
-# The events after which a trade priced before them no longer holds.
+# The events after which a trade priced before them no longer holds: a composable stable
+# pool's (`STATE_TOPICS`), and a weighted pool's, which has no amplification and reads any
+# rates live (`WEIGHTED_STATE_TOPICS`).
 STATE_TOPICS = frozenset({SWAP_TOPIC, POOL_BALANCE_CHANGED_TOPIC}) | REREAD_TOPICS
+WEIGHTED_STATE_TOPICS = STATE_TOPICS - {
+    AMP_UPDATE_STARTED_TOPIC,
+    AMP_UPDATE_STOPPED_TOPIC,
+    TOKEN_RATE_CACHE_UPDATED_TOPIC,
+}
 
 
 def _address_topic(topic: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from omniarb.dex.balancer.base_pool import BalancerPoolState
@@ -48,6 +48,12 @@ def pair_key(address: str, token_a: str, token_b: str) -> str:
     return f"{address}:{token0}:{token1}".lower()
 
 
+def _at_block(pair: WeightedPair | StablePair) -> None:
+    """Keep a pair's block and its pool's one: `replace(pair, block_number=n)` moves both."""
+    if pair.pool.block_number != pair.block_number:
+        object.__setattr__(pair, "pool", replace(pair.pool, block_number=pair.block_number))
+
+
 def _no_depth(pool: BalancerPoolState, *balances: int) -> bool:
     """Whether the pool pays nothing at any size now: paused, or a side without a balance."""
     return pool.paused or min(balances) == 0
@@ -60,6 +66,10 @@ class WeightedPair(PoolIdentity):
 
     kind: ClassVar[str] = WEIGHTED_KIND
     pool: WeightedPoolState
+    block_number: int
+
+    def __post_init__(self) -> None:
+        _at_block(self)
 
     @classmethod
     def of(cls, pool: WeightedPoolState, token_a: str, token_b: str) -> WeightedPair:
@@ -74,15 +84,12 @@ class WeightedPair(PoolIdentity):
             token0=token0,
             token1=token1,
             pool=pool,
+            block_number=pool.block_number,
         )
 
     @property
     def state_key(self) -> str:
         return pair_key(self.address, self.token0, self.token1)
-
-    @property
-    def block_number(self) -> int:
-        return self.pool.block_number
 
     @property
     def fee_pips(self) -> int:
@@ -172,6 +179,10 @@ class StablePair(PoolIdentity):
 
     kind: ClassVar[str] = STABLE_KIND
     pool: ComposableStablePoolState
+    block_number: int
+
+    def __post_init__(self) -> None:
+        _at_block(self)
 
     @classmethod
     def of(cls, pool: ComposableStablePoolState, token_a: str, token_b: str) -> StablePair:
@@ -187,15 +198,12 @@ class StablePair(PoolIdentity):
             token0=token0,
             token1=token1,
             pool=pool,
+            block_number=pool.block_number,
         )
 
     @property
     def state_key(self) -> str:
         return pair_key(self.address, self.token0, self.token1)
-
-    @property
-    def block_number(self) -> int:
-        return self.pool.block_number
 
     @property
     def fee_pips(self) -> int:

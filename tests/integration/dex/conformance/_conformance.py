@@ -26,6 +26,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from _algebra_support import AlgebraLiquidity, AlgebraQuotes, algebra_trade
+from _balancer_support import (
+    UNEXERCISED_TOPICS,
+    BalancerLiquidity,
+    BalancerQueryAnswers,
+    balancer_trade,
+)
+from _balancer_support import holdings as balancer_holdings
 from _bot_helpers import swap_v2
 from _lender_helpers import balance_of, fill_wrapped_native, swap_v3
 from _pancake_support import PancakeLiquidity, PoolQuotes, pancake_trade
@@ -85,17 +92,18 @@ async def token_balances(
     block: int,
     holdings: Callable[[Any], tuple[int, int]] | None = None,
 ) -> dict[str, tuple[int, int]]:
-    """Each pool's balance of its two tokens at `block`: what it holds, whatever its kind (for
-    a kind whose pools hold no balances of their own, its support's `holdings`)."""
+    """Each pool's balance of its two tokens at `block`, by state key: what it holds, whatever
+    its kind (for a kind whose pools hold no balances of their own, its support's
+    `holdings`)."""
     if holdings is not None:
-        return {state.address: holdings(state) for state in states}
+        return {state.state_key: holdings(state) for state in states}
     calls = [
         (token, encode_call("balanceOf(address)", state.address))
         for state in states
         for token in (state.token0, state.token1)
     ]
     values = [decode(["uint256"], answer)[0] for answer in await call_many(rpc, calls, hex(block))]
-    return {s.address: (values[2 * i], values[2 * i + 1]) for i, s in enumerate(states)}
+    return {s.state_key: (values[2 * i], values[2 * i + 1]) for i, s in enumerate(states)}
 
 
 async def pool_holds(rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, token: str) -> int:
@@ -105,8 +113,13 @@ async def pool_holds(rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, toke
     if holdings is None:
         return await balance_of(rpc, token, pool.address)
     book = books_of(chain, rpc)[pool.kind]
-    state = (await book.read([pool.address], await book.head()))[pool.address.lower()]
-    assert state is not None, pool
+    read = await book.read([pool.address], await book.head())
+    # A pool's address asks for each of its states: one, or one per pair of its tokens.
+    (state,) = [
+        s
+        for s in read.values()
+        if s is not None and {s.token0, s.token1} == {pool.token0, pool.token1}
+    ]
     held = holdings(state)
     return held[0] if token.lower() == pool.token0.lower() else held[1]
 
@@ -114,13 +127,15 @@ async def pool_holds(rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, toke
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SwapCase:
     """`amount_in_wei` of `token_in` sold to a pool in `state` (as the kind's book read it), and
-    what the state says the pool pays: `state.amount_out(token_in, amount_in_wei)`."""
+    what the state says the pool pays: `state.amount_out(token_in, amount_in_wei)`, or (None)
+    that the pool reverts, with the reason the state gives (`predicted_revert`)."""
 
     state: Any
     token_in: str
     amount_in_wei: int
-    predicted_out_wei: int
+    predicted_out_wei: int | None
     size: str  # which part of the amount distribution it was drawn from
+    predicted_revert: str | None = None
 
     @property
     def token_out(self) -> str:
@@ -128,10 +143,10 @@ class SwapCase:
         return str(state.token1 if self.token_in == state.token0 else state.token0)
 
     def describe(self) -> str:
+        predicted = self.predicted_revert or self.predicted_out_wei
         return (
             f"{self.state.dex} {self.state.address} at block {self.state.block_number}: "
-            f"{self.amount_in_wei} of {self.token_in} ({self.size}) -> "
-            f"predicted {self.predicted_out_wei}"
+            f"{self.amount_in_wei} of {self.token_in} ({self.size}) -> predicted {predicted}"
         )
 
 
@@ -354,8 +369,11 @@ class KindSupport:
     trade: Trade
     liquidity: Callable[[RpcClient, ChainManifest], LiquidityMover]
     # What a pool holds of its two tokens, for a kind whose pools hold no token balances
-    # (Uniswap V4's live in the PoolManager); None: the pool's own balances.
+    # (Uniswap V4's live in the PoolManager, Balancer's in the Vault); None: the pool's own
+    # balances.
     holdings: Callable[[Any], tuple[int, int]] | None = None
+    # Events of the kind's `state_topics` that the devnet's pools cannot emit (none for most).
+    unexercised_topics: frozenset[str] = frozenset()
 
 
 def _support() -> Mapping[str, KindSupport]:
@@ -371,6 +389,16 @@ def _support() -> Mapping[str, KindSupport]:
         "uniswap-v4": KindSupport(
             oracle=V4QuoterAnswers(), trade=v4_trade, liquidity=V4Liquidity, holdings=holdings
         ),
+        **{
+            kind: KindSupport(
+                oracle=BalancerQueryAnswers(),
+                trade=balancer_trade,
+                liquidity=BalancerLiquidity,
+                holdings=balancer_holdings,
+                unexercised_topics=UNEXERCISED_TOPICS,
+            )
+            for kind in ("balancer-weighted", "balancer-stable")
+        },
     }
 
 
