@@ -12,6 +12,10 @@ the trade lands late. Each pool kind announces every change of what a swap reads
 - Uniswap V4 (v4-core `PoolManager`): `Swap`, `ModifyLiquidity` and `ProtocolFeeUpdated`, logged
   by the PoolManager, which holds every pool: topic 1 is the pool's id, whose leading 20 bytes
   are the pool's name (`omniarb.dex.uniswap_v4.pool_key`).
+- Balancer V2 (v2-vault `Vault`, the pools): the Vault's `Swap`, `PoolBalanceChanged` and
+  `PoolBalanceManaged`, with the pool's id in topic 1 (its leading 20 bytes are the pool's
+  address, `PoolRegistry._toPoolId`), and the pool's own settings events (fee, amplification,
+  pause, rates). Every pair of a pool of more tokens is the one pool here.
 A log is a pool's when the pool emitted it, or when a singleton holding many pools emitted it
 with the pool's id in topic 1 starting with the pool's 20-byte name. A pool of a kind not
 listed here counts as touched by any log it emits, which can only over-report.

@@ -94,9 +94,17 @@ async def test_quote_prices_every_traded_kind_as_its_router_pays(
         assert kinds == set(ADAPTERS) & {p.kind for c in net.manifest.chains for p in c.pools}
         assert len(kinds) >= 3  # at least Uniswap V2, V3 and PancakeSwap V3
 
+        # `token_out` names the pair of a pool of more tokens (a Balancer pool's); a pool of
+        # two takes it too.
         lines = [
             json.dumps(
-                {"chain": c.name, "pool": p.address, "token_in": p.symbol0, "amount_in": amount}
+                {
+                    "chain": c.name,
+                    "pool": p.address,
+                    "token_in": p.symbol0,
+                    "token_out": p.symbol1,
+                    "amount_in": amount,
+                }
             )
             for c, p, amount in picked
         ]
@@ -106,10 +114,11 @@ async def test_quote_prices_every_traded_kind_as_its_router_pays(
         assert len(answers) == len(picked)
 
         for (chain, pool, amount), answer in zip(picked, answers, strict=True):
-            assert (answer["kind"], answer["dex"], answer["pool"]) == (
+            assert (answer["kind"], answer["dex"], answer["pool"], answer["token_out"]) == (
                 pool.kind,
                 pool.dex,
                 pool.address,
+                pool.token1,
             )
             async with RpcClient(chain.rpc_http) as rpc:
                 trader = chain.traders[0]

@@ -6,8 +6,10 @@ bot's log query: a transaction touched the trade when it ran after the block the
 priced on and before the trade, and emitted a state-changing event (v2-core `Sync`, v3-core
 `Swap`/`Mint`/`Burn`, whose topics Algebra Integral's pools share, PancakeSwap V3's `Swap`,
 topics hashed here from their signatures) from a pool of the route, or a Uniswap V4
-PoolManager's event (`Swap`, `ModifyLiquidity`, `ProtocolFeeUpdated`) whose pool id in topic 1
-names a pool of the route (a V4 pool is named by its id's leading 20 bytes).
+PoolManager's event (`Swap`, `ModifyLiquidity`, `ProtocolFeeUpdated`) or a Balancer Vault's
+(`Swap`, `PoolBalanceChanged`, `PoolBalanceManaged`) whose pool id in topic 1 names a pool of
+the route (a V4 pool is named by its id's leading 20 bytes; a Balancer pool's id starts with its
+address), or a Balancer pool's own settings event (fee, amplification, pause, rates).
 
     trades = recorded_trades(home)            # from the history database
     check_trades(rpc_url, trades)             # raises AssertionError naming the trade
@@ -39,6 +41,15 @@ _STATE_EVENTS = frozenset(
         "Swap(bytes32,address,int128,int128,uint160,uint128,int24,uint24)",
         "ModifyLiquidity(bytes32,address,int24,int24,int256,bytes32)",
         "ProtocolFeeUpdated(bytes32,uint24)",
+        # Balancer V2: the Vault's, then the pools' own.
+        "Swap(bytes32,address,address,uint256,uint256)",
+        "PoolBalanceChanged(bytes32,address,address[],int256[],uint256[])",
+        "PoolBalanceManaged(bytes32,address,address,int256,int256)",
+        "SwapFeePercentageChanged(uint256)",
+        "AmpUpdateStarted(uint256,uint256,uint256,uint256)",
+        "AmpUpdateStopped(uint256)",
+        "PausedStateChanged(bool)",
+        "TokenRateCacheUpdated(uint256,uint256)",
     )
 )
 

@@ -163,3 +163,41 @@ def test_a_v4_pool_is_touched_by_its_managers_logs_naming_it() -> None:
     # Another pool of the same manager, and an event that leaves swaps alone, do not.
     assert _touches([_manager_log(V4_SWAP, OTHER_POOL_ID)], _v4_route()) == []
     assert _touches([_manager_log(V4_DONATE, V4_POOL_ID)], _v4_route()) == []
+
+
+VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"
+BALANCER_POOL = "0x" + "ba" * 20
+BALANCER_SWAP = _topic("Swap(bytes32,address,address,uint256,uint256)")
+BALANCER_JOIN_EXIT = _topic("PoolBalanceChanged(bytes32,address,address[],int256[],uint256[])")
+BALANCER_FEE = _topic("SwapFeePercentageChanged(uint256)")
+BALANCER_FLASH_LOAN = _topic("FlashLoan(address,address,uint256,uint256)")
+
+
+def _balancer_route() -> Route:
+    """POOL_A (V2) then a pair of a Balancer stable pool: its address, its kind."""
+    route = opportunity().route
+    hop = replace(route.hops[1], pool=BALANCER_POOL, kind="balancer-stable", fee_pips=100)
+    return replace(route, hops=(route.hops[0], hop))
+
+
+def _pool_id(pool: str) -> str:
+    return "0x" + pool[2:] + "0000" + "00" * 9 + "2a"
+
+
+def test_a_balancer_pool_is_touched_by_the_vaults_logs_naming_it_and_its_own() -> None:
+    # The Vault logs every pool's swaps, joins and exits with the pool's id in topic 1; the
+    # pool logs its settings itself. Any pair of the pool is the pool.
+    vault_log = {**_log(VAULT, BALANCER_SWAP), "topics": [BALANCER_SWAP, _pool_id(BALANCER_POOL)]}
+    join = {
+        **_log(VAULT, BALANCER_JOIN_EXIT, index=2),
+        "topics": [BALANCER_JOIN_EXIT, _pool_id(BALANCER_POOL), "0x" + "00" * 32],
+    }
+    fee = _log(BALANCER_POOL, BALANCER_FEE)
+    assert _touches([vault_log], _balancer_route()) == [BALANCER_SWAP]
+    assert _touches([join], _balancer_route()) == [BALANCER_JOIN_EXIT]
+    assert _touches([fee], _balancer_route()) == [BALANCER_FEE]
+    # Another pool of the Vault, and a Vault event that leaves swaps alone, do not.
+    other = {**vault_log, "topics": [BALANCER_SWAP, _pool_id(OTHER_POOL)]}
+    loan = {**_log(VAULT, BALANCER_FLASH_LOAN), "topics": [BALANCER_FLASH_LOAN, _pool_id(POOL_A)]}
+    assert _touches([other], _balancer_route()) == []
+    assert _touches([loan], _balancer_route()) == []
