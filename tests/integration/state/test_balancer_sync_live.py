@@ -82,6 +82,6 @@ async def test_balancer_state_after_a_long_market_run_equals_a_fresh_read(
         assert counters.errors == 0, counters
         assert stage.book.counters.drifts == 0, stage.book.counters
         assert stage.book.counters.checks > 0, stage.book.counters
-    stable = [s for s in stages if s.book.kind == "balancer-stable"][0]
+    stable = next(s for s in stages if s.book.kind == "balancer-stable")
     assert len(stable.pools) == 3  # the three pairs of the stablecoins' pool
     assert len({s.address for s in stable.pools.values()}) == 1
