@@ -5,9 +5,9 @@ The opportunity is a V3 → V3 cycle from WETH through the WETH/USDC 0.3% and 0.
 pool of the route can lend and the route has no V2 pair to flash-swap from. The lenders of
 WETH on the chain: the Uniswap V4 PoolManager (no fee, the least gas: it holds its WETH pools'
 WETH), Aave V3 (5 bps), V3 pools outside the route (WETH/USDT 0.05%, WBTC/WETH 0.3%, the
-flavour token's 1%), V2 pairs (0.3%), and the Balancer Vault (no fee) once WETH is put into it
-(the devnet funds it with stablecoins only). Filling or emptying a lender (`_lender_helpers`)
-moves the choice.
+flavour token's 1%), V2 pairs (0.3%), and the Balancer Vault (no fee: it holds its weighted
+pools' WETH, and the devnet funds it with stablecoins). Filling or emptying a lender
+(`_lender_helpers`) moves the choice.
 """
 
 from __future__ import annotations
@@ -252,6 +252,44 @@ async def test_a_route_opening_with_a_v2_pair_borrows_from_it(devnet_factory) ->
         assert chosen.gas_estimate == chosen.opportunity.gas_estimate
 
 
+async def test_the_vault_lends_to_no_route_through_its_pools(devnet_factory) -> None:
+    """From USDC, which the Vault holds: once the V4 PoolManager (cheaper still) holds none, a
+    V3 → V3 cycle borrows it from the Vault, free; the same cycle opening with the Balancer
+    weighted pool instead borrows elsewhere, at a fee: the Vault swaps and lends under one
+    lock (BAL#400), which the kind's adapter says (`locked_lenders`)."""
+    async with devnet_factory({CHAIN: None}) as net:
+        chain = net.manifest.chain(CHAIN)
+        weth, usdc = chain.token("WETH").address, chain.token("USDC").address
+        dear = v3_pool(chain, {"WETH", "USDC"}, 3000)
+        weighted = next(
+            p
+            for p in chain.pools
+            if p.kind == "balancer-weighted" and {p.symbol0, p.symbol1} == {"WETH", "USDC"}
+        )
+        v3_only = Route(
+            chain_id=chain.chain_id,
+            hops=(v3_pool(chain, {"WETH", "USDC"}, 500).hop(usdc), dear.hop(weth)),
+        )
+        through_vault = Route(chain_id=chain.chain_id, hops=(weighted.hop(usdc), dear.hop(weth)))
+        amount, gross = 100_000 * 10**6, 1_000 * 10**6  # USDC; gas at 1 wei a unit
+        async with RpcClient(chain.rpc_http) as rpc:
+            allocate = FlashLoanAllocator(
+                book=LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS), gas_model=EXECUTOR_GAS
+            )
+            await empty(rpc, usdc, chain.dex("uniswap-v4").factory)
+            assert await balance_of(rpc, usdc, chain.lender("balancer-v2").address) > amount
+            free = await allocate.process(
+                _decision(v3_only, amount_in=amount, gross=gross, gas_price_wei=1)
+            )
+            assert (free.flash_source, free.flash_fee) == ("balancer-v2", 0)
+            locked = await allocate.process(
+                _decision(through_vault, amount_in=amount, gross=gross, gas_price_wei=1)
+            )
+        assert locked.approved
+        assert locked.flash_source not in ("balancer-v2", "")
+        assert locked.flash_fee > 0
+
+
 class _CountingRpc(RpcClient):
     """Counts the batched requests the allocator sends."""
 
@@ -266,8 +304,10 @@ async def test_balances_are_read_in_cost_order_until_a_lender_can_lend(devnet_fa
     async with devnet_factory({CHAIN: None}) as net:
         chain = net.manifest.chain(CHAIN)
         async with _CountingRpc(chain.rpc_http) as rpc:
-            # The V4 PoolManager's WETH lent out: it leads the cost order, holding none.
+            # The V4 PoolManager's and the Vault's WETH lent out: they lead the cost order,
+            # holding none.
             await empty(rpc, chain.token("WETH").address, chain.dex("uniswap-v4").factory)
+            await empty(rpc, chain.token("WETH").address, chain.lender("balancer-v2").address)
             book = LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS)
             decision = _decision(
                 _v3_v3_route(chain), amount_in=100 * WETH, gross=WETH, gas_price_wei=GWEI

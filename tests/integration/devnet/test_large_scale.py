@@ -10,6 +10,7 @@ about two seconds.
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -40,22 +41,29 @@ async def test_the_large_devnet_deploys_saves_loads_and_trades(
         assert [(t.decimals, t.asset) for t in chain.tokens] == [
             (t.decimals, t.asset) for t in catalog.tokens
         ]
-        # Each planned pool, in order, at an address of its own on its DEX.
-        assert len(chain.pools) == len(catalog.pools) >= 2_000
-        assert len({p.address for p in chain.pools}) == len(chain.pools)
-        for pool, planned in zip(chain.pools, catalog.pools, strict=True):
+        # Each planned pool, in order, at an address of its own on its DEX: one entry, or one
+        # per pair of its tokens for a pool of more (the three stablecoins' Balancer pool).
+        pairs = [
+            (planned, set(pair))
+            for planned in catalog.pools
+            for pair in itertools.combinations(planned.symbols, 2)
+        ]
+        assert len(chain.pools) == len(pairs)
+        assert len({p.address for p in chain.pools}) == len(catalog.pools) >= 2_000
+        for pool, (planned, symbols) in zip(chain.pools, pairs, strict=True):
             assert (pool.dex, pool.kind) == (planned.dex, planned.kind)
-            assert {pool.symbol0, pool.symbol1} == {planned.token_a, planned.token_b}
+            assert {pool.symbol0, pool.symbol1} == symbols
             if planned.fee is not None:
                 assert pool.fee == planned.fee
 
         async with RpcClient(chain.rpc_http) as rpc:
             state = await StateReader(chain).read(rpc)
-        for pool, planned in zip(state.pools, catalog.pools, strict=True):
+        for pool, (planned, _) in zip(state.pools, pairs, strict=True):
             reference = REFERENCE_PRICES_USD[pool.asset0] / REFERENCE_PRICES_USD[pool.asset1]
             assert abs(math.log(pool.price() / float(reference)) * 10_000) < _PRICE_TOLERANCE_BPS
             # What the pool holds is worth at most its depth, and at least a third of it (a V3
-            # pool's narrow positions take only what their range needs of each token).
+            # pool's narrow positions take only what their range needs of each token; a pair of
+            # the three stablecoins' pool holds two thirds).
             held_usd = (
                 Fraction(pool.balance0, 10**pool.decimals0) * REFERENCE_PRICES_USD[pool.asset0]
                 + Fraction(pool.balance1, 10**pool.decimals1) * REFERENCE_PRICES_USD[pool.asset1]

@@ -91,6 +91,15 @@ async def _stranger_executor(manifest: Path) -> str:
         return (await deploy_devnet_executor(rpc, chain, bot=stranger)).address
 
 
+async def _vault_allowances(network: Path, executor: str) -> set[int]:
+    """The executor's allowances of every token of the file for the Vault it swaps through."""
+    chain = Manifest.read(network).chain(_CHAIN)
+    vault = chain.dex("balancer-weighted").factory
+    async with RpcClient(chain.rpc_http) as rpc:
+        contract = ExecutorContract(rpc, executor)
+        return {await contract.allowance(t.address, vault) for t in chain.tokens}
+
+
 async def _owner(url: str, executor: str) -> str:
     async with RpcClient(url) as rpc:
         return await ExecutorContract(rpc, executor).owner()
@@ -129,6 +138,9 @@ def test_run_trades_on_a_described_network_with_the_key_from_the_environment(
         assert creation["from"].lower() == account.address.lower()
         assert creation["contractAddress"].lower() == executor.lower()
         assert asyncio.run(_owner(url, executor)) == account.address
+        # The deployment approved the Balancer Vault for every token of the file, so no trade
+        # through a Balancer pool pays for an approval the gas estimate leaves out.
+        assert asyncio.run(_vault_allowances(network, executor)) == {2**256 - 1}
 
         asyncio.run(_plant_gap(manifest))
         ran = _with_key(
