@@ -3,8 +3,9 @@
 Against five chains started from their saved deployments: the manifest's lenders are there with
 the configuration the executor relies on (the Vault's flash fee 0; Aave's premium 5 bps, flash
 loans enabled on every listed reserve, L2Pool on the rollups), each holds what the manifest says
-it was funded with, and a receiver contract compiled here borrows every base token from both —
-the whole funded amount — and repays it, paying exactly the fee each lender's own formula gives.
+it was funded with (the Vault beside its Balancer pools' balances), and a receiver contract
+compiled here borrows every base token from both — the whole funded amount — and repays it,
+paying exactly the fee each lender's own formula gives.
 """
 
 from __future__ import annotations
@@ -171,11 +172,14 @@ async def check_chain(rpc: RpcClient, chain: ChainManifest, receiver_code: str) 
     )
     assert all(decode(["bool"], answer)[0] for answer in enabled), chain.name
 
-    # Funding: each holder has exactly what the manifest says was put there.
+    # Funding: each holder has exactly what the manifest says was put there, the Vault beside
+    # what its pools hold (their balances are the Vault's tokens too, and it lends them).
+    in_pools = await _vault_pool_balances(rpc, chain)
     for lender in (balancer, aave):
         for asset in lender.assets:
             (held,) = await balances_of(rpc, asset.holder, [asset.address])
-            assert held == asset.amount, (chain.name, lender.name, asset.symbol)
+            pooled = in_pools.get(asset.address.lower(), 0) if lender is balancer else 0
+            assert held == asset.amount + pooled, (chain.name, lender.name, asset.symbol)
 
     # Borrow every base token's whole funded amount from both, and repay.
     receiver = await deploy(rpc, receiver_code)
@@ -211,3 +215,18 @@ async def check_chain(rpc: RpcClient, chain: ChainManifest, receiver_code: str) 
             assert held >= asset.amount
             (after,) = await balances_of(rpc, asset.holder, [asset.address])
             assert after - before == fee, (chain.name, lender.name, asset.symbol)
+
+
+async def _vault_pool_balances(rpc: RpcClient, chain: ChainManifest) -> dict[str, int]:
+    """What the chain's Balancer pools hold in the Vault, by token (lowercase address)."""
+    pools = {p.pool_id: p for p in chain.pools if p.pool_id is not None}
+    calls = [
+        (chain.dex(pool.dex).factory, encode_call("getPoolTokens(bytes32)", bytes.fromhex(i[2:])))
+        for i, pool in pools.items()
+    ]
+    total: dict[str, int] = {}
+    for answer in await call_many(rpc, calls):
+        tokens, balances, _ = decode(["address[]", "uint256[]", "uint256"], answer)
+        for token, balance in zip(tokens, balances, strict=True):
+            total[token.lower()] = total.get(token.lower(), 0) + balance
+    return total

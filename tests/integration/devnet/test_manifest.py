@@ -8,11 +8,15 @@ with the catalog's reference table, within 0.01%.
 
 Uniswap V4 pools are no contracts: each is named by the leading 20 bytes of its id inside the
 PoolManager, and reports through the DEX's StateView (`lens`); one of them holds the chain's
-native coin (currency 0, address 0, named by the native symbol).
+native coin (currency 0, address 0, named by the native symbol). Balancer pools are contracts
+whose balances the Vault holds (the DEX's factory and router): the manifest lists one entry per
+pair of a pool's tokens, with the pool's id in the Vault.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from fractions import Fraction
 
 import pytest
@@ -39,6 +43,7 @@ ALGEBRA = DexKind.ALGEBRA_INTEGRAL.value
 # AlgebraPool.globalState: price, tick, lastFee, pluginConfig, communityFee, unlocked.
 ALGEBRA_GLOBAL_STATE = ["uint160", "int24", "uint16", "uint8", "uint16", "bool"]
 V4 = DexKind.UNISWAP_V4.value
+BALANCER = {DexKind.BALANCER_WEIGHTED.value, DexKind.BALANCER_STABLE.value}
 # slot0's feeProtocol is a uint8 in v3-core and a uint32 in PancakeSwap V3: read as a word.
 SLOT0_OUT = ["uint160", "int24", "uint16", "uint16", "uint16", "uint256", "bool"]
 V4_SLOT0 = "getSlot0(bytes32)"
@@ -75,6 +80,8 @@ def _addresses(chain: ChainManifest) -> dict[str, str]:
             named[f"{dex.name} pool deployer"] = dex.pool_deployer
         if dex.lens is not None:
             named[f"{dex.name} lens"] = dex.lens
+        if dex.pool_factory is not None:
+            named[f"{dex.name} pool factory"] = dex.pool_factory
     for pool in chain.pools:
         if pool.kind != V4:  # a V4 pool lives in its PoolManager: no contract of its own
             named[f"{pool.dex} pool {pool.symbol0}/{pool.symbol1} {pool.fee}"] = pool.address
@@ -114,7 +121,9 @@ async def test_code_exists_at_every_manifest_address(devnet_factory) -> None:
             # factory with its three periphery contracts, PancakeSwap V3's factory, pool
             # deployer and devnet router (named again as its quoter), Algebra Integral's
             # factory, pool deployer, SwapRouter, QuoterV2 and position manager, and Uniswap
-            # V4's PoolManager, test routers, V4Quoter and StateView (its pools are no contracts).
+            # V4's PoolManager, test routers, V4Quoter and StateView (its pools are no contracts),
+            # and each Balancer DEX's Vault (as factory and router), pool factory and
+            # BalancerQueries.
             spec = chain_by_name(chain.name)
             catalog = catalog_for(spec)
             # (Deployments of kinds not traded yet, such as Velodrome, are not deployed.)
@@ -124,15 +133,26 @@ async def test_code_exists_at_every_manifest_address(devnet_factory) -> None:
                 DexKind.PANCAKESWAP_V3: 4,
                 DexKind.ALGEBRA_INTEGRAL: 5,
                 DexKind.UNISWAP_V4: 5,
+                DexKind.BALANCER_WEIGHTED: 4,
+                DexKind.BALANCER_STABLE: 4,
             }
             contracts = sum(per_kind.get(dex.kind, 0) for dex in spec.dexes)
-            pool_contracts = [p for p in catalog.pools if p.kind != V4]
-            planned = len(catalog.tokens) + len(pool_contracts)
+            # A pool of more tokens is one entry per pair of them.
+            pool_entries = sum(
+                len(list(itertools.combinations(p.symbols, 2)))
+                for p in catalog.pools
+                if p.kind != V4
+            )
+            planned = len(catalog.tokens) + pool_entries
             assert len(named) == planned + contracts, chain.name
-            distinct = {address.lower() for address in named.values()}
-            # PancakeSwap V3's devnet router is also its quoter: one contract, named twice.
-            shared = sum(1 for d in chain.dexes if d.quoter is not None and d.quoter == d.router)
-            assert len(distinct) == len(named) - shared, f"{chain.name}: an address is listed twice"
+            # One contract named more than once: PancakeSwap V3's devnet router as its quoter,
+            # Balancer's Vault as both DEXes' factory and router, a Balancer pool per pair.
+            counts = Counter(address.lower() for address in named.values())
+            shared = {d.router.lower() for d in chain.dexes if d.quoter == d.router}
+            shared |= {d.factory.lower() for d in chain.dexes if d.kind in BALANCER}
+            shared |= {p.address.lower() for p in chain.pools if p.kind in BALANCER}
+            twice = {address for address, count in counts.items() if count > 1}
+            assert twice <= shared, f"{chain.name}: an address is listed twice"
             async with RpcClient(chain.rpc_http) as rpc:
                 codes = await rpc.batch(
                     [("eth_getCode", [address, "latest"]) for address in named.values()]
@@ -174,6 +194,16 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
                     pool_id = bytes.fromhex(_v4_key(pool).pool_id[2:])
                     calls.append((lens, encode_call(V4_SLOT0, pool_id)))
                     continue
+                if pool.kind in BALANCER:
+                    assert pool.pool_id is not None
+                    pool_id = bytes.fromhex(pool.pool_id[2:])
+                    calls += [
+                        (pool.address, encode_call("getPoolId()")),
+                        (pool.address, encode_call("getVault()")),
+                        (pool.address, encode_call("getSwapFeePercentage()")),
+                        (dexes[pool.dex].factory, encode_call("getPoolTokens(bytes32)", pool_id)),
+                    ]
+                    continue
                 signatures = ["token0()", "token1()", "factory()"]
                 if pool.kind in V3_FAMILY:
                     signatures += ["fee()", "tickSpacing()"]
@@ -203,6 +233,27 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
                         assert chain.token(pool.symbol0).address == pool.token0, where
                     assert chain.token(pool.symbol1).address == pool.token1, where
                     continue
+                if pool.kind in BALANCER:
+                    # The pool's id and Vault are the manifest's, the Vault holds both tokens
+                    # of the pair for it, and its swap fee is the manifest's (pips of 1e18).
+                    (pool_id,) = decode(["bytes32"], next(answers))
+                    (vault,) = decode(["address"], next(answers))
+                    (fee,) = decode(["uint256"], next(answers))
+                    tokens, balances, _ = decode(
+                        ["address[]", "uint256[]", "uint256"], next(answers)
+                    )
+                    held = {t.lower(): b for t, b in zip(tokens, balances, strict=True)}
+                    assert "0x" + pool_id.hex() == pool.pool_id, where
+                    assert pool_id[:20].hex() == pool.address[2:].lower(), where
+                    assert same(vault, dex.factory), where
+                    assert dex.router == dex.factory, where
+                    assert fee == pool.fee * 10**12, where
+                    assert held[pool.token0.lower()] > 0, where
+                    assert held[pool.token1.lower()] > 0, where
+                    assert int(pool.token0, 16) < int(pool.token1, 16), where
+                    assert chain.token(pool.symbol0).address == pool.token0, where
+                    assert chain.token(pool.symbol1).address == pool.token1, where
+                    continue
                 token0, token1, factory = (decode(["address"], next(answers))[0] for _ in "012")
                 assert same(token0, pool.token0), where
                 assert same(token1, pool.token1), where
@@ -224,7 +275,11 @@ async def test_pools_report_the_manifest_tokens_fee_and_factory(devnet_factory) 
                     v2_fee = 2500 if pool.dex == "pancakeswap-v2" else 3000
                     assert (pool.fee, pool.tick_spacing) == (v2_fee, None), where
                     assert pool.fee == dex.fee_pips, where
-            others = {d.kind for d in chain_by_name(chain.name).dexes} & {PANCAKE_V3, ALGEBRA}
+            others = {d.kind for d in chain_by_name(chain.name).dexes} & {
+                PANCAKE_V3,
+                ALGEBRA,
+                *BALANCER,
+            }
             assert kinds == {V2, V3, V4, *others}, chain.name
             assert natives == 1, chain.name
 
@@ -234,7 +289,13 @@ async def _pool_prices(rpc: RpcClient, chain: ChainManifest) -> list[tuple[PoolE
     pool's through its DEX's StateView, an Algebra pool's from its `globalState`)."""
     calls = []
     for pool in chain.pools:
-        if pool.kind == V4:
+        if pool.kind in BALANCER:
+            assert pool.pool_id is not None
+            pool_id = bytes.fromhex(pool.pool_id[2:])
+            calls.append(
+                (chain.dex(pool.dex).factory, encode_call("getPoolTokens(bytes32)", pool_id))
+            )
+        elif pool.kind == V4:
             pool_id = bytes.fromhex(_v4_key(pool).pool_id[2:])
             lens = chain.dex(pool.dex).lens
             assert lens is not None
@@ -254,11 +315,36 @@ async def _pool_prices(rpc: RpcClient, chain: ChainManifest) -> list[tuple[PoolE
             raw = Fraction(sqrt_price_x96**2, 2**192)
         elif pool.kind == V4:
             raw = Fraction(decode(["uint160"], answer)[0] ** 2, 2**192)
+        elif pool.kind in BALANCER:
+            raw = _balancer_price(chain, pool, answer)
         else:
             sqrt_price_x96 = decode(SLOT0_OUT, answer)[0]
             raw = Fraction(sqrt_price_x96**2, 2**192)
         prices.append((pool, raw * scale))
     return prices
+
+
+def _balancer_price(chain: ChainManifest, pool: PoolEntry, answer: str) -> Fraction:
+    """A Balancer pair's spot price in raw units, from its balances in the Vault: the planned
+    weights' (b1 / w1) / (b0 / w0) for a weighted pool, 1 for a stable pool's pair of equal
+    upscaled balances (a StableSwap curve's price where its balances are equal)."""
+    tokens, balances, _ = decode(["address[]", "uint256[]", "uint256"], answer)
+    held = {t.lower(): b for t, b in zip(tokens, balances, strict=True)}
+    balance0, balance1 = held[pool.token0.lower()], held[pool.token1.lower()]
+    scale0 = 10 ** (18 - _decimals(chain, pool.symbol0))
+    scale1 = 10 ** (18 - _decimals(chain, pool.symbol1))
+    if pool.kind == DexKind.BALANCER_STABLE.value:
+        # Seeded with equal dollar amounts: equal once upscaled to 18 decimals.
+        assert abs(Fraction(balance0 * scale0, balance1 * scale1) - 1) <= TOLERANCE
+        return Fraction(scale0, scale1)
+    catalog = catalog_for(chain_by_name(chain.name))
+    (planned,) = [
+        p
+        for p in catalog.pools
+        if p.dex == pool.dex and {pool.symbol0, pool.symbol1} <= set(p.symbols)
+    ]
+    weights = dict(zip(planned.symbols, planned.weights_pct, strict=True))
+    return Fraction(balance1 * weights[pool.symbol0], balance0 * weights[pool.symbol1])
 
 
 def _usd_prices(
@@ -294,10 +380,13 @@ async def test_initial_prices_agree_across_dexes_and_chains(devnet_factory) -> N
                 assert _spread(quotes) <= TOLERANCE, f"{chain.name} {pair}: {quotes}"
             native = next(t.symbol for t in chain.tokens if t.wrapped_native)
             native_usdc = [q for pair, q in by_pair.items() if set(pair) == {native, "USDC"}]
-            # Two V2 DEXes, two V3 fee tiers and Uniswap V4 quote wrapped native in USDC, and
-            # PancakeSwap V3 and Algebra Integral where they are deployed (V4 quotes the native
-            # coin itself too).
-            others = sum(d.kind in (PANCAKE_V3, ALGEBRA) for d in chain.dexes)
+            # Two V2 DEXes, two V3 fee tiers, Uniswap V4 and Balancer's weighted pools quote
+            # wrapped native in USDC, and PancakeSwap V3 and Algebra Integral where they are
+            # deployed (V4 quotes the native coin itself too).
+            others = sum(
+                d.kind in (PANCAKE_V3, ALGEBRA, DexKind.BALANCER_WEIGHTED.value)
+                for d in chain.dexes
+            )
             assert [len(q) for q in native_usdc] == [5 + others], chain.name
             coin = chain_by_name(chain.name).native_symbol
             for symbol, price_usd in _usd_prices(chain, prices).items():

@@ -30,16 +30,23 @@ pytestmark = pytest.mark.integration
 
 V2 = DexKind.UNISWAP_V2.value
 V4 = DexKind.UNISWAP_V4.value
+BALANCER = {DexKind.BALANCER_WEIGHTED.value, DexKind.BALANCER_STABLE.value}
 PoolStates = dict[str, tuple[int, ...]]
 
 
 async def pool_states(chain: ChainManifest) -> PoolStates:
     """Each pool's price state, read straight from the node: V2 reserves; V3 √P, tick, L
     (an Algebra pool's from its `globalState`, whose first two words are slot0's; a V4 pool's
-    through its DEX's StateView, by pool id)."""
+    through its DEX's StateView, by pool id); a Balancer pool's balances in the Vault (by its
+    id: one state for all its pairs)."""
     calls: list[tuple[str, str]] = []
     for pool in chain.pools:
-        if pool.kind == V2:
+        if pool.kind in BALANCER:
+            assert pool.pool_id is not None
+            pool_id = bytes.fromhex(pool.pool_id[2:])
+            vault = chain.dex(pool.dex).factory
+            calls.append((vault, encode_call("getPoolTokens(bytes32)", pool_id)))
+        elif pool.kind == V2:
             calls.append((pool.address, encode_call("getReserves()")))
         elif pool.kind == V4:
             lens = chain.dex(pool.dex).lens
@@ -61,7 +68,10 @@ async def pool_states(chain: ChainManifest) -> PoolStates:
         answers = iter(await call_many(rpc, calls))
     states: PoolStates = {}
     for pool in chain.pools:
-        if pool.kind == V2:
+        if pool.kind in BALANCER:
+            _, balances, _ = decode(["address[]", "uint256[]", "uint256"], next(answers))
+            states[pool.address] = tuple(balances)
+        elif pool.kind == V2:
             reserve0, reserve1, _ = decode(["uint112", "uint112", "uint32"], next(answers))
             states[pool.address] = (reserve0, reserve1)
         elif pool.kind == V4:
@@ -128,7 +138,8 @@ async def test_market_mines_swaps_on_every_chain_and_moves_the_pools_it_trades(
             assert len(moved) >= 5
 
             # The live view prices the wrapped native token on all its USDC pools: two V2,
-            # two V3, Uniswap V4's, and PancakeSwap V3's where it lives.
+            # two V3, Uniswap V4's, Balancer's weighted pool's, and PancakeSwap V3's where it
+            # lives.
             native = next(t for t in chain.tokens if t.wrapped_native)
             native_usdc = [
                 p
