@@ -4,10 +4,12 @@
     found = evaluator.evaluate(book.cycles_through(changed), block_number=n, base_fee_wei=fee)
 
 A NumPy screen of the given cycles picks the candidates; each is sized in exact integers (a V2
-cycle by `sizing`, one through a V3 pool by `mixed_sizing`, which walks its tick ranges), then
-priced: gas from the gas model at the block's base fee plus the priority fee, converted into the
-start token, and the net profit in USD. Every cycle with a positive gross profit comes back,
-best net profit (USD) first, so the caller can also record the ones too small to pay for gas.
+cycle by `sizing`, one through a V3 pool by `mixed_sizing`, which walks its tick ranges, one
+through a pool with no closed form by `bracket_sizing`, a bracketed search on the exact swaps),
+then priced: gas from the gas model at the block's base fee plus the priority fee, converted
+into the start token, and the net profit in USD. Every cycle with a positive gross profit comes
+back, best net profit (USD) first, so the caller can also record the ones too small to pay for
+gas.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from omniarb.detect.bracket_sizing import BracketRoute, size_bracketed
 from omniarb.detect.graph import Cycle
 from omniarb.detect.loan_sizing import resized_opportunity
-from omniarb.detect.mixed_hops import MixedHop, route_work
+from omniarb.detect.mixed_hops import MixedHop, RouteHop, route_work
 from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
 from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import IntArray
@@ -142,10 +145,20 @@ class CycleEvaluator:
                 prices[token] = (native_rate, float(unit_usd))
         return prices[token]
 
-    def _size(self, cycle: Cycle, mixed: list[MixedHop] | None, *, search: bool) -> Sizing | None:
-        """The cycle's sizing: the V2 sizing, or the mixed one over `mixed` when a V3 pool is
-        on the way."""
+    def _size(
+        self,
+        cycle: Cycle,
+        mixed: list[MixedHop] | None,
+        bracket: BracketRoute | None,
+        *,
+        search: bool,
+    ) -> Sizing | None:
+        """The cycle's sizing: the bracketed search over `bracket` when a pool without a closed
+        form is on the way, else the mixed one over `mixed` when a V3 pool is, else the V2
+        sizing."""
         cap = self._max_amount_in.get(cycle.start_token.lower())
+        if bracket is not None:
+            return size_bracketed(bracket, max_amount_in=cap, precise=search)
         if mixed is not None:
             if search:
                 return size_mixed_route(
@@ -157,7 +170,7 @@ class CycleEvaluator:
             return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
         return size_at_optimum(hops, max_amount_in=cap)
 
-    def _gas(self, cycle: Cycle, mixed: list[MixedHop] | None, amount_in: int) -> int:
+    def _gas(self, cycle: Cycle, mixed: Sequence[RouteHop] | None, amount_in: int) -> int:
         """The gas model's estimate for the cycle at `amount_in`: its hops by kind, the ticks
         its V3 hops (in `mixed`) cross and their other extra steps, and the loan it can take
         (free when its opening pool lends by flash swap)."""
@@ -181,8 +194,9 @@ class CycleEvaluator:
     ) -> Opportunity | None:
         start = cycle.start_token
         self.counters.sized += 1
-        mixed = self.book.mixed_hops(cycle)
-        sizing = self._size(cycle, mixed, search=search)
+        bracket = self.book.bracket_route(cycle)
+        mixed = self.book.mixed_hops(cycle) if bracket is None else None
+        sizing = self._size(cycle, mixed, bracket, search=search)
         if sizing is None:
             return None
         self.counters.route_evaluations += sizing.evaluated
@@ -193,7 +207,9 @@ class CycleEvaluator:
             self.counters.unpriced += 1
             log.debug("cycle %d: start token %s has no price path; skipped", cycle.id, start)
             return None
-        gas_estimate = self._gas(cycle, mixed, sizing.amount_in)
+        gas_estimate = self._gas(
+            cycle, mixed if bracket is None else bracket.hops, sizing.amount_in
+        )
         gas_cost_wei = gas_estimate * gas_price_wei
         native_rate, unit_usd = start_prices
         # The gas cost in the start token, rounded up: it is a cost.
