@@ -18,10 +18,12 @@ what the hop pays, so the route of stand-ins G is a Möbius map above the route,
 at or past G's break-even (K − M)/N earns anything. The search starts at G's optimum and steps
 by factors of 4 — up while the profit rises, down past walls and losses — until a point earning
 more than its neighbours is bracketed (P(0) = 0 is the left end), then Brent's method narrows
-the bracket (`line_search`) to 2⁻³² of the input (2⁻¹⁶ for the quick sizing of candidates
-that will not be traded this block). What is left is the pools' rounding, far below 10⁻⁴ of
-the profit: `tests/unit/detect/test_bracket_sizing.py` checks ≥ 99.99% of a brute force on
-planted and random cycles.
+the bracket (`line_search`) to 2⁻²⁴ of the input (2⁻¹² for the quick sizing of candidates
+that will not be traded this block): an input that far from the best costs about the square
+of that at a smooth peak, and at most about that much at a wall or a knee, where the profit
+still rises at a rate of at most its average. `tests/unit/detect/test_bracket_sizing.py`
+checks ≥ 99.99% of a brute force on planted and random cycles (~21 route evaluations a
+sizing; ~10 quick).
 
 Nothing here is proven optimal (`exact` is False); `gap_bound` is what the stand-ins' route
 could earn beyond the profit found: honest, and loose where a stand-in is far deeper than its
@@ -40,8 +42,8 @@ from omniarb.detect.sizing import HopReserves, Mobius, Sizing, replayed_sizing, 
 __all__ = ["BracketRoute", "size_bracketed"]
 
 _MAX_RESERVE = 2**112 - 1
-_PRECISE_BITS = 32
-_QUICK_BITS = 16
+_PRECISE_BITS = 24
+_QUICK_BITS = 12
 _STEP_BITS = 2  # the bracketing steps: factors of 4
 
 
