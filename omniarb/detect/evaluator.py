@@ -146,31 +146,26 @@ class CycleEvaluator:
         return prices[token]
 
     def _size(
-        self,
-        cycle: Cycle,
-        mixed: list[MixedHop] | None,
-        bracket: BracketRoute | None,
-        *,
-        search: bool,
+        self, cycle: Cycle, mixed: list[MixedHop] | BracketRoute | None, *, search: bool
     ) -> Sizing | None:
-        """The cycle's sizing: the bracketed search over `bracket` when a pool without a closed
-        form is on the way, else the mixed one over `mixed` when a V3 pool is, else the V2
-        sizing."""
+        """The cycle's sizing: the V2 sizing when `mixed` is None, the bracketed search when
+        it is a `BracketRoute` (a pool without a closed form is on the way), else the mixed
+        one (a V3 pool is)."""
         cap = self._max_amount_in.get(cycle.start_token.lower())
-        if bracket is not None:
-            return size_bracketed(bracket, max_amount_in=cap, precise=search)
-        if mixed is not None:
+        if mixed is None:
+            hops = self.book.reserve_hops(cycle)
             if search:
-                return size_mixed_route(
-                    mixed, max_amount_in=cap, certify_budget=self.certify_budget
-                )
-            return size_mixed_at_optimum(mixed, max_amount_in=cap)
-        hops = self.book.reserve_hops(cycle)
+                return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
+            return size_at_optimum(hops, max_amount_in=cap)
+        if isinstance(mixed, BracketRoute):
+            return size_bracketed(mixed, max_amount_in=cap, precise=search)
         if search:
-            return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
-        return size_at_optimum(hops, max_amount_in=cap)
+            return size_mixed_route(mixed, max_amount_in=cap, certify_budget=self.certify_budget)
+        return size_mixed_at_optimum(mixed, max_amount_in=cap)
 
-    def _gas(self, cycle: Cycle, mixed: Sequence[RouteHop] | None, amount_in: int) -> int:
+    def _gas(
+        self, cycle: Cycle, mixed: list[MixedHop] | BracketRoute | None, amount_in: int
+    ) -> int:
         """The gas model's estimate for the cycle at `amount_in`: its hops by kind, the ticks
         its V3 hops (in `mixed`) cross and their other extra steps, and the loan it can take
         (free when its opening pool lends by flash swap)."""
@@ -181,7 +176,10 @@ class CycleEvaluator:
             if route_gas is None:
                 route_gas = self._gas_by_kinds[kinds] = self.gas_model.route(kinds)
             self._route_gas[cycle.id] = route_gas
-        return route_gas.total(None if mixed is None else route_work(amount_in, mixed))
+        if mixed is None:
+            return route_gas.total(None)
+        hops: Sequence[RouteHop] = mixed.hops if isinstance(mixed, BracketRoute) else mixed
+        return route_gas.total(route_work(amount_in, hops))
 
     def _size_and_price(
         self,
@@ -194,9 +192,8 @@ class CycleEvaluator:
     ) -> Opportunity | None:
         start = cycle.start_token
         self.counters.sized += 1
-        bracket = self.book.bracket_route(cycle)
-        mixed = self.book.mixed_hops(cycle) if bracket is None else None
-        sizing = self._size(cycle, mixed, bracket, search=search)
+        mixed = self.book.mixed_hops(cycle)
+        sizing = self._size(cycle, mixed, search=search)
         if sizing is None:
             return None
         self.counters.route_evaluations += sizing.evaluated
@@ -207,9 +204,7 @@ class CycleEvaluator:
             self.counters.unpriced += 1
             log.debug("cycle %d: start token %s has no price path; skipped", cycle.id, start)
             return None
-        gas_estimate = self._gas(
-            cycle, mixed if bracket is None else bracket.hops, sizing.amount_in
-        )
+        gas_estimate = self._gas(cycle, mixed, sizing.amount_in)
         gas_cost_wei = gas_estimate * gas_price_wei
         native_rate, unit_usd = start_prices
         # The gas cost in the start token, rounded up: it is a cost.

@@ -49,7 +49,6 @@ class StateBook:
         self._piecewise_count = 0
         self._opaque: list[bool] = []  # per pool id: neither constant product nor pieces
         self._opaque_count = 0
-        self._screen_reserves: list[tuple[int, int]] = []  # per pool id, of the current state
         self._hops: list[HopReserves | None] = []  # per (pool, direction), for the current state
         self._cycle_arrays: dict[int, IntArray] = {}
 
@@ -87,7 +86,6 @@ class StateBook:
             self._states[pool_id] = state
             self._hops[2 * pool_id] = self._hops[2 * pool_id + 1] = None
             reserve0, reserve1 = state.screen_reserves()
-            self._screen_reserves[pool_id] = (reserve0, reserve1)
             # Fee rounded down to basis points: the screen may only be optimistic.
             self.screen.set_pool(pool_id, reserve0, reserve1, state.fee_pips // 100)
             changed.append(pool_id)
@@ -102,7 +100,6 @@ class StateBook:
         self._piecewise_count += piecewise
         self._opaque.append(opaque)
         self._opaque_count += opaque
-        self._screen_reserves.append((0, 0))
         self._hops += [None, None]
         self.screen.add_cycles(
             [list(zip(c.pool_ids, c.zero_for_one, strict=True)) for c in new_cycles]
@@ -157,18 +154,22 @@ class StateBook:
         )
 
     def _bound(self, pool_id: int, zero_for_one: bool) -> HopReserves:
-        """The screen's constant-product stand-in of a pool in one direction, from the
-        reserves stored when its state was applied."""
-        fee_pips = self._states[pool_id].fee_pips
-        return screen_bound(self._screen_reserves[pool_id], fee_pips, zero_for_one)
+        """The screen's constant-product stand-in of a pool in one direction (asked of the
+        state again rather than kept: only these cycles need it, not every update)."""
+        state = self._states[pool_id]
+        return screen_bound(state.screen_reserves(), state.fee_pips, zero_for_one)
 
-    def mixed_hops(self, cycle: Cycle) -> list[MixedHop] | None:
-        """The cycle's hops for the mixed sizing, or None when all its pools are one
-        constant-product curve each (the closed-form sizing then applies). Not for a cycle
-        through a pool without a closed form (`bracket_route`)."""
+    def mixed_hops(self, cycle: Cycle) -> list[MixedHop] | BracketRoute | None:
+        """The cycle's hops for the mixed sizing; its `bracket_route` when a pool of the cycle
+        has no closed form at all; None when all its pools are one constant-product curve each
+        (the closed-form sizing then applies)."""
         piecewise = self._piecewise
         if not (self._piecewise_count and any(piecewise[pool_id] for pool_id in cycle.pool_ids)):
             return None
+        if self._opaque_count:
+            bracket = self.bracket_route(cycle)
+            if bracket is not None:
+                return bracket
         edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
         return [self._mixed_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
 

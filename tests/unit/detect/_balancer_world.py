@@ -39,6 +39,7 @@ from ._mixed_world import (
     WBTC,
     WETH,
     Band,
+    brute_force,
     simulate,
     v2_pool,
     v3_pool,
@@ -151,42 +152,15 @@ def profit_of(legs: Sequence[Leg]) -> Callable[[int], int]:
 
 
 def brute_force_best(legs: Sequence[Leg]) -> int:
-    """The brute force's best profit, knowing nothing of the route but its exact outputs.
-
-    The range: twice the largest power of two that still earns (the profit is positive on one
-    interval from 0). Then a grid over it, linear and geometric; a ternary search in the best
-    grid point's cell; a scan at every scale around its result (steps of 2⁻ᵏ of the input, k
-    up to 60); and every input within 64 units of the best so far.
-    """
+    """The brute force's best profit, knowing nothing of the route but its exact outputs: over
+    [1, high], high twice the largest power of two that still earns (the profit is positive on
+    one interval from 0), a grid linear and geometric, a ternary search in the best cell, a
+    scan at every scale around its result, and every input within 64 units of the best."""
     profit = profit_of(legs)
     earning = [x for x in (2**k for k in range(1, 100)) if profit(x) > 0]
     if not earning:
         return 0
-    high = 2 * max(earning)
-    points = {max(1, high * i // 600) for i in range(601)}
-    points |= {max(1, int(high * 2.0 ** (-k / 8))) for k in range(400)}
-    grid = sorted(points)
-    values = {x: profit(x) for x in grid}
-    best_x = max(grid, key=values.__getitem__)
-    index = grid.index(best_x)
-    lo, hi = grid[max(index - 1, 0)], grid[min(index + 1, len(grid) - 1)]
-    while hi - lo > 8:
-        third = (hi - lo) // 3
-        m1, m2 = lo + third, hi - third
-        if profit(m1) < profit(m2):
-            lo = m1
-        else:
-            hi = m2
-    center = (lo + hi) // 2
-    best, best_x = max((values[best_x], best_x), (profit(center), center))
-    for k in range(61):
-        for j in range(-4, 5):
-            x = center + j * (center >> k)
-            if x >= 1 and (value := profit(x)) > best:
-                best, best_x = value, x
-    for x in range(max(1, best_x - 64), best_x + 65):
-        best = max(best, profit(x))
-    return best
+    return brute_force(profit, 2 * max(earning), scan=64, geometric=400, scales=61)
 
 
 def route_hop(pool: Pool, zero_for_one: bool) -> RouteHop:

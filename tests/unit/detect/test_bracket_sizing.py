@@ -11,6 +11,7 @@ import pytest
 
 from omniarb.detect.bracket_sizing import BracketRoute, size_bracketed
 from omniarb.detect.exact_hop import ExactHop, screen_bound
+from omniarb.detect.loan_sizing import size_for_loan
 from omniarb.detect.mixed_hops import mixed_route_amount_out, route_work
 from omniarb.dex.balancer import BalancerRevertError
 
@@ -24,7 +25,7 @@ from ._balancer_world import (
     route_of,
     simulate_legs,
 )
-from ._mixed_world import USDC, WETH
+from ._mixed_world import USDC, WETH, brute_force
 
 RANDOM_CYCLES = 128
 # Below this many base units of profit, one unit of rounding is more than 10⁻⁴ of it: there
@@ -95,6 +96,33 @@ def test_most_random_cycles_earn_enough_for_the_ratio_to_count() -> None:
     assert any(len(shape) == 3 for shape in shapes)
     assert any("V3PoolState" in shape for shape in shapes)
     assert any("V2PoolState" in shape for shape in shapes)
+
+
+def aave_fee(amount: int) -> int:
+    # Aave V3 PercentageMath.percentMul(amount, 5 bps), half up, written out again.
+    return (amount * 5 + 5_000) // 10_000
+
+
+@pytest.mark.parametrize("name", sorted(PLANTED))
+def test_the_loan_re_sizing_keeps_the_brute_force_optimum_net_of_the_fee(name: str) -> None:
+    """`loan_sizing` runs on the same exact hops: the best input after a 5 bps fee (below the
+    gross optimum, or still at a wall where the profit rises faster than the fee)."""
+    legs = PLANTED[name]
+    route = route_of(legs)
+    gross = size_bracketed(route)
+    assert gross is not None
+    found = size_for_loan(route.hops, gross.amount_in, aave_fee)
+    assert found is not None
+    assert found.amount_out == simulate_legs(found.amount_in, legs)
+    profit = profit_of(legs)
+    best = brute_force(
+        lambda x: profit(x) - aave_fee(x),
+        gross.amount_in * 17 // 16,
+        scan=64,
+        geometric=400,
+        scales=61,
+    )
+    assert found.net_of_fee * 10_000 >= best * 9_999
 
 
 def test_the_wall_of_a_weighted_pool_bounds_the_input() -> None:

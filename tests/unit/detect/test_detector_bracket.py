@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from omniarb.detect.exact_hop import ExactHop, screen_bound
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.types import Opportunity
@@ -64,6 +65,22 @@ def test_the_book_takes_pools_without_a_closed_form() -> None:
         route = d.book.bracket_route(cycle)
         assert route is not None
         assert len(route.hops) == len(route.bounds) == len(cycle.pool_ids)
+    # The stand-ins follow the states: a new state, new bounds (its screen reserves).
+    moved = opaque_v3(whale(v3[0], WETH, 300_000))
+    d.apply([moved])
+    cycle = cycles[0]
+    route = d.book.bracket_route(cycle)
+    assert route is not None
+    index = cycle.pool_ids.index(pool_id)
+    zero_for_one = cycle.zero_for_one[index]
+    expected = screen_bound(moved.screen_reserves(), moved.fee_pips, zero_for_one)
+    assert (
+        route.bounds[index]
+        == expected
+        != screen_bound(hidden.screen_reserves(), hidden.fee_pips, zero_for_one)
+    )
+    assert isinstance(route.hops[index], ExactHop)
+    assert route.hops[index].state is moved
     # Cycles through none of them keep their usual sizing.
     other = next(c for c in d.graph.cycles if pool_id not in c.pool_ids)
     assert d.book.bracket_route(other) is None
