@@ -34,7 +34,9 @@ __all__ = ["ADAPTER", "HOP_GAS", "POOL_FIELD_ID_BYTES", "UniswapV4Adapter", "pla
 # first swap in a direction writes from zero (17,100 more than a rewrite), as the devnet's
 # pools that never traded have. A tick crossed and an extra step of the swap loop are v4-core's
 # `Pool.swap`, the same loop as v3-core's: V3's figures.
-HOP_GAS = HopGas(hop_gas=51_000, route_gas=54_000, crossing_gas=65_000, step_gas=9_000)
+HOP_GAS = HopGas(
+    hop_gas=51_000, route_gas=54_000, crossing_gas=65_000, step_gas=9_000, native_gas=40_000
+)
 
 # A V4 hop's pool field in the plan: the pool id's leading 17 bytes, then its tick spacing.
 POOL_FIELD_ID_BYTES = 17
