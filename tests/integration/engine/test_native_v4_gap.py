@@ -1,0 +1,89 @@
+"""The bot trades a gap through the Uniswap V4 pool of the native coin and realizes exactly what
+it predicted.
+
+On Ethereum a whale sells ETH itself into the V4 DEX's ETH/USDC pool (PoolSwapTest, the coin
+paid as the transaction's value): ETH gets cheap there, and the best cycles buy it back in that
+pool, which the bot sees as a pool of WETH (the executor wraps the coin the pool pays), and
+sell WETH into a Uniswap V2 pair or V3 pool. The route's profit at the block before is
+recomputed from the pools' own answers (V4Quoter with the pool's real key, the V2 router,
+QuoterV2), independently of the bot's math; no native coin stays in the executor; the
+history and the API name the pool's side as the native coin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from _bot_helpers import bot_on
+from _route_quotes import route_profit
+from _v4_trades import v4_trade
+
+from omniarb.api.views import trade_item
+from omniarb.chains.rpc import RpcClient
+
+_ONE_BLOCK_S = 0.5
+_CHAIN = "ethereum"
+_WHALE_ETH = 300 * 10**18
+_NATIVE = "0x0000000000000000000000000000000000000000"
+
+
+async def test_bot_trades_a_gap_through_the_native_coin_pool(
+    devnet_factory, tmp_path: Path
+) -> None:
+    async with devnet_factory({_CHAIN: _ONE_BLOCK_S}) as net:
+        chain = net.manifest.chain(_CHAIN)
+        pool = next(
+            p
+            for p in chain.pools
+            if p.kind == "uniswap-v4"
+            and {p.symbol0, p.symbol1}
+            == {
+                "ETH",
+                "USDC",
+            }
+        )
+        assert int(pool.token0, 16) == 0  # the manifest names the pool's real currency
+        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, tmp_path / "h.sqlite") as bot:
+            await v4_trade(rpc, chain, pool, pool.token0, _WHALE_ETH)
+
+            def through_native(stats: list) -> list:
+                return [
+                    t
+                    for t in stats[0].trades
+                    if pool.address.lower() in {hop["pool"].lower() for hop in t.route}
+                ]
+
+            await bot.wait_for(
+                lambda stats: any(t.status == "success" for t in through_native(stats)),
+                timeout_s=30,
+            )
+            trade = next(t for t in through_native(bot.stats) if t.status == "success")
+            assert trade.realized_profit_wei == trade.predicted_profit_wei > 0
+            route = list(trade.route)
+            kinds = {hop["kind"] for hop in route}
+            assert "uniswap-v4" in kinds
+            assert kinds & {"uniswap-v2", "uniswap-v3"}, route
+            # Bought back as WETH, the route's token for the coin.
+            native_hop = next(hop for hop in route if hop["pool"].lower() == pool.address.lower())
+            assert (native_hop["token_in"], native_hop["token_out"]) == ("USDC", "WETH")
+            assert trade.block_number is not None
+            before = trade.block_number - 1
+            gross = await route_profit(rpc, chain, route, trade.amount_in, before)
+            assert gross - trade.flash_fee_wei == trade.predicted_profit_wei
+            # Nothing went wrong around it: no trade reverted.
+            assert all(t.status == "success" for t in bot.stats[0].trades), [
+                t.status for t in bot.stats[0].trades
+            ]
+            executors = json.loads((net.manifest_path.parent / "executors.json").read_text())
+            native_left = await rpc.call("eth_getBalance", executors[_CHAIN], "latest")
+            assert int(native_left, 16) == 0
+            # The history keeps the pool's own currency on that side; the API shows it.
+            await bot.store.flush()
+            records = await asyncio.to_thread(bot.store.trades, chain=_CHAIN)
+        record = next(r for r in records if r.tx_hash == trade.tx_hash)
+        (hop,) = (h for h in record.route.hops if h.pool.lower() == pool.address.lower())
+        assert (hop.currency_in, hop.currency_out) == (None, _NATIVE)
+        item = next(h for h in trade_item(record).hops if h.pool.lower() == pool.address.lower())
+        assert (item.symbol_out, item.currency_out) == ("WETH", _NATIVE)
