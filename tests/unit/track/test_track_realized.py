@@ -110,3 +110,17 @@ def test_wrapping_and_unwrapping_count_as_received_and_sent() -> None:
         _weth9(DEPOSIT_TOPIC, HOLDER, 1_000_050, 1),
     ]
     assert net_transfers(logs, token=TOKEN, holder=HOLDER) == 50
+
+
+def test_a_wrapped_token_logging_both_a_mint_and_a_deposit_counts_it_once() -> None:
+    zero = "0x" + "00" * 20
+    logs = [
+        _transfer(TOKEN, zero, HOLDER, 1_000_050, 0),
+        _weth9(DEPOSIT_TOPIC, HOLDER, 1_000_050, 1),
+        _transfer(TOKEN, HOLDER, zero, 400, 2),
+        _weth9(WITHDRAWAL_TOPIC, HOLDER, 400, 3),
+        _transfer(TOKEN, HOLDER, PAIR, 1_000_000, 4),
+    ]
+    assert net_transfers(logs, token=TOKEN, holder=HOLDER) == -350
+    # Without the mint beside it, the same Deposit counts: WETH9 logs no Transfer.
+    assert net_transfers([logs[1], logs[4]], token=TOKEN, holder=HOLDER) == 50
