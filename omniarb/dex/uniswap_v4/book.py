@@ -87,10 +87,11 @@ class UniswapV4Book:
         self.check_every_blocks = check_every_blocks
         self.counters = V4BookCounters()
         self._managers: dict[str, _Manager] = {}
-        wrapped = {dex.wrapped_native.lower() for dex in dexes if dex.wrapped_native}
-        if len(wrapped) > 1:
+        # The chain's wrapped native token, which its pools of the native coin trade as.
+        wrapped = {dex.wrapped_native for dex in dexes if dex.wrapped_native is not None}
+        if len({token.lower() for token in wrapped}) > 1:
             raise ValueError(f"V4 DEXes of chain {chain_id} name several wrapped native tokens")
-        self.wrapped_native = next((d.wrapped_native for d in dexes if d.wrapped_native), None)
+        self.wrapped_native = next(iter(wrapped), None)
         for dex in dexes:
             if dex.lens is None:
                 raise ValueError(f"V4 DEX {dex.name} has no StateView (its `lens`)")
