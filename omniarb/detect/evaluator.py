@@ -30,7 +30,7 @@ from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import IntArray
 from omniarb.detect.sizing import Sizing, size_at_optimum, size_route
 from omniarb.detect.state_book import StateBook
-from omniarb.gas import GasModel, RouteGas
+from omniarb.gas import GasModel, HopWork, RouteGas
 from omniarb.types import Opportunity, OpportunitySource
 
 __all__ = ["CycleEvaluator", "DetectorCounters", "opportunity_id"]
@@ -86,9 +86,9 @@ class CycleEvaluator:
         self.certify_budget = certify_budget
         self.certify_top = certify_top
         self.counters = DetectorCounters()
-        # By cycle id (a cycle's kinds never change), built once per sequence of kinds.
+        # By cycle id (a cycle's hops never change), built once per shape (kinds, wraps).
         self._route_gas: dict[int, RouteGas] = {}
-        self._gas_by_kinds: dict[tuple[str, ...], RouteGas] = {}
+        self._gas_by_shape: dict[tuple[HopWork, ...], RouteGas] = {}
 
     def evaluate(
         self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
@@ -171,10 +171,10 @@ class CycleEvaluator:
         (free when its opening pool lends by flash swap)."""
         route_gas = self._route_gas.get(cycle.id)
         if route_gas is None:
-            kinds = tuple(hop.kind for hop in cycle.route.hops)
-            route_gas = self._gas_by_kinds.get(kinds)
+            shape = tuple(HopWork.of(hop) for hop in cycle.route.hops)
+            route_gas = self._gas_by_shape.get(shape)
             if route_gas is None:
-                route_gas = self._gas_by_kinds[kinds] = self.gas_model.route(kinds)
+                route_gas = self._gas_by_shape[shape] = self.gas_model.route(shape)
             self._route_gas[cycle.id] = route_gas
         if mixed is None:
             return route_gas.total(None)
