@@ -89,7 +89,10 @@ def _known_deployment(chain_id: int, dex: DexEntry) -> DexSpec | None:
 
 
 def traded_deployments(chain: ChainManifest) -> dict[str, list[DexDeployment]]:
-    """`chain`'s traded DEXes by kind, in the description's order; the others are logged."""
+    """`chain`'s traded DEXes by kind, in the description's order, each with the chain's
+    wrapped native token (the description's token marked `wrapped_native`); the others are
+    logged."""
+    wrapped = next((token.address for token in chain.tokens if token.wrapped_native), None)
     by_kind: dict[str, list[DexDeployment]] = {}
     for dex in chain.dexes:
         if not is_traded(dex.kind):
@@ -103,6 +106,7 @@ def traded_deployments(chain: ChainManifest) -> dict[str, list[DexDeployment]]:
             lens=params.lens,
             pool_factory=params.pool_factory,
             start_block=params.start_block,
+            wrapped_native=wrapped,
         )
         by_kind.setdefault(dex.kind, []).append(deployment)
     return by_kind

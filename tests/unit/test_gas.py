@@ -46,7 +46,7 @@ def test_kinds_without_a_group_each_pay_their_own_route_gas() -> None:
 
 def test_a_route_opening_with_a_balancer_pool_assumes_an_outside_loan() -> None:
     model = GasModel(base_gas=6_000)
-    route = model.route([WEIGHTED, "uniswap-v2"])
+    route = model.route([HopWork(kind=WEIGHTED), HopWork(kind="uniswap-v2")])
     assert route.fixed == model.estimate(
         [HopWork(kind=WEIGHTED), HopWork(kind="uniswap-v2")], free_loan=False
     )
