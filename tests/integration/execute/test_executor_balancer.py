@@ -55,6 +55,10 @@ async def planted(devnet_factory: Any) -> AsyncIterator[Setup]:
     async with devnet_factory({CHAIN: None}) as net:
         chain = net.manifest.chain(CHAIN)
         async with RpcClient(chain.rpc_http) as rpc:
+            # A new timestamp every block, as on a real chain: a V2 pair's first swap in a block
+            # then always updates its price accumulators (automine's wall-clock timestamps
+            # would leave that to luck, and the gas used with it).
+            await rpc.call("anvil_setBlockTimestampInterval", 12)
             executor = await deploy_devnet_executor(rpc, chain, bot=BOT)
             await season(rpc, chain)
             await plant(rpc, chain)
