@@ -23,6 +23,7 @@ import itertools
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Protocol
 
 from _algebra_support import AlgebraLiquidity, AlgebraQuotes, algebra_trade
@@ -114,11 +115,13 @@ async def pool_holds(rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, toke
         return await balance_of(rpc, token, pool.address)
     book = books_of(chain, rpc)[pool.kind]
     read = await book.read([pool.address], await book.head())
-    # A pool's address asks for each of its states: one, or one per pair of its tokens.
+    # A pool's address asks for each of its states: one, or one per pair of its tokens (a
+    # state names a native-coin side by the wrapped token; its `currency` is the coin).
+    tokens = {pool.token0.lower(), pool.token1.lower()}
     (state,) = [
         s
         for s in read.values()
-        if s is not None and {s.token0, s.token1} == {pool.token0, pool.token1}
+        if s is not None and {s.currency(s.token0).lower(), s.currency(s.token1).lower()} == tokens
     ]
     held = holdings(state)
     return held[0] if token.lower() == pool.token0.lower() else held[1]
@@ -374,6 +377,9 @@ class KindSupport:
     holdings: Callable[[Any], tuple[int, int]] | None = None
     # Events of the kind's `state_topics` that the devnet's pools cannot emit (none for most).
     unexercised_topics: frozenset[str] = frozenset()
+    # The largest share of a pool's balance of a token that one swap may sell into it (a
+    # Balancer weighted pool takes at most 30% of a balance in, less its fee: BAL#304).
+    max_in_share: Fraction = Fraction(1)
 
 
 def _support() -> Mapping[str, KindSupport]:
@@ -396,8 +402,12 @@ def _support() -> Mapping[str, KindSupport]:
                 liquidity=BalancerLiquidity,
                 holdings=balancer_holdings,
                 unexercised_topics=UNEXERCISED_TOPICS,
+                max_in_share=share,
             )
-            for kind in ("balancer-weighted", "balancer-stable")
+            for kind, share in (
+                ("balancer-weighted", Fraction(29, 100)),
+                ("balancer-stable", Fraction(1)),
+            )
         },
     }
 

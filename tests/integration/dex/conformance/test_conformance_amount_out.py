@@ -144,18 +144,20 @@ async def test_amount_out_equals_what_the_deployed_contracts_pay(devnet_factory,
     assert not problems, f"{len(problems)} disagreements, e.g.:\n" + "\n".join(problems[:10])
     cases = [case for run in runs for case in run.cases]
     # Every DEX of the kind on the chains, every one of its pools (each pair of a pool of more
-    # tokens), every round.
+    # tokens; a state names a native-coin side by the wrapped token, its `currency` the coin),
+    # every round.
     per_dex: dict[tuple[int, str], set[tuple[str, frozenset[str]]]] = {}
     for case in cases:
         state = case.state
-        pair = (state.address, frozenset((state.token0, state.token1)))
+        coins = frozenset(state.currency(t).lower() for t in (state.token0, state.token1))
+        pair = (state.address, coins)
         per_dex.setdefault((state.chain_id, state.dex), set()).add(pair)
     expected = {(c.chain_id, d.name) for c in chains for d in deployments(c, kind)}
     assert set(per_dex) == expected
     for chain in chains:
         for pool in chain.pools:
             if pool.kind == kind:
-                pair = (pool.address, frozenset((pool.token0, pool.token1)))
+                pair = (pool.address, frozenset((pool.token0.lower(), pool.token1.lower())))
                 assert pair in per_dex[(chain.chain_id, pool.dex)], pool
     assert len(cases) == ROUNDS * per_pool * sum(len(p) for p in per_dex.values())
     # The states are the market's, not the deployment's.

@@ -6,8 +6,10 @@ gas model (`wiring.EXECUTOR_GAS`) estimated.
 For every DEX of the kind on the devnet chains (the four V2 DEXes, three builds among them;
 Uniswap V3 on two chains) take its pools of the native coin and USDC: of the wrapped native
 coin, and (Uniswap V4) of the native coin itself, which routes carry as the wrapped token and
-the executor unwraps and wraps. From a snapshot each, a trader's whale sale of the native coin
-into a pool of that pair (each DEX's, wrapped or not, in turn) opens a gap; every kind's book
+the executor unwraps and wraps; for a DEX without such a pool (Balancer's stable pool), its
+pools of two stablecoins (a pair of its pool of three each). From a snapshot each, a trader's
+whale sale of the native coin into a pool of the coin and USDC (each DEX's, wrapped or not, in
+turn), or of a stablecoin into a pool of two, opens a gap; every kind's book
 reads its pools at the new head (built as the product builds them); the product's detector
 (`CycleDetector`, configured as `wiring.chain_pipeline` configures it) sizes and prices every
 cycle; and for each of the DEX's pools and each shape of route (its hops' kinds, two or three
@@ -57,7 +59,7 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
 ]
 
-WHALE_SHARE = 3  # the whale sells a third of what the pool holds of the native coin
+WHALE_SHARE = 3  # the whale sells a third of what the pool holds of the token, or what it takes
 TX_GAS = 3_000_000
 
 
@@ -150,10 +152,15 @@ async def execute(
 ) -> Execution:
     """Send the bot's trade of `opportunity` and measure what the executor kept."""
     route, amount_in = opportunity.route, opportunity.amount_in
-    by_address = {state.address: state for state in gap.states}
+    # A state by its pool and tokens: the pairs of a pool of more tokens share its address.
+    by_pair = {
+        (state.address, frozenset((state.token0.lower(), state.token1.lower()))): state
+        for state in gap.states
+    }
     amount = amount_in
     for hop in route.hops:
-        amount = by_address[hop.pool].amount_out(hop.token_in, amount)
+        pair = frozenset((hop.token_in.lower(), hop.token_out.lower()))
+        amount = by_pair[hop.pool, pair].amount_out(hop.token_in, amount)
     loan = plan_source(FlashLoan.OWN_PAIR)
     calldata = "0x" + t.codec.calldata(route, amount_in, opportunity.gross_profit, loan).hex()
     tx = {"from": BOT, "to": t.executor, "data": calldata, "gas": hex(TX_GAS)}
@@ -191,21 +198,49 @@ def coin_side(pool: PoolEntry) -> str:
     return pool.token1 if pool.symbol0 == "USDC" else pool.token0
 
 
+def stable_pools(chain: ChainManifest) -> list[PoolEntry]:
+    """The chain's pools of two stablecoins (each pair of a pool of three among them)."""
+    return [p for p in chain.pools if {p.symbol0, p.symbol1} <= set(STABLECOINS)]
+
+
+def stable_side(pool: PoolEntry) -> str:
+    """The stablecoin a whale sells into a pool of two: USDC where it is one of them, else
+    the pool's first token."""
+    return pool.token1 if pool.symbol1 == "USDC" else pool.token0
+
+
+def whales(chain: ChainManifest) -> list[tuple[PoolEntry, str]]:
+    """Where whales open gaps, and what each sells: each pool of the native coin and USDC, the
+    coin; each pool of two stablecoins, one of them."""
+    return [(p, coin_side(p)) for p in coin_pools(chain)] + [
+        (p, stable_side(p)) for p in stable_pools(chain)
+    ]
+
+
+def gap_pools(chain: ChainManifest, dex: str) -> list[PoolEntry]:
+    """The DEX's pools traded after each whale: its pools of the native coin and USDC; for a
+    DEX without one (a stable pool's), its pools of two stablecoins."""
+    ours = [p for p in coin_pools(chain) if p.dex == dex]
+    return ours or [p for p in stable_pools(chain) if p.dex == dex]
+
+
 async def trades_through(t: Trading, kind: str, dex: DexEntry) -> list[Execution]:
-    """For each pool of the native coin (wrapped or not) and USDC, of any DEX and kind, a
-    whale's sale of the coin into it opens a gap; for each of `dex`'s such pools, the detector's
-    best cycle of each shape (its hops' kinds) through it that opens with a flash swap is
-    executed, each from the state after the whale."""
+    """For each pool of the native coin (wrapped or not) and USDC and each pool of two
+    stablecoins, of any DEX and kind, a whale's sale into it opens a gap (`whales`); for each
+    of `dex`'s pools (`gap_pools`), the detector's best cycle of each shape (its hops' kinds)
+    through it that opens with a flash swap is executed, each from the state after the
+    whale."""
     chain = t.chain
-    ours = [p for p in coin_pools(chain) if p.dex == dex.name]
+    wrapped = next(token for token in chain.tokens if token.wrapped_native).address.lower()
+    ours = gap_pools(chain, dex.name)
     books = list(books_of(chain, t.rpc).values())
     done = []
-    for whale_pool in coin_pools(chain):
+    for whale_pool, coin in whales(chain):
         async with snapshot(t.rpc):
-            coin = coin_side(whale_pool)
             held = await pool_holds(t.rpc, chain, whale_pool, coin)
-            trade = SUPPORT[whale_pool.kind].trade
-            await trade(t.rpc, chain, whale_pool, coin, held // WHALE_SHARE)
+            support = SUPPORT[whale_pool.kind]
+            amount = min(held // WHALE_SHARE, int(held * support.max_in_share))
+            await support.trade(t.rpc, chain, whale_pool, coin, amount)
             head = await books[0].head()
             states = [state for book in books for state in await book.discover_at(head)]
             found = detector_for(chain).detect_states(
@@ -216,7 +251,7 @@ async def trades_through(t: Trading, kind: str, dex: DexEntry) -> list[Execution
             for pool in ours:
                 best: dict[tuple[str, ...], Opportunity] = {}
                 for o in found:  # the detector ranks the best net profit first
-                    if pool.address in o.route.pools and flash_swapped(o):
+                    if _through(o, pool, wrapped) and flash_swapped(o):
                         best.setdefault(tuple(hop.kind for hop in o.route.hops), o)
                 for opportunity in best.values():
                     if opportunity.id in sent:
@@ -225,6 +260,16 @@ async def trades_through(t: Trading, kind: str, dex: DexEntry) -> list[Execution
                     async with snapshot(t.rpc):
                         done.append(await execute(t, dex, pool.address, gap, opportunity))
     return done
+
+
+def _through(opportunity: Opportunity, pool: PoolEntry, wrapped: str) -> bool:
+    """Whether the route swaps through `pool`: its address, between its two tokens (a pool of
+    more tokens has a pair per entry; a route names a native-coin side by `wrapped`)."""
+    tokens = {wrapped if int(t, 16) == 0 else t.lower() for t in (pool.token0, pool.token1)}
+    return any(
+        hop.pool == pool.address and {hop.token_in.lower(), hop.token_out.lower()} == tokens
+        for hop in opportunity.route.hops
+    )
 
 
 async def execute_on(chain: ChainManifest, kind: str) -> list[Execution]:
@@ -251,8 +296,8 @@ async def executions(request: pytest.FixtureRequest, omniarb_home: Path) -> list
         pools = {
             (n, p.address)
             for n in names
-            for p in coin_pools(net.manifest.chain(n))
-            if p.kind == kind
+            for d in deployments(net.manifest.chain(n), kind)
+            for p in gap_pools(net.manifest.chain(n), d.name)
         }
     done = [execution for run in runs for execution in run]
     assert {(e.chain, e.dex) for e in done} == expected
