@@ -2,7 +2,8 @@
 of our math and of the manifest's fees for the engine tests. V2 pairs through their DEX's
 Router02 `getAmountsOut` (whose library hard-codes that fork's fee and init code hash), V3 pools
 through QuoterV2, PancakeSwap V3 pools through the devnet router's `quote` (the pool's own
-swap), Uniswap V4 pools through V4Quoter, Algebra Integral pools through its QuoterV2. Lives at
+swap), Uniswap V4 pools through V4Quoter, Algebra Integral pools through its QuoterV2, Balancer
+pools through BalancerQueries `querySwap` (the Vault's own swap, reverted). Lives at
 the root of tests/ (on sys.path through tests/conftest.py)."""
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ POOL_QUOTE = "quote(address,bool,int256,uint160)"
 ALGEBRA_QUOTE_IN = "quoteExactInputSingle((address,address,address,uint256,uint160))"
 ALGEBRA_QUOTE_TYPES = ["uint256", "uint256", "uint160", "uint32", "uint256", "uint16"]
 V4_QUOTE_IN = "quoteExactInputSingle(((address,address,uint24,int24,address),bool,uint128,bytes))"
+# BalancerQueries: ((poolId, kind (0: GIVEN_IN), assetIn, assetOut, amount, userData),
+# (sender, fromInternalBalance, recipient, toInternalBalance)) -> amount out.
+BALANCER_QUERY_SWAP = (
+    "querySwap((bytes32,uint8,address,address,uint256,bytes),(address,bool,address,bool))"
+)
+BALANCER_KINDS = frozenset({"balancer-weighted", "balancer-stable"})
 # The loosest price limits a V3-family pool accepts (v3-core TickMath ± 1).
 NO_LIMIT = {True: 4295128740, False: 1461446703485210103287273052203988822378723970341}
 
@@ -28,7 +35,7 @@ async def hop_out(
 ) -> int:
     """What `hop` pays for `amount_in` on the state after `block`, read from the deployed
     contracts: a V2 pair through its DEX's router, a V3 pool through QuoterV2, a PancakeSwap V3
-    pool through itself."""
+    pool through itself, a Balancer pool through BalancerQueries."""
     token_in, token_out = chain.token(hop["token_in"]), chain.token(hop["token_out"])
     if amount_in == 0:
         return 0
@@ -60,6 +67,17 @@ async def hop_out(
         )
         algebra_out: int = decode(ALGEBRA_QUOTE_TYPES, answer)[0]
         return algebra_out
+    if hop["kind"] in BALANCER_KINDS:
+        # Every pair of a pool has its entry, each with the pool's id in the Vault.
+        pool = next(p for p in chain.pools if p.address.lower() == hop["pool"].lower())
+        assert pool.pool_id is not None, pool
+        single = (bytes.fromhex(pool.pool_id[2:]), 0, token_in.address, token_out.address)
+        funds = (chain.deployer, False, chain.deployer, False)
+        data = encode_call(BALANCER_QUERY_SWAP, (*single, amount_in, b""), funds)
+        queries = chain.dex(hop["dex"]).quoter
+        answer = await rpc.call("eth_call", {"to": queries, "data": data}, hex(block))
+        balancer_out: int = decode(["uint256"], answer)[0]
+        return balancer_out
     if hop["kind"] == "pancakeswap-v3":
         zero_for_one = int(token_in.address, 16) < int(token_out.address, 16)
         data = encode_call(POOL_QUOTE, hop["pool"], zero_for_one, amount_in, NO_LIMIT[zero_for_one])
