@@ -76,10 +76,11 @@ def _check_summary(home: Path, summary: dict[str, Any]) -> None:
     algebra_chains = {"polygon", "arbitrum"}  # where the devnet deploys Algebra Integral
     for name, counts in chains.items():
         assert counts["blocks"] >= _BLOCKS
-        # 18 V2 pairs, 8 V3 pools and 6 Uniswap V4 pools; 6 PancakeSwap V3 pools and 4 Algebra
+        # 18 V2 pairs, 8 V3 pools, 6 Uniswap V4 pools, 3 Balancer weighted pools and the 3
+        # pairs of Balancer's pool of three stablecoins; 6 PancakeSwap V3 pools and 4 Algebra
         # pools where they are deployed.
         extra = (6 if name in pancake_chains else 0) + (4 if name in algebra_chains else 0)
-        assert counts["pools"] == 32 + extra, name
+        assert counts["pools"] == 38 + extra, name
         assert all(_is(counts[k], int) for k in ("opportunities", "submitted", "succeeded"))
 
     trades = summary["trades"]

@@ -86,9 +86,10 @@ async def test_no_gap_no_trade(devnet_factory, tmp_path: Path) -> None:
     ):
         await bot.wait_for(lambda stats: stats[0].blocks_seen >= 4, timeout_s=30)
         stats = bot.stats[0]
-        # Every V2 pair and V3 pool of the chain is followed.
-        # 18 V2 pairs, 8 V3 pools, 4 Algebra pools and 6 Uniswap V4 pools.
-        assert stats.pools == len(net.manifest.chain("polygon").pools) == 36
+        # Every pool of the chain is followed, each pair of a pool of more tokens as one:
+        # 18 V2 pairs, 8 V3 pools, 4 Algebra pools, 6 Uniswap V4 pools, 3 Balancer weighted
+        # pools and the 3 pairs of Balancer's pool of three stablecoins.
+        assert stats.pools == len(net.manifest.chain("polygon").pools) == 42
         assert stats.opportunities == 0
         assert stats.submitted == 0
 
