@@ -29,13 +29,13 @@ __all__ = ["STABLE", "STABLE_HOP_GAS", "WEIGHTED", "WEIGHTED_HOP_GAS", "Balancer
 
 # Measured through the executor on the devnet (`benchmarks/execute.py`, `_execute_balancer.py`:
 # cycles opening with a seasoned V2 pair, each trade the executor's first in its start token):
-# the Balancer part of V2 → weighted 92,594 gas, V2 → weighted → weighted 146,447, V2 → stable
-# 144,173, V2 → stable → weighted 200,741. A weighted hop is 56,006 (53,853 on `pow`'s fast
+# the Balancer part of V2 → weighted 92,834 gas, V2 → weighted → weighted 146,800, V2 → stable
+# 144,413, V2 → stable → weighted 201,094. A weighted hop is 56,119 (53,966 on `pow`'s fast
 # path, 50/50, plus 2,153 for the generic `pow` of an 80/20 pool's light side), the stable pool
-# of three tokens 108,147 (its Newton iterations vary with the balances: a direct swap of the
+# of three tokens 108,260 (its Newton iterations vary with the balances: a direct swap of the
 # same pool took 140,980 to 147,495), and the Vault's route gas, paid by a route's first
 # Balancer hop whatever its kind (the Vault, its storage and the executor's allowances warmed),
-# 36,588. Priced 57,000 / 114,000 a hop and 37,000 once a route: one route group.
+# 36,715. Priced 57,000 / 114,000 a hop and 37,000 once a route: one route group.
 _ROUTE_GROUP = "balancer-v2-vault"
 _ROUTE_GAS = 37_000
 WEIGHTED_HOP_GAS = HopGas(hop_gas=57_000, route_gas=_ROUTE_GAS, route_group=_ROUTE_GROUP)
