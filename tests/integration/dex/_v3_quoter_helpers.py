@@ -85,17 +85,21 @@ async def call_many(
 
 
 async def send_all(
-    rpc: RpcClient, txs: Sequence[tuple[str, str, str]], *, in_order: bool = False
+    rpc: RpcClient,
+    txs: Sequence[tuple[str, str, str] | tuple[str, str, str, int]],
+    *,
+    in_order: bool = False,
 ) -> list[dict[str, Any]]:
-    """Send (from, to, data) transactions with explicit nonces on an automine chain and return
-    their receipts, each of which must have succeeded. One batch, unless `in_order`: then each
-    is sent once the one before is mined (for swaps whose outcome depends on the ones before).
+    """Send (from, to, data) or (from, to, data, value in wei) transactions with explicit
+    nonces on an automine chain and return their receipts, each of which must have succeeded.
+    One batch, unless `in_order`: then each is sent once the one before is mined (for swaps
+    whose outcome depends on the ones before).
     """
-    senders = sorted({sender for sender, _, _ in txs})
+    senders = sorted({tx[0] for tx in txs})
     counts = await rpc.batch([("eth_getTransactionCount", [s, "pending"]) for s in senders])
     nonces = {s: int(n, 16) for s, n in zip(senders, counts, strict=True)}
     requests = []
-    for sender, to, data in txs:
+    for sender, to, data, *value in txs:
         tx = {
             "from": sender,
             "to": to,
@@ -103,6 +107,8 @@ async def send_all(
             "gas": hex(_GAS),
             "nonce": hex(nonces[sender]),
         }
+        if value and value[0]:
+            tx["value"] = hex(value[0])
         nonces[sender] += 1
         requests.append(("eth_sendTransaction", [tx]))
     if in_order:
@@ -122,9 +128,9 @@ async def send_all(
         finally:
             await rpc.call("evm_setAutomine", True)
         receipts = await _receipts(rpc, hashes)
-    for receipt, (sender, to, _) in zip(receipts, txs, strict=True):
+    for receipt, (sender, to, data, *_) in zip(receipts, txs, strict=True):
         assert receipt is not None, f"transaction from {sender} to {to} was not mined"
-        assert int(receipt["status"], 16) == 1, f"transaction from {sender} to {to} reverted"
+        assert int(receipt["status"], 16) == 1, f"transaction {data[:10]} to {to} reverted"
     return receipts
 
 
