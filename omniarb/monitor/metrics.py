@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
+from omniarb.chains.rpc import EndpointHealth
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
@@ -160,6 +161,25 @@ class Metrics:
             ("chain", "method", "kind"),
             registry=r,
         )
+        endpoint = ("chain", "endpoint")
+        self.rpc_endpoint_health = Gauge(
+            "omniarb_rpc_endpoint_health",
+            "Health score of an RPC endpoint (1: every recent answer good, 0: none)",
+            endpoint,
+            registry=r,
+        )
+        self.rpc_endpoint_up = Gauge(
+            "omniarb_rpc_endpoint_up",
+            "1 while an RPC endpoint is in use (not cooling down after failures, not stale)",
+            endpoint,
+            registry=r,
+        )
+        self.rpc_endpoint_lag = Gauge(
+            "omniarb_rpc_endpoint_lag_blocks",
+            "Blocks an RPC endpoint's head trails the best endpoint's",
+            endpoint,
+            registry=r,
+        )
         self.head_block = Gauge("omniarb_head_block", "Newest block seen", chain, registry=r)
         self.block_lag = Gauge(
             "omniarb_block_lag_blocks", "Chain head minus the block processed", chain, registry=r
@@ -294,6 +314,14 @@ class Metrics:
         self.rpc_latency.labels(chain, method).observe(duration_s)
         if error is not None:
             self.rpc_errors.labels(chain, method, error).inc()
+
+    def observe_rpc_endpoint(self, chain: str, health: EndpointHealth) -> None:
+        """One endpoint's state, as the RPC client's failover layer last saw it."""
+        labels = (chain, health.endpoint)
+        self.rpc_endpoint_health.labels(*labels).set(health.score)
+        self.rpc_endpoint_up.labels(*labels).set(0 if health.cooling_down or health.stale else 1)
+        if health.lag_blocks is not None:
+            self.rpc_endpoint_lag.labels(*labels).set(max(0, health.lag_blocks))
 
     def observe_block(self, chain: str, *, head_block: int, processed_block: int) -> None:
         """The chain's head and the block the pipeline last processed."""
