@@ -53,10 +53,16 @@ class RpcProxy(AsyncResource):
         self.url = f"http://{host}:{port}"
 
     async def _close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
+        await self.stop()
+
+    async def stop(self) -> None:
+        """Close the port (clients are refused from now on) and the session to the node."""
+        runner, self._runner = self._runner, None
+        session, self._session = self._session, None
+        if runner is not None:
+            await runner.cleanup()
+        if session is not None:
+            await session.close()
 
 
 FaultKind = Literal["hang", "status", "malformed", "drop", "lose_answer"]
@@ -150,6 +156,6 @@ class FaultyRpcProxy(RpcProxy):
             headers["Retry-After"] = f"{fault.retry_after_s:g}"
         return web.Response(status=fault.status, headers=headers)
 
-    async def _close(self) -> None:
+    async def stop(self) -> None:
         self._released.set()  # hung requests end, so the server can stop
-        await super()._close()
+        await super().stop()
