@@ -60,6 +60,7 @@ class Metrics:
     def __init__(self, *, chains: Sequence[str] = ()) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
         self._signed: set[str] = set()
+        self._rpc_latency_series: dict[tuple[str, str], Histogram] = {}
         chain, chain_stage = ("chain",), ("chain", "stage")
         self.start_time = Gauge(
             "omniarb_start_time_seconds", "Unix time the bot started", registry=r
@@ -311,7 +312,13 @@ class Metrics:
         self, chain: str, method: str, duration_s: float, *, error: str | None = None
     ) -> None:
         """One JSON-RPC call (a batch counts as method `batch`); `error` names its failure kind."""
-        self.rpc_latency.labels(chain, method).observe(duration_s)
+        # Every request lands here: the labelled child is looked up once per (chain, method).
+        series = self._rpc_latency_series.get((chain, method))
+        if series is None:
+            series = self._rpc_latency_series[chain, method] = self.rpc_latency.labels(
+                chain, method
+            )
+        series.observe(duration_s)
         if error is not None:
             self.rpc_errors.labels(chain, method, error).inc()
 

@@ -161,6 +161,8 @@ class Failover:
         raise failed
 
     def _order(self) -> list[_Endpoint]:
+        if len(self._endpoints) == 1:
+            return self._endpoints
         now = self._clock()
         ready = [e for e in self._endpoints if e.cooldown_until <= now]
         if not ready:

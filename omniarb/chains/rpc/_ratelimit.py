@@ -47,6 +47,12 @@ class TokenBucket:
 
     async def take(self, tokens: int = 1) -> None:
         need = min(max(tokens, 1), self.burst)
+        if not self._lock.locked():
+            # Nobody waiting: take from a bucket that has enough without a lock round trip.
+            self._refill()
+            if self._tokens >= need:
+                self._tokens -= need
+                return
         # One waiter at a time: the lock's queue is the order requests go out in.
         async with self._lock:
             self._refill()
