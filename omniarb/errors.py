@@ -144,28 +144,29 @@ class RevertError(OmniarbError):
     """A call or transaction reverted."""
 
 
-class ExecutionRevertedError(RevertError):
+class _NodeObjectError(Exception):
+    """The fields of a node's JSON-RPC error object, kept on the error raised for it."""
+
+    _verb = "failed"
+
+    def __init__(self, *, method: str, code: int, message: str, data: Any = None) -> None:
+        super().__init__(f"{method} {self._verb}: {message} (code {code})")
+        self.method = method
+        self.code = code
+        self.rpc_message = message
+        self.data = data
+
+
+class ExecutionRevertedError(_NodeObjectError, RevertError):
     """A node answered that the execution of `method` failed: a revert (`data` holds the revert
     data, hex) or an exceptional halt such as running out of gas."""
 
-    def __init__(self, *, method: str, code: int, message: str, data: Any = None) -> None:
-        super().__init__(f"{method} reverted: {message} (code {code})")
-        self.method = method
-        self.code = code
-        self.rpc_message = message
-        self.data = data
+    _verb = "reverted"
 
 
-class RpcError(OmniarbError):
+class RpcError(_NodeObjectError, OmniarbError):
     """A JSON-RPC error object returned by a node that is not a revert: bad parameters, an
     unknown method, a refused transaction. The same request would be refused again."""
-
-    def __init__(self, *, method: str, code: int, message: str, data: Any = None) -> None:
-        super().__init__(f"{method} failed: {message} (code {code})")
-        self.method = method
-        self.code = code
-        self.rpc_message = message
-        self.data = data
 
 
 class FatalError(OmniarbError):
