@@ -4,7 +4,8 @@ Proves: an idempotency key is used once, even by concurrent submissions; "nonce 
 "replacement transaction underpriced" and "already known" are recovered from; a refused send
 leaves no nonce gap; a new nonce manager (a restart) continues after the old one's
 transactions; concurrent reservations are unique and contiguous; a send whose answer or request
-is lost in transit is settled by a resync, its nonce neither reused nor left as a gap.
+is lost in transit is settled by a resync, its nonce neither reused nor left as a gap; a send
+refused before the node saw it (HTTP 429) frees its nonce.
 """
 
 from __future__ import annotations
