@@ -82,6 +82,7 @@ bench: setup
 	$(BIN)/python benchmarks/devnet.py
 	$(BIN)/python benchmarks/sync.py
 	$(BIN)/python benchmarks/detect.py
+	$(BIN)/python benchmarks/sizing.py
 	$(BIN)/python benchmarks/execute.py
 	$(BIN)/python benchmarks/allocate.py
 	$(BIN)/python benchmarks/signing.py

@@ -36,6 +36,10 @@ V3 (`_execute_v3.py`, `_execute_v3_ticks.py`): the gas of cycles with one and tw
 crossing no initialized tick, the gas per initialized tick crossed, and from all of the above the
 constants of the detector's gas model (omniarb/gas.py `GasModel`), rounded up.
 
+Uniswap V4's native coin (`_execute_v4_native.py`): cycles through the ETH/USDC V4 pool against
+the same cycles through a WETH/USDC twin of it, the extra gas of unwrapping and wrapping the
+coin, rounded up: the V4 adapter's `HopGas.native_gas`.
+
     .venv/bin/python benchmarks/execute.py [--json]
 """
 
@@ -54,6 +58,7 @@ from _execute_floor import amounts, best, cycles, deploy_runner, floor_one_tx, f
 from _execute_model import model_constants, print_v3
 from _execute_pools import DEADLINE, read_reserves
 from _execute_v3 import measure_v3
+from _execute_v4_native import measure_v4_native, print_v4_native
 
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
@@ -137,6 +142,9 @@ async def measure_gas() -> dict[str, Any]:
             result["v3"] = await measure_v3(
                 chain, manifest, executor, RouteCodec(dex_factories(manifest))
             )
+            result["v4_native"] = await measure_v4_native(
+                chain, manifest, executor, RouteCodec(dex_factories(manifest))
+            )
             result["gas_model"] = model_constants(result)
             return result
 
@@ -211,6 +219,7 @@ def main() -> int:
                 f"  fee {row['fee'] / unit:.6f} {token}"
             )
     print_v3(result)
+    print_v4_native(result)
     return 0
 
 

@@ -1,13 +1,16 @@
 """The gas of one trade through the executor contract, from its shape.
 
-    gas = base + Σ over hops (the hop's kind: hop + crossing·crossings + step·extra steps)
+    gas = base + Σ over hops (the hop's kind: hop + crossing·crossings + step·extra steps
+                             + native, where the hop unwraps or wraps the native coin)
           + Σ over the kinds present (that kind's route gas, once)
           + the loan's extra gas (0 for a flash swap from the route's own opening pool)
 
 Each kind's figures are its adapter's `hop_gas` (`omniarb.dex.base.HopGas`): a Uniswap V2 hop
 is one fixed cost; a route through V3 pools pays once for what the first V3 hop sets up (the
 swap callback's path through the contract), after which a V3 hop costs about what a V2 hop
-does, and every initialized tick a swap crosses writes that tick's accumulators. Where the
+does, and every initialized tick a swap crosses writes that tick's accumulators. A hop through
+a pool of the native coin itself (a Uniswap V4 pool's currency 0) costs its kind's native gas
+more: the executor unwraps the wrapped token into the pool, or wraps what it pays. Where the
 capital comes from also costs gas: a route whose opening pool lends by flash swap borrows for
 free (the flash swap is the hop); any other loan pays for the lender's own call and
 bookkeeping. The detector prices a route with the cheapest loan it could take
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 
 from omniarb.dex.base import HopGas
 from omniarb.dex.registry import ADAPTERS
-from omniarb.types import FlashLoan
+from omniarb.types import FlashLoan, Hop
 
 __all__ = ["GasModel", "HopWork", "RouteGas"]
 
@@ -31,11 +34,18 @@ __all__ = ["GasModel", "HopWork", "RouteGas"]
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HopWork:
     """What one hop of a trade does: its pool's kind, the initialized ticks (or bins) its swap
-    crosses, and its other extra steps (a V3 bitmap-word edge reached without a crossing)."""
+    crosses, its other extra steps (a V3 bitmap-word edge reached without a crossing), and
+    whether the executor unwraps or wraps the native coin for it (`Hop.wraps`)."""
 
     kind: str
     crossings: int = 0
     steps: int = 0
+    wraps: bool = False
+
+    @classmethod
+    def of(cls, hop: Hop, *, crossings: int = 0, steps: int = 0) -> HopWork:
+        """The work of `hop` with that many crossings and extra steps."""
+        return cls(kind=hop.kind, crossings=crossings, steps=steps, wraps=hop.wraps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +103,21 @@ class GasModel:
         for hop in hops:
             gas = self.hop_gas[hop.kind]
             total += gas.hop_gas + gas.crossing_gas * hop.crossings + gas.step_gas * hop.steps
+            if hop.wraps:
+                total += gas.native_gas
         return total
 
-    def route(self, kinds: Sequence[str]) -> RouteGas:
-        """The estimate of a route through pools of `kinds` (in hop order), its work aside; the
-        loan assumed is free when the opening pool's kind lends by flash swap."""
-        hops = [self.hop_gas[kind] for kind in kinds]
-        free_loan = ADAPTERS[kinds[0]].flash_swap_hop
+    def route(self, hops: Sequence[HopWork]) -> RouteGas:
+        """The estimate of a route of `hops` (in order; their crossings and steps are left to
+        `RouteGas.total`); the loan assumed is free when the opening pool's kind lends by flash
+        swap."""
+        plain = [HopWork(kind=hop.kind, wraps=hop.wraps) for hop in hops]
+        gas = [self.hop_gas[hop.kind] for hop in hops]
+        free_loan = ADAPTERS[hops[0].kind].flash_swap_hop
         return RouteGas(
-            fixed=self.estimate([HopWork(kind=kind) for kind in kinds], free_loan=free_loan),
-            crossing_gas=tuple(gas.crossing_gas for gas in hops),
-            step_gas=tuple(gas.step_gas for gas in hops),
+            fixed=self.estimate(plain, free_loan=free_loan),
+            crossing_gas=tuple(g.crossing_gas for g in gas),
+            step_gas=tuple(g.step_gas for g in gas),
         )
 
     def loan_gas(self, loan: FlashLoan) -> int:

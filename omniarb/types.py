@@ -68,6 +68,11 @@ class Hop:
     hundredths of a basis point (a V2 pool's 0.3% is 3000). `tick_spacing` is the pool's where
     it has ticks (None for a V2 pair): a Uniswap V4 pool has no address of its own, and the
     executor builds its key from the hop, spacing included.
+
+    `currency_in` / `currency_out` are the pool's own currency on that side where it is not the
+    token the route carries (`PoolState.currency`): a pool of the chain's native coin (address
+    0) is traded as the wrapped native token, which the executor unwraps into it or wraps out
+    of it. None on a side where the pool trades the route's token itself.
     """
 
     pool: str
@@ -78,6 +83,13 @@ class Hop:
     zero_for_one: bool
     fee_pips: int
     tick_spacing: int | None = None
+    currency_in: str | None = None
+    currency_out: str | None = None
+
+    @property
+    def wraps(self) -> bool:
+        """Whether the executor wraps or unwraps a side of this hop (gas of its own)."""
+        return self.currency_in is not None or self.currency_out is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -43,7 +43,9 @@ async def hop_out(
         return amount_out
     if hop["kind"] == "uniswap-v4":
         pool = next(p for p in chain.pools if p.address.lower() == hop["pool"].lower())
-        zero_for_one = int(token_in.address, 16) < int(token_out.address, 16)
+        # The manifest keys the pool by its real currencies: a pool of the native coin holds
+        # it as currency 0 (address 0), where the route carries the wrapped token.
+        zero_for_one = token_out.address.lower() == pool.token1.lower()
         key = (pool.token0, pool.token1, pool.fee, pool.tick_spacing, "0x" + "00" * 20)
         data = encode_call(V4_QUOTE_IN, (key, zero_for_one, amount_in, b""))
         quoter = chain.dex(pool.dex).quoter

@@ -36,7 +36,10 @@ import {V4Ops} from "./V4Ops.sol";
 ///                                       with v3-core's swap (PancakeSwap V3, whose callbacks
 ///                                       are aliases here), 2 = Algebra Integral pool (the
 ///                                       same swap call; a pool per pair, no fee in its salt),
-///                                       3 = Uniswap V4 hookless pool
+///                                       3 = Uniswap V4 hookless pool; with bit 6
+///                                       (NATIVE_IN) or bit 5 (NATIVE_OUT) set, its input or
+///                                       output side is the pool's native coin (currency 0),
+///                                       which the plan names by the wrapped native token
 ///                  +61   3   feePips    uint24, swap fee in hundredths of a basis point
 ///                                       (V2 0.3% = 3000, a 0.25% fork = 2500; V3 the pool's fee;
 ///                                       V4 the key's LP fee)
@@ -44,7 +47,10 @@ import {V4Ops} from "./V4Ops.sol";
 ///                  PoolManager, the factory field): it is the leading 17 bytes of the pool id
 ///                  ‖ the key's tick spacing (int24). The executor builds the key from the
 ///                  hop's two tokens, that fee and spacing and no hooks, and requires its id to
-///                  start with those 17 bytes.
+///                  start with those 17 bytes; a flagged side is the native coin (address
+///                  zero) in the key, and the hop's token there must be the registered wrapped
+///                  native token, unwrapped into the manager (WETH9 `withdraw`, then `settle`
+///                  with value) and wrapped out of it (`take`, then `deposit`).
 ///          33+64n  64    lender record (source 3 always, source 0 optionally), in the hop
 ///                        layout: the pool to borrow the start token from, its OTHER token in
 ///                        the tokenIn field, its factory, kind 0x80 | pool kind (0x80 a V2 pair
@@ -88,6 +94,12 @@ import {V4Ops} from "./V4Ops.sol";
 ///      output to the manager between `sync` and `settle`; a V4 hop's output is left there), and
 ///      its output stays a credit for a following V4 hop, else is `take`n to the next pair, or
 ///      to this contract. `unlock` reverts unless every currency is settled when it returns.
+///      The native coin's side of a V4 hop is the one exception: its input is held here as the
+///      wrapped token and unwrapped into the manager, its output is taken here and wrapped,
+///      then sent on like any other hop's output; a loan that hop 0 sells the native coin
+///      borrows the native coin, repaid the same way. Native coin only passes through: every
+///      wei this contract receives (only from the unlocked manager and the registered wrapped
+///      native token) is settled or wrapped in the same call.
 ///      Running hops: a V2 hop is priced on its live reserves and swapped; a V3 hop calls
 ///      `pool.swap` (exact input, no price limit) and pays in `uniswapV3SwapCallback` (an
 ///      Algebra hop: the same call, paid in `algebraSwapCallback`). Each
@@ -121,7 +133,8 @@ import {V4Ops} from "./V4Ops.sol";
 ///      themselves). Every path checks the profit before it repays, so a trade only adds to
 ///      the contract's balance of A; the only tokens it pays out are the borrowed ones, what
 ///      genuine V3 pools ask in their callback, what it settles with a registered PoolManager
-///      for a V4 swap's input, and the lender's repayment.
+///      for a V4 swap's input, and the lender's repayment. The wrapped native token is
+///      registered too, with the mark WRAPPED_NATIVE: only it is unwrapped and wrapped.
 contract OmniArbExecutor {
     // ---------------------------------------------------------------- plan constants
     uint256 private constant FLASH_V2_PAIR = 0;
@@ -133,6 +146,10 @@ contract OmniArbExecutor {
     uint256 private constant KIND_UNISWAP_V3 = 1;
     uint256 private constant KIND_ALGEBRA = 2;
     uint256 private constant KIND_UNISWAP_V4 = 3;
+    /// @dev Kind-byte flags of a V4 hop (PlanCalldata.NATIVE_FLAGS): its input or its output
+    ///      is the native coin, currency 0 of the pool.
+    uint256 private constant NATIVE_IN = 0x40;
+    uint256 private constant NATIVE_OUT = 0x20;
     uint256 private constant HEADER_BYTES = 33;
     uint256 private constant HOP_BYTES = 64;
     /// @dev Kind bytes of lender records: 0x80 | the pool's kind.
@@ -144,6 +161,10 @@ contract OmniArbExecutor {
     ///         hash: keccak256("omniarb: Uniswap V4 PoolManager").
     bytes32 public constant POOL_MANAGER =
         0x2209bff7c31185f94941a83abe63cc0e11c08f4c1104bcc0d28c0137e7df7723;
+    /// @notice What the registry holds for the chain's wrapped native token (WETH9's
+    ///         `deposit`/`withdraw`): keccak256("omniarb: wrapped native coin").
+    bytes32 public constant WRAPPED_NATIVE =
+        0xff3c4b505df102d1916a759d03b9b97c85f67b4387524750864a63210a6da9ad;
     /// @dev What an `unlock` of ours does in its callback: run hops on what this contract
     ///      holds (the amount out left in `_amountOut`), or borrow from the manager and repay it.
     uint256 private constant UNLOCK_RUN = 0;
@@ -202,6 +223,7 @@ contract OmniArbExecutor {
     error NotGenuinePair(address pool);
     error NotGenuinePool(address pool);
     error NativeTransferFailed();
+    error NotWrappedNative(address token);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner(msg.sender);
@@ -238,8 +260,15 @@ contract OmniArbExecutor {
         if (aavePool_ != address(0)) _setAavePool(aavePool_);
     }
 
-    /// @notice Native coin sent here is kept until the owner withdraws it.
-    receive() external payable {}
+    /// @notice Native coin comes only from the PoolManager a trade has unlocked (a V4 hop's
+    ///         output) and from the registered wrapped native token (unwrapped for a V4 hop's
+    ///         input, its registry slot read just before: warm, so this fits WETH9's 2,300-gas
+    ///         `transfer`); either is settled or wrapped again at once.
+    receive() external payable {
+        if (msg.sender != _manager && initCodeHashOf[msg.sender] != WRAPPED_NATIVE) {
+            revert UnexpectedCallback(msg.sender);
+        }
+    }
 
     // ================================================================ trading
 
@@ -449,9 +478,12 @@ contract OmniArbExecutor {
             return "";
         }
         (,, uint256 minProfit,) = Plan.header(_offset(data));
-        // `amount` is amountIn: the manager is owed it, and keeps it now.
+        // `amount` is amountIn: the manager is owed it, and keeps it now. A V4 hop 0 that sells
+        // the native coin borrowed it as the native coin.
         _settle(amountOut, amount, minProfit);
-        if (credit) {
+        bool nativeDebt =
+            Plan.kind(hops, 0) == KIND_UNISWAP_V4 && Plan.native(hops, 0) & NATIVE_IN != 0;
+        if (credit && !nativeDebt) {
             // The final V4 hop's output nets against the debt: only the profit leaves.
             unchecked {
                 if (amountOut > amount) {
@@ -459,7 +491,8 @@ contract OmniArbExecutor {
                 }
             }
         } else {
-            _payManager(msg.sender, tokenA, amount);
+            if (credit) V4Ops.take(msg.sender, tokenA, address(this), amountOut);
+            _payManager(msg.sender, tokenA, amount, nativeDebt);
         }
         return "";
     }
@@ -501,8 +534,9 @@ contract OmniArbExecutor {
         emit ExecutorSet(account, allowed);
     }
 
-    /// @notice Registers `factory` with its pairs' (V2) or pools' (V3) init code hash; a zero
-    ///         hash forgets it.
+    /// @notice Registers `factory` with its pairs' (V2) or pools' (V3) init code hash (a V4
+    ///         PoolManager with POOL_MANAGER, the wrapped native token with WRAPPED_NATIVE); a
+    ///         zero hash forgets it.
     function setFactory(address factory, bytes32 initCodeHash) external onlyOwner {
         initCodeHashOf[factory] = initCodeHash;
         emit FactorySet(factory, initCodeHash);
@@ -796,37 +830,55 @@ contract OmniArbExecutor {
     /// @dev Runs hops `start` … n−1 on `amount` of hop `start`'s token, which this contract
     ///      holds, or (`owed`, inside an unlock) which the PoolManager lends; returns the start
     ///      token received at the end, and whether it is a credit in the manager (the last hop
-    ///      was V4) rather than held here. Each hop's output goes where the next hop takes its
-    ///      input: into the next V2 pair (paid before its swap), to this contract for a V3 pool
-    ///      (paid in its callback), to the manager for a V4 pool (a credit there).
+    ///      was V4, not paying the native coin) rather than held here. Each hop's output goes
+    ///      where the next hop takes its input: into the next V2 pair (paid before its swap), to
+    ///      this contract for a V3 pool (paid in its callback), to the manager for a V4 pool (a
+    ///      credit there), but to this contract for a V4 hop selling the native coin, which
+    ///      then unwraps it into the manager.
     function _runHops(uint256 hops, uint256 n, uint256 start, uint256 amount, bool owed)
         private
         returns (uint256, bool)
     {
-        address tokenIn = Plan.tokenIn(hops, start);
         uint256 kind = Plan.kind(hops, start);
-        // The first hop's input to where its kind takes it.
-        if (owed) {
-            if (kind == KIND_UNISWAP_V2) {
-                V4Ops.take(_manager, tokenIn, Plan.pool(hops, start), amount);
-            } else if (kind != KIND_UNISWAP_V4) {
-                V4Ops.take(_manager, tokenIn, address(this), amount);
+        {
+            // The first hop's input to where its kind takes it.
+            address tokenIn = Plan.tokenIn(hops, start);
+            if (owed) {
+                if (kind == KIND_UNISWAP_V2) {
+                    V4Ops.take(_manager, tokenIn, Plan.pool(hops, start), amount);
+                } else if (kind != KIND_UNISWAP_V4) {
+                    V4Ops.take(_manager, tokenIn, address(this), amount);
+                }
+            } else if (kind == KIND_UNISWAP_V2) {
+                PoolOps.transfer(tokenIn, Plan.pool(hops, start), amount);
+            } else if (kind == KIND_UNISWAP_V4) {
+                _payManager(_manager, tokenIn, amount, Plan.native(hops, start) & NATIVE_IN != 0);
             }
-        } else if (kind == KIND_UNISWAP_V2) {
-            PoolOps.transfer(tokenIn, Plan.pool(hops, start), amount);
-        } else if (kind == KIND_UNISWAP_V4) {
-            _payManager(_manager, tokenIn, amount);
         }
+        bool credit;
         for (uint256 i = start; i < n; ++i) {
             // The last hop buys the start token, and leaves a V4 output in the manager.
             uint256 next = i + 1 < n ? i + 1 : 0;
             address to = address(this);
             if (next != 0) kind = Plan.kind(hops, next);
-            if (kind == KIND_UNISWAP_V4) to = _manager;
+            credit = kind == KIND_UNISWAP_V4 && !_nativeSide(hops, i, next);
+            if (credit) to = _manager;
             else if (kind == KIND_UNISWAP_V2 && next != 0) to = Plan.pool(hops, next);
             amount = _swapHop(hops, i, Plan.tokenIn(hops, next), to, amount);
+            // A V4 hop selling the native coin: its wrapped token, here, unwrapped into it.
+            if (kind == KIND_UNISWAP_V4 && !credit && next != 0) {
+                _payManager(_manager, Plan.tokenIn(hops, next), amount, true);
+            }
         }
-        return (amount, kind == KIND_UNISWAP_V4);
+        return (amount, credit);
+    }
+
+    /// @dev Whether V4 hop `next` sells the native coin or, at the route's end (`next` 0), V4
+    ///      hop `i` buys it: that side is held here as the wrapped token.
+    function _nativeSide(uint256 hops, uint256 i, uint256 next) private pure returns (bool) {
+        return next != 0
+            ? Plan.native(hops, next) & NATIVE_IN != 0
+            : Plan.native(hops, i) & NATIVE_OUT != 0;
     }
 
     /// @dev Hop i: prove its pool genuine, then swap `amountIn` of `tokenIn` for
@@ -862,7 +914,9 @@ contract OmniArbExecutor {
     /// @dev V4 hop i: the hookless pool of the unlocked manager with the hop's two tokens, LP
     ///      fee and tick spacing, whose id must start with the hop's 17 bytes (V4Ops.swap); its
     ///      input is a credit in the manager already, its output is `take`n to `to` unless
-    ///      that is the manager (a credit for the next V4 hop, or the route's end).
+    ///      that is the manager (a credit for the next V4 hop, or the route's end). A flagged
+    ///      side is the native coin in the key; a native output is taken here, wrapped, and
+    ///      sent on to `to`.
     function _v4Swap(uint256 hops, uint256 i, address tokenIn, address tokenOut, address to, uint256 amountIn)
         private
         returns (uint256 amountOut)
@@ -871,15 +925,44 @@ contract OmniArbExecutor {
         address factory = Plan.factory(hops, i);
         if (factory != manager || manager == address(0)) revert UnknownFactory(factory);
         (address pool,, uint256 fee) = Plan.poolKindFee(hops, i);
-        amountOut = V4Ops.swap(manager, pool, tokenIn, tokenOut, fee, amountIn);
-        if (to != manager) V4Ops.take(manager, tokenOut, to, amountOut);
+        uint256 native = Plan.native(hops, i);
+        amountOut = V4Ops.swap(
+            manager,
+            pool,
+            native & NATIVE_IN != 0 ? address(0) : tokenIn,
+            native & NATIVE_OUT != 0 ? address(0) : tokenOut,
+            fee,
+            amountIn
+        );
+        if (native & NATIVE_OUT != 0) {
+            V4Ops.take(manager, address(0), address(this), amountOut);
+            _checkWrapped(tokenOut);
+            V4Ops.wrap(tokenOut, amountOut);
+            if (to == manager) _payManager(manager, tokenOut, amountOut, false);
+            else if (to != address(this)) PoolOps.transfer(tokenOut, to, amountOut);
+        } else if (to != manager) {
+            V4Ops.take(manager, tokenOut, to, amountOut);
+        }
     }
 
-    /// @dev Pays `amount` of `token` from this contract to `manager` as a credit there.
-    function _payManager(address manager, address token, uint256 amount) private {
+    /// @dev Pays `amount` of `token` from this contract to `manager` as a credit there: by
+    ///      transfer between `sync` and `settle`, or (`native`) as the native coin, unwrapped
+    ///      from `token`, the registered wrapped native token, and settled with value.
+    function _payManager(address manager, address token, uint256 amount, bool native) private {
+        if (native) {
+            _checkWrapped(token);
+            V4Ops.unwrap(token, amount);
+            V4Ops.settleNative(manager, amount);
+            return;
+        }
         V4Ops.sync(manager, token);
         PoolOps.transfer(token, manager, amount);
         V4Ops.settle(manager);
+    }
+
+    /// @dev Reverts unless `token` is registered as the wrapped native token.
+    function _checkWrapped(address token) private view {
+        if (initCodeHashOf[token] != WRAPPED_NATIVE) revert NotWrappedNative(token);
     }
 
     /// @dev Hop i as (pool, kind, fee), after proving the pool is the pair (kind 0) or pool

@@ -8,6 +8,9 @@ pragma solidity 0.8.37;
 library PlanCalldata {
     uint256 internal constant HEADER_BYTES = 33;
     uint256 internal constant HOP_BYTES = 64;
+    /// @dev The bits of a kind byte that flag a V4 hop's side of the native coin, not its kind.
+    uint256 internal constant NATIVE_FLAGS = 0x60;
+    uint256 private constant KIND_MASK = 0x9f;
 
     /// @dev (flash source, amountIn, minProfit, offset of hop 0) of the plan at `plan`.
     function header(uint256 plan)
@@ -44,7 +47,14 @@ library PlanCalldata {
 
     function kind(uint256 hops, uint256 i) internal pure returns (uint256 value) {
         assembly ("memory-safe") {
-            value := shr(248, calldataload(add(add(hops, shl(6, i)), 60)))
+            value := and(shr(248, calldataload(add(add(hops, shl(6, i)), 60))), KIND_MASK)
+        }
+    }
+
+    /// @dev The native-coin flags of hop i's kind byte (NATIVE_FLAGS bits; zero for most hops).
+    function native(uint256 hops, uint256 i) internal pure returns (uint256 flags) {
+        assembly ("memory-safe") {
+            flags := and(shr(248, calldataload(add(add(hops, shl(6, i)), 60))), NATIVE_FLAGS)
         }
     }
 
@@ -63,7 +73,7 @@ library PlanCalldata {
             let hop := add(hops, shl(6, i))
             value := shr(96, calldataload(hop))
             let meta := calldataload(add(hop, 60))
-            kind_ := shr(248, meta)
+            kind_ := and(shr(248, meta), KIND_MASK)
             feePips := and(shr(224, meta), 0xffffff)
         }
     }

@@ -4,7 +4,9 @@ pragma solidity 0.8.37;
 /// @title V4Ops
 /// @notice The calls the executor makes to a Uniswap V4 PoolManager (`@uniswap/v4-core` 1.0.2,
 ///         PoolManager.sol) inside one `unlock`: `swap` of a hookless pool, `take`, `sync` and
-///         `settle`. Hand-written like PoolOps' calls; each bubbles up the manager's revert data.
+///         `settle` (with value for the native coin); and to the wrapped native token (WETH9's
+///         `withdraw` and `deposit`) around a pool of the native coin. Hand-written like
+///         PoolOps' calls; each bubbles up the callee's revert data.
 ///
 ///         Flash accounting: within `unlock` the manager keeps, per currency, what it owes the
 ///         caller (positive) or is owed (negative). A swap adds its BalanceDelta (the input
@@ -18,6 +20,8 @@ library V4Ops {
     uint256 private constant TAKE = 0x0b0d9c09; // take(address,address,uint256)
     uint256 private constant SYNC = 0xa5841194; // sync(address)
     uint256 private constant SETTLE = 0x11da60b4; // settle()
+    uint256 private constant WITHDRAW = 0x2e1a7d4d; // withdraw(uint256), WETH9
+    uint256 private constant DEPOSIT = 0xd0e30db0; // deposit(), WETH9
     /// @dev TickMath.MIN_SQRT_PRICE + 1 and MAX_SQRT_PRICE − 1 (v4-core TickMath.sol, the same
     ///      numbers as v3-core's): "no price limit", as V4Quoter swaps.
     uint256 private constant MIN_SQRT_PRICE_PLUS_ONE = 4295128740;
@@ -102,20 +106,41 @@ library V4Ops {
     /// @dev `sync(currency)`: the manager notes its balance, so that `settle` credits what
     ///      arrives after it.
     function sync(address manager, address currency) internal {
-        _call1(manager, SYNC, currency, 36);
+        _call(manager, SYNC, uint160(currency), 36, 0);
     }
 
     /// @dev `settle()`: credits the caller with what the synced currency's balance grew by.
     function settle(address manager) internal {
-        _call1(manager, SETTLE, address(0), 4);
+        _call(manager, SETTLE, 0, 4, 0);
     }
 
-    function _call1(address manager, uint256 selector, address arg, uint256 size) private {
+    /// @dev `settle{value: amount}()` with no currency synced (every `sync` of ours is settled
+    ///      at once, which resets it): PoolManager._settle credits the caller with msg.value of
+    ///      the native coin.
+    function settleNative(address manager, uint256 amount) internal {
+        _call(manager, SETTLE, 0, 4, amount);
+    }
+
+    /// @dev WETH9 `withdraw(amount)`: burns `amount` of the caller's wrapped token and sends it
+    ///      the native coin (`transfer`: 2,300 gas for its `receive`).
+    function unwrap(address wrapped, uint256 amount) internal {
+        _call(wrapped, WITHDRAW, amount, 36, 0);
+    }
+
+    /// @dev WETH9 `deposit{value: amount}()`: mints `amount` of the wrapped token to the caller.
+    function wrap(address wrapped, uint256 amount) internal {
+        _call(wrapped, DEPOSIT, 0, 4, amount);
+    }
+
+    /// @dev `target.call{value: value}(selector ‖ arg)`, `size` bytes of calldata.
+    function _call(address target, uint256 selector, uint256 arg, uint256 size, uint256 value)
+        private
+    {
         assembly ("memory-safe") {
             let p := mload(0x40)
             mstore(p, shl(224, selector))
             mstore(add(p, 4), arg)
-            if iszero(call(gas(), manager, 0, p, size, 0, 0)) {
+            if iszero(call(gas(), target, value, p, size, 0, 0)) {
                 returndatacopy(p, 0, returndatasize())
                 revert(p, returndatasize())
             }

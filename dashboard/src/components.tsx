@@ -88,6 +88,30 @@ export function formatFeePips(feePips: number): string {
   return `${Number((feePips / 10_000).toPrecision(6))}%`;
 }
 
+/** A hop's token, marked "native" where the pool holds the native coin itself for it (the
+ * executor unwraps or wraps it). */
+function HopToken({
+  symbol,
+  token,
+  currency,
+}: {
+  symbol: string | null;
+  token: string;
+  currency?: string | null;
+}) {
+  return (
+    <>
+      {symbol ?? shortHex(token)}
+      {currency ? (
+        <span className="muted" data-testid="hop-native">
+          {" "}
+          (native)
+        </span>
+      ) : null}
+    </>
+  );
+}
+
 /** Each hop of a trade: tokens in and out, the protocol (pool kind), the DEX, the fee tier and
  * the pool's address. */
 export function HopsView({ hops, testId }: { hops: HopItem[]; testId?: string }) {
@@ -96,7 +120,8 @@ export function HopsView({ hops, testId }: { hops: HopItem[]; testId?: string })
       {hops.map((hop, i) => (
         <li key={`${hop.pool}-${i}`} className="hop" data-testid="hop">
           <span className="hop-tokens">
-            {hop.symbol_in ?? shortHex(hop.token_in)} → {hop.symbol_out ?? shortHex(hop.token_out)}
+            <HopToken symbol={hop.symbol_in} token={hop.token_in} currency={hop.currency_in} /> →{" "}
+            <HopToken symbol={hop.symbol_out} token={hop.token_out} currency={hop.currency_out} />
           </span>{" "}
           <span className="badge muted hop-kind" data-testid="hop-kind">
             {hop.kind}

@@ -60,7 +60,9 @@ export interface StatsBody {
   chains: ChainStatus[];
 }
 
-/** One hop of a route: its pool, that pool's DEX and protocol (the pool kind), fee and tokens. */
+/** One hop of a route: its pool, that pool's DEX and protocol (the pool kind), fee and tokens;
+ * `currency_in`/`currency_out` the pool's own currency where it is not the route's token (the
+ * native coin, address 0, of a pool traded as the wrapped native token). */
 export interface HopItem {
   pool: string;
   dex: string;
@@ -70,6 +72,8 @@ export interface HopItem {
   token_out: string;
   symbol_in: string | null;
   symbol_out: string | null;
+  currency_in?: string | null;
+  currency_out?: string | null;
 }
 
 export interface OpportunityItem {

@@ -120,7 +120,9 @@ class StatsBody(BaseModel):
 
 class HopItem(BaseModel):
     """One hop of a route: the pool it swaps through, that pool's DEX and protocol (its pool
-    kind, as the registry names it), its fee in pips (500 is 0.05%) and the tokens in and out."""
+    kind, as the registry names it), its fee in pips (500 is 0.05%), the tokens in and out, and
+    the pool's own currency on a side where it holds another than the route's token (the
+    native coin, address 0, which the route carries as the wrapped native token)."""
 
     model_config = _BODY
 
@@ -132,6 +134,16 @@ class HopItem(BaseModel):
     token_out: str
     symbol_in: str | None
     symbol_out: str | None
+    currency_in: str | None = Field(
+        default=None,
+        description="the pool's own currency for token_in where it differs: the native coin "
+        "(address 0), unwrapped from token_in by the executor",
+    )
+    currency_out: str | None = Field(
+        default=None,
+        description="the pool's own currency for token_out where it differs: the native coin "
+        "(address 0), wrapped into token_out by the executor",
+    )
 
 
 class OpportunityItem(BaseModel):

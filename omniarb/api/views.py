@@ -91,6 +91,8 @@ def hop_items(route: Route, symbols: Sequence[str | None]) -> list[HopItem]:
             token_out=hop.token_out,
             symbol_in=symbols[i] if i < len(symbols) else None,
             symbol_out=symbols[i + 1] if i + 1 < len(symbols) else None,
+            currency_in=hop.currency_in,
+            currency_out=hop.currency_out,
         )
         for i, hop in enumerate(route.hops)
     ]

@@ -2,10 +2,12 @@
 
 Lists executions newest first with their outcome: chain, block, transaction, status, route,
 amount in, predicted and realized profit, gas and net profit in USD; then each trade's hops
-(tokens, protocol, DEX, fee tier and pool of each). With `--json`, stdout is one JSON list of
-`TradeRecord.to_json()` objects with their `hops` (as the API's trades carry them): amounts in
-base units as decimal strings (exact past 2**53), counts as numbers, times in ISO 8601 UTC.
-A database that does not exist yet, or has no tables, is an empty history: `[]` and exit code 0.
+(tokens, protocol, DEX, fee tier and pool of each; a pool's side of the native coin, which the
+route carries as the wrapped native token, reads `ETH(WETH)`). With `--json`, stdout is one
+JSON list of `TradeRecord.to_json()` objects with their `hops` (as the API's trades carry
+them): amounts in base units as decimal strings (exact past 2**53), counts as numbers, times in
+ISO 8601 UTC. A database that does not exist yet, or has no tables, is an empty history: `[]`
+and exit code 0.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from typing import Any
 
 from rich.table import Table
 
+from omniarb.api.schemas import HopItem
 from omniarb.api.views import hop_items
-from omniarb.chains.spec import resolve_chain
+from omniarb.chains.spec import chain_by_id, resolve_chain
 from omniarb.cli import Subparsers
 from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings
+from omniarb.errors import NotFoundError
 from omniarb.store import HistoryDatabase, TradeRecord, resolve_db_url
 from omniarb.store.engine import parse_db_url, sqlite_path
 from omniarb.store.schema import current_revision, head_revision, upgrade
@@ -102,11 +106,23 @@ def _hops(trade: TradeRecord) -> str:
     """The trade's hops on one line, each with its tokens, protocol (pool kind), DEX, fee tier
     and pool: printed under the table, whose columns have no room for whole addresses."""
     tx = trade.tx_hash or trade.opportunity_id
+    try:
+        native = chain_by_id(trade.chain_id).native_symbol
+    except NotFoundError:
+        native = "native"
     hops = "  ".join(
-        f"{n}. {h.symbol_in}→{h.symbol_out} {h.kind} {h.dex} {h.fee_pips / 10_000:g}% {h.pool}"
+        f"{n}. {_tokens(h, native)} {h.kind} {h.dex} {h.fee_pips / 10_000:g}% {h.pool}"
         for n, h in enumerate(hop_items(trade.route, trade.route_symbols), start=1)
     )
     return f"{trade.chain} {tx[:10]}…: {hops}"
+
+
+def _tokens(hop: HopItem, native: str) -> str:
+    """`in→out`, a side where the pool holds the native coin as `ETH(WETH)`: the pool's
+    currency, then the token the route carries for it."""
+    token_in = f"{native}({hop.symbol_in})" if hop.currency_in else f"{hop.symbol_in}"
+    token_out = f"{native}({hop.symbol_out})" if hop.currency_out else f"{hop.symbol_out}"
+    return f"{token_in}→{token_out}"
 
 
 def _json(trade: TradeRecord) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 `graph` enumerates the 2- and 3-hop cycles through base tokens as pools appear and indexes them
 by pool; `screen` checks every cycle at once in NumPy float64; `sizing` finds the exact integer
-optimum of the candidates; `pricing` turns gas into the start token and profit into USD;
+optimum of the candidates (`mixed_sizing` walks V3 tick ranges; `bracket_sizing` searches the
+exact swaps of a route through a pool without a closed form, such as a Balancer pool);
+`pricing` turns gas into the start token and profit into USD;
 `state_book` keeps the pool states and `evaluator` turns the cycles a change touches into
 opportunities; `detector.CycleDetector` is the stage that composes the two.
 """

@@ -13,9 +13,11 @@ net profit (USD) first, so the caller can also record the ones too small to pay 
 Pools are of every traded kind, and cycles may mix them. The screen sees each pool as the
 constant-product pool its state names (`screen_reserves`: for a V3 pool, its current price with
 its deepest range's liquidity, never less profitable than the pool, so the screen only drops
-cycles that cannot earn); a cycle through any pool without one constant-product curve (a V3
-pool) is sized by `mixed_sizing`, which walks the tick ranges; the others take the closed-form
-path.
+cycles that cannot earn); a cycle through a pool that offers no closed form at all (neither
+one constant-product curve nor pieces: a Balancer pool) is sized by `bracket_sizing`, a
+bracketed search on the pools' exact swaps; any other cycle through a pool without one
+constant-product curve (a V3 pool) by `mixed_sizing`, which walks the tick ranges; the others
+take the closed-form path.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ class PoolStates(Protocol):
 
 
 class CycleDetector:
-    """Finds 2- and 3-hop cycles of Uniswap V2 and V3 pools through base tokens on one chain.
+    """Finds 2- and 3-hop cycles of pools of every traded kind through base tokens on one
+    chain.
 
     `stablecoin_decimals` maps each USD stablecoin to its decimals ($1 per whole token).
     `certify_budget` and `certify_top` bound the full integer searches of an evaluation (see

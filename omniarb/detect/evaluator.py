@@ -4,10 +4,12 @@
     found = evaluator.evaluate(book.cycles_through(changed), block_number=n, base_fee_wei=fee)
 
 A NumPy screen of the given cycles picks the candidates; each is sized in exact integers (a V2
-cycle by `sizing`, one through a V3 pool by `mixed_sizing`, which walks its tick ranges), then
-priced: gas from the gas model at the block's base fee plus the priority fee, converted into the
-start token, and the net profit in USD. Every cycle with a positive gross profit comes back,
-best net profit (USD) first, so the caller can also record the ones too small to pay for gas.
+cycle by `sizing`, one through a V3 pool by `mixed_sizing`, which walks its tick ranges, one
+through a pool with no closed form by `bracket_sizing`, a bracketed search on the exact swaps),
+then priced: gas from the gas model at the block's base fee plus the priority fee, converted
+into the start token, and the net profit in USD. Every cycle with a positive gross profit comes
+back, best net profit (USD) first, so the caller can also record the ones too small to pay for
+gas.
 """
 
 from __future__ import annotations
@@ -15,19 +17,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from omniarb.detect.bracket_sizing import BracketRoute, size_bracketed
 from omniarb.detect.graph import Cycle
 from omniarb.detect.loan_sizing import resized_opportunity
-from omniarb.detect.mixed_hops import MixedHop, route_work
+from omniarb.detect.mixed_hops import MixedHop, RouteHop, route_work
 from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
 from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import IntArray
 from omniarb.detect.sizing import Sizing, size_at_optimum, size_route
 from omniarb.detect.state_book import StateBook
-from omniarb.gas import GasModel, RouteGas
+from omniarb.gas import GasModel, HopWork, RouteGas
 from omniarb.types import Opportunity, OpportunitySource
 
 __all__ = ["CycleEvaluator", "DetectorCounters", "opportunity_id"]
@@ -83,9 +86,9 @@ class CycleEvaluator:
         self.certify_budget = certify_budget
         self.certify_top = certify_top
         self.counters = DetectorCounters()
-        # By cycle id (a cycle's kinds never change), built once per sequence of kinds.
+        # By cycle id (a cycle's hops never change), built once per shape (kinds, wraps).
         self._route_gas: dict[int, RouteGas] = {}
-        self._gas_by_kinds: dict[tuple[str, ...], RouteGas] = {}
+        self._gas_by_shape: dict[tuple[HopWork, ...], RouteGas] = {}
 
     def evaluate(
         self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
@@ -142,33 +145,41 @@ class CycleEvaluator:
                 prices[token] = (native_rate, float(unit_usd))
         return prices[token]
 
-    def _size(self, cycle: Cycle, mixed: list[MixedHop] | None, *, search: bool) -> Sizing | None:
-        """The cycle's sizing: the V2 sizing, or the mixed one over `mixed` when a V3 pool is
-        on the way."""
+    def _size(
+        self, cycle: Cycle, mixed: list[MixedHop] | BracketRoute | None, *, search: bool
+    ) -> Sizing | None:
+        """The cycle's sizing: the V2 sizing when `mixed` is None, the bracketed search when
+        it is a `BracketRoute` (a pool without a closed form is on the way), else the mixed
+        one (a V3 pool is)."""
         cap = self._max_amount_in.get(cycle.start_token.lower())
-        if mixed is not None:
+        if mixed is None:
+            hops = self.book.reserve_hops(cycle)
             if search:
-                return size_mixed_route(
-                    mixed, max_amount_in=cap, certify_budget=self.certify_budget
-                )
-            return size_mixed_at_optimum(mixed, max_amount_in=cap)
-        hops = self.book.reserve_hops(cycle)
+                return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
+            return size_at_optimum(hops, max_amount_in=cap)
+        if isinstance(mixed, BracketRoute):
+            return size_bracketed(mixed, max_amount_in=cap, precise=search)
         if search:
-            return size_route(hops, max_amount_in=cap, certify_budget=self.certify_budget)
-        return size_at_optimum(hops, max_amount_in=cap)
+            return size_mixed_route(mixed, max_amount_in=cap, certify_budget=self.certify_budget)
+        return size_mixed_at_optimum(mixed, max_amount_in=cap)
 
-    def _gas(self, cycle: Cycle, mixed: list[MixedHop] | None, amount_in: int) -> int:
+    def _gas(
+        self, cycle: Cycle, mixed: list[MixedHop] | BracketRoute | None, amount_in: int
+    ) -> int:
         """The gas model's estimate for the cycle at `amount_in`: its hops by kind, the ticks
         its V3 hops (in `mixed`) cross and their other extra steps, and the loan it can take
         (free when its opening pool lends by flash swap)."""
         route_gas = self._route_gas.get(cycle.id)
         if route_gas is None:
-            kinds = tuple(hop.kind for hop in cycle.route.hops)
-            route_gas = self._gas_by_kinds.get(kinds)
+            shape = tuple(HopWork.of(hop) for hop in cycle.route.hops)
+            route_gas = self._gas_by_shape.get(shape)
             if route_gas is None:
-                route_gas = self._gas_by_kinds[kinds] = self.gas_model.route(kinds)
+                route_gas = self._gas_by_shape[shape] = self.gas_model.route(shape)
             self._route_gas[cycle.id] = route_gas
-        return route_gas.total(None if mixed is None else route_work(amount_in, mixed))
+        if mixed is None:
+            return route_gas.total(None)
+        hops: Sequence[RouteHop] = mixed.hops if isinstance(mixed, BracketRoute) else mixed
+        return route_gas.total(route_work(amount_in, hops))
 
     def _size_and_price(
         self,

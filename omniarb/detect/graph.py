@@ -125,15 +125,22 @@ class CycleGraph:
         tick_spacing: int | None = getattr(state, "tick_spacing", None)
 
         def hop(zero_for_one: bool) -> Hop:
+            token_in = state.token0 if zero_for_one else state.token1
+            token_out = state.token1 if zero_for_one else state.token0
+            # The pool's own currency where the route carries another token for it (the
+            # native coin, traded as its wrapped token): the executor converts it.
+            currency_in, currency_out = state.currency(token_in), state.currency(token_out)
             return Hop(
                 pool=state.address,
                 dex=state.dex,
                 kind=kind,
-                token_in=state.token0 if zero_for_one else state.token1,
-                token_out=state.token1 if zero_for_one else state.token0,
+                token_in=token_in,
+                token_out=token_out,
                 zero_for_one=zero_for_one,
                 fee_pips=fee_pips,
                 tick_spacing=tick_spacing,
+                currency_in=None if currency_in == token_in else currency_in,
+                currency_out=None if currency_out == token_out else currency_out,
             )
 
         pool = GraphPool(

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from omniarb.detect.mixed_hops import MixedHop, mixed_route_amount_out
+from omniarb.detect.mixed_hops import RouteHop, mixed_route_amount_out
 from omniarb.types import Opportunity
 
 __all__ = ["LoanSizing", "Resized", "resized_opportunity", "size_for_loan"]
@@ -51,7 +51,7 @@ class LoanSizing:
 
 
 def size_for_loan(
-    hops: Sequence[MixedHop], gross_optimum: int, loan_fee: Callable[[int], int]
+    hops: Sequence[RouteHop], gross_optimum: int, loan_fee: Callable[[int], int]
 ) -> LoanSizing | None:
     """The amount in [1, `gross_optimum`] maximizing out(a) − a − `loan_fee`(a) on `hops`
     (exact pool math); None when no amount there keeps anything after the fee."""
@@ -128,7 +128,7 @@ class Resized:
 
 
 def resized_opportunity(
-    opportunity: Opportunity, hops: Sequence[MixedHop], loan_fee: Callable[[int], int]
+    opportunity: Opportunity, hops: Sequence[RouteHop], loan_fee: Callable[[int], int]
 ) -> Resized | None:
     """`opportunity` at the size that keeps the most after `loan_fee`, its route's `hops` being
     the states it was priced on; None when nothing is kept. Its gas (estimate, cost in the start

@@ -2,9 +2,12 @@
 
 A hop is a constant-product pool's reserves (`sizing.HopReserves`, the math of
 `UniswapV2Library`) or a pool whose curve has pieces, in one direction (a `PiecewiseCurve` its
-state hands out: a V3 pool, simulated tick by tick exactly as QuoterV2 quotes it). Besides the
-forward amounts, the sizing needs the inverse: the least input that buys a given output
-(`cheapest_input`). A pool that runs out of liquidity takes only part of an exact input; a
+state hands out: a V3 pool, simulated tick by tick exactly as QuoterV2 quotes it): a `MixedHop`,
+which the piece walk sizes. A route may also pass through a pool with neither (`ExactHop`:
+only its exact swap); its forward amounts and its work are here too (`RouteHop`), and the
+bracketed search sizes it. Besides the forward amounts, the piece walk's search needs the
+inverse: the least input that buys a given output (`cheapest_input`). A pool that runs out of
+liquidity takes only part of an exact input, a pool whose contract would revert takes none; a
 route that needs more than a pool can take is treated as failing.
 """
 
@@ -12,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omniarb.detect.exact_hop import ExactHop
 from omniarb.detect.sizing import HopReserves
 from omniarb.dex.curves import PiecewiseCurve
 
 __all__ = [
     "MixedHop",
+    "RouteHop",
     "cheapest_input",
     "hop_amount_out",
     "mixed_route_amount_out",
@@ -28,11 +33,12 @@ _BPS = 10_000
 
 
 MixedHop = HopReserves | PiecewiseCurve
+RouteHop = MixedHop | ExactHop
 
 
-def hop_amount_out(hop: MixedHop, amount_in: int) -> int | None:
-    """The hop's exact output, or None when the trade would fail: nothing in or out, or a V3
-    pool that runs out of liquidity before taking the whole input."""
+def hop_amount_out(hop: RouteHop, amount_in: int) -> int | None:
+    """The hop's exact output, or None when the trade would fail: nothing in or out, a V3
+    pool that runs out of liquidity before taking the whole input, or a pool that reverts."""
     if amount_in <= 0:
         return None
     if isinstance(hop, HopReserves):
@@ -99,7 +105,7 @@ def cheapest_input(hop: MixedHop, amount_out: int) -> int | None:
     return high
 
 
-def mixed_route_amounts(amount_in: int, hops: Sequence[MixedHop]) -> list[int] | None:
+def mixed_route_amounts(amount_in: int, hops: Sequence[RouteHop]) -> list[int] | None:
     """[amount_in, out of hop 1, ..., out of the last hop] as the pools pay them (None if a
     hop would fail)."""
     amounts = [amount_in]
@@ -111,7 +117,7 @@ def mixed_route_amounts(amount_in: int, hops: Sequence[MixedHop]) -> list[int] |
     return amounts
 
 
-def mixed_route_amount_out(amount_in: int, hops: Sequence[MixedHop]) -> int:
+def mixed_route_amount_out(amount_in: int, hops: Sequence[RouteHop]) -> int:
     """The route's exact output; 0 when a hop would fail."""
     amount: int | None = amount_in
     for hop in hops:
@@ -119,14 +125,15 @@ def mixed_route_amount_out(amount_in: int, hops: Sequence[MixedHop]) -> int:
     return amount or 0
 
 
-def route_work(amount_in: int, hops: Sequence[MixedHop]) -> list[tuple[int, int]]:
+def route_work(amount_in: int, hops: Sequence[RouteHop]) -> list[tuple[int, int]]:
     """What each hop costs beyond a plain hop at `amount_in`, as (initialized ticks crossed,
     other extra steps of the pool's loop: for V3, a bitmap-word edge reached without crossing a
-    tick); a constant-product hop has none. All zeros when a hop would fail."""
+    tick); a constant-product hop, or one priced only by its swap, has none. All zeros when a
+    hop would fail."""
     work: list[tuple[int, int]] = []
     amount = amount_in
     for hop in hops:
-        if isinstance(hop, HopReserves):
+        if isinstance(hop, HopReserves | ExactHop):
             out = hop_amount_out(hop, amount)
             if out is None:
                 return [(0, 0)] * len(hops)

@@ -6,11 +6,12 @@ evaluation reads.
     cycle_ids = book.cycles_through(changed)
 
 Applying a state keeps three things in step with it: the `CycleGraph` (a new pool's cycles), the
-`CycleScreen`'s reserves (which the screen reads for every cycle at once), and the per-direction
-`HopReserves` the sizing reads, rebuilt lazily once per state and shared by all its cycles. The
-book answers lookups by address and by token pair (it is the pricer's `PairBook`) and hands out a
-cycle's or a route's hops for the sizing. It only holds what the state stage sends: reading pools
-from the chain is each kind's `PoolBook` (`omniarb.dex.base`).
+`CycleScreen`'s reserves (which the screen reads for every cycle at once, and which bound a pool
+without a closed form for the bracketed search), and the per-direction `HopReserves` the sizing
+reads, rebuilt lazily once per state and shared by all its cycles. The book answers lookups by
+address and by token pair (it is the pricer's `PairBook`) and hands out a cycle's or a route's
+hops for the sizing. It only holds what the state stage sends: reading pools from the chain is
+each kind's `PoolBook` (`omniarb.dex.base`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from omniarb.detect.bracket_sizing import BracketRoute
+from omniarb.detect.exact_hop import ExactHop, screen_bound
 from omniarb.detect.graph import Cycle, CycleGraph
-from omniarb.detect.mixed_hops import MixedHop
+from omniarb.detect.mixed_hops import MixedHop, RouteHop
 from omniarb.detect.screen import CycleScreen, IntArray
 from omniarb.detect.sizing import HopReserves
 from omniarb.dex.base import PoolState
@@ -33,8 +36,9 @@ class StateBook:
     """The latest state of every pool on one chain, with their cycles.
 
     The sizing takes a pool as one constant-product curve for every size (a state's
-    `constant_product`: Uniswap V2 and its forks) or as a curve of pieces (its `piecewise`:
-    V3's tick ranges), walked piece by piece."""
+    `constant_product`: Uniswap V2 and its forks), as a curve of pieces (its `piecewise`:
+    V3's tick ranges), walked piece by piece, or, for a pool with neither (a Balancer pool),
+    as its exact swap alone, which a bracketed search sizes (`bracket_route`)."""
 
     def __init__(self, *, chain_id: int, base_tokens: Sequence[str], epsilon: float) -> None:
         self.chain_id = chain_id
@@ -43,6 +47,8 @@ class StateBook:
         self._states: list[PoolState] = []
         self._piecewise: list[bool] = []  # per pool id: not one constant-product curve
         self._piecewise_count = 0
+        self._opaque: list[bool] = []  # per pool id: neither constant product nor pieces
+        self._opaque_count = 0
         self._hops: list[HopReserves | None] = []  # per (pool, direction), for the current state
         self._cycle_arrays: dict[int, IntArray] = {}
 
@@ -87,12 +93,13 @@ class StateBook:
 
     def _add(self, state: PoolState) -> None:
         piecewise = state.constant_product(True) is None
-        if piecewise and state.piecewise(True) is None:
-            raise TypeError(f"pool {state.address}: the detector cannot size {state.kind} pools")
+        opaque = piecewise and state.piecewise(True) is None
         new_cycles = self.graph.add_pools([state])
         self._states.append(state)
         self._piecewise.append(piecewise)
         self._piecewise_count += piecewise
+        self._opaque.append(opaque)
+        self._opaque_count += opaque
         self._hops += [None, None]
         self.screen.add_cycles(
             [list(zip(c.pool_ids, c.zero_for_one, strict=True)) for c in new_cycles]
@@ -134,28 +141,56 @@ class StateBook:
         edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
         return [self.hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
 
-    def mixed_hops(self, cycle: Cycle) -> list[MixedHop] | None:
-        """The cycle's hops for the mixed sizing, or None when all its pools are one
-        constant-product curve each (the closed-form sizing then applies)."""
+    def bracket_route(self, cycle: Cycle) -> BracketRoute | None:
+        """The cycle's hops and their screen stand-ins for the bracketed search, when a pool of
+        the cycle has neither one constant-product curve nor pieces; None otherwise."""
+        opaque = self._opaque
+        if not (self._opaque_count and any(opaque[pool_id] for pool_id in cycle.pool_ids)):
+            return None
+        edges = list(zip(cycle.pool_ids, cycle.zero_for_one, strict=True))
+        return BracketRoute(
+            tuple(self._route_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges),
+            tuple(self._bound(pool_id, zero_for_one) for pool_id, zero_for_one in edges),
+        )
+
+    def _bound(self, pool_id: int, zero_for_one: bool) -> HopReserves:
+        """The screen's constant-product stand-in of a pool in one direction (asked of the
+        state again rather than kept: only these cycles need it, not every update)."""
+        state = self._states[pool_id]
+        return screen_bound(state.screen_reserves(), state.fee_pips, zero_for_one)
+
+    def mixed_hops(self, cycle: Cycle) -> list[MixedHop] | BracketRoute | None:
+        """The cycle's hops for the mixed sizing; its `bracket_route` when a pool of the cycle
+        has no closed form at all; None when all its pools are one constant-product curve each
+        (the closed-form sizing then applies)."""
         piecewise = self._piecewise
         if not (self._piecewise_count and any(piecewise[pool_id] for pool_id in cycle.pool_ids)):
             return None
+        if self._opaque_count:
+            bracket = self.bracket_route(cycle)
+            if bracket is not None:
+                return bracket
         edges = zip(cycle.pool_ids, cycle.zero_for_one, strict=True)
         return [self._mixed_hop(pool_id, zero_for_one) for pool_id, zero_for_one in edges]
 
-    def route_hops(self, route: Route, *, priced_at_block: int) -> list[MixedHop] | None:
+    def route_hops(self, route: Route, *, priced_at_block: int) -> list[RouteHop] | None:
         """The route's hops at the stored states, if those are still the states of block
         `priced_at_block`: None when a pool of the route is unknown or has changed since."""
-        hops: list[MixedHop] = []
+        hops: list[RouteHop] = []
         for hop in route.hops:
             if hop.pool not in self.graph:
                 return None
             pool_id = self.graph.pool_id(hop.pool)
             if self._states[pool_id].block_number > priced_at_block:
                 return None
-            hops.append(self._mixed_hop(pool_id, hop.zero_for_one))
+            hops.append(self._route_hop(pool_id, hop.zero_for_one))
         return hops
 
     def _mixed_hop(self, pool_id: int, zero_for_one: bool) -> MixedHop:
         curve = self._states[pool_id].piecewise(zero_for_one)
         return self.hop(pool_id, zero_for_one) if curve is None else curve
+
+    def _route_hop(self, pool_id: int, zero_for_one: bool) -> RouteHop:
+        if self._opaque[pool_id]:
+            return ExactHop.of(self._states[pool_id], zero_for_one)
+        return self._mixed_hop(pool_id, zero_for_one)

@@ -33,7 +33,14 @@ __all__ = [
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PoolIdentity:
     """What names a pool, whatever its kind: the base of every kind's state value. Addresses
-    are EIP-55 checksummed; `token0` sorts below `token1` as the factories order them."""
+    are EIP-55 checksummed; `token0` sorts below `token1` as the factories order them.
+
+    `token0`/`token1` are the tokens a route pays in and takes out, in the pool's order. A pool
+    that holds the chain's native coin itself (a Uniswap V4 pool's currency 0, address 0) names
+    that side by the chain's wrapped native token, which the executor unwraps into it and
+    wraps out of it, so the pool meets the wrapped token's other pools in cycles (its `token0`
+    then need not sort below `token1`); its `currency` of that token is the native coin, the
+    pool's real currency, for whatever shows the pool as it is."""
 
     chain_id: int
     address: str
@@ -41,6 +48,11 @@ class PoolIdentity:
     factory: str
     token0: str
     token1: str
+
+    def currency(self, token: str) -> str:
+        """The pool's own currency for `token`, one of its two tokens: the token itself, but
+        the native coin (address 0) for the wrapped token standing in for it."""
+        return token
 
 
 class PoolState(Protocol):
@@ -63,6 +75,10 @@ class PoolState(Protocol):
     @property
     def fee_pips(self) -> int:
         """The swap fee in hundredths of a basis point (3000 = 0.3%)."""
+        ...
+
+    def currency(self, token: str) -> str:
+        """The pool's own currency for `token` (`PoolIdentity.currency`)."""
         ...
 
     def constant_product(self, zero_for_one: bool) -> tuple[int, int, int] | None:
@@ -113,25 +129,31 @@ class PoolChanges(Generic[StateT]):
 class DexDeployment:
     """One DEX of a kind on one chain, as its adapter needs it: the name the history records,
     the factory (or pool manager) address, the swap fee in basis points where the DEX sets
-    one fee for all its pools (None where each pool has its own), and its state lens where its
-    pools are read through one (Uniswap V4's StateView)."""
+    one fee for all its pools (None where each pool has its own), its state lens where its
+    pools are read through one (Uniswap V4's StateView), and the chain's wrapped native token,
+    which a pool holding the native coin itself is traded as (`PoolIdentity`; None: such a
+    pool keeps the native coin's address 0, which no other pool holds, so no cycle meets it)."""
 
     name: str
     factory: str
     fee_bps: int | None = None
     lens: str | None = None
+    wrapped_native: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HopGas:
     """The gas of hops through pools of one kind, through the executor contract: each hop,
     once for a route with any hop of the kind (what its first hop sets up), each initialized
-    tick (or bin) a swap crosses, and each other extra step of the swap's loop."""
+    tick (or bin) a swap crosses, each other extra step of the swap's loop, and each hop with
+    a side of the native coin, which the executor unwraps into the pool or wraps out of it
+    (`Hop.wraps`)."""
 
     hop_gas: int
     route_gas: int = 0
     crossing_gas: int = 0
     step_gas: int = 0
+    native_gas: int = 0
 
 
 class PoolBook(Protocol[StateT]):

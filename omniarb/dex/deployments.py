@@ -83,7 +83,10 @@ def _known_deployment(chain_id: int, dex: DexEntry) -> DexSpec | None:
 
 
 def traded_deployments(chain: ChainManifest) -> dict[str, list[DexDeployment]]:
-    """`chain`'s traded DEXes by kind, in the description's order; the others are logged."""
+    """`chain`'s traded DEXes by kind, in the description's order, each with the chain's
+    wrapped native token (the description's token marked `wrapped_native`); the others are
+    logged."""
+    wrapped = next((token.address for token in chain.tokens if token.wrapped_native), None)
     by_kind: dict[str, list[DexDeployment]] = {}
     for dex in chain.dexes:
         if not is_traded(dex.kind):
@@ -91,7 +94,11 @@ def traded_deployments(chain: ChainManifest) -> dict[str, list[DexDeployment]]:
             continue
         params = dex_parameters(chain, dex)
         deployment = DexDeployment(
-            name=dex.name, factory=dex.factory, fee_bps=params.fee_bps, lens=params.lens
+            name=dex.name,
+            factory=dex.factory,
+            fee_bps=params.fee_bps,
+            lens=params.lens,
+            wrapped_native=wrapped,
         )
         by_kind.setdefault(dex.kind, []).append(deployment)
     return by_kind

@@ -10,8 +10,10 @@ devnet at start-up and how the tests drive the contract:
     await executor.set_executor(bot, trader, allowed=True)
 
 The registry the contract checks pools against is `factory → init code hash` for V2 and V3 alike
-(`factory_registry`); the Balancer Vault and the Aave Pool it borrows from are set at deployment
-or with the owner-only `setBalancerVault` / `setAavePool`.
+(`factory_registry`), with marks in place of a hash for a V4 PoolManager and for the chain's
+wrapped native token (the only token it unwraps into a pool of the native coin and wraps out of
+one); the Balancer Vault and the Aave Pool it borrows from are set at deployment or with the
+owner-only `setBalancerVault` / `setAavePool`.
 
 Every send is simulated first (`eth_call`), so a revert raises `ExecutorRevertError` naming the
 contract's custom error and its arguments instead of a bare failed receipt.
@@ -23,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.receipts import wait_for_receipt
@@ -45,6 +48,7 @@ __all__ = [
     "EXECUTOR_CONTRACT",
     "UNISWAP_V2_PAIR_INIT_CODE_HASH",
     "UNISWAP_V3_POOL_INIT_CODE_HASH",
+    "WRAPPED_NATIVE_MARK",
     "ExecutorContract",
     "ExecutorRevertError",
     "accept_ownership_calldata",
@@ -63,6 +67,7 @@ __all__ = [
     "v2_factories",
     "withdraw_calldata",
     "withdraw_native_calldata",
+    "wrapped_native",
 ]
 
 EXECUTOR_CONTRACT = "OmniArbExecutor"
@@ -74,6 +79,8 @@ UNISWAP_V2_PAIR_INIT_CODE_HASH = bytes.fromhex(
 UNISWAP_V3_POOL_INIT_CODE_HASH = bytes.fromhex(
     UNISWAP_V3.reference_init_code_hash.removeprefix("0x")
 )
+# What the registry holds for the chain's wrapped native token (OmniArbExecutor.WRAPPED_NATIVE).
+WRAPPED_NATIVE_MARK = keccak(text="omniarb: wrapped native coin")
 _BALANCER_KIND = "balancer-v2"
 _AAVE_KIND = "aave-v3"
 _ZERO_ADDRESS = "0x" + "00" * 20
@@ -175,14 +182,23 @@ def dex_factories(chain: ChainManifest) -> dict[str, str]:
 
 def factory_registry(chain: ChainManifest) -> dict[str, bytes]:
     """Pool deployer (usually the factory) → init code hash of its pairs or pools, for every
-    traded DEX of the chain: what the executor's constructor (or `setFactory`) registers. The
-    hash is the DEX's own (`dex.deployments.dex_parameters`): forks' pairs differ."""
+    traded DEX of the chain, and the chain's wrapped native token → `WRAPPED_NATIVE_MARK`:
+    what the executor's constructor (or `setFactory`) registers. The hash is the DEX's own
+    (`dex.deployments.dex_parameters`): forks' pairs differ."""
     registry: dict[str, bytes] = {}
     for dex in chain.dexes:
         if is_traded(dex.kind):
             params = dex_parameters(chain, dex)
             registry[params.pool_deployer] = bytes.fromhex(params.init_code_hash.removeprefix("0x"))
+    wrapped = wrapped_native(chain)
+    if wrapped is not None:
+        registry[wrapped] = WRAPPED_NATIVE_MARK
     return registry
+
+
+def wrapped_native(chain: ChainManifest) -> str | None:
+    """The chain's wrapped native token (the description's token marked so), if it has one."""
+    return next((token.address for token in chain.tokens if token.wrapped_native), None)
 
 
 class ExecutorRevertError(RevertError):

@@ -23,11 +23,13 @@ from omniarb.chains.spec import FeeModel
 from omniarb.errors import ConfigError, FatalError, RevertError
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_contract import (
+    WRAPPED_NATIVE_MARK,
     ExecutorContract,
     bot_creation_data,
     dex_factories,
     executor_artifact,
     factory_registry,
+    wrapped_native,
 )
 from omniarb.execute.nonces import NonceManager
 from omniarb.execute.signer import Signer
@@ -115,7 +117,8 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
     """The executor `chain` names, once it is checked that `account` may trade through it.
 
     It must be a contract whose owner or authorized executor `account` is, with every V2 and V3
-    factory of `chain` registered; otherwise each trade would revert. Reads only: nothing is sent.
+    factory of `chain` registered, and its wrapped native token (for pools of the native coin);
+    otherwise each trade would revert. Reads only: nothing is sent.
     """
     if chain.executor is None:
         raise ConfigError(
@@ -135,10 +138,13 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
         allowed = owner == to_checksum_address(account) or await contract.is_executor(account)
         expected = factory_registry(chain)
         unregistered = [
-            name
+            f"the factory of {name}"
             for name, factory in dex_factories(chain).items()
             if await contract.init_code_hash_of(factory) != expected[factory]
         ]
+        wrapped = wrapped_native(chain)
+        if wrapped is not None and await contract.init_code_hash_of(wrapped) != WRAPPED_NATIVE_MARK:
+            unregistered.append(f"the wrapped native token {wrapped}")
     except RevertError as exc:
         raise FatalError(
             f"{chain.name}: {contract.address} is not an OmniArbExecutor ({exc}); deploy one "
@@ -152,8 +158,8 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
         )
     if unregistered:
         raise FatalError(
-            f"{chain.name}: executor {contract.address} does not register the factory of "
-            f"{', '.join(unregistered)} with its pools' init code hash; have its owner call "
+            f"{chain.name}: executor {contract.address} does not register "
+            f"{', '.join(unregistered)} with its init code hash or mark; have its owner call "
             f"setFactory for it, or deploy a new one with {_deploy_hint(chain)}"
         )
     return contract.address

@@ -12,15 +12,18 @@ contract's notes describe (contracts/executor/OmniArbExecutor.sol, which is the 
                   kind 0 = Uniswap V2 pair, 1 = Uniswap V3 pool, 2 = Algebra pool, 3 = Uniswap
                   V4 pool; fee = the pool's fee in pips. A V4 hop's pool field is its id's
                   leading 17 bytes ‖ its tick spacing (`uniswap_v4.adapter.plan_pool_field`),
-                  its factory the PoolManager
+                  its factory the PoolManager; a V4 hop whose input (output) is the pool's
+                  native coin sets bit 6 (bit 5) of its kind byte, its token in the plan
+                  being the wrapped native token (`Hop.currency_in`, `Hop.currency_out`)
     33+64n  64    lender record (sources 3 and 4 always, source 0 optionally): the pool lent
                   from, in the hop layout with the pool's OTHER token (not the start token) in
                   the token-in field and kind 0x80 | pool kind (0x80 V2 pair, 0x81 V3 pool,
                   0x82 Algebra pool; 0x83 a V4 PoolManager, in the pool and factory fields,
                   with the start token)
 
-Hop directions are not encoded: the contract derives them from the token addresses, and the
-encoder checks `Hop.zero_for_one` agrees. Source 0 without a record borrows from the route's
+Hop directions are not encoded: the contract derives them from the token addresses (the native
+coin, address 0, in its place on a flagged side), and the encoder checks `Hop.zero_for_one`
+agrees. Source 0 without a record borrows from the route's
 last pair when every hop is V2 (no fee beyond the hops' own), else from its first pair, which
 must then be V2 (the encoder checks); with a record it borrows from that V2 pair and repays
 ceil(amount · 10^6 / (10^6 − fee)). Sources 1 and 2 borrow from the Vault / Pool registered in
@@ -120,6 +123,11 @@ _SOURCE_UNISWAP_V3 = int(FlashSource.UNISWAP_V3)
 _RECORD_SOURCES = frozenset((int(FlashSource.UNISWAP_V3), int(FlashSource.UNISWAP_V4)))
 # The hop kind whose pool field is not the pool's address: a V4 pool has none.
 _V4_HOP_KIND = UNISWAP_V4.hop_kind
+# Kind-byte flags of a V4 hop whose input or output side is the pool's native coin (currency
+# 0, address 0), named in the plan by the wrapped native token (OmniArbExecutor.NATIVE_IN/OUT).
+_NATIVE_IN = 0x40
+_NATIVE_OUT = 0x20
+_NATIVE_COIN = b"\0" * 20
 # The kinds whose opening hop lends the route's input (a flash swap, plan source 0).
 _FLASH_SWAP_KINDS = frozenset(kind for kind, a in ADAPTERS.items() if a.flash_swap_hop)
 # A lender record's kind byte: bit 7 set, so no hop can pass for a record (or one for a hop).
@@ -183,8 +191,12 @@ class RouteCodec:
             raise RouteEncodingError(f"hop through {hop.pool}: unknown pool kind {hop.kind!r}")
         factory = self._factory(f"hop through {hop.pool}", hop.dex, hop.fee_pips)
         token_in, token_out = _address(hop.token_in), _address(hop.token_out)
-        # The contract takes token0 to be the smaller address (UniswapV2Factory.createPair).
-        if hop.zero_for_one != (token_in < token_out):
+        flags = self._native_flags(hop, kind)
+        # The contract takes token0 to be the smaller address (UniswapV2Factory.createPair);
+        # the native coin, address 0, is always a V4 pool's currency 0.
+        currency_in = _NATIVE_COIN if flags & _NATIVE_IN else token_in
+        currency_out = _NATIVE_COIN if flags & _NATIVE_OUT else token_out
+        if hop.zero_for_one != (currency_in < currency_out):
             raise RouteEncodingError(
                 f"hop through {hop.pool}: zero_for_one={hop.zero_for_one} contradicts its tokens"
             )
@@ -192,10 +204,27 @@ class RouteCodec:
             if hop.tick_spacing is None:
                 raise RouteEncodingError(f"V4 hop through {hop.pool} has no tick spacing")
             pool_field = plan_pool_field(hop.pool, hop.tick_spacing)
-            return (
-                pool_field + token_in + factory + bytes((kind,)) + hop.fee_pips.to_bytes(3, "big")
-            )
+            meta = bytes((kind | flags,)) + hop.fee_pips.to_bytes(3, "big")
+            return pool_field + token_in + factory + meta
         return _pack_pool_entry(hop.pool, token_in, factory, kind, hop.fee_pips)
+
+    @staticmethod
+    def _native_flags(hop: Hop, kind: int) -> int:
+        """The kind-byte flags of the hop's sides that are the native coin: only a V4 hop may
+        have one (the executor unwraps into and wraps out of the manager), and only that."""
+        flags = 0
+        for currency, flag in ((hop.currency_in, _NATIVE_IN), (hop.currency_out, _NATIVE_OUT)):
+            if currency is None:
+                continue
+            if kind != _V4_HOP_KIND or _address(currency) != _NATIVE_COIN:
+                raise RouteEncodingError(
+                    f"hop through {hop.pool}: the executor trades no {hop.kind} pool's "
+                    f"currency {currency} for the route's token"
+                )
+            flags |= flag
+        if flags == _NATIVE_IN | _NATIVE_OUT:
+            raise RouteEncodingError(f"hop through {hop.pool}: both sides are the native coin")
+        return flags
 
     def _pack_flash_pool(
         self, flash_pool: FlashPool, route: Route, flash_source: FlashSource

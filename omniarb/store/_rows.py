@@ -96,8 +96,8 @@ def _latency_ms(start_ns: int, end_ns: int) -> float | None:
 
 
 def route_json(route: Route) -> list[dict[str, Any]]:
-    """The stored route column; a hop's tick spacing only where it has one (rows written
-    before hops carried it read back the same)."""
+    """The stored route column; a hop's tick spacing and its pool's own currencies only where
+    it has them (rows written before hops carried them read back the same)."""
     return [
         {
             "pool": hop.pool,
@@ -108,6 +108,8 @@ def route_json(route: Route) -> list[dict[str, Any]]:
             "zero_for_one": hop.zero_for_one,
             "fee_pips": hop.fee_pips,
             **({} if hop.tick_spacing is None else {"tick_spacing": hop.tick_spacing}),
+            **({} if hop.currency_in is None else {"currency_in": hop.currency_in}),
+            **({} if hop.currency_out is None else {"currency_out": hop.currency_out}),
         }
         for hop in route.hops
     ]

@@ -3,19 +3,34 @@
 A trade through the executor moves the start token twice through the contract: the cycle's
 last pair pays in the final amount and the contract pays the first pair the input. What stays
 is the profit, and the logs of the transaction itself say exactly how much.
+
+The wrapped native token also moves by WETH9's own events: `deposit` mints to its caller and
+`withdraw` burns from it with a `Deposit` or a `Withdrawal` log and no `Transfer`, which is how
+the executor wraps and unwraps the native coin around a pool that holds it. Wrapped tokens of
+other builds mint and burn with `Transfer` logs from or to address 0; one that logs both is
+counted once (a `Deposit` or `Withdrawal` beside a mint or burn of the same amount is that
+mint or burn).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from eth_utils.crypto import keccak
 
 from omniarb.types import ReceiptLog
 
-__all__ = ["TRANSFER_TOPIC", "net_transfers"]
+__all__ = ["DEPOSIT_TOPIC", "TRANSFER_TOPIC", "WITHDRAWAL_TOPIC", "net_transfers"]
 
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+# WETH9: `event Deposit(address indexed dst, uint wad)`, `event Withdrawal(address indexed src,
+# uint wad)`.
+DEPOSIT_TOPIC = "0x" + keccak(text="Deposit(address,uint256)").hex()
+WITHDRAWAL_TOPIC = "0x" + keccak(text="Withdrawal(address,uint256)").hex()
+
+
+_ZERO = "00" * 20
 
 
 def _topic_address(topic: str) -> str:
@@ -23,19 +38,41 @@ def _topic_address(topic: str) -> str:
 
 
 def net_transfers(logs: Iterable[ReceiptLog], *, token: str, holder: str) -> int:
-    """Units of `token` that `holder` received minus those it sent, in these logs."""
+    """Units of `token` that `holder` received minus those it sent, in these logs (its mints
+    to it and burns from it included)."""
     token_l, holder_l = token.lower(), holder.lower().removeprefix("0x")
     net = 0
+    # Amounts minted to and burned from the holder by `Transfer`, and WETH9's own logs of it.
+    minted: Counter[int] = Counter()
+    burned: Counter[int] = Counter()
+    deposits: list[int] = []
+    withdrawals: list[int] = []
     for entry in logs:
-        if (
-            entry.address.lower() != token_l
-            or len(entry.topics) != 3
-            or entry.topics[0].lower() != TRANSFER_TOPIC
-        ):
+        if entry.address.lower() != token_l or not entry.topics:
             continue
+        topic = entry.topics[0].lower()
         amount = int.from_bytes(entry.data[:32], "big")
-        if _topic_address(entry.topics[2]) == holder_l:
+        if topic == TRANSFER_TOPIC and len(entry.topics) == 3:
+            sender, recipient = _topic_address(entry.topics[1]), _topic_address(entry.topics[2])
+            if recipient == holder_l:
+                net += amount
+                minted[amount] += sender == _ZERO
+            if sender == holder_l:
+                net -= amount
+                burned[amount] += recipient == _ZERO
+        elif len(entry.topics) == 2 and _topic_address(entry.topics[1]) == holder_l:
+            if topic == DEPOSIT_TOPIC:
+                deposits.append(amount)
+            elif topic == WITHDRAWAL_TOPIC:
+                withdrawals.append(amount)
+    for amount in deposits:
+        if minted[amount]:
+            minted[amount] -= 1
+        else:
             net += amount
-        if _topic_address(entry.topics[1]) == holder_l:
+    for amount in withdrawals:
+        if burned[amount]:
+            burned[amount] -= 1
+        else:
             net -= amount
     return net

@@ -33,8 +33,17 @@ __all__ = ["ADAPTER", "HOP_GAS", "POOL_FIELD_ID_BYTES", "UniswapV4Adapter", "pla
 # 54,000 once a route and 33,000 a hop, plus 18,000 a hop for the fee-growth slot that a pool's
 # first swap in a direction writes from zero (17,100 more than a rewrite), as the devnet's
 # pools that never traded have. A tick crossed and an extra step of the swap loop are v4-core's
-# `Pool.swap`, the same loop as v3-core's: V3's figures.
-HOP_GAS = HopGas(hop_gas=51_000, route_gas=54_000, crossing_gas=65_000, step_gas=9_000)
+# `Pool.swap`, the same loop as v3-core's: V3's figures. A hop of a pool of the native coin
+# (traded as the wrapped native token) costs more than the same hop of a pool of the wrapped
+# token with the same liquidity (benchmarks/execute.py, the devnet's ETH/USDC pool against a
+# WETH/USDC twin, the same swaps): WETH9 `withdraw` and `settle` with value in place of a
+# `sync`/transfer/`settle` (+7,315 gas after a V2 pair, +20,410 / +34,431 after or before a V4
+# hop, whose WETH credit must then leave the manager), or `take` and `deposit` in place of a
+# `take` (+10,004 / +15,346 beside a V2 pair, +23,091 / +37,077 beside a V4 hop, whose WETH
+# must go back in); priced 38,000.
+HOP_GAS = HopGas(
+    hop_gas=51_000, route_gas=54_000, crossing_gas=65_000, step_gas=9_000, native_gas=38_000
+)
 
 # A V4 hop's pool field in the plan: the pool id's leading 17 bytes, then its tick spacing.
 POOL_FIELD_ID_BYTES = 17

@@ -14,6 +14,10 @@ after its block was applied re-reads that block's pools at our head. Every `chec
 blocks a sample of pools has its `slot0` and liquidity compared with the chain's (`audit`, one
 round trip: a full read walks every bitmap word, 6,933 `eth_call`s for a pool of spacing 1),
 and a pool that differs is read whole.
+
+A pool of the native coin is traded as the chain's wrapped native token (the deployments'
+`wrapped_native`; `pool.route_tokens`), so the detector joins it to that token's other pools;
+its key keeps the native coin, which the executor unwraps into and wraps out of.
 """
 
 from __future__ import annotations
@@ -83,11 +87,20 @@ class UniswapV4Book:
         self.check_every_blocks = check_every_blocks
         self.counters = V4BookCounters()
         self._managers: dict[str, _Manager] = {}
+        # The chain's wrapped native token, which its pools of the native coin trade as.
+        wrapped = {dex.wrapped_native for dex in dexes if dex.wrapped_native is not None}
+        if len({token.lower() for token in wrapped}) > 1:
+            raise ValueError(f"V4 DEXes of chain {chain_id} name several wrapped native tokens")
+        self.wrapped_native = next(iter(wrapped), None)
         for dex in dexes:
             if dex.lens is None:
                 raise ValueError(f"V4 DEX {dex.name} has no StateView (its `lens`)")
             reader = V4PoolReader(
-                rpc, chain_id=chain_id, pool_manager=dex.factory, state_view=dex.lens
+                rpc,
+                chain_id=chain_id,
+                pool_manager=dex.factory,
+                state_view=dex.lens,
+                wrapped_native=self.wrapped_native,
             )
             self._managers[dex.factory.lower()] = _Manager(dex=dex.name, reader=reader)
         self._names = {address: m.dex for address, m in self._managers.items()}
@@ -110,7 +123,12 @@ class UniswapV4Book:
 
     async def discover_at(self, head: NewHead) -> tuple[V4PoolState, ...]:
         logs = await self._initialized.by_range(0, head.number)
-        found = discover_pools(logs, managers=self._names, chain_id=self.chain_id)
+        found = discover_pools(
+            logs,
+            managers=self._names,
+            chain_id=self.chain_id,
+            wrapped_native=self.wrapped_native,
+        )
         for pool_id, reason in found.skipped.items():
             self._skip(pool_id, reason)
         for key, state in found.pools.items():
@@ -143,7 +161,13 @@ class UniswapV4Book:
         logs: Sequence[ChainLog],
         stale: Sequence[str],
     ) -> PoolChanges[V4PoolState]:
-        result = apply_v4_logs(pools, logs, managers=self._names, chain_id=self.chain_id)
+        result = apply_v4_logs(
+            pools,
+            logs,
+            managers=self._names,
+            chain_id=self.chain_id,
+            wrapped_native=self.wrapped_native,
+        )
         for pool_id, reason in result.skipped.items():
             self._skip(pool_id, reason)
         changed = result.changed

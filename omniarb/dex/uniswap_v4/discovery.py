@@ -20,7 +20,7 @@ from eth_utils.address import to_checksum_address
 from omniarb.chain_events import ChainLog
 from omniarb.dex.uniswap_v3.tick_table import TickTable
 from omniarb.dex.uniswap_v4.events import INITIALIZE_TOPIC, InitializeLog, decode_initialize
-from omniarb.dex.uniswap_v4.pool import V4PoolState
+from omniarb.dex.uniswap_v4.pool import V4PoolState, route_tokens
 from omniarb.dex.uniswap_v4.pool_key import PoolKey, pool_address
 
 __all__ = [
@@ -66,18 +66,21 @@ def skip_reason(key: PoolKey) -> SkipReason | None:
     return SkipReason.OTHER_HOOK
 
 
-def new_pool_state(initialized: InitializeLog, *, chain_id: int, dex: str) -> V4PoolState:
+def new_pool_state(
+    initialized: InitializeLog, *, chain_id: int, dex: str, wrapped_native: str | None = None
+) -> V4PoolState:
     """A pool as `Pool.initialize` leaves it: the logged price and tick, the key's LP fee
     (`LPFeeLibrary.getInitialLPFee`: a hookless key's fee is static), no protocol fee, no
-    liquidity and no ticks."""
+    liquidity and no ticks; the native coin traded as `wrapped_native` (`route_tokens`)."""
     key = initialized.key
+    token0, token1 = route_tokens(key, wrapped_native)
     return V4PoolState(
         chain_id=chain_id,
         address=pool_address(initialized.pool_id),
         dex=dex,
         factory=str(to_checksum_address(initialized.manager)),
-        token0=key.currency0,
-        token1=key.currency1,
+        token0=token0,
+        token1=token1,
         pool_id=initialized.pool_id,
         key=key,
         sqrt_price_x96=initialized.sqrt_price_x96,
@@ -104,12 +107,17 @@ class V4Discovery:
 
 
 def discover_pools(
-    logs: Iterable[ChainLog], *, managers: Mapping[str, str], chain_id: int
+    logs: Iterable[ChainLog],
+    *,
+    managers: Mapping[str, str],
+    chain_id: int,
+    wrapped_native: str | None = None,
 ) -> V4Discovery:
     """The pools `Initialize` logs of the PoolManagers in `managers` (lowercase address -> DEX
     name) create, hookless ones kept and hooked ones skipped with their reason. Other logs are
     ignored. Their states still need the liquidity logged after `Initialize`: a reader
-    (`V4PoolReader`) or the logs since (`apply_v4_logs`) bring them up to date."""
+    (`V4PoolReader`) or the logs since (`apply_v4_logs`) bring them up to date. A pool of the
+    native coin trades it as `wrapped_native` (`route_tokens`)."""
     found = V4Discovery()
     for log in logs:
         if log.removed or not log.topics or log.topics[0] != INITIALIZE_TOPIC:
@@ -122,6 +130,8 @@ def discover_pools(
         if reason is not None:
             found.skipped[initialized.pool_id] = reason
             continue
-        state = new_pool_state(initialized, chain_id=chain_id, dex=dex)
+        state = new_pool_state(
+            initialized, chain_id=chain_id, dex=dex, wrapped_native=wrapped_native
+        )
         found.pools[state.address.lower()] = state
     return found

@@ -80,6 +80,7 @@ def apply_v4_logs(
     *,
     managers: Mapping[str, str],
     chain_id: int,
+    wrapped_native: str | None = None,
 ) -> AppliedV4Logs:
     """Apply `logs` in (block, log index) order to `pools` (keyed by lowercase pool address).
 
@@ -87,7 +88,8 @@ def apply_v4_logs(
     addresses to DEX names; logs of other contracts, of pools we do not know (hooked ones
     among them) and other topics are ignored and counted. Removed logs are skipped: reorgs are
     repaired from block hashes. A pool a log cannot be applied to is reported in `broken` and
-    takes no further logs in this run.
+    takes no further logs in this run. A pool created here trades the native coin as
+    `wrapped_native` (`route_tokens`).
     """
     result = AppliedV4Logs()
     for log in sorted(logs, key=lambda entry: (entry.block_number, entry.log_index)):
@@ -116,7 +118,9 @@ def apply_v4_logs(
                 continue
             if key in pools or key in result.changed:
                 continue  # seen before, e.g. by discovery at a later block than this log
-            result.changed[key] = new_pool_state(initialized, chain_id=chain_id, dex=dex)
+            result.changed[key] = new_pool_state(
+                initialized, chain_id=chain_id, dex=dex, wrapped_native=wrapped_native
+            )
             result.created.append(key)
         else:
             result.ignored += 1

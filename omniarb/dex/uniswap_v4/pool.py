@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import ClassVar, NamedTuple
 
+from eth_utils.address import to_checksum_address
+
 from omniarb.dex.base import PoolIdentity
 from omniarb.dex.uniswap_v3.errors import V3RevertError
 from omniarb.dex.uniswap_v3.liquidity_math import add_delta
@@ -17,9 +19,17 @@ from omniarb.dex.uniswap_v4.fees import swap_fee
 from omniarb.dex.uniswap_v4.pool_key import PoolKey
 from omniarb.dex.uniswap_v4.swap import SwapOutcome, simulate_swap
 
-__all__ = ["KIND", "V4PoolState", "V4SwapResult"]
+__all__ = ["KIND", "V4PoolState", "V4SwapResult", "route_tokens"]
 
 KIND = "uniswap-v4"
+
+
+def route_tokens(key: PoolKey, wrapped_native: str | None) -> tuple[str, str]:
+    """The key's currencies as routes carry them (`PoolIdentity`): the native coin, currency
+    0 where the pool holds it, as the chain's wrapped native token (when one is given)."""
+    if key.has_native and wrapped_native is not None:
+        return str(to_checksum_address(wrapped_native)), key.currency1
+    return key.currency0, key.currency1
 
 
 class V4SwapResult(NamedTuple):
@@ -59,7 +69,9 @@ class V4PoolState(PoolIdentity):
 
     Naming (see `omniarb.dex.uniswap_v4.pool_key`): `address` is `pool_address(pool_id)`, the
     leading 20 bytes of the pool id; `factory` is the PoolManager; `token0`/`token1` are the
-    key's currencies (`0x000…0` for the native coin). `fee_pips` is the LP fee from `slot0`;
+    key's currencies as routes carry them (`route_tokens`: the native coin, `0x000…0` in the
+    key, as the chain's wrapped native token where the book knows it; `currency` maps back).
+    `fee_pips` is the LP fee from `slot0`;
     `protocol_fee` packs both directions' protocol fees (12 bits each, zero-for-one low).
     Replaced, never mutated: a `Swap` log gives `after_swap`-like replacement, a
     `ModifyLiquidity` log gives `with_position_change`.
@@ -143,13 +155,19 @@ class V4PoolState(PoolIdentity):
         )
 
     def zero_for_one(self, token_in: str) -> bool:
-        """Whether selling `token_in` is a currency0 -> currency1 swap (addresses in any case)."""
+        """Whether selling `token_in` is a currency0 -> currency1 swap (addresses in any case);
+        the native coin may be named by its address 0 or by the token routes carry for it."""
         lowered = token_in.lower()
-        if lowered == self.token0.lower():
+        if lowered in (self.token0.lower(), self.key.currency0.lower()):
             return True
-        if lowered == self.token1.lower():
+        if lowered in (self.token1.lower(), self.key.currency1.lower()):
             return False
         raise ValueError(f"{token_in} is not a currency of V4 pool {self.pool_id}")
+
+    def currency(self, token: str) -> str:
+        """The key's currency on `token`'s side: the native coin (address 0) for the wrapped
+        native token that stands in for it."""
+        return self.key.currency0 if self.zero_for_one(token) else self.key.currency1
 
     def constant_product(self, zero_for_one: bool) -> None:
         return None  # one constant-product curve per tick range: the detector walks them

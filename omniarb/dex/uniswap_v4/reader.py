@@ -22,7 +22,7 @@ from omniarb.chains.abi import decode, selector
 from omniarb.chains.rpc import RpcClient, RpcRequest
 from omniarb.dex.uniswap_v3.tick_bitmap import initialized_ticks, word_positions
 from omniarb.dex.uniswap_v3.tick_table import TickTable
-from omniarb.dex.uniswap_v4.pool import V4PoolState
+from omniarb.dex.uniswap_v4.pool import V4PoolState, route_tokens
 from omniarb.dex.uniswap_v4.pool_key import PoolKey, pool_address
 from omniarb.errors import NotFoundError, RpcTransportError
 
@@ -40,7 +40,8 @@ _WORD_MASK = (1 << 256) - 1
 
 class V4PoolReader:
     """Reads `V4PoolState` values of the PoolManager `pool_manager` through the StateView lens
-    `state_view` on one chain.
+    `state_view` on one chain; a pool of the native coin trades it as `wrapped_native`
+    (`route_tokens`).
 
     `await reader.read_many(keys, dex="uniswap-v4")` returns the pools' states at the latest
     block (or at `block`), in the same three round trips for any number of pools.
@@ -53,6 +54,7 @@ class V4PoolReader:
         chain_id: int,
         pool_manager: str,
         state_view: str,
+        wrapped_native: str | None = None,
         max_batch: int = 1000,
     ) -> None:
         if max_batch < 1:
@@ -62,6 +64,7 @@ class V4PoolReader:
         self._manager = str(to_checksum_address(pool_manager))
         self._lens = str(to_checksum_address(state_view))
         self._max_batch = max_batch
+        self._wrapped_native = wrapped_native
 
     async def read(self, key: PoolKey, *, dex: str, block: int | None = None) -> V4PoolState:
         """One pool's state at `block` (default: the latest block)."""
@@ -157,13 +160,14 @@ class V4PoolReader:
         if sqrt_price_x96 == 0:
             return None
         pool_id = key.pool_id
+        token0, token1 = route_tokens(key, self._wrapped_native)
         return V4PoolState(
             chain_id=self._chain_id,
             address=pool_address(pool_id),
             dex=dex,
             factory=self._manager,
-            token0=key.currency0,
-            token1=key.currency1,
+            token0=token0,
+            token1=token1,
             pool_id=pool_id,
             key=key,
             sqrt_price_x96=sqrt_price_x96,

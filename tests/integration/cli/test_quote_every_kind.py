@@ -1,7 +1,9 @@
 """`omniarb quote` prices a pool of every kind the registry trades and the devnet deploys, and
-each amount equals what the pool pays for that swap through its DEX's router: sent from a
-trader on the node, its output measured by the trader's balance, then rolled back. Nothing here
-names a kind: a kind added to both registries is covered as it arrives."""
+each pool of the native coin itself (a Uniswap V4 pool's currency 0, address 0), and each
+amount equals what the pool pays for that swap through its DEX's router: sent from a trader on
+the node (the native coin as the transaction's value), its output measured by the trader's
+balance, then rolled back; the answer names the pool's real currency. Nothing here names a
+kind: a kind added to both registries is covered as it arrives."""
 
 from __future__ import annotations
 
@@ -45,12 +47,19 @@ async def _paid_by_router(
     kind = devnet_kind(pool.kind)
     router = chain.dex(pool.dex).router
     calldata = kind.swap_calldata(pool, pool.token0, pool.token1, amount_in, trader)
+    value = amount_in if int(pool.token0, 16) == 0 else 0  # the native coin itself
     snapshot = await rpc.call("evm_snapshot")
     try:
         before = await _balance(rpc, pool.token1, trader)
         tx_hash = await rpc.call(
             "eth_sendTransaction",
-            {"from": trader, "to": router, "data": calldata, "gas": hex(kind.swap_gas)},
+            {
+                "from": trader,
+                "to": router,
+                "data": calldata,
+                "gas": hex(kind.swap_gas),
+                "value": hex(value),
+            },
         )
         receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=30.0)
         assert receipt is not None, pool
@@ -76,20 +85,26 @@ async def test_quote_prices_every_traded_kind_as_its_router_pays(
             ),
             home,
         )
-        # One pool of each traded, deployed kind per chain: the first the manifest lists.
+        # One pool of each traded, deployed kind per chain: the first the manifest lists, and
+        # every pool of the native coin itself.
         picked: list[tuple[ChainManifest, PoolEntry, int]] = []
         for chain in net.manifest.chains:
             seen: set[str] = set()
             for pool in chain.pools:
-                if pool.kind in seen or pool.kind not in ADAPTERS or pool.kind not in DEVNET_KINDS:
+                if pool.kind not in ADAPTERS or pool.kind not in DEVNET_KINDS:
                     continue
-                erc20 = {t.symbol for t in chain.tokens}
-                if not {pool.symbol0, pool.symbol1} <= erc20:
-                    continue  # a V4 pool of the native coin itself: the router takes it as value
-                seen.add(pool.kind)
-                token = chain.token(pool.symbol0)
-                price_usd = REFERENCE_PRICES_USD[token.asset]
-                picked.append((chain, pool, amount_for_usd(_SWAP_USD, price_usd, token.decimals)))
+                coin = int(pool.token0, 16) == 0  # the native coin, named by its symbol
+                if pool.kind in seen and not coin:
+                    continue
+                if not coin:
+                    seen.add(pool.kind)
+                token = None if coin else chain.token(pool.symbol0)
+                asset, decimals = (
+                    (pool.symbol0, 18) if token is None else (token.asset, token.decimals)
+                )
+                amount = amount_for_usd(_SWAP_USD, REFERENCE_PRICES_USD[asset], decimals)
+                picked.append((chain, pool, amount))
+        assert any(int(pool.token0, 16) == 0 for _, pool, _ in picked)
         kinds = {pool.kind for _, pool, _ in picked}
         assert kinds == set(ADAPTERS) & {p.kind for c in net.manifest.chains for p in c.pools}
         assert len(kinds) >= 3  # at least Uniswap V2, V3 and PancakeSwap V3
@@ -111,6 +126,8 @@ async def test_quote_prices_every_traded_kind_as_its_router_pays(
                 pool.dex,
                 pool.address,
             )
+            # The pool's own currencies, the native coin's address 0 included.
+            assert (answer["token_in"], answer["token_out"]) == (pool.token0, pool.token1)
             async with RpcClient(chain.rpc_http) as rpc:
                 trader = chain.traders[0]
                 paid = await _paid_by_router(rpc, chain, pool, amount, trader)

@@ -78,22 +78,24 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
             one_hop = plan[: 33 + 64]
             assert await call_error(rpc, BOT, to, wrap_plan(one_hop)) == ("MalformedPlan", (97,))
 
-            # Hop kinds 0 (V2), 1 (V3) and 2 (Algebra) are defined; kind 0x7f (no record either)
-            # in the second hop is not.
+            # Hop kinds 0 (V2) to 3 (V4) are defined, bits 5 and 6 flagging a V4 hop's side of
+            # the native coin; kind 0x1f (no record either) in the second hop is not, with
+            # those flags or without.
             kind_at = 33 + 64 + 60
-            unknown_kind = plan[:kind_at] + bytes((0x7F,)) + plan[kind_at + 1 :]
-            assert await call_error(rpc, BOT, to, wrap_plan(unknown_kind)) == (
-                "UnsupportedHopKind",
-                (1, 0x7F),
-            )
+            for byte in (0x1F, 0x7F):
+                unknown_kind = plan[:kind_at] + bytes((byte,)) + plan[kind_at + 1 :]
+                assert await call_error(rpc, BOT, to, wrap_plan(unknown_kind)) == (
+                    "UnsupportedHopKind",
+                    (1, 0x1F),
+                )
             # The devnet's Vault holds stablecoins only: give it the WETH this loan takes.
             vault = chain.lender("balancer-v2").address
             await fill_wrapped_native(rpc, chain, vault, amount_in)
             balancer = s.codec.plan(route, amount_in, 0, FlashSource.BALANCER_VAULT)
-            unknown_kind = balancer[:kind_at] + bytes((0x7F,)) + balancer[kind_at + 1 :]
+            unknown_kind = balancer[:kind_at] + bytes((0x1F,)) + balancer[kind_at + 1 :]
             assert await call_error(rpc, BOT, to, wrap_plan(unknown_kind)) == (
                 "UnsupportedHopKind",
-                (1, 0x7F),
+                (1, 0x1F),
             )
 
             # The fee comes from the plan: claiming 0.25% on 0.3% pairs asks them for more than

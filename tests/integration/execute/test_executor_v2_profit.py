@@ -97,9 +97,14 @@ async def test_profit_kept_by_the_executor_is_withdrawn_by_the_owner(devnet_fact
             assert await balance_of(rpc, weth, SPARE) - spare_before == held - 1
             assert await balance_of(rpc, weth, s.executor.address) == 1
 
-            # Native coin: sent in through `receive`, out through `withdrawNative`.
-            tx = {"from": TRADER, "to": s.executor.address, "value": hex(10**18)}
-            await wait_receipt(rpc, await rpc.call("eth_sendTransaction", tx))
+            # Native coin: refused from anyone but a PoolManager it unlocked and the wrapped
+            # native token (a trade's own), yet what it holds (here set by the node) goes out
+            # through `withdrawNative`.
+            tx = {"from": TRADER, "to": s.executor.address, "value": hex(10**18), "gas": "0x15f90"}
+            refused = await wait_receipt(rpc, await rpc.call("eth_sendTransaction", tx))
+            assert int(refused["status"], 16) == 0
+            assert int(await rpc.call("eth_getBalance", s.executor.address, "latest"), 16) == 0
+            await rpc.call("anvil_setBalance", s.executor.address, hex(10**18))
             native_before = int(await rpc.call("eth_getBalance", SPARE, "latest"), 16)
             await s.executor.withdraw_native(BOT, 10**18, SPARE)
             native_after = int(await rpc.call("eth_getBalance", SPARE, "latest"), 16)

@@ -206,3 +206,29 @@ async def test_an_unreachable_database_is_one_error_line(cli: InProcessCli) -> N
     assert err.startswith("error: ")
     assert len(err.splitlines()) == 1
     assert "hunter2" not in err
+
+
+async def test_a_hop_of_the_native_coin_names_the_coin(cli: InProcessCli, home: Path) -> None:
+    # The route's first pool holds ETH itself, traded as WETH (a Uniswap V4 pool of the native
+    # coin): the history keeps its currency, the table shows it beside the route's token.
+    native = "0x0000000000000000000000000000000000000000"
+    settled = trade(7, chain_id=1)
+    opp = settled.execution.decision.opportunity
+    first, second = opp.route.hops
+    hops = (replace(first, kind="uniswap-v4", dex="uniswap-v4", currency_in=native), second)
+    opp = replace(opp, route=replace(opp.route, hops=hops))
+    decided = replace(settled.execution.decision, opportunity=opp)
+    settled = replace(settled, execution=replace(settled.execution, decision=decided))
+    async with HistoryStore.open(f"sqlite:///{home / 'history.sqlite'}") as store:
+        for token in TOKENS:
+            await store.record(token)
+        await store.record(settled)
+    (listed,) = cli.json()
+    assert [(h["currency_in"], h["currency_out"]) for h in listed["hops"]] == [
+        (native, None),
+        (None, None),
+    ]
+    code, out, _ = cli()
+    assert code == 0
+    assert f"1. ETH(WETH)→USDC uniswap-v4 uniswap-v4 0.3% {first.pool}" in out
+    assert f"2. USDC→WETH {second.kind} {second.dex} 0.3% {second.pool}" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from omniarb.contracts import load_artifact
@@ -22,3 +23,10 @@ def test_artifact_loads_with_bytecode() -> None:
     assert token.bytecode.startswith("0x60")
     names = {entry.get("name") for entry in token.abi}
     assert {"mint", "transfer", "transferFrom", "approve", "decimals"} <= names
+
+
+def test_the_executor_fits_the_code_size_limit() -> None:
+    # EIP-170: a contract's runtime code is at most 24,576 bytes, or its creation fails.
+    artifact = build_dir() / "contracts" / "OmniArbExecutor.json"
+    runtime = json.loads(artifact.read_text())["deployedBytecode"]
+    assert 0 < len(bytes.fromhex(runtime.removeprefix("0x"))) <= 24_576

@@ -162,15 +162,26 @@ def profit_of(legs: Sequence[Leg]) -> Callable[[int], int]:
 
 
 def brute_force(
-    profit: Callable[[int], int], high: int, *, grid: int = 600, scan: int = 300
+    profit: Callable[[int], int],
+    high: int,
+    *,
+    grid: int = 600,
+    scan: int = 300,
+    geometric: int = 0,
+    scales: int = 0,
 ) -> int:
-    """The best profit found by a grid over [1, high], a ternary search around the grid's
-    best cell, and an exhaustive scan of the ternary result's neighbourhood."""
-    points = sorted({max(1, high * i // grid) for i in range(grid + 1)})
-    values = [profit(x) for x in points]
-    best_index = max(range(len(points)), key=values.__getitem__)
-    lo = points[max(best_index - 1, 0)]
-    hi = points[min(best_index + 1, len(points) - 1)]
+    """The best profit found by a grid over [1, high] (linear, and `geometric` points
+    high·2^(−k/8) besides), a ternary search around the grid's best cell, and an exhaustive
+    scan of the ternary result's neighbourhood; with `scales`, first a scan at every scale
+    around that result (steps of 2⁻ᵏ of it, k < `scales`), and the exhaustive scan around the
+    best it found."""
+    points = {max(1, high * i // grid) for i in range(grid + 1)}
+    points |= {max(1, int(high * 2.0 ** (-k / 8))) for k in range(geometric)}
+    ordered = sorted(points)
+    values = [profit(x) for x in ordered]
+    best_index = max(range(len(ordered)), key=values.__getitem__)
+    lo = ordered[max(best_index - 1, 0)]
+    hi = ordered[min(best_index + 1, len(ordered) - 1)]
     while hi - lo > 8:
         third = (hi - lo) // 3
         m1, m2 = lo + third, hi - third
@@ -180,6 +191,11 @@ def brute_force(
             hi = m2
     center = (lo + hi) // 2
     best = max(values)
+    for k in range(scales):
+        for j in range(-4, 5):
+            x = center + j * (center >> k)
+            if x >= 1 and (value := profit(x)) > best:
+                best, center = value, x
     for x in range(max(1, center - scan), center + scan + 1):
         best = max(best, profit(x))
     return best

@@ -138,3 +138,34 @@ def test_logs_build_the_state_a_swap_reads() -> None:
     assert state.block_number == 12
     assert not applied.broken
     assert applied.created == []
+
+
+NATIVE = "0x0000000000000000000000000000000000000000"
+WRAPPED = "0x00000000000000000000000000000000000000C0"  # sorts above TOKEN1, as WETH may
+
+
+def test_a_pool_of_the_native_coin_is_traded_as_the_wrapped_token() -> None:
+    native_key = PoolKey(currency0=NATIVE, currency1=TOKEN1, fee=3000, tick_spacing=60)
+    logs = [initialize(native_key, 2**96, 0, 1), initialize(KEY, 2**96, 0, 2)]
+    managers = {MANAGER: "uniswap-v4"}
+    found = discover_pools(logs, managers=managers, chain_id=1, wrapped_native=WRAPPED)
+    native = found.pools[pool_address(native_key.pool_id).lower()]
+    # Its tokens are what routes carry, in the key's order (the native coin is currency 0);
+    # the key keeps the native coin, and `currency` maps back to it.
+    assert (native.token0.lower(), native.token1.lower()) == (WRAPPED.lower(), TOKEN1)
+    assert native.key == native_key
+    assert native.currency(WRAPPED) == NATIVE
+    assert native.currency(TOKEN1).lower() == TOKEN1
+    # Selling either name of the native coin is the same zero-for-one swap.
+    assert native.zero_for_one(WRAPPED)
+    assert native.zero_for_one(NATIVE)
+    assert not native.zero_for_one(TOKEN1)
+    # Other pools are untouched, and without a wrapped token the native coin keeps address 0.
+    plain = found.pools[pool_address(KEY.pool_id).lower()]
+    assert plain.token0.lower() == plain.currency(TOKEN0).lower() == TOKEN0
+    unmapped = discover_pools(logs, managers=managers, chain_id=1)
+    assert unmapped.pools[pool_address(native_key.pool_id).lower()].token0 == NATIVE
+    # A pool created by a later `Initialize` is mapped the same way.
+    applied = apply_v4_logs({}, logs[:1], managers=managers, chain_id=1, wrapped_native=WRAPPED)
+    (created,) = applied.changed.values()
+    assert created == native

@@ -368,3 +368,57 @@ def test_a_route_opening_with_a_v4_hop_borrows_from_its_swap() -> None:
     codec = RouteCodec({**FACTORIES, "uniswap-v4": V4_MANAGER})
     route = Route(chain_id=1, hops=(_v4_hop(WETH, USDC), make_hop("uniswap-v2", USDC, WETH)))
     assert decode_plan(codec.plan(route, 10**18, 0)).flash_pool is None
+
+
+# Mainnet's ETH/USDC 0.05% V4 pool: currency 0 is the native coin, which routes carry as WETH.
+NATIVE = "0x0000000000000000000000000000000000000000"
+NATIVE_KEY = PoolKey.of(NATIVE, USDC, fee=500, tick_spacing=10)
+
+
+def _native_hop(token_in: str, token_out: str) -> Hop:
+    """A hop through the native pool as the detector builds it: WETH on the native side."""
+    selling = token_in == WETH
+    return Hop(
+        pool=pool_address(NATIVE_KEY.pool_id),
+        dex="uniswap-v4",
+        kind="uniswap-v4",
+        token_in=token_in,
+        token_out=token_out,
+        zero_for_one=selling,  # the native coin is currency 0
+        fee_pips=500,
+        tick_spacing=10,
+        currency_in=NATIVE if selling else None,
+        currency_out=None if selling else NATIVE,
+    )
+
+
+def test_a_v4_hop_of_the_native_coin_flags_its_side_and_names_the_wrapped_token() -> None:
+    codec = RouteCodec({**FACTORIES, "uniswap-v4": V4_MANAGER})
+    sell, buy = _native_hop(WETH, USDC), _native_hop(USDC, WETH)
+    route = Route(chain_id=1, hops=(sell, make_hop("uniswap-v2", USDC, WETH)))
+    decoded = decode_plan(codec.plan(route, 10**18, 0))
+    first = decoded.hops[0]
+    # Bit 6: the input side is the native coin; the plan names WETH, which the executor
+    # unwraps. WETH sorts above USDC, yet selling the native coin is zero-for-one.
+    assert (first.kind, first.token_in, first.fee_pips) == (0x43, WETH.lower(), 500)
+    assert codec.hop_bytes(sell)[:17] == bytes.fromhex(NATIVE_KEY.pool_id[2:36])
+    back = Route(chain_id=1, hops=(make_hop("uniswap-v2", WETH, USDC), buy))
+    second = decode_plan(codec.plan(back, 10**18, 0)).hops[1]
+    assert (second.kind, second.token_in) == (0x23, USDC.lower())  # bit 5: the output side
+    # The direction is the native coin's, not the wrapped token's address order.
+    with pytest.raises(RouteEncodingError, match="contradicts its tokens"):
+        codec.hop_bytes(replace(sell, zero_for_one=False))
+    assert int(WETH, 16) > int(USDC, 16)
+    with pytest.raises(RouteEncodingError, match="contradicts its tokens"):
+        codec.hop_bytes(replace(sell, currency_in=None))
+
+
+def test_only_a_v4_hop_trades_a_currency_for_the_route_s_token_and_only_the_native_coin() -> None:
+    codec = RouteCodec({**FACTORIES, "uniswap-v4": V4_MANAGER})
+    v2 = make_hop("uniswap-v2", WETH, USDC)
+    with pytest.raises(RouteEncodingError, match="trades no uniswap-v2 pool's currency"):
+        codec.hop_bytes(replace(v2, currency_in=NATIVE))
+    with pytest.raises(RouteEncodingError, match="trades no uniswap-v4 pool's currency"):
+        codec.hop_bytes(replace(_native_hop(WETH, USDC), currency_in=USDT))
+    with pytest.raises(RouteEncodingError, match="both sides are the native coin"):
+        codec.hop_bytes(replace(_native_hop(WETH, USDC), currency_out=NATIVE))

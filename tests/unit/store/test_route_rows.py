@@ -1,7 +1,10 @@
-"""The stored route column: a hop's tick spacing (a V4 hop's key needs it) is kept where the hop
-has one, and rows written before hops carried it read back as they were."""
+"""The stored route column: a hop's tick spacing (a V4 hop's key needs it) and its pool's own
+currencies (the native coin of a V4 pool) are kept where the hop has them, and rows written
+before hops carried them read back as they were."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from omniarb.store._rows import route_from_json, route_json
 from omniarb.types import Hop, Route
@@ -40,3 +43,21 @@ def test_a_route_round_trips_with_its_tick_spacings() -> None:
 def test_a_row_without_tick_spacings_reads_back() -> None:
     old = route_json(Route(chain_id=1, hops=(_hop(WETH, USDC, kind="uniswap-v2", spacing=None),)))
     assert route_from_json(1, old).hops[0].tick_spacing is None
+
+
+def test_a_hop_of_the_native_coin_keeps_the_pool_s_currency() -> None:
+    native = "0x0000000000000000000000000000000000000000"
+    sell = _hop(WETH, USDC, kind="uniswap-v4", spacing=60)
+    route = Route(
+        chain_id=1,
+        hops=(
+            replace(sell, zero_for_one=True, currency_in=native),
+            _hop(USDC, WETH, kind="uniswap-v2", spacing=None),
+        ),
+    )
+    stored = route_json(route)
+    assert stored[0]["currency_in"] == native
+    assert "currency_out" not in stored[0]
+    assert "currency_in" not in stored[1]
+    assert "currency_out" not in stored[1]
+    assert route_from_json(1, stored) == route

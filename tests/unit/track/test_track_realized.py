@@ -1,11 +1,17 @@
 """Realized profit from a receipt's ERC-20 `Transfer` logs: what the holder received minus
-what it sent, in the one token, whatever else the logs hold."""
+what it sent, in the one token, whatever else the logs hold; the wrapped native token's own
+mints (`Deposit`) and burns (`Withdrawal`) for the holder count as received and sent."""
 
 from __future__ import annotations
 
 from eth_utils.crypto import keccak
 
-from omniarb.track.realized import TRANSFER_TOPIC, net_transfers
+from omniarb.track.realized import (
+    DEPOSIT_TOPIC,
+    TRANSFER_TOPIC,
+    WITHDRAWAL_TOPIC,
+    net_transfers,
+)
 from omniarb.types import ReceiptLog
 
 TOKEN = "0x" + "aa" * 20
@@ -69,3 +75,52 @@ def test_other_tokens_other_holders_and_other_events_do_not_count() -> None:
 def test_a_loss_is_negative_and_a_self_transfer_nets_zero() -> None:
     logs = [_transfer(TOKEN, HOLDER, PAIR, 50), _transfer(TOKEN, HOLDER, HOLDER, 10**6)]
     assert net_transfers(logs, token=TOKEN, holder=HOLDER) == -50
+
+
+def _weth9(topic: str, account: str, amount: int, index: int) -> ReceiptLog:
+    return ReceiptLog(
+        address=TOKEN,
+        topics=(topic, _word(account)),
+        data=amount.to_bytes(32, "big"),
+        log_index=index,
+    )
+
+
+def test_wrapping_and_unwrapping_count_as_received_and_sent() -> None:
+    assert "0x" + keccak(text="Deposit(address,uint256)").hex() == DEPOSIT_TOPIC
+    assert "0x" + keccak(text="Withdrawal(address,uint256)").hex() == WITHDRAWAL_TOPIC
+    # A route that opens by unwrapping its WETH input into a pool of the native coin and ends
+    # with WETH paid by a pair: the profit is what the pair paid minus what was unwrapped.
+    logs = [
+        _weth9(WITHDRAWAL_TOPIC, HOLDER, 1_000_000, 0),
+        _transfer(TOKEN, PAIR, HOLDER, 1_000_077, 1),
+        # Someone else's wrapping, and another token's event of the same shape, do not count.
+        _weth9(DEPOSIT_TOPIC, PAIR, 5, 2),
+        ReceiptLog(
+            address=OTHER_TOKEN,
+            topics=(DEPOSIT_TOPIC, _word(HOLDER)),
+            data=(9).to_bytes(32, "big"),
+            log_index=3,
+        ),
+    ]
+    assert net_transfers(logs, token=TOKEN, holder=HOLDER) == 77
+    # Ending with the native coin taken from a pool and wrapped: a mint to the holder.
+    logs = [
+        _transfer(TOKEN, HOLDER, PAIR, 1_000_000, 0),
+        _weth9(DEPOSIT_TOPIC, HOLDER, 1_000_050, 1),
+    ]
+    assert net_transfers(logs, token=TOKEN, holder=HOLDER) == 50
+
+
+def test_a_wrapped_token_logging_both_a_mint_and_a_deposit_counts_it_once() -> None:
+    zero = "0x" + "00" * 20
+    logs = [
+        _transfer(TOKEN, zero, HOLDER, 1_000_050, 0),
+        _weth9(DEPOSIT_TOPIC, HOLDER, 1_000_050, 1),
+        _transfer(TOKEN, HOLDER, zero, 400, 2),
+        _weth9(WITHDRAWAL_TOPIC, HOLDER, 400, 3),
+        _transfer(TOKEN, HOLDER, PAIR, 1_000_000, 4),
+    ]
+    assert net_transfers(logs, token=TOKEN, holder=HOLDER) == -350
+    # Without the mint beside it, the same Deposit counts: WETH9 logs no Transfer.
+    assert net_transfers([logs[1], logs[4]], token=TOKEN, holder=HOLDER) == 50

@@ -4,14 +4,16 @@ exactly the profit predicted from the kinds' pool states, using no more gas than
 gas model (`wiring.EXECUTOR_GAS`) estimated.
 
 For every DEX of the kind on the devnet chains (the four V2 DEXes, three builds among them;
-Uniswap V3 on two chains) take its pool of the wrapped native coin and USDC. From a snapshot
-each, a trader's whale sale of the native coin into a pool of that token pair (that pool, and in
-turn every other DEX's) opens a gap; every kind's book reads its pools at the new head (built as
-the product builds them); the product's detector (`CycleDetector`, configured as
-`wiring.chain_pipeline` configures it) sizes and prices every cycle; and for each shape of route
-(its hops' kinds, two or three hops) the best cycle through the DEX's pool whose first pool lends
-its input by flash swap (no loan fee, and none of the loan gas the detector assumes for other
-openings) is executed by the bot from that state. The predicted profit is the detector's exact
+Uniswap V3 on two chains) take its pools of the native coin and USDC: of the wrapped native
+coin, and (Uniswap V4) of the native coin itself, which routes carry as the wrapped token and
+the executor unwraps and wraps. From a snapshot each, a trader's whale sale of the native coin
+into a pool of that pair (each DEX's, wrapped or not, in turn) opens a gap; every kind's book
+reads its pools at the new head (built as the product builds them); the product's detector
+(`CycleDetector`, configured as `wiring.chain_pipeline` configures it) sizes and prices every
+cycle; and for each of the DEX's pools and each shape of route (its hops' kinds, two or three
+hops) the best cycle through that pool whose first pool lends its input by flash swap (no loan
+fee, and none of the loan gas the detector assumes for other openings) is executed by the bot
+from that state. The predicted profit is the detector's exact
 gross profit, which the kinds' `PoolState.amount_out` chained hop by hop must confirm; the gas
 estimate is the detector's for the route, V3 ticks crossed and extra steps included.
 
@@ -35,6 +37,7 @@ from _snapshots import snapshot
 
 from omniarb.chains.abi import decode
 from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import chain_by_id
 from omniarb.config import Settings
 from omniarb.detect import CycleDetector
 from omniarb.devnet import Devnet
@@ -43,7 +46,7 @@ from omniarb.execute import RouteCodec
 from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories
 from omniarb.execute.route_codec import plan_source
 from omniarb.gas import HopWork
-from omniarb.network import ChainManifest, DexEntry
+from omniarb.network import ChainManifest, DexEntry, PoolEntry
 from omniarb.types import FlashLoan, Opportunity
 from omniarb.wiring import EXECUTOR_GAS, STABLECOINS
 
@@ -64,7 +67,7 @@ class Execution:
 
     chain: str
     dex: str
-    pool: str  # the DEX's pool of the native coin and USDC: on the route
+    pool: str  # a DEX's pool of the native coin (or its wrapped token) and USDC: on the route
     whale_pool: str  # the pool the whale's sale moved
     opportunity: Opportunity
     adapters_profit_wei: int  # the states' amount_out chained over the route, minus amount in
@@ -81,11 +84,13 @@ class Execution:
     def v3_work_gas(self) -> int:
         """What the estimate adds for the V3 hops' ticks crossed and extra steps."""
         hops = self.opportunity.route.hops
-        plain = EXECUTOR_GAS.estimate([HopWork(kind=hop.kind) for hop in hops], free_loan=True)
+        plain = EXECUTOR_GAS.estimate([HopWork.of(hop) for hop in hops], free_loan=True)
         return self.opportunity.gas_estimate - plain
 
     def describe(self) -> str:
-        hops = " -> ".join(f"{h.dex}({h.kind})" for h in self.opportunity.route.hops)
+        hops = " -> ".join(
+            f"{h.dex}({h.kind}{', native' if h.wraps else ''})" for h in self.opportunity.route.hops
+        )
         return f"{self.chain} {self.dex} (whale in {self.whale_pool}): {hops}"
 
 
@@ -170,35 +175,55 @@ async def execute(
     )
 
 
-async def trades_through(t: Trading, kind: str, dex: DexEntry) -> list[Execution]:
-    """For each pool between the same two tokens as `dex`'s native/USDC pool (that pool
-    itself included, of any DEX and kind), a whale's sale of the native coin into it opens a
-    gap; the detector's best cycle of each shape (its hops' kinds) through `dex`'s pool that
-    opens with a flash swap is executed, each from the state after the whale."""
-    chain = t.chain
+def coin_pools(chain: ChainManifest) -> list[PoolEntry]:
+    """The chain's pools of the native coin, wrapped or itself, and USDC."""
     native = next(token for token in chain.tokens if token.wrapped_native)
-    pair = {native.symbol, "USDC"}
-    pool = next(p for p in chain.pools if p.dex == dex.name and {p.symbol0, p.symbol1} == pair)
+    coin = chain_by_id(chain.chain_id).native_symbol
+    return [
+        p
+        for p in chain.pools
+        if {p.symbol0, p.symbol1} in ({native.symbol, "USDC"}, {coin, "USDC"})
+    ]
+
+
+def coin_side(pool: PoolEntry) -> str:
+    """The pool's token of the native coin: its wrapped token, or the coin itself (address 0)."""
+    return pool.token1 if pool.symbol0 == "USDC" else pool.token0
+
+
+async def trades_through(t: Trading, kind: str, dex: DexEntry) -> list[Execution]:
+    """For each pool of the native coin (wrapped or not) and USDC, of any DEX and kind, a
+    whale's sale of the coin into it opens a gap; for each of `dex`'s such pools, the detector's
+    best cycle of each shape (its hops' kinds) through it that opens with a flash swap is
+    executed, each from the state after the whale."""
+    chain = t.chain
+    ours = [p for p in coin_pools(chain) if p.dex == dex.name]
     books = list(books_of(chain, t.rpc).values())
     done = []
-    for whale_pool in [p for p in chain.pools if {p.symbol0, p.symbol1} == pair]:
+    for whale_pool in coin_pools(chain):
         async with snapshot(t.rpc):
-            held = await pool_holds(t.rpc, chain, whale_pool, native.address)
+            coin = coin_side(whale_pool)
+            held = await pool_holds(t.rpc, chain, whale_pool, coin)
             trade = SUPPORT[whale_pool.kind].trade
-            await trade(t.rpc, chain, whale_pool, native.address, held // WHALE_SHARE)
+            await trade(t.rpc, chain, whale_pool, coin, held // WHALE_SHARE)
             head = await books[0].head()
             states = [state for book in books for state in await book.discover_at(head)]
             found = detector_for(chain).detect_states(
                 states, block_number=head.number, base_fee_wei=head.base_fee_wei
             )
-            best: dict[tuple[str, ...], Opportunity] = {}
-            for o in found:  # the detector ranks the best net profit first
-                if pool.address in o.route.pools and flash_swapped(o):
-                    best.setdefault(tuple(hop.kind for hop in o.route.hops), o)
             gap = Gap(whale_pool=whale_pool.address, head_number=head.number, states=states)
-            for opportunity in best.values():
-                async with snapshot(t.rpc):
-                    done.append(await execute(t, dex, pool.address, gap, opportunity))
+            sent: set[str] = set()  # a route through two of the DEX's pools is sent once
+            for pool in ours:
+                best: dict[tuple[str, ...], Opportunity] = {}
+                for o in found:  # the detector ranks the best net profit first
+                    if pool.address in o.route.pools and flash_swapped(o):
+                        best.setdefault(tuple(hop.kind for hop in o.route.hops), o)
+                for opportunity in best.values():
+                    if opportunity.id in sent:
+                        continue
+                    sent.add(opportunity.id)
+                    async with snapshot(t.rpc):
+                        done.append(await execute(t, dex, pool.address, gap, opportunity))
     return done
 
 
@@ -223,8 +248,16 @@ async def executions(request: pytest.FixtureRequest, omniarb_home: Path) -> list
         names = chains_with(net.manifest, kind)
         runs = await asyncio.gather(*(execute_on(net.manifest.chain(n), kind) for n in names))
         expected = {(n, d.name) for n in CHAINS for d in deployments(net.manifest.chain(n), kind)}
+        pools = {
+            (n, p.address)
+            for n in names
+            for p in coin_pools(net.manifest.chain(n))
+            if p.kind == kind
+        }
     done = [execution for run in runs for execution in run]
     assert {(e.chain, e.dex) for e in done} == expected
+    # Every DEX's pool of the coin traded, the V4 pool of the native coin itself among them.
+    assert {(e.chain, e.pool) for e in done} == pools
     return done
 
 
