@@ -20,7 +20,7 @@ from eth_utils.crypto import keccak
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v3 import V3PoolState, V3SwapResult
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry, PoolEntry
 
 DEADLINE = 2**32 - 1
@@ -245,33 +245,33 @@ async def router_swaps(
 
 async def quote_all(
     env: V3Env, calls: Sequence[str], block: str
-) -> list[tuple[int, int] | RpcError]:
-    """Each QuoterV2 calldata's (amount, sqrtPriceX96After) at `block`, or the RpcError it
-    reverted with. Batches of `QUOTES_PER_BATCH`, two in flight; a batch with a revert in it
+) -> list[tuple[int, int] | ExecutionRevertedError]:
+    """Each QuoterV2 calldata's (amount, sqrtPriceX96After) at `block`, or the revert it
+    raised. Batches of `QUOTES_PER_BATCH`, two in flight; a batch with a revert in it
     is retried call by call."""
     in_flight = asyncio.Semaphore(2)
 
-    async def one_batch(chunk: Sequence[str]) -> list[str | RpcError]:
+    async def one_batch(chunk: Sequence[str]) -> list[str | ExecutionRevertedError]:
         async with in_flight:
             try:
                 return list(await call_many(env.rpc, [(env.quoter, data) for data in chunk], block))
-            except RpcError:
+            except ExecutionRevertedError:
                 pass
-            answers: list[str | RpcError] = []
+            answers: list[str | ExecutionRevertedError] = []
             for data in chunk:
                 try:
                     answers.append(
                         str(await env.rpc.call("eth_call", {"to": env.quoter, "data": data}, block))
                     )
-                except RpcError as exc:
+                except ExecutionRevertedError as exc:
                     answers.append(exc)
             return answers
 
     chunks = [calls[i : i + QUOTES_PER_BATCH] for i in range(0, len(calls), QUOTES_PER_BATCH)]
-    results: list[tuple[int, int] | RpcError] = []
+    results: list[tuple[int, int] | ExecutionRevertedError] = []
     for answers in await asyncio.gather(*(one_batch(chunk) for chunk in chunks)):
         for answer in answers:
-            if isinstance(answer, RpcError):
+            if isinstance(answer, ExecutionRevertedError):
                 results.append(answer)
             else:
                 amount, sqrt_after, _, _ = decode(QUOTE_TYPES, answer)

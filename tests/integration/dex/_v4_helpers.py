@@ -39,7 +39,7 @@ from omniarb.devnet.kinds.uniswap_v4 import (
 from omniarb.devnet.pricing import amount_for_usd, raw_price
 from omniarb.dex.uniswap_v3.tick_math import MAX_TICK, get_tick_at_sqrt_ratio
 from omniarb.dex.uniswap_v4 import NATIVE_CURRENCY, PoolKey, V4PoolState, V4SwapResult
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry
 
 MAX_UINT = 2**256 - 1
@@ -319,36 +319,38 @@ SWAP_TOPIC = "0x40e9cecb9f5f1f1c5b9c97dec2917b7ee92e57ba5563708daca94dd84ad7112f
 
 async def quote_all(
     env: V4Env, calls: Sequence[str], block: str
-) -> list[tuple[int, int] | RpcError]:
-    """Each V4Quoter calldata's (amount, gasEstimate) at `block`, or the RpcError it reverted
-    with. Batches of `QUOTES_PER_BATCH`, two in flight; a batch with a revert in it is retried
+) -> list[tuple[int, int] | ExecutionRevertedError]:
+    """Each V4Quoter calldata's (amount, gasEstimate) at `block`, or the revert it
+    raised. Batches of `QUOTES_PER_BATCH`, two in flight; a batch with a revert in it is retried
     call by call."""
     in_flight = asyncio.Semaphore(2)
     quoter = env.dex.quoter
 
-    async def one_batch(chunk: Sequence[str]) -> list[str | RpcError]:
+    async def one_batch(chunk: Sequence[str]) -> list[str | ExecutionRevertedError]:
         async with in_flight:
             try:
                 answers = await env.rpc.batch(
                     [("eth_call", [{"to": quoter, "data": d}, block]) for d in chunk]
                 )
                 return [str(a) for a in answers]
-            except RpcError:
+            except ExecutionRevertedError:
                 pass
-            out: list[str | RpcError] = []
+            out: list[str | ExecutionRevertedError] = []
             for data in chunk:
                 try:
                     out.append(
                         str(await env.rpc.call("eth_call", {"to": quoter, "data": data}, block))
                     )
-                except RpcError as exc:
+                except ExecutionRevertedError as exc:
                     out.append(exc)
             return out
 
     chunks = [calls[i : i + QUOTES_PER_BATCH] for i in range(0, len(calls), QUOTES_PER_BATCH)]
     batches = await asyncio.gather(*(one_batch(chunk) for chunk in chunks))
     return [
-        answer if isinstance(answer, RpcError) else decode(["uint256", "uint256"], answer)
+        answer
+        if isinstance(answer, ExecutionRevertedError)
+        else decode(["uint256", "uint256"], answer)
         for answers in batches
         for answer in answers
     ]
