@@ -88,6 +88,7 @@ bench: setup
 	$(BIN)/python benchmarks/signing.py
 	$(BIN)/python benchmarks/v3.py
 	$(BIN)/python benchmarks/protocols.py
+	$(BIN)/python benchmarks/rpc.py
 
 clean:
 	rm -rf build dashboard/dist .mypy_cache .pytest_cache .ruff_cache

@@ -21,13 +21,13 @@ from typing import Any
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
 from omniarb.engine import Engine
-from omniarb.network import Manifest
+from omniarb.network import ChainManifest, Manifest
 from omniarb.store import HistoryStore
 from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 from omniarb.wiring import ChainAccess, build_pipeline
 
-__all__ = ["run_bot", "summary", "write_summary"]
+__all__ = ["rpc_client", "run_bot", "summary", "write_summary"]
 
 
 async def run_bot(
@@ -50,7 +50,10 @@ async def run_bot(
     breaker = telemetry.breaker if telemetry is not None else None
 
     async with AsyncExitStack() as stack:
-        rpcs = [await stack.enter_async_context(RpcClient(c.rpc_http)) for c in manifest.chains]
+        rpcs = [
+            await stack.enter_async_context(rpc_client(chain, settings, telemetry))
+            for chain in manifest.chains
+        ]
         pipelines = await asyncio.gather(
             *(
                 build_pipeline(
@@ -70,6 +73,22 @@ async def run_bot(
             on_start(engine)
         await engine.run(stop_when=stop_when)
         return engine.stats
+
+
+def rpc_client(
+    chain: ChainManifest, settings: Settings, telemetry: Telemetry | None = None
+) -> RpcClient:
+    """The chain's RPC client: every endpoint its `[chains.NAME]` table lists (else the
+    manifest's one URL), the `[rpc]` policy, and its latency and endpoint health reported to
+    the telemetry's metrics."""
+    network = settings.chains.get(chain.name)
+    urls = network.rpc_urls if network is not None else (chain.rpc_http,)
+    return RpcClient(
+        urls,
+        timeout_s=settings.rpc.timeout_s,
+        policy=settings.rpc.policy(),
+        observer=telemetry.rpc_observer(chain.name) if telemetry is not None else None,
+    )
 
 
 def summary(stats: list[ChainBotStats]) -> dict[str, Any]:

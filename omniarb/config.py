@@ -30,6 +30,7 @@ from omniarb._config_errors import (
     read_toml,
     strip_secret_keys,
 )
+from omniarb._config_rpc import RpcSettings
 from omniarb._config_services import (
     MODEL,
     AlertSettings,
@@ -61,6 +62,7 @@ __all__ = [
     "MonitorSettings",
     "NetworkSettings",
     "RedisSettings",
+    "RpcSettings",
     "Secrets",
     "Settings",
     "load_secrets",
@@ -192,12 +194,18 @@ class BotSettings(BaseModel):
 
 
 class NetworkSettings(BaseModel):
-    """A real network for `omniarb run`: its RPC endpoints and the DEXes to watch on it."""
+    """A real network for `omniarb run`: its RPC endpoints and the DEXes to watch on it.
+
+    `rpc_http` is one URL or a list of them: the client prefers the first while it is healthy
+    and fails over to the others (see `omniarb.chains.rpc`).
+    """
 
     model_config = _MODEL
 
     chain_id: int = Field(description="the chain id of the network named by the table")
-    rpc_http: str = Field(description="an http:// or https:// URL")
+    rpc_http: str | list[str] = Field(
+        description="an http:// or https:// URL, or a non-empty list of them"
+    )
     rpc_ws: str | None = Field(default=None, description="a ws:// or wss:// URL")
     dexes: tuple[str, ...] = Field(
         min_length=1, strict=False, description="a non-empty list of DEX names of this chain"
@@ -205,8 +213,17 @@ class NetworkSettings(BaseModel):
 
     @field_validator("rpc_http")
     @classmethod
-    def _check_http(cls, url: str) -> str:
-        return check_url(url, ("http", "https"))
+    def _check_http(cls, urls: str | list[str]) -> str | list[str]:
+        if isinstance(urls, str):
+            return check_url(urls, ("http", "https"))
+        if not urls:
+            raise ValueError("no URL")
+        return [check_url(url, ("http", "https")) for url in urls]
+
+    @property
+    def rpc_urls(self) -> tuple[str, ...]:
+        """The HTTP endpoints in order of preference."""
+        return (self.rpc_http,) if isinstance(self.rpc_http, str) else tuple(self.rpc_http)
 
     @field_validator("rpc_ws")
     @classmethod
@@ -246,6 +263,7 @@ class Settings(BaseModel):
         default_factory=dict, description="one table per real network, keyed by chain name"
     )
     log: LogSettings = Field(default_factory=LogSettings, description="a table")
+    rpc: RpcSettings = Field(default_factory=RpcSettings, description="a table")
     monitor: MonitorSettings = Field(default_factory=MonitorSettings, description="a table")
     api: ApiSettings = Field(default_factory=ApiSettings, description="a table")
     redis: RedisSettings = Field(default_factory=RedisSettings, description="a table")

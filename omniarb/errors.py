@@ -8,12 +8,22 @@ The second level tells the caller what to do::
     ├── NotRunningError    a service we need is not running (exit code 3)
     ├── TimeoutError_      waited too long (exit code 5)
     ├── RetryableError     timeouts, dropped sockets, 429s: try again later
-    │   └── RpcTransportError
+    │   └── RpcTransportError      no usable answer from a node
+    │       ├── RpcConnectError    the request never reached it (safe to send anything again)
+    │       ├── RpcTimeoutError    no answer in time (the node may have acted on it)
+    │       ├── RpcHttpError       an HTTP status other than 200 (5xx, 408...)
+    │       │   └── RateLimitedError   HTTP 429, or a node's own "too many requests"
+    │       └── MalformedAnswerError   an answer that is not the JSON-RPC it should be
     ├── RejectedError      skip this one item and go on
     ├── RevertError        a transaction or call reverted on chain
-    │   └── RpcError       a JSON-RPC error object from a node
+    │   └── ExecutionRevertedError  a node said the call's execution failed, with its data
+    ├── RpcError           a node refused the request with an error object (not a revert):
+    │                      repeating the same request will not help
     └── FatalError         halt: key or nonce corruption, broken invariants
         └── DevnetError    the local devnet could not be started or deployed
+
+A node's answer can therefore raise any of `NODE_ERRORS` (retryable, revert, refusal); a step
+that reads the chain and must survive all three catches that tuple.
 
 Third-party exceptions are translated once, at the boundary that calls the library, with
 ``raise ... from exc``. Messages never contain a private key.
@@ -22,20 +32,29 @@ Third-party exceptions are translated once, at the boundary that calls the libra
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
+    "NODE_ERRORS",
     "ConfigError",
     "DevnetError",
+    "ExecutionRevertedError",
     "FatalError",
+    "MalformedAnswerError",
     "NotFoundError",
     "NotRunningError",
     "OmniarbError",
+    "RateLimitedError",
     "RejectedError",
     "RetryableError",
     "RevertError",
+    "RpcConnectError",
     "RpcError",
+    "RpcHttpError",
+    "RpcTimeoutError",
     "RpcTransportError",
     "TimeoutError_",
+    "endpoint_label",
 ]
 
 
@@ -74,11 +93,47 @@ class RetryableError(OmniarbError):
 
 
 class RpcTransportError(RetryableError):
-    """The node could not be reached or the connection dropped."""
+    """No usable answer from the node at `url`: unreachable, dropped, slow or garbled.
+
+    The message names the endpoint by scheme, host and port only: a provider's URL often
+    carries an API key in its path.
+    """
 
     def __init__(self, message: str, *, url: str) -> None:
-        super().__init__(f"{message} ({url})")
+        super().__init__(f"{message} ({endpoint_label(url)})")
         self.url = url
+
+
+class RpcConnectError(RpcTransportError):
+    """The connection could not be made: the request never reached the node."""
+
+
+class RpcTimeoutError(RpcTransportError):
+    """No answer within the deadline; the node may have received (and acted on) the request."""
+
+
+class RpcHttpError(RpcTransportError):
+    """The endpoint answered with an HTTP status other than 200."""
+
+    def __init__(self, message: str, *, url: str, status: int) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+
+
+class RateLimitedError(RpcHttpError):
+    """The endpoint refused the request for its rate (HTTP 429, or a node's "limit exceeded"
+    error object); `retry_after_s` is its own hint when it gave one."""
+
+    def __init__(
+        self, message: str, *, url: str, status: int = 429, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, url=url, status=status)
+        self.retry_after_s = retry_after_s
+
+
+class MalformedAnswerError(RpcTransportError):
+    """The answer is not the JSON-RPC it should be (not JSON, no result nor error, a batch of
+    the wrong length); another endpoint, or the same one later, may answer properly."""
 
 
 class RejectedError(OmniarbError):
@@ -89,15 +144,29 @@ class RevertError(OmniarbError):
     """A call or transaction reverted."""
 
 
-class RpcError(RevertError):
-    """A JSON-RPC error object returned by a node."""
+class _NodeObjectError(Exception):
+    """The fields of a node's JSON-RPC error object, kept on the error raised for it."""
+
+    _verb = "failed"
 
     def __init__(self, *, method: str, code: int, message: str, data: Any = None) -> None:
-        super().__init__(f"{method} failed: {message} (code {code})")
+        super().__init__(f"{method} {self._verb}: {message} (code {code})")
         self.method = method
         self.code = code
         self.rpc_message = message
         self.data = data
+
+
+class ExecutionRevertedError(_NodeObjectError, RevertError):
+    """A node answered that the execution of `method` failed: a revert (`data` holds the revert
+    data, hex) or an exceptional halt such as running out of gas."""
+
+    _verb = "reverted"
+
+
+class RpcError(_NodeObjectError, OmniarbError):
+    """A JSON-RPC error object returned by a node that is not a revert: bad parameters, an
+    unknown method, a refused transaction. The same request would be refused again."""
 
 
 class FatalError(OmniarbError):
@@ -106,3 +175,17 @@ class FatalError(OmniarbError):
 
 class DevnetError(FatalError):
     """The local devnet could not be started, deployed or reached."""
+
+
+# Everything a node's answer may raise: catch this where a failed read must not stop the run.
+NODE_ERRORS: tuple[type[OmniarbError], ...] = (RetryableError, RevertError, RpcError)
+
+
+def endpoint_label(url: str) -> str:
+    """`url` without its path, query and credentials (`https://host:port`): safe to log."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return "<endpoint>"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{parts.scheme}://{host}{port}"

@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
+from omniarb.monitor.rpc_metrics import ChainRpcMetrics
+
 if TYPE_CHECKING:
     from omniarb.api.live import LiveHub
+    from omniarb.chains.rpc import RpcObserver
     from omniarb.monitor.hub import Monitor
     from omniarb.risk.breaker import CircuitBreaker
     from omniarb.track import ChainBotStats
@@ -86,6 +89,13 @@ class Telemetry:
     def error(self, chain: str, component: str, error: BaseException) -> None:
         if self.monitor is not None:
             self.monitor.error(component, error, chain=chain)
+
+    def rpc_observer(self, chain: str) -> RpcObserver | None:
+        """Where `chain`'s RPC client reports each request's latency and its endpoints' health
+        (None without a monitor)."""
+        if self.monitor is None:
+            return None
+        return ChainRpcMetrics(self.monitor.metrics, chain)
 
     async def run(self) -> None:
         if self.monitor is not None:

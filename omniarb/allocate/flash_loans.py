@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from omniarb.allocate.lenders import Lender, LenderBook
 from omniarb.dex.registry import adapter
-from omniarb.errors import RetryableError, RevertError
+from omniarb.errors import RetryableError, RevertError, RpcError
 from omniarb.gas import GasModel
 from omniarb.types import Decision, FlashLoan, Opportunity
 
@@ -121,7 +121,7 @@ class FlashLoanAllocator:
         else:
             try:
                 found = await self._cheapest(decision, token_cost)
-            except (RetryableError, RevertError, ValueError) as exc:
+            except (RetryableError, RevertError, RpcError, ValueError) as exc:
                 return self._decline(decision, f"lender balances could not be read: {exc}")
             if found is None:
                 return self._decline(

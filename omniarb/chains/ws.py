@@ -3,13 +3,15 @@
 Two layers. `WsClient` is one connection: `call`, `subscribe` and `next_notification`, read by a
 single consumer (no background task: a call reads the socket until its answer arrives and keeps
 any notification it passes for later). `WsSubscriptions` keeps a set of subscriptions alive
-across dropped connections: it reconnects with capped exponential backoff, subscribes again, and
+across dropped connections: it reconnects with capped exponential backoff and jitter (the shared
+`omniarb.backoff.Backoff`), subscribes again, and
 tells its consumer about the gap with a `WsReconnected` item, because notifications sent while it
 was away are lost and the consumer has to back-fill them.
 
-Everything above this module sees `RpcTransportError` (connect failed, socket dropped, timeout,
-malformed frame) or `RpcError` (the node answered with an error object), never a `websockets`
-exception.
+Everything above this module sees `RpcTransportError` (connect failed, socket dropped, timeout;
+`MalformedAnswerError` for a frame that is not JSON-RPC) or a node's error object translated the
+way the HTTP stack translates it (`omniarb.chains.rpc.translate_node_error`: a revert, a rate
+limit or an `RpcError`), never a `websockets` exception.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import itertools
 import json
 import logging
+import random
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Sequence
@@ -28,7 +31,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidURI, WebSocketException
 
 from omniarb.async_resource import AsyncResource
-from omniarb.errors import ConfigError, RpcError, RpcTransportError
+from omniarb.backoff import Backoff
+from omniarb.chains.rpc import rpc_error_of, translate_node_error
+from omniarb.errors import ConfigError, MalformedAnswerError, RpcTransportError, endpoint_label
 
 __all__ = [
     "ReconnectPolicy",
@@ -75,7 +80,8 @@ class SubscriptionSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReconnectPolicy:
-    """How `WsSubscriptions` retries: delays double from `initial_s` up to `max_s`.
+    """How `WsSubscriptions` retries: delays double from `initial_s` up to `max_s`, each one
+    shortened by up to `jitter` of itself (so clients dropped together do not return together).
 
     `idle_timeout_s` treats a connection that delivered nothing for that long as dead (a half-open
     TCP connection never raises by itself); leave it `None` on chains that may sit idle, such as
@@ -86,6 +92,10 @@ class ReconnectPolicy:
     max_s: float = 5.0
     idle_timeout_s: float | None = None
     call_timeout_s: float = 10.0
+    jitter: float = 0.5
+
+    def backoff(self) -> Backoff:
+        return Backoff(initial_s=self.initial_s, max_s=self.max_s, jitter=self.jitter)
 
 
 class WsClient(AsyncResource):
@@ -96,6 +106,7 @@ class WsClient(AsyncResource):
 
     def __init__(self, url: str, *, timeout_s: float = 10.0, ping_interval_s: float = 10.0):
         self.url = url
+        self.label = endpoint_label(url)  # the URL may carry a key: logs show this instead
         self._timeout_s = timeout_s
         self._ping_interval_s = ping_interval_s
         self._socket: ClientConnection | None = None
@@ -144,7 +155,7 @@ class WsClient(AsyncResource):
             try:
                 await socket.close()
             except (WebSocketException, OSError):
-                log.debug("closing %s failed; the socket is gone anyway", self.url)
+                log.debug("closing %s failed; the socket is gone anyway", self.label)
 
     async def _receive(self, timeout_s: float | None) -> dict[str, Any]:
         if self._socket is None:
@@ -159,13 +170,13 @@ class WsClient(AsyncResource):
         try:
             message = json.loads(frame)
         except ValueError as exc:
-            raise RpcTransportError("frame is not JSON", url=self.url) from exc
+            raise MalformedAnswerError("frame is not JSON", url=self.url) from exc
         if not isinstance(message, dict):
-            raise RpcTransportError("frame is not a JSON-RPC object", url=self.url)
+            raise MalformedAnswerError("frame is not a JSON-RPC object", url=self.url)
         return message
 
     async def call(self, method: str, *params: Any) -> Any:
-        """One request; returns `result` or raises `RpcError` / `RpcTransportError`.
+        """One request; returns `result`, or raises a transport error or the node's (translated).
 
         Notifications that arrive before the answer are kept for `next_notification`.
         """
@@ -186,15 +197,11 @@ class WsClient(AsyncResource):
             if message.get("id") != request_id:
                 continue  # an answer to a request whose caller gave up
             error = message.get("error")
-            if isinstance(error, dict):
-                raise RpcError(
-                    method=method,
-                    code=int(error.get("code", 0)),
-                    message=str(error.get("message", "")),
-                    data=error.get("data"),
-                )
+            if error is not None:
+                node_error = rpc_error_of(method, error, url=self.url)
+                raise translate_node_error(node_error, url=self.url)
             if "result" not in message:
-                raise RpcTransportError(f"{method}: answer has no result", url=self.url)
+                raise MalformedAnswerError(f"{method}: answer has no result", url=self.url)
             return message["result"]
 
     async def subscribe(self, spec: SubscriptionSpec, *, index: int = 0) -> str:
@@ -211,7 +218,7 @@ class WsClient(AsyncResource):
                 continue
             params = message.get("params")
             if not isinstance(params, dict):
-                raise RpcTransportError("notification without params", url=self.url)
+                raise MalformedAnswerError("notification without params", url=self.url)
             subscription = str(params.get("subscription"))
             index = self._subscriptions.get(subscription)
             if index is None:
@@ -229,7 +236,7 @@ class WsSubscriptions:
     the times it was connected and subscribed (the first one included). It never gives up on
     a transport error (the delay between attempts is capped), so a node restart costs a gap, not
     the process; a node that refuses the subscription itself (`RpcError`) is a configuration
-    problem and raises.
+    problem and raises. Its waits come from `policy.backoff()`, drawn with `rng`.
     """
 
     url: str
@@ -238,6 +245,11 @@ class WsSubscriptions:
     connections: int = 0
     drops: int = 0
     reconnects: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    @property
+    def label(self) -> str:
+        return endpoint_label(self.url)
 
     async def _open(self) -> WsClient:
         client = WsClient(self.url, timeout_s=self.policy.call_timeout_s)
@@ -253,29 +265,28 @@ class WsSubscriptions:
 
     async def _reopen(self, error: str) -> tuple[WsClient, WsReconnected]:
         down_since = time.monotonic()
-        delay_s = self.policy.initial_s
         attempts = 0
-        while True:
+        for delay_s in self.policy.backoff().waits(self.rng):
             attempts += 1
             await asyncio.sleep(delay_s)
             try:
                 client = await self._open()
             except RpcTransportError as exc:
-                log.warning("ws %s: reconnect attempt %d failed: %s", self.url, attempts, exc)
-                delay_s = min(delay_s * 2, self.policy.max_s)
+                log.warning("ws %s: reconnect attempt %d failed: %s", self.label, attempts, exc)
                 continue
             down_s = time.monotonic() - down_since
             log.info(
-                "ws %s: subscribed again after %.2f s (%d attempts)", self.url, down_s, attempts
+                "ws %s: subscribed again after %.2f s (%d attempts)", self.label, down_s, attempts
             )
             return client, WsReconnected(attempts=attempts, down_s=down_s, error=error)
+        raise AssertionError("unreachable: the waits never run out")
 
     async def stream(self) -> AsyncGenerator[WsNotification | WsReconnected, None]:
         """Notifications forever; cancel the consuming task to stop."""
         try:
             client = await self._open()
         except RpcTransportError as exc:
-            log.warning("ws %s: first connect failed: %s", self.url, exc)
+            log.warning("ws %s: first connect failed: %s", self.label, exc)
             client, _ = await self._reopen(str(exc))
         try:
             while True:
@@ -283,7 +294,7 @@ class WsSubscriptions:
                     notification = await client.next_notification(self.policy.idle_timeout_s)
                 except RpcTransportError as exc:
                     self.drops += 1
-                    log.warning("ws %s: connection lost: %s", self.url, exc)
+                    log.warning("ws %s: connection lost: %s", self.label, exc)
                     await client.close()
                     client, reconnected = await self._reopen(str(exc))
                     self.reconnects += 1

@@ -138,7 +138,7 @@ def with_endpoints(manifest: Manifest, networks: Mapping[str, NetworkSettings]) 
                 )
             chain = replace(
                 chain,
-                rpc_http=network.rpc_http,
+                rpc_http=network.rpc_urls[0],
                 rpc_ws=network.rpc_ws or chain.rpc_ws,
                 dexes=tuple(dex for dex in chain.dexes if dex.name in network.dexes),
             )

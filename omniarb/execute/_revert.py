@@ -14,7 +14,7 @@ from typing import Any
 
 # abi's signature splitter handles tuple types; one copy of it is enough.
 from omniarb.chains.abi import decode, selector, types_of
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 
 __all__ = [
     "RevertReason",
@@ -52,8 +52,8 @@ class RevertReason:
     args: tuple[Any, ...] = ()
 
 
-def revert_data_of(exc: RpcError) -> bytes:
-    """The revert data in a JSON-RPC error (b"" when there is none)."""
+def revert_data_of(exc: ExecutionRevertedError) -> bytes:
+    """The revert data a node sent with a revert (b"" when there is none)."""
     data = exc.data
     if isinstance(data, dict):  # some nodes nest it: {"data": "0x…"}
         data = data.get("data")

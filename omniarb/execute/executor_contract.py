@@ -39,7 +39,7 @@ from omniarb.dex.deployments import dex_parameters
 from omniarb.dex.registry import is_traded
 from omniarb.dex.uniswap_v2.adapter import ADAPTER as UNISWAP_V2
 from omniarb.dex.uniswap_v3.adapter import ADAPTER as UNISWAP_V3
-from omniarb.errors import RevertError, RpcError, TimeoutError_
+from omniarb.errors import ExecutionRevertedError, RevertError, TimeoutError_
 from omniarb.execute._revert import (
     RevertReason,
     decode_revert,
@@ -412,7 +412,7 @@ async def _send_checked(
     for a successful receipt."""
     try:
         await rpc.call("eth_call", tx, "latest")
-    except RpcError as exc:
+    except ExecutionRevertedError as exc:
         raise ExecutorRevertError(action, decode_executor_revert(revert_data_of(exc))) from exc
     tx_hash = await rpc.call("eth_sendTransaction", tx)
     receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=timeout_s)

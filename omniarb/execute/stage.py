@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from omniarb.chains.fees import fees_for
 from omniarb.chains.spec import FeeModel
-from omniarb.errors import RejectedError, RetryableError, RevertError
+from omniarb.errors import RejectedError, RetryableError, RevertError, RpcError
 from omniarb.execute.route_codec import RouteCodec, plan_source
 from omniarb.execute.submit import Submitter, TxRequest
 from omniarb.types import Decision, Execution, ExecutionStatus
@@ -81,7 +81,8 @@ class ExecuteStage:
         except (RevertError, RejectedError) as exc:
             log.info("opportunity %s not sent: %s", opportunity.id, exc)
             return replace(unsent, status=ExecutionStatus.REJECTED, error=str(exc))
-        except RetryableError as exc:
+        except (RetryableError, RpcError) as exc:
+            # A node that failed or refused the request: a system problem, not this trade's.
             log.warning("opportunity %s could not be sent: %s", opportunity.id, exc)
             return replace(unsent, status=ExecutionStatus.FAILED, error=str(exc))
         return replace(

@@ -31,7 +31,13 @@ from typing import Protocol
 from omniarb.chains.fees import Fees
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
-from omniarb.errors import RpcError, RpcTransportError
+from omniarb.errors import (
+    ExecutionRevertedError,
+    RateLimitedError,
+    RpcConnectError,
+    RpcError,
+    RpcTransportError,
+)
 from omniarb.execute._revert import RevertReason, decode_revert, revert_data_of
 from omniarb.execute._send_errors import (
     AlreadyKnownError,
@@ -150,7 +156,7 @@ class Submitter:
             call["to"] = request.to
         try:
             answer = await self._rpc.call("eth_call", call, block)
-        except RpcError as exc:
+        except ExecutionRevertedError as exc:
             revert_data = revert_data_of(exc)
             reason = (
                 decode_revert(revert_data, self._known_errors)
@@ -221,6 +227,8 @@ class Submitter:
             if isinstance(error, AlreadyKnownError):
                 return  # this exact transaction is in the node's pool: it was sent
             raise error from exc
+        except (RpcConnectError, RateLimitedError):
+            raise  # refused before the node took it: nothing was sent, the nonce is free
         except RpcTransportError as exc:
             raise SendUnconfirmedError(
                 str(exc), tx_hash=signed.tx_hash, nonce=signed.nonce

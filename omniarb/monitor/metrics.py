@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
+from omniarb.chains.rpc import EndpointHealth
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
@@ -59,6 +60,7 @@ class Metrics:
     def __init__(self, *, chains: Sequence[str] = ()) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
         self._signed: set[str] = set()
+        self._rpc_latency_series: dict[tuple[str, str], Histogram] = {}
         chain, chain_stage = ("chain",), ("chain", "stage")
         self.start_time = Gauge(
             "omniarb_start_time_seconds", "Unix time the bot started", registry=r
@@ -158,6 +160,25 @@ class Metrics:
             "omniarb_rpc_errors_total",
             "Failed JSON-RPC calls",
             ("chain", "method", "kind"),
+            registry=r,
+        )
+        endpoint = ("chain", "endpoint")
+        self.rpc_endpoint_health = Gauge(
+            "omniarb_rpc_endpoint_health",
+            "Health score of an RPC endpoint (1: every recent answer good, 0: none)",
+            endpoint,
+            registry=r,
+        )
+        self.rpc_endpoint_up = Gauge(
+            "omniarb_rpc_endpoint_up",
+            "1 while an RPC endpoint is in use (not cooling down after failures, not stale)",
+            endpoint,
+            registry=r,
+        )
+        self.rpc_endpoint_lag = Gauge(
+            "omniarb_rpc_endpoint_lag_blocks",
+            "Blocks an RPC endpoint's head trails the best endpoint's",
+            endpoint,
             registry=r,
         )
         self.head_block = Gauge("omniarb_head_block", "Newest block seen", chain, registry=r)
@@ -291,9 +312,23 @@ class Metrics:
         self, chain: str, method: str, duration_s: float, *, error: str | None = None
     ) -> None:
         """One JSON-RPC call (a batch counts as method `batch`); `error` names its failure kind."""
-        self.rpc_latency.labels(chain, method).observe(duration_s)
+        # Every request lands here: the labelled child is looked up once per (chain, method).
+        series = self._rpc_latency_series.get((chain, method))
+        if series is None:
+            series = self._rpc_latency_series[chain, method] = self.rpc_latency.labels(
+                chain, method
+            )
+        series.observe(duration_s)
         if error is not None:
             self.rpc_errors.labels(chain, method, error).inc()
+
+    def observe_rpc_endpoint(self, chain: str, health: EndpointHealth) -> None:
+        """One endpoint's state, as the RPC client's failover layer last saw it."""
+        labels = (chain, health.endpoint)
+        self.rpc_endpoint_health.labels(*labels).set(health.score)
+        self.rpc_endpoint_up.labels(*labels).set(0 if health.cooling_down or health.stale else 1)
+        if health.lag_blocks is not None:
+            self.rpc_endpoint_lag.labels(*labels).set(max(0, health.lag_blocks))
 
     def observe_block(self, chain: str, *, head_block: int, processed_block: int) -> None:
         """The chain's head and the block the pipeline last processed."""

@@ -27,7 +27,7 @@ from typing import Generic, TypeVar
 from omniarb.chain_events import ChainEvent, ChainLog, LogFilter, NewHead, StreamResumed
 from omniarb.chains.logs import LogReader
 from omniarb.dex.base import PoolBook, PoolChanges, PoolState
-from omniarb.errors import RetryableError, RevertError
+from omniarb.errors import NODE_ERRORS, RpcError
 from omniarb.state.block_hashes import BlockHashes
 from omniarb.types import PoolUpdate
 
@@ -167,7 +167,7 @@ class BlockSync(Generic[StateT]):
         head = self._current()
         try:
             drifted = await self.book.audit(self.pools, head)
-        except (RetryableError, RevertError) as exc:
+        except NODE_ERRORS as exc:
             self.counters.errors += 1
             log.warning("chain %d: %s audit failed: %s", self.chain_id, self.book.noun, exc)
             return update
@@ -257,7 +257,7 @@ class BlockSync(Generic[StateT]):
             return await self._resync(head)
         try:
             logs = await self._reader.by_range(missing.start, missing.stop - 1)
-        except RevertError as exc:
+        except RpcError as exc:
             log.warning("chain %d: eth_getLogs refused the back-fill: %s", self.chain_id, exc)
             return await self._resync(head)
         head_logs = await self._block_logs(head)

@@ -28,7 +28,7 @@ from typing import Any
 
 from omniarb.chain_events import ChainEvent, ChainLog, LogFilter, NewHead
 from omniarb.dex.base import PoolState
-from omniarb.errors import RetryableError, RevertError
+from omniarb.errors import NODE_ERRORS
 from omniarb.state.block_sync import BlockSync
 from omniarb.state.update_merge import merge_updates
 from omniarb.types import PoolUpdate
@@ -155,7 +155,7 @@ class PoolStateSync:
         as it was, and it catches up at the next head."""
         try:
             return await stage.process(event)
-        except (RetryableError, RevertError) as exc:
+        except NODE_ERRORS as exc:
             stage.counters.errors += 1
             self.counters.errors += 1
             log.warning(

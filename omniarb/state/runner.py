@@ -17,14 +17,17 @@ from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from typing import Protocol, TypeVar
 
+from omniarb.backoff import Backoff
 from omniarb.chain_events import ChainEvent, NewHead
-from omniarb.errors import RetryableError, RevertError
+from omniarb.errors import NODE_ERRORS
 
 __all__ = ["EventSource", "StateStage", "run_state"]
 
 log = logging.getLogger(__name__)
 
 U = TypeVar("U")
+
+_DISCOVERY_RETRY = Backoff(initial_s=0.2, max_s=5.0)
 U_co = TypeVar("U_co", covariant=True)
 
 
@@ -57,33 +60,34 @@ async def run_state(
     sync: StateStage[U],
     collector: EventSource,
     out: asyncio.Queue[U],
-    retry_initial_s: float = 0.2,
-    retry_max_s: float = 5.0,
+    retry: Backoff = _DISCOVERY_RETRY,
 ) -> None:
     """The state stage's task: bootstrap, then feed every collector event through `sync`.
 
     Puts each update on `out` (a bounded queue: a slow consumer applies backpressure all the
     way to the socket). Runs until cancelled; node errors are logged and counted, never fatal:
-    a failed step leaves the state as it was and the next head catches up.
+    a failed step leaves the state as it was and the next head catches up. Each RPC request is
+    already retried by the client; a discovery that still fails (the node is down) is tried
+    again whole, waiting by `retry`, until the node is back.
     """
-    delay_s = retry_initial_s
+    waits = retry.waits()
     while sync.head is None:
         try:
             update = await sync.bootstrap()
-        except (RetryableError, RevertError) as exc:
+        except NODE_ERRORS as exc:
             sync.counters.errors += 1
+            delay_s = next(waits)
             log.warning(
                 "chain %d: discovery failed (%s); retrying in %.1f s", sync.chain_id, exc, delay_s
             )
             await asyncio.sleep(delay_s)
-            delay_s = min(delay_s * 2, retry_max_s)
             continue
         await out.put(update)
     async with aclosing(collector.events()) as events:
         async for event in events:
             try:
                 updates = await sync.process(event)
-            except (RetryableError, RevertError) as exc:
+            except NODE_ERRORS as exc:
                 sync.counters.errors += 1
                 log.warning("chain %d: state step failed, will catch up: %s", sync.chain_id, exc)
                 continue

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from omniarb.backoff import Backoff
 from omniarb.errors import FatalError, RetryableError
 
 __all__ = ["BatchWriter", "WriterSettings", "WriterStats"]
@@ -191,7 +192,8 @@ class BatchWriter(Generic[T]):
 
     async def _write(self, batch: list[T]) -> None:
         settings = self._settings
-        delay = settings.retry_initial_s
+        waits = Backoff(initial_s=settings.retry_initial_s, max_s=settings.retry_max_s).waits()
+        delay = next(waits)
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + settings.retry_deadline_s
         while True:
@@ -204,7 +206,7 @@ class BatchWriter(Generic[T]):
                 self._retries += 1
                 _log.warning("history write failed, retrying in %.2f s: %s", delay, exc)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, settings.retry_max_s)
+                delay = next(waits)
             except Exception as exc:
                 self._fail(exc, len(batch))
                 return

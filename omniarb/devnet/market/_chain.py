@@ -3,21 +3,22 @@
 A step finishes only when all of its swaps are settled (mined, reverted, refused or given up
 on), so the next step reads a state that no longer depends on timing: with the same seed and the
 same starting state, a chain replays the same swaps whatever the load on the machine or how the
-chains interleave. A dropped connection (`RpcTransportError`) is retried with backoff, in place,
+chains interleave. A chain's client (`ChainMarket.client`) retries its reads without limit (a
+node that dropped out is waited for, not fatal) and a send cut off in flight is sent again here,
 so one unreachable node stalls only its own chain.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from omniarb.chains.rpc import RpcClient
+from omniarb.backoff import Backoff
+from omniarb.chains.rpc import RetryPolicy, RpcClient, RpcPolicy
 from omniarb.devnet.market._ledger import ChainLedger
 from omniarb.devnet.market._reader import StateReader
 from omniarb.devnet.market._sender import SignedSwap, SwapSender
@@ -25,7 +26,7 @@ from omniarb.devnet.market.flow import FlowModel, decide_swaps
 from omniarb.devnet.market.params import MarketParams
 from omniarb.devnet.market.reference import ReferenceWalk, reference_step
 from omniarb.devnet.market.state import ChainState
-from omniarb.errors import RpcError, RpcTransportError
+from omniarb.errors import RetryableError, RpcError, RpcTransportError
 from omniarb.monitor.market_view import ChainStats, SwapRecord, SwapStatus
 from omniarb.network import ChainManifest
 
@@ -38,8 +39,7 @@ T = TypeVar("T")
 # 1 gwei, plus one wei per later swap of the step, counted down: anvil orders a block by tip,
 # so the swaps of a step land in the order they were decided even when they share a block.
 _TIP_WEI = 10**9
-_BACKOFF_FIRST_S = 0.1
-_BACKOFF_MAX_S = 5.0
+_RESEND = Backoff(initial_s=0.1, max_s=5.0)
 _RECEIPT_POLL_S = 0.005
 _RECEIPT_TIMEOUT_MIN_S = 30.0
 _BLOCK_POLL_MAX_S = 0.05
@@ -67,6 +67,8 @@ class ChainMarket:
         self._sender = SwapSender(chain, traders=params.traders)
         self._ledger = ChainLedger(chain, log_limit=log_limit)
         self._step_s = max(chain.block_time_s or 0.0, params.min_step_interval_s)
+        # The waits' jitter only: the swaps' draws stay on `_rng`, so a seed replays them.
+        self._rng_for_waits = random.Random()
         self.step = 0
 
     @property
@@ -87,7 +89,7 @@ class ChainMarket:
         self._ledger.start()
         # Every run starts from the node's count: a run cancelled mid-send may have signed a
         # nonce that never reached the node.
-        await self._retrying("read nonces", functools.partial(self._sender.sync_nonces, rpc))
+        await self._sender.sync_nonces(rpc)
         done = 0
         while steps is None or done < steps:
             started = time.monotonic()
@@ -98,9 +100,7 @@ class ChainMarket:
             if rest_s > 0 and (steps is None or done < steps):
                 await asyncio.sleep(rest_s)
         # A last read, so `stats()` after a bounded run shows the state the swaps left behind.
-        self._ledger.observe(
-            await self._retrying("read pools", functools.partial(self._reader.read, rpc))
-        )
+        self._ledger.observe(await self._reader.read(rpc))
 
     async def _run_step(self, rpc: RpcClient) -> None:
         state = await self._read_next_block(rpc)
@@ -132,7 +132,7 @@ class ChainMarket:
         one step per block. Automine chains make blocks only from transactions: no wait there.
         """
         while True:
-            state = await self._retrying("read pools", functools.partial(self._reader.read, rpc))
+            state = await self._reader.read(rpc)
             block_time_s = self.chain.block_time_s
             last = self._ledger.state
             if block_time_s is None or last is None or state.block_number > last.block_number:
@@ -142,12 +142,17 @@ class ChainMarket:
     async def _send(self, rpc: RpcClient, swap: SignedSwap) -> bool:
         """Send one swap; False (and logged as rejected) if the node refuses it."""
         attempt = 0
+        waits = _RESEND.waits(self._rng_for_waits)
         while True:
             try:
                 await self._sender.send(rpc, swap)
                 break
             except RpcTransportError as exc:
-                await self._back_off("send swap", exc, attempt)
+                # Not resent by the client: the node may hold it. The same signed swap again is
+                # harmless, and the receipt tells what happened.
+                delay_s = next(waits)
+                self._retried("send swap", exc, delay_s)
+                await asyncio.sleep(delay_s)
                 attempt += 1
             except RpcError as exc:
                 if attempt:
@@ -170,9 +175,7 @@ class ChainMarket:
                 )
                 self._ledger.record(swap, SwapStatus.REJECTED, step=self.step, block=None)
                 slot = (swap.intent.trader,)
-                await self._retrying(
-                    "read nonce", functools.partial(self._sender.sync_nonces, rpc, slot)
-                )
+                await self._sender.sync_nonces(rpc, slot)
                 return False
         self._ledger.sent += 1
         return True
@@ -185,7 +188,7 @@ class ChainMarket:
         waiting = list(swaps)
         while waiting:
             requests = [("eth_getTransactionReceipt", [s.tx_hash]) for s in waiting]
-            answers = await self._retrying("read receipts", functools.partial(rpc.batch, requests))
+            answers = await rpc.batch(requests)
             for swap, receipt in zip(waiting, answers, strict=True):
                 if receipt is not None:
                     receipts[swap.tx_hash] = receipt
@@ -212,20 +215,17 @@ class ChainMarket:
                 timeout_s,
                 extra={"chain": self.chain.name, "step": self.step},
             )
-            await self._retrying("read nonces", functools.partial(self._sender.sync_nonces, rpc))
+            await self._sender.sync_nonces(rpc)
 
-    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
-        """`call()` until it gets through: a node that dropped out is waited for, not fatal."""
-        attempt = 0
-        while True:
-            try:
-                return await call()
-            except RpcTransportError as exc:
-                await self._back_off(what, exc, attempt)
-                attempt += 1
+    def client(self, *, timeout_s: float) -> RpcClient:
+        """The RPC client this chain's market runs on: reads retried until they get through,
+        each retry counted in the chain's figures."""
+        policy = RpcPolicy(retry=RetryPolicy(max_attempts=None, backoff=_RESEND))
+        return RpcClient(
+            self.chain.rpc_http, timeout_s=timeout_s, policy=policy, on_retry=self._retried
+        )
 
-    async def _back_off(self, what: str, exc: RpcTransportError, attempt: int) -> None:
-        delay_s = min(_BACKOFF_FIRST_S * 2**attempt, _BACKOFF_MAX_S)
+    def _retried(self, what: str, exc: RetryableError, delay_s: float) -> None:
         self._ledger.retries += 1
         log.warning(
             "%s: %s failed (%s); retrying in %.2f s",
@@ -235,4 +235,3 @@ class ChainMarket:
             delay_s,
             extra={"chain": self.chain.name, "step": self.step},
         )
-        await asyncio.sleep(delay_s)

@@ -17,7 +17,6 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.market._chain import ChainMarket
 from omniarb.devnet.market.flow import FlowModel
 from omniarb.devnet.market.params import MarketParams
@@ -81,9 +80,7 @@ class MarketActivity:
         try:
             async with contextlib.AsyncExitStack() as stack:
                 clients = [
-                    await stack.enter_async_context(
-                        RpcClient(m.chain.rpc_http, timeout_s=_RPC_TIMEOUT_S)
-                    )
+                    await stack.enter_async_context(m.client(timeout_s=_RPC_TIMEOUT_S))
                     for m in self._markets
                 ]
                 async with asyncio.TaskGroup() as group:

@@ -23,7 +23,7 @@ from omniarb.dex.algebra.events import POOL_TOPIC
 from omniarb.dex.algebra.logs import decode_pool_created
 from omniarb.dex.algebra.pool import AlgebraPoolState
 from omniarb.dex.algebra.reader import AlgebraPoolReader
-from omniarb.errors import RpcError
+from omniarb.errors import RevertError
 
 __all__ = ["AlgebraDiscovery"]
 
@@ -120,7 +120,7 @@ class AlgebraDiscovery:
                 concurrent_requests=4,
                 decode=_answer_address,
             )
-        except RpcError:
+        except RevertError:
             pass
         found: list[str | None] = []
         for call in calls:
@@ -133,7 +133,7 @@ class AlgebraDiscovery:
                     concurrent_requests=1,
                     decode=_answer_address,
                 )
-            except RpcError:
+            except RevertError:
                 answer = None
             found.append(answer)
         return found

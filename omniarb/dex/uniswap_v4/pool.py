@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from itertools import accumulate
 from typing import ClassVar, NamedTuple
 
 from eth_utils.address import to_checksum_address
 
 from omniarb.dex.base import PoolIdentity
+from omniarb.dex.uniswap_v3 import price_views
 from omniarb.dex.uniswap_v3.errors import V3RevertError
 from omniarb.dex.uniswap_v3.liquidity_math import add_delta
 from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
@@ -176,32 +176,24 @@ class V4PoolState(PoolIdentity):
         return V4Curve(state=self, zero_for_one=zero_for_one)
 
     def screen_reserves(self) -> tuple[int, int]:
-        """Virtual reserves (token0, token1) at the pool's price with its deepest range's
-        liquidity: never less profitable than the pool at any size (as V3's)."""
-        deepest = max(self.liquidity, max(accumulate(self.ticks.liquidity_net), default=0))
-        sqrt_price = self.sqrt_price_x96
-        if sqrt_price == 0:
-            return 0, 0
-        return (deepest << 96) // sqrt_price, (deepest * sqrt_price) >> 96
+        """Virtual reserves at the pool's price with its deepest range's liquidity
+        (`price_views.virtual_reserves`: never less profitable than the pool at any size)."""
+        return price_views.virtual_reserves(
+            self.liquidity, self.ticks.liquidity_net, self.sqrt_price_x96
+        )
 
     def spot_price(self) -> float | None:
         """(sqrtPriceX96 / 2**96)**2 (None before `initialize`)."""
-        return (self.sqrt_price_x96 / 2**96) ** 2 if self.sqrt_price_x96 > 0 else None
+        return price_views.spot_price(self.sqrt_price_x96)
 
     def swap_report(self, token_in: str, amount_in: int) -> dict[str, int]:
         result = self.swap_exact_input(
             zero_for_one=self.zero_for_one(token_in), amount_in=amount_in
         )
-        return {
-            "amount_out": result.amount_out,
-            # Less than amount_in when the pool runs out of liquidity (V4Quoter then reverts
-            # NotEnoughLiquidity; the PoolManager itself takes only this much).
-            "amount_in_used": result.amount_in,
-            "sqrt_price_x96_after": result.sqrt_price_x96,
-            "tick_after": result.tick,
-            "initialized_ticks_crossed": result.initialized_ticks_crossed,
-            "swap_fee_pips": self.swap_fee_pips(result.zero_for_one),
-        }
+        # `amount_in_used` short of `amount_in`: V4Quoter reverts NotEnoughLiquidity there, the
+        # PoolManager itself takes only this much.
+        fee_pips = self.swap_fee_pips(result.zero_for_one)
+        return {**price_views.swap_fields(result), "swap_fee_pips": fee_pips}
 
     def amount_out(self, token_in: str, amount_in: int) -> int:
         """Output of selling `amount_in` of `token_in` through `PoolManager.swap` with no price

@@ -35,7 +35,7 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind, chain_by_name
 from omniarb.devnet.catalog import catalog_for
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry, PoolEntry
 from omniarb.paths import build_dir
 
@@ -132,7 +132,7 @@ async def _check_pairs(
             (dex.router, encode_call(GET_AMOUNTS_OUT, 10**6, [pool.token0, pool.token1])),
             (dex.router, encode_call(GET_AMOUNTS_OUT, 10**6, [pool.token1, pool.token0])),
         ]
-    # An RpcError here means the router computed an address without a pair behind it.
+    # An ExecutionRevertedError here means the router computed an address without a pair behind it.
     answers = iter(await call_many(rpc, calls))
     for pool in pools:
         where = f"{chain.name} {dex.name} {pool.symbol0}/{pool.symbol1}"
@@ -161,7 +161,7 @@ async def test_router_reverts_for_a_pair_that_was_never_created(devnet_factory) 
                     rpc, dex.factory, "getPair(address,address)", ["address"], usdt, dai
                 )
                 assert int(pair, 16) == 0
-                with pytest.raises(RpcError):
+                with pytest.raises(ExecutionRevertedError):
                     await read(rpc, dex.router, GET_AMOUNTS_OUT, ["uint256[]"], 10**6, [usdt, dai])
 
 

@@ -31,7 +31,7 @@ from omniarb.chains.abi import decode, encode_args, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind, chain_by_name
 from omniarb.devnet.catalog import catalog_for
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry, PoolEntry
 
 pytestmark = pytest.mark.integration
@@ -146,7 +146,7 @@ async def test_quoter_reverts_for_a_pool_that_does_not_exist(devnet_factory) -> 
         wbtc, usdc = chain.token("WBTC").address, chain.token("USDC").address
         assert not any({p.symbol0, p.symbol1} == {"WBTC", "USDC"} and p.fee == 500 for p in pools)
         async with RpcClient(chain.rpc_http) as rpc:
-            with pytest.raises(RpcError):
+            with pytest.raises(ExecutionRevertedError):
                 await call_many(rpc, [(dex.quoter, _quote_call(wbtc, usdc, 10**6, 500))])
 
 

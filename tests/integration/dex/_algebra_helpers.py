@@ -22,7 +22,7 @@ from omniarb.devnet.deploy._sender import Sender, check_all, mined_receipt
 from omniarb.devnet.kinds._calls import POOL_CREATE_GAS
 from omniarb.devnet.kinds.algebra import MINT, SWAP, ZERO_ADDRESS, AlgebraDevnet
 from omniarb.dex.algebra import AlgebraPoolState
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry
 
 DEADLINE = 2**32 - 1
@@ -175,31 +175,31 @@ def swap_tx(env: AlgebraEnv, trader: str, state: AlgebraPoolState, zero_for_one:
 
 async def quote_all(
     env: AlgebraEnv, calls: Sequence[str], block: str
-) -> list[tuple[int, ...] | RpcError]:
-    """Each QuoterV2 calldata's decoded answer at `block`, or the RpcError it reverted with;
+) -> list[tuple[int, ...] | ExecutionRevertedError]:
+    """Each QuoterV2 calldata's decoded answer at `block`, or the revert it raised;
     a batch with a revert in it is retried call by call."""
     in_flight = asyncio.Semaphore(2)
 
-    async def one_batch(chunk: Sequence[str]) -> list[str | RpcError]:
+    async def one_batch(chunk: Sequence[str]) -> list[str | ExecutionRevertedError]:
         async with in_flight:
             try:
                 return list(await call_many(env.rpc, [(env.quoter, d) for d in chunk], block))
-            except RpcError:
+            except ExecutionRevertedError:
                 pass
-            answers: list[str | RpcError] = []
+            answers: list[str | ExecutionRevertedError] = []
             for data in chunk:
                 try:
                     answers.append(
                         str(await env.rpc.call("eth_call", {"to": env.quoter, "data": data}, block))
                     )
-                except RpcError as exc:
+                except ExecutionRevertedError as exc:
                     answers.append(exc)
             return answers
 
     chunks = [calls[i : i + QUOTES_PER_BATCH] for i in range(0, len(calls), QUOTES_PER_BATCH)]
     batches = await asyncio.gather(*(one_batch(chunk) for chunk in chunks))
     return [
-        answer if isinstance(answer, RpcError) else decode(QUOTE_TYPES, answer)
+        answer if isinstance(answer, ExecutionRevertedError) else decode(QUOTE_TYPES, answer)
         for answers in batches
         for answer in answers
     ]

@@ -29,7 +29,7 @@ from omniarb.devnet.balancer_pools import (
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD
 from omniarb.devnet.deploy._sender import Sender
 from omniarb.devnet.pricing import amount_for_usd
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, TokenEntry
 
 SINGLE_SWAP = "(bytes32,uint8,address,address,uint256,bytes)"
@@ -255,26 +255,28 @@ async def enable_protocol_fees(env: BalancerEnv, pools: Sequence[str]) -> None:
     )
 
 
-async def query_all(env: BalancerEnv, calls: Sequence[str], block: str) -> list[int | RpcError]:
-    """Each BalancerQueries calldata's answer at `block`, or the RpcError it reverted with.
+async def query_all(
+    env: BalancerEnv, calls: Sequence[str], block: str
+) -> list[int | ExecutionRevertedError]:
+    """Each BalancerQueries calldata's answer at `block`, or the revert it raised.
     Batches of `QUERIES_PER_BATCH`, two in flight; a batch with a revert is retried call by
     call."""
     queries = env.factories.queries
     in_flight = asyncio.Semaphore(2)
 
-    async def one_batch(chunk: Sequence[str]) -> list[int | RpcError]:
+    async def one_batch(chunk: Sequence[str]) -> list[int | ExecutionRevertedError]:
         async with in_flight:
             try:
                 answers = await call_many(env.rpc, [(queries, data) for data in chunk], block)
                 return [decode(["uint256"], a)[0] for a in answers]
-            except RpcError:
+            except ExecutionRevertedError:
                 pass
-            results: list[int | RpcError] = []
+            results: list[int | ExecutionRevertedError] = []
             for data in chunk:
                 try:
                     answer = await env.rpc.call("eth_call", {"to": queries, "data": data}, block)
                     results.append(decode(["uint256"], answer)[0])
-                except RpcError as exc:
+                except ExecutionRevertedError as exc:
                     results.append(exc)
             return results
 

@@ -20,7 +20,7 @@ from eth_utils.crypto import keccak
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v3 import V3PoolState, V3SwapResult
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry, PoolEntry
 
 DEADLINE = 2**32 - 1
@@ -85,17 +85,21 @@ async def call_many(
 
 
 async def send_all(
-    rpc: RpcClient, txs: Sequence[tuple[str, str, str]], *, in_order: bool = False
+    rpc: RpcClient,
+    txs: Sequence[tuple[str, str, str] | tuple[str, str, str, int]],
+    *,
+    in_order: bool = False,
 ) -> list[dict[str, Any]]:
-    """Send (from, to, data) transactions with explicit nonces on an automine chain and return
-    their receipts, each of which must have succeeded. One batch, unless `in_order`: then each
-    is sent once the one before is mined (for swaps whose outcome depends on the ones before).
+    """Send (from, to, data) or (from, to, data, value in wei) transactions with explicit
+    nonces on an automine chain and return their receipts, each of which must have succeeded.
+    One batch, unless `in_order`: then each is sent once the one before is mined (for swaps
+    whose outcome depends on the ones before).
     """
-    senders = sorted({sender for sender, _, _ in txs})
+    senders = sorted({tx[0] for tx in txs})
     counts = await rpc.batch([("eth_getTransactionCount", [s, "pending"]) for s in senders])
     nonces = {s: int(n, 16) for s, n in zip(senders, counts, strict=True)}
     requests = []
-    for sender, to, data in txs:
+    for sender, to, data, *value in txs:
         tx = {
             "from": sender,
             "to": to,
@@ -103,6 +107,8 @@ async def send_all(
             "gas": hex(_GAS),
             "nonce": hex(nonces[sender]),
         }
+        if value and value[0]:
+            tx["value"] = hex(value[0])
         nonces[sender] += 1
         requests.append(("eth_sendTransaction", [tx]))
     if in_order:
@@ -122,9 +128,9 @@ async def send_all(
         finally:
             await rpc.call("evm_setAutomine", True)
         receipts = await _receipts(rpc, hashes)
-    for receipt, (sender, to, _) in zip(receipts, txs, strict=True):
+    for receipt, (sender, to, data, *_) in zip(receipts, txs, strict=True):
         assert receipt is not None, f"transaction from {sender} to {to} was not mined"
-        assert int(receipt["status"], 16) == 1, f"transaction from {sender} to {to} reverted"
+        assert int(receipt["status"], 16) == 1, f"transaction {data[:10]} to {to} reverted"
     return receipts
 
 
@@ -239,33 +245,33 @@ async def router_swaps(
 
 async def quote_all(
     env: V3Env, calls: Sequence[str], block: str
-) -> list[tuple[int, int] | RpcError]:
-    """Each QuoterV2 calldata's (amount, sqrtPriceX96After) at `block`, or the RpcError it
-    reverted with. Batches of `QUOTES_PER_BATCH`, two in flight; a batch with a revert in it
+) -> list[tuple[int, int] | ExecutionRevertedError]:
+    """Each QuoterV2 calldata's (amount, sqrtPriceX96After) at `block`, or the revert it
+    raised. Batches of `QUOTES_PER_BATCH`, two in flight; a batch with a revert in it
     is retried call by call."""
     in_flight = asyncio.Semaphore(2)
 
-    async def one_batch(chunk: Sequence[str]) -> list[str | RpcError]:
+    async def one_batch(chunk: Sequence[str]) -> list[str | ExecutionRevertedError]:
         async with in_flight:
             try:
                 return list(await call_many(env.rpc, [(env.quoter, data) for data in chunk], block))
-            except RpcError:
+            except ExecutionRevertedError:
                 pass
-            answers: list[str | RpcError] = []
+            answers: list[str | ExecutionRevertedError] = []
             for data in chunk:
                 try:
                     answers.append(
                         str(await env.rpc.call("eth_call", {"to": env.quoter, "data": data}, block))
                     )
-                except RpcError as exc:
+                except ExecutionRevertedError as exc:
                     answers.append(exc)
             return answers
 
     chunks = [calls[i : i + QUOTES_PER_BATCH] for i in range(0, len(calls), QUOTES_PER_BATCH)]
-    results: list[tuple[int, int] | RpcError] = []
+    results: list[tuple[int, int] | ExecutionRevertedError] = []
     for answers in await asyncio.gather(*(one_batch(chunk) for chunk in chunks)):
         for answer in answers:
-            if isinstance(answer, RpcError):
+            if isinstance(answer, ExecutionRevertedError):
                 results.append(answer)
             else:
                 amount, sqrt_after, _, _ = decode(QUOTE_TYPES, answer)

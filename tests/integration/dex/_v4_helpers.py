@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
+
+from _v3_quoter_helpers import send_all
 
 from omniarb.chain_events import ChainLog, parse_log
 from omniarb.chains.abi import decode, encode_call
@@ -38,7 +39,7 @@ from omniarb.devnet.kinds.uniswap_v4 import (
 from omniarb.devnet.pricing import amount_for_usd, raw_price
 from omniarb.dex.uniswap_v3.tick_math import MAX_TICK, get_tick_at_sqrt_ratio
 from omniarb.dex.uniswap_v4 import NATIVE_CURRENCY, PoolKey, V4PoolState, V4SwapResult
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry
 
 MAX_UINT = 2**256 - 1
@@ -46,8 +47,6 @@ QUOTE_IN = "quoteExactInputSingle(((address,address,uint24,int24,address),bool,u
 QUOTE_OUT = "quoteExactOutputSingle(((address,address,uint24,int24,address),bool,uint128,bytes))"
 # Hook permissions beforeSwap | afterSwap in the low 14 bits of the hook's address.
 HOOK_ADDRESS = "0x00000000000000000000000000000000000040C0"
-_GAS = 3_000_000
-_MINING_TIMEOUT_S = 60.0
 QUOTES_PER_BATCH = 250
 
 
@@ -84,53 +83,6 @@ def _asset(chain: ChainManifest, symbol: str) -> tuple[Fraction, int]:
     return REFERENCE_PRICES_USD[token.asset], token.decimals
 
 
-async def send_txs(
-    rpc: RpcClient, txs: Sequence[tuple[str, str, str, int]], *, in_order: bool = False
-) -> list[dict[str, Any]]:
-    """Send (from, to, data, value) transactions with explicit nonces and return their
-    receipts, each of which must have succeeded: mined by hand in one go, or one by one."""
-    senders = sorted({tx[0] for tx in txs})
-    counts = await rpc.batch([("eth_getTransactionCount", [s, "pending"]) for s in senders])
-    nonces = {s: int(n, 16) for s, n in zip(senders, counts, strict=True)}
-    requests = []
-    for sender, to, data, value in txs:
-        tx = {
-            "from": sender,
-            "to": to,
-            "data": data,
-            "gas": hex(_GAS),
-            "nonce": hex(nonces[sender]),
-        }
-        if value:
-            tx["value"] = hex(value)
-        nonces[sender] += 1
-        requests.append(("eth_sendTransaction", [tx]))
-    if in_order:
-        hashes = [await rpc.call(method, *params) for method, params in requests]
-    else:
-        await rpc.call("evm_setAutomine", False)
-        try:
-            hashes = await rpc.batch(requests)
-            for _ in range(len(hashes)):
-                await rpc.call("evm_mine")
-                status = await rpc.call("txpool_status")
-                if int(status["pending"], 16) == 0 and int(status["queued"], 16) == 0:
-                    break
-        finally:
-            await rpc.call("evm_setAutomine", True)
-    deadline = time.monotonic() + _MINING_TIMEOUT_S
-    receipts: list[Any] = []
-    while time.monotonic() < deadline:
-        receipts = await rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
-        if all(receipt is not None for receipt in receipts):
-            break
-        await asyncio.sleep(0.02)
-    for receipt, (sender, to, data, _) in zip(receipts, txs, strict=True):
-        assert receipt is not None, f"transaction from {sender} to {to} was not mined"
-        assert int(receipt["status"], 16) == 1, f"transaction {data[:10]} to {to} reverted"
-    return list(receipts)
-
-
 async def deploy_v4(rpc: RpcClient, chain: ChainManifest, plans: Sequence[PoolPlan]) -> V4Env:
     """Deploy the V4 kind and the planned pools (one hooked pool besides), funded and
     approved: positions from the deployer, swaps from the traders."""
@@ -163,7 +115,7 @@ async def deploy_v4(rpc: RpcClient, chain: ChainManifest, plans: Sequence[PoolPl
             0,
         )
     )
-    await send_txs(rpc, setup)
+    await send_all(rpc, setup)
 
     keys, budgets = [], {}
     for plan in plans:
@@ -287,7 +239,7 @@ async def random_positions(
         value = budget0 // 10 if key.has_native and delta > 0 else 0
         data = encode_call(MODIFY_LIQUIDITY, key.as_tuple(), (lower, upper, delta, salt), b"")
         txs.append((env.chain.deployer, env.dex.position_manager, data, value))
-    await send_txs(env.rpc, txs, in_order=True)  # a removal follows its addition
+    await send_all(env.rpc, txs, in_order=True)  # a removal follows its addition
     return changes
 
 
@@ -348,7 +300,7 @@ async def router_swaps(
             trader = env.chain.traders[index % len(env.chain.traders)]
             txs.append((trader, env.dex.router, data, value))
         states = {**states, pool_id: state}
-    receipts = await send_txs(env.rpc, txs, in_order=True)
+    receipts = await send_all(env.rpc, txs, in_order=True)
     swaps = []
     for (before, predicted), receipt in zip(predictions, receipts, strict=True):
         (log,) = [
@@ -367,36 +319,38 @@ SWAP_TOPIC = "0x40e9cecb9f5f1f1c5b9c97dec2917b7ee92e57ba5563708daca94dd84ad7112f
 
 async def quote_all(
     env: V4Env, calls: Sequence[str], block: str
-) -> list[tuple[int, int] | RpcError]:
-    """Each V4Quoter calldata's (amount, gasEstimate) at `block`, or the RpcError it reverted
-    with. Batches of `QUOTES_PER_BATCH`, two in flight; a batch with a revert in it is retried
+) -> list[tuple[int, int] | ExecutionRevertedError]:
+    """Each V4Quoter calldata's (amount, gasEstimate) at `block`, or the revert it
+    raised. Batches of `QUOTES_PER_BATCH`, two in flight; a batch with a revert in it is retried
     call by call."""
     in_flight = asyncio.Semaphore(2)
     quoter = env.dex.quoter
 
-    async def one_batch(chunk: Sequence[str]) -> list[str | RpcError]:
+    async def one_batch(chunk: Sequence[str]) -> list[str | ExecutionRevertedError]:
         async with in_flight:
             try:
                 answers = await env.rpc.batch(
                     [("eth_call", [{"to": quoter, "data": d}, block]) for d in chunk]
                 )
                 return [str(a) for a in answers]
-            except RpcError:
+            except ExecutionRevertedError:
                 pass
-            out: list[str | RpcError] = []
+            out: list[str | ExecutionRevertedError] = []
             for data in chunk:
                 try:
                     out.append(
                         str(await env.rpc.call("eth_call", {"to": quoter, "data": data}, block))
                     )
-                except RpcError as exc:
+                except ExecutionRevertedError as exc:
                     out.append(exc)
             return out
 
     chunks = [calls[i : i + QUOTES_PER_BATCH] for i in range(0, len(calls), QUOTES_PER_BATCH)]
     batches = await asyncio.gather(*(one_batch(chunk) for chunk in chunks))
     return [
-        answer if isinstance(answer, RpcError) else decode(["uint256", "uint256"], answer)
+        answer
+        if isinstance(answer, ExecutionRevertedError)
+        else decode(["uint256", "uint256"], answer)
         for answers in batches
         for answer in answers
     ]

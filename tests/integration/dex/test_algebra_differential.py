@@ -52,7 +52,7 @@ from omniarb.dex.algebra import (
     pool_address,
 )
 from omniarb.dex.algebra.events import SWAP_FEE_TOPIC, SWAP_TOPIC
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 
 pytestmark = pytest.mark.integration
 
@@ -134,13 +134,13 @@ def make_cases(
     return cases
 
 
-def compare(case: Case, quoted: tuple[int, ...] | RpcError) -> str | None:
+def compare(case: Case, quoted: tuple[int, ...] | ExecutionRevertedError) -> str | None:
     """None when the quoter agrees with us, else what differs."""
     if case.quoter_reverts():
-        if not isinstance(quoted, RpcError):
+        if not isinstance(quoted, ExecutionRevertedError):
             return f"{case.describe()}: we predict a revert ({case.ours!r}), quoter gave {quoted}"
         return None
-    if isinstance(quoted, RpcError):
+    if isinstance(quoted, ExecutionRevertedError):
         return f"{case.describe()}: quoter reverted ({quoted}), we got {case.ours}"
     amount_out, amount_in, price_after, _crossed, _gas, fee = quoted
     if (amount_out, amount_in, price_after, fee) != case.expected_quote():

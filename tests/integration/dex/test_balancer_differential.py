@@ -44,7 +44,7 @@ from omniarb.dex.balancer import (
     apply_swap,
 )
 from omniarb.dex.balancer.events import POOL_BALANCE_CHANGED_TOPIC, SWAP_TOPIC
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 
 pytestmark = pytest.mark.integration
 
@@ -122,14 +122,14 @@ def make_cases(states: list[BalancerPoolState], rng: random.Random) -> list[Case
     return cases
 
 
-def compare(case: Case, quoted: int | RpcError) -> str | None:
+def compare(case: Case, quoted: int | ExecutionRevertedError) -> str | None:
     if isinstance(case.ours, BalancerRevertError):
-        if not isinstance(quoted, RpcError):
+        if not isinstance(quoted, ExecutionRevertedError):
             return f"{case.describe()}: we predict {case.ours.reason}, query: {quoted}"
         if case.ours.reason not in quoted.rpc_message:
             return f"{case.describe()}: {quoted.rpc_message!r}, we said {case.ours.reason}"
         return None
-    if isinstance(quoted, RpcError):
+    if isinstance(quoted, ExecutionRevertedError):
         return f"{case.describe()}: the query reverted ({quoted.rpc_message}), we got {case.ours}"
     if quoted != case.ours:
         return f"{case.describe()}: query {quoted} != ours {case.ours}"

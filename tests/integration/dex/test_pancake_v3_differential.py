@@ -30,7 +30,7 @@ from omniarb.dex.pancakeswap_v3 import PANCAKESWAP_V3_FLAVOUR, PancakeV3PoolStat
 from omniarb.dex.uniswap_v3 import V3PoolReader, V3RevertError, V3SwapResult
 from omniarb.dex.uniswap_v3.discovery import V3Discovery
 from omniarb.dex.uniswap_v3.logs import apply_v3_logs
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry, PoolEntry
 
 pytestmark = pytest.mark.integration
@@ -182,44 +182,49 @@ def make_cases(
     return cases
 
 
-async def quote(env: PancakeEnv, cases: list[Case], block: str) -> list[tuple[int, ...] | RpcError]:
+async def quote(
+    env: PancakeEnv, cases: list[Case], block: str
+) -> list[tuple[int, ...] | ExecutionRevertedError]:
     """The pool's own answer to each case at `block`: batches of 200, a batch with a revert in
     it asked again call by call."""
     router = env.dex.router
-    results: list[tuple[int, ...] | RpcError] = []
+    results: list[tuple[int, ...] | ExecutionRevertedError] = []
     for start in range(0, len(cases), 200):
         chunk = [(router, case.calldata()) for case in cases[start : start + 200]]
         try:
-            answers: list[str | RpcError] = list(await call_many(env.rpc, chunk, block))
-        except RpcError:
+            answers: list[str | ExecutionRevertedError] = list(
+                await call_many(env.rpc, chunk, block)
+            )
+        except ExecutionRevertedError:
             answers = []
             for to, data in chunk:
                 try:
                     answers.append(
                         str(await env.rpc.call("eth_call", {"to": to, "data": data}, block))
                     )
-                except RpcError as exc:
+                except ExecutionRevertedError as exc:
                     answers.append(exc)
         results += [
-            a if isinstance(a, RpcError) else tuple(decode(QUOTE_TYPES, a)) for a in answers
+            a if isinstance(a, ExecutionRevertedError) else tuple(decode(QUOTE_TYPES, a))
+            for a in answers
         ]
     return results
 
 
-def compare(case: Case, quoted: tuple[int, ...] | RpcError) -> str | None:
+def compare(case: Case, quoted: tuple[int, ...] | ExecutionRevertedError) -> str | None:
     ours = case.ours
     label = (
         f"{case.state.address} fee={case.state.fee_pips} exact_input={case.exact_input} "
         f"zero_for_one={case.zero_for_one} amount={case.amount} limit={case.limit}"
     )
     if isinstance(ours, V3RevertError):
-        if not isinstance(quoted, RpcError):
+        if not isinstance(quoted, ExecutionRevertedError):
             return f"{label}: we predict {ours}, the pool gave {quoted}"
         if ours.reason not in quoted.rpc_message:
             return f"{label}: the pool says {quoted.rpc_message!r}, we said {ours}"
         return None
     assert isinstance(ours, V3SwapResult)
-    if isinstance(quoted, RpcError):
+    if isinstance(quoted, ExecutionRevertedError):
         return f"{label}: the pool reverted ({quoted}), we got {ours}"
     expected = (ours.amount0, ours.amount1, ours.sqrt_price_x96, ours.tick)
     return None if quoted == expected else f"{label}: pool {quoted} != ours {expected}"

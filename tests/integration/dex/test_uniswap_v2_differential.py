@@ -30,7 +30,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
 from omniarb.dex.deployments import dex_parameters
 from omniarb.dex.uniswap_v2.math import get_amount_out
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, PoolEntry
 
 pytestmark = pytest.mark.integration
@@ -172,7 +172,7 @@ async def _one_more_reverts(run: ChainRun, case: Case) -> str | None:
     data = encode_call("swap(uint256,uint256,address,bytes)", out0, out1, run.sender, b"")
     try:
         await run.rpc.call("eth_call", {"from": run.sender, "to": case.pool.address, "data": data})
-    except RpcError as exc:
+    except ExecutionRevertedError as exc:
         if "UniswapV2: K" in exc.rpc_message:
             return None
         return f"reverted for another reason: {exc.rpc_message}"

@@ -43,7 +43,7 @@ from omniarb.dex.uniswap_v3 import (
     V3RevertError,
     V3SwapResult,
 )
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 
 pytestmark = pytest.mark.integration
 
@@ -125,15 +125,15 @@ def make_cases(
     return cases
 
 
-def compare(case: Case, quoted: tuple[int, int] | RpcError) -> str | None:
+def compare(case: Case, quoted: tuple[int, int] | ExecutionRevertedError) -> str | None:
     """None when the quoter agrees with us, else what differs."""
     if case.quoter_reverts():
-        if not isinstance(quoted, RpcError):
+        if not isinstance(quoted, ExecutionRevertedError):
             return f"{case.describe()}: we predict a revert ({case.ours!r}), quoter gave {quoted}"
         if isinstance(case.ours, V3RevertError) and case.ours.reason not in quoted.rpc_message:
             return f"{case.describe()}: reverts with {quoted.rpc_message!r}, we said {case.ours}"
         return None
-    if isinstance(quoted, RpcError):
+    if isinstance(quoted, ExecutionRevertedError):
         return f"{case.describe()}: quoter reverted ({quoted}), we got {case.ours}"
     if quoted != case.expected_quote():
         return f"{case.describe()}: quoter {quoted} != ours {case.expected_quote()}"

@@ -45,7 +45,7 @@ from omniarb.dex.uniswap_v4 import (
     discover_pools,
     pool_address,
 )
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 
 pytestmark = pytest.mark.integration
 
@@ -175,17 +175,17 @@ def make_cases(states: list[V4PoolState], rng: random.Random) -> list[Case]:
     return cases
 
 
-def compare(case: Case, quoted: tuple[int, int] | RpcError) -> str | None:
+def compare(case: Case, quoted: tuple[int, int] | ExecutionRevertedError) -> str | None:
     """None when the quoter agrees with us, else what differs."""
     error = case.expected_error()
     if error is not None:
-        if not isinstance(quoted, RpcError):
+        if not isinstance(quoted, ExecutionRevertedError):
             return f"{case.describe()}: we predict {error}, the quoter gave {quoted}"
         wanted = keccak(text=ERROR_SIGNATURES[error])[:4].hex()
         if wanted not in str(quoted.data):
             return f"{case.describe()}: reverts with {quoted.data!r}, we said {error}"
         return None
-    if isinstance(quoted, RpcError):
+    if isinstance(quoted, ExecutionRevertedError):
         return f"{case.describe()}: the quoter reverted ({quoted.data}), we got {case.ours}"
     if quoted[0] != case.expected_quote():
         return f"{case.describe()}: quoter {quoted[0]} != ours {case.expected_quote()}"

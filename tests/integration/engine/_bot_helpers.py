@@ -21,6 +21,7 @@ from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.engine import Engine
 from omniarb.network import ChainManifest
 from omniarb.store import HistoryStore
+from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 
 DEADLINE = 2**32 - 1
@@ -48,9 +49,15 @@ class RunningBot:
 
 @contextlib.asynccontextmanager
 async def bot_on(
-    net: Devnet, db: Path, settings: Settings | None = None, *, dry_run: bool = False
+    net: Devnet,
+    db: Path,
+    settings: Settings | None = None,
+    *,
+    dry_run: bool = False,
+    telemetry: Telemetry | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """Run the bot on every chain of `net` until the block ends; history in `db` (SQLite)."""
+    """Run the bot on every chain of `net` until the block ends; history in `db` (SQLite);
+    `telemetry` receives its metrics when given."""
     store = await asyncio.to_thread(HistoryStore.open, f"sqlite:///{db}")
     running = RunningBot(engine=[], store=store, stop=asyncio.Event())
     task = asyncio.create_task(
@@ -62,6 +69,7 @@ async def bot_on(
             dry_run=dry_run,
             stop_when=lambda _: running.stop.is_set(),
             on_start=running.engine.append,
+            telemetry=telemetry,
         )
     )
     try:

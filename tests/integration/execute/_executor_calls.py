@@ -17,7 +17,7 @@ from eth_utils.address import to_checksum_address
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import dev_account
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.execute.executor_contract import ExecutorContract, decode_executor_revert
 from omniarb.execute.route_codec import RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
@@ -43,7 +43,7 @@ async def call(rpc: RpcClient, to: str, data: bytes | str, sender: str = BOT) ->
 
 async def call_error(rpc: RpcClient, sender: str, to: str, data: bytes | str) -> tuple[str, tuple]:
     """`eth_call` that must revert: the executor's custom error name and (checksummed) args."""
-    with pytest.raises(RpcError) as caught:
+    with pytest.raises(ExecutionRevertedError) as caught:
         await call(rpc, to, data, sender)
     reason = decode_executor_revert(caught.value.data)
     assert reason.name is not None, reason.message

@@ -32,7 +32,7 @@ from omniarb.chains.blocks import read_head
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import adapter
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.execute.executor_contract import (
     ExecutorContract,
     deploy_devnet_executor,
@@ -154,7 +154,7 @@ async def test_the_vault_lends_to_no_route_through_its_pools(devnet_factory: Any
         route = Route(chain_id=case.route.chain_id, hops=(case.route.hops[1], case.route.hops[0]))
         data = s.codec.calldata(route, 10**9, 0, FlashSource.BALANCER_VAULT)
         tx = {"from": BOT, "to": s.executor.address, "data": "0x" + data.hex()}
-        with pytest.raises(RpcError) as refused:
+        with pytest.raises(ExecutionRevertedError) as refused:
             await s.rpc.call("eth_call", tx, "latest")
         assert "BAL#400" in refused.value.rpc_message
 

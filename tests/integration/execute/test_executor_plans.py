@@ -14,7 +14,7 @@ from _lender_helpers import fill_wrapped_native
 from _v2_arbitrage import deployed, plant_gap_and_find, reserves_at, send_tx, simulate
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.execute.executor_contract import decode_executor_revert
 from omniarb.execute.route_codec import FlashSource, wrap_plan
 from omniarb.types import Route
@@ -104,7 +104,7 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
                 chain_id=route.chain_id,
                 hops=tuple(dataclasses.replace(h, fee_pips=2500) for h in route.hops),
             )
-            with pytest.raises(RpcError) as caught:
+            with pytest.raises(ExecutionRevertedError) as caught:
                 await simulate(rpc, BOT, to, s.codec.calldata(cheaper, amount_in, 0))
             assert decode_executor_revert(caught.value.data).message == "UniswapV2: K"
 

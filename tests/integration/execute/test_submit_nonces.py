@@ -4,7 +4,8 @@ Proves: an idempotency key is used once, even by concurrent submissions; "nonce 
 "replacement transaction underpriced" and "already known" are recovered from; a refused send
 leaves no nonce gap; a new nonce manager (a restart) continues after the old one's
 transactions; concurrent reservations are unique and contiguous; a send whose answer or request
-is lost in transit is settled by a resync, its nonce neither reused nor left as a gap.
+is lost in transit is settled by a resync, its nonce neither reused nor left as a gap; a send
+refused before the node saw it (HTTP 429) frees its nonce.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from typing import Any
 
 import aiohttp
 import pytest
+from _rpc_proxy import Fault, FaultyRpcProxy
 from _submit_bot import NEVER_S, bot_on, make_submitter, send_behind_the_managers_back
 from aiohttp import web
 
 from omniarb.chains.fees import Eip1559Fees
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.anvil import free_port
-from omniarb.errors import RejectedError
+from omniarb.errors import RateLimitedError, RejectedError
 from omniarb.execute._send_errors import (
     DuplicateSubmissionError,
     FeeTooLowError,
@@ -215,3 +217,30 @@ async def test_a_send_lost_in_transit_is_settled_by_a_resync(
         assert (sent.nonce, sent.attempts) == (start + 1 if reached_node else start, 1)
         assert (await reliable.wait_for_receipt(sent.tx_hash)).success
         assert await bot.pending_count() == sent.nonce + 1
+
+
+async def test_a_send_refused_before_the_node_saw_it_frees_its_nonce(devnet_factory: Any) -> None:
+    """HTTP 429 to every send: the client sends it again (the node never took it) up to its
+    attempts, the submitter raises the rate limit, and the nonce is free for the next trade."""
+    sends = frozenset({"eth_sendRawTransaction"})
+    async with (
+        devnet_factory({"ethereum": None}) as net,
+        bot_on(net, "ethereum") as bot,
+        FaultyRpcProxy(bot.chain.rpc_http) as proxy,
+        RpcClient(proxy.url) as limited_rpc,
+    ):
+        start = await bot.pending_count()
+        nonces = NonceManager(rpc=limited_rpc, address=bot.signer.address)
+        limited = make_submitter(limited_rpc, bot.signer, nonces, MemorySubmissionGuard())
+        proxy.inject(Fault(kind="status", status=429, methods=sends))
+        # Not SendUnconfirmedError: nothing reached the node, so nothing may be pending there.
+        with pytest.raises(RateLimitedError):
+            await limited.submit("limited", await bot.deposit())
+        attempts = limited_rpc.policy.retry.max_attempts
+        assert proxy.received["eth_sendRawTransaction"] == attempts
+        assert proxy.forwarded["eth_sendRawTransaction"] == 0
+        proxy.clear()
+        sent = await limited.submit("next", await bot.deposit())
+        assert (sent.nonce, sent.attempts) == (start, 1)
+        assert (await limited.wait_for_receipt(sent.tx_hash)).success
+        assert await bot.pending_count() == start + 1

@@ -22,7 +22,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.contracts import load_artifact
 from omniarb.dex.uniswap_v2.discovery import DiscoverySettings, V2Discovery
 from omniarb.dex.uniswap_v2.lens import MAX_RESERVES_PER_CALL
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 
 pytestmark = pytest.mark.integration
 
@@ -111,7 +111,7 @@ async def test_page_limits_are_the_nodes_code_size_limit(devnet_factory) -> None
                     answer = await rpc.call("eth_call", {"data": data}, "latest")
                     assert len(answer) == 2 + 2 * (32 + 28 * count)
                 else:
-                    with pytest.raises(RpcError, match="CreateContractSizeLimit"):
+                    with pytest.raises(ExecutionRevertedError, match="CreateContractSizeLimit"):
                         await rpc.call("eth_call", {"data": data}, "latest")
 
 

@@ -25,6 +25,7 @@ from _state_helpers import (
 from _syncs import V2Sync, collector_of, v2_sync
 from _ws_proxy import FaultProxy
 
+from omniarb.backoff import Backoff
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.ws import ReconnectPolicy
 from omniarb.network import ChainManifest
@@ -147,8 +148,7 @@ async def test_the_runner_keeps_retrying_a_node_that_is_down() -> None:
                 sync=sync,
                 collector=collector_of(sync, url.replace("http", "ws")),
                 out=out,
-                retry_initial_s=0.01,
-                retry_max_s=0.05,
+                retry=Backoff(initial_s=0.01, max_s=0.05),
             )
         )
         await wait_until(lambda: sync.counters.errors >= 3, timeout_s=10)

@@ -7,7 +7,7 @@ from eth_abi.abi import encode
 
 from omniarb.chains.abi import selector
 from omniarb.contracts import load_artifact
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.execute._revert import (
     decode_revert,
     error_signatures,
@@ -108,5 +108,7 @@ def test_tuple_parameters_keep_their_shape() -> None:
     [("0xf4d678b8", b"\xf4\xd6\x78\xb8"), ({"data": "0x01"}, b"\x01"), (None, b""), ("oops", b"")],
 )
 def test_revert_data_flat_or_nested(data: object, expected: bytes) -> None:
-    error = RpcError(method="eth_call", code=3, message="execution reverted", data=data)
+    error = ExecutionRevertedError(
+        method="eth_call", code=3, message="execution reverted", data=data
+    )
     assert revert_data_of(error) == expected

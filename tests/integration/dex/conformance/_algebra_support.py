@@ -22,7 +22,7 @@ from omniarb.devnet.kinds.algebra import KIND as DEVNET_ALGEBRA
 from omniarb.devnet.kinds.algebra import MINT, ZERO_ADDRESS
 from omniarb.dex.algebra import AlgebraPoolState
 from omniarb.dex.base import PoolState
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, PoolEntry
 
 __all__ = ["AlgebraLiquidity", "AlgebraQuotes", "algebra_trade"]
@@ -62,7 +62,7 @@ class AlgebraQuotes:
                 )
                 try:
                     (answer,) = await call_many(rpc, [(quoter, data)], hex(head.number))
-                except RpcError as exc:
+                except ExecutionRevertedError as exc:
                     problems.append(f"{case.describe()}: the quoter reverted: {exc.rpc_message}")
                     continue
                 quoted = decode(QUOTE_TYPES, answer)

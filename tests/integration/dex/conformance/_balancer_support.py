@@ -39,7 +39,7 @@ from omniarb.dex.balancer.events import (
     TOKEN_RATE_CACHE_UPDATED_TOPIC,
 )
 from omniarb.dex.base import PoolState
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, PoolEntry
 
 __all__ = [
@@ -88,7 +88,7 @@ class BalancerQueryAnswers:
             )
             try:
                 (answer,) = await call_many(rpc, [(queries, data)], hex(head.number))
-            except RpcError as exc:
+            except ExecutionRevertedError as exc:
                 if case.predicted_revert is None or case.predicted_revert not in exc.rpc_message:
                     problems.append(f"{case.describe()}: the query reverted: {exc.rpc_message}")
                 continue

@@ -54,7 +54,7 @@ from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import adapter
 from omniarb.dex.uniswap_v2.adapter import ADAPTER as UNISWAP_V2
 from omniarb.dex.uniswap_v3.adapter import ADAPTER as UNISWAP_V3
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry, Manifest, PoolEntry
 
 CHAINS = ("ethereum", "bnb", "polygon")
@@ -188,7 +188,7 @@ async def _swap_refusal(rpc: RpcClient, sender: str, case: SwapCase, amount_out:
     data = encode_call(PAIR_SWAP, out0, out1, sender, b"")
     try:
         await rpc.call("eth_call", {"from": sender, "to": case.state.address, "data": data})
-    except RpcError as exc:
+    except ExecutionRevertedError as exc:
         return exc.rpc_message
     return None
 
@@ -268,7 +268,7 @@ class QuoterAnswers:
             for case, quoted in zip(
                 batch, await quote_all(env, calls, hex(head.number)), strict=True
             ):
-                if isinstance(quoted, RpcError):
+                if isinstance(quoted, ExecutionRevertedError):
                     problems.append(f"{case.describe()}: the quoter reverted: {quoted.rpc_message}")
                 elif quoted[0] != case.predicted_out_wei:
                     problems.append(f"{case.describe()}: the quoter pays {quoted[0]}")

@@ -17,7 +17,7 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.base import PoolState
 from omniarb.dex.uniswap_v3 import V3PoolState
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, DexEntry, PoolEntry
 
 __all__ = ["PancakeLiquidity", "PoolQuotes", "pancake_trade"]
@@ -50,7 +50,7 @@ class PoolQuotes:
             router = _dex(chain, case.state.dex).router
             try:
                 (answer,) = await call_many(rpc, [(router, data)], hex(head.number))
-            except RpcError as exc:
+            except ExecutionRevertedError as exc:
                 problems.append(f"{case.describe()}: the pool refuses it: {exc.rpc_message}")
                 continue
             amount0, amount1, _, _ = decode(["int256", "int256", "uint160", "int24"], answer)

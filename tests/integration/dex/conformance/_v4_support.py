@@ -36,7 +36,7 @@ from omniarb.devnet.kinds.uniswap_v4 import (
 from omniarb.dex.base import PoolState
 from omniarb.dex.uniswap_v3.tick_math import get_sqrt_ratio_at_tick
 from omniarb.dex.uniswap_v4 import PoolKey, V4PoolState
-from omniarb.errors import RpcError
+from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest
 
 __all__ = ["V4Liquidity", "V4QuoterAnswers", "holdings", "v4_trade"]
@@ -96,7 +96,7 @@ class V4QuoterAnswers:
             answers = await quote_all(env, calls, hex(head.number))
             for case, quoted in zip(batch, answers, strict=True):
                 used = case.state.swap_report(case.token_in, case.amount_in_wei)["amount_in_used"]
-                if isinstance(quoted, RpcError):
+                if isinstance(quoted, ExecutionRevertedError):
                     if used == case.amount_in_wei or NOT_ENOUGH_LIQUIDITY not in str(quoted.data):
                         problems.append(f"{case.describe()}: the quoter reverted: {quoted.data}")
                 elif used != case.amount_in_wei or quoted[0] != case.predicted_out_wei:

@@ -1,0 +1,48 @@
+"""JSON-RPC over HTTP as a stack of small layers, each with the same `call`/`batch` interface,
+each wrapping the next (the way web3.py's middlewares or a tower service stack compose)::
+
+    Measure          latency and outcome of each request → the monitor's `observe_rpc`
+    Retry            retryable errors only, safe requests only, exponential backoff with jitter
+    Failover         several endpoints: health scores, cooldowns, stale heads set aside
+      RateLimit      per endpoint: a token bucket
+      TranslateErrors  a node's error object → revert, rate limit or refusal (our tree)
+      HttpTransport  aiohttp, batching; aiohttp's errors → our transport errors
+
+`RpcClient(url)` composes the default stack over one URL (or several); the layers are public so
+a benchmark or a test can build a partial stack. Everything above this package sees plain
+Python values and `omniarb.errors`' tree, never aiohttp or a JSON-RPC error dict.
+"""
+
+from omniarb.chains.rpc._client import RpcClient, RpcPolicy
+from omniarb.chains.rpc._failover import EndpointHealth, EndpointObserver, Failover, FailoverPolicy
+from omniarb.chains.rpc._layer import BATCH, RpcLayer, RpcRequest, may_resend, reads_only
+from omniarb.chains.rpc._metrics import Measure, RpcObserver
+from omniarb.chains.rpc._ratelimit import RateLimit, TokenBucket
+from omniarb.chains.rpc._retry import OnRetry, Retry, RetryPolicy
+from omniarb.chains.rpc._translate import TranslateErrors, translate_node_error
+from omniarb.chains.rpc._transport import HttpTransport, rpc_error_of
+
+__all__ = [
+    "BATCH",
+    "EndpointHealth",
+    "EndpointObserver",
+    "Failover",
+    "FailoverPolicy",
+    "HttpTransport",
+    "Measure",
+    "OnRetry",
+    "RateLimit",
+    "Retry",
+    "RetryPolicy",
+    "RpcClient",
+    "RpcLayer",
+    "RpcObserver",
+    "RpcPolicy",
+    "RpcRequest",
+    "TokenBucket",
+    "TranslateErrors",
+    "may_resend",
+    "reads_only",
+    "rpc_error_of",
+    "translate_node_error",
+]

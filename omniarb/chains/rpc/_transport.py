@@ -1,0 +1,142 @@
+"""The bottom layer: JSON-RPC over HTTP with aiohttp, the one place that knows aiohttp.
+
+aiohttp's exceptions become our transport errors here: a connection that could not be made is
+`RpcConnectError` (the request never left), a deadline `RpcTimeoutError`, a status other than
+200 `RpcHttpError` (429: `RateLimitedError`), anything else on the wire `RpcTransportError`, and
+an answer that is not JSON-RPC `MalformedAnswerError`. A node's error object is raised as a plain
+`RpcError`; the translation layer above decides whether it is a revert. Batches go out as one
+HTTP request with a JSON array, which is what makes reading many pools cheap.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+
+from omniarb.chains.rpc._layer import BATCH, RpcRequest
+from omniarb.errors import (
+    MalformedAnswerError,
+    RateLimitedError,
+    RpcConnectError,
+    RpcError,
+    RpcHttpError,
+    RpcTimeoutError,
+    RpcTransportError,
+)
+
+__all__ = ["HttpTransport", "rpc_error_of"]
+
+_SNIPPET_CHARS = 120
+
+
+def rpc_error_of(method: str, error: Any, *, url: str) -> RpcError:
+    """The `RpcError` of a JSON-RPC error object; `MalformedAnswerError` if it is not one."""
+    if not isinstance(error, dict):
+        raise MalformedAnswerError(f"{method}: error is not an object: {_snippet(error)}", url=url)
+    try:
+        code = int(error.get("code", 0))
+    except (TypeError, ValueError) as exc:
+        raise MalformedAnswerError(f"{method}: error code {error.get('code')!r}", url=url) from exc
+    return RpcError(
+        method=method, code=code, message=str(error.get("message", "")), data=error.get("data")
+    )
+
+
+def _snippet(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= _SNIPPET_CHARS else text[:_SNIPPET_CHARS] + "…"
+
+
+def _retry_after_s(headers: Any) -> float | None:
+    try:
+        return max(float(headers.get("Retry-After", "")), 0.0)
+    except ValueError:
+        return None  # absent, or an HTTP date: our own backoff decides
+
+
+class HttpTransport:
+    """One HTTP endpoint and its pooled aiohttp session (`open` before use, `close` after)."""
+
+    def __init__(self, url: str, *, timeout_s: float = 30.0) -> None:
+        self.url = url
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+        self._ids = itertools.count(1)
+
+    async def open(self) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _post(self, payload: Any) -> Any:
+        if self._session is None:
+            raise RuntimeError("RpcClient used outside `async with`")
+        try:
+            async with self._session.post(self.url, json=payload) as response:
+                body = await response.read()
+                status, headers = response.status, response.headers
+        except aiohttp.ClientConnectorError as exc:
+            raise RpcConnectError(f"connect: {exc.os_error or exc}", url=self.url) from exc
+        except TimeoutError as exc:
+            limit = self._timeout.total
+            raise RpcTimeoutError(f"no answer within {limit:g} s", url=self.url) from exc
+        except aiohttp.ClientError as exc:
+            raise RpcTransportError(f"{type(exc).__name__}: {exc}", url=self.url) from exc
+        if status == 429:
+            raise RateLimitedError("HTTP 429", url=self.url, retry_after_s=_retry_after_s(headers))
+        if status != 200:
+            raise RpcHttpError(f"HTTP {status}", url=self.url, status=status)
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise MalformedAnswerError(
+                f"answer is not JSON: {_snippet(body.decode(errors='replace'))}", url=self.url
+            ) from exc
+
+    def _result(self, method: str, answer: Any) -> Any:
+        if not isinstance(answer, dict):
+            raise MalformedAnswerError(f"{method}: answer {_snippet(answer)}", url=self.url)
+        error = answer.get("error")
+        if error is not None:
+            raise rpc_error_of(method, error, url=self.url)
+        if "result" not in answer:
+            raise MalformedAnswerError(
+                f"{method}: answer has neither result nor error: {_snippet(answer)}", url=self.url
+            )
+        return answer["result"]
+
+    async def call(self, method: str, *params: Any) -> Any:
+        payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        return self._result(method, await self._post(payload))
+
+    async def batch(self, requests: Sequence[RpcRequest]) -> list[Any]:
+        if not requests:
+            return []
+        first_id = next(self._ids)
+        payload = [
+            {"jsonrpc": "2.0", "id": first_id + i, "method": m, "params": list(p)}
+            for i, (m, p) in enumerate(requests)
+        ]
+        # Keep the id counter ahead of the ids this batch used.
+        for _ in range(len(requests) - 1):
+            next(self._ids)
+        answers = await self._post(payload)
+        if isinstance(answers, dict) and answers.get("error") is not None:
+            # Refused as a whole (a provider's rate limit, or batches not allowed).
+            raise rpc_error_of(BATCH, answers["error"], url=self.url)
+        if not isinstance(answers, list) or len(answers) != len(requests):
+            raise MalformedAnswerError(
+                f"batch of {len(requests)} answered with {_snippet(answers)}", url=self.url
+            )
+        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+        return [
+            self._result(method, by_id.get(first_id + i)) for i, (method, _) in enumerate(requests)
+        ]
