@@ -20,9 +20,8 @@ from omniarb.devnet.balancer_pools import (
     create_stable_pool,
     create_weighted_pool,
     deploy_balancer_factories,
-    usd_amounts,
 )
-from omniarb.devnet.catalog import REFERENCE_PRICES_USD
+from omniarb.devnet.catalog import REFERENCE_PRICES_USD, usd_amounts
 from omniarb.devnet.deploy._sender import Sender, check_all
 from omniarb.devnet.kinds.algebra import KIND as ALGEBRA
 from omniarb.devnet.kinds.algebra import MINT as ALGEBRA_MINT
@@ -78,8 +77,8 @@ async def build(rpc: RpcClient, chain: ChainManifest) -> Bench:
     sender = Sender(rpc, chain.deployer)
     await rpc.call("anvil_setBalance", chain.deployer, hex(10**30))
     weth = chain.token("WETH")
-    algebra = await ALGEBRA.deploy("algebra", sender, weth.address)
-    v4 = await UNISWAP_V4.deploy("uniswap-v4", sender, weth.address)
+    algebra = await ALGEBRA.deploy("algebra", sender, weth.address, chain.lenders)
+    v4 = await UNISWAP_V4.deploy("uniswap-v4", sender, weth.address, chain.lenders)
     await check_all(rpc, sender.sent)
     dexes = {k: next(d for d in chain.dexes if d.kind == k) for k in TICK_KINDS[:2]}
     dexes |= {"uniswap-v2": chain.dex("uniswap-v2"), "algebra-integral": algebra, "uniswap-v4": v4}
@@ -93,7 +92,8 @@ async def build(rpc: RpcClient, chain: ChainManifest) -> Bench:
     weighted = await create_weighted_pool(
         rpc,
         sender,
-        factories,
+        vault=factories.vault,
+        factory=factories.weighted_pool_factory,
         tokens=pair,
         weights=[5 * 10**17, 5 * 10**17],
         amounts=usd_amounts(pair, [2_000_000, 2_000_000]),
@@ -103,7 +103,8 @@ async def build(rpc: RpcClient, chain: ChainManifest) -> Bench:
     stable = await create_stable_pool(
         rpc,
         sender,
-        factories,
+        vault=factories.vault,
+        factory=factories.composable_stable_pool_factory,
         tokens=stables,
         amplification=200,
         amounts=usd_amounts(stables, [3_000_000, 2_000_000, 2_500_000]),

@@ -14,6 +14,7 @@ prices are in the same table, so the market and the deployment treat them like a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -28,6 +29,8 @@ from omniarb.devnet.long_tail import (
     plan_tail_pools,
     tail_assets_for,
 )
+from omniarb.devnet.pricing import amount_for_usd
+from omniarb.network import TokenEntry
 
 __all__ = [
     "REFERENCE_PRICES_USD",
@@ -35,6 +38,7 @@ __all__ = [
     "PoolDef",
     "TokenDef",
     "catalog_for",
+    "usd_amounts",
 ]
 
 # USD per whole token of each asset: the devnet's "true" prices at genesis.
@@ -219,3 +223,11 @@ def catalog_for(chain: ChainSpec, scale: DevnetScale = "default") -> ChainCatalo
         symbol=chain.native_symbol, name=chain.native_symbol, decimals=18, asset=native.asset
     )
     return ChainCatalog(tokens=tokens, pools=tuple(pools), native=coin)
+
+
+def usd_amounts(tokens: Sequence[TokenEntry], usd: Sequence[int | Fraction]) -> list[int]:
+    """Each token's amount worth its entry of `usd` at the reference prices."""
+    return [
+        amount_for_usd(value, REFERENCE_PRICES_USD[token.asset], token.decimals)
+        for token, value in zip(tokens, usd, strict=True)
+    ]

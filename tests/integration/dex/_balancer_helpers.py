@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from _v3_quoter_helpers import call_many, send_all
@@ -26,9 +25,8 @@ from omniarb.devnet.balancer_pools import (
     create_weighted_pool,
     deploy_balancer_factories,
 )
-from omniarb.devnet.catalog import REFERENCE_PRICES_USD
+from omniarb.devnet.catalog import usd_amounts
 from omniarb.devnet.deploy._sender import Sender
-from omniarb.devnet.pricing import amount_for_usd
 from omniarb.errors import ExecutionRevertedError
 from omniarb.network import ChainManifest, TokenEntry
 
@@ -40,14 +38,6 @@ EXIT_POOL = "exitPool(bytes32,address,address,(address[],uint256[],bytes,bool))"
 DEADLINE = 2**32 - 1
 MAX_UINT256 = 2**256 - 1
 QUERIES_PER_BATCH = 250
-
-
-def usd_amounts(tokens: Sequence[TokenEntry], usd: Sequence[int | Fraction]) -> list[int]:
-    """Each token's amount worth `usd` at the devnet's reference prices."""
-    return [
-        amount_for_usd(value, REFERENCE_PRICES_USD[token.asset], token.decimals)
-        for token, value in zip(tokens, usd, strict=True)
-    ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
