@@ -18,14 +18,13 @@ from omniarb.chain_events import NewHead
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.kinds._calls import POOL_CREATE_GAS
-from omniarb.devnet.kinds.algebra import KIND as DEVNET_ALGEBRA
 from omniarb.devnet.kinds.algebra import MINT, ZERO_ADDRESS
 from omniarb.dex.algebra import AlgebraPoolState
 from omniarb.dex.base import PoolState
 from omniarb.errors import ExecutionRevertedError
-from omniarb.network import ChainManifest, PoolEntry
+from omniarb.network import ChainManifest
 
-__all__ = ["AlgebraLiquidity", "AlgebraQuotes", "algebra_trade"]
+__all__ = ["AlgebraLiquidity", "AlgebraQuotes"]
 
 QUOTE_IN = "quoteExactInputSingle((address,address,address,uint256,uint160))"
 # amountOut, amountIn, sqrtPriceX96After, initializedTicksCrossed, gasEstimate, fee
@@ -69,16 +68,6 @@ class AlgebraQuotes:
                 if quoted[0] != case.predicted_out_wei:
                     problems.append(f"{case.describe()}: the quoter pays {quoted[0]}")
         return problems
-
-
-async def algebra_trade(
-    rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, token_in: str, amount_in_wei: int
-) -> None:
-    """SwapRouter `exactInputSingle` from a trader (traders approve every router)."""
-    trader = chain.traders[0]
-    token_out = pool.token1 if token_in.lower() == pool.token0.lower() else pool.token0
-    data = DEVNET_ALGEBRA.swap_calldata(pool, token_in, token_out, amount_in_wei, trader)
-    await send_all(rpc, [(trader, chain.dex(pool.dex).router, data)])
 
 
 class AlgebraLiquidity:

@@ -31,7 +31,6 @@ from omniarb.devnet.balancer_pools import (
     create_weighted_pool,
 )
 from omniarb.devnet.deploy._sender import Sender
-from omniarb.devnet.kinds import devnet_kind
 from omniarb.dex.balancer import ComposableStablePoolState, StablePair, WeightedPair
 from omniarb.dex.balancer.events import (
     PAUSED_STATE_CHANGED_TOPIC,
@@ -40,13 +39,12 @@ from omniarb.dex.balancer.events import (
 )
 from omniarb.dex.base import PoolState
 from omniarb.errors import ExecutionRevertedError
-from omniarb.network import ChainManifest, PoolEntry
+from omniarb.network import ChainManifest
 
 __all__ = [
     "UNEXERCISED_TOPICS",
     "BalancerLiquidity",
     "BalancerQueryAnswers",
-    "balancer_trade",
     "holdings",
 ]
 
@@ -96,16 +94,6 @@ class BalancerQueryAnswers:
             if case.predicted_revert is not None or paid != case.predicted_out_wei:
                 problems.append(f"{case.describe()}: the query pays {paid}")
         return problems
-
-
-async def balancer_trade(
-    rpc: RpcClient, chain: ChainManifest, pool: PoolEntry, token_in: str, amount_in_wei: int
-) -> None:
-    """A trader's exact-input `Vault.swap` (traders approve every router: the Vault)."""
-    trader = chain.traders[0]
-    token_out = pool.token1 if token_in == pool.token0 else pool.token0
-    data = devnet_kind(pool.kind).swap_calldata(pool, token_in, token_out, amount_in_wei, trader)
-    await send_all(rpc, [(trader, chain.dex(pool.dex).router, data)])
 
 
 def _entry(pool: Any) -> BalancerPoolEntry:

@@ -26,18 +26,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol
 
-from _algebra_support import AlgebraLiquidity, AlgebraQuotes, algebra_trade
+from _algebra_support import AlgebraLiquidity, AlgebraQuotes
 from _balancer_support import (
     UNEXERCISED_TOPICS,
     BalancerLiquidity,
     BalancerQueryAnswers,
-    balancer_trade,
 )
 from _balancer_support import holdings as balancer_holdings
 from _bot_helpers import swap_v2
 from _lender_helpers import balance_of, fill_wrapped_native, swap_v3
 from _pancake_support import PancakeLiquidity, PoolQuotes, pancake_trade
 from _receipts import mined_receipt
+from _router_trade import router_trade
 from _snapshots import snapshot
 from _state_helpers import add_liquidity
 from _v3_quoter_helpers import QUOTE_IN, V3Env, call_many, quote_all, send_all
@@ -390,7 +390,7 @@ def _support() -> Mapping[str, KindSupport]:
             oracle=PoolQuotes(), trade=pancake_trade, liquidity=PancakeLiquidity
         ),
         "algebra-integral": KindSupport(
-            oracle=AlgebraQuotes(), trade=algebra_trade, liquidity=AlgebraLiquidity
+            oracle=AlgebraQuotes(), trade=router_trade, liquidity=AlgebraLiquidity
         ),
         "uniswap-v4": KindSupport(
             oracle=V4QuoterAnswers(), trade=v4_trade, liquidity=V4Liquidity, holdings=holdings
@@ -398,7 +398,7 @@ def _support() -> Mapping[str, KindSupport]:
         **{
             kind: KindSupport(
                 oracle=BalancerQueryAnswers(),
-                trade=balancer_trade,
+                trade=router_trade,
                 liquidity=BalancerLiquidity,
                 holdings=balancer_holdings,
                 unexercised_topics=UNEXERCISED_TOPICS,
