@@ -78,7 +78,8 @@ async def build(rpc: RpcClient, chain: ChainManifest) -> Bench:
     await rpc.call("anvil_setBalance", chain.deployer, hex(10**30))
     weth = chain.token("WETH")
     algebra = await ALGEBRA.deploy("algebra", sender, weth.address, chain.lenders)
-    v4 = await UNISWAP_V4.deploy("uniswap-v4", sender, weth.address, chain.lenders)
+    # A V4 DEX of its own beside the devnet's uniswap-v4 (whose CREATE2 salt is its name).
+    v4 = await UNISWAP_V4.deploy("uniswap-v4-bench", sender, weth.address, chain.lenders)
     await check_all(rpc, sender.sent)
     dexes = {k: next(d for d in chain.dexes if d.kind == k) for k in TICK_KINDS[:2]}
     dexes |= {"uniswap-v2": chain.dex("uniswap-v2"), "algebra-integral": algebra, "uniswap-v4": v4}

@@ -246,14 +246,17 @@ class Quoter:
         cached = self._states.get(key)
         if cached is not None and cached.block_number == head.number:
             return cached
-        # A pool's address asks for every state of it: one, or one per pair of its tokens.
+        # A pool's address asks for every state of it: one, or one per pair of its tokens. A
+        # state names a side of the native coin by the wrapped token; its `currency` is the
+        # coin, as the manifest names it.
         states = await self._book(chain, pool.kind, rpc).read([pool.address], head)
         pair = {pool.token0.lower(), pool.token1.lower()}
         fresh: PoolState | None = next(
             (
                 state
                 for state in states.values()
-                if state is not None and {state.token0.lower(), state.token1.lower()} == pair
+                if state is not None
+                and {state.currency(t).lower() for t in (state.token0, state.token1)} == pair
             ),
             None,
         )

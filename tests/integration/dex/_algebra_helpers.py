@@ -59,7 +59,7 @@ async def deploy_algebra(rpc: RpcClient, chain: ChainManifest) -> AlgebraEnv:
     deployer's and the traders' tokens."""
     sender = Sender(rpc, chain.deployer)
     weth = next(t.address for t in chain.tokens if t.wrapped_native)
-    dex = await AlgebraDevnet().deploy("algebra", sender, weth)
+    dex = await AlgebraDevnet().deploy("algebra", sender, weth, chain.lenders)
     await check_all(rpc, sender.sent)
     txs = []
     assert dex.position_manager is not None

@@ -90,7 +90,7 @@ async def deploy_v4(rpc: RpcClient, chain: ChainManifest, plans: Sequence[PoolPl
     deployer = Sender(rpc, chain.deployer)
     weth = next(t for t in chain.tokens if t.wrapped_native)
     # A DEX of its own beside the devnet's uniswap-v4 (whose CREATE2 salt is its name).
-    dex = await KIND.deploy("uniswap-v4-differential", deployer, weth.address)
+    dex = await KIND.deploy("uniswap-v4-differential", deployer, weth.address, chain.lenders)
     await check_all(rpc, deployer.sent)
     state_view = state_view_of(dex.factory)
     assert len(await rpc.call("eth_getCode", state_view, "latest")) > 1000
