@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -110,3 +111,13 @@ async def swap_v2(
     """A trader swaps through a V2 router (tokens by symbol) and the receipt is returned."""
     tx = swap_v2_tx(chain, dex=dex, path=path, amount_in=amount_in, trader=trader)
     return await mined_receipt(rpc, await rpc.call("eth_sendTransaction", tx))
+
+
+def trade_gas_estimates(db: Path) -> dict[str, int]:
+    """Per transaction sent, the gas its decision expected (the gas model with the chosen
+    loan), from the bot's SQLite history at `db` (flushed first)."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT tx_hash, gas_estimate FROM executions WHERE tx_hash IS NOT NULL"
+        ).fetchall()
+    return {tx: int(gas) for tx, gas in rows}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _bot_helpers import RunningBot, bot_on
+from _bot_helpers import RunningBot, bot_on, trade_gas_estimates
 from _receipts import mined_receipt
 from _route_quotes import BALANCER_KINDS, route_profit
 
@@ -138,15 +138,20 @@ async def test_bot_trades_a_gap_between_two_kinds(
     name = CASES[case][0]
     async with devnet_factory({name: 0.5}) as net:
         chain = net.manifest.chain(name)
-        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, tmp_path / "h.sqlite") as bot:
+        db = tmp_path / "h.sqlite"
+        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db) as bot:
             cheap, dear = await _plant(rpc, chain, case)
             planted = {cheap.address.lower(), dear.address.lower()}
             await _traded(bot, planted)
             trades = bot.stats[0].trades
+            await bot.store.flush()
+            estimates = trade_gas_estimates(db)
             assert all(t.status == "success" for t in trades), [t.status for t in trades]
             for trade in trades:
                 assert trade.realized_profit_wei == trade.predicted_profit_wei > 0
                 assert not trade.touched_earlier_in_block
+                # The gas model's estimate covered the trade (its net profit was not overstated).
+                assert trade.gas_used <= estimates[trade.tx_hash], trade
                 # The Vault is locked while it swaps: a route through its pools borrows elsewhere.
                 if {hop["kind"] for hop in trade.route} & BALANCER_KINDS:
                     assert trade.flash_source != FlashLoan.BALANCER_V2, trade

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _bot_helpers import RunningBot, bot_on, swap_v2
+from _bot_helpers import RunningBot, bot_on, swap_v2, trade_gas_estimates
 from _lender_helpers import (
     balance_of,
     empty,
@@ -158,15 +158,6 @@ async def _plant(bot: RunningBot, rpc: RpcClient, chain: ChainManifest, gap: str
     return bot.stats[0].trades[before:]
 
 
-def _trade_gas_estimates(db: Path) -> dict[str, int]:
-    """Per transaction: the gas the decision expected (the gas model with the chosen loan)."""
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "SELECT tx_hash, gas_estimate FROM executions WHERE tx_hash IS NOT NULL"
-        ).fetchall()
-    return {tx: int(gas) for tx, gas in rows}
-
-
 def _opportunity_rows(db: Path) -> dict[str, tuple[int, int, int]]:
     """Per transaction: the opportunity's gross and net profit and gas estimate."""
     with sqlite3.connect(db) as connection:
@@ -206,8 +197,10 @@ async def _lender_costs(
     # The V4 PoolManager lends whatever it holds, for no fee.
     manager = chain.dex("uniswap-v4").factory
     candidates.append(("uniswap-v4-flash", manager, 0, EXECUTOR_GAS.v4_flash_loan_gas, False))
-    # The Vault lends whatever it holds, funded or not; Aave only the reserves it lists.
-    candidates.append((vault.kind, vault.address, 0, EXECUTOR_GAS.balancer_loan_gas, False))
+    # The Vault lends whatever it holds, funded or not, but not to a route through one of its
+    # pools (it is locked while it swaps: BAL#400); Aave only the reserves it lists.
+    if not {hop["kind"] for hop in trade.route} & BALANCER_KINDS:
+        candidates.append((vault.kind, vault.address, 0, EXECUTOR_GAS.balancer_loan_gas, False))
     candidates += [
         (aave.kind, asset.holder, aave.fee_pips, EXECUTOR_GAS.aave_loan_gas, False)
         for asset in aave.assets
@@ -412,7 +405,7 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
                     await empty(rpc, chain.token(symbol).address, holder)
             trades += await _plant(bot, rpc, chain, gap)
             rates = _opportunity_rows(db)
-            estimates = _trade_gas_estimates(db)
+            estimates = trade_gas_estimates(db)
             for trade in trades:
                 assert trade.status == "success", trade
                 assert not trade.touched_earlier_in_block, trade
