@@ -9,7 +9,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from _receipts import mined_receipt
 from _rpc_proxy import Fault, FaultyRpcProxy
+from _waits import eventually
 
 from omniarb.backoff import Backoff
 from omniarb.chains.rpc import RetryPolicy, RpcClient, RpcPolicy
@@ -184,7 +186,12 @@ async def test_a_send_whose_answer_was_lost_is_not_sent_again(anvil_nodes) -> No
             tx = {"from": sender, "to": sender, "value": "0x1"}
             with pytest.raises(RpcHttpError) as caught:
                 await rpc.call("eth_sendTransaction", tx)
-            assert int(await rpc.call("eth_getTransactionCount", sender, "latest"), 16) == 1
+
+            async def mined() -> bool:
+                return int(await rpc.call("eth_getTransactionCount", sender, "latest"), 16) == 1
+
+            # The node took it (automine mines it soon after the answer it sent).
+            await eventually(mined, what="the lost send mined", timeout_s=20.0)
     assert caught.value.status == 503
     assert proxy.received["eth_sendTransaction"] == 1
 
@@ -196,7 +203,8 @@ async def test_a_send_refused_before_the_node_saw_it_is_sent_again(anvil_nodes) 
         async with RpcClient(proxy.url, policy=policy()) as rpc:
             (sender, _) = await rpc.call("eth_accounts")
             tx_hash = await rpc.call("eth_sendTransaction", {"from": sender, "to": sender})
-            assert await rpc.call("eth_getTransactionReceipt", tx_hash) is not None
+            # Automine mines it soon after the answer, not always before it.
+            await mined_receipt(rpc, tx_hash)
             assert int(await rpc.call("eth_getTransactionCount", sender, "latest"), 16) == 1
     assert (proxy.received["eth_sendTransaction"], proxy.forwarded["eth_sendTransaction"]) == (
         2,
