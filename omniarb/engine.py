@@ -105,7 +105,13 @@ class _ChainRun:
         )
         hooks = self._hooks
         if hooks is not None:
-            hooks.update(p.name, update, queue_depth=self._updates.qsize())
+            synced = p.sync.head
+            hooks.update(
+                p.name,
+                update,
+                queue_depth=self._updates.qsize(),
+                head_block=max(update.block_number, synced.number if synced else 0),
+            )
         for opportunity in opportunities:
             p.stats.on_opportunity(opportunity, update.received_ns)
             if hooks is not None:

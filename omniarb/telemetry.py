@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 class PipelineHooks(Protocol):
     """The engine's observer."""
 
-    def update(self, chain: str, update: PoolUpdate, *, queue_depth: int) -> None: ...
+    def update(self, chain: str, update: PoolUpdate, *, queue_depth: int, head_block: int) -> None:
+        """`update` is being decided while the state stage has synced up to `head_block`."""
+        ...
+
     def opportunity(
         self, stats: ChainBotStats, opportunity: Opportunity, received_ns: int
     ) -> None: ...
@@ -53,12 +56,12 @@ class Telemetry:
         self.hub = hub
         self.breaker = breaker
 
-    def update(self, chain: str, update: PoolUpdate, *, queue_depth: int) -> None:
+    def update(self, chain: str, update: PoolUpdate, *, queue_depth: int, head_block: int) -> None:
         if self.monitor is not None:
             self.monitor.pool_update(update)
             self.monitor.metrics.set_queue_depth(chain, "updates", queue_depth)
             self.monitor.metrics.observe_block(
-                chain, head_block=update.block_number, processed_block=update.block_number
+                chain, head_block=head_block, processed_block=update.block_number
             )
 
     def opportunity(self, stats: ChainBotStats, opportunity: Opportunity, received_ns: int) -> None:
