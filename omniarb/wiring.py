@@ -34,7 +34,7 @@ from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
-from omniarb.state import BlockSync, PoolStateSync
+from omniarb.state import BlockSync, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.types import Token
@@ -118,12 +118,14 @@ class NetworkAccess:
 
 def pool_syncs(chain: ChainManifest, rpc: RpcClient) -> list[BlockSync[Any]]:
     """One block sync per traded kind of pool on `chain`, each over its adapter's book of the
-    chain's DEXes of that kind. An unknown deployment stops here, with its name."""
+    chain's DEXes of that kind, keeping the chain's reorg depth of block history. An unknown
+    deployment stops here, with its name."""
     by_kind = traded_deployments(chain)
+    settings = SyncSettings(history_blocks=chain_by_id(chain.chain_id).reorg_depth)
     if not by_kind:
         raise ConfigError(f"{chain.name}: no DEX of a traded kind ({', '.join(ADAPTERS)})")
     return [
-        BlockSync(adapter(kind).book(rpc=rpc, chain_id=chain.chain_id, dexes=dexes))
+        BlockSync(adapter(kind).book(rpc=rpc, chain_id=chain.chain_id, dexes=dexes), settings)
         for kind, dexes in by_kind.items()
     ]
 
