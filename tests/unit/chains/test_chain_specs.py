@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from eth_utils import to_checksum_address
 
@@ -48,3 +50,28 @@ def test_inverted_or_negative_tip_bounds_are_refused(low: int, high: int) -> Non
 @pytest.mark.parametrize("chain", CHAINS, ids=lambda c: c.name)
 def test_wrapped_native_token_addresses_are_checksummed(chain: ChainSpec) -> None:
     assert chain.wrapped_native == to_checksum_address(chain.wrapped_native)
+
+
+def _readme_chain_rows() -> dict[str, list[str]]:
+    readme = Path(__file__).resolve().parents[3] / "README.md"
+    section = readme.read_text().split("### Chain specs", 1)[1].split("\n\n- ", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return {cells[0].strip(): [c.strip() for c in cells] for cells in rows[1:]}
+
+
+def _gwei(wei: int) -> str:
+    return f"{wei / GWEI:g}"
+
+
+@pytest.mark.parametrize("chain", CHAINS, ids=lambda c: c.name)
+def test_the_readme_table_says_what_the_spec_says(chain: ChainSpec) -> None:
+    row = _readme_chain_rows()[chain.name]
+    assert row[1:8] == [
+        str(chain.chain_id),
+        f"{chain.block_time_s:g} s",
+        str(chain.fee_model),
+        str(chain.mempool),
+        str(chain.reorg_depth),
+        str(chain.confirmation_depth),
+        f"{_gwei(chain.tips.min_wei)}–{_gwei(chain.tips.max_wei)}",
+    ]
