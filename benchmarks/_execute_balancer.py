@@ -25,7 +25,8 @@ from omniarb.devnet.kinds import devnet_kind
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import adapter
 from omniarb.errors import RevertError
-from omniarb.execute.executor_contract import ExecutorContract, dex_factories
+from omniarb.execute.executor_calldata import dex_factories
+from omniarb.execute.executor_contract import ExecutorContract
 from omniarb.execute.route_codec import FlashSource, RouteCodec
 from omniarb.gas import HopWork
 from omniarb.network import ChainManifest, PoolEntry

@@ -15,7 +15,8 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import dev_account
 from omniarb.dex.uniswap_v2.math import get_amount_out
-from omniarb.execute.executor_contract import ExecutorContract, dex_factories
+from omniarb.execute.executor_calldata import dex_factories
+from omniarb.execute.executor_contract import ExecutorContract
 from omniarb.execute.route_codec import FlashPool, FlashSource, RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import FlashLoan, Route

@@ -67,7 +67,8 @@ from _execute_v4_native import measure_v4_native, print_v4_native
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import Devnet, dev_account
-from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories, v2_factories
+from omniarb.execute.executor_calldata import dex_factories, v2_factories
+from omniarb.execute.executor_contract import deploy_devnet_executor
 from omniarb.execute.route_codec import RouteCodec
 from omniarb.types import Route
 

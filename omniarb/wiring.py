@@ -27,7 +27,7 @@ from omniarb.engine import ChainPipeline
 from omniarb.errors import ConfigError, TimeoutError_
 from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
 from omniarb.execute._revert import error_signatures_from_abi
-from omniarb.execute.executor_contract import dex_factories, executor_artifact
+from omniarb.execute.executor_calldata import dex_factories, executor_artifact
 from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.stage import ExecuteStage
 from omniarb.gas import GasModel

@@ -3,17 +3,18 @@
 `route_codec` packs a route, its amount in and its minimum profit into the calldata of
 `OmniArbExecutor.execute` (contracts/executor/), which borrows through a Uniswap V2 flash swap, runs
 the hops pair to pair and reverts unless the cycle pays at least the minimum profit;
-`executor_contract` deploys and administers that contract. Signing, nonces and submission live
+`executor_calldata` says what a transaction to that contract carries (its creation data, the owner's
+calls, its registry, its errors) and `executor_contract` deploys and administers it through an
+unlocked account (the devnet). Signing, nonces and submission live
 beside them in this package.
 """
 
-from omniarb.execute.executor_contract import (
+from omniarb.execute.executor_calldata import (
     UNISWAP_V2_PAIR_INIT_CODE_HASH,
-    ExecutorContract,
     ExecutorRevertError,
-    deploy_devnet_executor,
     v2_factories,
 )
+from omniarb.execute.executor_contract import ExecutorContract, deploy_devnet_executor
 from omniarb.execute.nonces import NonceBook, NonceManager
 from omniarb.execute.route_codec import (
     FlashSource,

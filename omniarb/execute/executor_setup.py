@@ -22,15 +22,15 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import BALANCER_VAULT_MARK, FeeModel
 from omniarb.errors import ConfigError, FatalError, RevertError
 from omniarb.execute._revert import error_signatures_from_abi
-from omniarb.execute.executor_contract import (
+from omniarb.execute.executor_calldata import (
     WRAPPED_NATIVE_MARK,
-    ExecutorContract,
     bot_creation_data,
     dex_factories,
     executor_artifact,
     factory_registry,
     wrapped_native,
 )
+from omniarb.execute.executor_contract import ExecutorContract
 from omniarb.execute.nonces import NonceManager
 from omniarb.execute.signer import Signer
 from omniarb.execute.submit import MemorySubmissionGuard, Submitter, TxRequest

@@ -18,7 +18,8 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import dev_account
 from omniarb.errors import ExecutionRevertedError
-from omniarb.execute.executor_contract import ExecutorContract, decode_executor_revert
+from omniarb.execute.executor_calldata import decode_executor_revert
+from omniarb.execute.executor_contract import ExecutorContract
 from omniarb.execute.route_codec import RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
 

@@ -29,7 +29,8 @@ from _lender_helpers import fill_wrapped_native
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v2.math import get_amount_out
-from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories
+from omniarb.execute.executor_calldata import dex_factories
+from omniarb.execute.executor_contract import deploy_devnet_executor
 from omniarb.execute.route_codec import FlashSource, RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import FlashPool, Hop, Route

@@ -18,7 +18,8 @@ from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import dev_account
 from omniarb.dex.uniswap_v2.math import get_amount_out
-from omniarb.execute.executor_contract import deploy_devnet_executor, v2_factories
+from omniarb.execute.executor_calldata import v2_factories
+from omniarb.execute.executor_contract import deploy_devnet_executor
 from omniarb.execute.route_codec import RouteCodec
 from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import Route

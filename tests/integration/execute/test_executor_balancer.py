@@ -33,12 +33,8 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import adapter
 from omniarb.errors import ExecutionRevertedError
-from omniarb.execute.executor_contract import (
-    ExecutorContract,
-    deploy_devnet_executor,
-    dex_factories,
-    factory_registry,
-)
+from omniarb.execute.executor_calldata import dex_factories, factory_registry
+from omniarb.execute.executor_contract import ExecutorContract, deploy_devnet_executor
 from omniarb.execute.route_codec import FlashSource, RouteCodec, wrap_plan
 from omniarb.gas import HopWork
 from omniarb.network import ChainManifest

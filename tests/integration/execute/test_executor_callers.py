@@ -25,7 +25,7 @@ from eth_utils.address import to_checksum_address
 from omniarb.chains.abi import encode_args
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts.build import compile_sources
-from omniarb.execute.executor_contract import UNISWAP_V2_PAIR_INIT_CODE_HASH, ExecutorRevertError
+from omniarb.execute.executor_calldata import UNISWAP_V2_PAIR_INIT_CODE_HASH, ExecutorRevertError
 from omniarb.types import Hop, Route
 
 pytestmark = pytest.mark.integration

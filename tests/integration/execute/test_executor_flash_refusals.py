@@ -25,7 +25,7 @@ from eth_utils.address import to_checksum_address
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.contracts.build import compile_sources
-from omniarb.execute.executor_contract import (
+from omniarb.execute.executor_calldata import (
     UNISWAP_V3_POOL_INIT_CODE_HASH,
     ExecutorRevertError,
     dex_factories,

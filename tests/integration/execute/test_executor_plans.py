@@ -15,7 +15,7 @@ from _v2_arbitrage import deployed, plant_gap_and_find, reserves_at, send_tx, si
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.errors import ExecutionRevertedError
-from omniarb.execute.executor_contract import decode_executor_revert
+from omniarb.execute.executor_calldata import decode_executor_revert
 from omniarb.execute.route_codec import FlashSource, wrap_plan
 from omniarb.types import Route
 

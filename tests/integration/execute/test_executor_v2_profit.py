@@ -28,7 +28,7 @@ from _v2_arbitrage import SPARE, deployed, plant_gap_and_find, send_tx
 
 from omniarb.chains.abi import decode
 from omniarb.chains.rpc import RpcClient
-from omniarb.execute.executor_contract import ExecutorRevertError
+from omniarb.execute.executor_calldata import ExecutorRevertError
 
 pytestmark = pytest.mark.integration
 

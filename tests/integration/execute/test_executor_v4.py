@@ -20,7 +20,7 @@ from _flash_cases import Case, calldata, case_for, planted, send_tx
 from _snapshots import snapshot
 from eth_utils.address import to_checksum_address
 
-from omniarb.execute.executor_contract import dex_factories
+from omniarb.execute.executor_calldata import dex_factories
 from omniarb.execute.route_codec import FlashSource, RouteCodec, wrap_plan
 from omniarb.types import FlashPool, Hop, Route
 from omniarb.wiring import EXECUTOR_GAS

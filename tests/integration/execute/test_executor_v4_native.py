@@ -32,12 +32,8 @@ from _snapshots import snapshot
 from eth_utils.address import to_checksum_address
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.execute.executor_contract import (
-    ExecutorContract,
-    deploy_devnet_executor,
-    dex_factories,
-    factory_registry,
-)
+from omniarb.execute.executor_calldata import dex_factories, factory_registry
+from omniarb.execute.executor_contract import ExecutorContract, deploy_devnet_executor
 from omniarb.execute.route_codec import RouteCodec, wrap_plan
 from omniarb.types import Route
 

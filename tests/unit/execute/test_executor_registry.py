@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from omniarb.execute.executor_contract import WRAPPED_NATIVE_MARK, factory_registry
+from omniarb.execute.executor_calldata import WRAPPED_NATIVE_MARK, factory_registry
 from omniarb.network import ChainManifest, DexEntry, TokenEntry
 from omniarb.paths import project_root
 

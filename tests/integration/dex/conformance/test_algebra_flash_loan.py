@@ -28,7 +28,8 @@ from omniarb.devnet import Devnet
 from omniarb.dex.algebra import FLASH_FEE_PIPS
 from omniarb.dex.registry import adapter
 from omniarb.execute import RouteCodec
-from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories
+from omniarb.execute.executor_calldata import dex_factories
+from omniarb.execute.executor_contract import deploy_devnet_executor
 from omniarb.execute.route_codec import decode_plan, plan_source
 from omniarb.types import FlashLoan, FlashPool, Opportunity
 from omniarb.wiring import EXECUTOR_GAS

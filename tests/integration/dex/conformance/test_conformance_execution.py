@@ -45,7 +45,8 @@ from omniarb.detect import CycleDetector
 from omniarb.devnet import Devnet
 from omniarb.dex.registry import ADAPTERS
 from omniarb.execute import RouteCodec
-from omniarb.execute.executor_contract import deploy_devnet_executor, dex_factories
+from omniarb.execute.executor_calldata import dex_factories
+from omniarb.execute.executor_contract import deploy_devnet_executor
 from omniarb.execute.route_codec import plan_source
 from omniarb.gas import HopWork
 from omniarb.network import ChainManifest, DexEntry, PoolEntry
