@@ -28,6 +28,7 @@ from omniarb.dex.algebra.events import POOL_TOPIC
 from omniarb.dex.algebra.logs import ALGEBRA_TOPICS, apply_algebra_logs, decode_pool_created
 from omniarb.dex.algebra.pool import KIND, AlgebraPoolState
 from omniarb.dex.base import PoolChanges
+from omniarb.dex.rereads import reread_into
 
 __all__ = ["AlgebraBook"]
 
@@ -69,25 +70,18 @@ class AlgebraBook:
         # A pool a log broke is re-read like a stale one.
         result = apply_algebra_logs(pools, logs, factories=self._factories, chain_id=self.chain_id)
         changed = result.changed
-        keys = [*stale, *(k for k in result.broken if k not in stale)]
-        removed: list[str] = []
-        if keys:
-            fresh = await self.discovery.read_pools(keys, head)
-            self.reread_pools += len(fresh)
-            for key, state in fresh.items():
-                if state is None:
-                    removed.append(key)  # created in a dropped block and not again
-                    changed.pop(key, None)
-                else:
-                    changed[key] = state
-            if result.broken:
-                log.error(
-                    "chain %d: Algebra logs could not be applied to %d pools at block %d; re-read",
-                    self.chain_id,
-                    len(result.broken),
-                    head.number,
-                )
-        return PoolChanges(changed=changed, removed=tuple(removed), created=tuple(result.created))
+        step = await reread_into(
+            changed,
+            stale=stale,
+            broken=list(result.broken),
+            created=result.created,
+            read=lambda keys: self.discovery.read_pools(keys, head),
+            chain_id=self.chain_id,
+            block_number=head.number,
+            noun="Algebra",
+        )
+        self.reread_pools += step.reread
+        return step.changes
 
     async def replay(
         self,

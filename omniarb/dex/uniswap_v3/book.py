@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from omniarb.chain_events import ChainLog, NewHead
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.base import PoolChanges
+from omniarb.dex.rereads import reread_into
 from omniarb.dex.uniswap_v3.check import V3ConsistencyCheck
 from omniarb.dex.uniswap_v3.discovery import V3Discovery
 from omniarb.dex.uniswap_v3.logs import POOL_CREATED_TOPIC, apply_v3_logs, decode_pool_created
@@ -92,30 +93,26 @@ class UniswapV3Book:
             pools, logs, factories=self._factories, chain_id=self.chain_id, flavour=self.flavour
         )
         changed = result.changed
-        keys = [*stale, *(k for k in result.broken if k not in stale)]
-        removed: list[str] = []
-        if keys:
-            spacings = {
-                k: (pools.get(k) or changed[k]).tick_spacing
-                for k in keys
-                if k in pools or k in changed
-            }
-            fresh = await self.discovery.read_pools(spacings, head)
-            self.counters.reread_pools += len(fresh)
-            for key, state in fresh.items():
-                if state is None:
-                    removed.append(key)  # created in a dropped block and not again
-                    changed.pop(key, None)
-                else:
-                    changed[key] = state
-            if result.broken:
-                log.error(
-                    "chain %d: V3 logs could not be applied to %d pools at block %d; re-read",
-                    self.chain_id,
-                    len(result.broken),
-                    head.number,
-                )
-        return PoolChanges(changed=changed, removed=tuple(removed), created=tuple(result.created))
+        step = await reread_into(
+            changed,
+            stale=stale,
+            broken=list(result.broken),
+            created=result.created,
+            read=lambda keys: self.discovery.read_pools(
+                {
+                    k: (pools.get(k) or changed[k]).tick_spacing
+                    if k in pools or k in changed
+                    else None
+                    for k in keys
+                },
+                head,
+            ),
+            chain_id=self.chain_id,
+            block_number=head.number,
+            noun="V3",
+        )
+        self.counters.reread_pools += step.reread
+        return step.changes
 
     async def replay(
         self,

@@ -34,6 +34,7 @@ from omniarb.chains.blocks import read_head
 from omniarb.chains.logs import LogReader
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.base import DexDeployment, PoolChanges
+from omniarb.dex.rereads import reread_into
 from omniarb.dex.uniswap_v4.discovery import SkipReason, discover_pools, skip_reason
 from omniarb.dex.uniswap_v4.events import INITIALIZE_TOPIC, V4_TOPICS, decode_initialize
 from omniarb.dex.uniswap_v4.logs import apply_v4_logs
@@ -174,25 +175,18 @@ class UniswapV4Book:
         for key in result.created:
             created = changed[key]
             self._keys[key] = (created.factory.lower(), created.key)
-        keys = [*stale, *(k for k in result.broken if k not in stale)]
-        removed: list[str] = []
-        if keys:
-            fresh = await self._read(keys, head)
-            self.counters.reread_pools += len(fresh)
-            for key, state in fresh.items():
-                if state is None:
-                    removed.append(key)  # initialized in a dropped block and not again
-                    changed.pop(key, None)
-                else:
-                    changed[key] = state
-            if result.broken:
-                log.error(
-                    "chain %d: V4 logs could not be applied to %d pools at block %d; re-read",
-                    self.chain_id,
-                    len(result.broken),
-                    head.number,
-                )
-        return PoolChanges(changed=changed, removed=tuple(removed), created=tuple(result.created))
+        step = await reread_into(
+            changed,
+            stale=stale,
+            broken=list(result.broken),
+            created=result.created,
+            read=lambda keys: self._read(keys, head),
+            chain_id=self.chain_id,
+            block_number=head.number,
+            noun="V4",
+        )
+        self.counters.reread_pools += step.reread
+        return step.changes
 
     async def replay(
         self,
