@@ -78,7 +78,7 @@ class WsRpcProxy(AsyncResource):
         self.url = f"ws://{host}:{port}"
 
     async def _close(self) -> None:
-        self.drop()
+        self._abort_all()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -86,6 +86,9 @@ class WsRpcProxy(AsyncResource):
     def drop(self) -> None:
         """Abort every open connection, both sides, without a closing handshake."""
         self.cuts += 1
+        self._abort_all()
+
+    def _abort_all(self) -> None:
         for connection in list(self._open_connections):
             connection.transport.abort()
         self._open_connections.clear()
