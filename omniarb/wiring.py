@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
+from omniarb.chain_events import LogFilter
 from omniarb.chains.rpc import RpcClient, RpcObserver
 from omniarb.chains.spec import chain_by_id
 from omniarb.chains.ws import ReconnectPolicy
@@ -165,17 +166,18 @@ async def build_pipeline(
 def head_collector(
     chain: ChainManifest,
     settings: Settings,
-    sync: PoolStateSync,
+    log_filters: Sequence[LogFilter],
     rpc_observer: RpcObserver | None = None,
 ) -> HeadCollector:
-    """The chain's collector: on every WebSocket endpoint its `[chains.NAME]` table lists (else
-    the manifest's one URL), failing over by the `[rpc]` policy, as the HTTP client does."""
+    """The chain's collector of heads and `log_filters`' logs: on every WebSocket endpoint its
+    `[chains.NAME]` table lists (else the manifest's one URL), failing over by the `[rpc]`
+    policy as the HTTP client does, their health reported to `rpc_observer`."""
     network = settings.chains.get(chain.name)
     urls = (network.ws_urls if network is not None else ()) or (chain.rpc_ws,)
     return HeadCollector(
         chain_id=chain.chain_id,
         ws_url=urls,
-        log_filters=sync.log_filters(),
+        log_filters=log_filters,
         policy=ReconnectPolicy(failover=settings.rpc.policy().failover),
         observer=rpc_observer.rpc_endpoint if rpc_observer is not None else None,
     )
@@ -229,7 +231,7 @@ async def chain_pipeline(
         name=chain.name,
         rpc=rpc,
         sync=sync,
-        collector=head_collector(chain, settings, sync, rpc_observer),
+        collector=head_collector(chain, settings, sync.log_filters(), rpc_observer),
         detector=detector,
         risk=ProfitFloor(min_net_profit_usd=settings.bot.min_net_profit_usd),
         score=FaceValue(),
