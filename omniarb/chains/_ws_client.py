@@ -150,6 +150,15 @@ class WsClient(AsyncResource):
             except (WebSocketException, OSError):
                 log.debug("closing %s failed; the socket is gone anyway", self.label)
 
+    def abort(self) -> None:
+        """Drop the connection at once, without the closing handshake: for a peer that is gone
+        or stuck, where `close` would wait for it up to its close timeout."""
+        socket, self._socket = self._socket, None
+        self._pending.clear()
+        self._subscriptions.clear()
+        if socket is not None:
+            socket.transport.abort()
+
     async def _receive(self, timeout_s: float | None) -> dict[str, Any]:
         if self._socket is None:
             raise RpcTransportError("not connected", url=self.url)

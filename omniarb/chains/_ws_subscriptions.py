@@ -240,7 +240,10 @@ class WsSubscriptions:
         opened = await self._try(target, 1)
         if opened is None:
             return None
-        await client.close()
+        if lost is not None and self.endpoints.stale(lost):
+            client.abort()  # a stuck node would hold a polite close for its whole timeout
+        else:
+            await client.close()
         self.failovers += 1
         down_s = time.monotonic() - started
         log.info(
@@ -278,7 +281,7 @@ class WsSubscriptions:
                     self.drops += 1
                     log.warning("ws %s: connection lost: %s", lost.label, exc)
                     self.endpoints.failed(lost, f"{type(exc).__name__}: {exc}")
-                    await client.close()
+                    client.abort()  # the socket is dead or silent: no closing handshake
                     client, reconnected = await self._reopen(str(exc), lost)
                     self.reconnects += 1
                     yield reconnected
