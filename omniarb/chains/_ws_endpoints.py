@@ -35,6 +35,10 @@ class WsEndpoint:
         self.latency_s: float | None = None
         self.head: int | None = None
         self.last_error: str | None = None
+        # Left for falling behind: not taken back before `held_until`, however well it answers
+        # a probe (a node can answer `eth_blockNumber` at once and deliver its heads late).
+        self.held_until = 0.0
+        self.times_left_behind = 0
 
     def score_at(self, now: float, half_life_s: float) -> float:
         recovered: float = 0.5 ** ((now - self.scored_at) / half_life_s)
@@ -75,9 +79,11 @@ class WsEndpoints:
     def preferred_over(self, active: WsEndpoint) -> WsEndpoint | None:
         """The first endpoint preferred to `active` that answered its last probe, is not
         cooling down and is not stale: the stream goes back to it."""
+        now = self._clock()
         for endpoint in self.all[: active.index]:
             healthy = endpoint.in_a_row == 0 and endpoint.head is not None
-            if healthy and self.ready(endpoint) and not self.stale(endpoint):
+            held = endpoint.held_until > now
+            if healthy and not held and self.ready(endpoint) and not self.stale(endpoint):
                 return endpoint
         return None
 
@@ -124,6 +130,18 @@ class WsEndpoints:
         endpoint.cooldown_until = now + cooldown_s
         self._rescore(endpoint, 0.0)
         self.notify(endpoint)
+
+    def left_behind(self, endpoint: WsEndpoint, error: str) -> None:
+        """The stream leaves `endpoint` for being stale: a failure, and a hold on coming back
+        that doubles each time it happens (until `kept_up` forgives it)."""
+        self.failed(endpoint, error)
+        hold_s = self.policy.cooldown.ceiling_s(endpoint.times_left_behind)
+        endpoint.times_left_behind += 1
+        endpoint.held_until = self._clock() + hold_s
+
+    def kept_up(self, endpoint: WsEndpoint) -> None:
+        """The stream was on `endpoint` a while without it falling behind."""
+        endpoint.times_left_behind = 0
 
     def _rescore(self, endpoint: WsEndpoint, value: float) -> None:
         now = self._clock()

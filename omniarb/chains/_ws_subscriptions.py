@@ -62,6 +62,7 @@ class WsSubscriptions:
     _active: WsEndpoint | None = field(init=False, default=None)
     _checks_due: float = field(init=False, default=0.0)
     _head_spec: int | None = field(init=False, default=None)
+    _active_since: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         if isinstance(self.urls, str):
@@ -108,6 +109,7 @@ class WsSubscriptions:
             raise
         self.connections += 1
         self._active = endpoint
+        self._active_since = time.monotonic()
         self.endpoints.answered(endpoint, time.monotonic() - started)
         return client
 
@@ -215,7 +217,7 @@ class WsSubscriptions:
                 f"block {self.endpoints.best_head()}"
             )
             log.warning("ws %s: %s; failing over", active.label, why)
-            self.endpoints.failed(active, why)
+            self.endpoints.left_behind(active, why)
             fresh = [
                 e
                 for e in self.endpoints.candidates()
@@ -223,6 +225,8 @@ class WsSubscriptions:
             ]
             return (fresh[0], why) if fresh else None
         self.endpoints.notify(active)
+        if time.monotonic() - self._active_since > self.policy.failover.score_half_life_s:
+            self.endpoints.kept_up(active)
         preferred = self.endpoints.preferred_over(active)
         if preferred is None:
             return None

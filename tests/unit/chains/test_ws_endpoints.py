@@ -93,3 +93,32 @@ def test_a_head_only_moves_forward() -> None:
     eps.saw_head(a, 12)
     eps.saw_head(a, 9)  # a late notification
     assert a.head == 12
+
+
+def test_an_endpoint_left_behind_again_is_held_off_though_it_answers_probes() -> None:
+    clock = Clock()
+    eps = endpoints(clock)
+    a, b, _ = eps.all
+    eps.saw_head(a, 10)
+    eps.saw_head(b, 14)
+    eps.left_behind(a, "stale: head 10 is 4 blocks behind block 14")
+    eps.saw_head(a, 14)
+    eps.answered(a, 0.001)  # a probe answers at once: the first hold is one cooldown
+    clock.now_s += 0.9
+    assert eps.preferred_over(b) is None
+    clock.now_s += 0.1
+    assert eps.preferred_over(b) is a
+    # Left again: its probes end the cooldown, but the hold doubles.
+    eps.left_behind(a, "stale")
+    eps.answered(a, 0.001)
+    clock.now_s += 1.9
+    assert not eps.health(a).cooling_down
+    assert eps.preferred_over(b) is None
+    clock.now_s += 0.1
+    assert eps.preferred_over(b) is a
+    # Once it kept up for a while, the hold starts over.
+    eps.kept_up(a)
+    eps.left_behind(a, "stale")
+    eps.answered(a, 0.001)
+    clock.now_s += 1.0
+    assert eps.preferred_over(b) is a
