@@ -114,7 +114,8 @@ class WsSubscriptions:
         return client
 
     async def _try(self, endpoint: WsEndpoint, attempt: int) -> WsClient | None:
-        """`_open(endpoint)`, or None after a failure the endpoint is blamed for."""
+        """`_open(endpoint)`, or None after a failure the endpoint is blamed for (`attempt` 0:
+        the first connect of the stream)."""
         try:
             return await self._open(endpoint)
         except RpcError as exc:
@@ -122,8 +123,9 @@ class WsSubscriptions:
                 raise
             log.warning("ws %s: refused the subscription: %s", endpoint.label, exc)
             self.endpoints.failed(endpoint, f"{type(exc).__name__}: {exc}")
-        except (RetryableError, ValueError) as exc:  # ValueError: a head that is not a number
-            log.warning("ws %s: reconnect attempt %d failed: %s", endpoint.label, attempt, exc)
+        except (RetryableError, ValueError, TypeError) as exc:  # a head that is not a number
+            what = f"reconnect attempt {attempt}" if attempt else "first connect"
+            log.warning("ws %s: %s failed: %s", endpoint.label, what, exc)
             self.endpoints.failed(endpoint, f"{type(exc).__name__}: {exc}")
         return None
 
@@ -194,7 +196,7 @@ class WsSubscriptions:
             why = f"RpcTimeoutError: head probe took over {timeout_s:g} s"
             self.endpoints.failed(endpoint, why)
             return
-        except (RetryableError, ValueError) as exc:
+        except (RetryableError, ValueError, TypeError) as exc:
             self.endpoints.failed(endpoint, f"{type(exc).__name__}: {exc}")
             return
         except (RevertError, RpcError) as exc:
@@ -262,14 +264,9 @@ class WsSubscriptions:
 
     async def stream(self) -> AsyncGenerator[WsNotification | WsReconnected, None]:
         """Notifications forever; cancel the consuming task to stop."""
-        try:
-            client = await self._open(self.endpoints.candidates()[0])
-        except (RetryableError, RpcError) as exc:
-            if isinstance(exc, RpcError) and not self._several:
-                raise
-            log.warning("ws %s: first connect failed: %s", self.label, exc)
-            self.endpoints.failed(self.endpoints.all[0], f"{type(exc).__name__}: {exc}")
-            client, _ = await self._connect(wait_first=not self._several)
+        opened = await self._try(self.endpoints.candidates()[0], 0)
+        # A late start is no gap: nothing was missed that the consumer had not yet asked for.
+        client = opened or (await self._connect(wait_first=not self._several))[0]
         self._checks_due = time.monotonic() + self.policy.failover.head_check_interval_s
         try:
             while True:
