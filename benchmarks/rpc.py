@@ -13,16 +13,24 @@ request after it is timed (it meets the dead endpoint, then the live one answers
 (SIGSTOP), where the time is bounded by the client's timeout or the head check's probe timeout,
 whichever meets the frozen node first.
 
+WebSocket failover: a `newHeads` stream over two anvil nodes' WebSockets; the preferred node
+is killed, and the time to the gap notice (subscribed again on the spare) is taken; or it is
+frozen (SIGSTOP, its socket open and silent) and the spare mines past it by more than the lag
+allowed, and the time from that block to the gap notice is taken (bounded by the head-check
+interval). The baseline, in the same trials: a bare connect and `eth_subscribe` to the spare.
+
 Target (issue #15): the whole stack adds ≤ 10% to a local call's p50. `--json` prints one
 JSON object.
 
-    .venv/bin/python benchmarks/rpc.py [--calls 3000] [--kills 30] [--freezes 10] [--json]
+    .venv/bin/python benchmarks/rpc.py [--calls 3000] [--kills 30] [--freezes 10]
+        [--ws-kills 20] [--ws-freezes 5] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -36,6 +44,7 @@ import aiohttp
 
 from omniarb.chains.rpc import (
     Failover,
+    FailoverPolicy,
     HttpTransport,
     Measure,
     RateLimit,
@@ -45,6 +54,13 @@ from omniarb.chains.rpc import (
     RpcLayer,
     TokenBucket,
     TranslateErrors,
+)
+from omniarb.chains.ws import (
+    ReconnectPolicy,
+    SubscriptionSpec,
+    WsClient,
+    WsReconnected,
+    WsSubscriptions,
 )
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions
 from omniarb.monitor.metrics import Metrics
@@ -197,13 +213,97 @@ async def measure_failover(kills: int, freezes: int) -> dict[str, Any]:
     return result
 
 
-async def run(calls: int, kills: int, freezes: int) -> dict[str, Any]:
+WS_HEAD_CHECK_S = 0.2
+WS_POLICY = ReconnectPolicy(
+    initial_s=0.05,
+    max_s=1.0,
+    call_timeout_s=FROZEN_TIMEOUT_S,
+    failover=FailoverPolicy(
+        max_lag_blocks=3, head_check_interval_s=WS_HEAD_CHECK_S, probe_timeout_s=FROZEN_TIMEOUT_S
+    ),
+)
+
+
+async def _ws_failover_once(kind: str) -> tuple[float, float]:
+    """Seconds from the preferred node's death (or from the block that makes it stale) to the
+    stream's gap notice on the spare; and a bare connect + subscribe to the spare."""
+    options = AnvilOptions(chain_id=CHAIN_ID, accounts=1)
+    preferred, spare = await asyncio.gather(AnvilNode.start(options), AnvilNode.start(options))
+    subscriptions = WsSubscriptions(
+        urls=[preferred.rpc_ws, spare.rpc_ws],
+        specs=[SubscriptionSpec(kind="newHeads")],
+        policy=WS_POLICY,
+    )
+    gaps: asyncio.Queue[float] = asyncio.Queue()
+
+    async def read() -> None:
+        async with contextlib.aclosing(subscriptions.stream()) as stream:
+            async for item in stream:
+                if isinstance(item, WsReconnected):
+                    gaps.put_nowait(time.perf_counter())
+
+    try:
+        async with asyncio.TaskGroup() as tasks, RpcClient(spare.rpc_http) as spare_rpc:
+            reader = tasks.create_task(read())
+            while subscriptions.connections < 1:
+                await asyncio.sleep(0.001)
+            started = time.perf_counter()
+            async with WsClient(spare.rpc_ws, timeout_s=FROZEN_TIMEOUT_S) as bare:
+                await bare.subscribe(SubscriptionSpec(kind="newHeads"))
+            baseline_s = time.perf_counter() - started
+            if kind == "killed":
+                # Timed from the kill: the stream may notice before the process is reaped.
+                started = time.perf_counter()
+                preferred.process.kill()
+                await preferred.process.wait()
+            else:
+                os.kill(preferred.pid, signal.SIGSTOP)
+                await _stopped(preferred.pid)
+                for _ in range(WS_POLICY.failover.max_lag_blocks + 1):
+                    await spare_rpc.call("evm_mine")
+                started = time.perf_counter()
+            answered = await asyncio.wait_for(gaps.get(), 10)
+            if subscriptions.active_index != 1:
+                raise SystemExit(f"ws {kind}: the stream did not fail over")
+            reader.cancel()
+        return answered - started, baseline_s
+    finally:
+        if kind == "frozen":
+            os.kill(preferred.pid, signal.SIGCONT)
+        await asyncio.gather(preferred.stop(), spare.stop())
+
+
+async def measure_ws_failover(kills: int, freezes: int) -> dict[str, Any]:
+    result: dict[str, Any] = {"ws_head_check_interval_s": WS_HEAD_CHECK_S}
+    baselines: list[int] = []
+    for kind, trials in (("killed", kills), ("frozen", freezes)):
+        taken = []
+        for _ in range(trials):
+            failover_s, baseline_s = await _ws_failover_once(kind)
+            taken.append(int(failover_s * 1e9))
+            baselines.append(int(baseline_s * 1e9))
+        result[f"ws_{kind}_trials"] = trials
+        result[f"ws_{kind}_p50_ms"] = round(_percentile_ms(taken, 0.5), 2)
+        result[f"ws_{kind}_p99_ms"] = round(_percentile_ms(taken, 0.99), 2)
+    result["ws_subscribe_p50_ms"] = round(_percentile_ms(baselines, 0.5), 2)
+    result["ws_subscribe_p99_ms"] = round(_percentile_ms(baselines, 0.99), 2)
+    return result
+
+
+async def run(
+    calls: int, kills: int, freezes: int, ws_kills: int, ws_freezes: int
+) -> dict[str, Any]:
     node = await AnvilNode.start(AnvilOptions(chain_id=CHAIN_ID, accounts=1))
     try:
         layers = await measure_layers(node.rpc_http, calls)
     finally:
         await node.stop()
-    return {"target_overhead": TARGET_OVERHEAD, **layers, **await measure_failover(kills, freezes)}
+    return {
+        "target_overhead": TARGET_OVERHEAD,
+        **layers,
+        **await measure_failover(kills, freezes),
+        **await measure_ws_failover(ws_kills, ws_freezes),
+    }
 
 
 def main() -> int:
@@ -211,9 +311,13 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=3000, help="requests per variant")
     parser.add_argument("--kills", type=int, default=30, help="failover trials, node killed")
     parser.add_argument("--freezes", type=int, default=10, help="failover trials, node frozen")
+    parser.add_argument("--ws-kills", type=int, default=20, help="WebSocket trials, node killed")
+    parser.add_argument(
+        "--ws-freezes", type=int, default=5, help="WebSocket trials, node frozen (stale)"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args()
-    result = asyncio.run(run(args.calls, args.kills, args.freezes))
+    result = asyncio.run(run(args.calls, args.kills, args.freezes, args.ws_kills, args.ws_freezes))
     if args.json:
         print(json.dumps(result))
         return 0
@@ -238,6 +342,19 @@ def main() -> int:
         f"failover, preferred node frozen (timeout {FROZEN_TIMEOUT_S:g} s): "
         f"p50 {result['frozen_p50_ms']} ms  p99 {result['frozen_p99_ms']} ms "
         f"({result['frozen_trials']} trials)"
+    )
+    print(
+        f"ws failover, preferred node killed: p50 {result['ws_killed_p50_ms']} ms  "
+        f"p99 {result['ws_killed_p99_ms']} ms ({result['ws_killed_trials']} trials)"
+    )
+    print(
+        f"ws failover, preferred node stale (head check every {WS_HEAD_CHECK_S:g} s): "
+        f"p50 {result['ws_frozen_p50_ms']} ms  p99 {result['ws_frozen_p99_ms']} ms "
+        f"({result['ws_frozen_trials']} trials)"
+    )
+    print(
+        f"baseline, a bare connect + eth_subscribe: p50 {result['ws_subscribe_p50_ms']} ms  "
+        f"p99 {result['ws_subscribe_p99_ms']} ms"
     )
     return 0
 

@@ -64,6 +64,9 @@ async def run_bot(
                     store=store,
                     dry_run=dry_run,
                     breaker=breaker,
+                    rpc_observer=telemetry.rpc_observer(chain.name)
+                    if telemetry is not None
+                    else None,
                 )
                 for chain, rpc in zip(manifest.chains, rpcs, strict=True)
             )

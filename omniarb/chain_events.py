@@ -81,12 +81,16 @@ class ChainLog:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StreamResumed:
-    """The subscriptions were down for `down_s` and are live again; blocks may have been missed."""
+    """The subscriptions were down for `down_s` and are live again; blocks may have been missed.
+    `endpoint` is where they are now (scheme://host:port); `failover` that it is another
+    endpoint than the one lost, or a preferred one the stream went back to."""
 
     chain_id: int
     down_s: float
     attempts: int
     received_ns: int
+    endpoint: str = ""
+    failover: bool = False
 
 
 ChainEvent = NewHead | ChainLog | StreamResumed

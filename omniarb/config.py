@@ -197,7 +197,9 @@ class NetworkSettings(BaseModel):
     """A real network for `omniarb run`: its RPC endpoints and the DEXes to watch on it.
 
     `rpc_http` is one URL or a list of them: the client prefers the first while it is healthy
-    and fails over to the others (see `omniarb.chains.rpc`).
+    and fails over to the others (see `omniarb.chains.rpc`). `rpc_ws` likewise: the head and log
+    subscriptions use the first, fail over to the next when it drops, refuses or falls behind,
+    and come back to it once it recovers (see `omniarb.chains.ws`).
     """
 
     model_config = _MODEL
@@ -206,7 +208,9 @@ class NetworkSettings(BaseModel):
     rpc_http: str | list[str] = Field(
         description="an http:// or https:// URL, or a non-empty list of them"
     )
-    rpc_ws: str | None = Field(default=None, description="a ws:// or wss:// URL")
+    rpc_ws: str | list[str] | None = Field(
+        default=None, description="a ws:// or wss:// URL, or a non-empty list of them"
+    )
     dexes: tuple[str, ...] = Field(
         min_length=1, strict=False, description="a non-empty list of DEX names of this chain"
     )
@@ -227,8 +231,19 @@ class NetworkSettings(BaseModel):
 
     @field_validator("rpc_ws")
     @classmethod
-    def _check_ws(cls, url: str | None) -> str | None:
-        return None if url is None else check_url(url, ("ws", "wss"))
+    def _check_ws(cls, urls: str | list[str] | None) -> str | list[str] | None:
+        if urls is None or isinstance(urls, str):
+            return None if urls is None else check_url(urls, ("ws", "wss"))
+        if not urls:
+            raise ValueError("no URL")
+        return [check_url(url, ("ws", "wss")) for url in urls]
+
+    @property
+    def ws_urls(self) -> tuple[str, ...]:
+        """The WebSocket endpoints in order of preference (empty: the network description's)."""
+        if self.rpc_ws is None:
+            return ()
+        return (self.rpc_ws,) if isinstance(self.rpc_ws, str) else tuple(self.rpc_ws)
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]

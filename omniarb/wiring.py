@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
-from omniarb.chains.rpc import RpcClient
+from omniarb.chain_events import LogFilter
+from omniarb.chains.rpc import RpcClient, RpcObserver
 from omniarb.chains.spec import chain_by_id
+from omniarb.chains.ws import ReconnectPolicy
 from omniarb.collect import HeadCollector
 from omniarb.config import Settings
 from omniarb.detect import CycleDetector
@@ -46,6 +48,7 @@ __all__ = [
     "NetworkAccess",
     "build_pipeline",
     "chain_pipeline",
+    "head_collector",
     "pool_syncs",
 ]
 
@@ -139,9 +142,11 @@ async def build_pipeline(
     store: HistoryStore,
     dry_run: bool,
     breaker: CircuitBreaker | None = None,
+    rpc_observer: RpcObserver | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline, ready for the engine, for the signer and executor
-    `access` gives. A restarted bot first lets its previous run's transactions settle."""
+    `access` gives. A restarted bot first lets its previous run's transactions settle.
+    `rpc_observer` receives the health of the chain's WebSocket endpoints."""
     signer = access.signer(chain)
     await _wait_for_pending(rpc, signer.address)
     executor = await access.executor(chain, rpc, signer)
@@ -154,6 +159,27 @@ async def build_pipeline(
         executor=executor,
         dry_run=dry_run,
         breaker=breaker,
+        rpc_observer=rpc_observer,
+    )
+
+
+def head_collector(
+    chain: ChainManifest,
+    settings: Settings,
+    log_filters: Sequence[LogFilter],
+    rpc_observer: RpcObserver | None = None,
+) -> HeadCollector:
+    """The chain's collector of heads and `log_filters`' logs: on every WebSocket endpoint its
+    `[chains.NAME]` table lists (else the manifest's one URL), failing over by the `[rpc]`
+    policy as the HTTP client does, their health reported to `rpc_observer`."""
+    network = settings.chains.get(chain.name)
+    urls = (network.ws_urls if network is not None else ()) or (chain.rpc_ws,)
+    return HeadCollector(
+        chain_id=chain.chain_id,
+        ws_url=urls,
+        log_filters=log_filters,
+        policy=ReconnectPolicy(failover=settings.rpc.policy().failover),
+        observer=rpc_observer.rpc_endpoint if rpc_observer is not None else None,
     )
 
 
@@ -167,6 +193,7 @@ async def chain_pipeline(
     executor: str,
     dry_run: bool,
     breaker: CircuitBreaker | None = None,
+    rpc_observer: RpcObserver | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline for a bot that signs with `signer` and trades through
     the executor contract at `executor` (which `signer` may call)."""
@@ -204,9 +231,7 @@ async def chain_pipeline(
         name=chain.name,
         rpc=rpc,
         sync=sync,
-        collector=HeadCollector(
-            chain_id=chain.chain_id, ws_url=chain.rpc_ws, log_filters=sync.log_filters()
-        ),
+        collector=head_collector(chain, settings, sync.log_filters(), rpc_observer),
         detector=detector,
         risk=ProfitFloor(min_net_profit_usd=settings.bot.min_net_profit_usd),
         score=FaceValue(),

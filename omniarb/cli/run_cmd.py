@@ -139,7 +139,7 @@ def with_endpoints(manifest: Manifest, networks: Mapping[str, NetworkSettings]) 
             chain = replace(
                 chain,
                 rpc_http=network.rpc_urls[0],
-                rpc_ws=network.rpc_ws or chain.rpc_ws,
+                rpc_ws=network.ws_urls[0] if network.ws_urls else chain.rpc_ws,
                 dexes=tuple(dex for dex in chain.dexes if dex.name in network.dexes),
             )
         chains.append(chain)

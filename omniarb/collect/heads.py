@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 
 from omniarb.chain_events import ChainEvent, LogFilter, StreamResumed, parse_head, parse_log
+from omniarb.chains.rpc import EndpointObserver
 from omniarb.chains.ws import (
     ReconnectPolicy,
     SubscriptionSpec,
@@ -31,17 +32,19 @@ class HeadCollector:
     """The collector of one chain: `async for event in collector.events(): ...`.
 
     Subscribes to `newHeads` and to one `logs` subscription per filter, over one WebSocket that
-    is re-opened whenever it drops (see `WsSubscriptions`). Stop it by cancelling the task that
-    iterates.
+    is re-opened whenever it drops, on `ws_url` or, given several URLs, on the best of them in
+    order of preference (see `WsSubscriptions`); their health goes to `observer`. Stop it by
+    cancelling the task that iterates.
     """
 
     def __init__(
         self,
         *,
         chain_id: int,
-        ws_url: str,
+        ws_url: str | Sequence[str],
         log_filters: Sequence[LogFilter],
         policy: ReconnectPolicy | None = None,
+        observer: EndpointObserver | None = None,
     ) -> None:
         self.chain_id = chain_id
         self.malformed = 0
@@ -49,7 +52,10 @@ class HeadCollector:
             SubscriptionSpec(kind="logs", params=(f.to_params(),)) for f in log_filters
         ]
         self.subscriptions = WsSubscriptions(
-            url=ws_url, specs=specs, policy=policy or ReconnectPolicy()
+            urls=(ws_url,) if isinstance(ws_url, str) else tuple(ws_url),
+            specs=specs,
+            policy=policy or ReconnectPolicy(),
+            observer=observer,
         )
 
     def _event(self, item: WsNotification | WsReconnected) -> ChainEvent:
@@ -60,6 +66,8 @@ class HeadCollector:
                 down_s=item.down_s,
                 attempts=item.attempts,
                 received_ns=received_ns,
+                endpoint=item.endpoint,
+                failover=item.failover,
             )
         if not isinstance(item.result, Mapping):
             raise RpcTransportError("subscription sent a non-object", url=self.subscriptions.url)

@@ -215,7 +215,10 @@ class BlockSync(Generic[StateT]):
         """The head's logs: from the subscription if they came first, else from the node."""
         buffered = self._buffered.get(head.hash)
         if buffered:
-            return buffered
+            # A subscription may send a log twice or a block's logs out of order (a reconnect,
+            # a proxy): the book applies them once each, in the block's order.
+            unique = {entry.log_index: entry for entry in buffered}
+            return [unique[index] for index in sorted(unique)]
         if any(head.may_contain_topic(topic) for topic in self.book.topics):
             return await self._logs_by_hash(head.hash)
         return []

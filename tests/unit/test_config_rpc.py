@@ -1,5 +1,5 @@
-"""The `[rpc]` table and several HTTP endpoints per network: parsed, checked, and turned into
-the client the bot runs on."""
+"""The `[rpc]` table and several HTTP and WebSocket endpoints per network: parsed, checked, and
+turned into the client and the collector the bot runs on."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from omniarb.bot import rpc_client
+from omniarb.chain_events import LogFilter
 from omniarb.cli.run_cmd import with_endpoints
 from omniarb.config import Settings, load_settings
 from omniarb.errors import ConfigError
 from omniarb.network import ChainManifest, Manifest
+from omniarb.wiring import head_collector
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -79,8 +81,25 @@ head_check_interval_s = 0.5
         ("[rpc]\nmax_attempts = 0\n", ["rpc.max_attempts", "from 1 to 100", "got 0"]),
         ("[rpc]\nrate_limit_per_s = -1\n", ["rpc.rate_limit_per_s", ">= 0"]),
         ("[rpc]\nretries = 3\n", ["rpc.retries"]),
+        (
+            '[chains.polygon]\nrpc_http = "https://a.example"\nrpc_ws = []\n',
+            ["chains.polygon.rpc_ws", "non-empty list"],
+        ),
+        (
+            '[chains.polygon]\nrpc_http = "https://a.example"\nrpc_ws = ["wss://a", "https://b"]\n',
+            ["chains.polygon.rpc_ws", "ws:// or wss:// URL"],
+        ),
     ],
-    ids=["empty-list", "bad-url-in-list", "backoff-order", "no-attempts", "negative-rate", "typo"],
+    ids=[
+        "empty-list",
+        "bad-url-in-list",
+        "backoff-order",
+        "no-attempts",
+        "negative-rate",
+        "typo",
+        "empty-ws-list",
+        "http-in-ws-list",
+    ],
 )
 def test_a_bad_rpc_setting_is_named(tmp_path: Path, text: str, expected: list[str]) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -108,3 +127,36 @@ rpc_http = ["https://a.example/KEY", "http://b.example:8545"]
     assert [h.endpoint for h in client.health()] == ["https://a.example", "http://b.example:8545"]
     # A chain without a table keeps the manifest's one URL.
     assert rpc_client(bnb, settings).urls == (bnb.rpc_http,)
+
+
+def test_the_collector_subscribes_on_every_configured_websocket(tmp_path: Path) -> None:
+    text = """
+[rpc]
+max_lag_blocks = 5
+head_check_interval_s = 0.5
+[chains.polygon]
+rpc_http = "https://a.example"
+rpc_ws = ["wss://a.example/KEY", "ws://b.example:8546"]
+[chains.bnb]
+rpc_http = "https://c.example"
+rpc_ws = "wss://c.example"
+"""
+    settings = load_settings(write(tmp_path, text))
+    assert settings.chains["bnb"].ws_urls == ("wss://c.example",)
+    manifest = with_endpoints(
+        Manifest(chains=(chain(), chain("bnb", 56), chain("base", 8453))), settings.chains
+    )
+    polygon, bnb, base = manifest.chains
+    # The manifest keeps one URL per chain (its format is unchanged): the first one.
+    assert (polygon.rpc_ws, bnb.rpc_ws) == ("wss://a.example/KEY", "wss://c.example")
+    filters = (LogFilter(topics=(("0x" + "11" * 32,),)),)
+    subscriptions = head_collector(polygon, settings, filters).subscriptions
+    assert tuple(subscriptions.urls) == ("wss://a.example/KEY", "ws://b.example:8546")
+    assert subscriptions.policy.failover.max_lag_blocks == 5
+    assert subscriptions.policy.failover.head_check_interval_s == 0.5
+    # Health is reported by scheme, host and port, in order of preference.
+    health = subscriptions.health()
+    assert [h.endpoint for h in health] == ["wss://a.example", "ws://b.example:8546"]
+    assert all(h.score == 1.0 and not h.stale and not h.cooling_down for h in health)
+    # A chain without a table keeps the manifest's one URL.
+    assert tuple(head_collector(base, settings, filters).subscriptions.urls) == (base.rpc_ws,)

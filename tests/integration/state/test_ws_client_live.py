@@ -80,7 +80,7 @@ async def test_stream_waits_for_a_node_that_is_not_there_yet(
         async with FaultProxy(port) as proxy, RpcClient(chain.rpc_http) as rpc:
             proxy.refusing = True
             subscriptions = WsSubscriptions(
-                url=proxy.ws_url,
+                urls=[proxy.ws_url],
                 specs=[SubscriptionSpec(kind="newHeads")],
                 policy=ReconnectPolicy(initial_s=0.02, max_s=0.1, call_timeout_s=1.0),
             )
