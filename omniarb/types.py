@@ -274,7 +274,12 @@ class ReceiptLog:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TxReceipt:
-    """A mined transaction's receipt; `gas_cost_wei` excludes an L2's L1 data fee."""
+    """A mined transaction's receipt.
+
+    `gas_cost_wei` is the L2 execution gas only. `l1_fee_wei` is the L1 data fee where the node
+    reports it: an OP Stack receipt's `l1Fee` (paid on top of the gas), or Arbitrum's
+    `gasUsedForL1` at the gas price (part of `gas_used`, taken out of `gas_cost_wei`); None
+    where the receipt says nothing (an L1, or a devnet)."""
 
     tx_hash: str
     block_number: int
@@ -285,14 +290,23 @@ class TxReceipt:
     effective_gas_price_wei: int
     logs: tuple[ReceiptLog, ...]
     contract_address: str | None = None
+    l1_fee_wei: int | None = None
+    gas_used_for_l1: int = 0
 
     @property
     def gas_cost_wei(self) -> int:
-        return self.gas_used * self.effective_gas_price_wei
+        return (self.gas_used - self.gas_used_for_l1) * self.effective_gas_price_wei
 
     @classmethod
     def from_rpc(cls, answer: Mapping[str, Any]) -> TxReceipt:
         """From an `eth_getTransactionReceipt` result."""
+        price = int(answer["effectiveGasPrice"], 16)
+        gas_used_for_l1 = int(answer.get("gasUsedForL1") or "0x0", 16)
+        l1_fee_wei: int | None = None
+        if answer.get("l1Fee") is not None:
+            l1_fee_wei = int(answer["l1Fee"], 16)
+        elif answer.get("gasUsedForL1") is not None:
+            l1_fee_wei = gas_used_for_l1 * price
         return cls(
             tx_hash=str(answer["transactionHash"]),
             block_number=int(answer["blockNumber"], 16),
@@ -300,7 +314,7 @@ class TxReceipt:
             transaction_index=int(answer["transactionIndex"], 16),
             success=int(answer["status"], 16) == 1,
             gas_used=int(answer["gasUsed"], 16),
-            effective_gas_price_wei=int(answer["effectiveGasPrice"], 16),
+            effective_gas_price_wei=price,
             logs=tuple(
                 ReceiptLog(
                     address=str(entry["address"]),
@@ -311,4 +325,6 @@ class TxReceipt:
                 for entry in answer.get("logs", ())
             ),
             contract_address=answer.get("contractAddress"),
+            l1_fee_wei=l1_fee_wei,
+            gas_used_for_l1=gas_used_for_l1,
         )

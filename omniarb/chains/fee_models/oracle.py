@@ -1,0 +1,148 @@
+"""One chain's fee model at work: the quote refreshed per block, the L1 fee of a real
+transaction before it is sent, and the L1 fee a mined one paid.
+
+    oracle = FeeOracle(rpc=rpc, spec=chain_by_name("optimism"), policy=TipPolicy(bounds=...))
+    await oracle.refresh()                    # once per block: one batched request
+    oracle.quote.l1_fee_estimate_wei(420)     # per cycle: arithmetic only
+    await oracle.exact_l1_fee_wei(to=..., data=..., unsigned_tx=...)   # before sending
+    await oracle.paid_l1_fee_wei(receipt)     # after
+
+Optimism prices the exact fee in Python from the L1Block predeploy's values (the Fjord formula,
+equal to `GasPriceOracle.getL1Fee` to the wei); Arbitrum asks `NodeInterface`. The product reads
+the devnet's stand-ins at those addresses exactly as it reads a real chain's.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from omniarb.chains.abi import decode, encode_call
+from omniarb.chains.fee_models.arbitrum import ArbL1Prices, read_l1_component
+from omniarb.chains.fee_models.optimism import OpL1Prices, read_op_l1_prices
+from omniarb.chains.fee_models.quote import FeeQuote
+from omniarb.chains.fee_models.tips import TipPolicy, fee_history_request, tip_from_fee_history
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import ChainSpec
+from omniarb.errors import RpcTransportError
+from omniarb.types import TxReceipt
+
+__all__ = ["FeeOracle"]
+
+log = logging.getLogger(__name__)
+
+_OP_GETTERS = ("basefee()", "blobBaseFee()", "baseFeeScalar()", "blobBaseFeeScalar()")
+
+
+class FeeOracle:
+    """A chain's fee prices, refreshed per block, and its L1 fee of real transactions."""
+
+    def __init__(self, *, rpc: RpcClient, spec: ChainSpec, policy: TipPolicy) -> None:
+        self._rpc = rpc
+        self.spec = spec
+        self.policy = policy
+        self._quote: FeeQuote | None = None
+
+    @property
+    def quote(self) -> FeeQuote:
+        """The latest quote; `refresh` must have run once."""
+        if self._quote is None:
+            raise RuntimeError(f"{self.spec.name}: fees read before the first refresh")
+        return self._quote
+
+    def _requests(self) -> list[tuple[str, list[Any]]]:
+        system = self.spec.system
+        requests: list[tuple[str, list[Any]]] = [
+            ("eth_getBlockByNumber", ["latest", False]),
+            fee_history_request(self.policy),
+        ]
+        if system.l1_block is not None:
+            requests += [
+                ("eth_call", [{"to": system.l1_block, "data": encode_call(g)}, "latest"])
+                for g in _OP_GETTERS
+            ]
+        elif system.arb_gas_info is not None:
+            requests += [
+                ("eth_call", [{"to": system.arb_gas_info, "data": encode_call(s)}, "latest"])
+                for s in ("getPricesInWei()", "getL1BaseFeeEstimate()")
+            ]
+        return requests
+
+    async def refresh(self) -> FeeQuote:
+        """Read the latest block's base fee, recent tips and L1 prices in one round trip."""
+        block, history, *l1_answers = await self._rpc.batch(self._requests())
+        if not isinstance(block, dict):
+            raise RpcTransportError("eth_getBlockByNumber returned no latest block", url="")
+        l1: OpL1Prices | ArbL1Prices | None = None
+        if self.spec.system.l1_block is not None:
+            base_fee, blob_fee, scalar, blob_scalar = (
+                int(decode(["uint256"], a)[0]) for a in l1_answers
+            )
+            l1 = OpL1Prices(
+                l1_base_fee_wei=base_fee,
+                blob_base_fee_wei=blob_fee,
+                base_fee_scalar=scalar,
+                blob_base_fee_scalar=blob_scalar,
+            )
+        elif self.spec.system.arb_gas_info is not None:
+            prices, l1_base_fee = l1_answers
+            l1 = ArbL1Prices(
+                per_l1_calldata_byte_wei=int(decode(["uint256"] * 6, prices)[1]),
+                l1_base_fee_estimate_wei=int(decode(["uint256"], l1_base_fee)[0]),
+            )
+        quote = FeeQuote(
+            chain_id=self.spec.chain_id,
+            block_number=int(block["number"], 16),
+            fee_model=self.spec.fee_model,
+            base_fee_wei=int(block.get("baseFeePerGas") or "0x0", 16),
+            tip_wei=tip_from_fee_history(history or {}, self.policy.bounds),
+            l1=l1,
+        )
+        self._quote = quote
+        return quote
+
+    async def exact_l1_fee_wei(self, *, to: str, data: bytes, unsigned_tx: bytes) -> int:
+        """The L1 data fee of this transaction now: Optimism's Fjord fee of `unsigned_tx` from
+        the quote's L1 prices (`GasPriceOracle.getL1Fee`'s rule), Arbitrum's L1 component of
+        calling `to` with `data`; 0 on an L1."""
+        system = self.spec.system
+        if system.l1_block is not None:
+            l1 = self.quote.l1
+            assert isinstance(l1, OpL1Prices)
+            return l1.l1_fee_of_unsigned(unsigned_tx)
+        if system.node_interface is not None:
+            component = await read_l1_component(self._rpc, system.node_interface, to=to, data=data)
+            return component.l1_fee_wei
+        return 0
+
+    async def l1_gas_wei(self, *, to: str, data: bytes) -> int:
+        """Arbitrum's L1 component in L2 gas units (it must fit in the gas limit); 0
+        elsewhere."""
+        node_interface = self.spec.system.node_interface
+        if node_interface is None:
+            return 0
+        component = await read_l1_component(self._rpc, node_interface, to=to, data=data)
+        return component.gas_for_l1
+
+    async def paid_l1_fee_wei(self, receipt: TxReceipt) -> int:
+        """The L1 data fee a mined transaction paid: the receipt's own figure where the node
+        gives one (OP's `l1Fee`, Arbitrum's `gasUsedForL1` at the gas price), else the chain's
+        L1 prices read at the receipt's block applied to the transaction as mined."""
+        system = self.spec.system
+        if receipt.l1_fee_wei is not None:
+            return receipt.l1_fee_wei
+        if system.l1_block is not None:
+            raw = await self._rpc.call("eth_getRawTransactionByHash", receipt.tx_hash)
+            prices = await read_op_l1_prices(self._rpc, system.l1_block, block=receipt.block_number)
+            return prices.l1_fee_of_signed(bytes.fromhex(str(raw).removeprefix("0x")))
+        if system.node_interface is not None:
+            tx = await self._rpc.call("eth_getTransactionByHash", receipt.tx_hash)
+            component = await read_l1_component(
+                self._rpc,
+                system.node_interface,
+                to=str(tx["to"]),
+                data=bytes.fromhex(str(tx["input"]).removeprefix("0x")),
+                block=receipt.block_number,
+            )
+            return component.l1_fee_wei
+        return 0
