@@ -11,7 +11,7 @@ and after mining.
 from omniarb.chains.fee_models._fastlz import flz_compress_len
 from omniarb.chains.fee_models.arbitrum import ArbL1Component, ArbL1Prices
 from omniarb.chains.fee_models.optimism import OpL1Prices, fjord_l1_fee_wei
-from omniarb.chains.fee_models.oracle import FeeOracle
+from omniarb.chains.fee_models.oracle import FeeOracle, L1Cost
 from omniarb.chains.fee_models.quote import FeeQuote, route_tx_bytes
 from omniarb.chains.fee_models.tips import TipPolicy, tip_from_fee_history
 
@@ -20,6 +20,7 @@ __all__ = [
     "ArbL1Prices",
     "FeeOracle",
     "FeeQuote",
+    "L1Cost",
     "OpL1Prices",
     "TipPolicy",
     "fjord_l1_fee_wei",

@@ -4,7 +4,7 @@ transaction before it is sent, and the L1 fee a mined one paid.
     oracle = FeeOracle(rpc=rpc, spec=chain_by_name("optimism"), policy=TipPolicy(bounds=...))
     await oracle.refresh()                    # once per block: one batched request
     oracle.quote.l1_fee_estimate_wei(420)     # per cycle: arithmetic only
-    await oracle.exact_l1_fee_wei(to=..., data=..., unsigned_tx=...)   # before sending
+    await oracle.exact_l1_cost(to=..., data=..., unsigned_tx=...)   # before sending
     await oracle.paid_l1_fee_wei(receipt)     # after
 
 Optimism prices the exact fee in Python from the L1Block predeploy's values (the Fjord formula,
@@ -15,6 +15,7 @@ the devnet's stand-ins at those addresses exactly as it reads a real chain's.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from omniarb.chains.abi import decode, encode_call
@@ -27,11 +28,20 @@ from omniarb.chains.spec import ChainSpec
 from omniarb.errors import RpcTransportError
 from omniarb.types import TxReceipt
 
-__all__ = ["FeeOracle"]
+__all__ = ["FeeOracle", "L1Cost"]
 
 log = logging.getLogger(__name__)
 
 _OP_GETTERS = ("basefee()", "blobBaseFee()", "baseFeeScalar()", "blobBaseFeeScalar()")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class L1Cost:
+    """A transaction's L1 data fee, and on Arbitrum the L2 gas it is charged as (which the
+    transaction's gas limit must also cover)."""
+
+    fee_wei: int
+    l1_gas: int
 
 
 class FeeOracle:
@@ -101,28 +111,30 @@ class FeeOracle:
         self._quote = quote
         return quote
 
-    async def exact_l1_fee_wei(self, *, to: str, data: bytes, unsigned_tx: bytes) -> int:
+    @property
+    def chain_id(self) -> int:
+        return self.spec.chain_id
+
+    @property
+    def has_l1_fee(self) -> bool:
+        """Whether the chain charges an L1 data fee (it has the oracles to price it)."""
+        system = self.spec.system
+        return system.l1_block is not None or system.node_interface is not None
+
+    async def exact_l1_cost(self, *, to: str, data: bytes, unsigned_tx: bytes) -> L1Cost:
         """The L1 data fee of this transaction now: Optimism's Fjord fee of `unsigned_tx` from
-        the quote's L1 prices (`GasPriceOracle.getL1Fee`'s rule), Arbitrum's L1 component of
-        calling `to` with `data`; 0 on an L1."""
+        the L1Block's current prices (`GasPriceOracle.getL1Fee`'s rule, computed here), Arbitrum's
+        L1 component of calling `to` with `data` (its gas must fit in the limit); nothing on an
+        L1. One round trip, for a trade about to be sent only."""
         system = self.spec.system
         if system.l1_block is not None:
-            l1 = self.quote.l1
-            assert isinstance(l1, OpL1Prices)
-            return l1.l1_fee_of_unsigned(unsigned_tx)
+            # The L1 prices now, not the quote's: this prices the transaction about to be sent.
+            prices = await read_op_l1_prices(self._rpc, system.l1_block)
+            return L1Cost(fee_wei=prices.l1_fee_of_unsigned(unsigned_tx), l1_gas=0)
         if system.node_interface is not None:
             component = await read_l1_component(self._rpc, system.node_interface, to=to, data=data)
-            return component.l1_fee_wei
-        return 0
-
-    async def l1_gas_wei(self, *, to: str, data: bytes) -> int:
-        """Arbitrum's L1 component in L2 gas units (it must fit in the gas limit); 0
-        elsewhere."""
-        node_interface = self.spec.system.node_interface
-        if node_interface is None:
-            return 0
-        component = await read_l1_component(self._rpc, node_interface, to=to, data=data)
-        return component.gas_for_l1
+            return L1Cost(fee_wei=component.l1_fee_wei, l1_gas=component.gas_for_l1)
+        return L1Cost(fee_wei=0, l1_gas=0)
 
     async def paid_l1_fee_wei(self, receipt: TxReceipt) -> int:
         """The L1 data fee a mined transaction paid: the receipt's own figure where the node

@@ -122,5 +122,8 @@ async def test_arbitrum_l1_component_and_quote_follow_the_l1_price():
         await set_l1_base_fee(rpc, sender, spec, 3 * DEV_L1_FEES.l1_base_fee_wei)
         quote = await oracle.refresh()
         assert quote.l1_fee_estimate_wei(len(data)) == 3 * poster_cost
-        again = await oracle.exact_l1_fee_wei(to=sender.address, data=data, unsigned_tx=b"")
-        assert 0 <= again - 3 * poster_cost < component.base_fee_wei
+        again = await oracle.exact_l1_cost(to=sender.address, data=data, unsigned_tx=b"")
+        # Charged as L1 gas at the (current) L2 base fee, rounded up to whole gas.
+        base_fee_wei, rest = divmod(again.fee_wei, again.l1_gas)
+        assert rest == 0
+        assert 0 <= again.fee_wei - 3 * poster_cost < base_fee_wei
