@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
+from _fee_vectors import OP_GETH_CONTRACT_CALL_TX, OP_GETH_EMPTY_TX
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.fee_models import FeeOracle, TipPolicy, flz_compress_len
@@ -66,6 +67,9 @@ def payloads() -> list[bytes]:
         bytes(300) + rng.randbytes(50) + bytes(300),
         words,
         b"\x02\xf9\x01\x8a" + words + words[:100],
+        bytes([1]) * 1000,
+        OP_GETH_EMPTY_TX,
+        OP_GETH_CONTRACT_CALL_TX,
     ]
 
 

@@ -4,6 +4,7 @@ Arbitrum's zero tip, the Fjord formula on known inputs, and FastLZ lengths worke
 from __future__ import annotations
 
 import pytest
+from _fee_vectors import OP_GETH_CONTRACT_CALL_TX, OP_GETH_EMPTY_TX
 
 from omniarb.chains.fee_models import (
     ArbL1Prices,
@@ -38,6 +39,14 @@ def test_fastlz_lengths_worked_by_hand():
     # 100 zeros: 2 literals (3 bytes), a 91-byte match (3 bytes: 90 >= 6 is a long match),
     # then the 5-byte tail as literals (6 bytes).
     assert flz_compress_len(bytes(100)) == 12
+
+
+def test_fastlz_lengths_of_op_geths_vectors():
+    assert flz_compress_len(b"") == 0
+    assert flz_compress_len(bytes([1]) * 1000) == 21
+    assert flz_compress_len(bytes(1000)) == 21
+    assert flz_compress_len(OP_GETH_EMPTY_TX) == 31
+    assert flz_compress_len(OP_GETH_CONTRACT_CALL_TX) == 202
 
 
 def test_fjord_formula_on_known_inputs():
