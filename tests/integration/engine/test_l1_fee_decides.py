@@ -17,7 +17,10 @@ from _receipts import mined_receipt
 from omniarb.chains.fee_models.optimism import read_op_l1_prices
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import L1_BLOCK, chain_by_name
+from omniarb.config import MonitorSettings, Secrets
 from omniarb.devnet.deploy import l1_price_call
+from omniarb.monitor import Monitor
+from omniarb.telemetry import Telemetry
 
 pytestmark = pytest.mark.integration
 
@@ -57,10 +60,21 @@ async def test_l1_fee_decides_the_same_gap(devnet_factory, tmp_path: Path) -> No
             # Low L1 price: the gap is traded and pays its gas and its L1 fee.
             low = _set_l1_price(sender, LOW_L1_WEI)
             await mined_receipt(rpc, await rpc.call("eth_sendTransaction", low))
-            async with bot_on(net, tmp_path / "low.sqlite") as bot:
+            monitor = Monitor.from_settings(MonitorSettings(), Secrets(), chains=["optimism"])
+            telemetry = Telemetry(monitor=monitor)
+            async with bot_on(net, tmp_path / "low.sqlite", telemetry=telemetry) as bot:
                 await mined_receipt(rpc, await rpc.call("eth_sendTransaction", plant))
                 await bot.wait_for(lambda stats: stats[0].succeeded >= 1, timeout_s=30)
                 trade = bot.stats[0].trades[0]
+            # The engine's fee task refreshed the quote per block and reported it; the L1 fee
+            # paid is counted.
+            registry = monitor.metrics.registry
+            labels = {"chain": "optimism"}
+            l1_gwei = registry.get_sample_value("omniarb_l1_base_fee_gwei", labels)
+            assert l1_gwei == LOW_L1_WEI / GWEI
+            assert registry.get_sample_value("omniarb_tip_gwei", labels) is not None
+            paid = registry.get_sample_value("omniarb_l1_fee_wei_total", labels)
+            assert paid == trade.l1_fee_wei
             assert trade.status == "success"
             assert trade.realized_profit_wei == trade.predicted_profit_wei > 0
             assert trade.l1_fee_wei > 0
