@@ -19,7 +19,9 @@ estimate uses the uncompressed size, so it never understates the cost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -28,6 +30,8 @@ __all__ = [
     "TX_FIXED_L1_BYTES",
     "ArbL1Component",
     "ArbL1Prices",
+    "arb_l1_price_requests",
+    "arb_l1_prices_of",
     "read_arb_l1_prices",
     "read_l1_component",
 ]
@@ -65,19 +69,26 @@ class ArbL1Component:
         return self.gas_for_l1 * self.base_fee_wei
 
 
-async def read_arb_l1_prices(rpc: RpcClient, arb_gas_info: str) -> ArbL1Prices:
-    """ArbGasInfo's per-byte price and L1 base fee estimate, in one batch."""
-    prices, base_fee = await rpc.batch(
-        [
-            ("eth_call", [{"to": arb_gas_info, "data": encode_call(_PRICES)}, "latest"]),
-            ("eth_call", [{"to": arb_gas_info, "data": encode_call(_L1_BASE_FEE)}, "latest"]),
-        ]
-    )
-    per_byte = decode(["uint256"] * 6, prices)[1]
+def arb_l1_price_requests(arb_gas_info: str) -> list[tuple[str, list[Any]]]:
+    """The eth_calls of ArbGasInfo's prices, to batch (`arb_l1_prices_of` reads the answers)."""
+    return [
+        ("eth_call", [{"to": arb_gas_info, "data": encode_call(getter)}, "latest"])
+        for getter in (_PRICES, _L1_BASE_FEE)
+    ]
+
+
+def arb_l1_prices_of(answers: Sequence[str]) -> ArbL1Prices:
+    """The prices from the answers to `arb_l1_price_requests`, in its order."""
+    prices, base_fee = answers
     return ArbL1Prices(
-        per_l1_calldata_byte_wei=int(per_byte),
+        per_l1_calldata_byte_wei=int(decode(["uint256"] * 6, prices)[1]),
         l1_base_fee_estimate_wei=int(decode(["uint256"], base_fee)[0]),
     )
+
+
+async def read_arb_l1_prices(rpc: RpcClient, arb_gas_info: str) -> ArbL1Prices:
+    """ArbGasInfo's per-byte price and L1 base fee estimate, in one batch."""
+    return arb_l1_prices_of(await rpc.batch(arb_l1_price_requests(arb_gas_info)))
 
 
 async def read_l1_component(

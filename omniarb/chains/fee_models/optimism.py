@@ -15,7 +15,9 @@ detector's estimate, with no compression to run per cycle.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.fee_models._fastlz import flz_compress_len
@@ -28,6 +30,8 @@ __all__ = [
     "SIGNATURE_BYTES",
     "OpL1Prices",
     "fjord_l1_fee_wei",
+    "op_l1_price_requests",
+    "op_l1_prices_of",
     "read_op_l1_prices",
     "read_oracle_l1_fee_wei",
 ]
@@ -90,24 +94,32 @@ def fjord_l1_fee_wei(prices: OpL1Prices, fastlz_size: int) -> int:
     return estimated_size_scaled * prices.fee_scaled // (_SCALE * _SCALE)
 
 
-async def read_op_l1_prices(
-    rpc: RpcClient, l1_block: str, *, block: str | int = "latest"
-) -> OpL1Prices:
-    """The L1 prices the L1Block predeploy at `l1_block` holds at `block`, in one batch."""
-    tag = block if isinstance(block, str) else hex(block)
-    answers = await rpc.batch(
-        [
-            ("eth_call", [{"to": l1_block, "data": encode_call(getter)}, tag])
-            for getter in _L1_BLOCK_GETTERS
-        ]
-    )
-    base_fee, blob_fee, scalar, blob_scalar = (decode(["uint256"], a)[0] for a in answers)
+def op_l1_price_requests(l1_block: str, tag: str = "latest") -> list[tuple[str, list[Any]]]:
+    """The eth_calls of the L1Block's prices at `tag`, to batch (`op_l1_prices_of` reads the
+    answers)."""
+    return [
+        ("eth_call", [{"to": l1_block, "data": encode_call(getter)}, tag])
+        for getter in _L1_BLOCK_GETTERS
+    ]
+
+
+def op_l1_prices_of(answers: Sequence[str]) -> OpL1Prices:
+    """The prices from the answers to `op_l1_price_requests`, in its order."""
+    base_fee, blob_fee, scalar, blob_scalar = (int(decode(["uint256"], a)[0]) for a in answers)
     return OpL1Prices(
         l1_base_fee_wei=base_fee,
         blob_base_fee_wei=blob_fee,
         base_fee_scalar=scalar,
         blob_base_fee_scalar=blob_scalar,
     )
+
+
+async def read_op_l1_prices(
+    rpc: RpcClient, l1_block: str, *, block: str | int = "latest"
+) -> OpL1Prices:
+    """The L1 prices the L1Block predeploy at `l1_block` holds at `block`, in one batch."""
+    tag = block if isinstance(block, str) else hex(block)
+    return op_l1_prices_of(await rpc.batch(op_l1_price_requests(l1_block, tag)))
 
 
 async def read_oracle_l1_fee_wei(

@@ -14,13 +14,21 @@ the devnet's stand-ins at those addresses exactly as it reads a real chain's.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
-from omniarb.chains.abi import decode, encode_call
-from omniarb.chains.fee_models.arbitrum import ArbL1Prices, read_l1_component
-from omniarb.chains.fee_models.optimism import OpL1Prices, read_op_l1_prices
+from omniarb.chains.fee_models.arbitrum import (
+    ArbL1Prices,
+    arb_l1_price_requests,
+    arb_l1_prices_of,
+    read_l1_component,
+)
+from omniarb.chains.fee_models.optimism import (
+    OpL1Prices,
+    op_l1_price_requests,
+    op_l1_prices_of,
+    read_op_l1_prices,
+)
 from omniarb.chains.fee_models.quote import FeeQuote
 from omniarb.chains.fee_models.tips import TipPolicy, fee_history_request, tip_from_fee_history
 from omniarb.chains.rpc import RpcClient
@@ -29,10 +37,6 @@ from omniarb.errors import RpcTransportError
 from omniarb.types import TxReceipt
 
 __all__ = ["FeeOracle", "L1Cost"]
-
-log = logging.getLogger(__name__)
-
-_OP_GETTERS = ("basefee()", "blobBaseFee()", "baseFeeScalar()", "blobBaseFeeScalar()")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,39 +71,24 @@ class FeeOracle:
             fee_history_request(self.policy),
         ]
         if system.l1_block is not None:
-            requests += [
-                ("eth_call", [{"to": system.l1_block, "data": encode_call(g)}, "latest"])
-                for g in _OP_GETTERS
-            ]
+            requests += op_l1_price_requests(system.l1_block)
         elif system.arb_gas_info is not None:
-            requests += [
-                ("eth_call", [{"to": system.arb_gas_info, "data": encode_call(s)}, "latest"])
-                for s in ("getPricesInWei()", "getL1BaseFeeEstimate()")
-            ]
+            requests += arb_l1_price_requests(system.arb_gas_info)
         return requests
 
     async def refresh(self) -> FeeQuote:
         """Read the latest block's base fee, recent tips and L1 prices in one round trip."""
         block, history, *l1_answers = await self._rpc.batch(self._requests())
         if not isinstance(block, dict):
-            raise RpcTransportError("eth_getBlockByNumber returned no latest block", url="")
+            raise RpcTransportError(
+                "eth_getBlockByNumber returned no latest block", url=self._rpc.url
+            )
+        system = self.spec.system
         l1: OpL1Prices | ArbL1Prices | None = None
-        if self.spec.system.l1_block is not None:
-            base_fee, blob_fee, scalar, blob_scalar = (
-                int(decode(["uint256"], a)[0]) for a in l1_answers
-            )
-            l1 = OpL1Prices(
-                l1_base_fee_wei=base_fee,
-                blob_base_fee_wei=blob_fee,
-                base_fee_scalar=scalar,
-                blob_base_fee_scalar=blob_scalar,
-            )
-        elif self.spec.system.arb_gas_info is not None:
-            prices, l1_base_fee = l1_answers
-            l1 = ArbL1Prices(
-                per_l1_calldata_byte_wei=int(decode(["uint256"] * 6, prices)[1]),
-                l1_base_fee_estimate_wei=int(decode(["uint256"], l1_base_fee)[0]),
-            )
+        if system.l1_block is not None:
+            l1 = op_l1_prices_of(l1_answers)
+        elif system.arb_gas_info is not None:
+            l1 = arb_l1_prices_of(l1_answers)
         quote = FeeQuote(
             chain_id=self.spec.chain_id,
             block_number=int(block["number"], 16),
