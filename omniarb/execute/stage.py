@@ -87,8 +87,9 @@ class ExecuteStage:
                     self._fees, decision, to=self._executor, gas=gas, fees=fees, calldata=calldata
                 )
                 data = priced.data
-                # Arbitrum charges the L1 fee as L2 gas: the limit must hold it too.
-                gas += priced.cost.l1_gas
+                # Arbitrum charges the L1 fee as L2 gas: the limit must hold it too (within
+                # the block's gas limit, which a devnet's anvil enforces).
+                gas = self._fees.quote.gas_limit_with_l1(gas, priced.cost.l1_gas)
                 unsent = replace(
                     unsent,
                     decision=replace(decision, min_profit=priced.min_profit),

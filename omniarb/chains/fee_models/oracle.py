@@ -96,6 +96,7 @@ class FeeOracle:
             base_fee_wei=int(block.get("baseFeePerGas") or "0x0", 16),
             tip_wei=tip_from_fee_history(history or {}, self.policy.bounds),
             l1=l1,
+            block_gas_limit=int(block["gasLimit"], 16) if block.get("gasLimit") else None,
         )
         self._quote = quote
         return quote

@@ -47,11 +47,22 @@ class FeeQuote:
     base_fee_wei: int
     tip_wei: int
     l1: L1Prices | None = None
+    # The latest block's gas limit: no transaction's gas limit may exceed it (Arbitrum's L1
+    # gas on top of a trade's is capped to it; its own blocks' limit is far above any trade).
+    block_gas_limit: int | None = None
 
     def fees(self, base_fee_wei: int | None = None) -> Fees:
         """The caps to bid at `base_fee_wei` (this quote's block's by default)."""
         base = self.base_fee_wei if base_fee_wei is None else base_fee_wei
         return fees_for(self.fee_model, base_fee_wei=base, tip_wei=self.tip_wei)
+
+    def gas_limit_with_l1(self, gas: int, l1_gas: int) -> int:
+        """A trade's gas limit with Arbitrum's L1 gas on top, within the block's gas limit
+        (never below the trade's own `gas`)."""
+        total = gas + l1_gas
+        if self.block_gas_limit is not None:
+            total = min(total, self.block_gas_limit)
+        return max(gas, total)
 
     def gas_price_wei(self, base_fee_wei: int) -> int:
         """What one unit of L2 gas costs in a block with `base_fee_wei`."""

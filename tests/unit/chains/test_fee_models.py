@@ -3,6 +3,8 @@ Arbitrum's zero tip, the Fjord formula on known inputs, and FastLZ lengths worke
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from _fee_vectors import OP_GETH_CONTRACT_CALL_TX, OP_GETH_EMPTY_TX
 
@@ -124,3 +126,21 @@ def test_route_size_bounds_the_executor_calldata():
     # 2 hops: envelope 72 + call head 68 + plan 33 + 3·64 = 225, padded to 256.
     assert route_tx_bytes(2) == 72 + 68 + 256
     assert route_tx_bytes(3) == 72 + 68 + 320
+
+
+def test_arbitrum_l1_gas_tops_up_the_gas_limit_within_the_block_limit():
+    quote = FeeQuote(
+        chain_id=42161,
+        block_number=1,
+        fee_model=FeeModel.L2_EIP1559,
+        base_fee_wei=GWEI // 100,
+        tip_wei=0,
+        block_gas_limit=30_000_000,
+    )
+    assert quote.gas_limit_with_l1(400_000, 2_000_000) == 2_400_000
+    # A devnet's anvil enforces its 30M block limit (Arbitrum's own blocks' is far above).
+    assert quote.gas_limit_with_l1(400_000, 35_000_000) == 30_000_000
+    assert quote.gas_limit_with_l1(31_000_000, 1) == 31_000_000
+    assert replace(quote, block_gas_limit=None).gas_limit_with_l1(400_000, 35_000_000) == (
+        35_400_000
+    )
