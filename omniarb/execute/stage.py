@@ -55,8 +55,15 @@ class ExecuteStage:
 
     async def process(self, decision: Decision) -> Execution:
         opportunity = decision.opportunity
-        tip_wei = self._tip_wei if self._fees is None else self._fees.quote.tip_wei
-        base_fee_wei = max(opportunity.gas_price_wei - tip_wei, 0)
+        if self._fees is None:
+            tip_wei = self._tip_wei
+            base_fee_wei = max(opportunity.gas_price_wei - tip_wei, 0)
+        else:
+            quote = self._fees.quote
+            tip_wei = quote.tip_wei
+            # The tip may have moved since the detector priced the trade: the base fee is then
+            # no longer its gas price less today's tip, so never bid below the latest block's.
+            base_fee_wei = max(opportunity.gas_price_wei - tip_wei, quote.base_fee_wei, 0)
         fees = fees_for(self._fee_model, base_fee_wei=base_fee_wei, tip_wei=tip_wei)
         unsent = Execution(
             decision=decision,
