@@ -30,6 +30,7 @@ from omniarb._config_errors import (
     read_toml,
     strip_secret_keys,
 )
+from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_problems
 from omniarb._config_rpc import RpcSettings
 from omniarb._config_services import (
     MODEL,
@@ -42,6 +43,7 @@ from omniarb._config_services import (
     check_url,
 )
 from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
+from omniarb.chains.fee_models import TipPolicy
 from omniarb.chains.spec import CHAINS, ChainSpec
 from omniarb.paths import node_modules
 
@@ -174,23 +176,18 @@ class MarketSettings(BaseModel):
 
 
 class BotSettings(BaseModel):
-    """The arbitrage bot: what it bids and what it will not trade below."""
+    """The arbitrage bot: what it will not trade below. What it bids is per chain (`fees`)."""
 
     model_config = _MODEL
 
-    priority_fee_gwei: float = Field(
-        default=3.0,
-        ge=0,
-        le=10_000,
-        description="gwei, a number from 0 to 10000 (the tip, or the premium on legacy chains)",
-    )
     min_net_profit_usd: float = Field(
-        default=0.01, ge=0, description="USD, a number >= 0 (after gas)"
+        default=0.01, ge=0, description="USD, a number >= 0 (after gas and the L1 fee)"
     )
 
-    @property
-    def priority_fee_wei(self) -> int:
-        return round(self.priority_fee_gwei * 10**9)
+    @model_validator(mode="before")
+    @classmethod
+    def _no_global_tip(cls, data: Any) -> Any:
+        return refuse_global_tip(data)
 
 
 class NetworkSettings(BaseModel):
@@ -277,6 +274,9 @@ class Settings(BaseModel):
     chains: dict[str, NetworkSettings] = Field(
         default_factory=dict, description="one table per real network, keyed by chain name"
     )
+    fees: dict[str, ChainFeeSettings] = Field(
+        default_factory=dict, description="one table per chain name (tip bounds, tip choice)"
+    )
     log: LogSettings = Field(default_factory=LogSettings, description="a table")
     rpc: RpcSettings = Field(default_factory=RpcSettings, description="a table")
     monitor: MonitorSettings = Field(default_factory=MonitorSettings, description="a table")
@@ -302,6 +302,10 @@ class Settings(BaseModel):
     def _check_against_chain_specs(self) -> Self:
         problems = _unknown_chains(("devnet", "chains"), self.devnet.chains)
         problems += _unknown_chains(("chains",), self.chains)
+        problems += _unknown_chains(("fees",), self.fees)
+        for name, fees in self.fees.items():
+            if name in _SPECS:
+                problems += tip_problems(_SPECS[name], fees)
         for name, network in self.chains.items():
             spec = _SPECS.get(name)
             if spec is not None:
@@ -312,6 +316,10 @@ class Settings(BaseModel):
                 DOMAIN_ERROR, "{summary}", {"summary": summary, "problems": problems}
             )
         return self
+
+    def tip_policy(self, spec: ChainSpec) -> TipPolicy:
+        """How `spec`'s tip is chosen: its `[fees.<chain>]` table over the chain's defaults."""
+        return self.fees.get(spec.name, ChainFeeSettings()).policy(spec)
 
     def to_public_dict(self) -> dict[str, Any]:
         """The settings as JSON-able data (no secrets live here), for `omniarb show-config`."""

@@ -2,6 +2,7 @@
 
     state ──PoolUpdate──► detect → risk → score → allocate → execute ──Execution──► track
     (its own task)        (one task, per update)                                    (one task)
+                              ▲ reads the chain's FeeQuote, refreshed per block by its own task
 
 Only this module knows queues and tasks; every stage is an object with one async method. A
 full queue applies backpressure (the state stage then lags the chain and catches up through
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from omniarb.allocate import FlashLoanAllocator
+from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.rpc import RpcClient
 from omniarb.collect.heads import HeadCollector
 from omniarb.detect import CycleDetector
@@ -58,6 +60,7 @@ class ChainPipeline:
     track: Tracker
     stats: ChainBotStats
     breaker: CircuitBreaker | None = None
+    fees: FeeOracle | None = None
 
 
 class _ChainRun:
@@ -78,6 +81,9 @@ class _ChainRun:
         # its trade would then be mined without ever being recorded or settled.
         self.stopping = False
         self.deciding = False
+        # Set when a newer block arrives: the fee task refreshes the quote off the hot path.
+        self._new_block = asyncio.Event()
+        self._quoted_block = -1
 
     async def state(self) -> None:
         p = self.pipeline
@@ -96,8 +102,30 @@ class _ChainRun:
             finally:
                 self.deciding = False
 
+    async def fees(self) -> None:
+        """Refresh the chain's fee quote once per new block, beside the deciding task: the
+        detector reads the latest quote and never waits for a node."""
+        p = self.pipeline
+        if p.fees is None:
+            return
+        while True:
+            await self._new_block.wait()
+            self._new_block.clear()
+            try:
+                quote = await p.fees.refresh()
+            except OmniarbError as exc:
+                log.warning("%s: fee quote not refreshed: %s", p.name, exc)
+                if self._hooks is not None:
+                    self._hooks.error(p.name, "fees", exc)
+                continue
+            if self._hooks is not None:
+                self._hooks.fees(p.name, quote)
+
     async def _on_update(self, update: PoolUpdate) -> None:
         p = self.pipeline
+        if update.block_number > self._quoted_block:
+            self._quoted_block = update.block_number
+            self._new_block.set()
         self._in_flight.seen(update.block_number)
         opportunities = await p.detector.process(update)
         p.stats.on_block(
@@ -201,11 +229,13 @@ class Engine:
     ) -> None:
         async with asyncio.TaskGroup() as tasks:
             state_tasks: list[asyncio.Task[None]] = []
+            fee_tasks: list[asyncio.Task[None]] = []
             decide_tasks: list[asyncio.Task[None]] = []
             settle_tasks: list[asyncio.Task[None]] = []
             background = tasks.create_task(self._hooks.run()) if self._hooks is not None else None
             for run in self._runs:
                 state_tasks.append(tasks.create_task(run.state()))
+                fee_tasks.append(tasks.create_task(run.fees()))
                 decide_tasks.append(tasks.create_task(run.decide()))
                 settle_tasks.append(tasks.create_task(run.settle()))
             try:
@@ -214,7 +244,7 @@ class Engine:
             finally:
                 for run in self._runs:
                     run.stopping = True
-                for task in state_tasks:
+                for task in state_tasks + fee_tasks:
                     task.cancel()
                 await self._finish_deciding()
                 for task in decide_tasks:

@@ -13,6 +13,7 @@ from omniarb.monitor.rpc_metrics import ChainRpcMetrics
 
 if TYPE_CHECKING:
     from omniarb.api.live import LiveHub
+    from omniarb.chains.fee_models import FeeQuote
     from omniarb.chains.rpc import RpcObserver
     from omniarb.monitor.hub import Monitor
     from omniarb.risk.breaker import CircuitBreaker
@@ -38,6 +39,10 @@ class PipelineHooks(Protocol):
     def execution(self, execution: Execution) -> None: ...
     def outcome(self, stats: ChainBotStats, outcome: Outcome) -> None: ...
     def error(self, chain: str, component: str, error: BaseException) -> None: ...
+    def fees(self, chain: str, quote: FeeQuote) -> None:
+        """`chain`'s fee quote was refreshed for a new block."""
+        ...
+
     async def run(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -92,6 +97,10 @@ class Telemetry:
     def error(self, chain: str, component: str, error: BaseException) -> None:
         if self.monitor is not None:
             self.monitor.error(component, error, chain=chain)
+
+    def fees(self, chain: str, quote: FeeQuote) -> None:
+        if self.monitor is not None:
+            self.monitor.metrics.observe_fees(chain, quote)
 
     def rpc_observer(self, chain: str) -> RpcObserver | None:
         """Where `chain`'s RPC client reports each request's latency and its endpoints' health

@@ -157,8 +157,9 @@ class Opportunity:
     """A sized, priced arbitrage found on the state of `block_number`.
 
     `gross_profit` is in base units of the route's start token (amount out − amount in);
-    `gas_cost_wei` is in the native coin; `net_profit` converts the gas cost to the start token and
-    subtracts it.
+    `gas_cost_wei` (L2 execution gas) and `l1_fee_wei` (the L1 data fee estimated for the
+    route's transaction, 0 on an L1) are in the native coin; `l1_fee_in_token` is that fee in
+    the start token, and `net_profit` is the gross profit minus both costs in the start token.
     """
 
     id: str
@@ -176,6 +177,22 @@ class Opportunity:
     source: OpportunitySource
     detected_ns: int
     trigger_tx: str | None = None
+    l1_fee_wei: int = 0
+    l1_fee_in_token: int = 0
+
+    @property
+    def gas_in_token(self) -> int:
+        """The L2 gas cost in the start token (rounded up when it was converted)."""
+        return self.gross_profit - self.net_profit - self.l1_fee_in_token
+
+    def native_in_token(self, amount_wei: int) -> int:
+        """`amount_wei` of the native coin in the start token, rounded up (it is a cost), at
+        the rate this opportunity was priced with."""
+        if self.gas_cost_wei > 0:
+            return -(-amount_wei * self.gas_in_token // self.gas_cost_wei)
+        if self.l1_fee_wei > 0:
+            return -(-amount_wei * self.l1_fee_in_token // self.l1_fee_wei)
+        return 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,6 +246,8 @@ class Execution:
     priority_fee_wei: int
     submitted_ns: int
     error: str | None = None
+    # The L1 data fee of the transaction as sent, priced just before sending (0 on an L1).
+    l1_fee_wei: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -245,20 +264,29 @@ class Outcome:
     realized_profit: int
     touched_earlier_in_block: bool
     confirmed_ns: int
+    # The L1 data fee paid (an L2's; 0 on an L1), on top of `gas_cost_wei` (L2 gas only).
+    l1_fee_wei: int = 0
+
+    @property
+    def total_fee_wei(self) -> int:
+        """Everything the transaction cost in the native coin: L2 gas and L1 data."""
+        return self.gas_cost_wei + self.l1_fee_wei
 
     def realized_net_usd(self) -> float:
-        """Realized profit minus the gas actually paid, in USD, at the detection-time prices.
+        """Realized profit minus the gas and L1 fee actually paid, in USD, at the detection-time
+        prices.
 
         The opportunity carries the conversion rates it was priced with: start-token units per
         native wei (its gas cost in token over its gas cost in wei) and USD per start-token unit.
         """
         opportunity = self.execution.decision.opportunity
-        gas_in_token = opportunity.gross_profit - opportunity.net_profit
-        token_per_wei = gas_in_token / opportunity.gas_cost_wei if opportunity.gas_cost_wei else 0.0
+        token_per_wei = (
+            opportunity.gas_in_token / opportunity.gas_cost_wei if opportunity.gas_cost_wei else 0.0
+        )
         usd_per_unit = (
             opportunity.net_profit_usd / opportunity.net_profit if opportunity.net_profit else 0.0
         )
-        net_in_token = self.realized_profit - self.gas_cost_wei * token_per_wei
+        net_in_token = self.realized_profit - self.total_fee_wei * token_per_wei
         return net_in_token * usd_per_unit
 
 
@@ -274,7 +302,12 @@ class ReceiptLog:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TxReceipt:
-    """A mined transaction's receipt; `gas_cost_wei` excludes an L2's L1 data fee."""
+    """A mined transaction's receipt.
+
+    `gas_cost_wei` is the L2 execution gas only. `l1_fee_wei` is the L1 data fee where the node
+    reports it: an OP Stack receipt's `l1Fee` (paid on top of the gas), or Arbitrum's
+    `gasUsedForL1` at the gas price (part of `gas_used`, taken out of `gas_cost_wei`); None
+    where the receipt says nothing (an L1, or a devnet)."""
 
     tx_hash: str
     block_number: int
@@ -285,14 +318,23 @@ class TxReceipt:
     effective_gas_price_wei: int
     logs: tuple[ReceiptLog, ...]
     contract_address: str | None = None
+    l1_fee_wei: int | None = None
+    gas_used_for_l1: int = 0
 
     @property
     def gas_cost_wei(self) -> int:
-        return self.gas_used * self.effective_gas_price_wei
+        return (self.gas_used - self.gas_used_for_l1) * self.effective_gas_price_wei
 
     @classmethod
     def from_rpc(cls, answer: Mapping[str, Any]) -> TxReceipt:
         """From an `eth_getTransactionReceipt` result."""
+        price = int(answer["effectiveGasPrice"], 16)
+        gas_used_for_l1 = int(answer.get("gasUsedForL1") or "0x0", 16)
+        l1_fee_wei: int | None = None
+        if answer.get("l1Fee") is not None:
+            l1_fee_wei = int(answer["l1Fee"], 16)
+        elif answer.get("gasUsedForL1") is not None:
+            l1_fee_wei = gas_used_for_l1 * price
         return cls(
             tx_hash=str(answer["transactionHash"]),
             block_number=int(answer["blockNumber"], 16),
@@ -300,7 +342,7 @@ class TxReceipt:
             transaction_index=int(answer["transactionIndex"], 16),
             success=int(answer["status"], 16) == 1,
             gas_used=int(answer["gasUsed"], 16),
-            effective_gas_price_wei=int(answer["effectiveGasPrice"], 16),
+            effective_gas_price_wei=price,
             logs=tuple(
                 ReceiptLog(
                     address=str(entry["address"]),
@@ -311,4 +353,6 @@ class TxReceipt:
                 for entry in answer.get("logs", ())
             ),
             contract_address=answer.get("contractAddress"),
+            l1_fee_wei=l1_fee_wei,
+            gas_used_for_l1=gas_used_for_l1,
         )

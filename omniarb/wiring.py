@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
 from omniarb.chain_events import LogFilter
+from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.rpc import RpcClient, RpcObserver
 from omniarb.chains.spec import chain_by_id
 from omniarb.chains.ws import ReconnectPolicy
@@ -211,7 +212,10 @@ async def chain_pipeline(
     sync = PoolStateSync(pool_syncs(chain, rpc))
     wrapped = next(t for t in chain.tokens if t.wrapped_native)
     stables = [chain.token(symbol) for symbol in STABLECOINS]
-    tip_wei = settings.bot.priority_fee_wei
+    # The chain's fee model: tips from recent blocks within its bounds, and on an L2 its L1
+    # prices; refreshed per block by the engine, read first here so the first block has them.
+    fees = FeeOracle(rpc=rpc, spec=spec, policy=settings.tip_policy(spec))
+    tip_wei = (await fees.refresh()).tip_wei
     detector = CycleDetector(
         chain_id=chain.chain_id,
         base_tokens=[wrapped.address, *(t.address for t in stables)],
@@ -219,6 +223,7 @@ async def chain_pipeline(
         stablecoin_decimals={t.address: t.decimals for t in stables},
         gas_model=EXECUTOR_GAS,
         priority_fee_wei=tip_wei,
+        fees=fees,
     )
     submitter = Submitter(
         rpc=rpc,
@@ -247,8 +252,9 @@ async def chain_pipeline(
             fee_model=spec.fee_model,
             tip_wei=tip_wei,
             dry_run=dry_run,
+            fees=fees,
         ),
-        track=Tracker(rpc=rpc, submitter=submitter, holder=executor),
+        track=Tracker(rpc=rpc, submitter=submitter, holder=executor, fees=fees),
         stats=ChainBotStats(
             chain=chain.name,
             chain_id=chain.chain_id,
@@ -256,4 +262,5 @@ async def chain_pipeline(
             decimals={t.address.lower(): t.decimals for t in chain.tokens},
         ),
         breaker=breaker,
+        fees=fees,
     )

@@ -124,6 +124,8 @@ export interface TradeItem {
   gas_used: number | null;
   effective_gas_price_wei: Amount | null;
   gas_cost_wei: Amount | null;
+  /** An L2's L1 data fee paid (0 on an L1; absent from older servers). */
+  l1_fee_wei?: Amount | null;
   net_profit_usd: number | null;
   touched_earlier_in_block: boolean | null;
   nonce: number | null;
@@ -156,6 +158,7 @@ export interface ChainPnl {
   success_rate: number | null;
   realized_profit: TokenAmount[];
   gas_cost_wei: Amount;
+  l1_fee_wei?: Amount;
   net_profit_usd: number;
 }
 

@@ -11,8 +11,10 @@ the cheapest whose balance covers the amount wins (balances are read in cost ord
 `balances_per_read` per request), and the decision records it. A lender that
 charges makes a smaller trade keep more (the fee grows with the amount), so the trade is then
 re-sized for that fee on the pool states it was priced on (`resize`). The trade's minimum
-profit (checked on chain, net of the fee) is then the gas cost of the whole trade in the start
-token, so a trade that would lose money reverts instead.
+profit (checked on chain, net of the fee) is then the gas cost of the whole trade plus the L1
+data fee the detector estimated (on an L2), in the start token, so a trade that would lose
+money reverts instead; the execute stage replaces the estimate with the exact L1 fee of the
+transaction it sends.
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ class FlashLoanAllocator:
         # rest, and the gas price in the start token is its ratio to the assumed cost.
         assumed = self._gas.assumed_loan_gas(free_loan=free_loan)
         hops_gas = opportunity.gas_estimate - assumed
-        gas_in_token = opportunity.gross_profit - opportunity.net_profit
+        gas_in_token = opportunity.gas_in_token
         priced_gas = opportunity.gas_estimate
 
         def token_cost(gas: int) -> int:
@@ -134,12 +136,14 @@ class FlashLoanAllocator:
         amount = opportunity.amount_in
         total_gas = hops_gas + choice.extra_gas
         gas_cost = token_cost(total_gas)
-        net_profit = opportunity.gross_profit - choice.fee - gas_cost
+        l1_fee = opportunity.l1_fee_in_token
+        net_profit = opportunity.gross_profit - choice.fee - gas_cost - l1_fee
         if net_profit < 1:
+            l1_text = f", L1 fee {l1_fee}" if l1_fee else ""
             return self._decline(
                 decision,
                 f"the cheapest loan ({choice.loan}, fee {choice.fee}, +{choice.extra_gas} gas) "
-                f"leaves no profit: gross {opportunity.gross_profit}, gas {gas_cost} "
+                f"leaves no profit: gross {opportunity.gross_profit}, gas {gas_cost}{l1_text} "
                 "in the start token",
             )
         usd_per_unit = (
@@ -149,7 +153,7 @@ class FlashLoanAllocator:
             decision,
             opportunity=opportunity,
             amount_in=amount,
-            min_profit=max(1, gas_cost),
+            min_profit=max(1, gas_cost + l1_fee),
             flash_source=choice.loan,
             flash_pool=None if choice.lender is None else choice.lender.flash_pool,
             flash_fee=choice.fee,

@@ -145,6 +145,7 @@ def _chain_pnl(summary: ChainSummary, tokens: dict[_TokenKey, TokenRow]) -> Chai
         success_rate=summary.success_rate,
         realized_profit=_amounts(summary.chain_id, summary.realized_profit, tokens),
         gas_cost_wei=str(summary.gas_cost_wei),
+        l1_fee_wei=str(summary.l1_fee_wei),
         net_profit_usd=summary.net_profit_usd,
     )
 

@@ -209,7 +209,10 @@ class TradeItem(BaseModel):
     realized_profit_wei: Amount | None
     gas_used: int | None
     effective_gas_price_wei: Amount | None
-    gas_cost_wei: Amount | None
+    gas_cost_wei: Amount | None = Field(description="L2 execution gas, in the native coin")
+    l1_fee_wei: Amount | None = Field(
+        default=None, description="an L2's L1 data fee paid, in the native coin (0 on an L1)"
+    )
     net_profit_usd: float | None
     touched_earlier_in_block: bool | None
     nonce: int | None
@@ -250,6 +253,9 @@ class ChainPnl(BaseModel):
     success_rate: float | None
     realized_profit: list[TokenAmount]
     gas_cost_wei: Amount
+    l1_fee_wei: Amount = Field(
+        default="0", description="L1 data fees paid on an L2, in the native coin"
+    )
     net_profit_usd: float
 
 

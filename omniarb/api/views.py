@@ -252,6 +252,7 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
         gas_used=outcome.gas_used,
         effective_gas_price_wei=str(outcome.effective_gas_price_wei),
         gas_cost_wei=str(outcome.gas_cost_wei),
+        l1_fee_wei=str(outcome.l1_fee_wei),
         net_profit_usd=outcome.realized_net_usd(),
         touched_earlier_in_block=outcome.touched_earlier_in_block,
         nonce=execution.nonce,

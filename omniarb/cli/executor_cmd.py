@@ -7,6 +7,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from omniarb.chains.fee_models import FeeOracle, TipPolicy
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import chain_by_id
 from omniarb.cli import Subparsers
@@ -46,7 +47,8 @@ def deploy_cmd(args: argparse.Namespace, settings: Settings) -> int:
     path: Path = args.manifest
     chain = Manifest.read(path).chain(args.chain)
     signer = Signer.from_secrets(load_secrets(), chain_id=chain.chain_id)
-    deployed = asyncio.run(_deploy(chain, signer, tip_wei=settings.bot.priority_fee_wei))
+    policy = settings.tip_policy(chain_by_id(chain.chain_id))
+    deployed = asyncio.run(_deploy(chain, signer, policy=policy))
     write_executor(path, chain=chain.name, address=deployed.address)
     if args.json:
         emit_json({"chain": chain.name, "executor": deployed.address, "tx_hash": deployed.tx_hash})
@@ -58,9 +60,12 @@ def deploy_cmd(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _deploy(chain: ChainManifest, signer: Signer, *, tip_wei: int) -> DeployedExecutor:
-    fee_model = chain_by_id(chain.chain_id).fee_model
+async def _deploy(chain: ChainManifest, signer: Signer, *, policy: TipPolicy) -> DeployedExecutor:
+    spec = chain_by_id(chain.chain_id)
+    fee_model = spec.fee_model
     async with RpcClient(chain.rpc_http) as rpc:
+        # The chain's tip now: what recent blocks paid, within its bounds.
+        tip_wei = (await FeeOracle(rpc=rpc, spec=spec, policy=policy).refresh()).tip_wei
         if chain.executor is not None:
             code = await rpc.call("eth_getCode", chain.executor, "latest")
             if len(code) > 2:

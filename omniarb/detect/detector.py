@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
-from omniarb.detect.evaluator import CycleEvaluator, DetectorCounters
+from omniarb.detect.evaluator import CycleEvaluator, DetectorCounters, QuoteSource
 from omniarb.detect.graph import CycleGraph
 from omniarb.detect.pricing import TokenPricer
 from omniarb.detect.screen import CycleScreen, IntArray
@@ -61,8 +61,9 @@ class CycleDetector:
     `stablecoin_decimals` maps each USD stablecoin to its decimals ($1 per whole token).
     `certify_budget` and `certify_top` bound the full integer searches of an evaluation (see
     `CycleEvaluator`). `max_amount_in` and `min_net_profit` are per start token, in its base
-    units; the gas price assumed is the block's base fee plus `priority_fee_wei` (on legacy-fee
-    chains, where the base fee is 0, make `priority_fee_wei` the gas price).
+    units; the gas price assumed is the block's base fee plus the tip: the current quote's of
+    `fees` (with the L1 data fee of an L2), else `priority_fee_wei` (on legacy-fee chains, where
+    the base fee is 0, the tip is the gas price).
     """
 
     def __init__(
@@ -79,6 +80,7 @@ class CycleDetector:
         epsilon: float = 1e-9,
         certify_budget: int = 256,
         certify_top: int = 16,
+        fees: QuoteSource | None = None,
     ) -> None:
         self.chain_id = chain_id
         self.book = StateBook(chain_id=chain_id, base_tokens=base_tokens, epsilon=epsilon)
@@ -92,6 +94,7 @@ class CycleDetector:
             max_amount_in=max_amount_in,
             certify_budget=certify_budget,
             certify_top=certify_top,
+            fees=fees,
         )
         self._min_net_profit = {t.lower(): v for t, v in (min_net_profit or {}).items()}
         # The block of the latest update: `scan` and `evaluate` price at it.
@@ -184,6 +187,13 @@ class CycleDetector:
         minimum = max(self._min_net_profit.get(opportunity.route.token_in.lower(), 0), 1)
         if opportunity.net_profit >= minimum:
             return None
+        if opportunity.l1_fee_wei:
+            return (
+                f"net profit {opportunity.net_profit} < minimum {minimum} "
+                f"(gross {opportunity.gross_profit}, gas {opportunity.gas_cost_wei} wei, "
+                f"L1 fee {opportunity.l1_fee_wei} wei = {opportunity.l1_fee_in_token} in the "
+                "start token): too small to pay for gas and the L1 fee"
+            )
         return (
             f"net profit {opportunity.net_profit} < minimum {minimum} "
             f"(gross {opportunity.gross_profit}, gas {opportunity.gas_cost_wei} wei): "

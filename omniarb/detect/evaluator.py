@@ -6,8 +6,10 @@
 A NumPy screen of the given cycles picks the candidates; each is sized in exact integers (a V2
 cycle by `sizing`, one through a V3 pool by `mixed_sizing`, which walks its tick ranges, one
 through a pool with no closed form by `bracket_sizing`, a bracketed search on the exact swaps),
-then priced: gas from the gas model at the block's base fee plus the priority fee, converted
-into the start token, and the net profit in USD. Every cycle with a positive gross profit comes
+then priced: gas from the gas model at the block's base fee plus the priority fee, and on an
+L2 the L1 data fee of the route's transaction (from the chain's per-block `FeeQuote`, plain
+arithmetic: no node round trip per cycle), both converted into the start token, and the net
+profit in USD. Every cycle with a positive gross profit comes
 back, best net profit (USD) first, so the caller can also record the ones too small to pay for
 gas.
 """
@@ -20,7 +22,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol
 
+from omniarb.chains.fee_models import FeeQuote, route_tx_bytes
 from omniarb.detect.bracket_sizing import BracketRoute, size_bracketed
 from omniarb.detect.graph import Cycle
 from omniarb.detect.loan_sizing import resized_opportunity
@@ -33,13 +37,21 @@ from omniarb.detect.state_book import StateBook
 from omniarb.gas import GasModel, HopWork, RouteGas
 from omniarb.types import Opportunity, OpportunitySource
 
-__all__ = ["CycleEvaluator", "DetectorCounters", "opportunity_id"]
+__all__ = ["CycleEvaluator", "DetectorCounters", "QuoteSource", "opportunity_id"]
 
 log = logging.getLogger(__name__)
 
 # Per start token, per evaluation: (start-token units per native wei, USD per start-token unit),
 # None when the token has no price path.
 _StartPrices = dict[str, tuple[Fraction, float] | None]
+
+
+class QuoteSource(Protocol):
+    """Where the chain's current fee prices come from (`omniarb.chains.fee_models.FeeOracle`,
+    refreshed once per block)."""
+
+    @property
+    def quote(self) -> FeeQuote: ...
 
 
 @dataclass(slots=True)
@@ -64,7 +76,9 @@ class CycleEvaluator:
     with a candidate already searched, up to `certify_top` of them. The others compete for a gap
     that a better cycle will close, so they get the exact outcome at the continuous optimum
     (`size_at_optimum`): a large price move touching hundreds of cycles stays cheap.
-    `max_amount_in` is per start token, in its base units.
+    `max_amount_in` is per start token, in its base units. With `fees`, the tip and the L1
+    data price are the chain's current quote's; without, the tip is `priority_fee_wei` and
+    there is no L1 fee.
     """
 
     def __init__(
@@ -77,8 +91,10 @@ class CycleEvaluator:
         max_amount_in: Mapping[str, int] | None = None,
         certify_budget: int = 256,
         certify_top: int = 16,
+        fees: QuoteSource | None = None,
     ) -> None:
         self.book = book
+        self.fees = fees
         self.pricer = pricer
         self.gas_model = gas_model
         self.priority_fee_wei = priority_fee_wei
@@ -101,7 +117,11 @@ class CycleEvaluator:
         result = book.screen.screen(cycle_ids)
         self.counters.cycles_screened += result.screened
         self.counters.candidates += len(result)
-        gas_price_wei = base_fee_wei + self.priority_fee_wei
+        quote = self.fees.quote if self.fees is not None else None
+        tip_wei = quote.tip_wei if quote is not None else self.priority_fee_wei
+        gas_price_wei = base_fee_wei + tip_wei
+        # The L1 fee of a route's transaction depends on its hop count only: priced once each.
+        l1_fees: dict[int, int] = {}
         found: list[Opportunity] = []
         # Prices of the start tokens at these states, computed once per evaluation.
         prices: _StartPrices = {}
@@ -125,8 +145,19 @@ class CycleEvaluator:
             if search:
                 searched += 1
                 searched_pools.update(cycle.pool_ids)
+            hops = len(cycle.route.hops)
+            l1_fee_wei = l1_fees.get(hops)
+            if l1_fee_wei is None:
+                l1_fee_wei = l1_fees[hops] = (
+                    quote.l1_fee_estimate_wei(route_tx_bytes(hops)) if quote is not None else 0
+                )
             opportunity = self._size_and_price(
-                cycle, prices, search=search, block_number=block_number, gas_price_wei=gas_price_wei
+                cycle,
+                prices,
+                search=search,
+                block_number=block_number,
+                gas_price_wei=gas_price_wei,
+                l1_fee_wei=l1_fee_wei,
             )
             if opportunity is not None:
                 found.append(opportunity)
@@ -189,6 +220,7 @@ class CycleEvaluator:
         search: bool,
         block_number: int,
         gas_price_wei: int,
+        l1_fee_wei: int,
     ) -> Opportunity | None:
         start = cycle.start_token
         self.counters.sized += 1
@@ -209,7 +241,8 @@ class CycleEvaluator:
         native_rate, unit_usd = start_prices
         # The gas cost in the start token, rounded up: it is a cost.
         gas_in_token = -(-(gas_cost_wei * native_rate.numerator) // native_rate.denominator)
-        net_profit = sizing.profit - gas_in_token
+        l1_fee_in_token = -(-(l1_fee_wei * native_rate.numerator) // native_rate.denominator)
+        net_profit = sizing.profit - gas_in_token - l1_fee_in_token
         chain_id = self.book.chain_id
         return Opportunity(
             id=opportunity_id(chain_id, block_number, cycle, sizing.amount_in),
@@ -226,6 +259,8 @@ class CycleEvaluator:
             net_profit_usd=net_profit * unit_usd,
             source=OpportunitySource.BLOCK,
             detected_ns=time.monotonic_ns(),
+            l1_fee_wei=l1_fee_wei,
+            l1_fee_in_token=l1_fee_in_token,
         )
 
     def resize_for_loan(

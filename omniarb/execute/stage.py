@@ -7,9 +7,11 @@ import logging
 import time
 from dataclasses import replace
 
+from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.fees import fees_for
 from omniarb.chains.spec import FeeModel
 from omniarb.errors import RejectedError, RetryableError, RevertError, RpcError
+from omniarb.execute.l1_fee import L1FeeError, cover_l1_fee
 from omniarb.execute.route_codec import RouteCodec, plan_source
 from omniarb.execute.submit import Submitter, TxRequest
 from omniarb.types import Decision, Execution, ExecutionStatus
@@ -26,7 +28,10 @@ class ExecuteStage:
     """Encodes the route for `executor` with the loan the allocator chose, prices the gas,
     pre-checks and sends (or only simulates).
 
-    The bid is the block's base fee plus `tip_wei`, the same priority fee the detector assumed.
+    The bid is the block's base fee plus the tip the detector assumed: the chain's current
+    quote's (`fees`), else `tip_wei`. On an L2, the transaction's exact L1 data fee is priced
+    before it is sent and the on-chain minimum profit made to cover it (`l1_fee.cover_l1_fee`);
+    a trade it leaves unprofitable is rejected with the L1 fee named.
     """
 
     def __init__(
@@ -38,6 +43,7 @@ class ExecuteStage:
         fee_model: FeeModel,
         tip_wei: int,
         dry_run: bool,
+        fees: FeeOracle | None = None,
     ) -> None:
         self._submitter = submitter
         self._codec = codec
@@ -45,11 +51,20 @@ class ExecuteStage:
         self._fee_model = fee_model
         self._tip_wei = tip_wei
         self._dry_run = dry_run
+        self._fees = fees
 
     async def process(self, decision: Decision) -> Execution:
         opportunity = decision.opportunity
-        base_fee_wei = max(opportunity.gas_price_wei - self._tip_wei, 0)
-        fees = fees_for(self._fee_model, base_fee_wei=base_fee_wei, tip_wei=self._tip_wei)
+        if self._fees is None:
+            tip_wei = self._tip_wei
+            base_fee_wei = max(opportunity.gas_price_wei - tip_wei, 0)
+        else:
+            quote = self._fees.quote
+            tip_wei = quote.tip_wei
+            # The tip may have moved since the detector priced the trade: the base fee is then
+            # no longer its gas price less today's tip, so never bid below the latest block's.
+            base_fee_wei = max(opportunity.gas_price_wei - tip_wei, quote.base_fee_wei, 0)
+        fees = fees_for(self._fee_model, base_fee_wei=base_fee_wei, tip_wei=tip_wei)
         unsent = Execution(
             decision=decision,
             status=ExecutionStatus.SIMULATED,
@@ -62,22 +77,43 @@ class ExecuteStage:
         try:
             # Inside the try: a route or loan the plan cannot express is a rejected trade, not
             # a crash of the chain's pipeline.
-            request = TxRequest(
-                to=self._executor,
-                data=self._codec.calldata(
+            source = plan_source(decision.flash_source)
+
+            def calldata(min_profit: int) -> bytes:
+                return self._codec.calldata(
                     opportunity.route,
                     decision.amount_in,
-                    decision.min_profit,
-                    plan_source(decision.flash_source),
+                    min_profit,
+                    source,
                     flash_pool=decision.flash_pool,
-                ),
-                gas=int(decision.trade_gas_estimate * _GAS_LIMIT_HEADROOM),
-                fees=fees,
-            )
+                )
+
+            gas = int(decision.trade_gas_estimate * _GAS_LIMIT_HEADROOM)
+            if self._fees is not None and self._fees.has_l1_fee:
+                priced = await cover_l1_fee(
+                    self._fees, decision, to=self._executor, gas=gas, fees=fees, calldata=calldata
+                )
+                data = priced.data
+                # Arbitrum charges the L1 fee as L2 gas: the limit must hold it too (within
+                # the block's gas limit, which a devnet's anvil enforces).
+                gas = self._fees.quote.gas_limit_with_l1(gas, priced.cost.l1_gas)
+                unsent = replace(
+                    unsent,
+                    decision=replace(decision, min_profit=priced.min_profit),
+                    l1_fee_wei=priced.cost.fee_wei,
+                )
+            else:
+                data = calldata(decision.min_profit)
+            request = TxRequest(to=self._executor, data=data, gas=gas, fees=fees)
             if self._dry_run:
                 await self._submitter.precheck(request)
                 return unsent
             sent = await self._submitter.submit(opportunity.id, request)
+        except L1FeeError as exc:
+            log.info("opportunity %s not sent: %s", opportunity.id, exc)
+            return replace(
+                unsent, status=ExecutionStatus.REJECTED, error=str(exc), l1_fee_wei=exc.l1_fee_wei
+            )
         except (RevertError, RejectedError) as exc:
             log.info("opportunity %s not sent: %s", opportunity.id, exc)
             return replace(unsent, status=ExecutionStatus.REJECTED, error=str(exc))

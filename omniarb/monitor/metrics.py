@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
+from omniarb.chains.fee_models import FeeQuote
 from omniarb.chains.rpc import EndpointHealth
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
@@ -141,6 +142,17 @@ class Metrics:
             "Gas price the detector last priced with (gwei)",
             chain,
             registry=r,
+        )
+        # The fee model's figures: the tip bid and the L1 price (per block), the L1 fee paid.
+        self.tip = Gauge("omniarb_tip_gwei", "Priority fee bid now (gwei)", chain, registry=r)
+        self.l1_base_fee = Gauge(
+            "omniarb_l1_base_fee_gwei",
+            "L1 base fee an L2 prices data with (gwei)",
+            chain,
+            registry=r,
+        )
+        self.l1_fee = Counter(
+            "omniarb_l1_fee_wei", "L1 data fees paid (wei of the native coin)", chain, registry=r
         )
         self.slippage = self._histogram(
             "omniarb_slippage_bps",
@@ -297,6 +309,7 @@ class Metrics:
         if outcome.included:
             self.gas_used.labels(chain).observe(outcome.gas_used)
             self.effective_gas_price.labels(chain).observe(outcome.effective_gas_price_wei / _GWEI)
+            self.l1_fee.labels(chain).inc(outcome.l1_fee_wei)
         if outcome.success and decision.amount_in > 0:
             slippage_bps = (outcome.realized_profit - decision.expected_profit) * 10_000
             self.slippage.labels(chain).observe(slippage_bps / decision.amount_in)
@@ -334,6 +347,12 @@ class Metrics:
         """The chain's head and the block the pipeline last processed."""
         self.head_block.labels(chain).set(head_block)
         self.block_lag.labels(chain).set(max(0, head_block - processed_block))
+
+    def observe_fees(self, chain: str, quote: FeeQuote) -> None:
+        """The chain's fee quote, refreshed for a new block."""
+        self.tip.labels(chain).set(quote.tip_wei / _GWEI)
+        if quote.l1 is not None:
+            self.l1_base_fee.labels(chain).set(quote.l1_base_fee_wei / _GWEI)
 
     def set_queue_depth(self, chain: str, stage: str, depth: int) -> None:
         self.queue_depth.labels(chain, stage).set(depth)

@@ -125,7 +125,7 @@ def _chain_table(chains: Sequence[ChainSummary], names: dict[str, tuple[str, int
         "<tr><th>chain</th><th>opportunities</th><th>approved</th><th>declined</th>"
         "<th>executions</th><th>succeeded</th><th>reverted</th><th>dropped</th>"
         "<th>success rate</th><th>realized profit (before gas)</th><th>gas paid</th>"
-        "<th>net USD</th></tr>"
+        "<th>L1 data fees</th><th>net USD</th></tr>"
     )
     rows = []
     for chain in chains:
@@ -143,6 +143,7 @@ def _chain_table(chains: Sequence[ChainSummary], names: dict[str, tuple[str, int
             f"<td>{chain.settled.get('dropped', 0):,}</td>"
             f"<td>{_pct(chain.success_rate)}</td><td>{profit or '–'}</td>"
             f"<td>{escape(_units(chain.gas_cost_wei, _NATIVE_DECIMALS, 'native'))}</td>"
+            f"<td>{escape(_units(chain.l1_fee_wei, _NATIVE_DECIMALS, 'native'))}</td>"
             f"<td>{_usd(chain.net_profit_usd)}</td></tr>"
         )
     return f'<div class="wide"><table id="chains">{head}{"".join(rows)}</table></div>'

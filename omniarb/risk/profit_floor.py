@@ -21,7 +21,13 @@ class ProfitFloor:
 
     async def process(self, opportunity: Opportunity) -> Decision:
         reasons: list[str] = []
-        if opportunity.net_profit <= 0:
+        if opportunity.net_profit <= 0 and opportunity.l1_fee_wei > 0:
+            reasons.append(
+                f"gross profit {opportunity.gross_profit} does not pay for gas and the L1 fee "
+                f"({opportunity.gas_cost_wei} wei gas, L1 fee {opportunity.l1_fee_wei} wei "
+                f"native; net {opportunity.net_profit})"
+            )
+        elif opportunity.net_profit <= 0:
             reasons.append(
                 f"gross profit {opportunity.gross_profit} does not pay for gas "
                 f"({opportunity.gas_cost_wei} wei native; net {opportunity.net_profit})"

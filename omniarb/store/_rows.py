@@ -205,14 +205,15 @@ def _net_profit_usd(outcome: Outcome) -> float | None:
 
     `Outcome` carries no USD figure, so the two rates are recovered from the opportunity: USD per
     profit-token unit (`net_profit_usd / net_profit`) and profit-token units per wei of gas
-    (`(gross_profit - net_profit) / gas_cost_wei`). None when the opportunity cannot give them.
+    (`gas_in_token / gas_cost_wei`); the L1 data fee paid is converted at the same rate. None
+    when the opportunity cannot give them.
     """
     opp = outcome.execution.decision.opportunity
     if opp.net_profit == 0 or opp.gas_cost_wei == 0:
         return None
     usd_per_unit = opp.net_profit_usd / opp.net_profit
-    gas_in_token = outcome.gas_cost_wei * (opp.gross_profit - opp.net_profit) / opp.gas_cost_wei
-    return (outcome.realized_profit - gas_in_token) * usd_per_unit
+    fees_in_token = outcome.total_fee_wei * opp.gas_in_token / opp.gas_cost_wei
+    return (outcome.realized_profit - fees_in_token) * usd_per_unit
 
 
 def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
@@ -235,6 +236,7 @@ def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
         "gas_used": outcome.gas_used,
         "effective_gas_price_wei": outcome.effective_gas_price_wei,
         "gas_cost_wei": outcome.gas_cost_wei,
+        "l1_fee_wei": outcome.l1_fee_wei,
         "net_profit_usd": _net_profit_usd(outcome),
         "touched_earlier_in_block": outcome.touched_earlier_in_block,
         "error": None if outcome.success else execution.error,

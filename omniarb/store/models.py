@@ -212,7 +212,8 @@ class OutcomeRow(Base):
     """The chain's verdict on an execution, from its receipt; one per execution.
 
     `realized_profit` is in base units of the profit token (the route's start token), before
-    gas; `gas_cost_wei` is in the native coin.
+    gas; `gas_cost_wei` (L2 execution gas) and `l1_fee_wei` (an L2's L1 data fee, 0 on an L1)
+    are in the native coin.
     """
 
     __tablename__ = "outcomes"
@@ -233,6 +234,7 @@ class OutcomeRow(Base):
     gas_used: Mapped[int] = mapped_column(BigInteger)
     effective_gas_price_wei: Mapped[int] = mapped_column(Amount)
     gas_cost_wei: Mapped[int] = mapped_column(Amount)
+    l1_fee_wei: Mapped[int] = mapped_column(Amount, server_default="0")
     net_profit_usd: Mapped[float | None] = mapped_column(Float)
     touched_earlier_in_block: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)

@@ -65,6 +65,7 @@ class TradeRecord:
     gas_used: int | None
     effective_gas_price_wei: int | None
     gas_cost_wei: int | None
+    l1_fee_wei: int | None
     net_profit_usd: float | None
     touched_earlier_in_block: bool | None
     error: str | None
@@ -94,6 +95,7 @@ class TradeRecord:
             "gas_used": self.gas_used,
             "effective_gas_price_wei": _amount(self.effective_gas_price_wei),
             "gas_cost_wei": _amount(self.gas_cost_wei),
+            "l1_fee_wei": _amount(self.l1_fee_wei),
             "net_profit_usd": self.net_profit_usd,
             "touched_earlier_in_block": self.touched_earlier_in_block,
             "nonce": self.nonce,
@@ -113,7 +115,7 @@ class ChainSummary:
 
     `success_rate` is succeeded / settled (None before any trade settled). `realized_profit`
     sums successful trades per profit token (base units, before gas); `gas_cost_wei` sums every
-    settled trade's gas in the native coin.
+    settled trade's L2 gas and `l1_fee_wei` its L1 data fee (an L2's), in the native coin.
     """
 
     chain: str
@@ -126,6 +128,7 @@ class ChainSummary:
     success_rate: float | None = None
     realized_profit: dict[str, int] = field(default_factory=dict)
     gas_cost_wei: int = 0
+    l1_fee_wei: int = 0
     net_profit_usd: float = 0.0
     touched_earlier_in_block: int = 0
 
@@ -201,6 +204,7 @@ def _trade(
         gas_used=None,
         effective_gas_price_wei=None,
         gas_cost_wei=None,
+        l1_fee_wei=None,
         net_profit_usd=None,
         touched_earlier_in_block=None,
         error=execution.error,
@@ -219,6 +223,7 @@ def _trade(
         gas_used=outcome.gas_used,
         effective_gas_price_wei=outcome.effective_gas_price_wei,
         gas_cost_wei=outcome.gas_cost_wei,
+        l1_fee_wei=outcome.l1_fee_wei,
         net_profit_usd=outcome.net_profit_usd,
         touched_earlier_in_block=outcome.touched_earlier_in_block,
         error=outcome.error,
@@ -259,6 +264,7 @@ def summarize(session: Session) -> list[ChainSummary]:
     settled: dict[int, Counter[str]] = defaultdict(Counter)
     realized: dict[int, Counter[str]] = defaultdict(Counter)
     gas_cost: Counter[int] = Counter()
+    l1_fees: Counter[int] = Counter()
     usd: dict[int, float] = defaultdict(float)
     touched: Counter[int] = Counter()
     outcome_rows = session.execute(
@@ -268,15 +274,17 @@ def summarize(session: Session) -> list[ChainSummary]:
             OpportunityRow.profit_token,
             OutcomeRow.realized_profit,
             OutcomeRow.gas_cost_wei,
+            OutcomeRow.l1_fee_wei,
             OutcomeRow.net_profit_usd,
             OutcomeRow.touched_earlier_in_block,
         ).join(OpportunityRow, OpportunityRow.id == OutcomeRow.opportunity_id)
     )
-    for chain_id, status, token, profit, gas_wei, net_usd, was_touched in outcome_rows:
+    for chain_id, status, token, profit, gas_wei, l1_wei, net_usd, was_touched in outcome_rows:
         settled[chain_id][status] += 1
         if status == "succeeded":
             realized[chain_id][token] += profit
         gas_cost[chain_id] += gas_wei
+        l1_fees[chain_id] += l1_wei
         usd[chain_id] += net_usd or 0.0
         touched[chain_id] += bool(was_touched)
     summaries = []
@@ -294,6 +302,7 @@ def summarize(session: Session) -> list[ChainSummary]:
                 success_rate=settled[chain_id]["succeeded"] / total if total else None,
                 realized_profit=dict(realized[chain_id]),
                 gas_cost_wei=gas_cost[chain_id],
+                l1_fee_wei=l1_fees[chain_id],
                 net_profit_usd=usd[chain_id],
                 touched_earlier_in_block=touched[chain_id],
             )

@@ -34,7 +34,10 @@ class TradeSummary:
     gas_cost_wei: int
     net_profit_usd: float
     touched_earlier_in_block: bool
+    # An L2's L1 data fee paid, in wei of the native coin (0 on an L1); after the route so the
+    # field order of the older summaries is kept.
     route: tuple[dict[str, str], ...]
+    l1_fee_wei: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class TradeSummary:
             "net_profit_usd": self.net_profit_usd,
             "touched_earlier_in_block": self.touched_earlier_in_block,
             "route": list(self.route),
+            "l1_fee_wei": self.l1_fee_wei,
         }
 
 
@@ -81,6 +85,7 @@ class ChainBotStats:
     mismatched: int = 0
     realized_profit: Counter[str] = field(default_factory=Counter)
     net_profit_usd: float = 0.0
+    l1_fee_wei: int = 0
     last_detect_ms: float = 0.0
     last_submit_ms: float = 0.0
     last_confirm_ms: float = 0.0
@@ -138,6 +143,7 @@ class ChainBotStats:
             self.mismatched += 1
         net_usd = outcome.realized_net_usd()
         self.net_profit_usd += net_usd
+        self.l1_fee_wei += outcome.l1_fee_wei
         self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
         trade = TradeSummary(
             chain=self.chain,
@@ -153,6 +159,7 @@ class ChainBotStats:
             flash_fee_wei=execution.decision.flash_fee,
             gas_used=outcome.gas_used,
             gas_cost_wei=outcome.gas_cost_wei,
+            l1_fee_wei=outcome.l1_fee_wei,
             net_profit_usd=net_usd,
             touched_earlier_in_block=outcome.touched_earlier_in_block,
             route=tuple(
@@ -191,6 +198,7 @@ class ChainBotStats:
                 self.symbols.get(t.lower(), t): v for t, v in self.realized_profit.items()
             },
             "net_profit_usd": self.net_profit_usd,
+            "l1_fee_wei": self.l1_fee_wei,
             "flash_sources": dict(
                 Counter(t.flash_source for t in self.trades if t.status == "success")
             ),

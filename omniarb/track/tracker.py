@@ -6,7 +6,9 @@ import logging
 import time
 from typing import Protocol
 
+from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.rpc import RpcClient
+from omniarb.errors import OmniarbError
 from omniarb.track.realized import net_transfers
 from omniarb.track.touched import Touch, earlier_touches, touch_topics
 from omniarb.types import Execution, Outcome, Route, TxReceipt
@@ -33,12 +35,24 @@ class Tracker:
     may differ. That is usually a transaction earlier in the same block; when the trade lands a
     block or more late (a slow send, a busy node), the blocks in between count too, since their
     swaps changed the pools just the same.
+
+    On an L2 (`fees` given), the outcome records the L1 data fee paid: the receipt's own figure
+    where the node reports one, else the chain's L1 prices at the receipt's block applied to the
+    transaction (`FeeOracle.paid_l1_fee_wei`); if that read fails, the fee priced before sending.
     """
 
-    def __init__(self, *, rpc: RpcClient, submitter: ReceiptSource, holder: str) -> None:
+    def __init__(
+        self,
+        *,
+        rpc: RpcClient,
+        submitter: ReceiptSource,
+        holder: str,
+        fees: FeeOracle | None = None,
+    ) -> None:
         self._rpc = rpc
         self._submitter = submitter
         self._holder = holder
+        self._fees = fees
 
     async def process(self, execution: Execution) -> Outcome:
         if execution.tx_hash is None:
@@ -84,7 +98,23 @@ class Tracker:
             realized_profit=realized,
             touched_earlier_in_block=touched,
             confirmed_ns=time.monotonic_ns(),
+            l1_fee_wei=await self._l1_fee_paid(execution, receipt),
         )
+
+    async def _l1_fee_paid(self, execution: Execution, receipt: TxReceipt) -> int:
+        fees = self._fees
+        if fees is None or not fees.has_l1_fee:
+            return receipt.l1_fee_wei or 0
+        try:
+            return await fees.paid_l1_fee_wei(receipt)
+        except OmniarbError as exc:
+            log.warning(
+                "trade %s: L1 fee paid not read (%s); recording the %d wei priced before sending",
+                receipt.tx_hash,
+                exc,
+                execution.l1_fee_wei,
+            )
+            return execution.l1_fee_wei
 
     async def _earlier_touches(
         self, receipt: TxReceipt, route: Route, *, priced_at: int

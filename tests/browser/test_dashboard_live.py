@@ -140,6 +140,10 @@ async def _check_overview(page: Page, artifacts: Path, trades: int) -> None:
     await expect(page.get_by_test_id("kpi-pnl-value")).not_to_have_text("$0.00")
     await expect(page.get_by_test_id("pnl-curve").locator("path.line")).to_be_visible()
     await expect(page.get_by_test_id("pnl-bars").locator("rect.bar")).to_have_count(1)
+    # Fees per chain: Ethereum's trades paid L2 gas and no L1 data fee.
+    fees_row = page.get_by_test_id("fees-table").locator("tr[data-chain=ethereum]")
+    await expect(fees_row).to_be_visible()
+    await expect(fees_row.get_by_test_id("l1-fee")).to_have_text("0 ETH")
     # Let the opportunities-per-second series gather a few stats ticks for the picture.
     await page.wait_for_timeout(1500)
     await page.screenshot(path=artifacts / "dashboard-overview.png")

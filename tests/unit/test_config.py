@@ -164,6 +164,26 @@ BAD_CONFIGS = {
     "bad log level": ('[log]\nlevel = "loud"\n', ["log.level", '"DEBUG"', '"loud"']),
     "value for a table": ("market = 5\n", ["market", "expected a table", "got 5"]),
     "empty host": ('[devnet]\nhost = ""\n', ["devnet.host", "IP address or host name"]),
+    "the old global tip": (
+        "[bot]\npriority_fee_gwei = 3.0\n",
+        ["bot.priority_fee_gwei", "removed", "[fees.<chain>] tip_min_gwei"],
+    ),
+    "tip bounds crossed": (
+        "[fees.polygon]\ntip_min_gwei = 40\ntip_max_gwei = 30\n",
+        ["fees.polygon", "minimum 40 gwei is above its maximum 30 gwei"],
+    ),
+    "a minimum above the chain's maximum": (
+        "[fees.arbitrum]\ntip_min_gwei = 1\n",
+        ["fees.arbitrum", "minimum 1 gwei is above its maximum 0 gwei"],
+    ),
+    "fees of an unknown chain": (
+        "[fees.solana]\ntip_blocks = 5\n",
+        ["fees.solana", "unknown chain"],
+    ),
+    "too many fee history blocks": (
+        "[fees.ethereum]\ntip_blocks = 2000\n",
+        ["fees.ethereum.tip_blocks", "from 1 to 1024"],
+    ),
 }
 
 
@@ -176,6 +196,17 @@ def test_a_bad_config_names_file_key_value_and_expectation(
     assert message.startswith(f"{tmp_path / 'omniarb.toml'}: ")
     for part in expected:
         assert part in message
+
+
+def test_fee_tables_override_a_chains_tip_policy(tmp_path: Path) -> None:
+    text = "[fees.polygon]\ntip_min_gwei = 30\ntip_blocks = 20\ntip_percentile = 60\n"
+    settings = load_settings(write(tmp_path, text))
+    polygon = next(c for c in CHAINS if c.name == "polygon")
+    ethereum = next(c for c in CHAINS if c.name == "ethereum")
+    policy = settings.tip_policy(polygon)
+    assert (policy.bounds.min_wei, policy.bounds.max_wei) == (30 * 10**9, polygon.tips.max_wei)
+    assert (policy.blocks, policy.percentile) == (20, 60.0)
+    assert settings.tip_policy(ethereum).bounds == ethereum.tips
 
 
 def test_each_problem_is_one_line(tmp_path: Path) -> None:

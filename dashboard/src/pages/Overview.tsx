@@ -7,8 +7,17 @@ import { Badge, Card, Empty, Kpi, TokenAmountView, decimalsOf } from "../compone
 import { href } from "../router";
 import { opportunitiesPerSecond, rateSeries, type DashboardState } from "../state";
 import { useDashboard } from "../store";
-import type { ChainStatus, TradeItem } from "../types";
-import { formatMs, formatPercent, formatRate, formatTime, formatUsd, formatUsdCompact } from "../units";
+import type { ChainPnl, ChainStatus, TradeItem } from "../types";
+import {
+  formatMs,
+  formatNative,
+  formatPercent,
+  formatRate,
+  formatTime,
+  formatUsd,
+  formatUsdCompact,
+  nativeSymbol,
+} from "../units";
 
 const SETTLED = new Set(["succeeded", "reverted", "dropped"]);
 
@@ -70,6 +79,37 @@ function totals(state: DashboardState, nowMs: number): Totals {
     if (nowMs > last.x) curve.push({ x: nowMs, y: last.y });
   }
   return { netUsd, succeeded, settled, perChain, curve };
+}
+
+/** Per chain: the L2 gas and the L1 data fee its settled trades paid, in the native coin. */
+function FeesTable({ chains }: { chains: ChainPnl[] }) {
+  if (chains.length === 0) return <Empty>No settled trades yet.</Empty>;
+  return (
+    <div className="table-wrap">
+      <table data-testid="fees-table">
+        <thead>
+          <tr>
+            <th>chain</th>
+            <th className="num">L2 gas</th>
+            <th className="num">L1 data fee</th>
+          </tr>
+        </thead>
+        <tbody>
+          {chains.map((c) => (
+            <tr key={c.chain_id} data-chain={c.chain}>
+              <td>{c.chain}</td>
+              <td className="num">
+                {formatNative(c.gas_cost_wei)} {nativeSymbol(c.chain)}
+              </td>
+              <td className="num" data-testid="l1-fee">
+                {formatNative(c.l1_fee_wei ?? "0")} {nativeSymbol(c.chain)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }
 
 function ChainsTable({ chains }: { chains: ChainStatus[] }) {
@@ -221,6 +261,10 @@ export function Overview() {
           <BarChart bars={bars} testId="pnl-bars" />
         </Card>
       </div>
+
+      <Card title="Fees paid per chain" testId="card-fees">
+        <FeesTable chains={state.pnl?.chains ?? []} />
+      </Card>
 
       <div className="grid two">
         <Card

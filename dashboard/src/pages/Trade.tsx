@@ -186,6 +186,11 @@ export function Trade({ id }: { id: string | null }) {
                 ? "—"
                 : `${formatNative(trade.gas_cost_wei)} ${nativeSymbol(trade.chain)} (${formatWei(trade.gas_cost_wei)} wei)`}
             </Row>
+            <Row label="L1 data fee">
+              {trade.l1_fee_wei == null
+                ? "—"
+                : `${formatNative(trade.l1_fee_wei)} ${nativeSymbol(trade.chain)} (${formatWei(trade.l1_fee_wei)} wei)`}
+            </Row>
             <Row label="Touched earlier in block">
               {trade.touched_earlier_in_block == null ? "—" : trade.touched_earlier_in_block ? "yes" : "no"}
             </Row>

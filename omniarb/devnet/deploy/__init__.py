@@ -5,10 +5,19 @@ Aave V3, in `omniarb.devnet.lending`).
 `deploy_chain` returns the chain's `ChainManifest` without endpoints; `ARTIFACT_PATHS` says which
 npm artifacts the tokens and DEXes come from; the node it deploys on is started with
 `DEPLOY_ANVIL_ARGS` and mined by `background_miner` (mining on demand, many transactions a block).
+On the L2s, our stand-ins for the L1 fee oracles sit at the system addresses
+(`install_l2_fee_contracts`; `l1_price_call` moves the L1 price).
 """
 
 from omniarb.devnet.deploy._artifacts import ARTIFACT_PATHS
 from omniarb.devnet.deploy._chain import deploy_chain
+from omniarb.devnet.deploy._l2_fees import (
+    DEV_L1_FEES,
+    L2_FEE_CONTRACTS,
+    DevL1Fees,
+    install_l2_fee_contracts,
+    l1_price_call,
+)
 from omniarb.devnet.deploy._miner import (
     DEPLOY_ANVIL_ARGS,
     background_miner,
@@ -18,7 +27,12 @@ from omniarb.devnet.deploy._miner import (
 __all__ = [
     "ARTIFACT_PATHS",
     "DEPLOY_ANVIL_ARGS",
+    "DEV_L1_FEES",
+    "L2_FEE_CONTRACTS",
+    "DevL1Fees",
     "background_miner",
     "deploy_chain",
+    "install_l2_fee_contracts",
+    "l1_price_call",
     "restore_block_gas_limit",
 ]

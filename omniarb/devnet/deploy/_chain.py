@@ -13,6 +13,7 @@ from omniarb.chains.spec import ChainSpec
 from omniarb.config import DevnetScale
 from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.catalog import catalog_for
+from omniarb.devnet.deploy._l2_fees import install_l2_fee_contracts
 from omniarb.devnet.deploy._pools import create_pools
 from omniarb.devnet.deploy._sender import Sender, check_all
 from omniarb.devnet.deploy._tokens import deploy_tokens, fund_traders
@@ -47,6 +48,8 @@ async def deploy_chain(
     catalog = catalog_for(chain, scale)
     deployer = Sender(rpc, dev_account(DEPLOYER_INDEX).address)
     phases.done("catalog")
+    fee_contracts = await install_l2_fee_contracts(chain, rpc, deployer)
+    phases.done(f"{len(fee_contracts)} L2 fee contracts")
     tokens = await deploy_tokens(rpc, deployer, catalog)
     phases.done(f"{len(tokens)} tokens")
     token_entries = tuple(

@@ -18,11 +18,15 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from omniarb.backoff import Backoff
+from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RetryPolicy, RpcClient, RpcPolicy
+from omniarb.chains.spec import chain_by_id
+from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.market._ledger import ChainLedger
 from omniarb.devnet.market._reader import StateReader
 from omniarb.devnet.market._sender import SignedSwap, SwapSender
 from omniarb.devnet.market.flow import FlowModel, decide_swaps
+from omniarb.devnet.market.l1_price import L1PriceWalk
 from omniarb.devnet.market.params import MarketParams
 from omniarb.devnet.market.reference import ReferenceWalk, reference_step
 from omniarb.devnet.market.state import ChainState
@@ -69,6 +73,9 @@ class ChainMarket:
         self._step_s = max(chain.block_time_s or 0.0, params.min_step_interval_s)
         # The waits' jitter only: the swaps' draws stay on `_rng`, so a seed replays them.
         self._rng_for_waits = random.Random()
+        # On an L2, the L1 price moves too, set from the deployer's account (not a trader's:
+        # their nonces are the sender's to keep).
+        self._l1_walk = L1PriceWalk.for_chain(chain_by_id(chain.chain_id), params.seed)
         self.step = 0
 
     @property
@@ -115,6 +122,7 @@ class ChainMarket:
             model=self._model,
         )
         self._ledger.observe(state, reference_usd)
+        l1_tx = await self._move_l1_price(rpc)
         in_flight: list[SignedSwap] = []
         for index, intent in enumerate(intents):
             tip_wei = _TIP_WEI + len(intents) - 1 - index
@@ -122,7 +130,30 @@ class ChainMarket:
             if await self._send(rpc, swap):
                 in_flight.append(swap)
         await self._settle(rpc, in_flight)
+        if l1_tx is not None:
+            await self._settle_l1_price(rpc, l1_tx)
         self.step += 1
+
+    async def _move_l1_price(self, rpc: RpcClient) -> str | None:
+        """One step of the L1 price walk, sent (its hash), or None on an L1 or if refused."""
+        if self._l1_walk is None:
+            return None
+        to, data = self._l1_walk.step()
+        sender = dev_account(DEPLOYER_INDEX).address
+        try:
+            tx_hash: str = await rpc.call(
+                "eth_sendTransaction", {"from": sender, "to": to, "data": data}
+            )
+        except (RetryableError, RpcError) as exc:
+            log.warning("%s: L1 price not moved: %s", self.chain.name, exc)
+            return None
+        return tx_hash
+
+    async def _settle_l1_price(self, rpc: RpcClient, tx_hash: str) -> None:
+        timeout_s = max(_RECEIPT_TIMEOUT_MIN_S, 20 * (self.chain.block_time_s or 0.0))
+        receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=timeout_s)
+        if receipt is None or int(receipt["status"], 16) != 1:
+            log.warning("%s: L1 price update %s not mined", self.chain.name, tx_hash)
 
     async def _read_next_block(self, rpc: RpcClient) -> ChainState:
         """The pools at a block newer than the last read, when the chain has a block time.

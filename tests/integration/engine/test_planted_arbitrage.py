@@ -98,7 +98,9 @@ async def test_gap_too_small_for_gas_is_declined_with_reason(
     devnet_factory, tmp_path: Path
 ) -> None:
     # At a 1,000 gwei tip one trade's gas (~0.17 ETH) costs more than this gap can return.
-    expensive = Settings.model_validate({"bot": {"priority_fee_gwei": 1_000.0}})
+    expensive = Settings.model_validate(
+        {"fees": {"arbitrum": {"tip_min_gwei": 1_000.0, "tip_max_gwei": 1_000.0}}}
+    )
     db = tmp_path / "h.sqlite"
     async with devnet_factory({"arbitrum": _ONE_BLOCK_S}) as net:
         chain = net.manifest.chain("arbitrum")

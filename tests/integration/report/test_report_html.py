@@ -95,6 +95,8 @@ def _trade(n: int, chain_id: int, *, success: bool) -> Outcome:
         realized_profit=gross if success else 0,
         touched_earlier_in_block=False,
         confirmed_ns=execution.submitted_ns + (200 + 37 * (n % 11)) * 1_000_000,
+        # Arbitrum's trades also paid an L1 data fee: 0.0001 ETH each.
+        l1_fee_wei=10**14 if chain_id == 42161 else 0,
     )
 
 
@@ -190,6 +192,11 @@ async def test_the_report_is_self_contained_with_charts_and_chain_table(tmp_path
     # Realized WETH on ethereum: sum of (n+1)/100 WETH over its successful trades.
     realized = sum((n + 1) for n in range(60) if n % 3 and n % 10 != 9) / 100
     assert f"{realized:,.6f} WETH" in cells[8]
+    assert cells[10] == "0.000000 native"  # no L1 data fee on Ethereum
+    arbitrum = re.search(r"<tr><td>arbitrum \(42161\)</td>(.*?)</tr>", table)
+    assert arbitrum is not None
+    # 20 arbitrum trades, each 0.0001 ETH of L1 data fee.
+    assert re.findall(r"<td>(.*?)</td>", arbitrum.group(1))[10] == "0.002000 native"
     assert "Latest trades" in html
 
 

@@ -9,6 +9,8 @@ import pytest
 from _monitor_values import decision, execution, opportunity, trade
 from prometheus_client.parser import text_string_to_metric_families
 
+from omniarb.chains.fee_models import FeeQuote, OpL1Prices
+from omniarb.chains.spec import FeeModel
 from omniarb.monitor import Metrics
 from omniarb.types import ExecutionStatus
 
@@ -172,3 +174,30 @@ def test_series_names_cover_every_sample_a_scrape_has() -> None:
     assert "omniarb_trade_profit_usd_sum" not in metrics.series_names()  # signed: no _sum
     assert "omniarb_execution_seconds_sum" in scraped
     assert metrics.content_type.startswith("text/plain; version=0.0.4")
+
+
+def test_fee_quotes_and_l1_fees_paid_per_chain() -> None:
+    metrics = Metrics()
+    gwei = 10**9
+    l1 = OpL1Prices(
+        l1_base_fee_wei=12 * gwei, blob_base_fee_wei=1, base_fee_scalar=1, blob_base_fee_scalar=1
+    )
+    quote = FeeQuote(
+        chain_id=10,
+        block_number=5,
+        fee_model=FeeModel.L2_EIP1559,
+        base_fee_wei=gwei // 100,
+        tip_wei=gwei // 1000,
+        l1=l1,
+    )
+    metrics.observe_fees("optimism", quote)
+    assert sample(metrics, "omniarb_tip_gwei", chain="optimism") == pytest.approx(0.001)
+    assert sample(metrics, "omniarb_l1_base_fee_gwei", chain="optimism") == 12
+    # An L1's quote sets the tip only.
+    metrics.observe_fees("polygon", replace(quote, chain_id=137, tip_wei=30 * gwei, l1=None))
+    assert sample(metrics, "omniarb_tip_gwei", chain="polygon") == 30
+    assert sample(metrics, "omniarb_l1_base_fee_gwei", chain="polygon") is None
+    paid = replace(trade(chain_id=10), l1_fee_wei=7_000_000_000_000)
+    metrics.observe_outcome(paid)
+    metrics.observe_outcome(paid)
+    assert sample(metrics, "omniarb_l1_fee_wei_total", chain="optimism") == 14_000_000_000_000
