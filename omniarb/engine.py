@@ -32,6 +32,7 @@ from omniarb.state.update_merge import merge_updates
 from omniarb.store import HistoryStore
 from omniarb.telemetry import PipelineHooks
 from omniarb.track import ChainBotStats, Tracker
+from omniarb.track.finality import FinalityWatch, run_finality
 from omniarb.types import Execution, ExecutionStatus, PoolUpdate
 
 __all__ = ["ChainPipeline", "Engine"]
@@ -58,6 +59,7 @@ class ChainPipeline:
     track: Tracker
     stats: ChainBotStats
     breaker: CircuitBreaker | None = None
+    finality: FinalityWatch | None = None
 
 
 class _ChainRun:
@@ -78,6 +80,10 @@ class _ChainRun:
         # its trade would then be mined without ever being recorded or settled.
         self.stopping = False
         self.deciding = False
+
+    @property
+    def has_updates(self) -> bool:
+        return not self._updates.empty()
 
     async def state(self) -> None:
         p = self.pipeline
@@ -155,6 +161,8 @@ class _ChainRun:
                 if self._hooks is not None:
                     self._hooks.outcome(p.stats, outcome)
                 await self._store.record(outcome)
+                if p.finality is not None:  # re-checked on reorgs until final
+                    p.finality.add(outcome)
                 log.info(
                     "%s: trade %s %s, realized %d predicted %d %s",
                     p.name,
@@ -167,6 +175,17 @@ class _ChainRun:
             finally:
                 self._in_flight.settled(execution.decision, landed_in)
                 self.unsettled -= 1
+
+    async def finality(self) -> None:
+        p = self.pipeline
+        if p.finality is not None:
+            await run_finality(
+                watch=p.finality,
+                head=lambda: p.sync.head,
+                stats=p.stats,
+                recorder=self._store,
+                hooks=self._hooks,
+            )
 
 
 class Engine:
@@ -193,6 +212,15 @@ class Engine:
     def stats(self) -> list[ChainBotStats]:
         return [run.pipeline.stats for run in self._runs]
 
+    @property
+    def pipelines(self) -> list[ChainPipeline]:
+        return [run.pipeline for run in self._runs]
+
+    @property
+    def idle(self) -> bool:
+        """No chain is deciding, has an update waiting or a trade unsettled."""
+        return not any(run.deciding or run.unsettled or run.has_updates for run in self._runs)
+
     async def run(
         self,
         *,
@@ -208,6 +236,7 @@ class Engine:
                 state_tasks.append(tasks.create_task(run.state()))
                 decide_tasks.append(tasks.create_task(run.decide()))
                 settle_tasks.append(tasks.create_task(run.settle()))
+                settle_tasks.append(tasks.create_task(run.finality()))
             try:
                 while stop_when is None or not stop_when(self.stats):
                     await asyncio.sleep(poll_s)

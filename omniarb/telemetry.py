@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from omniarb.monitor.hub import Monitor
     from omniarb.risk.breaker import CircuitBreaker
     from omniarb.track import ChainBotStats
+    from omniarb.track.finality import Correction
     from omniarb.types import Decision, Execution, Opportunity, Outcome, PoolUpdate
 
 __all__ = ["PipelineHooks", "Telemetry"]
@@ -38,6 +39,8 @@ class PipelineHooks(Protocol):
     def execution(self, execution: Execution) -> None: ...
     def outcome(self, stats: ChainBotStats, outcome: Outcome) -> None: ...
     def error(self, chain: str, component: str, error: BaseException) -> None: ...
+    def trade_corrected(self, stats: ChainBotStats, correction: Correction) -> None: ...
+    def trades_final(self, chain: str, *, finalized: int, waiting: int) -> None: ...
     async def run(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -88,6 +91,18 @@ class Telemetry:
             self.breaker.record_result(success=outcome.success, net_usd=net_usd)
         if self.hub is not None:
             self.hub.publish_trade(outcome, stats)
+
+    def trade_corrected(self, stats: ChainBotStats, correction: Correction) -> None:
+        if self.monitor is not None:
+            self.monitor.trade_corrected(
+                correction.before, correction.after, str(correction.result)
+            )
+        if self.hub is not None:
+            self.hub.publish_trade(correction.after, stats)
+
+    def trades_final(self, chain: str, *, finalized: int, waiting: int) -> None:
+        if self.monitor is not None:
+            self.monitor.metrics.reorgs.finality(chain, finalized=finalized, waiting=waiting)
 
     def error(self, chain: str, component: str, error: BaseException) -> None:
         if self.monitor is not None:

@@ -233,7 +233,12 @@ class Execution:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Outcome:
-    """The chain's verdict on an execution, read from its receipt and logs."""
+    """The chain's verdict on an execution, read from its receipt and logs.
+
+    A reorg can change the verdict until the trade is `final` (its block `confirmation_depth`
+    deep, `omniarb.track.finality`): a trade no longer included is `pending` (back in the
+    node's pool), `replaced` (another transaction took its nonce) or else dropped.
+    """
 
     execution: Execution
     included: bool
@@ -245,6 +250,19 @@ class Outcome:
     realized_profit: int
     touched_earlier_in_block: bool
     confirmed_ns: int
+    block_hash: str | None = None
+    final: bool = False
+    pending: bool = False
+    replaced: bool = False
+
+    @property
+    def status(self) -> str:
+        """`succeeded`, `reverted`, `pending`, `replaced` or `dropped` (the stored status)."""
+        if self.included:
+            return "succeeded" if self.success else "reverted"
+        if self.pending:
+            return "pending"
+        return "replaced" if self.replaced else "dropped"
 
     def realized_net_usd(self) -> float:
         """Realized profit minus the gas actually paid, in USD, at the detection-time prices.

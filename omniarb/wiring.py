@@ -37,6 +37,7 @@ from omniarb.score import FaceValue
 from omniarb.state import BlockSync, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
+from omniarb.track.finality import FinalityWatch
 from omniarb.types import Token
 
 __all__ = [
@@ -193,10 +194,11 @@ async def chain_pipeline(
         gas_model=EXECUTOR_GAS,
         priority_fee_wei=tip_wei,
     )
+    nonces = NonceManager(rpc=rpc, address=signer.address)
     submitter = Submitter(
         rpc=rpc,
         signer=signer,
-        nonces=NonceManager(rpc=rpc, address=signer.address),
+        nonces=nonces,
         guard=store.submissions,
         known_errors=error_signatures_from_abi(executor_artifact().abi),
     )
@@ -223,7 +225,7 @@ async def chain_pipeline(
             tip_wei=tip_wei,
             dry_run=dry_run,
         ),
-        track=Tracker(rpc=rpc, submitter=submitter, holder=executor),
+        track=(tracker := Tracker(rpc=rpc, submitter=submitter, holder=executor)),
         stats=ChainBotStats(
             chain=chain.name,
             chain_id=chain.chain_id,
@@ -231,4 +233,11 @@ async def chain_pipeline(
             decimals={t.address.lower(): t.decimals for t in chain.tokens},
         ),
         breaker=breaker,
+        finality=FinalityWatch(
+            rpc=rpc,
+            reader=tracker,
+            sender=signer.address,
+            confirmation_depth=spec.confirmation_depth,
+            on_nonces_freed=nonces.lost,
+        ),
     )

@@ -35,6 +35,8 @@ class TradeSummary:
     net_profit_usd: float
     touched_earlier_in_block: bool
     route: tuple[dict[str, str], ...]
+    # Past the chain's confirmation depth: no reorg will change this line any more.
+    final: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,7 @@ class TradeSummary:
             "net_profit_usd": self.net_profit_usd,
             "touched_earlier_in_block": self.touched_earlier_in_block,
             "route": list(self.route),
+            "final": self.final,
         }
 
 
@@ -79,6 +82,11 @@ class ChainBotStats:
     reverted: int = 0
     touched_earlier: int = 0
     mismatched: int = 0
+    # Settled trades in no block (a reorg dropped them, another transaction took their nonce,
+    # or they wait in the node's pool again), and reorg corrections by what became of the trade.
+    dropped: int = 0
+    reorged: Counter[str] = field(default_factory=Counter)
+    final: int = 0
     realized_profit: Counter[str] = field(default_factory=Counter)
     net_profit_usd: float = 0.0
     last_detect_ms: float = 0.0
@@ -124,26 +132,63 @@ class ChainBotStats:
             self.rejected += 1
 
     def on_outcome(self, outcome: Outcome) -> TradeSummary:
+        self._count(outcome, 1)
+        execution = outcome.execution
+        self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
+        trade = self._summary(outcome)
+        self.trades.append(trade)
+        return trade
+
+    def on_correction(self, before: Outcome, after: Outcome, result: str) -> TradeSummary:
+        """A reorg changed a settled trade: `before` is taken back out of every figure, `after`
+        counted in, and its summary line rewritten in place."""
+        self._count(before, -1)
+        self._count(after, 1)
+        self.reorged[result] += 1
+        return self._rewrite(after)
+
+    def on_final(self, outcome: Outcome) -> TradeSummary:
+        """A trade is past the confirmation depth: its line says final."""
+        self.final += 1
+        return self._rewrite(outcome)
+
+    def _rewrite(self, outcome: Outcome) -> TradeSummary:
+        trade = self._summary(outcome)
+        for i, old in enumerate(self.trades):
+            if old.tx_hash == trade.tx_hash:
+                self.trades[i] = trade
+                break
+        else:
+            self.trades.append(trade)
+        return trade
+
+    def _count(self, outcome: Outcome, sign: int) -> None:
+        """Add (`sign` 1) or take back (-1) an outcome's share of the figures."""
+        execution = outcome.execution
+        token = execution.decision.opportunity.route.token_in
+        if not outcome.included:
+            self.dropped += sign
+        elif outcome.success:
+            self.succeeded += sign
+            self.realized_profit[token] += sign * outcome.realized_profit
+        else:
+            self.reverted += sign
+        if outcome.touched_earlier_in_block:
+            self.touched_earlier += sign
+        if outcome.success and outcome.realized_profit != execution.decision.expected_profit:
+            self.mismatched += sign
+        self.net_profit_usd += sign * outcome.realized_net_usd()
+
+    def _summary(self, outcome: Outcome) -> TradeSummary:
         execution = outcome.execution
         opportunity = execution.decision.opportunity
         token = opportunity.route.token_in
-        if outcome.success:
-            self.succeeded += 1
-            self.realized_profit[token] += outcome.realized_profit
-        else:
-            self.reverted += 1
-        if outcome.touched_earlier_in_block:
-            self.touched_earlier += 1
-        if outcome.success and outcome.realized_profit != execution.decision.expected_profit:
-            self.mismatched += 1
-        net_usd = outcome.realized_net_usd()
-        self.net_profit_usd += net_usd
-        self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
-        trade = TradeSummary(
+        status = {"succeeded": "success"}.get(outcome.status, outcome.status)
+        return TradeSummary(
             chain=self.chain,
             tx_hash=execution.tx_hash or "",
             block_number=outcome.block_number,
-            status="success" if outcome.success else "reverted",
+            status=status,
             profit_token=self.symbols.get(token.lower(), token),
             profit_token_address=token,
             amount_in=execution.decision.amount_in,
@@ -153,7 +198,7 @@ class ChainBotStats:
             flash_fee_wei=execution.decision.flash_fee,
             gas_used=outcome.gas_used,
             gas_cost_wei=outcome.gas_cost_wei,
-            net_profit_usd=net_usd,
+            net_profit_usd=outcome.realized_net_usd(),
             touched_earlier_in_block=outcome.touched_earlier_in_block,
             route=tuple(
                 {
@@ -165,9 +210,8 @@ class ChainBotStats:
                 }
                 for hop in opportunity.route.hops
             ),
+            final=outcome.final,
         )
-        self.trades.append(trade)
-        return trade
 
     def counts(self) -> dict[str, Any]:
         """The per-chain counts of the `--summary` file."""
@@ -187,6 +231,10 @@ class ChainBotStats:
             "reverted": self.reverted,
             "touched_earlier_in_block": self.touched_earlier,
             "realized_differs_from_predicted": self.mismatched,
+            "dropped": self.dropped,
+            "reorged_trades": dict(self.reorged),
+            "final": self.final,
+            "not_final": len(self.trades) - self.final,
             "realized_profit": {
                 self.symbols.get(t.lower(), t): v for t, v in self.realized_profit.items()
             },
