@@ -247,6 +247,9 @@ class FinalityWatch:
         mined_nonces = int(answers[0], 16)
         corrections = []
         freed: list[int] = []
+        judged: dict[str, _Watched] = {}
+        # Every trade is judged before any is changed: a read that fails half-way (a receipt's
+        # logs) leaves the watch as it was, and the next head judges them all again.
         for i, before in enumerate(unsure):
             receipt, transaction = answers[1 + 2 * i], answers[2 + 2 * i]
             result = judge(
@@ -263,10 +266,12 @@ class FinalityWatch:
             unchanged = after.status == before.status and after.block_hash == before.block_hash
             # A trade still out of any block keeps the head it was first judged at: it is final
             # once that head is deep enough, however often it is checked meanwhile.
-            judged_at = self._watched[key].judged_at if unchanged else head_number
-            self._watched[key] = _Watched(after, judged_at)
+            judged[key] = _Watched(
+                after, self._watched[key].judged_at if unchanged else head_number
+            )
             if not unchanged:
                 corrections.append(Correction(before=before, after=after, result=result))
+        self._watched.update(judged)
         if freed and self._on_nonces_freed is not None:
             self._on_nonces_freed(sorted(freed))
         return corrections
@@ -283,6 +288,7 @@ class FinalityHooks(Protocol):
 
     def trade_corrected(self, stats: ChainBotStats, correction: Correction) -> None: ...
     def trades_final(self, chain: str, *, finalized: int, waiting: int) -> None: ...
+    def error(self, chain: str, component: str, error: BaseException) -> None: ...
 
 
 async def run_finality(
@@ -297,7 +303,8 @@ async def run_finality(
     """The finality task of one chain: check `watch` at every head the state stage applied
     (`head()`: the synced head, so trades are judged on the chain the pools agree with) and
     whenever a trade was added; runs until cancelled. Node errors are logged and the check is
-    tried again at the next poll: nothing is corrected from a partial answer."""
+    tried again at the next poll: nothing is corrected from a partial answer. Any other error
+    is logged and reported too, and never stops the chain's other tasks."""
     checked: tuple[int, str, int] | None = None
     while True:
         current = head()
@@ -308,6 +315,11 @@ async def run_finality(
                     report = await watch.check(current.number)
                 except NODE_ERRORS as exc:
                     log.warning("%s: finality check failed, will retry: %s", stats.chain, exc)
+                except Exception as exc:
+                    log.exception("%s: finality check failed", stats.chain)
+                    if hooks is not None:
+                        hooks.error(stats.chain, "finality", exc)
+                    checked = key  # not again at this head: the next one may answer better
                 else:
                     checked = key
                     await _apply(report, stats=stats, recorder=recorder, hooks=hooks)

@@ -28,6 +28,7 @@ from _bot_helpers import bot_on, swap_v2
 from _receipts import mined_receipt
 from _waits import eventually
 
+from omniarb.bot import summary as run_summary
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.config import MonitorSettings, Secrets
@@ -276,6 +277,15 @@ async def test_reorgs_during_trading_leave_true_books(devnet_factory, tmp_path: 
             for token in profit_tokens:
                 gained = await _balance(rpc, token, holder, "latest") - start_balances[token]
                 assert realized[token] == gained == stats.realized_profit[token], token
+            # The run's own lines and totals say the same as the records.
+            lines = {t.tx_hash: (t.status, t.realized_profit_wei, t.final) for t in stats.trades}
+            named = {"succeeded": "success"}
+            assert lines == {
+                r.tx_hash: (named.get(r.status, r.status), r.realized_profit, r.final)
+                for r in records
+            }
+            totals = run_summary(bot.stats)["totals"]
+            assert (totals["final"], totals["not_final"]) == (len(records), 0)
             summary = bot.store.summary()[0]
             assert summary.final == len(records)
             assert summary.realized_profit == {t: v for t, v in realized.items() if v}
