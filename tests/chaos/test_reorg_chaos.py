@@ -47,16 +47,20 @@ USDC = 10**6
 # (depth, method, what becomes of the orphaned trade)
 ROUNDS = (
     (1, "anvil_reorg", "replaced"),
-    (2, "anvil_rollback", "reincluded"),
-    (3, "anvil_reorg", "reverted"),
-    (4, "anvil_rollback", "replaced"),
-    (5, "anvil_reorg", "reincluded"),
+    (2, "anvil_rollback", "replaced"),
+    (3, "anvil_reorg", "reincluded"),
+    (4, "anvil_rollback", "reincluded"),
+    (5, "anvil_reorg", "reverted"),
     (6, "anvil_rollback", "reverted"),
-    (7, "anvil_reorg", "replaced"),
+    (7, "anvil_reorg", "dropped"),
     (8, "anvil_rollback", "dropped"),
-    (9, "anvil_reorg", "dropped"),
+    (9, "anvil_reorg", "reverted"),
     (10, "anvil_rollback", "dropped"),
 )
+# The fates that need the reorg to reach back past the gap's swap: a trade re-included alone
+# then reverts, and a dropped one leaves no gap the bot could trade before it learns which of
+# its nonces are free again.
+_WHOLE_ROUND = ("reverted", "dropped")
 _TX_FIELDS = (
     "from",
     "to",
@@ -141,12 +145,23 @@ async def test_reorgs_during_trading_leave_true_books(devnet_factory, tmp_path: 
                     calm = calm + 1 if synced_to(latest) and bot.engine[0].idle else 0
                     await asyncio.sleep(0.02)
 
+            async def mine(blocks: int) -> None:
+                """One block at a time, each once the sync has followed the one before: anvil
+                may answer a read pinned to a block just mined with a newer block's state."""
+                for _ in range(blocks):
+                    await rpc.call("evm_mine")
+                    latest = await _latest(rpc)
+                    await _wait(lambda b=latest: synced_to(b), f"the sync to follow {latest}")
+
             orphaned_trades = 0
 
             for round_no, (depth, method, fate) in enumerate(ROUNDS):
                 n = len(stats.trades)
                 path = ["WETH", "USDC"] if round_no % 2 == 0 else ["USDC", "WETH"]
-                amount = 60 * WETH if round_no % 2 == 0 else 150_000 * USDC
+                # Large gaps are closed over several trades in a row; the rounds whose reorg must
+                # reach back past the swap take small ones, closed in a trade or two.
+                scale = 1 if fate in _WHOLE_ROUND else 10
+                amount = scale * (60 * WETH if round_no % 2 == 0 else 150_000 * USDC)
                 trader = 1 + round_no % 8
                 gap = await swap_v2(
                     rpc, chain, dex="sushiswap", path=path, amount_in=amount, trader=trader
@@ -158,7 +173,7 @@ async def test_reorgs_during_trading_leave_true_books(devnet_factory, tmp_path: 
                 swap_block = int(gap["blockNumber"], 16)
                 top = await _latest(rpc)
                 if top - swap_block + 1 < depth:
-                    await rpc.call("anvil_mine", hex(depth - (top - swap_block + 1)))
+                    await mine(depth - (top - swap_block + 1))
                     await quiet()
                     top = await _latest(rpc)
                 orphaned: list[dict[str, Any]] = []
@@ -168,9 +183,7 @@ async def test_reorgs_during_trading_leave_true_books(devnet_factory, tmp_path: 
                 ours = [tx for tx in orphaned if tx["from"].lower() == sender.lower()]
                 assert ours, f"round {round_no}: no trade of the bot in the orphaned blocks"
                 orphaned_trades += len(ours)
-                if fate == "dropped":
-                    # Nothing of the round survives, so no gap reopens that the bot could trade
-                    # before it learns which of its nonces are free again.
+                if fate in _WHOLE_ROUND:
                     assert top - depth + 1 <= swap_block, f"round {round_no}: depth too shallow"
                 back = {"reincluded": orphaned, "reverted": ours}.get(fate, [])
                 replacements = [
@@ -215,10 +228,13 @@ async def test_reorgs_during_trading_leave_true_books(devnet_factory, tmp_path: 
                 )
                 await quiet()
 
-            # Every trade past the confirmation depth: final, and no longer checked.
-            await rpc.call("anvil_mine", hex(64))
+            # Every trade past the confirmation depth (64 blocks on Ethereum): final, and no
+            # longer checked. Blocks are mined until then, in case the bot still trades.
+            for _ in range(3 * 64):
+                if stats.final == len(stats.trades) and bot.engine[0].idle:
+                    break
+                await mine(1)
             head = await _latest(rpc)
-            await _wait(lambda: synced_to(head), "the sync to follow the last blocks")
             await bot.wait_for(lambda s: s[0].final == len(s[0].trades), timeout_s=20)
             fresh = PoolStateSync(pool_syncs(chain, rpc))
             await fresh.bootstrap()
@@ -293,9 +309,11 @@ async def test_reorgs_during_trading_leave_true_books(devnet_factory, tmp_path: 
     # Every kind of fate happened, and the metrics counted each correction.
     reorged = dict(stats.reorged)
     assert {"reincluded", "replaced", "dropped"} <= set(reorged)
-    assert by_status["reverted"] >= 2
-    assert by_status["replaced"] >= 3
-    assert by_status["dropped"] >= 3
+    # Replacements stay; a trade re-included without its gap reverts; the last round's dropped
+    # trades keep their status (earlier ones become replaced when the bot reuses their nonces).
+    assert by_status["replaced"] >= 2
+    assert by_status["reverted"] >= 3
+    assert by_status["dropped"] >= 1
 
     def sample(name: str, **labels: str) -> float:
         value = monitor.metrics.registry.get_sample_value(name, {"chain": "ethereum", **labels})
