@@ -93,6 +93,8 @@ class ChainBotStats:
     last_submit_ms: float = 0.0
     last_confirm_ms: float = 0.0
     trades: list[TradeSummary] = field(default_factory=list)
+    # Where each trade's line is in `trades`, by tx hash: a correction or finality rewrites it.
+    _lines: dict[str, int] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def blocks_seen(self) -> int:
@@ -136,6 +138,7 @@ class ChainBotStats:
         execution = outcome.execution
         self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
         trade = self._summary(outcome)
+        self._lines[trade.tx_hash] = len(self.trades)
         self.trades.append(trade)
         return trade
 
@@ -154,12 +157,12 @@ class ChainBotStats:
 
     def _rewrite(self, outcome: Outcome) -> TradeSummary:
         trade = self._summary(outcome)
-        for i, old in enumerate(self.trades):
-            if old.tx_hash == trade.tx_hash:
-                self.trades[i] = trade
-                break
-        else:
+        line = self._lines.get(trade.tx_hash)
+        if line is None:
+            self._lines[trade.tx_hash] = len(self.trades)
             self.trades.append(trade)
+        else:
+            self.trades[line] = trade
         return trade
 
     def _count(self, outcome: Outcome, sign: int) -> None:
