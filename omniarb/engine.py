@@ -6,7 +6,9 @@
 Only this module knows queues and tasks; every stage is an object with one async method. A
 full queue applies backpressure (the state stage then lags the chain and catches up through
 its back-fill), and a trade is not sent while a trade in flight may change one of its pools
-(`omniarb.in_flight`), so a gap is never paid for twice.
+(`omniarb.in_flight`), so a gap is never paid for twice. A settled trade is then watched by
+the chain's finality task (`omniarb.track.finality`) until it is past the confirmation depth,
+and re-checked when a reorg orphans its block.
 """
 
 from __future__ import annotations
