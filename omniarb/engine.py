@@ -7,7 +7,9 @@
 Only this module knows queues and tasks; every stage is an object with one async method. A
 full queue applies backpressure (the state stage then lags the chain and catches up through
 its back-fill), and a trade is not sent while a trade in flight may change one of its pools
-(`omniarb.in_flight`), so a gap is never paid for twice.
+(`omniarb.in_flight`), so a gap is never paid for twice. A settled trade is then watched by
+the chain's finality task (`omniarb.track.finality`) until it is past the confirmation depth,
+and re-checked when a reorg orphans its block.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from omniarb.state.update_merge import merge_updates
 from omniarb.store import HistoryStore
 from omniarb.telemetry import PipelineHooks
 from omniarb.track import ChainBotStats, Tracker
+from omniarb.track.finality import FinalityWatch, run_finality
 from omniarb.types import Execution, ExecutionStatus, PoolUpdate
 
 __all__ = ["ChainPipeline", "Engine"]
@@ -61,6 +64,7 @@ class ChainPipeline:
     stats: ChainBotStats
     breaker: CircuitBreaker | None = None
     fees: FeeOracle | None = None
+    finality: FinalityWatch | None = None
 
 
 class _ChainRun:
@@ -84,6 +88,10 @@ class _ChainRun:
         # Set when a newer block arrives: the fee task refreshes the quote off the hot path.
         self._new_block = asyncio.Event()
         self._quoted_block = -1
+
+    @property
+    def has_updates(self) -> bool:
+        return not self._updates.empty()
 
     async def state(self) -> None:
         p = self.pipeline
@@ -183,6 +191,8 @@ class _ChainRun:
                 if self._hooks is not None:
                     self._hooks.outcome(p.stats, outcome)
                 await self._store.record(outcome)
+                if p.finality is not None:  # re-checked on reorgs until final
+                    p.finality.add(outcome)
                 log.info(
                     "%s: trade %s %s, realized %d predicted %d %s",
                     p.name,
@@ -195,6 +205,17 @@ class _ChainRun:
             finally:
                 self._in_flight.settled(execution.decision, landed_in)
                 self.unsettled -= 1
+
+    async def finality(self) -> None:
+        p = self.pipeline
+        if p.finality is not None:
+            await run_finality(
+                watch=p.finality,
+                head=lambda: p.sync.head,
+                stats=p.stats,
+                recorder=self._store,
+                hooks=self._hooks,
+            )
 
 
 class Engine:
@@ -221,6 +242,15 @@ class Engine:
     def stats(self) -> list[ChainBotStats]:
         return [run.pipeline.stats for run in self._runs]
 
+    @property
+    def pipelines(self) -> list[ChainPipeline]:
+        return [run.pipeline for run in self._runs]
+
+    @property
+    def idle(self) -> bool:
+        """No chain is deciding, has an update waiting or a trade unsettled."""
+        return not any(run.deciding or run.unsettled or run.has_updates for run in self._runs)
+
     async def run(
         self,
         *,
@@ -238,6 +268,7 @@ class Engine:
                 fee_tasks.append(tasks.create_task(run.fees()))
                 decide_tasks.append(tasks.create_task(run.decide()))
                 settle_tasks.append(tasks.create_task(run.settle()))
+                settle_tasks.append(tasks.create_task(run.finality()))
             try:
                 while stop_when is None or not stop_when(self.stats):
                     await asyncio.sleep(poll_s)

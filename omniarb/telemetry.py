@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from omniarb.monitor.hub import Monitor
     from omniarb.risk.breaker import CircuitBreaker
     from omniarb.track import ChainBotStats
+    from omniarb.track.finality import Correction
     from omniarb.types import Decision, Execution, Opportunity, Outcome, PoolUpdate
 
 __all__ = ["PipelineHooks", "Telemetry"]
@@ -43,6 +44,8 @@ class PipelineHooks(Protocol):
         """`chain`'s fee quote was refreshed for a new block."""
         ...
 
+    def trade_corrected(self, stats: ChainBotStats, correction: Correction) -> None: ...
+    def trades_final(self, chain: str, *, finalized: int, waiting: int) -> None: ...
     async def run(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -93,6 +96,18 @@ class Telemetry:
             self.breaker.record_result(success=outcome.success, net_usd=net_usd)
         if self.hub is not None:
             self.hub.publish_trade(outcome, stats)
+
+    def trade_corrected(self, stats: ChainBotStats, correction: Correction) -> None:
+        if self.monitor is not None:
+            self.monitor.trade_corrected(
+                correction.before, correction.after, str(correction.result)
+            )
+        if self.hub is not None:
+            self.hub.publish_trade(correction.after, stats)
+
+    def trades_final(self, chain: str, *, finalized: int, waiting: int) -> None:
+        if self.monitor is not None:
+            self.monitor.metrics.reorgs.finality(chain, finalized=finalized, waiting=waiting)
 
     def error(self, chain: str, component: str, error: BaseException) -> None:
         if self.monitor is not None:

@@ -252,7 +252,12 @@ class Execution:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Outcome:
-    """The chain's verdict on an execution, read from its receipt and logs."""
+    """The chain's verdict on an execution, read from its receipt and logs.
+
+    A reorg can change the verdict until the trade is `final` (its block `confirmation_depth`
+    deep, `omniarb.track.finality`): a trade no longer included is `pending` (back in the
+    node's pool), `replaced` (another transaction took its nonce) or else dropped.
+    """
 
     execution: Execution
     included: bool
@@ -264,8 +269,21 @@ class Outcome:
     realized_profit: int
     touched_earlier_in_block: bool
     confirmed_ns: int
+    block_hash: str | None = None
+    final: bool = False
+    pending: bool = False
+    replaced: bool = False
     # The L1 data fee paid (an L2's; 0 on an L1), on top of `gas_cost_wei` (L2 gas only).
     l1_fee_wei: int = 0
+
+    @property
+    def status(self) -> str:
+        """`succeeded`, `reverted`, `pending`, `replaced` or `dropped` (the stored status)."""
+        if self.included:
+            return "succeeded" if self.success else "reverted"
+        if self.pending:
+            return "pending"
+        return "replaced" if self.replaced else "dropped"
 
     @property
     def total_fee_wei(self) -> int:

@@ -40,6 +40,7 @@ from omniarb.score import FaceValue
 from omniarb.state import BlockSync, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
+from omniarb.track.finality import FinalityWatch
 from omniarb.types import Token
 
 __all__ = [
@@ -225,10 +226,11 @@ async def chain_pipeline(
         priority_fee_wei=tip_wei,
         fees=fees,
     )
+    nonces = NonceManager(rpc=rpc, address=signer.address)
     submitter = Submitter(
         rpc=rpc,
         signer=signer,
-        nonces=NonceManager(rpc=rpc, address=signer.address),
+        nonces=nonces,
         guard=store.submissions,
         known_errors=error_signatures_from_abi(executor_artifact().abi),
     )
@@ -254,7 +256,7 @@ async def chain_pipeline(
             dry_run=dry_run,
             fees=fees,
         ),
-        track=Tracker(rpc=rpc, submitter=submitter, holder=executor, fees=fees),
+        track=(tracker := Tracker(rpc=rpc, submitter=submitter, holder=executor, fees=fees)),
         stats=ChainBotStats(
             chain=chain.name,
             chain_id=chain.chain_id,
@@ -263,4 +265,11 @@ async def chain_pipeline(
         ),
         breaker=breaker,
         fees=fees,
+        finality=FinalityWatch(
+            rpc=rpc,
+            reader=tracker,
+            sender=signer.address,
+            confirmation_depth=spec.confirmation_depth,
+            on_nonces_freed=nonces.lost,
+        ),
     )

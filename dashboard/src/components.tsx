@@ -64,6 +64,8 @@ const STATUS_TONE: Record<string, string> = {
   failed: "bad",
   rejected: "bad",
   dropped: "bad",
+  replaced: "bad",
+  pending: "info",
   open: "bad",
   critical: "bad",
   error: "bad",

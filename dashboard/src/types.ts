@@ -128,6 +128,9 @@ export interface TradeItem {
   l1_fee_wei?: Amount | null;
   net_profit_usd: number | null;
   touched_earlier_in_block: boolean | null;
+  // Past the chain's confirmation depth: a reorg can no longer change it (absent from live
+  // items of older servers).
+  final?: boolean;
   nonce: number | null;
   error: string | null;
   submitted_at: string | null;

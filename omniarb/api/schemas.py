@@ -189,8 +189,12 @@ class TradeItem(BaseModel):
     block_number: int
     detected_block: int
     status: str = Field(
-        description="succeeded, reverted or dropped once settled; else simulated, submitted, "
-        "rejected or failed"
+        description="succeeded, reverted or dropped once settled (a reorg may also leave it "
+        "replaced or pending); else simulated, submitted, rejected or failed"
+    )
+    final: bool = Field(
+        default=False,
+        description="past the chain's confirmation depth: no reorg will change it any more",
     )
     route: list[str]
     pools: list[str]

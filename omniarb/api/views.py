@@ -226,9 +226,6 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
     decision = execution.decision
     opportunity = decision.opportunity
     token = opportunity.route.token_in
-    status = "succeeded" if outcome.success else "reverted"
-    if not outcome.included:
-        status = "dropped"
     now = datetime.now(UTC)
     return TradeItem(
         chain=chain_label(opportunity.chain_id),
@@ -238,7 +235,8 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
         if outcome.block_number is None
         else outcome.block_number,
         detected_block=opportunity.block_number,
-        status=status,
+        status=outcome.status,
+        final=outcome.final,
         route=_route_symbols(opportunity.route, names),
         pools=list(opportunity.route.pools),
         hops=hop_items(opportunity.route, _route_symbols(opportunity.route, names)),

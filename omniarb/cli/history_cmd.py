@@ -33,8 +33,16 @@ from omniarb.types import ExecutionStatus
 __all__ = ["read_trades", "register"]
 
 _DEFAULT_LIMIT = 50
-# A settled trade has its outcome's status, one still in flight (or never sent) its execution's.
-TRADE_STATUSES = ("succeeded", "reverted", "dropped", *(status.value for status in ExecutionStatus))
+# A settled trade has its outcome's status (after a reorg also `replaced` or `pending`), one
+# still in flight (or never sent) its execution's.
+TRADE_STATUSES = (
+    "succeeded",
+    "reverted",
+    "dropped",
+    "replaced",
+    "pending",
+    *(status.value for status in ExecutionStatus),
+)
 
 
 def _positive(text: str) -> int:

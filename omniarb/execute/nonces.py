@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.errors import RpcTransportError
@@ -107,6 +108,14 @@ class NonceBook:
             self._sent.add(nonce)
         if self._sent_during_sync is not None:
             self._sent_during_sync.add(nonce)
+
+    def lost(self, nonce: int) -> None:
+        """A sent `nonce` is known to be free on the node again (a reorg dropped its
+        transaction and no other took the nonce): hand it out again."""
+        if nonce in self._sent:
+            self._sent.remove(nonce)
+            self._released.add(nonce)
+            self._shrink()
 
     def _take(self, nonce: int) -> None:
         if nonce not in self._reserved:
@@ -207,6 +216,14 @@ class NonceManager:
             if book is None or self._stale:
                 book = await self._resync_locked()
             return book.reserve()
+
+    def lost(self, nonces: Iterable[int]) -> None:
+        """These sent nonces are free on the node again (`omniarb.track.finality` found their
+        transactions dropped by a reorg): the next reservations reuse them, lowest first,
+        rather than leave a gap that stalls every later transaction."""
+        book = self._require_book()
+        for nonce in nonces:
+            book.lost(nonce)
 
     def invalidate(self) -> None:
         """The book may be wrong (a send whose fate is unknown): the next `reserve` resyncs.

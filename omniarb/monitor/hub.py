@@ -159,6 +159,14 @@ class Monitor:
             )
         return net_usd
 
+    def trade_corrected(self, before: Outcome, after: Outcome, result: str) -> float:
+        """A reorg rewrote a settled trade: `before` is taken back (`ReorgMetrics.take_back`),
+        `after` counted as any outcome; returns `after`'s realized net USD."""
+        chain = chain_name(before.execution.decision.opportunity.chain_id)
+        self.metrics.reorgs.take_back(chain, before)
+        self.metrics.reorgs.reorged(chain, result)
+        return self.metrics.observe_outcome(after)
+
     def pool_update(self, update: PoolUpdate) -> None:
         """Price moves of the pools an update changed (token1 per token0, `spot_price`)."""
         if self._rules is None:

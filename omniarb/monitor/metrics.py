@@ -24,6 +24,7 @@ from omniarb.chains.fee_models import FeeQuote
 from omniarb.chains.rpc import EndpointHealth
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
+from omniarb.monitor.reorg_metrics import ReorgMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
 __all__ = ["FAILURE_REASONS", "SETTLED_FAILURES", "Metrics", "chain_name"]
@@ -239,6 +240,7 @@ class Metrics:
             ("sink", "result"),
             registry=r,
         )
+        self.reorgs = ReorgMetrics(r, chains=chains)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)

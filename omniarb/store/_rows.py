@@ -76,9 +76,7 @@ def execution_id(execution: Execution) -> str:
 
 
 def outcome_status(outcome: Outcome) -> str:
-    if not outcome.included:
-        return "dropped"
-    return "succeeded" if outcome.success else "reverted"
+    return outcome.status
 
 
 def _chain_name(chain_id: int) -> str:
@@ -239,6 +237,8 @@ def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
         "l1_fee_wei": outcome.l1_fee_wei,
         "net_profit_usd": _net_profit_usd(outcome),
         "touched_earlier_in_block": outcome.touched_earlier_in_block,
+        "block_hash": outcome.block_hash,
+        "final": outcome.final,
         "error": None if outcome.success else execution.error,
         "confirmed_ns": outcome.confirmed_ns,
         "submit_to_confirm_ms": _latency_ms(execution.submitted_ns, outcome.confirmed_ns),

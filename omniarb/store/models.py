@@ -32,6 +32,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -237,6 +238,10 @@ class OutcomeRow(Base):
     l1_fee_wei: Mapped[int] = mapped_column(Amount, server_default="0")
     net_profit_usd: Mapped[float | None] = mapped_column(Float)
     touched_earlier_in_block: Mapped[bool] = mapped_column(Boolean)
+    # The block the receipt was read from, and whether it is `confirmation_depth` deep: until
+    # then a reorg may rewrite this row (`omniarb.track.finality`).
+    block_hash: Mapped[str | None] = mapped_column(String(66))
+    final: Mapped[bool] = mapped_column(Boolean, server_default=false())
     error: Mapped[str | None] = mapped_column(Text)
     confirmed_ns: Mapped[int] = mapped_column(BigInteger)
     submit_to_confirm_ms: Mapped[float | None] = mapped_column(Float)

@@ -38,9 +38,11 @@ def _time(value: datetime | None) -> str | None:
 class TradeRecord:
     """One execution with its outcome (None until settled) and the route it traded.
 
-    `status` is the outcome's (`succeeded`, `reverted`, `dropped`) once settled, else the
-    execution's (`simulated`, `submitted`, `rejected`, `failed`). `block_number` is the block
-    the transaction landed in when it did, else the block the opportunity was found on.
+    `status` is the outcome's (`succeeded`, `reverted`, `dropped`; after a reorg also
+    `replaced` or `pending`) once settled, else the execution's (`simulated`, `submitted`,
+    `rejected`, `failed`). `block_number` is the block the transaction landed in when it did,
+    else the block the opportunity was found on. `final`: past the chain's confirmation depth,
+    so no reorg will change the record any more.
     """
 
     execution_id: str
@@ -73,6 +75,7 @@ class TradeRecord:
     settled_at: datetime | None
     detect_to_submit_ms: float | None
     submit_to_confirm_ms: float | None
+    final: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The trade as JSON-able data: amounts as decimal strings, counts as numbers."""
@@ -83,6 +86,7 @@ class TradeRecord:
             "block_number": self.block_number,
             "detected_block": self.detected_block,
             "status": self.status,
+            "final": self.final,
             "route": list(self.route_symbols),
             "pools": list(self.route.pools),
             "profit_token": self.profit_token,
@@ -113,7 +117,8 @@ class TradeRecord:
 class ChainSummary:
     """Counts and profit of one chain's history.
 
-    `success_rate` is succeeded / settled (None before any trade settled). `realized_profit`
+    `success_rate` is succeeded / settled (None before any trade settled); `final` counts
+    the settled trades past the confirmation depth. `realized_profit`
     sums successful trades per profit token (base units, before gas); `gas_cost_wei` sums every
     settled trade's L2 gas and `l1_fee_wei` its L1 data fee (an L2's), in the native coin.
     """
@@ -131,6 +136,7 @@ class ChainSummary:
     l1_fee_wei: int = 0
     net_profit_usd: float = 0.0
     touched_earlier_in_block: int = 0
+    final: int = 0
 
 
 def _short(address: str) -> str:
@@ -229,6 +235,7 @@ def _trade(
         error=outcome.error,
         settled_at=outcome.recorded_at,
         submit_to_confirm_ms=outcome.submit_to_confirm_ms,
+        final=outcome.final,
     )
 
 
@@ -277,9 +284,22 @@ def summarize(session: Session) -> list[ChainSummary]:
             OutcomeRow.l1_fee_wei,
             OutcomeRow.net_profit_usd,
             OutcomeRow.touched_earlier_in_block,
+            OutcomeRow.final,
         ).join(OpportunityRow, OpportunityRow.id == OutcomeRow.opportunity_id)
     )
-    for chain_id, status, token, profit, gas_wei, l1_wei, net_usd, was_touched in outcome_rows:
+    final: Counter[int] = Counter()
+    for (
+        chain_id,
+        status,
+        token,
+        profit,
+        gas_wei,
+        l1_wei,
+        net_usd,
+        was_touched,
+        is_final,
+    ) in outcome_rows:
+        final[chain_id] += bool(is_final)
         settled[chain_id][status] += 1
         if status == "succeeded":
             realized[chain_id][token] += profit
@@ -305,6 +325,7 @@ def summarize(session: Session) -> list[ChainSummary]:
                 l1_fee_wei=l1_fees[chain_id],
                 net_profit_usd=usd[chain_id],
                 touched_earlier_in_block=touched[chain_id],
+                final=final[chain_id],
             )
         )
     return summaries

@@ -1,6 +1,8 @@
 """Track: what the chain made of each execution — receipt, realized profit to the wei, and
-whether another transaction moved our pools first — plus the running figures per chain."""
+whether another transaction moved our pools first — plus the running figures per chain, and
+each trade watched until it is final (re-checked when a reorg orphans its block)."""
 
+from omniarb.track.finality import Correction, FinalityWatch, ReorgResult, run_finality
 from omniarb.track.realized import TRANSFER_TOPIC, net_transfers
 from omniarb.track.stats import ChainBotStats, TradeSummary
 from omniarb.track.touched import Touch, earlier_touches, touch_topics
@@ -9,10 +11,14 @@ from omniarb.track.tracker import Tracker
 __all__ = [
     "TRANSFER_TOPIC",
     "ChainBotStats",
+    "Correction",
+    "FinalityWatch",
+    "ReorgResult",
     "Touch",
     "Tracker",
     "TradeSummary",
     "earlier_touches",
     "net_transfers",
+    "run_finality",
     "touch_topics",
 ]

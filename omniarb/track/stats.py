@@ -38,6 +38,8 @@ class TradeSummary:
     # field order of the older summaries is kept.
     route: tuple[dict[str, str], ...]
     l1_fee_wei: int = 0
+    # Past the chain's confirmation depth: no reorg will change this line any more.
+    final: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,7 @@ class TradeSummary:
             "touched_earlier_in_block": self.touched_earlier_in_block,
             "route": list(self.route),
             "l1_fee_wei": self.l1_fee_wei,
+            "final": self.final,
         }
 
 
@@ -83,6 +86,11 @@ class ChainBotStats:
     reverted: int = 0
     touched_earlier: int = 0
     mismatched: int = 0
+    # Settled trades in no block (a reorg dropped them, another transaction took their nonce,
+    # or they wait in the node's pool again), and reorg corrections by what became of the trade.
+    dropped: int = 0
+    reorged: Counter[str] = field(default_factory=Counter)
+    final: int = 0
     realized_profit: Counter[str] = field(default_factory=Counter)
     net_profit_usd: float = 0.0
     l1_fee_wei: int = 0
@@ -90,6 +98,8 @@ class ChainBotStats:
     last_submit_ms: float = 0.0
     last_confirm_ms: float = 0.0
     trades: list[TradeSummary] = field(default_factory=list)
+    # Where each trade's line is in `trades`, by tx hash: a correction or finality rewrites it.
+    _lines: dict[str, int] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def blocks_seen(self) -> int:
@@ -129,27 +139,65 @@ class ChainBotStats:
             self.rejected += 1
 
     def on_outcome(self, outcome: Outcome) -> TradeSummary:
+        self._count(outcome, 1)
+        execution = outcome.execution
+        self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
+        trade = self._summary(outcome)
+        self._lines[trade.tx_hash] = len(self.trades)
+        self.trades.append(trade)
+        return trade
+
+    def on_correction(self, before: Outcome, after: Outcome, result: str) -> TradeSummary:
+        """A reorg changed a settled trade: `before` is taken back out of every figure, `after`
+        counted in, and its summary line rewritten in place."""
+        self._count(before, -1)
+        self._count(after, 1)
+        self.reorged[result] += 1
+        return self._rewrite(after)
+
+    def on_final(self, outcome: Outcome) -> TradeSummary:
+        """A trade is past the confirmation depth: its line says final."""
+        self.final += 1
+        return self._rewrite(outcome)
+
+    def _rewrite(self, outcome: Outcome) -> TradeSummary:
+        trade = self._summary(outcome)
+        line = self._lines.get(trade.tx_hash)
+        if line is None:
+            self._lines[trade.tx_hash] = len(self.trades)
+            self.trades.append(trade)
+        else:
+            self.trades[line] = trade
+        return trade
+
+    def _count(self, outcome: Outcome, sign: int) -> None:
+        """Add (`sign` 1) or take back (-1) an outcome's share of the figures."""
+        execution = outcome.execution
+        token = execution.decision.opportunity.route.token_in
+        if not outcome.included:
+            self.dropped += sign
+        elif outcome.success:
+            self.succeeded += sign
+            self.realized_profit[token] += sign * outcome.realized_profit
+        else:
+            self.reverted += sign
+        if outcome.touched_earlier_in_block:
+            self.touched_earlier += sign
+        if outcome.success and outcome.realized_profit != execution.decision.expected_profit:
+            self.mismatched += sign
+        self.net_profit_usd += sign * outcome.realized_net_usd()
+        self.l1_fee_wei += sign * outcome.l1_fee_wei
+
+    def _summary(self, outcome: Outcome) -> TradeSummary:
         execution = outcome.execution
         opportunity = execution.decision.opportunity
         token = opportunity.route.token_in
-        if outcome.success:
-            self.succeeded += 1
-            self.realized_profit[token] += outcome.realized_profit
-        else:
-            self.reverted += 1
-        if outcome.touched_earlier_in_block:
-            self.touched_earlier += 1
-        if outcome.success and outcome.realized_profit != execution.decision.expected_profit:
-            self.mismatched += 1
-        net_usd = outcome.realized_net_usd()
-        self.net_profit_usd += net_usd
-        self.l1_fee_wei += outcome.l1_fee_wei
-        self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
-        trade = TradeSummary(
+        status = {"succeeded": "success"}.get(outcome.status, outcome.status)
+        return TradeSummary(
             chain=self.chain,
             tx_hash=execution.tx_hash or "",
             block_number=outcome.block_number,
-            status="success" if outcome.success else "reverted",
+            status=status,
             profit_token=self.symbols.get(token.lower(), token),
             profit_token_address=token,
             amount_in=execution.decision.amount_in,
@@ -160,7 +208,7 @@ class ChainBotStats:
             gas_used=outcome.gas_used,
             gas_cost_wei=outcome.gas_cost_wei,
             l1_fee_wei=outcome.l1_fee_wei,
-            net_profit_usd=net_usd,
+            net_profit_usd=outcome.realized_net_usd(),
             touched_earlier_in_block=outcome.touched_earlier_in_block,
             route=tuple(
                 {
@@ -172,9 +220,8 @@ class ChainBotStats:
                 }
                 for hop in opportunity.route.hops
             ),
+            final=outcome.final,
         )
-        self.trades.append(trade)
-        return trade
 
     def counts(self) -> dict[str, Any]:
         """The per-chain counts of the `--summary` file."""
@@ -194,6 +241,10 @@ class ChainBotStats:
             "reverted": self.reverted,
             "touched_earlier_in_block": self.touched_earlier,
             "realized_differs_from_predicted": self.mismatched,
+            "dropped": self.dropped,
+            "reorged_trades": dict(self.reorged),
+            "final": self.final,
+            "not_final": len(self.trades) - self.final,
             "realized_profit": {
                 self.symbols.get(t.lower(), t): v for t, v in self.realized_profit.items()
             },

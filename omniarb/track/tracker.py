@@ -92,6 +92,7 @@ class Tracker:
             included=True,
             success=receipt.success,
             block_number=receipt.block_number,
+            block_hash=receipt.block_hash,
             gas_used=receipt.gas_used,
             effective_gas_price_wei=receipt.effective_gas_price_wei,
             gas_cost_wei=receipt.gas_cost_wei,

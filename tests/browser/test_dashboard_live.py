@@ -65,6 +65,10 @@ async def _check_trade_page(
     symbols = [trade.route[0]["token_in"], *(hop["token_out"] for hop in trade.route)]
     await expect(page.get_by_test_id("page-trade")).to_be_visible()
     await expect(page.get_by_test_id("trade-status")).to_have_text("succeeded")
+    # Ethereum's confirmation depth is 64 blocks: a trade this young is not final yet.
+    await expect(page.get_by_test_id("trade-final")).to_have_text(
+        "not yet (a reorg may still change it)"
+    )
     route = page.get_by_test_id("trade-route-symbols")
     await expect(route.locator(".token")).to_have_text(symbols)
     # Each arrow names the hop's DEX, and its protocol when the DEX is not named after it.

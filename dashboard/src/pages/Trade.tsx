@@ -191,6 +191,13 @@ export function Trade({ id }: { id: string | null }) {
                 ? "—"
                 : `${formatNative(trade.l1_fee_wei)} ${nativeSymbol(trade.chain)} (${formatWei(trade.l1_fee_wei)} wei)`}
             </Row>
+            <Row label="Final" testId="trade-final">
+              {trade.final == null
+                ? "—"
+                : trade.final
+                  ? "yes (past the confirmation depth)"
+                  : "not yet (a reorg may still change it)"}
+            </Row>
             <Row label="Touched earlier in block">
               {trade.touched_earlier_in_block == null ? "—" : trade.touched_earlier_in_block ? "yes" : "no"}
             </Row>

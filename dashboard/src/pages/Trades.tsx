@@ -81,6 +81,12 @@ export function Trades() {
                       </td>
                       <td>
                         <Badge value={t.status} />
+                        {t.tx_hash && t.final === false && (
+                          <span className="muted" title="not yet past the chain's confirmation depth">
+                            {" "}
+                            unconfirmed
+                          </span>
+                        )}
                       </td>
                       <td>
                         <TokenAmountView amount={t.amount_in} decimals={decimals} symbol={t.profit_symbol} />

@@ -213,3 +213,25 @@ NonceBookAgainstNode.TestCase.settings = settings(
     max_examples=200, stateful_step_count=40, deadline=None
 )
 test_nonce_book_against_node = NonceBookAgainstNode.TestCase
+
+
+def test_nonces_a_reorg_dropped_are_handed_out_again_lowest_first() -> None:
+    book = NonceBook(5)
+    sent = [book.reserve() for _ in range(4)]  # 5..8
+    for nonce in sent:
+        book.mark_sent(nonce)
+    book.lost(6)
+    book.lost(7)
+    assert [book.reserve(), book.reserve(), book.reserve()] == [6, 7, 9]
+
+
+def test_a_lost_nonce_at_the_top_shrinks_the_range_and_unknown_ones_are_ignored() -> None:
+    book = NonceBook(0)
+    nonces = [book.reserve() for _ in range(3)]
+    for nonce in nonces:
+        book.mark_sent(nonce)
+    book.lost(2)
+    book.lost(17)  # never sent: nothing to free
+    assert book.next_nonce == 2
+    assert book.released == frozenset()
+    assert book.reserve() == 2

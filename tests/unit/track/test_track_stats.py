@@ -73,3 +73,38 @@ def test_executions_and_decisions_are_counted() -> None:
     assert (stats.approved, stats.declined) == (1, 1)
     assert (stats.submitted, stats.simulated, stats.rejected) == (1, 1, 1)
     assert stats.last_submit_ms == 5.0
+
+
+def test_a_correction_takes_the_old_verdict_back_and_rewrites_the_line() -> None:
+    stats = _stats()
+    first, second = trade(1), trade(2)
+    stats.on_outcome(first)
+    stats.on_outcome(second)
+    usd_before = stats.net_profit_usd
+    reverted = replace(first, success=False, realized_profit=0, block_number=99)
+    dropped = replace(second, included=False, success=False, realized_profit=0, gas_used=0)
+    dropped = replace(dropped, block_number=None, gas_cost_wei=0)
+    stats.on_correction(first, reverted, "reincluded")
+    stats.on_correction(second, dropped, "dropped")
+    assert (stats.succeeded, stats.reverted, stats.dropped) == (0, 1, 1)
+    assert stats.realized_profit[WETH] == 0
+    expected_usd = usd_before - first.realized_net_usd() - second.realized_net_usd()
+    assert abs(stats.net_profit_usd - (expected_usd + reverted.realized_net_usd())) < 1e-9
+    assert [(t.tx_hash, t.status, t.block_number) for t in stats.trades] == [
+        (first.execution.tx_hash, "reverted", 99),
+        (second.execution.tx_hash, "dropped", None),
+    ]
+    assert stats.counts()["reorged_trades"] == {"reincluded": 1, "dropped": 1}
+
+
+def test_a_final_trade_is_marked_on_its_line() -> None:
+    stats = _stats()
+    outcome = trade(1)
+    stats.on_outcome(outcome)
+    stats.on_outcome(trade(2))
+    stats.on_final(replace(outcome, final=True))
+    assert [t.final for t in stats.trades] == [True, False]
+    assert stats.trades[0].to_json()["final"] is True
+    counts = stats.counts()
+    assert (counts["final"], counts["not_final"]) == (1, 1)
+    assert stats.succeeded == 2  # finality changes no count
