@@ -34,6 +34,7 @@ from omniarb.async_resource import AsyncResource
 from omniarb.backoff import Backoff
 from omniarb.chains.rpc import rpc_error_of, translate_node_error
 from omniarb.errors import ConfigError, MalformedAnswerError, RpcTransportError, endpoint_label
+from omniarb.outage import OutageLog
 
 __all__ = [
     "ReconnectPolicy",
@@ -233,7 +234,8 @@ class WsSubscriptions:
     """Subscriptions that survive dropped connections: `async for item in subs.stream():`.
 
     Yields `WsNotification`s and, after each reconnect, one `WsReconnected`. `connections` counts
-    the times it was connected and subscribed (the first one included). It never gives up on
+    the times it was connected and subscribed (the first one included), `failed_attempts` the
+    connection attempts that failed. It never gives up on
     a transport error (the delay between attempts is capped), so a node restart costs a gap, not
     the process; a node that refuses the subscription itself (`RpcError`) is a configuration
     problem and raises. Its waits come from `policy.backoff()`, drawn with `rng`.
@@ -245,6 +247,7 @@ class WsSubscriptions:
     connections: int = 0
     drops: int = 0
     reconnects: int = 0
+    failed_attempts: int = 0
     rng: random.Random = field(default_factory=random.Random)
 
     @property
@@ -266,13 +269,16 @@ class WsSubscriptions:
     async def _reopen(self, error: str) -> tuple[WsClient, WsReconnected]:
         down_since = time.monotonic()
         attempts = 0
+        # A node that stays down is logged when it goes, once a minute after, not per attempt.
+        outage = OutageLog(log, f"ws {self.label}: reconnect")
         for delay_s in self.policy.backoff().waits(self.rng):
             attempts += 1
             await asyncio.sleep(delay_s)
             try:
                 client = await self._open()
             except RpcTransportError as exc:
-                log.warning("ws %s: reconnect attempt %d failed: %s", self.label, attempts, exc)
+                self.failed_attempts += 1
+                outage.failed(f"attempt {attempts}: {exc}")
                 continue
             down_s = time.monotonic() - down_since
             log.info(

@@ -23,6 +23,7 @@ from prometheus_client.exposition import generate_latest
 from omniarb.chains.rpc import EndpointHealth
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
+from omniarb.monitor.chain_health import ChainHealthMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
 __all__ = ["FAILURE_REASONS", "SETTLED_FAILURES", "Metrics", "chain_name"]
@@ -227,6 +228,7 @@ class Metrics:
             ("sink", "result"),
             registry=r,
         )
+        self.health = ChainHealthMetrics(r, chains=chains)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)

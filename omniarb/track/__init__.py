@@ -2,13 +2,14 @@
 whether another transaction moved our pools first — plus the running figures per chain."""
 
 from omniarb.track.realized import TRANSFER_TOPIC, net_transfers
-from omniarb.track.stats import ChainBotStats, TradeSummary
+from omniarb.track.stats import ChainBotStats, PendingTrade, TradeSummary
 from omniarb.track.touched import Touch, earlier_touches, touch_topics
 from omniarb.track.tracker import Tracker
 
 __all__ = [
     "TRANSFER_TOPIC",
     "ChainBotStats",
+    "PendingTrade",
     "Touch",
     "Tracker",
     "TradeSummary",
