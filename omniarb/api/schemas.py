@@ -106,6 +106,15 @@ class ChainStatus(BaseModel):
     last_detect_ms: float
     last_submit_ms: float
     last_confirm_ms: float
+    node_up: bool | None = Field(
+        description="whether the chain's node answers the liveness probe (null before the "
+        "first check)"
+    )
+    node_head: int | None = Field(description="the node's latest block when it last answered")
+    block_lag: int | None = Field(
+        description="the node's head minus the block the pipeline last processed"
+    )
+    pending: int = Field(description="trades sent and not settled when the run stopped")
     market: MarketChain | None
 
 

@@ -155,6 +155,10 @@ def chain_status(stats: ChainBotStats, market: ChainStats | None = None) -> Chai
         last_detect_ms=stats.last_detect_ms,
         last_submit_ms=stats.last_submit_ms,
         last_confirm_ms=stats.last_confirm_ms,
+        node_up=stats.node_up,
+        node_head=stats.node_head,
+        block_lag=stats.block_lag,
+        pending=len(stats.pending),
         market=None if market is None else _market(market),
     )
 
