@@ -12,7 +12,8 @@ task that dies anyway is restarted with backoff, never taking another chain's ta
 a `FatalError` (key or nonce corruption) stops the engine. A probe per chain
 (`omniarb.chains.liveness`) says whether its node answers, since a frozen node raises nothing.
 Stopping is bounded: the update being decided gets `decide_timeout_s` to finish, the trades in
-flight `drain_timeout_s` to settle; the rest stay pending (recorded as sent, without outcome, and
+flight `drain_timeout_s` to settle (a chain whose node is down is not waited for); the rest stay
+pending (recorded as sent, without outcome, and
 listed by the summary), so a dead node cannot hold the process.
 
 A full queue applies backpressure (the state stage then lags the chain and catches up through
@@ -361,13 +362,18 @@ class Engine:
         except Exception:
             log.exception("the monitor's background work failed; the chains go on without it")
 
+    def _answering(self) -> list[_ChainRun]:
+        """The chains worth waiting for on the way out: a chain whose node the probe found down
+        cannot finish a send or settle a trade, so it is not waited for at all."""
+        return [run for run in self._runs if run.pipeline.stats.node_up is not False]
+
     async def _finish_deciding(self) -> None:
         """Let each chain finish the update it is deciding (a send under way completes and is
         recorded); a chain that is not deciding waits on its queue, where cancelling is safe.
         A chain still deciding at the deadline (its node does not answer) is cut off: a send
         it had under way was claimed before it went out, so it is not lost."""
         deadline = time.monotonic() + self._decide_timeout_s
-        while any(run.deciding for run in self._runs) and time.monotonic() < deadline:
+        while any(run.deciding for run in self._answering()) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         for run in self._runs:
             if run.deciding:
@@ -381,7 +387,7 @@ class Engine:
         """Wait (bounded) for the trades already sent to settle, so their outcomes are
         recorded; what is left stays pending: sent, recorded, without outcome."""
         deadline = time.monotonic() + self._drain_timeout_s
-        while any(run.unsettled for run in self._runs) and time.monotonic() < deadline:
+        while any(run.unsettled for run in self._answering()) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         for run in self._runs:
             if run.pending:
