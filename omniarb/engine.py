@@ -150,7 +150,7 @@ class _ChainRun:
         async def body() -> None:
             p = self.pipeline
             async for status in probe.statuses():
-                p.stats.on_node(up=status.up, head_block=status.head_block)
+                p.stats.on_node(status)
                 if self._hooks is not None:
                     self._hooks.node(status, processed_block=p.stats.block_number)
 

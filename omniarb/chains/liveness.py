@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from omniarb.chains.rpc import RpcClient
+from omniarb.chains.rpc import EndpointHealth, RpcClient
 from omniarb.errors import OmniarbError
 from omniarb.outage import OutageLog
 
@@ -30,14 +30,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NodeStatus:
-    """One check of a chain's node: `up` with its `head_block`, or down since `down_for_s`."""
+    """One check of a chain's node: `up` with its `head_block` and the round trip `latency_ms`,
+    or down since `down_for_s`; `endpoints` is each RPC endpoint's health at that moment."""
 
     chain: str
     up: bool
     head_block: int | None
+    latency_ms: float | None
     down_for_s: float
     error: str | None
     changed: bool
+    endpoints: tuple[EndpointHealth, ...]
 
 
 class NodeProbe:
@@ -62,6 +65,7 @@ class NodeProbe:
         """Ask once; never raises a node's error (it is the answer: down)."""
         error: str | None = None
         head: int | None = None
+        started = time.monotonic()
         try:
             async with asyncio.timeout(self._timeout_s):
                 head = int(await self._rpc.call("eth_blockNumber"), 16)
@@ -69,6 +73,7 @@ class NodeProbe:
             error = f"no answer within {self._timeout_s:g} s"
         except (OmniarbError, ValueError, TypeError) as exc:
             error = str(exc) or type(exc).__name__
+        latency_ms = (time.monotonic() - started) * 1000
         up = error is None
         if up:
             self._outage.recovered()
@@ -81,9 +86,11 @@ class NodeProbe:
             chain=self.chain,
             up=up,
             head_block=head,
+            latency_ms=latency_ms if up else None,
             down_for_s=0.0 if since is None else time.monotonic() - since,
             error=error,
             changed=changed,
+            endpoints=self._rpc.health(),
         )
 
     async def statuses(self) -> AsyncIterator[NodeStatus]:

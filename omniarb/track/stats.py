@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from omniarb.chains.liveness import NodeStatus
+from omniarb.chains.rpc import EndpointHealth
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
 __all__ = ["ChainBotStats", "PendingTrade", "TradeSummary"]
@@ -110,9 +112,12 @@ class ChainBotStats:
     last_confirm_ms: float = 0.0
     trades: list[TradeSummary] = field(default_factory=list)
     pending: list[PendingTrade] = field(default_factory=list)
-    # Whether the node answers (None before the first check) and its head when it last did.
+    # The liveness probe's last word: whether the node answers (None before the first check),
+    # its head and round trip when it last did, each RPC endpoint's health.
     node_up: bool | None = None
     node_head: int | None = None
+    rpc_latency_ms: float | None = None
+    endpoints: tuple[EndpointHealth, ...] = ()
 
     @property
     def blocks_seen(self) -> int:
@@ -130,10 +135,13 @@ class ChainBotStats:
             return None
         return max(0, self.node_head - self.block_number)
 
-    def on_node(self, *, up: bool, head_block: int | None) -> None:
-        self.node_up = up
-        if head_block is not None:
-            self.node_head = head_block
+    def on_node(self, status: NodeStatus) -> None:
+        self.node_up = status.up
+        self.endpoints = status.endpoints
+        if status.head_block is not None:
+            self.node_head = status.head_block
+        if status.latency_ms is not None:
+            self.rpc_latency_ms = status.latency_ms
 
     def on_pending(self, execution: Execution) -> None:
         token = execution.decision.opportunity.route.token_in
