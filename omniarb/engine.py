@@ -167,14 +167,18 @@ class _ChainRun:
             try:
                 await self._on_update(update)
             except Exception as exc:
-                self.dropped("detect", exc, f"block {update.block_number}")
+                self.dropped("decide", exc, f"block {update.block_number}")
             finally:
                 self.deciding = False
 
     async def _on_update(self, update: PoolUpdate) -> None:
         p = self.pipeline
         self._in_flight.seen(update.block_number)
-        opportunities = await p.detector.process(update)
+        try:
+            opportunities = await p.detector.process(update)
+        except Exception as exc:
+            self.dropped("detect", exc, f"block {update.block_number}")
+            return
         p.stats.on_block(
             update.block_number, pools=p.sync.pool_count, cycles=p.detector.cycle_count
         )
@@ -391,11 +395,15 @@ class Engine:
             await asyncio.sleep(0.05)
         for run in self._runs:
             if run.pending:
+                why = (
+                    "its node is down"
+                    if run.pipeline.stats.node_up is False
+                    else f"not settled within {self._drain_timeout_s:g} s"
+                )
                 log.warning(
-                    "%s: %d trade(s) still pending after %.1f s, recorded as sent without "
-                    "outcome: %s",
+                    "%s: %d trade(s) left pending (%s), recorded as sent without outcome: %s",
                     run.pipeline.name,
                     len(run.pending),
-                    self._drain_timeout_s,
+                    why,
                     ", ".join(run.pending),
                 )
