@@ -29,6 +29,7 @@ from omniarb.devnet.market.state import ChainState
 from omniarb.errors import RetryableError, RpcError, RpcTransportError
 from omniarb.monitor.market_view import ChainStats, SwapRecord, SwapStatus
 from omniarb.network import ChainManifest
+from omniarb.outage import OutageLog
 
 __all__ = ["ChainMarket"]
 
@@ -69,6 +70,7 @@ class ChainMarket:
         self._step_s = max(chain.block_time_s or 0.0, params.min_step_interval_s)
         # The waits' jitter only: the swaps' draws stay on `_rng`, so a seed replays them.
         self._rng_for_waits = random.Random()
+        self._outage = OutageLog(log, f"{chain.name}: market")
         self.step = 0
 
     @property
@@ -94,6 +96,7 @@ class ChainMarket:
         while steps is None or done < steps:
             started = time.monotonic()
             await self._run_step(rpc)
+            self._outage.recovered()
             done += 1
             after_step()
             rest_s = self._params.min_step_interval_s - (time.monotonic() - started)
@@ -227,11 +230,5 @@ class ChainMarket:
 
     def _retried(self, what: str, exc: RetryableError, delay_s: float) -> None:
         self._ledger.retries += 1
-        log.warning(
-            "%s: %s failed (%s); retrying in %.2f s",
-            self.chain.name,
-            what,
-            exc,
-            delay_s,
-            extra={"chain": self.chain.name, "step": self.step},
-        )
+        # A dead node: logged when it goes, once a minute after, and when a step works again.
+        self._outage.failed(f"{what} failed ({exc}); retrying")
