@@ -160,6 +160,12 @@ async def test_frozen_and_killed_nodes_stall_no_other_chain(
         down = [m for m in messages if m.startswith(f"chain {name}: node") and ": down:" in m]
         assert len(down) == 1, down
     assert any(m.startswith(f"chain {_FROZEN}: node") and "back up" in m for m in messages)
+    # Each chain's node going down is its own alert, not a duplicate of the other's.
+    alerts = [m for m in messages if m.startswith("alert system_error") and ": node error" in m]
+    assert {name for name in (_FROZEN, _KILLED) if any(f" {name}: node" in m for m in alerts)} == {
+        _FROZEN,
+        _KILLED,
+    }
     # Nothing lost: every trade sent has its outcome in the history, or is listed as pending.
     with contextlib.closing(sqlite3.connect(db)) as connection:
         rows = connection.execute(
