@@ -13,8 +13,8 @@ a `FatalError` (key or nonce corruption) stops the engine. A probe per chain
 (`omniarb.chains.liveness`) says whether its node answers, since a frozen node raises nothing.
 Stopping is bounded: the update being decided gets `decide_timeout_s` to finish, the trades in
 flight `drain_timeout_s` to settle (a chain whose node is down is not waited for); the rest stay
-pending (recorded as sent, without outcome, and
-listed by the summary), so a dead node cannot hold the process.
+pending (recorded as sent, without outcome, and listed by the summary), so a dead node cannot
+hold the process.
 
 A full queue applies backpressure (the state stage then lags the chain and catches up through
 its back-fill), and a trade is not sent while a trade in flight may change one of its pools
