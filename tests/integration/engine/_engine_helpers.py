@@ -43,6 +43,26 @@ class FailsFirst:
         return await self._inner.process(item)  # type: ignore[attr-defined]
 
 
+class DiesOnce:
+    """A collector whose event stream raises `RuntimeError` once, after `after` events: the
+    state task dies on a bug outside any one item; the next `events()` is `inner`'s own."""
+
+    def __init__(self, inner: object, *, after: int) -> None:
+        self._inner = inner
+        self._after = after
+        self.died = False
+
+    async def events(self) -> AsyncIterator[object]:
+        seen = 0
+        async with contextlib.aclosing(self._inner.events()) as events:  # type: ignore[attr-defined]
+            async for event in events:
+                yield event
+                seen += 1
+                if not self.died and seen >= self._after:
+                    self.died = True
+                    raise RuntimeError("injected: the state task dies")
+
+
 @contextlib.asynccontextmanager
 async def engine_on(
     net: Devnet,
