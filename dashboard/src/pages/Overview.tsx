@@ -112,7 +112,7 @@ function ChainsTable({ chains }: { chains: ChainStatus[] }) {
               </td>
               <td className="num">{c.block_number.toLocaleString()}</td>
               <td className="num" data-testid={`chain-lag-${c.chain}`}>
-                {c.block_lag === null ? "—" : c.block_lag}
+                {c.block_lag === null || c.node_up === false ? "—" : c.block_lag}
               </td>
               <td className="num" data-testid={`chain-rpc-${c.chain}`}>
                 {formatMs(c.node_up ? c.rpc_latency_ms : null)}
