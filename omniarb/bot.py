@@ -95,13 +95,17 @@ def rpc_client(
 
 
 def summary(stats: list[ChainBotStats]) -> dict[str, Any]:
-    """The `--summary` document: per-chain counts and every trade."""
+    """The `--summary` document: per-chain counts, every settled trade and every pending one."""
     trades = [trade.to_json() for chain in stats for trade in chain.trades]
+    pending = [trade.to_json() for chain in stats for trade in chain.pending]
     return {
         "chains": [chain.counts() for chain in stats],
         "trades": trades,
+        # Sent but not settled when the run stopped: recorded without outcome in the history.
+        "pending": pending,
         "totals": {
             "trades": len(trades),
+            "pending": len(pending),
             "succeeded": sum(c.succeeded for c in stats),
             "reverted": sum(c.reverted for c in stats),
             "dropped": sum(c.dropped for c in stats),

@@ -14,6 +14,7 @@ from omniarb.monitor.rpc_metrics import ChainRpcMetrics
 if TYPE_CHECKING:
     from omniarb.api.live import LiveHub
     from omniarb.chains.fee_models import FeeQuote
+    from omniarb.chains.liveness import NodeStatus
     from omniarb.chains.rpc import RpcObserver
     from omniarb.monitor.hub import Monitor
     from omniarb.risk.breaker import CircuitBreaker
@@ -46,6 +47,10 @@ class PipelineHooks(Protocol):
 
     def trade_corrected(self, stats: ChainBotStats, correction: Correction) -> None: ...
     def trades_final(self, chain: str, *, finalized: int, waiting: int) -> None: ...
+    def node(self, status: NodeStatus, *, processed_block: int) -> None:
+        """The chain's node was probed; `processed_block` is the block last decided."""
+        ...
+
     async def run(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -116,6 +121,25 @@ class Telemetry:
     def fees(self, chain: str, quote: FeeQuote) -> None:
         if self.monitor is not None:
             self.monitor.metrics.observe_fees(chain, quote)
+
+    def node(self, status: NodeStatus, *, processed_block: int) -> None:
+        if self.monitor is None:
+            return
+        metrics = self.monitor.metrics
+        metrics.health.observe_node(
+            status.chain,
+            up=status.up,
+            head_block=status.head_block,
+            down_for_s=status.down_for_s,
+        )
+        if status.up and status.head_block is not None and processed_block:
+            # The node's own head: block lag grows while the pipeline is cut off from it.
+            metrics.observe_block(
+                status.chain, head_block=status.head_block, processed_block=processed_block
+            )
+        if status.changed and not status.up:
+            # Going down is a system error of the chain's node: counted and alerted.
+            self.monitor.error("node", status.error or "down", chain=status.chain)
 
     def rpc_observer(self, chain: str) -> RpcObserver | None:
         """Where `chain`'s RPC client reports each request's latency and its endpoints' health

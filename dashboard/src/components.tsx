@@ -59,6 +59,8 @@ export function Kpi({
 const STATUS_TONE: Record<string, string> = {
   succeeded: "good",
   approved: "good",
+  up: "good",
+  down: "bad",
   closed: "good",
   reverted: "bad",
   failed: "bad",

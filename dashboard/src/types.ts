@@ -52,7 +52,24 @@ export interface ChainStatus {
   last_detect_ms: number;
   last_submit_ms: number;
   last_confirm_ms: number;
+  /** Whether the chain's node answers the liveness probe (null before the first check). */
+  node_up: boolean | null;
+  node_head: number | null;
+  /** The node's head minus the block the pipeline last processed. */
+  block_lag: number | null;
+  /** The liveness probe's last round trip to the node. */
+  rpc_latency_ms: number | null;
+  endpoints: EndpointStatus[];
+  pending: number;
   market: MarketChain | null;
+}
+
+/** One RPC endpoint of a chain as the client's failover layer sees it. */
+export interface EndpointStatus {
+  endpoint: string;
+  up: boolean;
+  score: number;
+  latency_ms: number | null;
 }
 
 export interface StatsBody {

@@ -21,6 +21,7 @@ __all__ = [
     "ChainPnl",
     "ChainStatus",
     "ConfigBody",
+    "EndpointStatus",
     "HopItem",
     "HubFigures",
     "LiveMessage",
@@ -79,6 +80,17 @@ class MarketChain(BaseModel):
     max_gap_pair: str
 
 
+class EndpointStatus(BaseModel):
+    """One RPC endpoint of a chain as the client's failover layer sees it."""
+
+    model_config = _BODY
+
+    endpoint: str = Field(description="scheme://host:port only")
+    up: bool = Field(description="false while it cools down after failures or lags the others")
+    score: float = Field(description="health score from 0 (failing) to 1")
+    latency_ms: float | None = Field(description="its recent request latency")
+
+
 class ChainStatus(BaseModel):
     """One chain's live pipeline figures (and its market, on the devnet)."""
 
@@ -106,6 +118,19 @@ class ChainStatus(BaseModel):
     last_detect_ms: float
     last_submit_ms: float
     last_confirm_ms: float
+    node_up: bool | None = Field(
+        description="whether the chain's node answers the liveness probe (null before the "
+        "first check)"
+    )
+    node_head: int | None = Field(description="the node's latest block when it last answered")
+    block_lag: int | None = Field(
+        description="the node's head minus the block the pipeline last processed"
+    )
+    rpc_latency_ms: float | None = Field(
+        description="the liveness probe's last round trip to the node"
+    )
+    endpoints: list[EndpointStatus]
+    pending: int = Field(description="trades sent and not settled when the run stopped")
     market: MarketChain | None
 
 

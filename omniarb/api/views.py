@@ -16,6 +16,7 @@ from omniarb.api.schemas import (
     BreakerStatus,
     BreakerTripItem,
     ChainStatus,
+    EndpointStatus,
     HopItem,
     MarketChain,
     MarketPrice,
@@ -155,6 +156,20 @@ def chain_status(stats: ChainBotStats, market: ChainStats | None = None) -> Chai
         last_detect_ms=stats.last_detect_ms,
         last_submit_ms=stats.last_submit_ms,
         last_confirm_ms=stats.last_confirm_ms,
+        node_up=stats.node_up,
+        node_head=stats.node_head,
+        block_lag=stats.block_lag,
+        rpc_latency_ms=stats.rpc_latency_ms,
+        endpoints=[
+            EndpointStatus(
+                endpoint=e.endpoint,
+                up=not (e.cooling_down or e.stale),
+                score=e.score,
+                latency_ms=e.latency_ms,
+            )
+            for e in stats.endpoints
+        ],
+        pending=len(stats.pending),
         market=None if market is None else _market(market),
     )
 

@@ -20,6 +20,7 @@ from omniarb.chains._ws_client import (
 from omniarb.chains._ws_endpoints import WsEndpoint, WsEndpoints
 from omniarb.chains.rpc import EndpointHealth, EndpointObserver
 from omniarb.errors import RetryableError, RevertError, RpcError, RpcTransportError
+from omniarb.outage import OutageLog
 
 __all__ = ["WsSubscriptions"]
 
@@ -57,12 +58,16 @@ class WsSubscriptions:
     drops: int = 0
     reconnects: int = 0
     failovers: int = 0
+    failed_attempts: int = 0
     rng: random.Random = field(default_factory=random.Random)
     endpoints: WsEndpoints = field(init=False)
     _active: WsEndpoint | None = field(init=False, default=None)
     _checks_due: float = field(init=False, default=0.0)
     _head_spec: int | None = field(init=False, default=None)
     _active_since: float = field(init=False, default=0.0)
+    # Per endpoint: a node that stays unreachable is logged when it goes, once a minute after,
+    # and when it is back, not on every attempt.
+    _outages: dict[str, OutageLog] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.urls, str):
@@ -116,17 +121,26 @@ class WsSubscriptions:
     async def _try(self, endpoint: WsEndpoint, attempt: int) -> WsClient | None:
         """`_open(endpoint)`, or None after a failure the endpoint is blamed for (`attempt` 0:
         the first connect of the stream)."""
+        outage = self._outages.get(endpoint.label)
+        if outage is None:
+            outage = self._outages[endpoint.label] = OutageLog(
+                log, f"ws {endpoint.label}: reconnect"
+            )
         try:
-            return await self._open(endpoint)
+            client = await self._open(endpoint)
         except RpcError as exc:
             if not self._several:
                 raise
             log.warning("ws %s: refused the subscription: %s", endpoint.label, exc)
             self.endpoints.failed(endpoint, f"{type(exc).__name__}: {exc}")
         except (RetryableError, ValueError, TypeError) as exc:  # a head that is not a number
-            what = f"reconnect attempt {attempt}" if attempt else "first connect"
-            log.warning("ws %s: %s failed: %s", endpoint.label, what, exc)
+            self.failed_attempts += 1
+            what = f"attempt {attempt}" if attempt else "first connect"
+            outage.failed(f"{what}: {exc}")
             self.endpoints.failed(endpoint, f"{type(exc).__name__}: {exc}")
+        else:
+            outage.recovered()
+            return client
         return None
 
     async def _connect(self, *, wait_first: bool) -> tuple[WsClient, int]:

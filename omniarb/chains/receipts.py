@@ -3,9 +3,10 @@
     receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=60)
     if receipt is None: ...  # not mined in time: the caller says what that means
 
-A failed poll (a dropped connection, a 5xx) is logged and retried until the deadline, so one bad
-answer is not taken for "not mined". The interval grows by half each poll up to
-`max_interval_s`, which keeps a long wait cheap and a short one quick.
+A failed poll (a dropped connection, a 5xx) is retried until the deadline, so one bad answer is
+not taken for "not mined"; it is logged when the poll goes down, once a minute while it stays
+down, and when it answers again (`omniarb.outage`), not on every attempt. The interval grows by
+half each poll up to `max_interval_s`, which keeps a long wait cheap and a short one quick.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import logging
 from typing import Any
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.errors import RpcTransportError
+from omniarb.errors import RpcTransportError, endpoint_label
+from omniarb.outage import OutageLog
 
 __all__ = ["wait_for_receipt"]
 
@@ -33,12 +35,15 @@ async def wait_for_receipt(
     """The receipt of `tx_hash` once it is mined; None if `timeout_s` passes first."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
+    outage = OutageLog(log, f"receipt poll for {tx_hash} at {endpoint_label(rpc.url)}")
     while True:
         try:
             answer = await rpc.call("eth_getTransactionReceipt", tx_hash)
         except RpcTransportError as exc:
-            log.warning("receipt poll for %s failed: %s", tx_hash, exc)
+            outage.failed(exc)
             answer = None
+        else:
+            outage.recovered()
         if answer is not None:
             return dict(answer)
         remaining_s = deadline - loop.time()

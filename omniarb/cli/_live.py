@@ -99,6 +99,16 @@ def _latency(bot: ChainBotStats) -> str:
     )
 
 
+def _node(bot: ChainBotStats) -> str:
+    """The chain's node as the liveness probe last saw it, with the pipeline's lag behind it."""
+    if bot.node_up is None:
+        return "-"
+    if not bot.node_up:
+        return "DOWN"
+    lag = bot.block_lag
+    return "up" if lag is None else f"up, lag {lag}"
+
+
 class LiveView:
     """`with LiveView(console, title, kinds) as view: view.update(market=…, bots=…)`;
     `kinds` maps lower-case pool addresses to their kind (`pool_kinds(manifest)`)."""
@@ -159,7 +169,15 @@ class LiveView:
         if market:
             columns += ["swaps", "swaps/s", "wrapped native in USDC, per protocol", "largest gap"]
         if bots:
-            columns += ["pools", "opps", "executed", "success", "realized PnL", "latency d/s/c"]
+            columns += [
+                "node",
+                "pools",
+                "opps",
+                "executed",
+                "success",
+                "realized PnL",
+                "latency d/s/c",
+            ]
         for column in columns:
             table.add_column(column)
         for name, stats, bot in self._rows(market, bots):
@@ -181,6 +199,7 @@ class LiveView:
             if bots:
                 cells += (
                     [
+                        _node(bot),
                         str(bot.pools),
                         str(bot.opportunities),
                         str(bot.submitted + bot.simulated),
@@ -189,7 +208,7 @@ class LiveView:
                         _latency(bot),
                     ]
                     if bot
-                    else ["-"] * 6
+                    else ["-"] * 7
                 )
             table.add_row(*cells)
         return table
@@ -210,7 +229,8 @@ class LiveView:
                 )
             if bot:
                 line += (
-                    f"  | opps {bot.opportunities} executed {bot.submitted + bot.simulated}"
+                    f"  | node {_node(bot)}"
+                    f"  opps {bot.opportunities} executed {bot.submitted + bot.simulated}"
                     f" success {_rate(bot)} pnl {_pnl(bot)} latency {_latency(bot)}"
                 )
             lines.append(line)

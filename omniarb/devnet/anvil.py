@@ -179,6 +179,8 @@ class AnvilNode:
         if self.process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.process.send_signal(signal.SIGTERM)
+                # A frozen node (SIGSTOP) handles the SIGTERM only once it runs again.
+                self.process.send_signal(signal.SIGCONT)
             try:
                 await asyncio.wait_for(self.process.wait(), timeout_s)
             except TimeoutError:

@@ -167,7 +167,8 @@ class SystemErrorRule:
             Alert.new(
                 rule=SYSTEM_ERROR,
                 severity=Severity.CRITICAL if fatal else Severity.WARNING,
-                key=f"{SYSTEM_ERROR}:{component}",
+                # Per chain: one chain's node going down must not hide another's as a duplicate.
+                key=f"{SYSTEM_ERROR}:{component}" + (f":{chain}" if chain else ""),
                 chain=chain,
                 value=float(len(errors)),
                 threshold=float(self._count),

@@ -191,6 +191,8 @@ class Monitor:
         """A system error in `component` (execute, track, state, store, rpc...)."""
         kind = type(error).__name__ if isinstance(error, BaseException) else "error"
         self.metrics.observe_error(component, kind)
+        if chain is not None:
+            self.metrics.health.observe_stage_error(chain, component)
         if self._rules is not None:
             self._publish(self._rules.system_errors.record(component, error, chain=chain))
 

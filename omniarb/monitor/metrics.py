@@ -24,6 +24,7 @@ from omniarb.chains.fee_models import FeeQuote
 from omniarb.chains.rpc import EndpointHealth
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
+from omniarb.monitor.chain_health import ChainHealthMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
@@ -241,6 +242,7 @@ class Metrics:
             registry=r,
         )
         self.reorgs = ReorgMetrics(r, chains=chains)
+        self.health = ChainHealthMetrics(r, chains=chains)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)

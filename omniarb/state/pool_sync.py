@@ -29,6 +29,7 @@ from typing import Any
 from omniarb.chain_events import ChainEvent, ChainLog, LogFilter, NewHead
 from omniarb.dex.base import PoolState
 from omniarb.errors import NODE_ERRORS
+from omniarb.outage import OutageLog
 from omniarb.state.block_sync import BlockSync
 from omniarb.state.update_merge import merge_updates
 from omniarb.types import PoolUpdate
@@ -82,6 +83,12 @@ class PoolStateSync:
             for topic in stage.book.topics:
                 by_topic.setdefault(topic.lower(), []).append(stage)
         self._by_topic = {topic: tuple(readers) for topic, readers in by_topic.items()}
+        # A kind whose steps keep failing (its node is down) is logged as it goes down, once a
+        # minute while it stays down and when it is back, not on every head.
+        self._outages = {
+            stage.book.kind: OutageLog(log, f"chain {self.chain_id}: {stage.book.noun} state step")
+            for stage in stages
+        }
 
     @property
     def head(self) -> NewHead | None:
@@ -153,15 +160,13 @@ class PoolStateSync:
         """One kind's step. A failed one is counted and logged here rather than raised, so
         the other kinds' update of the same event still goes out; the failed kind's state is
         as it was, and it catches up at the next head."""
+        outage = self._outages[stage.book.kind]
         try:
-            return await stage.process(event)
+            updates = await stage.process(event)
         except NODE_ERRORS as exc:
             stage.counters.errors += 1
             self.counters.errors += 1
-            log.warning(
-                "chain %d: %s state step failed, will catch up: %s",
-                self.chain_id,
-                stage.book.noun,
-                exc,
-            )
+            outage.failed(f"{exc}; will catch up")
             return []
+        outage.recovered()
+        return updates

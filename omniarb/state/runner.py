@@ -20,6 +20,7 @@ from typing import Protocol, TypeVar
 from omniarb.backoff import Backoff
 from omniarb.chain_events import ChainEvent, NewHead
 from omniarb.errors import NODE_ERRORS
+from omniarb.outage import OutageLog
 
 __all__ = ["EventSource", "StateStage", "run_state"]
 
@@ -71,17 +72,16 @@ async def run_state(
     again whole, waiting by `retry`, until the node is back.
     """
     waits = retry.waits()
+    outage = OutageLog(log, f"chain {sync.chain_id}: discovery")
     while sync.head is None:
         try:
             update = await sync.bootstrap()
         except NODE_ERRORS as exc:
             sync.counters.errors += 1
-            delay_s = next(waits)
-            log.warning(
-                "chain %d: discovery failed (%s); retrying in %.1f s", sync.chain_id, exc, delay_s
-            )
-            await asyncio.sleep(delay_s)
+            outage.failed(exc)
+            await asyncio.sleep(next(waits))
             continue
+        outage.recovered()
         await out.put(update)
     async with aclosing(collector.events()) as events:
         async for event in events:

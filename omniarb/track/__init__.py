@@ -4,7 +4,7 @@ each trade watched until it is final (re-checked when a reorg orphans its block)
 
 from omniarb.track.finality import Correction, FinalityWatch, ReorgResult, run_finality
 from omniarb.track.realized import TRANSFER_TOPIC, net_transfers
-from omniarb.track.stats import ChainBotStats, TradeSummary
+from omniarb.track.stats import ChainBotStats, PendingTrade, TradeSummary
 from omniarb.track.touched import Touch, earlier_touches, touch_topics
 from omniarb.track.tracker import Tracker
 
@@ -13,6 +13,7 @@ __all__ = [
     "ChainBotStats",
     "Correction",
     "FinalityWatch",
+    "PendingTrade",
     "ReorgResult",
     "Touch",
     "Tracker",

@@ -10,9 +10,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from omniarb.chains.liveness import NodeStatus
+from omniarb.chains.rpc import EndpointHealth
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
-__all__ = ["ChainBotStats", "TradeSummary"]
+__all__ = ["ChainBotStats", "PendingTrade", "TradeSummary"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +66,30 @@ class TradeSummary:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingTrade:
+    """A trade sent but not settled when the run stopped (its node did not answer in time): the
+    history has it as sent without outcome, for the next start to reconcile."""
+
+    chain: str
+    tx_hash: str
+    nonce: int | None
+    profit_token: str
+    amount_in: int
+    predicted_profit_wei: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "chain": self.chain,
+            "tx_hash": self.tx_hash,
+            "status": "pending",
+            "nonce": self.nonce,
+            "profit_token": self.profit_token,
+            "amount_in": self.amount_in,
+            "predicted_profit_wei": self.predicted_profit_wei,
+        }
+
+
 @dataclass(slots=True)
 class ChainBotStats:
     """Counters and last latencies of one chain's pipeline (mutated by the engine only)."""
@@ -100,6 +126,13 @@ class ChainBotStats:
     trades: list[TradeSummary] = field(default_factory=list)
     # Where each trade's line is in `trades`, by tx hash: a correction or finality rewrites it.
     _lines: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    pending: list[PendingTrade] = field(default_factory=list)
+    # The liveness probe's last word: whether the node answers (None before the first check),
+    # its head and round trip when it last did, each RPC endpoint's health.
+    node_up: bool | None = None
+    node_head: int | None = None
+    rpc_latency_ms: float | None = None
+    endpoints: tuple[EndpointHealth, ...] = ()
 
     @property
     def blocks_seen(self) -> int:
@@ -109,6 +142,34 @@ class ChainBotStats:
     def success_rate(self) -> float | None:
         settled = self.succeeded + self.reverted
         return self.succeeded / settled if settled else None
+
+    @property
+    def block_lag(self) -> int | None:
+        """The node's head minus the block last processed (None until both are known)."""
+        if self.node_head is None or self.first_block is None:
+            return None
+        return max(0, self.node_head - self.block_number)
+
+    def on_node(self, status: NodeStatus) -> None:
+        self.node_up = status.up
+        self.endpoints = status.endpoints
+        if status.head_block is not None:
+            self.node_head = status.head_block
+        if status.latency_ms is not None:
+            self.rpc_latency_ms = status.latency_ms
+
+    def on_pending(self, execution: Execution) -> None:
+        token = execution.decision.opportunity.route.token_in
+        self.pending.append(
+            PendingTrade(
+                chain=self.chain,
+                tx_hash=execution.tx_hash or "",
+                nonce=execution.nonce,
+                profit_token=self.symbols.get(token.lower(), token),
+                amount_in=execution.decision.amount_in,
+                predicted_profit_wei=execution.decision.expected_profit,
+            )
+        )
 
     def on_block(self, block_number: int, *, pools: int, cycles: int) -> None:
         if self.first_block is None:
@@ -239,6 +300,8 @@ class ChainBotStats:
             "rejected": self.rejected,
             "succeeded": self.succeeded,
             "reverted": self.reverted,
+            "pending": len(self.pending),
+            "node_up": self.node_up,
             "touched_earlier_in_block": self.touched_earlier,
             "realized_differs_from_predicted": self.mismatched,
             "dropped": self.dropped,

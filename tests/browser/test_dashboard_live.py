@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -137,6 +138,11 @@ async def _trip_and_reset(page: Page, client: httpx.AsyncClient, breaker: Circui
 async def _check_overview(page: Page, artifacts: Path, trades: int) -> None:
     await page.get_by_test_id("nav-overview").click()
     await expect(page.get_by_test_id("chain-row-ethereum")).to_be_visible()
+    # The chain's health: its node answers, the pipeline's lag behind it, its RPC endpoint.
+    await expect(page.get_by_test_id("chain-node-ethereum")).to_have_text("up", timeout=_WAIT_MS)
+    await expect(page.get_by_test_id("chain-lag-ethereum")).to_have_text(re.compile(r"^\d+$"))
+    await expect(page.get_by_test_id("chain-rpc-ethereum")).to_contain_text("ms")
+    await expect(page.get_by_test_id("chain-endpoints-ethereum")).to_contain_text("up 127.0.0.1:")
     await expect(page.get_by_test_id("kpi-success")).to_contain_text(
         f"succeeded: {trades} of {trades}", timeout=_WAIT_MS
     )

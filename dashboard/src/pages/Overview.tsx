@@ -121,7 +121,11 @@ function ChainsTable({ chains }: { chains: ChainStatus[] }) {
         <thead>
           <tr>
             <th>chain</th>
+            <th>node</th>
             <th className="num">block</th>
+            <th className="num">lag</th>
+            <th className="num">rpc</th>
+            <th>endpoints</th>
             <th className="num">pools</th>
             <th className="num">opps</th>
             <th className="num">approved</th>
@@ -139,7 +143,35 @@ function ChainsTable({ chains }: { chains: ChainStatus[] }) {
           {chains.map((c) => (
             <tr key={c.chain} data-testid={`chain-row-${c.chain}`}>
               <td>{c.chain}</td>
+              <td>
+                {c.node_up === null ? (
+                  <span className="muted">—</span>
+                ) : (
+                  <Badge value={c.node_up ? "up" : "down"} testId={`chain-node-${c.chain}`} />
+                )}
+              </td>
               <td className="num">{c.block_number.toLocaleString()}</td>
+              <td className="num" data-testid={`chain-lag-${c.chain}`}>
+                {c.block_lag === null || c.node_up === false ? "—" : c.block_lag}
+              </td>
+              <td className="num" data-testid={`chain-rpc-${c.chain}`}>
+                {formatMs(c.node_up ? c.rpc_latency_ms : null)}
+              </td>
+              <td data-testid={`chain-endpoints-${c.chain}`}>
+                {c.endpoints.length === 0 ? (
+                  <span className="muted">—</span>
+                ) : (
+                  c.endpoints.map((e) => (
+                    <div
+                      key={e.endpoint}
+                      title={`${e.endpoint}: health ${e.score.toFixed(2)}, ${formatMs(e.latency_ms)}`}
+                    >
+                      <span className={`badge ${e.up ? "good" : "bad"}`}>{e.up ? "up" : "down"}</span>{" "}
+                      <span className="muted">{e.endpoint.replace(/^https?:\/\//, "")}</span>
+                    </div>
+                  ))
+                )}
+              </td>
               <td className="num">{c.pools}</td>
               <td className="num">{c.opportunities.toLocaleString()}</td>
               <td className="num">{c.approved.toLocaleString()}</td>

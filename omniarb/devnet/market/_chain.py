@@ -33,6 +33,7 @@ from omniarb.devnet.market.state import ChainState
 from omniarb.errors import RetryableError, RpcError, RpcTransportError
 from omniarb.monitor.market_view import ChainStats, SwapRecord, SwapStatus
 from omniarb.network import ChainManifest
+from omniarb.outage import OutageLog
 
 __all__ = ["ChainMarket"]
 
@@ -76,6 +77,7 @@ class ChainMarket:
         # On an L2, the L1 price moves too, set from the deployer's account (not a trader's:
         # their nonces are the sender's to keep).
         self._l1_walk = L1PriceWalk.for_chain(chain_by_id(chain.chain_id), params.seed)
+        self._outage = OutageLog(log, f"{chain.name}: market")
         self.step = 0
 
     @property
@@ -101,6 +103,7 @@ class ChainMarket:
         while steps is None or done < steps:
             started = time.monotonic()
             await self._run_step(rpc)
+            self._outage.recovered()
             done += 1
             after_step()
             rest_s = self._params.min_step_interval_s - (time.monotonic() - started)
@@ -258,11 +261,5 @@ class ChainMarket:
 
     def _retried(self, what: str, exc: RetryableError, delay_s: float) -> None:
         self._ledger.retries += 1
-        log.warning(
-            "%s: %s failed (%s); retrying in %.2f s",
-            self.chain.name,
-            what,
-            exc,
-            delay_s,
-            extra={"chain": self.chain.name, "step": self.step},
-        )
+        # A dead node: logged when it goes, once a minute after, and when a step works again.
+        self._outage.failed(f"{what} failed ({exc}); retrying")

@@ -88,10 +88,15 @@ async def test_stream_waits_for_a_node_that_is_not_there_yet(
             first = asyncio.ensure_future(anext(stream))
             # It tried, was refused and backed off, three times over: still no connection.
             await wait_until(
-                lambda: _failed_attempts(caplog) >= 3, timeout_s=10, what="3 refused reconnects"
+                lambda: subscriptions.failed_attempts >= 3,
+                timeout_s=10,
+                what="3 refused reconnects",
             )
             assert subscriptions.connections == 0
             assert not first.done()
+            # Logged when it went down, not once per refused attempt.
+            down_lines = [r for r in caplog.records if "reconnect: down" in r.getMessage()]
+            assert len(down_lines) == 1
             proxy.refusing = False
             await wait_until(lambda: subscriptions.connections == 1, what="the first connection")
             await rpc.call("evm_mine")
@@ -100,8 +105,3 @@ async def test_stream_waits_for_a_node_that_is_not_there_yet(
             assert item.index == 0
             assert subscriptions.reconnects == subscriptions.drops == 0  # a late start, no gap
             await stream.aclose()
-
-
-def _failed_attempts(caplog: pytest.LogCaptureFixture) -> int:
-    """How many reconnect attempts `WsSubscriptions` logged as failed."""
-    return sum("reconnect attempt" in r.getMessage() for r in caplog.records)

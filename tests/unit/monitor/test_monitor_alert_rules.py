@@ -90,7 +90,7 @@ def test_system_errors_alert_at_the_count_within_the_window() -> None:
     clock.advance(61)
     assert rule.record("track", "receipt timeout") == []  # the first one expired
     [alert] = rule.record("track", RpcTransportError("dropped", url="http://x"), chain="bnb")
-    assert alert.key == "system_error:track"
+    assert alert.key == "system_error:track:bnb"  # per chain: no chain's hides another's
     assert alert.severity is Severity.WARNING
     assert alert.summary.startswith("bnb: track error (RpcTransportError): dropped")
     assert rule.record("execute", "x") == []  # counted per component
