@@ -101,6 +101,8 @@ def summary(stats: list[ChainBotStats]) -> dict[str, Any]:
             "trades": len(trades),
             "succeeded": sum(c.succeeded for c in stats),
             "reverted": sum(c.reverted for c in stats),
+            "cancelled": sum(c.cancelled for c in stats),
+            "replacements": sum(c.replacements.total() for c in stats),
             "touched_earlier_in_block": sum(c.touched_earlier for c in stats),
             "realized_differs_from_predicted": sum(c.mismatched for c in stats),
             "net_profit_usd": sum(c.net_profit_usd for c in stats),

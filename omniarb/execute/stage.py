@@ -46,6 +46,10 @@ class ExecuteStage:
         self._tip_wei = tip_wei
         self._dry_run = dry_run
 
+    @property
+    def submitter(self) -> Submitter:
+        return self._submitter
+
     async def process(self, decision: Decision) -> Execution:
         opportunity = decision.opportunity
         base_fee_wei = max(opportunity.gas_price_wei - self._tip_wei, 0)

@@ -16,6 +16,10 @@ until the next reservation resyncs, which tells whether the node got it.
 
 A key stays claimed once the pre-check passed, even if the send is then refused: retrying an
 opportunity means a new key (the detector's next sighting is a new opportunity anyway).
+
+With a `ReplacementPolicy`, `land` follows a sent transaction through its replacements
+(`omniarb.execute.replace`): a stuck one is re-priced, or cancelled once its pre-check reverts,
+and whichever hash of its nonce is mined is its landing.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Protocol
 from omniarb.chains.fees import Fees
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import FeeModel
 from omniarb.errors import (
     ExecutionRevertedError,
     RateLimitedError,
@@ -49,8 +54,9 @@ from omniarb.execute._send_errors import (
     classify_send_error,
 )
 from omniarb.execute.nonces import NonceManager
+from omniarb.execute.replace import InFlightTx, OnReplacement, ReplacementPolicy, Replacer
 from omniarb.execute.signer import SignedTx, Signer
-from omniarb.types import TxReceipt
+from omniarb.types import Landing, TxReceipt
 
 __all__ = [
     "MemorySubmissionGuard",
@@ -131,6 +137,10 @@ class Submitter:
         poll_interval_s: float = 0.02,
         max_poll_interval_s: float = 0.25,
         max_send_attempts: int = 3,
+        replacement: ReplacementPolicy | None = None,
+        fee_model: FeeModel = FeeModel.EIP1559,
+        tip_wei: int = 0,
+        on_replacement: OnReplacement | None = None,
     ) -> None:
         if signer.address.lower() != nonces.address.lower():
             raise ValueError(f"nonces of {nonces.address} cannot serve signer {signer.address}")
@@ -143,6 +153,51 @@ class Submitter:
         self._poll_interval_s = poll_interval_s
         self._max_poll_interval_s = max_poll_interval_s
         self._max_send_attempts = max_send_attempts
+        # What was sent and not yet landed, by hash: a stuck one is re-sent from it, and a
+        # nonce with none of these on the node was lost in transit.
+        self._in_flight: dict[str, InFlightTx] = {}
+        self._replacer = (
+            None
+            if replacement is None
+            else Replacer(
+                rpc=rpc,
+                signer=signer,
+                fee_model=fee_model,
+                tip_wei=tip_wei,
+                policy=replacement,
+                precheck=self._precheck_sent,
+                on_replacement=on_replacement,
+                known=self.in_flight_nonces,
+            )
+        )
+
+    @property
+    def replacer(self) -> Replacer | None:
+        return self._replacer
+
+    def in_flight_nonces(self) -> dict[int, tuple[str, ...]]:
+        """The hashes sent and not yet landed, by nonce."""
+        by_nonce: dict[int, tuple[str, ...]] = {}
+        for sent in self._in_flight.values():
+            by_nonce[sent.nonce] = (*by_nonce.get(sent.nonce, ()), sent.tx_hash)
+        return by_nonce
+
+    def _remember(self, key: str, signed: SignedTx, request: TxRequest) -> None:
+        self._in_flight[signed.tx_hash] = InFlightTx(
+            key=key,
+            nonce=signed.nonce,
+            tx_hash=signed.tx_hash,
+            to=request.to,
+            data=request.data,
+            gas=request.gas,
+            value=request.value,
+            fees=request.fees,
+        )
+
+    async def _precheck_sent(self, sent: InFlightTx) -> bytes:
+        return await self.precheck(
+            TxRequest(to=sent.to, data=sent.data, gas=sent.gas, fees=sent.fees, value=sent.value)
+        )
 
     async def precheck(self, request: TxRequest, *, block: str = "latest") -> bytes:
         """Simulate `request` with `eth_call`; its return data, or `PrecheckRevertError`."""
@@ -193,6 +248,7 @@ class Submitter:
                 continue
             except (SendUnconfirmedError, asyncio.CancelledError):
                 # The node may hold it: count the nonce spent until a resync proves otherwise.
+                self._remember(key, signed, request)
                 self._nonces.mark_sent(nonce)
                 self._nonces.invalidate()
                 raise
@@ -200,6 +256,7 @@ class Submitter:
                 self._nonces.release(nonce)
                 raise
             self._nonces.mark_sent(nonce)
+            self._remember(key, signed, request)
             log.debug("sent %s as %s (nonce %d)", key, signed.tx_hash, nonce)
             return Submission(
                 key=key,
@@ -258,3 +315,30 @@ class Submitter:
             self._nonces.invalidate()
             raise ReceiptTimeoutError(tx_hash=tx_hash, timeout_s=limit_s)
         return TxReceipt.from_rpc(answer)
+
+    async def land(self, tx_hash: str, *, timeout_s: float | None = None) -> Landing:
+        """Wait until `tx_hash` or a replacement of it is mined; see the module docstring.
+
+        Without a replacement policy (or for a hash this submitter did not send) this is
+        `wait_for_receipt`.
+        """
+        sent = self._in_flight.get(tx_hash)
+        if self._replacer is None or sent is None:
+            receipt = await self.wait_for_receipt(tx_hash, timeout_s=timeout_s)
+            self._in_flight.pop(tx_hash, None)
+            return Landing(receipt=receipt, cancelled=False)
+        return await self.follow(sent, timeout_s=timeout_s)
+
+    async def follow(self, sent: InFlightTx, *, timeout_s: float | None = None) -> Landing:
+        """Follow `sent` (ours, maybe sent by an earlier run) through its replacements."""
+        if self._replacer is None:
+            raise ValueError("this submitter has no replacement policy")
+        self._in_flight[sent.tx_hash] = sent
+        limit_s = self._receipt_timeout_s if timeout_s is None else timeout_s
+        try:
+            landing = await self._replacer.follow(sent, timeout_s=limit_s)
+        except ReceiptTimeoutError:
+            self._nonces.invalidate()
+            raise
+        self._in_flight.pop(sent.tx_hash, None)
+        return landing

@@ -31,14 +31,17 @@ from omniarb.store.models import (
     ExecutionRow,
     OpportunityRow,
     OutcomeRow,
+    ReplacementRow,
     SubmissionRow,
     TokenRow,
 )
 from omniarb.store.trades import ChainSummary, TradeRecord, load_trades, summarize
+from omniarb.store.unsettled import load_replacements, load_unsettled
 
 if TYPE_CHECKING:
     from omniarb.monitor.alerts import Alert
     from omniarb.risk.breaker import BreakerTrip
+    from omniarb.types import Execution, Replacement
 
 __all__ = ["HistoryDatabase", "process_label"]
 
@@ -50,6 +53,7 @@ _SUBMISSIONS: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _TOKENS: Table = TokenRow.__table__  # type: ignore[assignment]
 _ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
 _BREAKER_TRIPS: Table = BreakerTripRow.__table__  # type: ignore[assignment]
+_REPLACEMENTS: Table = ReplacementRow.__table__  # type: ignore[assignment]
 
 
 def process_label() -> str:
@@ -92,6 +96,7 @@ class HistoryDatabase:
         self._insert_decision = insert(_DECISIONS).on_conflict_do_nothing()
         self._insert_execution = insert(_EXECUTIONS).on_conflict_do_nothing()
         self._insert_alert = insert(_ALERTS).on_conflict_do_nothing()
+        self._insert_replacement = insert(_REPLACEMENTS).on_conflict_do_nothing()
         trips = insert(_BREAKER_TRIPS)
         # A trip is written when it trips and again when it is reset: the reset fills in
         # `reset_at`/`reset_by`, and a late copy of the trip never clears them.
@@ -133,6 +138,7 @@ class HistoryDatabase:
             (self._upsert_token, rows.tokens),
             (self._insert_alert, rows.alerts),
             (self._upsert_breaker_trip, rows.breaker_trips),
+            (self._insert_replacement, rows.replacements),
         ]
         with (
             database_errors(self._engine.url, "writing history"),
@@ -197,6 +203,22 @@ class HistoryDatabase:
             Session(self._engine) as session,
         ):
             return load_breaker_trips(session, scope=scope, limit=limit)
+
+    def unsettled(self, *, chain_id: int) -> list[Execution]:
+        """The sent executions of `chain_id` that have no outcome yet (a previous run's)."""
+        with (
+            database_errors(self._engine.url, "reading unsettled trades"),
+            Session(self._engine) as session,
+        ):
+            return load_unsettled(session, chain_id=chain_id)
+
+    def replacements(self, *, chain_id: int | None = None, limit: int = 100) -> list[Replacement]:
+        """The newest `limit` replacements of stuck transactions."""
+        with (
+            database_errors(self._engine.url, "reading replacements"),
+            Session(self._engine) as session,
+        ):
+            return load_replacements(session, chain_id=chain_id, limit=limit)
 
     def dispose(self) -> None:
         """Close the engine's connections."""

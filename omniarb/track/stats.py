@@ -10,7 +10,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
+from omniarb.types import (
+    Decision,
+    Execution,
+    ExecutionStatus,
+    Opportunity,
+    Outcome,
+    ReplacementReason,
+)
 
 __all__ = ["ChainBotStats", "TradeSummary"]
 
@@ -77,6 +84,10 @@ class ChainBotStats:
     rejected: int = 0
     succeeded: int = 0
     reverted: int = 0
+    cancelled: int = 0
+    dropped: int = 0
+    # Transactions sent at a nonce already used (re-price, cancel) or lost (gap), by reason.
+    replacements: Counter[str] = field(default_factory=Counter)
     touched_earlier: int = 0
     mismatched: int = 0
     realized_profit: Counter[str] = field(default_factory=Counter)
@@ -127,11 +138,20 @@ class ChainBotStats:
         execution = outcome.execution
         opportunity = execution.decision.opportunity
         token = opportunity.route.token_in
+        self.replacements.update(str(r.reason) for r in outcome.replacements)
         if outcome.success:
             self.succeeded += 1
             self.realized_profit[token] += outcome.realized_profit
+            status = "success"
+        elif outcome.cancelled:
+            self.cancelled += 1
+            status = "cancelled"
+        elif not outcome.included:
+            self.dropped += 1
+            status = "dropped"
         else:
             self.reverted += 1
+            status = "reverted"
         if outcome.touched_earlier_in_block:
             self.touched_earlier += 1
         if outcome.success and outcome.realized_profit != execution.decision.expected_profit:
@@ -141,9 +161,9 @@ class ChainBotStats:
         self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
         trade = TradeSummary(
             chain=self.chain,
-            tx_hash=execution.tx_hash or "",
+            tx_hash=outcome.tx_hash or "",
             block_number=outcome.block_number,
-            status="success" if outcome.success else "reverted",
+            status=status,
             profit_token=self.symbols.get(token.lower(), token),
             profit_token_address=token,
             amount_in=execution.decision.amount_in,
@@ -185,6 +205,11 @@ class ChainBotStats:
             "rejected": self.rejected,
             "succeeded": self.succeeded,
             "reverted": self.reverted,
+            "cancelled": self.cancelled,
+            "dropped": self.dropped,
+            "replacements": {
+                str(reason): self.replacements[str(reason)] for reason in ReplacementReason
+            },
             "touched_earlier_in_block": self.touched_earlier,
             "realized_differs_from_predicted": self.mismatched,
             "realized_profit": {
