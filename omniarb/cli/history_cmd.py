@@ -34,7 +34,13 @@ __all__ = ["read_trades", "register"]
 
 _DEFAULT_LIMIT = 50
 # A settled trade has its outcome's status, one still in flight (or never sent) its execution's.
-TRADE_STATUSES = ("succeeded", "reverted", "dropped", *(status.value for status in ExecutionStatus))
+TRADE_STATUSES = (
+    "succeeded",
+    "reverted",
+    "dropped",
+    "cancelled",
+    *(status.value for status in ExecutionStatus),
+)
 
 
 def _positive(text: str) -> int:

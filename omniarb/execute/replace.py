@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from omniarb.chains.fees import Eip1559Fees, Fees, LegacyFees, read_fees
+from omniarb.chains.fees import Fees, read_fees
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import FeeModel
 from omniarb.errors import (
@@ -42,6 +42,11 @@ from omniarb.execute._send_errors import (
     ReceiptTimeoutError,
     SendError,
     classify_send_error,
+)
+from omniarb.execute.replace_policy import (
+    ReplacementPolicy,
+    bumped_fees,
+    default_replace_after_blocks,
 )
 from omniarb.execute.signer import Signer
 from omniarb.types import Landing, Replacement, ReplacementReason, TxReceipt
@@ -60,39 +65,6 @@ log = logging.getLogger(__name__)
 
 # A plain transfer's intrinsic gas (yellow paper G_transaction): what a cancel costs.
 CANCEL_GAS = 21_000
-# geth's `txpool.pricebump` default (core/txpool/legacypool: both fee cap and tip must rise by
-# it); anvil only wants a strictly higher max fee (crates/anvil/src/eth/pool/transactions.rs,
-# `ReplacementUnderpriced`), which 10% also is.
-GETH_PRICE_BUMP_PERCENT = 10
-# How long a transaction may wait before it counts as stuck, in wall time: three Ethereum slots.
-_STUCK_AFTER_S = 36.0
-
-
-def default_replace_after_blocks(block_time_s: float) -> int:
-    """Blocks after which a transaction is stuck on a chain with `block_time_s` blocks:
-    about 36 s worth, at least 2 (one block may simply be full) and at most 120."""
-    return max(2, min(120, round(_STUCK_AFTER_S / block_time_s)))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReplacementPolicy:
-    """When and how far a stuck transaction is re-priced."""
-
-    replace_after_blocks: int = 3
-    max_replacements: int = 3
-    fee_bump_percent: int = GETH_PRICE_BUMP_PERCENT
-    max_fee_per_gas_wei: int = 500 * 10**9
-
-    def __post_init__(self) -> None:
-        if self.replace_after_blocks < 1:
-            raise ValueError(f"replace_after_blocks must be >= 1, got {self.replace_after_blocks}")
-        if self.max_replacements < 0:
-            raise ValueError(f"max_replacements must be >= 0, got {self.max_replacements}")
-        if self.fee_bump_percent < GETH_PRICE_BUMP_PERCENT:
-            raise ValueError(
-                f"fee_bump_percent must be >= {GETH_PRICE_BUMP_PERCENT} (nodes refuse less), "
-                f"got {self.fee_bump_percent}"
-            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,28 +82,6 @@ class InFlightTx:
     gas: int
     value: int
     fees: Fees
-
-
-def _bump(old_wei: int, percent: int) -> int:
-    # Rounded up, and always at least one wei more: anvil wants strictly more, geth 10% more.
-    return max(old_wei + 1, -(-old_wei * (100 + percent) // 100))
-
-
-def bumped_fees(old: Fees, current: Fees, *, bump_percent: int, cap_wei: int) -> Fees | None:
-    """The fees of a successor to a transaction that bid `old`, when `current` is what a new
-    transaction would bid now: each field the higher of the two, at least `bump_percent` above
-    `old` (the node's replacement minimum); None when that exceeds `cap_wei` per gas."""
-    if isinstance(old, LegacyFees) or isinstance(current, LegacyFees):
-        old_price = old.fee_cap_wei
-        price = max(_bump(old_price, bump_percent), current.fee_cap_wei)
-        if price > cap_wei:
-            return None
-        return LegacyFees(gas_price_wei=price, tip_wei=max(old.tip_wei, current.tip_wei))
-    tip = max(_bump(old.tip_wei, bump_percent), current.tip_wei)
-    cap = max(_bump(old.max_fee_per_gas_wei, bump_percent), current.max_fee_per_gas_wei, tip)
-    if cap > cap_wei:
-        return None
-    return Eip1559Fees(max_fee_per_gas_wei=cap, max_priority_fee_per_gas_wei=tip)
 
 
 Precheck = Callable[[InFlightTx], Awaitable[object]]
@@ -250,7 +200,8 @@ class Replacer:
         if mined < state.sent.nonce and await self._lost(mined):
             await self._fill_gap(state, mined, head)
             return
-        if len(state.replacements) >= self.policy.max_replacements:
+        successors = [r for r in state.replacements if r.reason is not ReplacementReason.GAP]
+        if len(successors) >= self.policy.max_replacements:
             return
         await self._replace(state, head)
 
@@ -351,10 +302,11 @@ class Replacer:
             return
         reason = ReplacementReason.CANCEL if cancel else ReplacementReason.REPRICE
         log.info(
-            "nonce %d (%s) stuck since block %d: %s %s -> %s, max fee %d -> %d wei",
+            "nonce %d (%s) not mined in %d blocks, at block %d: %s %s -> %s, max fee %d -> %d wei",
             sent.nonce,
             sent.key,
-            head - self.policy.replace_after_blocks,
+            self.policy.replace_after_blocks,
+            head,
             reason,
             state.hashes[-1],
             signed.tx_hash,

@@ -84,7 +84,8 @@ def _execution(row: ExecutionRow, decision: DecisionRow, opp: OpportunityRow) ->
             flash_source=FlashLoan(decision.flash_source) if decision.flash_source else None,
             decided_ns=decision.decided_ns,
             flash_fee=opp.predicted_profit - decision.predicted_profit,
-            gas_estimate=decision.gas_estimate,
+            # The row holds the trade's estimate; 0 means "the opportunity's", as before.
+            gas_estimate=0 if decision.gas_estimate == opp.gas_estimate else decision.gas_estimate,
         ),
         status=ExecutionStatus(row.status),
         tx_hash=row.tx_hash,

@@ -92,7 +92,7 @@ def test_migration_0002_up_and_down_alone(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine, "0001")
     assert not sa.inspect(engine).has_table("alerts")
-    upgrade(engine)
+    upgrade(engine, "0002")
     assert current_revision(engine) == "0002"
     assert {"alerts", "breaker_trips"} <= set(sa.inspect(engine).get_table_names())
     downgrade(engine, "0001")

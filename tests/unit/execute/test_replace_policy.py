@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omniarb.chains.fees import Eip1559Fees, LegacyFees
-from omniarb.execute.replace import (
+from omniarb.execute.replace_policy import (
     ReplacementPolicy,
     bumped_fees,
     default_replace_after_blocks,

@@ -1,0 +1,90 @@
+"""Replacements of stuck transactions and a previous run's unsettled trades in the history, on
+SQLite and PostgreSQL: a replacement round-trips as the value recorded (fees beyond 2**64
+exact), written twice it is one row; a sent execution without an outcome reads back as the
+same `Execution` (so its outcome lands on its rows) until its outcome is recorded, which may
+name the replacement that was mined and say it was a cancel; migration 0003 goes up and down
+on its own."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from _store_values import decision, execution, opportunity, outcome
+
+from omniarb.store import HistoryStore
+from omniarb.store.engine import make_engine
+from omniarb.store.schema import current_revision, downgrade, upgrade
+from omniarb.types import ExecutionStatus, Replacement, ReplacementReason
+
+T0 = datetime(2026, 12, 6, 6, 0, 0, 123456, tzinfo=UTC)
+
+
+def successor(n: int, *, reason: ReplacementReason = ReplacementReason.REPRICE) -> Replacement:
+    return Replacement(
+        chain_id=1,
+        key=f"1:{1000 + n}",
+        nonce=n,
+        original_tx_hash=f"0x{n:064x}",
+        replaced_tx_hash=f"0x{n:064x}",
+        new_tx_hash=f"0x{n + 10_000:064x}",
+        old_max_fee_per_gas_wei=3 * 10**9,
+        old_priority_fee_wei=10**9,
+        new_max_fee_per_gas_wei=2**70 + n,  # past 64 bits: stored exactly
+        new_priority_fee_wei=1_100_000_000,
+        reason=reason,
+        block_number=100 + n,
+        replaced_at=T0,
+    )
+
+
+async def test_replacements_round_trip_once_each(db_url: str) -> None:
+    recorded = [successor(0), successor(1, reason=ReplacementReason.CANCEL)]
+    async with HistoryStore.open(db_url) as store:
+        for value in [*recorded, recorded[0]]:
+            await store.record(value)
+        await store.flush()
+        found = await asyncio.to_thread(store.replacements, chain_id=1)
+        assert sorted(found, key=lambda r: r.nonce) == recorded
+        assert await asyncio.to_thread(store.replacements, chain_id=137) == []
+
+
+async def test_unsettled_executions_read_back_until_settled(db_url: str) -> None:
+    sent = [execution(decision(opportunity(n))) for n in range(3)]
+    refused = execution(decision(opportunity(9)), status=ExecutionStatus.REJECTED)
+    async with HistoryStore.open(db_url) as store:
+        for value in [*sent, refused, outcome(sent[0])]:
+            await store.record(value)
+        await store.flush()
+        # The unsettled ones, as the values the engine recorded (flash fee derived from rows).
+        assert await asyncio.to_thread(store.unsettled, chain_id=1) == sent[1:]
+
+        mined_by = f"0x{77:064x}"
+        cancelled = replace(
+            outcome(sent[1], success=False, realized_profit=0),
+            mined_tx_hash=mined_by,
+            cancelled=True,
+        )
+        await store.record(cancelled)
+        await store.flush()
+        assert await asyncio.to_thread(store.unsettled, chain_id=1) == sent[2:]
+        trade = next(t for t in await asyncio.to_thread(store.trades) if t.tx_hash == mined_by)
+        assert trade.status == "cancelled"
+        assert trade.realized_profit == 0
+
+
+def test_migration_0003_up_and_down_alone(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine, "0002")
+    assert not sa.inspect(engine).has_table("replacements")
+    upgrade(engine, "0003_stuck_tx")
+    assert current_revision(engine) == "0003_stuck_tx"
+    assert sa.inspect(engine).has_table("replacements")
+    downgrade(engine, "0002")
+    assert current_revision(engine) == "0002"
+    tables = set(sa.inspect(engine).get_table_names())
+    assert "replacements" not in tables
+    assert "alerts" in tables  # 0002's tables stay
+    engine.dispose()
