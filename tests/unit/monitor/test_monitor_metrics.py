@@ -4,13 +4,14 @@ registry; `render()` is valid Prometheus text."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from _monitor_values import decision, execution, opportunity, trade
 from prometheus_client.parser import text_string_to_metric_families
 
 from omniarb.monitor import Metrics
-from omniarb.types import ExecutionStatus
+from omniarb.types import ExecutionStatus, Replacement, ReplacementReason
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float | None:
@@ -172,3 +173,30 @@ def test_series_names_cover_every_sample_a_scrape_has() -> None:
     assert "omniarb_trade_profit_usd_sum" not in metrics.series_names()  # signed: no _sum
     assert "omniarb_execution_seconds_sum" in scraped
     assert metrics.content_type.startswith("text/plain; version=0.0.4")
+
+
+def test_a_cancelled_trade_is_a_failure_and_its_replacements_are_counted() -> None:
+    metrics = Metrics()
+    successor = Replacement(
+        chain_id=1,
+        key="k",
+        nonce=7,
+        original_tx_hash="0x" + "11" * 32,
+        replaced_tx_hash="0x" + "11" * 32,
+        new_tx_hash="0x" + "22" * 32,
+        old_max_fee_per_gas_wei=1,
+        old_priority_fee_wei=1,
+        new_max_fee_per_gas_wei=2,
+        new_priority_fee_wei=2,
+        reason=ReplacementReason.CANCEL,
+        block_number=1,
+        replaced_at=datetime(2026, 12, 6, tzinfo=UTC),
+    )
+    cancelled = replace(trade(success=False), cancelled=True, replacements=(successor,))
+    metrics.observe_outcome(cancelled)
+    failures = "omniarb_trade_failures_total"
+    assert sample(metrics, failures, chain="ethereum", reason="cancelled") == 1
+    assert sample(metrics, failures, chain="ethereum", reason="reverted") is None
+    replaced = "omniarb_tx_replacements_total"
+    assert sample(metrics, replaced, chain="ethereum", reason="cancel") == 1
+    assert sample(metrics, "omniarb_loss_usd_total", chain="ethereum") > 0
