@@ -131,6 +131,9 @@ class Replacer:
         self._on_replacement = on_replacement
         self._known = known or dict
         self._poll_interval_s = poll_interval_s
+        # The nonces being followed now: a stuck lower one is its own follower's to replace,
+        # never a gap for a higher one's follower to fill.
+        self._following: dict[int, _Nonce] = {}
         self._max_poll_interval_s = max_poll_interval_s
 
     async def follow(self, sent: InFlightTx, *, timeout_s: float) -> Landing:
@@ -146,6 +149,15 @@ class Replacer:
             sent_block=await self._block_number(),
             replacements=[],
         )
+        self._following[sent.nonce] = state
+        try:
+            return await self._poll(state, deadline=deadline, timeout_s=timeout_s)
+        finally:
+            if self._following.get(sent.nonce) is state:
+                del self._following[sent.nonce]
+
+    async def _poll(self, state: _Nonce, *, deadline: float, timeout_s: float) -> Landing:
+        loop = asyncio.get_running_loop()
         interval_s = self._poll_interval_s
         while True:
             try:
@@ -156,7 +168,9 @@ class Replacer:
                 if head - state.sent_block >= self.policy.replace_after_blocks:
                     await self._unstick(state, head)
             except RpcTransportError as exc:  # a failed poll is not "not mined": ask again
-                log.warning("following nonce %d (%s) failed: %s", sent.nonce, sent.key, exc)
+                log.warning(
+                    "following nonce %d (%s) failed: %s", state.sent.nonce, state.sent.key, exc
+                )
             if loop.time() >= deadline:
                 raise ReceiptTimeoutError(tx_hash=state.hashes[-1], timeout_s=timeout_s)
             await asyncio.sleep(min(interval_s, max(deadline - loop.time(), 0)))
@@ -197,8 +211,11 @@ class Replacer:
         """Fill a lost lower nonce if there is one, else replace ours (once a window)."""
         state.sent_block = head  # the next attempt waits a full window again
         mined = await self._mined_count()
-        if mined < state.sent.nonce and await self._lost(mined):
-            await self._fill_gap(state, mined, head)
+        if mined < state.sent.nonce:
+            # Ours waits behind a lower nonce: that one's follower replaces it when stuck; one
+            # nobody follows and the node does not hold was lost, and is filled here.
+            if mined not in self._following and await self._lost(mined):
+                await self._fill_gap(state, mined, head)
             return
         successors = [r for r in state.replacements if r.reason is not ReplacementReason.GAP]
         if len(successors) >= self.policy.max_replacements:

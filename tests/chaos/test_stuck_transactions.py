@@ -221,6 +221,38 @@ async def test_a_stuck_transaction_whose_opportunity_is_gone_is_cancelled(
         assert recorded[0].original_tx_hash == tx_hash
 
 
+async def test_two_stuck_in_a_row_are_each_repriced_by_their_own_follower(
+    tmp_path: Path,
+) -> None:
+    """The second waits behind the first: it is not taken for a gap behind a lost nonce (no
+    fill competes with the first's re-price), and both are mined, gap-free."""
+    async with interval_chain(tmp_path) as chain:
+        start_nonce = await chain.count("latest")
+        request = await gate_request(chain)
+        await chain.rpc.call("evm_setIntervalMining", 0)
+        first = await chain.submitter.submit("first", request)
+        second = await chain.submitter.submit("second", request)
+        await chain.rpc.call("anvil_setNextBlockBaseFeePerGas", hex(20 * request.fees.fee_cap_wei))
+        await chain.rpc.call("evm_setIntervalMining", BLOCK_TIME_S)
+        async with fee_spike(chain.rpc, 20 * request.fees.fee_cap_wei):
+            landings = await asyncio.gather(
+                chain.submitter.land(first.tx_hash), chain.submitter.land(second.tx_hash)
+            )
+
+        for landing, sent in zip(landings, (first, second), strict=True):
+            assert landing.receipt is not None
+            assert landing.receipt.success
+            assert not landing.cancelled
+            assert [r.reason for r in landing.replacements][-1] is ReplacementReason.REPRICE
+            assert {r.nonce for r in landing.replacements} == {sent.nonce}
+        assert (first.nonce, second.nonce) == (start_nonce, start_nonce + 1)
+        assert landings[0].receipt.block_number <= landings[1].receipt.block_number
+        assert await chain.count("latest") == start_nonce + 2
+        await chain.store.flush()
+        recorded = await asyncio.to_thread(chain.store.replacements, chain_id=CHAIN_ID)
+        assert ReplacementReason.GAP not in {r.reason for r in recorded}
+
+
 async def test_a_nonce_lost_in_transit_is_filled_so_the_next_is_mined(tmp_path: Path) -> None:
     async with interval_chain(tmp_path) as chain:
         lost = await chain.count("latest")
