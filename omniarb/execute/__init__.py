@@ -4,7 +4,7 @@
 `OmniArbExecutor.execute` (contracts/executor/), which borrows through a Uniswap V2 flash swap, runs
 the hops pair to pair and reverts unless the cycle pays at least the minimum profit;
 `executor_contract` deploys and administers that contract. Signing, nonces and submission live
-beside them in this package.
+beside them in this package, with the follower that replaces a stuck transaction (`replace`).
 """
 
 from omniarb.execute.executor_contract import (
@@ -15,6 +15,8 @@ from omniarb.execute.executor_contract import (
     v2_factories,
 )
 from omniarb.execute.nonces import NonceBook, NonceManager
+from omniarb.execute.replace import InFlightTx, Replacer
+from omniarb.execute.replace_policy import ReplacementPolicy, bumped_fees
 from omniarb.execute.route_codec import (
     FlashSource,
     RouteCodec,
@@ -35,9 +37,12 @@ __all__ = [
     "ExecutorContract",
     "ExecutorRevertError",
     "FlashSource",
+    "InFlightTx",
     "MemorySubmissionGuard",
     "NonceBook",
     "NonceManager",
+    "ReplacementPolicy",
+    "Replacer",
     "RouteCodec",
     "RouteEncodingError",
     "SignedTx",
@@ -46,6 +51,7 @@ __all__ = [
     "SubmissionGuard",
     "Submitter",
     "TxRequest",
+    "bumped_fees",
     "deploy_devnet_executor",
     "encode_execute_calldata",
     "v2_factories",
