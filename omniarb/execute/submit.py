@@ -314,6 +314,7 @@ class Submitter:
             # the next reservation resyncs, which frees the first missing nonce.
             self._nonces.invalidate()
             raise ReceiptTimeoutError(tx_hash=tx_hash, timeout_s=limit_s)
+        self._in_flight.pop(tx_hash, None)
         return TxReceipt.from_rpc(answer)
 
     async def land(self, tx_hash: str, *, timeout_s: float | None = None) -> Landing:
@@ -325,7 +326,6 @@ class Submitter:
         sent = self._in_flight.get(tx_hash)
         if self._replacer is None or sent is None:
             receipt = await self.wait_for_receipt(tx_hash, timeout_s=timeout_s)
-            self._in_flight.pop(tx_hash, None)
             return Landing(receipt=receipt, cancelled=False)
         return await self.follow(sent, timeout_s=timeout_s)
 
