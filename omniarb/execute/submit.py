@@ -168,6 +168,8 @@ class Submitter:
                 precheck=self._precheck_sent,
                 on_replacement=on_replacement,
                 known=self.in_flight_nonces,
+                poll_interval_s=poll_interval_s,
+                max_poll_interval_s=max_poll_interval_s,
             )
         )
 
