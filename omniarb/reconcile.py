@@ -1,8 +1,10 @@
 """Restart reconciliation: what a previous run sent and never settled, checked against the chain.
 
 A bot killed between sending a trade and recording its outcome leaves a SUBMITTED execution
-without an outcome in the history. Before a restarted bot trades on a chain, each such
-execution of that chain is settled from the chain:
+without an outcome in the history; one killed before it even wrote the execution leaves only the
+claim, which names the signed transaction (written before the send), and the opportunity and
+decision rows, from which the execution is rebuilt. Before a restarted bot trades on a chain,
+each such execution of that chain is settled from the chain:
 
 - mined (its hash or a recorded replacement of it has a receipt): its outcome is built from
   the receipt, realized profit from the logs as the tracker does, and recorded;
@@ -43,6 +45,8 @@ class ReconcileSummary:
     mined: int = 0
     pending: int = 0
     dropped: int = 0
+    # Of those, sent by a run killed before it wrote their execution (known from the claim).
+    recovered: int = 0
 
     @property
     def total(self) -> int:
@@ -83,7 +87,16 @@ async def reconcile_unsettled(
 ) -> ReconcileSummary:
     """Settle every unsettled execution of `chain_id` from the chain; see the module docstring."""
     executions = await asyncio.to_thread(store.unsettled, chain_id=chain_id)
-    summary = ReconcileSummary(chain=chain)
+    recovered, unknown = await asyncio.to_thread(store.unrecorded_sends, chain_id=chain_id)
+    for tx_hash in unknown:
+        log.warning(
+            "%s: transaction %s was claimed and sent by a previous run that recorded nothing "
+            "else about it; it cannot be settled into the history",
+            chain,
+            tx_hash,
+        )
+    executions = sorted([*executions, *recovered], key=lambda e: e.nonce or 0)
+    summary = ReconcileSummary(chain=chain, recovered=len(recovered))
     if executions:
         replacements = await asyncio.to_thread(store.replacements, chain_id=chain_id, limit=10_000)
         for execution in executions:
@@ -97,12 +110,13 @@ async def reconcile_unsettled(
         await store.flush()
     log.info(
         "%s: reconciled %d unsettled trade(s) of a previous run: %d mined, %d pending then "
-        "settled, %d dropped",
+        "settled, %d dropped (%d known only from their claim)",
         chain,
         summary.total,
         summary.mined,
         summary.pending,
         summary.dropped,
+        summary.recovered,
     )
     return summary
 
@@ -136,7 +150,6 @@ async def _settle(
         was_cancel = landing.cancelled or landing.receipt.tx_hash in cancels
         outcome = await tracker.outcome(execution, landing.receipt, cancelled=was_cancel)
         return replace(outcome, replacements=landing.replacements), "pending"
-    log.info(
-        "trade %s (nonce %d) is unknown to the node: dropped", execution.tx_hash, execution.nonce
-    )
+    # Never reached the node (a send lost, or a run killed between its claim and its send).
+    log.info("trade %s is unknown to the node: dropped", execution.tx_hash)
     return dropped(execution), "dropped"

@@ -7,9 +7,11 @@
 
 `submit` first simulates the call with `eth_call` against the latest state, from the signer's
 address with the same to/data/value/gas, and raises `PrecheckRevertError` (with the decoded
-reason) if it reverts: nothing is sent and no nonce is used. Then it claims the idempotency key
-from the `SubmissionGuard`, so the same opportunity is never sent twice (the engine's guard
-persists keys in the database, so this holds across restarts), reserves a nonce and sends. A
+reason) if it reverts: nothing is sent and no nonce is used. Then it reserves a nonce, signs,
+and claims the idempotency key from the `SubmissionGuard` with the signed transaction's hash
+and nonce, so the same opportunity is never sent twice (the engine's guard persists keys in the
+database, durably before the send, so this holds across restarts and a killed bot's restart
+knows what it sent), and sends; a refused claim frees the nonce again. A
 nonce conflict resyncs the nonces and signs again with a fresh one; every other refusal releases
 the nonce, so no gap is left. A send lost in transit (`SendUnconfirmedError`) keeps its nonce
 until the next reservation resyncs, which tells whether the node got it.
@@ -70,22 +72,46 @@ log = logging.getLogger(__name__)
 
 
 class SubmissionGuard(Protocol):
-    """Hands out each idempotency key once: `claim` is True the first time, False after."""
+    """Hands out each idempotency key once: `claim` is True the first time, False after.
 
-    async def claim(self, key: str) -> bool: ...
+    The claim names the signed transaction about to be sent (and `resigned` the next one when
+    a nonce conflict makes the submitter sign again), so what was sent is known even if
+    nothing else about it was recorded.
+    """
+
+    async def claim(
+        self,
+        key: str,
+        *,
+        chain_id: int | None = None,
+        tx_hash: str | None = None,
+        nonce: int | None = None,
+    ) -> bool: ...
+
+    async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None: ...
 
 
 class MemorySubmissionGuard:
     """A `SubmissionGuard` for one process (tests, dry runs); keys are lost on exit."""
 
     def __init__(self) -> None:
-        self._claimed: set[str] = set()
+        self._claimed: dict[str, tuple[str | None, int | None]] = {}
 
-    async def claim(self, key: str) -> bool:
+    async def claim(
+        self,
+        key: str,
+        *,
+        chain_id: int | None = None,
+        tx_hash: str | None = None,
+        nonce: int | None = None,
+    ) -> bool:
         if key in self._claimed:
             return False
-        self._claimed.add(key)
+        self._claimed[key] = (tx_hash, nonce)
         return True
+
+    async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None:
+        self._claimed[key] = (tx_hash, nonce)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,8 +254,7 @@ class Submitter:
         """Pre-check (unless `precheck=False`), claim `key`, sign and send; see the module doc."""
         if precheck:
             await self.precheck(request)
-        if not await self._guard.claim(key):
-            raise DuplicateSubmissionError(key)
+        claimed = False
         for attempt in range(1, self._max_send_attempts + 1):
             nonce = await self._nonces.reserve()
             try:
@@ -241,6 +266,8 @@ class Submitter:
                     fees=request.fees,
                     value=request.value,
                 )
+                await self._claim(key, signed, first=not claimed)
+                claimed = True
                 await self._send(signed)
             except NonceConflictError:
                 await self._resync_and_release(nonce)
@@ -270,6 +297,16 @@ class Submitter:
                 attempts=attempt,
             )
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _claim(self, key: str, signed: SignedTx, *, first: bool) -> None:
+        """Claim `key` for `signed` (or move the claim to it), durably before the send: a bot
+        killed right after sending still knows what it sent (`omniarb.reconcile`)."""
+        if not first:
+            await self._guard.resigned(key, tx_hash=signed.tx_hash, nonce=signed.nonce)
+        elif not await self._guard.claim(
+            key, chain_id=self._signer.chain_id, tx_hash=signed.tx_hash, nonce=signed.nonce
+        ):
+            raise DuplicateSubmissionError(key)
 
     async def _resync_and_release(self, nonce: int) -> None:
         try:

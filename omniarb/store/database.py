@@ -36,7 +36,7 @@ from omniarb.store.models import (
     TokenRow,
 )
 from omniarb.store.trades import ChainSummary, TradeRecord, load_trades, summarize
-from omniarb.store.unsettled import load_replacements, load_unsettled
+from omniarb.store.unsettled import load_replacements, load_unrecorded_sends, load_unsettled
 
 if TYPE_CHECKING:
     from omniarb.monitor.alerts import Alert
@@ -148,7 +148,15 @@ class HistoryDatabase:
                 if table_rows:
                     connection.execute(statement, list(table_rows.values()))
 
-    def claim(self, key: str, *, claimed_by: str | None = None) -> bool:
+    def claim(
+        self,
+        key: str,
+        *,
+        claimed_by: str | None = None,
+        chain_id: int | None = None,
+        tx_hash: str | None = None,
+        nonce: int | None = None,
+    ) -> bool:
         """Claim `key` for submission: True exactly once per key, across processes, durably.
 
         One `INSERT ... ON CONFLICT DO NOTHING RETURNING` on the primary key, committed before
@@ -161,6 +169,9 @@ class HistoryDatabase:
                 key=key,
                 claimed_at=datetime.now(UTC),
                 claimed_by=claimed_by or process_label(),
+                chain_id=chain_id,
+                tx_hash=tx_hash,
+                nonce=nonce,
             )
             .on_conflict_do_nothing()
             .returning(_SUBMISSIONS.c.key)
@@ -173,6 +184,29 @@ class HistoryDatabase:
             # rowcount would do too, but SQLAlchemy keeps INSERT rowcounts only on request.
             # The commit runs on leaving the block, before the caller sees the answer.
             return connection.execute(statement).first() is not None
+
+    def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None:
+        """The claimed `key` is sent as another transaction (signed again after a nonce
+        conflict): its claim names that one, durably before the send."""
+        statement = (
+            _SUBMISSIONS.update()
+            .where(_SUBMISSIONS.c.key == key)
+            .values(tx_hash=tx_hash, nonce=nonce)
+        )
+        with (
+            database_errors(self._engine.url, "updating a submission"),
+            begin_write(self._engine) as connection,
+        ):
+            connection.execute(statement)
+
+    def unrecorded_sends(self, *, chain_id: int) -> tuple[list[Execution], list[str]]:
+        """Sends of `chain_id` that a claim names but no execution row records, rebuilt as
+        executions, and the hashes of those without an opportunity or decision row either."""
+        with (
+            database_errors(self._engine.url, "reading claims"),
+            Session(self._engine) as session,
+        ):
+            return load_unrecorded_sends(session, chain_id=chain_id)
 
     def trades(
         self, *, chain: str | None = None, status: str | None = None, limit: int = 50

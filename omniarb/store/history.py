@@ -112,6 +112,11 @@ class HistoryStore(AsyncResource):
         """The written SUBMITTED executions of `chain_id` without an outcome (blocks)."""
         return self._database.unsettled(chain_id=chain_id)
 
+    def unrecorded_sends(self, *, chain_id: int) -> tuple[list[Execution], list[str]]:
+        """Claimed sends of `chain_id` without an execution row, rebuilt as executions, and
+        the hashes of those that cannot be (blocks; flush first)."""
+        return self._database.unrecorded_sends(chain_id=chain_id)
+
     def replacements(self, *, chain_id: int | None = None, limit: int = 100) -> list[Replacement]:
         """The newest written replacements of stuck transactions (blocks)."""
         return self._database.replacements(chain_id=chain_id, limit=limit)

@@ -244,13 +244,20 @@ class OutcomeRow(Base):
 
 
 class SubmissionRow(Base):
-    """A claimed submission key: its row existing means "already sent, never again"."""
+    """A claimed submission key: its row existing means "already sent, never again".
+
+    The claim is made with the signed transaction's hash, nonce and chain, durably before the
+    send, so a bot killed before its execution row was written still knows what it sent.
+    """
 
     __tablename__ = "submissions"
 
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str] = mapped_column(String(128))
+    chain_id: Mapped[int | None] = mapped_column(BigInteger)
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    nonce: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class TokenRow(Base):

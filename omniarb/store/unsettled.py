@@ -11,6 +11,8 @@ is what the opportunity's gross profit and the decision's predicted profit diffe
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from omniarb.store.models import (
     OpportunityRow,
     OutcomeRow,
     ReplacementRow,
+    SubmissionRow,
 )
 from omniarb.types import (
     Decision,
@@ -33,7 +36,7 @@ from omniarb.types import (
     ReplacementReason,
 )
 
-__all__ = ["load_replacements", "load_unsettled"]
+__all__ = ["load_replacements", "load_unrecorded_sends", "load_unsettled"]
 
 
 def load_unsettled(session: Session, *, chain_id: int) -> list[Execution]:
@@ -53,7 +56,67 @@ def load_unsettled(session: Session, *, chain_id: int) -> list[Execution]:
     return [_execution(*row) for row in session.execute(stmt).tuples()]
 
 
+def load_unrecorded_sends(session: Session, *, chain_id: int) -> tuple[list[Execution], list[str]]:
+    """The sends of `chain_id` a claim names but no execution row records (a run killed
+    between sending and writing the execution): as SUBMITTED executions rebuilt from their
+    opportunity and decision rows, and the hashes of those whose rows were not written either.
+
+    Such an execution's stamp is its claim's time in ns since the epoch (the run's monotonic
+    stamp died with it), which keeps its row id unique.
+    """
+    recorded = select(ExecutionRow.tx_hash).where(ExecutionRow.tx_hash.is_not(None))
+    claims = session.execute(
+        select(SubmissionRow).where(
+            SubmissionRow.chain_id == chain_id,
+            SubmissionRow.tx_hash.is_not(None),
+            SubmissionRow.tx_hash.not_in(recorded),
+        )
+    ).scalars()
+    found: list[Execution] = []
+    unknown: list[str] = []
+    for claim in claims:
+        row = session.execute(
+            select(DecisionRow, OpportunityRow)
+            .join(OpportunityRow, OpportunityRow.id == DecisionRow.opportunity_id)
+            .where(DecisionRow.opportunity_id == claim.key, DecisionRow.approved.is_(True))
+            .order_by(DecisionRow.decided_ns.desc())
+            .limit(1)
+        ).first()
+        if row is None or claim.tx_hash is None:
+            unknown.append(str(claim.tx_hash))
+            continue
+        decision, opp = row
+        found.append(
+            _execution_of(
+                decision,
+                opp,
+                tx_hash=claim.tx_hash,
+                nonce=claim.nonce,
+                submitted_ns=int(claim.claimed_at.timestamp() * 1e9),
+            )
+        )
+    return sorted(found, key=lambda e: e.nonce or 0), unknown
+
+
 def _execution(row: ExecutionRow, decision: DecisionRow, opp: OpportunityRow) -> Execution:
+    return replace(
+        _execution_of(
+            decision, opp, tx_hash=row.tx_hash, nonce=row.nonce, submitted_ns=row.submitted_ns
+        ),
+        max_fee_per_gas_wei=row.max_fee_per_gas_wei,
+        priority_fee_wei=row.priority_fee_wei,
+        error=row.error,
+    )
+
+
+def _execution_of(
+    decision: DecisionRow,
+    opp: OpportunityRow,
+    *,
+    tx_hash: str | None,
+    nonce: int | None,
+    submitted_ns: int,
+) -> Execution:
     opportunity = Opportunity(
         id=opp.id,
         chain_id=opp.chain_id,
@@ -87,13 +150,12 @@ def _execution(row: ExecutionRow, decision: DecisionRow, opp: OpportunityRow) ->
             # The row holds the trade's estimate; 0 means "the opportunity's", as before.
             gas_estimate=0 if decision.gas_estimate == opp.gas_estimate else decision.gas_estimate,
         ),
-        status=ExecutionStatus(row.status),
-        tx_hash=row.tx_hash,
-        nonce=row.nonce,
-        max_fee_per_gas_wei=row.max_fee_per_gas_wei,
-        priority_fee_wei=row.priority_fee_wei,
-        submitted_ns=row.submitted_ns,
-        error=row.error,
+        status=ExecutionStatus.SUBMITTED,
+        tx_hash=tx_hash,
+        nonce=nonce,
+        max_fee_per_gas_wei=0,
+        priority_fee_wei=0,
+        submitted_ns=submitted_ns,
     )
 
 

@@ -1,4 +1,4 @@
-"""Replacements of stuck transactions (re-price, cancel, gap fill).
+"""Replacements of stuck transactions (re-price, cancel, gap fill); claims name what was sent.
 
 Revision ID: 0003_stuck_tx
 Revises: 0002
@@ -49,7 +49,17 @@ def upgrade() -> None:
     op.create_index(op.f("ix_replacements_key"), "replacements", ["key"])
     op.create_index(op.f("ix_replacements_original_tx_hash"), "replacements", ["original_tx_hash"])
 
+    # The claim names the signed transaction (written before the send): a restart finds what a
+    # killed run sent even when its execution row was never written.
+    with op.batch_alter_table("submissions") as batch:
+        batch.add_column(sa.Column("chain_id", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("tx_hash", sa.String(66), nullable=True))
+        batch.add_column(sa.Column("nonce", sa.BigInteger(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("submissions") as batch:
+        for column in ("nonce", "tx_hash", "chain_id"):
+            batch.drop_column(column)
     # Dropping a table drops its indexes.
     op.drop_table("replacements")
