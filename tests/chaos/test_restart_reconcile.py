@@ -1,7 +1,8 @@
 """Restart reconciliation against a real anvil: a previous run's sent trades without an outcome
 are settled from the chain — one mined while the bot was down (its outcome built from the
-receipt), one still pending (followed until mined), one the node never got (dropped) — and none
-is sent again."""
+receipt), one mined that only its claim and decision name (the run died before writing its
+execution), one still pending (followed until mined), one the node never got (dropped) — and
+none is sent again."""
 
 from __future__ import annotations
 
@@ -128,16 +129,30 @@ async def test_a_restart_settles_mined_pending_and_lost_trades_from_the_chain(
             await rpc.call("eth_sendRawTransaction", raw)
             await rpc.call("evm_mine")
             await mined_receipt(rpc, mined_hash, timeout_s=10)
-            pending_hash, raw = sign(first + 1)
+            # Killed right after this send: its claim (with the hash) and its decision were
+            # written, its execution row never was.
+            orphan_hash, raw = sign(first + 1)
             await rpc.call("eth_sendRawTransaction", raw)
-            lost_hash, _ = sign(first + 2)
+            await rpc.call("evm_mine")
+            await mined_receipt(rpc, orphan_hash, timeout_s=10)
+            pending_hash, raw = sign(first + 2)
+            await rpc.call("eth_sendRawTransaction", raw)
+            lost_hash, _ = sign(first + 3)
             previous = [
                 _execution(0, tx_hash=mined_hash, nonce=first, fee_wei=fees.fee_cap_wei),
-                _execution(1, tx_hash=pending_hash, nonce=first + 1, fee_wei=fees.fee_cap_wei),
-                _execution(2, tx_hash=lost_hash, nonce=first + 2, fee_wei=fees.fee_cap_wei),
+                _execution(2, tx_hash=pending_hash, nonce=first + 2, fee_wei=fees.fee_cap_wei),
+                _execution(3, tx_hash=lost_hash, nonce=first + 3, fee_wei=fees.fee_cap_wei),
             ]
             for execution in previous:
                 await store.record(execution)
+            orphan = _execution(1, tx_hash=orphan_hash, nonce=first + 1, fee_wei=fees.fee_cap_wei)
+            await store.record(orphan.decision)
+            assert await store.submissions.claim(
+                orphan.decision.opportunity.id,
+                chain_id=CHAIN_ID,
+                tx_hash=orphan_hash,
+                nonce=first + 1,
+            )
             await store.flush()
             assert len(await asyncio.to_thread(store.unsettled, chain_id=CHAIN_ID)) == 3
 
@@ -172,10 +187,14 @@ async def test_a_restart_settles_mined_pending_and_lost_trades_from_the_chain(
             await rpc.call("evm_setIntervalMining", 1)
             summary = await asyncio.wait_for(reconciling, timeout=30)
 
-            assert (summary.mined, summary.pending, summary.dropped) == (1, 1, 1)
+            assert (summary.mined, summary.pending, summary.dropped) == (2, 1, 1)
+            assert summary.recovered == 1
             assert await asyncio.to_thread(store.unsettled, chain_id=CHAIN_ID) == []
+            assert await asyncio.to_thread(store.unrecorded_sends, chain_id=CHAIN_ID) == ([], [])
             trades = {t.tx_hash: t for t in await asyncio.to_thread(store.trades, limit=10)}
             assert trades[mined_hash].status == "succeeded"
+            assert trades[orphan_hash].status == "succeeded"
+            assert trades[orphan_hash].nonce == first + 1
             assert trades[pending_hash].status == "succeeded"
             assert trades[lost_hash].status == "dropped"
             receipt = await mined_receipt(rpc, pending_hash, timeout_s=1)
@@ -183,7 +202,7 @@ async def test_a_restart_settles_mined_pending_and_lost_trades_from_the_chain(
             # Nothing was sent again: the account spent exactly the two nonces the node got.
             assert await rpc.call("eth_getTransactionByHash", lost_hash) is None
             latest = int(await rpc.call("eth_getTransactionCount", signer.address, "latest"), 16)
-            assert latest == first + 2
+            assert latest == first + 3
     finally:
         await node.stop()
 

@@ -3,7 +3,7 @@ SQLite and PostgreSQL: a replacement round-trips as the value recorded (fees bey
 exact), written twice it is one row; a sent execution without an outcome reads back as the
 same `Execution` (so its outcome lands on its rows) until its outcome is recorded, which may
 name the replacement that was mined and say it was a cancel; migration 0003 goes up and down
-on its own."""
+on its own; a send known only from its claim is rebuilt from its decision."""
 
 from __future__ import annotations
 
@@ -75,6 +75,41 @@ async def test_unsettled_executions_read_back_until_settled(db_url: str) -> None
         assert trade.realized_profit == 0
 
 
+async def test_a_send_known_only_from_its_claim_is_rebuilt_from_its_decision(db_url: str) -> None:
+    """A run killed after its claim (made with the signed transaction, before the send) but
+    before its execution row was written: the claim and the decision rebuild the execution."""
+    recorded, orphan, bare = (decision(opportunity(n)) for n in range(3))
+    async with HistoryStore.open(db_url) as store:
+        sent = execution(recorded)
+        for value in (sent, orphan, opportunity(2)):
+            await store.record(value)
+        await store.flush()
+        for dec, nonce in ((recorded, 1000), (orphan, 1001), (bare, 1002)):
+            assert await store.submissions.claim(
+                dec.opportunity.id, chain_id=1, tx_hash=f"0x{nonce + 5:064x}", nonce=nonce
+            )
+        # The recorded execution's claim names its hash: not an orphan.
+        await store.submissions.resigned(recorded.opportunity.id, tx_hash=sent.tx_hash, nonce=1000)
+        assert await store.submissions.claim(orphan.opportunity.id) is False
+
+        rebuilt, unknown = await asyncio.to_thread(store.unrecorded_sends, chain_id=1)
+        (only,) = rebuilt
+        assert only.decision == orphan
+        assert (only.status, only.tx_hash, only.nonce) == (
+            ExecutionStatus.SUBMITTED,
+            f"0x{1006:064x}",
+            1001,
+        )
+        # The opportunity without a decision row cannot be rebuilt: its hash is named.
+        assert unknown == [f"0x{1007:064x}"]
+        assert await asyncio.to_thread(store.unrecorded_sends, chain_id=137) == ([], [])
+
+        # Settled, it is recorded like any trade and is no orphan any more.
+        await store.record(outcome(only))
+        await store.flush()
+        assert (await asyncio.to_thread(store.unrecorded_sends, chain_id=1))[0] == []
+
+
 def test_migration_0003_up_and_down_alone(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine, "0002")
@@ -82,9 +117,13 @@ def test_migration_0003_up_and_down_alone(db_url: str) -> None:
     upgrade(engine, "0003_stuck_tx")
     assert current_revision(engine) == "0003_stuck_tx"
     assert sa.inspect(engine).has_table("replacements")
+    claim_columns = {c["name"] for c in sa.inspect(engine).get_columns("submissions")}
+    assert {"chain_id", "tx_hash", "nonce"} <= claim_columns
     downgrade(engine, "0002")
     assert current_revision(engine) == "0002"
     tables = set(sa.inspect(engine).get_table_names())
     assert "replacements" not in tables
     assert "alerts" in tables  # 0002's tables stay
+    claim_columns = {c["name"] for c in sa.inspect(engine).get_columns("submissions")}
+    assert claim_columns == {"key", "claimed_at", "claimed_by"}
     engine.dispose()
