@@ -3,7 +3,8 @@
     replacer = Replacer(rpc=rpc, signer=signer, fee_model=spec.fee_model, tip_wei=tip,
                         policy=ReplacementPolicy(replace_after_blocks=3), precheck=precheck,
                         on_replacement=store.record)
-    landing = await replacer.follow(InFlightTx(key=..., nonce=..., request=..., tx_hash=...))
+    landing = await replacer.follow(InFlightTx(key=..., nonce=..., tx_hash=..., to=..., data=...,
+                                               gas=..., value=..., fees=...), timeout_s=120)
 
 A sent transaction that is not mined `replace_after_blocks` blocks after it was sent (or last
 replaced) gets a successor at the same nonce: the same call re-priced for the latest base fee
@@ -13,8 +14,9 @@ the last ones (`bumped_fees`), capped by `max_fee_per_gas_wei`; at most `max_rep
 successors are sent. Whichever hash of the nonce is mined is the landing; a nonce spent by a
 transaction that is none of ours is a landing without receipt (dropped).
 
-A nonce below ours that the node holds nothing for (a send lost in transit) stalls ours for
-ever: once ours is stuck, such a gap is filled with a cancel-style transfer, one nonce a round.
+A nonce below ours that the node holds nothing for and nobody follows (a send lost in transit)
+stalls ours for ever: once ours is stuck, such a gap is filled with a cancel-style transfer, one
+nonce a round. A lower nonce that is followed is left to its own follower.
 
 Every successor is a `Replacement` value handed to `on_replacement` (the store records it).
 """
