@@ -64,6 +64,7 @@ const STATUS_TONE: Record<string, string> = {
   failed: "bad",
   rejected: "bad",
   dropped: "bad",
+  cancelled: "bad",
   open: "bad",
   critical: "bad",
   error: "bad",

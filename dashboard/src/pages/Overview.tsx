@@ -10,7 +10,7 @@ import { useDashboard } from "../store";
 import type { ChainStatus, TradeItem } from "../types";
 import { formatMs, formatPercent, formatRate, formatTime, formatUsd, formatUsdCompact } from "../units";
 
-const SETTLED = new Set(["succeeded", "reverted", "dropped"]);
+const SETTLED = new Set(["succeeded", "reverted", "dropped", "cancelled"]);
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
