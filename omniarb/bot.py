@@ -111,6 +111,8 @@ def summary(stats: list[ChainBotStats]) -> dict[str, Any]:
             "dropped": sum(c.dropped for c in stats),
             "final": sum(c.final for c in stats),
             "not_final": len(trades) - sum(c.final for c in stats),
+            "cancelled": sum(c.cancelled for c in stats),
+            "replacements": sum(c.replacements.total() for c in stats),
             "touched_earlier_in_block": sum(c.touched_earlier for c in stats),
             "realized_differs_from_predicted": sum(c.mismatched for c in stats),
             "net_profit_usd": sum(c.net_profit_usd for c in stats),

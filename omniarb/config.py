@@ -183,11 +183,39 @@ class BotSettings(BaseModel):
     min_net_profit_usd: float = Field(
         default=0.01, ge=0, description="USD, a number >= 0 (after gas and the L1 fee)"
     )
+    replace_after_blocks: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description=(
+            "blocks, an integer >= 1: a trade not mined after so many blocks is replaced "
+            "(unset: about 36 s of the chain's block time, at least 2 blocks)"
+        ),
+    )
+    max_replacements: int = Field(
+        default=3, ge=0, le=100, description="an integer from 0 to 100 per stuck transaction"
+    )
+    replacement_fee_bump_percent: int = Field(
+        default=10,
+        ge=10,
+        le=1_000,
+        description="percent, an integer from 10 (geth's replacement minimum) to 1000",
+    )
+    max_fee_per_gas_gwei: float = Field(
+        default=500.0,
+        gt=0,
+        le=1_000_000,
+        description="gwei, a number > 0: no replacement bids more per gas",
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _no_global_tip(cls, data: Any) -> Any:
         return refuse_global_tip(data)
+
+    @property
+    def max_fee_per_gas_wei(self) -> int:
+        return round(self.max_fee_per_gas_gwei * 10**9)
 
 
 class NetworkSettings(BaseModel):

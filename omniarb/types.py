@@ -9,7 +9,8 @@ and ML, with a `_usd` suffix. Addresses are checksummed hex strings.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,14 @@ __all__ = [
     "FlashLoan",
     "FlashPool",
     "Hop",
+    "Landing",
     "Opportunity",
     "OpportunitySource",
     "Outcome",
     "PoolUpdate",
     "ReceiptLog",
+    "Replacement",
+    "ReplacementReason",
     "Route",
     "Token",
     "TxReceipt",
@@ -275,11 +279,20 @@ class Outcome:
     replaced: bool = False
     # The L1 data fee paid (an L2's; 0 on an L1), on top of `gas_cost_wei` (L2 gas only).
     l1_fee_wei: int = 0
+    # The hash that was mined when it is not the execution's own (a replacement of it), and
+    # whether that was a cancel: the trade did not run, its gas is the loss.
+    mined_tx_hash: str | None = None
+    cancelled: bool = False
+    # The transactions sent while it waited: re-prices, a cancel, gap fills.
+    replacements: tuple[Replacement, ...] = ()
 
     @property
     def status(self) -> str:
-        """`succeeded`, `reverted`, `pending`, `replaced` or `dropped` (the stored status)."""
+        """`succeeded`, `reverted`, `cancelled`, `pending`, `replaced` or `dropped` (as
+        stored)."""
         if self.included:
+            if self.cancelled:
+                return "cancelled"
             return "succeeded" if self.success else "reverted"
         if self.pending:
             return "pending"
@@ -289,6 +302,11 @@ class Outcome:
     def total_fee_wei(self) -> int:
         """Everything the transaction cost in the native coin: L2 gas and L1 data."""
         return self.gas_cost_wei + self.l1_fee_wei
+
+    @property
+    def tx_hash(self) -> str | None:
+        """The transaction of this execution that the chain holds (or the one sent)."""
+        return self.mined_tx_hash or self.execution.tx_hash
 
     def realized_net_usd(self) -> float:
         """Realized profit minus the gas and L1 fee actually paid, in USD, at the detection-time
@@ -374,3 +392,46 @@ class TxReceipt:
             l1_fee_wei=l1_fee_wei,
             gas_used_for_l1=gas_used_for_l1,
         )
+
+
+class ReplacementReason(StrEnum):
+    REPRICE = "reprice"  # same call, higher fees
+    CANCEL = "cancel"  # the opportunity is gone: a 0-value transfer to ourselves
+    GAP = "gap"  # a lower nonce the node held nothing for, filled so ours can be mined
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Replacement:
+    """One transaction sent at a nonce already used by one of ours (or left empty: `GAP`).
+
+    `original_tx_hash` is the first transaction of the nonce (None for a gap nobody filled),
+    `replaced_tx_hash` the one this succeeds (the same for the first replacement).
+    """
+
+    chain_id: int
+    key: str
+    nonce: int
+    original_tx_hash: str | None
+    replaced_tx_hash: str | None
+    new_tx_hash: str
+    old_max_fee_per_gas_wei: int
+    old_priority_fee_wei: int
+    new_max_fee_per_gas_wei: int
+    new_priority_fee_wei: int
+    reason: ReplacementReason
+    block_number: int
+    replaced_at: datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.chain_id}/{self.nonce}/{self.new_tx_hash}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Landing:
+    """How a followed nonce ended: the receipt of whichever of our hashes was mined (None when
+    a transaction not ours spent the nonce), whether that was a cancel, and the successors."""
+
+    receipt: TxReceipt | None
+    cancelled: bool
+    replacements: tuple[Replacement, ...] = field(default=())

@@ -10,8 +10,8 @@ bot's executor on first use), in `omniarb.devnet`, which the product never impor
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -27,14 +27,16 @@ from omniarb.detect import CycleDetector
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import ADAPTERS, adapter
 from omniarb.engine import ChainPipeline
-from omniarb.errors import ConfigError, TimeoutError_
+from omniarb.errors import ConfigError
 from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_calldata import dex_factories, executor_artifact
 from omniarb.execute.executor_setup import verify_executor
+from omniarb.execute.replace import ReplacementPolicy, default_replace_after_blocks
 from omniarb.execute.stage import ExecuteStage
 from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
+from omniarb.reconcile import reconcile_unsettled
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
 from omniarb.state import BlockSync, PoolStateSync, SyncSettings
@@ -52,6 +54,7 @@ __all__ = [
     "chain_pipeline",
     "head_collector",
     "pool_syncs",
+    "replacement_policy",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,28 +74,7 @@ EXECUTOR_GAS = GasModel(
     # (tests/integration/dex/conformance/test_algebra_flash_loan.py).
     algebra_flash_loan_gas=40_000,
 )
-_PENDING_WAIT_S = 30.0
-
-
-async def _wait_for_pending(rpc: RpcClient, address: str) -> None:
-    """A restarted bot first lets its previous run's transactions settle, so it neither reuses
-    their nonces nor trades a gap one of them is about to close."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + _PENDING_WAIT_S
-    while True:
-        latest, pending = await rpc.batch(
-            [
-                ("eth_getTransactionCount", [address, "latest"]),
-                ("eth_getTransactionCount", [address, "pending"]),
-            ]
-        )
-        if latest == pending:
-            return
-        if loop.time() > deadline:
-            raise TimeoutError_(
-                f"transactions of {address} still pending after {_PENDING_WAIT_S} s"
-            )
-        await asyncio.sleep(0.1)
+_RECEIPT_TIMEOUT_S = 60.0
 
 
 class ChainAccess(Protocol):
@@ -147,12 +129,13 @@ async def build_pipeline(
     rpc_observer: RpcObserver | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline, ready for the engine, for the signer and executor
-    `access` gives. A restarted bot first lets its previous run's transactions settle.
+    `access` gives. A restarted bot first settles its previous run's trades from the chain
+    (`omniarb.reconcile`), so it neither reuses their nonces nor trades a gap one of them is
+    about to close.
     `rpc_observer` receives the health of the chain's WebSocket endpoints."""
     signer = access.signer(chain)
-    await _wait_for_pending(rpc, signer.address)
     executor = await access.executor(chain, rpc, signer)
-    return await chain_pipeline(
+    pipeline = await chain_pipeline(
         chain,
         rpc=rpc,
         settings=settings,
@@ -163,6 +146,16 @@ async def build_pipeline(
         breaker=breaker,
         rpc_observer=rpc_observer,
     )
+    if not dry_run:
+        await reconcile_unsettled(
+            chain=chain.name,
+            chain_id=chain.chain_id,
+            rpc=rpc,
+            store=store,
+            submitter=pipeline.execute.submitter,
+            tracker=pipeline.track,
+        )
+    return pipeline
 
 
 def head_collector(
@@ -182,6 +175,17 @@ def head_collector(
         log_filters=log_filters,
         policy=ReconnectPolicy(failover=settings.rpc.policy().failover),
         observer=rpc_observer.rpc_endpoint if rpc_observer is not None else None,
+    )
+
+
+def replacement_policy(settings: Settings, block_time_s: float) -> ReplacementPolicy:
+    """The `[bot]` replacement settings for a chain with `block_time_s` blocks."""
+    bot = settings.bot
+    return ReplacementPolicy(
+        replace_after_blocks=bot.replace_after_blocks or default_replace_after_blocks(block_time_s),
+        max_replacements=bot.max_replacements,
+        fee_bump_percent=bot.replacement_fee_bump_percent,
+        max_fee_per_gas_wei=bot.max_fee_per_gas_wei,
     )
 
 
@@ -227,12 +231,24 @@ async def chain_pipeline(
         fees=fees,
     )
     nonces = NonceManager(rpc=rpc, address=signer.address)
+    policy = replacement_policy(settings, spec.block_time_s)
     submitter = Submitter(
         rpc=rpc,
         signer=signer,
         nonces=nonces,
         guard=store.submissions,
         known_errors=error_signatures_from_abi(executor_artifact().abi),
+        # Long enough for every replacement the policy allows, a window each, and one more.
+        receipt_timeout_s=max(
+            _RECEIPT_TIMEOUT_S,
+            math.ceil(
+                (policy.max_replacements + 2) * policy.replace_after_blocks * spec.block_time_s
+            ),
+        ),
+        replacement=policy,
+        fee_model=spec.fee_model,
+        tip_wei=tip_wei,
+        on_replacement=store.record,
     )
     return ChainPipeline(
         name=chain.name,

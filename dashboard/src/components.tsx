@@ -68,6 +68,7 @@ const STATUS_TONE: Record<string, string> = {
   dropped: "bad",
   replaced: "bad",
   pending: "info",
+  cancelled: "bad",
   open: "bad",
   critical: "bad",
   error: "bad",

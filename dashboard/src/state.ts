@@ -112,7 +112,7 @@ function* amountDecimals(chainId: number, amounts: TokenAmount[]): Iterable<[num
   for (const amount of amounts) yield [chainId, amount.token, amount.decimals];
 }
 
-const SETTLED = new Set(["succeeded", "reverted", "dropped"]);
+const SETTLED = new Set(["succeeded", "reverted", "dropped", "cancelled"]);
 
 function tradeTimeMs(trade: TradeItem): number {
   return Date.parse(trade.settled_at ?? trade.submitted_at ?? "") || 0;

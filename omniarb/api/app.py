@@ -53,7 +53,14 @@ log = logging.getLogger(__name__)
 # A chain by name (lower-case letters, digits, - and _) or by id (digits that fit a BIGINT).
 _CHAIN_PATTERN = r"^([a-z][a-z0-9_-]{0,31}|[0-9]{1,18})$"
 TradeStatus = Literal[
-    "succeeded", "reverted", "dropped", "submitted", "simulated", "rejected", "failed"
+    "succeeded",
+    "reverted",
+    "dropped",
+    "cancelled",
+    "submitted",
+    "simulated",
+    "rejected",
+    "failed",
 ]
 OpportunityStatus = Literal[
     "detected",
@@ -66,6 +73,7 @@ OpportunityStatus = Literal[
     "succeeded",
     "reverted",
     "dropped",
+    "cancelled",
 ]
 _Chain = Annotated[
     str | None, Query(pattern=_CHAIN_PATTERN, description="a chain name or chain id")

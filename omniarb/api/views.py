@@ -245,7 +245,7 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
     return TradeItem(
         chain=chain_label(opportunity.chain_id),
         chain_id=opportunity.chain_id,
-        tx_hash=execution.tx_hash,
+        tx_hash=outcome.tx_hash,
         block_number=opportunity.block_number
         if outcome.block_number is None
         else outcome.block_number,

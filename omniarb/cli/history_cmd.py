@@ -41,6 +41,7 @@ TRADE_STATUSES = (
     "dropped",
     "replaced",
     "pending",
+    "cancelled",
     *(status.value for status in ExecutionStatus),
 )
 

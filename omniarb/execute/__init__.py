@@ -6,7 +6,7 @@ the hops pair to pair and reverts unless the cycle pays at least the minimum pro
 `executor_calldata` says what a transaction to that contract carries (its creation data, the owner's
 calls, its registry, its errors) and `executor_contract` deploys and administers it through an
 unlocked account (the devnet). Signing, nonces and submission live
-beside them in this package.
+beside them in this package, with the follower that replaces a stuck transaction (`replace`).
 """
 
 from omniarb.execute.executor_calldata import (
@@ -16,6 +16,8 @@ from omniarb.execute.executor_calldata import (
 )
 from omniarb.execute.executor_contract import ExecutorContract, deploy_devnet_executor
 from omniarb.execute.nonces import NonceBook, NonceManager
+from omniarb.execute.replace import InFlightTx, Replacer
+from omniarb.execute.replace_policy import ReplacementPolicy, bumped_fees
 from omniarb.execute.route_codec import (
     FlashSource,
     RouteCodec,
@@ -36,9 +38,12 @@ __all__ = [
     "ExecutorContract",
     "ExecutorRevertError",
     "FlashSource",
+    "InFlightTx",
     "MemorySubmissionGuard",
     "NonceBook",
     "NonceManager",
+    "ReplacementPolicy",
+    "Replacer",
     "RouteCodec",
     "RouteEncodingError",
     "SignedTx",
@@ -47,6 +52,7 @@ __all__ = [
     "SubmissionGuard",
     "Submitter",
     "TxRequest",
+    "bumped_fees",
     "deploy_devnet_executor",
     "encode_execute_calldata",
     "v2_factories",

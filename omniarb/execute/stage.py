@@ -53,6 +53,10 @@ class ExecuteStage:
         self._dry_run = dry_run
         self._fees = fees
 
+    @property
+    def submitter(self) -> Submitter:
+        return self._submitter
+
     async def process(self, decision: Decision) -> Execution:
         opportunity = decision.opportunity
         if self._fees is None:

@@ -7,15 +7,21 @@
 
 `submit` first simulates the call with `eth_call` against the latest state, from the signer's
 address with the same to/data/value/gas, and raises `PrecheckRevertError` (with the decoded
-reason) if it reverts: nothing is sent and no nonce is used. Then it claims the idempotency key
-from the `SubmissionGuard`, so the same opportunity is never sent twice (the engine's guard
-persists keys in the database, so this holds across restarts), reserves a nonce and sends. A
+reason) if it reverts: nothing is sent and no nonce is used. Then it reserves a nonce, signs,
+and claims the idempotency key from the `SubmissionGuard` with the signed transaction's hash
+and nonce, so the same opportunity is never sent twice (the engine's guard persists keys in the
+database, durably before the send, so this holds across restarts and a killed bot's restart
+knows what it sent), and sends; a refused claim frees the nonce again. A
 nonce conflict resyncs the nonces and signs again with a fresh one; every other refusal releases
 the nonce, so no gap is left. A send lost in transit (`SendUnconfirmedError`) keeps its nonce
 until the next reservation resyncs, which tells whether the node got it.
 
 A key stays claimed once the pre-check passed, even if the send is then refused: retrying an
 opportunity means a new key (the detector's next sighting is a new opportunity anyway).
+
+With a `ReplacementPolicy`, `land` follows a sent transaction through its replacements
+(`omniarb.execute.replace`): a stuck one is re-priced, or cancelled once its pre-check reverts,
+and whichever hash of its nonce is mined is its landing.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from typing import Protocol
 from omniarb.chains.fees import Fees
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import FeeModel
 from omniarb.errors import (
     ExecutionRevertedError,
     RateLimitedError,
@@ -49,8 +56,9 @@ from omniarb.execute._send_errors import (
     classify_send_error,
 )
 from omniarb.execute.nonces import NonceManager
+from omniarb.execute.replace import InFlightTx, OnReplacement, ReplacementPolicy, Replacer
 from omniarb.execute.signer import SignedTx, Signer
-from omniarb.types import TxReceipt
+from omniarb.types import Landing, TxReceipt
 
 __all__ = [
     "MemorySubmissionGuard",
@@ -64,22 +72,46 @@ log = logging.getLogger(__name__)
 
 
 class SubmissionGuard(Protocol):
-    """Hands out each idempotency key once: `claim` is True the first time, False after."""
+    """Hands out each idempotency key once: `claim` is True the first time, False after.
 
-    async def claim(self, key: str) -> bool: ...
+    The claim names the signed transaction about to be sent (and `resigned` the next one when
+    a nonce conflict makes the submitter sign again), so what was sent is known even if
+    nothing else about it was recorded.
+    """
+
+    async def claim(
+        self,
+        key: str,
+        *,
+        chain_id: int | None = None,
+        tx_hash: str | None = None,
+        nonce: int | None = None,
+    ) -> bool: ...
+
+    async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None: ...
 
 
 class MemorySubmissionGuard:
     """A `SubmissionGuard` for one process (tests, dry runs); keys are lost on exit."""
 
     def __init__(self) -> None:
-        self._claimed: set[str] = set()
+        self._claimed: dict[str, tuple[str | None, int | None]] = {}
 
-    async def claim(self, key: str) -> bool:
+    async def claim(
+        self,
+        key: str,
+        *,
+        chain_id: int | None = None,
+        tx_hash: str | None = None,
+        nonce: int | None = None,
+    ) -> bool:
         if key in self._claimed:
             return False
-        self._claimed.add(key)
+        self._claimed[key] = (tx_hash, nonce)
         return True
+
+    async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None:
+        self._claimed[key] = (tx_hash, nonce)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,6 +163,10 @@ class Submitter:
         poll_interval_s: float = 0.02,
         max_poll_interval_s: float = 0.25,
         max_send_attempts: int = 3,
+        replacement: ReplacementPolicy | None = None,
+        fee_model: FeeModel = FeeModel.EIP1559,
+        tip_wei: int = 0,
+        on_replacement: OnReplacement | None = None,
     ) -> None:
         if signer.address.lower() != nonces.address.lower():
             raise ValueError(f"nonces of {nonces.address} cannot serve signer {signer.address}")
@@ -143,6 +179,53 @@ class Submitter:
         self._poll_interval_s = poll_interval_s
         self._max_poll_interval_s = max_poll_interval_s
         self._max_send_attempts = max_send_attempts
+        # What was sent and not yet landed, by hash: a stuck one is re-sent from it, and a
+        # nonce with none of these on the node was lost in transit.
+        self._in_flight: dict[str, InFlightTx] = {}
+        self._replacer = (
+            None
+            if replacement is None
+            else Replacer(
+                rpc=rpc,
+                signer=signer,
+                fee_model=fee_model,
+                tip_wei=tip_wei,
+                policy=replacement,
+                precheck=self._precheck_sent,
+                on_replacement=on_replacement,
+                known=self.in_flight_nonces,
+                poll_interval_s=poll_interval_s,
+                max_poll_interval_s=max_poll_interval_s,
+            )
+        )
+
+    @property
+    def replacer(self) -> Replacer | None:
+        return self._replacer
+
+    def in_flight_nonces(self) -> dict[int, tuple[str, ...]]:
+        """The hashes sent and not yet landed, by nonce."""
+        by_nonce: dict[int, tuple[str, ...]] = {}
+        for sent in self._in_flight.values():
+            by_nonce[sent.nonce] = (*by_nonce.get(sent.nonce, ()), sent.tx_hash)
+        return by_nonce
+
+    def _remember(self, key: str, signed: SignedTx, request: TxRequest) -> None:
+        self._in_flight[signed.tx_hash] = InFlightTx(
+            key=key,
+            nonce=signed.nonce,
+            tx_hash=signed.tx_hash,
+            to=request.to,
+            data=request.data,
+            gas=request.gas,
+            value=request.value,
+            fees=request.fees,
+        )
+
+    async def _precheck_sent(self, sent: InFlightTx) -> bytes:
+        return await self.precheck(
+            TxRequest(to=sent.to, data=sent.data, gas=sent.gas, fees=sent.fees, value=sent.value)
+        )
 
     async def precheck(self, request: TxRequest, *, block: str = "latest") -> bytes:
         """Simulate `request` with `eth_call`; its return data, or `PrecheckRevertError`."""
@@ -171,8 +254,7 @@ class Submitter:
         """Pre-check (unless `precheck=False`), claim `key`, sign and send; see the module doc."""
         if precheck:
             await self.precheck(request)
-        if not await self._guard.claim(key):
-            raise DuplicateSubmissionError(key)
+        claimed = False
         for attempt in range(1, self._max_send_attempts + 1):
             nonce = await self._nonces.reserve()
             try:
@@ -184,6 +266,8 @@ class Submitter:
                     fees=request.fees,
                     value=request.value,
                 )
+                await self._claim(key, signed, first=not claimed)
+                claimed = True
                 await self._send(signed)
             except NonceConflictError:
                 await self._resync_and_release(nonce)
@@ -193,6 +277,7 @@ class Submitter:
                 continue
             except (SendUnconfirmedError, asyncio.CancelledError):
                 # The node may hold it: count the nonce spent until a resync proves otherwise.
+                self._remember(key, signed, request)
                 self._nonces.mark_sent(nonce)
                 self._nonces.invalidate()
                 raise
@@ -200,6 +285,7 @@ class Submitter:
                 self._nonces.release(nonce)
                 raise
             self._nonces.mark_sent(nonce)
+            self._remember(key, signed, request)
             log.debug("sent %s as %s (nonce %d)", key, signed.tx_hash, nonce)
             return Submission(
                 key=key,
@@ -211,6 +297,16 @@ class Submitter:
                 attempts=attempt,
             )
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _claim(self, key: str, signed: SignedTx, *, first: bool) -> None:
+        """Claim `key` for `signed` (or move the claim to it), durably before the send: a bot
+        killed right after sending still knows what it sent (`omniarb.reconcile`)."""
+        if not first:
+            await self._guard.resigned(key, tx_hash=signed.tx_hash, nonce=signed.nonce)
+        elif not await self._guard.claim(
+            key, chain_id=self._signer.chain_id, tx_hash=signed.tx_hash, nonce=signed.nonce
+        ):
+            raise DuplicateSubmissionError(key)
 
     async def _resync_and_release(self, nonce: int) -> None:
         try:
@@ -257,4 +353,31 @@ class Submitter:
             # the next reservation resyncs, which frees the first missing nonce.
             self._nonces.invalidate()
             raise ReceiptTimeoutError(tx_hash=tx_hash, timeout_s=limit_s)
+        self._in_flight.pop(tx_hash, None)
         return TxReceipt.from_rpc(answer)
+
+    async def land(self, tx_hash: str, *, timeout_s: float | None = None) -> Landing:
+        """Wait until `tx_hash` or a replacement of it is mined; see the module docstring.
+
+        Without a replacement policy (or for a hash this submitter did not send) this is
+        `wait_for_receipt`.
+        """
+        sent = self._in_flight.get(tx_hash)
+        if self._replacer is None or sent is None:
+            receipt = await self.wait_for_receipt(tx_hash, timeout_s=timeout_s)
+            return Landing(receipt=receipt, cancelled=False)
+        return await self.follow(sent, timeout_s=timeout_s)
+
+    async def follow(self, sent: InFlightTx, *, timeout_s: float | None = None) -> Landing:
+        """Follow `sent` (ours, maybe sent by an earlier run) through its replacements."""
+        if self._replacer is None:
+            raise ValueError("this submitter has no replacement policy")
+        self._in_flight[sent.tx_hash] = sent
+        limit_s = self._receipt_timeout_s if timeout_s is None else timeout_s
+        try:
+            landing = await self._replacer.follow(sent, timeout_s=limit_s)
+        except ReceiptTimeoutError:
+            self._nonces.invalidate()
+            raise
+        self._in_flight.pop(sent.tx_hash, None)
+        return landing

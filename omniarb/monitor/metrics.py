@@ -31,10 +31,10 @@ from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Out
 __all__ = ["FAILURE_REASONS", "SETTLED_FAILURES", "Metrics", "chain_name"]
 
 # Why a trade did not succeed; a fixed set, so label cardinality stays bounded.
-FAILURE_REASONS = ("reverted", "dropped", "send_failed", "precheck_revert")
+FAILURE_REASONS = ("reverted", "dropped", "cancelled", "send_failed", "precheck_revert")
 # The failures of trades that reached the chain: the success rate's denominator (a pre-check
 # revert is the simulation doing its job, and a send failure is a system error instead).
-SETTLED_FAILURES = ("reverted", "dropped")
+SETTLED_FAILURES = ("reverted", "dropped", "cancelled")
 
 # What `generate_latest` writes: the text format every Prometheus version scrapes.
 _CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -90,6 +90,12 @@ class Metrics:
         self.failures = Counter(
             "omniarb_trade_failures_total",
             "Trades that failed, by reason",
+            ("chain", "reason"),
+            registry=r,
+        )
+        self.replacements = Counter(
+            "omniarb_tx_replacements_total",
+            "Transactions sent at a stuck or lost nonce of ours, by reason (reprice, cancel, gap)",
             ("chain", "reason"),
             registry=r,
         )
@@ -304,7 +310,12 @@ class Metrics:
         if outcome.success:
             self.successes.labels(chain).inc()
         else:
-            self.failures.labels(chain, "reverted" if outcome.included else "dropped").inc()
+            reason = (
+                "cancelled" if outcome.cancelled else "reverted" if outcome.included else "dropped"
+            )
+            self.failures.labels(chain, reason).inc()
+        for replacement in outcome.replacements:
+            self.replacements.labels(chain, str(replacement.reason)).inc()
         net_usd = outcome.realized_net_usd()
         self.trade_profit.labels(chain).observe(net_usd)
         # Both series exist once a chain has traded: a difference of the two is never empty.

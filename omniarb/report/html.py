@@ -21,7 +21,7 @@ from omniarb.store import ChainSummary, TradeRecord
 
 __all__ = ["render_report", "settled_trades"]
 
-_SETTLED = frozenset({"succeeded", "reverted", "dropped"})
+_SETTLED = frozenset({"succeeded", "reverted", "dropped", "cancelled"})
 _NATIVE_DECIMALS = 18
 _LATEST = 25
 _STYLE = """

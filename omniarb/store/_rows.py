@@ -22,7 +22,16 @@ from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
 from omniarb.monitor.alerts import Alert
 from omniarb.risk.breaker import BreakerTrip
-from omniarb.types import Decision, Execution, Hop, Opportunity, Outcome, Route, Token
+from omniarb.types import (
+    Decision,
+    Execution,
+    Hop,
+    Opportunity,
+    Outcome,
+    Replacement,
+    Route,
+    Token,
+)
 
 __all__ = [
     "STAGES",
@@ -36,7 +45,7 @@ __all__ = [
     "rows_of",
 ]
 
-Record = Opportunity | Decision | Execution | Outcome | Token | Alert | BreakerTrip
+Record = Opportunity | Decision | Execution | Outcome | Token | Alert | BreakerTrip | Replacement
 
 # Opportunity status rank: a record of an earlier stage never moves the status backwards.
 STAGES = {"detected": 0, "decided": 1, "executed": 2, "settled": 3}
@@ -63,6 +72,7 @@ class TableRows:
     tokens: dict[tuple[int, str], dict[str, Any]]
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     breaker_trips: dict[str, dict[str, Any]] = field(default_factory=dict)
+    replacements: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def decision_id(decision: Decision) -> str:
@@ -223,7 +233,7 @@ def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
         "chain_id": opp.chain_id,
         "chain": _chain_name(opp.chain_id),
         "block_number": outcome.block_number,
-        "tx_hash": execution.tx_hash,
+        "tx_hash": outcome.tx_hash,
         "status": outcome_status(outcome),
         "included": outcome.included,
         "success": outcome.success,
@@ -289,6 +299,27 @@ def _breaker_trip(trip: BreakerTrip, at: datetime) -> dict[str, Any]:
     }
 
 
+def _replacement(replacement: Replacement, at: datetime) -> dict[str, Any]:
+    return {
+        "id": replacement.id,
+        "chain_id": replacement.chain_id,
+        "chain": _chain_name(replacement.chain_id),
+        "key": replacement.key,
+        "nonce": replacement.nonce,
+        "original_tx_hash": replacement.original_tx_hash,
+        "replaced_tx_hash": replacement.replaced_tx_hash,
+        "new_tx_hash": replacement.new_tx_hash,
+        "old_max_fee_per_gas_wei": replacement.old_max_fee_per_gas_wei,
+        "old_priority_fee_wei": replacement.old_priority_fee_wei,
+        "new_max_fee_per_gas_wei": replacement.new_max_fee_per_gas_wei,
+        "new_priority_fee_wei": replacement.new_priority_fee_wei,
+        "reason": str(replacement.reason),
+        "block_number": replacement.block_number,
+        "replaced_at": replacement.replaced_at,
+        "recorded_at": at,
+    }
+
+
 def _put_opportunity(rows: TableRows, row: dict[str, Any]) -> None:
     # Within a batch as in the table: the row keeps what was detected (the allocator may re-size
     # the trade; its decision row says to what), and the furthest stage's status wins.
@@ -314,6 +345,9 @@ def rows_of(batch: list[Pending]) -> TableRows:
                 continue
             case Alert():
                 rows.alerts.setdefault(value.id, _alert(value, at))
+                continue
+            case Replacement():
+                rows.replacements.setdefault(value.id, _replacement(value, at))
                 continue
             case BreakerTrip():
                 # A trip and its reset share the id; within a batch the reset wins.

@@ -24,10 +24,29 @@ class SubmissionLedger:
         self._database = database
         self._label = process_label()
 
-    async def claim(self, key: str) -> bool:
+    async def claim(
+        self,
+        key: str,
+        *,
+        chain_id: int | None = None,
+        tx_hash: str | None = None,
+        nonce: int | None = None,
+    ) -> bool:
         """True if this call claimed `key` (send it), False if it was claimed before (don't).
 
-        The insert runs in a thread and is durable when this returns; errors are omni-arb's
-        (`RetryableError` when the database is unreachable: do not send then either).
+        The insert, with the signed transaction it is about to send, runs in a thread and is
+        durable when this returns; errors are omni-arb's (`RetryableError` when the database is
+        unreachable: do not send then either).
         """
-        return await asyncio.to_thread(self._database.claim, key, claimed_by=self._label)
+        return await asyncio.to_thread(
+            self._database.claim,
+            key,
+            claimed_by=self._label,
+            chain_id=chain_id,
+            tx_hash=tx_hash,
+            nonce=nonce,
+        )
+
+    async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None:
+        """`key` goes out as another transaction; durable when this returns."""
+        await asyncio.to_thread(self._database.resigned, key, tx_hash=tx_hash, nonce=nonce)

@@ -31,14 +31,17 @@ from omniarb.store.models import (
     ExecutionRow,
     OpportunityRow,
     OutcomeRow,
+    ReplacementRow,
     SubmissionRow,
     TokenRow,
 )
 from omniarb.store.trades import ChainSummary, TradeRecord, load_trades, summarize
+from omniarb.store.unsettled import load_replacements, load_unrecorded_sends, load_unsettled
 
 if TYPE_CHECKING:
     from omniarb.monitor.alerts import Alert
     from omniarb.risk.breaker import BreakerTrip
+    from omniarb.types import Execution, Replacement
 
 __all__ = ["HistoryDatabase", "process_label"]
 
@@ -50,6 +53,7 @@ _SUBMISSIONS: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _TOKENS: Table = TokenRow.__table__  # type: ignore[assignment]
 _ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
 _BREAKER_TRIPS: Table = BreakerTripRow.__table__  # type: ignore[assignment]
+_REPLACEMENTS: Table = ReplacementRow.__table__  # type: ignore[assignment]
 
 
 def process_label() -> str:
@@ -92,6 +96,7 @@ class HistoryDatabase:
         self._insert_decision = insert(_DECISIONS).on_conflict_do_nothing()
         self._insert_execution = insert(_EXECUTIONS).on_conflict_do_nothing()
         self._insert_alert = insert(_ALERTS).on_conflict_do_nothing()
+        self._insert_replacement = insert(_REPLACEMENTS).on_conflict_do_nothing()
         trips = insert(_BREAKER_TRIPS)
         # A trip is written when it trips and again when it is reset: the reset fills in
         # `reset_at`/`reset_by`, and a late copy of the trip never clears them.
@@ -133,6 +138,7 @@ class HistoryDatabase:
             (self._upsert_token, rows.tokens),
             (self._insert_alert, rows.alerts),
             (self._upsert_breaker_trip, rows.breaker_trips),
+            (self._insert_replacement, rows.replacements),
         ]
         with (
             database_errors(self._engine.url, "writing history"),
@@ -142,7 +148,15 @@ class HistoryDatabase:
                 if table_rows:
                     connection.execute(statement, list(table_rows.values()))
 
-    def claim(self, key: str, *, claimed_by: str | None = None) -> bool:
+    def claim(
+        self,
+        key: str,
+        *,
+        claimed_by: str | None = None,
+        chain_id: int | None = None,
+        tx_hash: str | None = None,
+        nonce: int | None = None,
+    ) -> bool:
         """Claim `key` for submission: True exactly once per key, across processes, durably.
 
         One `INSERT ... ON CONFLICT DO NOTHING RETURNING` on the primary key, committed before
@@ -155,6 +169,9 @@ class HistoryDatabase:
                 key=key,
                 claimed_at=datetime.now(UTC),
                 claimed_by=claimed_by or process_label(),
+                chain_id=chain_id,
+                tx_hash=tx_hash,
+                nonce=nonce,
             )
             .on_conflict_do_nothing()
             .returning(_SUBMISSIONS.c.key)
@@ -167,6 +184,29 @@ class HistoryDatabase:
             # rowcount would do too, but SQLAlchemy keeps INSERT rowcounts only on request.
             # The commit runs on leaving the block, before the caller sees the answer.
             return connection.execute(statement).first() is not None
+
+    def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None:
+        """The claimed `key` is sent as another transaction (signed again after a nonce
+        conflict): its claim names that one, durably before the send."""
+        statement = (
+            _SUBMISSIONS.update()
+            .where(_SUBMISSIONS.c.key == key)
+            .values(tx_hash=tx_hash, nonce=nonce)
+        )
+        with (
+            database_errors(self._engine.url, "updating a submission"),
+            begin_write(self._engine) as connection,
+        ):
+            connection.execute(statement)
+
+    def unrecorded_sends(self, *, chain_id: int) -> tuple[list[Execution], list[str]]:
+        """Sends of `chain_id` that a claim names but no execution row records, rebuilt as
+        executions, and the hashes of those without an opportunity or decision row either."""
+        with (
+            database_errors(self._engine.url, "reading claims"),
+            Session(self._engine) as session,
+        ):
+            return load_unrecorded_sends(session, chain_id=chain_id)
 
     def trades(
         self, *, chain: str | None = None, status: str | None = None, limit: int = 50
@@ -197,6 +237,22 @@ class HistoryDatabase:
             Session(self._engine) as session,
         ):
             return load_breaker_trips(session, scope=scope, limit=limit)
+
+    def unsettled(self, *, chain_id: int) -> list[Execution]:
+        """The sent executions of `chain_id` that have no outcome yet (a previous run's)."""
+        with (
+            database_errors(self._engine.url, "reading unsettled trades"),
+            Session(self._engine) as session,
+        ):
+            return load_unsettled(session, chain_id=chain_id)
+
+    def replacements(self, *, chain_id: int | None = None, limit: int = 100) -> list[Replacement]:
+        """The newest `limit` replacements of stuck transactions."""
+        with (
+            database_errors(self._engine.url, "reading replacements"),
+            Session(self._engine) as session,
+        ):
+            return load_replacements(session, chain_id=chain_id, limit=limit)
 
     def dispose(self) -> None:
         """Close the engine's connections."""

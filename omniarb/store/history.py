@@ -31,6 +31,7 @@ from omniarb.store.writer import BatchWriter, WriterSettings, WriterStats
 if TYPE_CHECKING:
     from omniarb.monitor.alerts import Alert
     from omniarb.risk.breaker import BreakerTrip
+    from omniarb.types import Execution, Replacement
 
 __all__ = ["HistoryStore"]
 
@@ -106,6 +107,19 @@ class HistoryStore(AsyncResource):
     def breaker_trips(self, *, scope: str | None = None, limit: int = 50) -> list[BreakerTrip]:
         """The newest written circuit-breaker trips, with their resets (blocks)."""
         return self._database.breaker_trips(scope=scope, limit=limit)
+
+    def unsettled(self, *, chain_id: int) -> list[Execution]:
+        """The written SUBMITTED executions of `chain_id` without an outcome (blocks)."""
+        return self._database.unsettled(chain_id=chain_id)
+
+    def unrecorded_sends(self, *, chain_id: int) -> tuple[list[Execution], list[str]]:
+        """Claimed sends of `chain_id` without an execution row, rebuilt as executions, and
+        the hashes of those that cannot be (blocks; flush first)."""
+        return self._database.unrecorded_sends(chain_id=chain_id)
+
+    def replacements(self, *, chain_id: int | None = None, limit: int = 100) -> list[Replacement]:
+        """The newest written replacements of stuck transactions (blocks)."""
+        return self._database.replacements(chain_id=chain_id, limit=limit)
 
     async def flush(self) -> None:
         """Return once every record queued so far is written."""

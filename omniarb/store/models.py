@@ -49,6 +49,7 @@ __all__ = [
     "ExecutionRow",
     "OpportunityRow",
     "OutcomeRow",
+    "ReplacementRow",
     "SubmissionRow",
     "TokenRow",
     "UtcDateTime",
@@ -250,13 +251,20 @@ class OutcomeRow(Base):
 
 
 class SubmissionRow(Base):
-    """A claimed submission key: its row existing means "already sent, never again"."""
+    """A claimed submission key: its row existing means "already sent, never again".
+
+    The claim is made with the signed transaction's hash, nonce and chain, durably before the
+    send, so a bot killed before its execution row was written still knows what it sent.
+    """
 
     __tablename__ = "submissions"
 
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str] = mapped_column(String(128))
+    chain_id: Mapped[int | None] = mapped_column(BigInteger)
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    nonce: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class TokenRow(Base):
@@ -304,4 +312,28 @@ class BreakerTripRow(Base):
     tripped_by: Mapped[str] = mapped_column(String(64))
     reset_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reset_by: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReplacementRow(Base):
+    """A transaction sent at a nonce one of ours already used (a re-price or a cancel), or at a
+    nonce lost in transit (a gap fill): what it replaced, its fees and why."""
+
+    __tablename__ = "replacements"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    chain: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(Text, index=True)
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    original_tx_hash: Mapped[str | None] = mapped_column(String(66), index=True)
+    replaced_tx_hash: Mapped[str | None] = mapped_column(String(66))
+    new_tx_hash: Mapped[str] = mapped_column(String(66))
+    old_max_fee_per_gas_wei: Mapped[int] = mapped_column(Amount)
+    old_priority_fee_wei: Mapped[int] = mapped_column(Amount)
+    new_max_fee_per_gas_wei: Mapped[int] = mapped_column(Amount)
+    new_priority_fee_wei: Mapped[int] = mapped_column(Amount)
+    reason: Mapped[str] = mapped_column(String(16))
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    replaced_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

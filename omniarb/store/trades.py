@@ -224,6 +224,8 @@ def _trade(
     return replace(
         trade,
         block_number=trade.block_number if outcome.block_number is None else outcome.block_number,
+        # The transaction the chain holds: a replacement's when one was mined instead.
+        tx_hash=outcome.tx_hash or trade.tx_hash,
         status=outcome.status,
         realized_profit=outcome.realized_profit,
         gas_used=outcome.gas_used,

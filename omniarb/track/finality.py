@@ -83,7 +83,9 @@ class FinalityReport:
 class OutcomeReader(Protocol):
     """Reads an execution's outcome from a receipt (the `Tracker`)."""
 
-    async def outcome(self, execution: Execution, receipt: TxReceipt) -> Outcome: ...
+    async def outcome(
+        self, execution: Execution, receipt: TxReceipt, *, cancelled: bool = False
+    ) -> Outcome: ...
 
 
 def orphaned(watched: Iterable[Outcome], canonical: Mapping[int, str | None]) -> list[Outcome]:
@@ -134,6 +136,7 @@ def not_included(outcome: Outcome, result: ReorgResult) -> Outcome:
         gas_cost_wei=0,
         realized_profit=0,
         touched_earlier_in_block=False,
+        l1_fee_wei=0,
         final=False,
         pending=result is ReorgResult.PENDING,
         replaced=result is ReorgResult.REPLACED,
@@ -182,8 +185,9 @@ class FinalityWatch:
         return [w.outcome for w in self._watched.values()]
 
     def add(self, outcome: Outcome, *, head_number: int = 0) -> None:
-        """Watch a settled trade's outcome (its execution must have a tx hash)."""
-        tx_hash = outcome.execution.tx_hash
+        """Watch a settled trade's outcome (its execution must have a tx hash), by the hash that
+        was mined (a replacement's, when one was)."""
+        tx_hash = outcome.tx_hash
         if tx_hash is None:
             raise ValueError("only a sent trade can be watched")
         self._watched[tx_hash.lower()] = _Watched(
@@ -238,7 +242,7 @@ class FinalityWatch:
             ("eth_getTransactionCount", [self._sender, "latest"])
         ]
         for outcome in unsure:
-            tx_hash = outcome.execution.tx_hash
+            tx_hash = outcome.tx_hash
             calls += [
                 ("eth_getTransactionReceipt", [tx_hash]),
                 ("eth_getTransactionByHash", [tx_hash]),
@@ -256,13 +260,16 @@ class FinalityWatch:
                 before, receipt=receipt, transaction=transaction, mined_nonces=mined_nonces
             )
             if receipt is not None:
-                after = await self._reader.outcome(before.execution, TxReceipt.from_rpc(receipt))
+                after = await self._reader.outcome(
+                    before.execution, TxReceipt.from_rpc(receipt), cancelled=before.cancelled
+                )
+                after = replace(after, replacements=before.replacements)
             else:
                 after = not_included(before, result)
             nonce = before.execution.nonce
             if result is ReorgResult.DROPPED and before.status != "dropped" and nonce is not None:
                 freed.append(nonce)
-            key = str(before.execution.tx_hash).lower()
+            key = str(before.tx_hash).lower()
             unchanged = after.status == before.status and after.block_hash == before.block_hash
             # A trade still out of any block keeps the head it was first judged at: it is final
             # once that head is deep enough, however often it is checked meanwhile.

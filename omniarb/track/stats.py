@@ -12,7 +12,14 @@ from typing import Any
 
 from omniarb.chains.liveness import NodeStatus
 from omniarb.chains.rpc import EndpointHealth
-from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
+from omniarb.types import (
+    Decision,
+    Execution,
+    ExecutionStatus,
+    Opportunity,
+    Outcome,
+    ReplacementReason,
+)
 
 __all__ = ["ChainBotStats", "PendingTrade", "TradeSummary"]
 
@@ -110,6 +117,10 @@ class ChainBotStats:
     rejected: int = 0
     succeeded: int = 0
     reverted: int = 0
+    # Trades whose nonce a cancel took (the opportunity was gone; the gas is the loss).
+    cancelled: int = 0
+    # Transactions sent at a nonce already used (re-price, cancel) or lost (gap), by reason.
+    replacements: Counter[str] = field(default_factory=Counter)
     touched_earlier: int = 0
     mismatched: int = 0
     # Settled trades in no block (a reorg dropped them, another transaction took their nonce,
@@ -201,6 +212,7 @@ class ChainBotStats:
 
     def on_outcome(self, outcome: Outcome) -> TradeSummary:
         self._count(outcome, 1)
+        self.replacements.update(str(r.reason) for r in outcome.replacements)
         execution = outcome.execution
         self.last_confirm_ms = (outcome.confirmed_ns - execution.submitted_ns) / 1e6
         trade = self._summary(outcome)
@@ -237,6 +249,8 @@ class ChainBotStats:
         token = execution.decision.opportunity.route.token_in
         if not outcome.included:
             self.dropped += sign
+        elif outcome.cancelled:
+            self.cancelled += sign
         elif outcome.success:
             self.succeeded += sign
             self.realized_profit[token] += sign * outcome.realized_profit
@@ -256,7 +270,7 @@ class ChainBotStats:
         status = {"succeeded": "success"}.get(outcome.status, outcome.status)
         return TradeSummary(
             chain=self.chain,
-            tx_hash=execution.tx_hash or "",
+            tx_hash=outcome.tx_hash or "",
             block_number=outcome.block_number,
             status=status,
             profit_token=self.symbols.get(token.lower(), token),
@@ -302,6 +316,10 @@ class ChainBotStats:
             "reverted": self.reverted,
             "pending": len(self.pending),
             "node_up": self.node_up,
+            "cancelled": self.cancelled,
+            "replacements": {
+                str(reason): self.replacements[str(reason)] for reason in ReplacementReason
+            },
             "touched_earlier_in_block": self.touched_earlier,
             "realized_differs_from_predicted": self.mismatched,
             "dropped": self.dropped,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Protocol
 
 from omniarb.chains.fee_models import FeeOracle
@@ -11,18 +12,34 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.errors import OmniarbError
 from omniarb.track.realized import net_transfers
 from omniarb.track.touched import Touch, earlier_touches, touch_topics
-from omniarb.types import Execution, Outcome, Route, TxReceipt
+from omniarb.types import Execution, Landing, Outcome, Route, TxReceipt
 
-__all__ = ["ReceiptSource", "Tracker"]
+__all__ = ["ReceiptSource", "Tracker", "dropped"]
 
 log = logging.getLogger(__name__)
 
 
 class ReceiptSource(Protocol):
-    """Who waits for a sent transaction's receipt (the execute stage's `Submitter`, which knows
-    how long a transaction it sent may take)."""
+    """Who waits for a sent transaction to land (the execute stage's `Submitter`, which knows
+    how long a transaction it sent may take and replaces it when stuck)."""
 
-    async def wait_for_receipt(self, tx_hash: str) -> TxReceipt: ...
+    async def land(self, tx_hash: str) -> Landing: ...
+
+
+def dropped(execution: Execution) -> Outcome:
+    """The outcome of an execution whose nonce another transaction spent: never included."""
+    return Outcome(
+        execution=execution,
+        included=False,
+        success=False,
+        block_number=None,
+        gas_used=0,
+        effective_gas_price_wei=0,
+        gas_cost_wei=0,
+        realized_profit=0,
+        touched_earlier_in_block=False,
+        confirmed_ns=time.monotonic_ns(),
+    )
 
 
 class Tracker:
@@ -57,16 +74,41 @@ class Tracker:
     async def process(self, execution: Execution) -> Outcome:
         if execution.tx_hash is None:
             raise ValueError("only a submitted execution can be tracked")
-        receipt = await self._submitter.wait_for_receipt(execution.tx_hash)
-        return await self.outcome(execution, receipt)
+        landing = await self._submitter.land(execution.tx_hash)
+        if landing.receipt is None:
+            return replace(dropped(execution), replacements=landing.replacements)
+        outcome = await self.outcome(execution, landing.receipt, cancelled=landing.cancelled)
+        return replace(outcome, replacements=landing.replacements)
 
-    async def outcome(self, execution: Execution, receipt: TxReceipt) -> Outcome:
+    async def outcome(
+        self, execution: Execution, receipt: TxReceipt, *, cancelled: bool = False
+    ) -> Outcome:
+        """The outcome of `execution` whose transaction (or a replacement of it) was mined
+        with `receipt`; `cancelled` when that was a cancel (nothing traded, gas lost)."""
         route = execution.decision.opportunity.route
         realized = (
             net_transfers(receipt.logs, token=route.token_in, holder=self._holder)
-            if receipt.success
+            if receipt.success and not cancelled
             else 0
         )
+        if cancelled:
+            log.info("trade %s was cancelled by %s", execution.tx_hash, receipt.tx_hash)
+            return Outcome(
+                execution=execution,
+                included=True,
+                success=False,
+                block_number=receipt.block_number,
+                block_hash=receipt.block_hash,
+                gas_used=receipt.gas_used,
+                effective_gas_price_wei=receipt.effective_gas_price_wei,
+                gas_cost_wei=receipt.gas_cost_wei,
+                realized_profit=0,
+                touched_earlier_in_block=False,
+                confirmed_ns=time.monotonic_ns(),
+                l1_fee_wei=await self._l1_fee_paid(execution, receipt),
+                mined_tx_hash=receipt.tx_hash,
+                cancelled=True,
+            )
         touches = await self._earlier_touches(
             receipt, route, priced_at=execution.decision.opportunity.block_number
         )
@@ -100,6 +142,7 @@ class Tracker:
             touched_earlier_in_block=touched,
             confirmed_ns=time.monotonic_ns(),
             l1_fee_wei=await self._l1_fee_paid(execution, receipt),
+            mined_tx_hash=receipt.tx_hash if receipt.tx_hash != execution.tx_hash else None,
         )
 
     async def _l1_fee_paid(self, execution: Execution, receipt: TxReceipt) -> int:

@@ -27,7 +27,9 @@ class ReceiptOutcomes:
     """Reads an outcome from a receipt the way the tracker does for what a transfer has: its
     block, status and gas (no profit to read)."""
 
-    async def outcome(self, execution: Execution, receipt: TxReceipt) -> Outcome:
+    async def outcome(
+        self, execution: Execution, receipt: TxReceipt, *, cancelled: bool = False
+    ) -> Outcome:
         return Outcome(
             execution=execution,
             included=True,
@@ -40,6 +42,7 @@ class ReceiptOutcomes:
             realized_profit=0,
             touched_earlier_in_block=False,
             confirmed_ns=0,
+            cancelled=cancelled,
         )
 
 

@@ -19,7 +19,7 @@ import {
   nativeSymbol,
 } from "../units";
 
-const SETTLED = new Set(["succeeded", "reverted", "dropped"]);
+const SETTLED = new Set(["succeeded", "reverted", "dropped", "cancelled"]);
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;

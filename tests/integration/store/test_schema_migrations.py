@@ -26,6 +26,7 @@ _TABLES = {
     "tokens",
     "alerts",
     "breaker_trips",
+    "replacements",
 }
 
 _OPENER = """

@@ -4,6 +4,7 @@ registry; `render()` is valid Prometheus text."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from _monitor_values import decision, execution, opportunity, trade
@@ -12,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from omniarb.chains.fee_models import FeeQuote, OpL1Prices
 from omniarb.chains.spec import FeeModel
 from omniarb.monitor import Metrics
-from omniarb.types import ExecutionStatus
+from omniarb.types import ExecutionStatus, Replacement, ReplacementReason
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float | None:
@@ -201,3 +202,30 @@ def test_fee_quotes_and_l1_fees_paid_per_chain() -> None:
     metrics.observe_outcome(paid)
     metrics.observe_outcome(paid)
     assert sample(metrics, "omniarb_l1_fee_wei_total", chain="optimism") == 14_000_000_000_000
+
+
+def test_a_cancelled_trade_is_a_failure_and_its_replacements_are_counted() -> None:
+    metrics = Metrics()
+    successor = Replacement(
+        chain_id=1,
+        key="k",
+        nonce=7,
+        original_tx_hash="0x" + "11" * 32,
+        replaced_tx_hash="0x" + "11" * 32,
+        new_tx_hash="0x" + "22" * 32,
+        old_max_fee_per_gas_wei=1,
+        old_priority_fee_wei=1,
+        new_max_fee_per_gas_wei=2,
+        new_priority_fee_wei=2,
+        reason=ReplacementReason.CANCEL,
+        block_number=1,
+        replaced_at=datetime(2026, 12, 6, tzinfo=UTC),
+    )
+    cancelled = replace(trade(success=False), cancelled=True, replacements=(successor,))
+    metrics.observe_outcome(cancelled)
+    failures = "omniarb_trade_failures_total"
+    assert sample(metrics, failures, chain="ethereum", reason="cancelled") == 1
+    assert sample(metrics, failures, chain="ethereum", reason="reverted") is None
+    replaced = "omniarb_tx_replacements_total"
+    assert sample(metrics, replaced, chain="ethereum", reason="cancel") == 1
+    assert sample(metrics, "omniarb_loss_usd_total", chain="ethereum") > 0

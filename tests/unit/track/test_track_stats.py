@@ -5,11 +5,12 @@ every trade with the fields of the `--summary` format."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from _monitor_values import USDC, WETH, decision, execution, opportunity, trade
 
 from omniarb.track.stats import ChainBotStats
-from omniarb.types import ExecutionStatus
+from omniarb.types import ExecutionStatus, Replacement, ReplacementReason
 
 
 def _stats() -> ChainBotStats:
@@ -108,3 +109,50 @@ def test_a_final_trade_is_marked_on_its_line() -> None:
     counts = stats.counts()
     assert (counts["final"], counts["not_final"]) == (1, 1)
     assert stats.succeeded == 2  # finality changes no count
+
+
+def _successor(n: int, reason: ReplacementReason) -> Replacement:
+    return Replacement(
+        chain_id=1,
+        key=f"k{n}",
+        nonce=n,
+        original_tx_hash=f"0x{n:064x}",
+        replaced_tx_hash=f"0x{n:064x}",
+        new_tx_hash=f"0x{n + 100:064x}",
+        old_max_fee_per_gas_wei=1,
+        old_priority_fee_wei=1,
+        new_max_fee_per_gas_wei=2,
+        new_priority_fee_wei=2,
+        reason=reason,
+        block_number=n,
+        replaced_at=datetime(2026, 12, 6, tzinfo=UTC),
+    )
+
+
+def test_cancelled_and_dropped_trades_and_replacements_are_counted_apart() -> None:
+    stats = _stats()
+    repriced = replace(
+        trade(1),
+        mined_tx_hash=f"0x{101:064x}",
+        replacements=(_successor(1, ReplacementReason.REPRICE),),
+    )
+    cancelled = replace(
+        trade(2, success=False),
+        cancelled=True,
+        mined_tx_hash=f"0x{102:064x}",
+        replacements=(
+            _successor(2, ReplacementReason.REPRICE),
+            _successor(2, ReplacementReason.CANCEL),
+        ),
+    )
+    dropped = replace(
+        trade(3, included=False), replacements=(_successor(3, ReplacementReason.GAP),)
+    )
+    summaries = [stats.on_outcome(o) for o in (repriced, cancelled, dropped)]
+    assert [s.status for s in summaries] == ["success", "cancelled", "dropped"]
+    # The summary names the transaction that was mined, a replacement's when it was one.
+    assert [s.tx_hash for s in summaries[:2]] == [f"0x{101:064x}", f"0x{102:064x}"]
+    assert (stats.succeeded, stats.reverted, stats.cancelled, stats.dropped) == (1, 0, 1, 1)
+    counts = stats.counts()
+    assert counts["replacements"] == {"reprice": 2, "cancel": 1, "gap": 1}
+    assert (counts["cancelled"], counts["dropped"]) == (1, 1)
