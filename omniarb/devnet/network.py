@@ -183,7 +183,7 @@ class Devnet(AsyncResource):
             async with RpcClient(node.rpc_http) as rpc:
                 async with background_miner(rpc):
                     deployed = await deploy_chain(spec, rpc, self._scale)
-                await restore_block_gas_limit(rpc)
+                await restore_block_gas_limit(rpc, spec.name)
             # A large chain's dump is hundreds of megabytes, written while the other chains
             # deploy: far longer than any other call may take.
             async with RpcClient(node.rpc_http, timeout_s=_DUMP_TIMEOUT_S) as rpc:

@@ -22,6 +22,10 @@ __all__ = ["DEPLOY_ANVIL_ARGS", "background_miner", "restore_block_gas_limit"]
 # anvil's default block gas limit, which the saved chains keep (a node started from a state
 # dump takes the dumped one).
 _CHAIN_BLOCK_GAS_LIMIT = 30_000_000
+# Arbitrum One's headers carry 2^50: ArbOS charges a transaction's L1 data as L2 gas on top of
+# its execution, so its gas limit holds both (tens of millions of units when L1 is dear), which a
+# 30M block could not take while the market's swaps share it.
+_BLOCK_GAS_LIMITS = {"arbitrum": 2**50}
 # No automine; blocks big enough for everything one step of the deployment sends; no history
 # of states kept beyond the last few (a deployment reads no old block).
 DEPLOY_ANVIL_ARGS = ("--no-mining", "--gas-limit", str(10**11), "--prune-history", "64")
@@ -57,8 +61,10 @@ async def background_miner(rpc: RpcClient) -> AsyncIterator[None]:
             await task
 
 
-async def restore_block_gas_limit(rpc: RpcClient) -> None:
-    """Give the chain back anvil's default block gas limit and mine one block with it, so the
-    saved chain runs with a realistic limit rather than the deployment's."""
-    await rpc.call("evm_setBlockGasLimit", hex(_CHAIN_BLOCK_GAS_LIMIT))
+async def restore_block_gas_limit(rpc: RpcClient, chain: str) -> None:
+    """Give the chain its real network's block gas limit (anvil's default where that is near
+    it) and mine one block with it, so the saved chain runs with a realistic limit rather than
+    the deployment's."""
+    limit = _BLOCK_GAS_LIMITS.get(chain, _CHAIN_BLOCK_GAS_LIMIT)
+    await rpc.call("evm_setBlockGasLimit", hex(limit))
     await rpc.call("evm_mine")
