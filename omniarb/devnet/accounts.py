@@ -9,12 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["BOT_INDEX", "DEPLOYER_INDEX", "TRADER_INDICES", "DevAccount", "dev_account"]
+__all__ = [
+    "BOT_INDEX",
+    "DEPLOYER_INDEX",
+    "L1_PRICE_INDEX",
+    "TRADER_INDICES",
+    "DevAccount",
+    "dev_account",
+]
 
 _ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 DEPLOYER_INDEX = 0
 TRADER_INDICES = tuple(range(1, 9))
 BOT_INDEX = 9
+# Moves the L2s' L1 price (the fee oracles' setters): an account of its own, so its sends never
+# race the deployer's (which seeds a new executor while the market runs) for a nonce.
+L1_PRICE_INDEX = 10
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

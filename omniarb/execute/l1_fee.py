@@ -96,9 +96,12 @@ async def cover_l1_fee(
     min_profit = decision.min_profit
     data = calldata(min_profit)
     cost = L1Cost(fee_wei=0, l1_gas=0)
+    # On an OP Stack chain the prices are read once: every round is then priced without a
+    # round trip (the hot path pays one read, not one per round).
+    op_prices = await oracle.current_op_prices()
     for attempt in range(_ROUNDS):
         tx = unsigned_tx(chain_id=oracle.chain_id, to=to, data=data, gas=gas, fees=fees)
-        cost = await oracle.exact_l1_cost(to=to, data=data, unsigned_tx=tx)
+        cost = await oracle.exact_l1_cost(to=to, data=data, unsigned_tx=tx, op_prices=op_prices)
         fee_in_token = opportunity.native_in_token(cost.fee_wei)
         needed = max(1, l2_min + fee_in_token)
         if needed > expected:

@@ -111,15 +111,31 @@ class FeeOracle:
         system = self.spec.system
         return system.l1_block is not None or system.node_interface is not None
 
-    async def exact_l1_cost(self, *, to: str, data: bytes, unsigned_tx: bytes) -> L1Cost:
+    async def current_op_prices(self) -> OpL1Prices | None:
+        """The L1Block's prices now (one round trip), on an OP Stack chain; None elsewhere. A
+        trade about to be sent reads them once and prices every round of its calldata with
+        them (`exact_l1_cost(op_prices=...)`)."""
+        if self.spec.system.l1_block is None:
+            return None
+        return await read_op_l1_prices(self._rpc, self.spec.system.l1_block)
+
+    async def exact_l1_cost(
+        self,
+        *,
+        to: str,
+        data: bytes,
+        unsigned_tx: bytes,
+        op_prices: OpL1Prices | None = None,
+    ) -> L1Cost:
         """The L1 data fee of this transaction now: Optimism's Fjord fee of `unsigned_tx` from
-        the L1Block's current prices (`GasPriceOracle.getL1Fee`'s rule, computed here), Arbitrum's
-        L1 component of calling `to` with `data` (its gas must fit in the limit); nothing on an
-        L1. One round trip, for a trade about to be sent only."""
+        the L1Block's current prices (`op_prices` when the caller read them, else read here;
+        `GasPriceOracle.getL1Fee`'s rule, computed here), Arbitrum's L1 component of calling
+        `to` with `data` (its gas must fit in the limit); nothing on an L1. At most one round
+        trip, for a trade about to be sent only."""
         system = self.spec.system
         if system.l1_block is not None:
             # The L1 prices now, not the quote's: this prices the transaction about to be sent.
-            prices = await read_op_l1_prices(self._rpc, system.l1_block)
+            prices = op_prices or await read_op_l1_prices(self._rpc, system.l1_block)
             return L1Cost(fee_wei=prices.l1_fee_of_unsigned(unsigned_tx), l1_gas=0)
         if system.node_interface is not None:
             component = await read_l1_component(self._rpc, system.node_interface, to=to, data=data)

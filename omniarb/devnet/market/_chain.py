@@ -21,7 +21,7 @@ from omniarb.backoff import Backoff
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RetryPolicy, RpcClient, RpcPolicy
 from omniarb.chains.spec import chain_by_id
-from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
+from omniarb.devnet.accounts import L1_PRICE_INDEX, dev_account
 from omniarb.devnet.market._ledger import ChainLedger
 from omniarb.devnet.market._reader import StateReader
 from omniarb.devnet.market._sender import SignedSwap, SwapSender
@@ -74,8 +74,8 @@ class ChainMarket:
         self._step_s = max(chain.block_time_s or 0.0, params.min_step_interval_s)
         # The waits' jitter only: the swaps' draws stay on `_rng`, so a seed replays them.
         self._rng_for_waits = random.Random()
-        # On an L2, the L1 price moves too, set from the deployer's account (not a trader's:
-        # their nonces are the sender's to keep).
+        # On an L2, the L1 price moves too, set from an account of its own (not a trader's:
+        # their nonces are the sender's to keep; not the deployer's, which seeds executors).
         self._l1_walk = L1PriceWalk.for_chain(chain_by_id(chain.chain_id), params.seed)
         self._outage = OutageLog(log, f"{chain.name}: market")
         self.step = 0
@@ -142,7 +142,7 @@ class ChainMarket:
         if self._l1_walk is None:
             return None
         to, data = self._l1_walk.step()
-        sender = dev_account(DEPLOYER_INDEX).address
+        sender = dev_account(L1_PRICE_INDEX).address
         try:
             tx_hash: str = await rpc.call(
                 "eth_sendTransaction", {"from": sender, "to": to, "data": data}
