@@ -1,13 +1,14 @@
 """The L1 data fee of the transaction about to be sent, and the trade's minimum profit made to
 cover it.
 
-The detector priced an L2 route's L1 fee from the chain's per-block quote and the route's size;
-here the real calldata is priced (Optimism: the Fjord fee of the unsigned transaction, as
-`GasPriceOracle.getL1Fee` computes it; Arbitrum: NodeInterface's L1 component), the trade's
-on-chain minimum profit becomes its L2 gas cost plus that exact fee (in the start token), and
-a trade whose expected profit does not cover it is refused with a reason that names the L1 fee.
-The minimum profit is part of the calldata it prices, so the two are settled together: a
-changed minimum changes a few bytes, which are priced again (two rounds settle in practice).
+The detector priced an L2 route's L1 fee from the chain's per-block quote and the route's size,
+an upper bound the allocator's minimum profit already holds; here the real calldata is priced
+(Optimism: the Fjord fee of the unsigned transaction, as `GasPriceOracle.getL1Fee` computes it;
+Arbitrum: NodeInterface's L1 component). A trade whose expected profit does not cover its L2 gas
+and that exact fee is refused with a reason that names the L1 fee. When the minimum already
+covers both (the usual case: the bound is above the exact fee), it stays, and the trade costs
+one pricing round; when the L1 price rose past the bound, the minimum is raised to cover the
+exact fee, which changes a few bytes of the calldata, priced again.
 """
 
 from __future__ import annotations
@@ -86,9 +87,9 @@ async def cover_l1_fee(
     fees: Fees,
     calldata: Callable[[int], bytes],
 ) -> L1Priced:
-    """Price the transaction's L1 fee and make the minimum profit cover it: the L2 gas part of
-    the decision's minimum plus the exact fee in the start token. Raises `L1FeeError` when the
-    trade's expected profit cannot pay for both."""
+    """Price the transaction's L1 fee and make the minimum profit cover it: at least the L2 gas
+    part of the decision's minimum plus the exact fee in the start token. Raises `L1FeeError`
+    when the trade's expected profit cannot pay for both."""
     opportunity = decision.opportunity
     # What the allocator's minimum holds besides the detector's L1 estimate: the L2 gas.
     l2_min = max(decision.min_profit - opportunity.l1_fee_in_token, 0)
@@ -99,7 +100,7 @@ async def cover_l1_fee(
     # On an OP Stack chain the prices are read once: every round is then priced without a
     # round trip (the hot path pays one read, not one per round).
     op_prices = await oracle.current_op_prices()
-    for attempt in range(_ROUNDS):
+    for _round in range(_ROUNDS):
         tx = unsigned_tx(chain_id=oracle.chain_id, to=to, data=data, gas=gas, fees=fees)
         cost = await oracle.exact_l1_cost(to=to, data=data, unsigned_tx=tx, op_prices=op_prices)
         fee_in_token = opportunity.native_in_token(cost.fee_wei)
@@ -112,7 +113,7 @@ async def cover_l1_fee(
                 needed=needed,
                 expected=expected,
             )
-        if needed == min_profit or (attempt > 0 and needed <= min_profit):
+        if needed <= min_profit:
             break
         min_profit = needed
         data = calldata(min_profit)
