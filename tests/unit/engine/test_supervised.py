@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from omniarb.backoff import Backoff
-from omniarb.engine import _ChainRun
+from omniarb.chain_run import ChainRun
 from omniarb.errors import FatalError
 
 _NO_WAIT = Backoff(initial_s=0.0, max_s=0.0, jitter=0)
@@ -25,9 +25,9 @@ class _Hooks:
         self.errors.append((chain, component, str(error)))
 
 
-def _run(hooks: _Hooks) -> _ChainRun:
+def _run(hooks: _Hooks) -> ChainRun:
     pipeline: Any = SimpleNamespace(name="polygon")
-    return _ChainRun(pipeline, store=None, hooks=hooks)  # type: ignore[arg-type]
+    return ChainRun(pipeline, store=None, hooks=hooks)  # type: ignore[arg-type]
 
 
 async def test_a_dying_task_is_restarted_and_reported(caplog: pytest.LogCaptureFixture) -> None:
