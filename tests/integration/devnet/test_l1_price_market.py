@@ -17,7 +17,8 @@ pytestmark = pytest.mark.integration
 
 async def test_market_walks_the_l1_price_the_fee_model_reads(devnet_factory) -> None:
     steps = 4
-    async with devnet_factory({"optimism": None, "arbitrum": None}) as net:
+    # Interval mining, as the demo runs: the updates are mined in blocks of their own.
+    async with devnet_factory({"optimism": 0.5, "arbitrum": 0.5}) as net:
         market = MarketActivity(net.manifest, MarketParams(seed=3, swaps_per_block=1))
         await market.run(steps=steps)
         for name in ("optimism", "arbitrum"):
