@@ -24,13 +24,13 @@ from omniarb._config_errors import (
     DOMAIN_ERROR,
     Problem,
     config_error,
-    describe_value,
     format_path,
     problems_from_validation_error,
     read_toml,
     strip_secret_keys,
 )
 from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_problems
+from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_rpc import RpcSettings
 from omniarb._config_services import (
     MODEL,
@@ -40,7 +40,6 @@ from omniarb._config_services import (
     InfluxSettings,
     MonitorSettings,
     RedisSettings,
-    check_url,
 )
 from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
 from omniarb.chains.fee_models import TipPolicy
@@ -218,59 +217,6 @@ class BotSettings(BaseModel):
         return round(self.max_fee_per_gas_gwei * 10**9)
 
 
-class NetworkSettings(BaseModel):
-    """A real network for `omniarb run`: its RPC endpoints and the DEXes to watch on it.
-
-    `rpc_http` is one URL or a list of them: the client prefers the first while it is healthy
-    and fails over to the others (see `omniarb.chains.rpc`). `rpc_ws` likewise: the head and log
-    subscriptions use the first, fail over to the next when it drops, refuses or falls behind,
-    and come back to it once it recovers (see `omniarb.chains.ws`).
-    """
-
-    model_config = _MODEL
-
-    chain_id: int = Field(description="the chain id of the network named by the table")
-    rpc_http: str | list[str] = Field(
-        description="an http:// or https:// URL, or a non-empty list of them"
-    )
-    rpc_ws: str | list[str] | None = Field(
-        default=None, description="a ws:// or wss:// URL, or a non-empty list of them"
-    )
-    dexes: tuple[str, ...] = Field(
-        min_length=1, strict=False, description="a non-empty list of DEX names of this chain"
-    )
-
-    @field_validator("rpc_http")
-    @classmethod
-    def _check_http(cls, urls: str | list[str]) -> str | list[str]:
-        if isinstance(urls, str):
-            return check_url(urls, ("http", "https"))
-        if not urls:
-            raise ValueError("no URL")
-        return [check_url(url, ("http", "https")) for url in urls]
-
-    @property
-    def rpc_urls(self) -> tuple[str, ...]:
-        """The HTTP endpoints in order of preference."""
-        return (self.rpc_http,) if isinstance(self.rpc_http, str) else tuple(self.rpc_http)
-
-    @field_validator("rpc_ws")
-    @classmethod
-    def _check_ws(cls, urls: str | list[str] | None) -> str | list[str] | None:
-        if urls is None or isinstance(urls, str):
-            return None if urls is None else check_url(urls, ("ws", "wss"))
-        if not urls:
-            raise ValueError("no URL")
-        return [check_url(url, ("ws", "wss")) for url in urls]
-
-    @property
-    def ws_urls(self) -> tuple[str, ...]:
-        """The WebSocket endpoints in order of preference (empty: the network description's)."""
-        if self.rpc_ws is None:
-            return ()
-        return (self.rpc_ws,) if isinstance(self.rpc_ws, str) else tuple(self.rpc_ws)
-
-
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
@@ -337,7 +283,7 @@ class Settings(BaseModel):
         for name, network in self.chains.items():
             spec = _SPECS.get(name)
             if spec is not None:
-                problems += _network_problems(spec, network)
+                problems += network_problems(spec, network)
         if problems:
             summary = "; ".join(f"{p.path}: {p.message}" for p in problems)
             raise PydanticCustomError(
@@ -364,29 +310,6 @@ def _unknown_chains(prefix: tuple[str, ...], tables: Mapping[str, Any]) -> list[
         for name in tables
         if name not in _SPECS
     ]
-
-
-def _network_problems(spec: ChainSpec, network: NetworkSettings) -> list[Problem]:
-    problems = []
-    prefix = ("chains", spec.name)
-    if network.chain_id != spec.chain_id:
-        problems.append(
-            Problem(
-                path=format_path((*prefix, "chain_id")),
-                message=f"{spec.name}'s chain id is {spec.chain_id}, got {network.chain_id}",
-            )
-        )
-    known = [dex.name for dex in spec.dexes]
-    problems += [
-        Problem(
-            path=format_path((*prefix, "dexes", index)),
-            message=f"unknown DEX {describe_value(dex)} on {spec.name}; "
-            f"known DEXes: {', '.join(known)}",
-        )
-        for index, dex in enumerate(network.dexes)
-        if dex not in known
-    ]
-    return problems
 
 
 def _drop_unknown_chains(data: dict[str, Any]) -> list[Problem]:

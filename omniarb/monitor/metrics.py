@@ -24,7 +24,9 @@ from omniarb.chains.fee_models import FeeQuote
 from omniarb.chains.rpc import EndpointHealth
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
+from omniarb.monitor.alert_metrics import AlertMetrics
 from omniarb.monitor.chain_health import ChainHealthMetrics
+from omniarb.monitor.fee_metrics import FeeMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
@@ -151,17 +153,6 @@ class Metrics:
             chain,
             registry=r,
         )
-        # The fee model's figures: the tip bid and the L1 price (per block), the L1 fee paid.
-        self.tip = Gauge("omniarb_tip_gwei", "Priority fee bid now (gwei)", chain, registry=r)
-        self.l1_base_fee = Gauge(
-            "omniarb_l1_base_fee_gwei",
-            "L1 base fee an L2 prices data with (gwei)",
-            chain,
-            registry=r,
-        )
-        self.l1_fee = Counter(
-            "omniarb_l1_fee_wei", "L1 data fees paid (wei of the native coin)", chain, registry=r
-        )
         self.slippage = self._histogram(
             "omniarb_slippage_bps",
             "Realized minus predicted profit, in basis points of the amount in",
@@ -223,32 +214,10 @@ class Metrics:
             chain,
             registry=r,
         )
-        self.breaker_open = Gauge(
-            "omniarb_breaker_open", "1 while the circuit breaker is open", ("scope",), registry=r
-        )
-        self.breaker_trips = Counter(
-            "omniarb_breaker_trips_total", "Circuit-breaker trips", ("scope", "reason"), registry=r
-        )
-        self.alerts = Counter(
-            "omniarb_alerts_total",
-            "Alerts raised (not duplicates)",
-            ("rule", "severity"),
-            registry=r,
-        )
-        self.alerts_suppressed = Counter(
-            "omniarb_alerts_suppressed_total",
-            "Alerts not delivered: duplicate or rate limited",
-            ("rule", "why"),
-            registry=r,
-        )
-        self.alert_deliveries = Counter(
-            "omniarb_alert_deliveries_total",
-            "Alert deliveries per sink",
-            ("sink", "result"),
-            registry=r,
-        )
+        self.alerting = AlertMetrics(r)
         self.reorgs = ReorgMetrics(r, chains=chains)
         self.health = ChainHealthMetrics(r, chains=chains)
+        self.fees = FeeMetrics(r, chains=chains)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)
@@ -324,7 +293,7 @@ class Metrics:
         if outcome.included:
             self.gas_used.labels(chain).observe(outcome.gas_used)
             self.effective_gas_price.labels(chain).observe(outcome.effective_gas_price_wei / _GWEI)
-            self.l1_fee.labels(chain).inc(outcome.l1_fee_wei)
+            self.fees.observe_paid(chain, outcome.l1_fee_wei)
         if outcome.success and decision.amount_in > 0:
             slippage_bps = (outcome.realized_profit - decision.expected_profit) * 10_000
             self.slippage.labels(chain).observe(slippage_bps / decision.amount_in)
@@ -365,9 +334,7 @@ class Metrics:
 
     def observe_fees(self, chain: str, quote: FeeQuote) -> None:
         """The chain's fee quote, refreshed for a new block."""
-        self.tip.labels(chain).set(quote.tip_wei / _GWEI)
-        if quote.l1 is not None:
-            self.l1_base_fee.labels(chain).set(quote.l1_base_fee_wei / _GWEI)
+        self.fees.observe_quote(chain, quote)
 
     def set_queue_depth(self, chain: str, stage: str, depth: int) -> None:
         self.queue_depth.labels(chain, stage).set(depth)
@@ -387,19 +354,14 @@ class Metrics:
 
     def set_breaker(self, scope: str, *, is_open: bool, trip_reason: str | None = None) -> None:
         """The breaker's state; `trip_reason` counts a trip."""
-        self.breaker_open.labels(scope).set(1 if is_open else 0)
-        if trip_reason is not None:
-            self.breaker_trips.labels(scope, trip_reason).inc()
+        self.alerting.set_breaker(scope, is_open=is_open, trip_reason=trip_reason)
 
     def observe_alert(self, rule: str, severity: str, *, suppressed: str | None = None) -> None:
         """An alert raised; `suppressed` ("duplicate", "rate_limited") when it is not sent."""
-        if suppressed != "duplicate":
-            self.alerts.labels(rule, severity).inc()
-        if suppressed is not None:
-            self.alerts_suppressed.labels(rule, suppressed).inc()
+        self.alerting.observe_alert(rule, severity, suppressed=suppressed)
 
     def observe_alert_delivery(self, sink: str, *, ok: bool) -> None:
-        self.alert_deliveries.labels(sink, "ok" if ok else "error").inc()
+        self.alerting.observe_delivery(sink, ok=ok)
 
     # -- exposition --------------------------------------------------------------------------
 
