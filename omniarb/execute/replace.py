@@ -67,6 +67,10 @@ log = logging.getLogger(__name__)
 
 # A plain transfer's intrinsic gas (yellow paper G_transaction): what a cancel costs.
 CANCEL_GAS = 21_000
+# A node may count a block's nonces before it serves the block's receipts (anvil does, for a
+# moment after mining): a spent nonce without a receipt of ours is taken as spent by someone
+# else only once it has stayed so this long.
+_SPENT_CONFIRM_S = 2.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +104,8 @@ class _Nonce:
     fees: Fees
     sent_block: int
     replacements: list[Replacement]
+    # When the nonce was first seen spent with none of our receipts (loop time), or None.
+    spent_since: float | None = None
 
 
 class Replacer:
@@ -200,6 +206,11 @@ class Replacer:
                     replacements=tuple(state.replacements),
                 )
         if spent:
+            now = asyncio.get_running_loop().time()
+            if state.spent_since is None:
+                state.spent_since = now
+            if now - state.spent_since < _SPENT_CONFIRM_S:
+                return None  # our receipt may not be served yet: ask again
             log.warning(
                 "nonce %d (%s) was spent by a transaction that is none of ours: %s dropped",
                 state.sent.nonce,

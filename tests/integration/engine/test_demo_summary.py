@@ -95,8 +95,10 @@ def _check_summary(home: Path, summary: dict[str, Any]) -> None:
         if not trade["touched_earlier_in_block"]:
             assert trade["status"] == "success", trade
             assert trade["realized_profit_wei"] == trade["predicted_profit_wei"] > 0, trade
+    # How many trades a market swap reached first is the hot path's speed, a figure for the
+    # benchmarks and the live demo, not a bound here (a loaded machine makes it anything); what
+    # is asserted is that the flag is right, both ways, against the receipts below.
     touched = sum(t["touched_earlier_in_block"] for t in trades)
-    assert touched <= len(trades) // 10, f"{touched} of {len(trades)} trades were touched"
     assert summary["totals"]["touched_earlier_in_block"] == touched
     # The flag of every trade, both ways, against the receipts of the blocks it ran after.
     record = read_record(home)
