@@ -103,11 +103,12 @@ async def _judged(rpc: RpcClient, stats: ChainBotStats, hashes: list[str]) -> bo
 
 
 async def _wait(condition: Any, what: str, timeout_s: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not condition():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
+    """`eventually` for a plain (not awaitable) condition."""
+
+    async def check() -> bool:
+        return bool(condition())
+
+    await eventually(check, what=what, timeout_s=timeout_s, interval_s=0.02)
 
 
 async def test_reorgs_during_trading_leave_true_books(devnet_factory, tmp_path: Path) -> None:
