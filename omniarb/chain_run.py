@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from omniarb.allocate import FlashLoanAllocator
@@ -161,6 +162,7 @@ class ChainRun:
             # deciding each in turn would trade gaps that the later blocks already changed.
             while not self._updates.empty():
                 update = merge_updates(update, self._updates.get_nowait())
+            update = replace(update, times=update.times.at(dequeued_ns=time.monotonic_ns()))
             self.deciding = True
             try:
                 await self._on_update(update)
@@ -211,7 +213,8 @@ class ChainRun:
                 queue_depth=self._updates.qsize(),
                 head_block=max(update.block_number, synced.number if synced else 0),
             )
-        for opportunity in opportunities:
+        for found in opportunities:
+            opportunity = replace(found, times=update.times.at(detected_ns=found.detected_ns))
             p.stats.on_opportunity(opportunity, update.received_ns)
             if hooks is not None:
                 hooks.opportunity(p.stats, opportunity, update.received_ns)
@@ -226,13 +229,17 @@ class ChainRun:
         stage = "risk"
         try:
             verdict = await p.risk.process(opportunity)
+            times = opportunity.times.at(risk_ns=time.monotonic_ns())
             stage = "score"
             scored = await p.score.process(verdict)
+            times = times.at(scored_ns=time.monotonic_ns())
             stage = "allocate"
             decision = await p.allocate.process(scored)
             if p.breaker is not None:
                 stage = "breaker"
                 decision = await p.breaker.process(decision)
+            # The breaker's verdict is a lookup: its time counts as the allocator's.
+            decision = replace(decision, times=times.at(allocated_ns=time.monotonic_ns()))
             p.stats.on_decision(decision)
             if hooks is not None:
                 hooks.decision(decision)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from omniarb.stage_times import UNSTAMPED, StageTimes
 from omniarb.tx_values import Landing, ReceiptLog, Replacement, ReplacementReason, TxReceipt
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ __all__ = [
     "Replacement",
     "ReplacementReason",
     "Route",
+    "StageTimes",
     "Token",
     "TxReceipt",
 ]
@@ -63,6 +65,8 @@ class PoolUpdate:
     pools: tuple[PoolState, ...]
     new_pools: tuple[str, ...] = ()
     received_ns: int = 0
+    # The live path's clock so far: notified, logs in hand, state applied.
+    times: StageTimes = UNSTAMPED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,6 +188,8 @@ class Opportunity:
     trigger_tx: str | None = None
     l1_fee_wei: int = 0
     l1_fee_in_token: int = 0
+    # The live path's clock up to `detected` (the block's stamps, then this opportunity's).
+    times: StageTimes = UNSTAMPED
 
     @property
     def gas_in_token(self) -> int:
@@ -221,6 +227,8 @@ class Decision:
     flash_pool: FlashPool | None = None
     flash_fee: int = 0
     gas_estimate: int = 0
+    # The live path's clock up to `allocated` (stamped by the engine as each stage returns).
+    times: StageTimes = UNSTAMPED
 
     @property
     def expected_profit(self) -> int:
@@ -253,6 +261,8 @@ class Execution:
     error: str | None = None
     # The L1 data fee of the transaction as sent, priced just before sending (0 on an L1).
     l1_fee_wei: int = 0
+    # The live path's clock, complete up to `acked` for a sent trade.
+    times: StageTimes = UNSTAMPED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -77,6 +77,7 @@ class ExecuteStage:
             max_fee_per_gas_wei=fees.fee_cap_wei,
             priority_fee_wei=fees.tip_wei,
             submitted_ns=time.monotonic_ns(),
+            times=decision.times,
         )
         try:
             # Inside the try: a route or loan the plan cannot express is a rejected trade, not
@@ -131,4 +132,10 @@ class ExecuteStage:
             tx_hash=sent.tx_hash,
             nonce=sent.nonce,
             submitted_ns=sent.submitted_ns,
+            times=decision.times.at(
+                checked_ns=sent.checked_ns,
+                signed_ns=sent.signed_ns,
+                sent_ns=sent.sent_ns,
+                acked_ns=sent.submitted_ns,
+            ),
         )

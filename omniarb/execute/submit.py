@@ -131,7 +131,10 @@ class TxRequest:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Submission:
-    """A transaction the node accepted."""
+    """A transaction the node accepted. The live path's clock (`time.monotonic_ns()`): the
+    pre-check done (`checked_ns`, the call when there is none), signed, the key claimed and the
+    request about to go out (`sent_ns`), the node's answer (`submitted_ns`); the last attempt's
+    where a nonce conflict made the submitter sign again."""
 
     key: str
     tx_hash: str
@@ -140,6 +143,9 @@ class Submission:
     fees: Fees
     submitted_ns: int
     attempts: int
+    checked_ns: int = 0
+    signed_ns: int = 0
+    sent_ns: int = 0
 
 
 class Submitter:
@@ -254,6 +260,7 @@ class Submitter:
         """Pre-check (unless `precheck=False`), claim `key`, sign and send; see the module doc."""
         if precheck:
             await self.precheck(request)
+        checked_ns = time.monotonic_ns()
         claimed = False
         for attempt in range(1, self._max_send_attempts + 1):
             nonce = await self._nonces.reserve()
@@ -266,8 +273,10 @@ class Submitter:
                     fees=request.fees,
                     value=request.value,
                 )
+                signed_ns = time.monotonic_ns()
                 await self._claim(key, signed, first=not claimed)
                 claimed = True
+                sent_ns = time.monotonic_ns()
                 await self._send(signed)
             except NonceConflictError:
                 await self._resync_and_release(nonce)
@@ -295,6 +304,9 @@ class Submitter:
                 fees=request.fees,
                 submitted_ns=time.monotonic_ns(),
                 attempts=attempt,
+                checked_ns=checked_ns,
+                signed_ns=signed_ns,
+                sent_ns=sent_ns,
             )
         raise AssertionError("unreachable: the last attempt returns or raises")
 

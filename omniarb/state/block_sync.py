@@ -28,6 +28,7 @@ from omniarb.chain_events import ChainEvent, ChainLog, LogFilter, NewHead, Strea
 from omniarb.chains.logs import LogReader
 from omniarb.dex.base import PoolBook, PoolChanges, PoolState
 from omniarb.errors import NODE_ERRORS, RpcError
+from omniarb.stage_times import StageTimes
 from omniarb.state.block_hashes import BlockHashes
 from omniarb.types import PoolUpdate
 
@@ -91,6 +92,10 @@ class BlockSync(Generic[StateT]):
         self._head: NewHead | None = None
         self._buffered: dict[str, list[ChainLog]] = {}
         self._applied: dict[str, tuple[int, set[int]]] = {}
+        # The live path's clock of the step under way: when it began (the block's notification
+        # time when it has none of its own) and when its head's logs were in hand.
+        self._step_ns = 0
+        self._logs_ns = 0
 
     @property
     def head(self) -> NewHead | None:
@@ -115,6 +120,7 @@ class BlockSync(Generic[StateT]):
 
     async def bootstrap(self, block_number: int | None = None) -> PoolUpdate:
         """Discover every pool (default: at the latest block); all of them are new."""
+        self._step_ns, self._logs_ns = time.monotonic_ns(), 0
         head = await self.book.head("latest" if block_number is None else block_number)
         pools = await self.book.discover_at(head)
         self._pools = {p.state_key: p for p in pools}
@@ -132,6 +138,7 @@ class BlockSync(Generic[StateT]):
     async def process(self, event: ChainEvent) -> list[PoolUpdate]:
         """Apply one collector event; returns the updates it caused (usually zero or one)."""
         self._current()
+        self._step_ns, self._logs_ns = time.monotonic_ns(), 0
         if isinstance(event, ChainLog):
             update = await self._on_log(event)
             if update is not None:
@@ -202,6 +209,7 @@ class BlockSync(Generic[StateT]):
         current = self._current()
         self.counters.late_logs += 1
         block_logs = await self._logs_by_hash(entry.block_hash)
+        self._logs_ns = time.monotonic_ns()
         changes = await self.book.replay(self._pools, entry.block_number, block_logs, current)
         self._pools.update(changes.changed)
         self._applied[entry.block_hash] = (entry.block_number, {e.log_index for e in block_logs})
@@ -218,10 +226,13 @@ class BlockSync(Generic[StateT]):
             # A subscription may send a log twice or a block's logs out of order (a reconnect,
             # a proxy): the book applies them once each, in the block's order.
             unique = {entry.log_index: entry for entry in buffered}
+            self._logs_ns = time.monotonic_ns()
             return [unique[index] for index in sorted(unique)]
+        logs = []
         if any(head.may_contain_topic(topic) for topic in self.book.topics):
-            return await self._logs_by_hash(head.hash)
-        return []
+            logs = await self._logs_by_hash(head.hash)
+        self._logs_ns = time.monotonic_ns()
+        return logs
 
     # --- heads --------------------------------------------------------------------------------
 
@@ -353,6 +364,8 @@ class BlockSync(Generic[StateT]):
         we still hold (one a step created and a re-read found gone is not announced)."""
         keys = dict.fromkeys(key.lower() for key in new)
         addresses = dict.fromkeys(self._pools[key].address for key in keys if key in self._pools)
+        applied_ns = time.monotonic_ns()
+        notified_ns = head.received_ns or self._step_ns or applied_ns
         return PoolUpdate(
             chain_id=self.chain_id,
             block_number=head.number,
@@ -360,5 +373,10 @@ class BlockSync(Generic[StateT]):
             base_fee_wei=head.base_fee_wei,
             pools=tuple(states),
             new_pools=tuple(addresses),
-            received_ns=head.received_ns or time.monotonic_ns(),
+            received_ns=head.received_ns or applied_ns,
+            times=StageTimes(
+                notified_ns=notified_ns,
+                logs_ns=max(self._logs_ns, notified_ns) if self._logs_ns else applied_ns,
+                applied_ns=applied_ns,
+            ),
         )

@@ -28,4 +28,5 @@ def merge_updates(older: PoolUpdate, newer: PoolUpdate) -> PoolUpdate:
         pools=tuple(pools.values()),
         new_pools=tuple(dict.fromkeys((*older.new_pools, *newer.new_pools))),
         received_ns=min(arrivals, default=0),
+        times=older.times.merged(newer.times),
     )
