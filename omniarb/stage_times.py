@@ -97,6 +97,15 @@ class StageTimes:
             if start and end:
                 yield name, end - start
 
+    def offsets_ns(self) -> dict[str, int | None]:
+        """Each stamp as ns since the notification (None where not stamped), the form the
+        `--summary` file and the history keep: a monotonic clock means nothing elsewhere."""
+        origin = self.notified_ns
+        return {
+            name: (ns - origin if ns and origin else None)
+            for name, ns in zip(STAMPS, self.stamps(), strict=True)
+        }
+
     @property
     def total_ns(self) -> int:
         """Notification → acknowledgment (0 unless both are stamped)."""

@@ -49,6 +49,9 @@ class TradeSummary:
     l1_fee_wei: int = 0
     # Past the chain's confirmation depth: no reorg will change this line any more.
     final: bool = False
+    # The live path's clock: each stamp in ns since the block's notification
+    # (`StageTimes.offsets_ns`).
+    stage_offsets_ns: dict[str, int | None] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,7 @@ class TradeSummary:
             "route": list(self.route),
             "l1_fee_wei": self.l1_fee_wei,
             "final": self.final,
+            "stage_offsets_ns": self.stage_offsets_ns,
         }
 
 
@@ -285,6 +289,7 @@ class ChainBotStats:
             l1_fee_wei=outcome.l1_fee_wei,
             net_profit_usd=outcome.realized_net_usd(),
             touched_earlier_in_block=outcome.touched_earlier_in_block,
+            stage_offsets_ns=execution.times.offsets_ns(),
             route=tuple(
                 {
                     "pool": hop.pool,

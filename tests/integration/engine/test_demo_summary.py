@@ -14,6 +14,7 @@ from _cli_helpers import cli, private_home, write_config
 from _touch_check import check_trades, recorded_trades
 
 from omniarb.devnet.record import read_record
+from omniarb.stage_times import STAMPS
 
 pytestmark = pytest.mark.xdist_group("devnet-cli")
 
@@ -69,6 +70,17 @@ def test_demo_summary_lists_exact_trades(tmp_path: Path, omniarb_home: Path) -> 
     assert not (home / "devnet" / "running.json").exists()
 
 
+def _check_stage_offsets(trade: dict[str, Any]) -> None:
+    """Every boundary of the live path, from the block's notification to the node's
+    acknowledgment, was stamped on this executed trade, in order."""
+    offsets = trade["stage_offsets_ns"]
+    assert list(offsets) == list(STAMPS), trade
+    stamped = [offsets[name] for name in STAMPS]
+    assert all(_is(ns, int) for ns in stamped), trade
+    assert stamped[0] == 0, trade
+    assert stamped == sorted(stamped), trade
+
+
 def _check_summary(home: Path, summary: dict[str, Any]) -> None:
     chains = {c["chain"]: c for c in summary["chains"]}
     assert set(chains) == set(_BLOCK_TIMES_S)
@@ -95,6 +107,7 @@ def _check_summary(home: Path, summary: dict[str, Any]) -> None:
         if not trade["touched_earlier_in_block"]:
             assert trade["status"] == "success", trade
             assert trade["realized_profit_wei"] == trade["predicted_profit_wei"] > 0, trade
+        _check_stage_offsets(trade)
     # How many trades a market swap reached first is the hot path's speed, a figure for the
     # benchmarks and the live demo, not a bound here (a loaded machine makes it anything); what
     # is asserted is that the flag is right, both ways, against the receipts below.
