@@ -11,6 +11,8 @@ True between them (the primary key decides, in the database).
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from omniarb.store.database import HistoryDatabase, process_label
 
@@ -23,6 +25,10 @@ class SubmissionLedger:
     def __init__(self, database: HistoryDatabase) -> None:
         self._database = database
         self._label = process_label()
+        # One thread of its own: a claim sits between signing and sending, so it never queues
+        # behind the history's reads in the loop's shared executor (and the claims' one
+        # connection is used by one thread at a time).
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="omniarb-claims")
 
     async def claim(
         self,
@@ -34,19 +40,39 @@ class SubmissionLedger:
     ) -> bool:
         """True if this call claimed `key` (send it), False if it was claimed before (don't).
 
-        The insert, with the signed transaction it is about to send, runs in a thread and is
-        durable when this returns; errors are omni-arb's (`RetryableError` when the database is
-        unreachable: do not send then either).
+        The insert, with the signed transaction it is about to send, is durable when this
+        returns: on SQLite made right here when the write lock is free
+        (`omniarb.store.loop_claims`), else in the claims thread; errors are omni-arb's
+        (`RetryableError` when the database is unreachable: do not send then either).
         """
-        return await asyncio.to_thread(
-            self._database.claim,
-            key,
-            claimed_by=self._label,
-            chain_id=chain_id,
-            tx_hash=tx_hash,
-            nonce=nonce,
+        fast = self._database.loop_claims
+        if fast is not None:
+            claimed = fast.claim(
+                key, claimed_by=self._label, chain_id=chain_id, tx_hash=tx_hash, nonce=nonce
+            )
+            if claimed is not None:
+                return claimed
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread,
+            partial(
+                self._database.claim,
+                key,
+                claimed_by=self._label,
+                chain_id=chain_id,
+                tx_hash=tx_hash,
+                nonce=nonce,
+            ),
         )
 
     async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None:
         """`key` goes out as another transaction; durable when this returns."""
-        await asyncio.to_thread(self._database.resigned, key, tx_hash=tx_hash, nonce=nonce)
+        fast = self._database.loop_claims
+        if fast is not None and fast.resigned(key, tx_hash=tx_hash, nonce=nonce):
+            return
+        await asyncio.get_running_loop().run_in_executor(
+            self._thread, partial(self._database.resigned, key, tx_hash=tx_hash, nonce=nonce)
+        )
+
+    def close(self) -> None:
+        """Let the claim under way finish, then end the thread."""
+        self._thread.shutdown(wait=True)

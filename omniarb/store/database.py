@@ -22,8 +22,15 @@ from sqlalchemy.sql.dml import Insert
 
 from omniarb.store import schema
 from omniarb.store._rows import Pending, rows_of
-from omniarb.store.engine import begin_write, database_errors, display_url, make_engine
+from omniarb.store.engine import (
+    begin_write,
+    database_errors,
+    display_url,
+    make_engine,
+    sqlite_path,
+)
 from omniarb.store.incidents import load_alerts, load_breaker_trips
+from omniarb.store.loop_claims import LoopClaims
 from omniarb.store.models import (
     AlertRow,
     BreakerTripRow,
@@ -64,8 +71,14 @@ def process_label() -> str:
 class HistoryDatabase:
     """The history tables behind one synchronous engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, claims_engine: Engine | None = None) -> None:
         self._engine = engine
+        # Claims have their own connection: they never wait for the pool behind history
+        # reads, and on SQLite commit without an fsync (`make_engine(claims=True)`).
+        self._claims_engine = claims_engine or engine
+        path = sqlite_path(engine.url)
+        # SQLite claims are tried on the caller's thread first (`omniarb.store.loop_claims`).
+        self.loop_claims = None if path is None else LoopClaims(path, engine.dialect)
         dialect = engine.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self._insert = insert
@@ -109,7 +122,7 @@ class HistoryDatabase:
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> HistoryDatabase:
         """Connect to `url` and, unless `migrate` is false, bring its schema to head."""
-        database = cls(make_engine(url))
+        database = cls(make_engine(url), make_engine(url, claims=True))
         if migrate:
             try:
                 schema.upgrade(database.engine)
@@ -178,7 +191,7 @@ class HistoryDatabase:
         )
         with (
             database_errors(self._engine.url, "claiming a submission"),
-            begin_write(self._engine) as connection,
+            begin_write(self._claims_engine) as connection,
         ):
             # RETURNING yields the row only if this insert made it (no row on conflict); a
             # rowcount would do too, but SQLAlchemy keeps INSERT rowcounts only on request.
@@ -195,7 +208,7 @@ class HistoryDatabase:
         )
         with (
             database_errors(self._engine.url, "updating a submission"),
-            begin_write(self._engine) as connection,
+            begin_write(self._claims_engine) as connection,
         ):
             connection.execute(statement)
 
@@ -255,5 +268,9 @@ class HistoryDatabase:
             return load_replacements(session, chain_id=chain_id, limit=limit)
 
     def dispose(self) -> None:
-        """Close the engine's connections."""
+        """Close the engines' connections."""
         self._engine.dispose()
+        if self.loop_claims is not None:
+            self.loop_claims.close()
+        if self._claims_engine is not self._engine:
+            self._claims_engine.dispose()

@@ -101,18 +101,30 @@ def sqlite_path(url: str | URL) -> Path | None:
     return Path(parsed.database).expanduser()
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _sqlite_setup(dbapi_connection: Any, *, synchronous: str) -> None:
     # The driver's own transaction handling would begin only before DML and autocommit DDL;
     # SQLAlchemy's recipe turns it off so `_on_sqlite_begin` starts every transaction itself.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    # FULL: a committed claim survives a power cut, not only a killed process; the writer
-    # commits whole batches, so the extra fsync is paid per batch, not per record.
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # FULL: a committed record survives a power cut, not only a killed process; the writer
+    # commits whole batches, so the extra fsync is paid per batch, not per record.
+    _sqlite_setup(dbapi_connection, synchronous="FULL")
+
+
+def _on_sqlite_claims_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # NORMAL (in WAL mode): the commit appends to the log without an fsync, ~15 us instead of
+    # ~0.7 ms (p99 4 ms on a busy disk), and a claim sits between signing and sending on the
+    # hot path. It survives a killed process at once (the log is in the OS's cache) and a
+    # power cut at the history writer's next FULL commit, which syncs the whole log file.
+    _sqlite_setup(dbapi_connection, synchronous="NORMAL")
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
@@ -131,22 +143,28 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
-def make_engine(url: str) -> Engine:
-    """A synchronous engine for `url`; for SQLite, the file's folder is created if missing."""
+def make_engine(url: str, *, claims: bool = False) -> Engine:
+    """A synchronous engine for `url`; for SQLite, the file's folder is created if missing.
+
+    `claims` makes the engine of the submission claims: one connection (claims are made one at
+    a time, by one thread), and on SQLite the commit without an fsync of its own
+    (`_on_sqlite_claims_connect`)."""
     parsed = parse_db_url(url)
+    pool_size = 1 if claims else 4
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_size=4
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_size=pool_size
         )
-        event.listen(engine, "connect", _on_sqlite_connect)
+        on_connect = _on_sqlite_claims_connect if claims else _on_sqlite_connect
+        event.listen(engine, "connect", on_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     try:
         # pre_ping: a connection the server dropped (restart, idle timeout) is replaced quietly.
-        return create_engine(parsed, pool_pre_ping=True, pool_size=4)
+        return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size)
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigError(
             "PostgreSQL needs the psycopg package: pip install 'psycopg[binary]'"

@@ -130,6 +130,7 @@ class HistoryStore(AsyncResource):
         try:
             await self._writer.close()
         finally:
+            self._submissions.close()
             self._database.dispose()
 
     async def _close(self) -> None:
