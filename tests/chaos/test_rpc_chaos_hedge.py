@@ -93,9 +93,7 @@ async def sender(
             load_secrets({}), chain_id=CHAIN_ID, default_key=dev_account(0).private_key
         )
         nonces = NonceManager(rpc=rpc, address=signer.address)
-        submitter = Submitter(
-            rpc=rpc, signer=signer, nonces=nonces, guard=MemorySubmissionGuard()
-        )
+        submitter = Submitter(rpc=rpc, signer=signer, nonces=nonces, guard=MemorySubmissionGuard())
         # The first request checks every endpoint's head: all of them healthy from here.
         await rpc.call("eth_blockNumber")
         yield Sender(
@@ -164,31 +162,31 @@ async def test_one_endpoint_down_the_other_carries_the_send(anvil_nodes, fault: 
         anvil_nodes(1) as (node,),
         FaultyRpcProxy(node.rpc_http) as up,
         FaultyRpcProxy(node.rpc_http) as down,
-    ):
         # Reads (the nonce sync) go to the preferred endpoint; only the send meets the other.
-        async with sender(node.rpc_http, [up.url, down.url]) as s:
-            start = await s.count()
-            request = await s.transfer()
-            if fault == "refused":
-                await down.stop()  # its port is closed: no connection
-            else:
-                down.inject(Fault(kind="drop", methods=SENDS))
-            sent = await s.submitter.submit("one-down", request, precheck=False)
-            await mined_receipt(s.direct, sent.tx_hash)
-            assert (sent.nonce, sent.attempts) == (start, 1)
-            assert await s.count("latest") == start + 1
-            assert (s.wins(up), s.wins(down)) == (1.0, 0.0)
-            up_health, down_health = s.rpc.health()
-            # The failed endpoint's health drops as from a normal call.
-            assert down_health.failures == 1
-            assert down_health.cooling_down
-            assert down_health.score < 1.0
-            assert up_health.failures == 0
+        sender(node.rpc_http, [up.url, down.url]) as s,
+    ):
+        start = await s.count()
+        request = await s.transfer()
+        if fault == "refused":
+            await down.stop()  # its port is closed: no connection
+        else:
+            down.inject(Fault(kind="drop", methods=SENDS))
+        sent = await s.submitter.submit("one-down", request, precheck=False)
+        await mined_receipt(s.direct, sent.tx_hash)
+        assert (sent.nonce, sent.attempts) == (start, 1)
+        assert await s.count("latest") == start + 1
+        assert (s.wins(up), s.wins(down)) == (1.0, 0.0)
 
-            async def down_counted() -> bool:
-                return s.answers(down, "failed") == 1.0
+        async def down_counted() -> bool:
+            return s.answers(down, "failed") == 1.0
 
-            await eventually(down_counted, what="the failed endpoint's answer counted")
+        await eventually(down_counted, what="the failed endpoint's answer counted")
+        up_health, down_health = s.rpc.health()
+        # The failed endpoint's health drops as from a normal call.
+        assert down_health.failures == 1
+        assert down_health.cooling_down
+        assert down_health.score < 1.0
+        assert up_health.failures == 0
     assert up.forwarded[SEND] == 1
     assert down.forwarded[SEND] == 0
 
@@ -200,19 +198,19 @@ async def test_every_endpoint_refusing_connections_sends_nothing_and_frees_the_n
         anvil_nodes(1) as (node,),
         FaultyRpcProxy(node.rpc_http) as a,
         FaultyRpcProxy(node.rpc_http) as b,
+        sender(node.rpc_http, [a.url, b.url]) as s,
     ):
-        async with sender(node.rpc_http, [a.url, b.url]) as s:
-            start = await s.count()
-            request = await s.transfer()
-            assert await s.nonces.resync() == start  # the book is synced: the send's turn
-            await asyncio.gather(a.stop(), b.stop())
-            with pytest.raises(RpcConnectError):
-                await s.submitter.submit("all-down", request, precheck=False)
-            assert await s.count() == start  # nothing reached the node
-            # The nonce is free again: the next reservation hands out the same one.
-            assert await s.nonces.reserve() == start
-            assert s.answers(a, "failed") >= 1.0
-            assert s.answers(b, "failed") >= 1.0
+        start = await s.count()
+        request = await s.transfer()
+        assert await s.nonces.resync() == start  # the book is synced: the send's turn
+        await asyncio.gather(a.stop(), b.stop())
+        with pytest.raises(RpcConnectError):
+            await s.submitter.submit("all-down", request, precheck=False)
+        assert await s.count() == start  # nothing reached the node
+        # The nonce is free again: the next reservation hands out the same one.
+        assert await s.nonces.reserve() == start
+        assert s.answers(a, "failed") >= 1.0
+        assert s.answers(b, "failed") >= 1.0
 
 
 async def test_every_answer_lost_after_the_node_took_it_is_unconfirmed(anvil_nodes) -> None:
@@ -220,22 +218,22 @@ async def test_every_answer_lost_after_the_node_took_it_is_unconfirmed(anvil_nod
         anvil_nodes(1) as (node,),
         FaultyRpcProxy(node.rpc_http) as a,
         FaultyRpcProxy(node.rpc_http) as b,
+        sender(node.rpc_http, [a.url, b.url]) as s,
     ):
-        async with sender(node.rpc_http, [a.url, b.url]) as s:
-            start = await s.count()
-            for proxy in (a, b):
-                proxy.inject(Fault(kind="lose_answer", status=503, methods=SENDS, times=1))
-            with pytest.raises(SendUnconfirmedError) as info:
-                await s.submitter.submit("lost", await s.transfer(), precheck=False)
-            assert info.value.nonce == start
-            # Both copies reached the node; one of them was taken, exactly once.
-            assert (a.forwarded[SEND], b.forwarded[SEND]) == (1, 1)
-            await mined_receipt(s.direct, info.value.tx_hash)
-            assert await s.count("latest") == start + 1
-            # The nonce was kept, then the resync finds it spent: the next send takes the next.
-            sent = await s.submitter.submit("after", await s.transfer(), precheck=False)
-            assert (sent.nonce, sent.attempts) == (start + 1, 1)
-            await mined_receipt(s.direct, sent.tx_hash)
+        start = await s.count()
+        for proxy in (a, b):
+            proxy.inject(Fault(kind="lose_answer", status=503, methods=SENDS, times=1))
+        with pytest.raises(SendUnconfirmedError) as info:
+            await s.submitter.submit("lost", await s.transfer(), precheck=False)
+        assert info.value.nonce == start
+        # Both copies reached the node; one of them was taken, exactly once.
+        assert (a.forwarded[SEND], b.forwarded[SEND]) == (1, 1)
+        await mined_receipt(s.direct, info.value.tx_hash)
+        assert await s.count("latest") == start + 1
+        # The nonce was kept, then the resync finds it spent: the next send takes the next.
+        sent = await s.submitter.submit("after", await s.transfer(), precheck=False)
+        assert (sent.nonce, sent.attempts) == (start + 1, 1)
+        await mined_receipt(s.direct, sent.tx_hash)
 
 
 async def test_a_refusal_caused_by_our_own_lost_send_is_not_taken_as_a_nonce_conflict(
@@ -249,32 +247,30 @@ async def test_a_refusal_caused_by_our_own_lost_send_is_not_taken_as_a_nonce_con
         anvil_nodes(1) as (node,),
         FaultyRpcProxy(node.rpc_http) as lossy,
         FaultyRpcProxy(node.rpc_http) as late,
+        sender(node.rpc_http, [lossy.url, late.url]) as s,
     ):
-        async with sender(node.rpc_http, [lossy.url, late.url]) as s:
-            start = await s.count()
-            request = await s.transfer()
-            lossy.inject(Fault(kind="lose_answer", status=503, methods=SENDS, times=1))
-            late.inject(Fault(kind="hold", methods=SENDS, times=1))
+        start = await s.count()
+        request = await s.transfer()
+        lossy.inject(Fault(kind="lose_answer", status=503, methods=SENDS, times=1))
+        late.inject(Fault(kind="hold", methods=SENDS, times=1))
 
-            async def release_after_the_lossy_copy_is_mined() -> None:
-                async def mined() -> bool:
-                    return await s.count("latest") == start + 1
+        async def release_after_the_lossy_copy_is_mined() -> None:
+            async def mined() -> bool:
+                return await s.count("latest") == start + 1
 
-                await eventually(mined, what="the lossy endpoint's copy mined")
-                late.release()
+            await eventually(mined, what="the lossy endpoint's copy mined")
+            late.release()
 
-            async def submit() -> SendUnconfirmedError:
-                with pytest.raises(SendUnconfirmedError) as info:
-                    await s.submitter.submit("once", request, precheck=False)
-                return info.value
+        async def submit() -> SendUnconfirmedError:
+            with pytest.raises(SendUnconfirmedError) as info:
+                await s.submitter.submit("once", request, precheck=False)
+            return info.value
 
-            unconfirmed, _ = await asyncio.gather(
-                submit(), release_after_the_lossy_copy_is_mined()
-            )
-            assert s.answers(late, "refused") == 1.0  # "nonce too low", counted
-            await mined_receipt(s.direct, unconfirmed.tx_hash)
-            assert await s.count("pending") == start + 1  # nothing signed again
-            assert late.forwarded[SEND] == 1
+        unconfirmed, _ = await asyncio.gather(submit(), release_after_the_lossy_copy_is_mined())
+        assert s.answers(late, "refused") == 1.0  # "nonce too low", counted
+        await mined_receipt(s.direct, unconfirmed.tx_hash)
+        assert await s.count("pending") == start + 1  # nothing signed again
+        assert late.forwarded[SEND] == 1
 
 
 async def test_a_nodes_refusal_is_reported_as_such(anvil_nodes) -> None:
@@ -282,35 +278,33 @@ async def test_a_nodes_refusal_is_reported_as_such(anvil_nodes) -> None:
         anvil_nodes(1) as (node,),
         FaultyRpcProxy(node.rpc_http) as a,
         FaultyRpcProxy(node.rpc_http) as b,
+        sender(node.rpc_http, [a.url, b.url]) as s,
     ):
-        async with sender(node.rpc_http, [a.url, b.url]) as s:
-            start = await s.count()
-            sent = await s.submitter.submit("first", await s.transfer(), precheck=False)
-            await mined_receipt(s.direct, sent.tx_hash)
-            # The same nonce again, signed for another call: both nodes say "nonce too low".
-            request = await s.transfer(value=2)
-            stale = s.signer.sign(
-                nonce=start,
-                to=request.to,
-                data=request.data,
-                gas=request.gas,
-                fees=request.fees,
-                value=request.value,
-            )
-            with pytest.raises(RpcError) as refused:
-                await s.rpc.call(SEND, stale.raw_hex)
-            assert isinstance(classify_send_error(refused.value), NonceConflictError)
-            assert s.answers(a, "refused") == s.answers(b, "refused") == 1.0
-            assert s.wins(a) + s.wins(b) == 1.0  # the first send's only
-            # More than the account holds, with one endpoint down: the refusal wins over the
-            # refused connection, and the nonce is free again.
-            await b.stop()
-            with pytest.raises(InsufficientFundsError):
-                await s.submitter.submit(
-                    "too-much", await s.transfer(value=10**30), precheck=False
-                )
-            assert await s.count() == start + 1
-            assert await s.nonces.reserve() == start + 1
+        start = await s.count()
+        sent = await s.submitter.submit("first", await s.transfer(), precheck=False)
+        await mined_receipt(s.direct, sent.tx_hash)
+        # The same nonce again, signed for another call: both nodes say "nonce too low".
+        request = await s.transfer(value=2)
+        stale = s.signer.sign(
+            nonce=start,
+            to=request.to,
+            data=request.data,
+            gas=request.gas,
+            fees=request.fees,
+            value=request.value,
+        )
+        with pytest.raises(RpcError) as refused:
+            await s.rpc.call(SEND, stale.raw_hex)
+        assert isinstance(classify_send_error(refused.value), NonceConflictError)
+        assert s.answers(a, "refused") == s.answers(b, "refused") == 1.0
+        assert s.wins(a) + s.wins(b) == 1.0  # the first send's only
+        # More than the account holds, with one endpoint down: the refusal wins over the
+        # refused connection, and the nonce is free again.
+        await b.stop()
+        with pytest.raises(InsufficientFundsError):
+            await s.submitter.submit("too-much", await s.transfer(value=10**30), precheck=False)
+        assert await s.count() == start + 1
+        assert await s.nonces.reserve() == start + 1
 
 
 async def test_one_endpoint_or_hedge_sends_off_sends_as_before(anvil_nodes) -> None:
