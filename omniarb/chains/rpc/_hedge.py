@@ -224,7 +224,9 @@ class Hedge:
         elif outcome != "ack" and error is not None:
             race.errors.append(error)
             if after_ack and outcome == "refused":
-                log.warning(
+                # Common when the acknowledging node's block reached this one first ("nonce
+                # too low"): counted, and logged below warning level.
+                log.info(
                     "%s: %s refused after %s acknowledged: %s",
                     race.method,
                     target.label,
