@@ -327,3 +327,50 @@ async def test_one_endpoint_or_hedge_sends_off_sends_as_before(anvil_nodes) -> N
     assert s.metrics.registry.get_sample_value(
         "omniarb_rpc_hedge_wins_total", {"chain": CHAIN, "endpoint": endpoint_label(a.url)}
     ) in (None, 0.0)
+
+
+async def test_a_caller_that_stops_waiting_leaves_every_request_to_finish(anvil_nodes) -> None:
+    """The send's caller is cancelled while both endpoints hold its copies: the requests are
+    not cut off; both reach the node, are answered and counted, and the transaction lands once
+    (the submitter keeps the nonce as possibly sent)."""
+    async with (
+        anvil_nodes(1) as (node,),
+        FaultyRpcProxy(node.rpc_http) as a,
+        FaultyRpcProxy(node.rpc_http) as b,
+        sender(node.rpc_http, [a.url, b.url]) as s,
+    ):
+        start = await s.count()
+        request = await s.transfer()
+        for proxy in (a, b):
+            proxy.inject(Fault(kind="hold", methods=SENDS, times=1))
+        submit = asyncio.ensure_future(s.submitter.submit("cancelled", request, precheck=False))
+
+        async def both_held() -> bool:
+            return a.held == b.held == 1
+
+        await eventually(both_held, what="both endpoints holding the send")
+        submit.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await submit
+        assert await s.count() == start  # nothing reached the node yet
+        a.release()
+        b.release()
+
+        async def both_counted() -> bool:
+            outcomes = ("ack", "refused", "refused_after_ack", "failed")
+            return sum(s.answers(p, o) for p in (a, b) for o in outcomes) == 2
+
+        await eventually(both_counted, what="both endpoints' answers counted")
+        assert s.wins(a) + s.wins(b) == 1.0
+        assert (a.forwarded[SEND], b.forwarded[SEND]) == (1, 1)
+        assert s.rpc.hedge is not None
+        await s.rpc.hedge.drain()
+
+        async def landed() -> bool:
+            return await s.count("latest") == start + 1
+
+        await eventually(landed, what="the cancelled send mined")
+        # The next send resyncs and takes the next nonce: nothing was signed twice.
+        sent = await s.submitter.submit("after", await s.transfer(), precheck=False)
+        assert sent.nonce == start + 1
+        await mined_receipt(s.direct, sent.tx_hash)

@@ -152,7 +152,8 @@ class Hedge:
     async def drain(self) -> None:
         """Until every request of earlier hedged calls has its outcome."""
         while self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
+            # `wait`, not `gather`: a drain that is cancelled leaves the requests running.
+            await asyncio.wait(set(self._running))
 
     async def _hedge(
         self, method: str, params: Sequence[Any], targets: Sequence[HedgeTarget]
