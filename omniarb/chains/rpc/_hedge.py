@@ -155,6 +155,11 @@ class Hedge:
             # `wait`, not `gather`: a drain that is cancelled leaves the requests running.
             await asyncio.wait(set(self._running))
 
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: the race already holds it, or raised it
+
     async def _hedge(
         self, method: str, params: Sequence[Any], targets: Sequence[HedgeTarget]
     ) -> Any:
@@ -165,7 +170,7 @@ class Hedge:
             # answered by a faster endpoint) leaves each request to finish and be counted.
             task = asyncio.create_task(self._ask(race, target, params))
             self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            task.add_done_callback(self._forget)
         await race.settled.wait()
         if race.winner is not None:
             if race.ack_error is not None:
