@@ -19,11 +19,16 @@ frozen (SIGSTOP, its socket open and silent) and the spare mines past it by more
 allowed, and the time from that block to the gap notice is taken (bounded by the head-check
 interval). The baseline, in the same trials: a bare connect and `eth_subscribe` to the spare.
 
+Hedged sends (issue #16): `eth_sendRawTransaction` over two endpoints of which one is slow
+(+`--hedge-delay-ms` through a proxy), hedged vs failover only, in the same run (see
+`benchmarks/_rpc_hedge.py`); `--hedge-only` measures just that.
+
 Target (issue #15): the whole stack adds ≤ 10% to a local call's p50. `--json` prints one
 JSON object.
 
     .venv/bin/python benchmarks/rpc.py [--calls 3000] [--kills 30] [--freezes 10]
-        [--ws-kills 20] [--ws-freezes 5] [--json]
+        [--ws-kills 20] [--ws-freezes 5] [--hedge-sends 300] [--hedge-delay-ms 20]
+        [--hedge-only] [--json]
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from _rpc_hedge import measure_hedge, print_hedge  # benchmarks/ is on the path as the script's dir
 
 from omniarb.chains.rpc import (
     Failover,
@@ -290,9 +296,12 @@ async def measure_ws_failover(kills: int, freezes: int) -> dict[str, Any]:
     return result
 
 
-async def run(
-    calls: int, kills: int, freezes: int, ws_kills: int, ws_freezes: int
-) -> dict[str, Any]:
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    hedge = await measure_hedge(args.hedge_sends, args.hedge_delay_ms)
+    if args.hedge_only:
+        return hedge
+    calls, kills, freezes = args.calls, args.kills, args.freezes
+    ws_kills, ws_freezes = args.ws_kills, args.ws_freezes
     node = await AnvilNode.start(AnvilOptions(chain_id=CHAIN_ID, accounts=1))
     try:
         layers = await measure_layers(node.rpc_http, calls)
@@ -303,6 +312,7 @@ async def run(
         **layers,
         **await measure_failover(kills, freezes),
         **await measure_ws_failover(ws_kills, ws_freezes),
+        **hedge,
     }
 
 
@@ -315,11 +325,19 @@ def main() -> int:
     parser.add_argument(
         "--ws-freezes", type=int, default=5, help="WebSocket trials, node frozen (stale)"
     )
+    parser.add_argument("--hedge-sends", type=int, default=300, help="hedged sends per variant")
+    parser.add_argument(
+        "--hedge-delay-ms", type=float, default=20.0, help="the slow endpoint's added delay"
+    )
+    parser.add_argument("--hedge-only", action="store_true", help="only the hedged-send figure")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args()
-    result = asyncio.run(run(args.calls, args.kills, args.freezes, args.ws_kills, args.ws_freezes))
+    result = asyncio.run(run(args))
     if args.json:
         print(json.dumps(result))
+        return 0
+    if args.hedge_only:
+        print_hedge(result)
         return 0
     print(f"eth_blockNumber to a local anvil, {result['calls']} calls per variant, one in flight")
     for name, entry in result["variants"].items():
@@ -356,6 +374,7 @@ def main() -> int:
         f"baseline, a bare connect + eth_subscribe: p50 {result['ws_subscribe_p50_ms']} ms  "
         f"p99 {result['ws_subscribe_p99_ms']} ms"
     )
+    print_hedge(result)
     return 0
 
 

@@ -18,7 +18,9 @@ class NetworkSettings(BaseModel):
     `rpc_http` is one URL or a list of them: the client prefers the first while it is healthy
     and fails over to the others (see `omniarb.chains.rpc`). `rpc_ws` likewise: the head and log
     subscriptions use the first, fail over to the next when it drops, refuses or falls behind,
-    and come back to it once it recovers (see `omniarb.chains.ws`).
+    and come back to it once it recovers (see `omniarb.chains.ws`). With several HTTP
+    endpoints, `hedge_sends` (on by default) sends each transaction to all healthy ones at once
+    and takes the first acknowledgment (see `omniarb.chains.rpc._hedge`).
     """
 
     model_config = MODEL
@@ -29,6 +31,10 @@ class NetworkSettings(BaseModel):
     )
     rpc_ws: str | list[str] | None = Field(
         default=None, description="a ws:// or wss:// URL, or a non-empty list of them"
+    )
+    hedge_sends: bool = Field(
+        default=True,
+        description="true or false (send transactions to every healthy endpoint at once)",
     )
     dexes: tuple[str, ...] = Field(
         min_length=1, strict=False, description="a non-empty list of DEX names of this chain"

@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from omniarb._config_errors import DOMAIN_ERROR, Problem
 from omniarb._config_services import MODEL
 from omniarb.backoff import Backoff
-from omniarb.chains.rpc import FailoverPolicy, RetryPolicy, RpcPolicy
+from omniarb.chains.rpc import HEDGED_BY_DEFAULT, FailoverPolicy, RetryPolicy, RpcPolicy
 
 __all__ = ["RpcSettings"]
 
@@ -65,8 +65,9 @@ class RpcSettings(BaseModel):
             )
         return self
 
-    def policy(self) -> RpcPolicy:
-        """The client stack's policy for these settings."""
+    def policy(self, *, hedge_sends: bool = True) -> RpcPolicy:
+        """The client stack's policy for these settings; `hedge_sends` is the chain's
+        `[chains.NAME] hedge_sends` (it matters only with several endpoints)."""
         backoff = Backoff(initial_s=self.backoff_initial_s, max_s=self.backoff_max_s)
         return RpcPolicy(
             retry=RetryPolicy(max_attempts=self.max_attempts, backoff=backoff),
@@ -76,4 +77,5 @@ class RpcSettings(BaseModel):
             ),
             rate_limit_per_s=self.rate_limit_per_s or None,
             rate_limit_burst=self.rate_limit_burst,
+            hedged_methods=HEDGED_BY_DEFAULT if hedge_sends else frozenset(),
         )

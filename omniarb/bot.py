@@ -82,14 +82,15 @@ def rpc_client(
     chain: ChainManifest, settings: Settings, telemetry: Telemetry | None = None
 ) -> RpcClient:
     """The chain's RPC client: every endpoint its `[chains.NAME]` table lists (else the
-    manifest's one URL), the `[rpc]` policy, and its latency and endpoint health reported to
+    manifest's one URL), the `[rpc]` policy (sends hedged over several endpoints unless the
+    table says `hedge_sends = false`), and its latency and endpoint health reported to
     the telemetry's metrics."""
     network = settings.chains.get(chain.name)
     urls = network.rpc_urls if network is not None else (chain.rpc_http,)
     return RpcClient(
         urls,
         timeout_s=settings.rpc.timeout_s,
-        policy=settings.rpc.policy(),
+        policy=settings.rpc.policy(hedge_sends=network is None or network.hedge_sends),
         observer=telemetry.rpc_observer(chain.name) if telemetry is not None else None,
     )
 

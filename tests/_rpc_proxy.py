@@ -1,7 +1,8 @@
 """A real HTTP server in front of a node for fault tests: it forwards JSON-RPC requests, and a
 subclass decides per request what the client gets (a refusal, a lost answer, a block mined
 behind the client's back). `FaultyRpcProxy` injects the faults of the chaos suite (a frozen
-node, HTTP statuses, malformed answers, dropped connections, lost answers) and counts requests."""
+node, HTTP statuses, malformed answers, dropped connections, lost answers, slow or held
+requests) and counts requests."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ class RpcProxy(AsyncResource):
             await session.close()
 
 
-FaultKind = Literal["hang", "status", "malformed", "drop", "lose_answer"]
+FaultKind = Literal["hang", "status", "malformed", "drop", "lose_answer", "delay", "hold"]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -77,12 +78,16 @@ class Fault:
     - status: answer HTTP `status` without forwarding (429 carries `retry_after_s`);
     - malformed: answer 200 with `body` (not JSON-RPC) without forwarding;
     - drop: close the connection without an answer, without forwarding;
-    - lose_answer: forward to the node, then answer HTTP `status` (the node acted on it).
+    - lose_answer: forward to the node, then answer HTTP `status` (the node acted on it);
+    - delay: forward after `delay_s` seconds, then answer as the node did (a slow endpoint);
+    - hold: forward once the test calls `release()`, then answer as the node did (`held`
+      counts the requests waiting, so a test can wait until one is).
     """
 
     kind: FaultKind
     status: int = 503
     retry_after_s: float | None = None
+    delay_s: float = 0.0
     body: bytes = b'{"jsonrpc": "2.0", "id": 1, "res'
     methods: frozenset[str] | None = None
     times: int | None = None
@@ -111,13 +116,19 @@ class FaultyRpcProxy(RpcProxy):
         self.forwarded: Counter[str] = Counter()
         self.faulted: Counter[str] = Counter()
         self.arrivals_s: list[float] = []
+        self.held = 0
         self._released = asyncio.Event()
+        self._let_go = asyncio.Event()
 
     def inject(self, fault: Fault) -> None:
         self.faults.append(fault)
 
     def clear(self) -> None:
         self.faults.clear()
+
+    def release(self) -> None:
+        """Forward every request held so far (and any held later)."""
+        self._let_go.set()
 
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self.faults:
@@ -148,6 +159,15 @@ class FaultyRpcProxy(RpcProxy):
             return web.Response(status=503)  # never sent: the connection is gone
         if fault.kind == "malformed":
             return web.Response(body=fault.body, content_type="application/json")
+        if fault.kind in ("delay", "hold"):
+            if fault.kind == "delay":
+                await asyncio.sleep(fault.delay_s)
+            else:
+                self.held += 1
+                await self._let_go.wait()
+                self.held -= 1
+            self.forwarded[method] += 1
+            return await self.respond(body)
         if fault.kind == "lose_answer":
             self.forwarded[method] += 1
             await self.forward(body)
@@ -158,4 +178,5 @@ class FaultyRpcProxy(RpcProxy):
 
     async def stop(self) -> None:
         self._released.set()  # hung requests end, so the server can stop
+        self._let_go.set()
         await super().stop()

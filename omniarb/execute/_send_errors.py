@@ -8,6 +8,7 @@ so the submitter reacts to a type, never to a string.
 
 from __future__ import annotations
 
+from omniarb.chains.rpc import ALREADY_KNOWN
 from omniarb.errors import (
     OmniarbError,
     RejectedError,
@@ -99,9 +100,9 @@ class ReceiptTimeoutError(TimeoutError_):
 
 # (lower-case fragment, class); the first match wins, so specific wordings come first.
 _WORDINGS: tuple[tuple[str, type[SendError]], ...] = (
-    ("already known", AlreadyKnownError),  # geth
-    ("already imported", AlreadyKnownError),  # anvil: "transaction already imported"
-    ("known transaction", AlreadyKnownError),  # besu
+    # geth "already known", anvil "transaction already imported", besu "known transaction":
+    # the wordings the hedge layer also reads as an acknowledgment.
+    *((fragment, AlreadyKnownError) for fragment in ALREADY_KNOWN),
     ("nonce too low", NonceConflictError),  # geth and anvil
     ("nonce too high", NonceConflictError),
     ("replacement transaction underpriced", NonceConflictError),  # geth and anvil

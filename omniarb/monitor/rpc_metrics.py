@@ -1,9 +1,9 @@
 """`ChainRpcMetrics`: one chain's RPC client reporting into `Metrics` (request latency and
-errors, endpoint health), so the chain latency panels have data."""
+errors, endpoint health, hedged sends), so the chain latency panels have data."""
 
 from __future__ import annotations
 
-from omniarb.chains.rpc import EndpointHealth
+from omniarb.chains.rpc import EndpointHealth, HedgeAnswer
 from omniarb.monitor.metrics import Metrics
 
 __all__ = ["ChainRpcMetrics"]
@@ -22,3 +22,6 @@ class ChainRpcMetrics:
 
     def rpc_endpoint(self, health: EndpointHealth) -> None:
         self._metrics.observe_rpc_endpoint(self.chain, health)
+
+    def rpc_hedge(self, answer: HedgeAnswer) -> None:
+        self._metrics.hedge.observe(self.chain, answer)

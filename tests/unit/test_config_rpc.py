@@ -160,3 +160,22 @@ rpc_ws = "wss://c.example"
     assert all(h.score == 1.0 and not h.stale and not h.cooling_down for h in health)
     # A chain without a table keeps the manifest's one URL.
     assert tuple(head_collector(base, settings, filters).subscriptions.urls) == (base.rpc_ws,)
+
+
+def test_sends_are_hedged_over_several_endpoints_unless_the_chain_says_not(
+    tmp_path: Path,
+) -> None:
+    several = '[chains.polygon]\nrpc_http = ["https://a.example", "http://b.example:8545"]\n'
+    settings = load_settings(write(tmp_path, several))
+    manifest = with_endpoints(Manifest(chains=(chain(), chain("bnb", 56))), settings.chains)
+    polygon, bnb = manifest.chains
+    hedged = rpc_client(polygon, settings)
+    assert hedged.hedge is not None
+    assert hedged.hedge.methods == frozenset({"eth_sendRawTransaction"})
+    # One endpoint: nothing to hedge over, the stack is the one it always was.
+    assert rpc_client(bnb, settings).hedge is None
+    off = load_settings(write(tmp_path, several + "hedge_sends = false\n"))
+    assert rpc_client(polygon, off).hedge is None
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, several + 'hedge_sends = "yes"\n'))
+    assert "chains.polygon.hedge_sends" in str(caught.value)

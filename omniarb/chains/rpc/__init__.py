@@ -3,6 +3,8 @@ each wrapping the next (the way web3.py's middlewares or a tower service stack c
 
     Measure          latency and outcome of each request → the monitor's `observe_rpc`
     Retry            retryable errors only, safe requests only, exponential backoff with jitter
+    Hedge            sends (eth_sendRawTransaction) to every healthy endpoint at once: the first
+                     acknowledgment answers, the others are counted (several endpoints only)
     Failover         several endpoints: health scores, cooldowns, stale heads set aside
       RateLimit      per endpoint: a token bucket
       TranslateErrors  a node's error object → revert, rate limit or refusal (our tree)
@@ -14,7 +16,23 @@ Python values and `omniarb.errors`' tree, never aiohttp or a JSON-RPC error dict
 """
 
 from omniarb.chains.rpc._client import RpcClient, RpcPolicy
-from omniarb.chains.rpc._failover import EndpointHealth, EndpointObserver, Failover, FailoverPolicy
+from omniarb.chains.rpc._failover import (
+    EndpointHealth,
+    EndpointObserver,
+    Failover,
+    FailoverPolicy,
+    HedgeTarget,
+)
+from omniarb.chains.rpc._hedge import (
+    ALREADY_KNOWN,
+    HEDGED_BY_DEFAULT,
+    Hedge,
+    HedgeAnswer,
+    HedgeObserver,
+    HedgeOutcome,
+    already_known,
+    most_telling_error,
+)
 from omniarb.chains.rpc._layer import BATCH, RpcLayer, RpcRequest, may_resend, reads_only
 from omniarb.chains.rpc._metrics import Measure, RpcObserver
 from omniarb.chains.rpc._ratelimit import RateLimit, TokenBucket
@@ -23,11 +41,18 @@ from omniarb.chains.rpc._translate import TranslateErrors, translate_node_error
 from omniarb.chains.rpc._transport import HttpTransport, rpc_error_of
 
 __all__ = [
+    "ALREADY_KNOWN",
     "BATCH",
+    "HEDGED_BY_DEFAULT",
     "EndpointHealth",
     "EndpointObserver",
     "Failover",
     "FailoverPolicy",
+    "Hedge",
+    "HedgeAnswer",
+    "HedgeObserver",
+    "HedgeOutcome",
+    "HedgeTarget",
     "HttpTransport",
     "Measure",
     "OnRetry",
@@ -41,7 +66,9 @@ __all__ = [
     "RpcRequest",
     "TokenBucket",
     "TranslateErrors",
+    "already_known",
     "may_resend",
+    "most_telling_error",
     "reads_only",
     "rpc_error_of",
     "translate_node_error",

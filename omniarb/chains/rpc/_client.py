@@ -9,6 +9,7 @@ from typing import Any
 
 from omniarb.async_resource import AsyncResource
 from omniarb.chains.rpc._failover import EndpointHealth, Failover, FailoverPolicy
+from omniarb.chains.rpc._hedge import HEDGED_BY_DEFAULT, Hedge
 from omniarb.chains.rpc._layer import RpcLayer, RpcRequest
 from omniarb.chains.rpc._metrics import Measure, RpcObserver
 from omniarb.chains.rpc._ratelimit import RateLimit, TokenBucket
@@ -21,11 +22,13 @@ __all__ = ["RpcClient", "RpcPolicy"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RpcPolicy:
-    """How the stack behaves: retries, failover, and each endpoint's request rate (None: as
-    fast as the caller asks)."""
+    """How the stack behaves: retries, failover, each endpoint's request rate (None: as fast
+    as the caller asks), and the methods sent to every healthy endpoint at once when there are
+    several (`hedged_methods`; empty: none)."""
 
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     failover: FailoverPolicy = field(default_factory=FailoverPolicy)
+    hedged_methods: frozenset[str] = HEDGED_BY_DEFAULT
     rate_limit_per_s: float | None = None
     rate_limit_burst: int = 20
 
@@ -33,7 +36,7 @@ class RpcPolicy:
 class RpcClient(AsyncResource):
     """JSON-RPC to one chain over one or more HTTP endpoints, as a stack of layers::
 
-        Measure (when an observer is given) → Retry → Failover
+        Measure (when an observer is given) → Retry → Hedge (several URLs) → Failover
             → per endpoint: RateLimit (when set) → TranslateErrors → HttpTransport
 
     Use as `async with RpcClient(url) as rpc: await rpc.call("eth_chainId")`, or with several
@@ -70,7 +73,16 @@ class RpcClient(AsyncResource):
             policy.failover,
             observer=observer.rpc_endpoint if observer is not None else None,
         )
-        self.retry = Retry(self.failover, policy.retry, rng=rng, on_retry=on_retry)
+        self.hedge = (
+            Hedge(
+                self.failover,
+                methods=policy.hedged_methods,
+                observer=observer.rpc_hedge if observer is not None else None,
+            )
+            if len(self.urls) > 1 and policy.hedged_methods
+            else None
+        )
+        self.retry = Retry(self.hedge or self.failover, policy.retry, rng=rng, on_retry=on_retry)
         self._stack: RpcLayer = (
             Measure(self.retry, observer) if observer is not None else self.retry
         )
@@ -83,6 +95,8 @@ class RpcClient(AsyncResource):
         await self.close()
 
     async def close(self) -> None:
+        if self.hedge is not None:
+            await self.hedge.drain()  # the slower endpoints' answers to hedged sends, counted
         for transport in self._transports:
             await transport.close()
 

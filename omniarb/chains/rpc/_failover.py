@@ -33,7 +33,7 @@ from omniarb.errors import (
     endpoint_label,
 )
 
-__all__ = ["EndpointHealth", "EndpointObserver", "Failover", "FailoverPolicy"]
+__all__ = ["EndpointHealth", "EndpointObserver", "Failover", "FailoverPolicy", "HedgeTarget"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,10 @@ class _Endpoint:
         return 1.0 - (1.0 - self.score) * recovered
 
 
+# An endpoint as the hedge layer holds it: its `layer` to send on and its `label` to log.
+HedgeTarget = _Endpoint
+
+
 class Failover:
     """Spreads requests over `endpoints` ((url, layers) pairs, in order of preference)."""
 
@@ -124,6 +128,22 @@ class Failover:
     async def batch(self, requests: Sequence[RpcRequest]) -> list[Any]:
         methods = tuple(m for m, _ in requests)
         return await self._send(methods, lambda layer: layer.batch(requests))
+
+    async def hedge_targets(self) -> list[HedgeTarget]:
+        """The endpoints a request may go to now, all at once (the hedge layer's): those not
+        cooling down and not stale, best first; heads are checked first when a check is due."""
+        if len(self._endpoints) > 1 and self._clock() >= self._heads_due:
+            await self._check_heads()
+        best = self._best_head()
+        return [e for e in self._order() if not self._is_stale(e, best)]
+
+    def answered(self, endpoint: HedgeTarget, latency_s: float) -> None:
+        """`endpoint` answered a request sent to it directly (a result or a node's refusal)."""
+        self._answered(endpoint, latency_s)
+
+    def failed(self, endpoint: HedgeTarget, error: RetryableError) -> None:
+        """A request sent to `endpoint` directly failed with `error`."""
+        self._failed(endpoint, error)
 
     def health(self) -> tuple[EndpointHealth, ...]:
         """Every endpoint's state now, in configuration order."""

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from omniarb.chains.rpc._failover import EndpointHealth
+from omniarb.chains.rpc._hedge import HedgeAnswer
 from omniarb.chains.rpc._layer import BATCH, RpcLayer, RpcRequest
 from omniarb.errors import OmniarbError
 
@@ -19,10 +20,12 @@ __all__ = ["Measure", "RpcObserver"]
 
 
 class RpcObserver(Protocol):
-    """Where a chain's RPC figures go: one call per request, one per endpoint change."""
+    """Where a chain's RPC figures go: one call per request, one per endpoint change, one per
+    endpoint's answer to a hedged request."""
 
     def rpc_call(self, method: str, duration_s: float, error: str | None) -> None: ...
     def rpc_endpoint(self, health: EndpointHealth) -> None: ...
+    def rpc_hedge(self, answer: HedgeAnswer) -> None: ...
 
 
 class Measure:
