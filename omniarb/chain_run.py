@@ -37,7 +37,7 @@ from omniarb.store import HistoryStore
 from omniarb.telemetry import PipelineHooks
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.track.finality import FinalityWatch, run_finality
-from omniarb.types import Execution, ExecutionStatus, Opportunity, PoolUpdate
+from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, PoolUpdate
 
 __all__ = ["ChainPipeline", "ChainRun"]
 
@@ -213,17 +213,33 @@ class ChainRun:
                 queue_depth=self._updates.qsize(),
                 head_block=max(update.block_number, synced.number if synced else 0),
             )
-        for found in opportunities:
-            opportunity = replace(found, times=update.times.at(detected_ns=found.detected_ns))
-            p.stats.on_opportunity(opportunity, update.received_ns)
-            if hooks is not None:
-                hooks.opportunity(p.stats, opportunity, update.received_ns)
-            await self._store.record(opportunity)
-            await self._on_opportunity(opportunity)
+        sends: list[asyncio.Task[None]] = []
+        try:
+            for found in opportunities:
+                opportunity = replace(found, times=update.times.at(detected_ns=found.detected_ns))
+                p.stats.on_opportunity(opportunity, update.received_ns)
+                if hooks is not None:
+                    hooks.opportunity(p.stats, opportunity, update.received_ns)
+                await self._store.record(opportunity)
+                decision = await self._decide(opportunity)
+                if decision is not None:
+                    # Held from now: a later opportunity of this block must not trade them too.
+                    self._in_flight.hold(decision)
+                    sends.append(asyncio.create_task(self._execute(decision)))
+        finally:
+            # A block's trades go out side by side (each with its own nonce) rather than each
+            # behind the one before; the update is decided once every one is sent or refused.
+            if sends:
+                try:
+                    await asyncio.wait(sends)
+                except asyncio.CancelledError:
+                    for task in sends:
+                        task.cancel()
+                    raise
 
-    async def _on_opportunity(self, opportunity: Opportunity) -> None:
-        """Risk, score, allocate, execute one opportunity; an unexpected error in any of them
-        drops this opportunity only (`stage` names where it happened)."""
+    async def _decide(self, opportunity: Opportunity) -> Decision | None:
+        """Risk, score, allocate one opportunity: the decision to execute, or None. An
+        unexpected error in any of them drops this opportunity only (`stage` names where)."""
         p = self.pipeline
         hooks = self._hooks
         stage = "risk"
@@ -245,23 +261,38 @@ class ChainRun:
                 hooks.decision(decision)
             stage = "store"
             await self._store.record(decision)
-            if not decision.approved or self.stopping or self._in_flight.busy(decision):
-                return
-            stage = "execute"
-            execution = await p.execute.process(decision)
         except Exception as exc:
             self.dropped(stage, exc, f"opportunity {opportunity.id}")
-            return
-        p.stats.on_execution(execution)
-        if hooks is not None:
-            hooks.execution(execution)
-        await self._store.record(execution)
-        if execution.status is ExecutionStatus.SUBMITTED:
-            self._in_flight.hold(decision)
-            self.unsettled += 1
-            if execution.tx_hash is not None:
-                self.pending[execution.tx_hash] = execution
-            await self._executions.put(execution)
+            return None
+        if not decision.approved or self.stopping or self._in_flight.busy(decision):
+            return None
+        return decision
+
+    async def _execute(self, decision: Decision) -> None:
+        """Send one decided trade (its pools already held): a sent one goes to the settle
+        task, one that was not sent releases its pools."""
+        p = self.pipeline
+        sent = False
+        try:
+            execution = await p.execute.process(decision)
+            p.stats.on_execution(execution)
+            if self._hooks is not None:
+                self._hooks.execution(execution)
+            sent = execution.status is ExecutionStatus.SUBMITTED
+            if sent:
+                self.unsettled += 1
+                if execution.tx_hash is not None:
+                    self.pending[execution.tx_hash] = execution
+            try:
+                await self._store.record(execution)
+            finally:
+                if sent:  # settled (and its pools released) whatever became of the record
+                    await self._executions.put(execution)
+        except Exception as exc:
+            self.dropped("execute", exc, f"opportunity {decision.opportunity.id}")
+        finally:
+            if not sent:
+                self._in_flight.settled(decision, None)
 
     async def settle(self) -> None:
         p = self.pipeline
