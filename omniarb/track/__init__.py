@@ -1,6 +1,7 @@
 """Track: what the chain made of each execution — receipt, realized profit to the wei, and
-whether another transaction moved our pools first — plus the running figures per chain (with the live path's recent stage times), and
-each trade watched until it is final (re-checked when a reorg orphans its block)."""
+whether another transaction moved our pools first — plus the running figures per chain (with
+the live path's recent stage times), and each trade watched until it is final (re-checked when
+a reorg orphans its block)."""
 
 from omniarb.track.finality import Correction, FinalityWatch, ReorgResult, run_finality
 from omniarb.track.realized import TRANSFER_TOPIC, net_transfers

@@ -19,8 +19,8 @@ import pytest
 from _monitor_values import opportunity, trade
 
 from omniarb.monitor import RULES, Metrics
-from omniarb.stage_times import STAMPS, StageTimes
 from omniarb.paths import project_root
+from omniarb.stage_times import STAMPS, StageTimes
 
 DEPLOY = project_root() / "deploy"
 RULES_FILE = DEPLOY / "prometheus" / "alerts.yml"
