@@ -14,10 +14,10 @@ makes the idempotency key durable before the send, `ack` is the send's round tri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 
-__all__ = ["SEGMENTS", "STAMPS", "UNSTAMPED", "StageTimes"]
+__all__ = ["SEGMENTS", "STAMPS", "UNSTAMPED", "StageTimes", "offset_segments_ns"]
 
 # The stamps in the order the live path passes them, and the segment that ends at each.
 STAMPS = (
@@ -128,3 +128,14 @@ class StageTimes:
 
 # The default of the values' `times`: nothing stamped yet.
 UNSTAMPED = StageTimes()
+
+
+def offset_segments_ns(offsets_ns: Mapping[str, int | None]) -> list[tuple[str, int]]:
+    """(segment, duration in ns) from stored offsets (`StageTimes.offsets_ns`), for each segment
+    whose two ends were stamped: how the history and the API read a trade's stamps back."""
+    segments = []
+    for name, start, end in zip(SEGMENTS, STAMPS[:-1], STAMPS[1:], strict=True):
+        start_ns, end_ns = offsets_ns.get(start), offsets_ns.get(end)
+        if start_ns is not None and end_ns is not None:
+            segments.append((name, end_ns - start_ns))
+    return segments

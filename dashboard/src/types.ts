@@ -62,6 +62,28 @@ export interface ChainStatus {
   endpoints: EndpointStatus[];
   pending: number;
   market: MarketChain | null;
+  /** The live path over the chain's last sent trades (null before the first; absent from
+   * older servers). */
+  stages?: StageBreakdown | null;
+}
+
+/** One segment of the live path and its milliseconds. */
+export interface StageSegment {
+  name: string;
+  ms: number;
+}
+
+export interface StageFigure {
+  name: string;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+/** p50/p99 of each segment, in the path's order, and of the whole path (`total`). */
+export interface StageBreakdown {
+  trades: number;
+  segments: StageFigure[];
+  total: StageFigure;
 }
 
 /** One RPC endpoint of a chain as the client's failover layer sees it. */
@@ -154,6 +176,10 @@ export interface TradeItem {
   settled_at: string | null;
   detect_to_submit_ms: number | null;
   submit_to_confirm_ms: number | null;
+  /** Each live-path stamp in ns since the block's notification, and the segments between
+   * them (null for a trade stored without them; absent from older servers). */
+  stage_offsets_ns?: Record<string, number | null> | null;
+  segments?: StageSegment[] | null;
   opportunity_id: string;
   execution_id: string | null;
 }

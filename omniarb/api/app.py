@@ -2,7 +2,7 @@
 
     app = create_app(state, settings)       # settings: the whole `Settings`; [api] is used here
 
-Routes (all GET unless said): `/status`, `/chains`, `/opportunities`, `/trades`, `/pnl`,
+Routes (all GET unless said): `/status`, `/chains`, `/latency`, `/opportunities`, `/trades`, `/pnl`,
 `/alerts`, `/breaker` (+ `/breaker/trips`, POST `/breaker/trip`, POST `/breaker/reset`),
 `/config`, `/metrics`,
 `/openapi.json`, and the WebSocket `/ws?types=trade,opportunity,...`. History reads run in a
@@ -28,6 +28,7 @@ from starlette.websockets import WebSocketDisconnect
 from omniarb import __version__
 from omniarb.api.auth import ApiAuth, LoopbackGuard
 from omniarb.api.history import load_opportunities, load_pnl
+from omniarb.api.latency import ChainLatency
 from omniarb.api.live import MESSAGE_TYPES, LiveHub
 from omniarb.api.schemas import (
     AlertItem,
@@ -153,6 +154,16 @@ def create_app(
         if state.live is None:
             return []
         return stats_body(state.live()).chains
+
+    @routes.get("/latency")
+    async def latency() -> list[ChainLatency]:
+        """Each chain's live path over its last sent trades: p50/p99 per segment and total."""
+        if state.live is None:
+            return []
+        return [
+            ChainLatency(chain=c.chain, chain_id=c.chain_id, stages=c.stages)
+            for c in stats_body(state.live()).chains
+        ]
 
     @routes.get("/opportunities", responses=_UNAVAILABLE)
     async def opportunities(

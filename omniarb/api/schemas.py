@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from omniarb.api.latency import StageBreakdownBody, StageSegment
+
 __all__ = [
     "AlertItem",
     "BreakerStatus",
@@ -132,6 +134,7 @@ class ChainStatus(BaseModel):
     endpoints: list[EndpointStatus]
     pending: int = Field(description="trades sent and not settled when the run stopped")
     market: MarketChain | None
+    stages: StageBreakdownBody | None = Field(default=None, description="the live path's p50/p99")
 
 
 class StatsBody(BaseModel):
@@ -250,6 +253,10 @@ class TradeItem(BaseModel):
     settled_at: datetime | None
     detect_to_submit_ms: float | None
     submit_to_confirm_ms: float | None
+    stage_offsets_ns: dict[str, int | None] | None = Field(
+        default=None, description="each live-path stamp in ns since the block's notification"
+    )
+    segments: list[StageSegment] | None = None
     opportunity_id: str
     execution_id: str | None
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
+from omniarb.api.latency import breakdown_body, live_offsets, segment_items
 from omniarb.api.schemas import (
     AlertItem,
     BreakerStatus,
@@ -171,6 +172,7 @@ def chain_status(stats: ChainBotStats, market: ChainStats | None = None) -> Chai
         ],
         pending=len(stats.pending),
         market=None if market is None else _market(market),
+        stages=breakdown_body(stats.stages.breakdown()),
     )
 
 
@@ -222,7 +224,8 @@ def opportunity_item(
 def trade_item(record: TradeRecord) -> TradeItem:
     """A recorded trade: `TradeRecord.to_json()`, validated, with its hops."""
     hops = hop_items(record.route, record.route_symbols)
-    return TradeItem.model_validate({**record.to_json(), "hops": hops})
+    segments = segment_items(record.stage_offsets_ns)
+    return TradeItem.model_validate({**record.to_json(), "hops": hops, "segments": segments})
 
 
 def _latency_ms(start_ns: int, end_ns: int) -> float | None:
@@ -274,6 +277,8 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
         settled_at=now,
         detect_to_submit_ms=_latency_ms(opportunity.detected_ns, execution.submitted_ns),
         submit_to_confirm_ms=_latency_ms(execution.submitted_ns, outcome.confirmed_ns),
+        stage_offsets_ns=(offsets := live_offsets(execution.times)),
+        segments=segment_items(offsets),
         opportunity_id=opportunity.id,
         execution_id=None,
     )

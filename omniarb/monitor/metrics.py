@@ -29,6 +29,7 @@ from omniarb.monitor.chain_health import ChainHealthMetrics
 from omniarb.monitor.fee_metrics import FeeMetrics
 from omniarb.monitor.hedge_metrics import HedgeMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
+from omniarb.monitor.stage_metrics import StageMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
 __all__ = ["FAILURE_REASONS", "SETTLED_FAILURES", "Metrics", "chain_name"]
@@ -220,6 +221,7 @@ class Metrics:
         self.health = ChainHealthMetrics(r, chains=chains)
         self.fees = FeeMetrics(r, chains=chains)
         self.hedge = HedgeMetrics(r)
+        self.stages = StageMetrics(r, chains=chains)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)
@@ -268,6 +270,7 @@ class Metrics:
             self.failures.labels(chain, "send_failed").inc()
         elif execution.status is ExecutionStatus.SUBMITTED:
             self._latency(chain, "submit", opportunity.detected_ns, execution.submitted_ns)
+            self.stages.observe(chain, execution.times)
 
     def observe_outcome(self, outcome: Outcome) -> float:
         """One settled trade; returns its realized net profit in USD (after gas)."""

@@ -204,6 +204,7 @@ def _execution(execution: Execution, at: datetime) -> dict[str, Any]:
         "error": execution.error,
         "submitted_ns": execution.submitted_ns,
         "detect_to_submit_ms": _latency_ms(opp.detected_ns, execution.submitted_ns),
+        "stage_offsets_ns": execution.times.offsets_ns() if execution.times.notified_ns else None,
         "recorded_at": at,
     }
 

@@ -207,6 +207,9 @@ class ExecutionRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     submitted_ns: Mapped[int] = mapped_column(BigInteger)
     detect_to_submit_ms: Mapped[float | None] = mapped_column(Float)
+    # The live path's stamps, ns since the block's notification (`StageTimes.offsets_ns`);
+    # None for a row written before revision 0006 or an execution never stamped.
+    stage_offsets_ns: Mapped[dict[str, int | None] | None] = mapped_column(_JSON)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from omniarb.stage_times import STAMPS
 from omniarb.store._rows import route_from_json
 from omniarb.store.models import DecisionRow, ExecutionRow, OpportunityRow, OutcomeRow, TokenRow
 from omniarb.types import Route
@@ -76,6 +77,9 @@ class TradeRecord:
     detect_to_submit_ms: float | None
     submit_to_confirm_ms: float | None
     final: bool = False
+    # The live path's stamps as ns since the block's notification (`StageTimes.offsets_ns`);
+    # None for a trade stored before they were kept.
+    stage_offsets_ns: dict[str, int | None] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The trade as JSON-able data: amounts as decimal strings, counts as numbers."""
@@ -108,6 +112,7 @@ class TradeRecord:
             "settled_at": _time(self.settled_at),
             "detect_to_submit_ms": self.detect_to_submit_ms,
             "submit_to_confirm_ms": self.submit_to_confirm_ms,
+            "stage_offsets_ns": self.stage_offsets_ns,
             "opportunity_id": self.opportunity_id,
             "execution_id": self.execution_id,
         }
@@ -137,6 +142,13 @@ class ChainSummary:
     net_profit_usd: float = 0.0
     touched_earlier_in_block: int = 0
     final: int = 0
+
+
+def _in_path_order(offsets_ns: dict[str, int | None] | None) -> dict[str, int | None] | None:
+    # PostgreSQL's JSONB keeps its own key order: read the stamps back in the path's.
+    if offsets_ns is None:
+        return None
+    return {name: offsets_ns.get(name) for name in STAMPS}
 
 
 def _short(address: str) -> str:
@@ -218,6 +230,7 @@ def _trade(
         settled_at=None,
         detect_to_submit_ms=execution.detect_to_submit_ms,
         submit_to_confirm_ms=None,
+        stage_offsets_ns=_in_path_order(execution.stage_offsets_ns),
     )
     if outcome is None:
         return trade

@@ -1,9 +1,11 @@
 """Track: what the chain made of each execution — receipt, realized profit to the wei, and
-whether another transaction moved our pools first — plus the running figures per chain, and
-each trade watched until it is final (re-checked when a reorg orphans its block)."""
+whether another transaction moved our pools first — plus the running figures per chain (with
+the live path's recent stage times), and each trade watched until it is final (re-checked when
+a reorg orphans its block)."""
 
 from omniarb.track.finality import Correction, FinalityWatch, ReorgResult, run_finality
 from omniarb.track.realized import TRANSFER_TOPIC, net_transfers
+from omniarb.track.stage_window import SegmentFigures, StageBreakdown, StageWindow
 from omniarb.track.stats import ChainBotStats, PendingTrade, TradeSummary
 from omniarb.track.touched import Touch, earlier_touches, touch_topics
 from omniarb.track.tracker import Tracker
@@ -15,6 +17,9 @@ __all__ = [
     "FinalityWatch",
     "PendingTrade",
     "ReorgResult",
+    "SegmentFigures",
+    "StageBreakdown",
+    "StageWindow",
     "Touch",
     "Tracker",
     "TradeSummary",

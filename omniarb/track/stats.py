@@ -12,6 +12,7 @@ from typing import Any
 
 from omniarb.chains.liveness import NodeStatus
 from omniarb.chains.rpc import EndpointHealth
+from omniarb.track.stage_window import StageWindow
 from omniarb.types import (
     Decision,
     Execution,
@@ -139,6 +140,8 @@ class ChainBotStats:
     last_submit_ms: float = 0.0
     last_confirm_ms: float = 0.0
     trades: list[TradeSummary] = field(default_factory=list)
+    # The live path's stage times of the last sent trades (the API's latency breakdown).
+    stages: StageWindow = field(default_factory=StageWindow)
     # Where each trade's line is in `trades`, by tx hash: a correction or finality rewrites it.
     _lines: dict[str, int] = field(default_factory=dict, init=False, repr=False)
     pending: list[PendingTrade] = field(default_factory=list)
@@ -209,6 +212,7 @@ class ChainBotStats:
             self.submitted += 1
             opportunity = execution.decision.opportunity
             self.last_submit_ms = (execution.submitted_ns - opportunity.detected_ns) / 1e6
+            self.stages.add(execution.times)
         elif execution.status is ExecutionStatus.SIMULATED:
             self.simulated += 1
         else:

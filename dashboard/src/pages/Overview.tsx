@@ -6,6 +6,7 @@ import { BarChart, LatencyColumns, LineChart, Sparkline, type Point } from "../c
 import { Badge, Card, Empty, Kpi, TokenAmountView, decimalsOf } from "../components";
 import { href } from "../router";
 import { opportunitiesPerSecond, rateSeries, type DashboardState } from "../state";
+import { ChainStages } from "../stages";
 import { useDashboard } from "../store";
 import type { ChainPnl, ChainStatus, TradeItem } from "../types";
 import {
@@ -334,6 +335,13 @@ export function Overview() {
           )}
         </Card>
       </div>
+
+      <Card
+        title="Live path per chain (p50 of each segment, block notification → node ack)"
+        testId="card-stages"
+      >
+        <ChainStages chains={chains} />
+      </Card>
 
       <Card title="Chains (live)">
         <ChainsTable chains={chains} />

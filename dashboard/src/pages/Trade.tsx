@@ -5,6 +5,7 @@ import { useEffect, useState, type ReactNode } from "react";
 import { Timeline } from "../charts";
 import { Badge, Card, Empty, HopsView, RouteView, TokenAmountView, decimalsOf } from "../components";
 import { href } from "../router";
+import { StageBar, StageLegend, formatStageMs } from "../stages";
 import { useDashboard } from "../store";
 import type { OpportunityItem, TradeItem } from "../types";
 import {
@@ -223,6 +224,20 @@ export function Trade({ id }: { id: string | null }) {
           formatMs={(ms) => formatMs(ms)}
           testId="trade-timeline"
         />
+        {trade.segments?.length ? (
+          <div className="stage-chain stage-trade" data-testid="trade-stages">
+            <div className="stage-head">
+              <b>Live path, block notification → node acknowledgment</b>
+              <span className="muted" data-testid="trade-stages-total">
+                {formatStageMs(trade.segments.reduce((total, s) => total + s.ms, 0))}
+              </span>
+            </div>
+            <StageBar segments={trade.segments} testId="trade-stage-bar" />
+            <StageLegend segments={trade.segments} testId="trade-stage-legend" />
+          </div>
+        ) : (
+          <p className="muted small">No live-path stamps stored for this trade.</p>
+        )}
         {opportunity && (
           <p className="muted small">
             gas estimate {opportunity.gas_estimate.toLocaleString()} at detection · predicted net{" "}

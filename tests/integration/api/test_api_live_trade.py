@@ -25,6 +25,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.config import Settings
 from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.engine import Engine
+from omniarb.stage_times import SEGMENTS
 from omniarb.store import HistoryDatabase, HistoryStore
 from omniarb.store.history import Record
 from omniarb.types import Opportunity, Outcome, Token
@@ -121,13 +122,18 @@ async def test_a_websocket_client_receives_the_trade_the_bot_executes(
                 assert trade.tx_hash == executed.tx_hash
                 assert int(trade.amount_in) == executed.amount_in
                 assert trade.gas_used == executed.gas_used
+                # Every segment of the live path was timed, and the history keeps the stamps.
+                assert trade.segments is not None
+                assert [s.name for s in trade.segments] == list(SEGMENTS)
+                assert trade.stage_offsets_ns == executed.stage_offsets_ns
 
                 # The same trade, read back from the history through the REST API.
                 await store.flush()
                 async with httpx.AsyncClient(base_url=server.url, headers=AUTH) as client:
                     listed = (await client.get("/trades", params={"chain": "ethereum"})).json()
                 recorded = next(t for t in listed if t["tx_hash"] == trade.tx_hash)
-                for key in ("status", "amount_in", "realized_profit_wei", "gas_cost_wei", "route"):
+                keys = ("status", "amount_in", "realized_profit_wei", "gas_cost_wei", "route")
+                for key in (*keys, "stage_offsets_ns", "segments"):
                     assert recorded[key] == trade.model_dump()[key], key
     finally:
         await store.close()

@@ -49,6 +49,7 @@ from omniarb.track import ChainBotStats
 GET_ROUTES = (
     "/status",
     "/chains",
+    "/latency",
     "/opportunities",
     "/trades",
     "/pnl",

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from _monitor_values import opportunity, trade
 
 from omniarb.monitor import RULES, Metrics
 from omniarb.paths import project_root
+from omniarb.stage_times import STAMPS, StageTimes
 
 DEPLOY = project_root() / "deploy"
 RULES_FILE = DEPLOY / "prometheus" / "alerts.yml"
@@ -161,10 +163,16 @@ def test_each_rule_fires_on_planted_series(tmp_path: Path) -> None:
     assert "SUCCESS" in done.stdout
 
 
+def _all_stamped() -> StageTimes:
+    return StageTimes(**{f"{name}_ns": 10**9 + 10**6 * i for i, name in enumerate(STAMPS)})
+
+
 def test_the_exposition_passes_promtool_s_lint() -> None:
     metrics = Metrics(chains=["ethereum"])
     metrics.observe_opportunity(opportunity())
-    metrics.observe_outcome(trade())
+    sent = trade()
+    metrics.observe_execution(replace(sent.execution, times=_all_stamped()))
+    metrics.observe_outcome(sent)
     metrics.observe_rpc("ethereum", "eth_call", 0.01)
     done = subprocess.run(
         [promtool(), "check", "metrics"], input=metrics.render(), capture_output=True,
@@ -233,6 +241,7 @@ def test_the_dashboard_queries_only_exported_series() -> None:
         "omniarb_opportunities_total",
         "omniarb_breaker_open",
         "omniarb_alerts_total",
+        "omniarb_live_stage_seconds_bucket",
     ):
         assert name in used, name
 

@@ -18,6 +18,7 @@ import pytest
 from _store_values import MAX_UINT256, TOKENS, decision, execution, opportunity, route, trade
 
 from omniarb.cli.main import main
+from omniarb.stage_times import STAMPS, StageTimes
 from omniarb.store import HistoryStore
 from omniarb.types import ExecutionStatus
 
@@ -232,3 +233,18 @@ async def test_a_hop_of_the_native_coin_names_the_coin(cli: InProcessCli, home: 
     assert code == 0
     assert f"1. ETH(WETH)→USDC uniswap-v4 uniswap-v4 0.3% {first.pool}" in out
     assert f"2. USDC→WETH {second.kind} {second.dex} 0.3% {second.pool}" in out
+
+
+async def test_json_carries_each_trade_s_stage_offsets(cli: InProcessCli, db_url: str) -> None:
+    stamps = {f"{name}_ns": 10**12 + 2_000_000 * i for i, name in enumerate(STAMPS)}
+    timed = trade(4, chain_id=1)
+    timed = replace(timed, execution=replace(timed.execution, times=StageTimes(**stamps)))
+    async with HistoryStore.open(db_url) as store:
+        await store.record(timed)
+        await store.record(trade(5, chain_id=1))
+    listed = {t["opportunity_id"]: t for t in cli.json("--db", db_url)}
+    offsets = listed[timed.execution.decision.opportunity.id]["stage_offsets_ns"]
+    assert list(offsets.items()) == [(name, 2_000_000 * i) for i, name in enumerate(STAMPS)]
+    assert (
+        listed[trade(5, chain_id=1).execution.decision.opportunity.id]["stage_offsets_ns"] is None
+    )

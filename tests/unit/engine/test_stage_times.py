@@ -3,7 +3,7 @@ blocks decided as one fold their times."""
 
 from __future__ import annotations
 
-from omniarb.stage_times import SEGMENTS, STAMPS, StageTimes
+from omniarb.stage_times import SEGMENTS, STAMPS, StageTimes, offset_segments_ns
 
 
 def _all_stamped(start_ns: int = 1_000) -> StageTimes:
@@ -42,3 +42,10 @@ def test_merged_blocks_count_from_the_first_notification_and_stay_monotonic() ->
     assert merged.monotonic
     # A block stamped nowhere (0) never pulls the notification to zero.
     assert StageTimes().merged(second).notified_ns == 200
+
+
+def test_stored_offsets_give_back_the_segments() -> None:
+    times = _all_stamped().at(signed_ns=0)
+    offsets = times.offsets_ns()
+    assert offset_segments_ns(offsets) == list(times.segments_ns())
+    assert offset_segments_ns({}) == []
