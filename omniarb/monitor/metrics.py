@@ -27,6 +27,7 @@ from omniarb.errors import NotFoundError
 from omniarb.monitor.alert_metrics import AlertMetrics
 from omniarb.monitor.chain_health import ChainHealthMetrics
 from omniarb.monitor.fee_metrics import FeeMetrics
+from omniarb.monitor.loop_lag import LoopLagMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
@@ -218,6 +219,7 @@ class Metrics:
         self.reorgs = ReorgMetrics(r, chains=chains)
         self.health = ChainHealthMetrics(r, chains=chains)
         self.fees = FeeMetrics(r, chains=chains)
+        self.loop_lag = LoopLagMetrics(r)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)
