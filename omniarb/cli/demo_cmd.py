@@ -15,7 +15,7 @@ from omniarb.cli._output import stdout_console
 from omniarb.cli.devnet_cmd import devnet_from_settings, market_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
 from omniarb.config import Settings
-from omniarb.devnet.market import MarketActivity
+from omniarb.devnet.market.process import MarketProcess
 from omniarb.devnet.supervise import ensure_not_running, published, spawn_detached
 from omniarb.network import Manifest
 from omniarb.track import ChainBotStats
@@ -72,15 +72,22 @@ async def _trade(
     stdout_console().print(
         f"devnet up: {', '.join(c.name for c in manifest.chains)} (manifest {manifest_path})"
     )
-    return await run_with_view(
-        manifest,
-        manifest_path,
-        settings,
-        dry_run=False,
-        stop_when=stop_when,
-        title="omni-arb demo",
-        market=MarketActivity(manifest, market_params(settings)),
-    )
+    # The market trades in its own process, so its signing and RPC never hold the bot's loop;
+    # started first, its start-up overlaps the bot's.
+    market = MarketProcess(manifest_path, market_params(settings))
+    market.start()
+    try:
+        return await run_with_view(
+            manifest,
+            manifest_path,
+            settings,
+            dry_run=False,
+            stop_when=stop_when,
+            title="omni-arb demo",
+            market=market,
+        )
+    finally:
+        await market.stop()
 
 
 async def _demo(settings: Settings, stop_when: StopWhen) -> list[ChainBotStats]:

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 from omniarb.api.state import LiveFigures
 from omniarb.bot import run_bot, write_summary
@@ -16,12 +17,12 @@ from omniarb.cli._live import LiveView, pool_kinds
 from omniarb.cli._output import stdout_console
 from omniarb.config import NetworkSettings, Settings, load_secrets
 from omniarb.devnet.bot_access import DevnetAccess
-from omniarb.devnet.market import MarketActivity
 from omniarb.devnet.record import read_record
 from omniarb.devnet.supervise import StopSignals
 from omniarb.engine import Engine
 from omniarb.errors import ConfigError, NotRunningError
 from omniarb.execute.signer import Signer
+from omniarb.monitor.market_view import MarketSnapshot
 from omniarb.network import Manifest
 from omniarb.services import running_services
 from omniarb.store import HistoryStore, resolve_db_url
@@ -29,9 +30,18 @@ from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 from omniarb.wiring import NetworkAccess
 
-__all__ = ["add_run_options", "blocks_reached", "register", "with_endpoints"]
+__all__ = ["MarketFeed", "add_run_options", "blocks_reached", "register", "with_endpoints"]
 
 _VIEW_REFRESH_S = 0.25
+
+
+class MarketFeed(Protocol):
+    """The devnet's market as the view sees it: `run()` until cancelled, `snapshot()` cheap
+    (`MarketProcess`, in its own process, or `MarketActivity`, in this loop)."""
+
+    def snapshot(self) -> MarketSnapshot | None: ...
+
+    async def run(self) -> None: ...
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -154,7 +164,7 @@ async def run_with_view(
     dry_run: bool,
     stop_when: Callable[[list[ChainBotStats]], bool] | None,
     title: str,
-    market: MarketActivity | None = None,
+    market: MarketFeed | None = None,
     signers: Mapping[str, Signer] | None = None,
 ) -> list[ChainBotStats]:
     """The bot (and the market, when given) with the live view, until `stop_when`, Ctrl-C or
@@ -207,7 +217,7 @@ async def _run_with_view(
     dry_run: bool,
     stop_when: Callable[[list[ChainBotStats]], bool] | None,
     title: str,
-    market: MarketActivity | None,
+    market: MarketFeed | None,
     telemetry: Telemetry,
     signers: Mapping[str, Signer] | None,
 ) -> list[ChainBotStats]:
