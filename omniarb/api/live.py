@@ -21,7 +21,6 @@ and on a client's::
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import deque
 from collections.abc import Collection, Iterator, Sequence
@@ -40,6 +39,7 @@ from omniarb.api.views import (
     stats_body,
     trade_from_outcome,
 )
+from omniarb.chains import json_codec
 from omniarb.types import Opportunity, Outcome
 
 __all__ = ["MESSAGE_TYPES", "HubAlertSink", "LiveHub", "Subscription"]
@@ -116,7 +116,7 @@ class LiveHub:
             raise ValueError(f"unknown message type {kind!r}")
         self._seq += 1
         body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-        text = json.dumps({"type": kind, "seq": self._seq, "data": body}, separators=(",", ":"))
+        text = json_codec.dumps_text({"type": kind, "seq": self._seq, "data": body})
         if kind == "stats":
             self._last_stats = text
         for subscription in list(self._subscribers):
