@@ -14,6 +14,7 @@ from omniarb.api.state import LiveFigures
 from omniarb.bot import run_bot, write_summary
 from omniarb.cli import Subparsers
 from omniarb.cli._live import LiveView, pool_kinds
+from omniarb.cli._loop import add_loop_option, run_on_loop
 from omniarb.cli._output import stdout_console
 from omniarb.config import NetworkSettings, Settings, load_secrets
 from omniarb.devnet.bot_access import DevnetAccess
@@ -45,13 +46,14 @@ class MarketFeed(Protocol):
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """`--blocks N --summary FILE`, shared by `run` and `demo`."""
+    """`--blocks N --summary FILE --no-uvloop`, shared by `run` and `demo`."""
     parser.add_argument(
         "--blocks", type=int, metavar="N", help="stop after N new blocks on every chain"
     )
     parser.add_argument(
         "--summary", type=Path, metavar="FILE", help="write the run's trades as JSON to FILE"
     )
+    add_loop_option(parser)
 
 
 def blocks_reached(blocks: int | None) -> Callable[[list[ChainBotStats]], bool] | None:
@@ -111,7 +113,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
         manifest_path = Path(record.manifest)
         manifest = Manifest.read(manifest_path)
-    stats = asyncio.run(
+    stats = run_on_loop(
         run_with_view(
             manifest,
             manifest_path,
@@ -120,7 +122,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             stop_when=stop_when,
             title="omni-arb" + (" (dry run)" if args.dry_run else ""),
             signers=signers,
-        )
+        ),
+        use_uvloop=args.uvloop,
     )
     if args.summary is not None:
         write_summary(args.summary, stats)
