@@ -140,13 +140,26 @@ class LiveHub:
 
     # -- typed publishing: what the engine calls ---------------------------------------------
 
-    def publish_opportunity(self, opportunity: Opportunity, names: TokenNames | None = None) -> int:
-        """An opportunity as the detector found it (`names`: the chain's token symbols)."""
+    def publish_opportunity(
+        self, opportunity: Opportunity, names: TokenNames | None = None
+    ) -> int | None:
+        """An opportunity as the detector found it (`names`: the chain's token symbols).
+
+        Called on the hot path for every opportunity: with no client subscribed to
+        opportunities nothing is built or encoded (~30 us saved each) and None is returned."""
+        if not self._wanted("opportunity"):
+            return None
         return self.publish("opportunity", opportunity_item(opportunity, names))
 
-    def publish_trade(self, outcome: Outcome, names: TokenNames | None = None) -> int:
-        """A settled trade, in the shape `/trades` lists it."""
+    def publish_trade(self, outcome: Outcome, names: TokenNames | None = None) -> int | None:
+        """A settled trade, in the shape `/trades` lists it (None, unbuilt, without a client
+        subscribed to trades)."""
+        if not self._wanted("trade"):
+            return None
         return self.publish("trade", trade_from_outcome(outcome, names))
+
+    def _wanted(self, kind: str) -> bool:
+        return any(kind in subscription.types for subscription in self._subscribers)
 
     def publish_alert(self, alert: AlertView) -> int:
         """An alert; also kept for `recent()` (`/alerts`)."""

@@ -33,7 +33,8 @@ from omniarb.wiring import NetworkAccess
 
 __all__ = ["MarketFeed", "add_run_options", "blocks_reached", "register", "with_endpoints"]
 
-_VIEW_REFRESH_S = 0.25
+# The view renders once a second (`_live._RENDERS_PER_S`): new figures more often are not seen.
+_VIEW_REFRESH_S = 1.0
 
 
 class MarketFeed(Protocol):
