@@ -107,7 +107,13 @@ class MarketProcess:
             name="omniarb-market",
             daemon=True,
         )
-        process.start()
+        # Ignored signals survive exec: the child ignores Ctrl-C from its first instruction,
+        # not only once its imports are done (a second's window for a traceback otherwise).
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            process.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
         theirs.close()
         self._process, self._conn = process, ours
         log.info("market running in process %d", process.pid)

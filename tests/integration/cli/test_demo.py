@@ -95,9 +95,12 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@pytest.mark.parametrize("ctrl_c", [False, True], ids=["sigterm", "ctrl-c"])
 async def test_the_market_trades_in_a_child_process_that_stops_with_the_demo(
-    tmp_path: Path, omniarb_home: Path
+    tmp_path: Path, omniarb_home: Path, ctrl_c: bool
 ) -> None:
+    """SIGTERM reaches the demo alone; Ctrl-C reaches its whole process group, the market's
+    process too, which leaves the stopping to the demo."""
     home = tmp_path / "home"
     (home / "cache").mkdir(parents=True)
     (omniarb_home / "cache" / "devnet").mkdir(parents=True, exist_ok=True)
@@ -116,6 +119,7 @@ async def test_the_market_trades_in_a_child_process_that_stops_with_the_demo(
             env={**os.environ, "OMNIARB_HOME": str(home)},
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
+            start_new_session=True,
         )
     try:
         # The first view line: the bot runs, with its stop signals installed.
@@ -126,10 +130,15 @@ async def test_the_market_trades_in_a_child_process_that_stops_with_the_demo(
         spawned = [pid for pid, cmd in _children(demo.pid) if "spawn_main" in cmd]
         assert len(spawned) == 1, _children(demo.pid)
         market_pid = spawned[0]
-        demo.send_signal(signal.SIGTERM)
+        if ctrl_c:
+            os.killpg(demo.pid, signal.SIGINT)
+        else:
+            demo.send_signal(signal.SIGTERM)
         async with asyncio.timeout(120):
             await demo.communicate()
-        assert demo.returncode == 0, stderr_path.read_text()
+        errors = stderr_path.read_text()
+        assert demo.returncode == 0, errors
+        assert "Traceback" not in errors
         assert not _alive(market_pid), f"the market process {market_pid} outlived the demo"
         assert not (home / "devnet" / "running.json").exists()
     finally:
