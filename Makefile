@@ -89,6 +89,7 @@ bench: setup
 	$(BIN)/python benchmarks/v3.py
 	$(BIN)/python benchmarks/protocols.py
 	$(BIN)/python benchmarks/rpc.py
+	$(BIN)/python benchmarks/loop.py
 
 clean:
 	rm -rf build dashboard/dist .mypy_cache .pytest_cache .ruff_cache

@@ -74,6 +74,7 @@ async def running_services(
                 live=live,
                 metrics=monitor.metrics if settings.monitor.metrics else None,
                 breaker=breaker,
+                loop_lag=lambda: monitor.loop_lag.worst_s,
             )
             dashboard = project_root() / "dashboard" / "dist"
             if not dashboard.is_dir():

@@ -262,6 +262,7 @@ export interface StatusBody {
   history: string;
   breaker: "open" | "closed" | null;
   hub: HubFigures;
+  event_loop_lag_max_s?: number | null;
 }
 
 export type LiveMessage =

@@ -146,6 +146,7 @@ def create_app(
             history=history.display_url,
             breaker=None if breaker is None else ("open" if breaker.is_open else "closed"),
             hub=state.hub.figures,
+            event_loop_lag_max_s=None if state.loop_lag is None else state.loop_lag(),
         )
 
     @routes.get("/chains")

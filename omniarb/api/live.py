@@ -21,7 +21,6 @@ and on a client's::
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import deque
 from collections.abc import Collection, Iterator, Sequence
@@ -40,6 +39,7 @@ from omniarb.api.views import (
     stats_body,
     trade_from_outcome,
 )
+from omniarb.chains import json_codec
 from omniarb.types import Opportunity, Outcome
 
 __all__ = ["MESSAGE_TYPES", "HubAlertSink", "LiveHub", "Subscription"]
@@ -116,7 +116,7 @@ class LiveHub:
             raise ValueError(f"unknown message type {kind!r}")
         self._seq += 1
         body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-        text = json.dumps({"type": kind, "seq": self._seq, "data": body}, separators=(",", ":"))
+        text = json_codec.dumps_text({"type": kind, "seq": self._seq, "data": body})
         if kind == "stats":
             self._last_stats = text
         for subscription in list(self._subscribers):
@@ -140,13 +140,26 @@ class LiveHub:
 
     # -- typed publishing: what the engine calls ---------------------------------------------
 
-    def publish_opportunity(self, opportunity: Opportunity, names: TokenNames | None = None) -> int:
-        """An opportunity as the detector found it (`names`: the chain's token symbols)."""
+    def publish_opportunity(
+        self, opportunity: Opportunity, names: TokenNames | None = None
+    ) -> int | None:
+        """An opportunity as the detector found it (`names`: the chain's token symbols).
+
+        Called on the hot path for every opportunity: with no client subscribed to
+        opportunities nothing is built or encoded (~30 us saved each) and None is returned."""
+        if not self._wanted("opportunity"):
+            return None
         return self.publish("opportunity", opportunity_item(opportunity, names))
 
-    def publish_trade(self, outcome: Outcome, names: TokenNames | None = None) -> int:
-        """A settled trade, in the shape `/trades` lists it."""
+    def publish_trade(self, outcome: Outcome, names: TokenNames | None = None) -> int | None:
+        """A settled trade, in the shape `/trades` lists it (None, unbuilt, without a client
+        subscribed to trades)."""
+        if not self._wanted("trade"):
+            return None
         return self.publish("trade", trade_from_outcome(outcome, names))
+
+    def _wanted(self, kind: str) -> bool:
+        return any(kind in subscription.types for subscription in self._subscribers)
 
     def publish_alert(self, alert: AlertView) -> int:
         """An alert; also kept for `recent()` (`/alerts`)."""

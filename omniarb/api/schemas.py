@@ -383,6 +383,10 @@ class StatusBody(BaseModel):
     history: str = Field(description="the history database (password masked)")
     breaker: Literal["open", "closed"] | None
     hub: HubFigures
+    event_loop_lag_max_s: float | None = Field(
+        default=None,
+        description="the worst event-loop lag of the last minute, in seconds (null: not measured)",
+    )
 
 
 class ConfigBody(BaseModel):

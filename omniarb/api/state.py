@@ -157,4 +157,6 @@ class ApiState:
     metrics: MetricsSource | None = None
     breaker: BreakerControl | None = None
     alerts: AlertFeed | None = None
+    # The worst event-loop lag of the last minute, in seconds (`LoopLagMonitor.worst_s`).
+    loop_lag: Callable[[], float] | None = None
     started_at: datetime = field(default_factory=_now)

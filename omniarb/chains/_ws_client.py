@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 import time
 from collections import deque
@@ -17,6 +16,7 @@ from websockets.exceptions import InvalidURI, WebSocketException
 
 from omniarb.async_resource import AsyncResource
 from omniarb.backoff import Backoff
+from omniarb.chains import json_codec
 from omniarb.chains.rpc import FailoverPolicy, rpc_error_of, translate_node_error
 from omniarb.errors import ConfigError, MalformedAnswerError, RpcTransportError, endpoint_label
 
@@ -170,7 +170,7 @@ class WsClient(AsyncResource):
         except (WebSocketException, OSError) as exc:
             raise RpcTransportError(f"{type(exc).__name__}: {exc}", url=self.url) from exc
         try:
-            message = json.loads(frame)
+            message = json_codec.loads(frame)
         except ValueError as exc:
             raise MalformedAnswerError("frame is not JSON", url=self.url) from exc
         if not isinstance(message, dict):
@@ -187,7 +187,7 @@ class WsClient(AsyncResource):
         request_id = next(self._ids)
         payload = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)}
         try:
-            await self._socket.send(json.dumps(payload))
+            await self._socket.send(json_codec.dumps_text(payload))
         except (WebSocketException, OSError) as exc:
             raise RpcTransportError(f"{type(exc).__name__}: {exc}", url=self.url) from exc
         deadline = time.monotonic() + self._timeout_s

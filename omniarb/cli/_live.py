@@ -26,6 +26,10 @@ from omniarb.track import ChainBotStats
 __all__ = ["LiveView", "pool_kinds", "prices_by_protocol"]
 
 _PLAIN_EVERY_S = 5.0
+# rich renders the table in its refresh thread, 30-60 ms a time on this machine (measured by
+# `benchmarks/loop_audit.py`), holding the GIL the bot's loop needs: once a second is enough for
+# a human and costs a quarter of the 4 renders a second rich defaults to.
+_RENDERS_PER_S = 1
 
 
 def _usd(price_usd: float) -> str:
@@ -124,7 +128,9 @@ class LiveView:
 
     def __enter__(self) -> Self:
         if self._console.is_terminal:
-            self._live = Live(console=self._console, refresh_per_second=4, transient=False)
+            self._live = Live(
+                console=self._console, refresh_per_second=_RENDERS_PER_S, transient=False
+            )
             self._live.__enter__()
         return self
 

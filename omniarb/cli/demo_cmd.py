@@ -4,18 +4,18 @@ with a live view of every chain."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from omniarb.bot import write_summary
 from omniarb.cli import Subparsers
+from omniarb.cli._loop import run_on_loop
 from omniarb.cli._output import stdout_console
 from omniarb.cli.devnet_cmd import devnet_from_settings, market_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
 from omniarb.config import Settings
-from omniarb.devnet.market import MarketActivity
+from omniarb.devnet.market.process import MarketProcess
 from omniarb.devnet.supervise import ensure_not_running, published, spawn_detached
 from omniarb.network import Manifest
 from omniarb.track import ChainBotStats
@@ -53,13 +53,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.config is not None:
             argv = ["--config", str(args.config), *argv]
         record = spawn_detached(argv)
-        stats = asyncio.run(_trade(settings, Path(record.manifest), stop_when))
+        stats = run_on_loop(
+            _trade(settings, Path(record.manifest), stop_when), use_uvloop=args.uvloop
+        )
         stdout_console().print(
             f"the devnet keeps running (pid {record.pid}, manifest {record.manifest}); "
             "stop it with `omniarb devnet down`"
         )
     else:
-        stats = asyncio.run(_demo(settings, stop_when))
+        stats = run_on_loop(_demo(settings, stop_when), use_uvloop=args.uvloop)
     if args.summary is not None:
         write_summary(args.summary, stats)
     return 0
@@ -72,15 +74,22 @@ async def _trade(
     stdout_console().print(
         f"devnet up: {', '.join(c.name for c in manifest.chains)} (manifest {manifest_path})"
     )
-    return await run_with_view(
-        manifest,
-        manifest_path,
-        settings,
-        dry_run=False,
-        stop_when=stop_when,
-        title="omni-arb demo",
-        market=MarketActivity(manifest, market_params(settings)),
-    )
+    # The market trades in its own process, so its signing and RPC never hold the bot's loop;
+    # started first, its start-up overlaps the bot's.
+    market = MarketProcess(manifest_path, market_params(settings))
+    market.start()
+    try:
+        return await run_with_view(
+            manifest,
+            manifest_path,
+            settings,
+            dry_run=False,
+            stop_when=stop_when,
+            title="omni-arb demo",
+            market=market,
+        )
+    finally:
+        await market.stop()
 
 
 async def _demo(settings: Settings, stop_when: StopWhen) -> list[ChainBotStats]:

@@ -8,20 +8,22 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 from omniarb.api.state import LiveFigures
 from omniarb.bot import run_bot, write_summary
 from omniarb.cli import Subparsers
 from omniarb.cli._live import LiveView, pool_kinds
+from omniarb.cli._loop import add_loop_option, run_on_loop
 from omniarb.cli._output import stdout_console
 from omniarb.config import NetworkSettings, Settings, load_secrets
 from omniarb.devnet.bot_access import DevnetAccess
-from omniarb.devnet.market import MarketActivity
 from omniarb.devnet.record import read_record
 from omniarb.devnet.supervise import StopSignals
 from omniarb.engine import Engine
 from omniarb.errors import ConfigError, NotRunningError
 from omniarb.execute.signer import Signer
+from omniarb.monitor.market_view import MarketSnapshot
 from omniarb.network import Manifest
 from omniarb.services import running_services
 from omniarb.store import HistoryStore, resolve_db_url
@@ -29,19 +31,30 @@ from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 from omniarb.wiring import NetworkAccess
 
-__all__ = ["add_run_options", "blocks_reached", "register", "with_endpoints"]
+__all__ = ["MarketFeed", "add_run_options", "blocks_reached", "register", "with_endpoints"]
 
-_VIEW_REFRESH_S = 0.25
+# The view renders once a second (`_live._RENDERS_PER_S`): new figures more often are not seen.
+_VIEW_REFRESH_S = 1.0
+
+
+class MarketFeed(Protocol):
+    """The devnet's market as the view sees it: `run()` until cancelled, `snapshot()` cheap
+    (`MarketProcess`, in its own process, or `MarketActivity`, in this loop)."""
+
+    def snapshot(self) -> MarketSnapshot | None: ...
+
+    async def run(self) -> None: ...
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """`--blocks N --summary FILE`, shared by `run` and `demo`."""
+    """`--blocks N --summary FILE --no-uvloop`, shared by `run` and `demo`."""
     parser.add_argument(
         "--blocks", type=int, metavar="N", help="stop after N new blocks on every chain"
     )
     parser.add_argument(
         "--summary", type=Path, metavar="FILE", help="write the run's trades as JSON to FILE"
     )
+    add_loop_option(parser)
 
 
 def blocks_reached(blocks: int | None) -> Callable[[list[ChainBotStats]], bool] | None:
@@ -101,7 +114,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
         manifest_path = Path(record.manifest)
         manifest = Manifest.read(manifest_path)
-    stats = asyncio.run(
+    stats = run_on_loop(
         run_with_view(
             manifest,
             manifest_path,
@@ -110,7 +123,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             stop_when=stop_when,
             title="omni-arb" + (" (dry run)" if args.dry_run else ""),
             signers=signers,
-        )
+        ),
+        use_uvloop=args.uvloop,
     )
     if args.summary is not None:
         write_summary(args.summary, stats)
@@ -154,7 +168,7 @@ async def run_with_view(
     dry_run: bool,
     stop_when: Callable[[list[ChainBotStats]], bool] | None,
     title: str,
-    market: MarketActivity | None = None,
+    market: MarketFeed | None = None,
     signers: Mapping[str, Signer] | None = None,
 ) -> list[ChainBotStats]:
     """The bot (and the market, when given) with the live view, until `stop_when`, Ctrl-C or
@@ -207,7 +221,7 @@ async def _run_with_view(
     dry_run: bool,
     stop_when: Callable[[list[ChainBotStats]], bool] | None,
     title: str,
-    market: MarketActivity | None,
+    market: MarketFeed | None,
     telemetry: Telemetry,
     signers: Mapping[str, Signer] | None,
 ) -> list[ChainBotStats]:

@@ -28,6 +28,7 @@ from omniarb.monitor.alert_rules import AlertRuleSet, breaker_alert
 from omniarb.monitor.alert_sinks import LogSink, SlackSink, TelegramSink, WebhookSink
 from omniarb.monitor.alerts import Alert, AlertManager, AlertRecorder, AlertSink
 from omniarb.monitor.influx import InfluxSink
+from omniarb.monitor.loop_lag import LoopLagMonitor
 from omniarb.monitor.metrics import Metrics, chain_name
 from omniarb.risk.breaker import BreakerTrip
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome, PoolUpdate
@@ -80,6 +81,8 @@ class Monitor:
         self._rules = rules
         self._influx = influx
         self._evaluate_every_s = evaluate_every_s
+        # Started with the monitor's task, so the loop is measured wherever the engine runs.
+        self.loop_lag = LoopLagMonitor(metrics.loop_lag)
 
     @classmethod
     def from_settings(
@@ -214,9 +217,11 @@ class Monitor:
     # -- the monitor's task --------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Evaluate rules, deliver alerts and feed InfluxDB, until cancelled."""
+        """Evaluate rules, deliver alerts, feed InfluxDB and measure the loop's lag, until
+        cancelled."""
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self.alerts.run())
+            tasks.create_task(self.loop_lag.run())
             if self._influx is not None:
                 tasks.create_task(self._influx.run())
             while True:

@@ -28,6 +28,7 @@ from omniarb.monitor.alert_metrics import AlertMetrics
 from omniarb.monitor.chain_health import ChainHealthMetrics
 from omniarb.monitor.fee_metrics import FeeMetrics
 from omniarb.monitor.hedge_metrics import HedgeMetrics
+from omniarb.monitor.loop_lag import LoopLagMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
 from omniarb.monitor.stage_metrics import StageMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
@@ -222,6 +223,7 @@ class Metrics:
         self.fees = FeeMetrics(r, chains=chains)
         self.hedge = HedgeMetrics(r)
         self.stages = StageMetrics(r, chains=chains)
+        self.loop_lag = LoopLagMetrics(r)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)

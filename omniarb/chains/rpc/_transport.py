@@ -11,12 +11,12 @@ HTTP request with a JSON array, which is what makes reading many pools cheap.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 
+from omniarb.chains import json_codec
 from omniarb.chains.rpc._layer import BATCH, RpcRequest
 from omniarb.errors import (
     MalformedAnswerError,
@@ -58,6 +58,10 @@ def _retry_after_s(headers: Any) -> float | None:
         return None  # absent, or an HTTP date: our own backoff decides
 
 
+# The body is encoded by `json_codec` (orjson), so aiohttp does not set the type itself.
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
 class HttpTransport:
     """One HTTP endpoint and its pooled aiohttp session (`open` before use, `close` after)."""
 
@@ -80,7 +84,9 @@ class HttpTransport:
         if self._session is None:
             raise RuntimeError("RpcClient used outside `async with`")
         try:
-            async with self._session.post(self.url, json=payload) as response:
+            async with self._session.post(
+                self.url, data=json_codec.dumps(payload), headers=_JSON_HEADERS
+            ) as response:
                 body = await response.read()
                 status, headers = response.status, response.headers
         except aiohttp.ClientConnectorError as exc:
@@ -95,7 +101,7 @@ class HttpTransport:
         if status != 200:
             raise RpcHttpError(f"HTTP {status}", url=self.url, status=status)
         try:
-            return json.loads(body)
+            return json_codec.loads(body)
         except ValueError as exc:
             raise MalformedAnswerError(
                 f"answer is not JSON: {_snippet(body.decode(errors='replace'))}", url=self.url

@@ -278,6 +278,7 @@ async def test_status_chains_alerts_and_config(sqlite_url: str) -> None:
         live=lambda: LiveFigures(chains=[stats], market=_market()),
         metrics=_Metrics(),
         alerts=hub,  # the hub's recent alerts instead of the stored ones
+        loop_lag=lambda: 0.0125,
     )
     for n in range(3):
         hub.publish_alert(
@@ -305,6 +306,7 @@ async def test_status_chains_alerts_and_config(sqlite_url: str) -> None:
             assert status.breaker is None
             assert status.history.startswith("sqlite:///")
             assert status.hub.published == 3
+            assert status.event_loop_lag_max_s == 0.0125
 
             (chain,) = [ChainStatus.model_validate(c) for c in (await client.get("/chains")).json()]
             assert (chain.chain, chain.pools, chain.cycles, chain.block_number) == (

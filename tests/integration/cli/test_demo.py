@@ -5,9 +5,11 @@ sees a gap worth trading within the run's few blocks."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +69,79 @@ def test_demo_trades_on_five_chains_and_stops(tmp_path: Path, omniarb_home: Path
     assert {t["chain"] for t in summary["trades"] if t["status"] == "success"} == set(_CHAINS)
     assert "demo stopped" in done.stdout
     assert not (home / "devnet" / "running.json").exists()
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """The processes whose parent is `pid`, with their command lines."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("ctrl_c", [False, True], ids=["sigterm", "ctrl-c"])
+async def test_the_market_trades_in_a_child_process_that_stops_with_the_demo(
+    tmp_path: Path, omniarb_home: Path, ctrl_c: bool
+) -> None:
+    """SIGTERM reaches the demo alone; Ctrl-C reaches its whole process group, the market's
+    process too, which leaves the stopping to the demo."""
+    home = tmp_path / "home"
+    (home / "cache").mkdir(parents=True)
+    (omniarb_home / "cache" / "devnet").mkdir(parents=True, exist_ok=True)
+    (home / "cache" / "devnet").symlink_to(omniarb_home / "cache" / "devnet")
+    config = tmp_path / "fast.toml"
+    config.write_text(_FAST_CHAINS)
+    stderr_path = tmp_path / "demo.err"
+    with stderr_path.open("wb") as stderr:
+        demo = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "omniarb",
+            "--config",
+            str(config),
+            "demo",
+            env={**os.environ, "OMNIARB_HOME": str(home)},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        # The first view line: the bot runs, with its stop signals installed.
+        assert demo.stdout is not None
+        async with asyncio.timeout(120):
+            while not re.match(rb"\w+\s+block\s+\d+", line := await demo.stdout.readline()):
+                assert line, stderr_path.read_text()
+        spawned = [pid for pid, cmd in _children(demo.pid) if "spawn_main" in cmd]
+        assert len(spawned) == 1, _children(demo.pid)
+        market_pid = spawned[0]
+        if ctrl_c:
+            os.killpg(demo.pid, signal.SIGINT)
+        else:
+            demo.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(120):
+            await demo.communicate()
+        errors = stderr_path.read_text()
+        assert demo.returncode == 0, errors
+        assert "Traceback" not in errors
+        assert not _alive(market_pid), f"the market process {market_pid} outlived the demo"
+        assert not (home / "devnet" / "running.json").exists()
+    finally:
+        if demo.returncode is None:
+            demo.kill()
+            await demo.wait()
