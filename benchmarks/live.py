@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _live_floor import measure_floor
+from _live_floor import FloorPlan, measure_floor
 from _live_stats import live_report, table_lines
 
 from omniarb.config import DEFAULT_DEVNET_BLOCK_TIME_S
@@ -96,10 +96,7 @@ async def _measure_while_running(
     home: Path,
     demo: subprocess.Popen[bytes],
     log: Path,
-    *,
-    spread_s: float,
-    block_number_calls: int,
-    sends: int,
+    plans: dict[str, FloorPlan],
 ) -> dict[str, dict[str, list[int]]]:
     """The floors of every chain, taken while the demo runs; returns when it has exited."""
     urls = await _devnet_up(home, demo, log)
@@ -113,16 +110,7 @@ async def _measure_while_running(
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(demo_exited())
         floors = {
-            chain: tasks.create_task(
-                measure_floor(
-                    url,
-                    block_number_calls=block_number_calls,
-                    sends=sends,
-                    spread_s=spread_s,
-                    stop=stop,
-                    seed=index,
-                )
-            )
+            chain: tasks.create_task(measure_floor(url, plans[chain], stop=stop, seed=index))
             for index, (chain, url) in enumerate(urls.items())
         }
     return {chain: task.result() for chain, task in floors.items()}
@@ -166,6 +154,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     # `--blocks N` stops once every chain mined N blocks: the slowest chain sets the length.
     spread_s = args.blocks * max(block_times_s.values())
+    plans = {
+        chain: FloorPlan(
+            block_number_calls=args.block_number_calls,
+            sends=args.sends,
+            spread_s=spread_s,
+            block_time_s=block_time_s,
+        )
+        for chain, block_time_s in block_times_s.items()
+    }
     with tempfile.TemporaryDirectory(prefix="omniarb-live-") as tmp:
         root = Path(tmp)
         home = _private_home(root)
@@ -184,16 +181,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 stderr=subprocess.STDOUT,
             )
         try:
-            floors = asyncio.run(
-                _measure_while_running(
-                    home,
-                    demo,
-                    log,
-                    spread_s=spread_s,
-                    block_number_calls=args.block_number_calls,
-                    sends=args.sends,
-                )
-            )
+            floors = asyncio.run(_measure_while_running(home, demo, log, plans))
             if demo.wait() != 0:
                 raise SystemExit(f"the demo exited with {demo.returncode}:\n{_tail(log)}")
         finally:

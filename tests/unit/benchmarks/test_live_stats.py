@@ -12,6 +12,7 @@ import pytest
 from _live_stats import (
     TARGET_P50_MS,
     TARGET_P99_MS,
+    StampedTrade,
     chain_figures,
     live_report,
     percentile_ms,
@@ -24,7 +25,9 @@ from omniarb.stage_times import SEGMENTS, STAMPS, StageTimes
 _MS = 1_000_000
 
 
-def _trade(chain: str, segments_ns: dict[str, int], *, notified_ns: int = 5_000) -> dict[str, Any]:
+def _trade(
+    chain: str, segments_ns: dict[str, int], *, block: int = 10, notified_ns: int = 5_000
+) -> dict[str, Any]:
     """A summary trade whose segments take `segments_ns` (10 µs where not given)."""
     stamps = {"notified_ns": notified_ns}
     clock = notified_ns
@@ -33,6 +36,7 @@ def _trade(chain: str, segments_ns: dict[str, int], *, notified_ns: int = 5_000)
         stamps[f"{stamp}_ns"] = clock
     return {
         "chain": chain,
+        "block_number": block,
         "tx_hash": "0x" + "ab" * 32,
         "stage_offsets_ns": StageTimes(**stamps).offsets_ns(),
     }
@@ -53,20 +57,25 @@ def test_only_trades_stamped_at_every_boundary_count() -> None:
     complete = _trade("bnb", {})
     partial = _trade("bnb", {})
     partial["stage_offsets_ns"]["signed"] = None
-    unstamped = {"chain": "bnb", "tx_hash": "0x01"}
+    unstamped = {"chain": "bnb", "block_number": 10, "tx_hash": "0x01"}
     found = stamped_trades(_summary([complete, partial, unstamped], ["bnb", "polygon"]))
-    assert found == {"bnb": [[complete["stage_offsets_ns"][s] for s in STAMPS]], "polygon": []}
+    stamps = tuple(complete["stage_offsets_ns"][s] for s in STAMPS)
+    assert found == {"bnb": [StampedTrade(block_number=10, stamps=stamps)], "polygon": []}
 
 
 def test_each_segment_total_floor_ratio_dominant_and_targets() -> None:
     # Three trades: `check` grows 1, 2, 3 ms; `ack` is 1 ms, then 1 ms, then 20 ms.
     trades = [
-        _trade("arbitrum", {"check": 1 * _MS, "ack": 1 * _MS}),
-        _trade("arbitrum", {"check": 2 * _MS, "ack": 1 * _MS}),
-        _trade("arbitrum", {"check": 3 * _MS, "ack": 20 * _MS}),
+        _trade("arbitrum", {"check": 1 * _MS, "ack": 1 * _MS}, block=10),
+        _trade("arbitrum", {"check": 2 * _MS, "ack": 1 * _MS}, block=11),
+        _trade("arbitrum", {"check": 3 * _MS, "ack": 20 * _MS}, block=12),
     ]
     stamps = stamped_trades(_summary(trades, ["arbitrum"]))["arbitrum"]
-    floors = {"block_number": [200_000, 300_000], "send_raw_transaction": [500_000]}
+    floors = {
+        "block_number": [200_000, 300_000],
+        "send_raw_transaction": [500_000],
+        "send_on_head": [700_000],
+    }
     figures = chain_figures(stamps, floors)
 
     assert figures["trades"] == 3
@@ -95,11 +104,36 @@ def test_each_segment_total_floor_ratio_dominant_and_targets() -> None:
     assert figures["floors"]["send_raw_transaction"]["p50_ms"] == 0.5
     assert figures["total_over_send_floor_p50"] == round(figures["total"]["p50_ms"] / 0.5, 2)
     assert figures["gap_to_send_floor_p50_ms"] == round(figures["total"]["p50_ms"] - 0.5, 3)
+    assert figures["gap_to_send_on_head_p50_ms"] == round(figures["total"]["p50_ms"] - 0.7, 3)
+    # Each trade alone in its block: all are first.
+    assert figures["first_in_block"]["trades"] == 3
+    assert figures["first_in_block"]["total"] == figures["total"]
+    assert figures["later_in_block"] == {"trades": 0, "total": None, "risk": None}
     assert figures["dominant_p50"] == "check"
     assert figures["dominant_p99"] == "ack"
     # p50 3.09 ms misses the 3 ms target; p99 23.09 ms misses 15 ms.
     assert figures["target_p50_met"] is False
     assert figures["target_p99_met"] is False
+
+
+def test_trades_after_the_first_of_their_block_are_told_apart() -> None:
+    # Block 7: acknowledged at 2 ms, then one that waited 30 ms in `risk` behind it; block 8:
+    # one trade; block 7 on another chain does not count as the same block.
+    trades = [
+        _trade("bnb", {"risk": 30 * _MS}, block=7),
+        _trade("bnb", {"ack": 2 * _MS}, block=7),
+        _trade("bnb", {"risk": 1 * _MS}, block=8),
+        _trade("polygon", {"risk": 5 * _MS}, block=7),
+    ]
+    report = live_report(_summary(trades, ["bnb", "polygon"]), {}, run={})
+    bnb = report["chains"]["bnb"]
+    assert bnb["first_in_block"]["trades"] == 2
+    assert bnb["later_in_block"]["trades"] == 1
+    assert bnb["later_in_block"]["risk"]["p50_ms"] == 30.0
+    assert bnb["first_in_block"]["risk"]["p99_ms"] == 1.0
+    assert report["chains"]["polygon"]["first_in_block"]["trades"] == 1
+    assert report["all"]["first_in_block"]["trades"] == 3
+    assert report["all"]["later_in_block"]["trades"] == 1
 
 
 def test_targets_met_when_the_total_is_within_them() -> None:
@@ -130,6 +164,9 @@ def test_json_document_shape() -> None:
     assert report["segments"] == list(SEGMENTS)
     assert list(report["chains"]) == ["polygon", "optimism", "ethereum"]
     keys = {
+        "first_in_block",
+        "later_in_block",
+        "gap_to_send_on_head_p50_ms",
         "trades",
         "segments",
         "total",
