@@ -231,3 +231,10 @@ def table_lines(report: Mapping[str, Any]) -> Iterable[str]:
     yield plain("dominant segment p99", "dominant_p99")
     yield plain(f"p50 <= {report['target_p50_ms']:g} ms", "target_p50_met")
     yield plain(f"p99 <= {report['target_p99_ms']:g} ms", "target_p99_met")
+    segments = report["all"]["segments"]
+    if segments:
+        # Means add up, percentiles do not: where the time of all chains' trades went.
+        shares = sorted(segments.items(), key=lambda item: -(item[1]["share_of_mean"] or 0))
+        yield "share of the mean total, all chains: " + ", ".join(
+            f"{name} {figures['share_of_mean']:.0%}" for name, figures in shares
+        )

@@ -201,6 +201,9 @@ def test_json_document_shape() -> None:
     assert total.split()[-1] == "{:.2f}/{:.2f}".format(
         report["all"]["total"]["p50_ms"], report["all"]["total"]["p99_ms"]
     )
+    # polygon's 4 ms risk and optimism's 2 ms claim take most of the pooled mean, in that order.
+    assert lines[-1].startswith("share of the mean total, all chains: risk 6")
+    assert lines[-1].split(": ")[1].split(", ")[1].startswith("claim 3")
 
 
 def test_no_trade_anywhere_meets_no_target() -> None:
