@@ -196,36 +196,24 @@ class ChainRun:
             self._quoted_block = update.block_number
             self._new_block.set()
         self._in_flight.seen(update.block_number)
-        try:
-            opportunities = await p.detector.process(update)
-        except Exception as exc:
-            self.dropped("detect", exc, f"block {update.block_number}")
-            return
-        p.stats.on_block(
-            update.block_number, pools=p.sync.pool_count, cycles=p.detector.cycle_count
-        )
-        hooks = self._hooks
-        if hooks is not None:
-            synced = p.sync.head
-            hooks.update(
-                p.name,
-                update,
-                queue_depth=self._updates.qsize(),
-                head_block=max(update.block_number, synced.number if synced else 0),
-            )
         sends: list[asyncio.Task[None]] = []
         try:
-            for found in opportunities:
-                opportunity = replace(found, times=update.times.at(detected_ns=found.detected_ns))
-                p.stats.on_opportunity(opportunity, update.received_ns)
-                if hooks is not None:
-                    hooks.opportunity(p.stats, opportunity, update.received_ns)
-                await self._store.record(opportunity)
-                decision = await self._decide(opportunity)
-                if decision is not None:
-                    # Held from now: a later opportunity of this block must not trade them too.
-                    self._in_flight.hold(decision)
-                    sends.append(asyncio.create_task(self._execute(decision)))
+            try:
+                await self._trade_as_found(update, sends)
+            except Exception as exc:
+                self.dropped("detect", exc, f"block {update.block_number}")
+                return
+            p.stats.on_block(
+                update.block_number, pools=p.sync.pool_count, cycles=p.detector.cycle_count
+            )
+            if self._hooks is not None:
+                synced = p.sync.head
+                self._hooks.update(
+                    p.name,
+                    update,
+                    queue_depth=self._updates.qsize(),
+                    head_block=max(update.block_number, synced.number if synced else 0),
+                )
         finally:
             # A block's trades go out side by side (each with its own nonce) rather than each
             # behind the one before; the update is decided once every one is sent or refused.
@@ -236,6 +224,25 @@ class ChainRun:
                     for task in sends:
                         task.cancel()
                     raise
+
+    async def _trade_as_found(self, update: PoolUpdate, sends: list[asyncio.Task[None]]) -> None:
+        """Decide each opportunity of `update` as the detector sizes it, and start its send
+        at once (into `sends`): the best goes out while the others are still being sized."""
+        p = self.pipeline
+        hooks = self._hooks
+        async for found in p.detector.stream(update):
+            opportunity = replace(found, times=update.times.at(detected_ns=found.detected_ns))
+            p.stats.on_opportunity(opportunity, update.received_ns)
+            if hooks is not None:
+                hooks.opportunity(p.stats, opportunity, update.received_ns)
+            await self._store.record(opportunity)
+            decision = await self._decide(opportunity)
+            if decision is not None:
+                # Held from now: a later opportunity of this block must not trade them too.
+                self._in_flight.hold(decision)
+                sends.append(asyncio.create_task(self._execute(decision)))
+                # Let the send run up to its request to the node before sizing the next.
+                await asyncio.sleep(0)
 
     async def _decide(self, opportunity: Opportunity) -> Decision | None:
         """Risk, score, allocate one opportunity: the decision to execute, or None. An

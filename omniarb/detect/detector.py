@@ -23,7 +23,7 @@ take the closed-form path.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from omniarb.detect.evaluator import CycleEvaluator, DetectorCounters, QuoteSource
@@ -163,6 +163,22 @@ class CycleDetector:
     async def process(self, update: PoolStates) -> list[Opportunity]:
         """The stage: opportunities in the cycles through the pools `update` changed."""
         return self.detect(update)
+
+    async def stream(self, update: PoolStates) -> AsyncIterator[Opportunity]:
+        """The stage on the live path: `process`'s opportunities one at a time, as each is
+        sized (`CycleEvaluator.candidates`: the fully searched, pool-disjoint best first), so
+        the engine sends the first while the others are still being sized."""
+        if update.chain_id != self.chain_id:
+            raise ValueError(f"update for chain {update.chain_id} sent to chain {self.chain_id}")
+        self.block_number = update.block_number
+        self.base_fee_wei = update.base_fee_wei
+        changed = self.book.apply(update.pools)
+        for opportunity in self.evaluator.candidates(
+            self.book.cycles_through(changed),
+            block_number=update.block_number,
+            base_fee_wei=update.base_fee_wei,
+        ):
+            yield opportunity
 
     def scan(self) -> list[Opportunity]:
         """Evaluate every cycle at the stored states (the first block, benchmarks)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
@@ -110,10 +110,24 @@ class CycleEvaluator:
         self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
     ) -> list[Opportunity]:
         """Screen the given cycles (all when None), size and price the candidates as of
-        `block_number`, whose base fee is `base_fee_wei`."""
+        `block_number`, whose base fee is `base_fee_wei`; best net profit (USD) first."""
+        found = list(
+            self.candidates(cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei)
+        )
+        found.sort(key=lambda o: (-o.net_profit_usd, o.id))
+        return found
+
+    def candidates(
+        self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
+    ) -> Iterator[Opportunity]:
+        """`evaluate`'s opportunities one at a time, as each is sized: first the cycles that
+        get the full search (the best by the screen's estimate in USD, and each later one that
+        shares no pool with those before it), in that order, then the rest, which compete
+        for a gap a better cycle will close. A consumer can act on the first before the others
+        are sized."""
         book = self.book
         if book.cycle_count == 0:
-            return []
+            return
         result = book.screen.screen(cycle_ids)
         self.counters.cycles_screened += result.screened
         self.counters.candidates += len(result)
@@ -122,7 +136,6 @@ class CycleEvaluator:
         gas_price_wei = base_fee_wei + tip_wei
         # The L1 fee of a route's transaction depends on its hop count only: priced once each.
         l1_fees: dict[int, int] = {}
-        found: list[Opportunity] = []
         # Prices of the start tokens at these states, computed once per evaluation.
         prices: _StartPrices = {}
         # The screen's estimates are in each cycle's start token: rank them in USD.
@@ -135,35 +148,35 @@ class CycleEvaluator:
             ranked.append((-estimate * (start_prices[1] if start_prices else 0.0), cycle_id))
         ranked.sort()
         searched_pools: set[int] = set()
-        searched = 0
+        first: list[int] = []
+        rest: list[int] = []
         for _, cycle_id in ranked:
-            cycle = book.graph.cycles[cycle_id]
-            # Full search for the best candidate and for each later one that could be traded
-            # beside those already searched (no shared pool); the rest compete for a gap that a
-            # better cycle will close.
-            search = searched < self.certify_top and searched_pools.isdisjoint(cycle.pool_ids)
-            if search:
-                searched += 1
-                searched_pools.update(cycle.pool_ids)
-            hops = len(cycle.route.hops)
-            l1_fee_wei = l1_fees.get(hops)
-            if l1_fee_wei is None:
-                l1_fee_wei = l1_fees[hops] = (
-                    quote.l1_fee_estimate_wei(route_tx_bytes(hops)) if quote is not None else 0
+            pool_ids = book.graph.cycles[cycle_id].pool_ids
+            if len(first) < self.certify_top and searched_pools.isdisjoint(pool_ids):
+                first.append(cycle_id)
+                searched_pools.update(pool_ids)
+            else:
+                rest.append(cycle_id)
+        for search, cycle_ids_in_turn in ((True, first), (False, rest)):
+            for cycle_id in cycle_ids_in_turn:
+                cycle = book.graph.cycles[cycle_id]
+                hops = len(cycle.route.hops)
+                l1_fee_wei = l1_fees.get(hops)
+                if l1_fee_wei is None:
+                    l1_fee_wei = l1_fees[hops] = (
+                        quote.l1_fee_estimate_wei(route_tx_bytes(hops)) if quote is not None else 0
+                    )
+                opportunity = self._size_and_price(
+                    cycle,
+                    prices,
+                    search=search,
+                    block_number=block_number,
+                    gas_price_wei=gas_price_wei,
+                    l1_fee_wei=l1_fee_wei,
                 )
-            opportunity = self._size_and_price(
-                cycle,
-                prices,
-                search=search,
-                block_number=block_number,
-                gas_price_wei=gas_price_wei,
-                l1_fee_wei=l1_fee_wei,
-            )
-            if opportunity is not None:
-                found.append(opportunity)
-        found.sort(key=lambda o: (-o.net_profit_usd, o.id))
-        self.counters.opportunities += len(found)
-        return found
+                if opportunity is not None:
+                    self.counters.opportunities += 1
+                    yield opportunity
 
     def _start_prices(self, token: str, prices: _StartPrices) -> tuple[Fraction, float] | None:
         """(start-token units per native wei, USD per start-token unit), cached per evaluation."""
