@@ -171,13 +171,17 @@ class ChainRun:
 
     async def fees(self) -> None:
         """Refresh the chain's fee quote once per new block, beside the deciding task: the
-        detector reads the latest quote and never waits for a node."""
+        detector reads the latest quote and never waits for a node. The lender balances'
+        re-reads and audit (`LenderBalances.refresh`) run here too, off the hot path."""
         p = self.pipeline
-        if p.fees is None:
+        if p.fees is None and p.sync.lenders is None:
             return
         while True:
             await self._new_block.wait()
             self._new_block.clear()
+            await self._refresh_lenders()
+            if p.fees is None:
+                continue
             try:
                 quote = await p.fees.refresh()
             except OmniarbError as exc:
@@ -187,6 +191,15 @@ class ChainRun:
                 continue
             if self._hooks is not None:
                 self._hooks.fees(p.name, quote)
+
+    async def _refresh_lenders(self) -> None:
+        p = self.pipeline
+        if p.sync.lenders is None:
+            return
+        try:
+            await p.sync.lenders.refresh()
+        except OmniarbError as exc:
+            log.warning("%s: lender balances not audited: %s", p.name, exc)
 
     async def _on_update(self, update: PoolUpdate) -> None:
         p = self.pipeline
