@@ -35,7 +35,14 @@ from dataclasses import dataclass
 
 from eth_utils.crypto import keccak
 
-from omniarb.chain_events import ChainEvent, ChainLog, LogFilter, NewHead, StreamResumed
+from omniarb.chain_events import (
+    ChainEvent,
+    ChainLog,
+    FilterBloom,
+    LogFilter,
+    NewHead,
+    StreamResumed,
+)
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.blocks import eth_calls_at, read_head
 from omniarb.chains.logs import LogReader
@@ -129,6 +136,7 @@ class LenderBalances:
         # A balance re-read at block N already includes every log up to N.
         self._read_at: dict[Key, int] = {}
         self._audited_at = -1
+        self._blooms = [FilterBloom(f) for f in self.log_filters()]
 
     # --- what the rest of the chain sees ------------------------------------------------------
 
@@ -204,8 +212,8 @@ class LenderBalances:
         await self._on_head(event)
 
     def _on_log(self, entry: ChainLog) -> None:
-        if entry.removed or not self.reads(entry):
-            return
+        if entry.removed or not self._deltas(entry):
+            return  # moves no followed balance (a holder's transfer of a token it does not lend)
         applied = self._applied.get(entry.block_hash)
         if applied is None:
             assert self._head is not None
@@ -257,10 +265,8 @@ class LenderBalances:
         buffered = self._buffered.pop(head.hash, None)
         if buffered:
             return [buffered[i] for i in sorted(buffered)]
-        if not head.may_contain_topic(TRANSFER_TOPIC) and not any(
-            head.may_contain_topic(t) for t in (DEPOSIT_TOPIC, WITHDRAWAL_TOPIC)
-        ):
-            return []
+        if not any(bloom.may_match(head.logs_bloom) for bloom in self._blooms):
+            return []  # certainly none of our logs (the bloom of our filters' terms says so)
         self.counters.logs_by_hash += 1
         return [e for e in await self._reader.by_hash(head.hash) if self._deltas(e)]
 
@@ -327,8 +333,23 @@ class LenderBalances:
                 len(fresh),
             )
         self.counters.backfills += bool(missing)
-        self._apply(logs, skip=frozenset(fresh))
-        self._commit(head, head_logs, frozenset(fresh), hashes, fork=fork)
+        # Each back-filled block is booked with the balances it moved, as a head is, so a
+        # later reorg that drops it knows what to re-read.
+        skip = frozenset(fresh)
+        by_block: dict[str, list[ChainLog]] = {}
+        for entry in logs:
+            by_block.setdefault(entry.block_hash, []).append(entry)
+        for header in chain:
+            block_logs = by_block.pop(header.hash, [])
+            touched = self._apply(block_logs, skip=skip)
+            self._applied[header.hash] = (
+                header.number,
+                {e.log_index for e in block_logs},
+                touched,
+            )
+        # Blocks older than the kept history: applied, not booked (no reorg reaches them).
+        self._apply([e for rest in by_block.values() for e in rest], skip=skip)
+        self._commit(head, head_logs, skip, hashes, fork=fork)
 
     async def _resync(self, head: NewHead) -> None:
         self.counters.resyncs += 1
