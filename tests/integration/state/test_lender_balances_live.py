@@ -47,7 +47,7 @@ async def assert_matches_chain(rpc: RpcClient, book: LenderBalances) -> None:
     at = {"blockHash": head.hash}
     wrong = {}
     for token, holder in book.pairs:
-        chain_value = await balance_of(rpc, token, holder, at)  # type: ignore[arg-type]
+        chain_value = await balance_of(rpc, token, holder, at)
         if book.balance(token, holder) != chain_value:
             wrong[(token, holder)] = (book.balance(token, holder), chain_value)
     assert not wrong, f"{len(wrong)} of {len(book.pairs)} balances differ: {wrong}"
