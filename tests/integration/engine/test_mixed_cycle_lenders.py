@@ -435,7 +435,8 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
             # chain's, and no balance was read from the node for a trade.
             pipeline = bot.engine[0].pipelines[0]
             lenders = pipeline.sync.lenders
-            assert lenders is not None and lenders.head is not None
+            assert lenders is not None
+            assert lenders.head is not None
             # A snapshot with its block, taken at once (the bot goes on following blocks).
             at = {"blockHash": lenders.head.hash}
             kept = {pair: lenders.balance(*pair) for pair in lenders.pairs}
