@@ -139,7 +139,30 @@ class ChainRun:
 
     async def state(self) -> None:
         p = self.pipeline
-        await run_state(sync=p.sync, collector=p.collector, out=self._updates)
+        try:
+            await run_state(sync=p.sync, collector=p.collector, out=self._updates)
+        finally:
+            self._log_head_path()
+
+    def _log_head_path(self) -> None:
+        """How often a head needed a node round trip for its logs (issue #16), once per run."""
+        p = self.pipeline
+        kinds = p.sync.stages
+        lenders = p.sync.lenders
+        held = p.collector.hold.counters
+        log.info(
+            "%s: %d heads; logs fetched by hash: pools %d, lenders %d; late logs: pools %d, "
+            "lenders %d; heads held for their logs %d (logs came %d, wait expired %d)",
+            p.name,
+            max((stage.counters.heads for stage in kinds), default=0),
+            sum(stage.counters.logs_by_hash for stage in kinds),
+            lenders.counters.logs_by_hash if lenders is not None else 0,
+            sum(stage.counters.late_logs for stage in kinds),
+            lenders.counters.late_logs if lenders is not None else 0,
+            held.held,
+            held.logs_came,
+            held.expired,
+        )
 
     def prober(self, probe: NodeProbe) -> Callable[[], Coroutine[Any, Any, None]]:
         """The probe task's body: report whether the chain's node answers, and its head (the
