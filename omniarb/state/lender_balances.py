@@ -33,8 +33,6 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from eth_utils.crypto import keccak
-
 from omniarb.chain_events import (
     ChainEvent,
     ChainLog,
@@ -49,24 +47,20 @@ from omniarb.chains.logs import LogReader
 from omniarb.chains.rpc import RpcClient
 from omniarb.errors import RpcError
 from omniarb.state.block_hashes import BlockHashes
+from omniarb.state.token_logs import (
+    BALANCE_TOPICS,
+    BalanceKey,
+    balance_deltas,
+    balance_filters,
+)
 
-__all__ = [
-    "DEPOSIT_TOPIC",
-    "TRANSFER_TOPIC",
-    "WITHDRAWAL_TOPIC",
-    "LenderBalanceCounters",
-    "LenderBalances",
-]
+__all__ = ["LenderBalanceCounters", "LenderBalances"]
 
 log = logging.getLogger(__name__)
 
-TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
-DEPOSIT_TOPIC = "0x" + keccak(text="Deposit(address,uint256)").hex()
-WITHDRAWAL_TOPIC = "0x" + keccak(text="Withdrawal(address,uint256)").hex()
-_TOPICS = (TRANSFER_TOPIC, DEPOSIT_TOPIC, WITHDRAWAL_TOPIC)
 _BALANCE_OF = "balanceOf(address)"
 
-Key = tuple[str, str]  # (token, holder), lowercase
+Key = BalanceKey
 
 
 @dataclass(slots=True)
@@ -85,14 +79,6 @@ class LenderBalanceCounters:
     drifted: int = 0
     stale_heads: int = 0
     errors: int = 0
-
-
-def _topic_address(topic: str) -> str:
-    return "0x" + topic[-40:]
-
-
-def _padded(address: str) -> str:
-    return "0x" + address.lower().removeprefix("0x").rjust(64, "0")
 
 
 class LenderBalances:
@@ -119,6 +105,7 @@ class LenderBalances:
         self.counters = LenderBalanceCounters()
         self._keys = sorted({(t.lower(), h.lower()) for t, h in pairs})
         self._tokens = tuple(sorted({t for t, _ in self._keys}))
+        self._token_set = frozenset(self._tokens)  # membership on the hot path
         self._holders = tuple(sorted({h for _, h in self._keys}))
         self._tracked = frozenset(self._keys)
         self._reread = frozenset(t.lower() for t in reread_tokens)
@@ -126,7 +113,9 @@ class LenderBalances:
         self._max_backfill = max_backfill_blocks
         self._audit_every = audit_every_blocks
         self._per_request = calls_per_request
-        self._reader = LogReader(rpc=rpc, chain_id=chain_id, topics=_TOPICS, addresses=self._tokens)
+        self._reader = LogReader(
+            rpc=rpc, chain_id=chain_id, topics=BALANCE_TOPICS, addresses=self._tokens
+        )
         self._hashes = BlockHashes(rpc=rpc, chain_id=chain_id, history_blocks=history_blocks)
         self._balances: dict[Key, int] = {}
         self._head: NewHead | None = None
@@ -157,20 +146,13 @@ class LenderBalances:
         return self._balances.get((token.lower(), holder.lower()))
 
     def log_filters(self) -> tuple[LogFilter, ...]:
-        """Two `logs` subscriptions: the followed tokens' logs with a holder as topic 1 (a
-        transfer from it, a WETH deposit to it or withdrawal by it), and their transfers with
-        a holder as topic 2 (to it). Empty when nothing is followed."""
-        if not self._keys:
-            return ()
-        holders = tuple(_padded(h) for h in self._holders)
-        return (
-            LogFilter(addresses=self._tokens, topics=(_TOPICS, holders)),
-            LogFilter(addresses=self._tokens, topics=((TRANSFER_TOPIC,), (), holders)),
-        )
+        """The two `logs` subscriptions of the followed tokens' transfers from and to the
+        holders (`token_logs.balance_filters`); none when nothing is followed."""
+        return balance_filters(self._tokens, self._holders) if self._keys else ()
 
     def reads(self, entry: ChainLog) -> bool:
         """Whether `entry` may move a followed balance (its token and topic are ours)."""
-        return bool(entry.topics) and entry.topics[0] in _TOPICS and entry.address in self._tokens
+        return entry.address in self._token_set and bool(balance_deltas(entry, self._tracked))
 
     # --- node reads ---------------------------------------------------------------------------
 
@@ -242,24 +224,9 @@ class LenderBalances:
         return moved
 
     def _deltas(self, entry: ChainLog) -> list[tuple[Key, int]]:
-        topics = entry.topics
-        if not topics or entry.address not in self._tokens:
+        if entry.address not in self._token_set:
             return []
-        try:
-            value = int(entry.data, 16) if entry.data not in ("", "0x") else 0
-        except ValueError:
-            return []
-        token = entry.address
-        if topics[0] == TRANSFER_TOPIC and len(topics) == 3:
-            sender, receiver = _topic_address(topics[1]), _topic_address(topics[2])
-            pairs = [((token, sender), -value), ((token, receiver), value)]
-        elif topics[0] == DEPOSIT_TOPIC and len(topics) == 2:
-            pairs = [((token, _topic_address(topics[1])), value)]
-        elif topics[0] == WITHDRAWAL_TOPIC and len(topics) == 2:
-            pairs = [((token, _topic_address(topics[1])), -value)]
-        else:
-            return []
-        return [(key, delta) for key, delta in pairs if key in self._tracked]
+        return balance_deltas(entry, self._tracked)
 
     async def _block_logs(self, head: NewHead) -> list[ChainLog]:
         buffered = self._buffered.pop(head.hash, None)
@@ -405,6 +372,8 @@ class LenderBalances:
         if self._hashes.get(head.number) == head.hash:
             # Still on the branch it was read on: the difference is what we missed.
             for key, delta in drifted.items():
+                if self._read_at.get(key, -1) > head.number:
+                    continue  # re-read since (a reorg above it): that read is the chain's
                 self._balances[key] = self._balances.get(key, 0) + delta
         if audit:
             self._audited_at = head.number
