@@ -158,11 +158,15 @@ class PoolStateSync:
         """Apply one collector event; returns the update it caused (none or one)."""
         stages = self.stages
         lenders = self.lenders
-        if lenders is not None and (not isinstance(event, ChainLog) or lenders.reads(event)):
+        for_lenders = lenders is not None and (
+            not isinstance(event, ChainLog) or lenders.reads(event)
+        )
+        if for_lenders:
+            assert lenders is not None
             await self._lender_step(lenders, event)
         if isinstance(event, ChainLog):
             stages = self.stages_of(event)
-            if not stages and lenders is not None and lenders.reads(event):
+            if not stages and for_lenders:
                 return []
             if not stages:
                 self.counters.ignored_logs += 1
