@@ -152,7 +152,8 @@ class ChainRun:
         held = p.collector.hold.counters
         log.info(
             "%s: %d heads; logs fetched by hash: pools %d, lenders %d; late logs: pools %d, "
-            "lenders %d; heads held for their logs %d (logs came %d, wait expired %d)",
+            "lenders %d; heads held for their logs %d (logs came %d, wait expired %d; "
+            "%.2f ms on average, %.2f ms at most)",
             p.name,
             max((stage.counters.heads for stage in kinds), default=0),
             sum(stage.counters.logs_by_hash for stage in kinds),
@@ -162,6 +163,8 @@ class ChainRun:
             held.held,
             held.logs_came,
             held.expired,
+            held.held_ns_total / max(1, held.held) / 1e6,
+            held.held_ns_max / 1e6,
         )
 
     def prober(self, probe: NodeProbe) -> Callable[[], Coroutine[Any, Any, None]]:

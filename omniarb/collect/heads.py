@@ -118,6 +118,7 @@ class HeadCollector:
                     if item is None:  # the wait (or the pause after its logs) is over
                         assert held is not None
                         hold.counters.expired += bool(waiting)
+                        hold.counters.released(time.monotonic_ns() - held.received_ns)
                         yield held
                         held = None
                         continue
@@ -137,6 +138,7 @@ class HeadCollector:
                         continue
                     if held is not None:  # released early by a head or a reconnect
                         hold.counters.expired += bool(waiting)
+                        hold.counters.released(time.monotonic_ns() - held.received_ns)
                         yield held
                         held = None
                     if isinstance(event, NewHead):
