@@ -7,16 +7,20 @@ real `LenderBook.from_manifest` and `FlashLoanAllocator` decide the loan of one 
 - (b) V3 first: WETH → USDC on the V3 0.3% pool, back on the 0.05% pool. Every WETH lender
   outside the route (Balancer Vault, Aave V3, the other V3 pools, the V2 pairs) is priced and
   their balances are read in ONE batched JSON-RPC request (`LenderBook.balances`);
+- (c) V3 first from memory: route (b) with the state stage's `LenderBalances` (bootstrapped
+  once, then kept from the token logs with each block): the balances are in memory, so the
+  decision sends no request. This is what the bot runs (issue #16); (b) is its fallback;
 - baseline for (b): the same allocator over a book that reads those balances as a naive
   allocator would, one `eth_call balanceOf` per lender, each awaited before the next. The
-  ratio printed is baseline / ours.
+  ratios printed are baseline / (b), and (b) / (c): the round trip the memory removes.
 
 Method. `await allocator.process(decision)` is timed with `perf_counter_ns` for N iterations
 of each path after a warm-up; (b) and its baseline alternate iteration by iteration so that
 load from anything else on the machine falls on both alike. The figures are checked before
 they are printed: (a) chooses "uniswap-v2-flash-swap" and sends no request; (b) sends one
-request per decision and chooses the same lender every iteration; the baseline sends one
-request per lender, chooses what (b) chooses, and its balances equal the batch's.
+request per decision and chooses the same lender every iteration; (c) sends none and chooses
+what (b) chooses; the baseline sends one request per lender, chooses what (b) chooses, and its
+balances equal the batch's. (b), (c) and the baseline alternate iteration by iteration.
 
     .venv/bin/python benchmarks/allocate.py [--iterations N] [--json]
 """
@@ -41,6 +45,7 @@ from omniarb.devnet import Devnet
 from omniarb.dex.registry import adapter
 from omniarb.gas import HopWork
 from omniarb.network import ChainManifest
+from omniarb.state import LenderBalances
 from omniarb.types import Decision, FlashLoan, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS
 
@@ -175,9 +180,21 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
         async with _CountingRpc(chain.rpc_http) as rpc:
             book = LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS)
             naive_book = _OneCallPerLender.from_manifest(chain, rpc, EXECUTOR_GAS)
-            ours = FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS)
-            naive = FlashLoanAllocator(book=naive_book, gas_model=EXECUTOR_GAS)
             outside = book.lenders(weth, excluding=v3_first.pools)
+            # One batch of every lender outside the route (the allocator's default cuts reads
+            # at 16 per request; the devnet has more), and the baseline reads them all in turn.
+            per_read = len(outside)
+            ours = FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS, balances_per_read=per_read)
+            # The book's own reads (bootstrap) go through another client: not counted per trade.
+            async with RpcClient(chain.rpc_http) as state_rpc:
+                balances = LenderBalances(
+                    rpc=state_rpc, chain_id=chain.chain_id, pairs=book.holdings()
+                )
+                await balances.bootstrap()
+            memory = FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS, balances=balances)
+            naive = FlashLoanAllocator(
+                book=naive_book, gas_model=EXECUTOR_GAS, balances_per_read=per_read
+            )
             batched = await book.balances(outside)
             one_by_one = await naive_book.balances(outside)
             if batched != one_by_one:
@@ -198,18 +215,25 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
 
             ours_samples: list[int] = []
             naive_samples: list[int] = []
+            memory_samples: list[int] = []
             v3_names: set[str] = set()
             for i in range(_WARMUP + iterations):
                 ours_ns, ours_trips, ours_chosen = await _one(ours, v3_decision, rpc)
+                memory_ns, memory_trips, memory_chosen = await _one(memory, v3_decision, rpc)
                 naive_ns, naive_trips, naive_chosen = await _one(naive, v3_decision, rpc)
-                if (ours_trips, naive_trips) != (1, len(outside)):
+                if (ours_trips, memory_trips, naive_trips) != (1, 0, len(outside)):
                     raise SystemExit(
-                        f"round trips per decision: ours {ours_trips} (1 expected), baseline "
-                        f"{naive_trips} ({len(outside)} expected)"
+                        f"round trips per decision: batch {ours_trips} (1 expected), memory "
+                        f"{memory_trips} (0 expected), baseline {naive_trips} "
+                        f"({len(outside)} expected)"
                     )
-                v3_names |= {_lender_name(chain, ours_chosen), _lender_name(chain, naive_chosen)}
+                v3_names |= {
+                    _lender_name(chain, chosen)
+                    for chosen in (ours_chosen, memory_chosen, naive_chosen)
+                }
                 if i >= _WARMUP:
                     ours_samples.append(ours_ns)
+                    memory_samples.append(memory_ns)
                     naive_samples.append(naive_ns)
             if len(v3_names) != 1:
                 raise SystemExit(f"the V3-first route's lender changed: {sorted(v3_names)}")
@@ -217,6 +241,7 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
     v2 = _figures_us(v2_samples)
     v3 = _figures_us(ours_samples)
     base = _figures_us(naive_samples)
+    mem = _figures_us(memory_samples)
     return {
         "chain": CHAIN,
         "iterations": iterations,
@@ -227,9 +252,12 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
         "v3_first_lender": v3_names.pop(),
         "v3_first_lenders_read": len(outside),
         **{f"v3_first_{name}": value for name, value in v3.items()},
+        **{f"v3_memory_{name}": value for name, value in mem.items()},
         **{f"baseline_{name}": value for name, value in base.items()},
         "baseline_over_ours_p50": round(base["p50_us"] / v3["p50_us"], 2),
         "baseline_over_ours_mean": round(base["mean_us"] / v3["mean_us"], 2),
+        "batch_over_memory_p50": round(v3["p50_us"] / mem["p50_us"], 2),
+        "batch_over_memory_mean": round(v3["mean_us"] / mem["mean_us"], 2),
     }
 
 
@@ -256,6 +284,7 @@ def main() -> int:
             "v3_first",
             result["v3_first_lender"],
         ),
+        ("(c) V3 first, from memory", "v3_memory", result["v3_first_lender"]),
         (
             f"baseline, {result['v3_first_lenders_read']} calls in turn",
             "baseline",
@@ -271,6 +300,10 @@ def main() -> int:
     print(
         f"baseline / ours (b): {result['baseline_over_ours_p50']}x at p50, "
         f"{result['baseline_over_ours_mean']}x on the mean"
+    )
+    print(
+        f"(b) / (c), the round trip memory removes: {result['batch_over_memory_p50']}x at p50, "
+        f"{result['batch_over_memory_mean']}x on the mean"
     )
     return 0
 

@@ -7,7 +7,7 @@ They are the values the collectors make and the state stage and the protocol ada
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +16,11 @@ from eth_utils.crypto import keccak
 __all__ = [
     "ChainEvent",
     "ChainLog",
+    "FilterBloom",
     "LogFilter",
     "NewHead",
     "StreamResumed",
+    "bloom_bits",
     "bloom_may_contain",
     "parse_head",
     "parse_log",
@@ -27,21 +29,22 @@ __all__ = [
 _BLOOM_BYTES = 256
 
 
+def bloom_bits(item: bytes) -> tuple[int, int, int]:
+    """The three bits `item` (an address or a topic, raw bytes) sets in a 2048-bit logs bloom.
+
+    Yellow paper §4.3.1 (M3:2048): each the low 11 bits of a pair of bytes of keccak(item)."""
+    digest = keccak(item)
+    first, second, third = (((digest[i] << 8) | digest[i + 1]) & 0x7FF for i in (0, 2, 4))
+    return first, second, third
+
+
 def bloom_may_contain(bloom: bytes, item: bytes) -> bool:
     """Whether a 2048-bit logs bloom may hold `item` (an address or a topic, raw bytes).
-
-    Yellow paper §4.3.1 (M3:2048): three bits, each the low 11 bits of a pair of bytes of
-    keccak(item). False means certainly absent; true means maybe present.
-    """
+    False means certainly absent; true means maybe present."""
     if len(bloom) != _BLOOM_BYTES:
         return True  # no usable bloom: assume present, the caller then asks the node
-    digest = keccak(item)
     value = int.from_bytes(bloom, "big")
-    for i in (0, 2, 4):
-        bit = ((digest[i] << 8) | digest[i + 1]) & 0x7FF
-        if not (value >> bit) & 1:
-            return False
-    return True
+    return all((value >> bit) & 1 for bit in bloom_bits(item))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +114,32 @@ class LogFilter:
         if self.topics:
             params["topics"] = [list(t) if t else None for t in self.topics]
         return params
+
+
+def _bits_of(hex_value: str) -> tuple[int, int, int]:
+    return bloom_bits(bytes.fromhex(hex_value.removeprefix("0x")))
+
+
+class FilterBloom:
+    """Whether a block, by its logs bloom, may hold a log one `logs` filter matches: an
+    address of the filter's (if it names any) and, at each position that names topics, one
+    of them. The bits are computed once, so a check is bit tests only."""
+
+    def __init__(self, log_filter: LogFilter) -> None:
+        self._addresses = [_bits_of(a) for a in log_filter.addresses]
+        self._positions = [[_bits_of(t) for t in topics] for topics in log_filter.topics if topics]
+
+    def may_match(self, bloom: bytes) -> bool:
+        if len(bloom) != _BLOOM_BYTES:
+            return True
+        value = int.from_bytes(bloom, "big")
+
+        def any_set(group: Sequence[tuple[int, int, int]]) -> bool:
+            return any(all((value >> bit) & 1 for bit in bits) for bits in group)
+
+        if self._addresses and not any_set(self._addresses):
+            return False
+        return all(any_set(group) for group in self._positions)
 
 
 def _int(raw: Mapping[str, Any], key: str, default: int | None = None) -> int:

@@ -140,7 +140,33 @@ class ChainRun:
 
     async def state(self) -> None:
         p = self.pipeline
-        await run_state(sync=p.sync, collector=p.collector, out=self._updates)
+        try:
+            await run_state(sync=p.sync, collector=p.collector, out=self._updates)
+        finally:
+            self._log_head_path()
+
+    def _log_head_path(self) -> None:
+        """How often a head needed a node round trip for its logs (issue #16), once per run."""
+        p = self.pipeline
+        kinds = p.sync.stages
+        lenders = p.sync.lenders
+        held = p.collector.hold.counters
+        log.info(
+            "%s: %d heads; logs fetched by hash: pools %d, lenders %d; late logs: pools %d, "
+            "lenders %d; heads held for their logs %d (logs came %d, wait expired %d; "
+            "%.2f ms on average, %.2f ms at most)",
+            p.name,
+            max((stage.counters.heads for stage in kinds), default=0),
+            sum(stage.counters.logs_by_hash for stage in kinds),
+            lenders.counters.logs_by_hash if lenders is not None else 0,
+            sum(stage.counters.late_logs for stage in kinds),
+            lenders.counters.late_logs if lenders is not None else 0,
+            held.held,
+            held.logs_came,
+            held.expired,
+            held.held_ns_total / max(1, held.held) / 1e6,
+            held.held_ns_max / 1e6,
+        )
 
     def prober(self, probe: NodeProbe) -> Callable[[], Coroutine[Any, Any, None]]:
         """The probe task's body: report whether the chain's node answers, and its head (the
@@ -173,13 +199,17 @@ class ChainRun:
 
     async def fees(self) -> None:
         """Refresh the chain's fee quote once per new block, beside the deciding task: the
-        detector reads the latest quote and never waits for a node."""
+        detector reads the latest quote and never waits for a node. The lender balances'
+        re-reads and audit (`LenderBalances.refresh`) run here too, off the hot path."""
         p = self.pipeline
-        if p.fees is None:
+        if p.fees is None and p.sync.lenders is None:
             return
         while True:
             await self._new_block.wait()
             self._new_block.clear()
+            await self._refresh_lenders()
+            if p.fees is None:
+                continue
             try:
                 quote = await p.fees.refresh()
             except OmniarbError as exc:
@@ -189,6 +219,15 @@ class ChainRun:
                 continue
             if self._hooks is not None:
                 self._hooks.fees(p.name, quote)
+
+    async def _refresh_lenders(self) -> None:
+        p = self.pipeline
+        if p.sync.lenders is None:
+            return
+        try:
+            await p.sync.lenders.refresh()
+        except OmniarbError as exc:
+            log.warning("%s: lender balances not audited: %s", p.name, exc)
 
     async def _on_update(self, update: PoolUpdate) -> None:
         p = self.pipeline

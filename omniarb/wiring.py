@@ -39,7 +39,7 @@ from omniarb.network import ChainManifest
 from omniarb.reconcile import reconcile_unsettled
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
-from omniarb.state import BlockSync, PoolStateSync, SyncSettings
+from omniarb.state import BlockSync, LenderBalances, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.track.finality import FinalityWatch
@@ -214,7 +214,16 @@ async def chain_pipeline(
             )
         )
 
-    sync = PoolStateSync(pool_syncs(chain, rpc))
+    # Lenders' balances follow the token logs with the pools', so choosing a lender reads
+    # memory, not the node (`omniarb.state.lender_balances`).
+    lender_book = LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS)
+    balances = LenderBalances(
+        rpc=rpc,
+        chain_id=chain.chain_id,
+        pairs=lender_book.holdings(),
+        history_blocks=spec.reorg_depth,
+    )
+    sync = PoolStateSync(pool_syncs(chain, rpc), balances)
     wrapped = next(t for t in chain.tokens if t.wrapped_native)
     stables = [chain.token(symbol) for symbol in STABLECOINS]
     # The chain's fee model: tips from recent blocks within its bounds, and on an L2 its L1
@@ -259,9 +268,10 @@ async def chain_pipeline(
         risk=ProfitFloor(min_net_profit_usd=settings.bot.min_net_profit_usd),
         score=FaceValue(),
         allocate=FlashLoanAllocator(
-            book=LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS),
+            book=lender_book,
             gas_model=EXECUTOR_GAS,
             resize=detector.resize_for_loan,
+            balances=balances,
         ),
         execute=ExecuteStage(
             submitter=submitter,

@@ -31,7 +31,9 @@ async def mined(rpc: RpcClient, tx_hash: str) -> dict[str, Any]:
     return await mined_receipt(rpc, tx_hash, succeeded=False)
 
 
-async def balance_of(rpc: RpcClient, token: str, holder: str, block: str = "latest") -> int:
+async def balance_of(
+    rpc: RpcClient, token: str, holder: str, block: str | dict[str, str] = "latest"
+) -> int:
     answer = await rpc.call(
         "eth_call", {"to": token, "data": encode_call("balanceOf(address)", holder)}, block
     )

@@ -4,10 +4,11 @@ from the cheapest flash lender that holds enough (`FlashLoanAllocator`) — so n
 needed; the floor handed to the executor contract (`min_profit`) makes a trade revert rather
 than lose money."""
 
-from omniarb.allocate.flash_loans import FlashLoanAllocator, LoanChoice
+from omniarb.allocate.flash_loans import BalanceView, FlashLoanAllocator, LoanChoice
 from omniarb.allocate.lenders import Lender, LenderBook, flash_fee
 
 __all__ = [
+    "BalanceView",
     "FlashLoanAllocator",
     "Lender",
     "LenderBook",

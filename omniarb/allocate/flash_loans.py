@@ -7,8 +7,11 @@ pool's `flash` or a V2 pair's flash swap, none of them a pool of the route (thos
 while they swap), nor a lender the route's pools lock while they swap (their adapters'
 `locked_lenders`: Balancer's Vault swaps its pools and lends under one reentrancy guard). Each
 candidate costs its fee plus its extra gas at the opportunity's gas price, in the start token;
-the cheapest whose balance covers the amount wins (balances are read in cost order,
-`balances_per_read` per request), and the decision records it. A lender that
+the cheapest whose balance covers the amount wins, and the decision records it. Balances come
+from memory (`balances`: the state stage's `LenderBalances`, kept from the token logs that
+arrive with each block), so choosing a lender costs no node round trip; only a lender the
+view does not know (no view, not bootstrapped yet, a pair it does not follow) is read from
+the node, in cost order, `balances_per_read` per request. A lender that
 charges makes a smaller trade keep more (the fee grows with the amount), so the trade is then
 re-sized for that fee on the pool states it was priced on (`resize`). The trade's minimum
 profit (checked on chain, net of the fee) is then the gas cost of the whole trade plus the L1
@@ -22,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from omniarb.allocate.lenders import Lender, LenderBook
 from omniarb.dex.registry import adapter
@@ -29,7 +33,7 @@ from omniarb.errors import RetryableError, RevertError, RpcError
 from omniarb.gas import GasModel
 from omniarb.types import Decision, FlashLoan, Opportunity
 
-__all__ = ["FlashLoanAllocator", "LoanChoice", "Resize"]
+__all__ = ["BalanceView", "FlashLoanAllocator", "LoanChoice", "Resize"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,14 @@ _TokenCost = Callable[[int], int]
 # (opportunity, the loan's fee rule) → the opportunity sized for that fee, or None
 # (`CycleDetector.resize_for_loan`).
 Resize = Callable[[Opportunity, Callable[[int], int]], Opportunity | None]
+
+
+class BalanceView(Protocol):
+    """Lenders' balances from memory (`omniarb.state.LenderBalances`)."""
+
+    def balance(self, token: str, holder: str) -> int | None:
+        """`holder`'s balance of `token`; None when the view cannot know it."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +102,7 @@ class FlashLoanAllocator:
         book: LenderBook,
         gas_model: GasModel,
         resize: Resize | None = None,
+        balances: BalanceView | None = None,
         balances_per_read: int = 16,
     ) -> None:
         if balances_per_read < 1:
@@ -97,7 +110,11 @@ class FlashLoanAllocator:
         self._book = book
         self._gas = gas_model
         self._resize = resize
+        self._balances = balances
         self._batch = balances_per_read
+        # Lender balances read from the node because the view could not answer (for tests
+        # and the demo summary: zero on the hot path once the view is bootstrapped).
+        self.balance_reads = 0
 
     async def process(self, decision: Decision) -> Decision:
         if not decision.approved:
@@ -179,11 +196,33 @@ class FlashLoanAllocator:
             )
         # Cheapest first; on a tie the one that burns less gas (it is also less to go wrong).
         candidates.sort(key=lambda c: (c.cost, c.extra_gas))
-        # Balances are read in cost order, a batch at a time: the first that can lend is the
-        # answer, and on a chain with thousands of pools holding the token one batch of the
-        # cheapest usually finds it (a batch of them all would cost a round trip of thousands).
+        # The view answers from memory: the first lender in cost order that can lend is the
+        # answer, unless a cheaper one the view does not know can (read from the node then).
+        view = self._balances
+        found: LoanChoice | None = None
+        unknown: list[LoanChoice] = []  # all cheaper than `found`: the loop stops there
+        for choice in candidates:
+            source = choice.lender
+            assert source is not None
+            held = None if view is None else view.balance(source.token, source.holder)
+            if held is None:
+                unknown.append(choice)
+            elif source.can_lend(amount, held):
+                found = choice
+                break
+        if unknown:
+            read = await self._read_first(unknown, amount)
+            if read is not None:
+                return read
+        return found
+
+    async def _read_first(self, candidates: list[LoanChoice], amount: int) -> LoanChoice | None:
+        """The first of `candidates` (cost order) whose balance, read from the node, covers
+        `amount`. Read a batch at a time: on a chain with thousands of pools holding the token
+        one batch of the cheapest usually finds it (all of them would be a huge round trip)."""
         for start in range(0, len(candidates), self._batch):
             batch = candidates[start : start + self._batch]
+            self.balance_reads += len(batch)
             balances = await self._book.balances([c.lender for c in batch if c.lender is not None])
             for choice, balance in zip(batch, balances, strict=True):
                 assert choice.lender is not None

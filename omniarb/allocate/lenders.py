@@ -19,8 +19,10 @@ the profit it keeps is what is left:
   ceil(amount · 10^6 / (10^6 − fee_pips)), minus the amount;
 - Uniswap V4 PoolManager: none (fee_pips 0).
 
-How much a lender can lend is its balance of the token (the Vault's, the aToken's, the pool's),
-read in one batch at the latest block when a trade needs it.
+How much a lender can lend is its balance of the token (the Vault's, the aToken's, the pool's):
+the allocator reads it from memory (the state stage follows `holdings()` from the token logs,
+`omniarb.state.LenderBalances`); `balances` reads it from the node, in one batch at the latest
+block, for a lender the memory cannot answer.
 """
 
 from __future__ import annotations
@@ -168,6 +170,16 @@ class LenderBook:
             for lender in self._by_token.get(token.lower(), ())
             if lender.address.lower() not in skip
         ]
+
+    def holdings(self) -> list[tuple[str, str]]:
+        """Every (token, holder) whose balance bounds a loan: what `LenderBalances` follows."""
+        return sorted(
+            {
+                (lender.token.lower(), lender.holder.lower())
+                for lenders in self._by_token.values()
+                for lender in lenders
+            }
+        )
 
     async def balances(self, lenders: Sequence[Lender]) -> list[int]:
         """Each lender's balance of its token at the latest block, in one batch."""

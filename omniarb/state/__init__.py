@@ -8,6 +8,7 @@ kind's `PoolBook`, `omniarb.dex.base`) and merges what they make of each event i
 
 from omniarb.state.block_hashes import BlockHashes
 from omniarb.state.block_sync import BlockSync, SyncCounters, SyncSettings
+from omniarb.state.lender_balances import LenderBalanceCounters, LenderBalances
 from omniarb.state.pool_sync import PoolStateSync, PoolSyncCounters
 from omniarb.state.runner import StateStage, run_state
 from omniarb.state.update_merge import merge_updates
@@ -15,6 +16,8 @@ from omniarb.state.update_merge import merge_updates
 __all__ = [
     "BlockHashes",
     "BlockSync",
+    "LenderBalanceCounters",
+    "LenderBalances",
     "PoolStateSync",
     "PoolSyncCounters",
     "StateStage",

@@ -15,6 +15,11 @@ takes it as the late log of that block; a book passes over logs of pools it does
 Heads and `StreamResumed` go to every kind, which run side by side, and what they make of one
 event leaves as one `PoolUpdate`, so the detector sees a block once with every pool it
 changed.
+
+`lenders` (optional) is the chain's book of flash-lender balances (`LenderBalances`): it reads
+the same collector (its token logs, every head), is bootstrapped at the same block, and steps
+before the kinds on a head, so an update leaves with the balances of its block in memory. Its
+failure is counted and logged, never the pools' (it catches up at the next head).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from omniarb.dex.base import PoolState
 from omniarb.errors import NODE_ERRORS
 from omniarb.outage import OutageLog
 from omniarb.state.block_sync import BlockSync
+from omniarb.state.lender_balances import LenderBalances
 from omniarb.state.update_merge import merge_updates
 from omniarb.types import PoolUpdate
 
@@ -70,13 +76,18 @@ class PoolSyncCounters:
 class PoolStateSync:
     """The kinds' block syncs of one chain as one `StateStage`, keyed by the topics they read."""
 
-    def __init__(self, stages: Sequence[BlockSync[Any]]) -> None:
+    def __init__(
+        self, stages: Sequence[BlockSync[Any]], lenders: LenderBalances | None = None
+    ) -> None:
         if not stages:
             raise ValueError("PoolStateSync needs at least one kind of pool")
         if len({stage.chain_id for stage in stages}) > 1:
             raise ValueError("the stages follow different chains")
         self.chain_id = stages[0].chain_id
         self.stages: tuple[BlockSync[Any], ...] = tuple(stages)
+        self.lenders = lenders
+        if lenders is not None and lenders.chain_id != self.chain_id:
+            raise ValueError("the lender balances follow another chain")
         self.counters = PoolSyncCounters(logs={stage.book.kind: 0 for stage in stages})
         by_topic: dict[str, list[BlockSync[Any]]] = {}
         for stage in stages:
@@ -129,21 +140,34 @@ class PoolStateSync:
         return self._by_topic.get(entry.topics[0].lower(), ()) if entry.topics else ()
 
     def log_filters(self) -> tuple[LogFilter, ...]:
-        """One `logs` subscription for every kind: topic 0 any of theirs, from any address."""
-        return (LogFilter(topics=(tuple(self._by_topic),)),)
+        """One `logs` subscription for every kind: topic 0 any of theirs, from any address;
+        and the lender balances' own (their tokens' transfers from and to the holders)."""
+        pools = LogFilter(topics=(tuple(self._by_topic),))
+        return (pools, *(self.lenders.log_filters() if self.lenders is not None else ()))
 
     async def bootstrap(self) -> PoolUpdate:
         """Discover every kind at one block (the latest), so the first update is one state of
         the chain: all pools, all new. A failure leaves `head` None and the runner retries."""
         head = await self.stages[0].book.head("latest")
         updates = [await stage.bootstrap(block_number=head.number) for stage in self.stages]
+        if self.lenders is not None:
+            await self._lender_step(self.lenders, head)
         return reduce(merge_updates, updates)
 
     async def process(self, event: ChainEvent) -> list[PoolUpdate]:
         """Apply one collector event; returns the update it caused (none or one)."""
         stages = self.stages
+        lenders = self.lenders
+        for_lenders = lenders is not None and (
+            not isinstance(event, ChainLog) or lenders.reads(event)
+        )
+        if for_lenders:
+            assert lenders is not None
+            await self._lender_step(lenders, event)
         if isinstance(event, ChainLog):
             stages = self.stages_of(event)
+            if not stages and for_lenders:
+                return []
             if not stages:
                 self.counters.ignored_logs += 1
                 return []
@@ -155,6 +179,21 @@ class PoolStateSync:
         async with asyncio.TaskGroup() as tasks:
             steps = [tasks.create_task(self._step(stage, event)) for stage in stages]
         return merge_event_updates([step.result() for step in steps])
+
+    async def _lender_step(self, lenders: LenderBalances, event: ChainEvent) -> None:
+        """The lender balances' step: memory only when the head's logs came first; a failed
+        read is counted and logged, and the book catches up at the next head."""
+        try:
+            if lenders.head is None:
+                # Not bootstrapped yet (or its bootstrap failed): start at this head.
+                if isinstance(event, NewHead):
+                    await lenders.bootstrap(event)
+                return
+            await lenders.process(event)
+        except NODE_ERRORS as exc:
+            lenders.counters.errors += 1
+            self.counters.errors += 1
+            log.warning("chain %d: lender balances step failed: %s", self.chain_id, exc)
 
     async def _step(self, stage: BlockSync[Any], event: ChainEvent) -> list[PoolUpdate]:
         """One kind's step. A failed one is counted and logged here rather than raised, so

@@ -19,9 +19,11 @@ import pytest
 from _lender_helpers import balance_of, empty, fill_wrapped_native, v3_pool
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
+from omniarb.chains.blocks import read_head
 from omniarb.chains.rpc import RpcClient, RpcRequest
 from omniarb.gas import HopWork
 from omniarb.network import ChainManifest
+from omniarb.state import LenderBalances
 from omniarb.types import Decision, Opportunity, OpportunitySource, Route
 from omniarb.wiring import EXECUTOR_GAS
 
@@ -331,3 +333,41 @@ async def test_balances_are_read_in_cost_order_until_a_lender_can_lend(devnet_fa
     assert requests == {1: 3, 2: 2, 16: 1, 1_000: 1}
     with pytest.raises(ValueError, match="balances_per_read"):
         FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS, balances_per_read=0)
+
+
+async def test_balances_from_the_book_cost_no_request_per_trade(devnet_factory) -> None:
+    """With the state stage's lender balances, the allocator asks the node nothing and
+    chooses as it does from balances read at the node, whatever the lenders hold."""
+    async with devnet_factory({CHAIN: None}) as net:
+        chain = net.manifest.chain(CHAIN)
+        weth = chain.token("WETH").address
+        manager = chain.dex("uniswap-v4").factory
+        vault = chain.lender("balancer-v2").address
+        async with _CountingRpc(chain.rpc_http) as rpc, RpcClient(chain.rpc_http) as node:
+            book = LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS)
+            balances = LenderBalances(rpc=node, chain_id=chain.chain_id, pairs=book.holdings())
+            await balances.bootstrap()
+            from_memory = FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS, balances=balances)
+            from_node = FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS)
+            decision = _decision(
+                _v3_v3_route(chain), amount_in=100 * WETH, gross=WETH, gas_price_wei=GWEI
+            )
+            chosen = []
+            for emptied in (None, manager, vault):
+                if emptied is not None:
+                    await empty(node, weth, emptied)
+                    await balances.process(await read_head(node, chain.chain_id))
+                before = rpc.batches
+                memory = await from_memory.process(decision)
+                assert rpc.batches == before, "a balance was read from the node"
+                read = await from_node.process(decision)
+                assert rpc.batches > before
+                assert (memory.flash_source, memory.flash_pool, memory.flash_fee) == (
+                    read.flash_source,
+                    read.flash_pool,
+                    read.flash_fee,
+                )
+                chosen.append(memory.flash_source)
+            assert from_memory.balance_reads == 0
+    # The manager, then the Vault, then a V3 pool: each choice moved with the balances.
+    assert chosen == ["uniswap-v4-flash", "balancer-v2", "uniswap-v3-flash"]

@@ -430,5 +430,19 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
                 assert min(chosen) == min(costs.values()), (trade.flash_source, costs)
                 if trade.flash_fee_wei:
                     await _check_sized_for_the_fee(rpc, chain, trade)
+            # The lenders' balances the allocator chose from were memory, kept from the token
+            # logs through the flash loans, trades and lender changes above: they equal the
+            # chain's, and no balance was read from the node for a trade.
+            pipeline = bot.engine[0].pipelines[0]
+            lenders = pipeline.sync.lenders
+            assert lenders is not None
+            assert lenders.head is not None
+            # A snapshot with its block, taken at once (the bot goes on following blocks).
+            at = {"blockHash": lenders.head.hash}
+            kept = {pair: lenders.balance(*pair) for pair in lenders.pairs}
+            for (token, holder), balance in kept.items():
+                assert balance == await balance_of(rpc, token, holder, at), (token, holder)
+            assert pipeline.allocate.balance_reads == 0
+            assert lenders.counters.drifted == lenders.counters.resyncs == 0
     made = [(_cycle_class(t), t.flash_source) for t in trades]
     assert expected in made, made
