@@ -32,13 +32,16 @@ GWEI = 10**9
 LOW_L1_WEI = GWEI // 100
 HIGH_L1_WEI = 10_000_000 * GWEI
 SWAP_WETH = 5 * 10**18
+# anvil's gas estimate for the L1 setter falls short on some steps (it writes several slots),
+# and an update that runs out of gas leaves the old price: give it a limit of its own.
+_L1_PRICE_GAS = 200_000
 
 
 def _set_l1_price(sender: str, wei: int) -> dict[str, str]:
     call = l1_price_call(chain_by_name("optimism"), wei)
     assert call is not None
     to, data = call
-    return {"from": sender, "to": to, "data": data}
+    return {"from": sender, "to": to, "data": data, "gas": hex(_L1_PRICE_GAS)}
 
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -109,7 +112,13 @@ async def test_l1_fee_decides_the_same_gap(devnet_factory, tmp_path: Path) -> No
             db = tmp_path / "jump.sqlite"
             async with bot_on(net, db) as bot:
                 # Both in one block: the detector prices it on the quote of the block before.
+                # Mining stops first, and the bot's quote must be of the head by then: a quote
+                # refresh still under way would otherwise read the new block's high price.
                 await rpc.call("evm_setIntervalMining", 0)
+                head = int(await rpc.call("eth_blockNumber"), 16)
+                fees = bot.engine[0].pipelines[0].fees
+                assert fees is not None
+                await bot.wait_for(lambda _: fees.quote.block_number == head, timeout_s=30)
                 await rpc.call("eth_sendTransaction", high)
                 plant_hash = await rpc.call("eth_sendTransaction", plant)
                 await rpc.call("evm_mine")
