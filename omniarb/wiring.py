@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any, Protocol
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
@@ -32,6 +33,9 @@ from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_calldata import dex_factories, executor_artifact
 from omniarb.execute.executor_setup import verify_executor
+from omniarb.execute.local_check import LocalSimulation
+from omniarb.execute.precheck_audit import PrecheckAuditor
+from omniarb.execute.precheck_policy import PrecheckPolicy
 from omniarb.execute.replace import ReplacementPolicy, default_replace_after_blocks
 from omniarb.execute.stage import ExecuteStage
 from omniarb.gas import GasModel
@@ -250,6 +254,11 @@ async def chain_pipeline(
         tip_wei=tip_wei,
         on_replacement=store.record,
     )
+    # The audit rate as an exact fraction of its decimal text: 0.05 picks every 20th trade.
+    precheck = PrecheckPolicy(
+        mode=settings.execute.remote_precheck,
+        audit_rate=Fraction(str(settings.execute.precheck_audit_rate)),
+    )
     return ChainPipeline(
         name=chain.name,
         rpc=rpc,
@@ -271,6 +280,10 @@ async def chain_pipeline(
             tip_wei=tip_wei,
             dry_run=dry_run,
             fees=fees,
+            # Read-only: the local simulation reads the synced states, the state task writes.
+            local=LocalSimulation(states=sync),
+            policy=precheck,
+            auditor=PrecheckAuditor(call=submitter.precheck, policy=precheck),
         ),
         track=(tracker := Tracker(rpc=rpc, submitter=submitter, holder=executor, fees=fees)),
         stats=ChainBotStats(

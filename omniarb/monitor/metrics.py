@@ -27,6 +27,7 @@ from omniarb.errors import NotFoundError
 from omniarb.monitor.alert_metrics import AlertMetrics
 from omniarb.monitor.chain_health import ChainHealthMetrics
 from omniarb.monitor.fee_metrics import FeeMetrics
+from omniarb.monitor.precheck_metrics import PrecheckMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
@@ -218,6 +219,7 @@ class Metrics:
         self.reorgs = ReorgMetrics(r, chains=chains)
         self.health = ChainHealthMetrics(r, chains=chains)
         self.fees = FeeMetrics(r, chains=chains)
+        self.precheck = PrecheckMetrics(r, chains=chains)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)
@@ -262,6 +264,7 @@ class Metrics:
         self.executions.labels(chain, str(execution.status)).inc()
         if execution.status is ExecutionStatus.REJECTED:
             self.failures.labels(chain, "precheck_revert").inc()
+            self.precheck.observe_rejection(chain, execution.error)
         elif execution.status is ExecutionStatus.FAILED:
             self.failures.labels(chain, "send_failed").inc()
         elif execution.status is ExecutionStatus.SUBMITTED:
