@@ -230,7 +230,8 @@ async def test_a_trade_the_local_simulation_rejects_is_never_sent(
 
             def wrap(p: ChainPipeline) -> ChainPipeline:
                 syncs.append(p.sync)
-                return replace(p, allocate=ClosesTheGapFirst(p.allocate, close))  # type: ignore[arg-type]
+                closing = ClosesTheGapFirst(p.allocate, close)
+                return replace(p, allocate=closing)  # type: ignore[arg-type]
 
             settings = Settings.model_validate({"execute": {"remote_precheck": "never"}})
             async with engine_on(net, db, wrap={"ethereum": wrap}, settings=settings) as bot:
