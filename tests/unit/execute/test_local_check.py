@@ -178,7 +178,7 @@ def test_the_lenders_fee_is_owed_before_the_profit() -> None:
 def test_a_pool_moved_since_the_decision_is_priced_as_it_is_now() -> None:
     # Someone closed the gap in the next block: the decision's prediction is stale.
     closed = replace(CHEAP, reserve1=2_900_000 * 10**6, block_number=BLOCK + 1)
-    with pytest.raises(LocalSimulationError, match="insufficient profit 0 .* at block 101"):
+    with pytest.raises(LocalSimulationError, match=r"insufficient profit 0 .* at block 101"):
         check([closed, DEAR], decision(), head_block=BLOCK + 1)
     # Moved the other way, the trade pays more than predicted: the executor's outcome is what
     # the simulation returns.
@@ -203,5 +203,5 @@ def test_a_pool_not_synced_is_rejected() -> None:
 def test_a_hop_its_pool_would_revert_on_is_rejected() -> None:
     # An empty pair: UniswapV2Library.getAmountOut reverts INSUFFICIENT_LIQUIDITY.
     empty = replace(DEAR, reserve0=0, reserve1=0)
-    with pytest.raises(LocalSimulationError, match="hop 1 through .* reverts"):
+    with pytest.raises(LocalSimulationError, match=r"hop 1 through .* reverts"):
         check([CHEAP, empty], decision())

@@ -23,7 +23,8 @@ def test_unproven_tokens_get_the_remote_precheck_until_a_trade_proves_them() -> 
     p = policy()
     assert p.remote_needed(ROUTE)
     p.on_outcome(trade())  # succeeded, realized == predicted
-    assert p.trust.is_proven(WETH) and p.trust.is_proven(USDC)
+    assert p.trust.is_proven(WETH)
+    assert p.trust.is_proven(USDC)
     assert not p.remote_needed(ROUTE)
     assert (p.counters.remote, p.counters.local_only) == (1, 1)
 
@@ -40,7 +41,8 @@ def test_a_trade_that_surprised_flags_its_tokens(outcome: object) -> None:
     p = policy()
     p.on_outcome(trade())
     p.on_outcome(outcome)  # type: ignore[arg-type]
-    assert p.trust.is_flagged(WETH) and p.trust.is_flagged(USDC)
+    assert p.trust.is_flagged(WETH)
+    assert p.trust.is_flagged(USDC)
     assert p.remote_needed(ROUTE)
     p.on_outcome(trade())  # a flag stays for the run
     assert p.remote_needed(ROUTE)
