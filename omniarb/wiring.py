@@ -10,6 +10,7 @@ bot's executor on first use), in `omniarb.devnet`, which the product never impor
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -258,6 +259,15 @@ async def chain_pipeline(
     precheck = PrecheckPolicy(
         mode=settings.execute.remote_precheck,
         audit_rate=Fraction(str(settings.execute.precheck_audit_rate)),
+    )
+    # The tokens earlier runs proved need no node pre-check now; those they flagged still do.
+    verdicts = await asyncio.to_thread(store.token_verdicts, chain_id=chain.chain_id)
+    precheck.trust.remember(proven=verdicts.proven, flagged=verdicts.flagged)
+    log.info(
+        "%s: %d tokens proven and %d flagged by past trades",
+        chain.name,
+        len(verdicts.proven),
+        len(verdicts.flagged),
     )
     return ChainPipeline(
         name=chain.name,

@@ -12,10 +12,12 @@ route through any token that no trade of this run has proven yet (a successful t
 realized profit equalled the prediction) and for one flagged since (a trade that reverted or
 realized another profit than predicted, with no earlier transaction of its block on its pools
 to explain it, or an audit that disagreed with the local prediction). A flag stays for the run.
+The ledger starts from what the history's trades proved and flagged (`TokenTrust.remember`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -45,6 +47,11 @@ class TokenTrust:
 
     def flag(self, route: Route) -> None:
         self._flagged.update(hop.token_in.lower() for hop in route.hops)
+
+    def remember(self, *, proven: Iterable[str], flagged: Iterable[str]) -> None:
+        """Take what earlier runs' trades proved and flagged (addresses, any case)."""
+        self._proven.update(token.lower() for token in proven)
+        self._flagged.update(token.lower() for token in flagged)
 
     def is_flagged(self, token: str) -> bool:
         return token.lower() in self._flagged

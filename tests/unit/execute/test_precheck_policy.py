@@ -95,3 +95,11 @@ def test_the_audit_sample_is_deterministic(rate: Fraction, picked: list[int]) ->
 def test_an_audit_rate_outside_0_to_1_is_refused() -> None:
     with pytest.raises(ValueError, match="from 0 to 1"):
         AuditSampler(Fraction(3, 2))
+
+
+def test_the_ledger_starts_from_what_earlier_runs_said() -> None:
+    p = policy()
+    p.trust.remember(proven=[WETH.upper().replace("0X", "0x"), USDC], flagged=[])
+    assert not p.remote_needed(ROUTE)
+    p.trust.remember(proven=[], flagged=[USDC.lower()])
+    assert p.remote_needed(ROUTE)
