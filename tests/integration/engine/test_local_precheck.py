@@ -11,6 +11,7 @@ raw transaction sent: what the node was asked, not what the bot says it did.
 - "never": no trade is pre-checked by the node, and every trade realizes its prediction.
 - A trade the local simulation rejects (its gap closed on chain after the decision) is never
   sent: no transaction from the bot's account, no claim, an execution rejected with the reason.
+- A restarted bot takes the tokens its earlier run proved from the history: no pre-check.
 """
 
 from __future__ import annotations
@@ -257,3 +258,35 @@ async def test_a_trade_the_local_simulation_rejects_is_never_sent(
     assert rows
     assert all(status == "rejected" for status, _ in rows), rows
     assert rows[0][1].startswith("local simulation: insufficient profit"), rows
+
+
+async def test_tokens_proven_in_an_earlier_run_are_not_prechecked_again(
+    devnet_factory, tmp_path: Path
+) -> None:
+    db = tmp_path / "h.sqlite"
+    async with devnet_factory({"ethereum": _BLOCK_S}) as net:
+        chain = net.manifest.chain("ethereum")
+        async with ExecutorCalls(chain.rpc_http) as proxy, RpcClient(chain.rpc_http) as rpc:
+            settings = _settings(proxy, "unproven", 0.0)
+            async with bot_on(net, db, settings) as bot:
+                await swap_v2(
+                    rpc, chain, dex="sushiswap", path=["WETH", "USDC"], amount_in=_GAP_WETH
+                )
+                await bot.wait_for(lambda stats: stats[0].succeeded >= 1, timeout_s=30)
+                first = bot.stats[0].trades[0]
+                assert _pipeline(bot).execute.policy.counters.remote >= 1  # type: ignore[union-attr]
+            async with bot_on(net, db, settings) as bot:
+                policy = _pipeline(bot).execute.policy
+                assert policy is not None
+                for hop in first.route:
+                    assert policy.trust.is_proven(chain.token(hop["token_in"]).address)
+                await swap_v2(
+                    rpc, chain, dex="sushiswap", path=["WETH", "USDC"], amount_in=_GAP_WETH
+                )
+                await bot.wait_for(lambda stats: stats[0].succeeded >= 1, timeout_s=30)
+                again = bot.stats[0].trades[0]
+                assert {h["token_in"] for h in again.route} == {h["token_in"] for h in first.route}
+                assert again.realized_profit_wei == again.predicted_profit_wei > 0
+                again_input = await _input_of(rpc, again.tx_hash)
+                assert proxy.calls_of(again_input) == []
+                assert policy.counters.local_only >= 1
