@@ -10,8 +10,8 @@ behave like plain ERC-20s. A token that charges a fee on transfer, rebases or bl
 senders does not, and only the node can tell: under "unproven" the remote pre-check runs for a
 route through any token that no trade of this run has proven yet (a successful trade whose
 realized profit equalled the prediction) and for one flagged since (a trade that reverted or
-realized another profit than predicted, with no earlier transaction of its block on its pools
-to explain it, or an audit that disagreed with the local prediction). A flag stays for the run.
+realized another profit than predicted, with no transaction on its pools since its decision to
+explain it, or an audit that disagreed with the local prediction). A flag stays for the run.
 The ledger starts from what the history's trades proved and flagged (`TokenTrust.remember`).
 """
 
@@ -126,9 +126,8 @@ class PrecheckPolicy:
             return  # it did not run: it says nothing of its tokens
         decision = outcome.execution.decision
         route = decision.opportunity.route
-        if not outcome.success:
-            self.trust.flag(route)
-        elif outcome.realized_profit == decision.expected_profit:
+        if outcome.success and outcome.realized_profit == decision.expected_profit:
             self.trust.prove(route)
         elif not outcome.touched_earlier_in_block:
+            # A revert or another profit that no transaction before it on its pools explains.
             self.trust.flag(route)

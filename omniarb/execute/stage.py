@@ -13,7 +13,6 @@ from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.fees import fees_for
 from omniarb.chains.spec import FeeModel
 from omniarb.errors import RejectedError, RetryableError, RevertError, RpcError
-from omniarb.execute._send_errors import PrecheckRevertError
 from omniarb.execute.l1_fee import L1FeeError, cover_l1_fee
 from omniarb.execute.local_check import LocalPrediction, LocalSimulation
 from omniarb.execute.precheck_audit import AuditJob, PrecheckAuditor
@@ -138,14 +137,7 @@ class ExecuteStage:
             if self._local is not None:
                 prediction = self._local.check(decision, min_profit=unsent.decision.min_profit)
             remote = self.policy is None or self.policy.remote_needed(opportunity.route)
-            try:
-                sent = await self._submitter.submit(opportunity.id, request, precheck=remote)
-            except PrecheckRevertError:
-                if prediction is not None and self.policy is not None:
-                    # The node refused what the local simulation passed: its tokens are
-                    # checked by the node again until a trade proves them.
-                    self.policy.trust.flag(opportunity.route)
-                raise
+            sent = await self._submitter.submit(opportunity.id, request, precheck=remote)
             if not remote and prediction is not None:
                 self._maybe_audit(decision, request, prediction)
         except L1FeeError as exc:

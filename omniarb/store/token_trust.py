@@ -1,8 +1,8 @@
 """Reading back what past trades said of their tokens, for the execute stage's pre-check policy.
 
 A token is proven by a successful trade through it whose realized profit equalled the
-prediction, and flagged by one that reverted, or realized another profit with no earlier
-transaction of its block on its pools to explain it (`omniarb.execute.precheck_policy`). A
+prediction, and flagged by one that reverted or realized another profit with no transaction
+on its pools since its decision to explain it (`omniarb.execute.precheck_policy`). A
 restarted bot starts from what its history says, so it does not ask the node again about
 tokens its earlier runs proved. Only the newest `limit` settled trades are read: one indexed
 query at start-up, whatever the history's age.
@@ -52,6 +52,6 @@ def load_token_verdicts(session: Session, *, chain_id: int, limit: int) -> Token
         tokens = {str(hop["token_in"]).lower() for hop in route}
         if success and realized == predicted:
             proven |= tokens
-        elif not success or not touched:
+        elif not touched:
             flagged |= tokens
     return TokenVerdicts(proven=frozenset(proven), flagged=frozenset(flagged))

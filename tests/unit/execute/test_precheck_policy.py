@@ -53,6 +53,7 @@ def test_trades_that_say_nothing_of_their_tokens_neither_prove_nor_flag() -> Non
     p.on_outcome(trade(included=False))  # dropped: it did not run
     explained = replace(trade(realized_profit=1), touched_earlier_in_block=True)
     p.on_outcome(explained)  # another transaction moved its pools first
+    p.on_outcome(replace(trade(success=False), touched_earlier_in_block=True))  # so it reverted
     assert not p.trust.is_flagged(WETH)
     assert not p.trust.is_proven(WETH)
     assert p.remote_needed(ROUTE)
