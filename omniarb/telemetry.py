@@ -117,7 +117,7 @@ class Telemetry:
 
     def precheck_audit(self, chain: str, result: AuditResult) -> None:
         if self.monitor is not None:
-            self.monitor.metrics.precheck.observe_audit(chain, matched=result.matched)
+            self.monitor.metrics.precheck.observe_audit(chain, result.label)
 
     def trades_final(self, chain: str, *, finalized: int, waiting: int) -> None:
         if self.monitor is not None:

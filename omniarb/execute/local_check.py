@@ -44,12 +44,13 @@ class HopStates(Protocol):
 class LocalPrediction:
     """What the executor will do with the trade, in base units of the start token: the cycle's
     final `amount_out`, what the lender is `owed`, and the `profit` the call returns (and the
-    executor keeps); `head_block` is the block the states are of."""
+    executor keeps); `head_block` and `head_hash` name the block the states are of."""
 
     amount_out: int
     owed: int
     profit: int
     head_block: int
+    head_hash: str
 
 
 class LocalSimulationError(RejectedError):
@@ -103,5 +104,9 @@ class LocalSimulation:
                 min_profit=floor,
             )
         return LocalPrediction(
-            amount_out=amount, owed=owed, profit=amount - owed, head_block=head.number
+            amount_out=amount,
+            owed=owed,
+            profit=amount - owed,
+            head_block=head.number,
+            head_hash=head.hash,
         )

@@ -2,12 +2,14 @@
 
 A trade sent on the local simulation alone may be picked (`PrecheckPolicy.audit_due`) for an
 audit: its exact call is run with `eth_call` against the block whose states the local
-simulation read (the node's state after that block: what the simulation saw), else, on a
-node that no longer serves that block, against `latest`, and the profit the executor returns
-is compared with the local prediction. The audit runs in its own task, fed by a bounded queue,
-never on the hot path; a full queue drops the audit with a counter. A disagreement (another
-profit, or a revert) flags every token of the route, so its next trades get the remote
-pre-check again, is logged as a warning and reported to `on_result` (the monitor's counter).
+simulation read, named by its hash (EIP-1898: the node's state after that block, what the
+simulation saw), and the profit the executor returns is compared with the local prediction.
+A node that no longer serves that block (a reorg orphaned it, or it pruned the state) leaves
+the audit inconclusive: `latest` is no fair stand-in, since the audited trade has usually
+closed its own gap by then. The audit runs in its own task, fed by a bounded queue, never on
+the hot path; a full queue drops the audit with a counter. A disagreement (another profit, or
+a revert) flags every token of the route, so its next trades get the remote pre-check again,
+is logged as a warning and reported to `on_result` (the monitor's counter).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from omniarb.errors import RevertError, RpcError
+from omniarb.errors import RetryableError, RevertError, RpcError
 from omniarb.execute.precheck_policy import PrecheckPolicy
 from omniarb.execute.submit import TxRequest
 from omniarb.types import Route
@@ -42,21 +44,34 @@ class AuditJob:
     request: TxRequest
     predicted_profit: int
     block_number: int
+    block_hash: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditResult:
-    """The node's verdict on an audited trade: the profit its `eth_call` returned (None: it
-    reverted, `error` says why), at `block` (a number in hex, or "latest")."""
+    """The node's verdict on an audited trade at the job's block: the profit its `eth_call`
+    returned (None: it reverted, `error` says why), or `inconclusive` when the node no longer
+    serves that block."""
 
     job: AuditJob
     remote_profit: int | None
-    block: str
     error: str | None = None
+    inconclusive: bool = False
 
     @property
     def matched(self) -> bool:
         return self.remote_profit == self.job.predicted_profit
+
+    @property
+    def disagreed(self) -> bool:
+        return not self.inconclusive and not self.matched
+
+    @property
+    def label(self) -> str:
+        """`match`, `mismatch` or `inconclusive` (the monitor's label)."""
+        if self.inconclusive:
+            return "inconclusive"
+        return "match" if self.matched else "mismatch"
 
 
 class PrecheckAuditor:
@@ -75,6 +90,7 @@ class PrecheckAuditor:
         self._queue: asyncio.Queue[AuditJob] = asyncio.Queue(maxsize=capacity)
         self.on_result = on_result
         self.dropped = 0
+        self.inconclusive = 0
         # The latest results, for reports and tests (bounded: the bot runs for days).
         self.results: deque[AuditResult] = deque(maxlen=256)
 
@@ -103,32 +119,35 @@ class PrecheckAuditor:
             self._report(result)
 
     async def audit(self, job: AuditJob) -> AuditResult:
-        """The node's verdict on `job` (a node that fails both blocks raises its error)."""
-        block = hex(job.block_number)
+        """The node's verdict on `job` at the block the local simulation read."""
         try:
-            try:
-                answer = await self._call(job.request, block=block)
-            except RpcError as exc:
-                # The node refuses the historical block (pruned state): the latest is all.
-                log.info("audit of %s at %s refused (%s)", job.opportunity_id, block, exc)
-                block = "latest"
-                answer = await self._call(job.request, block=block)
+            answer = await self._call(job.request, block={"blockHash": job.block_hash})
         except RevertError as exc:
-            return AuditResult(job=job, remote_profit=None, block=block, error=str(exc))
+            return AuditResult(job=job, remote_profit=None, error=str(exc))
+        except (RpcError, RetryableError) as exc:
+            self.inconclusive += 1
+            log.info(
+                "audit of %s inconclusive: block %d (%s) not served: %s",
+                job.opportunity_id,
+                job.block_number,
+                job.block_hash,
+                exc,
+            )
+            return AuditResult(job=job, remote_profit=None, error=str(exc), inconclusive=True)
         profit = int.from_bytes(answer[:32], "big") if len(answer) >= 32 else None
         error = None if profit is not None else f"unexpected return data 0x{answer.hex()}"
-        return AuditResult(job=job, remote_profit=profit, block=block, error=error)
+        return AuditResult(job=job, remote_profit=profit, error=error)
 
     def _report(self, result: AuditResult) -> None:
         self.results.append(result)
         job = result.job
-        if not result.matched:
+        if result.disagreed:
             self._policy.audit_disagreed(job.route)
             log.warning(
-                "precheck audit of %s at block %s: node %s, local simulation predicted %d; "
+                "precheck audit of %s at block %d: node %s, local simulation predicted %d; "
                 "the route's tokens get the remote pre-check from now on",
                 job.opportunity_id,
-                result.block,
+                job.block_number,
                 result.error or f"returned profit {result.remote_profit}",
                 job.predicted_profit,
             )

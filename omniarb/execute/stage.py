@@ -175,5 +175,6 @@ class ExecuteStage:
                 request=request,
                 predicted_profit=prediction.profit,
                 block_number=prediction.head_block,
+                block_hash=prediction.head_hash,
             )
         )

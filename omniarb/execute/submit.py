@@ -227,8 +227,11 @@ class Submitter:
             TxRequest(to=sent.to, data=sent.data, gas=sent.gas, fees=sent.fees, value=sent.value)
         )
 
-    async def precheck(self, request: TxRequest, *, block: str = "latest") -> bytes:
-        """Simulate `request` with `eth_call`; its return data, or `PrecheckRevertError`."""
+    async def precheck(
+        self, request: TxRequest, *, block: str | dict[str, str] = "latest"
+    ) -> bytes:
+        """Simulate `request` with `eth_call` at `block` (a tag, a number in hex, or an EIP-1898
+        `{"blockHash": …}`); its return data, or `PrecheckRevertError`."""
         call = {
             "from": self._signer.address,
             "data": "0x" + request.data.hex(),

@@ -4,7 +4,8 @@
 (never sent; each is also an execution with status `rejected`). `omniarb_precheck_audits_total
 {chain, result}` counts the sampled audits of trades sent without the node's pre-check, by
 whether the node's `eth_call` agreed with the local prediction (`match`) or not (`mismatch`:
-the route's tokens are flagged and get the remote pre-check again).
+the route's tokens are flagged and get the remote pre-check again), or could not tell
+(`inconclusive`: the node no longer serves the block the simulation read, as after a reorg).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 __all__ = ["AUDIT_RESULTS", "LOCAL_SIMULATION_PREFIX", "PrecheckMetrics"]
 
-AUDIT_RESULTS = ("match", "mismatch")
+AUDIT_RESULTS = ("match", "mismatch", "inconclusive")
 # How a rejection by the local simulation reads (`execute.local_check.LocalSimulationError`).
 LOCAL_SIMULATION_PREFIX = "local simulation:"
 
@@ -46,5 +47,8 @@ class PrecheckMetrics:
         if error is not None and error.startswith(LOCAL_SIMULATION_PREFIX):
             self.local_rejects.labels(chain).inc()
 
-    def observe_audit(self, chain: str, *, matched: bool) -> None:
-        self.audits.labels(chain, AUDIT_RESULTS[0] if matched else AUDIT_RESULTS[1]).inc()
+    def observe_audit(self, chain: str, result: str) -> None:
+        """One audit's `result`, one of `AUDIT_RESULTS`."""
+        if result not in AUDIT_RESULTS:
+            raise ValueError(f"unknown audit result {result!r}")
+        self.audits.labels(chain, result).inc()

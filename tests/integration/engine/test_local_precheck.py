@@ -7,7 +7,7 @@ raw transaction sent: what the node was asked, not what the bot says it did.
 - "unproven" (the default): a trade through tokens no trade has proven yet is pre-checked by
   the node before its send; once a trade through them realized its prediction, the next one
   is sent on the local simulation alone, and the sampled audit (every trade here) asks the node
-  after the send, at the block the simulation read, and agrees to the wei.
+  after the send, at the block the simulation read (by hash), and agrees to the wei.
 - "never": no trade is pre-checked by the node, and every trade realizes its prediction.
 - A trade the local simulation rejects (its gap closed on chain after the decision) is never
   sent: no transaction from the bot's account, no claim, an execution rejected with the reason.
@@ -60,7 +60,9 @@ class ExecutorCalls(RpcProxy):
             method, params = request.get("method"), request.get("params", [])
             if method == "eth_call" and str(params[0].get("data", "")).startswith(_EXECUTE):
                 block = params[1] if len(params) > 1 else "latest"
-                self.events.append(("call", params[0]["data"], block))
+                # A tag, a number, or an EIP-1898 block hash: kept as the hash.
+                tag = block if isinstance(block, str) else block["blockHash"]
+                self.events.append(("call", params[0]["data"], tag))
             elif method == "eth_sendRawTransaction":
                 self.events.append(("send", params[0], ""))
         return await super().respond(body)
@@ -139,8 +141,10 @@ async def test_unproven_tokens_are_prechecked_by_the_node_then_sent_on_the_local
             await eventually(audited, what="the audit of the second trade", timeout_s=30)
             (audit,) = [r for r in auditor.results if r.job.request.data.hex() == second_input[2:]]
             assert audit.matched, audit
-            assert audit.block == hex(audit.job.block_number)
-            assert [b for i, b in proxy.calls_of(second_input) if i > sent_at] == [audit.block]
+            read = await rpc.call("eth_getBlockByNumber", hex(audit.job.block_number), False)
+            assert audit.job.block_hash == read["hash"]
+            after = [b for i, b in proxy.calls_of(second_input) if i > sent_at]
+            assert after == [audit.job.block_hash]
             assert second.block_number is not None
             assert audit.job.block_number < second.block_number
 

@@ -3,6 +3,7 @@ reverts) and the sampled audits by result."""
 
 from __future__ import annotations
 
+import pytest
 from _monitor_values import decision, execution, opportunity
 
 from omniarb.monitor import Metrics
@@ -32,8 +33,10 @@ def test_local_simulation_rejections_are_counted_apart() -> None:
 def test_audits_are_counted_by_result() -> None:
     metrics = Metrics(chains=["ethereum"])
     assert _value(metrics, "omniarb_precheck_audits_total", result="mismatch") == 0
-    metrics.precheck.observe_audit("ethereum", matched=True)
-    metrics.precheck.observe_audit("ethereum", matched=True)
-    metrics.precheck.observe_audit("ethereum", matched=False)
+    for result in ("match", "match", "mismatch", "inconclusive"):
+        metrics.precheck.observe_audit("ethereum", result)
     assert _value(metrics, "omniarb_precheck_audits_total", result="match") == 2
     assert _value(metrics, "omniarb_precheck_audits_total", result="mismatch") == 1
+    assert _value(metrics, "omniarb_precheck_audits_total", result="inconclusive") == 1
+    with pytest.raises(ValueError, match="unknown audit result"):
+        metrics.precheck.observe_audit("ethereum", "maybe")
