@@ -37,6 +37,11 @@ class HopStates(Protocol):
     @property
     def head(self) -> NewHead | None: ...
 
+    @property
+    def rewrites(self) -> int:
+        """How many reorgs (or whole re-reads) the states have been through."""
+        ...
+
     def hop_state(self, pool: str, token_a: str, token_b: str) -> PoolState | None: ...
 
 
@@ -69,6 +74,12 @@ class LocalSimulation:
 
     def __init__(self, *, states: HopStates) -> None:
         self._states = states
+
+    @property
+    def rewrites(self) -> int:
+        """The states' reorg count (`HopStates.rewrites`): a change means sent transactions
+        may have left the chain."""
+        return self._states.rewrites
 
     def check(self, decision: Decision, *, min_profit: int | None = None) -> LocalPrediction:
         """The executor's outcome for `decision` (with `min_profit`, the one encoded in the

@@ -68,6 +68,7 @@ class ExecuteStage:
         self._local = local
         self.policy = policy
         self.auditor = auditor
+        self._rewrites_seen = local.rewrites if local is not None else 0
 
     @property
     def submitter(self) -> Submitter:
@@ -136,6 +137,11 @@ class ExecuteStage:
             prediction: LocalPrediction | None = None
             if self._local is not None:
                 prediction = self._local.check(decision, min_profit=unsent.decision.min_profit)
+                if self._local.rewrites != self._rewrites_seen:
+                    # Without the node's pre-check the send can come before the finality
+                    # watch frees the nonces a reorg dropped: re-read the count instead.
+                    self._rewrites_seen = self._local.rewrites
+                    self._submitter.chain_rewritten()
             remote = self.policy is None or self.policy.remote_needed(opportunity.route)
             sent = await self._submitter.submit(opportunity.id, request, precheck=remote)
             if not remote and prediction is not None:

@@ -203,6 +203,11 @@ class Submitter:
     def replacer(self) -> Replacer | None:
         return self._replacer
 
+    def chain_rewritten(self) -> None:
+        """A reorg may have dropped sent transactions: the next reservation re-reads the
+        node's count rather than leave a gap behind a nonce the reorg freed."""
+        self._nonces.invalidate()
+
     def in_flight_nonces(self) -> dict[int, tuple[str, ...]]:
         """The hashes sent and not yet landed, by nonce."""
         by_nonce: dict[int, tuple[str, ...]] = {}

@@ -124,6 +124,12 @@ class PoolStateSync:
                 return found
         raise KeyError(key)
 
+    @property
+    def rewrites(self) -> int:
+        """How many times a kind's states were rewritten from below its head (a reorg) or
+        read again whole (a resync): what was sent before may have left the chain."""
+        return sum(stage.counters.reorgs + stage.counters.resyncs for stage in self.stages)
+
     def hop_state(self, pool: str, token_a: str, token_b: str) -> PoolState | None:
         """The current state a hop through `pool` between `token_a` and `token_b` trades on:
         the pool's one state, else the view of those two tokens of a pool that holds more

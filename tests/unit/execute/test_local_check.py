@@ -29,6 +29,7 @@ class SyncedStates:
     def __init__(self, states: list[PoolState], head_block: int | None) -> None:
         self.states = {s.address.lower(): s for s in states}
         self.head_block = head_block
+        self.rewrites = 0
 
     @property
     def head(self) -> NewHead | None:
