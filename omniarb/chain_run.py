@@ -357,6 +357,7 @@ class ChainRun:
                 self.pending.pop(execution.tx_hash or "", None)
                 landed_in = outcome.block_number if outcome.included else None
                 trade = p.stats.on_outcome(outcome)
+                p.execute.on_outcome(outcome)
                 if self._hooks is not None:
                     self._hooks.outcome(p.stats, outcome)
                 await self._store.record(outcome)
@@ -374,6 +375,18 @@ class ChainRun:
             finally:
                 self._in_flight.settled(execution.decision, landed_in)
                 self.unsettled -= 1
+
+    async def audit(self) -> None:
+        """The sampled audits of trades sent on the local simulation alone, off the hot path
+        (`omniarb.execute.precheck_audit`)."""
+        p = self.pipeline
+        auditor = p.execute.auditor
+        if auditor is None:
+            return
+        hooks = self._hooks
+        if hooks is not None:
+            auditor.on_result = lambda result: hooks.precheck_audit(p.name, result)
+        await auditor.run()
 
     async def finality(self) -> None:
         p = self.pipeline

@@ -29,6 +29,7 @@ from omniarb._config_errors import (
     read_toml,
     strip_secret_keys,
 )
+from omniarb._config_execute import ExecuteSettings, RemotePrecheckMode
 from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_problems
 from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_rpc import RpcSettings
@@ -56,6 +57,7 @@ __all__ = [
     "DevnetChainSettings",
     "DevnetScale",
     "DevnetSettings",
+    "ExecuteSettings",
     "InfluxSettings",
     "LogLevel",
     "LogSettings",
@@ -63,6 +65,7 @@ __all__ = [
     "MonitorSettings",
     "NetworkSettings",
     "RedisSettings",
+    "RemotePrecheckMode",
     "RpcSettings",
     "Secrets",
     "Settings",
@@ -245,6 +248,7 @@ class Settings(BaseModel):
     devnet: DevnetSettings = Field(default_factory=DevnetSettings, description="a table")
     market: MarketSettings = Field(default_factory=MarketSettings, description="a table")
     bot: BotSettings = Field(default_factory=BotSettings, description="a table")
+    execute: ExecuteSettings = Field(default_factory=ExecuteSettings, description="a table")
     chains: dict[str, NetworkSettings] = Field(
         default_factory=dict, description="one table per real network, keyed by chain name"
     )

@@ -117,6 +117,7 @@ class Engine:
                 decide_tasks.append(tasks.create_task(run.supervised("decide", run.decide)))
                 settle_tasks.append(tasks.create_task(run.supervised("settle", run.settle)))
                 settle_tasks.append(tasks.create_task(run.supervised("finality", run.finality)))
+                settle_tasks.append(tasks.create_task(run.supervised("audit", run.audit)))
             try:
                 while stop_when is None or not stop_when(self.stats):
                     await asyncio.sleep(poll_s)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from omniarb.chains.fee_models import FeeQuote
     from omniarb.chains.liveness import NodeStatus
     from omniarb.chains.rpc import RpcObserver
+    from omniarb.execute.precheck_audit import AuditResult
     from omniarb.monitor.hub import Monitor
     from omniarb.risk.breaker import CircuitBreaker
     from omniarb.track import ChainBotStats
@@ -43,6 +44,10 @@ class PipelineHooks(Protocol):
     def error(self, chain: str, component: str, error: BaseException) -> None: ...
     def fees(self, chain: str, quote: FeeQuote) -> None:
         """`chain`'s fee quote was refreshed for a new block."""
+        ...
+
+    def precheck_audit(self, chain: str, result: AuditResult) -> None:
+        """A sampled audit of a trade sent without the node's pre-check came back."""
         ...
 
     def trade_corrected(self, stats: ChainBotStats, correction: Correction) -> None: ...
@@ -109,6 +114,10 @@ class Telemetry:
             )
         if self.hub is not None:
             self.hub.publish_trade(correction.after, stats)
+
+    def precheck_audit(self, chain: str, result: AuditResult) -> None:
+        if self.monitor is not None:
+            self.monitor.metrics.precheck.observe_audit(chain, result.label)
 
     def trades_final(self, chain: str, *, finalized: int, waiting: int) -> None:
         if self.monitor is not None:

@@ -10,9 +10,11 @@ bot's executor on first use), in `omniarb.devnet`, which the product never impor
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any, Protocol
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
@@ -32,6 +34,9 @@ from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_calldata import dex_factories, executor_artifact
 from omniarb.execute.executor_setup import verify_executor
+from omniarb.execute.local_check import LocalSimulation
+from omniarb.execute.precheck_audit import PrecheckAuditor
+from omniarb.execute.precheck_policy import PrecheckPolicy
 from omniarb.execute.replace import ReplacementPolicy, default_replace_after_blocks
 from omniarb.execute.stage import ExecuteStage
 from omniarb.gas import GasModel
@@ -259,6 +264,20 @@ async def chain_pipeline(
         tip_wei=tip_wei,
         on_replacement=store.record,
     )
+    # The audit rate as an exact fraction of its decimal text: 0.05 picks every 20th trade.
+    precheck = PrecheckPolicy(
+        mode=settings.execute.remote_precheck,
+        audit_rate=Fraction(str(settings.execute.precheck_audit_rate)),
+    )
+    # The tokens earlier runs proved need no node pre-check now; those they flagged still do.
+    verdicts = await asyncio.to_thread(store.token_verdicts, chain_id=chain.chain_id)
+    precheck.trust.remember(proven=verdicts.proven, flagged=verdicts.flagged)
+    log.info(
+        "%s: %d tokens proven and %d flagged by past trades",
+        chain.name,
+        len(verdicts.proven),
+        len(verdicts.flagged),
+    )
     return ChainPipeline(
         name=chain.name,
         rpc=rpc,
@@ -281,6 +300,10 @@ async def chain_pipeline(
             tip_wei=tip_wei,
             dry_run=dry_run,
             fees=fees,
+            # Read-only: the local simulation reads the synced states, the state task writes.
+            local=LocalSimulation(states=sync),
+            policy=precheck,
+            auditor=PrecheckAuditor(call=submitter.precheck, policy=precheck),
         ),
         track=(tracker := Tracker(rpc=rpc, submitter=submitter, holder=executor, fees=fees)),
         stats=ChainBotStats(

@@ -1,5 +1,7 @@
 """The execute stage: an approved decision in, a sent (or, in a dry run, simulated) transaction
-out. The pre-check `eth_call` runs on the latest state before anything is signed."""
+out. Before anything is signed the trade is simulated locally on the synced pool states
+(`local_check`), and the node's `eth_call` pre-check runs as the `PrecheckPolicy` says (always
+in a dry run)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from omniarb.chains.fees import fees_for
 from omniarb.chains.spec import FeeModel
 from omniarb.errors import RejectedError, RetryableError, RevertError, RpcError
 from omniarb.execute.l1_fee import L1FeeError, cover_l1_fee
+from omniarb.execute.local_check import LocalPrediction, LocalSimulation
+from omniarb.execute.precheck_audit import AuditJob, PrecheckAuditor
+from omniarb.execute.precheck_policy import PrecheckPolicy
 from omniarb.execute.route_codec import RouteCodec, plan_source
 from omniarb.execute.submit import Submitter, TxRequest
-from omniarb.types import Decision, Execution, ExecutionStatus
+from omniarb.types import Decision, Execution, ExecutionStatus, Outcome
 
 __all__ = ["ExecuteStage"]
 
@@ -32,6 +37,11 @@ class ExecuteStage:
     quote's (`fees`), else `tip_wei`. On an L2, the transaction's exact L1 data fee is priced
     before it is sent and the on-chain minimum profit made to cover it (`l1_fee.cover_l1_fee`);
     a trade it leaves unprofitable is rejected with the L1 fee named.
+
+    With `local`, every trade is first checked on the synced pool states; one it rejects is
+    never sent. `policy` then says whether the node's pre-check also runs before the send
+    (without one, it always does), and picks the trades sent without it that `auditor`
+    checks after the send.
     """
 
     def __init__(
@@ -44,6 +54,9 @@ class ExecuteStage:
         tip_wei: int,
         dry_run: bool,
         fees: FeeOracle | None = None,
+        local: LocalSimulation | None = None,
+        policy: PrecheckPolicy | None = None,
+        auditor: PrecheckAuditor | None = None,
     ) -> None:
         self._submitter = submitter
         self._codec = codec
@@ -52,10 +65,19 @@ class ExecuteStage:
         self._tip_wei = tip_wei
         self._dry_run = dry_run
         self._fees = fees
+        self._local = local
+        self.policy = policy
+        self.auditor = auditor
+        self._rewrites_seen = local.rewrites if local is not None else 0
 
     @property
     def submitter(self) -> Submitter:
         return self._submitter
+
+    def on_outcome(self, outcome: Outcome) -> None:
+        """A settled trade of this stage's: the pre-check policy learns its tokens from it."""
+        if self.policy is not None:
+            self.policy.on_outcome(outcome)
 
     async def process(self, decision: Decision) -> Execution:
         opportunity = decision.opportunity
@@ -113,7 +135,18 @@ class ExecuteStage:
             if self._dry_run:
                 await self._submitter.precheck(request)
                 return unsent
-            sent = await self._submitter.submit(opportunity.id, request)
+            prediction: LocalPrediction | None = None
+            if self._local is not None:
+                prediction = self._local.check(decision, min_profit=unsent.decision.min_profit)
+                if self._local.rewrites != self._rewrites_seen:
+                    # Without the node's pre-check the send can come before the finality
+                    # watch frees the nonces a reorg dropped: re-read the count instead.
+                    self._rewrites_seen = self._local.rewrites
+                    self._submitter.chain_rewritten()
+            remote = self.policy is None or self.policy.remote_needed(opportunity.route)
+            sent = await self._submitter.submit(opportunity.id, request, precheck=remote)
+            if not remote and prediction is not None:
+                self._maybe_audit(decision, request, prediction)
         except L1FeeError as exc:
             log.info("opportunity %s not sent: %s", opportunity.id, exc)
             return replace(
@@ -138,4 +171,23 @@ class ExecuteStage:
                 sent_ns=sent.sent_ns,
                 acked_ns=sent.submitted_ns,
             ),
+        )
+
+    def _maybe_audit(
+        self, decision: Decision, request: TxRequest, prediction: LocalPrediction
+    ) -> None:
+        """Queue the audit of a trade sent without the remote pre-check, when one is due."""
+        if self.auditor is None or self.policy is None or not self.policy.audit_due():
+            return
+        opportunity = decision.opportunity
+        self.auditor.enqueue(
+            AuditJob(
+                chain_id=opportunity.chain_id,
+                opportunity_id=opportunity.id,
+                route=opportunity.route,
+                request=request,
+                predicted_profit=prediction.profit,
+                block_number=prediction.head_block,
+                block_hash=prediction.head_hash,
+            )
         )

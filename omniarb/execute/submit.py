@@ -209,6 +209,11 @@ class Submitter:
     def replacer(self) -> Replacer | None:
         return self._replacer
 
+    def chain_rewritten(self) -> None:
+        """A reorg may have dropped sent transactions: the next reservation re-reads the
+        node's count rather than leave a gap behind a nonce the reorg freed."""
+        self._nonces.invalidate()
+
     def in_flight_nonces(self) -> dict[int, tuple[str, ...]]:
         """The hashes sent and not yet landed, by nonce."""
         by_nonce: dict[int, tuple[str, ...]] = {}
@@ -233,8 +238,11 @@ class Submitter:
             TxRequest(to=sent.to, data=sent.data, gas=sent.gas, fees=sent.fees, value=sent.value)
         )
 
-    async def precheck(self, request: TxRequest, *, block: str = "latest") -> bytes:
-        """Simulate `request` with `eth_call`; its return data, or `PrecheckRevertError`."""
+    async def precheck(
+        self, request: TxRequest, *, block: str | dict[str, str] = "latest"
+    ) -> bytes:
+        """Simulate `request` with `eth_call` at `block` (a tag, a number in hex, or an EIP-1898
+        `{"blockHash": …}`); its return data, or `PrecheckRevertError`."""
         call = {
             "from": self._signer.address,
             "data": "0x" + request.data.hex(),

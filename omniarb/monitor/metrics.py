@@ -29,6 +29,7 @@ from omniarb.monitor.chain_health import ChainHealthMetrics
 from omniarb.monitor.fee_metrics import FeeMetrics
 from omniarb.monitor.hedge_metrics import HedgeMetrics
 from omniarb.monitor.loop_lag import LoopLagMetrics
+from omniarb.monitor.precheck_metrics import PrecheckMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
 from omniarb.monitor.stage_metrics import StageMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
@@ -224,6 +225,7 @@ class Metrics:
         self.hedge = HedgeMetrics(r)
         self.stages = StageMetrics(r, chains=chains)
         self.loop_lag = LoopLagMetrics(r)
+        self.precheck = PrecheckMetrics(r, chains=chains)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)
@@ -268,6 +270,7 @@ class Metrics:
         self.executions.labels(chain, str(execution.status)).inc()
         if execution.status is ExecutionStatus.REJECTED:
             self.failures.labels(chain, "precheck_revert").inc()
+            self.precheck.observe_rejection(chain, execution.error)
         elif execution.status is ExecutionStatus.FAILED:
             self.failures.labels(chain, "send_failed").inc()
         elif execution.status is ExecutionStatus.SUBMITTED:

@@ -135,6 +135,31 @@ class PoolStateSync:
                 return found
         raise KeyError(key)
 
+    @property
+    def rewrites(self) -> int:
+        """How many times a kind's states were rewritten from below its head (a reorg) or
+        read again whole (a resync): what was sent before may have left the chain."""
+        return sum(stage.counters.reorgs + stage.counters.resyncs for stage in self.stages)
+
+    def hop_state(self, pool: str, token_a: str, token_b: str) -> PoolState | None:
+        """The current state a hop through `pool` between `token_a` and `token_b` trades on:
+        the pool's one state, else the view of those two tokens of a pool that holds more
+        (`PoolIdentity.state_key`); None for a pool not synced. Two dict look-ups at most per
+        kind: the execute stage's local simulation asks this on the hot path."""
+        address = pool.lower()
+        keys = (
+            address,
+            f"{address}:{token_a}:{token_b}".lower(),
+            f"{address}:{token_b}:{token_a}".lower(),
+        )
+        for stage in self.stages:
+            pools = stage.pools
+            for key in keys:
+                found: PoolState | None = pools.get(key)
+                if found is not None:
+                    return found
+        return None
+
     def stages_of(self, entry: ChainLog) -> tuple[BlockSync[Any], ...]:
         """The kinds whose books read `entry`, by its topic 0 (none: no kind reads it)."""
         return self._by_topic.get(entry.topics[0].lower(), ()) if entry.topics else ()

@@ -42,6 +42,7 @@ from omniarb.store.models import (
     SubmissionRow,
     TokenRow,
 )
+from omniarb.store.token_trust import TokenVerdicts, load_token_verdicts
 from omniarb.store.trades import ChainSummary, TradeRecord, load_trades, summarize
 from omniarb.store.unsettled import load_replacements, load_unrecorded_sends, load_unsettled
 
@@ -258,6 +259,14 @@ class HistoryDatabase:
             Session(self._engine) as session,
         ):
             return load_unsettled(session, chain_id=chain_id)
+
+    def token_verdicts(self, *, chain_id: int, limit: int) -> TokenVerdicts:
+        """The tokens the newest `limit` included trades of `chain_id` proved or flagged."""
+        with (
+            database_errors(self._engine.url, "reading token verdicts"),
+            Session(self._engine) as session,
+        ):
+            return load_token_verdicts(session, chain_id=chain_id, limit=limit)
 
     def replacements(self, *, chain_id: int | None = None, limit: int = 100) -> list[Replacement]:
         """The newest `limit` replacements of stuck transactions."""

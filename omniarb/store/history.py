@@ -25,6 +25,7 @@ from omniarb.store._rows import Pending, Record
 from omniarb.store.claims import SubmissionLedger
 from omniarb.store.database import HistoryDatabase
 from omniarb.store.engine import resolve_db_url
+from omniarb.store.token_trust import TokenVerdicts
 from omniarb.store.trades import ChainSummary, TradeRecord
 from omniarb.store.writer import BatchWriter, WriterSettings, WriterStats
 
@@ -116,6 +117,11 @@ class HistoryStore(AsyncResource):
         """Claimed sends of `chain_id` without an execution row, rebuilt as executions, and
         the hashes of those that cannot be (blocks; flush first)."""
         return self._database.unrecorded_sends(chain_id=chain_id)
+
+    def token_verdicts(self, *, chain_id: int, limit: int = 10_000) -> TokenVerdicts:
+        """The tokens the newest `limit` written trades of `chain_id` proved or flagged
+        (blocks; `omniarb.store.token_trust`)."""
+        return self._database.token_verdicts(chain_id=chain_id, limit=limit)
 
     def replacements(self, *, chain_id: int | None = None, limit: int = 100) -> list[Replacement]:
         """The newest written replacements of stuck transactions (blocks)."""

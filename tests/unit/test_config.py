@@ -184,7 +184,24 @@ BAD_CONFIGS = {
         "[fees.ethereum]\ntip_blocks = 2000\n",
         ["fees.ethereum.tip_blocks", "from 1 to 1024"],
     ),
+    "unknown remote pre-check policy": (
+        '[execute]\nremote_precheck = "sometimes"\n',
+        ["execute.remote_precheck", '"unproven", "always", "never"', '"sometimes"'],
+    ),
+    "audit rate above one": (
+        "[execute]\nprecheck_audit_rate = 2\n",
+        ["execute.precheck_audit_rate", "a fraction from 0 to 1", "got 2"],
+    ),
 }
+
+
+def test_the_execute_table_sets_the_precheck_policy(tmp_path: Path) -> None:
+    assert Settings().execute.remote_precheck == "unproven"
+    assert Settings().execute.precheck_audit_rate == 0.05
+    text = '[execute]\nremote_precheck = "never"\nprecheck_audit_rate = 0.25\n'
+    settings = load_settings(write(tmp_path, text))
+    assert settings.execute.remote_precheck == "never"
+    assert settings.execute.precheck_audit_rate == 0.25
 
 
 @pytest.mark.parametrize(("text", "expected"), BAD_CONFIGS.values(), ids=BAD_CONFIGS.keys())

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _receipts import mined_receipt
+from _waits import eventually
 
 from omniarb.bot import run_bot
 from omniarb.chains.abi import encode_call
@@ -26,6 +27,10 @@ from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 
 DEADLINE = 2**32 - 1
+# Every trade sent on the local simulation alone, and audited by the node after its send.
+LOCAL_ONLY = Settings.model_validate(
+    {"execute": {"remote_precheck": "never", "precheck_audit_rate": 1.0}}
+)
 
 
 @dataclass(slots=True)
@@ -121,3 +126,21 @@ def trade_gas_estimates(db: Path) -> dict[str, int]:
             "SELECT tx_hash, gas_estimate FROM executions WHERE tx_hash IS NOT NULL"
         ).fetchall()
     return {tx: int(gas) for tx, gas in rows}
+
+
+async def audits_agree(bot: RunningBot) -> None:
+    """The bot (run with `LOCAL_ONLY`) asked the node for no pre-check before a send, and the
+    node's audit of every trade it sent agreed with the local simulation to the wei."""
+    (pipeline,) = bot.engine[0].pipelines
+    policy, auditor = pipeline.execute.policy, pipeline.execute.auditor
+    assert policy is not None
+    assert auditor is not None
+    sent = bot.stats[0].submitted
+    assert policy.counters.remote == 0
+    assert policy.counters.local_only == sent
+
+    async def all_audited() -> bool:
+        return len(auditor.results) >= sent
+
+    await eventually(all_audited, what=f"the audits of {sent} trades", timeout_s=30)
+    assert [r for r in auditor.results if not r.matched] == []

@@ -1,5 +1,6 @@
 """Planted gaps between pools of two kinds are traded by the running bot through exactly those
-two kinds, once, and each trade realizes what it predicted, to the wei.
+two kinds, once, and each trade realizes what it predicted, to the wei, sent on the local
+simulation alone (no `eth_call` pre-check; the node's audit after each send agrees).
 
 Each case moves one pair's price in opposite directions in one pool of each kind, in one block
 (mining paused): the token gets cheap in the first pool and dear in the second, so the two-hop
@@ -13,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _bot_helpers import RunningBot, bot_on, trade_gas_estimates
+from _bot_helpers import LOCAL_ONLY, RunningBot, audits_agree, bot_on, trade_gas_estimates
 from _receipts import mined_receipt
 from _route_quotes import BALANCER_KINDS, route_profit
 
@@ -139,7 +140,7 @@ async def test_bot_trades_a_gap_between_two_kinds(
     async with devnet_factory({name: 0.5}) as net:
         chain = net.manifest.chain(name)
         db = tmp_path / "h.sqlite"
-        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db) as bot:
+        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db, LOCAL_ONLY) as bot:
             cheap, dear = await _plant(rpc, chain, case)
             planted = {cheap.address.lower(), dear.address.lower()}
             await _traded(bot, planted)
@@ -167,3 +168,4 @@ async def test_bot_trades_a_gap_between_two_kinds(
                 through_both.block_number - 1,
             )
             assert gross - through_both.flash_fee_wei == through_both.predicted_profit_wei
+            await audits_agree(bot)

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _bot_helpers import RunningBot, bot_on, swap_v2, trade_gas_estimates
+from _bot_helpers import LOCAL_ONLY, RunningBot, audits_agree, bot_on, swap_v2, trade_gas_estimates
 from _lender_helpers import (
     balance_of,
     empty,
@@ -391,7 +391,7 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
         # Before the bot runs: it would trade what the seasoning swaps leave, in their blocks.
         async with RpcClient(chain.rpc_http) as rpc:
             await _season(rpc, chain)
-        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db) as bot:
+        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db, LOCAL_ONLY) as bot:
             # What the seasoning left (its two swaps through a pool differ in value) the bot
             # trades at its first blocks: those trades settle first, or one in flight would
             # hold a pool or lender the gap's best trade needs when the gap lands beside it.
@@ -444,5 +444,6 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
                 assert balance == await balance_of(rpc, token, holder, at), (token, holder)
             assert pipeline.allocate.balance_reads == 0
             assert lenders.counters.drifted == lenders.counters.resyncs == 0
+            await audits_agree(bot)
     made = [(_cycle_class(t), t.flash_source) for t in trades]
     assert expected in made, made

@@ -1,0 +1,123 @@
+"""The local simulation of a trade: the executor's checks on the synced pool states, no node.
+
+    check = LocalSimulation(states=sync)  # a `PoolStateSync`, or any `HopStates`
+    prediction = check.check(decision, min_profit=min_profit)  # or LocalSimulationError
+
+It replays what `OmniArbExecutor.execute` does with the plan (contracts/executor/
+OmniArbExecutor.sol): every hop's output on the pool's current state, with the adapter's exact
+math (`PoolState.amount_out`, which mirrors each pool's contract and raises where it reverts),
+then `_settle`: the final amount of the start token must cover what the lender is owed
+(amountIn plus its fee: `Decision.flash_fee`, the allocator's `allocate.lenders.flash_fee`,
+which mirrors each lender's repayment) plus `minProfit`, else `InsufficientProfit`. The all-V2
+path checks the same sum before any token moves (`execute`, step 1), and a route through the
+route's own pair pays no fee beyond that pair's swap fee, so one rule covers every loan.
+
+The states are those of the sync's head at the moment of sending: a pool moved since the
+decision is priced as it is now, as the node's `eth_call` against `latest` would. A state that
+cannot vouch for the trade (a pool not synced, a sync whose head is behind the block the trade
+was decided on, as after a reorg) rejects it: nothing is sent on a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from omniarb.chain_events import NewHead
+from omniarb.dex.base import PoolState
+from omniarb.errors import RejectedError, RevertError
+from omniarb.types import Decision
+
+__all__ = ["HopStates", "LocalPrediction", "LocalSimulation", "LocalSimulationError"]
+
+
+class HopStates(Protocol):
+    """Where the local simulation reads pool states (`omniarb.state.PoolStateSync`)."""
+
+    @property
+    def head(self) -> NewHead | None: ...
+
+    @property
+    def rewrites(self) -> int:
+        """How many reorgs (or whole re-reads) the states have been through."""
+        ...
+
+    def hop_state(self, pool: str, token_a: str, token_b: str) -> PoolState | None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalPrediction:
+    """What the executor will do with the trade, in base units of the start token: the cycle's
+    final `amount_out`, what the lender is `owed`, and the `profit` the call returns (and the
+    executor keeps); `head_block` and `head_hash` name the block the states are of."""
+
+    amount_out: int
+    owed: int
+    profit: int
+    head_block: int
+    head_hash: str
+
+
+class LocalSimulationError(RejectedError):
+    """The local simulation says the executor would revert (or cannot vouch for the trade):
+    the trade is not sent."""
+
+    def __init__(self, reason: str, *, profit: int | None = None, min_profit: int = 0) -> None:
+        super().__init__(f"local simulation: {reason}")
+        self.reason = reason
+        self.profit = profit
+        self.min_profit = min_profit
+
+
+class LocalSimulation:
+    """Checks a decision against the synced pool states; see the module docstring."""
+
+    def __init__(self, *, states: HopStates) -> None:
+        self._states = states
+
+    @property
+    def rewrites(self) -> int:
+        """The states' reorg count (`HopStates.rewrites`): a change means sent transactions
+        may have left the chain."""
+        return self._states.rewrites
+
+    def check(self, decision: Decision, *, min_profit: int | None = None) -> LocalPrediction:
+        """The executor's outcome for `decision` (with `min_profit`, the one encoded in the
+        plan, which an L2's L1 fee may have raised; the decision's own by default), or
+        `LocalSimulationError` naming why it would revert."""
+        floor = decision.min_profit if min_profit is None else min_profit
+        opportunity = decision.opportunity
+        head = self._states.head
+        if head is None:
+            raise LocalSimulationError("the pool states are not synced yet")
+        if head.number < opportunity.block_number:
+            raise LocalSimulationError(
+                f"the synced states are of block {head.number}, behind block "
+                f"{opportunity.block_number} the trade was decided on"
+            )
+        amount = decision.amount_in
+        for index, hop in enumerate(opportunity.route.hops):
+            state = self._states.hop_state(hop.pool, hop.token_in, hop.token_out)
+            if state is None:
+                raise LocalSimulationError(f"hop {index}: pool {hop.pool} is not synced")
+            try:
+                amount = state.amount_out(hop.token_in, amount)
+            except (RevertError, ValueError) as exc:
+                raise LocalSimulationError(
+                    f"hop {index} through {hop.pool} reverts: {exc}"
+                ) from exc
+        owed = decision.amount_in + decision.flash_fee
+        if amount < owed + floor:
+            profit = max(amount - owed, 0)
+            raise LocalSimulationError(
+                f"insufficient profit {profit} < min profit {floor} at block {head.number}",
+                profit=profit,
+                min_profit=floor,
+            )
+        return LocalPrediction(
+            amount_out=amount,
+            owed=owed,
+            profit=amount - owed,
+            head_block=head.number,
+            head_hash=head.hash,
+        )

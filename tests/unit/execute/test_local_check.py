@@ -1,0 +1,208 @@
+"""The local simulation on constructed pool states: the executor's settle rule to the wei, the
+lender's fee, and every way a state cannot vouch for a trade (moved, behind, missing)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from omniarb.chain_events import NewHead
+from omniarb.dex.base import PoolState
+from omniarb.dex.uniswap_v2.math import get_amount_out
+from omniarb.dex.uniswap_v2.pool import V2PoolState
+from omniarb.execute.local_check import LocalPrediction, LocalSimulation, LocalSimulationError
+from omniarb.types import Decision, FlashLoan, Hop, Opportunity, OpportunitySource, Route
+
+CHAIN = 1
+WETH = "0x" + "a1" * 20
+USDC = "0x" + "b2" * 20
+POOL_A = "0x" + "0a" * 20
+POOL_B = "0x" + "0b" * 20
+BLOCK = 100
+AMOUNT_IN = 10**18
+
+
+class SyncedStates:
+    """The two things the local simulation reads of a state sync, over a dict of states."""
+
+    def __init__(self, states: list[PoolState], head_block: int | None) -> None:
+        self.states = {s.address.lower(): s for s in states}
+        self.head_block = head_block
+        self.rewrites = 0
+
+    @property
+    def head(self) -> NewHead | None:
+        if self.head_block is None:
+            return None
+        return NewHead(
+            chain_id=CHAIN,
+            number=self.head_block,
+            hash=f"0x{self.head_block:064x}",
+            parent_hash=f"0x{self.head_block - 1:064x}",
+            timestamp=0,
+            base_fee_wei=0,
+            logs_bloom=b"",
+            received_ns=0,
+        )
+
+    def hop_state(self, pool: str, token_a: str, token_b: str) -> PoolState | None:
+        return self.states.get(pool.lower())
+
+
+def pair(address: str, reserve_weth: int, reserve_usdc: int, block: int = BLOCK) -> V2PoolState:
+    # WETH (0xa1...) sorts below USDC (0xb2...): token0 is WETH.
+    return V2PoolState(
+        chain_id=CHAIN,
+        address=address,
+        dex="uniswap-v2",
+        factory="0x" + "fa" * 20,
+        token0=WETH,
+        token1=USDC,
+        reserve0=reserve_weth,
+        reserve1=reserve_usdc,
+        fee_bps=30,
+        block_number=block,
+    )
+
+
+# USDC is cheap on A (3100 per WETH) and dear on B (2900): WETH -> USDC on A -> WETH on B.
+CHEAP = pair(POOL_A, 1_000 * 10**18, 3_100_000 * 10**6)
+DEAR = pair(POOL_B, 1_000 * 10**18, 2_900_000 * 10**6)
+
+
+def route() -> Route:
+    return Route(
+        chain_id=CHAIN,
+        hops=(
+            Hop(
+                pool=POOL_A,
+                dex="uniswap-v2",
+                kind="uniswap-v2",
+                token_in=WETH,
+                token_out=USDC,
+                zero_for_one=True,
+                fee_pips=3000,
+            ),
+            Hop(
+                pool=POOL_B,
+                dex="uniswap-v2",
+                kind="uniswap-v2",
+                token_in=USDC,
+                token_out=WETH,
+                zero_for_one=False,
+                fee_pips=3000,
+            ),
+        ),
+    )
+
+
+def expected_out(amount_in: int, first: V2PoolState = CHEAP, second: V2PoolState = DEAR) -> int:
+    usdc = get_amount_out(amount_in, first.reserve0, first.reserve1, 30)
+    return get_amount_out(usdc, second.reserve1, second.reserve0, 30)
+
+
+def decision(*, min_profit: int = 0, flash_fee: int = 0, block: int = BLOCK) -> Decision:
+    out = expected_out(AMOUNT_IN)
+    opportunity = Opportunity(
+        id="opp",
+        chain_id=CHAIN,
+        block_number=block,
+        route=route(),
+        amount_in=AMOUNT_IN,
+        amount_out=out,
+        gross_profit=out - AMOUNT_IN,
+        gas_estimate=150_000,
+        gas_price_wei=10**9,
+        gas_cost_wei=150_000 * 10**9,
+        net_profit=out - AMOUNT_IN - 150_000 * 10**9,
+        net_profit_usd=1.0,
+        source=OpportunitySource.BLOCK,
+        detected_ns=1,
+    )
+    return Decision(
+        opportunity=opportunity,
+        approved=True,
+        reasons=(),
+        amount_in=AMOUNT_IN,
+        min_profit=min_profit,
+        p_success=1.0,
+        expected_value_usd=1.0,
+        bribe_wei=0,
+        flash_source=FlashLoan.OWN_PAIR if flash_fee == 0 else FlashLoan.BALANCER_V2,
+        decided_ns=2,
+        flash_fee=flash_fee,
+    )
+
+
+def check(states: list[PoolState], d: Decision, head_block: int | None = BLOCK) -> LocalPrediction:
+    return LocalSimulation(states=SyncedStates(states, head_block)).check(d)
+
+
+def test_predicts_the_cycle_to_the_wei() -> None:
+    prediction = check([CHEAP, DEAR], decision())
+    out = expected_out(AMOUNT_IN)
+    assert out > AMOUNT_IN  # the planted gap pays
+    assert prediction.amount_out == out
+    assert prediction.owed == AMOUNT_IN
+    assert prediction.profit == out - AMOUNT_IN
+    assert prediction.head_block == BLOCK
+
+
+def test_min_profit_is_the_executors_settle_rule_to_the_wei() -> None:
+    profit = expected_out(AMOUNT_IN) - AMOUNT_IN
+    assert check([CHEAP, DEAR], decision(min_profit=profit)).profit == profit
+    with pytest.raises(LocalSimulationError) as caught:
+        check([CHEAP, DEAR], decision(min_profit=profit + 1))
+    assert str(caught.value).startswith("local simulation: insufficient profit")
+    assert caught.value.profit == profit
+    assert caught.value.min_profit == profit + 1
+
+
+def test_the_plan_min_profit_overrides_the_decisions() -> None:
+    # An L2's L1 fee raises the minimum encoded in the plan above the decision's.
+    profit = expected_out(AMOUNT_IN) - AMOUNT_IN
+    simulation = LocalSimulation(states=SyncedStates([CHEAP, DEAR], BLOCK))
+    with pytest.raises(LocalSimulationError):
+        simulation.check(decision(min_profit=0), min_profit=profit + 1)
+
+
+def test_the_lenders_fee_is_owed_before_the_profit() -> None:
+    profit = expected_out(AMOUNT_IN) - AMOUNT_IN
+    prediction = check([CHEAP, DEAR], decision(flash_fee=profit))
+    assert prediction.owed == AMOUNT_IN + profit
+    assert prediction.profit == 0
+    with pytest.raises(LocalSimulationError, match="insufficient profit 0 < min profit 0"):
+        check([CHEAP, DEAR], decision(flash_fee=profit + 1))
+
+
+def test_a_pool_moved_since_the_decision_is_priced_as_it_is_now() -> None:
+    # Someone closed the gap in the next block: the decision's prediction is stale.
+    closed = replace(CHEAP, reserve1=2_900_000 * 10**6, block_number=BLOCK + 1)
+    with pytest.raises(LocalSimulationError, match=r"insufficient profit 0 .* at block 101"):
+        check([closed, DEAR], decision(), head_block=BLOCK + 1)
+    # Moved the other way, the trade pays more than predicted: the executor's outcome is what
+    # the simulation returns.
+    wider = replace(CHEAP, reserve1=3_200_000 * 10**6, block_number=BLOCK + 1)
+    prediction = check([wider, DEAR], decision(), head_block=BLOCK + 1)
+    assert prediction.profit == expected_out(AMOUNT_IN, wider) - AMOUNT_IN
+    assert prediction.profit > decision().expected_profit
+
+
+def test_states_behind_the_decisions_block_are_rejected() -> None:
+    with pytest.raises(LocalSimulationError, match="block 99, behind block 100"):
+        check([CHEAP, DEAR], decision(), head_block=BLOCK - 1)
+    with pytest.raises(LocalSimulationError, match="not synced yet"):
+        check([CHEAP, DEAR], decision(), head_block=None)
+
+
+def test_a_pool_not_synced_is_rejected() -> None:
+    with pytest.raises(LocalSimulationError, match=f"hop 1: pool {POOL_B} is not synced"):
+        check([CHEAP], decision())
+
+
+def test_a_hop_its_pool_would_revert_on_is_rejected() -> None:
+    # An empty pair: UniswapV2Library.getAmountOut reverts INSUFFICIENT_LIQUIDITY.
+    empty = replace(DEAR, reserve0=0, reserve1=0)
+    with pytest.raises(LocalSimulationError, match=r"hop 1 through .* reverts"):
+        check([CHEAP, empty], decision())
