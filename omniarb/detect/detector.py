@@ -22,6 +22,7 @@ take the closed-form path.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Protocol
@@ -173,12 +174,17 @@ class CycleDetector:
         self.block_number = update.block_number
         self.base_fee_wei = update.base_fee_wei
         changed = self.book.apply(update.pools)
-        for opportunity in self.evaluator.candidates(
+        for step in self.evaluator.steps(
             self.book.cycles_through(changed),
             block_number=update.block_number,
             base_fee_wei=update.base_fee_wei,
         ):
-            yield opportunity
+            if step is not None:
+                yield step
+            # Between two sizings the loop may run what is ready: the answer to a send already
+            # made (its acknowledgment is not left waiting for the rest of the block's sizing),
+            # another chain's block.
+            await asyncio.sleep(0)
 
     def scan(self) -> list[Opportunity]:
         """Evaluate every cycle at the stored states (the first block, benchmarks)."""

@@ -120,11 +120,19 @@ class CycleEvaluator:
     def candidates(
         self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
     ) -> Iterator[Opportunity]:
+        """`steps` without the cycles that came to nothing."""
+        for step in self.steps(cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei):
+            if step is not None:
+                yield step
+
+    def steps(
+        self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
+    ) -> Iterator[Opportunity | None]:
         """`evaluate`'s opportunities one at a time, as each is sized: first the cycles that
         get the full search (the best by the screen's estimate in USD, and each later one that
         shares no pool with those before it), in that order, then the rest, which compete
-        for a gap a better cycle will close. A consumer can act on the first before the others
-        are sized."""
+        for a gap a better cycle will close; None for a cycle sized to nothing. A consumer can
+        act on the first before the others are sized, and do other work between two steps."""
         book = self.book
         if book.cycle_count == 0:
             return
@@ -176,7 +184,7 @@ class CycleEvaluator:
                 )
                 if opportunity is not None:
                     self.counters.opportunities += 1
-                    yield opportunity
+                yield opportunity
 
     def _start_prices(self, token: str, prices: _StartPrices) -> tuple[Fraction, float] | None:
         """(start-token units per native wei, USD per start-token unit), cached per evaluation."""

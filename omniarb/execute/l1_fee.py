@@ -2,13 +2,15 @@
 cover it.
 
 The detector priced an L2 route's L1 fee from the chain's per-block quote and the route's size,
-an upper bound the allocator's minimum profit already holds; here the real calldata is priced
-(Optimism: the Fjord fee of the unsigned transaction, as `GasPriceOracle.getL1Fee` computes it;
-Arbitrum: NodeInterface's L1 component). A trade whose expected profit does not cover its L2 gas
-and that exact fee is refused with a reason that names the L1 fee. When the minimum already
-covers both (the usual case: the bound is above the exact fee), it stays, and the trade costs
-one pricing round; when the L1 price rose past the bound, the minimum is raised to cover the
-exact fee, which changes a few bytes of the calldata, priced again.
+an upper bound the allocator's minimum profit already holds; here the real calldata is priced.
+Optimism: the Fjord fee of the unsigned transaction, as `GasPriceOracle.getL1Fee` computes it,
+from the L1Block's prices (the quote's when it is of the trade's block, else read once).
+Arbitrum: the per-byte bound of the quote of the trade's block when the trade pays even that
+(no round trip), else NodeInterface's exact L1 component. A trade whose expected profit does not
+cover its L2 gas and that fee is refused with a reason that names the L1 fee. When the minimum
+already covers both (the usual case), it stays, and the trade costs one pricing round; when the
+L1 price rose past the detector's bound, the minimum is raised to cover the fee, which changes a
+few bytes of the calldata, priced again.
 """
 
 from __future__ import annotations
@@ -97,9 +99,16 @@ async def cover_l1_fee(
     min_profit = decision.min_profit
     data = calldata(min_profit)
     cost = L1Cost(fee_wei=0, l1_gas=0)
-    # On an OP Stack chain the prices are read once: every round is then priced without a
-    # round trip (the hot path pays one read, not one per round).
-    op_prices = await oracle.current_op_prices()
+    block_number = opportunity.block_number
+    # On Arbitrum the quote's per-byte price bounds the fee from above: when the trade pays
+    # even that, the minimum is made to cover it, with no round trip; only a trade the bound
+    # would refuse asks NodeInterface for the exact component.
+    bounded = _arb_bounded(oracle, decision, to=to, gas=gas, fees=fees, calldata=calldata)
+    if bounded is not None:
+        return bounded
+    # On an OP Stack chain the prices are read once (none when the quote is of this block):
+    # every round is then priced without a round trip.
+    op_prices = await oracle.current_op_prices(block_number)
     for _round in range(_ROUNDS):
         tx = unsigned_tx(chain_id=oracle.chain_id, to=to, data=data, gas=gas, fees=fees)
         cost = await oracle.exact_l1_cost(to=to, data=data, unsigned_tx=tx, op_prices=op_prices)
@@ -118,3 +127,33 @@ async def cover_l1_fee(
         min_profit = needed
         data = calldata(min_profit)
     return L1Priced(data=data, min_profit=min_profit, cost=cost)
+
+
+def _arb_bounded(
+    oracle: FeeOracle,
+    decision: Decision,
+    *,
+    to: str,
+    gas: int,
+    fees: Fees,
+    calldata: Callable[[int], bytes],
+) -> L1Priced | None:
+    """The trade priced on Arbitrum's upper bound of the L1 fee (`FeeOracle.arb_l1_bound`), or
+    None when there is no such bound or the trade's expected profit does not cover it."""
+    opportunity = decision.opportunity
+    l2_min = max(decision.min_profit - opportunity.l1_fee_in_token, 0)
+    min_profit = decision.min_profit
+    data = calldata(min_profit)
+    for _round in range(_ROUNDS):
+        tx = unsigned_tx(chain_id=oracle.chain_id, to=to, data=data, gas=gas, fees=fees)
+        cost = oracle.arb_l1_bound(len(tx), opportunity.block_number)
+        if cost is None:
+            return None
+        needed = max(1, l2_min + opportunity.native_in_token(cost.fee_wei))
+        if needed > decision.expected_profit:
+            return None
+        if needed <= min_profit:
+            return L1Priced(data=data, min_profit=min_profit, cost=cost)
+        min_profit = needed
+        data = calldata(min_profit)
+    return None

@@ -111,13 +111,40 @@ class FeeOracle:
         system = self.spec.system
         return system.l1_block is not None or system.node_interface is not None
 
-    async def current_op_prices(self) -> OpL1Prices | None:
-        """The L1Block's prices now (one round trip), on an OP Stack chain; None elsewhere. A
-        trade about to be sent reads them once and prices every round of its calldata with
-        them (`exact_l1_cost(op_prices=...)`)."""
+    async def current_op_prices(self, block_number: int | None = None) -> OpL1Prices | None:
+        """The L1Block's prices now, on an OP Stack chain; None elsewhere. A trade about to be
+        sent reads them once and prices every round of its calldata with them
+        (`exact_l1_cost(op_prices=...)`). When the latest quote is already of `block_number`
+        (the block the trade was decided on) or later, its prices are the chain's now, with no
+        round trip; else they are read (one)."""
         if self.spec.system.l1_block is None:
             return None
+        quote = self._quote
+        if (
+            block_number is not None
+            and quote is not None
+            and quote.block_number >= block_number
+            and isinstance(quote.l1, OpL1Prices)
+        ):
+            return quote.l1
         return await read_op_l1_prices(self._rpc, self.spec.system.l1_block)
+
+    def arb_l1_bound(self, unsigned_tx_size: int, block_number: int) -> L1Cost | None:
+        """On Arbitrum, the L1 cost of a transaction of `unsigned_tx_size` bytes, never
+        understated, from the latest quote when it is of `block_number` or later: the
+        per-byte price on the uncompressed size (ArbOS prices the brotli-compressed one), its
+        L1 gas at the quote's base fee. None elsewhere, or without such a quote."""
+        quote = self._quote
+        if (
+            self.spec.system.node_interface is None
+            or quote is None
+            or quote.block_number < block_number
+            or not isinstance(quote.l1, ArbL1Prices)
+            or quote.base_fee_wei <= 0
+        ):
+            return None
+        fee_wei = quote.l1.l1_fee_estimate_wei(unsigned_tx_size)
+        return L1Cost(fee_wei=fee_wei, l1_gas=-(-fee_wei // quote.base_fee_wei))
 
     async def exact_l1_cost(
         self,

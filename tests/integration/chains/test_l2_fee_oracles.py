@@ -131,3 +131,37 @@ async def test_arbitrum_l1_component_and_quote_follow_the_l1_price():
         base_fee_wei, rest = divmod(again.fee_wei, again.l1_gas)
         assert rest == 0
         assert 0 <= again.fee_wei - 3 * poster_cost < base_fee_wei
+
+
+async def test_a_trade_of_the_quotes_block_is_priced_without_a_round_trip():
+    """On Arbitrum the quote's per-byte bound never understates the exact component, with L1
+    gas enough to pay it at the base fee; on Optimism the quote's L1 prices are the chain's
+    now. Both only for the quote's block or an earlier one: a later block reads the chain."""
+    arbitrum = chain_by_name("arbitrum")
+    async with fee_chain(arbitrum) as (rpc, sender):
+        oracle = FeeOracle(rpc=rpc, spec=arbitrum, policy=TipPolicy(bounds=arbitrum.tips))
+        for l1_base_fee in (DEV_L1_FEES.l1_base_fee_wei, 9 * DEV_L1_FEES.l1_base_fee_wei):
+            await set_l1_base_fee(rpc, sender, arbitrum, l1_base_fee)
+            quote = await oracle.refresh()
+            for data in payloads()[2:]:
+                unsigned = b"\x02" + bytes(60) + data  # a transaction is longer than its data
+                bound = oracle.arb_l1_bound(len(unsigned), quote.block_number)
+                assert bound is not None
+                exact = await oracle.exact_l1_cost(
+                    to=sender.address, data=data, unsigned_tx=unsigned
+                )
+                assert bound.fee_wei >= exact.fee_wei
+                assert bound.l1_gas * quote.base_fee_wei >= bound.fee_wei
+            assert oracle.arb_l1_bound(100, quote.block_number + 1) is None
+    optimism = chain_by_name("optimism")
+    async with fee_chain(optimism) as (rpc, sender):
+        oracle = FeeOracle(rpc=rpc, spec=optimism, policy=TipPolicy(bounds=optimism.tips))
+        await set_l1_base_fee(rpc, sender, optimism, 7 * GWEI)
+        quote = await oracle.refresh()
+        assert await oracle.current_op_prices(quote.block_number) is quote.l1
+        await set_l1_base_fee(rpc, sender, optimism, 11 * GWEI)
+        # The quote is of an older block now: the prices are read, and are the new ones.
+        newer = await oracle.current_op_prices(quote.block_number + 1)
+        assert newer is not None
+        assert newer.l1_base_fee_wei == 11 * GWEI
+        assert oracle.arb_l1_bound(100, quote.block_number) is None  # not Arbitrum
