@@ -269,18 +269,22 @@ class ChainRun:
         at once (into `sends`): the best goes out while the others are still being sized."""
         p = self.pipeline
         hooks = self._hooks
-        async for found in p.detector.stream(update):
-            opportunity = replace(found, times=update.times.at(detected_ns=found.detected_ns))
-            p.stats.on_opportunity(opportunity, update.received_ns)
-            if hooks is not None:
-                hooks.opportunity(p.stats, opportunity, update.received_ns)
-            await self._store.record(opportunity)
-            decision = await self._decide(opportunity)
-            if decision is not None:
-                # Held from now: a later opportunity of this block must not trade them too.
-                self._in_flight.hold(decision)
-                sends.append(asyncio.create_task(self._execute(decision)))
-                # Let the send run up to its request to the node before sizing the next.
+        for found in p.detector.steps(update):
+            if found is not None:
+                opportunity = replace(found, times=update.times.at(detected_ns=found.detected_ns))
+                p.stats.on_opportunity(opportunity, update.received_ns)
+                if hooks is not None:
+                    hooks.opportunity(p.stats, opportunity, update.received_ns)
+                await self._store.record(opportunity)
+                decision = await self._decide(opportunity)
+                if decision is not None:
+                    # Held from now: a later opportunity of this block must not trade them too.
+                    self._in_flight.hold(decision)
+                    sends.append(asyncio.create_task(self._execute(decision)))
+            # While a send of this block is under way, the loop runs between two sizings: a new
+            # send goes out up to its request, an answer is read as soon as it comes, rather
+            # than behind the rest of the block's sizing.
+            if any(not task.done() for task in sends):
                 await asyncio.sleep(0)
 
     async def _decide(self, opportunity: Opportunity) -> Decision | None:

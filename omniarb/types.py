@@ -245,7 +245,7 @@ class Decision:
 class ExecutionStatus(StrEnum):
     SIMULATED = "simulated"  # dry run: eth_call only
     SUBMITTED = "submitted"
-    REJECTED = "rejected"  # the pre-check eth_call reverted; nothing was sent
+    REJECTED = "rejected"  # refused before the send (local check or pre-check); nothing sent
     FAILED = "failed"  # could not be sent
 
 

@@ -22,9 +22,8 @@ take the closed-form path.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Protocol
 
 from omniarb.detect.evaluator import CycleEvaluator, DetectorCounters, QuoteSource
@@ -165,26 +164,21 @@ class CycleDetector:
         """The stage: opportunities in the cycles through the pools `update` changed."""
         return self.detect(update)
 
-    async def stream(self, update: PoolStates) -> AsyncIterator[Opportunity]:
+    def steps(self, update: PoolStates) -> Iterator[Opportunity | None]:
         """The stage on the live path: `process`'s opportunities one at a time, as each is
-        sized (`CycleEvaluator.candidates`: the fully searched, pool-disjoint best first), so
-        the engine sends the first while the others are still being sized."""
+        sized (`CycleEvaluator.steps`: the fully searched, pool-disjoint best first), with
+        None for each cycle sized to nothing. The engine sends the first while the others are
+        still being sized, and may let the loop run between two steps."""
         if update.chain_id != self.chain_id:
             raise ValueError(f"update for chain {update.chain_id} sent to chain {self.chain_id}")
         self.block_number = update.block_number
         self.base_fee_wei = update.base_fee_wei
         changed = self.book.apply(update.pools)
-        for step in self.evaluator.steps(
+        return self.evaluator.steps(
             self.book.cycles_through(changed),
             block_number=update.block_number,
             base_fee_wei=update.base_fee_wei,
-        ):
-            if step is not None:
-                yield step
-            # Between two sizings the loop may run what is ready: the answer to a send already
-            # made (its acknowledgment is not left waiting for the rest of the block's sizing),
-            # another chain's block.
-            await asyncio.sleep(0)
+        )
 
     def scan(self) -> list[Opportunity]:
         """Evaluate every cycle at the stored states (the first block, benchmarks)."""

@@ -288,3 +288,36 @@ async def test_opportunity_timestamps_are_monotonic_ns() -> None:
     assert found
     assert all(before <= o.detected_ns <= after for o in found)
     assert all(o.trigger_tx is None for o in found)
+
+
+async def test_the_live_steps_give_the_searched_best_first_and_the_same_opportunities() -> None:
+    """`steps` (the engine's live path) yields what `process` finds, one sizing at a time: the
+    fully searched, pool-disjoint candidates first, then the rest, None for a cycle sized to
+    nothing; `process` sorts the same opportunities by net profit."""
+    states = {s.address: s for s in world()}
+    moved = swapped(states[fair_pool(0, "dex-a", WETH, USDC, 1).address], USDC, 600_000 * 10**6, 2)
+    moved_dai = swapped(
+        states[fair_pool(2, "dex-a", USDC, DAI, 1).address], DAI, 150_000 * 10**18, 2
+    )
+    batch, live = detector(), detector()
+    for d in (batch, live):
+        await d.process(update(1, *states.values(), new=True))
+    found = await batch.process(update(2, moved, moved_dai))
+    searched = live.counters.searched
+    steps = list(live.steps(update(2, moved, moved_dai)))
+    streamed = [step for step in steps if step is not None]
+    assert len(streamed) > 1
+
+    def by_profit(opportunities: list[Opportunity]) -> list[Opportunity]:
+        ranked = sorted(opportunities, key=lambda o: (-o.net_profit_usd, o.id))
+        return [replace(o, detected_ns=0) for o in ranked]
+
+    assert by_profit(streamed) == by_profit(found)
+    assert live.counters.searched - searched == batch.counters.searched - searched
+    # The first step is the screen's best, fully searched: the best trade of the block.
+    assert streamed[0].id == found[0].id
+    fully_searched = live.counters.searched - searched
+    first_pools = [set(o.route.pools) for o in streamed[:fully_searched]]
+    for i, pools in enumerate(first_pools):
+        for other in first_pools[:i]:
+            assert pools.isdisjoint(other)
