@@ -207,18 +207,23 @@ class ChainRun:
         while True:
             await self._new_block.wait()
             self._new_block.clear()
+            # The quote first: a trade of this block about to be sent may be waiting for it.
+            await self._refresh_fees()
             await self._refresh_lenders()
-            if p.fees is None:
-                continue
-            try:
-                quote = await p.fees.refresh()
-            except OmniarbError as exc:
-                log.warning("%s: fee quote not refreshed: %s", p.name, exc)
-                if self._hooks is not None:
-                    self._hooks.error(p.name, "fees", exc)
-                continue
+
+    async def _refresh_fees(self) -> None:
+        p = self.pipeline
+        if p.fees is None:
+            return
+        try:
+            quote = await p.fees.refresh()
+        except OmniarbError as exc:
+            log.warning("%s: fee quote not refreshed: %s", p.name, exc)
             if self._hooks is not None:
-                self._hooks.fees(p.name, quote)
+                self._hooks.error(p.name, "fees", exc)
+            return
+        if self._hooks is not None:
+            self._hooks.fees(p.name, quote)
 
     async def _refresh_lenders(self) -> None:
         p = self.pipeline

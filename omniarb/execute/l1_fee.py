@@ -103,7 +103,7 @@ async def cover_l1_fee(
     # On Arbitrum the quote's per-byte price bounds the fee from above: when the trade pays
     # even that, the minimum is made to cover it, with no round trip; only a trade the bound
     # would refuse asks NodeInterface for the exact component.
-    bounded = _arb_bounded(oracle, decision, to=to, gas=gas, fees=fees, calldata=calldata)
+    bounded = await _arb_bounded(oracle, decision, to=to, gas=gas, fees=fees, calldata=calldata)
     if bounded is not None:
         return bounded
     # On an OP Stack chain the prices are read once (none when the quote is of this block):
@@ -129,7 +129,7 @@ async def cover_l1_fee(
     return L1Priced(data=data, min_profit=min_profit, cost=cost)
 
 
-def _arb_bounded(
+async def _arb_bounded(
     oracle: FeeOracle,
     decision: Decision,
     *,
@@ -146,7 +146,7 @@ def _arb_bounded(
     data = calldata(min_profit)
     for _round in range(_ROUNDS):
         tx = unsigned_tx(chain_id=oracle.chain_id, to=to, data=data, gas=gas, fees=fees)
-        cost = oracle.arb_l1_bound(len(tx), opportunity.block_number)
+        cost = await oracle.arb_l1_bound(len(tx), opportunity.block_number)
         if cost is None:
             return None
         needed = max(1, l2_min + opportunity.native_in_token(cost.fee_wei))

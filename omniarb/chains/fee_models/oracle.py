@@ -14,6 +14,7 @@ the devnet's stand-ins at those addresses exactly as it reads a real chain's.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,9 @@ class FeeOracle:
         self.spec = spec
         self.policy = policy
         self._quote: FeeQuote | None = None
+        # The refresh under way (its quote, None if it failed): a trade of a newer block waits
+        # for it rather than reading the same prices on a round trip of its own.
+        self._refreshing: asyncio.Future[FeeQuote | None] | None = None
 
     @property
     def quote(self) -> FeeQuote:
@@ -78,6 +82,31 @@ class FeeOracle:
 
     async def refresh(self) -> FeeQuote:
         """Read the latest block's base fee, recent tips and L1 prices in one round trip."""
+        done: asyncio.Future[FeeQuote | None] = asyncio.get_running_loop().create_future()
+        self._refreshing = done
+        quote: FeeQuote | None = None
+        try:
+            quote = await self._read()
+        finally:
+            done.set_result(quote)
+            if self._refreshing is done:
+                self._refreshing = None
+        return quote
+
+    async def quote_of(self, block_number: int) -> FeeQuote | None:
+        """The latest quote if it is of `block_number` or later, waiting for the refresh under
+        way when there is one; None when no such quote is at hand."""
+        quote = self._quote
+        if quote is not None and quote.block_number >= block_number:
+            return quote
+        refreshing = self._refreshing
+        if refreshing is not None:
+            quote = await asyncio.shield(refreshing)
+            if quote is not None and quote.block_number >= block_number:
+                return quote
+        return None
+
+    async def _read(self) -> FeeQuote:
         block, history, *l1_answers = await self._rpc.batch(self._requests())
         if not isinstance(block, dict):
             raise RpcTransportError(
@@ -115,33 +144,26 @@ class FeeOracle:
         """The L1Block's prices now, on an OP Stack chain; None elsewhere. A trade about to be
         sent reads them once and prices every round of its calldata with them
         (`exact_l1_cost(op_prices=...)`). When the latest quote is already of `block_number`
-        (the block the trade was decided on) or later, its prices are the chain's now, with no
-        round trip; else they are read (one)."""
+        (the block the trade was decided on) or later, or the refresh under way brings one,
+        its prices are the chain's now, with no round trip of the trade's own; else they are
+        read (one)."""
         if self.spec.system.l1_block is None:
             return None
-        quote = self._quote
-        if (
-            block_number is not None
-            and quote is not None
-            and quote.block_number >= block_number
-            and isinstance(quote.l1, OpL1Prices)
-        ):
+        quote = None if block_number is None else await self.quote_of(block_number)
+        if quote is not None and isinstance(quote.l1, OpL1Prices):
             return quote.l1
         return await read_op_l1_prices(self._rpc, self.spec.system.l1_block)
 
-    def arb_l1_bound(self, unsigned_tx_size: int, block_number: int) -> L1Cost | None:
+    async def arb_l1_bound(self, unsigned_tx_size: int, block_number: int) -> L1Cost | None:
         """On Arbitrum, the L1 cost of a transaction of `unsigned_tx_size` bytes, never
         understated, from the latest quote when it is of `block_number` or later: the
         per-byte price on the uncompressed size (ArbOS prices the brotli-compressed one), its
-        L1 gas at the quote's base fee. None elsewhere, or without such a quote."""
-        quote = self._quote
-        if (
-            self.spec.system.node_interface is None
-            or quote is None
-            or quote.block_number < block_number
-            or not isinstance(quote.l1, ArbL1Prices)
-            or quote.base_fee_wei <= 0
-        ):
+        L1 gas at the quote's base fee (`quote_of`: waiting for the refresh under way). None
+        elsewhere, or without such a quote."""
+        if self.spec.system.node_interface is None:
+            return None
+        quote = await self.quote_of(block_number)
+        if quote is None or not isinstance(quote.l1, ArbL1Prices) or quote.base_fee_wei <= 0:
             return None
         fee_wei = quote.l1.l1_fee_estimate_wei(unsigned_tx_size)
         return L1Cost(fee_wei=fee_wei, l1_gas=-(-fee_wei // quote.base_fee_wei))

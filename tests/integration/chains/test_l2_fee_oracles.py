@@ -4,6 +4,7 @@ Arbitrum's L1 component is read from NodeInterface, and a moved L1 price is seen
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -145,14 +146,14 @@ async def test_a_trade_of_the_quotes_block_is_priced_without_a_round_trip():
             quote = await oracle.refresh()
             for data in payloads()[2:]:
                 unsigned = b"\x02" + bytes(60) + data  # a transaction is longer than its data
-                bound = oracle.arb_l1_bound(len(unsigned), quote.block_number)
+                bound = await oracle.arb_l1_bound(len(unsigned), quote.block_number)
                 assert bound is not None
                 exact = await oracle.exact_l1_cost(
                     to=sender.address, data=data, unsigned_tx=unsigned
                 )
                 assert bound.fee_wei >= exact.fee_wei
                 assert bound.l1_gas * quote.base_fee_wei >= bound.fee_wei
-            assert oracle.arb_l1_bound(100, quote.block_number + 1) is None
+            assert await oracle.arb_l1_bound(100, quote.block_number + 1) is None
     optimism = chain_by_name("optimism")
     async with fee_chain(optimism) as (rpc, sender):
         oracle = FeeOracle(rpc=rpc, spec=optimism, policy=TipPolicy(bounds=optimism.tips))
@@ -164,4 +165,12 @@ async def test_a_trade_of_the_quotes_block_is_priced_without_a_round_trip():
         newer = await oracle.current_op_prices(quote.block_number + 1)
         assert newer is not None
         assert newer.l1_base_fee_wei == 11 * GWEI
-        assert oracle.arb_l1_bound(100, quote.block_number) is None  # not Arbitrum
+        # A refresh under way is waited for rather than read again: its quote is the answer.
+        await set_l1_base_fee(rpc, sender, optimism, 13 * GWEI)
+        head = int(await rpc.call("eth_blockNumber"), 16)
+        refreshing = asyncio.create_task(oracle.refresh())
+        await asyncio.sleep(0)  # one turn of the loop: the task starts and waits on its request
+        waited = await oracle.quote_of(head)
+        assert waited is await refreshing
+        assert waited.l1_base_fee_wei == 13 * GWEI
+        assert await oracle.arb_l1_bound(100, quote.block_number) is None  # not Arbitrum
