@@ -34,7 +34,7 @@ from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
 from omniarb.execute._revert import error_signatures_from_abi
 from omniarb.execute.executor_calldata import dex_factories, executor_artifact
 from omniarb.execute.executor_setup import verify_executor
-from omniarb.execute.local_check import LocalSimulation
+from omniarb.execute.local_check import Holdings, LocalSimulation
 from omniarb.execute.precheck_audit import PrecheckAuditor
 from omniarb.execute.precheck_policy import PrecheckPolicy
 from omniarb.execute.replace import ReplacementPolicy, default_replace_after_blocks
@@ -301,7 +301,7 @@ async def chain_pipeline(
             dry_run=dry_run,
             fees=fees,
             # Read-only: the local simulation reads the synced states, the state task writes.
-            local=LocalSimulation(states=sync),
+            local=LocalSimulation(states=sync, holdings=_holdings(lender_book, balances)),
             policy=precheck,
             auditor=PrecheckAuditor(call=submitter.precheck, policy=precheck),
         ),
@@ -322,3 +322,13 @@ async def chain_pipeline(
             on_nonces_freed=nonces.lost,
         ),
     )
+
+
+def _holdings(book: LenderBook, balances: LenderBalances) -> Holdings:
+    """What a pool's custodian holds of a token, from the synced lender balances."""
+
+    def held(pool: str, token: str) -> int | None:
+        custodian = book.custodian(pool)
+        return None if custodian is None else balances.balance(token, custodian)
+
+    return held

@@ -27,7 +27,7 @@ block, for a lender the memory cannot answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from omniarb.chains.abi import decode, encode_call
@@ -98,11 +98,22 @@ def _manager_lender(manager: str, dex: str, kind: str, token: str, extra_gas: in
 class LenderBook:
     """The lenders of one chain by token, built from its manifest; reads their balances."""
 
-    def __init__(self, rpc: RpcClient, lenders: Sequence[Lender]) -> None:
+    def __init__(
+        self,
+        rpc: RpcClient,
+        lenders: Sequence[Lender],
+        custodians: Mapping[str, str] | None = None,
+    ) -> None:
         self._rpc = rpc
         self._by_token: dict[str, list[Lender]] = {}
         for lender in lenders:
             self._by_token.setdefault(lender.token.lower(), []).append(lender)
+        self._custodians = {k.lower(): v.lower() for k, v in (custodians or {}).items()}
+
+    def custodian(self, pool: str) -> str | None:
+        """Who holds the tokens a traded pool pays out: the pool itself, or the contract that
+        keeps its balances (the V4 PoolManager, the Balancer Vault); None if unknown."""
+        return self._custodians.get(pool.lower())
 
     @classmethod
     def from_manifest(cls, chain: ChainManifest, rpc: RpcClient, gas: GasModel) -> LenderBook:
@@ -127,16 +138,21 @@ class LenderBook:
                 for token, holder in held
             ]
         managers: dict[tuple[str, str], Lender] = {}
-        protocol_loans = {lender.kind for lender in lenders}
+        protocol_loans = {lender.kind: lender.holder for lender in lenders}
+        custodians: dict[str, str] = {}
         for pool in chain.pools:
             if not is_traded(pool.kind):
                 continue
             kind = adapter(pool.kind).pool_loan
             if kind in protocol_loans:
-                continue  # its pools lend through the protocol's lender (Balancer's Vault)
+                # Its pools lend through the protocol's lender (Balancer's Vault), which holds
+                # their tokens.
+                custodians[pool.address] = protocol_loans[kind]
+                continue
             extra = gas.loan_gas(kind)
             if kind is FlashLoan.V4_POOL_MANAGER:
                 manager = chain.dex(pool.dex).factory
+                custodians[pool.address] = manager
                 for token in (pool.token0, pool.token1):
                     if int(token, 16) != 0:  # the native coin is no ERC-20 to lend
                         managers.setdefault(
@@ -147,6 +163,7 @@ class LenderBook:
             # An Algebra pool's flash fee is a constant of the protocol, not its swap fee.
             fee_pips = ALGEBRA_FLASH_FEE_PIPS if kind is FlashLoan.ALGEBRA_POOL else pool.fee
             flash_pool = pool.flash_pool()
+            custodians[pool.address] = pool.address
             lenders += [
                 Lender(
                     kind=kind,
@@ -159,7 +176,7 @@ class LenderBook:
                 )
                 for token in (pool.token0, pool.token1)
             ]
-        return cls(rpc, [*lenders, *managers.values()])
+        return cls(rpc, [*lenders, *managers.values()], custodians)
 
     def lenders(self, token: str, *, excluding: Sequence[str] = ()) -> list[Lender]:
         """The lenders of `token`, without the pools in `excluding` (a route's own pools are

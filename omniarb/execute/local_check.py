@@ -20,6 +20,7 @@ was decided on, as after a reorg) rejects it: nothing is sent on a guess.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,7 +29,7 @@ from omniarb.dex.base import PoolState
 from omniarb.errors import RejectedError, RevertError
 from omniarb.types import Decision
 
-__all__ = ["HopStates", "LocalPrediction", "LocalSimulation", "LocalSimulationError"]
+__all__ = ["Holdings", "HopStates", "LocalPrediction", "LocalSimulation", "LocalSimulationError"]
 
 
 class HopStates(Protocol):
@@ -69,11 +70,21 @@ class LocalSimulationError(RejectedError):
         self.min_profit = min_profit
 
 
-class LocalSimulation:
-    """Checks a decision against the synced pool states; see the module docstring."""
+# (pool, token) → what the contract holding that pool's tokens holds of it (None: unknown).
+Holdings = Callable[[str, str], int | None]
 
-    def __init__(self, *, states: HopStates) -> None:
+
+class LocalSimulation:
+    """Checks a decision against the synced pool states; see the module docstring.
+
+    With `holdings` (the synced lender balances, by the pool's custodian), a hop must also be
+    payable: its pool's custodian (the pool, the V4 PoolManager, the Balancer Vault) must hold
+    the amount it pays out, or the token's transfer would revert where the pool's math alone
+    sees none."""
+
+    def __init__(self, *, states: HopStates, holdings: Holdings | None = None) -> None:
         self._states = states
+        self._holdings = holdings
 
     @property
     def rewrites(self) -> int:
@@ -106,6 +117,17 @@ class LocalSimulation:
                 raise LocalSimulationError(
                     f"hop {index} through {hop.pool} reverts: {exc}"
                 ) from exc
+            # A native-coin side is paid in the coin, which no token balance bounds.
+            held = (
+                None
+                if self._holdings is None or hop.currency_out is not None
+                else self._holdings(hop.pool, hop.token_out)
+            )
+            if held is not None and amount > held:
+                raise LocalSimulationError(
+                    f"hop {index} through {hop.pool} pays {amount} of {hop.token_out}, but its "
+                    f"custodian holds {held}"
+                )
         owed = decision.amount_in + decision.flash_fee
         if amount < owed + floor:
             profit = max(amount - owed, 0)

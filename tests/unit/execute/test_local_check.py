@@ -3,6 +3,7 @@ lender's fee, and every way a state cannot vouch for a trade (moved, behind, mis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -206,3 +207,24 @@ def test_a_hop_its_pool_would_revert_on_is_rejected() -> None:
     empty = replace(DEAR, reserve0=0, reserve1=0)
     with pytest.raises(LocalSimulationError, match=r"hop 1 through .* reverts"):
         check([CHEAP, empty], decision())
+
+
+def test_a_hop_its_custodian_cannot_pay_is_rejected() -> None:
+    """The pool's math may promise what its custodian no longer holds (a V4 PoolManager or the
+    Balancer Vault drained): the token's transfer would revert, so the trade is not sent."""
+    d = decision()
+    first_out = CHEAP.amount_out(d.opportunity.route.hops[0].token_in, d.amount_in)
+    states = SyncedStates([CHEAP, DEAR], BLOCK)
+
+    def holdings(short: str) -> Callable[[str, str], int | None]:
+        def held(pool: str, token: str) -> int | None:
+            return first_out - 1 if pool == short else None  # unknown elsewhere: not checked
+
+        return held
+
+    with pytest.raises(LocalSimulationError, match="custodian holds"):
+        LocalSimulation(states=states, holdings=holdings(CHEAP.address)).check(d)
+    # Enough held, or nothing known of the custodian: the trade goes as before.
+    enough = LocalSimulation(states=states, holdings=lambda pool, token: 10**40).check(d)
+    assert enough == check([CHEAP, DEAR], d)
+    assert LocalSimulation(states=states, holdings=holdings("0x" + "00" * 20)).check(d) == enough
