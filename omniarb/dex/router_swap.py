@@ -1,0 +1,35 @@
+"""What a router call asks of the pools, decoded from its calldata: the value every protocol's
+router decoder returns (the mempool issue: a pending swap becomes pool moves to backrun).
+
+A `RouterSwap` is one swap along a token `path` (several hops through the protocol's pools),
+exact input (`amount_in` given, `amount_out_min` the slippage limit) or exact output
+(`amount_out` given, `amount_in_max` the limit), with the router's `deadline` (unix seconds, None
+where the call has none). `native_in`/`native_out` mark the chain's coin paid in or out (the
+router wraps and unwraps it: the path then starts or ends with the wrapped token), and
+`fee_on_transfer` the router's variants for tokens that tax transfers (their exact output is
+unknown until mined).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["RouterSwap"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouterSwap:
+    router_kind: str
+    function: str
+    path: tuple[str, ...]
+    exact_input: bool
+    # Exact input: amount_in and amount_out_min; exact output: amount_out and amount_in_max.
+    amount_in: int | None
+    amount_out: int | None
+    amount_out_min: int | None
+    amount_in_max: int | None
+    recipient: str
+    deadline: int | None
+    native_in: bool = False
+    native_out: bool = False
+    fee_on_transfer: bool = False
