@@ -7,7 +7,9 @@ exact input (`amount_in` given, `amount_out_min` the slippage limit) or exact ou
 where the call has none). `native_in`/`native_out` mark the chain's coin paid in or out (the
 router wraps and unwraps it: the path then starts or ends with the wrapped token), and
 `fee_on_transfer` the router's variants for tokens that tax transfers (their exact output is
-unknown until mined).
+unknown until mined). `fees_pips` names each hop's pool fee where the router picks pools by it
+(Uniswap V3: the pool of a token pair and a fee), and `sqrt_price_limit_x96` a single-pool swap's
+price limit (0: none).
 """
 
 from __future__ import annotations
@@ -33,3 +35,5 @@ class RouterSwap:
     native_in: bool = False
     native_out: bool = False
     fee_on_transfer: bool = False
+    fees_pips: tuple[int, ...] = ()
+    sqrt_price_limit_x96: int = 0
