@@ -5,16 +5,15 @@ is made in the claims thread, which waits)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_submission_claims import _python
+from test_submission_claims import race_two_processes
 
-from omniarb.store import HistoryDatabase, HistoryStore
+from omniarb.store import HistoryStore
 from omniarb.store.engine import sqlite_path
 from omniarb.store.models import SubmissionRow
 
@@ -75,14 +74,4 @@ async def test_a_taken_write_lock_sends_the_claim_to_the_claims_thread(sqlite_ur
 def test_racing_processes_claim_each_key_once_on_their_loops(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    HistoryDatabase.open(sqlite_url).dispose()
-    go = tmp_path / "go"
-    racers = [_python(_LOOP_RACER, sqlite_url, "150", str(go)) for _ in range(2)]
-    for racer in racers:
-        assert racer.stdout is not None
-        assert racer.stdout.readline().strip() == "ready"
-    go.touch()
-    results = [json.loads(racer.communicate(timeout=60)[0]) for racer in racers]
-    assert [racer.returncode for racer in racers] == [0, 0]
-    assert sorted(results[0] + results[1]) == list(range(150))
-    assert not set(results[0]) & set(results[1])
+    race_two_processes(_LOOP_RACER, sqlite_url, tmp_path)

@@ -81,18 +81,24 @@ def test_racing_threads_on_two_connections_claim_each_key_once(db_url: str) -> N
     assert won == Counter(keys)
 
 
-def test_racing_processes_claim_each_key_once(db_url: str, tmp_path: Path) -> None:
+def race_two_processes(code: str, db_url: str, tmp_path: Path, keys: int = 150) -> None:
+    """Two processes running `code` claim keys 0..`keys`-1 of `db_url` at once, released
+    together: each key is won exactly once between them."""
     HistoryDatabase.open(db_url).dispose()
     go = tmp_path / "go"
-    racers = [_python(_RACER, db_url, "150", str(go)) for _ in range(2)]
+    racers = [_python(code, db_url, str(keys), str(go)) for _ in range(2)]
     for racer in racers:
         assert racer.stdout is not None
         assert racer.stdout.readline().strip() == "ready"
     go.touch()
     results = [json.loads(racer.communicate(timeout=60)[0]) for racer in racers]
     assert [racer.returncode for racer in racers] == [0, 0]
-    assert sorted(results[0] + results[1]) == list(range(150))
+    assert sorted(results[0] + results[1]) == list(range(keys))
     assert not set(results[0]) & set(results[1])
+
+
+def test_racing_processes_claim_each_key_once(db_url: str, tmp_path: Path) -> None:
+    race_two_processes(_RACER, db_url, tmp_path)
 
 
 async def test_a_claim_survives_the_claimer_being_killed(db_url: str) -> None:

@@ -10,10 +10,12 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak
 
+from omniarb.devnet.accounts import dev_account
 from omniarb.execute.bundle_requests import SIGNATURE_HEADER, Bundle, cancel_params, relay_request
 from omniarb.execute.relay_auth import RelayAuth
 
-KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+# An anvil dev account's key: public, and no one's reputation.
+KEY = dev_account(3).private_key
 PENDING = "0x02f870018203e8" + "ab" * 40
 OURS = "0x02f870018203e9" + "cd" * 40
 

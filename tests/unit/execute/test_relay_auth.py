@@ -12,10 +12,12 @@ from eth_utils import keccak
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omniarb.devnet.accounts import dev_account
 from omniarb.errors import ConfigError
 from omniarb.execute.relay_auth import RelayAuth
 
-KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+# An anvil dev account's key: public, and no one's reputation.
+KEY = dev_account(3).private_key
 
 
 @given(st.binary(max_size=2_000))
