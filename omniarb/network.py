@@ -17,6 +17,9 @@ The same format describes a real network for `omniarb run --manifest FILE`: ther
 empty (pools are discovered from the factories), `deployer` and `traders` (the devnet's accounts)
 may be left out, and each chain names the bot's `executor` contract (`omniarb executor deploy`
 writes it with `write_executor`). The devnet's own manifest has `executor: null`.
+
+`routers` lists the routers that are no single DEX's own (`RouterEntry`: Uniswap's SwapRouter02 and
+UniversalRouter); pending swaps sent to them are decoded as those sent to a DEX's `router`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ __all__ = [
     "LenderEntry",
     "Manifest",
     "PoolEntry",
+    "RouterEntry",
     "TokenEntry",
     "write_executor",
 ]
@@ -119,6 +123,22 @@ class PoolEntry:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RouterEntry:
+    """A router that is not one DEX's own (`DexEntry.router`): Uniswap's SwapRouter02 and
+    UniversalRouter route through several DEXes' pools. `kind` names its calldata decoder
+    (`uniswap-swap-router-02`, `uniswap-universal-router`); `dexes` the DEXes (by name) whose
+    pools it swaps through, in the order its calls name them (V2, then V3, then V4)."""
+
+    kind: str
+    address: str
+    dexes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RouterEntry:
+        return cls(kind=data["kind"], address=data["address"], dexes=tuple(data.get("dexes", ())))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LenderAsset:
     """A token a flash lender holds: the lendable amount is `token.balanceOf(holder)`
     (the Vault itself for Balancer, the reserve's aToken for Aave)."""
@@ -173,6 +193,7 @@ class ChainManifest:
     block_time_s: float | None = None
     lenders: tuple[LenderEntry, ...] = ()
     executor: str | None = None
+    routers: tuple[RouterEntry, ...] = ()
 
     def token(self, symbol: str) -> TokenEntry:
         for token in self.tokens:
@@ -219,6 +240,7 @@ class ChainManifest:
             block_time_s=data.get("block_time_s"),
             lenders=tuple(LenderEntry.from_dict(x) for x in data.get("lenders", ())),
             executor=data.get("executor"),
+            routers=tuple(RouterEntry.from_dict(r) for r in data.get("routers", ())),
         )
 
 

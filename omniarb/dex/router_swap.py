@@ -9,7 +9,9 @@ router wraps and unwraps it: the path then starts or ends with the wrapped token
 `fee_on_transfer` the router's variants for tokens that tax transfers (their exact output is
 unknown until mined). `fees_pips` names each hop's pool fee where the router picks pools by it
 (Uniswap V3: the pool of a token pair and a fee), and `sqrt_price_limit_x96` a single-pool swap's
-price limit (0: none).
+price limit (0: none). `pool_ids` names the pools hop by hop where the call names them itself
+rather than letting the router find them from the tokens (a Uniswap V4 PoolKey's id, a Balancer
+pool id); empty where the path and fees name them.
 """
 
 from __future__ import annotations
@@ -37,3 +39,4 @@ class RouterSwap:
     fee_on_transfer: bool = False
     fees_pips: tuple[int, ...] = ()
     sqrt_price_limit_x96: int = 0
+    pool_ids: tuple[str, ...] = ()
