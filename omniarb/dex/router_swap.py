@@ -11,7 +11,10 @@ unknown until mined). `fees_pips` names each hop's pool fee where the router pic
 (Uniswap V3: the pool of a token pair and a fee), and `sqrt_price_limit_x96` a single-pool swap's
 price limit (0: none). `pool_ids` names the pools hop by hop where the call names them itself
 rather than letting the router find them from the tokens (a Uniswap V4 PoolKey's id, a Balancer
-pool id); empty where the path and fees name them.
+pool id); empty where the path and fees name them. `pool_kind` names the kind of pool the hops
+go through (`uniswap-v2`, `uniswap-v3`, `uniswap-v4`, as the adapters name kinds) where one router
+swaps through several kinds (SwapRouter02, UniversalRouter); empty where the router's DEX
+implies it.
 """
 
 from __future__ import annotations
@@ -40,3 +43,4 @@ class RouterSwap:
     fees_pips: tuple[int, ...] = ()
     sqrt_price_limit_x96: int = 0
     pool_ids: tuple[str, ...] = ()
+    pool_kind: str = ""
