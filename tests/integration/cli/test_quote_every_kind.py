@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _snapshots import snapshot
 from test_quote_cmd import quote_cli
 
 from omniarb.chains.abi import decode, encode_call
@@ -48,8 +49,7 @@ async def _paid_by_router(
     router = chain.dex(pool.dex).router
     calldata = kind.swap_calldata(pool, pool.token0, pool.token1, amount_in, trader)
     value = amount_in if int(pool.token0, 16) == 0 else 0  # the native coin itself
-    snapshot = await rpc.call("evm_snapshot")
-    try:
+    async with snapshot(rpc):
         before = await _balance(rpc, pool.token1, trader)
         tx_hash = await rpc.call(
             "eth_sendTransaction",
@@ -65,8 +65,6 @@ async def _paid_by_router(
         assert receipt is not None, pool
         assert int(receipt["status"], 16) == 1, (pool, receipt)
         return await _balance(rpc, pool.token1, trader) - before
-    finally:
-        assert await rpc.call("evm_revert", snapshot)
 
 
 async def test_quote_prices_every_traded_kind_as_its_router_pays(

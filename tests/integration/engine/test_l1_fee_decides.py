@@ -18,6 +18,7 @@ from omniarb.chains.fee_models.optimism import read_op_l1_prices
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import L1_BLOCK, chain_by_name
 from omniarb.config import MonitorSettings, Secrets
+from omniarb.devnet.anvil import wait_pool_drained
 from omniarb.devnet.deploy import l1_price_call
 from omniarb.monitor import Monitor
 from omniarb.telemetry import Telemetry
@@ -89,6 +90,7 @@ async def test_l1_fee_decides_the_same_gap(devnet_factory, tmp_path: Path) -> No
             assert trade.l1_fee_wei == prices.l1_fee_of_signed(bytes.fromhex(raw[2:]))
             stored = _rows(tmp_path / "low.sqlite", "SELECT l1_fee_wei FROM outcomes")
             assert [int(str(fee)) for (fee,) in stored] == [trade.l1_fee_wei]
+            await wait_pool_drained(rpc)  # a mined trade left in the pool would be mined again
             assert await rpc.call("evm_revert", snapshot)
             snapshot = await rpc.call("evm_snapshot")
 
@@ -105,6 +107,7 @@ async def test_l1_fee_decides_the_same_gap(devnet_factory, tmp_path: Path) -> No
             reasons = [json.loads(r)[0] for (r,) in _rows(db, "SELECT reasons FROM decisions")]
             assert reasons
             assert all("L1 fee" in reason for reason in reasons)
+            await wait_pool_drained(rpc)
             assert await rpc.call("evm_revert", snapshot)
 
             # Low in the quote, high when sent: the exact L1 fee refuses the trade.
