@@ -30,11 +30,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping, Sequence
 
-from omniarb.chains.fees import Fees
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import FeeModel
@@ -55,9 +52,16 @@ from omniarb.execute._send_errors import (
     SendUnconfirmedError,
     classify_send_error,
 )
+from omniarb.execute.bundle_send import BundleSender, BundleSent
 from omniarb.execute.nonces import NonceManager
 from omniarb.execute.replace import InFlightTx, OnReplacement, ReplacementPolicy, Replacer
 from omniarb.execute.signer import SignedTx, Signer
+from omniarb.execute.submit_values import (
+    MemorySubmissionGuard,
+    Submission,
+    SubmissionGuard,
+    TxRequest,
+)
 from omniarb.types import Landing, TxReceipt
 
 __all__ = [
@@ -69,83 +73,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-class SubmissionGuard(Protocol):
-    """Hands out each idempotency key once: `claim` is True the first time, False after.
-
-    The claim names the signed transaction about to be sent (and `resigned` the next one when
-    a nonce conflict makes the submitter sign again), so what was sent is known even if
-    nothing else about it was recorded.
-    """
-
-    async def claim(
-        self,
-        key: str,
-        *,
-        chain_id: int | None = None,
-        tx_hash: str | None = None,
-        nonce: int | None = None,
-    ) -> bool: ...
-
-    async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None: ...
-
-
-class MemorySubmissionGuard:
-    """A `SubmissionGuard` for one process (tests, dry runs); keys are lost on exit."""
-
-    def __init__(self) -> None:
-        self._claimed: dict[str, tuple[str | None, int | None]] = {}
-
-    async def claim(
-        self,
-        key: str,
-        *,
-        chain_id: int | None = None,
-        tx_hash: str | None = None,
-        nonce: int | None = None,
-    ) -> bool:
-        if key in self._claimed:
-            return False
-        self._claimed[key] = (tx_hash, nonce)
-        return True
-
-    async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None:
-        self._claimed[key] = (tx_hash, nonce)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TxRequest:
-    """What to send: the call, its gas limit and the fees to bid (their type picks the tx type).
-
-    `to=None` creates a contract: `data` is its creation code (the receipt's `contract_address`
-    says where it landed).
-    """
-
-    to: str | None
-    data: bytes
-    gas: int
-    fees: Fees
-    value: int = 0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Submission:
-    """A transaction the node accepted. The live path's clock (`time.monotonic_ns()`): the
-    pre-check done (`checked_ns`, the call when there is none), signed, the key claimed and the
-    request about to go out (`sent_ns`), the node's answer (`submitted_ns`); the last attempt's
-    where a nonce conflict made the submitter sign again."""
-
-    key: str
-    tx_hash: str
-    nonce: int
-    gas: int
-    fees: Fees
-    submitted_ns: int
-    attempts: int
-    checked_ns: int = 0
-    signed_ns: int = 0
-    sent_ns: int = 0
 
 
 class Submitter:
@@ -173,6 +100,7 @@ class Submitter:
         fee_model: FeeModel = FeeModel.EIP1559,
         tip_wei: int = 0,
         on_replacement: OnReplacement | None = None,
+        bundles: BundleSender | None = None,
     ) -> None:
         if signer.address.lower() != nonces.address.lower():
             raise ValueError(f"nonces of {nonces.address} cannot serve signer {signer.address}")
@@ -188,6 +116,10 @@ class Submitter:
         # What was sent and not yet landed, by hash: a stuck one is re-sent from it, and a
         # nonce with none of these on the node was lost in transit.
         self._in_flight: dict[str, InFlightTx] = {}
+        # With `bundles`, every transaction goes to the relay instead of the node; those not
+        # yet landed, by hash (never replaced: a bundle that misses its blocks just expires).
+        self._bundles = bundles
+        self._bundled: dict[str, BundleSent] = {}
         self._replacer = (
             None
             if replacement is None
@@ -264,8 +196,25 @@ class Submitter:
             raise PrecheckRevertError(reason) from exc
         return bytes.fromhex(str(answer).removeprefix("0x"))
 
-    async def submit(self, key: str, request: TxRequest, *, precheck: bool = True) -> Submission:
-        """Pre-check (unless `precheck=False`), claim `key`, sign and send; see the module doc."""
+    @property
+    def bundles(self) -> BundleSender | None:
+        return self._bundles
+
+    async def submit(
+        self,
+        key: str,
+        request: TxRequest,
+        *,
+        precheck: bool = True,
+        lead: Sequence[str] = (),
+    ) -> Submission:
+        """Pre-check (unless `precheck=False`), claim `key`, sign and send; see the module doc.
+
+        With a bundle sender, the transaction goes to the relay behind `lead` (the signed
+        pending transactions it backruns, 0x hex) instead of to the node."""
+        if lead and self._bundles is None:
+            raise ValueError("only a bundle can put transactions ahead of ours")
+        bundle: BundleSent | None = None
         if precheck:
             await self.precheck(request)
         checked_ns = time.monotonic_ns()
@@ -285,7 +234,10 @@ class Submitter:
                 await self._claim(key, signed, first=not claimed)
                 claimed = True
                 sent_ns = time.monotonic_ns()
-                await self._send(signed)
+                if self._bundles is None:
+                    await self._send(signed)
+                else:
+                    bundle = await self._bundles.send(signed, key=key, lead=lead)
             except NonceConflictError:
                 await self._resync_and_release(nonce)
                 if attempt == self._max_send_attempts:
@@ -302,7 +254,10 @@ class Submitter:
                 self._nonces.release(nonce)
                 raise
             self._nonces.mark_sent(nonce)
-            self._remember(key, signed, request)
+            if bundle is None:
+                self._remember(key, signed, request)
+            else:
+                self._bundled[signed.tx_hash] = bundle
             log.debug("sent %s as %s (nonce %d)", key, signed.tx_hash, nonce)
             return Submission(
                 key=key,
@@ -315,6 +270,7 @@ class Submitter:
                 checked_ns=checked_ns,
                 signed_ns=signed_ns,
                 sent_ns=sent_ns,
+                bundle=bundle,
             )
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -382,11 +338,31 @@ class Submitter:
         Without a replacement policy (or for a hash this submitter did not send) this is
         `wait_for_receipt`.
         """
+        bundled = self._bundled.get(tx_hash)
+        if bundled is not None and self._bundles is not None:
+            return await self._land_bundle(bundled, timeout_s=timeout_s)
         sent = self._in_flight.get(tx_hash)
         if self._replacer is None or sent is None:
             receipt = await self.wait_for_receipt(tx_hash, timeout_s=timeout_s)
             return Landing(receipt=receipt, cancelled=False)
         return await self.follow(sent, timeout_s=timeout_s)
+
+    async def _land_bundle(self, sent: BundleSent, *, timeout_s: float | None) -> Landing:
+        """A bundled transaction's receipt, or none once its last target block passed: then
+        its nonce was never spent on chain, and the next reservations hand it out again."""
+        assert self._bundles is not None
+        limit_s = self._receipt_timeout_s if timeout_s is None else timeout_s
+        try:
+            landing = await self._bundles.land(
+                self._rpc, sent, poll_interval_s=self._poll_interval_s, timeout_s=limit_s
+            )
+        except TimeoutError:
+            self._nonces.invalidate()
+            raise ReceiptTimeoutError(tx_hash=sent.tx_hash, timeout_s=limit_s) from None
+        self._bundled.pop(sent.tx_hash, None)
+        if landing.receipt is None:
+            self._nonces.lost([sent.nonce])
+        return landing
 
     async def follow(self, sent: InFlightTx, *, timeout_s: float | None = None) -> Landing:
         """Follow `sent` (ours, maybe sent by an earlier run) through its replacements."""
