@@ -96,7 +96,9 @@ def _batch(
     if kind not in (_GIVEN_IN, _GIVEN_OUT) or len(limits) != len(assets) or not steps:
         return ()
     exact_input = kind == _GIVEN_IN
-    chains = _chains(steps, len(assets), exact_input)
+    # The Vault compares tokens, the native coin as its wrapped token (`_translateToIERC20`).
+    tokens = [named_native(str(asset), wrapped_native)[0].lower() for asset in assets]
+    chains = _chains(steps, tokens, exact_input)
     if chains is None:
         return ()
     swaps = []
@@ -123,21 +125,24 @@ def _batch(
 
 
 def _chains(
-    steps: Sequence[tuple[bytes, int, int, int, bytes]], asset_count: int, exact_input: bool
+    steps: Sequence[tuple[bytes, int, int, int, bytes]], tokens: Sequence[str], exact_input: bool
 ) -> list[list[tuple[bytes, int, int, int, bytes]]] | None:
     """The steps grouped into multi-hop chains as the Vault runs them; None where it reverts."""
     chains: list[list[tuple[bytes, int, int, int, bytes]]] = []
     for step in steps:
         _, index_in, index_out, amount, _ = step
-        if not (index_in < asset_count and index_out < asset_count) or index_in == index_out:
-            return None
+        if max(index_in, index_out) >= len(tokens) or tokens[index_in] == tokens[index_out]:
+            return None  # an index outside the assets, or BAL#509: the same token in and out
         if amount:
             chains.append([step])
             continue
         if not chains:
             return None  # BAL#507: the first swap names no amount
         before = chains[-1][-1]
-        joins = index_in == before[2] if exact_input else index_out == before[1]
+        if exact_input:
+            joins = tokens[index_in] == tokens[before[2]]
+        else:
+            joins = tokens[index_out] == tokens[before[1]]
         if not joins:
             return None  # BAL#508: a multi-hop step that does not continue the one before
         chains[-1].append(step)
