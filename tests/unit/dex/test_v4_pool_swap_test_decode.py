@@ -1,7 +1,8 @@
 """v4-core's PoolSwapTest calls decode into the swap they ask for: `swap` built with the real ABI
 of npm `@uniswap/v4-core` 1.0.2 round-trips both ways and both signs of `amountSpecified`,
-naming its pool by PoolId (keccak256 of the key as eth-abi encodes it); the native currency is named by the wrapped token; keys the PoolManager refuses,
-zero amounts, random and truncated calldata give no swap and never raise."""
+naming its pool by PoolId (keccak256 of the key as eth-abi encodes it); the native currency is
+named by the wrapped token; keys the PoolManager refuses, zero amounts, random and truncated
+calldata give no swap and never raise."""
 
 from __future__ import annotations
 
