@@ -27,7 +27,7 @@ from omniarb.dex.uniswap_v3.router import DECODER as SWAP_ROUTER
 from omniarb.dex.uniswap_v4.pool import KIND as UNISWAP_V4
 from omniarb.dex.uniswap_v4.router import DECODER as POOL_SWAP_TEST
 
-__all__ = ["DEX_ROUTERS", "SHARED_ROUTERS", "dex_router", "shared_router"]
+__all__ = ["DEX_ROUTERS", "ROUTER_DECODERS", "SHARED_ROUTERS", "dex_router", "shared_router"]
 
 # Pool kind -> the decoder of the router its DEXes name.
 DEX_ROUTERS: Mapping[str, RouterDecoder] = {
@@ -45,6 +45,11 @@ _SHARED: tuple[RouterDecoder, ...] = (
     # Uniswap's SwapRouter02 and UniversalRouter decoders are registered here.
 )
 SHARED_ROUTERS: Mapping[str, RouterDecoder] = {d.kind: d for d in _SHARED}
+
+# Router kind -> decoder, every router omni-arb decodes.
+ROUTER_DECODERS: Mapping[str, RouterDecoder] = {
+    d.kind: d for d in (*DEX_ROUTERS.values(), *SHARED_ROUTERS.values())
+}
 
 
 def dex_router(pool_kind: str) -> RouterDecoder | None:
