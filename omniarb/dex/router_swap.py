@@ -14,7 +14,10 @@ rather than letting the router find them from the tokens (a Uniswap V4 PoolKey's
 pool id); empty where the path and fees name them. `pool_kind` names the kind of pool the hops
 go through (`uniswap-v2`, `uniswap-v3`, `uniswap-v4`, as the adapters name kinds) where one router
 swaps through several kinds (SwapRouter02, UniversalRouter); empty where the router's DEX
-implies it.
+implies it. `pool_deployers` names, hop by hop, the deployer of each pool where a router picks
+pools by their tokens and deployer (Algebra Integral: address 0 for the factory's own pools, a
+custom pool deployer's address for its pools). `recipient` is empty where the router pays its
+caller (the transaction's sender: v4-core's PoolSwapTest).
 """
 
 from __future__ import annotations
@@ -44,3 +47,4 @@ class RouterSwap:
     sqrt_price_limit_x96: int = 0
     pool_ids: tuple[str, ...] = ()
     pool_kind: str = ""
+    pool_deployers: tuple[str, ...] = ()

@@ -3,8 +3,9 @@
 Every swap function of `UniswapV2Router02` (npm `@uniswap/v2-periphery`), the native-coin and
 fee-on-transfer variants included. For a `payable` native-in call the input amount is the
 transaction's value, which the decoder is given. Calldata that is not one of these functions, or
-does not decode (short, truncated, a path of fewer than two tokens), gives None: a pending
-transaction is untrusted input and a decoder never raises on it.
+does not decode (short, truncated, a path of fewer than two tokens), gives no swap: a pending
+transaction is untrusted input and a decoder never raises on it. SushiSwap's V2 and the 25 bps
+fork keep this router's ABI, so their routers decode here too.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omniarb.chains.abi import decode, selector
+from omniarb.dex.router_decoder import RouterDecoder
 from omniarb.dex.router_swap import RouterSwap
 
-__all__ = ["ROUTER_KIND", "decode_router_call"]
+__all__ = ["DECODER", "ROUTER_KIND", "decode_router_call"]
 
 ROUTER_KIND = "uniswap-v2-router02"
 
@@ -51,8 +53,16 @@ _FUNCTIONS = (
 _BY_SELECTOR = {selector(f.signature): f for f in _FUNCTIONS}
 
 
-def decode_router_call(data: bytes, *, value_wei: int = 0) -> RouterSwap | None:
-    """The swap `data` asks of a Router02 (`value_wei`: the transaction's value), or None."""
+def decode_router_call(
+    data: bytes, *, value_wei: int = 0, wrapped_native: str | None = None
+) -> tuple[RouterSwap, ...]:
+    """The swap `data` asks of a Router02 (`value_wei`: the transaction's value), or none. Its
+    paths name the wrapped native token themselves, so `wrapped_native` is not needed."""
+    swap = _swap(data, value_wei)
+    return () if swap is None else (swap,)
+
+
+def _swap(data: bytes, value_wei: int) -> RouterSwap | None:
     function = _BY_SELECTOR.get(bytes(data[:4]))
     if function is None:
         return None
@@ -90,3 +100,8 @@ def decode_router_call(data: bytes, *, value_wei: int = 0) -> RouterSwap | None:
         native_out=function.native_out,
         fee_on_transfer=function.fee_on_transfer,
     )
+
+
+DECODER = RouterDecoder(
+    kind=ROUTER_KIND, selectors=frozenset(_BY_SELECTOR), decode=decode_router_call
+)

@@ -10,9 +10,10 @@ calldata of a pending transaction is untrusted and a decoder never raises on it.
 from __future__ import annotations
 
 from omniarb.chains.abi import decode, selector
+from omniarb.dex.router_decoder import RouterDecoder
 from omniarb.dex.router_swap import RouterSwap
 
-__all__ = ["ROUTER_KIND", "decode_swap_router_call", "unpack_path"]
+__all__ = ["DECODER", "ROUTER_KIND", "decode_swap_router_call", "unpack_path"]
 
 ROUTER_KIND = "uniswap-v3-swap-router"
 
@@ -40,8 +41,12 @@ def unpack_path(path: bytes) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
     return tuple(tokens), tuple(fees)
 
 
-def decode_swap_router_call(data: bytes, *, depth: int = 0) -> tuple[RouterSwap, ...]:
-    """The swaps `data` asks of a SwapRouter (none when it asks for none we know)."""
+def decode_swap_router_call(
+    data: bytes, *, value_wei: int = 0, wrapped_native: str | None = None, depth: int = 0
+) -> tuple[RouterSwap, ...]:
+    """The swaps `data` asks of a SwapRouter (none when it asks for none we know). Its paths
+    name the wrapped native token themselves; `value_wei` and `wrapped_native` are the
+    decoders' common arguments (`omniarb.dex.router_decoder`)."""
     head, body = bytes(data[:4]), bytes(data[4:])
     try:
         if head == _MULTICALL and depth == 0:
@@ -106,3 +111,12 @@ def _multi(
         deadline=int(deadline),
         fees_pips=fees,
     )
+
+
+DECODER = RouterDecoder(
+    kind=ROUTER_KIND,
+    selectors=frozenset(
+        (_EXACT_INPUT_SINGLE, _EXACT_INPUT, _EXACT_OUTPUT_SINGLE, _EXACT_OUTPUT, _MULTICALL)
+    ),
+    decode=decode_swap_router_call,
+)

@@ -1,0 +1,62 @@
+"""The router decoders, by name: each pool kind's own router (a manifest's `DexEntry.router`)
+and the routers that are no single DEX's own (`RouterEntry.kind`). Adding a kind's router is
+its decoder module and one line here, as adding the kind is one line of `dex.registry`.
+
+A kind's router here is the one its DEXes name in the manifest: Router02 for V2 and its forks
+(SushiSwap, the 25 bps V2), SwapRouter for V3, Integral's SwapRouter for Algebra, the Vault for
+both Balancer kinds; on the devnet, our PancakeV3DevRouter for PancakeSwap V3 and v4-core's
+PoolSwapTest for V4 (their real periphery ships no bytecode, or swaps through UniversalRouter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from omniarb.dex.algebra.pool import KIND as ALGEBRA_INTEGRAL
+from omniarb.dex.algebra.router import DECODER as ALGEBRA_SWAP_ROUTER
+from omniarb.dex.balancer.router import DECODER as BALANCER_VAULT
+from omniarb.dex.balancer.stable_pool import STABLE_KIND
+from omniarb.dex.balancer.weighted_pool import WEIGHTED_KIND
+from omniarb.dex.pancakeswap_v3.pool import KIND as PANCAKESWAP_V3
+from omniarb.dex.pancakeswap_v3.router import DECODER as PANCAKE_DEV_ROUTER
+from omniarb.dex.router_decoder import RouterDecoder
+from omniarb.dex.uniswap_v2.pool import KIND as UNISWAP_V2
+from omniarb.dex.uniswap_v2.router import DECODER as ROUTER02
+from omniarb.dex.uniswap_v3.pool import KIND as UNISWAP_V3
+from omniarb.dex.uniswap_v3.router import DECODER as SWAP_ROUTER
+from omniarb.dex.uniswap_v4.pool import KIND as UNISWAP_V4
+from omniarb.dex.uniswap_v4.router import DECODER as POOL_SWAP_TEST
+
+__all__ = ["DEX_ROUTERS", "ROUTER_DECODERS", "SHARED_ROUTERS", "dex_router", "shared_router"]
+
+# Pool kind -> the decoder of the router its DEXes name.
+DEX_ROUTERS: Mapping[str, RouterDecoder] = {
+    UNISWAP_V2: ROUTER02,
+    UNISWAP_V3: SWAP_ROUTER,
+    PANCAKESWAP_V3: PANCAKE_DEV_ROUTER,
+    ALGEBRA_INTEGRAL: ALGEBRA_SWAP_ROUTER,
+    UNISWAP_V4: POOL_SWAP_TEST,
+    WEIGHTED_KIND: BALANCER_VAULT,
+    STABLE_KIND: BALANCER_VAULT,
+}
+
+# The decoders of routers over several DEXes (`RouterEntry.kind`), one a line.
+_SHARED: tuple[RouterDecoder, ...] = (
+    # Uniswap's SwapRouter02 and UniversalRouter decoders are registered here.
+)
+SHARED_ROUTERS: Mapping[str, RouterDecoder] = {d.kind: d for d in _SHARED}
+
+# Router kind -> decoder, every router omni-arb decodes.
+ROUTER_DECODERS: Mapping[str, RouterDecoder] = {
+    d.kind: d for d in (*DEX_ROUTERS.values(), *SHARED_ROUTERS.values())
+}
+
+
+def dex_router(pool_kind: str) -> RouterDecoder | None:
+    """The decoder of the router DEXes of `pool_kind` name; None for a kind with none."""
+    return DEX_ROUTERS.get(pool_kind)
+
+
+def shared_router(router_kind: str) -> RouterDecoder | None:
+    """The decoder of a router of `router_kind` over several DEXes; None for an unknown kind."""
+    return SHARED_ROUTERS.get(router_kind)
