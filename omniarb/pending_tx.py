@@ -6,6 +6,10 @@ builder read. It belongs to no stage (stages meet only through value types, DESI
 checked against the hash (`omniarb.chains.raw_tx`): a bundle that backruns it carries these bytes.
 Addresses and the hash are lowercase 0x hex as nodes send them (lookup keys on the hot path, like
 `ChainLog`'s); `seen_ns` is `time.monotonic_ns()`, the live path's clock (`omniarb.stage_times`).
+
+`sender` is the node's word: the hash check covers every signed field and the signature, but the
+sender is recovered from them, not signed, and recovering it would cost an ECDSA recovery per
+transaction. The node that validated the transaction already did that.
 """
 
 from __future__ import annotations
