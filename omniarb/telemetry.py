@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
+from omniarb.monitor.pending_metrics import ChainPendingMetrics
 from omniarb.monitor.rpc_metrics import ChainRpcMetrics
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from omniarb.chains.fee_models import FeeQuote
     from omniarb.chains.liveness import NodeStatus
     from omniarb.chains.rpc import RpcObserver
+    from omniarb.collect import PendingObserver
     from omniarb.execute.precheck_audit import AuditResult
     from omniarb.monitor.hub import Monitor
     from omniarb.risk.breaker import CircuitBreaker
@@ -156,6 +158,13 @@ class Telemetry:
         if self.monitor is None:
             return None
         return ChainRpcMetrics(self.monitor.metrics, chain)
+
+    def pending_observer(self, chain: str) -> PendingObserver | None:
+        """Where `chain`'s pending-transaction stream counts what became of each announcement
+        and its buffer's depth (None without a monitor)."""
+        if self.monitor is None:
+            return None
+        return ChainPendingMetrics(self.monitor.metrics.pending, chain)
 
     async def run(self) -> None:
         if self.monitor is not None:

@@ -9,6 +9,8 @@ what the node sends back passes the faults a test switches on:
   passes without a new one) and released in reverse order, so a block's logs come backwards,
   and a block's head and logs come after the next block's;
 - `delay_s`: each notification waits that long before it is sent (a slow link);
+- `refuse_full_pending`: `eth_subscribe ["newPendingTransactions", true]` (full objects) is
+  answered with an invalid-params error, as nodes that only offer hashes answer it;
 - `await freeze()`: the node looks stuck at its current head (stale): no notification is sent
   and `eth_blockNumber` answers that head, until `thaw()`.
 
@@ -54,6 +56,7 @@ class WsRpcProxy(AsyncResource):
         self.reorder_blocks = 0
         self.delay_s = 0.0
         self.frozen_head: int | None = None
+        self.refuse_full_pending = False
         self.accepted = 0
         self.refused = 0
         self.notifications = 0
@@ -139,6 +142,15 @@ class WsRpcProxy(AsyncResource):
                 request = json.loads(frame)
                 if request.get("method") == "eth_blockNumber":
                     block_number_ids.add(request.get("id"))
+                if self.refuse_full_pending and request.get("params") == [
+                    "newPendingTransactions",
+                    True,
+                ]:
+                    error = {"code": -32602, "message": "invalid params"}
+                    await client.send(
+                        json.dumps({"jsonrpc": "2.0", "id": request.get("id"), "error": error})
+                    )
+                    continue
             await node.send(frame)
         raise WebSocketException("the client closed")
 

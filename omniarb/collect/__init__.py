@@ -1,8 +1,23 @@
 """Collectors: the first arrow of the pipeline (DESIGN.md). Each turns what a chain announces
-over WebSocket into the values of `omniarb.chain_events` for the state stage, reconnecting on
-its own and reporting every gap it could not see across.
+over WebSocket into values for the stages after it: heads and logs (`omniarb.chain_events`) for
+the state stage, pending transactions (`omniarb.pending_tx.PendingTx`) for the backrun search;
+each reconnects on its own and reports every gap it could not see across.
 """
 
 from omniarb.collect.heads import HeadCollector
+from omniarb.collect.pending import (
+    PENDING_OUTCOMES,
+    PendingCounters,
+    PendingObserver,
+    PendingSettings,
+    PendingStream,
+)
 
-__all__ = ["HeadCollector"]
+__all__ = [
+    "PENDING_OUTCOMES",
+    "HeadCollector",
+    "PendingCounters",
+    "PendingObserver",
+    "PendingSettings",
+    "PendingStream",
+]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from omniarb.chains.fee_models import FeeOracle, L1Cost
 from omniarb.chains.fees import Eip1559Fees, Fees
+from omniarb.chains.rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
 from omniarb.errors import RejectedError
-from omniarb.execute._rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
 from omniarb.types import Decision
 
 __all__ = ["L1FeeError", "L1Priced", "cover_l1_fee", "unsigned_tx"]

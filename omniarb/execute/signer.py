@@ -28,8 +28,8 @@ from eth_utils.address import to_checksum_address
 
 from omniarb._secrets import PRIVATE_KEY_ENV, Secrets
 from omniarb.chains.fees import Eip1559Fees, Fees
+from omniarb.chains.rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
 from omniarb.errors import ConfigError
-from omniarb.execute._rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
 
 __all__ = ["SignedTx", "Signer"]
 

@@ -29,6 +29,7 @@ from omniarb.monitor.chain_health import ChainHealthMetrics
 from omniarb.monitor.fee_metrics import FeeMetrics
 from omniarb.monitor.hedge_metrics import HedgeMetrics
 from omniarb.monitor.loop_lag import LoopLagMetrics
+from omniarb.monitor.pending_metrics import PendingMetrics
 from omniarb.monitor.precheck_metrics import PrecheckMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
 from omniarb.monitor.stage_metrics import StageMetrics
@@ -226,6 +227,7 @@ class Metrics:
         self.stages = StageMetrics(r, chains=chains)
         self.loop_lag = LoopLagMetrics(r)
         self.precheck = PrecheckMetrics(r, chains=chains)
+        self.pending = PendingMetrics(r, chains=chains)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)

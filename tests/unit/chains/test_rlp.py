@@ -9,7 +9,7 @@ import rlp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omniarb.execute._rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
+from omniarb.chains.rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
 
 # Integers up to 2**300 exercise the long-string form (> 55 bytes); strings up to 2,000 bytes
 # exercise multi-byte length prefixes.

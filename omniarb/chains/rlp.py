@@ -1,9 +1,10 @@
 """Recursive-length prefix (RLP) encoding of byte strings, integers and lists.
 
-Only what transaction signing needs, written out from the Yellow Paper (appendix B) so the signing
-hot path concatenates a few `bytes` instead of walking the `rlp` package's sedes objects. A list is
-built by the caller from already-encoded items (`encode_list(a + b + c)`), which lets the signer
-encode fixed fields (chain id, `to`, the empty access list) once and reuse them.
+Only what transactions need (the signer, the L1-fee estimate, rebuilding a pending transaction's
+signed bytes in `omniarb.chains.raw_tx`), written out from the Yellow Paper (appendix B) so the
+signing hot path concatenates a few `bytes` instead of walking the `rlp` package's sedes objects.
+A list is built by the caller from already-encoded items (`encode_list(a + b + c)`), which lets
+the signer encode fixed fields (chain id, `to`, the empty access list) once and reuse them.
 """
 
 from __future__ import annotations
