@@ -106,6 +106,23 @@ class CycleEvaluator:
         self._route_gas: dict[int, RouteGas] = {}
         self._gas_by_shape: dict[tuple[HopWork, ...], RouteGas] = {}
 
+    def with_book(self, book: StateBook) -> CycleEvaluator:
+        """An evaluator of another book over the same graph (an `OverlayBook` of this one's),
+        with the same settings and gas caches, and counters of its own."""
+        twin = CycleEvaluator(
+            book=book,
+            pricer=self.pricer,
+            gas_model=self.gas_model,
+            priority_fee_wei=self.priority_fee_wei,
+            certify_budget=self.certify_budget,
+            certify_top=self.certify_top,
+            fees=self.fees,
+        )
+        twin._max_amount_in = self._max_amount_in
+        twin._route_gas = self._route_gas  # by cycle id: the graph is shared
+        twin._gas_by_shape = self._gas_by_shape
+        return twin
+
     def evaluate(
         self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
     ) -> list[Opportunity]:
@@ -136,7 +153,7 @@ class CycleEvaluator:
         book = self.book
         if book.cycle_count == 0:
             return
-        result = book.screen.screen(cycle_ids)
+        result = book.screen_cycles(cycle_ids)
         self.counters.cycles_screened += result.screened
         self.counters.candidates += len(result)
         quote = self.fees.quote if self.fees is not None else None

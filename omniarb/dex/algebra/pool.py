@@ -234,7 +234,8 @@ class AlgebraPoolState(PoolIdentity):
 
     def after_exact_input(self, token_in: str, amount_in: int) -> tuple[int, AlgebraPoolState]:
         """(output, state after) of selling `amount_in` of `token_in` with no price limit, as
-        SwapRouter (`exactInputInternal`) swaps a hop: past the last liquidity the pool takes only what it can use."""
+        SwapRouter (`exactInputInternal`) swaps a hop: past the last liquidity the pool takes
+        only what it can use."""
         result = self.swap_exact_input(
             zero_for_one=self.zero_for_one(token_in), amount_in=amount_in
         )
@@ -242,7 +243,8 @@ class AlgebraPoolState(PoolIdentity):
 
     def after_exact_output(self, token_out: str, amount_out: int) -> tuple[int, AlgebraPoolState]:
         """(input, state after) of buying exactly `amount_out` of `token_out` with no price
-        limit; raises where SwapRouter (`exactInputInternal`) reverts because the pool cannot pay it all."""
+        limit; raises where SwapRouter (`exactOutputInternal`) reverts because the pool cannot
+        pay it all."""
         result = self.swap_exact_output(
             zero_for_one=not self.zero_for_one(token_out), amount_out=amount_out
         )

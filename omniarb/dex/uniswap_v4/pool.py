@@ -224,7 +224,8 @@ class V4PoolState(PoolIdentity):
 
     def after_exact_input(self, token_in: str, amount_in: int) -> tuple[int, V4PoolState]:
         """(output, state after) of selling `amount_in` of `token_in` with no price limit, as
-        V4Router (`_swap`) swaps a hop: past the last liquidity the pool takes only what it can use."""
+        V4Router (`_swap`) swaps a hop: past the last liquidity the pool takes only what it
+        can use."""
         result = self.swap_exact_input(
             zero_for_one=self.zero_for_one(token_in), amount_in=amount_in
         )
