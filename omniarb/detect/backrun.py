@@ -23,19 +23,30 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from omniarb.chain_events import NewHead
 from omniarb.detect.detector import CycleDetector
 from omniarb.detect.overlay import OverlayBook
 from omniarb.detect.pending_swaps import SkippedSwapError, SwapEffect, apply_swaps
+from omniarb.detect.screen import IntArray, ScreenResult
 from omniarb.dex.router_swap import RouterSwap
 from omniarb.types import Opportunity, OpportunitySource
 
-__all__ = ["BackrunCounters", "BackrunSearch", "backrun_id"]
+__all__ = ["BackrunCandidates", "BackrunCounters", "BackrunSearch", "backrun_id"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class BackrunCandidates:
+    """The cycles a pending transaction's moves may have opened (`cycle_ids`: those through
+    the moved pools) and the screen's candidates among them, on `overlay`."""
+
+    overlay: OverlayBook
+    cycle_ids: IntArray
+    screened: ScreenResult
 
 
 @dataclass(slots=True)
@@ -92,23 +103,52 @@ class BackrunSearch:
         self, pending_tx_hash: str, effect: SwapEffect, *, head: NewHead
     ) -> list[Opportunity]:
         """`search` from an effect already computed."""
+        return self.sized(pending_tx_hash, self.candidates(effect), head=head)
+
+    def candidates(self, effect: SwapEffect) -> BackrunCandidates:
+        """The cycles through the pools `effect` moves, screened on its post-states."""
         book = self.detector.book
         overlay = OverlayBook(book, effect.states)
-        found = self.detector.evaluator.with_book(overlay).evaluate(
-            book.cycles_through(overlay.moved),
+        cycle_ids = book.cycles_through(overlay.moved)
+        return BackrunCandidates(
+            overlay=overlay, cycle_ids=cycle_ids, screened=overlay.screen_cycles(cycle_ids)
+        )
+
+    def sized(
+        self, pending_tx_hash: str, candidates: BackrunCandidates, *, head: NewHead
+    ) -> list[Opportunity]:
+        """The screened candidates sized and priced on the post-states, marked as backruns of
+        `pending_tx_hash`, best net profit (USD) first."""
+        found = [
+            step for step in self.steps(pending_tx_hash, candidates, head=head) if step is not None
+        ]
+        found.sort(key=lambda o: (-o.net_profit_usd, o.id))
+        return found
+
+    def steps(
+        self, pending_tx_hash: str, candidates: BackrunCandidates, *, head: NewHead
+    ) -> Iterator[Opportunity | None]:
+        """`sized`'s opportunities one at a time, as each is sized (`CycleEvaluator.steps`:
+        the best by the screen first, fully searched), None for a cycle sized to nothing: the
+        first can go out in a bundle behind the pending transaction while the others are
+        sized."""
+        evaluator = self.detector.evaluator.with_book(candidates.overlay)
+        for step in evaluator.steps(
+            candidates.cycle_ids,
             block_number=head.number,
             base_fee_wei=head.base_fee_wei,
-        )
-        self.counters.opportunities += len(found)
-        return [
-            replace(
-                opportunity,
-                id=backrun_id(opportunity.id, pending_tx_hash),
+            screened=candidates.screened,
+        ):
+            if step is None:
+                yield None
+                continue
+            self.counters.opportunities += 1
+            yield replace(
+                step,
+                id=backrun_id(step.id, pending_tx_hash),
                 source=OpportunitySource.MEMPOOL,
                 trigger_tx=pending_tx_hash,
             )
-            for opportunity in found
-        ]
 
 
 def backrun_id(opportunity_id: str, pending_tx_hash: str) -> str:

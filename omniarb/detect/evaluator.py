@@ -31,7 +31,7 @@ from omniarb.detect.loan_sizing import resized_opportunity
 from omniarb.detect.mixed_hops import MixedHop, RouteHop, route_work
 from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
 from omniarb.detect.pricing import TokenPricer
-from omniarb.detect.screen import IntArray
+from omniarb.detect.screen import IntArray, ScreenResult
 from omniarb.detect.sizing import Sizing, size_at_optimum, size_route
 from omniarb.detect.state_book import StateBook
 from omniarb.gas import GasModel, HopWork, RouteGas
@@ -124,26 +124,46 @@ class CycleEvaluator:
         return twin
 
     def evaluate(
-        self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
+        self,
+        cycle_ids: IntArray | None,
+        *,
+        block_number: int,
+        base_fee_wei: int,
+        screened: ScreenResult | None = None,
     ) -> list[Opportunity]:
         """Screen the given cycles (all when None), size and price the candidates as of
-        `block_number`, whose base fee is `base_fee_wei`; best net profit (USD) first."""
+        `block_number`, whose base fee is `base_fee_wei`; best net profit (USD) first.
+        `screened`: the book's screen of `cycle_ids`, when the caller has it already."""
         found = list(
-            self.candidates(cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei)
+            self.candidates(
+                cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei, screened=screened
+            )
         )
         found.sort(key=lambda o: (-o.net_profit_usd, o.id))
         return found
 
     def candidates(
-        self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
+        self,
+        cycle_ids: IntArray | None,
+        *,
+        block_number: int,
+        base_fee_wei: int,
+        screened: ScreenResult | None = None,
     ) -> Iterator[Opportunity]:
         """`steps` without the cycles that came to nothing."""
-        for step in self.steps(cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei):
+        for step in self.steps(
+            cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei, screened=screened
+        ):
             if step is not None:
                 yield step
 
     def steps(
-        self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
+        self,
+        cycle_ids: IntArray | None,
+        *,
+        block_number: int,
+        base_fee_wei: int,
+        screened: ScreenResult | None = None,
     ) -> Iterator[Opportunity | None]:
         """`evaluate`'s opportunities one at a time, as each is sized: first the cycles that
         get the full search (the best by the screen's estimate in USD, and each later one that
@@ -153,7 +173,7 @@ class CycleEvaluator:
         book = self.book
         if book.cycle_count == 0:
             return
-        result = book.screen_cycles(cycle_ids)
+        result = book.screen_cycles(cycle_ids) if screened is None else screened
         self.counters.cycles_screened += result.screened
         self.counters.candidates += len(result)
         quote = self.fees.quote if self.fees is not None else None
