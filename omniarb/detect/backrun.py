@@ -23,11 +23,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from omniarb.chain_events import NewHead
 from omniarb.detect.detector import CycleDetector
+from omniarb.detect.loan_sizing import resized_opportunity
 from omniarb.detect.overlay import OverlayBook
 from omniarb.detect.pending_swaps import SkippedSwapError, SwapEffect, apply_swaps
 from omniarb.detect.screen import IntArray, ScreenResult
@@ -149,6 +150,19 @@ class BackrunSearch:
                 source=OpportunitySource.MEMPOOL,
                 trigger_tx=pending_tx_hash,
             )
+
+    def resize_for_loan(
+        self, opportunity: Opportunity, effect: SwapEffect, loan_fee: Callable[[int], int]
+    ) -> Opportunity | None:
+        """A backrun re-sized for a loan charging `loan_fee`(amount) on the post-states it was
+        priced on (`effect`'s, over the live states; `loan_sizing.resized_opportunity`); None
+        when a pool of its route has changed since or nothing is kept after the fee."""
+        overlay = OverlayBook(self.detector.book, effect.states)
+        hops = overlay.route_hops(opportunity.route, priced_at_block=opportunity.block_number)
+        if hops is None:
+            return None
+        resized = resized_opportunity(opportunity, hops, loan_fee)
+        return None if resized is None else resized.opportunity
 
 
 def backrun_id(opportunity_id: str, pending_tx_hash: str) -> str:

@@ -282,3 +282,23 @@ def test_screen_patched_equals_the_screen_after_set_pool() -> None:
     assert len(plain) > 0
     np.testing.assert_array_equal(patched.cycle_ids, plain.cycle_ids)
     np.testing.assert_array_equal(patched.estimated_profit, plain.estimated_profit)
+
+
+def test_a_backrun_resized_for_a_loan_is_sized_on_the_post_state() -> None:
+    pending, dexes = CASES["v3 exact input by fee"]
+    live = detector()
+    search = BackrunSearch(detector=live)
+    effect = search.effect([pending], router_dexes=dexes, head=HEAD)
+    (best, *_) = search.search_effect(TX, effect, head=HEAD)
+    free = search.resize_for_loan(best, effect, lambda amount: 0)
+    assert free is not None
+    # A free loan keeps the whole profit (the optimum is flat: the size may move a little).
+    assert free.gross_profit >= best.gross_profit
+    fee = search.resize_for_loan(best, effect, lambda amount: amount * 9 // 10_000)
+    assert fee is not None
+    assert fee.trigger_tx == TX
+    assert fee.source is OpportunitySource.MEMPOOL
+    assert 0 < fee.amount_in < best.amount_in
+    assert fee.gross_profit < best.gross_profit
+    # The detector's own re-sizing refuses it: it sizes on the live states, before the swap.
+    assert live.resize_for_loan(best, lambda amount: 0) is None
