@@ -31,7 +31,7 @@ from omniarb.detect.loan_sizing import resized_opportunity
 from omniarb.detect.mixed_hops import MixedHop, RouteHop, route_work
 from omniarb.detect.mixed_sizing import size_mixed_at_optimum, size_mixed_route
 from omniarb.detect.pricing import TokenPricer
-from omniarb.detect.screen import IntArray
+from omniarb.detect.screen import IntArray, ScreenResult
 from omniarb.detect.sizing import Sizing, size_at_optimum, size_route
 from omniarb.detect.state_book import StateBook
 from omniarb.gas import GasModel, HopWork, RouteGas
@@ -106,27 +106,64 @@ class CycleEvaluator:
         self._route_gas: dict[int, RouteGas] = {}
         self._gas_by_shape: dict[tuple[HopWork, ...], RouteGas] = {}
 
+    def with_book(self, book: StateBook) -> CycleEvaluator:
+        """An evaluator of another book over the same graph (an `OverlayBook` of this one's),
+        with the same settings and gas caches, and counters of its own."""
+        twin = CycleEvaluator(
+            book=book,
+            pricer=self.pricer,
+            gas_model=self.gas_model,
+            priority_fee_wei=self.priority_fee_wei,
+            certify_budget=self.certify_budget,
+            certify_top=self.certify_top,
+            fees=self.fees,
+        )
+        twin._max_amount_in = self._max_amount_in
+        twin._route_gas = self._route_gas  # by cycle id: the graph is shared
+        twin._gas_by_shape = self._gas_by_shape
+        return twin
+
     def evaluate(
-        self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
+        self,
+        cycle_ids: IntArray | None,
+        *,
+        block_number: int,
+        base_fee_wei: int,
+        screened: ScreenResult | None = None,
     ) -> list[Opportunity]:
         """Screen the given cycles (all when None), size and price the candidates as of
-        `block_number`, whose base fee is `base_fee_wei`; best net profit (USD) first."""
+        `block_number`, whose base fee is `base_fee_wei`; best net profit (USD) first.
+        `screened`: the book's screen of `cycle_ids`, when the caller has it already."""
         found = list(
-            self.candidates(cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei)
+            self.candidates(
+                cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei, screened=screened
+            )
         )
         found.sort(key=lambda o: (-o.net_profit_usd, o.id))
         return found
 
     def candidates(
-        self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
+        self,
+        cycle_ids: IntArray | None,
+        *,
+        block_number: int,
+        base_fee_wei: int,
+        screened: ScreenResult | None = None,
     ) -> Iterator[Opportunity]:
         """`steps` without the cycles that came to nothing."""
-        for step in self.steps(cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei):
+        for step in self.steps(
+            cycle_ids, block_number=block_number, base_fee_wei=base_fee_wei, screened=screened
+        ):
             if step is not None:
                 yield step
 
     def steps(
-        self, cycle_ids: IntArray | None, *, block_number: int, base_fee_wei: int
+        self,
+        cycle_ids: IntArray | None,
+        *,
+        block_number: int,
+        base_fee_wei: int,
+        screened: ScreenResult | None = None,
     ) -> Iterator[Opportunity | None]:
         """`evaluate`'s opportunities one at a time, as each is sized: first the cycles that
         get the full search (the best by the screen's estimate in USD, and each later one that
@@ -136,7 +173,7 @@ class CycleEvaluator:
         book = self.book
         if book.cycle_count == 0:
             return
-        result = book.screen.screen(cycle_ids)
+        result = book.screen_cycles(cycle_ids) if screened is None else screened
         self.counters.cycles_screened += result.screened
         self.counters.candidates += len(result)
         quote = self.fees.quote if self.fees is not None else None

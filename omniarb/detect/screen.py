@@ -15,19 +15,35 @@ K up to ~10¹⁰², well inside float64's range).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CycleScreen", "ScreenResult"]
+__all__ = ["CycleScreen", "ScreenResult", "pool_coefficients"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _MAX_HOPS = 3
 _IDENTITY_SLOT = 0
+
+
+# (K, M, N, K/M) of one direction of a pool.
+Coefficients = tuple[float, float, float, float]
+
+
+def pool_coefficients(
+    reserve0: int, reserve1: int, fee_bps: int
+) -> tuple[Coefficients, Coefficients]:
+    """A pool's screen coefficients (K, M, N, K/M) token0 → token1, then token1 → token0."""
+    if reserve0 <= 0 or reserve1 <= 0:
+        # An empty pool: K = 0 makes every cycle through it unprofitable.
+        return (0.0, 1.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0)
+    gamma = (10_000 - fee_bps) / 10_000
+    r0, r1 = float(reserve0), float(reserve1)
+    return (gamma * r1, r0, gamma, gamma * r1 / r0), (gamma * r0, r1, gamma, gamma * r0 / r1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -91,19 +107,10 @@ class CycleScreen:
             self._pool_count = pool_id + 1
             self._grow_pools(self._pool_count)
         forward, backward = self.slot(pool_id, True), self.slot(pool_id, False)
-        if reserve0 <= 0 or reserve1 <= 0:
-            # An empty pool: K = 0 makes every cycle through it unprofitable.
-            self._k[forward] = self._k[backward] = self._rate[forward] = self._rate[backward] = 0.0
-            self._m[forward] = self._m[backward] = 1.0
-            self._n[forward] = self._n[backward] = 0.0
-            return
-        gamma = (10_000 - fee_bps) / 10_000
-        r0, r1 = float(reserve0), float(reserve1)
-        self._k[forward], self._m[forward] = gamma * r1, r0
-        self._k[backward], self._m[backward] = gamma * r0, r1
-        self._n[forward] = self._n[backward] = gamma
-        self._rate[forward] = gamma * r1 / r0
-        self._rate[backward] = gamma * r0 / r1
+        for slot, (k, m, n, rate) in zip(
+            (forward, backward), pool_coefficients(reserve0, reserve1, fee_bps), strict=True
+        ):
+            self._k[slot], self._m[slot], self._n[slot], self._rate[slot] = k, m, n, rate
 
     def add_cycles(self, rows: Sequence[Sequence[tuple[int, bool]]]) -> None:
         """Append cycles (each a sequence of (pool id, zero_for_one)); ids continue in order."""
@@ -158,16 +165,52 @@ class CycleScreen:
             flagged = cycle_ids[np.flatnonzero(rates.prod(axis=0) > 1.0 + self.epsilon)]
             screened = int(cycle_ids.shape[0])
         if flagged.shape[0] == 0:
-            return ScreenResult(
-                cycle_ids=flagged.astype(np.int64), estimated_profit=np.zeros(0), screened=screened
-            )
+            return self._result(flagged, np.zeros(0), screened)
         big_k, big_m, big_n = self.coefficients(flagged)
+        return self._ranked(flagged, big_k, big_m, big_n, screened)
+
+    def screen_patched(
+        self, cycle_ids: IntArray, pools: Mapping[int, tuple[int, int, int]]
+    ) -> ScreenResult:
+        """`screen` of `cycle_ids` as if the pools in `pools` (pool id → reserve0, reserve1,
+        fee in basis points, as `set_pool` takes them) had those reserves, leaving the stored
+        coefficients as they are: a what-if (a pending swap's post-state) on a few cycles."""
+        slots = self._slots[:, : self._cycle_count][:, cycle_ids]
+        k, m, n, rate = self._k[slots], self._m[slots], self._n[slots], self._rate[slots]
+        for pool_id, (reserve0, reserve1, fee_bps) in pools.items():
+            directions = pool_coefficients(reserve0, reserve1, fee_bps)
+            for zero_for_one, (k_new, m_new, n_new, rate_new) in zip(
+                (True, False), directions, strict=True
+            ):
+                mask = slots == self.slot(pool_id, zero_for_one)
+                k[mask], m[mask], n[mask], rate[mask] = k_new, m_new, n_new, rate_new
+        screened = int(cycle_ids.shape[0])
+        keep = np.flatnonzero(rate.prod(axis=0) > 1.0 + self.epsilon)
+        if keep.shape[0] == 0:
+            return self._result(cycle_ids[keep], np.zeros(0), screened)
+        k, m, n = k[:, keep], m[:, keep], n[:, keep]
+        m12 = m[1] * m[2]
+        k01 = k[0] * k[1]
+        big_k, big_m = k01 * k[2], m[0] * m12
+        big_n = n[0] * m12 + n[1] * k[0] * m[2] + n[2] * k01
+        return self._ranked(cycle_ids[keep], big_k, big_m, big_n, screened)
+
+    def _ranked(
+        self,
+        flagged: IntArray,
+        big_k: FloatArray,
+        big_m: FloatArray,
+        big_n: FloatArray,
+        screened: int,
+    ) -> ScreenResult:
         estimate = (np.sqrt(big_k) - np.sqrt(big_m)) ** 2 / big_n
         keep = (big_k > big_m * (1.0 + self.epsilon)) & (estimate >= self.min_profit_units)
         flagged, estimate = flagged[keep], estimate[keep]
         order = np.argsort(-estimate, kind="stable")
+        return self._result(flagged[order], estimate[order], screened)
+
+    @staticmethod
+    def _result(cycle_ids: IntArray, estimate: FloatArray, screened: int) -> ScreenResult:
         return ScreenResult(
-            cycle_ids=flagged[order].astype(np.int64),
-            estimated_profit=estimate[order],
-            screened=screened,
+            cycle_ids=cycle_ids.astype(np.int64), estimated_profit=estimate, screened=screened
         )

@@ -24,7 +24,7 @@ from omniarb.detect.bracket_sizing import BracketRoute
 from omniarb.detect.exact_hop import ExactHop, screen_bound
 from omniarb.detect.graph import Cycle, CycleGraph
 from omniarb.detect.mixed_hops import MixedHop, RouteHop
-from omniarb.detect.screen import CycleScreen, IntArray
+from omniarb.detect.screen import CycleScreen, IntArray, ScreenResult
 from omniarb.detect.sizing import HopReserves
 from omniarb.dex.base import PoolState
 from omniarb.types import Route
@@ -51,6 +51,7 @@ class StateBook:
         self._opaque_count = 0
         self._hops: list[HopReserves | None] = []  # per (pool, direction), for the current state
         self._cycle_arrays: dict[int, IntArray] = {}
+        self._views: dict[str, list[int]] = {}  # by lowercase pool address
 
     @property
     def cycle_count(self) -> int:
@@ -59,13 +60,26 @@ class StateBook:
     def pool_state(self, key: str) -> PoolState:
         """The current state of a pool of any kind, by state key (for a pool with one state,
         its address)."""
-        return self._states[self.graph.pool_id(key)]
+        return self.state_by_id(self.graph.pool_id(key))
+
+    def state_by_id(self, pool_id: int) -> PoolState:
+        """The state the book's views read for a pool id (an overlay answers its own)."""
+        return self._states[pool_id]
+
+    def views_of(self, address: str) -> list[int]:
+        """The pool ids of every state of the pool contract at `address` (any case): one for
+        most pools, one per pair of a multi-token pool."""
+        return self._views.get(address.lower(), [])
+
+    def screen_cycles(self, cycle_ids: IntArray | None) -> ScreenResult:
+        """The screen's candidates among `cycle_ids` (all when None) at the book's states."""
+        return self.screen.screen(cycle_ids)
 
     def pair_states(self, token_a: str, token_b: str) -> list[PoolState]:
         """The current states of the constant-product pools between two tokens (the pricer's
         `PairBook`, which values amounts at reserve ratios)."""
         ids = self.graph.pair_pool_ids(token_a, token_b)
-        return [self._states[i] for i in ids if not self._piecewise[i]]
+        return [self.state_by_id(i) for i in ids if not self._piecewise[i]]
 
     def apply(self, states: Iterable[PoolState]) -> list[int]:
         """Store new pool states (adding unseen pools and their cycles); return their pool ids.
@@ -96,6 +110,7 @@ class StateBook:
         piecewise = state.constant_product(True) is None
         opaque = piecewise and state.piecewise(True) is None
         new_cycles = self.graph.add_pools([state])
+        self._views.setdefault(state.address.lower(), []).append(len(self._states))
         self._states.append(state)
         self._piecewise.append(piecewise)
         self._piecewise_count += piecewise
@@ -130,7 +145,7 @@ class StateBook:
         slot = 2 * pool_id + (0 if zero_for_one else 1)
         hop = self._hops[slot]
         if hop is None:
-            curve = self._states[pool_id].constant_product(zero_for_one)
+            curve = self.state_by_id(pool_id).constant_product(zero_for_one)
             if curve is None:
                 raise TypeError(f"pool id {pool_id} has no single constant-product curve")
             hop = HopReserves(reserve_in=curve[0], reserve_out=curve[1], fee_bps=curve[2])
@@ -157,7 +172,7 @@ class StateBook:
     def _bound(self, pool_id: int, zero_for_one: bool) -> HopReserves:
         """The screen's constant-product stand-in of a pool in one direction (asked of the
         state again rather than kept: only these cycles need it, not every update)."""
-        state = self._states[pool_id]
+        state = self.state_by_id(pool_id)
         return screen_bound(state.screen_reserves(), state.fee_pips, zero_for_one)
 
     def mixed_hops(self, cycle: Cycle) -> list[MixedHop] | BracketRoute | None:
@@ -182,16 +197,16 @@ class StateBook:
             pool_id = self.graph.hop_pool_id(hop)
             if pool_id is None:
                 return None
-            if self._states[pool_id].block_number > priced_at_block:
+            if self.state_by_id(pool_id).block_number > priced_at_block:
                 return None
             hops.append(self._route_hop(pool_id, hop.zero_for_one))
         return hops
 
     def _mixed_hop(self, pool_id: int, zero_for_one: bool) -> MixedHop:
-        curve = self._states[pool_id].piecewise(zero_for_one)
+        curve = self.state_by_id(pool_id).piecewise(zero_for_one)
         return self.hop(pool_id, zero_for_one) if curve is None else curve
 
     def _route_hop(self, pool_id: int, zero_for_one: bool) -> RouteHop:
         if self._opaque[pool_id]:
-            return ExactHop.of(self._states[pool_id], zero_for_one)
+            return ExactHop.of(self.state_by_id(pool_id), zero_for_one)
         return self._mixed_hop(pool_id, zero_for_one)

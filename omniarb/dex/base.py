@@ -119,6 +119,25 @@ class PoolState(Protocol):
         display and statistics only); None for a pool without a price yet."""
         ...
 
+    def after_exact_input(self, token_in: str, amount_in: int) -> tuple[int, PoolState]:
+        """(output, the state after) of selling `amount_in` of `token_in` through the pool as
+        its DEX's router does (no price limit): the post-swap state a backrun is priced on,
+        exact like `amount_out`; raises where the swap reverts."""
+        ...
+
+    def after_exact_output(self, token_out: str, amount_out: int) -> tuple[int, PoolState]:
+        """(input, the state after) of buying exactly `amount_out` of `token_out` through the
+        pool as its DEX's router does; raises where the swap reverts (the pool cannot pay
+        that much)."""
+        ...
+
+    def with_pool_of(self, view: PoolState) -> PoolState:
+        """This state over the pool contract's state that `view`, another view of the same
+        contract (same `address`), holds: how a swap through one pair of a multi-token pool
+        (Balancer) moves its other pairs. A pool with one view returns `view` when it is
+        this state's own (same `state_key`), else itself."""
+        ...
+
     def swap_report(self, token_in: str, amount_in: int) -> dict[str, int]:
         """What `omniarb quote` reports of a swap: `amount_out`, and whatever else the kind
         knows of it (the input used, the price and tick after, ticks crossed)."""

@@ -11,7 +11,7 @@ from omniarb.dex.algebra.errors import AlgebraRevertError
 from omniarb.dex.algebra.price_movement import FEE_DENOMINATOR
 from omniarb.dex.algebra.swap import SwapOutcome, calculate_swap
 from omniarb.dex.algebra.ticks import AlgebraTicks
-from omniarb.dex.base import PoolIdentity
+from omniarb.dex.base import PoolIdentity, PoolState
 from omniarb.dex.uniswap_v3 import price_views
 from omniarb.dex.uniswap_v3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 
@@ -231,6 +231,30 @@ class AlgebraPoolState(PoolIdentity):
             liquidity=result.liquidity,
             block_number=block_number,
         )
+
+    def after_exact_input(self, token_in: str, amount_in: int) -> tuple[int, AlgebraPoolState]:
+        """(output, state after) of selling `amount_in` of `token_in` with no price limit, as
+        SwapRouter (`exactInputInternal`) swaps a hop: past the last liquidity the pool takes
+        only what it can use."""
+        result = self.swap_exact_input(
+            zero_for_one=self.zero_for_one(token_in), amount_in=amount_in
+        )
+        return result.amount_out, self.after_swap(result, block_number=self.block_number)
+
+    def after_exact_output(self, token_out: str, amount_out: int) -> tuple[int, AlgebraPoolState]:
+        """(input, state after) of buying exactly `amount_out` of `token_out` with no price
+        limit; raises where SwapRouter (`exactOutputInternal`) reverts because the pool cannot
+        pay it all."""
+        result = self.swap_exact_output(
+            zero_for_one=not self.zero_for_one(token_out), amount_out=amount_out
+        )
+        if result.amount_out != amount_out:
+            raise AlgebraRevertError("SwapRouter: the pool cannot pay the exact output")
+        return result.amount_in, self.after_swap(result, block_number=self.block_number)
+
+    def with_pool_of(self, view: PoolState) -> PoolState:
+        """A pool with one view: `view` if it is this pool's, else this state."""
+        return view if view.state_key == self.state_key else self
 
     def with_position_change(
         self, *, bottom_tick: int, top_tick: int, liquidity_delta: int, block_number: int

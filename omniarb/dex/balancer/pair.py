@@ -20,7 +20,7 @@ from omniarb.dex.balancer.fixed_point import ONE
 from omniarb.dex.balancer.stable_math import AMP_PRECISION
 from omniarb.dex.balancer.stable_pool import STABLE_KIND, ComposableStablePoolState
 from omniarb.dex.balancer.weighted_pool import WEIGHTED_KIND, WeightedPoolState
-from omniarb.dex.base import PoolIdentity
+from omniarb.dex.base import PoolIdentity, PoolState
 
 __all__ = ["BalancerPair", "StablePair", "WeightedPair", "fee_pips_of", "pair_key", "pair_views"]
 
@@ -108,6 +108,41 @@ class WeightedPair(PoolIdentity):
     def amount_in(self, token_out: str, amount_out: int) -> int:
         """Exact input for exactly `amount_out` of `token_out` (BAL#305 beyond 30%)."""
         return self.pool.amount_in(self.other(token_out), token_out, amount_out)
+
+    def after_exact_input(self, token_in: str, amount_in: int) -> tuple[int, WeightedPair]:
+        """(output, this pair after) of a Vault `GIVEN_IN` swap of `amount_in` of `token_in`:
+        the pool's balances move by both amounts (every pair of the pool moves with it:
+        `with_pool_of`)."""
+        token_out = self.other(token_in)
+        amount_out = self.pool.amount_out(token_in, token_out, amount_in)
+        return amount_out, self._moved(token_in, token_out, amount_in, amount_out)
+
+    def after_exact_output(self, token_out: str, amount_out: int) -> tuple[int, WeightedPair]:
+        """(input, this pair after) of a Vault `GIVEN_OUT` swap buying `amount_out` of
+        `token_out`."""
+        token_in = self.other(token_out)
+        amount_in = self.pool.amount_in(token_in, token_out, amount_out)
+        return amount_in, self._moved(token_in, token_out, amount_in, amount_out)
+
+    def _moved(
+        self, token_in: str, token_out: str, amount_in: int, amount_out: int
+    ) -> WeightedPair:
+        # The swap's math checked the Vault's balance bounds already.
+        pool = self.pool.after_swap(
+            token_in=token_in,
+            token_out=token_out,
+            amount_in=amount_in,
+            amount_out=amount_out,
+            block_number=self.block_number,
+        )
+        return replace(self, pool=pool)
+
+    def with_pool_of(self, view: PoolState) -> PoolState:
+        """This pair over the pool state another pair of the same pool holds (`view`, after a
+        swap through it); this state for a view of another pool."""
+        if not isinstance(view, WeightedPair) or view.address != self.address:
+            return self
+        return replace(self, pool=view.pool, block_number=view.block_number)
 
     def constant_product(self, zero_for_one: bool) -> None:
         return None  # a constant product only for equal weights, and even then not to the wei
@@ -222,6 +257,38 @@ class StablePair(PoolIdentity):
     def amount_in(self, token_out: str, amount_out: int) -> int:
         """Exact input for exactly `amount_out` of `token_out`."""
         return self.pool.amount_in(self.other(token_out), token_out, amount_out)
+
+    def after_exact_input(self, token_in: str, amount_in: int) -> tuple[int, StablePair]:
+        """(output, this pair after) of a Vault `GIVEN_IN` swap of `amount_in` of `token_in`:
+        the pool's balances move by both amounts (every pair of the pool moves with it:
+        `with_pool_of`)."""
+        token_out = self.other(token_in)
+        amount_out = self.pool.amount_out(token_in, token_out, amount_in)
+        return amount_out, self._moved(token_in, token_out, amount_in, amount_out)
+
+    def after_exact_output(self, token_out: str, amount_out: int) -> tuple[int, StablePair]:
+        """(input, this pair after) of a Vault `GIVEN_OUT` swap buying `amount_out` of
+        `token_out`."""
+        token_in = self.other(token_out)
+        amount_in = self.pool.amount_in(token_in, token_out, amount_out)
+        return amount_in, self._moved(token_in, token_out, amount_in, amount_out)
+
+    def _moved(self, token_in: str, token_out: str, amount_in: int, amount_out: int) -> StablePair:
+        pool = self.pool.after_swap(
+            token_in=token_in,
+            token_out=token_out,
+            amount_in=amount_in,
+            amount_out=amount_out,
+            block_number=self.block_number,
+        )
+        return replace(self, pool=pool)
+
+    def with_pool_of(self, view: PoolState) -> PoolState:
+        """This pair over the pool state another pair of the same pool holds (`view`, after a
+        swap through it); this state for a view of another pool."""
+        if not isinstance(view, StablePair) or view.address != self.address:
+            return self
+        return replace(self, pool=view.pool, block_number=view.block_number)
 
     def constant_product(self, zero_for_one: bool) -> None:
         return None

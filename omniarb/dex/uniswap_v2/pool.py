@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from omniarb.dex.base import PoolIdentity
-from omniarb.dex.uniswap_v2.math import get_amount_out
+from omniarb.dex.base import PoolIdentity, PoolState
+from omniarb.dex.uniswap_v2.math import get_amount_in, get_amount_out
 
 __all__ = ["KIND", "V2PoolState"]
 
@@ -55,3 +55,43 @@ class V2PoolState(PoolIdentity):
         if token_in == self.token1:
             return get_amount_out(amount_in, self.reserve1, self.reserve0, self.fee_bps)
         raise ValueError(f"{token_in} is not a token of pair {self.address}")
+
+    def _side(self, token: str) -> bool:
+        """Whether `token` (any case) is token0; ValueError for a token not the pair's."""
+        lowered = token.lower()
+        if lowered == self.token0.lower():
+            return True
+        if lowered == self.token1.lower():
+            return False
+        raise ValueError(f"{token} is not a token of pair {self.address}")
+
+    def _moved(self, zero_for_one: bool, amount_in: int, amount_out: int) -> V2PoolState:
+        # `UniswapV2Pair.swap` then `_update`: the reserves become the balances, which grew by
+        # what was paid in and shrank by what was paid out.
+        if zero_for_one:
+            return replace(
+                self, reserve0=self.reserve0 + amount_in, reserve1=self.reserve1 - amount_out
+            )
+        return replace(
+            self, reserve0=self.reserve0 - amount_out, reserve1=self.reserve1 + amount_in
+        )
+
+    def after_exact_input(self, token_in: str, amount_in: int) -> tuple[int, V2PoolState]:
+        """(output, state after) of selling `amount_in` of `token_in` as Router02 does it
+        (`getAmountOut`, then the pair's `swap` of that output)."""
+        zero_for_one = self._side(token_in)
+        reserve_in, reserve_out, fee_bps = self.constant_product(zero_for_one)
+        amount_out = get_amount_out(amount_in, reserve_in, reserve_out, fee_bps)
+        return amount_out, self._moved(zero_for_one, amount_in, amount_out)
+
+    def after_exact_output(self, token_out: str, amount_out: int) -> tuple[int, V2PoolState]:
+        """(input, state after) of buying exactly `amount_out` of `token_out` as Router02 does
+        it (`getAmountIn`, rounded up, then the pair's `swap`)."""
+        zero_for_one = not self._side(token_out)
+        reserve_in, reserve_out, fee_bps = self.constant_product(zero_for_one)
+        amount_in = get_amount_in(amount_out, reserve_in, reserve_out, fee_bps)
+        return amount_in, self._moved(zero_for_one, amount_in, amount_out)
+
+    def with_pool_of(self, view: PoolState) -> PoolState:
+        """A pair has one view: `view` if it is this pair's, else this state."""
+        return view if view.state_key == self.state_key else self

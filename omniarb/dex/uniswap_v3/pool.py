@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar, NamedTuple
 
-from omniarb.dex.base import PoolIdentity
+from omniarb.dex.base import PoolIdentity, PoolState
 from omniarb.dex.uniswap_v3 import price_views
 from omniarb.dex.uniswap_v3.curve import V3Curve
 from omniarb.dex.uniswap_v3.errors import V3RevertError
@@ -191,6 +191,30 @@ class V3PoolState(PoolIdentity):
             liquidity=result.liquidity,
             block_number=block_number,
         )
+
+    def after_exact_input(self, token_in: str, amount_in: int) -> tuple[int, V3PoolState]:
+        """(output, state after) of selling `amount_in` of `token_in` with no price limit, as
+        SwapRouter (`exactInputInternal`) swaps a hop: past the last liquidity the pool takes
+        only what it can use."""
+        result = self.swap_exact_input(
+            zero_for_one=self.zero_for_one(token_in), amount_in=amount_in
+        )
+        return result.amount_out, self.after_swap(result, block_number=self.block_number)
+
+    def after_exact_output(self, token_out: str, amount_out: int) -> tuple[int, V3PoolState]:
+        """(input, state after) of buying exactly `amount_out` of `token_out` with no price
+        limit; raises where SwapRouter (`exactOutputInternal`) reverts because the pool cannot
+        pay it all."""
+        result = self.swap_exact_output(
+            zero_for_one=not self.zero_for_one(token_out), amount_out=amount_out
+        )
+        if result.amount_out != amount_out:
+            raise V3RevertError("SwapRouter: the pool cannot pay the exact output")
+        return result.amount_in, self.after_swap(result, block_number=self.block_number)
+
+    def with_pool_of(self, view: PoolState) -> PoolState:
+        """A pool with one view: `view` if it is this pool's, else this state."""
+        return view if view.state_key == self.state_key else self
 
     def with_position_change(
         self, *, tick_lower: int, tick_upper: int, liquidity_delta: int, block_number: int

@@ -7,7 +7,7 @@ from typing import ClassVar, NamedTuple
 
 from eth_utils.address import to_checksum_address
 
-from omniarb.dex.base import PoolIdentity
+from omniarb.dex.base import PoolIdentity, PoolState
 from omniarb.dex.uniswap_v3 import price_views
 from omniarb.dex.uniswap_v3.errors import V3RevertError
 from omniarb.dex.uniswap_v3.liquidity_math import add_delta
@@ -221,6 +221,29 @@ class V4PoolState(PoolIdentity):
             liquidity=result.liquidity,
             block_number=block_number,
         )
+
+    def after_exact_input(self, token_in: str, amount_in: int) -> tuple[int, V4PoolState]:
+        """(output, state after) of selling `amount_in` of `token_in` with no price limit, as
+        V4Router (`_swap`) swaps a hop: past the last liquidity the pool takes only what it
+        can use."""
+        result = self.swap_exact_input(
+            zero_for_one=self.zero_for_one(token_in), amount_in=amount_in
+        )
+        return result.amount_out, self.after_swap(result, block_number=self.block_number)
+
+    def after_exact_output(self, token_out: str, amount_out: int) -> tuple[int, V4PoolState]:
+        """(input, state after) of buying exactly `amount_out` of `token_out` with no price
+        limit; raises where V4Router (`_swap`) reverts because the pool cannot pay it all."""
+        result = self.swap_exact_output(
+            zero_for_one=not self.zero_for_one(token_out), amount_out=amount_out
+        )
+        if result.amount_out != amount_out:
+            raise V4RevertError("NotEnoughLiquidity")
+        return result.amount_in, self.after_swap(result, block_number=self.block_number)
+
+    def with_pool_of(self, view: PoolState) -> PoolState:
+        """A pool with one view: `view` if it is this pool's, else this state."""
+        return view if view.state_key == self.state_key else self
 
     def with_position_change(
         self, *, tick_lower: int, tick_upper: int, liquidity_delta: int, block_number: int
