@@ -37,6 +37,10 @@ DOMAIN_ERROR = "omniarb_config"
 
 # Key name endings that mean "a secret", and the environment variable that holds it instead.
 _SECRET_SUFFIXES: tuple[tuple[str, str], ...] = (
+    # Before the private key's entries: `[submission.ethereum] relay_key` is the relay's.
+    ("relay_key", "OMNIARB_RELAY_KEY"),
+    ("relay_private_key", "OMNIARB_RELAY_KEY"),
+    ("reputation_key", "OMNIARB_RELAY_KEY"),
     ("private_key", "OMNIARB_PRIVATE_KEY"),
     ("privatekey", "OMNIARB_PRIVATE_KEY"),
     ("privkey", "OMNIARB_PRIVATE_KEY"),

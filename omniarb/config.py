@@ -42,6 +42,13 @@ from omniarb._config_services import (
     MonitorSettings,
     RedisSettings,
 )
+from omniarb._config_submission import (
+    ChainSubmissionSettings,
+    Submission,
+    relay_reputation_key,
+    submission_for,
+    submission_problems,
+)
 from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
 from omniarb.chains.fee_models import TipPolicy
 from omniarb.chains.spec import CHAINS, ChainSpec
@@ -54,6 +61,7 @@ __all__ = [
     "ApiSettings",
     "BotSettings",
     "BreakerSettings",
+    "ChainSubmissionSettings",
     "DevnetChainSettings",
     "DevnetScale",
     "DevnetSettings",
@@ -69,8 +77,11 @@ __all__ = [
     "RpcSettings",
     "Secrets",
     "Settings",
+    "Submission",
     "load_secrets",
     "load_settings",
+    "relay_reputation_key",
+    "submission_for",
 ]
 
 # Strict: TOML already has types, so "7" must not silently become 7.
@@ -255,6 +266,10 @@ class Settings(BaseModel):
     fees: dict[str, ChainFeeSettings] = Field(
         default_factory=dict, description="one table per chain name (tip bounds, tip choice)"
     )
+    submission: dict[str, ChainSubmissionSettings] = Field(
+        default_factory=dict,
+        description="one table per chain name (relay, bribe share, bundle blocks, mempool)",
+    )
     log: LogSettings = Field(default_factory=LogSettings, description="a table")
     rpc: RpcSettings = Field(default_factory=RpcSettings, description="a table")
     monitor: MonitorSettings = Field(default_factory=MonitorSettings, description="a table")
@@ -281,6 +296,10 @@ class Settings(BaseModel):
         problems = _unknown_chains(("devnet", "chains"), self.devnet.chains)
         problems += _unknown_chains(("chains",), self.chains)
         problems += _unknown_chains(("fees",), self.fees)
+        problems += _unknown_chains(("submission",), self.submission)
+        for name, table in self.submission.items():
+            if name in _SPECS:
+                problems += submission_problems(_SPECS[name], table)
         for name, fees in self.fees.items():
             if name in _SPECS:
                 problems += tip_problems(_SPECS[name], fees)

@@ -18,6 +18,10 @@ empty (pools are discovered from the factories), `deployer` and `traders` (the d
 may be left out, and each chain names the bot's `executor` contract (`omniarb executor deploy`
 writes it with `write_executor`). The devnet's own manifest has `executor: null`.
 
+`relay_url` is the chain's bundle relay (an `eth_sendBundle` endpoint), or null where none is
+used: the devnet writes its own relay's URL, or null when it runs none; a described network may
+name one, which `[submission.<chain>] relay_url` overrides (`omniarb.config.submission_for`).
+
 `routers` lists the routers that are no single DEX's own (`RouterEntry`: Uniswap's SwapRouter02 and
 UniversalRouter); pending swaps sent to them are decoded as those sent to a DEX's `router`.
 """
@@ -194,6 +198,7 @@ class ChainManifest:
     lenders: tuple[LenderEntry, ...] = ()
     executor: str | None = None
     routers: tuple[RouterEntry, ...] = ()
+    relay_url: str | None = None
 
     def token(self, symbol: str) -> TokenEntry:
         for token in self.tokens:
@@ -241,6 +246,7 @@ class ChainManifest:
             lenders=tuple(LenderEntry.from_dict(x) for x in data.get("lenders", ())),
             executor=data.get("executor"),
             routers=tuple(RouterEntry.from_dict(r) for r in data.get("routers", ())),
+            relay_url=data.get("relay_url"),
         )
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "ReplacementReason",
     "Route",
     "StageTimes",
+    "SubmitChannel",
     "Token",
     "TxReceipt",
 ]
@@ -249,8 +250,19 @@ class ExecutionStatus(StrEnum):
     FAILED = "failed"  # could not be sent
 
 
+class SubmitChannel(StrEnum):
+    """The way a trade went to its chain (the values are what the history stores)."""
+
+    PUBLIC = "public"  # a transaction to the node's public mempool
+    BUNDLE = "bundle"  # a bundle to a relay (`eth_sendBundle`), for a builder to include
+    SEQUENCER = "sequencer"  # a transaction to an L2's sequencer, first come first served
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Execution:
+    """A decision as sent (or simulated, refused, failed): its transaction, its fees, the
+    channel it went through, and the relay's bundle hash when it went as a bundle."""
+
     decision: Decision
     status: ExecutionStatus
     tx_hash: str | None
@@ -263,6 +275,8 @@ class Execution:
     l1_fee_wei: int = 0
     # The live path's clock, complete up to `acked` for a sent trade.
     times: StageTimes = UNSTAMPED
+    channel: SubmitChannel = SubmitChannel.PUBLIC
+    bundle_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -296,6 +310,9 @@ class Outcome:
     cancelled: bool = False
     # The transactions sent while it waited: re-prices, a cancel, gap fills.
     replacements: tuple[Replacement, ...] = ()
+    # The bribe paid to the block's builder, in the native coin, as the executor's log in the
+    # receipt reports it (0: none paid, or none offered).
+    bribe_wei: int = 0
 
     @property
     def status(self) -> str:

@@ -21,7 +21,7 @@ from omniarb.allocate import FlashLoanAllocator, LenderBook
 from omniarb.chain_events import LogFilter
 from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.rpc import RpcClient, RpcObserver
-from omniarb.chains.spec import chain_by_id
+from omniarb.chains.spec import MempoolKind, chain_by_id
 from omniarb.chains.ws import ReconnectPolicy
 from omniarb.collect import HeadCollector
 from omniarb.config import Settings
@@ -48,7 +48,7 @@ from omniarb.state import BlockSync, LenderBalances, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.track.finality import FinalityWatch
-from omniarb.types import Token
+from omniarb.types import SubmitChannel, Token
 
 __all__ = [
     "EXECUTOR_GAS",
@@ -304,6 +304,10 @@ async def chain_pipeline(
             local=LocalSimulation(states=sync, holdings=_holdings(lender_book, balances)),
             policy=precheck,
             auditor=PrecheckAuditor(call=submitter.precheck, policy=precheck),
+            # Transactions go to the node: the sequencer's on an L2 (bundles: issue #17).
+            channel=SubmitChannel.SEQUENCER
+            if spec.mempool is MempoolKind.SEQUENCER
+            else SubmitChannel.PUBLIC,
         ),
         track=(tracker := Tracker(rpc=rpc, submitter=submitter, holder=executor, fees=fees)),
         stats=ChainBotStats(

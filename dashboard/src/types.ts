@@ -180,6 +180,18 @@ export interface TradeItem {
    * them (null for a trade stored without them; absent from older servers). */
   stage_offsets_ns?: Record<string, number | null> | null;
   segments?: StageSegment[] | null;
+  /** What found it: "block", "mempool" (a backrun of the pending `trigger_tx`) or
+   * "cross-chain" (absent from older servers). */
+  source?: string;
+  trigger_tx?: string | null;
+  /** How it was sent: "public", "bundle" (with the relay's `bundle_hash`) or "sequencer";
+   * null for a trade stored before it was recorded. */
+  channel?: string | null;
+  bundle_hash?: string | null;
+  /** The bribe offered to the block's builder, and what the receipt shows paid (null until
+   * settled), in the native coin's wei. */
+  bribe_wei?: Amount;
+  bribe_paid_wei?: Amount | null;
   opportunity_id: string;
   execution_id: string | null;
 }
@@ -206,6 +218,11 @@ export interface ChainPnl {
   gas_cost_wei: Amount;
   l1_fee_wei?: Amount;
   net_profit_usd: number;
+  /** Executions by what found them and by how they were sent; bribes paid (native wei). */
+  sources?: Record<string, number>;
+  backruns?: number;
+  channels?: Record<string, number>;
+  bribe_paid_wei?: Amount;
 }
 
 export interface PnlBody {

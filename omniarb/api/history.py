@@ -147,6 +147,10 @@ def _chain_pnl(summary: ChainSummary, tokens: dict[_TokenKey, TokenRow]) -> Chai
         gas_cost_wei=str(summary.gas_cost_wei),
         l1_fee_wei=str(summary.l1_fee_wei),
         net_profit_usd=summary.net_profit_usd,
+        sources=summary.sources,
+        backruns=summary.backruns,
+        channels=summary.channels,
+        bribe_paid_wei=str(summary.bribe_paid_wei),
     )
 
 

@@ -4,6 +4,7 @@ Amounts in base units (token units or wei) are decimal strings, as in `omniarb h
 they routinely pass 2**53, where JavaScript numbers and float-based JSON readers round them.
 Counts (blocks, gas units, nonces) are JSON numbers; USD figures and latencies are floats; times
 are ISO 8601 in UTC. The WebSocket `/ws` sends these same bodies as the `data` of its messages.
+A trade's bodies and the PnL's are in `omniarb.api.trade_schemas`, re-exported here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from omniarb.api.latency import StageBreakdownBody, StageSegment
+from omniarb.api._schema_base import BODY as _BODY
+from omniarb.api._schema_base import Amount, HopItem, TokenAmount
+from omniarb.api.latency import StageBreakdownBody
+from omniarb.api.trade_schemas import ChainPnl, PnlBody, PnlPoint, TradeItem
 
 __all__ = [
     "AlertItem",
@@ -37,22 +41,6 @@ __all__ = [
     "TokenAmount",
     "TradeItem",
 ]
-
-_BODY = ConfigDict(extra="forbid", frozen=True)
-
-# A decimal integer string: an amount in base units (wei of the token or the native coin).
-Amount = str
-
-
-class TokenAmount(BaseModel):
-    """An amount of one token: its address, display name and decimals when known."""
-
-    model_config = _BODY
-
-    token: str
-    symbol: str | None
-    decimals: int | None
-    amount: Amount = Field(description="base units, a decimal integer string")
 
 
 class MarketPrice(BaseModel):
@@ -146,34 +134,6 @@ class StatsBody(BaseModel):
     chains: list[ChainStatus]
 
 
-class HopItem(BaseModel):
-    """One hop of a route: the pool it swaps through, that pool's DEX and protocol (its pool
-    kind, as the registry names it), its fee in pips (500 is 0.05%), the tokens in and out, and
-    the pool's own currency on a side where it holds another than the route's token (the
-    native coin, address 0, which the route carries as the wrapped native token)."""
-
-    model_config = _BODY
-
-    pool: str
-    dex: str
-    kind: str = Field(description="the protocol: the pool kind, e.g. uniswap-v3")
-    fee_pips: int
-    token_in: str
-    token_out: str
-    symbol_in: str | None
-    symbol_out: str | None
-    currency_in: str | None = Field(
-        default=None,
-        description="the pool's own currency for token_in where it differs: the native coin "
-        "(address 0), unwrapped from token_in by the executor",
-    )
-    currency_out: str | None = Field(
-        default=None,
-        description="the pool's own currency for token_out where it differs: the native coin "
-        "(address 0), wrapped into token_out by the executor",
-    )
-
-
 class OpportunityItem(BaseModel):
     """A sized, priced opportunity as recorded, with how far down the pipeline it went."""
 
@@ -204,105 +164,6 @@ class OpportunityItem(BaseModel):
     gas_price_wei: Amount
     gas_cost_wei: Amount
     detected_at: datetime | None
-
-
-class TradeItem(BaseModel):
-    """An execution with its outcome: the shape of `omniarb history --json` items."""
-
-    model_config = _BODY
-
-    chain: str
-    chain_id: int
-    tx_hash: str | None
-    block_number: int
-    detected_block: int
-    status: str = Field(
-        description="succeeded, reverted or dropped once settled (a reorg may also leave it "
-        "replaced or pending); else simulated, submitted, rejected or failed"
-    )
-    final: bool = Field(
-        default=False,
-        description="past the chain's confirmation depth: no reorg will change it any more",
-    )
-    route: list[str]
-    pools: list[str]
-    hops: list[HopItem] = Field(default_factory=list, description="each hop in route order")
-    profit_token: str
-    profit_symbol: str | None
-    amount_in: Amount
-    predicted_profit_wei: Amount = Field(
-        description="what the trade should leave: gross profit minus the flash loan's fee"
-    )
-    min_profit_wei: Amount
-    flash_source: str = Field(
-        description="where the capital came from: uniswap-v2-flash-swap (the route's own "
-        "pair), uniswap-v2-pair-loan, balancer-v2, aave-v3 or uniswap-v3-flash"
-    )
-    realized_profit_wei: Amount | None
-    gas_used: int | None
-    effective_gas_price_wei: Amount | None
-    gas_cost_wei: Amount | None = Field(description="L2 execution gas, in the native coin")
-    l1_fee_wei: Amount | None = Field(
-        default=None, description="an L2's L1 data fee paid, in the native coin (0 on an L1)"
-    )
-    net_profit_usd: float | None
-    touched_earlier_in_block: bool | None
-    nonce: int | None
-    error: str | None
-    submitted_at: datetime | None
-    settled_at: datetime | None
-    detect_to_submit_ms: float | None
-    submit_to_confirm_ms: float | None
-    stage_offsets_ns: dict[str, int | None] | None = Field(
-        default=None, description="each live-path stamp in ns since the block's notification"
-    )
-    segments: list[StageSegment] | None = None
-    opportunity_id: str
-    execution_id: str | None
-
-
-class PnlPoint(BaseModel):
-    """One settled trade on the PnL curve: its net USD and the running total up to it."""
-
-    model_config = _BODY
-
-    at: datetime
-    chain: str
-    tx_hash: str | None
-    status: str
-    net_profit_usd: float
-    cumulative_usd: float
-
-
-class ChainPnl(BaseModel):
-    """One chain's profit and counts over the whole history."""
-
-    model_config = _BODY
-
-    chain: str
-    chain_id: int
-    opportunities: int
-    approved: int
-    declined: int
-    executions: dict[str, int]
-    settled: dict[str, int]
-    success_rate: float | None
-    realized_profit: list[TokenAmount]
-    gas_cost_wei: Amount
-    l1_fee_wei: Amount = Field(
-        default="0", description="L1 data fees paid on an L2, in the native coin"
-    )
-    net_profit_usd: float
-
-
-class PnlBody(BaseModel):
-    """Profit per chain and in total, and the curve of the latest settled trades."""
-
-    model_config = _BODY
-
-    net_profit_usd: float
-    chains: list[ChainPnl]
-    curve: list[PnlPoint]
 
 
 class AlertItem(BaseModel):

@@ -279,6 +279,12 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
         submit_to_confirm_ms=_latency_ms(execution.submitted_ns, outcome.confirmed_ns),
         stage_offsets_ns=(offsets := live_offsets(execution.times)),
         segments=segment_items(offsets),
+        source=str(opportunity.source),
+        trigger_tx=opportunity.trigger_tx,
+        channel=str(execution.channel),
+        bundle_hash=execution.bundle_hash,
+        bribe_wei=str(decision.bribe_wei),
+        bribe_paid_wei=str(outcome.bribe_wei),
         opportunity_id=opportunity.id,
         execution_id=None,
     )

@@ -1,10 +1,11 @@
 """The five supported chains as data: what omni-arb must know about each real network.
 
 Per chain: its id, block time, native coin and wrapped token, how it prices gas
-(`FeeModel`) and orders transactions (`MempoolKind`), how many blocks of history to keep to
-undo a reorg, after how many blocks a trade is reported final, the bounds of the priority fee
-it bids, its system contracts (the L2 fee oracles) and its mainnet deployments (DEXes from
-`omniarb.chains.dex_specs`, Aave V3's pool; Balancer's Vault is at one address everywhere).
+(`FeeModel`), orders transactions (`MempoolKind`) and takes our trades (`SubmissionPolicy`),
+how many blocks of history to keep to undo a reorg, after how many blocks a trade is reported
+final, the bounds of the priority fee it bids, its system contracts (the L2 fee oracles) and
+its mainnet deployments (DEXes from `omniarb.chains.dex_specs`, Aave V3's pool; Balancer's
+Vault is at one address everywhere).
 The devnet reproduces the chains locally with the same ids and names, and says in its own
 manifest what it deployed.
 """
@@ -55,6 +56,7 @@ __all__ = [
     "DexSpec",
     "FeeModel",
     "MempoolKind",
+    "SubmissionPolicy",
     "SystemContracts",
     "TipBounds",
     "chain_by_id",
@@ -85,6 +87,25 @@ class FeeModel(StrEnum):
 class MempoolKind(StrEnum):
     PUBLIC = "public"
     SEQUENCER = "sequencer"  # first-come first-served, no public mempool
+
+
+class SubmissionPolicy(StrEnum):
+    """Where the bot sends its trades on a chain (`omniarb.config.submission_for` resolves it
+    with the settings into a `Submission`).
+
+    BUNDLE: every trade, block-triggered too, goes to a bundle relay (Ethereum: a public
+    mempool transaction is seen and front-run, a reverted bundle costs nothing).
+    BUNDLE_OR_PUBLIC: bundles when a bundle endpoint is configured, else the public mempool
+    (BNB Chain: its builders take bundles, but a node's mempool reaches validators too).
+    PUBLIC: the public mempool only (Polygon: no bundle market to rely on).
+    SEQUENCER: the sequencer, first come first served (Arbitrum, Optimism): no mempool is
+    visible, so backruns come from new blocks, not from pending transactions.
+    """
+
+    BUNDLE = "bundle"
+    BUNDLE_OR_PUBLIC = "bundle-or-public"
+    PUBLIC = "public"
+    SEQUENCER = "sequencer"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,6 +154,7 @@ class ChainSpec:
     block_time_s: float
     fee_model: FeeModel
     mempool: MempoolKind
+    submission: SubmissionPolicy
     reorg_depth: int
     confirmation_depth: int
     tips: TipBounds
@@ -158,6 +180,7 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=12.0,
         fee_model=FeeModel.EIP1559,
         mempool=MempoolKind.PUBLIC,
+        submission=SubmissionPolicy.BUNDLE,
         wrapped_native="0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
         reorg_depth=64,
         confirmation_depth=64,
@@ -193,6 +216,7 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=0.75,
         fee_model=FeeModel.LEGACY,
         mempool=MempoolKind.PUBLIC,
+        submission=SubmissionPolicy.BUNDLE_OR_PUBLIC,
         wrapped_native="0xbb4CdB9CBd36B01bD1cBaEBF2De08d9173bc095c",
         reorg_depth=32,
         confirmation_depth=15,
@@ -233,6 +257,7 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=2.0,
         fee_model=FeeModel.EIP1559,
         mempool=MempoolKind.PUBLIC,
+        submission=SubmissionPolicy.PUBLIC,
         wrapped_native="0x0d500B1d8E8eF31E21C99d1Db9A6444d3ADf1270",
         reorg_depth=128,
         confirmation_depth=32,
@@ -264,6 +289,7 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=0.25,
         fee_model=FeeModel.L2_EIP1559,
         mempool=MempoolKind.SEQUENCER,
+        submission=SubmissionPolicy.SEQUENCER,
         wrapped_native="0x82aF49447D8a07e3bd95BD0d56f35241523fBab1",
         reorg_depth=64,
         confirmation_depth=64,
@@ -302,6 +328,7 @@ CHAINS: tuple[ChainSpec, ...] = (
         block_time_s=2.0,
         fee_model=FeeModel.L2_EIP1559,
         mempool=MempoolKind.SEQUENCER,
+        submission=SubmissionPolicy.SEQUENCER,
         wrapped_native="0x4200000000000000000000000000000000000006",
         reorg_depth=64,
         confirmation_depth=32,

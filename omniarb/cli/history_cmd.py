@@ -1,7 +1,9 @@
 """`omniarb history [--json] [--chain NAME] [--status S] [--limit N] [--db URL]`: the trades.
 
 Lists executions newest first with their outcome: chain, block, transaction, status, route,
-amount in, predicted and realized profit, gas and net profit in USD; then each trade's hops
+amount in, predicted and realized profit, gas and net profit in USD, what found it (`block`, or
+`backrun` of a pending transaction), how it was sent (`public`, `bundle`, `sequencer`) and the
+bribe it paid to the block's builder (beside its hops); then each trade's hops
 (tokens, protocol, DEX, fee tier and pool of each; a pool's side of the native coin, which the
 route carries as the wrapped native token, reads `ETH(WETH)`). With `--json`, stdout is one
 JSON list of `TradeRecord.to_json()` objects with their `hops` (as the API's trades carry
@@ -33,6 +35,8 @@ from omniarb.types import ExecutionStatus
 __all__ = ["read_trades", "register"]
 
 _DEFAULT_LIMIT = 50
+# The native coin of every supported chain has 18 decimals (ETH, BNB, POL).
+_NATIVE_DECIMALS = 18
 # A settled trade has its outcome's status (after a reorg also `replaced` or `pending`), one
 # still in flight (or never sent) its execution's.
 TRADE_STATUSES = (
@@ -111,19 +115,33 @@ def _units(amount: int | None, decimals: int | None, symbol: str | None) -> str:
     return f"{value:,.6f} {symbol}" if symbol else f"{value:,.6f}"
 
 
+def _source_label(source: str) -> str:
+    """`block`, `backrun` (of a pending transaction) or `cross-chain`: what found a trade."""
+    return "backrun" if source == "mempool" else source
+
+
+def _native(chain_id: int) -> str:
+    try:
+        return chain_by_id(chain_id).native_symbol
+    except NotFoundError:
+        return "native"
+
+
 def _hops(trade: TradeRecord) -> str:
     """The trade's hops on one line, each with its tokens, protocol (pool kind), DEX, fee tier
-    and pool: printed under the table, whose columns have no room for whole addresses."""
+    and pool, after the transaction a backrun followed and the bribe paid: printed under the
+    table, whose columns have no room for whole addresses."""
     tx = trade.tx_hash or trade.opportunity_id
-    try:
-        native = chain_by_id(trade.chain_id).native_symbol
-    except NotFoundError:
-        native = "native"
+    native = _native(trade.chain_id)
     hops = "  ".join(
         f"{n}. {_tokens(h, native)} {h.kind} {h.dex} {h.fee_pips / 10_000:g}% {h.pool}"
         for n, h in enumerate(hop_items(trade.route, trade.route_symbols), start=1)
     )
-    return f"{trade.chain} {tx[:10]}…: {hops}"
+    trigger = f" (backrun of {trade.trigger_tx})" if trade.trigger_tx else ""
+    bribe = ""
+    if trade.bribe_paid_wei:
+        bribe = f", bribe {_units(trade.bribe_paid_wei, _NATIVE_DECIMALS, native)}"
+    return f"{trade.chain} {tx[:10]}…{trigger}{bribe}: {hops}"
 
 
 def _tokens(hop: HopItem, native: str) -> str:
@@ -141,7 +159,7 @@ def _json(trade: TradeRecord) -> dict[str, Any]:
 
 def _table(trades: list[TradeRecord]) -> Table:
     table = Table(title=f"omni-arb history ({len(trades)} trades, newest first)")
-    for column in ("time (UTC)", "chain", "block", "tx", "status", "route"):
+    for column in ("time (UTC)", "chain", "block", "tx", "status", "found/sent", "route"):
         table.add_column(column, no_wrap=True)
     for column in ("amount in", "predicted", "realized", "gas used", "net USD"):
         table.add_column(column, justify="right")
@@ -154,6 +172,7 @@ def _table(trades: list[TradeRecord]) -> Table:
             str(trade.block_number),
             f"{tx[:10]}…" if len(tx) > 10 else tx,
             trade.status,
+            f"{_source_label(trade.source)}/{trade.channel or '?'}",
             "→".join(trade.route_symbols),
             _units(trade.amount_in, *units),
             _units(trade.predicted_profit, *units),

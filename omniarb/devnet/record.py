@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from omniarb.paths import omniarb_home
@@ -19,12 +19,14 @@ __all__ = ["DevnetRecord", "clear_record", "read_record", "record_path", "write_
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DevnetRecord:
-    """Who runs the devnet (`pid`), where its manifest is, and each chain's HTTP endpoint."""
+    """Who runs the devnet (`pid`), where its manifest is, each chain's HTTP endpoint, and the
+    bundle relay's URL of each chain that has one running (the manifest's `relay_url` too)."""
 
     pid: int
     manifest: str
     started_at: float
     rpc_http: dict[str, str]
+    relay_url: dict[str, str] = field(default_factory=dict)
 
     def alive(self) -> bool:
         try:

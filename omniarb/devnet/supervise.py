@@ -83,6 +83,7 @@ def published(devnet: Devnet, home: Path | None = None) -> Iterator[DevnetRecord
         manifest=str(devnet.manifest_path),
         started_at=time.time(),
         rpc_http={c.name: c.rpc_http for c in devnet.manifest.chains},
+        relay_url={c.name: c.relay_url for c in devnet.manifest.chains if c.relay_url},
     )
     write_record(record, home)
     try:

@@ -19,7 +19,7 @@ from omniarb.execute.precheck_audit import AuditJob, PrecheckAuditor
 from omniarb.execute.precheck_policy import PrecheckPolicy
 from omniarb.execute.route_codec import RouteCodec, plan_source
 from omniarb.execute.submit import Submitter, TxRequest
-from omniarb.types import Decision, Execution, ExecutionStatus, Outcome
+from omniarb.types import Decision, Execution, ExecutionStatus, Outcome, SubmitChannel
 
 __all__ = ["ExecuteStage"]
 
@@ -42,6 +42,9 @@ class ExecuteStage:
     never sent. `policy` then says whether the node's pre-check also runs before the send
     (without one, it always does), and picks the trades sent without it that `auditor`
     checks after the send.
+
+    `channel` is what every execution records as the way it went (`public`, or `sequencer` on
+    an L2 whose node is the sequencer's).
     """
 
     def __init__(
@@ -57,6 +60,7 @@ class ExecuteStage:
         local: LocalSimulation | None = None,
         policy: PrecheckPolicy | None = None,
         auditor: PrecheckAuditor | None = None,
+        channel: SubmitChannel = SubmitChannel.PUBLIC,
     ) -> None:
         self._submitter = submitter
         self._codec = codec
@@ -68,6 +72,7 @@ class ExecuteStage:
         self._local = local
         self.policy = policy
         self.auditor = auditor
+        self._channel = channel
         self._rewrites_seen = local.rewrites if local is not None else 0
 
     @property
@@ -100,6 +105,7 @@ class ExecuteStage:
             priority_fee_wei=fees.tip_wei,
             submitted_ns=time.monotonic_ns(),
             times=decision.times,
+            channel=self._channel,
         )
         try:
             # Inside the try: a route or loan the plan cannot express is a rejected trade, not

@@ -33,6 +33,7 @@ from omniarb.monitor.pending_metrics import PendingMetrics
 from omniarb.monitor.precheck_metrics import PrecheckMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
 from omniarb.monitor.stage_metrics import StageMetrics
+from omniarb.monitor.submission_metrics import SubmissionMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
 
 __all__ = ["FAILURE_REASONS", "SETTLED_FAILURES", "Metrics", "chain_name"]
@@ -228,6 +229,7 @@ class Metrics:
         self.loop_lag = LoopLagMetrics(r)
         self.precheck = PrecheckMetrics(r, chains=chains)
         self.pending = PendingMetrics(r, chains=chains)
+        self.submission = SubmissionMetrics(r, chains=chains)
         self.start_time.set(time.time())
         for name in chains:
             self.successes.labels(name)
@@ -278,6 +280,7 @@ class Metrics:
         elif execution.status is ExecutionStatus.SUBMITTED:
             self._latency(chain, "submit", opportunity.detected_ns, execution.submitted_ns)
             self.stages.observe(chain, execution.times)
+            self.submission.observe_sent(chain, execution)
 
     def observe_outcome(self, outcome: Outcome) -> float:
         """One settled trade; returns its realized net profit in USD (after gas)."""
@@ -306,6 +309,7 @@ class Metrics:
             self.gas_used.labels(chain).observe(outcome.gas_used)
             self.effective_gas_price.labels(chain).observe(outcome.effective_gas_price_wei / _GWEI)
             self.fees.observe_paid(chain, outcome.l1_fee_wei)
+            self.submission.observe_settled(chain, outcome)
         if outcome.success and decision.amount_in > 0:
             slippage_bps = (outcome.realized_profit - decision.expected_profit) * 10_000
             self.slippage.labels(chain).observe(slippage_bps / decision.amount_in)

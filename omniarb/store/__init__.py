@@ -11,7 +11,8 @@ from omniarb.store.claims import SubmissionLedger
 from omniarb.store.database import HistoryDatabase
 from omniarb.store.engine import default_db_url, display_url, resolve_db_url
 from omniarb.store.history import HistoryStore
-from omniarb.store.trades import ChainSummary, TradeRecord
+from omniarb.store.summary import ChainSummary
+from omniarb.store.trades import TradeRecord
 from omniarb.store.writer import BatchWriter, WriterSettings, WriterStats
 
 __all__ = [

@@ -205,6 +205,8 @@ def _execution(execution: Execution, at: datetime) -> dict[str, Any]:
         "submitted_ns": execution.submitted_ns,
         "detect_to_submit_ms": _latency_ms(opp.detected_ns, execution.submitted_ns),
         "stage_offsets_ns": execution.times.offsets_ns() if execution.times.notified_ns else None,
+        "channel": str(execution.channel),
+        "bundle_hash": execution.bundle_hash,
         "recorded_at": at,
     }
 
@@ -246,6 +248,7 @@ def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
         "effective_gas_price_wei": outcome.effective_gas_price_wei,
         "gas_cost_wei": outcome.gas_cost_wei,
         "l1_fee_wei": outcome.l1_fee_wei,
+        "bribe_wei": outcome.bribe_wei,
         "net_profit_usd": _net_profit_usd(outcome),
         "touched_earlier_in_block": outcome.touched_earlier_in_block,
         "block_hash": outcome.block_hash,

@@ -42,8 +42,9 @@ from omniarb.store.models import (
     SubmissionRow,
     TokenRow,
 )
+from omniarb.store.summary import ChainSummary, summarize
 from omniarb.store.token_trust import TokenVerdicts, load_token_verdicts
-from omniarb.store.trades import ChainSummary, TradeRecord, load_trades, summarize
+from omniarb.store.trades import TradeRecord, load_trades
 from omniarb.store.unsettled import load_replacements, load_unrecorded_sends, load_unsettled
 
 if TYPE_CHECKING:

@@ -25,8 +25,9 @@ from omniarb.store._rows import Pending, Record
 from omniarb.store.claims import SubmissionLedger
 from omniarb.store.database import HistoryDatabase
 from omniarb.store.engine import resolve_db_url
+from omniarb.store.summary import ChainSummary
 from omniarb.store.token_trust import TokenVerdicts
-from omniarb.store.trades import ChainSummary, TradeRecord
+from omniarb.store.trades import TradeRecord
 from omniarb.store.writer import BatchWriter, WriterSettings, WriterStats
 
 if TYPE_CHECKING:

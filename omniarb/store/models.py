@@ -210,6 +210,10 @@ class ExecutionRow(Base):
     # The live path's stamps, ns since the block's notification (`StageTimes.offsets_ns`);
     # None for a row written before revision 0006 or an execution never stamped.
     stage_offsets_ns: Mapped[dict[str, int | None] | None] = mapped_column(_JSON)
+    # `public`, `bundle` or `sequencer`, and the relay's bundle hash for a bundle; None for a
+    # row written before revision 0007.
+    channel: Mapped[str | None] = mapped_column(String(16))
+    bundle_hash: Mapped[str | None] = mapped_column(String(66))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
@@ -217,8 +221,8 @@ class OutcomeRow(Base):
     """The chain's verdict on an execution, from its receipt; one per execution.
 
     `realized_profit` is in base units of the profit token (the route's start token), before
-    gas; `gas_cost_wei` (L2 execution gas) and `l1_fee_wei` (an L2's L1 data fee, 0 on an L1)
-    are in the native coin.
+    gas; `gas_cost_wei` (L2 execution gas), `l1_fee_wei` (an L2's L1 data fee, 0 on an L1) and
+    `bribe_wei` (paid to the builder) are in the native coin.
     """
 
     __tablename__ = "outcomes"
@@ -240,6 +244,8 @@ class OutcomeRow(Base):
     effective_gas_price_wei: Mapped[int] = mapped_column(Amount)
     gas_cost_wei: Mapped[int] = mapped_column(Amount)
     l1_fee_wei: Mapped[int] = mapped_column(Amount, server_default="0")
+    # The bribe paid to the block's builder, in the native coin (0 before revision 0007).
+    bribe_wei: Mapped[int] = mapped_column(Amount, server_default="0")
     net_profit_usd: Mapped[float | None] = mapped_column(Float)
     touched_earlier_in_block: Mapped[bool] = mapped_column(Boolean)
     # The block the receipt was read from, and whether it is `confirmation_depth` deep: until

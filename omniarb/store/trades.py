@@ -1,18 +1,19 @@
-"""Reading the history: trades (executions with their outcome and route) and per-chain summaries.
+"""Reading the history: trades (executions with their outcome and route); per-chain summaries
+are `omniarb.store.summary`'s.
 
 `TradeRecord.to_json()` is the one JSON shape of a trade, shared by `omniarb history --json` and
 the run summary's `trades` list (issue #5: `chain`, `tx_hash`, `block_number`, `status`,
 `profit_token`, `amount_in`, `predicted_profit_wei`, `realized_profit_wei`, `gas_used`,
-`gas_cost_wei`, `net_profit_usd`, `touched_earlier_in_block`, and more). Amounts in base units
-(token or wei) are decimal strings, because they routinely pass 2**53 and a JavaScript or
-float-based JSON reader would round them; counts (block numbers, gas units, nonces, chain ids)
-are JSON numbers; times are ISO 8601 in UTC.
+`gas_cost_wei`, `net_profit_usd`, `touched_earlier_in_block`, and more; issue #17 added
+`source` and `trigger_tx`, `channel` and `bundle_hash`, `bribe_wei` and `bribe_paid_wei`).
+Amounts in base units (token or wei) are decimal strings, because they routinely pass 2**53
+and a JavaScript or float-based JSON reader would round them; counts (block numbers, gas
+units, nonces, chain ids) are JSON numbers; times are ISO 8601 in UTC.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from omniarb.stage_times import STAMPS
 from omniarb.store._rows import route_from_json
-from omniarb.store.models import DecisionRow, ExecutionRow, OpportunityRow, OutcomeRow, TokenRow
+from omniarb.store.models import ExecutionRow, OpportunityRow, OutcomeRow, TokenRow
 from omniarb.types import Route
 
-__all__ = ["ChainSummary", "TradeRecord", "load_trades", "summarize"]
+__all__ = ["TradeRecord", "load_trades"]
 
 
 def _amount(value: int | None) -> str | None:
@@ -44,6 +45,11 @@ class TradeRecord:
     `rejected`, `failed`). `block_number` is the block the transaction landed in when it did,
     else the block the opportunity was found on. `final`: past the chain's confirmation depth,
     so no reorg will change the record any more.
+
+    `source` is what found it (`block`, `mempool`: a backrun of `trigger_tx`, or `cross-chain`);
+    `channel` how it was sent (`public`, `bundle` with its `bundle_hash`, `sequencer`; None for
+    a trade stored before it was recorded); `bribe_wei` the bribe the decision offered,
+    `bribe_paid_wei` what the receipt shows was paid (None until settled).
     """
 
     execution_id: str
@@ -80,6 +86,12 @@ class TradeRecord:
     # The live path's stamps as ns since the block's notification (`StageTimes.offsets_ns`);
     # None for a trade stored before they were kept.
     stage_offsets_ns: dict[str, int | None] | None = None
+    source: str = "block"
+    trigger_tx: str | None = None
+    channel: str | None = None
+    bundle_hash: str | None = None
+    bribe_wei: int = 0
+    bribe_paid_wei: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The trade as JSON-able data: amounts as decimal strings, counts as numbers."""
@@ -113,35 +125,15 @@ class TradeRecord:
             "detect_to_submit_ms": self.detect_to_submit_ms,
             "submit_to_confirm_ms": self.submit_to_confirm_ms,
             "stage_offsets_ns": self.stage_offsets_ns,
+            "source": self.source,
+            "trigger_tx": self.trigger_tx,
+            "channel": self.channel,
+            "bundle_hash": self.bundle_hash,
+            "bribe_wei": str(self.bribe_wei),
+            "bribe_paid_wei": _amount(self.bribe_paid_wei),
             "opportunity_id": self.opportunity_id,
             "execution_id": self.execution_id,
         }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChainSummary:
-    """Counts and profit of one chain's history.
-
-    `success_rate` is succeeded / settled (None before any trade settled); `final` counts
-    the settled trades past the confirmation depth. `realized_profit`
-    sums successful trades per profit token (base units, before gas); `gas_cost_wei` sums every
-    settled trade's L2 gas and `l1_fee_wei` its L1 data fee (an L2's), in the native coin.
-    """
-
-    chain: str
-    chain_id: int
-    opportunities: int = 0
-    approved: int = 0
-    declined: int = 0
-    executions: dict[str, int] = field(default_factory=dict)
-    settled: dict[str, int] = field(default_factory=dict)
-    success_rate: float | None = None
-    realized_profit: dict[str, int] = field(default_factory=dict)
-    gas_cost_wei: int = 0
-    l1_fee_wei: int = 0
-    net_profit_usd: float = 0.0
-    touched_earlier_in_block: int = 0
-    final: int = 0
 
 
 def _in_path_order(offsets_ns: dict[str, int | None] | None) -> dict[str, int | None] | None:
@@ -168,7 +160,14 @@ def load_trades(
     """The newest `limit` trades, optionally of one chain (name or id) and one status."""
     trade_status = func.coalesce(OutcomeRow.status, ExecutionRow.status)
     stmt = (
-        select(ExecutionRow, OutcomeRow, OpportunityRow.route, OpportunityRow.profit_token)
+        select(
+            ExecutionRow,
+            OutcomeRow,
+            OpportunityRow.route,
+            OpportunityRow.profit_token,
+            OpportunityRow.source,
+            OpportunityRow.trigger_tx,
+        )
         .join(OpportunityRow, OpportunityRow.id == ExecutionRow.opportunity_id)
         .outerjoin(OutcomeRow, OutcomeRow.execution_id == ExecutionRow.id)
         .order_by(ExecutionRow.recorded_at.desc(), ExecutionRow.id.desc())
@@ -182,7 +181,10 @@ def load_trades(
         stmt = stmt.where(trade_status == status)
     found = session.execute(stmt).tuples().all()
     tokens = _token_info(session, {row[0].chain_id for row in found})
-    return [_trade(e, o, route, token, tokens) for e, o, route, token in found]
+    return [
+        replace(_trade(e, o, route, token, tokens), source=source, trigger_tx=trigger)
+        for e, o, route, token, source, trigger in found
+    ]
 
 
 def _trade(
@@ -231,6 +233,9 @@ def _trade(
         detect_to_submit_ms=execution.detect_to_submit_ms,
         submit_to_confirm_ms=None,
         stage_offsets_ns=_in_path_order(execution.stage_offsets_ns),
+        channel=execution.channel,
+        bundle_hash=execution.bundle_hash,
+        bribe_wei=execution.bribe_wei,
     )
     if outcome is None:
         return trade
@@ -251,96 +256,5 @@ def _trade(
         settled_at=outcome.recorded_at,
         submit_to_confirm_ms=outcome.submit_to_confirm_ms,
         final=outcome.final,
+        bribe_paid_wei=outcome.bribe_wei,
     )
-
-
-def summarize(session: Session) -> list[ChainSummary]:
-    """One `ChainSummary` per chain that has any record, ordered by chain id.
-
-    Counts come from SQL; sums of amounts are made here in Python, where they stay exact on
-    SQLite too (which would add its decimal strings as floats).
-    """
-    chains: dict[int, str] = {}
-    opportunities: Counter[int] = Counter()
-    for chain_id, name, count in session.execute(
-        select(OpportunityRow.chain_id, OpportunityRow.chain, func.count()).group_by(
-            OpportunityRow.chain_id, OpportunityRow.chain
-        )
-    ):
-        chains[chain_id] = name
-        opportunities[chain_id] += count
-    decided: dict[int, Counter[bool]] = defaultdict(Counter)
-    for chain_id, approved, count in session.execute(
-        select(DecisionRow.chain_id, DecisionRow.approved, func.count()).group_by(
-            DecisionRow.chain_id, DecisionRow.approved
-        )
-    ):
-        decided[chain_id][approved] += count
-    executions: dict[int, dict[str, int]] = defaultdict(dict)
-    for chain_id, status, count in session.execute(
-        select(ExecutionRow.chain_id, ExecutionRow.status, func.count()).group_by(
-            ExecutionRow.chain_id, ExecutionRow.status
-        )
-    ):
-        executions[chain_id][status] = count
-    settled: dict[int, Counter[str]] = defaultdict(Counter)
-    realized: dict[int, Counter[str]] = defaultdict(Counter)
-    gas_cost: Counter[int] = Counter()
-    l1_fees: Counter[int] = Counter()
-    usd: dict[int, float] = defaultdict(float)
-    touched: Counter[int] = Counter()
-    outcome_rows = session.execute(
-        select(
-            OutcomeRow.chain_id,
-            OutcomeRow.status,
-            OpportunityRow.profit_token,
-            OutcomeRow.realized_profit,
-            OutcomeRow.gas_cost_wei,
-            OutcomeRow.l1_fee_wei,
-            OutcomeRow.net_profit_usd,
-            OutcomeRow.touched_earlier_in_block,
-            OutcomeRow.final,
-        ).join(OpportunityRow, OpportunityRow.id == OutcomeRow.opportunity_id)
-    )
-    final: Counter[int] = Counter()
-    for (
-        chain_id,
-        status,
-        token,
-        profit,
-        gas_wei,
-        l1_wei,
-        net_usd,
-        was_touched,
-        is_final,
-    ) in outcome_rows:
-        final[chain_id] += bool(is_final)
-        settled[chain_id][status] += 1
-        if status == "succeeded":
-            realized[chain_id][token] += profit
-        gas_cost[chain_id] += gas_wei
-        l1_fees[chain_id] += l1_wei
-        usd[chain_id] += net_usd or 0.0
-        touched[chain_id] += bool(was_touched)
-    summaries = []
-    for chain_id in sorted(chains):
-        total = sum(settled[chain_id].values())
-        summaries.append(
-            ChainSummary(
-                chain=chains[chain_id],
-                chain_id=chain_id,
-                opportunities=opportunities[chain_id],
-                approved=decided[chain_id][True],
-                declined=decided[chain_id][False],
-                executions=dict(executions[chain_id]),
-                settled=dict(settled[chain_id]),
-                success_rate=settled[chain_id]["succeeded"] / total if total else None,
-                realized_profit=dict(realized[chain_id]),
-                gas_cost_wei=gas_cost[chain_id],
-                l1_fee_wei=l1_fees[chain_id],
-                net_profit_usd=usd[chain_id],
-                touched_earlier_in_block=touched[chain_id],
-                final=final[chain_id],
-            )
-        )
-    return summaries

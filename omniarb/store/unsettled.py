@@ -16,6 +16,8 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from omniarb.chains.spec import MempoolKind, chain_by_id
+from omniarb.errors import NotFoundError
 from omniarb.store._rows import route_from_json
 from omniarb.store.models import (
     DecisionRow,
@@ -34,6 +36,7 @@ from omniarb.types import (
     OpportunitySource,
     Replacement,
     ReplacementReason,
+    SubmitChannel,
 )
 
 __all__ = ["load_replacements", "load_unrecorded_sends", "load_unsettled"]
@@ -106,7 +109,22 @@ def _execution(row: ExecutionRow, decision: DecisionRow, opp: OpportunityRow) ->
         max_fee_per_gas_wei=row.max_fee_per_gas_wei,
         priority_fee_wei=row.priority_fee_wei,
         error=row.error,
+        channel=_channel(row),
+        bundle_hash=row.bundle_hash,
     )
+
+
+def _channel(row: ExecutionRow) -> SubmitChannel:
+    if row.channel is not None:
+        return SubmitChannel(row.channel)
+    # A row from before revision 0007: bundles were not sent then, only transactions to the
+    # node, which on a sequencer chain is the sequencer.
+    try:
+        spec = chain_by_id(row.chain_id)
+    except NotFoundError:
+        return SubmitChannel.PUBLIC
+    sequencer = spec.mempool is MempoolKind.SEQUENCER
+    return SubmitChannel.SEQUENCER if sequencer else SubmitChannel.PUBLIC
 
 
 def _execution_of(

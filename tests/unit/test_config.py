@@ -309,6 +309,7 @@ def test_no_secrets_in_the_environment() -> None:
         "slack_webhook_url": None,
         "telegram_bot_token": None,
         "telegram_chat_id": None,
+        "relay_key": None,
     }
 
 
@@ -327,6 +328,7 @@ def test_secrets_from_the_environment_are_masked() -> None:
         "slack_webhook_url": None,
         "telegram_bot_token": None,
         "telegram_chat_id": None,
+        "relay_key": None,
     }
     for shown in (str(secrets), repr(secrets), secrets.model_dump_json()):
         assert "feedfacecafe" not in shown

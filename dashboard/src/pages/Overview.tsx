@@ -8,6 +8,7 @@ import { href } from "../router";
 import { opportunitiesPerSecond, rateSeries, type DashboardState } from "../state";
 import { ChainStages } from "../stages";
 import { useDashboard } from "../store";
+import { SubmissionTable } from "../submission";
 import type { ChainPnl, ChainStatus, TradeItem } from "../types";
 import {
   formatMs,
@@ -297,6 +298,10 @@ export function Overview() {
 
       <Card title="Fees paid per chain" testId="card-fees">
         <FeesTable chains={state.pnl?.chains ?? []} />
+      </Card>
+
+      <Card title="Backruns and bribes per chain" testId="card-submission">
+        <SubmissionTable chains={state.pnl?.chains ?? []} />
       </Card>
 
       <div className="grid two">

@@ -3,10 +3,11 @@
 
 import { useEffect, useState, type ReactNode } from "react";
 import { Timeline } from "../charts";
-import { Badge, Card, Empty, HopsView, RouteView, TokenAmountView, decimalsOf } from "../components";
+import { Badge, Card, Empty, Hex, HopsView, RouteView, TokenAmountView, decimalsOf } from "../components";
 import { href } from "../router";
 import { StageBar, StageLegend, formatStageMs } from "../stages";
 import { useDashboard } from "../store";
+import { BribeView, SourceView } from "../submission";
 import type { OpportunityItem, TradeItem } from "../types";
 import {
   difference,
@@ -176,6 +177,21 @@ export function Trade({ id }: { id: string | null }) {
             <Row label="Block">
               {trade.block_number.toLocaleString()}{" "}
               <span className="muted">(detected at {trade.detected_block.toLocaleString()})</span>
+            </Row>
+            <Row label="Found by">
+              <SourceView trade={trade} />
+            </Row>
+            <Row label="Sent via" testId="trade-channel">
+              {trade.channel ?? "—"}
+              {trade.bundle_hash && (
+                <span className="muted">
+                  {" "}
+                  (bundle <Hex value={trade.bundle_hash} />)
+                </span>
+              )}
+            </Row>
+            <Row label="Bribe">
+              <BribeView trade={trade} />
             </Row>
             <Row label="Nonce">{trade.nonce ?? "—"}</Row>
             <Row label="Gas used" testId="trade-gas">

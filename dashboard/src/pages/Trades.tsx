@@ -1,8 +1,10 @@
-// Every trade the history and the live stream know of, filterable by chain and status.
+// Every trade the history and the live stream know of, filterable by chain and status: what
+// found it (block or backrun), how it was sent, and the bribe it paid.
 
 import { useMemo, useState } from "react";
 import { Badge, Card, Empty, Hex, RouteView, TokenAmountView, decimalsOf } from "../components";
 import { href } from "../router";
+import { BribeView, SourceView } from "../submission";
 import { useDashboard } from "../store";
 import { formatMs, formatTime, formatUsd } from "../units";
 import { RealizedCheck } from "./Live";
@@ -48,10 +50,13 @@ export function Trades() {
                   <th className="num">block</th>
                   <th>route</th>
                   <th>status</th>
+                  <th>source</th>
+                  <th>via</th>
                   <th>amount in</th>
                   <th>realized profit</th>
                   <th>vs predicted</th>
                   <th className="num">gas</th>
+                  <th className="num">bribe</th>
                   <th className="num">net USD</th>
                   <th className="num">detect→confirm</th>
                   <th>tx</th>
@@ -89,6 +94,10 @@ export function Trades() {
                         )}
                       </td>
                       <td>
+                        <SourceView trade={t} />
+                      </td>
+                      <td data-testid="trade-channel">{t.channel ?? "—"}</td>
+                      <td>
                         <TokenAmountView amount={t.amount_in} decimals={decimals} symbol={t.profit_symbol} />
                       </td>
                       <td>
@@ -102,6 +111,9 @@ export function Trades() {
                         <RealizedCheck trade={t} />
                       </td>
                       <td className="num">{t.gas_used?.toLocaleString() ?? "—"}</td>
+                      <td className="num">
+                        <BribeView trade={t} />
+                      </td>
                       <td className="num">{formatUsd(t.net_profit_usd)}</td>
                       <td className="num">{formatMs(total)}</td>
                       <td>

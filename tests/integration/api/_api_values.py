@@ -5,6 +5,8 @@ Amounts are chosen past 2**53 so a route that serialized them as JSON numbers wo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from omniarb.types import (
     Decision,
     Execution,
@@ -14,6 +16,7 @@ from omniarb.types import (
     OpportunitySource,
     Outcome,
     Route,
+    SubmitChannel,
     Token,
 )
 
@@ -121,3 +124,31 @@ def outcome(opp: Opportunity, *, n: int, success: bool = True) -> Outcome:
         touched_earlier_in_block=False,
         confirmed_ns=opp.detected_ns + 502_000_000,
     )
+
+
+TRIGGER_TX = "0x" + "7a" * 32
+BUNDLE_HASH = "0x" + "b5" * 32
+
+
+def sent_via(
+    opp: Opportunity,
+    *,
+    n: int,
+    channel: SubmitChannel,
+    backrun_of: str | None = None,
+    bribe_offered_wei: int = 0,
+    bribe_paid_wei: int = 0,
+) -> Outcome:
+    """A settled trade of `opp` sent through `channel` (a bundle gets BUNDLE_HASH), found by
+    its block or, with `backrun_of`, as a backrun of that pending transaction; the decision
+    offered `bribe_offered_wei` and the receipt shows `bribe_paid_wei` paid."""
+    if backrun_of is not None:
+        opp = replace(opp, source=OpportunitySource.MEMPOOL, trigger_tx=backrun_of)
+    settled = outcome(opp, n=n)
+    sent = replace(
+        settled.execution,
+        decision=replace(settled.execution.decision, opportunity=opp, bribe_wei=bribe_offered_wei),
+        channel=channel,
+        bundle_hash=BUNDLE_HASH if channel is SubmitChannel.BUNDLE else None,
+    )
+    return replace(settled, execution=sent, bribe_wei=bribe_paid_wei)

@@ -90,6 +90,11 @@ async def test_l1_fee_decides_the_same_gap(devnet_factory, tmp_path: Path) -> No
             assert trade.l1_fee_wei == prices.l1_fee_of_signed(bytes.fromhex(raw[2:]))
             stored = _rows(tmp_path / "low.sqlite", "SELECT l1_fee_wei FROM outcomes")
             assert [int(str(fee)) for (fee,) in stored] == [trade.l1_fee_wei]
+            # Sent to Optimism's node, the sequencer, as a trade found in a block.
+            sent = _rows(tmp_path / "low.sqlite", "SELECT channel FROM executions")
+            assert sent == [("sequencer",)]
+            by_channel = {**labels, "source": "block", "channel": "sequencer"}
+            assert registry.get_sample_value("omniarb_trades_sent_total", by_channel) == 1
             await wait_pool_drained(rpc)  # a mined trade left in the pool would be mined again
             assert await rpc.call("evm_revert", snapshot)
             snapshot = await rpc.call("evm_snapshot")

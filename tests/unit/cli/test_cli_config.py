@@ -29,6 +29,22 @@ BAD_CONFIGS = {
         "chains.polygon.dexes[0]",
     ),
     "secret in the file": ('private_key = "0xfeedfacecafe"\n', "private_key"),
+    "relay key in the file": (
+        '[submission.ethereum]\nrelay_key = "0xfeedfacecafe"\n',
+        "submission.ethereum.relay_key",
+    ),
+    "bribe share out of range": (
+        "[submission.ethereum]\nbribe_share_bps = 10001\n",
+        "submission.ethereum.bribe_share_bps",
+    ),
+    "bribe on a sequencer": (
+        "[submission.arbitrum]\nbribe_share_bps = 100\n",
+        "submission.arbitrum.bribe_share_bps",
+    ),
+    "relay on a public chain": (
+        '[submission.polygon]\nrelay_url = "https://relay.example"\n',
+        "submission.polygon.relay_url",
+    ),
     "invalid toml": ("[market\n", "invalid TOML"),
 }
 
@@ -67,7 +83,11 @@ def test_an_unreadable_config_exits_4(run_cli: RunCli, tmp_path: Path, where: st
 def test_show_config_json_masks_secrets(run_cli: RunCli, tmp_path: Path) -> None:
     config = tmp_path / "omniarb.toml"
     config.write_text("[market]\nseed = 42\n")
-    secrets = {"OMNIARB_API_TOKEN": "tok-feedfacecafe", "OMNIARB_PRIVATE_KEY": "cd" * 32}
+    secrets = {
+        "OMNIARB_API_TOKEN": "tok-feedfacecafe",
+        "OMNIARB_PRIVATE_KEY": "cd" * 32,
+        "OMNIARB_RELAY_KEY": "ef" * 32,
+    }
     done = run_cli("--config", str(config), "show-config", "--json", env=secrets)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
@@ -78,21 +98,27 @@ def test_show_config_json_masks_secrets(run_cli: RunCli, tmp_path: Path) -> None
         "slack_webhook_url": None,
         "telegram_bot_token": None,
         "telegram_chat_id": None,
+        "relay_key": "***",
     }
     assert data["market"]["seed"] == 42
     assert data["devnet"]["chains"]["arbitrum"]["block_time_s"] == 0.5
     assert "feedfacecafe" not in done.stdout + done.stderr
     assert "cdcdcdcd" not in done.stdout + done.stderr
+    assert "efefefef" not in done.stdout + done.stderr
 
 
 def test_show_config_text_is_a_config_file_that_loads_back(run_cli: RunCli, tmp_path: Path) -> None:
     config = tmp_path / "omniarb.toml"
     config.write_text(
         '[devnet.chains.bnb]\nenabled = false\n[chains.polygon]\nrpc_http = "https://p.example"\n'
+        '[submission.bnb]\nrelay_url = "https://bnb-relay.example"\nbribe_share_bps = 2500\n'
     )
-    done = run_cli("--config", str(config), "show-config", env={"OMNIARB_DB_URL": "sqlite://x"})
+    env = {"OMNIARB_DB_URL": "sqlite://x", "OMNIARB_RELAY_KEY": "ef" * 32}
+    done = run_cli("--config", str(config), "show-config", env=env)
     assert done.returncode == 0, done.stderr
     assert "OMNIARB_DB_URL: set (***)" in done.stdout
+    assert "OMNIARB_RELAY_KEY: set (***)" in done.stdout
+    assert "efefefef" not in done.stdout
     assert "sqlite://x" not in done.stdout
     echoed = tmp_path / "echoed.toml"
     echoed.write_text(done.stdout)
