@@ -13,6 +13,7 @@ from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.fees import fees_for
 from omniarb.chains.spec import FeeModel
 from omniarb.errors import RejectedError, RetryableError, RevertError, RpcError
+from omniarb.execute.bribe import BribePolicy
 from omniarb.execute.l1_fee import L1FeeError, cover_l1_fee
 from omniarb.execute.local_check import LocalPrediction, LocalSimulation
 from omniarb.execute.precheck_audit import AuditJob, PrecheckAuditor
@@ -42,6 +43,11 @@ class ExecuteStage:
     never sent. `policy` then says whether the node's pre-check also runs before the send
     (without one, it always does), and picks the trades sent without it that `auditor`
     checks after the send.
+
+    `bribe` is the chain's bribe to the block's coinbase (`execute.bribe`): a share of each
+    trade's predicted profit, set in `Decision.bribe_wei` (which the expected profit is net
+    of) and paid by the executor's bribed entry. The default, a share of 0, sends `execute`
+    as before.
     """
 
     def __init__(
@@ -57,6 +63,7 @@ class ExecuteStage:
         local: LocalSimulation | None = None,
         policy: PrecheckPolicy | None = None,
         auditor: PrecheckAuditor | None = None,
+        bribe: BribePolicy | None = None,
     ) -> None:
         self._submitter = submitter
         self._codec = codec
@@ -68,6 +75,7 @@ class ExecuteStage:
         self._local = local
         self.policy = policy
         self.auditor = auditor
+        self._bribe = bribe or BribePolicy()
         self._rewrites_seen = local.rewrites if local is not None else 0
 
     @property
@@ -105,15 +113,18 @@ class ExecuteStage:
             # Inside the try: a route or loan the plan cannot express is a rejected trade, not
             # a crash of the chain's pipeline.
             source = plan_source(decision.flash_source)
+            decision = self._bribe.applied(decision)
+            unsent = replace(unsent, decision=decision)
 
             def calldata(min_profit: int) -> bytes:
-                return self._codec.calldata(
+                plan = self._codec.plan(
                     opportunity.route,
                     decision.amount_in,
                     min_profit,
                     source,
                     flash_pool=decision.flash_pool,
                 )
+                return self._bribe.calldata(decision, plan)
 
             gas = int(decision.trade_gas_estimate * _GAS_LIMIT_HEADROOM)
             if self._fees is not None and self._fees.has_l1_fee:
