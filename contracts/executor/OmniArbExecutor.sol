@@ -405,7 +405,8 @@ contract OmniArbExecutor {
             tokenA := shr(96, calldataload(add(plan.offset, add(HEADER_BYTES, 20))))
         }
         if (initCodeHashOf[tokenA] != WRAPPED_NATIVE) revert BribeNotInNativeCoin(tokenA);
-        // profit < 2**128 (amounts are uint128), so the product cannot overflow.
+        // profit is wrapped native coin this contract received: no real supply of it comes
+        // near 2**256 / BPS, so the product cannot overflow.
         unchecked {
             bribe = profit * bribeBps / BPS;
         }

@@ -72,10 +72,11 @@ def bribe_wei(profit: int, share_bps: int) -> int:
 
 
 def kept_floor(min_profit: int, share_bps: int) -> int:
-    """The least profit (before the bribe) whose remainder after a `share_bps` bribe is at
-    least `min_profit`: ceil(min_profit · 10,000 / (10,000 − share_bps)), since the bribe
-    (rounded down) never takes more than that share. With all of the profit bribed nothing is
-    kept, so no profit is enough unless `min_profit` is 0 (then `2**256`, which none reaches)."""
+    """The on-chain minimum profit (before the bribe) that keeps `min_profit` after a
+    `share_bps` bribe: ceil(min_profit · 10,000 / (10,000 − share_bps)), the least profit whose
+    exact share leaves the minimum; the bribe is rounded down, so every profit from there on
+    keeps it. With all of the profit bribed nothing is kept: a positive minimum then needs
+    `2**256`, which no profit reaches."""
     check_share_bps(share_bps)
     if min_profit <= 0:
         return 0
