@@ -5,6 +5,7 @@
           + Σ over the kinds present (that kind's route gas, once; kinds of one route group
             pay the largest of theirs once)
           + the loan's extra gas (0 for a flash swap from the route's own opening pool)
+          + the bribe's gas, when the trade pays the block's coinbase a share of its profit
 
 Each kind's figures are its adapter's `hop_gas` (`omniarb.dex.base.HopGas`): a Uniswap V2 hop
 is one fixed cost; a route through V3 pools pays once for what the first V3 hop sets up (the
@@ -29,7 +30,15 @@ from omniarb.dex.base import HopGas
 from omniarb.dex.registry import ADAPTERS
 from omniarb.types import FlashLoan, Hop
 
-__all__ = ["GasModel", "HopWork", "RouteGas"]
+__all__ = ["BRIBE_GAS", "GasModel", "HopWork", "RouteGas"]
+
+# What the executor's bribed entry (`executeAndPayCoinbase`, `omniarb.execute.bribe`) costs
+# over `execute` of the same plan when it pays a bribe: 20,811 to 20,817 gas measured on the
+# devnet over every flash source and cycle (the registry read, WETH9 `withdraw` of the bribe
+# and its native transfer back, the `BribePaid` log, the value call to the coinbase, the lock,
+# the extra calldata word), rounded up. It assumes the coinbase account exists, as a builder's
+# fee recipient does: a value call to an empty account costs 25,000 more (EIP-161).
+BRIBE_GAS = 21_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +104,9 @@ class GasModel:
     # with a V3 pool (tests/integration/execute/test_executor_v4.py); priced 11,000 below the
     # Vault's 40,000.
     v4_flash_loan_gas: int = 29_000
+    # Paying a bribe to the block's coinbase (BRIBE_GAS); the execute stage adds it to a
+    # bribed trade's gas.
+    bribe_gas: int = BRIBE_GAS
 
     def hops_gas(self, hops: Sequence[HopWork]) -> int:
         """The gas of the swaps and the contract's fixed cost, with a free loan."""

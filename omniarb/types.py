@@ -218,6 +218,7 @@ class Decision:
     min_profit: int
     p_success: float
     expected_value_usd: float
+    # Paid to the block's coinbase out of the profit (`omniarb.execute.bribe`); 0: no bribe.
     bribe_wei: int
     # None until the allocator chose a loan (and for a declined opportunity).
     flash_source: FlashLoan | None
@@ -232,10 +233,18 @@ class Decision:
     times: StageTimes = UNSTAMPED
 
     @property
+    def profit_before_bribe(self) -> int:
+        """The profit the executor's call returns, in the start token: the route's gross
+        profit minus the lender's fee; the bribe (if any) is a share of it."""
+        return self.opportunity.gross_profit - self.flash_fee
+
+    @property
     def expected_profit(self) -> int:
         """What the trade should leave in the executor, in the start token: the route's gross
-        profit minus the lender's fee (gas is paid in the native coin by the sender)."""
-        return self.opportunity.gross_profit - self.flash_fee
+        profit minus the lender's fee and the bribe paid to the block's coinbase (which only a
+        route starting in the wrapped native token pays, so its wei are the token's units);
+        gas is paid in the native coin by the sender."""
+        return self.profit_before_bribe - self.bribe_wei
 
     @property
     def trade_gas_estimate(self) -> int:
@@ -310,9 +319,9 @@ class Outcome:
     cancelled: bool = False
     # The transactions sent while it waited: re-prices, a cancel, gap fills.
     replacements: tuple[Replacement, ...] = ()
-    # The bribe paid to the block's builder, in the native coin, as the executor's log in the
-    # receipt reports it (0: none paid, or none offered).
-    bribe_wei: int = 0
+    # Paid to the block's coinbase out of the profit, from the executor's `BribePaid` log
+    # (`realized_profit` is already net of it).
+    bribe_paid_wei: int = 0
 
     @property
     def status(self) -> str:

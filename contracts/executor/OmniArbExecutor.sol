@@ -122,6 +122,13 @@ import {V4Ops} from "./V4Ops.sol";
 ///      PROFIT stays in this contract until the owner calls `withdraw`; keeping it saves a
 ///      transfer and a cold balance write per trade.
 ///
+///      THE BRIBE. `executeAndPayCoinbase(plan, bribeBps)` trades the same plan, then pays
+///      floor(profit · bribeBps / 10,000) to `block.coinbase` in the native coin (WETH9
+///      `withdraw` of that much of the start token, which must be the registered wrapped
+///      native token, then a plain call with value) and logs `BribePaid`; the contract keeps
+///      profit − bribe. A block builder ranks bundles by what the coinbase receives, and a
+///      trade that loses the race, or fails its profit check, reverts and pays nothing.
+///
 ///      SECURITY. `execute` is open to the owner and to authorized executors only. Every
 ///      callback first requires `msg.sender` to be the one contract a trade of ours is waiting
 ///      on right now, held in transient storage (EIP-1153: empty outside `execute`): the lender
@@ -192,6 +199,14 @@ contract OmniArbExecutor {
     /// @dev `_quote`'s answer when it meets a V3 hop or a lender record: not the all-V2 path.
     uint256 private constant NOT_ALL_V2 = type(uint256).max;
     uint256 private constant SWAP_HEAD_BYTES = 164;
+    /// @dev A bribe's share of the profit is in basis points of it.
+    uint256 private constant BPS = 10_000;
+    /// @dev WETH9 `withdraw(uint256)`.
+    uint256 private constant WITHDRAW_SELECTOR = 0x2e1a7d4d;
+    /// @dev What `_callbackFrom` holds while a bribe is paid: nonzero, so `execute` refuses to
+    ///      start, and an address no contract calls from (the ecrecover precompile), so every
+    ///      callback refuses.
+    address private constant BRIBE_LOCK = address(1);
 
     // ---------------------------------------------------------------- state
     address public owner;
@@ -218,6 +233,8 @@ contract OmniArbExecutor {
     event FactorySet(address indexed factory, bytes32 initCodeHash);
     event LenderSet(uint256 indexed source, address lender);
     event Withdrawn(address indexed token, address indexed to, uint256 amount);
+    /// @notice A trade paid `amountWei` of the native coin to the block's `coinbase`.
+    event BribePaid(address indexed coinbase, uint256 amountWei);
 
     // ---------------------------------------------------------------- errors
     error NotOwner(address caller);
@@ -239,6 +256,13 @@ contract OmniArbExecutor {
     error NotGenuinePool(address pool);
     error NativeTransferFailed();
     error NotWrappedNative(address token);
+    /// @notice A bribe share above 10,000 basis points (all of the profit).
+    error BribeTooLarge(uint256 bribeBps);
+    /// @notice Only a route that starts in the registered wrapped native token may bribe: the
+    ///         bribe is paid in the native coin, unwrapped from the profit.
+    error BribeNotInNativeCoin(address startToken);
+    /// @notice The block's coinbase refused the native coin (a contract that reverts).
+    error BribeNotAccepted(address coinbase);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner(msg.sender);
@@ -294,7 +318,9 @@ contract OmniArbExecutor {
 
     /// @notice Trades the cycle described by `plan` (layout in the contract's notes) and returns
     ///         the profit kept, in base units of the start token, net of the lender's fee.
-    function execute(bytes calldata plan) external returns (uint256 profit) {
+    /// @dev Public, not external, only so `executeAndPayCoinbase` can run the very same body:
+    ///      the external entry (dispatch, decoding, this code) is what it was, and so is its gas.
+    function execute(bytes calldata plan) public returns (uint256 profit) {
         // Executors are checked first: the bot is one, so its call costs one cold read.
         if (!isExecutor[msg.sender] && msg.sender != owner) revert NotExecutor(msg.sender);
         if (_callbackFrom != address(0)) revert FlashInProgress();
@@ -351,6 +377,70 @@ contract OmniArbExecutor {
         _callbackFrom = address(0);
         unchecked {
             return amountOut - amountIn;
+        }
+    }
+
+    /// @notice Trades `plan` as `execute` does, then pays `bribeBps` / 10,000 of the profit
+    ///         (rounded down) to `block.coinbase` in the native coin; returns the profit the
+    ///         trade made and the bribe paid out of it (the contract keeps the difference).
+    /// @dev The one place every flash source's profit is known (each path returns it to
+    ///      `execute`), so every loan pays the same way, after its profit check: a trade that
+    ///      fails it reverts whole and pays nothing. The bribe is unwrapped from the start token,
+    ///      which must be the registered wrapped native token (the engine only bribes routes
+    ///      that start in it: a builder ranks bundles by the native coin it receives, and any
+    ///      other token would need a swap priced on chain). bribeBps 0 pays nothing and checks
+    ///      nothing: it is `execute`. The coinbase may be a contract: it is called last (the
+    ///      trade, the unwrapping and the log are done), with no return data copied, and the
+    ///      lock held meanwhile makes `execute` refuse (FlashInProgress) and every callback
+    ///      refuse it (it is not `_callbackFrom`), so it cannot re-enter a trade.
+    function executeAndPayCoinbase(bytes calldata plan, uint256 bribeBps)
+        external
+        returns (uint256 profit, uint256 bribe)
+    {
+        if (bribeBps > BPS) revert BribeTooLarge(bribeBps);
+        profit = execute(plan);
+        if (bribeBps == 0) return (profit, 0);
+        address tokenA;
+        assembly ("memory-safe") {
+            tokenA := shr(96, calldataload(add(plan.offset, add(HEADER_BYTES, 20))))
+        }
+        if (initCodeHashOf[tokenA] != WRAPPED_NATIVE) revert BribeNotInNativeCoin(tokenA);
+        // profit is wrapped native coin this contract received: no real supply of it comes
+        // near 2**256 / BPS, so the product cannot overflow.
+        unchecked {
+            bribe = profit * bribeBps / BPS;
+        }
+        if (bribe == 0) return (profit, 0);
+        // WETH9 `withdraw(bribe)`, built in the scratch space: no memory expansion, so the
+        // bribe costs the same gas whatever memory the loan's path used.
+        assembly ("memory-safe") {
+            mstore(0, shl(224, WITHDRAW_SELECTOR))
+            mstore(4, bribe)
+            if iszero(call(gas(), tokenA, 0, 0, 36, 0, 0)) {
+                let p := mload(0x40)
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+        }
+        address builder = block.coinbase;
+        // `emit BribePaid(builder, bribe)`, its data in the scratch space too.
+        bytes32 topic = BribePaid.selector;
+        assembly ("memory-safe") {
+            mstore(0, bribe)
+            log2(0, 32, topic, builder)
+        }
+        _callbackFrom = BRIBE_LOCK;
+        bool paid;
+        assembly ("memory-safe") {
+            paid := call(gas(), builder, bribe, 0, 0, 0, 0)
+        }
+        if (!paid) revert BribeNotAccepted(builder);
+        _callbackFrom = address(0);
+        // The two return words from the scratch space as well.
+        assembly ("memory-safe") {
+            mstore(0, profit)
+            mstore(32, bribe)
+            return(0, 64)
         }
     }
 

@@ -284,7 +284,7 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
         channel=str(execution.channel),
         bundle_hash=execution.bundle_hash,
         bribe_wei=str(decision.bribe_wei),
-        bribe_paid_wei=str(outcome.bribe_wei),
+        bribe_paid_wei=str(outcome.bribe_paid_wei),
         opportunity_id=opportunity.id,
         execution_id=None,
     )

@@ -7,8 +7,11 @@ the hops pair to pair and reverts unless the cycle pays at least the minimum pro
 calls, its registry, its errors) and `executor_contract` deploys and administers it through an
 unlocked account (the devnet). Signing, nonces and submission live
 beside them in this package, with the follower that replaces a stuck transaction (`replace`).
+`bribe` prices a chain's share of the profit paid to the block's coinbase
+(`OmniArbExecutor.executeAndPayCoinbase`).
 """
 
+from omniarb.execute.bribe import BribeError, BribePolicy, bribe_wei, bribed_calldata
 from omniarb.execute.executor_calldata import (
     UNISWAP_V2_PAIR_INIT_CODE_HASH,
     ExecutorRevertError,
@@ -35,6 +38,8 @@ from omniarb.execute.submit import (
 
 __all__ = [
     "UNISWAP_V2_PAIR_INIT_CODE_HASH",
+    "BribeError",
+    "BribePolicy",
     "ExecutorContract",
     "ExecutorRevertError",
     "FlashSource",
@@ -52,6 +57,8 @@ __all__ = [
     "SubmissionGuard",
     "Submitter",
     "TxRequest",
+    "bribe_wei",
+    "bribed_calldata",
     "bumped_fees",
     "deploy_devnet_executor",
     "encode_execute_calldata",

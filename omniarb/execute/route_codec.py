@@ -1,7 +1,9 @@
 """Packs a route, its amount in and its minimum profit into calldata for `OmniArbExecutor`.
 
-The contract's entry point is `execute(bytes plan)`; the plan is packed bytes, laid out as the
-contract's notes describe (contracts/executor/OmniArbExecutor.sol, which is the reference):
+The contract's entry point is `execute(bytes plan)` (or, paying a share of the profit to the
+block's coinbase, `executeAndPayCoinbase(bytes plan, uint256 bribeBps)`: `execute.bribe`); the
+plan is packed bytes, laid out as the contract's notes describe (contracts/executor/
+OmniArbExecutor.sol, which is the reference):
 
     offset  size  field
     0       1     flash source (FlashSource: 0 V2 flash swap, 1 Balancer, 2 Aave V3, 3 V3 flash,

@@ -13,6 +13,7 @@ from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.fees import fees_for
 from omniarb.chains.spec import FeeModel
 from omniarb.errors import RejectedError, RetryableError, RevertError, RpcError
+from omniarb.execute.bribe import BribePolicy
 from omniarb.execute.l1_fee import L1FeeError, cover_l1_fee
 from omniarb.execute.local_check import LocalPrediction, LocalSimulation
 from omniarb.execute.precheck_audit import AuditJob, PrecheckAuditor
@@ -45,6 +46,11 @@ class ExecuteStage:
 
     `channel` is what every execution records as the way it went (`public`, or `sequencer` on
     an L2 whose node is the sequencer's).
+
+    `bribe` is the chain's bribe to the block's coinbase (`execute.bribe`): a share of each
+    trade's predicted profit, set in `Decision.bribe_wei` (which the expected profit is net
+    of) and paid by the executor's bribed entry. The default, a share of 0, sends `execute`
+    as before.
     """
 
     def __init__(
@@ -61,6 +67,7 @@ class ExecuteStage:
         policy: PrecheckPolicy | None = None,
         auditor: PrecheckAuditor | None = None,
         channel: SubmitChannel = SubmitChannel.PUBLIC,
+        bribe: BribePolicy | None = None,
     ) -> None:
         self._submitter = submitter
         self._codec = codec
@@ -73,6 +80,7 @@ class ExecuteStage:
         self.policy = policy
         self.auditor = auditor
         self._channel = channel
+        self._bribe = bribe or BribePolicy()
         self._rewrites_seen = local.rewrites if local is not None else 0
 
     @property
@@ -111,15 +119,18 @@ class ExecuteStage:
             # Inside the try: a route or loan the plan cannot express is a rejected trade, not
             # a crash of the chain's pipeline.
             source = plan_source(decision.flash_source)
+            decision = self._bribe.applied(decision)
+            unsent = replace(unsent, decision=decision)
 
             def calldata(min_profit: int) -> bytes:
-                return self._codec.calldata(
+                plan = self._codec.plan(
                     opportunity.route,
                     decision.amount_in,
                     min_profit,
                     source,
                     flash_pool=decision.flash_pool,
                 )
+                return self._bribe.calldata(decision, plan)
 
             gas = int(decision.trade_gas_estimate * _GAS_LIMIT_HEADROOM)
             if self._fees is not None and self._fees.has_l1_fee:

@@ -6,7 +6,7 @@ they paid.
     omniarb_bribes_paid_wei_total{chain}                 wei of the native coin
 
 A backrun is a trade whose `source` is `mempool`. The bribe is what the receipt shows paid to
-the block's builder (`Outcome.bribe_wei`), counted once per settled trade. They live on the
+the block's builder (`Outcome.bribe_paid_wei`), counted once per settled trade. They live on the
 bot's one registry (`Metrics.submission`).
 """
 
@@ -48,4 +48,4 @@ class SubmissionMetrics:
 
     def observe_settled(self, chain: str, outcome: Outcome) -> None:
         """A settled trade's bribe (0 when none was paid)."""
-        self.bribes_paid.labels(chain).inc(outcome.bribe_wei)
+        self.bribes_paid.labels(chain).inc(outcome.bribe_paid_wei)

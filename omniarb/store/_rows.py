@@ -248,7 +248,7 @@ def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
         "effective_gas_price_wei": outcome.effective_gas_price_wei,
         "gas_cost_wei": outcome.gas_cost_wei,
         "l1_fee_wei": outcome.l1_fee_wei,
-        "bribe_wei": outcome.bribe_wei,
+        "bribe_wei": outcome.bribe_paid_wei,
         "net_profit_usd": _net_profit_usd(outcome),
         "touched_earlier_in_block": outcome.touched_earlier_in_block,
         "block_hash": outcome.block_hash,

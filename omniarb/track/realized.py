@@ -10,6 +10,11 @@ the executor wraps and unwraps the native coin around a pool that holds it. Wrap
 other builds mint and burn with `Transfer` logs from or to address 0; one that logs both is
 counted once (a `Deposit` or `Withdrawal` beside a mint or burn of the same amount is that
 mint or burn).
+
+A bribe to the block's coinbase is unwrapped from the profit (a `Withdrawal` of the executor's,
+so the net above is already what it keeps) and logged by the executor itself:
+`BribePaid(address indexed coinbase, uint256 amountWei)` (contracts/executor/
+OmniArbExecutor.sol, `executeAndPayCoinbase`), which `bribe_paid` reads.
 """
 
 from __future__ import annotations
@@ -21,13 +26,21 @@ from eth_utils.crypto import keccak
 
 from omniarb.types import ReceiptLog
 
-__all__ = ["DEPOSIT_TOPIC", "TRANSFER_TOPIC", "WITHDRAWAL_TOPIC", "net_transfers"]
+__all__ = [
+    "BRIBE_PAID_TOPIC",
+    "DEPOSIT_TOPIC",
+    "TRANSFER_TOPIC",
+    "WITHDRAWAL_TOPIC",
+    "bribe_paid",
+    "net_transfers",
+]
 
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 # WETH9: `event Deposit(address indexed dst, uint wad)`, `event Withdrawal(address indexed src,
 # uint wad)`.
 DEPOSIT_TOPIC = "0x" + keccak(text="Deposit(address,uint256)").hex()
 WITHDRAWAL_TOPIC = "0x" + keccak(text="Withdrawal(address,uint256)").hex()
+BRIBE_PAID_TOPIC = "0x" + keccak(text="BribePaid(address,uint256)").hex()
 
 
 _ZERO = "00" * 20
@@ -76,3 +89,16 @@ def net_transfers(logs: Iterable[ReceiptLog], *, token: str, holder: str) -> int
         else:
             net -= amount
     return net
+
+
+def bribe_paid(logs: Iterable[ReceiptLog], *, executor: str) -> int:
+    """Wei of the native coin that `executor` paid the block's coinbase in these logs (its
+    `BribePaid` logs; 0 for a trade without a bribe)."""
+    executor_l = executor.lower()
+    return sum(
+        int.from_bytes(entry.data[:32], "big")
+        for entry in logs
+        if entry.address.lower() == executor_l
+        and len(entry.topics) == 2
+        and entry.topics[0].lower() == BRIBE_PAID_TOPIC
+    )

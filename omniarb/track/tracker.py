@@ -10,7 +10,7 @@ from typing import Protocol
 from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.rpc import RpcClient
 from omniarb.errors import OmniarbError
-from omniarb.track.realized import net_transfers
+from omniarb.track.realized import bribe_paid, net_transfers
 from omniarb.track.touched import Touch, earlier_touches, touch_topics
 from omniarb.types import Execution, Landing, Outcome, Route, TxReceipt
 
@@ -52,6 +52,10 @@ class Tracker:
     may differ. That is usually a transaction earlier in the same block; when the trade lands a
     block or more late (a slow send, a busy node), the blocks in between count too, since their
     swaps changed the pools just the same.
+
+    A bribed trade's outcome records the bribe paid to the block's coinbase, from the
+    executor's `BribePaid` log; its realized profit is already net of it (the executor unwrapped
+    it from the profit), as the decision's expected profit is.
 
     On an L2 (`fees` given), the outcome records the L1 data fee paid: the receipt's own figure
     where the node reports one, else the chain's L1 prices at the receipt's block applied to the
@@ -121,6 +125,7 @@ class Tracker:
                 touches[0].tx_hash,
                 touches[0].block_number,
             )
+        bribe = bribe_paid(receipt.logs, executor=self._holder) if receipt.success else 0
         if receipt.success and realized != execution.decision.expected_profit:
             log.info(
                 "trade %s realized %d vs predicted %d (touched earlier in block: %s)",
@@ -139,6 +144,7 @@ class Tracker:
             effective_gas_price_wei=receipt.effective_gas_price_wei,
             gas_cost_wei=receipt.gas_cost_wei,
             realized_profit=realized,
+            bribe_paid_wei=bribe,
             touched_earlier_in_block=touched,
             confirmed_ns=time.monotonic_ns(),
             l1_fee_wei=await self._l1_fee_paid(execution, receipt),

@@ -31,7 +31,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.dex.uniswap_v2.math import get_amount_out
 from omniarb.execute.executor_calldata import dex_factories
 from omniarb.execute.executor_contract import deploy_devnet_executor
-from omniarb.execute.route_codec import FlashSource, RouteCodec
+from omniarb.execute.route_codec import FlashSource, RouteCodec, wrap_plan
 from omniarb.network import ChainManifest, PoolEntry
 from omniarb.types import FlashPool, Hop, Route
 
@@ -228,6 +228,12 @@ def v4_manager_lender(chain: ChainManifest, token: str) -> FlashPool:
 
 
 def calldata(codec: RouteCodec, case: Case, source: FlashSource, min_profit: int) -> bytes:
+    return wrap_plan(plan(codec, case, source, min_profit))
+
+
+def plan(codec: RouteCodec, case: Case, source: FlashSource, min_profit: int) -> bytes:
+    """The packed plan of `case` borrowing from `source` (what `execute` and the bribed entry
+    take)."""
     lender = None
     if source is FlashSource.UNISWAP_V3:
         lender = case.v3_lender.flash_pool()
@@ -236,7 +242,7 @@ def calldata(codec: RouteCodec, case: Case, source: FlashSource, min_profit: int
         lender = case.v4_lender
     elif source is FlashSource.V2_PAIR and case.v2_lender is not None:
         lender = case.v2_lender.flash_pool()
-    return codec.calldata(case.route, case.amount_in, min_profit, source, flash_pool=lender)
+    return codec.plan(case.route, case.amount_in, min_profit, source, flash_pool=lender)
 
 
 @asynccontextmanager

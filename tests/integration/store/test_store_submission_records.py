@@ -39,7 +39,7 @@ def backrun(n: int, *, chain_id: int = 1, bribe_offered: int, bribe_paid: int) -
         channel=SubmitChannel.BUNDLE,
         bundle_hash=BUNDLE,
     )
-    return replace(outcome(sent), bribe_wei=bribe_paid)
+    return replace(outcome(sent), bribe_paid_wei=bribe_paid)
 
 
 def sequenced(n: int, *, chain_id: int) -> Outcome:

@@ -1,15 +1,18 @@
 """Realized profit from a receipt's ERC-20 `Transfer` logs: what the holder received minus
 what it sent, in the one token, whatever else the logs hold; the wrapped native token's own
-mints (`Deposit`) and burns (`Withdrawal`) for the holder count as received and sent."""
+mints (`Deposit`) and burns (`Withdrawal`) for the holder count as received and sent; a bribe
+is the executor's own `BribePaid` log, and the profit is already net of it."""
 
 from __future__ import annotations
 
 from eth_utils.crypto import keccak
 
 from omniarb.track.realized import (
+    BRIBE_PAID_TOPIC,
     DEPOSIT_TOPIC,
     TRANSFER_TOPIC,
     WITHDRAWAL_TOPIC,
+    bribe_paid,
     net_transfers,
 )
 from omniarb.types import ReceiptLog
@@ -124,3 +127,29 @@ def test_a_wrapped_token_logging_both_a_mint_and_a_deposit_counts_it_once() -> N
     assert net_transfers(logs, token=TOKEN, holder=HOLDER) == -350
     # Without the mint beside it, the same Deposit counts: WETH9 logs no Transfer.
     assert net_transfers([logs[1], logs[4]], token=TOKEN, holder=HOLDER) == 50
+
+
+def _bribe(executor: str, coinbase: str, amount: int, index: int) -> ReceiptLog:
+    return ReceiptLog(
+        address=executor,
+        topics=(BRIBE_PAID_TOPIC, _word(coinbase)),
+        data=amount.to_bytes(32, "big"),
+        log_index=index,
+    )
+
+
+def test_a_bribe_is_read_from_the_executor_log_and_the_profit_is_net_of_it() -> None:
+    assert "0x" + keccak(text="BribePaid(address,uint256)").hex() == BRIBE_PAID_TOPIC
+    coinbase = "0x" + "cb" * 20
+    # The trade's last pair pays 1,000,077 for 1,000,000; 19 of the 77 are unwrapped and paid.
+    logs = [
+        _transfer(TOKEN, HOLDER, PAIR, 1_000_000, 0),
+        _transfer(TOKEN, PAIR, HOLDER, 1_000_077, 1),
+        _weth9(WITHDRAWAL_TOPIC, HOLDER, 19, 2),
+        _bribe(HOLDER, coinbase, 19, 3),
+        # The same event from another contract is not our executor's bribe.
+        _bribe(PAIR, coinbase, 5, 4),
+    ]
+    assert net_transfers(logs, token=TOKEN, holder=HOLDER) == 77 - 19
+    assert bribe_paid(logs, executor=HOLDER.upper().replace("0X", "0x")) == 19
+    assert bribe_paid(logs[:3], executor=HOLDER) == 0
