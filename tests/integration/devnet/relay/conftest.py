@@ -3,18 +3,14 @@ on demand (`await relay.build_block()`), so each test decides what is in the poo
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
+from _relay_chain import BLOCK_TIME_S, CHAIN_ID, RelayChain, relay_chain
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from _relay_chain import BLOCK_TIME_S, CHAIN_ID, RelayChain, relay_chain  # noqa: E402
-
-from omniarb.devnet.relay import RelayServer  # noqa: E402
-from omniarb.execute.relay_auth import RelayAuth  # noqa: E402
+from omniarb.devnet.accounts import dev_account
+from omniarb.devnet.relay import RelayServer
+from omniarb.execute.relay_auth import RelayAuth
 
 # The searcher's reputation key: anvil dev account 11's public test key, never funded here
 # and never the key that signs transactions.
@@ -40,6 +36,4 @@ async def relay(chain: RelayChain) -> AsyncIterator[RelayServer]:
 
 @pytest.fixture
 def auth() -> RelayAuth:
-    from omniarb.devnet.accounts import dev_account
-
     return RelayAuth(dev_account(REPUTATION_INDEX).private_key)

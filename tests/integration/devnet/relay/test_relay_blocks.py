@@ -100,7 +100,8 @@ async def test_a_reverting_bundle_is_dropped_whole_unless_its_revert_is_allowed(
 
     assert built.included == ()
     assert built.dropped[dropped].startswith("reverted")
-    assert pay_hash not in built.tx_hashes and revert_hash not in built.tx_hashes
+    assert pay_hash not in built.tx_hashes
+    assert revert_hash not in built.tx_hashes
     assert await nonce_of(chain.rpc, SEARCHER) == searcher_nonce
     assert relay.stats().dropped_by_reason == {"reverted": 1}
 
