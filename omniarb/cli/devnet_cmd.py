@@ -1,4 +1,4 @@
-"""`omniarb devnet up [--detach] | status [--json] | down`: the local chains."""
+"""`omniarb devnet up [--detach] | status [--json] | down | market | relay`: the local chains."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from omniarb.devnet.supervise import (
     spawn_detached,
     stop_running,
 )
-from omniarb.errors import NotRunningError
+from omniarb.errors import ConfigError, NotRunningError
 from omniarb.network import Manifest
 
 __all__ = ["devnet_from_settings", "market_params", "register"]
@@ -76,6 +76,21 @@ def register(subparsers: Subparsers) -> None:
     market.add_argument("--steps", type=int, metavar="N", help="stop after N steps per chain")
     market.add_argument("--seed", type=int, help="override market.seed")
     market.set_defaults(func=_market)
+
+    relay = verbs.add_parser(
+        "relay",
+        help="run a Flashbots-style bundle relay that builds one chain's blocks (until Ctrl-C)",
+    )
+    relay.add_argument("--chain", default="ethereum", help="the chain it builds (default ethereum)")
+    relay.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    relay.add_argument("--port", type=int, default=0, metavar="N", help="port (default: any free)")
+    relay.add_argument(
+        "--block-time",
+        type=float,
+        metavar="S",
+        help="seconds per block (default: the chain's; 1 for an automine chain)",
+    )
+    relay.set_defaults(func=_relay)
 
 
 def _table(rows: list[dict[str, Any]], title: str) -> Table:
@@ -182,4 +197,46 @@ def _market(args: argparse.Namespace, settings: Settings) -> int:
             f"{stats.chain:<9} block {stats.block_number:>6}  swaps mined {stats.swaps_mined}"
             f"  failed {stats.swaps_failed}"
         )
+    return 0
+
+
+def _relay(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: the relay decodes transactions with eth_account, slow to import, and
+    # only this verb needs it.
+    from omniarb.devnet.relay import RelayServer
+
+    record = read_record()
+    if record is None:
+        raise NotRunningError("no devnet is running (start one with `omniarb devnet up --detach`)")
+    chain = Manifest.read(Path(record.manifest)).chain(args.chain)
+    block_time_s = args.block_time or chain.block_time_s or 1.0
+    if block_time_s <= 0:
+        raise ConfigError(f"--block-time must be positive, got {block_time_s:g}")
+    console = stdout_console()
+
+    async def run() -> None:
+        with StopSignals() as signals:
+            async with RelayServer(
+                chain.rpc_http,
+                chain_id=chain.chain_id,
+                block_time_s=block_time_s,
+                restore_block_time_s=chain.block_time_s,
+                host=args.host,
+                port=args.port,
+            ) as relay:
+                console.print(
+                    f"relay for {chain.name} (chain {chain.chain_id}) on {relay.url}: it builds "
+                    f"a block every {block_time_s:g} s; Ctrl-C stops it and gives mining back"
+                )
+                await signals.stopped.wait()
+                stats = relay.stats()
+        dropped = ", ".join(f"{k} {v}" for k, v in sorted(stats.dropped_by_reason.items()))
+        console.print(
+            f"bundles received {stats.bundles_received}, simulated {stats.bundles_simulated}, "
+            f"included {stats.bundles_included}, dropped {stats.bundles_dropped}"
+            + (f" ({dropped})" if dropped else "")
+            + f"; blocks built {stats.blocks_built}"
+        )
+
+    asyncio.run(run())
     return 0

@@ -98,6 +98,10 @@ class AnvilOptions:
             "--balance",
             str(self.balance_ether),
             "--silent",
+            # Mine the pool in arrival order, not by tip: the devnet relay builds exact blocks by
+            # sending their transactions in order (omniarb.devnet.relay.builder).
+            "--order",
+            "fifo",
         ]
         if self.block_time_s is not None:
             args += ["--block-time", f"{self.block_time_s:g}"]

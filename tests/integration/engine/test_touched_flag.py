@@ -6,7 +6,9 @@ bot prices the gap on that block and sends its trade; while the trade waits in t
 another trader's transaction is placed before it:
 - through the very pool the whale moved (so a pool of the bot's route), in the same block:
   by a V2 swap (`Sync`), a V3 swap (`Swap`) or liquidity added to that V3 pool at its price
-  (`Mint`), with a higher tip, which the node orders first;
+  (`Mint`), sent ahead of it: the devnet's nodes mine in arrival order (`--order fifo`), so
+  the trade is taken out of the pool and its own signed bytes sent again after the other one
+  (a higher tip as well, so a node ordering by tip would agree);
 - in a block of its own between pricing and the trade: the trade is taken out of the pool,
   the other transaction mined, and the trade's own signed bytes sent again after it;
 - through a pool the route does not use, in the same block, before the trade.
@@ -36,7 +38,7 @@ pytestmark = pytest.mark.integration
 CHAIN = "ethereum"
 WETH = 10**18
 GWEI = 10**9
-# The bot bids a 3 gwei tip; anvil orders a block's transactions by tip.
+# The bot bids a 3 gwei tip; the other trader outbids it (see the module docstring on order).
 FRONT_TIP_WEI = 100 * GWEI
 BOT = dev_account(BOT_INDEX).address
 
@@ -166,7 +168,10 @@ async def _trade_after_touch(
     else:
         if case == "v3-mint-same-block":
             touch = await _mint_v3_tx(rpc, chain)
+        raw = await rpc.call("eth_getRawTransactionByHash", trade_hash)
+        await rpc.call("anvil_dropTransaction", trade_hash)
         touch_hash = await rpc.call("eth_sendTransaction", _with_tip(touch))
+        assert await rpc.call("eth_sendRawTransaction", raw) == trade_hash
     landed = await _mine(rpc)
     touch_receipt = await _receipt(rpc, touch_hash)
     ours = await _receipt(rpc, trade_hash)
