@@ -24,6 +24,7 @@ from omniarb.chains.spec import chain_by_id
 from omniarb.devnet.accounts import L1_PRICE_INDEX, dev_account
 from omniarb.devnet.market._ledger import ChainLedger
 from omniarb.devnet.market._reader import StateReader
+from omniarb.devnet.market._routes import SwapRoutes
 from omniarb.devnet.market._sender import SignedSwap, SwapSender
 from omniarb.devnet.market.flow import FlowModel, decide_swaps
 from omniarb.devnet.market.l1_price import L1PriceWalk
@@ -72,7 +73,8 @@ class ChainMarket:
         # Seeded from (seed, chain id) alone: chains draw independently of how they interleave.
         self._rng = random.Random(f"{params.seed}:{chain.chain_id}")
         self._reader = StateReader(chain)
-        self._sender = SwapSender(chain, traders=params.traders)
+        routes = SwapRoutes(chain, seed=params.seed, share=params.router_share)
+        self._sender = SwapSender(chain, traders=params.traders, routes=routes)
         self._ledger = ChainLedger(chain, log_limit=log_limit)
         self._step_s = max(chain.block_time_s or 0.0, params.min_step_interval_s)
         # The waits' jitter only: the swaps' draws stay on `_rng`, so a seed replays them.
