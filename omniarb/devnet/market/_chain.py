@@ -24,12 +24,12 @@ from omniarb.chains.spec import chain_by_id
 from omniarb.devnet.accounts import L1_PRICE_INDEX, dev_account
 from omniarb.devnet.market._ledger import ChainLedger
 from omniarb.devnet.market._reader import StateReader
-from omniarb.devnet.market._routes import SwapRoutes
 from omniarb.devnet.market._sender import SignedSwap, SwapSender
 from omniarb.devnet.market.flow import FlowModel, decide_swaps
 from omniarb.devnet.market.l1_price import L1PriceWalk
 from omniarb.devnet.market.params import MarketParams
 from omniarb.devnet.market.reference import ReferenceWalk, reference_step
+from omniarb.devnet.market.routes import SwapRoutes
 from omniarb.devnet.market.state import ChainState
 from omniarb.errors import RetryableError, RpcError, RpcTransportError
 from omniarb.monitor.market_view import ChainStats, SwapRecord, SwapStatus

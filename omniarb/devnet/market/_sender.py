@@ -1,7 +1,7 @@
 """Sign and send the market's swaps from the devnet's trader accounts, like any wallet would.
 
 Each swap is a signed raw transaction through a DEX router (`eth_sendRawTransaction`), or a
-share of them through Uniswap's routers over several DEXes (`_routes`), so it
+share of them through Uniswap's routers over several DEXes (`routes`), so it
 waits in the node's mempool with everyone else's: EIP-1559 (type 2) where the chain has it,
 legacy `gasPrice` on BNB Chain. The pool's kind encodes the router call and sets its fixed gas
 limit (`omniarb.devnet.kinds`), and nonces are counted here and re-read from the node only after
@@ -19,8 +19,8 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import FeeModel, chain_by_id
 from omniarb.devnet.accounts import TRADER_INDICES, DevAccount, dev_account
 from omniarb.devnet.kinds import devnet_kind
-from omniarb.devnet.market._routes import ROUTED_SWAP_EXTRA_GAS, SwapRoutes
 from omniarb.devnet.market.flow import SwapIntent
+from omniarb.devnet.market.routes import ROUTED_SWAP_EXTRA_GAS, SwapRoutes
 from omniarb.devnet.market.state import pool_key
 from omniarb.network import ChainManifest
 

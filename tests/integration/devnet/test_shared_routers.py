@@ -26,9 +26,11 @@ from omniarb.devnet.deploy import PERMIT2, permit2_runtime_code
 from omniarb.devnet.kinds import devnet_kind
 from omniarb.devnet.kinds._calls import DEADLINE
 from omniarb.devnet.kinds.uniswap_v4 import pool_key
-from omniarb.devnet.market import MarketActivity, MarketParams, SwapStatus
-from omniarb.devnet.market._routes import (
+from omniarb.devnet.market import (
     ROUTED_SWAP_EXTRA_GAS,
+    MarketActivity,
+    MarketParams,
+    SwapStatus,
     swap_router02_call,
     universal_router_call,
 )
@@ -84,9 +86,7 @@ def _pool(chain: ChainManifest, dex: str, a: str, b: str, fee: int | None = None
     (pool,) = [
         p
         for p in chain.pools
-        if p.dex == dex
-        and {p.symbol0, p.symbol1} == {a, b}
-        and (fee is None or p.fee == fee)
+        if p.dex == dex and {p.symbol0, p.symbol1} == {a, b} and (fee is None or p.fee == fee)
     ]
     return pool
 

@@ -39,8 +39,10 @@ __all__ = [
     "universal_router_call",
 ]
 
-# What a shared router adds to the pool kind's fixed swap gas: its dispatch, the Permit2 pull
-# and, for SwapRouter02, the multicall (measured: well under 100k on the devnet).
+# Room a shared router gets above the pool kind's fixed swap gas for its dispatch, the Permit2
+# pull and the multicall. Measured on the devnet, WETH→USDC of 0.1 WETH: 93k (SwapRouter02) and
+# 96k (UniversalRouter) gas on V2, 103k/105k on V3, 119k through the UniversalRouter on V4, no
+# more than the DEXes' own routers; ticks crossed cost the same through either.
 ROUTED_SWAP_EXTRA_GAS = 150_000
 _V2 = DexKind.UNISWAP_V2.value
 _V3 = DexKind.UNISWAP_V3.value
