@@ -1,7 +1,8 @@
 """Saved deployments: one anvil state dump per chain, keyed by everything that shapes it.
 
 The key hashes the bytecode artifacts (WETH9, each pool kind's from npm and those it builds at
-set-up, Balancer, Aave, ours, the L2 fee oracles' stand-ins), the anvil version, and the source
+set-up, the routers over several DEXes and Permit2's code, Balancer, Aave, ours, the L2 fee
+oracles' stand-ins), the anvil version, and the source
 of the modules that decide what is deployed (catalog, long_tail, pricing, deploy, kinds,
 lending, accounts, tx_sender), and the scale (`[devnet] scale`). Change any of
 them and the next start deploys afresh; otherwise a start loads the dump in well under a
@@ -67,6 +68,7 @@ def cache_key(chain: ChainSpec, anvil: Path, scale: DevnetScale = "default") -> 
     for path in sorted([*deploy.ARTIFACT_PATHS.values(), *lending.LENDING_ARTIFACT_PATHS.values()]):
         digest.update(load_npm_artifact(path).bytecode.encode())
     digest.update(load_artifact("DevToken").bytecode.encode())
+    digest.update(deploy.permit2_runtime_code().encode())
     for name in deploy.L2_FEE_CONTRACTS.values():
         digest.update(load_artifact(name).bytecode.encode())
     for kind in kinds.DEVNET_KINDS.values():

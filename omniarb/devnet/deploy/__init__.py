@@ -5,6 +5,8 @@ Aave V3, in `omniarb.devnet.lending`).
 `deploy_chain` returns the chain's `ChainManifest` without endpoints; `ARTIFACT_PATHS` says which
 npm artifacts the tokens and DEXes come from; the node it deploys on is started with
 `DEPLOY_ANVIL_ARGS` and mined by `background_miner` (mining on demand, many transactions a block).
+Uniswap's SwapRouter02 and UniversalRouter (with Permit2 at its canonical address, `PERMIT2`)
+go over the chain's Uniswap DEXes (`router_dexes`) and are listed in the manifest's `routers`.
 On the L2s, our stand-ins for the L1 fee oracles sit at the system addresses
 (`install_l2_fee_contracts`; `l1_price_call` moves the L1 price).
 """
@@ -23,16 +25,20 @@ from omniarb.devnet.deploy._miner import (
     background_miner,
     restore_block_gas_limit,
 )
+from omniarb.devnet.deploy._routers import PERMIT2, permit2_runtime_code, router_dexes
 
 __all__ = [
     "ARTIFACT_PATHS",
     "DEPLOY_ANVIL_ARGS",
     "DEV_L1_FEES",
     "L2_FEE_CONTRACTS",
+    "PERMIT2",
     "DevL1Fees",
     "background_miner",
     "deploy_chain",
     "install_l2_fee_contracts",
     "l1_price_call",
+    "permit2_runtime_code",
     "restore_block_gas_limit",
+    "router_dexes",
 ]

@@ -1,6 +1,6 @@
 """One chain's deployment in its order: tokens, lenders, DEXes (each by its pool kind,
-`omniarb.devnet.kinds`), pools, traders; every receipt checked at the end. The result
-is a `ChainManifest` without endpoints.
+`omniarb.devnet.kinds`), the routers over several DEXes (`_routers`), pools, traders; every
+receipt checked at the end. The result is a `ChainManifest` without endpoints.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.catalog import catalog_for
 from omniarb.devnet.deploy._l2_fees import install_l2_fee_contracts
 from omniarb.devnet.deploy._pools import create_pools
+from omniarb.devnet.deploy._routers import deploy_routers
 from omniarb.devnet.deploy._sender import Sender, check_all
 from omniarb.devnet.deploy._tokens import deploy_tokens, fund_traders
 from omniarb.devnet.kinds import devnet_kind, is_deployed
@@ -76,10 +77,12 @@ async def deploy_chain(
     ]
 
     phases.done(f"{len(dexes)} DEXes")
+    routers = await deploy_routers(rpc, deployer, dexes, weth)
+    phases.done(f"{len(routers)} routers over several DEXes")
     spenders = [d.router for d in dexes] + [d.position_manager for d in dexes if d.position_manager]
     pools = await create_pools(rpc, deployer, catalog, tokens, dexes, spenders)
     phases.done(f"{len(pools)} pools")
-    traders = await fund_traders(rpc, deployer, catalog, tokens, dexes)
+    traders = await fund_traders(rpc, deployer, catalog, tokens, dexes, routers)
     phases.done(f"{len(traders)} traders")
     await check_all(rpc, deployer.sent)
     phases.done(f"{len(deployer.sent)} receipts checked")
@@ -94,4 +97,5 @@ async def deploy_chain(
         deployer=deployer.address,
         traders=tuple(traders),
         lenders=lenders,
+        routers=routers,
     )

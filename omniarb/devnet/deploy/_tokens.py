@@ -10,13 +10,19 @@ from omniarb.contracts import load_artifact, load_npm_artifact
 from omniarb.devnet.accounts import TRADER_INDICES, dev_account
 from omniarb.devnet.catalog import REFERENCE_PRICES_USD, ChainCatalog, TokenDef
 from omniarb.devnet.deploy._artifacts import ARTIFACT_PATHS
+from omniarb.devnet.deploy._routers import PERMIT2
 from omniarb.devnet.deploy._sender import Sender, deployed_address, receipts_of
 from omniarb.devnet.pricing import amount_for_usd
-from omniarb.network import DexEntry
+from omniarb.dex.uniswap_v4.universal_router import ROUTER_KIND as UNIVERSAL_ROUTER
+from omniarb.network import DexEntry, RouterEntry
 
 __all__ = ["MAX_UINT", "deploy_tokens", "fund", "fund_traders"]
 
 MAX_UINT = 2**256 - 1
+# Permit2 allowances are a uint160 amount and a uint48 expiry (0 would expire at once:
+# `Allowance.updateAll` reads it as "this block").
+_PERMIT2_MAX_AMOUNT = 2**160 - 1
+_PERMIT2_MAX_EXPIRY = 2**48 - 1
 # Each trader starts with this much of every token, enough for long runs of heavy-tailed flow.
 _TRADER_FUNDS_USD = 25_000_000
 
@@ -79,9 +85,17 @@ async def fund_traders(
     catalog: ChainCatalog,
     tokens: dict[str, str],
     dexes: list[DexEntry],
+    shared_routers: tuple[RouterEntry, ...] = (),
 ) -> list[str]:
-    """Give each trader account every token and approve the swap routers to spend them."""
-    routers = [d.router for d in dexes]
+    """Give each trader account every token and approve the swap routers to spend them: each
+    DEX's own, SwapRouter02 directly, and the UniversalRouter through Permit2 (the token
+    approves Permit2, and Permit2's on-chain `approve` lets the router pull)."""
+    universal = [r.address for r in shared_routers if r.kind == UNIVERSAL_ROUTER]
+    routers = [d.router for d in dexes] + [
+        r.address for r in shared_routers if r.kind != UNIVERSAL_ROUTER
+    ]
+    if universal:
+        routers.append(PERMIT2)
     addresses = []
     for index in TRADER_INDICES:
         trader = Sender(rpc, dev_account(index).address, deployer.sent)
@@ -95,6 +109,18 @@ async def fund_traders(
                     f"trader {index} approve {token.symbol}",
                     tokens[token.symbol],
                     encode_call("approve(address,uint256)", router, MAX_UINT),
+                )
+            for router in universal:
+                await trader.send(
+                    f"trader {index} Permit2 approve {token.symbol}",
+                    PERMIT2,
+                    encode_call(
+                        "approve(address,address,uint160,uint48)",
+                        tokens[token.symbol],
+                        router,
+                        _PERMIT2_MAX_AMOUNT,
+                        _PERMIT2_MAX_EXPIRY,
+                    ),
                 )
         addresses.append(trader.address)
     return addresses

@@ -29,6 +29,7 @@ from omniarb.devnet.market.flow import FlowModel, decide_swaps
 from omniarb.devnet.market.l1_price import L1PriceWalk
 from omniarb.devnet.market.params import MarketParams
 from omniarb.devnet.market.reference import ReferenceWalk, reference_step
+from omniarb.devnet.market.routes import SwapRoutes
 from omniarb.devnet.market.state import ChainState
 from omniarb.errors import RetryableError, RpcError, RpcTransportError
 from omniarb.monitor.market_view import ChainStats, SwapRecord, SwapStatus
@@ -73,7 +74,8 @@ class ChainMarket:
         # Seeded from (seed, chain id) alone: chains draw independently of how they interleave.
         self._rng = random.Random(f"{params.seed}:{chain.chain_id}")
         self._reader = StateReader(chain)
-        self._sender = SwapSender(chain, traders=params.traders)
+        routes = SwapRoutes(chain, seed=params.seed, share=params.router_share)
+        self._sender = SwapSender(chain, traders=params.traders, routes=routes)
         self._ledger = ChainLedger(chain, log_limit=log_limit)
         self._step_s = max(chain.block_time_s or 0.0, params.min_step_interval_s)
         # The waits' jitter only: the swaps' draws stay on `_rng`, so a seed replays them.

@@ -1,6 +1,7 @@
 """Sign and send the market's swaps from the devnet's trader accounts, like any wallet would.
 
-Each swap is a signed raw transaction through a DEX router (`eth_sendRawTransaction`), so it
+Each swap is a signed raw transaction through a DEX router (`eth_sendRawTransaction`), or a
+share of them through Uniswap's routers over several DEXes (`routes`), so it
 waits in the node's mempool with everyone else's: EIP-1559 (type 2) where the chain has it,
 legacy `gasPrice` on BNB Chain. The pool's kind encodes the router call and sets its fixed gas
 limit (`omniarb.devnet.kinds`), and nonces are counted here and re-read from the node only after
@@ -19,6 +20,7 @@ from omniarb.chains.spec import FeeModel, chain_by_id
 from omniarb.devnet.accounts import TRADER_INDICES, DevAccount, dev_account
 from omniarb.devnet.kinds import devnet_kind
 from omniarb.devnet.market.flow import SwapIntent
+from omniarb.devnet.market.routes import ROUTED_SWAP_EXTRA_GAS, SwapRoutes
 from omniarb.devnet.market.state import pool_key
 from omniarb.network import ChainManifest
 
@@ -34,12 +36,16 @@ class SignedSwap:
     nonce: int
     tx_hash: str
     raw: str
+    # The shared router it goes through (`RouterEntry.kind`), "" for its DEX's own.
+    router_kind: str = ""
 
 
 class SwapSender:
     """Builds, signs and sends one chain's swaps; owns the traders' nonces on that chain."""
 
-    def __init__(self, chain: ChainManifest, *, traders: int) -> None:
+    def __init__(
+        self, chain: ChainManifest, *, traders: int, routes: SwapRoutes | None = None
+    ) -> None:
         self._chain_id = chain.chain_id
         self._legacy = chain_by_id(chain.chain_id).fee_model is FeeModel.LEGACY
         self._accounts: tuple[DevAccount, ...] = tuple(
@@ -49,6 +55,7 @@ class SwapSender:
         self._kinds = {key: devnet_kind(p.kind) for key, p in self._pools.items()}
         self._routers = {d.name: d.router for d in chain.dexes}
         self._nonces: dict[int, int] = {}
+        self._routes = routes
 
     def trader_address(self, slot: int) -> str:
         return self._accounts[slot].address
@@ -75,16 +82,23 @@ class SwapSender:
             (pool.token0, pool.token1) if intent.zero_for_one else (pool.token1, pool.token0)
         )
         fee_cap_wei = 2 * base_fee_wei + tip_wei
+        routed = (
+            None
+            if self._routes is None
+            else self._routes.route(pool, token_in, token_out, intent.amount_in)
+        )
         tx: dict[str, Any] = {
             "chainId": self._chain_id,
             "nonce": nonce,
-            "to": self._routers[pool.dex],
+            "to": self._routers[pool.dex] if routed is None else routed.to,
             # The native coin (a V4 pool's currency 0) is paid with the transaction's value.
             "value": intent.amount_in if int(token_in, 16) == 0 else 0,
-            "data": kind.swap_calldata(
-                pool, token_in, token_out, intent.amount_in, account.address
+            "data": (
+                kind.swap_calldata(pool, token_in, token_out, intent.amount_in, account.address)
+                if routed is None
+                else routed.data
             ),
-            "gas": kind.swap_gas,
+            "gas": kind.swap_gas + (0 if routed is None else ROUTED_SWAP_EXTRA_GAS),
         }
         if self._legacy:
             tx["gasPrice"] = fee_cap_wei
@@ -98,6 +112,7 @@ class SwapSender:
             nonce=nonce,
             tx_hash="0x" + bytes(signed.hash).hex(),
             raw="0x" + bytes(signed.raw_transaction).hex(),
+            router_kind="" if routed is None else routed.router_kind,
         )
 
     async def send(self, rpc: RpcClient, swap: SignedSwap) -> None:

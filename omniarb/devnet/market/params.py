@@ -23,7 +23,9 @@ class MarketParams:
     `volatility_bps` the reference price's standard deviation per reference step (one second of
     chain time, see `ReferenceWalk`); `traders` how many of the devnet's eight funded trader
     accounts send the swaps; `min_step_interval_s` a floor on the time between two steps of a
-    chain (0: as fast as blocks allow, which on automine means as fast as the node answers).
+    chain (0: as fast as blocks allow, which on automine means as fast as the node answers);
+    `router_share` the share of swaps sent through Uniswap's SwapRouter02 and UniversalRouter
+    where they reach the pool (the rest through the pool's DEX's own router).
     """
 
     seed: int = 7
@@ -32,6 +34,7 @@ class MarketParams:
     volatility_bps: float = 15.0
     traders: int = 6
     min_step_interval_s: float = 0.0
+    router_share: float = 0.3
 
     def __post_init__(self) -> None:
         checks = (
@@ -45,6 +48,7 @@ class MarketParams:
                 f"an integer from 1 to {len(TRADER_INDICES)}",
             ),
             ("min_step_interval_s", self.min_step_interval_s >= 0, "a number >= 0"),
+            ("router_share", 0.0 <= self.router_share <= 1.0, "a number from 0 to 1"),
         )
         for key, ok, expected in checks:
             if not ok:

@@ -114,9 +114,11 @@ async def test_market_mines_swaps_on_every_chain_and_moves_the_pools_it_trades(
             assert stats.swaps_per_s > 0
             assert {s.status for s in log} == {SwapStatus.MINED}
 
-            # Each logged swap is the node's transaction: signed by the trader, to a router,
-            # legacy on BNB Chain and EIP-1559 elsewhere, mined with status 1 where logged.
+            # Each logged swap is the node's transaction: signed by the trader, to a router (a
+            # DEX's own or one of the shared ones), legacy on BNB Chain and EIP-1559 elsewhere,
+            # mined with status 1 where logged.
             routers = {d.router.lower() for d in chain.dexes}
+            routers |= {r.address.lower() for r in chain.routers}
             async with RpcClient(chain.rpc_http) as rpc:
                 txs = await rpc.batch([("eth_getTransactionByHash", [r.tx_hash]) for r in log])
                 receipts = await rpc.batch(

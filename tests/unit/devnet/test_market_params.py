@@ -23,6 +23,8 @@ def test_defaults_match_the_configuration_defaults() -> None:
         ("traders", 0),
         ("traders", 9),
         ("min_step_interval_s", -1.0),
+        ("router_share", -0.1),
+        ("router_share", 1.5),
     ],
 )
 def test_out_of_range_values_name_their_key(field: str, value: float) -> None:
