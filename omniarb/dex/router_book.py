@@ -173,7 +173,7 @@ class RouterBook:
                 continue
             _add(decoders, dexes, dex.router.lower(), decoder, (dex.name,), chain.name)
         for entry in chain.routers:
-            decoder = shared_router(entry.kind)
+            decoder = shared_router(entry.kind, entry.address)
             if decoder is None:
                 log.warning("%s: no decoder for router kind %s", chain.name, entry.kind)
                 continue

@@ -30,7 +30,13 @@ from omniarb.chains.spec import DexKind
 from omniarb.dex.router_swap import RouterSwap
 from omniarb.dex.uniswap_v3.router import unpack_path
 
-__all__ = ["ADDRESS_THIS", "MSG_SENDER", "ROUTER_KIND", "decode_swap_router02_call"]
+__all__ = [
+    "ADDRESS_THIS",
+    "MSG_SENDER",
+    "ROUTER_KIND",
+    "SELECTORS",
+    "decode_swap_router02_call",
+]
 
 ROUTER_KIND = "uniswap-swap-router-02"
 MSG_SENDER = "0x" + "00" * 19 + "01"
@@ -53,6 +59,21 @@ _UNWRAP = selector("unwrapWETH9(uint256)")
 _UNWRAP_TO = selector("unwrapWETH9(uint256,address)")
 _SWEEP = selector("sweepToken(address,uint256)")
 _SWEEP_TO = selector("sweepToken(address,uint256,address)")
+# The functions a pending call may start with (the wraps, unwraps and sweeps come only inside a
+# multicall, after a swap).
+SELECTORS = frozenset(
+    {
+        _EXACT_INPUT_SINGLE,
+        _EXACT_INPUT,
+        _EXACT_OUTPUT_SINGLE,
+        _EXACT_OUTPUT,
+        _V2_EXACT_IN,
+        _V2_EXACT_OUT,
+        _MULTICALL,
+        _MULTICALL_DEADLINE,
+        _MULTICALL_BLOCKHASH,
+    }
+)
 _V2_KIND = DexKind.UNISWAP_V2.value
 _V3_KIND = DexKind.UNISWAP_V3.value
 

@@ -39,7 +39,7 @@ from omniarb.dex.router_swap import RouterSwap
 from omniarb.dex.uniswap_v3.router import unpack_path
 from omniarb.dex.uniswap_v4.pool_key import PoolKey
 
-__all__ = ["ROUTER_KIND", "Command", "V4Action", "decode_universal_router_call"]
+__all__ = ["ROUTER_KIND", "SELECTORS", "Command", "V4Action", "decode_universal_router_call"]
 
 ROUTER_KIND = "uniswap-universal-router"
 
@@ -75,6 +75,8 @@ class V4Action:
 
 _EXECUTE = selector("execute(bytes,bytes[])")
 _EXECUTE_DEADLINE = selector("execute(bytes,bytes[],uint256)")
+# The functions a pending call may start with.
+SELECTORS = frozenset({_EXECUTE, _EXECUTE_DEADLINE})
 _MSG_SENDER = 1
 _ADDRESS_THIS = 2
 _V2_KIND = DexKind.UNISWAP_V2.value
