@@ -19,12 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.config import Settings
+from omniarb.chains.spec import chain_by_id
+from omniarb.config import Settings, load_secrets, relay_reputation_key, submission_for
 from omniarb.engine import Engine
+from omniarb.execute.relay_auth import RelayAuth
+from omniarb.execute.relay_client import RelayClient
 from omniarb.network import ChainManifest, Manifest
 from omniarb.store import HistoryStore
 from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
+from omniarb.types import SubmitChannel
 from omniarb.wiring import ChainAccess, build_pipeline
 
 __all__ = ["rpc_client", "run_bot", "summary", "write_summary"]
@@ -54,6 +58,7 @@ async def run_bot(
             await stack.enter_async_context(rpc_client(chain, settings, telemetry))
             for chain in manifest.chains
         ]
+        relays = await _relays(manifest, settings, access, stack)
         pipelines = await asyncio.gather(
             *(
                 build_pipeline(
@@ -67,6 +72,10 @@ async def run_bot(
                     rpc_observer=telemetry.rpc_observer(chain.name)
                     if telemetry is not None
                     else None,
+                    relay=relays.get(chain.name),
+                    pending_observer=telemetry.pending_observer(chain.name)
+                    if telemetry is not None
+                    else None,
                 )
                 for chain, rpc in zip(manifest.chains, rpcs, strict=True)
             )
@@ -76,6 +85,25 @@ async def run_bot(
             on_start(engine)
         await engine.run(stop_when=stop_when)
         return engine.stats
+
+
+async def _relays(
+    manifest: Manifest, settings: Settings, access: ChainAccess, stack: AsyncExitStack
+) -> dict[str, RelayClient]:
+    """A relay client for each chain whose trades go in bundles (`config.submission_for`),
+    open until `stack` closes; every request signed with the searcher's reputation key."""
+    urls = {}
+    for chain in manifest.chains:
+        spec = chain_by_id(chain.chain_id)
+        submission = submission_for(spec, settings, network=chain, devnet=access.devnet)
+        if submission.channel is SubmitChannel.BUNDLE and submission.relay_url is not None:
+            urls[chain.name] = submission.relay_url
+    if not urls:
+        return {}
+    auth = RelayAuth(relay_reputation_key(load_secrets(), devnet=access.devnet))
+    return {
+        name: await stack.enter_async_context(RelayClient(url, auth)) for name, url in urls.items()
+    }
 
 
 def rpc_client(

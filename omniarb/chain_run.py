@@ -20,6 +20,7 @@ from typing import Any
 
 from omniarb.allocate import FlashLoanAllocator
 from omniarb.backoff import Backoff
+from omniarb.backrun_watch import BackrunWatch
 from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.liveness import NodeProbe
 from omniarb.chains.rpc import RpcClient
@@ -27,6 +28,7 @@ from omniarb.collect.heads import HeadCollector
 from omniarb.detect import CycleDetector
 from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
+from omniarb.head_path_log import log_head_path
 from omniarb.in_flight import InFlightPools
 from omniarb.risk import CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
@@ -67,6 +69,8 @@ class ChainPipeline:
     breaker: CircuitBreaker | None = None
     fees: FeeOracle | None = None
     finality: FinalityWatch | None = None
+    # The chain's pending swaps to backrun (a chain that sends bundles); None: blocks only.
+    backruns: BackrunWatch | None = None
 
 
 class ChainRun:
@@ -89,10 +93,16 @@ class ChainRun:
         # than cancelled, because a send cancelled mid-request may still reach the node and
         # its trade would then be mined without ever being recorded or settled.
         self.stopping = False
-        self.deciding = False
+        # How many of the chain's tasks are deciding (a block's update, a pending transaction).
+        self._deciding = 0
         # Set when a newer block arrives: the fee task refreshes the quote off the hot path.
         self._new_block = asyncio.Event()
         self._quoted_block = -1
+
+    @property
+    def deciding(self) -> bool:
+        """Whether a decision is under way, whose sends must finish before the chain stops."""
+        return self._deciding > 0
 
     @property
     def has_updates(self) -> bool:
@@ -143,30 +153,7 @@ class ChainRun:
         try:
             await run_state(sync=p.sync, collector=p.collector, out=self._updates)
         finally:
-            self._log_head_path()
-
-    def _log_head_path(self) -> None:
-        """How often a head needed a node round trip for its logs (issue #16), once per run."""
-        p = self.pipeline
-        kinds = p.sync.stages
-        lenders = p.sync.lenders
-        held = p.collector.hold.counters
-        log.info(
-            "%s: %d heads; logs fetched by hash: pools %d, lenders %d; late logs: pools %d, "
-            "lenders %d; heads held for their logs %d (logs came %d, wait expired %d; "
-            "%.2f ms on average, %.2f ms at most)",
-            p.name,
-            max((stage.counters.heads for stage in kinds), default=0),
-            sum(stage.counters.logs_by_hash for stage in kinds),
-            lenders.counters.logs_by_hash if lenders is not None else 0,
-            sum(stage.counters.late_logs for stage in kinds),
-            lenders.counters.late_logs if lenders is not None else 0,
-            held.held,
-            held.logs_came,
-            held.expired,
-            held.held_ns_total / max(1, held.held) / 1e6,
-            held.held_ns_max / 1e6,
-        )
+            log_head_path(p.name, p.sync, p.collector)
 
     def prober(self, probe: NodeProbe) -> Callable[[], Coroutine[Any, Any, None]]:
         """The probe task's body: report whether the chain's node answers, and its head (the
@@ -189,13 +176,13 @@ class ChainRun:
             while not self._updates.empty():
                 update = merge_updates(update, self._updates.get_nowait())
             update = replace(update, times=update.times.at(dequeued_ns=time.monotonic_ns()))
-            self.deciding = True
+            self._deciding += 1
             try:
                 await self._on_update(update)
             except Exception as exc:
                 self.dropped("decide", exc, f"block {update.block_number}")
             finally:
-                self.deciding = False
+                self._deciding -= 1
 
     async def fees(self) -> None:
         """Refresh the chain's fee quote once per new block, beside the deciding task: the
@@ -273,24 +260,69 @@ class ChainRun:
         """Decide each opportunity of `update` as the detector sizes it, and start its send
         at once (into `sends`): the best goes out while the others are still being sized."""
         p = self.pipeline
-        hooks = self._hooks
         for found in p.detector.steps(update):
             if found is not None:
                 opportunity = replace(found, times=update.times.at(detected_ns=found.detected_ns))
-                p.stats.on_opportunity(opportunity, update.received_ns)
-                if hooks is not None:
-                    hooks.opportunity(p.stats, opportunity, update.received_ns)
-                await self._store.record(opportunity)
-                decision = await self._decide(opportunity)
-                if decision is not None:
-                    # Held from now: a later opportunity of this block must not trade them too.
-                    self._in_flight.hold(decision)
-                    sends.append(asyncio.create_task(self._execute(decision)))
+                await self._take(opportunity, update.received_ns, sends)
             # While a send of this block is under way, the loop runs between two sizings: a new
             # send goes out up to its request, an answer is read as soon as it comes, rather
             # than behind the rest of the block's sizing.
             if any(not task.done() for task in sends):
                 await asyncio.sleep(0)
+
+    async def _take(
+        self,
+        opportunity: Opportunity,
+        received_ns: int,
+        sends: list[asyncio.Task[None]],
+        lead: tuple[str, ...] = (),
+    ) -> bool:
+        """Record, decide and (when approved) start the send of one opportunity into `sends`,
+        behind `lead` (the pending transactions it backruns); whether it is being sent."""
+        p = self.pipeline
+        p.stats.on_opportunity(opportunity, received_ns)
+        if self._hooks is not None:
+            self._hooks.opportunity(p.stats, opportunity, received_ns)
+        await self._store.record(opportunity)
+        decision = await self._decide(opportunity)
+        if decision is None:
+            return False
+        # Held from now: a later opportunity of this block must not trade them too.
+        self._in_flight.hold(decision)
+        sends.append(asyncio.create_task(self._execute(decision, lead)))
+        return True
+
+    async def backruns(self) -> None:
+        """Backrun the chain's pending swaps (`omniarb.backrun_watch`) beside its blocks: for
+        each pending transaction, the best backrun the risk, score and allocate stages approve
+        goes out in a bundle behind it (one per transaction: its bundles would all contain it,
+        so at most one could land)."""
+        p = self.pipeline
+        watch = p.backruns
+        if watch is None:
+            return
+        async with asyncio.TaskGroup() as group:
+            group.create_task(watch.stream.run())
+            while True:
+                tx = await watch.stream.get()
+                head = p.sync.head
+                if head is None or self.stopping:
+                    continue
+                self._deciding += 1
+                sends: list[asyncio.Task[None]] = []
+                try:
+                    found = watch.opportunities(tx, head, dequeued_ns=time.monotonic_ns())
+                    for opportunity in found:
+                        if opportunity is not None and await self._take(
+                            opportunity, tx.seen_ns, sends, (tx.raw_hex,)
+                        ):
+                            break
+                    if sends:
+                        await asyncio.wait(sends)
+                except Exception as exc:
+                    self.dropped("backrun", exc, f"pending transaction {tx.tx_hash}")
+                finally:
+                    self._deciding -= 1
 
     async def _decide(self, opportunity: Opportunity) -> Decision | None:
         """Risk, score, allocate one opportunity: the decision to execute, or None. An
@@ -323,13 +355,13 @@ class ChainRun:
             return None
         return decision
 
-    async def _execute(self, decision: Decision) -> None:
-        """Send one decided trade (its pools already held): a sent one goes to the settle
-        task, one that was not sent releases its pools."""
+    async def _execute(self, decision: Decision, lead: tuple[str, ...] = ()) -> None:
+        """Send one decided trade (its pools already held), behind `lead` in a bundle if any:
+        a sent one goes to the settle task, one that was not sent releases its pools."""
         p = self.pipeline
         sent = False
         try:
-            execution = await p.execute.process(decision)
+            execution = await p.execute.process(decision, lead=lead)
             p.stats.on_execution(execution)
             if self._hooks is not None:
                 self._hooks.execution(execution)

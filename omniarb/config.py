@@ -89,6 +89,9 @@ _MODEL = MODEL
 
 # Faster than the real networks so a demo shows activity within seconds, in the same order of
 # pace: Arbitrum fastest, Ethereum slowest.
+# The devnet chains whose blocks a bundle relay builds by default: those whose trades go only
+# in bundles (`ChainSpec.submission`).
+DEFAULT_DEVNET_RELAYS = frozenset({"ethereum"})
 DEFAULT_DEVNET_BLOCK_TIME_S: Mapping[str, float] = MappingProxyType(
     {"ethereum": 3.0, "bnb": 1.5, "polygon": 1.0, "optimism": 1.0, "arbitrum": 0.5}
 )
@@ -102,7 +105,9 @@ DevnetScale = Literal["default", "large"]
 
 
 class DevnetChainSettings(BaseModel):
-    """One devnet chain: whether `omniarb devnet up` starts it, and how fast it mines."""
+    """One devnet chain: whether `omniarb devnet up` starts it, how fast it mines, and whether a
+    bundle relay builds its blocks (`omniarb.devnet.relay`; by default Ethereum's, whose trades
+    go in bundles)."""
 
     model_config = _MODEL
 
@@ -110,11 +115,14 @@ class DevnetChainSettings(BaseModel):
     block_time_s: float = Field(
         gt=0, le=60, description="seconds between blocks, a number > 0 and <= 60"
     )
+    relay: bool = Field(default=False, description="true or false")
 
 
 def _default_devnet_chains() -> dict[str, DevnetChainSettings]:
     return {
-        name: DevnetChainSettings(block_time_s=DEFAULT_DEVNET_BLOCK_TIME_S[name])
+        name: DevnetChainSettings(
+            block_time_s=DEFAULT_DEVNET_BLOCK_TIME_S[name], relay=name in DEFAULT_DEVNET_RELAYS
+        )
         for name in _CHAIN_NAMES
     }
 
@@ -146,7 +154,11 @@ class DevnetSettings(BaseModel):
         given: Mapping[str, Any] = data["chains"]
         merged: dict[str, Any] = {}
         for name in _CHAIN_NAMES:
-            defaults = {"enabled": True, "block_time_s": DEFAULT_DEVNET_BLOCK_TIME_S[name]}
+            defaults = {
+                "enabled": True,
+                "block_time_s": DEFAULT_DEVNET_BLOCK_TIME_S[name],
+                "relay": name in DEFAULT_DEVNET_RELAYS,
+            }
             table = given.get(name, {})
             merged[name] = {**defaults, **table} if isinstance(table, Mapping) else table
         merged.update({name: table for name, table in given.items() if name not in merged})

@@ -115,6 +115,7 @@ class Engine:
                 state_tasks.append(tasks.create_task(run.supervised("probe", run.prober(probe))))
                 fee_tasks.append(tasks.create_task(run.supervised("fees", run.fees)))
                 decide_tasks.append(tasks.create_task(run.supervised("decide", run.decide)))
+                decide_tasks.append(tasks.create_task(run.supervised("backrun", run.backruns)))
                 settle_tasks.append(tasks.create_task(run.supervised("settle", run.settle)))
                 settle_tasks.append(tasks.create_task(run.supervised("finality", run.finality)))
                 settle_tasks.append(tasks.create_task(run.supervised("audit", run.audit)))

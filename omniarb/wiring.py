@@ -18,21 +18,26 @@ from fractions import Fraction
 from typing import Any, Protocol
 
 from omniarb.allocate import FlashLoanAllocator, LenderBook
+from omniarb.backrun_watch import BackrunWatch
 from omniarb.chain_events import LogFilter
 from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.rpc import RpcClient, RpcObserver
-from omniarb.chains.spec import MempoolKind, chain_by_id
+from omniarb.chains.spec import chain_by_id
 from omniarb.chains.ws import ReconnectPolicy
 from omniarb.collect import HeadCollector
-from omniarb.config import Settings
-from omniarb.detect import CycleDetector
+from omniarb.collect.pending import PendingObserver, PendingStream
+from omniarb.config import Settings, Submission, submission_for
+from omniarb.detect import BackrunSearch, CycleDetector
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import ADAPTERS, adapter
+from omniarb.dex.router_book import RouterBook
 from omniarb.engine import ChainPipeline
 from omniarb.errors import ConfigError
 from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
 from omniarb.execute._revert import error_signatures_from_abi
-from omniarb.execute.executor_calldata import dex_factories, executor_artifact
+from omniarb.execute.bribe import BribePolicy
+from omniarb.execute.bundle_send import BundleRelay, BundleSender
+from omniarb.execute.executor_calldata import dex_factories, executor_artifact, wrapped_native
 from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.local_check import Holdings, LocalSimulation
 from omniarb.execute.precheck_audit import PrecheckAuditor
@@ -83,7 +88,11 @@ _RECEIPT_TIMEOUT_S = 60.0
 
 
 class ChainAccess(Protocol):
-    """Who trades on a chain: the signer, and the executor contract it trades through."""
+    """Who trades on a chain: the signer, and the executor contract it trades through; `devnet`
+    says whether the chains are the local devnet (whose bundle chains may run without a relay,
+    and whose relay takes a fresh reputation key per run)."""
+
+    devnet: bool
 
     def signer(self, chain: ChainManifest) -> Signer:
         """The bot's signer on `chain`."""
@@ -97,6 +106,8 @@ class ChainAccess(Protocol):
 class NetworkAccess:
     """A described network's access: one signer per chain name (keys from the environment),
     and the executor the description names, verified before the first trade."""
+
+    devnet = False
 
     def __init__(self, signers: Mapping[str, Signer]) -> None:
         self._signers = dict(signers)
@@ -132,6 +143,8 @@ async def build_pipeline(
     dry_run: bool,
     breaker: CircuitBreaker | None = None,
     rpc_observer: RpcObserver | None = None,
+    relay: BundleRelay | None = None,
+    pending_observer: PendingObserver | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline, ready for the engine, for the signer and executor
     `access` gives. A restarted bot first settles its previous run's trades from the chain
@@ -150,6 +163,11 @@ async def build_pipeline(
         dry_run=dry_run,
         breaker=breaker,
         rpc_observer=rpc_observer,
+        submission=submission_for(
+            chain_by_id(chain.chain_id), settings, network=chain, devnet=access.devnet
+        ),
+        relay=relay,
+        pending_observer=pending_observer,
     )
     if not dry_run:
         await reconcile_unsettled(
@@ -172,11 +190,9 @@ def head_collector(
     """The chain's collector of heads and `log_filters`' logs: on every WebSocket endpoint its
     `[chains.NAME]` table lists (else the manifest's one URL), failing over by the `[rpc]`
     policy as the HTTP client does, their health reported to `rpc_observer`."""
-    network = settings.chains.get(chain.name)
-    urls = (network.ws_urls if network is not None else ()) or (chain.rpc_ws,)
     return HeadCollector(
         chain_id=chain.chain_id,
-        ws_url=urls,
+        ws_url=_ws_urls(chain, settings),
         log_filters=log_filters,
         policy=ReconnectPolicy(failover=settings.rpc.policy().failover),
         observer=rpc_observer.rpc_endpoint if rpc_observer is not None else None,
@@ -205,6 +221,9 @@ async def chain_pipeline(
     dry_run: bool,
     breaker: CircuitBreaker | None = None,
     rpc_observer: RpcObserver | None = None,
+    submission: Submission | None = None,
+    relay: BundleRelay | None = None,
+    pending_observer: PendingObserver | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline for a bot that signs with `signer` and trades through
     the executor contract at `executor` (which `signer` may call)."""
@@ -233,6 +252,7 @@ async def chain_pipeline(
     stables = [chain.token(symbol) for symbol in STABLECOINS]
     # The chain's fee model: tips from recent blocks within its bounds, and on an L2 its L1
     # prices; refreshed per block by the engine, read first here so the first block has them.
+    submission = submission or submission_for(spec, settings, network=chain)
     fees = FeeOracle(rpc=rpc, spec=spec, policy=settings.tip_policy(spec))
     tip_wei = (await fees.refresh()).tip_wei
     detector = CycleDetector(
@@ -243,9 +263,25 @@ async def chain_pipeline(
         gas_model=EXECUTOR_GAS,
         priority_fee_wei=tip_wei,
         fees=fees,
+        # A chain that bribes starts cycles in the wrapped native token, the bribe's currency.
+        first_start=wrapped.address if submission.bribe_share_bps > 0 else None,
     )
     nonces = NonceManager(rpc=rpc, address=signer.address)
     policy = replacement_policy(settings, spec.block_time_s)
+    if submission.channel is SubmitChannel.BUNDLE and relay is None:
+        raise ConfigError(
+            f"{chain.name}: trades go to a bundle relay, and no relay client is given"
+        )
+    # Bundles target the blocks after the synced head (the state the trade was priced on).
+    bundles = (
+        None
+        if relay is None or submission.channel is not SubmitChannel.BUNDLE
+        else BundleSender(
+            relay=relay,
+            head_block=lambda: None if (head := sync.head) is None else head.number,
+            blocks_ahead=submission.target_blocks_ahead,
+        )
+    )
     submitter = Submitter(
         rpc=rpc,
         signer=signer,
@@ -263,6 +299,7 @@ async def chain_pipeline(
         fee_model=spec.fee_model,
         tip_wei=tip_wei,
         on_replacement=store.record,
+        bundles=bundles,
     )
     # The audit rate as an exact fraction of its decimal text: 0.05 picks every 20th trade.
     precheck = PrecheckPolicy(
@@ -277,6 +314,25 @@ async def chain_pipeline(
         chain.name,
         len(verdicts.proven),
         len(verdicts.flagged),
+    )
+    backruns = (
+        None
+        if bundles is None or not submission.watch_mempool
+        else BackrunWatch(
+            stream=PendingStream(
+                chain_id=chain.chain_id,
+                ws_url=_ws_urls(chain, settings),
+                rpc=rpc,
+                policy=ReconnectPolicy(failover=settings.rpc.policy().failover),
+                observer=pending_observer,
+            ),
+            routers=RouterBook.from_manifest(chain),
+            search=BackrunSearch(
+                detector=detector,
+                block_time_s=math.ceil(chain.block_time_s or spec.block_time_s),
+            ),
+            sender=signer.address,
+        )
     )
     return ChainPipeline(
         name=chain.name,
@@ -304,10 +360,13 @@ async def chain_pipeline(
             local=LocalSimulation(states=sync, holdings=_holdings(lender_book, balances)),
             policy=precheck,
             auditor=PrecheckAuditor(call=submitter.precheck, policy=precheck),
-            # Transactions go to the node: the sequencer's on an L2 (bundles: issue #17).
-            channel=SubmitChannel.SEQUENCER
-            if spec.mempool is MempoolKind.SEQUENCER
-            else SubmitChannel.PUBLIC,
+            # To the node (the sequencer's on an L2), or to the relay in bundles.
+            channel=submission.channel,
+            bribe=BribePolicy(
+                share_bps=submission.bribe_share_bps,
+                wrapped_native=wrapped_native(chain),
+                gas=EXECUTOR_GAS.bribe_gas,
+            ),
         ),
         track=(tracker := Tracker(rpc=rpc, submitter=submitter, holder=executor, fees=fees)),
         stats=ChainBotStats(
@@ -325,7 +384,14 @@ async def chain_pipeline(
             confirmation_depth=spec.confirmation_depth,
             on_nonces_freed=nonces.lost,
         ),
+        backruns=backruns,
     )
+
+
+def _ws_urls(chain: ChainManifest, settings: Settings) -> tuple[str, ...]:
+    """The chain's WebSocket endpoints: its `[chains.NAME]` table's, else the manifest's."""
+    network = settings.chains.get(chain.name)
+    return tuple((network.ws_urls if network is not None else ()) or (chain.rpc_ws,))
 
 
 def _holdings(book: LenderBook, balances: LenderBalances) -> Holdings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager, nullcontext
 from pathlib import Path
 
@@ -58,14 +58,18 @@ DevnetFactory = Callable[..., AbstractAsyncContextManager[Devnet]]
 @pytest.fixture
 def devnet_factory(omniarb_home: Path) -> DevnetFactory:
     """`async with devnet_factory({"ethereum": None}) as net:` starts chains (None = automine);
-    `scale="large"` starts the large devnet."""
+    `scale="large"` starts the large devnet; `relays` names the chains whose blocks a bundle
+    relay builds (`net.relays[name]`; with no block time, one block per `build_block()`)."""
 
     @asynccontextmanager
     async def start(
         block_times_s: Mapping[str, float | None] | None = None,
         scale: DevnetScale = "default",
+        relays: Sequence[str] = (),
     ) -> AsyncIterator[Devnet]:
-        async with Devnet(block_times_s=block_times_s, home=omniarb_home, scale=scale) as net:
+        async with Devnet(
+            block_times_s=block_times_s, relays=relays, home=omniarb_home, scale=scale
+        ) as net:
             yield net
 
     return start

@@ -35,6 +35,7 @@ def devnet_from_settings(settings: Settings) -> Devnet:
     config = settings.devnet
     return Devnet(
         block_times_s={c.name: config.chains[c.name].block_time_s for c in config.enabled_chains()},
+        relays=[c.name for c in config.enabled_chains() if config.chains[c.name].relay],
         host=config.host,
         use_cache=config.cache,
         anvil_path=config.anvil_path,

@@ -81,9 +81,12 @@ class CycleDetector:
         certify_budget: int = 256,
         certify_top: int = 16,
         fees: QuoteSource | None = None,
+        first_start: str | None = None,
     ) -> None:
         self.chain_id = chain_id
-        self.book = StateBook(chain_id=chain_id, base_tokens=base_tokens, epsilon=epsilon)
+        self.book = StateBook(
+            chain_id=chain_id, base_tokens=base_tokens, epsilon=epsilon, first_start=first_start
+        )
         self.evaluator = CycleEvaluator(
             book=self.book,
             pricer=TokenPricer(

@@ -20,8 +20,11 @@ one: that pool lends the start token for free as a flash swap,
 with no extra gas, while any other opening needs a lender outside the route (a fee, or 28k to
 124k more gas), and the optimal profits of the rotations differ only at second order. Among
 equals, the base token listed first in `base_tokens` starts (so list wrapped native first:
-profit then needs no conversion to pay gas). Opposite directions are different cycles and are
-both kept.
+profit then needs no conversion to pay gas). A chain that pays bribes (`first_start`: its
+wrapped native token) starts every cycle through that token there instead, whatever lends the
+first hop: the executor pays a block's coinbase only in the native coin, out of a profit in its
+wrapped token, and a bundle without a bribe loses its block to one that pays. Opposite
+directions are different cycles and are both kept.
 """
 
 from __future__ import annotations
@@ -82,11 +85,16 @@ class CycleGraph:
     Token addresses are matched case-insensitively; routes keep the pools' own spelling.
     """
 
-    def __init__(self, *, chain_id: int, base_tokens: Sequence[str]) -> None:
+    def __init__(
+        self, *, chain_id: int, base_tokens: Sequence[str], first_start: str | None = None
+    ) -> None:
         if not base_tokens:
             raise ValueError("at least one base token is needed to start cycles")
         self.chain_id = chain_id
         self._base_rank = {token.lower(): rank for rank, token in enumerate(base_tokens)}
+        if first_start is not None and first_start.lower() not in self._base_rank:
+            raise ValueError(f"the preferred start {first_start} is no base token")
+        self._first_start = None if first_start is None else first_start.lower()
         self.pools: list[GraphPool] = []
         self.cycles: list[Cycle] = []
         self._pool_ids: dict[str, int] = {}
@@ -220,7 +228,12 @@ class CycleGraph:
         """Rotate a directed cycle to its canonical start and store it."""
         starts = [self._token_in(edge).lower() for edge in edges]
         *_, index = min(
-            (not self.pools[edge[0]].lends_free, self._base_rank[token], i)
+            (
+                token != self._first_start if self._first_start is not None else False,
+                not self.pools[edge[0]].lends_free,
+                self._base_rank[token],
+                i,
+            )
             for i, (edge, token) in enumerate(zip(edges, starts, strict=True))
             if token in self._base_rank
         )

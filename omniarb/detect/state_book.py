@@ -40,9 +40,16 @@ class StateBook:
     V3's tick ranges), walked piece by piece, or, for a pool with neither (a Balancer pool),
     as its exact swap alone, which a bracketed search sizes (`bracket_route`)."""
 
-    def __init__(self, *, chain_id: int, base_tokens: Sequence[str], epsilon: float) -> None:
+    def __init__(
+        self,
+        *,
+        chain_id: int,
+        base_tokens: Sequence[str],
+        epsilon: float,
+        first_start: str | None = None,
+    ) -> None:
         self.chain_id = chain_id
-        self.graph = CycleGraph(chain_id=chain_id, base_tokens=base_tokens)
+        self.graph = CycleGraph(chain_id=chain_id, base_tokens=base_tokens, first_start=first_start)
         self.screen = CycleScreen(epsilon=epsilon)
         self._states: list[PoolState] = []
         self._piecewise: list[bool] = []  # per pool id: not one constant-product curve

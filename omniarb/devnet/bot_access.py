@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 class DevnetAccess:
     """Signer and executor of the bot on the devnet whose manifest is at `manifest_path`."""
 
+    devnet = True
+
     def __init__(self, manifest_path: Path) -> None:
         self._memo = manifest_path.parent / "executors.json"
 

@@ -17,7 +17,8 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from omniarb.async_resource import AsyncResource
@@ -32,6 +33,7 @@ from omniarb.devnet.deploy import (
     deploy_chain,
     restore_block_gas_limit,
 )
+from omniarb.devnet.relay import RelayServer
 from omniarb.errors import DevnetError
 from omniarb.network import ChainManifest, Manifest
 from omniarb.paths import omniarb_home
@@ -55,6 +57,7 @@ class Devnet(AsyncResource):
         self,
         *,
         block_times_s: Mapping[str, float | None] | None = None,
+        relays: Collection[str] = (),
         host: str = "127.0.0.1",
         use_cache: bool = True,
         anvil_path: str = "",
@@ -72,6 +75,11 @@ class Devnet(AsyncResource):
         self._home = home or omniarb_home()
         self.run_dir = self._home / "devnet" / "runs" / f"{os.getpid()}-{time.time_ns()}"
         self.nodes: dict[str, AnvilNode] = {}
+        unknown = set(relays) - set(times)
+        if unknown:
+            raise DevnetError(f"a relay for chains the devnet does not run: {sorted(unknown)}")
+        self._relay_chains = frozenset(relays)
+        self.relays: dict[str, RelayServer] = {}
         self._manifest: Manifest | None = None
 
     @property
@@ -102,6 +110,7 @@ class Devnet(AsyncResource):
             chains = await asyncio.gather(
                 *(self._start_chain(cache, spec, seconds) for spec, seconds in self._chains)
             )
+            chains = [await self._with_relay(chain) for chain in chains]
         except BaseException:
             await self.stop()
             raise
@@ -203,8 +212,26 @@ class Devnet(AsyncResource):
         if any(code in ("0x", "", None) for code in codes):
             raise DevnetError(f"the loaded state of {deployed.name} lacks deployed code")
 
+    async def _with_relay(self, chain: ChainManifest) -> ChainManifest:
+        """`chain`, with a relay building its blocks (its URL in the manifest) if it has one."""
+        if chain.name not in self._relay_chains:
+            return chain
+        relay = RelayServer(
+            chain.rpc_http,
+            chain_id=chain.chain_id,
+            block_time_s=chain.block_time_s,
+            host=self._host,
+        )
+        self.relays[chain.name] = relay
+        url = await relay.start()
+        log.info("%s: a bundle relay builds the blocks, at %s", chain.name, url)
+        return replace(chain, relay_url=url)
+
     async def stop(self) -> None:
-        """Stop every node and remove this run's folder (idempotent)."""
+        """Stop every relay and node and remove this run's folder (idempotent)."""
+        relays, self.relays = list(self.relays.values()), {}
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*(relay.stop() for relay in relays))
         nodes, self.nodes = list(self.nodes.values()), {}
         with contextlib.suppress(Exception):
             await asyncio.gather(*(node.stop() for node in nodes))

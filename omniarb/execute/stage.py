@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 from omniarb.chains.fee_models import FeeOracle
@@ -92,7 +93,11 @@ class ExecuteStage:
         if self.policy is not None:
             self.policy.on_outcome(outcome)
 
-    async def process(self, decision: Decision) -> Execution:
+    async def process(self, decision: Decision, *, lead: Sequence[str] = ()) -> Execution:
+        """Send `decision`'s trade; behind `lead` (the signed pending transactions it backruns,
+        0x hex) in a bundle when there are any. Such a trade is priced on the state after them,
+        so neither the local simulation nor the node's pre-check (both on the state before) can
+        judge it: the relay simulates the bundle, and one that would revert is dropped unpaid."""
         opportunity = decision.opportunity
         if self._fees is None:
             tip_wei = self._tip_wei
@@ -150,18 +155,21 @@ class ExecuteStage:
                 data = calldata(decision.min_profit)
             request = TxRequest(to=self._executor, data=data, gas=gas, fees=fees)
             if self._dry_run:
-                await self._submitter.precheck(request)
+                if not lead:
+                    await self._submitter.precheck(request)
                 return unsent
             prediction: LocalPrediction | None = None
-            if self._local is not None:
+            if self._local is not None and not lead:
                 prediction = self._local.check(decision, min_profit=unsent.decision.min_profit)
                 if self._local.rewrites != self._rewrites_seen:
                     # Without the node's pre-check the send can come before the finality
                     # watch frees the nonces a reorg dropped: re-read the count instead.
                     self._rewrites_seen = self._local.rewrites
                     self._submitter.chain_rewritten()
-            remote = self.policy is None or self.policy.remote_needed(opportunity.route)
-            sent = await self._submitter.submit(opportunity.id, request, precheck=remote)
+            remote = not lead and (
+                self.policy is None or self.policy.remote_needed(opportunity.route)
+            )
+            sent = await self._submitter.submit(opportunity.id, request, precheck=remote, lead=lead)
             if not remote and prediction is not None:
                 self._maybe_audit(decision, request, prediction)
         except L1FeeError as exc:
@@ -182,6 +190,7 @@ class ExecuteStage:
             tx_hash=sent.tx_hash,
             nonce=sent.nonce,
             submitted_ns=sent.submitted_ns,
+            bundle_hash=None if sent.bundle is None else sent.bundle.bundle_hash,
             times=decision.times.at(
                 checked_ns=sent.checked_ns,
                 signed_ns=sent.signed_ns,

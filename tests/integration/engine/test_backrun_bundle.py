@@ -1,0 +1,105 @@
+"""The issue's backrun, end to end on the devnet: a large pending swap sits in Ethereum's mempool,
+the bot decodes it from the pending stream, finds the gap it opens, and sends a bundle (the
+pending swap, then its trade) to the devnet relay that builds the chain's blocks; the next block
+holds both, at its top and in that order; the trade realizes exactly what was predicted, net of
+the bribe the executor paid the block's coinbase, which is exactly the one predicted."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from _bot_helpers import RunningBot, bot_on, swap_v2_tx
+from _receipts import mined_receipt
+from _waits import eventually
+
+from omniarb.chains.rpc import RpcClient
+from omniarb.devnet.relay import RelayServer
+from omniarb.network import ChainManifest
+
+pytestmark = pytest.mark.integration
+
+WETH = 10**18
+
+
+def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()
+
+
+async def test_a_pending_swap_is_backrun_in_a_bundle_right_behind_it(
+    devnet_factory, tmp_path: Path
+) -> None:
+    # No block time: the relay builds a block only when told, so nothing is mined before the
+    # bundle is in.
+    async with devnet_factory({"ethereum": None}, relays=("ethereum",)) as net:
+        relay = net.relays["ethereum"]
+        (chain,) = net.manifest.chains
+        assert chain.relay_url == relay.url
+        db = tmp_path / "history.sqlite"
+        async with RpcClient(chain.rpc_http) as rpc:
+            # While the bot starts (it deploys its executor), its transactions get blocks; the
+            # miner is stopped between two blocks, never in the middle of one.
+            started = asyncio.Event()
+            miner = asyncio.create_task(_mine_what_is_sent(rpc, relay, until=started))
+            try:
+                async with bot_on(net, db) as bot:
+                    started.set()
+                    await miner
+                    await _backrun(rpc, relay, chain, bot, db)
+            finally:
+                started.set()
+                await miner
+
+        # What the history says: sent as a bundle, and the bribe paid exactly as decided.
+        ((channel, bundle_hash, bribe_offered, bribe_paid),) = _rows(
+            db,
+            "SELECT e.channel, e.bundle_hash, e.bribe_wei, o.bribe_wei FROM executions e "
+            "JOIN outcomes o ON o.tx_hash = e.tx_hash",
+        )
+        assert channel == "bundle"
+        assert bundle_hash
+        assert int(str(bribe_paid)) == int(str(bribe_offered)) > 0
+
+
+async def _mine_what_is_sent(rpc: RpcClient, relay: RelayServer, until: asyncio.Event) -> None:
+    """Have the relay build a block whenever the node's pool holds transactions, `until` set."""
+    while not until.is_set():
+        status = await rpc.call("txpool_status")
+        if int(status["pending"], 16):
+            await relay.build_block()
+        else:
+            await asyncio.sleep(0.05)
+
+
+async def _backrun(
+    rpc: RpcClient, relay: RelayServer, chain: ChainManifest, bot: RunningBot, db: Path
+) -> None:
+    (pipeline,) = bot.engine[0].pipelines
+    assert pipeline.backruns is not None  # Ethereum's trades go in bundles
+    victim = await rpc.call(
+        "eth_sendTransaction",
+        swap_v2_tx(chain, dex="sushiswap", path=["WETH", "USDC"], amount_in=600 * WETH),
+    )
+
+    async def bundle_sent() -> bool:
+        return relay.stats().bundles_received >= 1
+
+    await eventually(bundle_sent, what="the bot's bundle at the relay", timeout_s=30)
+    built = await relay.build_block()
+    assert built.included, built.dropped
+    await bot.wait_for(lambda stats: len(stats[0].trades) >= 1, timeout_s=30)
+
+    (trade,) = bot.stats[0].trades
+    assert trade.status == "success", trade
+    # The top of the block: the pending swap, then ours.
+    assert built.tx_hashes[:2] == (victim.lower(), trade.tx_hash.lower())
+    victim_receipt = await mined_receipt(rpc, victim)
+    assert int(victim_receipt["transactionIndex"], 16) == 0
+    assert trade.block_number == built.number
+    assert trade.realized_profit_wei == trade.predicted_profit_wei > 0
+    await bot.store.flush()
+    triggers = _rows(db, "SELECT trigger_tx FROM opportunities WHERE source = 'mempool'")
+    assert {str(t).lower() for (t,) in triggers} == {victim.lower()}
