@@ -24,6 +24,7 @@ from omniarb.config import Settings, load_secrets, relay_reputation_key, submiss
 from omniarb.engine import Engine
 from omniarb.execute.relay_auth import RelayAuth
 from omniarb.execute.relay_client import RelayClient
+from omniarb.monitor.pending_metrics import ChainPendingMetrics
 from omniarb.network import ChainManifest, Manifest
 from omniarb.store import HistoryStore
 from omniarb.telemetry import Telemetry
@@ -73,9 +74,8 @@ async def run_bot(
                     if telemetry is not None
                     else None,
                     relay=relays.get(chain.name),
-                    pending_observer=telemetry.pending_observer(chain.name)
-                    if telemetry is not None
-                    else None,
+                    pending_observer=(observer := _pending_observer(telemetry, chain.name)),
+                    decode_observer=observer,
                 )
                 for chain, rpc in zip(manifest.chains, rpcs, strict=True)
             )
@@ -85,6 +85,11 @@ async def run_bot(
             on_start(engine)
         await engine.run(stop_when=stop_when)
         return engine.stats
+
+
+def _pending_observer(telemetry: Telemetry | None, chain: str) -> ChainPendingMetrics | None:
+    """Where `chain`'s pending stream and router decoding are counted (None: nowhere)."""
+    return telemetry.pending_observer(chain) if telemetry is not None else None
 
 
 async def _relays(

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from omniarb.chains.fee_models import FeeQuote
     from omniarb.chains.liveness import NodeStatus
     from omniarb.chains.rpc import RpcObserver
-    from omniarb.collect import PendingObserver
     from omniarb.execute.precheck_audit import AuditResult
     from omniarb.monitor.hub import Monitor
     from omniarb.risk.breaker import CircuitBreaker
@@ -159,7 +158,7 @@ class Telemetry:
             return None
         return ChainRpcMetrics(self.monitor.metrics, chain)
 
-    def pending_observer(self, chain: str) -> PendingObserver | None:
+    def pending_observer(self, chain: str) -> ChainPendingMetrics | None:
         """Where `chain`'s pending-transaction stream counts what became of each announcement
         and its buffer's depth (None without a monitor)."""
         if self.monitor is None:

@@ -30,7 +30,7 @@ from omniarb.config import Settings, Submission, submission_for
 from omniarb.detect import BackrunSearch, CycleDetector
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import ADAPTERS, adapter
-from omniarb.dex.router_book import RouterBook
+from omniarb.dex.router_book import DecodeObserver, RouterBook
 from omniarb.engine import ChainPipeline
 from omniarb.errors import ConfigError
 from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
@@ -145,6 +145,7 @@ async def build_pipeline(
     rpc_observer: RpcObserver | None = None,
     relay: BundleRelay | None = None,
     pending_observer: PendingObserver | None = None,
+    decode_observer: DecodeObserver | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline, ready for the engine, for the signer and executor
     `access` gives. A restarted bot first settles its previous run's trades from the chain
@@ -168,6 +169,7 @@ async def build_pipeline(
         ),
         relay=relay,
         pending_observer=pending_observer,
+        decode_observer=decode_observer,
     )
     if not dry_run:
         await reconcile_unsettled(
@@ -224,6 +226,7 @@ async def chain_pipeline(
     submission: Submission | None = None,
     relay: BundleRelay | None = None,
     pending_observer: PendingObserver | None = None,
+    decode_observer: DecodeObserver | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline for a bot that signs with `signer` and trades through
     the executor contract at `executor` (which `signer` may call)."""
@@ -326,7 +329,10 @@ async def chain_pipeline(
                 policy=ReconnectPolicy(failover=settings.rpc.policy().failover),
                 observer=pending_observer,
             ),
-            routers=RouterBook.from_manifest(chain),
+            routers=RouterBook.from_manifest(
+                chain,
+                observer=decode_observer,
+            ),
             search=BackrunSearch(
                 detector=detector,
                 block_time_s=math.ceil(chain.block_time_s or spec.block_time_s),

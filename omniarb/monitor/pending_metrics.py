@@ -1,6 +1,8 @@
 """Prometheus series of the pending-transaction streams: what became of each announcement
 (`omniarb_pending_tx_total{chain,outcome}`, the outcomes of `omniarb.collect.PENDING_OUTCOMES`)
-and how many wait for the backrun search (`omniarb_pending_queue_depth{chain}`).
+and how many wait for the backrun search (`omniarb_pending_queue_depth{chain}`); and what the
+chain's routers made of the calls (`omniarb_router_calls_total{chain,router,outcome}`: swaps,
+or skipped as not-a-router, unknown-function or malformed; `dex.router_book`).
 
 `dropped` counts transactions a full buffer (or a full fetch queue) let go, the oldest first;
 `received - dropped` is what the consumer was offered. `ChainPendingMetrics` is the stream's
@@ -34,6 +36,12 @@ class PendingMetrics:
             ("chain",),
             registry=registry,
         )
+        self.router_calls = Counter(
+            "omniarb_router_calls_total",
+            "Pending calls decoded by the chain's routers, by router kind and outcome",
+            ("chain", "router", "outcome"),
+            registry=registry,
+        )
         for name in chains:
             for outcome in PENDING_OUTCOMES:
                 self.transactions.labels(name, outcome)
@@ -61,3 +69,7 @@ class ChainPendingMetrics:
 
     def pending_depth(self, depth: int) -> None:
         self._depth.set(depth)
+
+    def observe(self, outcome: str, router_kind: str) -> None:
+        """A `dex.router_book.DecodeObserver`: one call decoded (or skipped) by the routers."""
+        self._metrics.router_calls.labels(self.chain, router_kind or "none", outcome).inc()

@@ -53,6 +53,12 @@ class TradeSummary:
     # The live path's clock: each stamp in ns since the block's notification
     # (`StageTimes.offsets_ns`).
     stage_offsets_ns: dict[str, int | None] = field(default_factory=dict)
+    # Found in a block or behind a pending transaction (`trigger_tx`), sent to the node or to a
+    # relay in a bundle, and the bribe it paid the block's coinbase (wei of the native coin).
+    source: str = "block"
+    trigger_tx: str | None = None
+    channel: str = "public"
+    bribe_paid_wei: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +81,10 @@ class TradeSummary:
             "l1_fee_wei": self.l1_fee_wei,
             "final": self.final,
             "stage_offsets_ns": self.stage_offsets_ns,
+            "source": self.source,
+            "trigger_tx": self.trigger_tx,
+            "channel": self.channel,
+            "bribe_paid_wei": self.bribe_paid_wei,
         }
 
 
@@ -305,6 +315,10 @@ class ChainBotStats:
                 for hop in opportunity.route.hops
             ),
             final=outcome.final,
+            source=str(opportunity.source),
+            trigger_tx=opportunity.trigger_tx,
+            channel=str(execution.channel),
+            bribe_paid_wei=outcome.bribe_paid_wei,
         )
 
     def counts(self) -> dict[str, Any]:
