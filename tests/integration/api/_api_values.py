@@ -151,4 +151,4 @@ def sent_via(
         channel=channel,
         bundle_hash=BUNDLE_HASH if channel is SubmitChannel.BUNDLE else None,
     )
-    return replace(settled, execution=sent, bribe_wei=bribe_paid_wei)
+    return replace(settled, execution=sent, bribe_paid_wei=bribe_paid_wei)
