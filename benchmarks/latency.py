@@ -101,8 +101,7 @@ class Router:
 
 
 def _router02(data: bytes) -> Sequence[RouterSwap]:
-    swap = decode_router_call(data)
-    return () if swap is None else (swap,)
+    return decode_router_call(data, value_wei=0, wrapped_native=None)
 
 
 ROUTERS = {

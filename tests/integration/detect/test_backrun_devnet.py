@@ -107,8 +107,7 @@ def _market_swap(
     tx = {"from": sender, "to": chain.dex(pool.dex).router, "data": data, "gas": _GAS}
     raw = bytes.fromhex(data[2:])
     if pool.kind == "uniswap-v2":
-        swap = decode_router_call(raw)
-        assert swap is not None
+        (swap,) = decode_router_call(raw, value_wei=0, wrapped_native=None)
         return tx, [swap]
     if pool.kind == "uniswap-v3":
         return tx, list(decode_swap_router_call(raw))
@@ -136,8 +135,7 @@ def _v2_exact_output(net: Chain) -> tuple[dict[str, Any], list[RouterSwap]]:
     sender = chain.traders[1]
     path = [chain.token(s).address for s in ("WBNB", "USDC", "USDT")]
     data = encode_call(_V2_EXACT_OUT, net.amount("USDT"), 10**30, path, sender, _DEADLINE)
-    swap = decode_router_call(bytes.fromhex(data[2:]))
-    assert swap is not None
+    (swap,) = decode_router_call(bytes.fromhex(data[2:]), value_wei=0, wrapped_native=None)
     tx = {"from": sender, "to": chain.dex("pancakeswap-v2").router, "data": data, "gas": _GAS}
     return tx, [swap]
 
