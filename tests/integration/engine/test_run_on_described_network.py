@@ -41,19 +41,26 @@ pytestmark = pytest.mark.xdist_group("devnet-cli")
 _CHAIN = "ethereum"
 _KEY_ACCOUNT = 10
 _STRANGER_ACCOUNT = 11
+# The searcher's relay reputation key (the devnet relays Ethereum's blocks, and a described
+# network that sends bundles needs it): a key that holds nothing.
+_RELAY_KEY = bytes(31) + b"\x07"
 
 
 def _leaks_a_key(text: str) -> bool:
     """Whether `text` shows any private key the test knows (the signer's, the bot's, another's)."""
     keys = [dev_account(i).private_key.hex() for i in (BOT_INDEX, _KEY_ACCOUNT, _STRANGER_ACCOUNT)]
-    return any(key in text.lower() for key in keys)
+    return any(key in text.lower() for key in (*keys, _RELAY_KEY.hex()))
 
 
 def _with_key(
     home: Path, key: bytes, *args: str | Path, timeout_s: float = 120.0
 ) -> subprocess.CompletedProcess[str]:
-    """`omniarb ARGS…` with OMNIARB_PRIVATE_KEY set, as a user on a real network runs it."""
-    env = env_for(home) | {"OMNIARB_PRIVATE_KEY": "0x" + key.hex()}
+    """`omniarb ARGS…` with OMNIARB_PRIVATE_KEY (and the relay key) set, as a user on a real
+    network runs it."""
+    env = env_for(home) | {
+        "OMNIARB_PRIVATE_KEY": "0x" + key.hex(),
+        "OMNIARB_RELAY_KEY": "0x" + _RELAY_KEY.hex(),
+    }
     return subprocess.run(
         [sys.executable, "-m", "omniarb", *(str(a) for a in args)],
         env=env,
@@ -163,6 +170,8 @@ def test_run_trades_on_a_described_network_with_the_key_from_the_environment(
         for trade in trades:
             assert trade["status"] == "success", trade
             assert trade["realized_profit_wei"] == trade["predicted_profit_wei"], trade
+            # The network's relay_url: Ethereum's trades go to its relay, never to the node.
+            assert trade["channel"] == "bundle", trade
         # And the flag of each, both ways, from the chain's receipts (none may be touched).
         assert check_trades(url, recorded_trades(home)) == 0
         traded = rpc_batch(url, [("eth_getTransactionByHash", [t["tx_hash"]]) for t in trades])

@@ -43,7 +43,7 @@ def test_trades_sent_count_by_source_and_channel() -> None:
 def test_bribes_paid_sum_per_chain_from_zero() -> None:
     metrics = Metrics(chains=["ethereum", "bnb"])
     assert sample(metrics, "omniarb_bribes_paid_wei_total", chain="ethereum") == 0
-    paid = replace(trade(1), bribe_wei=3 * 10**15)
+    paid = replace(trade(1), bribe_paid_wei=3 * 10**15)
     metrics.observe_outcome(paid)
     metrics.observe_outcome(replace(trade(2), bribe_paid_wei=10**15))
     metrics.observe_outcome(trade(3))  # none paid
