@@ -19,6 +19,7 @@ from typing import Any
 from live import _env, _omniarb, _private_home, _tail, _write_config
 
 from omniarb.config import DEFAULT_DEVNET_BLOCK_TIME_S
+from omniarb.stage_times import SEGMENTS, STAMPS
 
 __all__ = ["devnet_latency"]
 
@@ -57,6 +58,7 @@ def devnet_latency(blocks: int) -> dict[str, Any]:
         summary = json.loads(summary_path.read_text())
         wall_s = time.monotonic() - started
     by_source: dict[str, list[int]] = {"mempool": [], "block": []}
+    segments: dict[str, dict[str, list[int]]] = {"mempool": {}, "block": {}}
     channels: dict[str, int] = {}
     bribes_wei = 0
     for trade in summary["trades"]:
@@ -66,6 +68,11 @@ def devnet_latency(blocks: int) -> dict[str, Any]:
         acked = trade.get("stage_offsets_ns", {}).get("acked")
         if acked is not None and trade.get("source") in by_source:
             by_source[trade["source"]].append(int(acked))
+            offsets = trade["stage_offsets_ns"]
+            for segment, before, after in zip(SEGMENTS, STAMPS[:-1], STAMPS[1:], strict=True):
+                if offsets.get(before) is not None and offsets.get(after) is not None:
+                    spent = int(offsets[after]) - int(offsets[before])
+                    segments[trade["source"]].setdefault(segment, []).append(spent)
     return {
         "command": f"benchmarks/latency.py --devnet-blocks {blocks}",
         "blocks": blocks,
@@ -73,6 +80,9 @@ def devnet_latency(blocks: int) -> dict[str, Any]:
         "wall_s": round(wall_s, 1),
         "backrun_notified_to_relay_ack": _figures(by_source["mempool"]),
         "block_notified_to_relay_ack": _figures(by_source["block"]),
+        "backrun_segments_p50_ms": {
+            name: _percentile_ms(samples, 0.5) for name, samples in segments["mempool"].items()
+        },
         "channels": channels,
         "bribes_paid_wei": bribes_wei,
         "succeeded": summary["totals"]["succeeded"],

@@ -466,6 +466,8 @@ def print_devnet(d: dict[str, Any]) -> None:
     ):
         f = d[key]
         print(f"  {label}: {f['trades']} trades, p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms")
+    parts = ", ".join(f"{k} {v:.3f}" for k, v in d["backrun_segments_p50_ms"].items() if v)
+    print(f"  backrun segments, p50 ms: {parts}")
     print(
         f"  trades {d['trades']} (succeeded {d['succeeded']}, realized != predicted "
         f"{d['realized_differs_from_predicted']}), channels {d['channels']}, "

@@ -21,7 +21,6 @@ accepted), and landing tells.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -139,10 +138,16 @@ class BundleSender:
 
     async def cancel(self, sent: BundleSent) -> None:
         """Withdraw every bundle of `sent` the relay has not included yet (best effort: a
-        bundle already in a block stays there)."""
-        for replacement_uuid in sent.replacement_uuids:
-            with contextlib.suppress(OmniarbError):
-                await self._relay.cancel_bundle(replacement_uuid)
+        bundle already in a block stays there, and one the relay no longer holds is no
+        error). Once our transaction has landed, its bundles for the later blocks are stale:
+        they could only be dropped, after the relay simulated them."""
+        answers = await asyncio.gather(
+            *(self._relay.cancel_bundle(u) for u in sent.replacement_uuids),
+            return_exceptions=True,
+        )
+        for answer in answers:
+            if isinstance(answer, BaseException) and not isinstance(answer, OmniarbError):
+                raise answer
 
     async def land(
         self,

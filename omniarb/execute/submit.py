@@ -353,8 +353,9 @@ class Submitter:
         assert self._bundles is not None
         limit_s = self._receipt_timeout_s if timeout_s is None else timeout_s
         try:
+            # Polled at the slowest receipt interval: a bundle lands with a block, never sooner.
             landing = await self._bundles.land(
-                self._rpc, sent, poll_interval_s=self._poll_interval_s, timeout_s=limit_s
+                self._rpc, sent, poll_interval_s=self._max_poll_interval_s, timeout_s=limit_s
             )
         except TimeoutError:
             self._nonces.invalidate()
@@ -362,6 +363,8 @@ class Submitter:
         self._bundled.pop(sent.tx_hash, None)
         if landing.receipt is None:
             self._nonces.lost([sent.nonce])
+        elif sent.last_block > sent.first_block:
+            await self._bundles.cancel(sent)
         return landing
 
     async def follow(self, sent: InFlightTx, *, timeout_s: float | None = None) -> Landing:
