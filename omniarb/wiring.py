@@ -283,6 +283,7 @@ async def chain_pipeline(
             relay=relay,
             head_block=lambda: None if (head := sync.head) is None else head.number,
             blocks_ahead=submission.target_blocks_ahead,
+            chain_head=lambda: _block_number(rpc),
         )
     )
     submitter = Submitter(
@@ -392,6 +393,10 @@ async def chain_pipeline(
         ),
         backruns=backruns,
     )
+
+
+async def _block_number(rpc: RpcClient) -> int:
+    return int(await rpc.call("eth_blockNumber"), 16)
 
 
 def _ws_urls(chain: ChainManifest, settings: Settings) -> tuple[str, ...]:

@@ -13,7 +13,10 @@ target pays nothing and spends no nonce: `land` returns no receipt once the chai
 passed that block without our transaction, and the caller hands the nonce out again.
 
 A send is made when at least one relay request was accepted. If every request was refused, the
-relay holds nothing: the error says why and the nonce is free. If a request failed in transit,
+relay holds nothing: when the chain's head (`chain_head`, one node round trip) has moved past the
+head the bundles were built on (the synced state lags a fast chain on a busy machine, and a relay
+refuses a block it has built), they are sent once more for the blocks after it; otherwise the
+error says why and the nonce is free. If a request failed in transit,
 the relay may hold that bundle: the send counts as made (`acknowledged` False when no request was
 accepted), and landing tells.
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -82,11 +85,13 @@ class BundleSender:
         relay: BundleRelay,
         head_block: Callable[[], int | None],
         blocks_ahead: int = 1,
+        chain_head: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         if blocks_ahead < 1:
             raise ValueError(f"blocks_ahead must be >= 1, got {blocks_ahead}")
         self._relay = relay
         self._head_block = head_block
+        self._chain_head = chain_head
         self.blocks_ahead = blocks_ahead
 
     async def send(self, signed: SignedTx, *, key: str, lead: Sequence[str] = ()) -> BundleSent:
@@ -95,6 +100,21 @@ class BundleSender:
         head = self._head_block()
         if head is None:
             raise RejectedError("no head block yet: a bundle needs a block to target")
+        try:
+            return await self._send_after(head, signed, key=key, lead=lead)
+        except OmniarbError:
+            if self._chain_head is None:
+                raise
+            newest = await self._chain_head()
+            if newest <= head:
+                raise
+            log.info("bundle of %s: the chain is at %d, not %d; sent again", key, newest, head)
+            return await self._send_after(newest, signed, key=key, lead=lead)
+
+    async def _send_after(
+        self, head: int, signed: SignedTx, *, key: str, lead: Sequence[str]
+    ) -> BundleSent:
+        """One bundle per block after `head`, sent concurrently."""
         blocks = range(head + 1, head + 1 + self.blocks_ahead)
         bundles = [
             Bundle(
