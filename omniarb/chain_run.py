@@ -30,7 +30,7 @@ from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.head_path_log import log_head_path
 from omniarb.in_flight import InFlightPools
-from omniarb.risk import CircuitBreaker, ProfitFloor
+from omniarb.risk import CircuitBreaker, RiskManager
 from omniarb.score import FaceValue
 from omniarb.state.pool_sync import PoolStateSync
 from omniarb.state.runner import run_state
@@ -60,7 +60,7 @@ class ChainPipeline:
     sync: PoolStateSync
     collector: HeadCollector
     detector: CycleDetector
-    risk: ProfitFloor
+    risk: RiskManager
     score: FaceValue
     allocate: FlashLoanAllocator
     execute: ExecuteStage
