@@ -7,18 +7,16 @@ price can lose when the next block is dearer. Above the cap the bot waits for ca
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from omniarb.risk.limits import RiskContext
+from omniarb.risk.limits import RiskContext, format_units
 from omniarb.types import Opportunity
 
 __all__ = ["MaxGasPrice"]
 
-_WEI_PER_GWEI = 10**9
+_GWEI_DECIMALS = 9
 
 
 def _gwei(wei: int) -> str:
-    return f"{Decimal(wei) / _WEI_PER_GWEI:f}".rstrip("0").rstrip(".") if wei else "0"
+    return format_units(wei, _GWEI_DECIMALS)
 
 
 class MaxGasPrice:
