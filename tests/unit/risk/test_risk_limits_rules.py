@@ -79,8 +79,7 @@ def test_the_exposure_limit_counts_this_trade_too() -> None:
     rule = MaxOpenExposure(max_usd=10_000.0)
     assert rule.verdict(opp, context_of(opp, open_exposure_usd=7000.0)) is None
     assert rule.verdict(opp, context_of(opp, open_exposure_usd=7000.5)) == (
-        "open exposure $7,000.50 plus this trade's $3,000.00 above the $10,000.00 limit "
-        "on ethereum"
+        "open exposure $7,000.50 plus this trade's $3,000.00 above the $10,000.00 limit on ethereum"
     )
 
 
