@@ -19,6 +19,7 @@ class OpenExposure:
 
     def __init__(self) -> None:
         self._open_usd: dict[str, float] = {}
+        self.sent = 0  # trades counted since the start, settled or not
 
     @property
     def total_usd(self) -> float:
@@ -33,6 +34,7 @@ class OpenExposure:
         rate = usd_per_unit(decision.opportunity)
         usd = 0.0 if rate is None else decision.amount_in * rate
         self._open_usd[decision.opportunity.id] = usd
+        self.sent += 1
 
     def on_settled(self, decision: Decision) -> None:
         """`decision`'s trade settled (landed, reverted or dropped): it no longer counts."""

@@ -8,6 +8,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from _bot_helpers import bot_on, swap_v2
 
 from omniarb.chains.rpc import RpcClient
@@ -64,3 +65,31 @@ async def test_a_real_gap_above_the_trade_size_limit_is_declined_with_the_rules_
             f"amount in {format_units(int(amount_in), token.decimals)} {token.symbol} above the "
             f"{cap} {token.symbol} trade size limit"
         ]
+
+
+async def test_a_settled_trade_leaves_no_open_exposure_and_its_net_in_the_daily_window(
+    devnet_factory, tmp_path: Path
+) -> None:
+    # Limits far from this trade: it is taken; what the risk stage tallied is checked after.
+    settings = Settings.model_validate(
+        {"risk": {"max_open_exposure_usd": 1e12, "max_daily_loss_usd": 1e9}}
+    )
+    async with devnet_factory({"ethereum": _ONE_BLOCK_S}) as net:
+        chain = net.manifest.chain("ethereum")
+        async with (
+            RpcClient(chain.rpc_http) as rpc,
+            bot_on(net, tmp_path / "h.sqlite", settings) as bot,
+        ):
+            risk = bot.engine[0].pipelines[0].risk
+            await swap_v2(
+                rpc, chain, dex="sushiswap", path=["WETH", "USDC"], amount_in=600 * 10**18
+            )
+            await bot.wait_for(lambda stats: stats[0].succeeded >= 1, timeout_s=30)
+            await bot.wait_for(lambda s: s[0].submitted == s[0].succeeded + s[0].reverted, 30)
+            stats = bot.stats[0]
+            # Each trade sent was counted open, and each settled one closed again.
+            assert risk.exposure.sent == stats.submitted >= 1
+            assert risk.exposure.trades == 0
+            assert risk.exposure.total_usd == 0.0
+            assert risk.realized.net_usd == pytest.approx(stats.net_profit_usd)
+            assert risk.realized.net_usd > 0

@@ -66,6 +66,7 @@ def test_open_exposure_counts_sent_trades_until_they_settle() -> None:
     tally.on_sent(first)
     tally.on_sent(second)
     assert tally.total_usd == pytest.approx(9000.0)
+    assert tally.sent == 2
     tally.on_settled(first)
     tally.on_settled(first)  # twice: no change
     assert tally.total_usd == pytest.approx(6000.0)
