@@ -43,10 +43,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from omniarb._config_errors import DOMAIN_ERROR, Problem
 from omniarb._config_services import MODEL
 from omniarb.errors import ConfigError
 from omniarb.risk.limits import ChainRiskLimits, TokenLimits
@@ -58,8 +60,12 @@ __all__ = ["RiskChainSettings", "RiskSettings", "RiskTokenSettings", "risk_limit
 
 _BPS = "basis points, a number from 0 to 10000"
 _USD_POSITIVE = "USD, a number > 0"
-_GWEI = 10**9
+_GWEI_DECIMALS = 9
 _T = TypeVar("_T")
+_FLOOR_IN_BOT = (
+    "the USD floor of every chain is [bot] min_net_profit_usd; "
+    "[risk.chains.<chain>] min_net_profit_usd overrides it for one chain"
+)
 
 
 class RiskTokenSettings(BaseModel):
@@ -109,14 +115,32 @@ class RiskSettings(_ChainWide):
         default_factory=dict, description="one table per chain name"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _floor_lives_in_bot(cls, data: Any) -> Any:
+        # One place for the floor of every chain: where it was before this section existed.
+        if isinstance(data, dict) and "min_net_profit_usd" in data:
+            message = _FLOOR_IN_BOT
+            problem = Problem(path="risk.min_net_profit_usd", message=message)
+            raise PydanticCustomError(
+                DOMAIN_ERROR, "{summary}", {"summary": message, "problems": [problem]}
+            )
+        return data
+
 
 def _first(*values: _T | None) -> _T | None:
     return next((value for value in values if value is not None), None)
 
 
-def _base_units(whole: float, decimals: int) -> int:
-    """`whole` tokens in base units, from the number's decimal text (1.1 → 1.1·10^decimals)."""
-    return int(Decimal(str(whole)).scaleb(decimals))
+def _base_units(whole: float, decimals: int, *, key: str, unit: str) -> int:
+    """`whole` units in base units (10^-`decimals` of one), from the number's decimal text
+    (1.1 → 1.1·10^decimals); a `ConfigError` naming `key` when that is less than one."""
+    amount = int(Decimal(str(whole)).scaleb(decimals))
+    if amount < 1:
+        raise ConfigError(
+            f"{key}: {whole:g} {unit} is less than one base unit (10^-{decimals} {unit})"
+        )
+    return amount
 
 
 def risk_limits(
@@ -126,7 +150,8 @@ def risk_limits(
     over both; `tokens` are the chain's (network description), `min_net_profit_usd` the floor
     when the chain's table sets none (`[bot]`'s).
 
-    Raises `ConfigError` when the chain's table names a token the chain does not have.
+    Raises `ConfigError` when the chain's table names a token the chain does not have, or
+    when a token cap or the gas price cap is less than one base unit (wei) of what it caps.
     """
     table = risk.chains.get(chain, RiskChainSettings())
     by_symbol = {token.symbol: token for token in tokens}
@@ -144,15 +169,29 @@ def risk_limits(
         everywhere = risk.tokens.get(symbol, RiskTokenSettings())
         here = table.tokens.get(symbol, RiskTokenSettings())
         max_whole = _first(here.max_amount_in, everywhere.max_amount_in)
+        where = "risk.tokens" if here.max_amount_in is None else f"risk.chains.{chain}.tokens"
+        max_amount_in = (
+            None
+            if max_whole is None
+            else _base_units(
+                max_whole, token.decimals, key=f"{where}.{symbol}.max_amount_in", unit=symbol
+            )
+        )
         limits[token.address.lower()] = TokenLimits(
             symbol=symbol,
             decimals=token.decimals,
-            max_amount_in=None if max_whole is None else _base_units(max_whole, token.decimals),
+            max_amount_in=max_amount_in,
             max_trade_usd=_first(here.max_trade_usd, everywhere.max_trade_usd),
             min_net_profit_usd=_first(here.min_net_profit_usd, everywhere.min_net_profit_usd),
             min_net_profit_bps=_first(here.min_net_profit_bps, everywhere.min_net_profit_bps),
         )
     gas_gwei = _first(table.max_gas_price_gwei, risk.max_gas_price_gwei)
+    gas_key = "risk" if table.max_gas_price_gwei is None else f"risk.chains.{chain}"
+    max_gas_price_wei = (
+        None
+        if gas_gwei is None
+        else _base_units(gas_gwei, _GWEI_DECIMALS, key=f"{gas_key}.max_gas_price_gwei", unit="gwei")
+    )
     return ChainRiskLimits(
         chain=chain,
         min_net_profit_usd=(
@@ -161,7 +200,7 @@ def risk_limits(
         min_net_profit_bps=_first(table.min_net_profit_bps, risk.min_net_profit_bps),
         max_trade_usd=_first(table.max_trade_usd, risk.max_trade_usd),
         max_open_exposure_usd=_first(table.max_open_exposure_usd, risk.max_open_exposure_usd),
-        max_gas_price_wei=None if gas_gwei is None else int(Decimal(str(gas_gwei)) * _GWEI),
+        max_gas_price_wei=max_gas_price_wei,
         max_daily_loss_usd=_first(table.max_daily_loss_usd, risk.max_daily_loss_usd),
         tokens=limits,
     )

@@ -104,6 +104,29 @@ def test_a_chains_token_table_for_a_token_it_lacks_is_refused(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        (
+            "[risk.tokens.USDC]\nmax_amount_in = 0.0000001\n",
+            "risk.tokens.USDC.max_amount_in: 1e-07 USDC is less than one base unit (10^-6 USDC)",
+        ),
+        (
+            "[risk.chains.polygon]\nmax_gas_price_gwei = 1e-10\n",
+            "risk.chains.polygon.max_gas_price_gwei: 1e-10 gwei is less than one base unit "
+            "(10^-9 gwei)",
+        ),
+    ],
+)
+def test_a_cap_finer_than_one_base_unit_is_refused(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    settings = settings_from(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        risk_limits(settings.risk, "polygon", (WETH, USDC), min_net_profit_usd=0.01)
+    assert str(caught.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("[risk]\nmax_trade_usd = 0\n", "risk.max_trade_usd: expected USD, a number > 0, got 0"),
         (
             "[risk]\nmin_net_profit_bps = 10001\n",
@@ -127,7 +150,11 @@ def test_a_chains_token_table_for_a_token_it_lacks_is_refused(tmp_path: Path) ->
             "[risk.tokens.WETH]\nmax_gas_price_gwei = 1\n",
             "risk.tokens.WETH.max_gas_price_gwei: unknown key",
         ),
-        ("[risk]\nmin_net_profit_usd = 1\n", "risk.min_net_profit_usd: unknown key"),
+        (
+            "[risk]\nmin_net_profit_usd = 1\n",
+            "risk.min_net_profit_usd: the USD floor of every chain is [bot] min_net_profit_usd; "
+            "[risk.chains.<chain>] min_net_profit_usd overrides it for one chain",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_the_key_and_the_expectation(
