@@ -30,7 +30,7 @@ from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.head_path_log import log_head_path
 from omniarb.in_flight import InFlightPools
-from omniarb.risk import CircuitBreaker, ProfitFloor
+from omniarb.risk import CircuitBreaker, RiskManager
 from omniarb.score import FaceValue
 from omniarb.state.pool_sync import PoolStateSync
 from omniarb.state.runner import run_state
@@ -60,7 +60,7 @@ class ChainPipeline:
     sync: PoolStateSync
     collector: HeadCollector
     detector: CycleDetector
-    risk: ProfitFloor
+    risk: RiskManager
     score: FaceValue
     allocate: FlashLoanAllocator
     execute: ExecuteStage
@@ -368,6 +368,7 @@ class ChainRun:
             sent = execution.status is ExecutionStatus.SUBMITTED
             if sent:
                 self.unsettled += 1
+                p.risk.on_sent(decision)
                 if execution.tx_hash is not None:
                     self.pending[execution.tx_hash] = execution
             try:
@@ -399,6 +400,7 @@ class ChainRun:
                 landed_in = outcome.block_number if outcome.included else None
                 trade = p.stats.on_outcome(outcome)
                 p.execute.on_outcome(outcome)
+                p.risk.observe_outcome(outcome)
                 if self._hooks is not None:
                     self._hooks.outcome(p.stats, outcome)
                 await self._store.record(outcome)
@@ -415,6 +417,7 @@ class ChainRun:
                 )
             finally:
                 self._in_flight.settled(execution.decision, landed_in)
+                p.risk.on_settled(execution.decision)
                 self.unsettled -= 1
 
     async def audit(self) -> None:

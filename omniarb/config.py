@@ -32,6 +32,7 @@ from omniarb._config_errors import (
 from omniarb._config_execute import ExecuteSettings, RemotePrecheckMode
 from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_problems
 from omniarb._config_networks import NetworkSettings, network_problems
+from omniarb._config_risk import RiskSettings, risk_limits
 from omniarb._config_rpc import RpcSettings
 from omniarb._config_services import (
     MODEL,
@@ -74,6 +75,7 @@ __all__ = [
     "NetworkSettings",
     "RedisSettings",
     "RemotePrecheckMode",
+    "RiskSettings",
     "RpcSettings",
     "Secrets",
     "Settings",
@@ -81,6 +83,7 @@ __all__ = [
     "load_secrets",
     "load_settings",
     "relay_reputation_key",
+    "risk_limits",
     "submission_for",
 ]
 
@@ -282,6 +285,7 @@ class Settings(BaseModel):
         default_factory=dict,
         description="one table per chain name (relay, bribe share, bundle blocks, mempool)",
     )
+    risk: RiskSettings = Field(default_factory=RiskSettings, description="a table")
     log: LogSettings = Field(default_factory=LogSettings, description="a table")
     rpc: RpcSettings = Field(default_factory=RpcSettings, description="a table")
     monitor: MonitorSettings = Field(default_factory=MonitorSettings, description="a table")
@@ -309,6 +313,7 @@ class Settings(BaseModel):
         problems += _unknown_chains(("chains",), self.chains)
         problems += _unknown_chains(("fees",), self.fees)
         problems += _unknown_chains(("submission",), self.submission)
+        problems += _unknown_chains(("risk", "chains"), self.risk.chains)
         for name, table in self.submission.items():
             if name in _SPECS:
                 problems += submission_problems(_SPECS[name], table)

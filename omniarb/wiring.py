@@ -26,7 +26,7 @@ from omniarb.chains.spec import chain_by_id
 from omniarb.chains.ws import ReconnectPolicy
 from omniarb.collect import HeadCollector
 from omniarb.collect.pending import PendingObserver, PendingStream
-from omniarb.config import Settings, Submission, submission_for
+from omniarb.config import Settings, Submission, risk_limits, submission_for
 from omniarb.detect import BackrunSearch, CycleDetector
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import ADAPTERS, adapter
@@ -47,7 +47,7 @@ from omniarb.execute.stage import ExecuteStage
 from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
 from omniarb.reconcile import reconcile_unsettled
-from omniarb.risk import CircuitBreaker, ProfitFloor
+from omniarb.risk import CircuitBreaker, RiskManager
 from omniarb.score import FaceValue
 from omniarb.state import BlockSync, LenderBalances, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
@@ -347,7 +347,14 @@ async def chain_pipeline(
         sync=sync,
         collector=head_collector(chain, settings, sync.log_filters(), rpc_observer),
         detector=detector,
-        risk=ProfitFloor(min_net_profit_usd=settings.bot.min_net_profit_usd),
+        risk=RiskManager.from_limits(
+            risk_limits(
+                settings.risk,
+                chain.name,
+                chain.tokens,
+                min_net_profit_usd=settings.bot.min_net_profit_usd,
+            )
+        ),
         score=FaceValue(),
         allocate=FlashLoanAllocator(
             book=lender_book,

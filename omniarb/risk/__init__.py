@@ -1,11 +1,41 @@
 """Risk: turn an opportunity into a decision to trade or not, with the reasons.
 
-`ProfitFloor` declines what does not clear gas and the configured minimum; `CircuitBreaker`
+`RiskManager` is the risk stage: it asks each rule (one per module: `MinNetProfit`,
+`MaxTradeSize`, `MaxOpenExposure`, `MaxGasPrice`, `DailyLossLimit`) and declines with every
+failing rule's reason; its limits come per chain and per start token from `[risk]`
+(`ChainRiskLimits`). `ProfitFloor` is the manager with the USD floor alone. `CircuitBreaker`
 declines everything while it is open (tripped by consecutive failures or losses, or by hand).
-Later issues add token safety and limits, each a rule of its own in this package.
+Later issues add token safety, a rule of its own in this package.
 """
 
 from omniarb.risk.breaker import BreakerState, BreakerTrip, CircuitBreaker, TripReason
+from omniarb.risk.daily_loss import DAY_S, DailyLossLimit, RealizedWindow
+from omniarb.risk.exposure import MaxOpenExposure, OpenExposure
+from omniarb.risk.gas_price import MaxGasPrice
+from omniarb.risk.limits import ChainRiskLimits, RiskContext, TokenLimits
+from omniarb.risk.manager import APPROVED_REASON, RiskManager, RiskRule
+from omniarb.risk.min_profit import MinNetProfit
 from omniarb.risk.profit_floor import ProfitFloor
+from omniarb.risk.trade_size import MaxTradeSize
 
-__all__ = ["BreakerState", "BreakerTrip", "CircuitBreaker", "ProfitFloor", "TripReason"]
+__all__ = [
+    "APPROVED_REASON",
+    "DAY_S",
+    "BreakerState",
+    "BreakerTrip",
+    "ChainRiskLimits",
+    "CircuitBreaker",
+    "DailyLossLimit",
+    "MaxGasPrice",
+    "MaxOpenExposure",
+    "MaxTradeSize",
+    "MinNetProfit",
+    "OpenExposure",
+    "ProfitFloor",
+    "RealizedWindow",
+    "RiskContext",
+    "RiskManager",
+    "RiskRule",
+    "TokenLimits",
+    "TripReason",
+]

@@ -42,6 +42,10 @@ class FailsFirst:
             raise RuntimeError(f"injected fault #{self.raised}")
         return await self._inner.process(item)  # type: ignore[attr-defined]
 
+    def __getattr__(self, name: str) -> object:
+        # The stage's other methods (the risk stage's `on_sent`, ...) are `inner`'s, unfaulted.
+        return getattr(self._inner, name)
+
 
 class DiesOnce:
     """A collector whose event stream raises `RuntimeError` once, after `after` events: the
