@@ -21,6 +21,7 @@ from typing import Any
 from omniarb.allocate import FlashLoanAllocator
 from omniarb.backoff import Backoff
 from omniarb.backrun_watch import BackrunWatch
+from omniarb.chain_chores import log_head_path, refresh_fees, refresh_lenders
 from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.liveness import NodeProbe
 from omniarb.chains.rpc import RpcClient
@@ -28,7 +29,6 @@ from omniarb.collect.heads import HeadCollector
 from omniarb.detect import CycleDetector
 from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
-from omniarb.head_path_log import log_head_path
 from omniarb.in_flight import InFlightPools
 from omniarb.risk import CircuitBreaker, RiskManager
 from omniarb.score import FaceValue
@@ -195,31 +195,8 @@ class ChainRun:
             await self._new_block.wait()
             self._new_block.clear()
             # The quote first: a trade of this block about to be sent may be waiting for it.
-            await self._refresh_fees()
-            await self._refresh_lenders()
-
-    async def _refresh_fees(self) -> None:
-        p = self.pipeline
-        if p.fees is None:
-            return
-        try:
-            quote = await p.fees.refresh()
-        except OmniarbError as exc:
-            log.warning("%s: fee quote not refreshed: %s", p.name, exc)
-            if self._hooks is not None:
-                self._hooks.error(p.name, "fees", exc)
-            return
-        if self._hooks is not None:
-            self._hooks.fees(p.name, quote)
-
-    async def _refresh_lenders(self) -> None:
-        p = self.pipeline
-        if p.sync.lenders is None:
-            return
-        try:
-            await p.sync.lenders.refresh()
-        except OmniarbError as exc:
-            log.warning("%s: lender balances not audited: %s", p.name, exc)
+            await refresh_fees(p.name, p.fees, self._hooks)
+            await refresh_lenders(p.name, p.sync.lenders)
 
     async def _on_update(self, update: PoolUpdate) -> None:
         p = self.pipeline
