@@ -4,7 +4,7 @@ The key hashes the bytecode artifacts (WETH9, each pool kind's from npm and thos
 set-up, the routers over several DEXes and Permit2's code, Balancer, Aave, ours, the L2 fee
 oracles' stand-ins), the anvil version, and the source
 of the modules that decide what is deployed (catalog, long_tail, pricing, deploy, kinds,
-lending, accounts, tx_sender), and the scale (`[devnet] scale`). Change any of
+lending, accounts, traps, tx_sender), and the scale (`[devnet] scale`). Change any of
 them and the next start deploys afresh; otherwise a start loads the dump in well under a
 second.
 """
@@ -31,6 +31,7 @@ from omniarb.devnet import (
     lending,
     long_tail,
     pricing,
+    traps,
     tx_sender,
 )
 from omniarb.errors import DevnetError
@@ -47,6 +48,7 @@ _SHAPING_MODULES = (
     lending,
     long_tail,
     pricing,
+    traps,
     tx_sender,
 )
 
@@ -67,7 +69,8 @@ def cache_key(chain: ChainSpec, anvil: Path, scale: DevnetScale = "default") -> 
     digest.update(_anvil_version(anvil).encode())
     for path in sorted([*deploy.ARTIFACT_PATHS.values(), *lending.LENDING_ARTIFACT_PATHS.values()]):
         digest.update(load_npm_artifact(path).bytecode.encode())
-    digest.update(load_artifact("DevToken").bytecode.encode())
+    for name in ("DevToken", *deploy.TRAP_CONTRACTS):
+        digest.update(load_artifact(name).bytecode.encode())
     digest.update(deploy.permit2_runtime_code().encode())
     for name in deploy.L2_FEE_CONTRACTS.values():
         digest.update(load_artifact(name).bytecode.encode())

@@ -1,0 +1,144 @@
+"""Token safety on the devnet's Ethereum: each trap token (contracts/devnet/DevTrapTokens.sol) is
+found by simulating a trade against the chain's state, with the right reason, and the real
+tokens pass. The bot is given only token and pool addresses, never which token is a trap."""
+
+from __future__ import annotations
+
+import pytest
+from _receipts import mined_receipt
+
+from omniarb._config_tokens import TokenRiskSettings
+from omniarb.chains.abi import encode_call
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import DexKind
+from omniarb.network import ChainManifest, PoolEntry
+from omniarb.risk.token_safety import TokenReason, TokenSafety
+from omniarb.types import Hop, Route
+
+pytestmark = pytest.mark.integration
+
+# The address our executor would hold the tokens at: any address without special standing.
+EXECUTOR = "0x00000000000000000000000000000000e8ec0001"
+REAL_TOKENS = ("WETH", "USDC", "USDT", "DAI", "WBTC", "LINK", "UNI")
+
+
+async def send(rpc: RpcClient, sender: str, to: str, data: str) -> None:
+    tx_hash = await rpc.call("eth_sendTransaction", {"from": sender, "to": to, "data": data})
+    receipt = await mined_receipt(rpc, tx_hash)
+    assert int(receipt["status"], 16) == 1
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now_s = 1000.0
+
+    def __call__(self) -> float:
+        return self.now_s
+
+
+def v2_pool(chain: ChainManifest, token: str, other: str) -> PoolEntry:
+    return next(
+        p
+        for p in chain.pools
+        if p.kind == DexKind.UNISWAP_V2 and {p.symbol0, p.symbol1} == {token, other}
+    )
+
+
+def hop(pool: PoolEntry, token_in: str) -> Hop:
+    zero_for_one = pool.token0 == token_in
+    return Hop(
+        pool=pool.address,
+        dex=pool.dex,
+        kind=pool.kind,
+        token_in=token_in,
+        token_out=pool.token1 if zero_for_one else pool.token0,
+        zero_for_one=zero_for_one,
+        fee_pips=pool.fee,
+    )
+
+
+async def test_each_trap_token_is_found_with_its_reason_and_real_tokens_pass(
+    devnet_factory,
+) -> None:
+    async with devnet_factory({"ethereum": None}) as net:
+        chain = net.manifest.chain("ethereum")
+        async with RpcClient(chain.rpc_http) as rpc:
+            safety = TokenSafety(rpc=rpc, executor=EXECUTOR, settings=TokenRiskSettings())
+            expected = {
+                "FEE5": (TokenReason.TRANSFER_TAX,),
+                "HONEY": (TokenReason.SELL_REVERTS,),
+                "PAUSE": (TokenReason.PAUSED,),
+                "BLOCK": (TokenReason.BLACKLIST,),
+            }
+            for symbol, reasons in expected.items():
+                for quote in ("WETH", "USDC"):
+                    pool = v2_pool(chain, symbol, quote)
+                    fresh = TokenSafety(rpc=rpc, executor=EXECUTOR, settings=TokenRiskSettings())
+                    verdict = await fresh.check(chain.token(symbol).address, pool.address)
+                    assert verdict.reasons == reasons, (symbol, quote, verdict)
+            fee = await safety.check(
+                chain.token("FEE5").address, v2_pool(chain, "FEE5", "WETH").address
+            )
+            # 5% of each leg goes to the token's owner (floor division on the way).
+            assert 499 <= fee.tax_bps <= 500
+
+            for symbol in REAL_TOKENS:
+                pools = [p for p in chain.pools if symbol in (p.symbol0, p.symbol1)]
+                holding = [p for p in pools if p.kind in {DexKind.UNISWAP_V2, DexKind.UNISWAP_V3}]
+                assert holding, symbol
+                for pool in holding[:3]:
+                    fresh = TokenSafety(rpc=rpc, executor=EXECUTOR, settings=TokenRiskSettings())
+                    verdict = await fresh.check(chain.token(symbol).address, pool.address)
+                    assert verdict.reasons == (), (symbol, pool.dex, verdict)
+                    assert verdict.tax_bps == 0, (symbol, pool.dex, verdict)
+
+            # A route through FEE5 is refused for FEE5 only: WETH and USDC pass.
+            weth, usdc, fee5 = (chain.token(s).address for s in ("WETH", "USDC", "FEE5"))
+            route = Route(
+                chain_id=chain.chain_id,
+                hops=(
+                    hop(v2_pool(chain, "FEE5", "WETH"), weth),
+                    hop(v2_pool(chain, "FEE5", "USDC"), fee5),
+                    hop(v2_pool(chain, "WETH", "USDC"), usdc),
+                ),
+            )
+            assert await safety.reasons_for(route) == (f"{fee5.lower()}: transfer_tax",)
+
+
+async def test_verdicts_expire_lists_decide_and_odd_tokens_do_not_raise(devnet_factory) -> None:
+    async with devnet_factory({"ethereum": None}) as net:
+        chain = net.manifest.chain("ethereum")
+        async with RpcClient(chain.rpc_http) as rpc:
+            clock = Clock()
+            settings = TokenRiskSettings(verdict_ttl_s=60.0)
+            safety = TokenSafety(rpc=rpc, executor=EXECUTOR, settings=settings, clock=clock)
+            pause = chain.token("PAUSE").address
+            pool = v2_pool(chain, "PAUSE", "WETH").address
+            assert (await safety.check(pause, pool)).reasons == (TokenReason.PAUSED,)
+
+            await send(rpc, chain.deployer, pause, encode_call("unpause()"))
+            clock.now_s += 59.0
+            assert (await safety.check(pause, pool)).reasons == (TokenReason.PAUSED,)
+            clock.now_s += 1.0
+            assert (await safety.check(pause, pool)).safe
+
+            honey = chain.token("HONEY").address
+            weth = chain.token("WETH").address
+            listed = TokenSafety(
+                rpc=rpc,
+                executor=EXECUTOR,
+                settings=TokenRiskSettings(allow=(honey,), deny=(weth,)),
+            )
+            assert (await listed.check(honey, v2_pool(chain, "HONEY", "WETH").address)).safe
+            denied = await listed.check(weth.upper().replace("0X", "0x"), None)
+            assert denied.reasons == (TokenReason.DENIED,)
+
+            # Calls that revert or answer nothing: the factory is no token, an account holds no
+            # code, and no pool at all is given.
+            factory = chain.dex("uniswap-v2").factory
+            odd = TokenSafety(rpc=rpc, executor=EXECUTOR, settings=settings, clock=clock)
+            for token, holder in ((factory, pool), (EXECUTOR, pool), (pause, EXECUTOR)):
+                verdict = await odd.check(token, holder)
+                assert verdict.reasons == (TokenReason.UNVERIFIABLE,), (token, holder, verdict)
+            verdict = await odd.check(chain.token("LINK").address, None)
+            assert verdict.reasons == (TokenReason.UNVERIFIABLE,)
