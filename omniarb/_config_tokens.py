@@ -14,7 +14,9 @@ from __future__ import annotations
 from typing import Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from omniarb._config_errors import DOMAIN_ERROR, Problem
 from omniarb._config_services import MODEL
 
 __all__ = ["RiskSettings", "TokenRiskSettings"]
@@ -38,9 +40,12 @@ class TokenRiskSettings(BaseModel):
 
     model_config = MODEL
 
-    deny: tuple[str, ...] = Field(default=(), description="token addresses never traded")
+    deny: tuple[str, ...] = Field(
+        default=(), description="a list of 0x-prefixed 20-byte token addresses (never traded)"
+    )
     allow: tuple[str, ...] = Field(
-        default=(), description="token addresses trusted without a simulation"
+        default=(),
+        description="a list of 0x-prefixed 20-byte token addresses (trusted without a simulation)",
     )
     verdict_ttl_s: float = Field(
         default=3600.0, gt=0, le=7 * 86_400, description="seconds, more than 0, at most a week"
@@ -58,7 +63,11 @@ class TokenRiskSettings(BaseModel):
     def _disjoint(self) -> Self:
         both = sorted(set(self.deny) & set(self.allow))
         if both:
-            raise ValueError(f"in both deny and allow: {', '.join(both)}")
+            message = f"in both deny and allow: {', '.join(both)}"
+            problem = Problem(path="risk.tokens.allow", message=message)
+            raise PydanticCustomError(
+                DOMAIN_ERROR, "{summary}", {"summary": message, "problems": [problem]}
+            )
         return self
 
 

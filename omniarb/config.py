@@ -49,6 +49,7 @@ from omniarb._config_submission import (
     submission_for,
     submission_problems,
 )
+from omniarb._config_tokens import RiskSettings, TokenRiskSettings
 from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
 from omniarb.chains.fee_models import TipPolicy
 from omniarb.chains.spec import CHAINS, ChainSpec
@@ -74,10 +75,12 @@ __all__ = [
     "NetworkSettings",
     "RedisSettings",
     "RemotePrecheckMode",
+    "RiskSettings",
     "RpcSettings",
     "Secrets",
     "Settings",
     "Submission",
+    "TokenRiskSettings",
     "load_secrets",
     "load_settings",
     "relay_reputation_key",
@@ -282,6 +285,7 @@ class Settings(BaseModel):
         default_factory=dict,
         description="one table per chain name (relay, bribe share, bundle blocks, mempool)",
     )
+    risk: RiskSettings = Field(default_factory=RiskSettings, description="a table")
     log: LogSettings = Field(default_factory=LogSettings, description="a table")
     rpc: RpcSettings = Field(default_factory=RpcSettings, description="a table")
     monitor: MonitorSettings = Field(default_factory=MonitorSettings, description="a table")

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from omniarb._config_tokens import TokenRiskSettings
@@ -33,9 +33,16 @@ from omniarb.risk._token_probe import (
     holder_can_transfer,
     probe_trade,
 )
-from omniarb.types import Route
+from omniarb.types import Decision, Route
 
-__all__ = ["TokenReason", "TokenSafety", "TokenVerdict", "holder_pools"]
+__all__ = [
+    "TokenReason",
+    "TokenSafety",
+    "TokenScreen",
+    "TokenVerdict",
+    "holder_pools",
+    "holders_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +76,8 @@ class TokenVerdict:
     tax_bps: int = 0
     detail: str = ""
     checked_s: float | None = None
+    # False when no pool could send a simulated buy: nothing was simulated and nothing refused.
+    checked: bool = True
 
     @property
     def safe(self) -> bool:
@@ -78,13 +87,17 @@ class TokenVerdict:
 def holder_pools(route: Route) -> dict[str, str]:
     """Each token of `route` and a pool of the route that holds it (the first one), for the
     tokens some hop's pool holds."""
-    pools: dict[str, str] = {}
-    for hop in route.hops:
-        if hop.kind not in _HOLDING_KINDS:
-            continue
-        for token in (hop.token_in, hop.token_out):
-            pools.setdefault(token.lower(), hop.pool)
-    return pools
+    return holders_of((hop.pool, hop.kind, (hop.token_in, hop.token_out)) for hop in route.hops)
+
+
+def holders_of(pools: Iterable[tuple[str, str, Sequence[str]]]) -> dict[str, str]:
+    """Each token of `pools` (address, kind, tokens) and the first of them that holds it."""
+    held: dict[str, str] = {}
+    for address, kind, tokens in pools:
+        if kind in _HOLDING_KINDS:
+            for token in tokens:
+                held.setdefault(token.lower(), address)
+    return held
 
 
 def _shortfall_bps(sent: int, received: int) -> int:
@@ -95,7 +108,9 @@ class TokenSafety:
     """Token verdicts for the risk stage, simulated once per token and cached.
 
     `await safety.verdict_of({token: pool})` gives the reasons to refuse the route that trades
-    those tokens (empty: trade). `executor` is the address that will hold the tokens in a trade.
+    those tokens (empty: trade). `executor` is the address that will hold the tokens in a trade;
+    `holders` names, per token, a pool that holds it, for a route whose own pools hold it in a
+    Vault or a singleton (Balancer, Uniswap V4).
     """
 
     def __init__(
@@ -105,8 +120,10 @@ class TokenSafety:
         executor: str,
         settings: TokenRiskSettings,
         clock: Callable[[], float] = time.monotonic,
+        holders: Mapping[str, str] | None = None,
     ) -> None:
         self._rpc = rpc
+        self._holders = {token.lower(): pool for token, pool in (holders or {}).items()}
         self._executor = executor
         self._settings = settings
         self._clock = clock
@@ -147,11 +164,11 @@ class TokenSafety:
             and now - cached.checked_s < self._settings.verdict_ttl_s
         ):
             return cached
+        pool = pool or self._holders.get(token)
         if pool is None:
-            # Not cached: a later route may hold the token in a pool we can simulate with.
-            return TokenVerdict(
-                token=token, reasons=(TokenReason.UNVERIFIABLE,), detail="no holding pool"
-            )
+            # Only Balancer or V4 pools hold it, which cannot send a simulated buy: not judged
+            # (and not cached, a later route may name a pool to simulate with).
+            return TokenVerdict(token=token, reasons=(), checked=False)
         try:
             verdict = await self._simulate(token, pool, now)
         except RetryableError as exc:
@@ -206,3 +223,22 @@ class TokenSafety:
         elif not legs.sold:
             reasons.append(TokenReason.SELL_REVERTS)
         return TokenVerdict(token=token, reasons=tuple(reasons), tax_bps=tax_bps, checked_s=now)
+
+
+class TokenScreen:
+    """The risk rule over `TokenSafety`: an approved decision whose route trades an unsafe token
+    is declined with each token's reason (`"token safety: <token>: <reason>"`), so the history
+    shows the apparent profit as a rejected opportunity and why."""
+
+    def __init__(self, *, safety: TokenSafety) -> None:
+        self._safety = safety
+
+    async def process(self, decision: Decision) -> Decision:
+        if not decision.approved:
+            return decision
+        reasons = await self._safety.reasons_for(decision.opportunity.route)
+        if not reasons:
+            return decision
+        return replace(
+            decision, approved=False, reasons=tuple(f"token safety: {r}" for r in reasons)
+        )

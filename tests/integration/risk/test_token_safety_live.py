@@ -12,8 +12,8 @@ from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
 from omniarb.network import ChainManifest, PoolEntry
-from omniarb.risk.token_safety import TokenReason, TokenSafety
-from omniarb.types import Hop, Route
+from omniarb.risk.token_safety import TokenReason, TokenSafety, TokenScreen
+from omniarb.types import Decision, Hop, Opportunity, OpportunitySource, Route
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +26,37 @@ async def send(rpc: RpcClient, sender: str, to: str, data: str) -> None:
     tx_hash = await rpc.call("eth_sendTransaction", {"from": sender, "to": to, "data": data})
     receipt = await mined_receipt(rpc, tx_hash)
     assert int(receipt["status"], 16) == 1
+
+
+def decision(route: Route) -> Decision:
+    opportunity = Opportunity(
+        id="op",
+        chain_id=route.chain_id,
+        block_number=1,
+        route=route,
+        amount_in=10**18,
+        amount_out=11 * 10**17,
+        gross_profit=10**17,
+        gas_estimate=200_000,
+        gas_price_wei=10**9,
+        gas_cost_wei=2 * 10**14,
+        net_profit=10**17 - 2 * 10**14,
+        net_profit_usd=300.0,
+        source=OpportunitySource.BLOCK,
+        detected_ns=1,
+    )
+    return Decision(
+        opportunity=opportunity,
+        approved=True,
+        reasons=("net profit clears gas and the floor",),
+        amount_in=opportunity.amount_in,
+        min_profit=0,
+        p_success=1.0,
+        expected_value_usd=300.0,
+        bribe_wei=0,
+        flash_source=None,
+        decided_ns=2,
+    )
 
 
 class Clock:
@@ -104,6 +135,21 @@ async def test_each_trap_token_is_found_with_its_reason_and_real_tokens_pass(
             )
             assert await safety.reasons_for(route) == (f"{fee5.lower()}: transfer_tax",)
 
+            # As the risk rule: an approved decision through FEE5 is declined with the reason.
+            screen = TokenScreen(safety=safety)
+            declined = await screen.process(decision(route))
+            assert not declined.approved
+            assert declined.reasons == (f"token safety: {fee5.lower()}: transfer_tax",)
+            usdc_weth = v2_pool(chain, "WETH", "USDC")
+            dai_weth = v2_pool(chain, "WETH", "DAI")
+            dai_usdc = v2_pool(chain, "DAI", "USDC")
+            dai = chain.token("DAI").address
+            clean = Route(
+                chain_id=chain.chain_id,
+                hops=(hop(usdc_weth, weth), hop(dai_usdc, usdc), hop(dai_weth, dai)),
+            )
+            assert await screen.process(decision(clean)) == decision(clean)
+
 
 async def test_verdicts_expire_lists_decide_and_odd_tokens_do_not_raise(devnet_factory) -> None:
     async with devnet_factory({"ethereum": None}) as net:
@@ -123,6 +169,7 @@ async def test_verdicts_expire_lists_decide_and_odd_tokens_do_not_raise(devnet_f
             assert (await safety.check(pause, pool)).safe
 
             honey = chain.token("HONEY").address
+            pool_of_honey = v2_pool(chain, "HONEY", "USDC").address
             weth = chain.token("WETH").address
             listed = TokenSafety(
                 rpc=rpc,
@@ -140,5 +187,16 @@ async def test_verdicts_expire_lists_decide_and_odd_tokens_do_not_raise(devnet_f
             for token, holder in ((factory, pool), (EXECUTOR, pool), (pause, EXECUTOR)):
                 verdict = await odd.check(token, holder)
                 assert verdict.reasons == (TokenReason.UNVERIFIABLE,), (token, holder, verdict)
+            # No pool to send a buy: not judged, not refused, not cached.
             verdict = await odd.check(chain.token("LINK").address, None)
-            assert verdict.reasons == (TokenReason.UNVERIFIABLE,)
+            assert (verdict.reasons, verdict.checked) == ((), False)
+            # Unless the chain's pools name one that holds it.
+            link = chain.token("LINK").address
+            held = TokenSafety(
+                rpc=rpc,
+                executor=EXECUTOR,
+                settings=settings,
+                holders={link: v2_pool(chain, "LINK", "WETH").address, honey: pool_of_honey},
+            )
+            assert (await held.check(link, None)).checked
+            assert (await held.check(honey, None)).reasons == (TokenReason.SELL_REVERTS,)
