@@ -1,12 +1,13 @@
 """The devnet's malicious tokens: tokens whose pools look profitable and are not.
 
-On Ethereum the devnet deploys one token of each kind in `contracts/devnet/DevTrapTokens.sol`:
-a 5% fee on every transfer (FEE5), a honeypot whose sells revert (HONEY), a paused token
-(PAUSE) and one that blacklists whoever buys it (BLOCK). Each has two Uniswap V2 pools, against
-WETH and against USDC, priced 10% apart, so the cycle WETH → token → USDC → WETH shows a profit
-of several percent that no trade can realize. The bot is never told which tokens these are: it
-must find out by simulating (`omniarb.risk.token_safety`). Only the devnet's own market reads
-`is_trap_pool`, to keep its traders out of these pools.
+With `[devnet] traps = true` (`Devnet(traps=True)`), the devnet deploys on Ethereum one token of
+each kind in `contracts/devnet/DevTrapTokens.sol`: a 5% fee on every transfer (FEE5), a honeypot
+whose sells revert (HONEY), a paused token (PAUSE) and one that blacklists whoever buys it
+(BLOCK). Each has two Uniswap V2 pools, against WETH and against USDC, priced 10% apart, so the
+cycle WETH → token → USDC → WETH shows a profit of several percent that no trade can realize.
+The bot is never told which tokens these are: it must find out by simulating
+(`omniarb.risk.token_safety`). Only the devnet's own market reads `is_trap_pool`, to keep its
+traders out of these pools.
 """
 
 from __future__ import annotations

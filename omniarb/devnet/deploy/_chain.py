@@ -43,10 +43,10 @@ class _Phases:
 
 
 async def deploy_chain(
-    chain: ChainSpec, rpc: RpcClient, scale: DevnetScale = "default"
+    chain: ChainSpec, rpc: RpcClient, scale: DevnetScale = "default", *, traps: bool = False
 ) -> ChainManifest:
-    """Deploy everything for `chain` at `scale` on the anvil behind `rpc`; return the
-    manifest."""
+    """Deploy everything for `chain` at `scale` on the anvil behind `rpc`, with the chain's
+    trap tokens if `traps`; return the manifest."""
     phases = _Phases(chain.name)
     catalog = catalog_for(chain, scale)
     deployer = Sender(rpc, dev_account(DEPLOYER_INDEX).address)
@@ -84,7 +84,9 @@ async def deploy_chain(
     spenders = [d.router for d in dexes] + [d.position_manager for d in dexes if d.position_manager]
     pools = await create_pools(rpc, deployer, catalog, tokens, dexes, spenders)
     phases.done(f"{len(pools)} pools")
-    trap_tokens, trap_pools = await deploy_traps(rpc, deployer, chain.name, catalog, tokens, dexes)
+    trap_tokens, trap_pools = (
+        await deploy_traps(rpc, deployer, chain.name, catalog, tokens, dexes) if traps else ([], [])
+    )
     phases.done(f"{len(trap_tokens)} trap tokens")
     traders = await fund_traders(rpc, deployer, catalog, tokens, dexes, routers)
     phases.done(f"{len(traders)} traders")

@@ -91,7 +91,7 @@ def hop(pool: PoolEntry, token_in: str) -> Hop:
 async def test_each_trap_token_is_found_with_its_reason_and_real_tokens_pass(
     devnet_factory,
 ) -> None:
-    async with devnet_factory({"ethereum": None}) as net:
+    async with devnet_factory({"ethereum": None}, traps=True) as net:
         chain = net.manifest.chain("ethereum")
         async with RpcClient(chain.rpc_http) as rpc:
             safety = TokenSafety(rpc=rpc, executor=EXECUTOR, settings=TokenRiskSettings())
@@ -152,7 +152,7 @@ async def test_each_trap_token_is_found_with_its_reason_and_real_tokens_pass(
 
 
 async def test_verdicts_expire_lists_decide_and_odd_tokens_do_not_raise(devnet_factory) -> None:
-    async with devnet_factory({"ethereum": None}) as net:
+    async with devnet_factory({"ethereum": None}, traps=True) as net:
         chain = net.manifest.chain("ethereum")
         async with RpcClient(chain.rpc_http) as rpc:
             clock = Clock()
