@@ -104,6 +104,25 @@ def _shortfall_bps(sent: int, received: int) -> int:
     return 0 if sent == 0 or received >= sent else (sent - received) * _BPS // sent
 
 
+def judge(legs: ProbeLegs, *, max_tax_bps: int) -> tuple[tuple[TokenReason, ...], int]:
+    """The reasons a simulated trade whose buy went through gives, and its largest shortfall in
+    bps: a tax above `max_tax_bps` on any leg; a holder that cannot move what it bought (a
+    blacklist); a sell that reverts while an ordinary transfer works (a honeypot)."""
+    reasons: list[TokenReason] = []
+    tax_bps = max(
+        _shortfall_bps(legs.bought_sent, legs.bought_received),
+        _shortfall_bps(legs.move_sent, legs.move_received) if legs.moved else 0,
+        _shortfall_bps(legs.sell_sent, legs.sell_received) if legs.sold else 0,
+    )
+    if tax_bps > max_tax_bps:
+        reasons.append(TokenReason.TRANSFER_TAX)
+    if not legs.moved:
+        reasons.append(TokenReason.BLACKLIST)
+    elif not legs.sold:
+        reasons.append(TokenReason.SELL_REVERTS)
+    return tuple(reasons), tax_bps
+
+
 class TokenSafety:
     """Token verdicts for the risk stage, simulated once per token and cached.
 
@@ -200,7 +219,8 @@ class TokenSafety:
             return TokenVerdict(
                 token=token, reasons=(await self._why_no_buy(token),), checked_s=now
             )
-        return self._judge(token, legs, now)
+        reasons, tax_bps = judge(legs, max_tax_bps=self._settings.max_tax_bps)
+        return TokenVerdict(token=token, reasons=reasons, tax_bps=tax_bps, checked_s=now)
 
     async def _why_no_buy(self, token: str) -> TokenReason:
         """The pool could not send: paused if an ordinary holder cannot send either."""
@@ -208,21 +228,6 @@ class TokenSafety:
         if diff is not None and not await holder_can_transfer(self._rpc, token, diff):
             return TokenReason.PAUSED
         return TokenReason.BUY_REVERTS
-
-    def _judge(self, token: str, legs: ProbeLegs, now: float) -> TokenVerdict:
-        reasons: list[TokenReason] = []
-        tax_bps = max(
-            _shortfall_bps(legs.bought_sent, legs.bought_received),
-            _shortfall_bps(legs.move_sent, legs.move_received) if legs.moved else 0,
-            _shortfall_bps(legs.sell_sent, legs.sell_received) if legs.sold else 0,
-        )
-        if tax_bps > self._settings.max_tax_bps:
-            reasons.append(TokenReason.TRANSFER_TAX)
-        if not legs.moved:
-            reasons.append(TokenReason.BLACKLIST)
-        elif not legs.sold:
-            reasons.append(TokenReason.SELL_REVERTS)
-        return TokenVerdict(token=token, reasons=tuple(reasons), tax_bps=tax_bps, checked_s=now)
 
 
 class TokenScreen:
