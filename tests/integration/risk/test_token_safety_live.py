@@ -113,15 +113,24 @@ async def test_each_trap_token_is_found_with_its_reason_and_real_tokens_pass(
             # 5% of each leg goes to the token's owner (floor division on the way).
             assert 499 <= fee.tax_bps <= 500
 
+            # Each real token with one pool of every kind that holds its tokens, where it has one.
+            holding_kinds = (DexKind.UNISWAP_V2, DexKind.UNISWAP_V3, DexKind.PANCAKESWAP_V3)
+            kinds_seen: set[str] = set()
             for symbol in REAL_TOKENS:
                 pools = [p for p in chain.pools if symbol in (p.symbol0, p.symbol1)]
-                holding = [p for p in pools if p.kind in {DexKind.UNISWAP_V2, DexKind.UNISWAP_V3}]
+                holding = [
+                    next(p for p in pools if p.kind == kind)
+                    for kind in holding_kinds
+                    if any(p.kind == kind for p in pools)
+                ]
                 assert holding, symbol
-                for pool in holding[:3]:
+                for pool in holding:
+                    kinds_seen.add(pool.kind)
                     fresh = TokenSafety(rpc=rpc, executor=EXECUTOR, settings=TokenRiskSettings())
                     verdict = await fresh.check(chain.token(symbol).address, pool.address)
                     assert verdict.reasons == (), (symbol, pool.dex, verdict)
                     assert verdict.tax_bps == 0, (symbol, pool.dex, verdict)
+            assert kinds_seen == set(holding_kinds)
 
             # A route through FEE5 is refused for FEE5 only: WETH and USDC pass.
             weth, usdc, fee5 = (chain.token(s).address for s in ("WETH", "USDC", "FEE5"))
