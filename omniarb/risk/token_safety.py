@@ -11,8 +11,8 @@ what each leg did into reasons. Nothing is read from a token list or a manifest:
 what the chain's own code does.
 
 Verdicts are cached per token for `verdict_ttl_s` (`[risk.tokens]`); a verdict that could not be
-reached because the node did not answer is not cached. The deny list refuses a token without a
-simulation and the allow list trusts one without it.
+reached because the node did not answer or refused the call is not cached. The deny list
+refuses a token without a simulation and the allow list trusts one without it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from enum import StrEnum
 from omniarb._config_tokens import TokenRiskSettings
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import DexKind
-from omniarb.errors import OmniarbError, RetryableError
+from omniarb.errors import OmniarbError, RetryableError, RpcError
 from omniarb.risk._token_probe import (
     ProbeLegs,
     find_balance_slot,
@@ -190,7 +190,9 @@ class TokenSafety:
             return TokenVerdict(token=token, reasons=(), checked=False)
         try:
             verdict = await self._simulate(token, pool, now)
-        except RetryableError as exc:
+        except (RetryableError, RpcError) as exc:
+            # Not the token's doing: the node did not answer, or refused the call (one without
+            # state overrides refuses them all). Refused for now, asked again next time.
             log.warning("token %s: simulation not answered: %s", token, exc)
             return TokenVerdict(token=token, reasons=(TokenReason.UNVERIFIABLE,), detail=str(exc))
         except (OmniarbError, ValueError) as exc:
