@@ -13,6 +13,8 @@ from _receipts import mined_receipt
 
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
+from omniarb.devnet.market import MarketActivity, MarketParams
+from omniarb.devnet.traps import is_trap_pool
 from omniarb.network import ChainManifest
 
 pytestmark = pytest.mark.integration
@@ -125,3 +127,18 @@ async def test_without_traps_there_are_none(devnet_factory) -> None:
         chain = net.manifest.chain("ethereum")
         symbols = {t.symbol for t in chain.tokens}
         assert not symbols & {"FEE5", "HONEY", "PAUSE", "BLOCK"}
+
+
+async def test_the_market_runs_beside_the_traps_and_never_trades_them(devnet_factory) -> None:
+    async with devnet_factory({"ethereum": 0.2}, traps=True) as net:
+        market = MarketActivity(net.manifest, MarketParams(seed=5, swaps_per_block=6))
+        await market.run(steps=4)
+        stats = market.snapshot().chain("ethereum")
+        log = market.swap_log("ethereum")
+        assert stats.swaps_failed == 0
+        assert stats.swaps_mined == len(log) >= 4 * 6
+        chain = net.manifest.chain("ethereum")
+        traps = {p.address.lower() for p in chain.pools if is_trap_pool("ethereum", p)}
+        assert len(traps) == 8
+        assert not {s.pool.lower() for s in log} & traps
+        assert {s.pool.lower() for s in log}  # the record names pools by address
