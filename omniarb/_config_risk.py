@@ -50,6 +50,7 @@ from pydantic_core import PydanticCustomError
 
 from omniarb._config_errors import DOMAIN_ERROR, Problem
 from omniarb._config_services import MODEL
+from omniarb._config_tokens import TokenRiskSettings
 from omniarb.errors import ConfigError
 from omniarb.risk.limits import ChainRiskLimits, TokenLimits
 
@@ -113,6 +114,10 @@ class RiskSettings(_ChainWide):
 
     chains: dict[str, RiskChainSettings] = Field(
         default_factory=dict, description="one table per chain name"
+    )
+    # Which tokens a route may trade at all (`omniarb._config_tokens`, `risk.token_safety`).
+    token_safety: TokenRiskSettings = Field(
+        default_factory=TokenRiskSettings, description="a table"
     )
 
     @model_validator(mode="before")

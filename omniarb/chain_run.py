@@ -30,7 +30,7 @@ from omniarb.detect import CycleDetector
 from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.in_flight import InFlightPools
-from omniarb.risk import CircuitBreaker, RiskManager
+from omniarb.risk import CircuitBreaker, RiskManager, TokenScreen
 from omniarb.score import FaceValue
 from omniarb.state.pool_sync import PoolStateSync
 from omniarb.state.runner import run_state
@@ -67,6 +67,8 @@ class ChainPipeline:
     track: Tracker
     stats: ChainBotStats
     breaker: CircuitBreaker | None = None
+    # Declines routes through tokens whose simulated trade is unsafe; None: no screening.
+    tokens: TokenScreen | None = None
     fees: FeeOracle | None = None
     finality: FinalityWatch | None = None
     # The chain's pending swaps to backrun (a chain that sends bundles); None: blocks only.
@@ -309,6 +311,9 @@ class ChainRun:
         stage = "risk"
         try:
             verdict = await p.risk.process(opportunity)
+            if p.tokens is not None:
+                stage = "tokens"
+                verdict = await p.tokens.process(verdict)
             times = opportunity.times.at(risk_ns=time.monotonic_ns())
             stage = "score"
             scored = await p.score.process(verdict)

@@ -50,6 +50,7 @@ from omniarb._config_submission import (
     submission_for,
     submission_problems,
 )
+from omniarb._config_tokens import TokenRiskSettings
 from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
 from omniarb.chains.fee_models import TipPolicy
 from omniarb.chains.spec import CHAINS, ChainSpec
@@ -80,6 +81,7 @@ __all__ = [
     "Secrets",
     "Settings",
     "Submission",
+    "TokenRiskSettings",
     "load_secrets",
     "load_settings",
     "relay_reputation_key",
@@ -144,6 +146,9 @@ class DevnetSettings(BaseModel):
     anvil_path: str = Field(
         default="", description='a path to an anvil binary, or "" for node_modules/.bin/anvil'
     )
+    # The malicious tokens of `omniarb.devnet.traps` (Ethereum): off until every test that
+    # counts or trades the devnet's pools knows them.
+    traps: bool = Field(default=False, description="true or false")
     chains: dict[str, DevnetChainSettings] = Field(
         default_factory=_default_devnet_chains, description="one table per chain name"
     )

@@ -47,7 +47,8 @@ from omniarb.execute.stage import ExecuteStage
 from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
 from omniarb.reconcile import reconcile_unsettled
-from omniarb.risk import CircuitBreaker, RiskManager
+from omniarb.risk import CircuitBreaker, RiskManager, TokenSafety, TokenScreen
+from omniarb.risk.token_safety import holders_of
 from omniarb.score import FaceValue
 from omniarb.state import BlockSync, LenderBalances, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
@@ -353,6 +354,14 @@ async def chain_pipeline(
                 chain.name,
                 chain.tokens,
                 min_net_profit_usd=settings.bot.min_net_profit_usd,
+            )
+        ),
+        tokens=TokenScreen(
+            safety=TokenSafety(
+                rpc=rpc,
+                executor=executor,
+                settings=settings.risk.token_safety,
+                holders=holders_of((p.address, p.kind, (p.token0, p.token1)) for p in chain.pools),
             )
         ),
         score=FaceValue(),

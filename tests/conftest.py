@@ -59,16 +59,22 @@ DevnetFactory = Callable[..., AbstractAsyncContextManager[Devnet]]
 def devnet_factory(omniarb_home: Path) -> DevnetFactory:
     """`async with devnet_factory({"ethereum": None}) as net:` starts chains (None = automine);
     `scale="large"` starts the large devnet; `relays` names the chains whose blocks a bundle
-    relay builds (`net.relays[name]`; with no block time, one block per `build_block()`)."""
+    relay builds (`net.relays[name]`; with no block time, one block per `build_block()`);
+    `traps=True` adds the malicious tokens of `omniarb.devnet.traps`."""
 
     @asynccontextmanager
     async def start(
         block_times_s: Mapping[str, float | None] | None = None,
         scale: DevnetScale = "default",
         relays: Sequence[str] = (),
+        traps: bool = False,
     ) -> AsyncIterator[Devnet]:
         async with Devnet(
-            block_times_s=block_times_s, relays=relays, home=omniarb_home, scale=scale
+            block_times_s=block_times_s,
+            relays=relays,
+            home=omniarb_home,
+            scale=scale,
+            traps=traps,
         ) as net:
             yield net
 

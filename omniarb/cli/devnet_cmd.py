@@ -40,6 +40,7 @@ def devnet_from_settings(settings: Settings) -> Devnet:
         use_cache=config.cache,
         anvil_path=config.anvil_path,
         scale=config.scale,
+        traps=config.traps,
     )
 
 

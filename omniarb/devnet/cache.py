@@ -4,9 +4,9 @@ The key hashes the bytecode artifacts (WETH9, each pool kind's from npm and thos
 set-up, the routers over several DEXes and Permit2's code, Balancer, Aave, ours, the L2 fee
 oracles' stand-ins), the anvil version, and the source
 of the modules that decide what is deployed (catalog, long_tail, pricing, deploy, kinds,
-lending, accounts, tx_sender), and the scale (`[devnet] scale`). Change any of
-them and the next start deploys afresh; otherwise a start loads the dump in well under a
-second.
+lending, accounts, traps, tx_sender), the scale (`[devnet] scale`) and whether the trap
+tokens are deployed (`[devnet] traps`). Change any of them and the next start deploys afresh;
+otherwise a start loads the dump in well under a second.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from omniarb.devnet import (
     lending,
     long_tail,
     pricing,
+    traps,
     tx_sender,
 )
 from omniarb.errors import DevnetError
@@ -47,6 +48,7 @@ _SHAPING_MODULES = (
     lending,
     long_tail,
     pricing,
+    traps,
     tx_sender,
 )
 
@@ -61,13 +63,16 @@ def _anvil_version(binary: Path) -> str:
     return done.stdout.strip()
 
 
-def cache_key(chain: ChainSpec, anvil: Path, scale: DevnetScale = "default") -> str:
+def cache_key(
+    chain: ChainSpec, anvil: Path, scale: DevnetScale = "default", *, traps: bool = False
+) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{chain.chain_id}:{chain.name}:{scale}".encode())
+    digest.update(f"{chain.chain_id}:{chain.name}:{scale}:{'traps' if traps else ''}".encode())
     digest.update(_anvil_version(anvil).encode())
     for path in sorted([*deploy.ARTIFACT_PATHS.values(), *lending.LENDING_ARTIFACT_PATHS.values()]):
         digest.update(load_npm_artifact(path).bytecode.encode())
-    digest.update(load_artifact("DevToken").bytecode.encode())
+    for name in ("DevToken", *deploy.TRAP_CONTRACTS):
+        digest.update(load_artifact(name).bytecode.encode())
     digest.update(deploy.permit2_runtime_code().encode())
     for name in deploy.L2_FEE_CONTRACTS.values():
         digest.update(load_artifact(name).bytecode.encode())
@@ -91,16 +96,21 @@ def _source_files(module: ModuleType) -> list[Path]:
 
 class DeploymentCache:
     """A folder of `<chain>-<key>.state.json` (anvil state) and `.manifest.json` pairs
-    (`<chain>-large-<key>` at scale "large")."""
+    (`<chain>-large-<key>` at scale "large", `-traps` added with the trap tokens)."""
 
-    def __init__(self, directory: Path, anvil: Path, scale: DevnetScale = "default") -> None:
+    def __init__(
+        self, directory: Path, anvil: Path, scale: DevnetScale = "default", *, traps: bool = False
+    ) -> None:
         self.directory = directory
         self.anvil = anvil
         self.scale: DevnetScale = scale
+        self.traps = traps
 
     def paths(self, chain: ChainSpec) -> tuple[Path, Path]:
-        key = cache_key(chain, self.anvil, self.scale)
+        key = cache_key(chain, self.anvil, self.scale, traps=self.traps)
         name = chain.name if self.scale == "default" else f"{chain.name}-{self.scale}"
+        if self.traps:
+            name += "-traps"
         stem = f"{name}-{key}"
         return self.directory / f"{stem}.state.json", self.directory / f"{stem}.manifest.json"
 

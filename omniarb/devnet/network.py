@@ -50,7 +50,8 @@ class Devnet(AsyncResource):
 
     `block_times_s` maps chain names to seconds per block; `None` for a chain means automine
     (a block per transaction), which tests use for instant receipts. `scale` picks the catalog
-    (`omniarb.devnet.catalog.catalog_for`); each scale has its own saved deployments.
+    (`omniarb.devnet.catalog.catalog_for`); each scale has its own saved deployments. `traps`
+    adds the malicious tokens of `omniarb.devnet.traps` (saved apart as well).
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class Devnet(AsyncResource):
         anvil_path: str = "",
         home: Path | None = None,
         scale: DevnetScale = "default",
+        traps: bool = False,
     ) -> None:
         times = dict(DEFAULT_DEVNET_BLOCK_TIME_S if block_times_s is None else block_times_s)
         self._chains: list[tuple[ChainSpec, float | None]] = [
@@ -70,6 +72,7 @@ class Devnet(AsyncResource):
         ]
         self._host = host
         self._scale: DevnetScale = scale
+        self._traps = traps
         self._use_cache = use_cache
         self._anvil_path = anvil_path
         self._home = home or omniarb_home()
@@ -104,7 +107,7 @@ class Devnet(AsyncResource):
         cache_dir = self._home / "cache" / "devnet"
         if not self._use_cache:
             cache_dir = self.run_dir / "deployments"
-        cache = DeploymentCache(cache_dir, binary, self._scale)
+        cache = DeploymentCache(cache_dir, binary, self._scale, traps=self._traps)
         started = time.perf_counter()
         try:
             chains = await asyncio.gather(
@@ -191,7 +194,7 @@ class Devnet(AsyncResource):
         try:
             async with RpcClient(node.rpc_http) as rpc:
                 async with background_miner(rpc):
-                    deployed = await deploy_chain(spec, rpc, self._scale)
+                    deployed = await deploy_chain(spec, rpc, self._scale, traps=self._traps)
                 await restore_block_gas_limit(rpc, spec.name)
             # A large chain's dump is hundreds of megabytes, written while the other chains
             # deploy: far longer than any other call may take.

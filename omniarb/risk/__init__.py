@@ -5,7 +5,8 @@
 failing rule's reason; its limits come per chain and per start token from `[risk]`
 (`ChainRiskLimits`). `ProfitFloor` is the manager with the USD floor alone. `CircuitBreaker`
 declines everything while it is open (tripped by consecutive failures or losses, or by hand).
-Later issues add token safety, a rule of its own in this package.
+`TokenScreen` declines a route that trades a token whose simulated trade shows a tax, a blocked
+sell, a pause or a blacklist (`TokenSafety`, cached per token).
 """
 
 from omniarb.risk.breaker import BreakerState, BreakerTrip, CircuitBreaker, TripReason
@@ -16,6 +17,7 @@ from omniarb.risk.limits import ChainRiskLimits, RiskContext, TokenLimits
 from omniarb.risk.manager import APPROVED_REASON, RiskManager, RiskRule
 from omniarb.risk.min_profit import MinNetProfit
 from omniarb.risk.profit_floor import ProfitFloor
+from omniarb.risk.token_safety import TokenReason, TokenSafety, TokenScreen, TokenVerdict
 from omniarb.risk.trade_size import MaxTradeSize
 
 __all__ = [
@@ -37,5 +39,9 @@ __all__ = [
     "RiskManager",
     "RiskRule",
     "TokenLimits",
+    "TokenReason",
+    "TokenSafety",
+    "TokenScreen",
+    "TokenVerdict",
     "TripReason",
 ]

@@ -26,6 +26,7 @@ from omniarb.devnet.deploy._miner import (
     restore_block_gas_limit,
 )
 from omniarb.devnet.deploy._routers import PERMIT2, permit2_runtime_code, router_dexes
+from omniarb.devnet.deploy._traps import TRAP_CONTRACTS
 
 __all__ = [
     "ARTIFACT_PATHS",
@@ -33,6 +34,7 @@ __all__ = [
     "DEV_L1_FEES",
     "L2_FEE_CONTRACTS",
     "PERMIT2",
+    "TRAP_CONTRACTS",
     "DevL1Fees",
     "background_miner",
     "deploy_chain",

@@ -1,5 +1,6 @@
 """One chain's deployment in its order: tokens, lenders, DEXes (each by its pool kind,
-`omniarb.devnet.kinds`), the routers over several DEXes (`_routers`), pools, traders; every
+`omniarb.devnet.kinds`), the routers over several DEXes (`_routers`), pools, the trap tokens
+and their pools (`_traps`), traders; every
 receipt checked at the end. The result is a `ChainManifest` without endpoints.
 """
 
@@ -18,6 +19,7 @@ from omniarb.devnet.deploy._pools import create_pools
 from omniarb.devnet.deploy._routers import deploy_routers
 from omniarb.devnet.deploy._sender import Sender, check_all
 from omniarb.devnet.deploy._tokens import deploy_tokens, fund_traders
+from omniarb.devnet.deploy._traps import deploy_traps
 from omniarb.devnet.kinds import devnet_kind, is_deployed
 from omniarb.devnet.lending import deploy_lenders
 from omniarb.network import ChainManifest, TokenEntry
@@ -41,10 +43,10 @@ class _Phases:
 
 
 async def deploy_chain(
-    chain: ChainSpec, rpc: RpcClient, scale: DevnetScale = "default"
+    chain: ChainSpec, rpc: RpcClient, scale: DevnetScale = "default", *, traps: bool = False
 ) -> ChainManifest:
-    """Deploy everything for `chain` at `scale` on the anvil behind `rpc`; return the
-    manifest."""
+    """Deploy everything for `chain` at `scale` on the anvil behind `rpc`, with the chain's
+    trap tokens if `traps`; return the manifest."""
     phases = _Phases(chain.name)
     catalog = catalog_for(chain, scale)
     deployer = Sender(rpc, dev_account(DEPLOYER_INDEX).address)
@@ -82,6 +84,10 @@ async def deploy_chain(
     spenders = [d.router for d in dexes] + [d.position_manager for d in dexes if d.position_manager]
     pools = await create_pools(rpc, deployer, catalog, tokens, dexes, spenders)
     phases.done(f"{len(pools)} pools")
+    trap_tokens, trap_pools = (
+        await deploy_traps(rpc, deployer, chain.name, catalog, tokens, dexes) if traps else ([], [])
+    )
+    phases.done(f"{len(trap_tokens)} trap tokens")
     traders = await fund_traders(rpc, deployer, catalog, tokens, dexes, routers)
     phases.done(f"{len(traders)} traders")
     await check_all(rpc, deployer.sent)
@@ -91,9 +97,9 @@ async def deploy_chain(
         name=chain.name,
         rpc_http="",
         rpc_ws="",
-        tokens=token_entries,
+        tokens=(*token_entries, *trap_tokens),
         dexes=tuple(dexes),
-        pools=tuple(pools),
+        pools=(*pools, *trap_pools),
         deployer=deployer.address,
         traders=tuple(traders),
         lenders=lenders,

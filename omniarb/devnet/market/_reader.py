@@ -14,6 +14,7 @@ from omniarb.chains.rpc import RpcClient, RpcRequest
 from omniarb.devnet.kinds import DevnetKind, devnet_kind
 from omniarb.devnet.kinds.base import PoolReserves
 from omniarb.devnet.market.state import ChainState, PoolState, pool_key
+from omniarb.devnet.traps import is_trap_pool
 from omniarb.network import ChainManifest, PoolEntry, TokenEntry
 
 __all__ = ["StateReader"]
@@ -39,17 +40,20 @@ class StateReader:
 
     def __init__(self, chain: ChainManifest) -> None:
         self._chain = chain
+        # The trap tokens' pools are for the bot to find and refuse; the market's traders hold
+        # none of those tokens and stay out.
+        pools = [pool for pool in chain.pools if not is_trap_pool(chain.name, pool)]
         self._tokens = {
             pool_key(pool.address, pool.symbol0, pool.symbol1): (
                 _token(chain, pool.token0),
                 _token(chain, pool.token1),
             )
-            for pool in chain.pools
+            for pool in pools
         }
         self._requests: list[RpcRequest] = [("eth_getBlockByNumber", ["latest", False])]
         # Each pool with its kind and how many answers of the batch are its own.
         self._pools: list[tuple[PoolEntry, DevnetKind, int]] = []
-        for pool in chain.pools:
+        for pool in pools:
             kind = devnet_kind(pool.kind)
             reads = kind.state_reads(pool, chain.dex(pool.dex))
             self._requests += reads
