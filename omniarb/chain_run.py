@@ -30,7 +30,7 @@ from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.head_path_log import log_head_path
 from omniarb.in_flight import InFlightPools
-from omniarb.risk import CircuitBreaker, ProfitFloor
+from omniarb.risk import ChainGuard, CircuitBreaker, ProfitFloor
 from omniarb.score import FaceValue
 from omniarb.state.pool_sync import PoolStateSync
 from omniarb.state.runner import run_state
@@ -66,7 +66,7 @@ class ChainPipeline:
     execute: ExecuteStage
     track: Tracker
     stats: ChainBotStats
-    breaker: CircuitBreaker | None = None
+    breaker: CircuitBreaker | ChainGuard | None = None
     fees: FeeOracle | None = None
     finality: FinalityWatch | None = None
     # The chain's pending swaps to backrun (a chain that sends bundles); None: blocks only.
