@@ -196,6 +196,12 @@ class CircuitBreaker:
         ]
         return self._first_trip(verdicts)
 
+    def record_net_usd(self, net_usd: float) -> BreakerTrip | None:
+        """Count one trade's net USD toward the loss window only (the global breaker's share of
+        a trade a chain's own breaker judges); returns the trip if it tripped now."""
+        verdict = self._loss.on_result(success=True, net_usd=net_usd, now_s=self._clock())
+        return self._first_trip([(self._loss, verdict)])
+
     def record_error(self, component: str) -> BreakerTrip | None:
         """Count one system error in `component`; returns the trip if it tripped now."""
         now_s = self._clock()

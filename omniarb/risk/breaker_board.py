@@ -1,9 +1,11 @@
 """The circuit breakers of a run: one global, and optionally one per chain.
 
-A chain's breaker open stops that chain only; the global breaker open stops every chain. Each
-chain's events (settled trades, system errors, pool prices) feed its own breaker and the global
-one, so the global breaker sees the whole bot as the one breaker did before scopes. Without
-per-chain breakers the board is exactly that one global breaker.
+A chain's breaker open stops that chain only; the global breaker open stops every chain. A
+chain's events (settled trades, system errors, pool prices) feed its own breaker, or the global
+one for a chain without its own; the global breaker also counts every trade's net USD toward
+its loss limit, the bot-wide money stop. (Were a chain's failures, errors and prices fed to the
+global breaker too, with the same limits it would trip with the chain's and stop every chain.)
+Without per-chain breakers the board is exactly the one global breaker there was before scopes.
 
     board = BreakerBoard(global_breaker=CircuitBreaker(), chains={"base": CircuitBreaker(
         scope="base")})
@@ -109,28 +111,33 @@ class BreakerBoard:
 
     def record_result(self, chain: str, *, success: bool, net_usd: float) -> list[BreakerTrip]:
         """A settled trade on `chain`; returns the trips it caused."""
-        return _tripped(b.record_result(success=success, net_usd=net_usd) for b in self._of(chain))
+        own = self._chains.get(chain)
+        if own is None:
+            return _tripped([self._global.record_result(success=success, net_usd=net_usd)])
+        return _tripped(
+            [
+                own.record_result(success=success, net_usd=net_usd),
+                self._global.record_net_usd(net_usd),
+            ]
+        )
 
     def record_error(self, chain: str, component: str) -> list[BreakerTrip]:
-        """A system error on `chain` in `component`; returns the trips it caused."""
-        return _tripped(b.record_error(component) for b in self._of(chain))
+        """A system error on `chain` in `component`; returns the trip it caused, if any."""
+        return _tripped([self._judge(chain).record_error(component)])
 
     def observe_price(
         self, chain: str, pool: str, price: float, *, block_number: int
     ) -> list[BreakerTrip]:
-        """`pool`'s spot price on `chain` after `block_number`; returns the trips it caused."""
-        return _tripped(
-            b.observe_price(pool, price, block_number=block_number) for b in self._of(chain)
-        )
+        """`pool`'s spot price on `chain` after `block_number`; returns the trip it caused."""
+        return _tripped([self._judge(chain).observe_price(pool, price, block_number=block_number)])
 
     @property
     def watches_prices(self) -> bool:
         """Whether any breaker has a rule on prices (else the engine need not compute them)."""
         return any(rule.watches_prices for b in self.breakers for rule in b.rules)
 
-    def _of(self, chain: str) -> tuple[CircuitBreaker, ...]:
-        own = self._chains.get(chain)
-        return (self._global,) if own is None else (own, self._global)
+    def _judge(self, chain: str) -> CircuitBreaker:
+        return self._chains.get(chain, self._global)
 
 
 def _tripped(trips: Iterable[BreakerTrip | None]) -> list[BreakerTrip]:

@@ -59,8 +59,10 @@ async def test_a_chains_breaker_open_stops_that_chain_only() -> None:
     assert declined.approved is False
     assert declined.reasons[-1].startswith("circuit breaker base open (consecutive_failures)")
     assert await eth.process(approved) is approved
-    assert not b.is_open  # the global breaker saw 2 failures of its 10
-    assert b.scope_breaker(GLOBAL_SCOPE).consecutive_failures == 2
+    # The global breaker counts base's trades toward its loss limit only.
+    assert not b.is_open
+    assert b.scope_breaker(GLOBAL_SCOPE).consecutive_failures == 0
+    assert b.scope_breaker(GLOBAL_SCOPE).window_net_usd == pytest.approx(-2.0)
 
     b.scope_breaker("base").reset(by="api")
     assert await base.process(approved) is approved
@@ -148,7 +150,7 @@ def test_settings_turn_on_each_rule_the_cooldown_and_a_breaker_per_chain() -> No
     assert b.watches_prices
     b.observe_price("base", POOL_A, 100.0, block_number=1)
     trips = b.observe_price("base", POOL_A, 109.0, block_number=2)
-    assert [t.scope for t in trips] == ["base", "global"]
+    assert [t.scope for t in trips] == ["base"]
     clock.advance(120)
     assert [s.is_open for s in b.breakers] == [False, False, False]
 
@@ -186,8 +188,8 @@ def test_the_engine_hooks_feed_the_board_under_each_chain() -> None:
     stats = ChainBotStats(chain="base", chain_id=8453)
     hooks.outcome(stats, trade(chain_id=8453, success=False))
     hooks.outcome(stats, trade(chain_id=8453, success=False))
-    assert [s.is_open for s in b.breakers] == [True, True, False]
-    b.reset()
+    assert [s.is_open for s in b.breakers] == [False, True, False]
+    assert b.scope_breaker(GLOBAL_SCOPE).window_net_usd == pytest.approx(-14.4)  # their gas
     b.scope_breaker("base").reset()
 
     hooks.error("ethereum", "state", RuntimeError("boom"))
@@ -196,7 +198,7 @@ def test_the_engine_hooks_feed_the_board_under_each_chain() -> None:
     burst = b.scope_breaker("ethereum").trip_record
     assert burst is not None
     assert burst.reason is TripReason.ERROR_BURST
-    b.reset()
+    assert not b.is_open
     b.scope_breaker("ethereum").reset()
 
     hooks.update(
@@ -210,3 +212,11 @@ def test_the_engine_hooks_feed_the_board_under_each_chain() -> None:
     assert trip is not None
     assert trip.reason is TripReason.PRICE_JUMP
     assert not b.scope_breaker("ethereum").is_open
+
+
+def test_losses_on_every_chain_add_up_at_the_global_breaker() -> None:
+    b = breaker_board(BreakerSettings(per_chain=True, max_loss_usd=100.0), ["ethereum", "base"])
+    assert b.record_result("ethereum", success=True, net_usd=-60.0) == []
+    (trip,) = b.record_result("base", success=True, net_usd=-45.0)
+    assert (trip.scope, trip.reason, trip.loss_usd) == ("global", TripReason.LOSS, 105.0)
+    assert not b.scope_breaker("base").is_open  # base alone lost $45 of its $100
