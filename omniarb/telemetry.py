@@ -90,8 +90,10 @@ class Telemetry:
             for pool in update.pools:
                 price = pool.spot_price()
                 if price is not None:
+                    # By state key: each pair of a Balancer pool shares its address but has a
+                    # price of its own (USDC per DAI is not DAI per USDT).
                     self.breaker.observe_price(
-                        chain, pool.address, price, block_number=update.block_number
+                        chain, pool.state_key, price, block_number=update.block_number
                     )
 
     def opportunity(self, stats: ChainBotStats, opportunity: Opportunity, received_ns: int) -> None:

@@ -4,8 +4,13 @@ The price a pool had when a block began is the last one seen in an earlier block
 touched for a few blocks kept that price all along); every price seen in the block is compared
 with it, so several swaps in one block that move the price step by step add up. The spot price
 is a unitless ratio (token1 per token0, `PoolState.spot_price`) used only as a guard, never for
-money. A price of 0 or below, or not finite, is ignored (untrusted state must not trip or crash
-the breaker).
+money. `pool` names one price: a pool's state key (`PoolState.state_key`), since a Balancer
+pool of several tokens has one price per pair under one address. A price of 0 or below, or
+not finite, is ignored (untrusted state must not trip or crash the breaker).
+
+Fed by `omniarb.telemetry.Telemetry.update`, which the engine calls once a block's update has
+been decided: the block whose move trips the breaker is still traded (its gap is often the
+move itself), the blocks after it are not.
 """
 
 from __future__ import annotations
