@@ -152,6 +152,8 @@ class Telemetry:
             self.monitor.metrics.observe_fees(chain, quote)
 
     def node(self, status: NodeStatus, *, processed_block: int) -> None:
+        if self.breaker is not None and status.changed and not status.up:
+            self.breaker.record_error(status.chain, "node")
         if self.monitor is None:
             return
         metrics = self.monitor.metrics

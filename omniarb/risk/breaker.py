@@ -104,7 +104,9 @@ class CircuitBreaker:
     stays open until `reset` (or, with `cooldown_s`, until that long after an automatic trip).
 
     `scope` names what it guards ("global", or a chain's name for a per-chain breaker).
-    `clock` is monotonic seconds, for the windows and the cooldown.
+    `clock` is monotonic seconds, for the windows and the cooldown. The cooldown is checked
+    whenever the breaker is asked (each decision asks), so its reset is announced to the
+    listeners at the first question after it ran out.
     """
 
     def __init__(

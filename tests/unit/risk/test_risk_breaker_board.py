@@ -4,6 +4,8 @@ the board (by default the one global breaker of before)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from _monitor_values import (
     POOL_A,
@@ -15,6 +17,7 @@ from _monitor_values import (
     trade,
 )
 
+from omniarb.chains.liveness import NodeStatus
 from omniarb.config import BreakerSettings
 from omniarb.errors import NotFoundError
 from omniarb.risk import GLOBAL_SCOPE, BreakerBoard, BreakerTrip, CircuitBreaker, TripReason
@@ -193,6 +196,25 @@ def test_the_engine_hooks_feed_the_board_under_each_chain() -> None:
     b.scope_breaker("base").reset()
 
     hooks.error("ethereum", "state", RuntimeError("boom"))
+    up = NodeStatus(
+        chain="ethereum",
+        up=True,
+        head_block=9,
+        latency_ms=1.0,
+        down_for_s=0.0,
+        error=None,
+        changed=True,
+        endpoints=(),
+    )
+    hooks.node(up, processed_block=9)  # a node coming up is no error
+    assert not b.scope_breaker("ethereum").is_open
+    hooks.node(replace(up, up=False, head_block=None, error="refused"), processed_block=9)
+    burst = b.scope_breaker("ethereum").trip_record
+    assert burst is not None
+    assert "2 errors within 60 s (limit 2): state 1, node 1" in burst.detail
+    b.scope_breaker("ethereum").reset()
+
+    hooks.error("ethereum", "track", RuntimeError("boom"))
     failed = execution(decision(opportunity()), status=ExecutionStatus.FAILED, error="nonce")
     hooks.execution(failed)  # chain id 1: ethereum
     burst = b.scope_breaker("ethereum").trip_record
