@@ -93,13 +93,33 @@ class AlertSettings(BaseModel):
 
 
 class BreakerSettings(BaseModel):
-    """The circuit breaker: trading stops after this many failures in a row or this loss."""
+    """The circuit breaker: trading stops after this many failures in a row or this loss, and,
+    when set, a low success rate, a burst of errors or a pool's price jump. Each optional rule
+    is off at 0, as is the cooldown (an automatic trip then waits for a manual reset)."""
 
     model_config = MODEL
 
     max_consecutive_failures: int = Field(default=5, ge=1, description="an integer >= 1")
     max_loss_usd: float = Field(default=500.0, gt=0, description="USD, a number > 0")
     loss_window_s: float = Field(default=3600.0, gt=0, description="seconds, a number > 0")
+    per_chain: bool = Field(
+        default=False,
+        description="true or false (also a breaker per chain, stopping only that chain)",
+    )
+    min_success_rate: float = Field(
+        default=0.0, ge=0, le=1, description="a fraction from 0 to 1 (0: off)"
+    )
+    success_sample: int = Field(
+        default=20, ge=1, le=10_000, description="settled trades, an integer from 1 to 10000"
+    )
+    max_errors: int = Field(default=0, ge=0, le=100_000, description="an integer >= 0 (0: off)")
+    error_window_s: float = Field(default=60.0, gt=0, description="seconds, a number > 0")
+    max_price_jump_pct: float = Field(
+        default=0.0, ge=0, description="percent within one block, a number >= 0 (0: off)"
+    )
+    cooldown_s: float = Field(
+        default=0.0, ge=0, description="seconds, a number >= 0 (0: reset by hand only)"
+    )
 
 
 class InfluxSettings(BaseModel):

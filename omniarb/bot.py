@@ -49,7 +49,8 @@ async def run_bot(
     """Build every chain's pipeline, run the engine, return the final figures.
 
     `telemetry` receives the engine's events (metrics, alerts, the API's live feed); its
-    circuit breaker, when it has one, is a decision stage of every chain. `access` gives each
+    circuit breakers, when it has them, are a decision stage of every chain (the chain's guard:
+    the global breaker and the chain's own). `access` gives each
     chain's signer and the executor it trades through.
     """
     breaker = telemetry.breaker if telemetry is not None else None
@@ -69,7 +70,7 @@ async def run_bot(
                     settings=settings,
                     store=store,
                     dry_run=dry_run,
-                    breaker=breaker,
+                    breaker=None if breaker is None else breaker.for_chain(chain.name),
                     rpc_observer=telemetry.rpc_observer(chain.name)
                     if telemetry is not None
                     else None,

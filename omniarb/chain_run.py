@@ -30,7 +30,7 @@ from omniarb.detect import CycleDetector
 from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.in_flight import InFlightPools
-from omniarb.risk import CircuitBreaker, RiskManager, TokenScreen
+from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenScreen
 from omniarb.score import FaceValue
 from omniarb.state.pool_sync import PoolStateSync
 from omniarb.state.runner import run_state
@@ -66,7 +66,7 @@ class ChainPipeline:
     execute: ExecuteStage
     track: Tracker
     stats: ChainBotStats
-    breaker: CircuitBreaker | None = None
+    breaker: CircuitBreaker | ChainGuard | None = None
     # Declines routes through tokens whose simulated trade is unsafe; None: no screening.
     tokens: TokenScreen | None = None
     fees: FeeOracle | None = None

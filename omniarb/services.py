@@ -13,21 +13,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from omniarb.api import ApiServer, ApiState, LiveHub, create_app
 from omniarb.api.live import HubAlertSink
 from omniarb.api.state import StatsProvider
 from omniarb.api.views import breaker_status
-from omniarb.config import Settings, load_secrets
+from omniarb.config import BreakerSettings, Settings, load_secrets
 from omniarb.monitor.hub import Monitor
 from omniarb.paths import project_root
-from omniarb.risk import BreakerTrip, CircuitBreaker
+from omniarb.risk import GLOBAL_SCOPE, BreakerBoard, BreakerTrip, CircuitBreaker
+from omniarb.risk.trip_rules import ErrorBurst, PriceJump, SuccessRate, TripRule
 from omniarb.store import HistoryStore
 from omniarb.telemetry import Telemetry
 
-__all__ = ["Services", "running_services"]
+__all__ = ["Services", "breaker_board", "running_services"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,43 @@ log = logging.getLogger(__name__)
 class Services:
     telemetry: Telemetry
     api_url: str | None
+
+
+def _rules(settings: BreakerSettings) -> list[TripRule]:
+    rules: list[TripRule] = []
+    if settings.min_success_rate > 0:
+        rules.append(
+            SuccessRate(min_rate=settings.min_success_rate, sample=settings.success_sample)
+        )
+    if settings.max_errors > 0:
+        rules.append(ErrorBurst(max_errors=settings.max_errors, window_s=settings.error_window_s))
+    if settings.max_price_jump_pct > 0:
+        rules.append(PriceJump(max_jump_pct=settings.max_price_jump_pct))
+    return rules
+
+
+def breaker_board(
+    settings: BreakerSettings,
+    chains: Sequence[str],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> BreakerBoard:
+    """The breakers `[monitor.breaker]` describes: the global one, and with `per_chain` one
+    per chain of `chains`, each with the same rules (over its own chain's events)."""
+
+    def breaker(scope: str) -> CircuitBreaker:
+        return CircuitBreaker(
+            max_consecutive_failures=settings.max_consecutive_failures,
+            max_loss_usd=settings.max_loss_usd,
+            loss_window_s=settings.loss_window_s,
+            rules=_rules(settings),
+            cooldown_s=settings.cooldown_s or None,
+            scope=scope,
+            clock=clock,
+        )
+
+    per_chain = {name: breaker(name) for name in chains} if settings.per_chain else {}
+    return BreakerBoard(global_breaker=breaker(GLOBAL_SCOPE), chains=per_chain)
 
 
 @contextlib.asynccontextmanager
@@ -51,14 +90,11 @@ async def running_services(
         chains=chains,
         extra_sinks=[HubAlertSink(hub)],
     )
-    breaker = CircuitBreaker(
-        max_consecutive_failures=settings.monitor.breaker.max_consecutive_failures,
-        max_loss_usd=settings.monitor.breaker.max_loss_usd,
-        loss_window_s=settings.monitor.breaker.loss_window_s,
-    )
+    breaker = breaker_board(settings.monitor.breaker, chains)
     breaker.subscribe(monitor.breaker_event)
 
     def publish_breaker(_trip: BreakerTrip) -> None:
+        # The global state, with every scope's in `scopes`: a chain's trip shows there.
         hub.publish_breaker(breaker_status(breaker))
 
     breaker.subscribe(publish_breaker)

@@ -1,7 +1,9 @@
 """What the engine reports as values pass: metrics and alert rules, the API's live hub, and the
-circuit breaker's ledger. The engine calls these hooks synchronously (they are cheap and never
-block); `run()` is the background work (alert delivery, InfluxDB) the engine starts beside its
-pipelines and `close()` delivers what is queued before the store is flushed.
+circuit breakers' ledger (settled trades, system errors and, when a breaker has a price rule,
+the changed pools' spot prices, each under its chain). The engine calls these hooks
+synchronously (they are cheap and never block); `run()` is the background work (alert
+delivery, InfluxDB) the engine starts beside its pipelines and `close()` delivers what is
+queued before the store is flushed.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
+from omniarb.monitor.metrics import chain_name
 from omniarb.monitor.pending_metrics import ChainPendingMetrics
 from omniarb.monitor.rpc_metrics import ChainRpcMetrics
+from omniarb.types import ExecutionStatus
 
 if TYPE_CHECKING:
     from omniarb.api.live import LiveHub
@@ -19,7 +23,7 @@ if TYPE_CHECKING:
     from omniarb.chains.rpc import RpcObserver
     from omniarb.execute.precheck_audit import AuditResult
     from omniarb.monitor.hub import Monitor
-    from omniarb.risk.breaker import CircuitBreaker
+    from omniarb.risk.breaker_board import BreakerBoard
     from omniarb.track import ChainBotStats
     from omniarb.track.finality import Correction
     from omniarb.types import Decision, Execution, Opportunity, Outcome, PoolUpdate
@@ -69,7 +73,7 @@ class Telemetry:
         *,
         monitor: Monitor | None = None,
         hub: LiveHub | None = None,
-        breaker: CircuitBreaker | None = None,
+        breaker: BreakerBoard | None = None,
     ) -> None:
         self.monitor = monitor
         self.hub = hub
@@ -82,6 +86,15 @@ class Telemetry:
             self.monitor.metrics.observe_block(
                 chain, head_block=head_block, processed_block=update.block_number
             )
+        if self.breaker is not None and self.breaker.watches_prices:
+            for pool in update.pools:
+                price = pool.spot_price()
+                if price is not None:
+                    # By state key: each pair of a Balancer pool shares its address but has a
+                    # price of its own (USDC per DAI is not DAI per USDT).
+                    self.breaker.observe_price(
+                        chain, pool.state_key, price, block_number=update.block_number
+                    )
 
     def opportunity(self, stats: ChainBotStats, opportunity: Opportunity, received_ns: int) -> None:
         if self.monitor is not None:
@@ -96,6 +109,10 @@ class Telemetry:
     def execution(self, execution: Execution) -> None:
         if self.monitor is not None:
             self.monitor.execution(execution)
+        if self.breaker is not None and execution.status is ExecutionStatus.FAILED:
+            # A trade that could not be sent is a system error, as the monitor counts it.
+            chain = chain_name(execution.decision.opportunity.chain_id)
+            self.breaker.record_error(chain, "execute")
 
     def outcome(self, stats: ChainBotStats, outcome: Outcome) -> None:
         net_usd = (
@@ -104,7 +121,7 @@ class Telemetry:
             else outcome.realized_net_usd()
         )
         if self.breaker is not None:
-            self.breaker.record_result(success=outcome.success, net_usd=net_usd)
+            self.breaker.record_result(stats.chain, success=outcome.success, net_usd=net_usd)
         if self.hub is not None:
             self.hub.publish_trade(outcome, stats)
 
@@ -127,12 +144,16 @@ class Telemetry:
     def error(self, chain: str, component: str, error: BaseException) -> None:
         if self.monitor is not None:
             self.monitor.error(component, error, chain=chain)
+        if self.breaker is not None:
+            self.breaker.record_error(chain, component)
 
     def fees(self, chain: str, quote: FeeQuote) -> None:
         if self.monitor is not None:
             self.monitor.metrics.observe_fees(chain, quote)
 
     def node(self, status: NodeStatus, *, processed_block: int) -> None:
+        if self.breaker is not None and status.changed and not status.up:
+            self.breaker.record_error(status.chain, "node")
         if self.monitor is None:
             return
         metrics = self.monitor.metrics

@@ -47,8 +47,7 @@ from omniarb.execute.stage import ExecuteStage
 from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
 from omniarb.reconcile import reconcile_unsettled
-from omniarb.risk import CircuitBreaker, RiskManager, TokenSafety, TokenScreen
-from omniarb.risk.token_safety import holders_of
+from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenSafety, TokenScreen
 from omniarb.score import FaceValue
 from omniarb.state import BlockSync, LenderBalances, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
@@ -142,7 +141,7 @@ async def build_pipeline(
     settings: Settings,
     store: HistoryStore,
     dry_run: bool,
-    breaker: CircuitBreaker | None = None,
+    breaker: CircuitBreaker | ChainGuard | None = None,
     rpc_observer: RpcObserver | None = None,
     relay: BundleRelay | None = None,
     pending_observer: PendingObserver | None = None,
@@ -222,7 +221,7 @@ async def chain_pipeline(
     signer: Signer,
     executor: str,
     dry_run: bool,
-    breaker: CircuitBreaker | None = None,
+    breaker: CircuitBreaker | ChainGuard | None = None,
     rpc_observer: RpcObserver | None = None,
     submission: Submission | None = None,
     relay: BundleRelay | None = None,

@@ -127,8 +127,9 @@ export class Api {
     });
   }
 
-  resetBreaker(): Promise<BreakerStatus> {
-    return request("/breaker/reset", this.token, { method: "POST" });
+  /** Reset the global breaker, or `chain`'s own. */
+  resetBreaker(chain?: string): Promise<BreakerStatus> {
+    return request(`/breaker/reset${query({ chain })}`, this.token, { method: "POST" });
   }
 
   /** The WebSocket's URL: browsers cannot set headers on it, so the token goes in the query. */

@@ -31,7 +31,7 @@ export interface Dashboard {
   signIn: (token: string) => Promise<void>;
   signOut: () => void;
   tripBreaker: (reason: string) => Promise<void>;
-  resetBreaker: () => Promise<void>;
+  resetBreaker: (chain?: string) => Promise<void>;
 }
 
 const DashboardContext = createContext<Dashboard | null>(null);
@@ -218,10 +218,13 @@ export function DashboardProvider({ children }: { children: ReactNode }) {
     [api, refreshTrips],
   );
 
-  const resetBreaker = useCallback(async () => {
-    dispatch({ type: "breaker", breaker: await api.resetBreaker() });
-    void guarded(dispatch, api.token)(refreshTrips);
-  }, [api, refreshTrips]);
+  const resetBreaker = useCallback(
+    async (chain?: string) => {
+      dispatch({ type: "breaker", breaker: await api.resetBreaker(chain) });
+      void guarded(dispatch, api.token)(refreshTrips);
+    },
+    [api, refreshTrips],
+  );
 
   const value = useMemo(
     () => ({ state, api, signIn, signOut, tripBreaker, resetBreaker }),

@@ -257,10 +257,16 @@ export interface BreakerTripItem {
   reset_by: string | null;
 }
 
-export interface BreakerStatus {
+/** One scope's breaker: "global" (open: every chain stops) or a chain's (stops that chain). */
+export interface BreakerScope {
   scope: string;
   state: "open" | "closed";
   trip: BreakerTripItem | null;
+}
+
+/** The global breaker's state and trip, and every scope's in `scopes` (the global first). */
+export interface BreakerStatus extends BreakerScope {
+  scopes: BreakerScope[];
 }
 
 export interface HubFigures {

@@ -19,6 +19,7 @@ from omniarb.api.state import (
     BreakerControl,
     LiveFigures,
     MetricsSource,
+    ScopedBreakerControl,
     StatsProvider,
     TripView,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "LiveFigures",
     "LiveHub",
     "MetricsSource",
+    "ScopedBreakerControl",
     "StatsProvider",
     "Subscription",
     "TripView",

@@ -3,8 +3,8 @@
     app = create_app(state, settings)       # settings: the whole `Settings`; [api] is used here
 
 Routes (all GET unless said): `/status`, `/chains`, `/latency`, `/opportunities`, `/trades`, `/pnl`,
-`/alerts`, `/breaker` (+ `/breaker/trips`, POST `/breaker/trip`, POST `/breaker/reset`),
-`/config`, `/metrics`,
+`/alerts`, `/breaker` (+ `/breaker/trips`, POST `/breaker/trip`, POST `/breaker/reset`, each
+with `?chain=` for one chain's breaker), `/config`, `/metrics`,
 `/openapi.json`, and the WebSocket `/ws?types=trade,opportunity,...`. History reads run in a
 worker thread; a database that cannot be reached answers 503, and so does a part (metrics,
 breaker) that is not attached. With `dashboard_dir`, its files are served at `/`.
@@ -42,10 +42,10 @@ from omniarb.api.schemas import (
     StatusBody,
     TradeItem,
 )
-from omniarb.api.state import ApiState, BreakerControl, MetricsSource
+from omniarb.api.state import ApiState, BreakerControl, MetricsSource, ScopedBreakerControl
 from omniarb.api.views import alert_item, breaker_status, stats_body, trade_item, trip_item
 from omniarb.config import Secrets, Settings, load_secrets
-from omniarb.errors import OmniarbError, RetryableError
+from omniarb.errors import NotFoundError, OmniarbError, RetryableError
 
 __all__ = ["create_app"]
 
@@ -87,6 +87,16 @@ _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"description": "no bearer token, or not the right one"}
 }
 _MALFORMED: dict[int | str, dict[str, Any]] = {400: {"description": "the body is not JSON"}}
+_NO_SCOPE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "the breaker has no such scope (per-chain breakers are off?)"}
+}
+_BreakerScope = Annotated[
+    str | None,
+    Query(
+        pattern=_CHAIN_PATTERN,
+        description='a chain\'s name for its own breaker, or "global" (the default)',
+    ),
+]
 
 
 class _UnavailableError(OmniarbError):
@@ -124,6 +134,8 @@ def create_app(
 
     @app.exception_handler(OmniarbError)
     async def _omniarb_error(request: Request, exc: OmniarbError) -> JSONResponse:
+        if isinstance(exc, NotFoundError):
+            return JSONResponse({"detail": str(exc)}, status_code=404)
         unavailable = isinstance(exc, RetryableError | _UnavailableError)
         if not unavailable:
             log.error("%s %s failed: %s", request.method, request.url.path, exc)
@@ -199,40 +211,51 @@ def create_app(
         stored = await asyncio.to_thread(history.alerts, limit=limit)
         return [alert_item(alert) for alert in stored]
 
-    def breaker_or_503() -> BreakerControl:
-        if state.breaker is None:
+    def breaker_or_503(chain: str | None = None) -> BreakerControl:
+        """The breaker of `chain`'s scope (the global one for None or "global"); 404 for a
+        scope the attached breaker does not have."""
+        control = state.breaker
+        if control is None:
             raise _UnavailableError("no circuit breaker is attached")
-        return state.breaker
+        if chain is None or chain == control.scope:
+            return control
+        if isinstance(control, ScopedBreakerControl):
+            return control.scope_breaker(chain)
+        raise NotFoundError(f"no circuit breaker for {chain!r} (scopes: {control.scope})")
+
+    def publish(control: BreakerControl) -> BreakerStatus:
+        # Whatever scope changed, the status is the whole breaker's, as GET /breaker has it.
+        now = breaker_status(control)
+        state.hub.publish_breaker(now)
+        return now
 
     @routes.get("/breaker", responses=_UNAVAILABLE)
     async def breaker() -> BreakerStatus:
-        """The circuit breaker's state and current trip."""
+        """The circuit breaker's state and current trip (the global scope's), with every
+        scope's in `scopes`."""
         return breaker_status(breaker_or_503())
 
     @routes.get("/breaker/trips", responses=_UNAVAILABLE)
-    async def breaker_trips(limit: _Limit = 50) -> list[BreakerTripItem]:
-        """The stored circuit-breaker trips, newest first, each with its reset once reset."""
-        trips = await asyncio.to_thread(history.breaker_trips, limit=limit)
+    async def breaker_trips(
+        limit: _Limit = 50, chain: _BreakerScope = None
+    ) -> list[BreakerTripItem]:
+        """The stored circuit-breaker trips, newest first, each with its reset once reset;
+        `chain` keeps one scope's ("global" or a chain's name)."""
+        trips = await asyncio.to_thread(history.breaker_trips, scope=chain, limit=limit)
         return [trip_item(trip) for trip in trips]
 
-    @routes.post("/breaker/trip", responses={**_UNAVAILABLE, **_MALFORMED})
-    async def trip(request: BreakerTripRequest) -> BreakerStatus:
-        """Open the breaker: trading stops until a reset. Tripping an open breaker keeps its
-        current trip."""
-        control = breaker_or_503()
-        control.trip(request.reason, by="api")
-        now = breaker_status(control)
-        state.hub.publish_breaker(now)
-        return now
+    @routes.post("/breaker/trip", responses={**_UNAVAILABLE, **_MALFORMED, **_NO_SCOPE})
+    async def trip(request: BreakerTripRequest, chain: _BreakerScope = None) -> BreakerStatus:
+        """Open the breaker: trading stops until a reset (with `chain`, only that chain's
+        trading). Tripping an open breaker keeps its current trip."""
+        breaker_or_503(chain).trip(request.reason, by="api")
+        return publish(breaker_or_503())
 
-    @routes.post("/breaker/reset", responses=_UNAVAILABLE)
-    async def reset() -> BreakerStatus:
-        """Close the breaker: trading resumes."""
-        control = breaker_or_503()
-        control.reset(by="api")
-        now = breaker_status(control)
-        state.hub.publish_breaker(now)
-        return now
+    @routes.post("/breaker/reset", responses={**_UNAVAILABLE, **_NO_SCOPE})
+    async def reset(chain: _BreakerScope = None) -> BreakerStatus:
+        """Close the breaker: trading resumes (with `chain`, that chain's breaker only)."""
+        breaker_or_503(chain).reset(by="api")
+        return publish(breaker_or_503())
 
     @routes.get("/config")
     async def config() -> ConfigBody:

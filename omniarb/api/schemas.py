@@ -21,6 +21,7 @@ from omniarb.api.trade_schemas import ChainPnl, PnlBody, PnlPoint, TradeItem
 
 __all__ = [
     "AlertItem",
+    "BreakerScope",
     "BreakerStatus",
     "BreakerTripItem",
     "BreakerTripRequest",
@@ -200,14 +201,27 @@ class BreakerTripItem(BaseModel):
     reset_by: str | None
 
 
-class BreakerStatus(BaseModel):
-    """The circuit breaker: `open` stops trading until a reset; `trip` is the current trip."""
+class BreakerScope(BaseModel):
+    """One scope's breaker: "global" (open stops every chain) or a chain's (stops that chain)."""
 
     model_config = _BODY
 
     scope: str
     state: Literal["open", "closed"]
     trip: BreakerTripItem | None
+
+
+class BreakerStatus(BaseModel):
+    """The circuit breaker: `open` stops trading until a reset; `trip` is the current trip.
+    `scope`, `state` and `trip` are the global breaker's; `scopes` lists every scope's, the
+    global one first, then each chain's when the bot has per-chain breakers."""
+
+    model_config = _BODY
+
+    scope: str
+    state: Literal["open", "closed"]
+    trip: BreakerTripItem | None
+    scopes: list[BreakerScope] = Field(default_factory=list)
 
 
 class BreakerTripRequest(BaseModel):

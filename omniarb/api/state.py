@@ -3,7 +3,9 @@
 The monitoring parts (Prometheus metrics, the circuit breaker, the alert feed) are typed as
 small Protocols of just what the API calls, so `omniarb.monitor.Metrics`,
 `omniarb.risk.breaker.CircuitBreaker` and an alert feed plug in as they are, and a test can
-hand in any real object with those methods.
+hand in any real object with those methods. A breaker with scopes (`ScopedBreakerControl`:
+`omniarb.risk.BreakerBoard`, the global breaker and one per chain) also lets the operator
+read and reset each chain's.
 
 Usage, where the bot runs::
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from omniarb.store import HistoryDatabase
 
@@ -37,6 +39,7 @@ __all__ = [
     "BreakerControl",
     "LiveFigures",
     "MetricsSource",
+    "ScopedBreakerControl",
     "StatsProvider",
     "TripView",
 ]
@@ -93,6 +96,18 @@ class BreakerControl(Protocol):
     def trip(self, detail: str, *, by: str = ...) -> TripView: ...
 
     def reset(self, *, by: str = ...) -> TripView | None: ...
+
+
+@runtime_checkable
+class ScopedBreakerControl(BreakerControl, Protocol):
+    """A breaker with scopes: its own members act on the global breaker, `breakers` lists
+    every scope's (the global first), `scope_breaker` finds one by name, raising
+    `omniarb.errors.NotFoundError` for a scope it does not have."""
+
+    @property
+    def breakers(self) -> Sequence[BreakerControl]: ...
+
+    def scope_breaker(self, scope: str) -> BreakerControl: ...
 
 
 class AlertView(Protocol):

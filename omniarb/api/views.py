@@ -14,6 +14,7 @@ from typing import Protocol
 from omniarb.api.latency import breakdown_body, live_offsets, segment_items
 from omniarb.api.schemas import (
     AlertItem,
+    BreakerScope,
     BreakerStatus,
     BreakerTripItem,
     ChainStatus,
@@ -26,7 +27,13 @@ from omniarb.api.schemas import (
     TokenAmount,
     TradeItem,
 )
-from omniarb.api.state import AlertView, BreakerControl, LiveFigures, TripView
+from omniarb.api.state import (
+    AlertView,
+    BreakerControl,
+    LiveFigures,
+    ScopedBreakerControl,
+    TripView,
+)
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
 from omniarb.monitor.market_view import ChainStats
@@ -320,10 +327,22 @@ def trip_item(trip: TripView) -> BreakerTripItem:
     )
 
 
-def breaker_status(breaker: BreakerControl) -> BreakerStatus:
+def _scope(breaker: BreakerControl) -> BreakerScope:
     trip = breaker.trip_record
-    return BreakerStatus(
+    return BreakerScope(
         scope=breaker.scope,
         state="open" if breaker.is_open else "closed",
         trip=None if trip is None else trip_item(trip),
+    )
+
+
+def breaker_status(breaker: BreakerControl) -> BreakerStatus:
+    """The global breaker's state, with every scope's in `scopes`."""
+    scopes = breaker.breakers if isinstance(breaker, ScopedBreakerControl) else (breaker,)
+    own = _scope(breaker)
+    return BreakerStatus(
+        scope=own.scope,
+        state=own.state,
+        trip=own.trip,
+        scopes=[_scope(b) for b in scopes],
     )

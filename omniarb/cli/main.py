@@ -39,6 +39,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("omniarb.cli.run_cmd", "run the arbitrage bot on the devnet or a described network"),
     "executor": ("omniarb.cli.executor_cmd", "deploy the bot's executor on a described network"),
     "history": ("omniarb.cli.history_cmd", "list recorded trades"),
+    "breaker": (
+        "omniarb.cli.breaker_cmd",
+        "show, trip or reset a running bot's circuit breakers (through its API)",
+    ),
     "report": ("omniarb.cli.report_cmd", "write a self-contained HTML report of the history"),
     "quote": ("omniarb.cli.quote_cmd", "quote swaps from JSON lines with our exact pool math"),
 }

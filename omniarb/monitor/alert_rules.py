@@ -34,6 +34,7 @@ from omniarb.monitor.alerts import (
     Severity,
 )
 from omniarb.risk.breaker import BreakerTrip
+from omniarb.risk.breaker_board import GLOBAL_SCOPE
 
 __all__ = [
     "AlertRuleSet",
@@ -258,14 +259,16 @@ class MarketMoveRule:
 
 
 def breaker_alert(trip: BreakerTrip) -> Alert:
-    """The critical alert of a circuit-breaker trip."""
+    """The critical alert of a circuit-breaker trip; a chain's breaker names its chain."""
+    where = "" if trip.scope == GLOBAL_SCOPE else f" on {trip.scope}"
     return Alert.new(
         rule=BREAKER_TRIP,
         severity=Severity.CRITICAL,
         key=f"{BREAKER_TRIP}:{trip.scope}",
+        chain=None if trip.scope == GLOBAL_SCOPE else trip.scope,
         value=trip.loss_usd,
         summary=f"circuit breaker {trip.scope} tripped ({trip.reason}, by {trip.tripped_by}): "
-        f"{trip.detail}; trading is stopped until it is reset",
+        f"{trip.detail}; trading{where} is stopped until it is reset",
     )
 
 

@@ -4,12 +4,15 @@
 `MaxTradeSize`, `MaxOpenExposure`, `MaxGasPrice`, `DailyLossLimit`) and declines with every
 failing rule's reason; its limits come per chain and per start token from `[risk]`
 (`ChainRiskLimits`). `ProfitFloor` is the manager with the USD floor alone. `CircuitBreaker`
-declines everything while it is open (tripped by consecutive failures or losses, or by hand).
+declines everything while it is open (tripped by one of its rules in `trip_rules`, or by hand);
+`BreakerBoard` holds the global breaker and one per chain, and gives each chain's pipeline its
+`ChainGuard`.
 `TokenScreen` declines a route that trades a token whose simulated trade shows a tax, a blocked
 sell, a pause or a blacklist (`TokenSafety`, cached per token).
 """
 
 from omniarb.risk.breaker import BreakerState, BreakerTrip, CircuitBreaker, TripReason
+from omniarb.risk.breaker_board import GLOBAL_SCOPE, BreakerBoard, ChainGuard
 from omniarb.risk.daily_loss import DAY_S, DailyLossLimit, RealizedWindow
 from omniarb.risk.exposure import MaxOpenExposure, OpenExposure
 from omniarb.risk.gas_price import MaxGasPrice
@@ -23,8 +26,11 @@ from omniarb.risk.trade_size import MaxTradeSize
 __all__ = [
     "APPROVED_REASON",
     "DAY_S",
+    "GLOBAL_SCOPE",
+    "BreakerBoard",
     "BreakerState",
     "BreakerTrip",
+    "ChainGuard",
     "ChainRiskLimits",
     "CircuitBreaker",
     "DailyLossLimit",

@@ -30,7 +30,7 @@ from omniarb.config import ApiSettings, Settings
 from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.engine import Engine
 from omniarb.paths import project_root
-from omniarb.risk.breaker import CircuitBreaker
+from omniarb.risk import BreakerBoard
 from omniarb.services import running_services
 from omniarb.store import HistoryStore
 from omniarb.track import TradeSummary
@@ -107,7 +107,7 @@ async def _check_trade_page(
     await expect(timeline.locator(".timeline-bar .seg")).to_have_count(2)
 
 
-async def _trip_and_reset(page: Page, client: httpx.AsyncClient, breaker: CircuitBreaker) -> None:
+async def _trip_and_reset(page: Page, client: httpx.AsyncClient, breaker: BreakerBoard) -> None:
     await page.get_by_test_id("nav-breaker").click()
     state = page.get_by_test_id("breaker-state")
     await expect(state).to_have_attribute("data-state", "closed")

@@ -11,7 +11,7 @@ from _dashboard_helpers import open_page, serving_dashboard
 from playwright.async_api import Browser, expect
 
 from omniarb.api import ApiState, LiveHub
-from omniarb.risk.breaker import CircuitBreaker
+from omniarb.risk import BreakerBoard, CircuitBreaker
 from omniarb.store import HistoryStore
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -41,6 +41,44 @@ async def test_loopback_mode_needs_no_token(
             await page.get_by_test_id("breaker-reset-button").click()
             await expect(state_box).to_have_attribute("data-state", "closed")
             assert not breaker.is_open
+            assert watched.errors == []
+            assert watched.failed_loads == []
+    finally:
+        await page.context.close()
+        await store.close()
+
+
+async def test_each_chains_breaker_is_shown_and_reset_on_its_own(
+    tmp_path: Path, browser: Browser, dashboard_dir: Path
+) -> None:
+    board = BreakerBoard(
+        global_breaker=CircuitBreaker(),
+        chains={name: CircuitBreaker(scope=name) for name in ("base", "ethereum")},
+    )
+    board.scope_breaker("base").trip("base reorgs", by="api")
+    store = HistoryStore.open(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    state = ApiState(history=store.database, hub=LiveHub(), breaker=board)
+    watched = await open_page(browser)
+    page = watched.page
+    try:
+        async with serving_dashboard(state, dashboard_dir, token=None) as server:
+            await page.goto(f"http://127.0.0.1:{server.port}/#/breaker")
+            await expect(page.get_by_test_id("breaker-state")).to_have_attribute(
+                "data-state", "closed"
+            )
+            base = page.get_by_test_id("breaker-scope-base")
+            await expect(base).to_contain_text("manual: base reorgs")
+            await expect(base.locator("td[data-state]")).to_have_attribute("data-state", "open")
+            ethereum = page.get_by_test_id("breaker-scope-ethereum")
+            await expect(ethereum.locator("td[data-state]")).to_have_attribute(
+                "data-state", "closed"
+            )
+            await expect(page.get_by_test_id("breaker-scope-reset-ethereum")).to_be_disabled()
+
+            await page.get_by_test_id("breaker-scope-reset-base").click()
+            await expect(base.locator("td[data-state]")).to_have_attribute("data-state", "closed")
+            assert not board.scope_breaker("base").is_open
+            assert not board.is_open
             assert watched.errors == []
             assert watched.failed_loads == []
     finally:

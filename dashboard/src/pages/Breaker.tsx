@@ -1,5 +1,5 @@
-// The circuit breaker: its state and current trip, trip it with a reason, reset it, and the
-// trips recorded so far.
+// The circuit breaker: its state and current trip, trip it with a reason, reset it, each
+// chain's own breaker (with per-chain breakers) with its reset, and the trips recorded so far.
 
 import { useState, type FormEvent } from "react";
 import { Badge, Card, Empty } from "../components";
@@ -46,6 +46,8 @@ export function Breaker() {
   }
 
   const open = breaker?.state === "open";
+  // Each chain's own breaker, when the bot runs with per-chain breakers.
+  const chainScopes = (breaker?.scopes ?? []).filter((scope) => scope.scope !== breaker?.scope);
   // The history records a reset a moment after it happens: a trip that is not the current
   // one has been reset even while its row does not say so yet.
   const resetText = (id: string, at: string | null, by: string | null) =>
@@ -111,7 +113,7 @@ export function Breaker() {
             <button
               type="button"
               disabled={busy || !open}
-              onClick={() => void act(resetBreaker)}
+              onClick={() => void act(() => resetBreaker())}
               data-testid="breaker-reset-button"
             >
               Reset
@@ -119,6 +121,47 @@ export function Breaker() {
           </form>
           {error && <p className="bad-text">{error}</p>}
         </Card>
+        {chainScopes.length > 0 && (
+          <Card title="Per-chain breakers" testId="breaker-scopes">
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th>chain</th>
+                    <th>state</th>
+                    <th>trip</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {chainScopes.map((scope) => (
+                    <tr key={scope.scope} data-testid={`breaker-scope-${scope.scope}`}>
+                      <td>{scope.scope}</td>
+                      <td data-state={scope.state}>
+                        <Badge value={scope.state} />
+                      </td>
+                      <td>
+                        {scope.trip
+                          ? `${scope.trip.reason}: ${scope.trip.detail} (${formatTime(scope.trip.tripped_at)})`
+                          : "—"}
+                      </td>
+                      <td>
+                        <button
+                          type="button"
+                          disabled={busy || scope.state !== "open"}
+                          onClick={() => void act(() => resetBreaker(scope.scope))}
+                          data-testid={`breaker-scope-reset-${scope.scope}`}
+                        >
+                          Reset
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </Card>
+        )}
         <Card title="Recent trips">
           {state.trips.length === 0 ? (
             <Empty>Never tripped.</Empty>

@@ -4,7 +4,11 @@ WebSocket client hears about it; with a tiny breaker written for the test and wi
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -16,7 +20,7 @@ from _api_values import decision, opportunity
 
 from omniarb.api import ApiState, BreakerControl, LiveHub
 from omniarb.api.schemas import BreakerStatus
-from omniarb.risk.breaker import CircuitBreaker
+from omniarb.risk import BreakerBoard, BreakerTrip, CircuitBreaker
 from omniarb.store import HistoryStore
 
 
@@ -134,5 +138,142 @@ async def test_a_tripped_circuit_breaker_declines_trades(sqlite_url: str) -> Non
             assert "operator stop" in declined.reasons[-1]
             await client.post("/breaker/reset")
             assert (await breaker.process(approved)).approved
+    finally:
+        await store.close()
+
+
+def _board() -> BreakerBoard:
+    return BreakerBoard(
+        global_breaker=CircuitBreaker(),
+        chains={name: CircuitBreaker(scope=name) for name in ("base", "ethereum")},
+    )
+
+
+async def test_each_scope_is_listed_tripped_and_reset_on_its_own(sqlite_url: str) -> None:
+    board = _board()
+    store = HistoryStore.open(sqlite_url)
+    state = ApiState(history=store.database, hub=LiveHub(), breaker=board)
+    approved = decision(opportunity(0))
+    try:
+        async with (
+            serving(state) as server,
+            httpx.AsyncClient(base_url=server.url, headers=AUTH) as client,
+            websockets.connect(ws_url(server, f"token={TOKEN}&types=breaker")) as ws,
+        ):
+            status = BreakerStatus.model_validate((await client.get("/breaker")).json())
+            assert [(s.scope, s.state) for s in status.scopes] == [
+                ("global", "closed"),
+                ("base", "closed"),
+                ("ethereum", "closed"),
+            ]
+
+            answer = await client.post("/breaker/trip?chain=base", json={"reason": "base reorgs"})
+            assert answer.status_code == 200
+            opened = BreakerStatus.model_validate(answer.json())
+            assert opened.state == "closed"  # the global breaker
+            base = opened.scopes[1]
+            assert (base.scope, base.state) == ("base", "open")
+            assert base.trip is not None
+            assert (base.trip.scope, base.trip.detail) == ("base", "base reorgs")
+            heard = json.loads(await ws.recv())
+            assert BreakerStatus.model_validate(heard["data"]) == opened
+            assert not (await board.for_chain("base").process(approved)).approved
+            assert (await board.for_chain("ethereum").process(approved)).approved
+
+            # Resetting the global breaker leaves base's open; resetting base's closes it.
+            await client.post("/breaker/reset")
+            await ws.recv()
+            assert board.scope_breaker("base").is_open
+            answer = await client.post("/breaker/reset", params={"chain": "base"})
+            assert answer.status_code == 200
+            assert [s.state for s in BreakerStatus.model_validate(answer.json()).scopes] == [
+                "closed",
+                "closed",
+                "closed",
+            ]
+            assert (await board.for_chain("base").process(approved)).approved
+
+            missing = await client.post("/breaker/reset", params={"chain": "polygon"})
+            assert missing.status_code == 404
+            assert "no circuit breaker for 'polygon'" in missing.json()["detail"]
+            bad = await client.post("/breaker/reset", params={"chain": "Not A Chain!"})
+            assert bad.status_code == 422
+    finally:
+        await store.close()
+
+
+async def test_a_breaker_without_scopes_knows_only_global(sqlite_url: str) -> None:
+    store = HistoryStore.open(sqlite_url)
+    state = ApiState(history=store.database, hub=LiveHub(), breaker=_TinyBreaker())
+    try:
+        async with (
+            serving(state) as server,
+            httpx.AsyncClient(base_url=server.url, headers=AUTH) as client,
+        ):
+            status = BreakerStatus.model_validate((await client.get("/breaker")).json())
+            assert [s.scope for s in status.scopes] == ["global"]
+            assert (await client.post("/breaker/reset?chain=global")).status_code == 200
+            assert (await client.post("/breaker/reset?chain=base")).status_code == 404
+    finally:
+        await store.close()
+
+
+async def test_the_command_line_shows_and_resets_each_scope(sqlite_url: str) -> None:
+    """`omniarb breaker` in its own process, against the served API and its token."""
+    board = _board()
+    board.scope_breaker("ethereum").trip("gas spike", by="api")
+    seen: list[BreakerTrip] = []
+    board.subscribe(seen.append)
+    store = HistoryStore.open(sqlite_url)
+    state = ApiState(history=store.database, hub=LiveHub(), breaker=board)
+
+    async def cli(*args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIARB_")}
+        env["OMNIARB_API_TOKEN"] = token
+        return await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "omniarb", "breaker", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    try:
+        async with serving(state) as server:
+            url = server.url
+            shown = await cli("--url", url)
+            assert shown.returncode == 0, shown.stderr
+            lines = shown.stdout.splitlines()
+            assert lines[0].split() == ["global", "closed"]
+            assert lines[1].split() == ["base", "closed"]
+            assert lines[2].startswith("ethereum     open   manual: gas spike (tripped ")
+
+            wrong = await cli("reset", "--chain", "ethereum", "--url", server.url, token="nope")
+            assert wrong.returncode == 4
+            assert "set OMNIARB_API_TOKEN" in wrong.stderr
+            assert board.scope_breaker("ethereum").is_open
+
+            reset = await cli("reset", "--chain", "ethereum", "--url", server.url, "--json")
+            assert reset.returncode == 0, reset.stderr
+            body = BreakerStatus.model_validate_json(reset.stdout)
+            assert [s.state for s in body.scopes] == ["closed", "closed", "closed"]
+            assert not board.scope_breaker("ethereum").is_open
+            (ended,) = seen
+            assert (ended.scope, ended.detail, ended.reset_by) == ("ethereum", "gas spike", "api")
+
+            missing = await cli("reset", "--chain", "polygon", "--url", server.url)
+            assert missing.returncode == 2
+            assert "no circuit breaker for 'polygon'" in missing.stderr
+
+            tripped = await cli("trip", "--reason", "by hand", "--url", server.url)
+            assert tripped.returncode == 0, tripped.stderr
+            assert board.is_open
+            assert board.trip_record is not None
+            assert board.trip_record.detail == "by hand"
+        gone = await cli("status", "--url", url)  # the server has stopped
+        assert gone.returncode == 3
+        assert "no bot API answers" in gone.stderr
     finally:
         await store.close()

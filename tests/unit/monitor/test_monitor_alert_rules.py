@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -165,5 +166,10 @@ def test_a_breaker_trip_is_a_critical_alert() -> None:
     alert = breaker_alert(trip)
     assert alert.severity is Severity.CRITICAL
     assert alert.key == "breaker_trip:global"
+    assert alert.chain is None
     assert alert.value == 600.0
     assert "lost $600.00" in alert.summary
+    assert alert.summary.endswith("; trading is stopped until it is reset")
+    on_base = breaker_alert(replace(trip, id="base-1", scope="base"))
+    assert (on_base.key, on_base.chain) == ("breaker_trip:base", "base")
+    assert on_base.summary.endswith("; trading on base is stopped until it is reset")
