@@ -48,6 +48,7 @@ from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
 from omniarb.reconcile import reconcile_unsettled
 from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenSafety, TokenScreen
+from omniarb.risk.token_safety import holders_of
 from omniarb.score import FaceValue
 from omniarb.state import BlockSync, LenderBalances, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
