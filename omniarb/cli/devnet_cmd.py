@@ -211,6 +211,11 @@ def _relay(args: argparse.Namespace, settings: Settings) -> int:
     if record is None:
         raise NotRunningError("no devnet is running (start one with `omniarb devnet up --detach`)")
     chain = Manifest.read(Path(record.manifest)).chain(args.chain)
+    if chain.relay_url is not None:
+        raise ConfigError(
+            f"a relay already builds {chain.name}'s blocks, at {chain.relay_url} "
+            f"([devnet.chains.{chain.name}] relay = true)"
+        )
     block_time_s = args.block_time or chain.block_time_s or 1.0
     if block_time_s <= 0:
         raise ConfigError(f"--block-time must be positive, got {block_time_s:g}")
@@ -228,7 +233,10 @@ def _relay(args: argparse.Namespace, settings: Settings) -> int:
             ) as relay:
                 console.print(
                     f"relay for {chain.name} (chain {chain.chain_id}) on {relay.url}: it builds "
-                    f"a block every {block_time_s:g} s; Ctrl-C stops it and gives mining back"
+                    f"a block every {block_time_s:g} s; Ctrl-C stops it and gives mining back. "
+                    "The node orders its pool by tip, so a bundle lands first only as far as its "
+                    "tips allow: for exact order start the devnet with "
+                    f"[devnet.chains.{chain.name}] relay = true instead"
                 )
                 await signals.stopped.wait()
                 stats = relay.stats()

@@ -83,6 +83,10 @@ class AnvilOptions:
     balance_ether: int = 1_000_000_000
     binary: str = ""
     extra_args: tuple[str, ...] = ()
+    # Mine the pool in arrival order, not by tip: a chain whose blocks the devnet relay builds
+    # (it sends each block's transactions in order, omniarb.devnet.relay.builder). Every other
+    # chain orders by tip, as a public mempool's block producers do.
+    fifo: bool = False
 
     def argv(self, port: int) -> list[str]:
         args = [
@@ -98,11 +102,9 @@ class AnvilOptions:
             "--balance",
             str(self.balance_ether),
             "--silent",
-            # Mine the pool in arrival order, not by tip: the devnet relay builds exact blocks by
-            # sending their transactions in order (omniarb.devnet.relay.builder).
-            "--order",
-            "fifo",
         ]
+        if self.fifo:
+            args += ["--order", "fifo"]
         if self.block_time_s is not None:
             args += ["--block-time", f"{self.block_time_s:g}"]
         if self.load_state is not None:

@@ -151,6 +151,7 @@ class Devnet(AsyncResource):
                 block_time_s=block_time_s,
                 load_state=state_path,
                 binary=self._anvil_path,
+                fifo=spec.name in self._relay_chains,
             )
         )
         self.nodes[spec.name] = node

@@ -46,8 +46,8 @@ _L1_PRICE_GAS = 200_000
 T = TypeVar("T")
 
 # 1 gwei, plus one wei per later swap of the step, counted down: the swaps are sent one after
-# another and the devnet's nodes mine in arrival order (`--order fifo`); the tips agree with
-# that order, so a node ordering by tip would land them in the order decided as well.
+# another; a node ordering by tip lands them in the order decided, and so does one mining in
+# arrival order (`--order fifo`, a chain whose blocks the devnet relay builds).
 _TIP_WEI = 10**9
 _RESEND = Backoff(initial_s=0.1, max_s=5.0)
 _RECEIPT_POLL_S = 0.005

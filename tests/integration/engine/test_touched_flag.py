@@ -6,9 +6,9 @@ bot prices the gap on that block and sends its trade; while the trade waits in t
 another trader's transaction is placed before it:
 - through the very pool the whale moved (so a pool of the bot's route), in the same block:
   by a V2 swap (`Sync`), a V3 swap (`Swap`) or liquidity added to that V3 pool at its price
-  (`Mint`), sent ahead of it: the devnet's nodes mine in arrival order (`--order fifo`), so
-  the trade is taken out of the pool and its own signed bytes sent again after the other one
-  (a higher tip as well, so a node ordering by tip would agree);
+  (`Mint`), sent ahead of it with a higher tip (the node orders its pool by tip), and the trade
+  taken out of the pool and its own signed bytes sent again after the other one (so a node
+  mining in arrival order, a relay chain's, would agree);
 - in a block of its own between pricing and the trade: the trade is taken out of the pool,
   the other transaction mined, and the trade's own signed bytes sent again after it;
 - through a pool the route does not use, in the same block, before the trade.

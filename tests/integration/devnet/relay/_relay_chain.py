@@ -1,4 +1,4 @@
-"""A chain for the relay tests: a bare anvil (block time 1 s, `--order fifo` like every devnet
+"""A chain for the relay tests: a bare anvil (block time 1 s, `--order fifo`, as a devnet
 node) with the devnet-only `CoinbasePayer` deployed, and signed transactions from anvil's
 public dev accounts (eth-account signs them; nothing here is a stand-in).
 
@@ -40,7 +40,7 @@ class RelayChain:
 async def relay_chain() -> AsyncIterator[RelayChain]:
     """A running chain with `CoinbasePayer` deployed (mined by the chain's own interval)."""
     node = await AnvilNode.start(
-        AnvilOptions(chain_id=CHAIN_ID, block_time_s=BLOCK_TIME_S, accounts=12)
+        AnvilOptions(chain_id=CHAIN_ID, block_time_s=BLOCK_TIME_S, accounts=12, fifo=True)
     )
     try:
         async with RpcClient(node.rpc_http) as rpc:
