@@ -1,7 +1,8 @@
 """`omniarb demo` on Ethereum, whose blocks the devnet's bundle relay builds: the market's large
 pending swaps are backrun. Each backrun is a bundle: the market's swap, then our trade, one right
 after the other in the same block; it realized exactly its prediction, bribe included, and a
-backrun starting in WETH paid its bribe (others, which cannot pay one, paid none). The block-found trades went to the relay too."""
+backrun starting in WETH paid its bribe (others, which cannot pay one, paid none). The
+block-found trades went to the relay too."""
 
 from __future__ import annotations
 
