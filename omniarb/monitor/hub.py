@@ -171,7 +171,8 @@ class Monitor:
         return self.metrics.observe_outcome(after)
 
     def pool_update(self, update: PoolUpdate) -> None:
-        """Price moves of the pools an update changed (token1 per token0, `spot_price`)."""
+        """Price moves of the pools an update changed (token1 per token0, `spot_price`), each
+        kept under its `state_key`: the pairs of one Balancer pool share an address, not a price."""
         if self._rules is None:
             return
         chain = chain_name(update.chain_id)
@@ -181,7 +182,7 @@ class Monitor:
             price = pool.spot_price()
             if price is None:
                 continue
-            move, alerts = self._rules.market_moves.observe(chain, pool.address, price)
+            move, alerts = self._rules.market_moves.observe(chain, pool.state_key, price)
             if move is not None:
                 largest = max(largest, abs(move.zscore))
             outliers += len(alerts)

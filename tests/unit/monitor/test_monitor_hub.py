@@ -12,6 +12,8 @@ from _monitor_values import pool_update as update
 from pydantic import SecretStr
 
 from omniarb.config import AlertSettings, MonitorSettings, Secrets
+from omniarb.dex.balancer import WeightedPoolState
+from omniarb.dex.balancer.pair import pair_views
 from omniarb.dex.uniswap_v2.pool import V2PoolState
 from omniarb.dex.uniswap_v3.pool import V3PoolState
 from omniarb.dex.uniswap_v3.tick_table import TickTable
@@ -132,6 +134,54 @@ async def test_a_v3_price_jump_raises_an_alert() -> None:
     text = monitor.metrics.render().decode()
     assert 'omniarb_price_outliers_total{chain="ethereum"} 1.0' in text
     assert 'omniarb_alerts_total{rule="market_move",severity="warning"} 1.0' in text
+
+
+def three_token_pool(block: int, scale: float) -> WeightedPoolState:
+    """A 1/3-1/3-1/3 weighted pool of three 18-decimal tokens whose balances give its three
+    pairs prices of about 1, 2 and 4 (each scaled by `scale`)."""
+    one = 10**18
+    return WeightedPoolState(
+        chain_id=1,
+        address="0x" + "ba" * 20,
+        dex="balancer-v2",
+        vault="0x" + "b0" * 20,
+        pool_id="0x" + "01" * 32,
+        tokens=("0x" + "a1" * 20, "0x" + "a2" * 20, "0x" + "a3" * 20),
+        balances=(4 * 10**24, int(4 * 10**24 * scale), int(16 * 10**24 * scale)),
+        scaling_factors=(one, one, one),
+        swap_fee_percentage=3 * 10**15,
+        block_number=block,
+        normalized_weights=(333333333333333334, 333333333333333333, 333333333333333333),
+    )
+
+
+async def test_the_pairs_of_one_balancer_pool_are_watched_apart() -> None:
+    # Its pairs share an address but not a price: kept under one key, each update would look
+    # like a jump from one pair's price to the next.
+    monitor = Monitor.from_settings(settings(), Secrets(), clock=ManualClock())
+    for block in range(40):
+        pools = pair_views(three_token_pool(block, math.exp(0.001 * (-1) ** block)))
+        assert len({pool.address for pool in pools}) == 1
+        assert len({round(pool.spot_price() or 0.0, 1) for pool in pools}) > 1
+        monitor.pool_update(
+            PoolUpdate(
+                chain_id=1,
+                block_number=block,
+                block_hash=f"0x{block:064x}",
+                base_fee_wei=1,
+                pools=pools,
+            )
+        )
+    assert monitor.alerts.stats.published == 0
+    # A real jump of one pair still alerts.
+    jumped = pair_views(three_token_pool(41, 1.3))
+    monitor.pool_update(
+        PoolUpdate(
+            chain_id=1, block_number=41, block_hash="0x" + "41" * 32, base_fee_wei=1, pools=jumped
+        )
+    )
+    await monitor.close()
+    assert monitor.alerts.stats.published >= 1
 
 
 async def test_breaker_events_are_recorded_and_a_trip_alerts() -> None:
