@@ -9,6 +9,7 @@ import { Alerts } from "./pages/Alerts";
 import { Breaker } from "./pages/Breaker";
 import { Live } from "./pages/Live";
 import { Overview } from "./pages/Overview";
+import { Rejected } from "./pages/Rejected";
 import { Trade } from "./pages/Trade";
 import { Trades } from "./pages/Trades";
 
@@ -16,6 +17,7 @@ const NAV: { page: Page; label: string }[] = [
   { page: "overview", label: "Overview" },
   { page: "live", label: "Live" },
   { page: "trades", label: "Trades" },
+  { page: "rejected", label: "Rejected" },
   { page: "alerts", label: "Alerts" },
   { page: "breaker", label: "Breaker" },
 ];
@@ -145,6 +147,7 @@ export function App() {
         {route.page === "live" && <Live />}
         {route.page === "trades" && <Trades />}
         {route.page === "trade" && <Trade id={route.param} />}
+        {route.page === "rejected" && <Rejected />}
         {route.page === "alerts" && <Alerts />}
         {route.page === "breaker" && <Breaker />}
       </main>

@@ -3,14 +3,22 @@
 
 import { useEffect, useState } from "react";
 
-export type Page = "overview" | "live" | "trades" | "trade" | "alerts" | "breaker";
+export type Page = "overview" | "live" | "trades" | "trade" | "rejected" | "alerts" | "breaker";
 
 export interface Route {
   page: Page;
   param: string | null;
 }
 
-const PAGES: ReadonlySet<string> = new Set(["overview", "live", "trades", "trade", "alerts", "breaker"]);
+const PAGES: ReadonlySet<string> = new Set([
+  "overview",
+  "live",
+  "trades",
+  "trade",
+  "rejected",
+  "alerts",
+  "breaker",
+]);
 
 export function parseHash(hash: string): Route {
   const [name = "", ...rest] = hash.replace(/^#\/?/, "").split("/");

@@ -138,6 +138,8 @@ export interface OpportunityItem {
   gas_price_wei: Amount;
   gas_cost_wei: Amount;
   detected_at: string | null;
+  /** Why a declined, rejected or failed opportunity went no further. */
+  reasons: string[];
 }
 
 export interface TradeItem {

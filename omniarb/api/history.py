@@ -23,11 +23,13 @@ from omniarb.api.schemas import (
 )
 from omniarb.store import ChainSummary, HistoryDatabase
 from omniarb.store.engine import database_errors
-from omniarb.store.models import OpportunityRow, OutcomeRow, TokenRow
+from omniarb.store.models import DecisionRow, ExecutionRow, OpportunityRow, OutcomeRow, TokenRow
 
 __all__ = ["load_opportunities", "load_pnl"]
 
 _TokenKey = tuple[int, str]
+# The statuses of an opportunity that went no further, for a reason the history holds.
+_STOPPED = frozenset({"declined", "rejected", "failed"})
 
 
 def _tokens(session: Session, chain_ids: Iterable[int]) -> dict[_TokenKey, TokenRow]:
@@ -42,7 +44,33 @@ def _short(address: str) -> str:
     return f"{address[:6]}…{address[-4:]}" if len(address) > 12 else address
 
 
-def _opportunity(row: OpportunityRow, tokens: dict[_TokenKey, TokenRow]) -> OpportunityItem:
+def _why_not(session: Session, rows: list[OpportunityRow]) -> dict[str, list[str]]:
+    """Why each opportunity that went no further stopped: its decision's reasons (risk, token
+    safety, score, allocate), then what refused its execution (the pre-check, a failed send)."""
+    stopped = [row.id for row in rows if row.status in _STOPPED]
+    if not stopped:
+        return {}
+    reasons: dict[str, list[str]] = {}
+    decisions = session.execute(
+        select(DecisionRow.opportunity_id, DecisionRow.reasons)
+        .where(DecisionRow.opportunity_id.in_(stopped), DecisionRow.approved.is_(False))
+        .order_by(DecisionRow.recorded_at)
+    )
+    for opportunity_id, why in decisions:
+        reasons.setdefault(opportunity_id, []).extend(str(reason) for reason in why)
+    refusals = session.execute(
+        select(ExecutionRow.opportunity_id, ExecutionRow.error)
+        .where(ExecutionRow.opportunity_id.in_(stopped), ExecutionRow.error.is_not(None))
+        .order_by(ExecutionRow.recorded_at)
+    )
+    for opportunity_id, error in refusals:
+        reasons.setdefault(opportunity_id, []).append(str(error))
+    return reasons
+
+
+def _opportunity(
+    row: OpportunityRow, tokens: dict[_TokenKey, TokenRow], reasons: list[str]
+) -> OpportunityItem:
     hops: list[dict[str, Any]] = row.route
     path = [hops[0]["token_in"], *(hop["token_out"] for hop in hops)] if hops else []
     names = [tokens.get((row.chain_id, a.lower())) for a in path]
@@ -83,6 +111,7 @@ def _opportunity(row: OpportunityRow, tokens: dict[_TokenKey, TokenRow]) -> Oppo
         gas_price_wei=str(row.gas_price_wei),
         gas_cost_wei=str(row.gas_cost_wei),
         detected_at=row.recorded_at,
+        reasons=reasons,
     )
 
 
@@ -113,7 +142,8 @@ def load_opportunities(
     ):
         rows = list(session.scalars(stmt))
         tokens = _tokens(session, (row.chain_id for row in rows))
-        return [_opportunity(row, tokens) for row in rows]
+        why = _why_not(session, rows)
+        return [_opportunity(row, tokens, why.get(row.id, [])) for row in rows]
 
 
 def _amounts(

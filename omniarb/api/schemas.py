@@ -165,6 +165,12 @@ class OpportunityItem(BaseModel):
     gas_price_wei: Amount
     gas_cost_wei: Amount
     detected_at: datetime | None
+    reasons: list[str] = Field(
+        default_factory=list,
+        description="why a declined, rejected or failed opportunity went no further: its "
+        "decision's reasons (risk limits, token safety, score, allocate), then its execution's "
+        "refusal",
+    )
 
 
 class AlertItem(BaseModel):

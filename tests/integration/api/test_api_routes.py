@@ -233,6 +233,9 @@ async def test_history_routes_serve_the_records_exactly(seeded_store: HistorySto
         ]
         assert declined.profit_symbol == "WETH"
         assert declined.profit_decimals == 18
+        # Why it went no further, from its decision; the others went on, with no reasons.
+        assert declined.reasons == ["does not pay for gas"]
+        assert [o.reasons for o in opportunities if o.status != "declined"] == [[]] * 4
         only = await client.get("/opportunities", params={"status": "declined", "chain": "1"})
         assert [o["id"] for o in only.json()] == ["1-103-0003"]
 

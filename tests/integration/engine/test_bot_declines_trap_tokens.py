@@ -13,6 +13,9 @@ from pathlib import Path
 from _bot_helpers import bot_on
 from _waits import eventually
 
+from omniarb.api.history import load_opportunities
+from omniarb.store import HistoryDatabase
+
 _ONE_BLOCK_S = 0.5
 EXPECTED = {
     "FEE5": "transfer_tax",
@@ -58,3 +61,10 @@ async def test_trap_pools_show_as_declined_opportunities_with_the_reason(
                 if reason.startswith("token safety: "):
                     assert not approved
                     assert reason.split(": ")[1] in traps, reason
+        # The API (and the dashboard's rejected view) shows them as declined, with the reason.
+        database = HistoryDatabase.open(f"sqlite:///{db}")
+        try:
+            declined = load_opportunities(database, status="declined", limit=10_000)
+        finally:
+            database.dispose()
+        assert wanted <= {reason for item in declined for reason in item.reasons}
