@@ -146,9 +146,9 @@ class DevnetSettings(BaseModel):
     anvil_path: str = Field(
         default="", description='a path to an anvil binary, or "" for node_modules/.bin/anvil'
     )
-    # The malicious tokens of `omniarb.devnet.traps` (Ethereum): off until every test that
-    # counts or trades the devnet's pools knows them.
-    traps: bool = Field(default=False, description="true or false")
+    # The malicious tokens of `omniarb.devnet.traps` (Ethereum), each with pools that look
+    # profitable: on in the demo (and `devnet up`), so token safety has something to refuse.
+    traps: bool = Field(default=True, description="true or false")
     chains: dict[str, DevnetChainSettings] = Field(
         default_factory=_default_devnet_chains, description="one table per chain name"
     )
