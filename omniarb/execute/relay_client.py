@@ -30,16 +30,8 @@ from typing import Any
 import aiohttp
 
 from omniarb.async_resource import AsyncResource
-from omniarb.chains.rpc import rpc_error_of
-from omniarb.errors import (
-    MalformedAnswerError,
-    RateLimitedError,
-    RpcConnectError,
-    RpcError,
-    RpcHttpError,
-    RpcTimeoutError,
-    RpcTransportError,
-)
+from omniarb.chains.rpc import http_post, raise_for_http_status, rpc_result
+from omniarb.errors import MalformedAnswerError, RpcError
 from omniarb.execute.bundle_requests import Bundle, cancel_params, relay_request
 from omniarb.execute.relay_auth import RelayAuth
 
@@ -153,36 +145,17 @@ class RelayClient(AsyncResource):
         if self._session is None:
             raise RuntimeError("RelayClient used outside `async with`")
         body, headers = relay_request(method, params, self._auth, request_id=next(self._ids))
-        try:
-            async with self._session.post(self.url, data=body, headers=headers) as response:
-                raw = await response.read()
-                status = response.status
-        except aiohttp.ClientConnectorError as exc:
-            raise RpcConnectError(f"connect: {exc.os_error or exc}", url=self.url) from exc
-        except TimeoutError as exc:
-            limit = self._timeout.total
-            raise RpcTimeoutError(f"no answer within {limit:g} s", url=self.url) from exc
-        except aiohttp.ClientError as exc:
-            raise RpcTransportError(f"{type(exc).__name__}: {exc}", url=self.url) from exc
+        status, answer_headers, raw = await http_post(self._session, self.url, body, headers)
         text = raw.decode(errors="replace")[:_SNIPPET_CHARS]
         if status == _FORBIDDEN:
             # The relay refused who we are (a missing or wrong signature): not transient.
             raise RpcError(method=method, code=status, message=f"relay refused: {text}")
-        if status == 429:
-            raise RateLimitedError("HTTP 429", url=self.url)
-        if status != 200:
-            raise RpcHttpError(f"HTTP {status}: {text}", url=self.url, status=status)
+        raise_for_http_status(status, answer_headers, url=self.url, detail=text)
         try:
             answer = json.loads(raw)
         except ValueError as exc:
             raise MalformedAnswerError(f"answer is not JSON: {text}", url=self.url) from exc
-        if not isinstance(answer, dict):
-            raise MalformedAnswerError(f"{method}: answer {text}", url=self.url)
-        if answer.get("error") is not None:
-            raise rpc_error_of(method, answer["error"], url=self.url)
-        if "result" not in answer:
-            raise MalformedAnswerError(f"{method}: no result: {text}", url=self.url)
-        return answer["result"]
+        return rpc_result(method, answer, url=self.url)
 
     async def send_bundle(self, bundle: Bundle) -> str:
         """Submit `bundle` for its block; the relay's bundle hash."""

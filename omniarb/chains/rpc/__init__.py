@@ -38,7 +38,13 @@ from omniarb.chains.rpc._metrics import Measure, RpcObserver
 from omniarb.chains.rpc._ratelimit import RateLimit, TokenBucket
 from omniarb.chains.rpc._retry import OnRetry, Retry, RetryPolicy
 from omniarb.chains.rpc._translate import TranslateErrors, translate_node_error
-from omniarb.chains.rpc._transport import HttpTransport, rpc_error_of
+from omniarb.chains.rpc._transport import (
+    HttpTransport,
+    http_post,
+    raise_for_http_status,
+    rpc_error_of,
+    rpc_result,
+)
 
 __all__ = [
     "ALREADY_KNOWN",
@@ -67,9 +73,12 @@ __all__ = [
     "TokenBucket",
     "TranslateErrors",
     "already_known",
+    "http_post",
     "may_resend",
     "most_telling_error",
+    "raise_for_http_status",
     "reads_only",
     "rpc_error_of",
+    "rpc_result",
     "translate_node_error",
 ]

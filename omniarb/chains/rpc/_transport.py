@@ -11,7 +11,7 @@ HTTP request with a JSON array, which is what makes reading many pools cheap.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -28,7 +28,7 @@ from omniarb.errors import (
     RpcTransportError,
 )
 
-__all__ = ["HttpTransport", "rpc_error_of"]
+__all__ = ["HttpTransport", "http_post", "raise_for_http_status", "rpc_error_of", "rpc_result"]
 
 _SNIPPET_CHARS = 120
 
@@ -58,6 +58,47 @@ def _retry_after_s(headers: Any) -> float | None:
         return None  # absent, or an HTTP date: our own backoff decides
 
 
+async def http_post(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: Mapping[str, str]
+) -> tuple[int, Mapping[str, str], bytes]:
+    """(status, headers, body) of one POST; aiohttp's errors as our transport errors."""
+    try:
+        async with session.post(url, data=body, headers=headers) as response:
+            return response.status, response.headers, await response.read()
+    except aiohttp.ClientConnectorError as exc:
+        raise RpcConnectError(f"connect: {exc.os_error or exc}", url=url) from exc
+    except TimeoutError as exc:
+        limit = session.timeout.total
+        raise RpcTimeoutError(f"no answer within {limit:g} s", url=url) from exc
+    except aiohttp.ClientError as exc:
+        raise RpcTransportError(f"{type(exc).__name__}: {exc}", url=url) from exc
+
+
+def raise_for_http_status(
+    status: int, headers: Mapping[str, str], *, url: str, detail: str = ""
+) -> None:
+    """Nothing for 200; `RateLimitedError` for 429 (with its `Retry-After`), else `RpcHttpError`."""
+    if status == 200:
+        return
+    if status == 429:
+        raise RateLimitedError("HTTP 429", url=url, retry_after_s=_retry_after_s(headers))
+    raise RpcHttpError(f"HTTP {status}{': ' + detail if detail else ''}", url=url, status=status)
+
+
+def rpc_result(method: str, answer: Any, *, url: str) -> Any:
+    """The `result` of one JSON-RPC answer; its error object raised (`rpc_error_of`)."""
+    if not isinstance(answer, dict):
+        raise MalformedAnswerError(f"{method}: answer {_snippet(answer)}", url=url)
+    error = answer.get("error")
+    if error is not None:
+        raise rpc_error_of(method, error, url=url)
+    if "result" not in answer:
+        raise MalformedAnswerError(
+            f"{method}: answer has neither result nor error: {_snippet(answer)}", url=url
+        )
+    return answer["result"]
+
+
 # The body is encoded by `json_codec` (orjson), so aiohttp does not set the type itself.
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -83,23 +124,10 @@ class HttpTransport:
     async def _post(self, payload: Any) -> Any:
         if self._session is None:
             raise RuntimeError("RpcClient used outside `async with`")
-        try:
-            async with self._session.post(
-                self.url, data=json_codec.dumps(payload), headers=_JSON_HEADERS
-            ) as response:
-                body = await response.read()
-                status, headers = response.status, response.headers
-        except aiohttp.ClientConnectorError as exc:
-            raise RpcConnectError(f"connect: {exc.os_error or exc}", url=self.url) from exc
-        except TimeoutError as exc:
-            limit = self._timeout.total
-            raise RpcTimeoutError(f"no answer within {limit:g} s", url=self.url) from exc
-        except aiohttp.ClientError as exc:
-            raise RpcTransportError(f"{type(exc).__name__}: {exc}", url=self.url) from exc
-        if status == 429:
-            raise RateLimitedError("HTTP 429", url=self.url, retry_after_s=_retry_after_s(headers))
-        if status != 200:
-            raise RpcHttpError(f"HTTP {status}", url=self.url, status=status)
+        status, headers, body = await http_post(
+            self._session, self.url, json_codec.dumps(payload), _JSON_HEADERS
+        )
+        raise_for_http_status(status, headers, url=self.url)
         try:
             return json_codec.loads(body)
         except ValueError as exc:
@@ -107,21 +135,9 @@ class HttpTransport:
                 f"answer is not JSON: {_snippet(body.decode(errors='replace'))}", url=self.url
             ) from exc
 
-    def _result(self, method: str, answer: Any) -> Any:
-        if not isinstance(answer, dict):
-            raise MalformedAnswerError(f"{method}: answer {_snippet(answer)}", url=self.url)
-        error = answer.get("error")
-        if error is not None:
-            raise rpc_error_of(method, error, url=self.url)
-        if "result" not in answer:
-            raise MalformedAnswerError(
-                f"{method}: answer has neither result nor error: {_snippet(answer)}", url=self.url
-            )
-        return answer["result"]
-
     async def call(self, method: str, *params: Any) -> Any:
         payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
-        return self._result(method, await self._post(payload))
+        return rpc_result(method, await self._post(payload), url=self.url)
 
     async def batch(self, requests: Sequence[RpcRequest]) -> list[Any]:
         if not requests:
@@ -144,5 +160,6 @@ class HttpTransport:
             )
         by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
         return [
-            self._result(method, by_id.get(first_id + i)) for i, (method, _) in enumerate(requests)
+            rpc_result(method, by_id.get(first_id + i), url=self.url)
+            for i, (method, _) in enumerate(requests)
         ]
