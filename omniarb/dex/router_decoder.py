@@ -17,7 +17,7 @@ from typing import Protocol
 
 from omniarb.dex.router_swap import RouterSwap
 
-__all__ = ["NATIVE_COIN", "DecodeFunction", "RouterDecoder", "named_native"]
+__all__ = ["NATIVE_COIN", "DecodeFunction", "RouterDecoder", "named_native", "split_packed_path"]
 
 # The native coin where a router takes it as an address (Balancer's Vault, v4-core's Currency).
 NATIVE_COIN = "0x0000000000000000000000000000000000000000"
@@ -48,3 +48,21 @@ def named_native(token: str, wrapped_native: str | None) -> tuple[str, bool]:
     if token.lower() != NATIVE_COIN:
         return token, False
     return (wrapped_native or token), True
+
+
+_ADDRESS_BYTES = 20
+
+
+def split_packed_path(path: bytes, link_bytes: int) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
+    """(tokens, the bytes linking each pair) of a packed path: token, then (link, token) per
+    hop — a fee for Uniswap V3, a pool deployer for Algebra Integral. Empty tuples when `path`
+    is not one (at least one hop)."""
+    step = link_bytes + _ADDRESS_BYTES
+    if len(path) < _ADDRESS_BYTES + step or (len(path) - _ADDRESS_BYTES) % step:
+        return (), ()
+    tokens = ["0x" + path[:_ADDRESS_BYTES].hex()]
+    links = []
+    for start in range(_ADDRESS_BYTES, len(path), step):
+        links.append(path[start : start + link_bytes])
+        tokens.append("0x" + path[start + link_bytes : start + step].hex())
+    return tuple(tokens), tuple(links)

@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from omniarb.chains.abi import decode, selector
-from omniarb.dex.router_decoder import RouterDecoder
+from omniarb.dex.router_decoder import RouterDecoder, split_packed_path
 from omniarb.dex.router_swap import RouterSwap
 
 __all__ = ["DECODER", "ROUTER_KIND", "decode_algebra_router_call", "unpack_path"]
@@ -48,21 +48,14 @@ _UNWRAPS = frozenset(
         selector("unwrapWNativeTokenWithFee(uint256,address,uint256,address)"),
     )
 )
-_ADDRESS_BYTES = 20
-_HOP_BYTES = 2 * _ADDRESS_BYTES
+_DEPLOYER_BYTES = 20
 
 
 def unpack_path(path: bytes) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """(tokens, deployers) of a packed Integral path, or None when it is not one (one hop at
     least)."""
-    if len(path) < _ADDRESS_BYTES + _HOP_BYTES or (len(path) - _ADDRESS_BYTES) % _HOP_BYTES:
-        return None
-    tokens = ["0x" + path[:_ADDRESS_BYTES].hex()]
-    deployers = []
-    for start in range(_ADDRESS_BYTES, len(path), _HOP_BYTES):
-        deployers.append("0x" + path[start : start + _ADDRESS_BYTES].hex())
-        tokens.append("0x" + path[start + _ADDRESS_BYTES : start + _HOP_BYTES].hex())
-    return tuple(tokens), tuple(deployers)
+    tokens, deployers = split_packed_path(path, _DEPLOYER_BYTES)
+    return (tokens, tuple("0x" + deployer.hex() for deployer in deployers)) if tokens else None
 
 
 def decode_algebra_router_call(

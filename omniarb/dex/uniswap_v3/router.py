@@ -10,7 +10,7 @@ calldata of a pending transaction is untrusted and a decoder never raises on it.
 from __future__ import annotations
 
 from omniarb.chains.abi import decode, selector
-from omniarb.dex.router_decoder import RouterDecoder
+from omniarb.dex.router_decoder import RouterDecoder, split_packed_path
 from omniarb.dex.router_swap import RouterSwap
 
 __all__ = ["DECODER", "ROUTER_KIND", "decode_swap_router_call", "unpack_path"]
@@ -24,21 +24,13 @@ _EXACT_INPUT = selector(f"exactInput({_MULTI})")
 _EXACT_OUTPUT_SINGLE = selector(f"exactOutputSingle({_SINGLE})")
 _EXACT_OUTPUT = selector(f"exactOutput({_MULTI})")
 _MULTICALL = selector("multicall(bytes[])")
-_ADDRESS_BYTES = 20
 _FEE_BYTES = 3
 
 
 def unpack_path(path: bytes) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
     """(tokens, fees) of a packed path, or None when it is not one (at least one hop)."""
-    step = _ADDRESS_BYTES + _FEE_BYTES
-    if len(path) < step + _ADDRESS_BYTES or (len(path) - _ADDRESS_BYTES) % step:
-        return None
-    tokens = ["0x" + path[:_ADDRESS_BYTES].hex()]
-    fees = []
-    for start in range(_ADDRESS_BYTES, len(path), step):
-        fees.append(int.from_bytes(path[start : start + _FEE_BYTES], "big"))
-        tokens.append("0x" + path[start + _FEE_BYTES : start + step].hex())
-    return tuple(tokens), tuple(fees)
+    tokens, fees = split_packed_path(path, _FEE_BYTES)
+    return (tokens, tuple(int.from_bytes(fee, "big") for fee in fees)) if tokens else None
 
 
 def decode_swap_router_call(
