@@ -72,7 +72,8 @@ async def test_an_inventory_trade_keeps_exactly_the_prediction(
         loan_gas = {}
         for source in SOURCES:
             fee = await flash_fee(s.rpc, s.chain, case, source)
-            loan = calldata(s.codec, case, source, min_profit=case.amount_out - case.amount_in - fee)
+            kept = case.amount_out - case.amount_in - fee
+            loan = calldata(s.codec, case, source, min_profit=kept)
             async with snapshot(s.rpc):
                 receipt = await send_tx(s.rpc, BOT, to, loan)
                 assert int(receipt["status"], 16) == 1, source.name
@@ -128,4 +129,3 @@ async def test_too_little_inventory_reverts_and_moves_nothing(devnet_factory: An
         assert int(receipt["status"], 16) == 0
         assert receipt["logs"] == []
         assert await balance_of(s.rpc, start, to) == case.amount_in - 1
-
