@@ -20,6 +20,7 @@ from typing import Any, Literal, Self, get_args
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from omniarb._config_allocate import AllocateSettings, inventory_caps
 from omniarb._config_errors import (
     DOMAIN_ERROR,
     Problem,
@@ -60,6 +61,7 @@ __all__ = [
     "DEFAULT_DEVNET_BLOCK_TIME_S",
     "SECRET_ENV_VARS",
     "AlertSettings",
+    "AllocateSettings",
     "ApiSettings",
     "BotSettings",
     "BreakerSettings",
@@ -82,6 +84,7 @@ __all__ = [
     "Settings",
     "Submission",
     "TokenRiskSettings",
+    "inventory_caps",
     "load_secrets",
     "load_settings",
     "relay_reputation_key",
@@ -291,6 +294,7 @@ class Settings(BaseModel):
         description="one table per chain name (relay, bribe share, bundle blocks, mempool)",
     )
     risk: RiskSettings = Field(default_factory=RiskSettings, description="a table")
+    allocate: AllocateSettings = Field(default_factory=AllocateSettings, description="a table")
     log: LogSettings = Field(default_factory=LogSettings, description="a table")
     rpc: RpcSettings = Field(default_factory=RpcSettings, description="a table")
     monitor: MonitorSettings = Field(default_factory=MonitorSettings, description="a table")
@@ -319,6 +323,7 @@ class Settings(BaseModel):
         problems += _unknown_chains(("fees",), self.fees)
         problems += _unknown_chains(("submission",), self.submission)
         problems += _unknown_chains(("risk", "chains"), self.risk.chains)
+        problems += _unknown_chains(("allocate", "chains"), self.allocate.chains)
         for name, table in self.submission.items():
             if name in _SPECS:
                 problems += submission_problems(_SPECS[name], table)
