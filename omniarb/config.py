@@ -17,7 +17,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, Self, get_args
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PositiveFloat,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from omniarb._config_allocate import AllocateSettings, inventory_caps
@@ -110,6 +117,8 @@ _SPECS = {chain.name: chain for chain in CHAINS}
 # "default": a few dozen pools per chain, deployed in seconds; "large": over a hundred tokens
 # and two thousand more pools per chain, a long tail of them (`omniarb.devnet.long_tail`).
 DevnetScale = Literal["default", "large"]
+# What `omniarb demo` seeds the executor with on each chain that has the token.
+DEFAULT_EXECUTOR_INVENTORY = MappingProxyType({"WETH": 100.0, "USDC": 250_000.0})
 
 
 class DevnetChainSettings(BaseModel):
@@ -154,6 +163,12 @@ class DevnetSettings(BaseModel):
     traps: bool = Field(default=False, description="true or false")
     chains: dict[str, DevnetChainSettings] = Field(
         default_factory=_default_devnet_chains, description="one table per chain name"
+    )
+    # Whole tokens by symbol given to the bot's executor when a devnet run deploys it, so that
+    # trades needing capital from outside their route can use inventory instead of a loan.
+    executor_inventory: dict[str, PositiveFloat] = Field(
+        default_factory=lambda: dict(DEFAULT_EXECUTOR_INVENTORY),
+        description="whole tokens per token symbol, numbers > 0",
     )
 
     @model_validator(mode="before")
