@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _bot_helpers import LOCAL_ONLY, audits_agree, bot_on
+from _bot_helpers import LOCAL_ONLY, audits_agree, bot_on, trade_gas_estimates
 from _lender_helpers import balance_of, fill_wrapped_native
 from test_mixed_cycle_lenders import _plant, _quiet, _season
 
@@ -52,9 +52,12 @@ async def test_the_bot_trades_from_inventory_and_realizes_the_prediction(
             before = len(bot.stats[0].trades)
             trades = await _plant(bot, rpc, chain, "v3-v3")
             assert len(bot.stats[0].trades) > before
+            estimates = trade_gas_estimates(db)
             for trade in trades:
                 assert trade.status == "success", trade
                 assert trade.realized_profit_wei == trade.predicted_profit_wei > 0, trade
+                # The gas model never understates a trade's gas, inventory's included.
+                assert trade.gas_used <= estimates[trade.tx_hash], trade
             funded = [t for t in trades if t.flash_source == FlashLoan.INVENTORY]
             assert funded, [t.flash_source for t in trades]
             for trade in funded:
