@@ -81,9 +81,9 @@ class LoanChoice:
         return FlashLoan.OWN_PAIR if self.lender is None else self.lender.kind
 
 
-# What `_from_inventory`'s sizing charges for an amount above the inventory's cap: more than
-# any route can pay back.
-_OVER_CAP = 2**200
+# What `_from_inventory`'s sizing charges per unit above the inventory's cap: more than any
+# cycle pays back for a unit put in.
+_OVER_CAP = 2**64
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
@@ -208,7 +208,11 @@ class FlashLoanAllocator:
             elif loan is None:
                 why = loan_problem if own_problem is None else f"{loan_problem}; {own_problem}"
                 return self._decline(decision, why)
-            elif own_problem is not None and self._inventory is not None:
+            elif own is not None:
+                notes.append(
+                    f"capital: {loan[1].loan} (keeps {net(*loan) - net(*own)} more than inventory)"
+                )
+            elif own_problem is not None:
                 notes.append(f"capital: {loan[1].loan} ({own_problem})")
             opportunity, choice = loan
         amount = opportunity.amount_in
@@ -261,9 +265,11 @@ class FlashLoanAllocator:
         if self._resize is None:
             return None, f"inventory short of {opportunity.amount_in} ({room.bound})"
         cap = room.amount
-        # A "fee" no trade can pay above the cap: the exact re-sizing then finds the best
-        # amount within it (the route's profit rises up to its optimum, past the cap).
-        sized = self._resize(opportunity, lambda a: 0 if a <= cap else _OVER_CAP)
+        # A "fee" that grows past the cap faster than any cycle's output can (a cycle pays
+        # back in its own token, far less than 2**64 per unit put in), so what is kept falls
+        # past the cap and rises up to it: the exact re-sizing's search finds the best amount
+        # within it.
+        sized = self._resize(opportunity, lambda a: 0 if a <= cap else (a - cap) * _OVER_CAP)
         if sized is None or sized.amount_in > cap:
             return None, f"inventory short of {opportunity.amount_in} ({room.bound})"
         log.debug(

@@ -173,6 +173,8 @@ async def test_a_loan_cheaper_than_inventory_is_taken() -> None:
     assert inventory is not None
     decided = await alloc.process(decision_for(best))
     assert decided.flash_source is FlashLoan.BALANCER_V2
+    assert decided.reasons[-1].startswith("capital: balancer-v2 (keeps ")
+    assert decided.reasons[-1].endswith(" more than inventory)")
     assert inventory.reserved(WETH) == 0
 
 
@@ -198,7 +200,13 @@ async def test_a_short_inventory_is_resized_exactly_when_that_keeps_more_than_a_
     assert inventory is not None
     decided = await alloc.process(decision_for(best))
     assert decided.flash_source is FlashLoan.AAVE_V3
+    assert "more than inventory" in decided.reasons[-1]
     assert inventory.reserved(WETH) == 0
+    # No inventory of the token at all: the loan, and the reason inventory was not used.
+    alloc, _ = allocator(d, held=0, gas=gas, vault=False)
+    decided = await alloc.process(decision_for(best))
+    assert decided.flash_source is FlashLoan.AAVE_V3
+    assert decided.reasons[-1] == "capital: aave-v3 (no inventory to spare (0 free of 0 held))"
 
 
 async def test_with_neither_a_loan_nor_inventory_the_trade_is_declined_with_both_reasons() -> None:
