@@ -1,6 +1,7 @@
 """The flash-source part of `benchmarks/execute.py`: `execute`'s gas for one 2-hop cycle with
-each flash source and each lender's fee at that size, on the all-V2 cycle, on a planted V2 → V3
-cycle and on the same two pools V3 first (see the script's docstring).
+each flash source (and from the executor's own inventory, no loan) and each lender's fee at
+that size, on the all-V2 cycle, on a planted V2 → V3 cycle and on the same two pools V3 first
+(see the script's docstring).
 """
 
 from __future__ import annotations
@@ -109,13 +110,25 @@ async def _source_rows(
             v3_lender.flash_pool(),
             -(-amount_in * v3_lender.fee // PIPS),
         ),
+        # No loan: the executor's own balance of the start token (the trader sends it the
+        # amount first, inside the same snapshot).
+        (
+            FlashLoan.INVENTORY,
+            FlashLoan.INVENTORY,
+            route,
+            amount_in,
+            FlashSource.INVENTORY,
+            None,
+            0,
+        ),
     ]
     rows: dict[str, Any] = {}
-    transfer_1 = encode_call("transfer(address,uint256)", executor.address, 1)
     for name, source_name, run, run_amount, source, lender, fee in variants:
         data = codec.calldata(run, run_amount, 0, source, flash_pool=lender)
+        held = run_amount if source is FlashSource.INVENTORY else 1
+        funding = encode_call("transfer(address,uint256)", executor.address, held)
         async with chain.snapshot():
-            await chain.send(trader, run.token_in, transfer_1)
+            await chain.send(trader, run.token_in, funding)
             rows[name] = {"gas": await chain.gas(bot, executor.address, "0x" + data.hex())}
         rows[name]["fee"] = fee
         rows[name]["source"] = source_name

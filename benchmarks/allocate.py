@@ -10,6 +10,10 @@ real `LenderBook.from_manifest` and `FlashLoanAllocator` decide the loan of one 
 - (c) V3 first from memory: route (b) with the state stage's `LenderBalances` (bootstrapped
   once, then kept from the token logs with each block): the balances are in memory, so the
   decision sends no request. This is what the bot runs (issue #16); (b) is its fallback;
+- (d) V3 first from inventory: route (b) with the executor's own inventory (a devnet executor
+  given 200 WETH; its balances in the same `LenderBalances`): no loan, so the decision sends
+  no request, compares the inventory with the cheapest loan, reserves the amount (released
+  after each decision, as a settled trade releases it);
 - baseline for (b): the same allocator over a book that reads those balances as a naive
   allocator would, one `eth_call balanceOf` per lender, each awaited before the next. The
   ratios printed are baseline / (b), and (b) / (c): the round trip the memory removes.
@@ -20,7 +24,8 @@ load from anything else on the machine falls on both alike. The figures are chec
 they are printed: (a) chooses "uniswap-v2-flash-swap" and sends no request; (b) sends one
 request per decision and chooses the same lender every iteration; (c) sends none and chooses
 what (b) chooses; the baseline sends one request per lender, chooses what (b) chooses, and its
-balances equal the batch's. (b), (c) and the baseline alternate iteration by iteration.
+balances equal the batch's; (d) sends none, chooses "inventory" for the whole amount and leaves
+nothing reserved. (b), (c), (d) and the baseline alternate iteration by iteration.
 
     .venv/bin/python benchmarks/allocate.py [--iterations N] [--json]
 """
@@ -38,11 +43,12 @@ from typing import Any
 # benchmarks/ is on the path as the script's dir
 from _execute_pools import pool_named
 
-from omniarb.allocate import FlashLoanAllocator, Lender, LenderBook
+from omniarb.allocate import FlashLoanAllocator, Inventory, Lender, LenderBook
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient, RpcRequest
-from omniarb.devnet import Devnet
+from omniarb.devnet import Devnet, dev_account
 from omniarb.dex.registry import adapter
+from omniarb.execute import deploy_devnet_executor
 from omniarb.gas import HopWork
 from omniarb.network import ChainManifest
 from omniarb.state import LenderBalances
@@ -57,6 +63,7 @@ GAS_PRICE_WEI = 10**9
 AMOUNT_IN_WEI = 100 * WETH_WEI
 GROSS_PROFIT_WEI = WETH_WEI
 _WARMUP = 100
+INVENTORY_WEI = 200 * WETH_WEI
 
 
 class _CountingRpc(RpcClient):
@@ -128,6 +135,23 @@ def _approved(route: Route) -> Decision:
     )
 
 
+async def _funded_executor(rpc: RpcClient, chain: ChainManifest) -> str:
+    """A devnet executor holding `INVENTORY_WEI` of WETH (dev account 1 wraps and sends it)."""
+    executor = (await deploy_devnet_executor(rpc, chain, bot=dev_account(9).address)).address
+    funder = dev_account(1).address
+    weth = chain.token("WETH").address
+    for data, value in (
+        (encode_call("deposit()"), INVENTORY_WEI),
+        (encode_call("transfer(address,uint256)", executor, INVENTORY_WEI), 0),
+    ):
+        tx = {"from": funder, "to": weth, "data": data, "value": hex(value), "gas": hex(100_000)}
+        tx_hash = await rpc.call("eth_sendTransaction", tx)
+        receipt = await rpc.call("eth_getTransactionReceipt", tx_hash)
+        if receipt is None or int(receipt["status"], 16) != 1:
+            raise SystemExit("funding the executor with WETH failed")
+    return executor
+
+
 def _routes(chain: ChainManifest) -> tuple[Route, Route]:
     """(a) the route opening with the V2 pair, (b) the one opening with the V3 0.3% pool."""
     weth, usdc = chain.token("WETH").address, chain.token("USDC").address
@@ -187,11 +211,18 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
             ours = FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS, balances_per_read=per_read)
             # The book's own reads (bootstrap) go through another client: not counted per trade.
             async with RpcClient(chain.rpc_http) as state_rpc:
+                executor = await _funded_executor(state_rpc, chain)
                 balances = LenderBalances(
-                    rpc=state_rpc, chain_id=chain.chain_id, pairs=book.holdings()
+                    rpc=state_rpc,
+                    chain_id=chain.chain_id,
+                    pairs=[*book.holdings(), (weth, executor)],
                 )
                 await balances.bootstrap()
             memory = FlashLoanAllocator(book=book, gas_model=EXECUTOR_GAS, balances=balances)
+            inventory = Inventory(executor=executor, balances=balances)
+            own = FlashLoanAllocator(
+                book=book, gas_model=EXECUTOR_GAS, balances=balances, inventory=inventory
+            )
             naive = FlashLoanAllocator(
                 book=naive_book, gas_model=EXECUTOR_GAS, balances_per_read=per_read
             )
@@ -216,17 +247,27 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
             ours_samples: list[int] = []
             naive_samples: list[int] = []
             memory_samples: list[int] = []
+            own_samples: list[int] = []
             v3_names: set[str] = set()
             for i in range(_WARMUP + iterations):
                 ours_ns, ours_trips, ours_chosen = await _one(ours, v3_decision, rpc)
                 memory_ns, memory_trips, memory_chosen = await _one(memory, v3_decision, rpc)
+                own_ns, own_trips, own_chosen = await _one(own, v3_decision, rpc)
                 naive_ns, naive_trips, naive_chosen = await _one(naive, v3_decision, rpc)
-                if (ours_trips, memory_trips, naive_trips) != (1, 0, len(outside)):
+                if (ours_trips, memory_trips, own_trips, naive_trips) != (1, 0, 0, len(outside)):
                     raise SystemExit(
                         f"round trips per decision: batch {ours_trips} (1 expected), memory "
-                        f"{memory_trips} (0 expected), baseline {naive_trips} "
-                        f"({len(outside)} expected)"
+                        f"{memory_trips} (0 expected), inventory {own_trips} (0 expected), "
+                        f"baseline {naive_trips} ({len(outside)} expected)"
                     )
+                if (own_chosen.flash_source, own_chosen.amount_in) != (
+                    FlashLoan.INVENTORY,
+                    AMOUNT_IN_WEI,
+                ):
+                    raise SystemExit(f"the inventory was not chosen: {own_chosen.reasons}")
+                own.release(own_chosen)
+                if inventory.reserved(weth) or inventory.trades_in_flight:
+                    raise SystemExit("a released decision left inventory reserved")
                 v3_names |= {
                     _lender_name(chain, chosen)
                     for chosen in (ours_chosen, memory_chosen, naive_chosen)
@@ -234,6 +275,7 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
                 if i >= _WARMUP:
                     ours_samples.append(ours_ns)
                     memory_samples.append(memory_ns)
+                    own_samples.append(own_ns)
                     naive_samples.append(naive_ns)
             if len(v3_names) != 1:
                 raise SystemExit(f"the V3-first route's lender changed: {sorted(v3_names)}")
@@ -242,6 +284,7 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
     v3 = _figures_us(ours_samples)
     base = _figures_us(naive_samples)
     mem = _figures_us(memory_samples)
+    inv = _figures_us(own_samples)
     return {
         "chain": CHAIN,
         "iterations": iterations,
@@ -253,6 +296,8 @@ async def measure_allocate(iterations: int = 2000) -> dict[str, Any]:
         "v3_first_lenders_read": len(outside),
         **{f"v3_first_{name}": value for name, value in v3.items()},
         **{f"v3_memory_{name}": value for name, value in mem.items()},
+        "v3_inventory_choice": str(FlashLoan.INVENTORY),
+        **{f"v3_inventory_{name}": value for name, value in inv.items()},
         **{f"baseline_{name}": value for name, value in base.items()},
         "baseline_over_ours_p50": round(base["p50_us"] / v3["p50_us"], 2),
         "baseline_over_ours_mean": round(base["mean_us"] / v3["mean_us"], 2),
@@ -285,6 +330,7 @@ def main() -> int:
             result["v3_first_lender"],
         ),
         ("(c) V3 first, from memory", "v3_memory", result["v3_first_lender"]),
+        ("(d) V3 first, inventory", "v3_inventory", result["v3_inventory_choice"]),
         (
             f"baseline, {result['v3_first_lenders_read']} calls in turn",
             "baseline",

@@ -23,14 +23,15 @@ updates its price accumulators in every measurement, as on a real chain; the fig
 the same from run to run.
 
 Flash sources (issue #6). The same 2-hop all-V2 cycle, then a V2 → V3 cycle (after a whale sells
-2,500 WETH into the 0.05% WETH/USDC V3 pool), each executed from the same state with every
-source: the V2 flash swap from the route's own pair (the baseline: no fee beyond the hops'),
-a V2 flash loan from a pair outside the route, the Balancer V2 Vault, Aave V3 and a V3 pool's
-`flash`. Each row gives `execute`'s gas (steady case) and its excess over the baseline, and the
-lender's fee in the start token at that size: what the engine weighs (fee + gas × price) to pick
-the cheapest source that can lend the amount. Then the same two pools V3 first, from USDC (the
-V3 hop fed what it was fed in the V2 → V3 cycle): no V2 flash swap can lend to a route whose
-first hop is V3, so its baseline is that V2 → V3 cycle, the same pools in the same directions.
+2,500 WETH into the 0.05% WETH/USDC V3 pool), each executed from the same state with every source:
+the V2 flash swap from the route's own pair (the baseline: no fee beyond the hops'), a V2 flash
+loan from a pair outside the route, the Balancer V2 Vault, Aave V3, a V3 pool's `flash`, and no
+loan at all: the executor's own inventory of the start token (plan source 5). Each row gives
+`execute`'s gas (steady case) and its excess over the baseline, and the lender's fee in the start
+token at that size: what the engine weighs (fee + gas × price) to pick the cheapest source that can
+lend the amount. Then the same two pools V3 first, from USDC (the V3 hop fed what it was fed in the
+V2 → V3 cycle): no V2 flash swap can lend to a route whose first hop is V3, so its baseline is that
+V2 → V3 cycle, the same pools in the same directions.
 
 V3 (`_execute_v3.py`, `_execute_v3_ticks.py`): the gas of cycles with one and two V3 hops
 crossing no initialized tick, the gas per initialized tick crossed, and from all of the above the

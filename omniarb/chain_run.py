@@ -309,6 +309,7 @@ class ChainRun:
         p = self.pipeline
         hooks = self._hooks
         stage = "risk"
+        decision: Decision | None = None
         try:
             verdict = await p.risk.process(opportunity)
             if p.tokens is not None:
@@ -332,8 +333,11 @@ class ChainRun:
             await self._store.record(decision)
         except Exception as exc:
             self.dropped(stage, exc, f"opportunity {opportunity.id}")
+            if decision is not None:  # it will not be sent: any inventory it took is free
+                p.allocate.release(decision)
             return None
         if not decision.approved or self.stopping or self._in_flight.busy(decision):
+            p.allocate.release(decision)
             return None
         return decision
 
@@ -363,6 +367,7 @@ class ChainRun:
         finally:
             if not sent:
                 self._in_flight.settled(decision, None)
+                p.allocate.release(decision)
 
     async def settle(self) -> None:
         p = self.pipeline
@@ -399,6 +404,8 @@ class ChainRun:
                 )
             finally:
                 self._in_flight.settled(execution.decision, landed_in)
+                # Safe at the receipt: a landed inventory trade left the balance higher.
+                p.allocate.release(execution.decision)
                 p.risk.on_settled(execution.decision)
                 self.unsettled -= 1
 

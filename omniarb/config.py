@@ -17,9 +17,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, Self, get_args
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PositiveFloat,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from omniarb._config_allocate import AllocateSettings, inventory_caps
 from omniarb._config_errors import (
     DOMAIN_ERROR,
     Problem,
@@ -60,6 +68,7 @@ __all__ = [
     "DEFAULT_DEVNET_BLOCK_TIME_S",
     "SECRET_ENV_VARS",
     "AlertSettings",
+    "AllocateSettings",
     "ApiSettings",
     "BotSettings",
     "BreakerSettings",
@@ -82,6 +91,7 @@ __all__ = [
     "Settings",
     "Submission",
     "TokenRiskSettings",
+    "inventory_caps",
     "load_secrets",
     "load_settings",
     "relay_reputation_key",
@@ -107,6 +117,8 @@ _SPECS = {chain.name: chain for chain in CHAINS}
 # "default": a few dozen pools per chain, deployed in seconds; "large": over a hundred tokens
 # and two thousand more pools per chain, a long tail of them (`omniarb.devnet.long_tail`).
 DevnetScale = Literal["default", "large"]
+# What `omniarb demo` seeds the executor with on each chain that has the token.
+DEFAULT_EXECUTOR_INVENTORY = MappingProxyType({"WETH": 100.0, "USDC": 250_000.0})
 
 
 class DevnetChainSettings(BaseModel):
@@ -151,6 +163,12 @@ class DevnetSettings(BaseModel):
     traps: bool = Field(default=True, description="true or false")
     chains: dict[str, DevnetChainSettings] = Field(
         default_factory=_default_devnet_chains, description="one table per chain name"
+    )
+    # Whole tokens by symbol given to the bot's executor when a devnet run deploys it, so that
+    # trades needing capital from outside their route can use inventory instead of a loan.
+    executor_inventory: dict[str, PositiveFloat] = Field(
+        default_factory=lambda: dict(DEFAULT_EXECUTOR_INVENTORY),
+        description="whole tokens per token symbol, numbers > 0",
     )
 
     @model_validator(mode="before")
@@ -291,6 +309,7 @@ class Settings(BaseModel):
         description="one table per chain name (relay, bribe share, bundle blocks, mempool)",
     )
     risk: RiskSettings = Field(default_factory=RiskSettings, description="a table")
+    allocate: AllocateSettings = Field(default_factory=AllocateSettings, description="a table")
     log: LogSettings = Field(default_factory=LogSettings, description="a table")
     rpc: RpcSettings = Field(default_factory=RpcSettings, description="a table")
     monitor: MonitorSettings = Field(default_factory=MonitorSettings, description="a table")
@@ -319,6 +338,7 @@ class Settings(BaseModel):
         problems += _unknown_chains(("fees",), self.fees)
         problems += _unknown_chains(("submission",), self.submission)
         problems += _unknown_chains(("risk", "chains"), self.risk.chains)
+        problems += _unknown_chains(("allocate", "chains"), self.allocate.chains)
         for name, table in self.submission.items():
             if name in _SPECS:
                 problems += submission_problems(_SPECS[name], table)

@@ -104,6 +104,14 @@ class GasModel:
     # with a V3 pool (tests/integration/execute/test_executor_v4.py); priced 11,000 below the
     # Vault's 40,000.
     v4_flash_loan_gas: int = 29_000
+    # No loan: the executor's own balance of the start token (plan source 5). Measured over
+    # the flash swap from the route's own first pair (benchmarks/execute.py): +2,140 gas on
+    # the all-V2 cycle (whose flash swap path is the most tuned), -3,747 on the V2 → V3 cycle
+    # and -9,012 on its V3-first rotation (against the rotation's flash swap), 28,425 to
+    # 37,437 below the Vault's loan of the same cycles; priced at the largest, rounded up, so
+    # it never looks cheaper than it is. The allocator keeps the free flash swap for routes
+    # that open with a pair (no inventory tied up).
+    inventory_gas: int = 3_000
     # Paying a bribe to the block's coinbase (BRIBE_GAS); the execute stage adds it to a
     # bribed trade's gas.
     bribe_gas: int = BRIBE_GAS
@@ -156,6 +164,8 @@ class GasModel:
                 return self.aave_loan_gas
             case FlashLoan.V4_POOL_MANAGER:
                 return self.v4_flash_loan_gas
+            case FlashLoan.INVENTORY:
+                return self.inventory_gas
 
     @property
     def external_loan_gas(self) -> int:

@@ -154,6 +154,7 @@ class FlashLoan(StrEnum):
     BALANCER_V2 = "balancer-v2"  # the Balancer V2 Vault's `flashLoan`
     AAVE_V3 = "aave-v3"  # the Aave V3 Pool's `flashLoanSimple`
     V4_POOL_MANAGER = "uniswap-v4-flash"  # a Uniswap V4 PoolManager's `take` inside `unlock`
+    INVENTORY = "inventory"  # no loan: the executor contract's own balance of the start token
 
 
 class OpportunitySource(StrEnum):

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Protocol
 
-from omniarb.allocate import FlashLoanAllocator, LenderBook
+from omniarb.allocate import FlashLoanAllocator, Inventory, LenderBook
 from omniarb.backrun_watch import BackrunWatch
 from omniarb.chain_events import LogFilter
 from omniarb.chains.fee_models import FeeOracle
@@ -26,7 +26,7 @@ from omniarb.chains.spec import chain_by_id
 from omniarb.chains.ws import ReconnectPolicy
 from omniarb.collect import HeadCollector
 from omniarb.collect.pending import PendingObserver, PendingStream
-from omniarb.config import Settings, Submission, risk_limits, submission_for
+from omniarb.config import Settings, Submission, inventory_caps, risk_limits, submission_for
 from omniarb.detect import BackrunSearch, CycleDetector
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import ADAPTERS, adapter
@@ -245,10 +245,13 @@ async def chain_pipeline(
     # Lenders' balances follow the token logs with the pools', so choosing a lender reads
     # memory, not the node (`omniarb.state.lender_balances`).
     lender_book = LenderBook.from_manifest(chain, rpc, EXECUTOR_GAS)
+    # The executor's own inventory is followed the same way, as one more holder of each token.
+    caps = inventory_caps(settings.allocate, chain.name, chain.tokens)
+    inventory_pairs = [] if caps is None else [(t.address, executor) for t in chain.tokens]
     balances = LenderBalances(
         rpc=rpc,
         chain_id=chain.chain_id,
-        pairs=lender_book.holdings(),
+        pairs=[*lender_book.holdings(), *inventory_pairs],
         history_blocks=spec.reorg_depth,
     )
     sync = PoolStateSync(pool_syncs(chain, rpc), balances)
@@ -370,6 +373,9 @@ async def chain_pipeline(
             gas_model=EXECUTOR_GAS,
             resize=detector.resize_for_loan,
             balances=balances,
+            inventory=(
+                None if caps is None else Inventory(executor=executor, balances=balances, caps=caps)
+            ),
         ),
         execute=ExecuteStage(
             submitter=submitter,

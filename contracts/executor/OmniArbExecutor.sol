@@ -24,6 +24,8 @@ import {V4Ops} from "./V4Ops.sol";
 ///                                           record (the same call; Algebra's fee is its own)
 ///                                       4 = Uniswap V4 PoolManager: `take` inside `unlock`, no
 ///                                           fee (the manager of a lender record)
+///                                       5 = no loan: this contract's own balance of the
+///                                           start token (its inventory), no fee, no record
 ///          1       16    amountIn       uint128, of the start token, put into the first hop
 ///          17      16    minProfit      uint128, in the start token, net of the lender's fee
 ///          33      64·n  n ≥ 2 hops, each 64 bytes:
@@ -94,6 +96,11 @@ import {V4Ops} from "./V4Ops.sol";
 ///      the manager), every hop runs, and the profit is checked; the debt of amountIn is then
 ///      repaid by `settle`, or netted against a final V4 hop's output, the profit `take`n.
 ///      No fee.
+///      Source 5 (inventory): no lender and no callback. The hops run on amountIn of A this
+///      contract already holds (accumulated profit, or tokens the owner sent it), exactly as
+///      they run inside a loan's callback, and the profit is checked the same way: the final
+///      amount of A must cover amountIn + minProfit, or the whole trade reverts and the
+///      inventory is untouched. What it saves is the lender's fee and the loan's own calls.
 ///      V4 hops: whatever the loan, the hops of a route with any V4 hop run inside one
 ///      `unlock` of their PoolManager (`unlockCallback`), all V4 hops of a plan in the same
 ///      manager. A V4 hop's input is a credit in the manager (a V2 or V3 hop before it pays its
@@ -159,6 +166,7 @@ contract OmniArbExecutor {
     uint256 private constant FLASH_AAVE_V3 = 2;
     uint256 private constant FLASH_UNISWAP_V3 = 3;
     uint256 private constant FLASH_UNISWAP_V4 = 4;
+    uint256 private constant FLASH_INVENTORY = 5;
     uint256 private constant KIND_UNISWAP_V2 = 0;
     uint256 private constant KIND_UNISWAP_V3 = 1;
     uint256 private constant KIND_ALGEBRA = 2;
@@ -831,6 +839,7 @@ contract OmniArbExecutor {
     }
 
     /// @dev Sources 1–4: borrow amountIn of the start token; the lender's callback trades.
+    ///      Source 5 trades amountIn of the start token this contract holds, without a loan.
     function _borrowAndTrade(bytes calldata plan, uint256 source, uint256 amountIn, uint256 hops)
         private
         returns (uint256)
@@ -855,6 +864,13 @@ contract OmniArbExecutor {
             uint256 kind = Plan.kind(hops, record);
             if (kind != RECORD_V4_MANAGER) revert UnsupportedHopKind(record, kind);
             _unlock(plan, Plan.factory(hops, record), UNLOCK_FLASH, 0, record, amountIn);
+        } else if (source == FLASH_INVENTORY) {
+            // The hops' outputs are what genuine pools paid (each proven before it is called),
+            // as in a loan's callback; a short trade reverts before the inventory is spent.
+            uint256 amountOut =
+                _runHopsAnywhere(plan, hops, (length - HEADER_BYTES) / HOP_BYTES, 0, amountIn);
+            (,, uint256 minProfit,) = Plan.header(_offset(plan));
+            _settle(amountOut, amountIn, minProfit);
         } else {
             revert UnsupportedFlashSource(source);
         }

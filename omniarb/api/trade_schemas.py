@@ -48,7 +48,8 @@ class TradeItem(BaseModel):
     min_profit_wei: Amount
     flash_source: str = Field(
         description="where the capital came from: uniswap-v2-flash-swap (the route's own "
-        "pair), uniswap-v2-pair-loan, balancer-v2, aave-v3 or uniswap-v3-flash"
+        "pair), uniswap-v2-pair-loan, balancer-v2, aave-v3, uniswap-v3-flash, algebra-flash, "
+        "uniswap-v4-flash, or inventory (the executor's own balance: no loan)"
     )
     realized_profit_wei: Amount | None
     gas_used: int | None

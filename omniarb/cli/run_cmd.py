@@ -253,7 +253,7 @@ async def _run_with_view(
                         manifest,
                         settings,
                         access=(
-                            DevnetAccess(manifest_path)
+                            DevnetAccess(manifest_path, settings.devnet.executor_inventory)
                             if signers is None
                             else NetworkAccess(signers)
                         ),

@@ -3,23 +3,32 @@ that account deploys the first time a devnet run meets it.
 
 The address is remembered in `executors.json` beside the manifest, so a restarted bot keeps
 trading through the same contract; a new contract is seeded with one unit of each start token by
-the deployer, who holds spare tokens of every kind.
+the deployer, who holds spare tokens of every kind, and with the inventory of
+`[devnet.executor_inventory]` (whole tokens by symbol: the deployer mints them, or wraps its own
+coin for the wrapped native token), which trades that need capital from outside their route
+may use instead of a flash loan (`omniarb.allocate.inventory`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 
 from omniarb.chains.abi import encode_call
+from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, dev_account
+from omniarb.errors import DevnetError
 from omniarb.execute import ExecutorContract, Signer, deploy_devnet_executor
 from omniarb.network import ChainManifest
 from omniarb.wiring import STABLECOINS
 
 __all__ = ["DevnetAccess"]
+
+_RECEIPT_TIMEOUT_S = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +38,9 @@ class DevnetAccess:
 
     devnet = True
 
-    def __init__(self, manifest_path: Path) -> None:
+    def __init__(self, manifest_path: Path, inventory: Mapping[str, float] | None = None) -> None:
         self._memo = manifest_path.parent / "executors.json"
+        self._inventory = dict(inventory or {})
 
     def signer(self, chain: ChainManifest) -> Signer:
         return Signer(dev_account(BOT_INDEX).private_key, chain_id=chain.chain_id)
@@ -61,6 +71,7 @@ class DevnetAccess:
                     "gas": hex(100_000),
                 },
             )
+        await self._seed_inventory(rpc, chain, contract.address)
         # Read again: the other chains' pipelines are built concurrently and may have remembered
         # their executors since the first read (no await between this read and the write).
         remembered = json.loads(self._memo.read_text()) if self._memo.exists() else {}
@@ -68,3 +79,39 @@ class DevnetAccess:
         self._memo.write_text(json.dumps(remembered, indent=1))
         log.info("%s: executor deployed at %s", chain.name, contract.address)
         return contract.address
+
+    async def _seed_inventory(self, rpc: RpcClient, chain: ChainManifest, executor: str) -> None:
+        """Give a new executor the configured inventory of each token the chain has."""
+        deployer = dev_account(DEPLOYER_INDEX).address
+        seeded = []
+        for symbol, whole in sorted(self._inventory.items()):
+            token = next((t for t in chain.tokens if t.symbol == symbol), None)
+            if token is None:
+                continue  # a token of other chains
+            amount = int(Decimal(str(whole)).scaleb(token.decimals))
+            if token.wrapped_native:
+                calls = [
+                    (encode_call("deposit()"), amount),
+                    (encode_call("transfer(address,uint256)", executor, amount), 0),
+                ]
+            else:
+                calls = [(encode_call("mint(address,uint256)", executor, amount), 0)]
+            for data, value in calls:
+                tx_hash = await rpc.call(
+                    "eth_sendTransaction",
+                    {
+                        "from": deployer,
+                        "to": token.address,
+                        "data": data,
+                        "value": hex(value),
+                        "gas": hex(100_000),
+                    },
+                )
+                receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=_RECEIPT_TIMEOUT_S)
+                if receipt is None or int(receipt["status"], 16) != 1:
+                    raise DevnetError(f"{chain.name}: seeding the executor with {symbol} failed")
+            seeded.append(f"{whole:g} {symbol}")
+        if seeded:
+            log.info(
+                "%s: executor %s holds an inventory of %s", chain.name, executor, ", ".join(seeded)
+            )

@@ -86,6 +86,7 @@ class FlashSource(IntEnum):
     AAVE_V3 = 2  # Aave V3 flashLoanSimple: the market's premium (devnet: 5 bps)
     UNISWAP_V3 = 3  # a V3 pool's flash (the pool's fee), or an Algebra pool's (0.01%)
     UNISWAP_V4 = 4  # a V4 PoolManager's `take` inside `unlock`: no fee
+    INVENTORY = 5  # no loan: the executor's own balance of the start token
 
 
 # The plan byte of each way to borrow: a V2 pair lends by flash swap whether it opens the route
@@ -99,6 +100,7 @@ PLAN_SOURCE: Mapping[FlashLoan, FlashSource] = {
     FlashLoan.BALANCER_V2: FlashSource.BALANCER_VAULT,
     FlashLoan.AAVE_V3: FlashSource.AAVE_V3,
     FlashLoan.V4_POOL_MANAGER: FlashSource.UNISWAP_V4,
+    FlashLoan.INVENTORY: FlashSource.INVENTORY,
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from omniarb.dex.registry import adapter
 from omniarb.gas import GasModel, HopWork
+from omniarb.types import FlashLoan
 
 WEIGHTED = "balancer-weighted"
 STABLE = "balancer-stable"
@@ -53,4 +54,16 @@ def test_a_route_opening_with_a_balancer_pool_assumes_an_outside_loan() -> None:
     assert (
         route.fixed - model.hops_gas([HopWork(kind=WEIGHTED), HopWork(kind="uniswap-v2")])
         == model.external_loan_gas
+    )
+
+
+def test_inventory_costs_its_own_gas_and_never_lowers_the_detectors_assumption() -> None:
+    model = GasModel(inventory_gas=3_000, balancer_loan_gas=40_000)
+    assert model.loan_gas(FlashLoan.INVENTORY) == 3_000
+    # The detector prices a route with the cheapest outside loan, not with inventory: the
+    # executor may hold none of the start token.
+    assert model.external_loan_gas == min(
+        model.loan_gas(loan)
+        for loan in FlashLoan
+        if loan not in (FlashLoan.OWN_PAIR, FlashLoan.INVENTORY)
     )

@@ -43,7 +43,8 @@ V3_EXACT_INPUT = (
 )
 QUOTE_EXACT_INPUT = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
 PIPS = 1_000_000
-SOURCES = tuple(FlashSource)
+# The loans: every source but the executor's own inventory (test_executor_inventory.py).
+SOURCES = tuple(s for s in FlashSource if s is not FlashSource.INVENTORY)
 
 
 async def send_tx(rpc: RpcClient, sender: str, to: str | None, data: bytes | str) -> dict[str, Any]:

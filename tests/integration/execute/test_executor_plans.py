@@ -64,12 +64,14 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
             route, amount_in = arb.route, arb.amount_in
 
             plan = s.codec.plan(route, amount_in, 0)
-            # Flash sources 0-4 are defined (tests in test_executor_flash_profit.py); 5 is not.
-            unknown_source = bytes((5,)) + plan[1:]
-            assert await call_error(rpc, BOT, to, wrap_plan(unknown_source)) == (
-                "UnsupportedFlashSource",
-                (5,),
-            )
+            # Flash sources 0-4 are defined (tests in test_executor_flash_profit.py), and 5, the
+            # executor's inventory (test_executor_inventory.py); 6 and above are not.
+            for source in (6, 255):
+                unknown_source = bytes((source,)) + plan[1:]
+                assert await call_error(rpc, BOT, to, wrap_plan(unknown_source)) == (
+                    "UnsupportedFlashSource",
+                    (source,),
+                )
 
             assert await call_error(rpc, BOT, to, wrap_plan(plan[:-1])) == (
                 "MalformedPlan",

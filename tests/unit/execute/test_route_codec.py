@@ -280,6 +280,7 @@ def test_a_lender_record_follows_the_hops(
             "is a pool of the route",
         ),
         (V3_FIRST, FlashSource.V2_PAIR, None, "must be a V2 pair"),
+        (MIXED, FlashSource.INVENTORY, V3_LENDER, "cannot lend for flash source"),
     ],
 )
 def test_lenders_the_contract_would_refuse_are_refused(
@@ -293,6 +294,17 @@ def test_a_v2_flash_swap_needs_no_record_when_the_first_hop_is_v2() -> None:
     plan = RouteCodec(FACTORIES_V3).plan(MIXED, 1, 0, FlashSource.V2_PAIR)
     assert len(plan) == 33 + 2 * 64
     assert decode_plan(plan).flash_pool is None
+
+
+@pytest.mark.parametrize("route", [MIXED, V3_FIRST])
+def test_inventory_is_source_5_with_no_record_whatever_the_first_hop(route: Route) -> None:
+    plan = RouteCodec(FACTORIES_V3).plan(route, 10**18, 3, FlashSource.INVENTORY)
+    assert plan[0] == 5
+    assert int.from_bytes(plan[1:17], "big") == 10**18
+    assert int.from_bytes(plan[17:33], "big") == 3
+    assert len(plan) == 33 + 2 * 64
+    assert decode_plan(plan).flash_pool is None
+    assert plan_source(FlashLoan.INVENTORY) is FlashSource.INVENTORY
 
 
 def test_every_loan_has_a_plan_byte_and_a_stable_name() -> None:

@@ -1,0 +1,1 @@
+"""Allocate tests; a package so they may share the detector tests' worlds (`detect`)."""
