@@ -31,7 +31,7 @@ from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.in_flight import InFlightPools
 from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenScreen
-from omniarb.score import FaceValue
+from omniarb.score import FaceValue, ProfitScorer
 from omniarb.state.pool_sync import PoolStateSync
 from omniarb.state.runner import run_state
 from omniarb.state.update_merge import merge_updates
@@ -61,7 +61,7 @@ class ChainPipeline:
     collector: HeadCollector
     detector: CycleDetector
     risk: RiskManager
-    score: FaceValue
+    score: ProfitScorer | FaceValue
     allocate: FlashLoanAllocator
     execute: ExecuteStage
     track: Tracker
@@ -382,6 +382,7 @@ class ChainRun:
                 landed_in = outcome.block_number if outcome.included else None
                 trade = p.stats.on_outcome(outcome)
                 p.execute.on_outcome(outcome)
+                p.score.on_outcome(outcome)
                 p.risk.observe_outcome(outcome)
                 if self._hooks is not None:
                     self._hooks.outcome(p.stats, outcome)
