@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -109,6 +110,17 @@ class ModelStore:
         self._fs: AbstractFileSystem = fs
         self._root: str = root
 
+    @contextmanager
+    def _boundary(self, what: str) -> Iterator[None]:
+        """Map the backend's errors to ours, once: each fsspec backend raises its own tree
+        (OSError, botocore's, aiohttp's), and callers only need "missing" or "unusable"."""
+        try:
+            yield
+        except (FileNotFoundError, OmniarbError):
+            raise
+        except Exception as exc:
+            raise ModelStoreError(f"{what} ({self.url}): {exc}") from exc
+
     def _path(self, model_id: str, name: str) -> str:
         return f"{self._root}/{model_id}/{name}"
 
@@ -118,23 +130,19 @@ class ModelStore:
 
         buffer = io.BytesIO()
         torch.save(net.state_dict(), buffer)
-        try:
+        with self._boundary(f"cannot write model {meta.id}"):
             self._fs.makedirs(f"{self._root}/{meta.id}", exist_ok=True)
             with self._fs.open(self._path(meta.id, _WEIGHTS), "wb") as out:
                 out.write(buffer.getvalue())
             with self._fs.open(self._path(meta.id, _META), "wb") as out:
                 out.write(json.dumps(meta.to_json(), indent=2).encode())
-        except OSError as exc:
-            raise ModelStoreError(f"cannot write model {meta.id} to {self.url}: {exc}") from exc
 
     def list(self) -> list[ModelMeta]:
         """Every complete model, newest first; an absent root is an empty store."""
-        try:
+        with self._boundary("cannot list the model store"):
             if not self._fs.exists(self._root):
                 return []
             entries = self._fs.ls(self._root, detail=False)
-        except OSError as exc:
-            raise ModelStoreError(f"cannot list the model store {self.url}: {exc}") from exc
         metas = []
         for entry in entries:
             model_id = str(entry).rstrip("/").rsplit("/", 1)[-1]
@@ -150,12 +158,10 @@ class ModelStore:
         """The metadata of `model_id` (`NotFoundError` if there is no such model)."""
         path = self._path(model_id, _META)
         try:
-            with self._fs.open(path, "rb") as src:
+            with self._boundary(f"cannot read model {model_id}"), self._fs.open(path, "rb") as src:
                 raw = src.read()
         except FileNotFoundError:
             raise NotFoundError(f"no model {model_id!r} in {self.url}") from None
-        except OSError as exc:
-            raise ModelStoreError(f"cannot read model {model_id}: {exc}") from exc
         try:
             data = json.loads(raw)
         except ValueError as exc:
@@ -174,14 +180,13 @@ class ModelStore:
 
         meta = self.meta(model_id)
         try:
-            with self._fs.open(self._path(model_id, _WEIGHTS), "rb") as src:
-                raw = src.read()
-            state = torch.load(io.BytesIO(raw), weights_only=True)
-            net = build_net(len(meta.features), meta.hidden)
-            net.load_state_dict(state)
+            with self._boundary(f"cannot load model {model_id}"):
+                with self._fs.open(self._path(model_id, _WEIGHTS), "rb") as src:
+                    raw = src.read()
+                state = torch.load(io.BytesIO(raw), weights_only=True)
+                net = build_net(len(meta.features), meta.hidden)
+                net.load_state_dict(state)
         except FileNotFoundError:
             raise NotFoundError(f"model {model_id!r} has no weights in {self.url}") from None
-        except (OSError, RuntimeError, KeyError) as exc:
-            raise ModelStoreError(f"cannot load model {model_id}: {exc}") from exc
         net.eval()
         return net, meta
