@@ -6,6 +6,7 @@
     store_url = "s3://models/omniarb"   # default: $OMNIARB_HOME/models (a local directory)
     endpoint_url = "http://127.0.0.1:9000"  # an S3-compatible server (MinIO, moto, ...)
     max_model_age_s = 604800            # an older model is not used (0: no limit)
+    reload_s = 60                       # how often a running bot looks for a newer model
 
 S3 credentials come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), never
 from this file.
@@ -41,6 +42,10 @@ class ScoreSettings(BaseModel):
     )
     max_model_age_s: float = Field(
         default=604_800.0, ge=0, description="seconds, a number >= 0 (0: no limit)"
+    )
+
+    reload_s: float = Field(
+        default=60.0, ge=0, le=86_400, description="seconds, a number from 0 to 86400 (0: never)"
     )
 
     @field_validator("store_url")

@@ -189,16 +189,16 @@ class ChainRun:
     async def fees(self) -> None:
         """Refresh the chain's fee quote once per new block, beside the deciding task: the
         detector reads the latest quote and never waits for a node. The lender balances'
-        re-reads and audit (`LenderBalances.refresh`) run here too, off the hot path."""
+        re-reads and audit (`LenderBalances.refresh`) and the score stage's look for a newer
+        model run here too, off the hot path."""
         p = self.pipeline
-        if p.fees is None and p.sync.lenders is None:
-            return
         while True:
             await self._new_block.wait()
             self._new_block.clear()
             # The quote first: a trade of this block about to be sent may be waiting for it.
             await refresh_fees(p.name, p.fees, self._hooks)
             await refresh_lenders(p.name, p.sync.lenders)
+            await p.score.refresh()  # a model trained meanwhile, within [score] reload_s
 
     async def _on_update(self, update: PoolUpdate) -> None:
         p = self.pipeline

@@ -3,7 +3,7 @@ profit predictor (PyTorch, `omniarb train`) when the model store holds a valid o
 back to the baseline `FaceValue` rule (p=1, EV = predicted net profit) otherwise. Torch is
 imported only when a model is loaded or trained."""
 
-from omniarb.score.active import load_active, open_store, scorer_for
+from omniarb.score.active import ModelSource, load_active, open_store, scorer_for
 from omniarb.score.face_value import FaceValue
 from omniarb.score.features import FEATURE_VERSION, FEATURES, FeatureContext, extract
 from omniarb.score.recent import RecentOutcomes
@@ -17,6 +17,7 @@ __all__ = [
     "FaceValue",
     "FeatureContext",
     "ModelMeta",
+    "ModelSource",
     "ModelStore",
     "ModelStoreError",
     "ProfitScorer",

@@ -21,3 +21,6 @@ class FaceValue:
 
     def on_outcome(self, outcome: Outcome) -> None:
         """Nothing to learn: face value ignores how trades went."""
+
+    async def refresh(self) -> None:
+        """Nothing to reload."""

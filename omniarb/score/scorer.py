@@ -23,6 +23,7 @@ from omniarb.score.metrics import expected_value
 from omniarb.score.recent import RecentOutcomes
 
 if TYPE_CHECKING:
+    from omniarb.score.active import ModelSource
     from omniarb.score.model import ProfitNet
     from omniarb.score.store import ModelMeta
     from omniarb.types import Decision, Outcome
@@ -90,15 +91,26 @@ class ProfitScorer:
         *,
         model: ActiveModel | None,
         max_age_s: float,
+        source: ModelSource | None = None,
         recent: RecentOutcomes | None = None,
         clock_ns: Callable[[], int] = time.monotonic_ns,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._model = model
+        self._fixed = model
+        self._source = source
         self._max_age_s = max_age_s
         self._recent = recent or RecentOutcomes()
         self._clock_ns = clock_ns
         self._wall = wall
+
+    @property
+    def _model(self) -> ActiveModel | None:
+        return self._source.model if self._source is not None else self._fixed
+
+    async def refresh(self) -> None:
+        """Pick up a newly trained model (a no-op without a model source)."""
+        if self._source is not None:
+            await self._source.refresh()
 
     async def process(self, decision: Decision) -> Decision:
         """The score stage for one decision."""

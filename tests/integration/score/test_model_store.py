@@ -12,11 +12,12 @@ import boto3
 import pytest
 import torch
 from _nets import meta, random_net
+from _waits import eventually
 from moto.server import ThreadedMotoServer
 
 from omniarb.config import Settings
 from omniarb.errors import NotFoundError
-from omniarb.score.active import load_active
+from omniarb.score.active import ModelSource, load_active, scorer_for
 from omniarb.score.features import FEATURE_VERSION, FEATURES
 from omniarb.score.model import Normalization
 from omniarb.score.store import ModelStore, ModelStoreError
@@ -124,3 +125,21 @@ def test_an_unreachable_store_means_the_baseline_not_a_crash(
     assert load_active(settings.score) is None
     with pytest.raises(ModelStoreError, match="cannot list the model store"):
         ModelStore("s3://x/y", endpoint_url=dead).list()
+
+
+async def test_a_running_scorer_picks_up_a_model_trained_after_it_started(
+    tmp_path: Path,
+) -> None:
+    store_url = str(tmp_path / "models")
+    settings = Settings.model_validate({"score": {"store_url": store_url, "reload_s": 0.001}})
+    source = ModelSource(settings.score, load_active(settings.score))
+    scorer = scorer_for(settings.score, source)
+    assert scorer.status().fallback
+    ModelStore(store_url).save(random_net(seed=5), meta(id="m-late", created_at=datetime.now(UTC)))
+
+    async def picked_up() -> bool:
+        await scorer.refresh()
+        return not scorer.status().fallback
+
+    await eventually(picked_up, what="the scorer using the new model", timeout_s=10)
+    assert scorer.status().model_id == "m-late"
