@@ -17,7 +17,8 @@ from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings
 from omniarb.errors import NotFoundError
 from omniarb.score.active import open_store
-from omniarb.score.features import FEATURE_VERSION, FEATURES
+from omniarb.score.features import FEATURE_VERSION
+from omniarb.score.scorer import invalid_reason
 from omniarb.score.store import ModelMeta
 
 __all__ = ["register"]
@@ -39,12 +40,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _usable(meta: ModelMeta, settings: Settings, now: datetime) -> bool:
-    max_age_s = settings.score.max_model_age_s
-    return (
-        meta.feature_version == FEATURE_VERSION
-        and meta.features == FEATURES
-        and (max_age_s == 0 or meta.age_s(now) <= max_age_s)
-    )
+    return invalid_reason(meta, settings.score.max_model_age_s, now) is None
 
 
 def _current(metas: list[ModelMeta], settings: Settings, now: datetime) -> str | None:

@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     from omniarb.score.store import ModelMeta
     from omniarb.types import Decision, Outcome
 
-__all__ = ["ActiveModel", "ProfitScorer", "ScorerStatus", "expected_value_usd"]
+__all__ = [
+    "ActiveModel",
+    "ProfitScorer",
+    "ScorerStatus",
+    "expected_value_usd",
+    "invalid_reason",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +87,20 @@ def expected_value_usd(decision: Decision, p_success: float, profit_if_landed_us
         failed_cost_usd=(opp.gross_profit - opp.net_profit) * rate,
         bribe_usd=decision.bribe_wei * rate,
     )
+
+
+def invalid_reason(meta: ModelMeta, max_age_s: float, now: datetime) -> str | None:
+    """Why the model of `meta` may not decide at `now` (None: it may): trained on another
+    feature list or version than this code's, or older than `max_age_s` (0: no limit)."""
+    if meta.feature_version != FEATURE_VERSION or meta.features != FEATURES:
+        return (
+            f"model {meta.id} has feature version {meta.feature_version}, this code "
+            f"{FEATURE_VERSION}: baseline"
+        )
+    age_s = meta.age_s(now)
+    if max_age_s > 0 and age_s > max_age_s:
+        return f"model {meta.id} is {age_s:.0f} s old (max {max_age_s:.0f} s): baseline"
+    return None
 
 
 class ProfitScorer:
@@ -138,16 +158,7 @@ class ProfitScorer:
         model = self._model
         if model is None:
             return "no trained model: baseline (p=1, EV = predicted net profit)"
-        meta = model.meta
-        if meta.feature_version != FEATURE_VERSION or meta.features != FEATURES:
-            return (
-                f"model {meta.id} has feature version {meta.feature_version}, this code "
-                f"{FEATURE_VERSION}: baseline"
-            )
-        age_s = meta.age_s(self._wall())
-        if self._max_age_s > 0 and age_s > self._max_age_s:
-            return f"model {meta.id} is {age_s:.0f} s old (max {self._max_age_s:.0f} s): baseline"
-        return None
+        return invalid_reason(model.meta, self._max_age_s, self._wall())
 
     def score(self, decisions: Sequence[Decision]) -> list[Decision]:
         """Score a batch in one pass of the network (the same result as one by one)."""
