@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from datetime import UTC, datetime
@@ -171,6 +172,9 @@ def main() -> None:
     figures = {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        # Tail latencies mean little on a loaded machine: the load is printed beside them.
+        "load_average_1m": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
         "model": used.meta.id,
         "model_scoring": _time_scoring(scorer, args.iterations),
         "baseline_scoring": _time_scoring(ProfitScorer(model=None, max_age_s=0), args.iterations),
@@ -179,7 +183,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"torch {figures['torch']} on {figures['threads']} thread(s), model {used.meta.id}")
+    print(
+        f"torch {figures['torch']} on {figures['threads']} thread(s), model {used.meta.id}; "
+        f"load average {figures['load_average_1m']:.1f} on {figures['cpus']} CPUs"
+    )
     for name in ("model_scoring", "baseline_scoring"):
         for mode, f in figures[name].items():
             print(

@@ -1,7 +1,9 @@
 """The score stage: p(success) and expected value of each approved decision, from the trained
 predictor when a valid one is loaded, else the baseline (the trade at face value).
 
-    EV = p × profit_if_landed − (1 − p) × cost_of_a_failed_attempt − expected_bribe   (USD)
+    EV = p × share × predicted net profit − (1 − p) × cost of a failed attempt − bribe   (USD)
+
+(`share`: the model's realized share of the predicted net profit if the trade lands.)
 
 A decision whose EV is not above 0 is declined with the figures as its reason. A model is used
 only while its feature list and version are this code's and it is younger than `max_age_s`;
@@ -78,7 +80,7 @@ def _usd_per_unit(decision: Decision) -> float:
 def expected_value_usd(decision: Decision, p_success: float, profit_if_landed_usd: float) -> float:
     """EV of taking `decision`: a failed attempt still pays the route's gas (and an L2's L1 fee);
     the bribe is the one already set on the decision (the execute stage sets it later, and the
-    profit head learned realized profit after the bribes paid)."""
+    share head learned realized profit after the bribes paid)."""
     opp = decision.opportunity
     rate = _usd_per_unit(decision)
     return expected_value(
@@ -169,8 +171,8 @@ class ProfitScorer:
             return [_baseline(d, v) for d, v in zip(decisions, vectors, strict=True)]
         predictions = _predict(model.net, vectors)
         return [
-            _judged(d, v, p, profit)
-            for d, v, (p, profit) in zip(decisions, vectors, predictions, strict=True)
+            _judged(d, v, p, share * d.opportunity.net_profit_usd)
+            for d, v, (p, share) in zip(decisions, vectors, predictions, strict=True)
         ]
 
 
@@ -178,8 +180,8 @@ def _predict(net: ProfitNet, vectors: Sequence[tuple[float, ...]]) -> list[tuple
     import torch
 
     with torch.inference_mode():
-        p, profit = net(torch.tensor(vectors, dtype=torch.float32))
-    return list(zip(p.tolist(), profit.tolist(), strict=True))
+        p, share = net(torch.tensor(vectors, dtype=torch.float32))
+    return list(zip(p.tolist(), share.tolist(), strict=True))
 
 
 def _baseline(decision: Decision, vector: tuple[float, ...]) -> Decision:

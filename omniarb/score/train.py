@@ -39,6 +39,9 @@ from omniarb.store.training import TrainingRow
 __all__ = ["NotEnoughDataError", "TrainResult", "TrainSettings", "fit"]
 
 
+_MAX_SHARE = 5.0
+
+
 class NotEnoughDataError(OmniarbError):
     """The history has too few settled trades with features to train and test a model."""
 
@@ -72,18 +75,27 @@ def _split(rows: Sequence[TrainingRow], test_fraction: float) -> tuple[int, int]
     return len(rows) - n_test, n_test
 
 
+def _share(row: TrainingRow) -> float | None:
+    """The realized share of a landed trade's predicted net profit (None: not a label)."""
+    if not row.success or row.predicted_net_usd <= 0:
+        return None
+    # A share far outside this is a pricing artefact of the row, not something to learn.
+    return min(max(row.realized_net_usd / row.predicted_net_usd, -_MAX_SHARE), _MAX_SHARE)
+
+
 def _normalization(train: Sequence[TrainingRow]) -> Normalization:
     x = torch.tensor([r.features for r in train], dtype=torch.float64)
     std = x.std(dim=0, unbiased=False)
-    landed = [r.realized_net_usd for r in train if r.success]
-    mean_usd = sum(landed) / len(landed) if landed else 0.0
-    spread = math.sqrt(sum((v - mean_usd) ** 2 for v in landed) / len(landed)) if landed else 1.0
+    shares = [s for r in train if (s := _share(r)) is not None]
+    mean = sum(shares) / len(shares) if shares else 1.0
+    spread = math.sqrt(sum((v - mean) ** 2 for v in shares) / len(shares)) if shares else 1.0
     return Normalization(
         feature_mean=tuple(x.mean(dim=0).tolist()),
         # A constant feature (one chain only, say) keeps its scale: nothing to learn from it.
         feature_std=tuple(s if s > 1e-9 else 1.0 for s in std.tolist()),
-        profit_mean_usd=mean_usd,
-        profit_std_usd=spread if spread > 1e-9 else 1.0,
+        share_mean=mean,
+        # Shares all but equal (an exact simulation) keep a unit scale: nothing to stretch.
+        share_std=spread if spread > 1e-3 else 1.0,
     )
 
 
@@ -94,11 +106,12 @@ def _fit_net(train: Sequence[TrainingRow], settings: TrainSettings) -> ProfitNet
     net.set_normalization(norm)
     x = torch.tensor([r.features for r in train], dtype=torch.float32)
     landed = torch.tensor([r.success for r in train], dtype=torch.float32)
-    profit = torch.tensor(
-        [(r.realized_net_usd - norm.profit_mean_usd) / norm.profit_std_usd for r in train],
+    shares = [_share(r) for r in train]
+    share = torch.tensor(
+        [0.0 if v is None else (v - norm.share_mean) / norm.share_std for v in shares],
         dtype=torch.float32,
     )
-    mask = landed > 0
+    mask = torch.tensor([v is not None for v in shares])
     optimizer = torch.optim.Adam(
         net.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
     )
@@ -108,9 +121,9 @@ def _fit_net(train: Sequence[TrainingRow], settings: TrainSettings) -> ProfitNet
         optimizer.zero_grad()
         out = net.raw(x)
         loss = bce(out[:, 0], landed)
-        # Profit if it lands: learned from the trades that landed only.
+        # The realized share: learned from the trades that landed only.
         if bool(mask.any()):
-            loss = loss + nn.functional.huber_loss(out[mask, 1], profit[mask])
+            loss = loss + nn.functional.huber_loss(out[mask, 1], share[mask])
         loss.backward()
         optimizer.step()
     net.eval()
@@ -136,12 +149,12 @@ def fit(rows: Sequence[TrainingRow], settings: TrainSettings, *, now: datetime) 
     train, test = rows[:n_train], rows[n_train:]
     net = _fit_net(train, settings)
     with torch.inference_mode():
-        p_t, profit_t = net(torch.tensor([r.features for r in test], dtype=torch.float32))
-    p, profit = p_t.tolist(), profit_t.tolist()
+        p_t, share_t = net(torch.tensor([r.features for r in test], dtype=torch.float32))
+    p, share = p_t.tolist(), share_t.tolist()
     labels = [r.success for r in test]
     model_ev = [
-        expected_value(pi, gi, r.gas_cost_usd, 0.0)
-        for pi, gi, r in zip(p, profit, test, strict=True)
+        expected_value(pi, si * r.predicted_net_usd, r.gas_cost_usd, 0.0)
+        for pi, si, r in zip(p, share, test, strict=True)
     ]
     captured = ev_captured(
         [r.realized_net_usd for r in test],

@@ -68,13 +68,14 @@ async def race_history(
         sight = ChainSight(chain, rpc)
         await rpc.call("evm_setIntervalMining", 0)
         await rpc.call("evm_setAutomine", False)
+        engine = bot.engine[0]
         for i in range(gaps):
             weth = rng.randint(_MIN_WETH, _MAX_WETH) * WETH
             # Alternate sides so prices wander around where they started.
             path = ["WETH", "USDC"] if (i // 2) % 2 == 0 else ["USDC", "WETH"]
             amount = weth if path[0] == "WETH" else weth * _USDC_PER_WETH // 10**12
             tx = swap_v2_tx(chain, dex=_DEXES[i % 2], path=path, amount_in=amount)
-            approved_before, sent_before = bot.stats[0].approved, bot.stats[0].submitted
+            sent_before = bot.stats[0].submitted
             settled_before = _settled(bot.stats)
             swap = await rpc.call("eth_sendTransaction", tx)
             await rpc.call("evm_mine")
@@ -83,10 +84,11 @@ async def race_history(
             chosen = rival.choose(await sight.look(head))
             if chosen is not None and await rival.take(chosen, head) is not None:
                 rival_sent += 1
-            # The bot has decided the gap's block; what it approved is sent before the next.
-            await bot.wait_for(lambda s, b=gap_block: s[0].block_number >= b, timeout_s=20)
-            if bot.stats[0].approved > approved_before:
-                await bot.wait_for(lambda s, n=sent_before: s[0].submitted > n, timeout_s=20)
+            # The bot has decided the gap's block and its sends for it are done.
+            await bot.wait_for(
+                lambda s, b=gap_block, e=engine: s[0].block_number >= b and not e.busy_deciding,
+                timeout_s=30,
+            )
             sent = bot.stats[0].submitted - sent_before
             await rpc.call("evm_mine")
             await bot.wait_for(lambda s, n=settled_before + sent: _settled(s) >= n, timeout_s=20)

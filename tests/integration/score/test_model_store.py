@@ -56,8 +56,8 @@ def _norm() -> Normalization:
     return Normalization(
         feature_mean=tuple(float(i) for i in range(n)),
         feature_std=tuple(1.0 + i / 10 for i in range(n)),
-        profit_mean_usd=3.5,
-        profit_std_usd=12.25,
+        share_mean=0.95,
+        share_std=0.25,
     )
 
 

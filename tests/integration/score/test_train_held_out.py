@@ -62,10 +62,10 @@ async def test_trained_model_captures_at_least_the_baselines_ev_on_held_out_trad
     assert any(not r.success for r in test)
     assert any(r.success for r in test)
     with torch.inference_mode():
-        p, profit = net_(torch.tensor([r.features for r in test], dtype=torch.float32))
+        p, share = net_(torch.tensor([r.features for r in test], dtype=torch.float32))
     model_ev = [
-        expected_value(pi, gi, r.gas_cost_usd, 0.0)
-        for pi, gi, r in zip(p.tolist(), profit.tolist(), test, strict=True)
+        expected_value(pi, si * r.predicted_net_usd, r.gas_cost_usd, 0.0)
+        for pi, si, r in zip(p.tolist(), share.tolist(), test, strict=True)
     ]
     again = ev_captured(
         [r.realized_net_usd for r in test],

@@ -39,13 +39,13 @@ def random_net(norm: Normalization | None = None, seed: int = 3) -> ProfitNet:
     return net
 
 
-def fixed_net(*, logit: float, profit_usd: float) -> ProfitNet:
-    """A network answering p = sigmoid(`logit`) and `profit_usd` for every input."""
+def fixed_net(*, logit: float, share: float) -> ProfitNet:
+    """A network answering p = sigmoid(`logit`) and the realized `share` for every input."""
     net = build_net(len(FEATURES))
     with torch.no_grad():
         for parameter in net.parameters():
             parameter.zero_()
-        net.head.bias.copy_(torch.tensor([logit, profit_usd]))
+        net.head.bias.copy_(torch.tensor([logit, share]))
     net.eval()
     return net
 

@@ -4,6 +4,7 @@ scores as its decisions one by one; EV <= 0 declines with the figures."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import timedelta
 
@@ -50,7 +51,7 @@ async def test_without_a_model_the_baseline_decides_and_features_are_kept() -> N
 
 
 async def test_a_model_too_old_falls_back_to_the_baseline() -> None:
-    model = active(fixed_net(logit=-8.0, profit_usd=1.0))
+    model = active(fixed_net(logit=-8.0, share=1.0))
     scorer = _scorer(model, age_s=2 * DAY_S, max_age_s=DAY_S)
     scored = await scorer.process(decision(opportunity()))
     assert (scored.p_success, scored.approved) == (1.0, True)
@@ -69,7 +70,7 @@ async def test_a_model_too_old_falls_back_to_the_baseline() -> None:
     [{"feature_version": FEATURE_VERSION + 1}, {"features": (*FEATURES[:-1], "renamed")}],
 )
 async def test_a_model_of_other_features_falls_back_to_the_baseline(changes) -> None:
-    scorer = _scorer(active(fixed_net(logit=-8.0, profit_usd=1.0), **changes))
+    scorer = _scorer(active(fixed_net(logit=-8.0, share=1.0), **changes))
     scored = await scorer.process(decision(opportunity()))
     assert (scored.p_success, scored.approved) == (1.0, True)
     assert scorer.status().fallback
@@ -77,15 +78,16 @@ async def test_a_model_of_other_features_falls_back_to_the_baseline(changes) -> 
 
 
 async def test_the_model_declines_a_trade_whose_expected_value_is_not_positive() -> None:
-    # p = sigmoid(-4) ~ 0.018; 10 USD if it lands; a failed attempt pays 9 USD of gas
-    # (150,000 gas at 20 gwei, WETH at 3000 USD).
-    scorer = _scorer(active(fixed_net(logit=-4.0, profit_usd=10.0)))
+    # p = sigmoid(-4) ~ 0.018; half the predicted 21 USD net if it lands; a failed attempt
+    # pays 9 USD of gas (150,000 gas at 20 gwei, WETH at 3000 USD).
+    scorer = _scorer(active(fixed_net(logit=-4.0, share=0.5)))
     d = decision(opportunity())
     scored = await scorer.process(d)
     p = scored.p_success
-    assert p == pytest.approx(1 / (1 + 2.718281828459045**4), rel=1e-6)
+    assert p == pytest.approx(1 / (1 + math.exp(4)), rel=1e-6)
+    assert d.opportunity.net_profit_usd == pytest.approx(21.0)
     failed_gas_usd = 150_000 * 20 * 10**9 * 3000 / 10**18
-    assert scored.expected_value_usd == pytest.approx(p * 10.0 - (1 - p) * failed_gas_usd)
+    assert scored.expected_value_usd == pytest.approx(p * 0.5 * 21.0 - (1 - p) * failed_gas_usd)
     assert not scored.approved
     assert scored.reasons[:-1] == d.reasons
     assert scored.reasons[-1].startswith("expected value -")
@@ -93,15 +95,15 @@ async def test_the_model_declines_a_trade_whose_expected_value_is_not_positive()
 
 
 async def test_the_model_approves_a_likely_winner_with_its_expected_value() -> None:
-    scorer = _scorer(active(fixed_net(logit=4.0, profit_usd=20.0)))
+    scorer = _scorer(active(fixed_net(logit=4.0, share=1.0)))
     scored = await scorer.process(decision(opportunity()))
     assert scored.approved
     assert 0.98 < scored.p_success < 0.99
-    assert 0 < scored.expected_value_usd < 20.0
+    assert 0 < scored.expected_value_usd < 21.0
 
 
 async def test_a_declined_decision_stays_declined_with_its_reasons() -> None:
-    scorer = _scorer(active(fixed_net(logit=-4.0, profit_usd=10.0)))
+    scorer = _scorer(active(fixed_net(logit=-4.0, share=0.5)))
     d = replace(decision(opportunity()), approved=False, reasons=("too large",))
     scored = await scorer.process(d)
     assert not scored.approved
@@ -114,8 +116,8 @@ async def test_a_batch_scores_as_its_decisions_one_by_one() -> None:
     norm = Normalization(
         feature_mean=tuple(vectors.mean(dim=0).tolist()),
         feature_std=tuple(max(s, 1e-3) for s in vectors.std(dim=0).tolist()),
-        profit_mean_usd=5.0,
-        profit_std_usd=2.0,
+        share_mean=1.0,
+        share_std=0.5,
     )
     scorer = _scorer(active(random_net(norm)))
     batch = scorer.score(decisions)
