@@ -17,7 +17,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
+from omniarb._config_errors import DOMAIN_ERROR, Problem
 from omniarb._config_services import MODEL, check_url
 
 __all__ = ["ScoreSettings"]
@@ -59,7 +61,17 @@ class ScoreSettings(BaseModel):
         if "://" in url and scheme not in _STORE_SCHEMES:
             raise ValueError(f"unsupported scheme {scheme!r}")
         if "@" in urlsplit(url).netloc:
-            raise ValueError("credentials do not belong in the URL")
+            # Secrets never come from the file, and the message must not echo this one.
+            problem = Problem(
+                path="score.store_url",
+                message="credentials do not belong in the config file (the S3 client reads "
+                "them from the environment); the value is not shown",
+            )
+            raise PydanticCustomError(
+                DOMAIN_ERROR,
+                "{summary}",
+                {"summary": f"{problem.path}: {problem.message}", "problems": [problem]},
+            )
         return url
 
     @field_validator("endpoint_url")
