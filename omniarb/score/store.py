@@ -99,6 +99,9 @@ class ModelStore:
     """Saves, lists and loads models under one root URL (blocking I/O: call from a thread)."""
 
     def __init__(self, url: str, *, endpoint_url: str | None = None) -> None:
+        if "@" in url.split("://", 1)[-1].split("/", 1)[0]:
+            # Credentials come from the environment; the message must not echo these.
+            raise ModelStoreError("credentials do not belong in the model store URL (not shown)")
         self.url = url.rstrip("/")
         options: dict[str, Any] = {}
         if endpoint_url is not None:

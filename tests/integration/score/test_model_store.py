@@ -143,3 +143,9 @@ async def test_a_running_scorer_picks_up_a_model_trained_after_it_started(
 
     await eventually(picked_up, what="the scorer using the new model", timeout_s=10)
     assert scorer.status().model_id == "m-late"
+
+
+def test_a_store_url_with_credentials_is_refused_without_echoing_them() -> None:
+    with pytest.raises(ModelStoreError) as caught:
+        ModelStore("s3://key:s3cr3t@bucket/models")
+    assert "s3cr3t" not in str(caught.value)
