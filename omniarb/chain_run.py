@@ -31,7 +31,7 @@ from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.in_flight import InFlightPools
 from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenScreen
-from omniarb.score import FaceValue
+from omniarb.score import FaceValue, ProfitScorer
 from omniarb.state.pool_sync import PoolStateSync
 from omniarb.state.runner import run_state
 from omniarb.state.update_merge import merge_updates
@@ -61,7 +61,7 @@ class ChainPipeline:
     collector: HeadCollector
     detector: CycleDetector
     risk: RiskManager
-    score: FaceValue
+    score: ProfitScorer | FaceValue
     allocate: FlashLoanAllocator
     execute: ExecuteStage
     track: Tracker
@@ -189,16 +189,16 @@ class ChainRun:
     async def fees(self) -> None:
         """Refresh the chain's fee quote once per new block, beside the deciding task: the
         detector reads the latest quote and never waits for a node. The lender balances'
-        re-reads and audit (`LenderBalances.refresh`) run here too, off the hot path."""
+        re-reads and audit (`LenderBalances.refresh`) and the score stage's look for a newer
+        model run here too, off the hot path."""
         p = self.pipeline
-        if p.fees is None and p.sync.lenders is None:
-            return
         while True:
             await self._new_block.wait()
             self._new_block.clear()
             # The quote first: a trade of this block about to be sent may be waiting for it.
             await refresh_fees(p.name, p.fees, self._hooks)
             await refresh_lenders(p.name, p.sync.lenders)
+            await p.score.refresh()  # a model trained meanwhile, within [score] reload_s
 
     async def _on_update(self, update: PoolUpdate) -> None:
         p = self.pipeline
@@ -387,6 +387,7 @@ class ChainRun:
                 landed_in = outcome.block_number if outcome.included else None
                 trade = p.stats.on_outcome(outcome)
                 p.execute.on_outcome(outcome)
+                p.score.on_outcome(outcome)
                 p.risk.observe_outcome(outcome)
                 if self._hooks is not None:
                     self._hooks.outcome(p.stats, outcome)

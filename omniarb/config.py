@@ -42,6 +42,7 @@ from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_proble
 from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_risk import RiskSettings, risk_limits
 from omniarb._config_rpc import RpcSettings
+from omniarb._config_score import ScoreSettings
 from omniarb._config_services import (
     MODEL,
     AlertSettings,
@@ -87,6 +88,7 @@ __all__ = [
     "RemotePrecheckMode",
     "RiskSettings",
     "RpcSettings",
+    "ScoreSettings",
     "Secrets",
     "Settings",
     "Submission",
@@ -315,6 +317,7 @@ class Settings(BaseModel):
     monitor: MonitorSettings = Field(default_factory=MonitorSettings, description="a table")
     api: ApiSettings = Field(default_factory=ApiSettings, description="a table")
     redis: RedisSettings = Field(default_factory=RedisSettings, description="a table")
+    score: ScoreSettings = Field(default_factory=ScoreSettings, description="a table")
 
     @model_validator(mode="before")
     @classmethod

@@ -82,6 +82,11 @@ class Engine:
         return [run.pipeline for run in self._runs]
 
     @property
+    def busy_deciding(self) -> bool:
+        """Some chain is deciding (its sends included) or has an update waiting."""
+        return any(run.deciding or run.has_updates for run in self._runs)
+
+    @property
     def idle(self) -> bool:
         """No chain is deciding, has an update waiting or a trade unsettled."""
         return not any(run.deciding or run.unsettled or run.has_updates for run in self._runs)

@@ -232,6 +232,10 @@ class Decision:
     gas_estimate: int = 0
     # The live path's clock up to `allocated` (stamped by the engine as each stage returns).
     times: StageTimes = UNSTAMPED
+    # What the score stage saw (`omniarb.score.features`), stored with the decision so training
+    # uses exactly the inputs inference had; () and 0 before the score stage ran.
+    features: tuple[float, ...] = ()
+    feature_version: int = 0
 
     @property
     def profit_before_bribe(self) -> int:

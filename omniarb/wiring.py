@@ -49,7 +49,7 @@ from omniarb.network import ChainManifest
 from omniarb.reconcile import reconcile_unsettled
 from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenSafety, TokenScreen
 from omniarb.risk.token_safety import holders_of
-from omniarb.score import FaceValue
+from omniarb.score import ModelSource, load_active, scorer_for
 from omniarb.state import BlockSync, LenderBalances, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
@@ -367,7 +367,10 @@ async def chain_pipeline(
                 holders=holders_of((p.address, p.kind, (p.token0, p.token1)) for p in chain.pools),
             )
         ),
-        score=FaceValue(),
+        score=scorer_for(
+            settings.score,
+            ModelSource(settings.score, await asyncio.to_thread(load_active, settings.score)),
+        ),
         allocate=FlashLoanAllocator(
             book=lender_book,
             gas_model=EXECUTOR_GAS,

@@ -10,6 +10,7 @@ import type {
   StatusBody,
   TradeItem,
 } from "./types";
+import type { ModelStatus } from "./model";
 
 const TOKEN_KEY = "omniarb.apiToken";
 
@@ -109,6 +110,11 @@ export class Api {
 
   alerts(limit = 100): Promise<AlertItem[]> {
     return request(`/alerts${query({ limit })}`, this.token);
+  }
+
+  /** The profit predictor in use, or why the baseline decides. */
+  model(): Promise<ModelStatus> {
+    return request("/model", this.token);
   }
 
   breaker(): Promise<BreakerStatus> {

@@ -4,7 +4,7 @@
 
 Routes (all GET unless said): `/status`, `/chains`, `/latency`, `/opportunities`, `/trades`, `/pnl`,
 `/alerts`, `/breaker` (+ `/breaker/trips`, POST `/breaker/trip`, POST `/breaker/reset`, each
-with `?chain=` for one chain's breaker), `/config`, `/metrics`,
+with `?chain=` for one chain's breaker), `/model` (the profit predictor), `/config`, `/metrics`,
 `/openapi.json`, and the WebSocket `/ws?types=trade,opportunity,...`. History reads run in a
 worker thread; a database that cannot be reached answers 503, and so does a part (metrics,
 breaker) that is not attached. With `dashboard_dir`, its files are served at `/`.
@@ -30,6 +30,7 @@ from omniarb.api.auth import ApiAuth, LoopbackGuard
 from omniarb.api.history import load_opportunities, load_pnl
 from omniarb.api.latency import ChainLatency
 from omniarb.api.live import MESSAGE_TYPES, LiveHub
+from omniarb.api.model_status import ModelStatus, load_model_status
 from omniarb.api.schemas import (
     AlertItem,
     BreakerStatus,
@@ -228,6 +229,11 @@ def create_app(
         now = breaker_status(control)
         state.hub.publish_breaker(now)
         return now
+
+    @routes.get("/model")
+    async def model() -> ModelStatus:
+        """The profit predictor in use (or why the baseline decides), with its metrics."""
+        return await asyncio.to_thread(load_model_status, settings.score)
 
     @routes.get("/breaker", responses=_UNAVAILABLE)
     async def breaker() -> BreakerStatus:

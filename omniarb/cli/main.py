@@ -45,6 +45,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "report": ("omniarb.cli.report_cmd", "write a self-contained HTML report of the history"),
     "quote": ("omniarb.cli.quote_cmd", "quote swaps from JSON lines with our exact pool math"),
+    "train": ("omniarb.cli.train_cmd", "train the profit predictor on the history"),
+    "model": ("omniarb.cli.model_cmd", "list or show the trained profit predictors"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from omniarb.types import Decision
+from omniarb.types import Decision, Outcome
 
 __all__ = ["FaceValue"]
 
@@ -18,3 +18,9 @@ class FaceValue:
             p_success=1.0,
             expected_value_usd=decision.opportunity.net_profit_usd,
         )
+
+    def on_outcome(self, outcome: Outcome) -> None:
+        """Nothing to learn: face value ignores how trades went."""
+
+    async def refresh(self) -> None:
+        """Nothing to reload."""

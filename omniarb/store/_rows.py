@@ -179,6 +179,8 @@ def _decision(decision: Decision, at: datetime) -> dict[str, Any]:
         "flash_source": str(decision.flash_source or ""),
         "decided_ns": decision.decided_ns,
         "recorded_at": at,
+        "features": list(decision.features) if decision.feature_version else None,
+        "feature_version": decision.feature_version or None,
     }
 
 

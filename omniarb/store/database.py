@@ -45,6 +45,7 @@ from omniarb.store.models import (
 from omniarb.store.summary import ChainSummary, summarize
 from omniarb.store.token_trust import TokenVerdicts, load_token_verdicts
 from omniarb.store.trades import TradeRecord, load_trades
+from omniarb.store.training import TrainingRow, load_training_rows
 from omniarb.store.unsettled import load_replacements, load_unrecorded_sends, load_unsettled
 
 if TYPE_CHECKING:
@@ -229,6 +230,11 @@ class HistoryDatabase:
         """The newest `limit` trades, optionally of one chain (name or id) and one status."""
         with database_errors(self._engine.url, "reading trades"), Session(self._engine) as session:
             return load_trades(session, chain=chain, status=status, limit=limit)
+
+    def training_rows(self, *, feature_version: int) -> list[TrainingRow]:
+        """The predictor's training data: settled trades with stored features, oldest first."""
+        with database_errors(self._engine.url, "reading training rows"), Session(self._engine) as s:
+            return load_training_rows(s, feature_version=feature_version)
 
     def summary(self) -> list[ChainSummary]:
         """Counts, success rate and realized profit per chain."""

@@ -180,6 +180,10 @@ class DecisionRow(Base):
     flash_source: Mapped[str] = mapped_column(Text)
     decided_ns: Mapped[int] = mapped_column(BigInteger)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The score stage's inputs (`omniarb.score.features`): what training learns from. NULL
+    # before revision 0009 and for a decision that never reached the score stage.
+    features: Mapped[list[float] | None] = mapped_column(_JSON)
+    feature_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class ExecutionRow(Base):
