@@ -23,7 +23,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from omniarb._config_errors import DOMAIN_ERROR, Problem
 from omniarb._config_services import MODEL
 from omniarb.optimize.params import ParamName, ParamValue
 
@@ -48,22 +50,29 @@ class ParamBounds(BaseModel):
     max: float = Field(description="a number >= min")
     step: float = Field(gt=0, description="a number > 0")
 
-    @model_validator(mode="after")
-    def _ordered(self) -> ParamBounds:
-        if self.max < self.min:
-            raise ValueError(f"max {self.max:g} is below min {self.min:g}")
-        if self._count() > _MAX_ARMS:
-            raise ValueError(f"more than {_MAX_ARMS} arms: raise the step")
-        return self
-
-    def _count(self) -> int:
+    def count(self) -> int:
+        """How many arms the grid has."""
         low, high, step = (Decimal(str(v)) for v in (self.min, self.max, self.step))
         return int((high - low) / step) + 1
 
     def arms(self) -> tuple[float, ...]:
         """The grid, computed in decimal so 0.01 steps land on 0.03, not 0.030000000000000002."""
         low, step = Decimal(str(self.min)), Decimal(str(self.step))
-        return tuple(float(low + i * step) for i in range(self._count()))
+        return tuple(float(low + i * step) for i in range(self.count()))
+
+
+def _bounds_problem(name: ParamName, bounds: ParamBounds) -> str | None:
+    """What is wrong with `name`'s bounds, or None."""
+    low, high, whole = _DOMAINS[name]
+    if bounds.max < bounds.min:
+        return f"max {bounds.max:g} is below min {bounds.min:g}"
+    if bounds.min < low or bounds.max > high:
+        return f"{bounds.min:g}..{bounds.max:g} is outside {name}'s {low:g}..{high:g}"
+    if whole and any(v != int(v) for v in (bounds.min, bounds.step)):
+        return f"{name} takes whole numbers: min {bounds.min:g}, step {bounds.step:g}"
+    if bounds.count() > _MAX_ARMS:
+        return f"{bounds.count()} arms, more than {_MAX_ARMS}: raise the step"
+    return None
 
 
 class OptimizeSettings(BaseModel):
@@ -82,14 +91,17 @@ class OptimizeSettings(BaseModel):
 
     @model_validator(mode="after")
     def _within_domains(self) -> OptimizeSettings:
-        for name, bounds in self.bounds.items():
-            low, high, whole = _DOMAINS[name]
-            if bounds.min < low or bounds.max > high:
-                raise ValueError(
-                    f"bounds.{name}: {bounds.min:g}..{bounds.max:g} is outside {low:g}..{high:g}"
-                )
-            if whole and any(v != int(v) for v in (bounds.min, bounds.step)):
-                raise ValueError(f"bounds.{name}: min and step are whole numbers")
+        problems = [
+            Problem(path=f"optimize.bounds.{name}", message=message)
+            for name, bounds in self.bounds.items()
+            if (message := _bounds_problem(name, bounds)) is not None
+        ]
+        if problems:
+            raise PydanticCustomError(
+                DOMAIN_ERROR,
+                "{summary}",
+                {"summary": "; ".join(p.message for p in problems), "problems": problems},
+            )
         return self
 
     def arms(self, name: ParamName) -> tuple[ParamValue, ...]:
