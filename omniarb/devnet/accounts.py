@@ -13,6 +13,7 @@ __all__ = [
     "BOT_INDEX",
     "DEPLOYER_INDEX",
     "L1_PRICE_INDEX",
+    "RIVAL_FIRST_INDEX",
     "TRADER_INDICES",
     "DevAccount",
     "dev_account",
@@ -25,6 +26,10 @@ BOT_INDEX = 9
 # Moves the L2s' L1 price (the fee oracles' setters): an account of its own, so its sends never
 # race the deployer's (which seeds a new executor while the market runs) for a nonce.
 L1_PRICE_INDEX = 10
+# Rival searchers (omniarb.devnet.rivals) sign as accounts 20 and up: past anvil's funded
+# accounts, so they are funded (`anvil_setBalance`) when they start, and never share a nonce
+# with the market's traders or the bot.
+RIVAL_FIRST_INDEX = 20
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -263,6 +263,8 @@ def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
         "bribe_wei": outcome.bribe_paid_wei,
         "net_profit_usd": _net_profit_usd(outcome),
         "touched_earlier_in_block": outcome.touched_earlier_in_block,
+        "lost_to_rival": outcome.lost_to_rival,
+        "rival_tx_hash": outcome.rival_tx_hash,
         "block_hash": outcome.block_hash,
         "final": outcome.final,
         "error": None if outcome.success else execution.error,

@@ -249,6 +249,9 @@ class OutcomeRow(Base):
     bribe_wei: Mapped[int] = mapped_column(Amount, server_default="0")
     net_profit_usd: Mapped[float | None] = mapped_column(Float)
     touched_earlier_in_block: Mapped[bool] = mapped_column(Boolean)
+    # Lost to a rival's arbitrage that ran first, and its transaction (revision 0008).
+    lost_to_rival: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    rival_tx_hash: Mapped[str | None] = mapped_column(String(66))
     # The block the receipt was read from, and whether it is `confirmation_depth` deep: until
     # then a reorg may rewrite this row (`omniarb.track.finality`).
     block_hash: Mapped[str | None] = mapped_column(String(66))

@@ -1,0 +1,222 @@
+"""`Rivals`: rival searchers on every chain of a devnet, as one async component.
+
+    async with Rivals(manifest, RivalsParams(seed=11, count=3)) as rivals:
+        await rivals.ready()                     # accounts funded, executors deployed
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(rivals.run())      # until cancelled
+            ...                                  # rivals.snapshot() for a live view
+
+On each chain the rivals share one RPC session and one `ChainSight`. The chain's block number
+is polled every `poll_s`; on each new head the sight prices every cycle on the new state and
+each idle rival picks the best it takes by its policy, waits its latency and sends (one trade
+in flight per rival and chain), then waits to see whether it won. Which rivals exist, their
+latencies, tips, bribes and choices follow from the seed; which of them lands first follows from
+the chain's own ordering (tip, or the relay's bribe ranking), as for any searcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from omniarb.async_resource import AsyncResource
+from omniarb.chain_events import NewHead
+from omniarb.chains.blocks import read_head
+from omniarb.chains.rpc import RpcClient
+from omniarb.devnet.accounts import RIVAL_FIRST_INDEX, dev_account
+from omniarb.devnet.rivals.params import MAX_RIVALS, RivalsParams
+from omniarb.devnet.rivals.rival import Rival, RivalSend, SendResult
+from omniarb.devnet.rivals.sight import ChainSight
+from omniarb.devnet.rivals.snapshot import RivalsSnapshot, RivalStats
+from omniarb.errors import OmniarbError
+from omniarb.execute.relay_auth import RelayAuth
+from omniarb.execute.relay_client import RelayClient
+from omniarb.network import ChainManifest, Manifest
+from omniarb.types import Opportunity
+
+__all__ = ["RivalRecord", "Rivals", "run_rivals"]
+
+log = logging.getLogger(__name__)
+
+_RPC_TIMEOUT_S = 10.0
+# Rivals' relay reputation keys: accounts past the rivals' own (never a signing key).
+_REPUTATION_OFFSET = MAX_RIVALS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RivalRecord:
+    """A rival's send and, once known, what became of it."""
+
+    sent: RivalSend
+    result: SendResult | None = None
+
+
+class _ChainRivals:
+    """The rivals of one chain, on one RPC session (and the chain's relay, if it has one)."""
+
+    def __init__(self, chain: ChainManifest, params: RivalsParams, poll_s: float) -> None:
+        self.chain = chain
+        self._policies = params.resolved()
+        self._poll_s = poll_s
+        self._stack = contextlib.AsyncExitStack()
+        self.rivals: list[Rival] = []
+        self.stats: dict[str, RivalStats] = {}
+        self.records: list[RivalRecord] = []
+        self._sight: ChainSight | None = None
+        self._rpc: RpcClient | None = None
+
+    async def open(self) -> None:
+        rpc = await self._stack.enter_async_context(
+            RpcClient(self.chain.rpc_http, timeout_s=_RPC_TIMEOUT_S)
+        )
+        for i, policy in enumerate(self._policies):
+            relay = None
+            if self.chain.relay_url is not None:
+                key = dev_account(RIVAL_FIRST_INDEX + _REPUTATION_OFFSET + i).private_key
+                relay = await self._stack.enter_async_context(
+                    RelayClient(self.chain.relay_url, RelayAuth(key))
+                )
+            rival = Rival(policy, index=i, chain=self.chain, rpc=rpc, relay=relay)
+            await rival.prepare()
+            self.rivals.append(rival)
+            self.stats[rival.name] = RivalStats(
+                rival=rival.name,
+                chain=self.chain.name,
+                channel=rival.channel,
+                latency_ms=policy.latency_ms,
+                tip_wei=policy.tip_wei,
+                bribe_share_bps=policy.bribe_share_bps,
+            )
+        self._rpc = rpc
+        self._sight = ChainSight(self.chain, rpc)
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+    async def run(self) -> None:
+        sight, rpc = self._sight, self._rpc
+        if sight is None or rpc is None:
+            raise RuntimeError("the chain's rivals are not open")
+        last: int | None = None
+        async with asyncio.TaskGroup() as group:
+            while True:
+                number = int(await rpc.call("eth_blockNumber"), 16)
+                if number != last:
+                    last = number
+                    head = await read_head(rpc, self.chain.chain_id, number)
+                    self._react(group, head, await sight.look(head))
+                # Polling the head is how these rivals watch blocks (no socket to keep alive).
+                await asyncio.sleep(self._poll_s)
+
+    def _react(
+        self, group: asyncio.TaskGroup, head: NewHead, opportunities: list[Opportunity]
+    ) -> None:
+        for rival in self.rivals:
+            if rival.busy:
+                continue
+            chosen = rival.choose(opportunities)
+            if chosen is None:
+                continue
+            rival.busy = True
+            group.create_task(self._race(rival, chosen, head), name=f"rival-{rival.name}")
+
+    async def _race(self, rival: Rival, opportunity: Opportunity, head: NewHead) -> None:
+        try:
+            sent = await rival.take(opportunity, head)
+            if sent is None:
+                return
+            self._count(rival.name, sent=1)
+            index = len(self.records)
+            self.records.append(RivalRecord(sent=sent))
+            result = await rival.settle(sent)
+            self.records[index] = RivalRecord(sent=sent, result=result)
+            if result == "won":
+                self._count(rival.name, won=1, profit_usd=sent.expected_profit_usd)
+            else:
+                self._count(rival.name, **{result: 1})
+        except OmniarbError as exc:
+            self._count(rival.name, errors=1)
+            log.info("%s: rival %s could not send: %s", self.chain.name, rival.name, exc)
+        finally:
+            rival.busy = False
+
+    def _count(self, rival: str, *, profit_usd: float = 0.0, **deltas: int) -> None:
+        stats = self.stats[rival]
+        changes = {key: getattr(stats, key) + delta for key, delta in deltas.items()}
+        self.stats[rival] = replace(
+            stats, won_profit_usd=stats.won_profit_usd + profit_usd, **changes
+        )
+
+
+class Rivals(AsyncResource):
+    """The rivals of `params` on `chains` (default: every chain of the manifest).
+
+    Entering prepares them (funds each rival's account and deploys its executor on each chain);
+    `run()` races until cancelled. `poll_s` is how often each chain's head is polled.
+    """
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        params: RivalsParams,
+        *,
+        chains: Sequence[str] | None = None,
+        poll_s: float = 0.02,
+    ) -> None:
+        self.params = params
+        selected = [manifest.chain(name) for name in chains] if chains else list(manifest.chains)
+        self._chains = tuple(_ChainRivals(chain, params, poll_s) for chain in selected)
+
+    async def _open(self) -> None:
+        try:
+            for chain in self._chains:
+                await chain.open()
+        except BaseException:
+            await self._close()
+            raise
+
+    async def _close(self) -> None:
+        for chain in self._chains:
+            await chain.close()
+
+    def rivals(self, chain: str) -> tuple[Rival, ...]:
+        """The rivals on `chain` (their addresses and executors)."""
+        for rivals in self._chains:
+            if rivals.chain.name == chain:
+                return tuple(rivals.rivals)
+        raise KeyError(chain)
+
+    async def run(self) -> None:
+        """Watch every chain and race until cancelled; an error that is not a failed send
+        stops every chain and is raised as is."""
+        if self.params.count == 0 and not self.params.policies:
+            await asyncio.Event().wait()
+        try:
+            async with asyncio.TaskGroup() as group:
+                for chain in self._chains:
+                    group.create_task(chain.run(), name=f"rivals-{chain.chain.name}")
+        except BaseExceptionGroup as group:
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
+
+    def records(self, chain: str | None = None) -> tuple[RivalRecord, ...]:
+        """Every send so far (on `chain`, or all), in the order sent per chain."""
+        return tuple(r for c in self._chains if chain in (None, c.chain.name) for r in c.records)
+
+    def snapshot(self) -> RivalsSnapshot:
+        """Every rival's figures on every chain (no I/O)."""
+        return RivalsSnapshot(
+            rivals=tuple(stats for c in self._chains for stats in c.stats.values())
+        )
+
+
+async def run_rivals(
+    manifest: Manifest, params: RivalsParams, *, chains: Sequence[str] | None = None
+) -> None:
+    """Prepare the rivals of `params` and race until cancelled."""
+    async with Rivals(manifest, params, chains=chains) as rivals:
+        await rivals.run()
