@@ -15,7 +15,7 @@ from omniarb.store import HistoryStore
 from omniarb.store.engine import make_engine
 from omniarb.store.schema import current_revision, downgrade, upgrade
 
-_PREVIOUS = "0007_submission_records"
+_PREVIOUS = "0008_rival_losses"
 _REVISION = "0010_param_changes"
 AT = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
 

@@ -1,7 +1,7 @@
 """The optimizer's parameter changes, with their measured effects.
 
 Revision ID: 0010_param_changes
-Revises: 0007_submission_records
+Revises: 0008_rival_losses
 Create Date: 2026-12-06
 
 One row per change of one tuned parameter of one chain (`omniarb.optimize`): old and new
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_param_changes"
-down_revision: str | Sequence[str] | None = "0007_submission_records"
+down_revision: str | Sequence[str] | None = "0008_rival_losses"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
