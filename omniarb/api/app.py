@@ -3,8 +3,8 @@
     app = create_app(state, settings)       # settings: the whole `Settings`; [api] is used here
 
 Routes (all GET unless said): `/status`, `/chains`, `/latency`, `/opportunities`, `/trades`, `/pnl`,
-`/alerts`, `/breaker` (+ `/breaker/trips`, POST `/breaker/trip`, POST `/breaker/reset`, each
-with `?chain=` for one chain's breaker), `/config`, `/metrics`,
+`/params`, `/alerts`, `/breaker` (+ `/breaker/trips`, POST `/breaker/trip`, POST
+`/breaker/reset`, each with `?chain=` for one chain's breaker), `/config`, `/metrics`,
 `/openapi.json`, and the WebSocket `/ws?types=trade,opportunity,...`. History reads run in a
 worker thread; a database that cannot be reached answers 503, and so does a part (metrics,
 breaker) that is not attached. With `dashboard_dir`, its files are served at `/`.
@@ -30,6 +30,7 @@ from omniarb.api.auth import ApiAuth, LoopbackGuard
 from omniarb.api.history import load_opportunities, load_pnl
 from omniarb.api.latency import ChainLatency
 from omniarb.api.live import MESSAGE_TYPES, LiveHub
+from omniarb.api.params import register_params
 from omniarb.api.schemas import (
     AlertItem,
     BreakerStatus,
@@ -282,6 +283,7 @@ def create_app(
         source = metrics_or_503()
         return Response(source.render(), media_type=source.content_type)
 
+    register_params(routes, state)
     app.include_router(routes)
 
     @app.websocket("/ws")
