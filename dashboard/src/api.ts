@@ -10,6 +10,7 @@ import type {
   StatusBody,
   TradeItem,
 } from "./types";
+import type { ParamsBody } from "./params";
 
 const TOKEN_KEY = "omniarb.apiToken";
 
@@ -130,6 +131,11 @@ export class Api {
   /** Reset the global breaker, or `chain`'s own. */
   resetBreaker(chain?: string): Promise<BreakerStatus> {
     return request(`/breaker/reset${query({ chain })}`, this.token, { method: "POST" });
+  }
+
+  /** Each chain's tuned parameters and the optimizer's changes (`src/params.tsx`). */
+  params(limit = 50): Promise<ParamsBody> {
+    return request(`/params${query({ limit })}`, this.token);
   }
 
   /** The WebSocket's URL: browsers cannot set headers on it, so the token goes in the query. */

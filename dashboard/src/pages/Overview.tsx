@@ -8,6 +8,7 @@ import { href } from "../router";
 import { opportunitiesPerSecond, rateSeries, type DashboardState } from "../state";
 import { ChainStages } from "../stages";
 import { useDashboard } from "../store";
+import { ParamsPanel } from "../params";
 import { SubmissionTable } from "../submission";
 import type { ChainPnl, ChainStatus, TradeItem } from "../types";
 import {
@@ -303,6 +304,8 @@ export function Overview() {
       <Card title="Backruns and bribes per chain" testId="card-submission">
         <SubmissionTable chains={state.pnl?.chains ?? []} />
       </Card>
+
+      <ParamsPanel />
 
       <div className="grid two">
         <Card
