@@ -30,6 +30,7 @@ from omniarb.detect import CycleDetector
 from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.in_flight import InFlightPools
+from omniarb.optimize.change import ParamChange
 from omniarb.optimize.setup import ChainOptimizer
 from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenScreen
 from omniarb.score import FaceValue
@@ -341,6 +342,8 @@ class ChainRun:
                 hooks.decision(decision)
             stage = "store"
             await self._store.record(decision)
+            stage = "optimize"
+            await self._record_changes(self._seen_by_optimizer())
         except Exception as exc:
             self.dropped(stage, exc, f"opportunity {opportunity.id}")
             return None
@@ -427,6 +430,16 @@ class ChainRun:
         except Exception as exc:
             self.dropped("optimize", exc, f"trade {outcome.execution.tx_hash}")
             return
+        await self._record_changes(changes)
+
+    def _seen_by_optimizer(self) -> list[ParamChange]:
+        """An opportunity was judged: the online optimizer scores per opportunity judged."""
+        optimizer = self.pipeline.optimizer
+        if optimizer is None or optimizer.tuner is None:
+            return []
+        return optimizer.tuner.on_seen()
+
+    async def _record_changes(self, changes: list[ParamChange]) -> None:
         for change in changes:
             await self._store.record(change)
 

@@ -55,7 +55,7 @@ function outcome(change: ParamChangeItem): string {
 function effect(change: ParamChangeItem): string {
   if (change.effect_reward_usd === null) return "—";
   const sign = change.effect_reward_usd > 0 ? "+" : "";
-  return `${sign}${formatUsd(change.effect_reward_usd)} /trade (n=${change.effect_samples})`;
+  return `${sign}${formatUsd(change.effect_reward_usd)} /opportunity (${change.effect_samples} trades)`;
 }
 
 function ChainParams({ chains }: { chains: ChainParamsItem[] }) {

@@ -55,11 +55,14 @@ class ParamChangeItem(BaseModel):
     old_value: _Value
     new_value: _Value
     reason: str
-    baseline_reward_usd: float = Field(description="mean reward per trade before the change")
+    baseline_reward_usd: float = Field(
+        description="reward per opportunity judged before the change"
+    )
     baseline_samples: int
     changed_at: str
     effect_reward_usd: float | None = Field(
-        description="mean reward per trade after the change minus the baseline; null: measuring"
+        description="reward per opportunity judged after the change minus the baseline; "
+        "null: measuring"
     )
     effect_samples: int
     evaluated_at: str | None

@@ -20,29 +20,44 @@ from dataclasses import dataclass
 
 from omniarb.optimize.params import ParamName, Params, ParamValue
 
-__all__ = ["ArmBoard", "ArmStats", "Choice"]
+__all__ = ["SEEN_PER_SAMPLE", "ArmBoard", "ArmStats", "Choice"]
+
+# Opportunities judged that count as one wanted sample, for an arm that seldom trades.
+SEEN_PER_SAMPLE = 100
 
 
 @dataclass(frozen=True, slots=True)
 class ArmStats:
-    """The rewards (USD per trade) seen at one value of one parameter."""
+    """The rewards (USD per trade) of the `n` trades sent at one value of one parameter, and
+    how many opportunities were judged at that value (`seen`: a declined one earns nothing)."""
 
     n: int = 0
     total_usd: float = 0.0
     total_sq_usd: float = 0.0
+    seen: int = 0
 
     def add(self, reward_usd: float) -> ArmStats:
-        return ArmStats(self.n + 1, self.total_usd + reward_usd, self.total_sq_usd + reward_usd**2)
+        return ArmStats(
+            self.n + 1, self.total_usd + reward_usd, self.total_sq_usd + reward_usd**2, self.seen
+        )
+
+    def judged(self) -> ArmStats:
+        return ArmStats(self.n, self.total_usd, self.total_sq_usd, self.seen + 1)
 
     @property
     def mean_usd(self) -> float:
-        return self.total_usd / self.n if self.n else 0.0
+        """Reward per opportunity judged (per trade when none were counted): a lower floor
+        that adds small winning trades raises it, though it lowers the mean per trade."""
+        count = max(self.n, self.seen)
+        return self.total_usd / count if count else 0.0
 
     @property
     def std_usd(self) -> float:
+        """The spread of the rewards per trade."""
         if self.n < 2:
             return 0.0
-        variance = (self.total_sq_usd - self.n * self.mean_usd**2) / (self.n - 1)
+        per_trade = self.total_usd / self.n
+        variance = (self.total_sq_usd - self.n * per_trade**2) / (self.n - 1)
         return math.sqrt(max(variance, 0.0))
 
 
@@ -72,6 +87,9 @@ class ArmBoard:
             if not values:
                 raise ValueError(f"{name} has no arm to choose from")
         self._explore = explore_samples
+        # An arm that trades rarely (a high floor) is explored once it has judged this many
+        # opportunities per wanted trade, so it cannot hold the search forever.
+        self.seen_cap = explore_samples * SEEN_PER_SAMPLE
         self._rng = random.Random(seed)
         self._stats: dict[tuple[ParamName, ParamValue], ArmStats] = {}
 
@@ -85,10 +103,21 @@ class ArmBoard:
             if value in values:
                 self._stats[(name, value)] = self.stats(name, value).add(reward_usd)
 
+    def see(self, params: Params) -> None:
+        """Count one opportunity judged at the value each tuned parameter has in `params`."""
+        for name, values in self.arms.items():
+            value = params.value(name)
+            if value in values:
+                self._stats[(name, value)] = self.stats(name, value).judged()
+
+    def explored(self, name: ParamName, value: ParamValue) -> bool:
+        stats = self.stats(name, value)
+        return stats.n >= self._explore or stats.seen >= self.seen_cap
+
     def choose(self, name: ParamName, current: ParamValue) -> Choice:
         """The value to try next for `name` (possibly `current`: no change)."""
         values = self.arms[name]
-        untried = [v for v in values if self.stats(name, v).n < self._explore and v != current]
+        untried = [v for v in values if not self.explored(name, v) and v != current]
         if untried:
             value = min(untried, key=lambda v: (abs(v - current), -v))
             return Choice(
@@ -112,7 +141,10 @@ class ArmBoard:
 
     def _evidence(self, name: ParamName, value: ParamValue) -> str:
         stats = self.stats(name, value)
-        return f"{name}={value}: mean ${stats.mean_usd:.6g} over {stats.n} trades"
+        return (
+            f"{name}={value}: ${stats.mean_usd:.6g} per opportunity over {stats.n} trades of "
+            f"{max(stats.seen, stats.n)} judged"
+        )
 
     def _scale(self, name: ParamName) -> float:
         """A spread for arms whose rewards are all alike (e.g. every race lost: all 0), so

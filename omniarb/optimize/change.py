@@ -1,9 +1,10 @@
 """One parameter change of the optimizer: what changed, why, and what it did.
 
-A change is written twice: when it is made (its `reason` and the reward of the trades before
-it, the baseline) and when its effect has been measured over as many trades after it
-(`effect_reward_usd`: their mean reward minus the baseline's; `reverted` when that was worse
-and the old value came back). Rewards are USD per settled trade (`omniarb.optimize.analyzer`).
+A change is written twice: when it is made (its `reason` and the score of the window before
+it, the baseline) and when its effect has been measured over the window after it
+(`effect_reward_usd`: that window's score minus the baseline; `reverted` when that was worse
+and the old value came back). A window's score is its trades' reward in USD
+(`omniarb.optimize.analyzer`) per opportunity judged; `*_samples` count its settled trades.
 """
 
 from __future__ import annotations

@@ -3,10 +3,15 @@
 The loop ("metrics → analyzer → optimizer → parameter adjustment"):
 
 1. each settled trade becomes a reward (`analyzer`), credited to the arm of every tuned
-   parameter it was decided under (`bandit.ArmBoard`); only trades decided under the current
-   parameters fill the current window;
-2. once the window holds `min_samples` rewards and a change is under test, its effect is the
-   window's mean reward minus the mean before the change; a worse effect reverts it;
+   parameter it was decided under (`bandit.ArmBoard`); each opportunity judged is counted the
+   same way (`on_seen`). Only what was decided under the current parameters fills the current
+   window. The score of a window or an arm is its reward per opportunity judged: a declined
+   opportunity earns 0, so a floor that declines good trades scores lower, and one that lets
+   more small winners through scores higher though its mean per trade falls;
+2. once the window holds `min_samples` trades (or `min_samples × SEEN_PER_SAMPLE` judged
+   opportunities and none of its trades in flight, for values that seldom trade) and a
+   change is under test, its effect is the window's score minus the score before the change;
+   a worse effect reverts it;
 3. then the next parameter in turn is offered to the bandit, and the first whose choice
    differs from its current value is changed: one `ParamChange`, logged with its reason.
 
@@ -20,10 +25,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from statistics import fmean
 
 from omniarb.optimize.analyzer import Sample, reward_usd
-from omniarb.optimize.bandit import ArmBoard
+from omniarb.optimize.bandit import SEEN_PER_SAMPLE, ArmBoard
 from omniarb.optimize.change import ParamChange
 from omniarb.optimize.params import LiveParams, ParamName, Params, ParamValue
 from omniarb.types import Decision, Outcome
@@ -34,6 +38,9 @@ log = logging.getLogger(__name__)
 
 # The changes kept in memory for the API (the store keeps them all).
 _HISTORY = 100
+# Sent trades awaiting their outcome; past this, the oldest are forgotten (a trade that never
+# settles must not grow the map without end).
+_MAX_SENT = 10_000
 
 
 def _utc_now() -> datetime:
@@ -74,6 +81,7 @@ class Tuner:
         self._clock = clock
         self._turn = 0
         self._window: list[float] = []
+        self._window_seen = 0
         self._pending: ParamChange | None = None
         self._sent: dict[str, Params] = {}
         self._history: list[ParamChange] = []
@@ -91,6 +99,20 @@ class Tuner:
     def on_sent(self, decision: Decision) -> None:
         """`decision`'s trade was sent with the current parameters."""
         self._sent[decision.opportunity.id] = self.live.current
+        if len(self._sent) > _MAX_SENT:
+            del self._sent[next(iter(self._sent))]
+
+    def on_seen(self) -> list[ParamChange]:
+        """An opportunity was judged (approved or not) with the current parameters; the changes
+        made or measured because a window that seldom trades reached its cap."""
+        current = self.live.current
+        self.board.see(current)
+        self._window_seen += 1
+        if self._window_seen < self._min_samples * SEEN_PER_SAMPLE:
+            return []
+        if any(params == current for params in self._sent.values()):
+            return []  # a trade of this window is still out: its reward belongs in it
+        return self._close_window()
 
     def observe(self, outcome: Outcome) -> list[ParamChange]:
         """A settled trade: its reward counted; the changes this made or measured."""
@@ -107,8 +129,13 @@ class Tuner:
         self._window.append(sample.reward_usd)
         if len(self._window) < self._min_samples:
             return []
+        return self._close_window()
+
+    def _close_window(self) -> list[ParamChange]:
+        """Score the window: measure the change under test, then propose the next."""
         changes: list[ParamChange] = []
-        baseline_usd = fmean(self._window)
+        judged = max(self._window_seen, len(self._window))
+        baseline_usd = sum(self._window) / judged
         baseline_n = len(self._window)
         if self._pending is not None:
             measured = self._measure(self._pending, baseline_usd, baseline_n)
@@ -117,6 +144,7 @@ class Tuner:
                 baseline_usd = measured.baseline_reward_usd
                 baseline_n = measured.baseline_samples
         self._window = []
+        self._window_seen = 0
         proposed = self._propose(baseline_usd, baseline_n)
         if proposed is not None:
             changes.append(proposed)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from omniarb.optimize import ArmBoard, ArmStats, LiveParams, ParamChange, Params, Sample, Tuner
+from omniarb.optimize.bandit import SEEN_PER_SAMPLE
 
 # A race against a rival that bribes 4,000 bps: any share above it wins the whole profit
 # ($10 before the bribe), any share at or below it loses (0).
@@ -173,3 +174,44 @@ def test_one_parameter_changes_at_a_time_in_turn() -> None:
 def test_a_start_outside_the_bounds_is_refused() -> None:
     with pytest.raises(ValueError, match=r"outside its bounds 1000\.\.9000"):
         tuner_at(500)
+
+
+def floor_tuner() -> Tuner:
+    live = LiveParams("polygon", Params(min_net_profit_usd=1.0))
+    return Tuner(live=live, arms={"min_net_profit_usd": (0.5, 1.0)}, min_samples=2, seed=1)
+
+
+def test_a_lower_floor_that_trades_more_small_winners_is_kept() -> None:
+    """Scored per opportunity judged, not per trade: at $1 the floor takes 2 of 10
+    opportunities ($5 from each: $1 per opportunity); at $0.5 it takes 2 of 4 ($2.5 each:
+    $1.25 per opportunity) though each trade earns half as much."""
+    tuner = floor_tuner()
+    for _ in range(8):
+        assert tuner.on_seen() == []
+    for _ in range(2):
+        tuner.on_seen()
+    made = run(tuner, 2, lambda _: 5.0)[0]
+    assert (made.old_value, made.new_value, made.baseline_reward_usd) == (1.0, 0.5, 1.0)
+    for _ in range(4):
+        tuner.on_seen()
+    run(tuner, 1, lambda _: 2.5)
+    measured = run(tuner, 1, lambda _: 2.5)[0]
+    assert measured.id == made.id
+    assert not measured.reverted
+    assert measured.effect_reward_usd == pytest.approx(0.25)
+    assert tuner.live.current.min_net_profit_usd == 0.5
+
+
+def test_a_value_that_never_trades_is_measured_after_enough_opportunities() -> None:
+    tuner = floor_tuner()
+    made = run(tuner, 2, lambda _: 1.0)[0]
+    assert made.new_value == 0.5
+    # Nothing trades at 0.5 (say the market went quiet): 2 × 100 judged opportunities close it.
+    results = [tuner.on_seen() for _ in range(2 * SEEN_PER_SAMPLE)]
+    assert all(r == [] for r in results[:-1])
+    measured = results[-1][0]
+    assert measured.id == made.id
+    assert measured.reverted
+    assert measured.effect_reward_usd == pytest.approx(-1.0)
+    assert measured.effect_samples == 0
+    assert tuner.board.explored("min_net_profit_usd", 0.5)
