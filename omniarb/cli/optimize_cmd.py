@@ -2,8 +2,9 @@
 the recorded history and propose each chain's parameters (`omniarb.optimize.replay`).
 
 Prints, per chain and tuned parameter, the value it had last, the proposed value (or why there
-is none: too few settled trades), and the evidence: every value seen with its trades and mean
-reward in USD per trade; then the optimizer's recorded changes, newest first. `--min-samples`
+is none: too few settled trades), and the evidence: every value seen with its trades and its
+score (USD per opportunity judged where the history tells which value judged each recorded
+opportunity, else per trade); then the optimizer's recorded changes, newest first. `--min-samples`
 defaults to `[optimize] min_samples`. With `--json`, stdout is one JSON object:
 `{"proposals": [...], "changes": [...]}`. Nothing is changed: the online optimizer (`[optimize]
 online = true`) changes parameters in the engine; this verb shows what the history supports.
@@ -13,6 +14,8 @@ A database that does not exist yet is an empty history.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+from datetime import datetime
 
 from rich.table import Table
 
@@ -70,19 +73,33 @@ def register(subparsers: Subparsers) -> None:
     parser.set_defaults(func=_optimize)
 
 
-def read_history(url: str) -> tuple[list[TradeRecord], list[ParamChange]]:
-    """The trades and parameter changes at `url`; empty when there is no history yet."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class History:
+    """What the replay reads: trades, parameter changes, judged opportunities (chain, time)."""
+
+    trades: list[TradeRecord]
+    changes: list[ParamChange]
+    judged: list[tuple[str, datetime]]
+
+
+def read_history(url: str) -> History:
+    """The history at `url`; empty when there is none yet."""
+    empty = History(trades=[], changes=[], judged=[])
     path = sqlite_path(parse_db_url(url))
     if path is not None and not path.exists():
-        return [], []
+        return empty
     database = HistoryDatabase.open(url, migrate=False)
     try:
         revision = current_revision(database.engine)
         if revision is None:
-            return [], []
+            return empty
         if revision != head_revision():
             upgrade(database.engine)
-        return database.trades(limit=_ALL_TRADES), database.param_changes(limit=_ALL_CHANGES)
+        return History(
+            trades=database.trades(limit=_ALL_TRADES),
+            changes=database.param_changes(limit=_ALL_CHANGES),
+            judged=database.judged_opportunities(),
+        )
     finally:
         database.dispose()
 
@@ -102,12 +119,16 @@ def historic(trade: TradeRecord) -> HistoricTrade:
 
 def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     min_samples = args.min_samples or settings.optimize.min_samples
-    trades, changes = read_history(resolve_db_url(args.db))
+    history = read_history(resolve_db_url(args.db))
+    trades, changes, judged = history.trades, history.changes, history.judged
     if args.chain is not None:
         chain = resolve_chain(args.chain).name
         trades = [t for t in trades if t.chain == chain]
         changes = [c for c in changes if c.chain == chain]
-    proposals = replay([historic(t) for t in trades], changes, min_samples=min_samples)
+        judged = [j for j in judged if j[0] == chain]
+    proposals = replay(
+        [historic(t) for t in trades], changes, min_samples=min_samples, judged=judged
+    )
     if args.json:
         emit_json(
             {
@@ -128,7 +149,7 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
 
 def _proposals(proposals: list[Proposal]) -> Table:
     table = Table(title="proposed parameters")
-    for column in ("chain", "parameter", "last", "proposed", "evidence (value: trades, $/trade)"):
+    for column in ("chain", "parameter", "last", "proposed", "evidence (value: trades, $ score)"):
         table.add_column(column)
     for p in proposals:
         evidence = "; ".join(f"{a.value}: {a.trades}, ${a.mean_reward_usd:.4g}" for a in p.evidence)
@@ -139,7 +160,7 @@ def _proposals(proposals: list[Proposal]) -> Table:
 
 def _changes(changes: list[ParamChange]) -> Table:
     table = Table(title="parameter changes, newest first")
-    for column in ("changed at", "chain", "parameter", "old → new", "effect $/trade", "kept"):
+    for column in ("changed at", "chain", "parameter", "old → new", "effect $/opportunity", "kept"):
         table.add_column(column)
     for c in changes:
         effect = "-" if c.effect_reward_usd is None else f"{c.effect_reward_usd:+.4g}"

@@ -2,11 +2,14 @@
 
 Each settled trade of the history is scored as the online tuner scores it (its realized net in
 USD: profit after bribe and gas; a lost race 0) and credited to the value each parameter had
-when it was sent: the bribe share from the trade itself (the bribe it offered over the profit
-it was priced at), every parameter from the optimizer's recorded changes (a change applies from
-its time; a reverted one until its measurement). A parameter with no recorded value for a trade
-gets no evidence from it. Per chain and parameter, the value with the best mean reward among
-those with at least `min_samples` trades is proposed, with the evidence for every value.
+when it was sent: the bribe share from the trade itself when it paid one (the bribe it
+offered over the profit it was priced at), every parameter from the optimizer's recorded
+changes (a change applies from its time; a reverted one until its measurement). A parameter
+with no recorded value for a trade gets no evidence from it. Each value is scored as online:
+its reward per opportunity judged, the recorded opportunities the risk stage decided counted to
+the values in force when they were recorded (for a parameter with recorded changes; else per
+trade). Per chain and parameter, the value with the best score among those with at least
+`min_samples` trades is proposed, with the evidence for every value.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from statistics import fmean
 
 from omniarb.optimize.change import ParamChange
 from omniarb.optimize.params import PARAM_NAMES, ParamName, ParamValue
@@ -51,8 +53,9 @@ class HistoricTrade:
     @property
     def bribe_share_bps(self) -> int | None:
         """The share its bribe was of its profit before the bribe, to the nearest basis point
-        (the contract rounds the bribe down); None unless it went in a bundle."""
-        if self.channel != "bundle":
+        (the contract rounds the bribe down); None unless it went in a bundle with a bribe (a
+        route not from the wrapped native token pays none, whatever the share was)."""
+        if self.channel != "bundle" or self.bribe_wei <= 0:
             return None
         before = self.predicted_profit + self.bribe_wei
         if before <= 0:
@@ -66,10 +69,17 @@ class ArmEvidence:
 
     value: ParamValue
     trades: int
+    # Opportunities judged at this value (0: not known; the score is then per trade).
+    judged: int
     mean_reward_usd: float
 
     def to_json(self) -> dict[str, object]:
-        return {"value": self.value, "trades": self.trades, "mean_reward_usd": self.mean_reward_usd}
+        return {
+            "value": self.value,
+            "trades": self.trades,
+            "judged": self.judged,
+            "mean_reward_usd": self.mean_reward_usd,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,9 +132,14 @@ class ValueTimeline:
 
 
 def replay(
-    trades: Sequence[HistoricTrade], changes: Sequence[ParamChange], *, min_samples: int
+    trades: Sequence[HistoricTrade],
+    changes: Sequence[ParamChange],
+    *,
+    min_samples: int,
+    judged: Iterable[tuple[str, datetime]] = (),
 ) -> list[Proposal]:
-    """Per chain and parameter with evidence, the proposal (see the module docstring)."""
+    """Per chain and parameter with evidence, the proposal (see the module docstring);
+    `judged`: the chain and time of each recorded opportunity the risk stage decided."""
     rewards: dict[tuple[str, ParamName], dict[ParamValue, list[float]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -133,6 +148,13 @@ def replay(
         chain: ValueTimeline(c for c in changes if c.chain == chain)
         for chain in {t.chain for t in trades} | {c.chain for c in changes}
     }
+    seen: dict[tuple[str, ParamName], dict[ParamValue, int]] = defaultdict(lambda: defaultdict(int))
+    for chain, at in judged:
+        timeline = timelines.get(chain)
+        for name in PARAM_NAMES:
+            value = None if timeline is None else timeline.value_at(name, at)
+            if value is not None:
+                seen[(chain, name)][value] += 1
     for trade in sorted(trades, key=lambda t: t.submitted_at):
         reward = trade.reward_usd
         if reward is None:
@@ -148,8 +170,14 @@ def replay(
             latest[(trade.chain, name)] = value
     proposals = []
     for (chain, name), arms in sorted(rewards.items()):
+        counts = seen.get((chain, name), {})
         evidence = tuple(
-            ArmEvidence(value=value, trades=len(found), mean_reward_usd=fmean(found))
+            ArmEvidence(
+                value=value,
+                trades=len(found),
+                judged=counts.get(value, 0),
+                mean_reward_usd=sum(found) / max(len(found), counts.get(value, 0)),
+            )
             for value, found in sorted(arms.items())
         )
         current = timelines[chain].latest(name)
@@ -189,8 +217,9 @@ def _proposal(
         current=current,
         proposed=best.value,
         reason=(
-            f"{name}={best.value} earned ${best.mean_reward_usd:.6g} per trade over "
-            f"{best.trades} trades, the best of {len(enough)} values with >= {min_samples}"
+            f"{name}={best.value} earned ${best.mean_reward_usd:.6g} per "
+            f"{'opportunity judged' if best.judged else 'trade'} over {best.trades} trades, "
+            f"the best of {len(enough)} values with >= {min_samples}"
         ),
         evidence=evidence,
     )

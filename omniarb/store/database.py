@@ -43,7 +43,7 @@ from omniarb.store.models import (
     SubmissionRow,
     TokenRow,
 )
-from omniarb.store.param_history import load_param_changes
+from omniarb.store.param_history import load_judged, load_param_changes
 from omniarb.store.summary import ChainSummary, summarize
 from omniarb.store.token_trust import TokenVerdicts, load_token_verdicts
 from omniarb.store.trades import TradeRecord, load_trades
@@ -276,6 +276,14 @@ class HistoryDatabase:
             Session(self._engine) as session,
         ):
             return load_param_changes(session, chain=chain, limit=limit)
+
+    def judged_opportunities(self) -> list[tuple[str, datetime]]:
+        """The chain and time of every opportunity the risk stage decided, oldest first."""
+        with (
+            database_errors(self._engine.url, "reading judged opportunities"),
+            Session(self._engine) as session,
+        ):
+            return load_judged(session)
 
     def unsettled(self, *, chain_id: int) -> list[Execution]:
         """The sent executions of `chain_id` that have no outcome yet (a previous run's)."""

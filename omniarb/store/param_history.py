@@ -1,8 +1,9 @@
 """Reading the optimizer's parameter changes back (`omniarb.optimize.ParamChange`), newest
-first."""
+first, and the opportunities the risk stage judged (the offline optimizer's denominator)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -10,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from omniarb.optimize.change import ParamChange
 from omniarb.optimize.params import PARAM_NAMES, ParamName, ParamValue
-from omniarb.store.models import ParamChangeRow
+from omniarb.store._rows import STAGES
+from omniarb.store.models import OpportunityRow, ParamChangeRow
 
-__all__ = ["load_param_changes"]
+__all__ = ["load_judged", "load_param_changes"]
 
 
 def _value(text: str) -> ParamValue:
@@ -58,3 +60,14 @@ def load_param_changes(
         )
         for row in session.scalars(stmt)
     ]
+
+
+def load_judged(session: Session) -> list[tuple[str, datetime]]:
+    """The chain and recording time of every opportunity that reached the risk stage's
+    decision (approved or declined), oldest first."""
+    stmt = (
+        select(OpportunityRow.chain, OpportunityRow.recorded_at)
+        .where(OpportunityRow.stage >= STAGES["decided"])
+        .order_by(OpportunityRow.recorded_at)
+    )
+    return [(chain, at) for chain, at in session.execute(stmt)]

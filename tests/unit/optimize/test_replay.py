@@ -3,6 +3,7 @@ recorded changes, a reverted one until its measurement; the bribe share from the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from omniarb.optimize import ParamChange
@@ -91,9 +92,29 @@ def test_the_bribe_share_is_read_from_each_bundle() -> None:
         bribe_wei=profit * 3_700 // 10_000,
     )
     assert share.bribe_share_bps == 3_700
+    # A bundle that paid no bribe (its route did not start in WETH) says nothing of the share.
+    assert replace(share, bribe_wei=0).bribe_share_bps is None
     (proposal,) = replay([share], [], min_samples=1)
     assert (proposal.param, proposal.proposed, proposal.current) == (
         "bribe_share_bps",
         3_700,
         3_700,
     )
+
+
+def test_values_are_scored_per_opportunity_judged_when_it_is_recorded() -> None:
+    """At the lower floor two trades of $2 came from 4 opportunities ($1 each); at the higher
+    one two of $3 from 10 ($0.6 each): per trade the higher floor looks better, per
+    opportunity judged the lower one is."""
+    changes = [change(10, 0.05, 0.01)]
+    trades = [trade(1, 3.0), trade(2, 3.0), trade(11, 2.0), trade(12, 2.0)]
+    judged = [("base", at(m)) for m in range(10)] + [("base", at(10 + m)) for m in range(4)]
+    (per_trade,) = replay(trades, changes, min_samples=2)
+    assert per_trade.proposed == 0.05
+    (proposal,) = replay(trades, changes, min_samples=2, judged=judged)
+    assert [(a.value, a.trades, a.judged, a.mean_reward_usd) for a in proposal.evidence] == [
+        (0.01, 2, 4, 1.0),
+        (0.05, 2, 10, 0.6),
+    ]
+    assert proposal.proposed == 0.01
+    assert "per opportunity judged" in proposal.reason
