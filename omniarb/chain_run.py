@@ -342,11 +342,10 @@ class ChainRun:
                 hooks.decision(decision)
             stage = "store"
             await self._store.record(decision)
-            stage = "optimize"
-            await self._record_changes(self._seen_by_optimizer())
         except Exception as exc:
             self.dropped(stage, exc, f"opportunity {opportunity.id}")
             return None
+        await self._judged(opportunity)
         if not decision.approved or self.stopping or self._in_flight.busy(decision):
             return None
         return decision
@@ -432,12 +431,18 @@ class ChainRun:
             return
         await self._record_changes(changes)
 
-    def _seen_by_optimizer(self) -> list[ParamChange]:
-        """An opportunity was judged: the online optimizer scores per opportunity judged."""
+    async def _judged(self, opportunity: Opportunity) -> None:
+        """`opportunity` was judged: the online optimizer scores per opportunity judged. Its
+        failure is its own: the trade is decided all the same."""
         optimizer = self.pipeline.optimizer
         if optimizer is None or optimizer.tuner is None:
-            return []
-        return optimizer.tuner.on_seen()
+            return
+        try:
+            changes = optimizer.tuner.on_seen()
+        except Exception as exc:
+            self.dropped("optimize", exc, f"opportunity {opportunity.id}")
+            return
+        await self._record_changes(changes)
 
     async def _record_changes(self, changes: list[ParamChange]) -> None:
         for change in changes:
