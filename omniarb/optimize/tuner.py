@@ -163,7 +163,7 @@ class Tuner:
         if reverted:
             self.live.set(self.live.current.with_value(change.param, change.old_value))
         log.info(
-            "%s: %s %s -> %s measured %+.6g USD per trade over %d trades: %s",
+            "%s: %s %s -> %s measured %+.6g USD per opportunity judged (%d trades): %s",
             change.chain,
             change.param,
             change.old_value,
