@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from _bot_helpers import RunningBot, bot_on, swap_v2_tx
+from _waits import eventually
 
 from omniarb.chains.blocks import read_head
 from omniarb.chains.rpc import RpcClient
@@ -145,13 +146,19 @@ async def test_the_optimizer_raises_the_bribe_share_past_the_rivals(
             sent = await rival.take(chosen, head)
             assert sent is not None
             await bot.wait_for(lambda s, b=sent_before: s[0].submitted > b, timeout_s=30)
-            # The bundles' blocks, until every trade the bot sent has settled.
-            for _ in range(6):
-                await relay.build_block()
+
+            # The bundles' blocks, one at a time, until every trade the bot sent has settled
+            # (a trade it sends on what is left of the gap targets later blocks).
+            async def all_settled() -> bool:
                 stats = bot.stats[0]
                 if len(stats.trades) >= stats.submitted:
-                    break
-            await bot.wait_for(lambda s: len(s[0].trades) >= s[0].submitted, timeout_s=30)
+                    return True
+                await relay.build_block()
+                return False
+
+            await eventually(
+                all_settled, what="the bot's trades settled", timeout_s=30, interval_s=0.2
+            )
             rival_won = await rival.settle(sent) == "won"
             landed = any(t.status == "success" for t in bot.stats[0].trades[settled_before:])
             rounds.append((share_bps, rival_won, landed))
