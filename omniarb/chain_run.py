@@ -30,6 +30,8 @@ from omniarb.detect import CycleDetector
 from omniarb.errors import FatalError, OmniarbError
 from omniarb.execute.stage import ExecuteStage
 from omniarb.in_flight import InFlightPools
+from omniarb.optimize.change import ParamChange
+from omniarb.optimize.setup import ChainOptimizer
 from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenScreen
 from omniarb.score import FaceValue, ProfitScorer
 from omniarb.state.pool_sync import PoolStateSync
@@ -39,7 +41,14 @@ from omniarb.store import HistoryStore
 from omniarb.telemetry import PipelineHooks
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.track.finality import FinalityWatch, run_finality
-from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, PoolUpdate
+from omniarb.types import (
+    Decision,
+    Execution,
+    ExecutionStatus,
+    Opportunity,
+    Outcome,
+    PoolUpdate,
+)
 
 __all__ = ["ChainPipeline", "ChainRun"]
 
@@ -73,6 +82,9 @@ class ChainPipeline:
     finality: FinalityWatch | None = None
     # The chain's pending swaps to backrun (a chain that sends bundles); None: blocks only.
     backruns: BackrunWatch | None = None
+    # The chain's tuned parameters (read by its risk and execute stages) and, when the
+    # optimizer is online, its tuner, fed each sent trade and each outcome here.
+    optimizer: ChainOptimizer | None = None
 
 
 class ChainRun:
@@ -336,6 +348,7 @@ class ChainRun:
             if decision is not None:  # it will not be sent: any inventory it took is free
                 p.allocate.release(decision)
             return None
+        await self._judged(opportunity)
         if not decision.approved or self.stopping or self._in_flight.busy(decision):
             p.allocate.release(decision)
             return None
@@ -355,6 +368,8 @@ class ChainRun:
             if sent:
                 self.unsettled += 1
                 p.risk.on_sent(decision)
+                if p.optimizer is not None and p.optimizer.tuner is not None:
+                    p.optimizer.tuner.on_sent(execution.decision)
                 if execution.tx_hash is not None:
                     self.pending[execution.tx_hash] = execution
             try:
@@ -392,6 +407,7 @@ class ChainRun:
                 if self._hooks is not None:
                     self._hooks.outcome(p.stats, outcome)
                 await self._store.record(outcome)
+                await self._tune(outcome)
                 if p.finality is not None:  # re-checked on reorgs until final
                     p.finality.add(outcome)
                 log.info(
@@ -409,6 +425,36 @@ class ChainRun:
                 p.allocate.release(execution.decision)
                 p.risk.on_settled(execution.decision)
                 self.unsettled -= 1
+
+    async def _tune(self, outcome: Outcome) -> None:
+        """Feed `outcome` to the chain's online optimizer, and store the changes it made or
+        measured (each is logged by the tuner)."""
+        optimizer = self.pipeline.optimizer
+        if optimizer is None or optimizer.tuner is None:
+            return
+        try:
+            changes = optimizer.tuner.observe(outcome)
+        except Exception as exc:
+            self.dropped("optimize", exc, f"trade {outcome.execution.tx_hash}")
+            return
+        await self._record_changes(changes)
+
+    async def _judged(self, opportunity: Opportunity) -> None:
+        """`opportunity` was judged: the online optimizer scores per opportunity judged. Its
+        failure is its own: the trade is decided all the same."""
+        optimizer = self.pipeline.optimizer
+        if optimizer is None or optimizer.tuner is None:
+            return
+        try:
+            changes = optimizer.tuner.on_seen()
+        except Exception as exc:
+            self.dropped("optimize", exc, f"opportunity {opportunity.id}")
+            return
+        await self._record_changes(changes)
+
+    async def _record_changes(self, changes: list[ParamChange]) -> None:
+        for change in changes:
+            await self._store.record(change)
 
     async def audit(self) -> None:
         """The sampled audits of trades sent on the local simulation alone, off the hot path

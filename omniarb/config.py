@@ -40,6 +40,7 @@ from omniarb._config_errors import (
 from omniarb._config_execute import ExecuteSettings, RemotePrecheckMode
 from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_problems
 from omniarb._config_networks import NetworkSettings, network_problems
+from omniarb._config_optimize import OptimizeSettings, ParamBounds
 from omniarb._config_risk import RiskSettings, risk_limits
 from omniarb._config_rpc import RpcSettings
 from omniarb._config_score import ScoreSettings
@@ -84,6 +85,8 @@ __all__ = [
     "MarketSettings",
     "MonitorSettings",
     "NetworkSettings",
+    "OptimizeSettings",
+    "ParamBounds",
     "RedisSettings",
     "RemotePrecheckMode",
     "RiskSettings",
@@ -318,6 +321,7 @@ class Settings(BaseModel):
     api: ApiSettings = Field(default_factory=ApiSettings, description="a table")
     redis: RedisSettings = Field(default_factory=RedisSettings, description="a table")
     score: ScoreSettings = Field(default_factory=ScoreSettings, description="a table")
+    optimize: OptimizeSettings = Field(default_factory=OptimizeSettings, description="a table")
 
     @model_validator(mode="before")
     @classmethod

@@ -327,6 +327,10 @@ class Outcome:
     # Paid to the block's coinbase out of the profit, from the executor's `BribePaid` log
     # (`realized_profit` is already net of it).
     bribe_paid_wei: int = 0
+    # Reverted (or, a bundle, never included) after another searcher's arbitrage took the gap
+    # first (`omniarb.track.rival_loss`), and that transaction's hash.
+    lost_to_rival: bool = False
+    rival_tx_hash: str | None = None
 
     @property
     def status(self) -> str:

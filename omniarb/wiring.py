@@ -46,6 +46,8 @@ from omniarb.execute.replace import ReplacementPolicy, default_replace_after_blo
 from omniarb.execute.stage import ExecuteStage
 from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
+from omniarb.optimize import Params, TunedLimits
+from omniarb.optimize.setup import chain_optimizer
 from omniarb.reconcile import reconcile_unsettled
 from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenSafety, TokenScreen
 from omniarb.risk.token_safety import holders_of
@@ -345,20 +347,32 @@ async def chain_pipeline(
             sender=signer.address,
         )
     )
+    limits = risk_limits(
+        settings.risk,
+        chain.name,
+        chain.tokens,
+        min_net_profit_usd=settings.bot.min_net_profit_usd,
+    )
+    risk = RiskManager.from_limits(limits)
+    # The tuned parameters start at the configured ones; the risk and execute stages read them
+    # on every trade, so the optimizer's changes apply without a restart.
+    optimizer = chain_optimizer(
+        chain.name,
+        Params(
+            bribe_share_bps=submission.bribe_share_bps,
+            min_net_profit_usd=limits.min_net_profit_usd,
+        ),
+        settings.optimize,
+        bundles=bundles is not None,
+    )
+    live = optimizer.live
     return ChainPipeline(
         name=chain.name,
         rpc=rpc,
         sync=sync,
         collector=head_collector(chain, settings, sync.log_filters(), rpc_observer),
         detector=detector,
-        risk=RiskManager.from_limits(
-            risk_limits(
-                settings.risk,
-                chain.name,
-                chain.tokens,
-                min_net_profit_usd=settings.bot.min_net_profit_usd,
-            )
-        ),
+        risk=RiskManager(chain=risk.chain, rules=[*risk.rules, TunedLimits(live)]),
         tokens=TokenScreen(
             safety=TokenSafety(
                 rpc=rpc,
@@ -399,6 +413,8 @@ async def chain_pipeline(
                 wrapped_native=wrapped_native(chain),
                 gas=EXECUTOR_GAS.bribe_gas,
             ),
+            bribe_share_bps=lambda: live.current.bribe_share_bps,
+            min_tip_wei=lambda: live.current.tip_wei,
         ),
         track=(tracker := Tracker(rpc=rpc, submitter=submitter, holder=executor, fees=fees)),
         stats=ChainBotStats(
@@ -417,6 +433,7 @@ async def chain_pipeline(
             on_nonces_freed=nonces.lost,
         ),
         backruns=backruns,
+        optimizer=optimizer,
     )
 
 

@@ -11,6 +11,7 @@ import type {
   TradeItem,
 } from "./types";
 import type { ModelStatus } from "./model";
+import type { ParamsBody } from "./params";
 
 const TOKEN_KEY = "omniarb.apiToken";
 
@@ -136,6 +137,11 @@ export class Api {
   /** Reset the global breaker, or `chain`'s own. */
   resetBreaker(chain?: string): Promise<BreakerStatus> {
     return request(`/breaker/reset${query({ chain })}`, this.token, { method: "POST" });
+  }
+
+  /** Each chain's tuned parameters and the optimizer's changes (`src/params.tsx`). */
+  params(limit = 50): Promise<ParamsBody> {
+    return request(`/params${query({ limit })}`, this.token);
   }
 
   /** The WebSocket's URL: browsers cannot set headers on it, so the token goes in the query. */

@@ -3,8 +3,9 @@
     app = create_app(state, settings)       # settings: the whole `Settings`; [api] is used here
 
 Routes (all GET unless said): `/status`, `/chains`, `/latency`, `/opportunities`, `/trades`, `/pnl`,
-`/alerts`, `/breaker` (+ `/breaker/trips`, POST `/breaker/trip`, POST `/breaker/reset`, each
-with `?chain=` for one chain's breaker), `/model` (the profit predictor), `/config`, `/metrics`,
+`/params`, `/alerts`, `/breaker` (+ `/breaker/trips`, POST `/breaker/trip`, POST
+`/breaker/reset`, each with `?chain=` for one chain's breaker), `/model` (the profit
+predictor), `/config`, `/metrics`,
 `/openapi.json`, and the WebSocket `/ws?types=trade,opportunity,...`. History reads run in a
 worker thread; a database that cannot be reached answers 503, and so does a part (metrics,
 breaker) that is not attached. With `dashboard_dir`, its files are served at `/`.
@@ -31,6 +32,7 @@ from omniarb.api.history import load_opportunities, load_pnl
 from omniarb.api.latency import ChainLatency
 from omniarb.api.live import MESSAGE_TYPES, LiveHub
 from omniarb.api.model_status import ModelStatus, load_model_status
+from omniarb.api.params import register_params
 from omniarb.api.schemas import (
     AlertItem,
     BreakerStatus,
@@ -288,6 +290,7 @@ def create_app(
         source = metrics_or_503()
         return Response(source.render(), media_type=source.content_type)
 
+    register_params(routes, state)
     app.include_router(routes)
 
     @app.websocket("/ws")

@@ -181,6 +181,7 @@ def _chain_pnl(summary: ChainSummary, tokens: dict[_TokenKey, TokenRow]) -> Chai
         backruns=summary.backruns,
         channels=summary.channels,
         bribe_paid_wei=str(summary.bribe_paid_wei),
+        lost_to_rival=summary.lost_to_rival,
     )
 
 

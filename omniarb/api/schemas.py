@@ -103,6 +103,9 @@ class ChainStatus(BaseModel):
     reverted: int
     success_rate: float | None
     touched_earlier_in_block: int
+    lost_to_rival: int = Field(
+        default=0, description="trades lost to a rival's arbitrage that ran first"
+    )
     realized_differs_from_predicted: int
     realized_profit: list[TokenAmount]
     net_profit_usd: float

@@ -30,6 +30,7 @@ from omniarb.store import HistoryDatabase
 if TYPE_CHECKING:
     from omniarb.api.live import LiveHub
     from omniarb.monitor.market_view import MarketSnapshot
+    from omniarb.optimize.setup import ChainOptimizer
     from omniarb.track import ChainBotStats
 
 __all__ = [
@@ -144,10 +145,12 @@ class AlertFeed(Protocol):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LiveFigures:
-    """The engine's per-chain figures now, and the devnet market's when one runs."""
+    """The engine's per-chain figures now, the devnet market's when one runs, and each
+    chain's tuned parameters (`omniarb.optimize`)."""
 
     chains: Sequence[ChainBotStats]
     market: MarketSnapshot | None = None
+    params: Sequence[ChainOptimizer] = ()
 
 
 # Called on the event loop at each `/chains` request and each stats tick: must be cheap.

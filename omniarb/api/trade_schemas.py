@@ -90,6 +90,14 @@ class TradeItem(BaseModel):
     bribe_paid_wei: Amount | None = Field(
         default=None, description="the bribe its receipt shows paid (null until settled)"
     )
+    lost_to_rival: bool | None = Field(
+        default=None,
+        description="reverted (or a bundle never landed) after a rival's arbitrage took the "
+        "gap first (null until settled)",
+    )
+    rival_tx_hash: str | None = Field(
+        default=None, description="the rival's transaction that took the gap"
+    )
     opportunity_id: str
     execution_id: str | None
 
@@ -135,6 +143,9 @@ class ChainPnl(BaseModel):
     )
     bribe_paid_wei: Amount = Field(
         default="0", description="bribes paid to block builders, in the native coin"
+    )
+    lost_to_rival: int = Field(
+        default=0, description="settled trades lost to a rival's arbitrage that ran first"
     )
 
 

@@ -158,6 +158,7 @@ def chain_status(stats: ChainBotStats, market: ChainStats | None = None) -> Chai
         reverted=stats.reverted,
         success_rate=stats.success_rate,
         touched_earlier_in_block=stats.touched_earlier,
+        lost_to_rival=stats.lost_to_rival,
         realized_differs_from_predicted=stats.mismatched,
         realized_profit=token_amounts(stats.realized_profit, stats.symbols, stats.decimals),
         net_profit_usd=stats.net_profit_usd,
@@ -292,6 +293,8 @@ def trade_from_outcome(outcome: Outcome, names: TokenNames | None = None) -> Tra
         bundle_hash=execution.bundle_hash,
         bribe_wei=str(decision.bribe_wei),
         bribe_paid_wei=str(outcome.bribe_paid_wei),
+        lost_to_rival=outcome.lost_to_rival,
+        rival_tx_hash=outcome.rival_tx_hash,
         opportunity_id=opportunity.id,
         execution_id=None,
     )

@@ -14,7 +14,7 @@ from omniarb.cli._loop import run_on_loop
 from omniarb.cli._output import stdout_console
 from omniarb.cli.devnet_cmd import devnet_from_settings, market_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
-from omniarb.config import Settings
+from omniarb.config import OptimizeSettings, ParamBounds, Settings
 from omniarb.devnet.market.process import MarketProcess
 from omniarb.devnet.supervise import ensure_not_running, published, spawn_detached
 from omniarb.network import Manifest
@@ -22,7 +22,19 @@ from omniarb.track import ChainBotStats
 
 StopWhen = Callable[[list[ChainBotStats]], bool] | None
 
-__all__ = ["register"]
+__all__ = ["DEMO_OPTIMIZE", "demo_settings", "register"]
+
+# The optimizer the demo runs unless `[optimize]` is configured: online, tuning the bribe share
+# (Ethereum's bundles; 5,000 bps by default) and the USD floor (0.01 by default) around their
+# defaults, 4 trades per measurement so changes show within minutes.
+DEMO_OPTIMIZE = OptimizeSettings(
+    online=True,
+    min_samples=4,
+    bounds={
+        "bribe_share_bps": ParamBounds(min=1000, max=9000, step=2000),
+        "min_net_profit_usd": ParamBounds(min=0.01, max=0.05, step=0.02),
+    },
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +57,15 @@ def register(subparsers: Subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def demo_settings(settings: Settings) -> Settings:
+    """`settings` with the demo's optimizer (`DEMO_OPTIMIZE`) unless `[optimize]` is set."""
+    if "optimize" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"optimize": DEMO_OPTIMIZE})
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    settings = demo_settings(settings)
     stop_when = blocks_reached(args.blocks)
     ensure_not_running()
     if args.keep_devnet:

@@ -43,6 +43,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "omniarb.cli.breaker_cmd",
         "show, trip or reset a running bot's circuit breakers (through its API)",
     ),
+    "optimize": (
+        "omniarb.cli.optimize_cmd",
+        "propose each chain's parameters from the recorded history",
+    ),
     "report": ("omniarb.cli.report_cmd", "write a self-contained HTML report of the history"),
     "quote": ("omniarb.cli.quote_cmd", "quote swaps from JSON lines with our exact pool math"),
     "train": ("omniarb.cli.train_cmd", "train the profit predictor on the history"),

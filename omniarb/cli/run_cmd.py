@@ -185,6 +185,9 @@ async def run_with_view(
         return LiveFigures(
             chains=engines[0].stats if engines else [],
             market=market.snapshot() if market else None,
+            params=[p.optimizer for p in engines[0].pipelines if p.optimizer is not None]
+            if engines
+            else [],
         )
 
     try:

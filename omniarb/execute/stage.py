@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from omniarb.chains.fee_models import FeeOracle
@@ -52,6 +52,9 @@ class ExecuteStage:
     trade's predicted profit, set in `Decision.bribe_wei` (which the expected profit is net
     of) and paid by the executor's bribed entry. The default, a share of 0, sends `execute`
     as before.
+
+    `bribe_share_bps` and `min_tip_wei`, when given, are read on every trade (the optimizer's
+    live parameters, `omniarb.optimize`): the bribe's share, and the least tip bid.
     """
 
     def __init__(
@@ -69,6 +72,8 @@ class ExecuteStage:
         auditor: PrecheckAuditor | None = None,
         channel: SubmitChannel = SubmitChannel.PUBLIC,
         bribe: BribePolicy | None = None,
+        bribe_share_bps: Callable[[], int] | None = None,
+        min_tip_wei: Callable[[], int] | None = None,
     ) -> None:
         self._submitter = submitter
         self._codec = codec
@@ -82,6 +87,8 @@ class ExecuteStage:
         self.auditor = auditor
         self._channel = channel
         self._bribe = bribe or BribePolicy()
+        self._bribe_share_bps = bribe_share_bps
+        self._min_tip_wei = min_tip_wei
         self._rewrites_seen = local.rewrites if local is not None else 0
 
     @property
@@ -108,7 +115,14 @@ class ExecuteStage:
             # The tip may have moved since the detector priced the trade: the base fee is then
             # no longer its gas price less today's tip, so never bid below the latest block's.
             base_fee_wei = max(opportunity.gas_price_wei - tip_wei, quote.base_fee_wei, 0)
+        if self._min_tip_wei is not None:
+            tip_wei = max(tip_wei, self._min_tip_wei())
         fees = fees_for(self._fee_model, base_fee_wei=base_fee_wei, tip_wei=tip_wei)
+        bribe = (
+            self._bribe
+            if self._bribe_share_bps is None
+            else replace(self._bribe, share_bps=self._bribe_share_bps())
+        )
         unsent = Execution(
             decision=decision,
             status=ExecutionStatus.SIMULATED,
@@ -124,7 +138,7 @@ class ExecuteStage:
             # Inside the try: a route or loan the plan cannot express is a rejected trade, not
             # a crash of the chain's pipeline.
             source = plan_source(decision.flash_source)
-            decision = self._bribe.applied(decision)
+            decision = bribe.applied(decision)
             unsent = replace(unsent, decision=decision)
 
             def calldata(min_profit: int) -> bytes:
@@ -135,7 +149,7 @@ class ExecuteStage:
                     source,
                     flash_pool=decision.flash_pool,
                 )
-                return self._bribe.calldata(decision, plan)
+                return bribe.calldata(decision, plan)
 
             gas = int(decision.trade_gas_estimate * _GAS_LIMIT_HEADROOM)
             if self._fees is not None and self._fees.has_l1_fee:

@@ -21,6 +21,7 @@ from typing import Any
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
 from omniarb.monitor.alerts import Alert
+from omniarb.optimize.change import ParamChange
 from omniarb.risk.breaker import BreakerTrip
 from omniarb.types import (
     Decision,
@@ -45,7 +46,17 @@ __all__ = [
     "rows_of",
 ]
 
-Record = Opportunity | Decision | Execution | Outcome | Token | Alert | BreakerTrip | Replacement
+Record = (
+    Opportunity
+    | Decision
+    | Execution
+    | Outcome
+    | Token
+    | Alert
+    | BreakerTrip
+    | Replacement
+    | ParamChange
+)
 
 # Opportunity status rank: a record of an earlier stage never moves the status backwards.
 STAGES = {"detected": 0, "decided": 1, "executed": 2, "settled": 3}
@@ -72,6 +83,7 @@ class TableRows:
     tokens: dict[tuple[int, str], dict[str, Any]]
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     breaker_trips: dict[str, dict[str, Any]] = field(default_factory=dict)
+    param_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     replacements: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -253,6 +265,8 @@ def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
         "bribe_wei": outcome.bribe_paid_wei,
         "net_profit_usd": _net_profit_usd(outcome),
         "touched_earlier_in_block": outcome.touched_earlier_in_block,
+        "lost_to_rival": outcome.lost_to_rival,
+        "rival_tx_hash": outcome.rival_tx_hash,
         "block_hash": outcome.block_hash,
         "final": outcome.final,
         "error": None if outcome.success else execution.error,
@@ -285,6 +299,25 @@ def _alert(alert: Alert, at: datetime) -> dict[str, Any]:
         "threshold": alert.threshold,
         "suppressed": alert.suppressed,
         "fired_at": alert.fired_at,
+        "recorded_at": at,
+    }
+
+
+def _param_change(change: ParamChange, at: datetime) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "chain": change.chain,
+        "param": change.param,
+        "old_value": str(change.old_value),
+        "new_value": str(change.new_value),
+        "reason": change.reason,
+        "baseline_reward_usd": change.baseline_reward_usd,
+        "baseline_samples": change.baseline_samples,
+        "changed_at": change.changed_at,
+        "effect_reward_usd": change.effect_reward_usd,
+        "effect_samples": change.effect_samples,
+        "evaluated_at": change.evaluated_at,
+        "reverted": change.reverted,
         "recorded_at": at,
     }
 
@@ -360,6 +393,12 @@ def rows_of(batch: list[Pending]) -> TableRows:
                 seen = rows.breaker_trips.get(value.id)
                 if seen is None or value.reset_at is not None:
                     rows.breaker_trips[value.id] = _breaker_trip(value, at)
+                continue
+            case ParamChange():
+                # Made, then measured: within a batch the measured one wins.
+                seen = rows.param_changes.get(value.id)
+                if seen is None or value.evaluated_at is not None:
+                    rows.param_changes[value.id] = _param_change(value, at)
                 continue
             case Decision():
                 decision, execution, outcome = value, None, None

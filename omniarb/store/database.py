@@ -38,10 +38,12 @@ from omniarb.store.models import (
     ExecutionRow,
     OpportunityRow,
     OutcomeRow,
+    ParamChangeRow,
     ReplacementRow,
     SubmissionRow,
     TokenRow,
 )
+from omniarb.store.param_history import load_judged, load_param_changes
 from omniarb.store.summary import ChainSummary, summarize
 from omniarb.store.token_trust import TokenVerdicts, load_token_verdicts
 from omniarb.store.trades import TradeRecord, load_trades
@@ -50,6 +52,7 @@ from omniarb.store.unsettled import load_replacements, load_unrecorded_sends, lo
 
 if TYPE_CHECKING:
     from omniarb.monitor.alerts import Alert
+    from omniarb.optimize.change import ParamChange
     from omniarb.risk.breaker import BreakerTrip
     from omniarb.types import Execution, Replacement
 
@@ -64,6 +67,7 @@ _TOKENS: Table = TokenRow.__table__  # type: ignore[assignment]
 _ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
 _BREAKER_TRIPS: Table = BreakerTripRow.__table__  # type: ignore[assignment]
 _REPLACEMENTS: Table = ReplacementRow.__table__  # type: ignore[assignment]
+_PARAM_CHANGES: Table = ParamChangeRow.__table__  # type: ignore[assignment]
 
 
 def process_label() -> str:
@@ -121,6 +125,17 @@ class HistoryDatabase:
             set_={"reset_at": trips.excluded.reset_at, "reset_by": trips.excluded.reset_by},
             where=trips.excluded.reset_at.is_not(None),
         )
+        changes = insert(_PARAM_CHANGES)
+        # A change is written when made and again when measured; a late copy of the made one
+        # never clears the measurement.
+        self._upsert_param_change = changes.on_conflict_do_update(
+            index_elements=[_PARAM_CHANGES.c.id],
+            set_={
+                name: changes.excluded[name]
+                for name in ("effect_reward_usd", "effect_samples", "evaluated_at", "reverted")
+            },
+            where=changes.excluded.evaluated_at.is_not(None),
+        )
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> HistoryDatabase:
@@ -155,6 +170,7 @@ class HistoryDatabase:
             (self._insert_alert, rows.alerts),
             (self._upsert_breaker_trip, rows.breaker_trips),
             (self._insert_replacement, rows.replacements),
+            (self._upsert_param_change, rows.param_changes),
         ]
         with (
             database_errors(self._engine.url, "writing history"),
@@ -258,6 +274,22 @@ class HistoryDatabase:
             Session(self._engine) as session,
         ):
             return load_breaker_trips(session, scope=scope, limit=limit)
+
+    def param_changes(self, *, chain: str | None = None, limit: int = 100) -> list[ParamChange]:
+        """The newest `limit` parameter changes of the optimizer."""
+        with (
+            database_errors(self._engine.url, "reading parameter changes"),
+            Session(self._engine) as session,
+        ):
+            return load_param_changes(session, chain=chain, limit=limit)
+
+    def judged_opportunities(self) -> list[tuple[str, datetime]]:
+        """The chain and time of every opportunity the risk stage decided, oldest first."""
+        with (
+            database_errors(self._engine.url, "reading judged opportunities"),
+            Session(self._engine) as session,
+        ):
+            return load_judged(session)
 
     def unsettled(self, *, chain_id: int) -> list[Execution]:
         """The sent executions of `chain_id` that have no outcome yet (a previous run's)."""

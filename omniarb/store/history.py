@@ -32,6 +32,7 @@ from omniarb.store.writer import BatchWriter, WriterSettings, WriterStats
 
 if TYPE_CHECKING:
     from omniarb.monitor.alerts import Alert
+    from omniarb.optimize.change import ParamChange
     from omniarb.risk.breaker import BreakerTrip
     from omniarb.types import Execution, Replacement
 
@@ -105,6 +106,10 @@ class HistoryStore(AsyncResource):
     ) -> list[Alert]:
         """The newest written alerts (blocks; flush first to include queued records)."""
         return self._database.alerts(rule=rule, since=since, limit=limit)
+
+    def param_changes(self, *, chain: str | None = None, limit: int = 100) -> list[ParamChange]:
+        """The newest written parameter changes of the optimizer (blocks)."""
+        return self._database.param_changes(chain=chain, limit=limit)
 
     def breaker_trips(self, *, scope: str | None = None, limit: int = 50) -> list[BreakerTrip]:
         """The newest written circuit-breaker trips, with their resets (blocks)."""

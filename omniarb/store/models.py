@@ -49,6 +49,7 @@ __all__ = [
     "ExecutionRow",
     "OpportunityRow",
     "OutcomeRow",
+    "ParamChangeRow",
     "ReplacementRow",
     "SubmissionRow",
     "TokenRow",
@@ -252,6 +253,9 @@ class OutcomeRow(Base):
     bribe_wei: Mapped[int] = mapped_column(Amount, server_default="0")
     net_profit_usd: Mapped[float | None] = mapped_column(Float)
     touched_earlier_in_block: Mapped[bool] = mapped_column(Boolean)
+    # Lost to a rival's arbitrage that ran first, and its transaction (revision 0008).
+    lost_to_rival: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    rival_tx_hash: Mapped[str | None] = mapped_column(String(66))
     # The block the receipt was read from, and whether it is `confirmation_depth` deep: until
     # then a reorg may rewrite this row (`omniarb.track.finality`).
     block_hash: Mapped[str | None] = mapped_column(String(66))
@@ -349,4 +353,27 @@ class ReplacementRow(Base):
     reason: Mapped[str] = mapped_column(String(16))
     block_number: Mapped[int] = mapped_column(BigInteger)
     replaced_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ParamChangeRow(Base):
+    """One parameter change of the optimizer (`omniarb.optimize.ParamChange`): written when
+    it is made, again when its effect is measured (kept or reverted)."""
+
+    __tablename__ = "param_changes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chain: Mapped[str] = mapped_column(String(32), index=True)
+    param: Mapped[str] = mapped_column(String(32))
+    # Decimal text: a tip in wei passes what a float holds exactly.
+    old_value: Mapped[str] = mapped_column(String(80))
+    new_value: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    baseline_reward_usd: Mapped[float] = mapped_column(Float)
+    baseline_samples: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    effect_reward_usd: Mapped[float | None] = mapped_column(Float)
+    effect_samples: Mapped[int] = mapped_column(Integer)
+    evaluated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reverted: Mapped[bool] = mapped_column(Boolean)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

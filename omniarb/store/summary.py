@@ -48,6 +48,8 @@ class ChainSummary:
     sources: dict[str, int] = field(default_factory=dict)
     channels: dict[str, int] = field(default_factory=dict)
     bribe_paid_wei: int = 0
+    # Settled trades lost to a rival's arbitrage that ran first.
+    lost_to_rival: int = 0
 
     @property
     def backruns(self) -> int:
@@ -101,6 +103,7 @@ def summarize(session: Session) -> list[ChainSummary]:
     bribes: Counter[int] = Counter()
     usd: dict[int, float] = defaultdict(float)
     touched: Counter[int] = Counter()
+    lost: Counter[int] = Counter()
     outcome_rows = session.execute(
         select(
             OutcomeRow.chain_id,
@@ -113,6 +116,7 @@ def summarize(session: Session) -> list[ChainSummary]:
             OutcomeRow.net_profit_usd,
             OutcomeRow.touched_earlier_in_block,
             OutcomeRow.final,
+            OutcomeRow.lost_to_rival,
         ).join(OpportunityRow, OpportunityRow.id == OutcomeRow.opportunity_id)
     )
     final: Counter[int] = Counter()
@@ -127,6 +131,7 @@ def summarize(session: Session) -> list[ChainSummary]:
         net_usd,
         was_touched,
         is_final,
+        was_lost,
     ) in outcome_rows:
         final[chain_id] += bool(is_final)
         settled[chain_id][status] += 1
@@ -137,6 +142,7 @@ def summarize(session: Session) -> list[ChainSummary]:
         bribes[chain_id] += bribe_wei
         usd[chain_id] += net_usd or 0.0
         touched[chain_id] += bool(was_touched)
+        lost[chain_id] += bool(was_lost)
     summaries = []
     for chain_id in sorted(chains):
         total = sum(settled[chain_id].values())
@@ -159,6 +165,7 @@ def summarize(session: Session) -> list[ChainSummary]:
                 sources=dict(sources[chain_id]),
                 channels=dict(channels[chain_id]),
                 bribe_paid_wei=bribes[chain_id],
+                lost_to_rival=lost[chain_id],
             )
         )
     return summaries

@@ -92,6 +92,9 @@ class TradeRecord:
     bundle_hash: str | None = None
     bribe_wei: int = 0
     bribe_paid_wei: int | None = None
+    # Lost to a rival's arbitrage that ran first (None: not settled), and the rival's hash.
+    lost_to_rival: bool | None = None
+    rival_tx_hash: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The trade as JSON-able data: amounts as decimal strings, counts as numbers."""
@@ -131,6 +134,8 @@ class TradeRecord:
             "bundle_hash": self.bundle_hash,
             "bribe_wei": str(self.bribe_wei),
             "bribe_paid_wei": _amount(self.bribe_paid_wei),
+            "lost_to_rival": self.lost_to_rival,
+            "rival_tx_hash": self.rival_tx_hash,
             "opportunity_id": self.opportunity_id,
             "execution_id": self.execution_id,
         }
@@ -257,4 +262,6 @@ def _trade(
         submit_to_confirm_ms=outcome.submit_to_confirm_ms,
         final=outcome.final,
         bribe_paid_wei=outcome.bribe_wei,
+        lost_to_rival=outcome.lost_to_rival,
+        rival_tx_hash=outcome.rival_tx_hash,
     )

@@ -59,6 +59,9 @@ class TradeSummary:
     trigger_tx: str | None = None
     channel: str = "public"
     bribe_paid_wei: int = 0
+    # Lost to another searcher's arbitrage that ran first (`Outcome.lost_to_rival`).
+    lost_to_rival: bool = False
+    rival_tx_hash: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +88,8 @@ class TradeSummary:
             "trigger_tx": self.trigger_tx,
             "channel": self.channel,
             "bribe_paid_wei": self.bribe_paid_wei,
+            "lost_to_rival": self.lost_to_rival,
+            "rival_tx_hash": self.rival_tx_hash,
         }
 
 
@@ -137,6 +142,8 @@ class ChainBotStats:
     # Transactions sent at a nonce already used (re-price, cancel) or lost (gap), by reason.
     replacements: Counter[str] = field(default_factory=Counter)
     touched_earlier: int = 0
+    # Trades that reverted or never landed because a rival's arbitrage took the gap first.
+    lost_to_rival: int = 0
     mismatched: int = 0
     # Settled trades in no block (a reorg dropped them, another transaction took their nonce,
     # or they wait in the node's pool again), and reorg corrections by what became of the trade.
@@ -276,6 +283,8 @@ class ChainBotStats:
             self.reverted += sign
         if outcome.touched_earlier_in_block:
             self.touched_earlier += sign
+        if outcome.lost_to_rival:
+            self.lost_to_rival += sign
         if outcome.success and outcome.realized_profit != execution.decision.expected_profit:
             self.mismatched += sign
         self.net_profit_usd += sign * outcome.realized_net_usd()
@@ -319,6 +328,8 @@ class ChainBotStats:
             trigger_tx=opportunity.trigger_tx,
             channel=str(execution.channel),
             bribe_paid_wei=outcome.bribe_paid_wei,
+            lost_to_rival=outcome.lost_to_rival,
+            rival_tx_hash=outcome.rival_tx_hash,
         )
 
     def counts(self) -> dict[str, Any]:
@@ -344,6 +355,7 @@ class ChainBotStats:
                 str(reason): self.replacements[str(reason)] for reason in ReplacementReason
             },
             "touched_earlier_in_block": self.touched_earlier,
+            "lost_to_rival": self.lost_to_rival,
             "realized_differs_from_predicted": self.mismatched,
             "dropped": self.dropped,
             "reorged_trades": dict(self.reorged),

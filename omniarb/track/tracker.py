@@ -5,18 +5,22 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.rpc import RpcClient
 from omniarb.errors import OmniarbError
 from omniarb.track.realized import bribe_paid, net_transfers
+from omniarb.track.rival_loss import find_rival
 from omniarb.track.touched import Touch, earlier_touches, touch_topics
-from omniarb.types import Execution, Landing, Outcome, Route, TxReceipt
+from omniarb.types import Execution, Landing, Outcome, Route, SubmitChannel, TxReceipt
 
 __all__ = ["ReceiptSource", "Tracker", "dropped"]
 
 log = logging.getLogger(__name__)
+
+# A bundle that never landed is checked for a rival over the blocks it could have landed in.
+_BUNDLE_WINDOW_BLOCKS = 3
 
 
 class ReceiptSource(Protocol):
@@ -57,6 +61,11 @@ class Tracker:
     executor's `BribePaid` log; its realized profit is already net of it (the executor unwrapped
     it from the profit), as the decision's expected profit is.
 
+    A trade that reverted after such a transaction, when that transaction was an arbitrage (it
+    moved two or more pools of the route, or paid the coinbase), is `lost_to_rival`, with the
+    rival's hash (`omniarb.track.rival_loss`); so is a bundle that never landed when such an
+    arbitrage ran in the blocks it targeted.
+
     On an L2 (`fees` given), the outcome records the L1 data fee paid: the receipt's own figure
     where the node reports one, else the chain's L1 prices at the receipt's block applied to the
     transaction (`FeeOracle.paid_l1_fee_wei`); if that read fails, the fee priced before sending.
@@ -80,7 +89,11 @@ class Tracker:
             raise ValueError("only a submitted execution can be tracked")
         landing = await self._submitter.land(execution.tx_hash)
         if landing.receipt is None:
-            return replace(dropped(execution), replacements=landing.replacements)
+            outcome = replace(dropped(execution), replacements=landing.replacements)
+            if execution.channel is not SubmitChannel.BUNDLE:
+                return outcome
+            rival = await self._bundle_rival(execution)
+            return replace(outcome, lost_to_rival=rival is not None, rival_tx_hash=rival)
         outcome = await self.outcome(execution, landing.receipt, cancelled=landing.cancelled)
         return replace(outcome, replacements=landing.replacements)
 
@@ -125,6 +138,9 @@ class Tracker:
                 touches[0].tx_hash,
                 touches[0].block_number,
             )
+        rival = None if receipt.success else await find_rival(touches, self._receipt_of)
+        if rival is not None:
+            log.info("trade %s was lost to rival %s", receipt.tx_hash, rival)
         bribe = bribe_paid(receipt.logs, executor=self._holder) if receipt.success else 0
         if receipt.success and realized != execution.decision.expected_profit:
             log.info(
@@ -149,7 +165,38 @@ class Tracker:
             confirmed_ns=time.monotonic_ns(),
             l1_fee_wei=await self._l1_fee_paid(execution, receipt),
             mined_tx_hash=receipt.tx_hash if receipt.tx_hash != execution.tx_hash else None,
+            lost_to_rival=rival is not None,
+            rival_tx_hash=rival,
         )
+
+    async def _receipt_of(self, tx_hash: str) -> dict[str, object] | None:
+        answer = await self._rpc.call("eth_getTransactionReceipt", tx_hash)
+        return dict(answer) if answer else None
+
+    async def _bundle_rival(self, execution: Execution) -> str | None:
+        """The rival arbitrage that ran in the blocks a bundle that never landed targeted (the
+        few after the block it was priced on), if one did."""
+        route = execution.decision.opportunity.route
+        priced_at = execution.decision.opportunity.block_number
+        try:
+            head = int(await self._rpc.call("eth_blockNumber"), 16)
+            last = min(head, priced_at + _BUNDLE_WINDOW_BLOCKS)
+            if last <= priced_at:
+                return None
+            logs = await self._route_logs(
+                route, {"fromBlock": hex(priced_at + 1), "toBlock": hex(last)}
+            )
+            touches = earlier_touches(
+                logs,
+                topics=touch_topics(route),
+                block_number=last + 1,
+                transaction_index=0,
+                priced_at=priced_at,
+            )
+            return await find_rival(touches, self._receipt_of)
+        except OmniarbError as exc:
+            log.info("bundle %s: rivals not checked (%s)", execution.bundle_hash, exc)
+            return None
 
     async def _l1_fee_paid(self, execution: Execution, receipt: TxReceipt) -> int:
         fees = self._fees
@@ -173,24 +220,28 @@ class Tracker:
         in_next_block = receipt.block_number <= priced_at + 1
         if in_next_block and receipt.transaction_index == 0:
             return ()
-        topics = touch_topics(route)
         where: dict[str, object] = (
             {"blockHash": receipt.block_hash}
             if in_next_block
             else {"fromBlock": hex(priced_at + 1), "toBlock": hex(receipt.block_number)}
         )
-        known = [kind_topics for kind_topics in topics.values() if kind_topics is not None]
-        if len(known) == len(topics):
-            # By topic from any emitter: a singleton (Uniswap V4's PoolManager) logs for the
-            # pools it holds, which `earlier_touches` matches by the id in topic 1.
-            where["topics"] = [sorted(frozenset().union(*known))]
-        else:  # every log of the pools is needed
-            where["address"] = sorted(topics)
-        logs = await self._rpc.call("eth_getLogs", where)
+        logs = await self._route_logs(route, where)
         return earlier_touches(
             logs,
-            topics=topics,
+            topics=touch_topics(route),
             block_number=receipt.block_number,
             transaction_index=receipt.transaction_index,
             priced_at=priced_at if not in_next_block else receipt.block_number - 1,
         )
+
+    async def _route_logs(self, route: Route, where: dict[str, object]) -> list[dict[str, Any]]:
+        """The logs in `where`'s blocks that may change a pool of `route`."""
+        topics = touch_topics(route)
+        known = [kind_topics for kind_topics in topics.values() if kind_topics is not None]
+        if len(known) == len(topics):
+            # By topic from any emitter: a singleton (Uniswap V4's PoolManager) logs for the
+            # pools it holds, which `earlier_touches` matches by the id in topic 1.
+            where = {**where, "topics": [sorted(frozenset().union(*known))]}
+        else:  # every log of the pools is needed
+            where = {**where, "address": sorted(topics)}
+        return list(await self._rpc.call("eth_getLogs", where))

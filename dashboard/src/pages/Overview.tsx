@@ -9,6 +9,7 @@ import { opportunitiesPerSecond, rateSeries, type DashboardState } from "../stat
 import { ChainStages } from "../stages";
 import { useDashboard } from "../store";
 import { ModelPanel } from "../model";
+import { ParamsPanel } from "../params";
 import { SubmissionTable } from "../submission";
 import type { ChainPnl, ChainStatus, TradeItem } from "../types";
 import {
@@ -306,6 +307,7 @@ export function Overview() {
       </Card>
 
       <ModelPanel />
+      <ParamsPanel />
 
       <div className="grid two">
         <Card

@@ -27,6 +27,7 @@ _TABLES = {
     "alerts",
     "breaker_trips",
     "replacements",
+    "param_changes",
 }
 
 _OPENER = """

@@ -1,7 +1,7 @@
 """Each decision's feature vector, as the score stage saw it.
 
 Revision ID: 0009_decision_features
-Revises: 0007_submission_records
+Revises: 0008_rival_losses
 Create Date: 2026-12-06
 
 `decisions.features` is the JSON list of the score stage's inputs (`omniarb.score.features`)
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "0009_decision_features"
-down_revision: str | Sequence[str] | None = "0007_submission_records"
+down_revision: str | Sequence[str] | None = "0008_rival_losses"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
