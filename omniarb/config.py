@@ -33,6 +33,7 @@ from omniarb._config_execute import ExecuteSettings, RemotePrecheckMode
 from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_problems
 from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_risk import RiskSettings, risk_limits
+from omniarb._config_rivals import RivalsSettings
 from omniarb._config_rpc import RpcSettings
 from omniarb._config_services import (
     MODEL,
@@ -152,6 +153,7 @@ class DevnetSettings(BaseModel):
     chains: dict[str, DevnetChainSettings] = Field(
         default_factory=_default_devnet_chains, description="one table per chain name"
     )
+    rivals: RivalsSettings = Field(default_factory=RivalsSettings, description="a table")
 
     @model_validator(mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from omniarb.bot import write_summary
 from omniarb.cli import Subparsers
 from omniarb.cli._loop import run_on_loop
 from omniarb.cli._output import stdout_console
-from omniarb.cli.devnet_cmd import devnet_from_settings, market_params
+from omniarb.cli.devnet_cmd import devnet_from_settings, market_params, rivals_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
 from omniarb.config import Settings
 from omniarb.devnet.market.process import MarketProcess
@@ -75,8 +75,9 @@ async def _trade(
         f"devnet up: {', '.join(c.name for c in manifest.chains)} (manifest {manifest_path})"
     )
     # The market trades in its own process, so its signing and RPC never hold the bot's loop;
-    # started first, its start-up overlaps the bot's.
-    market = MarketProcess(manifest_path, market_params(settings))
+    # started first, its start-up overlaps the bot's. The rival searchers race the bot from
+    # there too (`[devnet.rivals]`).
+    market = MarketProcess(manifest_path, market_params(settings), rivals=rivals_params(settings))
     market.start()
     try:
         return await run_with_view(
@@ -90,6 +91,9 @@ async def _trade(
         )
     finally:
         await market.stop()
+        rivals = market.rivals_snapshot()
+        if rivals is not None:
+            stdout_console().print(rivals.summary())
 
 
 async def _demo(settings: Settings, stop_when: StopWhen) -> list[ChainBotStats]:

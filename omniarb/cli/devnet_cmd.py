@@ -17,6 +17,7 @@ from omniarb.config import Settings
 from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.devnet.network import Devnet
 from omniarb.devnet.record import read_record
+from omniarb.devnet.rivals import RivalsParams
 from omniarb.devnet.supervise import (
     StopSignals,
     chain_heads,
@@ -27,7 +28,7 @@ from omniarb.devnet.supervise import (
 from omniarb.errors import ConfigError, NotRunningError
 from omniarb.network import Manifest
 
-__all__ = ["devnet_from_settings", "market_params", "register"]
+__all__ = ["devnet_from_settings", "market_params", "register", "rivals_params"]
 
 
 def devnet_from_settings(settings: Settings) -> Devnet:
@@ -54,6 +55,12 @@ def market_params(settings: Settings) -> MarketParams:
         volatility_bps=market.volatility_bps,
         traders=market.traders,
     )
+
+
+def rivals_params(settings: Settings) -> RivalsParams:
+    """The rival searchers' parameters from the `[devnet.rivals]` table."""
+    rivals = settings.devnet.rivals
+    return RivalsParams(seed=rivals.seed, count=rivals.count, presets=tuple(rivals.presets))
 
 
 def register(subparsers: Subparsers) -> None:

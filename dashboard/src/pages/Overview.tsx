@@ -8,6 +8,7 @@ import { href } from "../router";
 import { opportunitiesPerSecond, rateSeries, type DashboardState } from "../state";
 import { ChainStages } from "../stages";
 import { useDashboard } from "../store";
+import { LostToRivalsKpi } from "../rivals";
 import { SubmissionTable } from "../submission";
 import type { ChainPnl, ChainStatus, TradeItem } from "../types";
 import {
@@ -278,6 +279,7 @@ export function Overview() {
           sub={recentAlerts[0]?.summary ?? "none"}
           testId="kpi-alerts"
         />
+        <LostToRivalsKpi pnl={state.pnl?.chains ?? []} live={chains} />
       </div>
 
       <div className="grid two">

@@ -12,6 +12,10 @@ through a pipe; the parent reads the pipe with a reader callback on its loop (a 
 bytes per message), so a view or the API asks `snapshot()` without any I/O. The same seed on
 the same deployment trades the same swaps as the in-process market does.
 
+With `rivals`, the child also runs the rival searchers (`omniarb.devnet.rivals.Rivals`) beside
+the market, and sends their figures with the market's (`rivals_snapshot()`); a rival that
+cannot start or fails is logged and the market trades on.
+
 The child never outlives the parent: it stops when the parent closes the pipe (which the
 kernel does when the parent dies, however it dies), on SIGTERM, or after its steps; it ignores
 SIGINT, because Ctrl-C reaches the whole foreground process group and the parent stops the
@@ -32,6 +36,7 @@ from typing import Literal
 
 from omniarb.devnet.market.activity import MarketActivity
 from omniarb.devnet.market.params import MarketParams
+from omniarb.devnet.rivals import Rivals, RivalsParams, RivalsSnapshot
 from omniarb.errors import DevnetError
 from omniarb.monitor.market_view import MarketSnapshot
 from omniarb.network import Manifest
@@ -44,8 +49,9 @@ _SNAPSHOT_EVERY_S = 0.25
 _STOP_TIMEOUT_S = 15.0
 _KILL_TIMEOUT_S = 3.0
 
-# (kind, payload): "snapshot" -> MarketSnapshot, "done" -> MarketSnapshot, "error" -> str
-_Message = tuple[Literal["snapshot", "done", "error"], object]
+# (kind, payload): "snapshot" -> MarketSnapshot, "done" -> MarketSnapshot, "error" -> str,
+# "rivals" -> RivalsSnapshot
+_Message = tuple[Literal["snapshot", "done", "error", "rivals"], object]
 
 
 class MarketProcess:
@@ -63,8 +69,11 @@ class MarketProcess:
         steps: int | None = None,
         snapshot_every_s: float = _SNAPSHOT_EVERY_S,
         stop_timeout_s: float = _STOP_TIMEOUT_S,
+        rivals: RivalsParams | None = None,
     ) -> None:
         self.params = params
+        self.rivals = rivals
+        self._rivals_snapshot: RivalsSnapshot | None = None
         self._manifest_path = manifest_path
         self._steps = steps
         self._snapshot_every_s = snapshot_every_s
@@ -87,6 +96,11 @@ class MarketProcess:
         """The latest figures the child sent (None before the first); no I/O."""
         return self._snapshot
 
+    def rivals_snapshot(self) -> RivalsSnapshot | None:
+        """The rivals' latest figures the child sent (None without rivals or before the
+        first); no I/O."""
+        return self._rivals_snapshot
+
     def start(self) -> None:
         """Spawn the child now (`run()` does if this was not called): its imports and
         connections then overlap the bot's own start-up. Pair it with `stop()`."""
@@ -103,6 +117,7 @@ class MarketProcess:
                 self._steps,
                 self._snapshot_every_s,
                 logging.getLogger().getEffectiveLevel(),
+                self.rivals,
             ),
             name="omniarb-market",
             daemon=True,
@@ -150,6 +165,8 @@ class MarketProcess:
                 kind, payload = conn.recv()
                 if kind == "error" and not ended.done():
                     ended.set_exception(DevnetError(f"the market process failed: {payload}"))
+                elif isinstance(payload, RivalsSnapshot):
+                    self._rivals_snapshot = payload
                 elif isinstance(payload, MarketSnapshot):
                     self._snapshot = payload
                     if kind == "done" and not ended.done():
@@ -188,6 +205,7 @@ def _child_main(
     steps: int | None,
     snapshot_every_s: float,
     log_level: int,
+    rivals: RivalsParams | None = None,
 ) -> None:
     """The child's entry point (module level, so `spawn` can find it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -197,9 +215,11 @@ def _child_main(
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(log_level)
-    market = MarketActivity(Manifest.read(Path(manifest_path)), params)
+    manifest = Manifest.read(Path(manifest_path))
+    market = MarketActivity(manifest, params)
+    racing = None if rivals is None or not rivals.resolved() else Rivals(manifest, rivals)
     try:
-        asyncio.run(_child_run(market, conn, steps, snapshot_every_s))
+        asyncio.run(_child_run(market, conn, steps, snapshot_every_s, racing))
     except Exception as exc:
         log.exception("the market failed")
         with contextlib.suppress(OSError):
@@ -210,7 +230,11 @@ def _child_main(
 
 
 async def _child_run(
-    market: MarketActivity, conn: Connection, steps: int | None, snapshot_every_s: float
+    market: MarketActivity,
+    conn: Connection,
+    steps: int | None,
+    snapshot_every_s: float,
+    rivals: Rivals | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -226,20 +250,34 @@ async def _child_run(
     async def send_snapshots() -> None:
         while True:
             _send(conn, ("snapshot", market.snapshot()))
+            if rivals is not None:
+                _send(conn, ("rivals", rivals.snapshot()))
             await asyncio.sleep(snapshot_every_s)
 
     trading = asyncio.create_task(market.run(steps=steps), name="market")
     sending = asyncio.create_task(send_snapshots(), name="market-snapshots")
     stopping = asyncio.create_task(stop.wait(), name="market-stop")
+    racing = asyncio.create_task(_race(rivals), name="rivals")
     try:
         await asyncio.wait({trading, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (trading, sending, stopping):
+        for task in (trading, sending, stopping, racing):
             task.cancel()
-        await asyncio.gather(trading, sending, stopping, return_exceptions=True)
+        await asyncio.gather(trading, sending, stopping, racing, return_exceptions=True)
     if trading.done() and not trading.cancelled():
         trading.result()  # the market's own error, raised as is
         _send(conn, ("done", market.snapshot()))
+
+
+async def _race(rivals: Rivals | None) -> None:
+    """Run the rivals until cancelled; one that fails is logged, and the market goes on."""
+    if rivals is None:
+        return
+    try:
+        async with rivals:
+            await rivals.run()
+    except Exception:
+        log.exception("the rivals stopped; the market goes on without them")
 
 
 def _send(conn: Connection, message: _Message) -> None:

@@ -26,10 +26,11 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import FeeModel, chain_by_id
 from omniarb.devnet.accounts import RIVAL_FIRST_INDEX, dev_account
 from omniarb.devnet.rivals.policy import Channel, RivalPolicy
-from omniarb.execute import RouteCodec, Signer, deploy_devnet_executor
+from omniarb.errors import DevnetError
+from omniarb.execute import RouteCodec, Signer
 from omniarb.execute.bribe import bribed_calldata, kept_floor
 from omniarb.execute.bundle_requests import Bundle
-from omniarb.execute.executor_calldata import dex_factories
+from omniarb.execute.executor_calldata import bot_creation_data, dex_factories
 from omniarb.execute.relay_client import RelayClient
 from omniarb.execute.route_codec import wrap_plan
 from omniarb.network import ChainManifest
@@ -48,6 +49,8 @@ _GAS_FLOOR = 400_000
 _PUBLIC_SETTLE_S = 60.0
 _BUNDLE_POLL_S = 0.05
 _BRIBE_GAS = 40_000
+_DEPLOY_TIP_WEI = 10**9
+_DEPLOY_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,26 +105,39 @@ class Rival:
         return Channel.RELAY if self._relay is not None else Channel.PUBLIC
 
     async def prepare(self) -> str:
-        """Fund the rival's account and deploy its executor (the devnet lets any address send
-        while impersonated); the executor's address."""
+        """Fund the rival's account and deploy its executor, a transaction it signs itself (a
+        relay chain's builder re-sends the public pool's signed bytes); the executor's
+        address."""
         if self.executor is not None:
             return self.executor
         await self._rpc.call("anvil_setBalance", self.address, hex(_FUNDING_WEI))
-        await self._rpc.call("anvil_impersonateAccount", self.address)
-        try:
-            contract = await deploy_devnet_executor(self._rpc, self.chain, bot=self.address)
-        finally:
-            await self._rpc.call("anvil_stopImpersonatingAccount", self.address)
-        self.executor = contract.address
+        data = bot_creation_data(self.chain, bot=self.address)
+        gas = int(
+            await self._rpc.call(
+                "eth_estimateGas", {"from": self.address, "data": "0x" + data.hex()}
+            ),
+            16,
+        )
+        nonce = int(await self._rpc.call("eth_getTransactionCount", self.address, "pending"), 16)
+        fees = await read_fees(self._rpc, fee_model=self._fee_model, tip_wei=_DEPLOY_TIP_WEI)
+        signed = self._signer.sign(nonce=nonce, to=None, data=data, gas=gas * 5 // 4, fees=fees)
+        await self._rpc.call("eth_sendRawTransaction", signed.raw_hex)
+        receipt = await wait_for_receipt(self._rpc, signed.tx_hash, timeout_s=_DEPLOY_TIMEOUT_S)
+        if receipt is None or int(receipt["status"], 16) != 1:
+            raise DevnetError(
+                f"{self.chain.name}: rival {self.name}'s executor was not deployed "
+                f"({signed.tx_hash}: {'not mined' if receipt is None else 'reverted'})"
+            )
+        self.executor = str(receipt["contractAddress"])
         log.info(
             "%s: rival %s (%s, %.1f ms) trades through %s",
             self.chain.name,
             self.name,
             self.channel,
             self.policy.latency_ms,
-            contract.address,
+            self.executor,
         )
-        return contract.address
+        return self.executor
 
     def choose(self, opportunities: list[Opportunity]) -> Opportunity | None:
         """The best of `opportunities` (best first) this rival's policy takes, if any."""

@@ -79,9 +79,10 @@ class _ChainRivals:
                 relay = await self._stack.enter_async_context(
                     RelayClient(self.chain.relay_url, RelayAuth(key))
                 )
-            rival = Rival(policy, index=i, chain=self.chain, rpc=rpc, relay=relay)
-            await rival.prepare()
-            self.rivals.append(rival)
+            self.rivals.append(Rival(policy, index=i, chain=self.chain, rpc=rpc, relay=relay))
+        # Each rival deploys from its own account: the deployments share the next block.
+        await asyncio.gather(*(rival.prepare() for rival in self.rivals))
+        for rival, policy in zip(self.rivals, self._policies, strict=True):
             self.stats[rival.name] = RivalStats(
                 rival=rival.name,
                 chain=self.chain.name,
@@ -172,8 +173,7 @@ class Rivals(AsyncResource):
 
     async def _open(self) -> None:
         try:
-            for chain in self._chains:
-                await chain.open()
+            await asyncio.gather(*(chain.open() for chain in self._chains))
         except BaseException:
             await self._close()
             raise
