@@ -140,14 +140,20 @@ class Rival:
         return self.executor
 
     def choose(self, opportunities: list[Opportunity]) -> Opportunity | None:
-        """The best of `opportunities` (best first) this rival's policy takes, if any."""
-        for found in opportunities:
-            if len(found.route.hops) > self.policy.max_hops:
-                continue
-            if found.net_profit_usd < self.policy.min_profit_usd:
-                continue
-            return found
-        return None
+        """The best of `opportunities` (best first) this rival's policy takes, if any; a rival
+        sending bundles prefers a route starting in the wrapped native token, the only one
+        whose profit can pay the coinbase."""
+        allowed = [
+            found
+            for found in opportunities
+            if len(found.route.hops) <= self.policy.max_hops
+            and found.net_profit_usd >= self.policy.min_profit_usd
+        ]
+        if self._relay is not None:
+            wrapped = self._wrapped.lower()
+            bribing = [o for o in allowed if o.route.token_in.lower() == wrapped]
+            allowed = bribing or allowed
+        return allowed[0] if allowed else None
 
     async def take(self, opportunity: Opportunity, head: NewHead) -> RivalSend | None:
         """Wait this rival's latency, then send `opportunity` (priced on `head`)."""
