@@ -12,9 +12,10 @@ through a pipe; the parent reads the pipe with a reader callback on its loop (a 
 bytes per message), so a view or the API asks `snapshot()` without any I/O. The same seed on
 the same deployment trades the same swaps as the in-process market does.
 
-With `rivals`, the child also runs the rival searchers (`omniarb.devnet.rivals.Rivals`) beside
-the market, and sends their figures with the market's (`rivals_snapshot()`); a rival that
-cannot start or fails is logged and the market trades on.
+With `rivals`, the child also runs the rival searchers (`omniarb.devnet.rivals.Rivals`) and
+sends their figures too (`rivals_snapshot()`); rivals that cannot start or fail are logged and
+the market trades on. `RivalsProcess` runs the rivals alone in a child of their own (their
+pricing of every block then never slows the market's pace).
 
 The child never outlives the parent: it stops when the parent closes the pipe (which the
 kernel does when the parent dies, however it dies), on SIGTERM, or after its steps; it ignores
@@ -41,7 +42,7 @@ from omniarb.errors import DevnetError
 from omniarb.monitor.market_view import MarketSnapshot
 from omniarb.network import Manifest
 
-__all__ = ["MarketProcess"]
+__all__ = ["MarketProcess", "RivalsProcess"]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ _Message = tuple[Literal["snapshot", "done", "error", "rivals"], object]
 
 
 class MarketProcess:
-    """Runs `MarketActivity(Manifest.read(manifest_path), params)` in a child process.
+    """Runs `MarketActivity(Manifest.read(manifest_path), params)` in a child process (no
+    market with `params` None: the rivals alone).
 
     `steps` (per chain) ends the market by itself, as `MarketActivity.run(steps=...)` does;
     without it the market trades until `run()` is cancelled.
@@ -64,7 +66,7 @@ class MarketProcess:
     def __init__(
         self,
         manifest_path: Path,
-        params: MarketParams,
+        params: MarketParams | None,
         *,
         steps: int | None = None,
         snapshot_every_s: float = _SNAPSHOT_EVERY_S,
@@ -200,7 +202,7 @@ class MarketProcess:
 
 def _child_main(
     manifest_path: str,
-    params: MarketParams,
+    params: MarketParams | None,
     conn: Connection,
     steps: int | None,
     snapshot_every_s: float,
@@ -216,7 +218,7 @@ def _child_main(
         root.addHandler(handler)
     root.setLevel(log_level)
     manifest = Manifest.read(Path(manifest_path))
-    market = MarketActivity(manifest, params)
+    market = None if params is None else MarketActivity(manifest, params)
     racing = None if rivals is None or not rivals.resolved() else Rivals(manifest, rivals)
     try:
         asyncio.run(_child_run(market, conn, steps, snapshot_every_s, racing))
@@ -230,7 +232,7 @@ def _child_main(
 
 
 async def _child_run(
-    market: MarketActivity,
+    market: MarketActivity | None,
     conn: Connection,
     steps: int | None,
     snapshot_every_s: float,
@@ -249,12 +251,15 @@ async def _child_run(
 
     async def send_snapshots() -> None:
         while True:
-            _send(conn, ("snapshot", market.snapshot()))
+            if market is not None:
+                _send(conn, ("snapshot", market.snapshot()))
             if rivals is not None:
                 _send(conn, ("rivals", rivals.snapshot()))
             await asyncio.sleep(snapshot_every_s)
 
-    trading = asyncio.create_task(market.run(steps=steps), name="market")
+    trading = asyncio.create_task(
+        stop.wait() if market is None else market.run(steps=steps), name="market"
+    )
     sending = asyncio.create_task(send_snapshots(), name="market-snapshots")
     stopping = asyncio.create_task(stop.wait(), name="market-stop")
     racing = asyncio.create_task(_race(rivals), name="rivals")
@@ -264,7 +269,7 @@ async def _child_run(
         for task in (trading, sending, stopping, racing):
             task.cancel()
         await asyncio.gather(trading, sending, stopping, racing, return_exceptions=True)
-    if trading.done() and not trading.cancelled():
+    if market is not None and trading.done() and not trading.cancelled():
         trading.result()  # the market's own error, raised as is
         _send(conn, ("done", market.snapshot()))
 
@@ -283,3 +288,11 @@ async def _race(rivals: Rivals | None) -> None:
 def _send(conn: Connection, message: _Message) -> None:
     with contextlib.suppress(OSError):
         conn.send(message)
+
+
+class RivalsProcess(MarketProcess):
+    """Runs `Rivals(Manifest.read(manifest_path), rivals)` alone in a child process, as
+    `MarketProcess` runs the market: `start()`, `run()` or `stop()`, `rivals_snapshot()`."""
+
+    def __init__(self, manifest_path: Path, rivals: RivalsParams) -> None:
+        super().__init__(manifest_path, None, rivals=rivals)

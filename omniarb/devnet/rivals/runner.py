@@ -6,8 +6,8 @@
             tasks.create_task(rivals.run())      # until cancelled
             ...                                  # rivals.snapshot() for a live view
 
-On each chain the rivals share one RPC session and one `ChainSight`. The chain's block number
-is polled every `poll_s`; on each new head the sight prices every cycle on the new state and
+On each chain the rivals share one RPC session, one `newHeads` subscription and one
+`ChainSight`. On each new head the sight prices every cycle on the new state and
 each idle rival picks the best it takes by its policy, waits its latency and sends (one trade
 in flight per rival and chain), then waits to see whether it won. Which rivals exist, their
 latencies, tips, bribes and choices follow from the seed; which of them lands first follows from
@@ -26,6 +26,7 @@ from omniarb.async_resource import AsyncResource
 from omniarb.chain_events import NewHead
 from omniarb.chains.blocks import read_head
 from omniarb.chains.rpc import RpcClient
+from omniarb.chains.ws import SubscriptionSpec, WsClient
 from omniarb.devnet.accounts import RIVAL_FIRST_INDEX, dev_account
 from omniarb.devnet.rivals.params import MAX_RIVALS, RivalsParams
 from omniarb.devnet.rivals.rival import Rival, RivalSend, SendResult
@@ -57,10 +58,9 @@ class RivalRecord:
 class _ChainRivals:
     """The rivals of one chain, on one RPC session (and the chain's relay, if it has one)."""
 
-    def __init__(self, chain: ChainManifest, params: RivalsParams, poll_s: float) -> None:
+    def __init__(self, chain: ChainManifest, params: RivalsParams) -> None:
         self.chain = chain
         self._policies = params.resolved()
-        self._poll_s = poll_s
         self._stack = contextlib.AsyncExitStack()
         self.rivals: list[Rival] = []
         self.stats: dict[str, RivalStats] = {}
@@ -102,15 +102,17 @@ class _ChainRivals:
         if sight is None or rpc is None:
             raise RuntimeError("the chain's rivals are not open")
         last: int | None = None
-        async with asyncio.TaskGroup() as group:
+        async with WsClient(self.chain.rpc_ws) as ws, asyncio.TaskGroup() as group:
+            await ws.subscribe(SubscriptionSpec(kind="newHeads"))
             while True:
+                # The latest block, not the notified one: heads that queued while the sight
+                # was busy are passed over, as a searcher behind the chain would.
                 number = int(await rpc.call("eth_blockNumber"), 16)
                 if number != last:
                     last = number
                     head = await read_head(rpc, self.chain.chain_id, number)
                     self._react(group, head, await sight.look(head))
-                # Polling the head is how these rivals watch blocks (no socket to keep alive).
-                await asyncio.sleep(self._poll_s)
+                await ws.next_notification()
 
     def _react(
         self, group: asyncio.TaskGroup, head: NewHead, opportunities: list[Opportunity]
@@ -156,7 +158,7 @@ class Rivals(AsyncResource):
     """The rivals of `params` on `chains` (default: every chain of the manifest).
 
     Entering prepares them (funds each rival's account and deploys its executor on each chain);
-    `run()` races until cancelled. `poll_s` is how often each chain's head is polled.
+    `run()` races until cancelled.
     """
 
     def __init__(
@@ -165,11 +167,10 @@ class Rivals(AsyncResource):
         params: RivalsParams,
         *,
         chains: Sequence[str] | None = None,
-        poll_s: float = 0.02,
     ) -> None:
         self.params = params
         selected = [manifest.chain(name) for name in chains] if chains else list(manifest.chains)
-        self._chains = tuple(_ChainRivals(chain, params, poll_s) for chain in selected)
+        self._chains = tuple(_ChainRivals(chain, params) for chain in selected)
 
     async def _open(self) -> None:
         try:
