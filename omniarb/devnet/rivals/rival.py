@@ -67,6 +67,8 @@ class RivalSend:
     expected_profit: int
     expected_profit_usd: float
     bribe_share_bps: int
+    # The pending transaction this send backruns, in one bundle with it (None: a block's gap).
+    backrun_of: str | None = None
 
 
 class Rival:
@@ -155,8 +157,13 @@ class Rival:
             allowed = bribing or allowed
         return allowed[0] if allowed else None
 
-    async def take(self, opportunity: Opportunity, head: NewHead) -> RivalSend | None:
-        """Wait this rival's latency, then send `opportunity` (priced on `head`)."""
+    async def take(
+        self, opportunity: Opportunity, head: NewHead, *, lead: tuple[str, ...] = ()
+    ) -> RivalSend | None:
+        """Wait this rival's latency, then send `opportunity` (priced on `head`); a backrun
+        goes in a bundle right behind `lead`, the signed pending transaction it backruns."""
+        if lead and self._relay is None:
+            raise ValueError(f"rival {self.name} sends no bundles: it cannot backrun")
         if self.executor is None:
             raise RuntimeError(f"rival {self.name} is not prepared")
         # The rival's reaction time: it is the simulation, not a wait for a condition.
@@ -181,7 +188,7 @@ class Rival:
         target: int | None = None
         if self._relay is not None:
             target = head.number + 1
-            await self._relay.send_bundle(Bundle(txs=(signed.raw_hex,), block_number=target))
+            await self._relay.send_bundle(Bundle(txs=(*lead, signed.raw_hex), block_number=target))
         else:
             await self._rpc.call("eth_sendRawTransaction", signed.raw_hex)
         log.debug("rival %s sent %s for block %d", self.name, signed.tx_hash, head.number)
@@ -196,6 +203,7 @@ class Rival:
             expected_profit=opportunity.gross_profit,
             expected_profit_usd=opportunity.net_profit_usd,
             bribe_share_bps=bribe_bps,
+            backrun_of=opportunity.trigger_tx if lead else None,
         )
 
     async def settle(self, sent: RivalSend) -> SendResult:

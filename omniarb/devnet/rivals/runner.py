@@ -9,7 +9,10 @@
 On each chain the rivals share one RPC session, one `newHeads` subscription and one
 `ChainSight`. On each new head the sight prices every cycle on the new state and
 each idle rival picks the best it takes by its policy, waits its latency and sends (one trade
-in flight per rival and chain), then waits to see whether it won. Which rivals exist, their
+in flight per rival and chain), then waits to see whether it won. Where rivals send bundles to
+the chain's relay, they also watch its mempool with the product's own parts (`PendingStream`,
+`RouterBook`, `BackrunSearch` in a `BackrunWatch`): a pending router swap that opens a gap is
+backrun in a bundle right behind it, as the bot does. Which rivals exist, their
 latencies, tips, bribes and choices follow from the seed; which of them lands first follows from
 the chain's own ordering (tip, or the relay's bribe ranking), as for any searcher.
 """
@@ -19,19 +22,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from omniarb.async_resource import AsyncResource
+from omniarb.backrun_watch import BackrunWatch
 from omniarb.chain_events import NewHead
 from omniarb.chains.blocks import read_head
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.ws import SubscriptionSpec, WsClient
+from omniarb.collect.pending import PendingStream
+from omniarb.detect import BackrunSearch
 from omniarb.devnet.accounts import RIVAL_FIRST_INDEX, dev_account
 from omniarb.devnet.rivals.params import MAX_RIVALS, RivalsParams
+from omniarb.devnet.rivals.policy import Channel
 from omniarb.devnet.rivals.rival import Rival, RivalSend, SendResult
-from omniarb.devnet.rivals.sight import ChainSight
+from omniarb.devnet.rivals.sight import ChainSight, flash_swap_route
 from omniarb.devnet.rivals.snapshot import RivalsSnapshot, RivalStats
+from omniarb.dex.router_book import RouterBook
 from omniarb.errors import OmniarbError
 from omniarb.execute.relay_auth import RelayAuth
 from omniarb.execute.relay_client import RelayClient
@@ -67,6 +77,7 @@ class _ChainRivals:
         self.records: list[RivalRecord] = []
         self._sight: ChainSight | None = None
         self._rpc: RpcClient | None = None
+        self.head: NewHead | None = None
 
     async def open(self) -> None:
         rpc = await self._stack.enter_async_context(
@@ -104,6 +115,8 @@ class _ChainRivals:
         last: int | None = None
         async with WsClient(self.chain.rpc_ws) as ws, asyncio.TaskGroup() as group:
             await ws.subscribe(SubscriptionSpec(kind="newHeads"))
+            if any(r.channel is Channel.RELAY for r in self.rivals):
+                group.create_task(self._watch_mempool(group, rpc, sight), name="rivals-mempool")
             while True:
                 # The latest block, not the notified one: heads that queued while the sight
                 # was busy are passed over, as a searcher behind the chain would.
@@ -111,24 +124,63 @@ class _ChainRivals:
                 if number != last:
                     last = number
                     head = await read_head(rpc, self.chain.chain_id, number)
-                    self._react(group, head, await sight.look(head))
+                    found = await sight.look(head)
+                    self.head = head
+                    self._react(group, head, found)
                 await ws.next_notification()
 
-    def _react(
-        self, group: asyncio.TaskGroup, head: NewHead, opportunities: list[Opportunity]
+    async def _watch_mempool(
+        self, group: asyncio.TaskGroup, rpc: RpcClient, sight: ChainSight
     ) -> None:
-        for rival in self.rivals:
+        """Backrun the pending router swaps that open a gap, on the latest head's state."""
+        stream = PendingStream(chain_id=self.chain.chain_id, ws_url=self.chain.rpc_ws, rpc=rpc)
+        watch = BackrunWatch(
+            stream=stream,
+            routers=RouterBook.from_manifest(self.chain),
+            search=BackrunSearch(
+                detector=sight.detector,
+                block_time_s=math.ceil(self.chain.block_time_s or 1),
+            ),
+            sender="",
+        )
+        bundlers = [r for r in self.rivals if r.channel is Channel.RELAY]
+        group.create_task(stream.run(), name="rivals-pending")
+        while True:
+            tx = await stream.get()
+            head = self.head
+            if head is None or not any(not r.busy for r in bundlers):
+                continue
+            found = [
+                o
+                for o in watch.opportunities(tx, head, dequeued_ns=time.monotonic_ns())
+                if o is not None and o.net_profit > 0 and flash_swap_route(o)
+            ]
+            found.sort(key=lambda o: -o.net_profit_usd)
+            self._react(group, head, found, bundlers, lead=(tx.raw_hex,))
+
+    def _react(
+        self,
+        group: asyncio.TaskGroup,
+        head: NewHead,
+        opportunities: list[Opportunity],
+        rivals: list[Rival] | None = None,
+        *,
+        lead: tuple[str, ...] = (),
+    ) -> None:
+        for rival in self.rivals if rivals is None else rivals:
             if rival.busy:
                 continue
             chosen = rival.choose(opportunities)
             if chosen is None:
                 continue
             rival.busy = True
-            group.create_task(self._race(rival, chosen, head), name=f"rival-{rival.name}")
+            group.create_task(self._race(rival, chosen, head, lead), name=f"rival-{rival.name}")
 
-    async def _race(self, rival: Rival, opportunity: Opportunity, head: NewHead) -> None:
+    async def _race(
+        self, rival: Rival, opportunity: Opportunity, head: NewHead, lead: tuple[str, ...] = ()
+    ) -> None:
         try:
-            sent = await rival.take(opportunity, head)
+            sent = await rival.take(opportunity, head, lead=lead)
             if sent is None:
                 return
             self._count(rival.name, sent=1)
@@ -203,6 +255,10 @@ class Rivals(AsyncResource):
             if len(group.exceptions) == 1:
                 raise group.exceptions[0] from None
             raise
+
+    def heads(self) -> dict[str, int | None]:
+        """The block each chain's rivals last priced (None before their first)."""
+        return {c.chain.name: None if c.head is None else c.head.number for c in self._chains}
 
     def records(self, chain: str | None = None) -> tuple[RivalRecord, ...]:
         """Every send so far (on `chain`, or all), in the order sent per chain."""

@@ -76,11 +76,12 @@ async def test_a_bundle_with_a_bribe_beats_a_higher_public_tip(devnet_factory) -
             )
             await relay.build_block()
             rivals = await preparing
+            # The gap is open before the rivals watch: both meet it on their first head.
+            whale = await _whale_swap(rpc, chain)
+            priced = (await relay.build_block()).number
+            await mined_receipt(rpc, whale)
             try:
                 race = asyncio.create_task(rivals.run())
-                whale = await _whale_swap(rpc, chain)
-                priced = (await relay.build_block()).number
-                await mined_receipt(rpc, whale)
 
                 async def both_sent() -> tuple[RivalRecord, ...]:
                     records = rivals.records(CHAIN)
@@ -117,3 +118,48 @@ async def test_a_bundle_with_a_bribe_beats_a_higher_public_tip(devnet_factory) -
 async def _pending_count(rpc: RpcClient, count: int) -> bool:
     status = await rpc.call("txpool_status")
     return int(status["pending"], 16) >= count
+
+
+async def test_a_relay_rival_backruns_a_pending_swap_right_behind_it(devnet_factory) -> None:
+    async with devnet_factory({CHAIN: None}, relays=(CHAIN,)) as net:
+        chain, relay = net.manifest.chain(CHAIN), net.relays[CHAIN]
+        params = RivalsParams(policies=(BUNDLER,))
+        async with RpcClient(chain.rpc_http) as rpc:
+            preparing = asyncio.create_task(
+                Rivals(net.manifest, params, chains=[CHAIN]).__aenter__()
+            )
+            await eventually(lambda: _pending_count(rpc, 1), what="the deployment", timeout_s=20)
+            await relay.build_block()
+            rivals = await preparing
+            try:
+                race = asyncio.create_task(rivals.run())
+                # The rival has seen a head (its backruns are priced on one) before the swap.
+                await eventually(
+                    lambda: _seen_head(rivals), what="the rival's first head", timeout_s=20
+                )
+                whale = await _whale_swap(rpc, chain)
+
+                async def sent() -> tuple[RivalRecord, ...]:
+                    return rivals.records(CHAIN)
+
+                (record,) = await eventually(sent, what="the rival's backrun", timeout_s=20)
+                built = await relay.build_block()
+
+                async def settled() -> RivalRecord | None:
+                    (done,) = rivals.records(CHAIN)
+                    return done if done.result is not None else None
+
+                record = await eventually(settled, what="the backrun settled", timeout_s=20)
+            finally:
+                race.cancel()
+                await asyncio.gather(race, return_exceptions=True)
+                await rivals.__aexit__(None, None, None)
+        assert record.sent.backrun_of == whale
+        assert record.sent.channel is Channel.RELAY
+        assert built.tx_hashes[:2] == (whale, record.sent.tx_hash)
+        assert len(built.included) == 1
+        assert record.result == "won"
+
+
+async def _seen_head(rivals: Rivals) -> bool:
+    return all(number is not None for number in rivals.heads().values())
