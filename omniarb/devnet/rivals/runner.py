@@ -123,10 +123,16 @@ class _ChainRivals:
                 number = int(await rpc.call("eth_blockNumber"), 16)
                 if number != last:
                     last = number
-                    head = await read_head(rpc, self.chain.chain_id, number)
-                    found = await sight.look(head)
-                    self.head = head
-                    self._react(group, head, found)
+                    try:
+                        head = await read_head(rpc, self.chain.chain_id, number)
+                        found = await sight.look(head)
+                    except OmniarbError as exc:
+                        # A block the rivals could not read is one they miss, as a searcher
+                        # with a slow node would; the next head is read afresh.
+                        log.warning("%s: rivals skip block %d: %s", self.chain.name, number, exc)
+                    else:
+                        self.head = head
+                        self._react(group, head, found)
                 await ws.next_notification()
 
     async def _watch_mempool(
