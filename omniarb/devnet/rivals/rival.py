@@ -28,7 +28,7 @@ from omniarb.devnet.accounts import RIVAL_FIRST_INDEX, dev_account
 from omniarb.devnet.rivals.policy import Channel, RivalPolicy
 from omniarb.errors import DevnetError
 from omniarb.execute import RouteCodec, Signer
-from omniarb.execute.bribe import bribed_calldata, kept_floor
+from omniarb.execute.bribe import bribed_calldata
 from omniarb.execute.bundle_requests import Bundle
 from omniarb.execute.executor_calldata import bot_creation_data, dex_factories
 from omniarb.execute.relay_client import RelayClient
@@ -169,10 +169,10 @@ class Rival:
         # The rival's reaction time: it is the simulation, not a wait for a condition.
         await asyncio.sleep(self.policy.latency_ms / 1_000)
         bribe_bps = self._bribe_bps(opportunity)
+        # The contract checks the profit before the bribe: half the predicted one, whatever
+        # the share (a bribing rival keeps less, but still reverts once the gap is taken).
         min_profit = max(1, opportunity.gross_profit // 2)
-        plan = self._codec.plan(
-            opportunity.route, opportunity.amount_in, kept_floor(min_profit, bribe_bps)
-        )
+        plan = self._codec.plan(opportunity.route, opportunity.amount_in, min_profit)
         data = bribed_calldata(plan, bribe_bps) if bribe_bps else wrap_plan(plan)
         gas = max(_GAS_FLOOR, 2 * opportunity.gas_estimate + (_BRIBE_GAS if bribe_bps else 0))
         nonce = int(await self._rpc.call("eth_getTransactionCount", self.address, "pending"), 16)
