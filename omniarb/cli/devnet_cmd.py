@@ -7,7 +7,7 @@ import asyncio
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -17,7 +17,6 @@ from omniarb.config import Settings
 from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.devnet.network import Devnet
 from omniarb.devnet.record import read_record
-from omniarb.devnet.rivals import RivalsParams
 from omniarb.devnet.supervise import (
     StopSignals,
     chain_heads,
@@ -27,6 +26,9 @@ from omniarb.devnet.supervise import (
 )
 from omniarb.errors import ConfigError, NotRunningError
 from omniarb.network import Manifest
+
+if TYPE_CHECKING:
+    from omniarb.devnet.rivals import RivalsParams
 
 __all__ = ["devnet_from_settings", "market_params", "register", "rivals_params"]
 
@@ -59,6 +61,9 @@ def market_params(settings: Settings) -> MarketParams:
 
 def rivals_params(settings: Settings) -> RivalsParams:
     """The rival searchers' parameters from the `[devnet.rivals]` table."""
+    # Imported here: the rivals load the bot's detector, which no other devnet verb needs.
+    from omniarb.devnet.rivals import RivalsParams
+
     rivals = settings.devnet.rivals
     return RivalsParams(seed=rivals.seed, count=rivals.count, presets=tuple(rivals.presets))
 

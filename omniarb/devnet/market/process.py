@@ -33,14 +33,17 @@ import signal
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from omniarb.devnet.market.activity import MarketActivity
 from omniarb.devnet.market.params import MarketParams
-from omniarb.devnet.rivals import Rivals, RivalsParams, RivalsSnapshot
 from omniarb.errors import DevnetError
 from omniarb.monitor.market_view import MarketSnapshot
 from omniarb.network import Manifest
+
+if TYPE_CHECKING:
+    # Imported where used: a market without rivals starts without loading the bot's detector.
+    from omniarb.devnet.rivals import Rivals, RivalsParams, RivalsSnapshot
 
 __all__ = ["MarketProcess", "RivalsProcess"]
 
@@ -167,7 +170,7 @@ class MarketProcess:
                 kind, payload = conn.recv()
                 if kind == "error" and not ended.done():
                     ended.set_exception(DevnetError(f"the market process failed: {payload}"))
-                elif isinstance(payload, RivalsSnapshot):
+                elif kind == "rivals":
                     self._rivals_snapshot = payload
                 elif isinstance(payload, MarketSnapshot):
                     self._snapshot = payload
@@ -219,7 +222,11 @@ def _child_main(
     root.setLevel(log_level)
     manifest = Manifest.read(Path(manifest_path))
     market = None if params is None else MarketActivity(manifest, params)
-    racing = None if rivals is None or not rivals.resolved() else Rivals(manifest, rivals)
+    racing = None
+    if rivals is not None and rivals.resolved():
+        from omniarb.devnet.rivals import Rivals
+
+        racing = Rivals(manifest, rivals)
     try:
         asyncio.run(_child_run(market, conn, steps, snapshot_every_s, racing))
     except Exception as exc:
