@@ -1,7 +1,6 @@
 """`Rivals`: rival searchers on every chain of a devnet, as one async component.
 
-    async with Rivals(manifest, RivalsParams(seed=11, count=3)) as rivals:
-        await rivals.ready()                     # accounts funded, executors deployed
+    async with Rivals(manifest, RivalsParams(seed=11, count=3)) as rivals:  # funded, deployed
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(rivals.run())      # until cancelled
             ...                                  # rivals.snapshot() for a live view
@@ -53,6 +52,8 @@ __all__ = ["RivalRecord", "Rivals", "run_rivals"]
 log = logging.getLogger(__name__)
 
 _RPC_TIMEOUT_S = 10.0
+# Sends kept per chain for `records()` (a long demo sends thousands).
+_RECORD_LIMIT = 10_000
 # Rivals' relay reputation keys: accounts past the rivals' own (never a signing key).
 _REPUTATION_OFFSET = MAX_RIVALS
 
@@ -74,7 +75,8 @@ class _ChainRivals:
         self._stack = contextlib.AsyncExitStack()
         self.rivals: list[Rival] = []
         self.stats: dict[str, RivalStats] = {}
-        self.records: list[RivalRecord] = []
+        # By tx hash, oldest first; the counters in `stats` keep the totals past the bound.
+        self.records: dict[str, RivalRecord] = {}
         self._sight: ChainSight | None = None
         self._rpc: RpcClient | None = None
         self.head: NewHead | None = None
@@ -190,10 +192,12 @@ class _ChainRivals:
             if sent is None:
                 return
             self._count(rival.name, sent=1)
-            index = len(self.records)
-            self.records.append(RivalRecord(sent=sent))
+            self.records[sent.tx_hash] = RivalRecord(sent=sent)
+            while len(self.records) > _RECORD_LIMIT:
+                del self.records[next(iter(self.records))]
             result = await rival.settle(sent)
-            self.records[index] = RivalRecord(sent=sent, result=result)
+            if sent.tx_hash in self.records:
+                self.records[sent.tx_hash] = RivalRecord(sent=sent, result=result)
             if result == "won":
                 self._count(rival.name, won=1, profit_usd=sent.expected_profit_usd)
             else:
@@ -267,8 +271,11 @@ class Rivals(AsyncResource):
         return {c.chain.name: None if c.head is None else c.head.number for c in self._chains}
 
     def records(self, chain: str | None = None) -> tuple[RivalRecord, ...]:
-        """Every send so far (on `chain`, or all), in the order sent per chain."""
-        return tuple(r for c in self._chains if chain in (None, c.chain.name) for r in c.records)
+        """The sends so far (on `chain`, or all; the last 10,000 per chain), in the order sent
+        per chain."""
+        return tuple(
+            r for c in self._chains if chain in (None, c.chain.name) for r in c.records.values()
+        )
 
     def snapshot(self) -> RivalsSnapshot:
         """Every rival's figures on every chain (no I/O)."""
