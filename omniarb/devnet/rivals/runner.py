@@ -41,7 +41,7 @@ from omniarb.devnet.rivals.rival import Rival, RivalSend, SendResult
 from omniarb.devnet.rivals.sight import ChainSight, flash_swap_route
 from omniarb.devnet.rivals.snapshot import RivalsSnapshot, RivalStats
 from omniarb.dex.router_book import RouterBook
-from omniarb.errors import OmniarbError
+from omniarb.errors import OmniarbError, RetryableError
 from omniarb.execute.relay_auth import RelayAuth
 from omniarb.execute.relay_client import RelayClient
 from omniarb.network import ChainManifest, Manifest
@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 _RPC_TIMEOUT_S = 10.0
 # Sends kept per chain for `records()` (a long demo sends thousands).
 _RECORD_LIMIT = 10_000
+_RESUBSCRIBE_S = 1.0
 # Rivals' relay reputation keys: accounts past the rivals' own (never a signing key).
 _REPUTATION_OFFSET = MAX_RIVALS
 
@@ -115,27 +116,41 @@ class _ChainRivals:
         if sight is None or rpc is None:
             raise RuntimeError("the chain's rivals are not open")
         last: int | None = None
-        async with WsClient(self.chain.rpc_ws) as ws, asyncio.TaskGroup() as group:
-            await ws.subscribe(SubscriptionSpec(kind="newHeads"))
+        async with asyncio.TaskGroup() as group:
             if any(r.channel is Channel.RELAY for r in self.rivals):
                 group.create_task(self._watch_mempool(group, rpc, sight), name="rivals-mempool")
             while True:
-                # The latest block, not the notified one: heads that queued while the sight
-                # was busy are passed over, as a searcher behind the chain would.
-                number = int(await rpc.call("eth_blockNumber"), 16)
-                if number != last:
-                    last = number
-                    try:
-                        head = await read_head(rpc, self.chain.chain_id, number)
-                        found = await sight.look(head)
-                    except OmniarbError as exc:
-                        # A block the rivals could not read is one they miss, as a searcher
-                        # with a slow node would; the next head is read afresh.
-                        log.warning("%s: rivals skip block %d: %s", self.chain.name, number, exc)
-                    else:
-                        self.head = head
-                        self._react(group, head, found)
-                await ws.next_notification()
+                try:
+                    async with WsClient(self.chain.rpc_ws) as ws:
+                        await ws.subscribe(SubscriptionSpec(kind="newHeads"))
+                        # The head once subscribed (none is missed), then one per notice.
+                        while True:
+                            last = await self._look(group, rpc, sight, last)
+                            await ws.next_notification()
+                except RetryableError as exc:
+                    # A dropped socket: the rivals miss blocks until it is back, no more.
+                    log.warning("%s: rivals' head subscription lost (%s)", self.chain.name, exc)
+                    await asyncio.sleep(_RESUBSCRIBE_S)
+
+    async def _look(
+        self, group: asyncio.TaskGroup, rpc: RpcClient, sight: ChainSight, last: int | None
+    ) -> int | None:
+        """Price the latest block, not the notified one: heads that queued while the sight was
+        busy are passed over, as a searcher behind the chain would. The block looked at."""
+        try:
+            number = int(await rpc.call("eth_blockNumber"), 16)
+            if number == last:
+                return last
+            head = await read_head(rpc, self.chain.chain_id, number)
+            found = await sight.look(head)
+        except OmniarbError as exc:
+            # A block the rivals could not read is one they miss, as a searcher with a slow
+            # node would; the next head is read afresh.
+            log.warning("%s: rivals skip a block: %s", self.chain.name, exc)
+            return last
+        self.head = head
+        self._react(group, head, found)
+        return number
 
     async def _watch_mempool(
         self, group: asyncio.TaskGroup, rpc: RpcClient, sight: ChainSight
