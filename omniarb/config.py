@@ -42,6 +42,7 @@ from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_proble
 from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_optimize import OptimizeSettings, ParamBounds
 from omniarb._config_risk import RiskSettings, risk_limits
+from omniarb._config_rivals import RivalsSettings
 from omniarb._config_rpc import RpcSettings
 from omniarb._config_score import ScoreSettings
 from omniarb._config_services import (
@@ -175,6 +176,7 @@ class DevnetSettings(BaseModel):
         default_factory=lambda: dict(DEFAULT_EXECUTOR_INVENTORY),
         description="whole tokens per token symbol, numbers > 0",
     )
+    rivals: RivalsSettings = Field(default_factory=RivalsSettings, description="a table")
 
     @model_validator(mode="before")
     @classmethod

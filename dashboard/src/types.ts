@@ -46,6 +46,8 @@ export interface ChainStatus {
   reverted: number;
   success_rate: number | null;
   touched_earlier_in_block: number;
+  /** Trades lost to a rival's arbitrage that ran first (absent from older servers). */
+  lost_to_rival?: number;
   realized_differs_from_predicted: number;
   realized_profit: TokenAmount[];
   net_profit_usd: number;
@@ -194,6 +196,10 @@ export interface TradeItem {
    * settled), in the native coin's wei. */
   bribe_wei?: Amount;
   bribe_paid_wei?: Amount | null;
+  /** Reverted (or a bundle never landed) after a rival's arbitrage took the gap first, and
+   * the rival's transaction (null until settled; absent from older servers). */
+  lost_to_rival?: boolean | null;
+  rival_tx_hash?: string | null;
   opportunity_id: string;
   execution_id: string | null;
 }
@@ -225,6 +231,8 @@ export interface ChainPnl {
   backruns?: number;
   channels?: Record<string, number>;
   bribe_paid_wei?: Amount;
+  /** Settled trades lost to a rival's arbitrage (absent from older servers). */
+  lost_to_rival?: number;
 }
 
 export interface PnlBody {

@@ -4,6 +4,7 @@ with a live view of every chain."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -12,11 +13,12 @@ from omniarb.bot import write_summary
 from omniarb.cli import Subparsers
 from omniarb.cli._loop import run_on_loop
 from omniarb.cli._output import stdout_console
-from omniarb.cli.devnet_cmd import devnet_from_settings, market_params
+from omniarb.cli.devnet_cmd import devnet_from_settings, market_params, rivals_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
 from omniarb.config import OptimizeSettings, ParamBounds, Settings
-from omniarb.devnet.market.process import MarketProcess
+from omniarb.devnet.market.process import MarketProcess, RivalsProcess
 from omniarb.devnet.supervise import ensure_not_running, published, spawn_detached
+from omniarb.errors import DevnetError
 from omniarb.network import Manifest
 from omniarb.track import ChainBotStats
 
@@ -95,21 +97,47 @@ async def _trade(
         f"devnet up: {', '.join(c.name for c in manifest.chains)} (manifest {manifest_path})"
     )
     # The market trades in its own process, so its signing and RPC never hold the bot's loop;
-    # started first, its start-up overlaps the bot's.
+    # started first, its start-up overlaps the bot's. The rival searchers (`[devnet.rivals]`)
+    # race the bot from a process of their own, so pricing every block never slows the market.
     market = MarketProcess(manifest_path, market_params(settings))
     market.start()
+    params = rivals_params(settings)
+    rivals = RivalsProcess(manifest_path, params) if params.resolved() else None
+    if rivals is not None:
+        rivals.start()
     try:
-        return await run_with_view(
-            manifest,
-            manifest_path,
-            settings,
-            dry_run=False,
-            stop_when=stop_when,
-            title="omni-arb demo",
-            market=market,
-        )
+        async with asyncio.TaskGroup() as tasks:
+            racing = None if rivals is None else tasks.create_task(_race(rivals))
+            try:
+                stats = await run_with_view(
+                    manifest,
+                    manifest_path,
+                    settings,
+                    dry_run=False,
+                    stop_when=stop_when,
+                    title="omni-arb demo",
+                    market=market,
+                )
+            finally:
+                if racing is not None:
+                    racing.cancel()
     finally:
         await market.stop()
+        if rivals is not None:
+            await rivals.stop()
+            figures = rivals.rivals_snapshot()
+            if figures is not None:
+                stdout_console().print(figures.summary())
+    return stats
+
+
+async def _race(rivals: RivalsProcess) -> None:
+    """Follow the rivals' process (its figures) until cancelled; if it dies, the demo goes on
+    without rivals."""
+    try:
+        await rivals.run()
+    except DevnetError as exc:
+        log.warning("the rivals stopped: %s", exc)
 
 
 async def _demo(settings: Settings, stop_when: StopWhen) -> list[ChainBotStats]:

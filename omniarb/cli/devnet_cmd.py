@@ -7,7 +7,7 @@ import asyncio
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -27,7 +27,10 @@ from omniarb.devnet.supervise import (
 from omniarb.errors import ConfigError, NotRunningError
 from omniarb.network import Manifest
 
-__all__ = ["devnet_from_settings", "market_params", "register"]
+if TYPE_CHECKING:
+    from omniarb.devnet.rivals import RivalsParams
+
+__all__ = ["devnet_from_settings", "market_params", "register", "rivals_params"]
 
 
 def devnet_from_settings(settings: Settings) -> Devnet:
@@ -54,6 +57,15 @@ def market_params(settings: Settings) -> MarketParams:
         volatility_bps=market.volatility_bps,
         traders=market.traders,
     )
+
+
+def rivals_params(settings: Settings) -> RivalsParams:
+    """The rival searchers' parameters from the `[devnet.rivals]` table."""
+    # Imported here: the rivals load the bot's detector, which no other devnet verb needs.
+    from omniarb.devnet.rivals import RivalsParams
+
+    rivals = settings.devnet.rivals
+    return RivalsParams(seed=rivals.seed, count=rivals.count, presets=tuple(rivals.presets))
 
 
 def register(subparsers: Subparsers) -> None:

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { Badge, Card, Empty, Hex, RouteView, TokenAmountView, decimalsOf } from "../components";
+import { RivalBadge } from "../rivals";
 import { href } from "../router";
 import { useDashboard } from "../store";
 import type { OpportunityItem, TradeItem } from "../types";
@@ -78,6 +79,7 @@ export function Live() {
                       </td>
                       <td>
                         <Badge value={t.status} />
+                        <RivalBadge trade={t} />
                       </td>
                       <td>
                         <div className="stack">

@@ -10,6 +10,7 @@ import { ChainStages } from "../stages";
 import { useDashboard } from "../store";
 import { ModelPanel } from "../model";
 import { ParamsPanel } from "../params";
+import { LostToRivalsKpi } from "../rivals";
 import { SubmissionTable } from "../submission";
 import type { ChainPnl, ChainStatus, TradeItem } from "../types";
 import {
@@ -280,6 +281,7 @@ export function Overview() {
           sub={recentAlerts[0]?.summary ?? "none"}
           testId="kpi-alerts"
         />
+        <LostToRivalsKpi pnl={state.pnl?.chains ?? []} live={chains} />
       </div>
 
       <div className="grid two">

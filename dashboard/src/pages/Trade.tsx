@@ -4,6 +4,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { Timeline } from "../charts";
 import { Badge, Card, Empty, Hex, HopsView, RouteView, TokenAmountView, decimalsOf } from "../components";
+import { RivalBadge, RivalTx } from "../rivals";
 import { href } from "../router";
 import { StageBar, StageLegend, formatStageMs } from "../stages";
 import { useDashboard } from "../store";
@@ -106,6 +107,7 @@ export function Trade({ id }: { id: string | null }) {
           title={
             <>
               Trade on {trade.chain} <Badge value={trade.status} testId="trade-status" />
+              <RivalBadge trade={trade} />
             </>
           }
         >
@@ -217,6 +219,9 @@ export function Trade({ id }: { id: string | null }) {
             </Row>
             <Row label="Touched earlier in block">
               {trade.touched_earlier_in_block == null ? "—" : trade.touched_earlier_in_block ? "yes" : "no"}
+            </Row>
+            <Row label="Lost to a rival">
+              <RivalTx trade={trade} />
             </Row>
             <Row label="Submitted">{formatTime(trade.submitted_at)}</Row>
             <Row label="Settled">{formatTime(trade.settled_at)}</Row>

@@ -3,6 +3,7 @@
 
 import { useMemo, useState } from "react";
 import { Badge, Card, Empty, Hex, RouteView, TokenAmountView, decimalsOf } from "../components";
+import { RivalBadge } from "../rivals";
 import { href } from "../router";
 import { BribeView, SourceView } from "../submission";
 import { useDashboard } from "../store";
@@ -86,6 +87,7 @@ export function Trades() {
                       </td>
                       <td>
                         <Badge value={t.status} />
+                        <RivalBadge trade={t} />
                         {t.tx_hash && t.final === false && (
                           <span className="muted" title="not yet past the chain's confirmation depth">
                             {" "}

@@ -12,6 +12,11 @@ through a pipe; the parent reads the pipe with a reader callback on its loop (a 
 bytes per message), so a view or the API asks `snapshot()` without any I/O. The same seed on
 the same deployment trades the same swaps as the in-process market does.
 
+With `rivals`, the child also runs the rival searchers (`omniarb.devnet.rivals.Rivals`) and
+sends their figures too (`rivals_snapshot()`); rivals that cannot start or fail are logged and
+the market trades on. `RivalsProcess` runs the rivals alone in a child of their own (their
+pricing of every block then never slows the market's pace).
+
 The child never outlives the parent: it stops when the parent closes the pipe (which the
 kernel does when the parent dies, however it dies), on SIGTERM, or after its steps; it ignores
 SIGINT, because Ctrl-C reaches the whole foreground process group and the parent stops the
@@ -28,7 +33,7 @@ import signal
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from omniarb.devnet.market.activity import MarketActivity
 from omniarb.devnet.market.params import MarketParams
@@ -36,7 +41,11 @@ from omniarb.errors import DevnetError
 from omniarb.monitor.market_view import MarketSnapshot
 from omniarb.network import Manifest
 
-__all__ = ["MarketProcess"]
+if TYPE_CHECKING:
+    # Imported where used: a market without rivals starts without loading the bot's detector.
+    from omniarb.devnet.rivals import Rivals, RivalsParams, RivalsSnapshot
+
+__all__ = ["MarketProcess", "RivalsProcess"]
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +53,14 @@ _SNAPSHOT_EVERY_S = 0.25
 _STOP_TIMEOUT_S = 15.0
 _KILL_TIMEOUT_S = 3.0
 
-# (kind, payload): "snapshot" -> MarketSnapshot, "done" -> MarketSnapshot, "error" -> str
-_Message = tuple[Literal["snapshot", "done", "error"], object]
+# (kind, payload): "snapshot" -> MarketSnapshot, "done" -> MarketSnapshot, "error" -> str,
+# "rivals" -> RivalsSnapshot
+_Message = tuple[Literal["snapshot", "done", "error", "rivals"], object]
 
 
 class MarketProcess:
-    """Runs `MarketActivity(Manifest.read(manifest_path), params)` in a child process.
+    """Runs `MarketActivity(Manifest.read(manifest_path), params)` in a child process (no
+    market with `params` None: the rivals alone).
 
     `steps` (per chain) ends the market by itself, as `MarketActivity.run(steps=...)` does;
     without it the market trades until `run()` is cancelled.
@@ -58,13 +69,16 @@ class MarketProcess:
     def __init__(
         self,
         manifest_path: Path,
-        params: MarketParams,
+        params: MarketParams | None,
         *,
         steps: int | None = None,
         snapshot_every_s: float = _SNAPSHOT_EVERY_S,
         stop_timeout_s: float = _STOP_TIMEOUT_S,
+        rivals: RivalsParams | None = None,
     ) -> None:
         self.params = params
+        self.rivals = rivals
+        self._rivals_snapshot: RivalsSnapshot | None = None
         self._manifest_path = manifest_path
         self._steps = steps
         self._snapshot_every_s = snapshot_every_s
@@ -87,6 +101,11 @@ class MarketProcess:
         """The latest figures the child sent (None before the first); no I/O."""
         return self._snapshot
 
+    def rivals_snapshot(self) -> RivalsSnapshot | None:
+        """The rivals' latest figures the child sent (None without rivals or before the
+        first); no I/O."""
+        return self._rivals_snapshot
+
     def start(self) -> None:
         """Spawn the child now (`run()` does if this was not called): its imports and
         connections then overlap the bot's own start-up. Pair it with `stop()`."""
@@ -103,6 +122,7 @@ class MarketProcess:
                 self._steps,
                 self._snapshot_every_s,
                 logging.getLogger().getEffectiveLevel(),
+                self.rivals,
             ),
             name="omniarb-market",
             daemon=True,
@@ -150,6 +170,8 @@ class MarketProcess:
                 kind, payload = conn.recv()
                 if kind == "error" and not ended.done():
                     ended.set_exception(DevnetError(f"the market process failed: {payload}"))
+                elif kind == "rivals":
+                    self._rivals_snapshot = payload
                 elif isinstance(payload, MarketSnapshot):
                     self._snapshot = payload
                     if kind == "done" and not ended.done():
@@ -183,11 +205,12 @@ class MarketProcess:
 
 def _child_main(
     manifest_path: str,
-    params: MarketParams,
+    params: MarketParams | None,
     conn: Connection,
     steps: int | None,
     snapshot_every_s: float,
     log_level: int,
+    rivals: RivalsParams | None = None,
 ) -> None:
     """The child's entry point (module level, so `spawn` can find it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -197,9 +220,15 @@ def _child_main(
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(log_level)
-    market = MarketActivity(Manifest.read(Path(manifest_path)), params)
+    manifest = Manifest.read(Path(manifest_path))
+    market = None if params is None else MarketActivity(manifest, params)
+    racing = None
+    if rivals is not None and rivals.resolved():
+        from omniarb.devnet.rivals import Rivals
+
+        racing = Rivals(manifest, rivals)
     try:
-        asyncio.run(_child_run(market, conn, steps, snapshot_every_s))
+        asyncio.run(_child_run(market, conn, steps, snapshot_every_s, racing))
     except Exception as exc:
         log.exception("the market failed")
         with contextlib.suppress(OSError):
@@ -210,7 +239,11 @@ def _child_main(
 
 
 async def _child_run(
-    market: MarketActivity, conn: Connection, steps: int | None, snapshot_every_s: float
+    market: MarketActivity | None,
+    conn: Connection,
+    steps: int | None,
+    snapshot_every_s: float,
+    rivals: Rivals | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -225,23 +258,48 @@ async def _child_run(
 
     async def send_snapshots() -> None:
         while True:
-            _send(conn, ("snapshot", market.snapshot()))
+            if market is not None:
+                _send(conn, ("snapshot", market.snapshot()))
+            if rivals is not None:
+                _send(conn, ("rivals", rivals.snapshot()))
             await asyncio.sleep(snapshot_every_s)
 
-    trading = asyncio.create_task(market.run(steps=steps), name="market")
+    trading = asyncio.create_task(
+        stop.wait() if market is None else market.run(steps=steps), name="market"
+    )
     sending = asyncio.create_task(send_snapshots(), name="market-snapshots")
     stopping = asyncio.create_task(stop.wait(), name="market-stop")
+    racing = asyncio.create_task(_race(rivals), name="rivals")
     try:
         await asyncio.wait({trading, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (trading, sending, stopping):
+        for task in (trading, sending, stopping, racing):
             task.cancel()
-        await asyncio.gather(trading, sending, stopping, return_exceptions=True)
-    if trading.done() and not trading.cancelled():
+        await asyncio.gather(trading, sending, stopping, racing, return_exceptions=True)
+    if market is not None and trading.done() and not trading.cancelled():
         trading.result()  # the market's own error, raised as is
         _send(conn, ("done", market.snapshot()))
+
+
+async def _race(rivals: Rivals | None) -> None:
+    """Run the rivals until cancelled; one that fails is logged, and the market goes on."""
+    if rivals is None:
+        return
+    try:
+        async with rivals:
+            await rivals.run()
+    except Exception:
+        log.exception("the rivals stopped; the market goes on without them")
 
 
 def _send(conn: Connection, message: _Message) -> None:
     with contextlib.suppress(OSError):
         conn.send(message)
+
+
+class RivalsProcess(MarketProcess):
+    """Runs `Rivals(Manifest.read(manifest_path), rivals)` alone in a child process, as
+    `MarketProcess` runs the market: `start()`, `run()` or `stop()`, `rivals_snapshot()`."""
+
+    def __init__(self, manifest_path: Path, rivals: RivalsParams) -> None:
+        super().__init__(manifest_path, None, rivals=rivals)

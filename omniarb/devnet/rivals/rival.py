@@ -26,10 +26,11 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import FeeModel, chain_by_id
 from omniarb.devnet.accounts import RIVAL_FIRST_INDEX, dev_account
 from omniarb.devnet.rivals.policy import Channel, RivalPolicy
-from omniarb.execute import RouteCodec, Signer, deploy_devnet_executor
-from omniarb.execute.bribe import bribed_calldata, kept_floor
+from omniarb.errors import DevnetError
+from omniarb.execute import RouteCodec, Signer
+from omniarb.execute.bribe import bribed_calldata
 from omniarb.execute.bundle_requests import Bundle
-from omniarb.execute.executor_calldata import dex_factories
+from omniarb.execute.executor_calldata import bot_creation_data, dex_factories
 from omniarb.execute.relay_client import RelayClient
 from omniarb.execute.route_codec import wrap_plan
 from omniarb.network import ChainManifest
@@ -48,6 +49,8 @@ _GAS_FLOOR = 400_000
 _PUBLIC_SETTLE_S = 60.0
 _BUNDLE_POLL_S = 0.05
 _BRIBE_GAS = 40_000
+_DEPLOY_TIP_WEI = 10**9
+_DEPLOY_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +67,8 @@ class RivalSend:
     expected_profit: int
     expected_profit_usd: float
     bribe_share_bps: int
+    # The pending transaction this send backruns, in one bundle with it (None: a block's gap).
+    backrun_of: str | None = None
 
 
 class Rival:
@@ -102,48 +107,72 @@ class Rival:
         return Channel.RELAY if self._relay is not None else Channel.PUBLIC
 
     async def prepare(self) -> str:
-        """Fund the rival's account and deploy its executor (the devnet lets any address send
-        while impersonated); the executor's address."""
+        """Fund the rival's account and deploy its executor, a transaction it signs itself (a
+        relay chain's builder re-sends the public pool's signed bytes); the executor's
+        address."""
         if self.executor is not None:
             return self.executor
         await self._rpc.call("anvil_setBalance", self.address, hex(_FUNDING_WEI))
-        await self._rpc.call("anvil_impersonateAccount", self.address)
-        try:
-            contract = await deploy_devnet_executor(self._rpc, self.chain, bot=self.address)
-        finally:
-            await self._rpc.call("anvil_stopImpersonatingAccount", self.address)
-        self.executor = contract.address
+        data = bot_creation_data(self.chain, bot=self.address)
+        gas = int(
+            await self._rpc.call(
+                "eth_estimateGas", {"from": self.address, "data": "0x" + data.hex()}
+            ),
+            16,
+        )
+        nonce = int(await self._rpc.call("eth_getTransactionCount", self.address, "pending"), 16)
+        fees = await read_fees(self._rpc, fee_model=self._fee_model, tip_wei=_DEPLOY_TIP_WEI)
+        signed = self._signer.sign(nonce=nonce, to=None, data=data, gas=gas * 5 // 4, fees=fees)
+        await self._rpc.call("eth_sendRawTransaction", signed.raw_hex)
+        receipt = await wait_for_receipt(self._rpc, signed.tx_hash, timeout_s=_DEPLOY_TIMEOUT_S)
+        if receipt is None or int(receipt["status"], 16) != 1:
+            raise DevnetError(
+                f"{self.chain.name}: rival {self.name}'s executor was not deployed "
+                f"({signed.tx_hash}: {'not mined' if receipt is None else 'reverted'})"
+            )
+        self.executor = str(receipt["contractAddress"])
         log.info(
             "%s: rival %s (%s, %.1f ms) trades through %s",
             self.chain.name,
             self.name,
             self.channel,
             self.policy.latency_ms,
-            contract.address,
+            self.executor,
         )
-        return contract.address
+        return self.executor
 
     def choose(self, opportunities: list[Opportunity]) -> Opportunity | None:
-        """The best of `opportunities` (best first) this rival's policy takes, if any."""
-        for found in opportunities:
-            if len(found.route.hops) > self.policy.max_hops:
-                continue
-            if found.net_profit_usd < self.policy.min_profit_usd:
-                continue
-            return found
-        return None
+        """The best of `opportunities` (best first) this rival's policy takes, if any; a rival
+        sending bundles prefers a route starting in the wrapped native token, the only one
+        whose profit can pay the coinbase."""
+        allowed = [
+            found
+            for found in opportunities
+            if len(found.route.hops) <= self.policy.max_hops
+            and found.net_profit_usd >= self.policy.min_profit_usd
+        ]
+        if self._relay is not None:
+            wrapped = self._wrapped.lower()
+            bribing = [o for o in allowed if o.route.token_in.lower() == wrapped]
+            allowed = bribing or allowed
+        return allowed[0] if allowed else None
 
-    async def take(self, opportunity: Opportunity, head: NewHead) -> RivalSend | None:
-        """Wait this rival's latency, then send `opportunity` (priced on `head`)."""
+    async def take(
+        self, opportunity: Opportunity, head: NewHead, *, lead: tuple[str, ...] = ()
+    ) -> RivalSend | None:
+        """Wait this rival's latency, then send `opportunity` (priced on `head`); a backrun
+        goes in a bundle right behind `lead`, the signed pending transaction it backruns."""
+        if lead and self._relay is None:
+            raise ValueError(f"rival {self.name} sends no bundles: it cannot backrun")
         if self.executor is None:
             raise RuntimeError(f"rival {self.name} is not prepared")
         # The rival's reaction time: it is the simulation, not a wait for a condition.
         await asyncio.sleep(self.policy.latency_ms / 1_000)
         bribe_bps = self._bribe_bps(opportunity)
+        # The contract checks the profit before the bribe: half the predicted one, whatever
+        # the share (a bribing rival keeps less, but still reverts once the gap is taken).
         min_profit = max(1, opportunity.gross_profit // 2)
-        plan = self._codec.plan(
-            opportunity.route, opportunity.amount_in, kept_floor(min_profit, bribe_bps)
-        )
+        plan = self._codec.plan(opportunity.route, opportunity.amount_in, min_profit)
         data = bribed_calldata(plan, bribe_bps) if bribe_bps else wrap_plan(plan)
         gas = max(_GAS_FLOOR, 2 * opportunity.gas_estimate + (_BRIBE_GAS if bribe_bps else 0))
         nonce = int(await self._rpc.call("eth_getTransactionCount", self.address, "pending"), 16)
@@ -159,7 +188,7 @@ class Rival:
         target: int | None = None
         if self._relay is not None:
             target = head.number + 1
-            await self._relay.send_bundle(Bundle(txs=(signed.raw_hex,), block_number=target))
+            await self._relay.send_bundle(Bundle(txs=(*lead, signed.raw_hex), block_number=target))
         else:
             await self._rpc.call("eth_sendRawTransaction", signed.raw_hex)
         log.debug("rival %s sent %s for block %d", self.name, signed.tx_hash, head.number)
@@ -174,6 +203,7 @@ class Rival:
             expected_profit=opportunity.gross_profit,
             expected_profit_usd=opportunity.net_profit_usd,
             bribe_share_bps=bribe_bps,
+            backrun_of=opportunity.trigger_tx if lead else None,
         )
 
     async def settle(self, sent: RivalSend) -> SendResult:

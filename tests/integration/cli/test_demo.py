@@ -20,6 +20,9 @@ pytestmark = pytest.mark.xdist_group("devnet-cli")
 
 _CHAINS = ("ethereum", "bnb", "polygon", "arbitrum", "optimism")
 _FAST_CHAINS = "\n".join(f"[devnet.chains.{name}]\nblock_time_s = 0.4\n" for name in _CHAINS)
+# No rival searchers: every trade of the bot must succeed (tests/integration/engine/
+# test_demo_rivals.py runs the demo with them).
+_FAST_CHAINS += "[devnet.rivals]\ncount = 0\n"
 _BLOCKS = 20
 
 

@@ -52,8 +52,11 @@ def write_config(
     block_times_s: dict[str, float],
     whale_probability: float = 0.5,
     seed: int = 7,
+    rivals: int = 0,
 ) -> Path:
-    """A config that enables only the chains of `block_times_s`, mining at those block times."""
+    """A config that enables only the chains of `block_times_s`, mining at those block times;
+    `rivals` rival searchers race the bot in a demo (none by default: a test of the bot's own
+    trades counts on the market's gaps being left to it)."""
     lines = []
     for name in _ALL_CHAINS:
         lines.append(f"[devnet.chains.{name}]")
@@ -62,6 +65,7 @@ def write_config(
         else:
             lines.append("enabled = false")
     lines += ["[market]", f"whale_probability = {whale_probability}", f"seed = {seed}"]
+    lines += ["[devnet.rivals]", f"count = {rivals}"]
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -16,9 +16,10 @@ from _receipts import mined_receipt
 from _waits import eventually
 
 from omniarb.chains.abi import encode_call
+from omniarb.chains.blocks import read_head
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet import dev_account
-from omniarb.devnet.rivals import Rival, RivalPolicy, RivalRecord, Rivals, RivalsParams
+from omniarb.devnet.rivals import ChainSight, Rival, RivalPolicy, RivalRecord, Rivals, RivalsParams
 from omniarb.network import ChainManifest
 
 pytestmark = pytest.mark.integration
@@ -73,7 +74,8 @@ async def test_the_fast_rival_takes_the_gap_and_the_slow_one_reverts(devnet_fact
                 landed = await _mine(rpc)
 
                 async def settled() -> tuple[RivalRecord, ...]:
-                    done = rivals.records(CHAIN)
+                    # The two sends of the race (a later head may bring another).
+                    done = rivals.records(CHAIN)[:2]
                     return done if all(r.result is not None for r in done) else ()
 
                 records = await eventually(settled, what="both sends settled", timeout_s=20)
@@ -94,3 +96,29 @@ async def test_the_fast_rival_takes_the_gap_and_the_slow_one_reverts(devnet_fact
             assert (figures["slow"].sent, figures["slow"].reverted) == (1, 1)
             fast_rival: Rival = rivals.rivals(CHAIN)[1]
             assert fast_rival.name == "fast"
+
+
+async def test_the_same_seed_makes_the_same_decisions_on_the_same_block(devnet_factory) -> None:
+    async with devnet_factory({CHAIN: None}) as net:
+        chain = net.manifest.chain(CHAIN)
+        async with RpcClient(chain.rpc_http) as rpc:
+            await mined_receipt(rpc, await rpc.call("eth_sendTransaction", _whale_swap(chain)))
+            head = await read_head(rpc, chain.chain_id)
+
+            async def decisions(seed: int) -> list[tuple[object, ...]]:
+                sight = ChainSight(chain, rpc)  # a fresh view: nothing carried over
+                found = await sight.look(head)
+                made = []
+                for i, policy in enumerate(RivalsParams(seed=seed, count=4).resolved()):
+                    chosen = Rival(policy, index=i, chain=chain, rpc=rpc).choose(found)
+                    made.append(
+                        (policy, None)
+                        if chosen is None
+                        else (policy, chosen.route, chosen.amount_in, chosen.gross_profit)
+                    )
+                return made
+
+            first, again, other = await decisions(4), await decisions(4), await decisions(5)
+    assert first == again
+    assert sum(d[1] is not None for d in first) >= 2, first
+    assert [d[0] for d in first] != [d[0] for d in other]
