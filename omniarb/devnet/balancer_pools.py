@@ -270,8 +270,11 @@ async def _create(
     CREATE address of the factory holding code there, the deployer being the only sender.
     The deployment checks the receipt at its end."""
     if not wait:
+        # Read before the send: the background miner may mine the creation before a read
+        # after it, whose nonce would then already be past the new pool.
+        nonce = int(await rpc.call("eth_getTransactionCount", factory, "latest"), 16)
         await deployer.send(f"create Balancer pool {label}", factory, data, gas=_CREATE_GAS)
-        return await _newest_created(rpc, factory)
+        return await _newest_created(rpc, factory, nonce)
     tx_hash = await deployer.send(f"create Balancer pool {label}", factory, data, gas=_CREATE_GAS)
     receipt = await wait_for_receipt(rpc, tx_hash, timeout_s=_RECEIPT_TIMEOUT_S)
     if receipt is None or int(receipt["status"], 16) != 1:
@@ -286,9 +289,9 @@ async def _create(
     return str(to_checksum_address("0x" + created[0]["topics"][1][-40:]))
 
 
-async def _newest_created(rpc: RpcClient, factory: str) -> str:
-    """The contract `factory` created last, in the node's pending state."""
-    nonce = int(await rpc.call("eth_getTransactionCount", factory, "latest"), 16)
+async def _newest_created(rpc: RpcClient, factory: str, nonce: int) -> str:
+    """The contract `factory` created last, in the node's pending state, searched from its
+    creation nonce `nonce` (mined, read before the creation was sent) upwards."""
     raw_factory = bytes.fromhex(factory.removeprefix("0x"))
     newest = None
     while True:
