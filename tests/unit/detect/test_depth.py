@@ -57,7 +57,9 @@ async def test_the_detector_sets_the_depth_of_the_states_it_priced_on() -> None:
     # 6M USDC at dex-a's moved mid price in WETH (dex-a still holds ~6,500 WETH).
     assert best.route.pools == (dex_a, fair_pool(1, "dex-b", WETH, USDC, 1).address)
     weth_a, usdc_a = (
-        (moved.reserve0, moved.reserve1) if moved.token0 == WETH else (moved.reserve1, moved.reserve0)
+        (moved.reserve0, moved.reserve1)
+        if moved.token0 == WETH
+        else (moved.reserve1, moved.reserve0)
     )
     assert best.min_pool_depth == 6_000_000 * 10**6 * weth_a // usdc_a
     # A route through a pool holding 300k USD a side is about that shallow, in USD.
