@@ -206,14 +206,12 @@ class ProfitScorer:
         self, decision: Decision, now_ns: int, *, tip_wei: int, swaps: int
     ) -> FeatureContext:
         pending = self._pending
-        return replace(
-            self._recent.context(decision, now_ns),
+        pools = decision.opportunity.route.pools
+        return self._recent.context(
+            decision,
+            now_ns,
             tip_wei=tip_wei,
-            pending_route_swaps=(
-                0
-                if pending is None
-                else pending.route_swaps(decision.opportunity.route.pools, now_ns)
-            ),
+            pending_route_swaps=0 if pending is None else pending.route_swaps(pools, now_ns),
             pending_swaps=swaps,
         )
 
