@@ -1,15 +1,17 @@
 """The score stage: scoring latency per opportunity (single and batched, p50/p99) and training
 time of the profit predictor on a history.
 
-What is measured. `ProfitScorer.score` on a loaded model (feature extraction, the network's
-forward pass in torch `inference_mode`, EV and the decline rule), for one decision per call
-(what the live path does: one opportunity at a time) and for batches of 8 and 64 (per
-opportunity: the batch's time / its size); the baseline (no model: features + face value) for
-comparison. Training: `omniarb.score.train.fit` on the settled trades of the history at
-`--from` (default: the demo's, `$OMNIARB_HOME/history.sqlite`), timed end to end (dataset
-tensors, 400 epochs, held-out metrics). With fewer trades than training needs, the scoring
-figures use a freshly initialized network of the same shape (the latency does not depend on
-the weights) and the training figure says why it is missing.
+What is measured. `ProfitScorer.score` on a loaded model (feature extraction, with the tip read
+from a callable and the route's recent pending swaps counted in a mempool record of 500, 20 of
+them through the route's pools; the network's forward pass in torch `inference_mode`, EV and
+the decline rule), for one decision per call (what the live path does: one opportunity at a
+time) and for batches of 8 and 64 (per opportunity: the batch's time / its size); the baseline
+(no model: features + face value) for comparison. Training: `omniarb.score.train.fit` on the
+settled trades of the history at `--from` (default: the demo's,
+`$OMNIARB_HOME/history.sqlite`), timed end to end (dataset tensors, 400 epochs, held-out
+metrics). With fewer trades than training needs, the scoring figures use a freshly initialized
+network of the same shape (the latency does not depend on the weights) and the training figure
+says why it is missing.
 
 The decisions scored are two-hop WETH/USDC cycles of different sizes, as the detector emits
 them. Token-safety latency (the other decision-time check) is `benchmarks/token_safety.py`.
@@ -33,7 +35,8 @@ from typing import Any
 import torch
 
 from omniarb.cli.train_cmd import read_training_rows
-from omniarb.score.features import FEATURES
+from omniarb.collect.pending_activity import PendingActivity
+from omniarb.score.features import FEATURE_VERSION, FEATURES
 from omniarb.score.model import build_net
 from omniarb.score.scorer import ActiveModel, ProfitScorer
 from omniarb.score.store import ModelMeta
@@ -47,6 +50,8 @@ PAIR_A = "0xB4e16d0168e52d35CaCD2c6185b44281Ec28C9Dc"
 PAIR_B = "0x397FF1542f962076d0BFE58eA045FfA2d347ACa0"
 _WARMUP = 200
 _BATCHES = (8, 64)
+# A busy mempool's last window: swaps in all, and through the route's pools.
+_PENDING_SWAPS, _ROUTE_SWAPS = 500, 20
 
 
 def _decision(n: int) -> Decision:
@@ -74,6 +79,7 @@ def _decision(n: int) -> Decision:
         net_profit_usd=net * 3000 / 10**18,
         source=OpportunitySource.BLOCK,
         detected_ns=time.monotonic_ns(),
+        min_pool_depth=(n % 7 + 1) * 100 * 10**18,
     )
     return Decision(
         opportunity=opp,
@@ -147,13 +153,32 @@ def _train(db_url: str) -> tuple[dict[str, Any], ActiveModel | None]:
     return figures, ActiveModel(net=result.net, meta=result.meta)
 
 
+def _busy_mempool() -> PendingActivity:
+    """A mempool record of `_PENDING_SWAPS` recent swaps, `_ROUTE_SWAPS` of them through the
+    benchmark's pools; a window long enough that none expires while the benchmark runs."""
+    activity = PendingActivity(window_s=3_600.0)
+    now_ns = time.monotonic_ns()
+    for n in range(_PENDING_SWAPS):
+        pools = (PAIR_A if n % 2 else PAIR_B,) if n < _ROUTE_SWAPS else (f"0x{n:040x}",)
+        activity.saw(pools, seen_ns=now_ns)
+    return activity
+
+
+def _scorer(model: ActiveModel | None) -> ProfitScorer:
+    """The score stage as a chain runs it: the tip read from the fee quote (here a constant),
+    the mempool's recent swaps counted per decision."""
+    return ProfitScorer(
+        model=model, max_age_s=0, tip_wei=lambda: 2 * 10**9, pending=_busy_mempool()
+    )
+
+
 def _untrained() -> ActiveModel:
     torch.manual_seed(0)
     net = build_net(len(FEATURES))
     net.eval()
     meta = ModelMeta(
         id="untrained",
-        feature_version=1,
+        feature_version=FEATURE_VERSION,
         features=FEATURES,
         created_at=datetime.now(UTC),
         hidden=net.head.in_features,
@@ -172,7 +197,7 @@ def main() -> None:
     torch.set_num_threads(1)
     training, model = _train(args.db or resolve_db_url())
     used = model or _untrained()
-    scorer = ProfitScorer(model=used, max_age_s=0)
+    scorer = _scorer(used)
     if scorer.status().fallback:
         raise SystemExit(f"the benchmark's model is not in use: {scorer.status().reason}")
     figures = {
@@ -183,7 +208,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "model": used.meta.id,
         "model_scoring": _time_scoring(scorer, args.iterations),
-        "baseline_scoring": _time_scoring(ProfitScorer(model=None, max_age_s=0), args.iterations),
+        "baseline_scoring": _time_scoring(_scorer(None), args.iterations),
         "training": training,
     }
     if args.json:

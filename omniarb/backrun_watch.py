@@ -10,6 +10,9 @@ mempool it would race the pending transaction itself, and be seen by every other
 The live path's clock of a backrun: `notified` and `logs` are when the pending transaction was
 in hand (its notification carries all it needs), `applied` and `dequeued` when the chain's
 mempool task took it from the buffer; computing the post-swap states counts in `detect`.
+
+Every decoded swap (but our own) is also told to the chain's `PendingActivity` with the pools
+it moves, backrun or not: what the score stage reads as the mempool's competition.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from omniarb.chain_events import NewHead
 from omniarb.collect.pending import PendingStream
+from omniarb.collect.pending_activity import PendingActivity
 from omniarb.detect.backrun import BackrunSearch
 from omniarb.detect.pending_swaps import SkippedSwapError
 from omniarb.dex.router_book import RouterBook
@@ -41,6 +45,9 @@ class BackrunWatch:
     routers: RouterBook
     search: BackrunSearch
     sender: str
+    # Told of every decoded swap and the pools it moves: the score stage's view of the
+    # mempool's competition (None: nobody reads it).
+    activity: PendingActivity | None = None
 
     def opportunities(
         self, tx: PendingTx, head: NewHead, *, dequeued_ns: int
@@ -56,14 +63,21 @@ class BackrunWatch:
         dexes = frozenset(dex for routed in call.swaps for dex in routed.dexes if dex)
         search = self.search
         search.counters.searched += 1
+        named = {pool for routed in call.swaps for pool in routed.pools if pool}
         try:
             effect = search.effect(
                 [routed.swap for routed in call.swaps], router_dexes=dexes, head=head
             )
         except SkippedSwapError as exc:
+            # Still a swap others see: counted through the pools its call names, if any.
+            if self.activity is not None:
+                self.activity.saw(named, tx.seen_ns)
             search.counters.skipped[exc.reason] += 1
             log.debug("pending %s not backrun: %s", tx.tx_hash, exc)
             return
+        if self.activity is not None:
+            moved = {state.address for state in effect.states.values()}
+            self.activity.saw(named | moved, tx.seen_ns)
         times = UNSTAMPED.at(
             notified_ns=tx.seen_ns,
             logs_ns=tx.seen_ns,

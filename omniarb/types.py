@@ -192,6 +192,9 @@ class Opportunity:
     l1_fee_in_token: int = 0
     # The live path's clock up to `detected` (the block's stamps, then this opportunity's).
     times: StageTimes = UNSTAMPED
+    # The route's shallowest pool at the states it was priced on, in start-token base units
+    # (`omniarb.detect.depth`): a feature of the profit predictor; 0 when unknown.
+    min_pool_depth: int = 0
 
     @property
     def gas_in_token(self) -> int:

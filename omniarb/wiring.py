@@ -26,6 +26,7 @@ from omniarb.chains.spec import chain_by_id
 from omniarb.chains.ws import ReconnectPolicy
 from omniarb.collect import HeadCollector
 from omniarb.collect.pending import PendingObserver, PendingStream
+from omniarb.collect.pending_activity import PendingActivity
 from omniarb.config import Settings, Submission, inventory_caps, risk_limits, submission_for
 from omniarb.detect import BackrunSearch, CycleDetector
 from omniarb.dex.deployments import traded_deployments
@@ -88,6 +89,9 @@ EXECUTOR_GAS = GasModel(
     algebra_flash_loan_gas=40_000,
 )
 _RECEIPT_TIMEOUT_S = 60.0
+# The shortest window of pending swaps the score stage counts: on a fast chain a block's worth
+# is too few to tell a busy pool from a quiet one.
+_MIN_PENDING_WINDOW_S = 2.0
 
 
 class ChainAccess(Protocol):
@@ -325,9 +329,18 @@ async def chain_pipeline(
         len(verdicts.proven),
         len(verdicts.flagged),
     )
-    backruns = (
+    # The mempool's recent swaps per pool, for the score stage: fed only where the chain
+    # watches its mempool; over about a block, at least a few seconds.
+    activity = (
         None
         if bundles is None or not submission.watch_mempool
+        else PendingActivity(
+            window_s=max(chain.block_time_s or spec.block_time_s, _MIN_PENDING_WINDOW_S)
+        )
+    )
+    backruns = (
+        None
+        if activity is None
         else BackrunWatch(
             stream=PendingStream(
                 chain_id=chain.chain_id,
@@ -345,6 +358,7 @@ async def chain_pipeline(
                 block_time_s=math.ceil(chain.block_time_s or spec.block_time_s),
             ),
             sender=signer.address,
+            activity=activity,
         )
     )
     limits = risk_limits(
@@ -384,6 +398,9 @@ async def chain_pipeline(
         score=scorer_for(
             settings.score,
             ModelSource(settings.score, await asyncio.to_thread(load_active, settings.score)),
+            # The tip the execute stage bids: the fee quote's, refreshed per block.
+            tip_wei=lambda: fees.quote.tip_wei,
+            pending=activity,
         ),
         allocate=FlashLoanAllocator(
             book=lender_book,

@@ -8,10 +8,10 @@ cycle by `sizing`, one through a V3 pool by `mixed_sizing`, which walks its tick
 through a pool with no closed form by `bracket_sizing`, a bracketed search on the exact swaps),
 then priced: gas from the gas model at the block's base fee plus the priority fee, and on an
 L2 the L1 data fee of the route's transaction (from the chain's per-block `FeeQuote`, plain
-arithmetic: no node round trip per cycle), both converted into the start token, and the net
-profit in USD. Every cycle with a positive gross profit comes
-back, best net profit (USD) first, so the caller can also record the ones too small to pay for
-gas.
+arithmetic: no node round trip per cycle), both converted into the start token, the net
+profit in USD, and the depth of the route's shallowest pool (`depth`). Every cycle with a
+positive gross profit comes back, best net profit (USD) first, so the caller can also record
+the ones too small to pay for gas.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Protocol
 
 from omniarb.chains.fee_models import FeeQuote, route_tx_bytes
 from omniarb.detect.bracket_sizing import BracketRoute, size_bracketed
+from omniarb.detect.depth import route_depth
 from omniarb.detect.graph import Cycle
 from omniarb.detect.loan_sizing import resized_opportunity
 from omniarb.detect.mixed_hops import MixedHop, RouteHop, route_work
@@ -302,6 +303,8 @@ class CycleEvaluator:
         l1_fee_in_token = -(-(l1_fee_wei * native_rate.numerator) // native_rate.denominator)
         net_profit = sizing.profit - gas_in_token - l1_fee_in_token
         chain_id = self.book.chain_id
+        states = [self.book.state_by_id(pool_id) for pool_id in cycle.pool_ids]
+        min_pool_depth = route_depth([s.screen_reserves() for s in states], cycle.zero_for_one)
         return Opportunity(
             id=opportunity_id(chain_id, block_number, cycle, sizing.amount_in),
             chain_id=chain_id,
@@ -319,6 +322,7 @@ class CycleEvaluator:
             detected_ns=time.monotonic_ns(),
             l1_fee_wei=l1_fee_wei,
             l1_fee_in_token=l1_fee_in_token,
+            min_pool_depth=min_pool_depth,
         )
 
     def resize_for_loan(

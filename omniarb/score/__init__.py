@@ -7,7 +7,7 @@ from omniarb.score.active import ModelSource, load_active, open_store, scorer_fo
 from omniarb.score.face_value import FaceValue
 from omniarb.score.features import FEATURE_VERSION, FEATURES, FeatureContext, extract
 from omniarb.score.recent import RecentOutcomes
-from omniarb.score.scorer import ActiveModel, ProfitScorer, ScorerStatus
+from omniarb.score.scorer import ActiveModel, PendingView, ProfitScorer, ScorerStatus
 from omniarb.score.store import ModelMeta, ModelStore, ModelStoreError
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "ModelSource",
     "ModelStore",
     "ModelStoreError",
+    "PendingView",
     "ProfitScorer",
     "RecentOutcomes",
     "ScorerStatus",

@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from omniarb._config_score import ScoreSettings
 from omniarb.errors import OmniarbError
 from omniarb.score.features import FEATURE_VERSION
 from omniarb.score.recent import RecentOutcomes
-from omniarb.score.scorer import ActiveModel, ProfitScorer
+from omniarb.score.scorer import ActiveModel, PendingView, ProfitScorer
 from omniarb.score.store import ModelStore, default_store_url
 
 __all__ = ["ModelSource", "load_active", "open_store", "scorer_for"]
@@ -85,8 +86,20 @@ class ModelSource:
         await asyncio.to_thread(self.reload)
 
 
-def scorer_for(settings: ScoreSettings, source: ModelSource) -> ProfitScorer:
-    """One chain's score stage on `source`'s model, with its own recent-outcome record."""
+def scorer_for(
+    settings: ScoreSettings,
+    source: ModelSource,
+    *,
+    tip_wei: Callable[[], int] | None = None,
+    pending: PendingView | None = None,
+) -> ProfitScorer:
+    """One chain's score stage on `source`'s model, with its own recent-outcome record, the
+    chain's current tip (`tip_wei`) and its recent pending swaps (`pending`)."""
     return ProfitScorer(
-        model=None, source=source, max_age_s=settings.max_model_age_s, recent=RecentOutcomes()
+        model=None,
+        source=source,
+        max_age_s=settings.max_model_age_s,
+        recent=RecentOutcomes(),
+        tip_wei=tip_wei,
+        pending=pending,
     )

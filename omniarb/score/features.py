@@ -4,6 +4,9 @@ moment the score stage sees it.
 The vector is stored with each decision (`Decision.features`, the `decisions.features` column),
 so `omniarb train` learns from exactly what inference saw. Changing a feature's meaning, order or
 the list itself bumps `FEATURE_VERSION`: a model trained on another version is not used.
+Version 2 added the depth of the route's shallowest pool (in USD, and the share of it the trade
+puts in), the tip the trade would pay, and the mempool's recent swaps (through the route's
+pools, and in all).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from omniarb.types import Decision, OpportunitySource
 
 __all__ = ["FEATURES", "FEATURE_VERSION", "FeatureContext", "extract"]
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 # One indicator per supported chain, in chain-id order: a chain's competition, block time and fee
 # market differ more than any single number says.
@@ -38,6 +41,11 @@ FEATURES: tuple[str, ...] = (
     "route_success_rate",
     "log_route_attempts",
     "pool_success_rate",
+    "log_min_depth_usd",
+    "depth_share",
+    "log_tip_gwei",
+    "log_pending_route_swaps",
+    "log_pending_swaps",
     *(f"chain_{chain_id}" for chain_id in _CHAIN_IDS),
 )
 
@@ -51,15 +59,22 @@ _MAX_MS = 60_000.0
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FeatureContext:
-    """What the decision itself does not carry: the clock and the route's recent record.
+    """What the decision itself does not carry: the clock, the route's recent record, the tip
+    the trade would pay and the mempool's recent swaps.
 
-    Rates are (successes + 1) / (attempts + 2): 0.5 for a route never tried.
+    Rates are (successes + 1) / (attempts + 2): 0.5 for a route never tried. `tip_wei` is the
+    priority fee the execute stage would bid now; `pending_route_swaps` the decoded pending
+    swaps of the last window through any pool of the route, `pending_swaps` all of them (0 on
+    a chain that does not watch its mempool).
     """
 
     now_ns: int
     route_success_rate: float = 0.5
     route_attempts: int = 0
     pool_success_rate: float = 0.5
+    tip_wei: int = 0
+    pending_route_swaps: int = 0
+    pending_swaps: int = 0
 
 
 def _signed_log(value: float) -> float:
@@ -90,6 +105,9 @@ def extract(decision: Decision, context: FeatureContext) -> tuple[float, ...]:
     l1_share = opp.l1_fee_in_token / gross if gross > 0 else 0.0
     times = opp.times
     block_ns = times.notified_ns or opp.detected_ns
+    depth = opp.min_pool_depth
+    # The share of the shallowest pool the trade puts in: 0 when the depth is unknown.
+    depth_share = opp.amount_in / depth if depth > 0 else 0.0
     values = [
         float(len(hops)),
         sum(1 for h in hops if h.tick_spacing is not None) / max(len(hops), 1),
@@ -106,6 +124,11 @@ def extract(decision: Decision, context: FeatureContext) -> tuple[float, ...]:
         context.route_success_rate,
         math.log1p(context.route_attempts),
         context.pool_success_rate,
+        math.log1p(max(depth * usd_per_unit, 0.0)),
+        min(max(depth_share, 0.0), 1.0),
+        math.log1p(context.tip_wei / _WEI_PER_GWEI),
+        math.log1p(context.pending_route_swaps),
+        math.log1p(context.pending_swaps),
         *(1.0 if opp.chain_id == chain_id else 0.0 for chain_id in _CHAIN_IDS),
     ]
     return tuple(values)

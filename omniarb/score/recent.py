@@ -37,8 +37,17 @@ class RecentOutcomes:
         for pool in route:
             self._push(self._pools, pool, outcome.success)
 
-    def context(self, decision: Decision, now_ns: int) -> FeatureContext:
-        """The feature context of `decision` at `now_ns`."""
+    def context(
+        self,
+        decision: Decision,
+        now_ns: int,
+        *,
+        tip_wei: int = 0,
+        pending_route_swaps: int = 0,
+        pending_swaps: int = 0,
+    ) -> FeatureContext:
+        """The feature context of `decision` at `now_ns`: its route's record from here, the
+        market's figures as given (built once: this runs per decision on the live path)."""
         pools = decision.opportunity.route.pools
         route = self._routes.get(pools)
         attempts = len(route) if route is not None else 0
@@ -49,6 +58,9 @@ class RecentOutcomes:
             route_attempts=attempts,
             # The weakest pool: one contested pool is enough to lose the race.
             pool_success_rate=min((self._rate(p) for p in pools), default=0.5),
+            tip_wei=tip_wei,
+            pending_route_swaps=pending_route_swaps,
+            pending_swaps=pending_swaps,
         )
 
     def _rate(self, pool: str) -> float:

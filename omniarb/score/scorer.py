@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from omniarb.score.features import FEATURE_VERSION, FEATURES, extract
+from omniarb.score.features import FEATURE_VERSION, FEATURES, FeatureContext, extract
 from omniarb.score.metrics import expected_value
 from omniarb.score.recent import RecentOutcomes
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActiveModel",
+    "PendingView",
     "ProfitScorer",
     "ScorerStatus",
     "expected_value_usd",
@@ -45,6 +46,18 @@ class ActiveModel:
 
     net: ProfitNet
     meta: ModelMeta
+
+
+class PendingView(Protocol):
+    """The chain's recent decoded pending swaps, read-only (`collect.PendingActivity`)."""
+
+    def route_swaps(self, pools: Sequence[str], now_ns: int) -> int:
+        """Swaps of the last window through any of `pools`."""
+        ...
+
+    def swaps(self, now_ns: int) -> int:
+        """Swaps of the last window in all."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,7 +119,12 @@ def invalid_reason(meta: ModelMeta, max_age_s: float, now: datetime) -> str | No
 
 
 class ProfitScorer:
-    """The score stage of one chain: `await scorer.process(decision)`, or `score(batch)`."""
+    """The score stage of one chain: `await scorer.process(decision)`, or `score(batch)`.
+
+    `tip_wei` gives the priority fee the execute stage would bid now (the chain's fee quote's);
+    `pending` the chain's recent pending swaps (None: a chain that does not watch its mempool).
+    Both are read from memory: scoring makes no node round trip.
+    """
 
     def __init__(
         self,
@@ -115,10 +133,14 @@ class ProfitScorer:
         max_age_s: float,
         source: ModelSource | None = None,
         recent: RecentOutcomes | None = None,
+        tip_wei: Callable[[], int] | None = None,
+        pending: PendingView | None = None,
         clock_ns: Callable[[], int] = time.monotonic_ns,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._fixed = model
+        self._tip_wei = tip_wei
+        self._pending = pending
         self._source = source
         self._max_age_s = max_age_s
         self._recent = recent or RecentOutcomes()
@@ -165,7 +187,12 @@ class ProfitScorer:
     def score(self, decisions: Sequence[Decision]) -> list[Decision]:
         """Score a batch in one pass of the network (the same result as one by one)."""
         now_ns = self._clock_ns()
-        vectors = [extract(d, self._recent.context(d, now_ns)) for d in decisions]
+        tip_wei = self._tip_wei() if self._tip_wei is not None else 0
+        pending = self._pending
+        swaps = pending.swaps(now_ns) if pending is not None else 0
+        vectors = [
+            extract(d, self._context(d, now_ns, tip_wei=tip_wei, swaps=swaps)) for d in decisions
+        ]
         model = self._model if self._invalid_reason() is None else None
         if model is None:
             return [_baseline(d, v) for d, v in zip(decisions, vectors, strict=True)]
@@ -174,6 +201,19 @@ class ProfitScorer:
             _judged(d, v, p, share * d.opportunity.net_profit_usd)
             for d, v, (p, share) in zip(decisions, vectors, predictions, strict=True)
         ]
+
+    def _context(
+        self, decision: Decision, now_ns: int, *, tip_wei: int, swaps: int
+    ) -> FeatureContext:
+        pending = self._pending
+        pools = decision.opportunity.route.pools
+        return self._recent.context(
+            decision,
+            now_ns,
+            tip_wei=tip_wei,
+            pending_route_swaps=0 if pending is None else pending.route_swaps(pools, now_ns),
+            pending_swaps=swaps,
+        )
 
 
 def _predict(net: ProfitNet, vectors: Sequence[tuple[float, ...]]) -> list[tuple[float, float]]:

@@ -12,6 +12,7 @@ from _api_server import AUTH, serving
 
 from omniarb.api import ApiState, LiveHub
 from omniarb.config import Settings
+from omniarb.score.features import FEATURE_VERSION
 from omniarb.score.store import ModelStore
 from omniarb.store import HistoryStore
 
@@ -49,6 +50,6 @@ async def test_model_route_reports_fallback_then_the_trained_model(
         assert body["fallback"] is False
         assert body["reason"] == "model in use"
         assert body["metrics"] == {"auc": 0.9, "brier": 0.1}
-        assert body["feature_version"] == body["code_feature_version"] == 1
+        assert body["feature_version"] == body["code_feature_version"] == FEATURE_VERSION
         assert 0 <= body["age_s"] < 60
         assert (body["n_train"], body["n_test"]) == (70, 30)

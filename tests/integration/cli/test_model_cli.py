@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from omniarb.cli.main import main
-from omniarb.score.features import FEATURES
+from omniarb.score.features import FEATURE_VERSION, FEATURES
 from omniarb.score.store import ModelStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "score"))
@@ -51,7 +51,7 @@ def test_list_and_show_the_model_store(home: Path, capsys: pytest.CaptureFixture
     assert listed["current"] is True
     assert listed["features"] == list(FEATURES)
     assert main(["model", "list"]) == 0
-    assert "* m-cli  v1" in capsys.readouterr().out
+    assert f"* m-cli  v{FEATURE_VERSION}" in capsys.readouterr().out
 
     assert main(["model", "show", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)

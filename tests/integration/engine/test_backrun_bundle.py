@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import math
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,6 +26,7 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import BOT_INDEX, dev_account
 from omniarb.devnet.relay import RelayServer
 from omniarb.network import ChainManifest
+from omniarb.score.features import FEATURE_VERSION, FEATURES
 
 pytestmark = pytest.mark.integration
 
@@ -76,6 +79,22 @@ async def test_a_pending_swap_is_backrun_in_a_bundle_right_behind_it(
     assert channel == "bundle"
     assert bundle_hash
     assert int(str(bribe_paid)) == int(str(bribe_offered)) > 0
+
+    # What the score stage saw of the sent backrun: the pending swap through its route's pool,
+    # the tip the execute stage then bid, and the depth of the pools it was priced on.
+    ((features_json, version, tip_wei),) = _rows(
+        db,
+        "SELECT d.features, d.feature_version, e.priority_fee_wei FROM executions e "
+        "JOIN decisions d ON d.id = e.decision_id",
+    )
+    assert version == FEATURE_VERSION
+    seen = dict(zip(FEATURES, json.loads(str(features_json)), strict=True))
+    assert seen["source_mempool"] == 1
+    assert seen["log_pending_route_swaps"] >= math.log1p(1)
+    assert seen["log_pending_swaps"] >= seen["log_pending_route_swaps"]
+    assert seen["log_tip_gwei"] == pytest.approx(math.log1p(int(str(tip_wei)) / 10**9))
+    assert seen["log_min_depth_usd"] > math.log1p(1_000)
+    assert 0 < seen["depth_share"] < 1
 
 
 async def test_a_replaced_pending_swap_takes_the_backrun_down_unpaid(

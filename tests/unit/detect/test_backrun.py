@@ -101,6 +101,8 @@ def essence(opportunity: Opportunity) -> tuple[object, ...]:
         opportunity.gas_estimate,
         opportunity.net_profit,
         opportunity.block_number,
+        # Priced on the post-states: its pools' depths are theirs, not the live book's.
+        opportunity.min_pool_depth,
     )
 
 

@@ -64,3 +64,41 @@ def test_the_route_record_enters_through_the_context() -> None:
     assert got["route_success_rate"] == 0.25
     assert got["log_route_attempts"] == math.log1p(6)
     assert got["pool_success_rate"] == 0.1
+
+
+def test_the_shallowest_pool_enters_in_usd_and_as_the_share_the_trade_takes() -> None:
+    # 50 WETH in the route's shallowest pool: 150,000 USD at the opportunity's 3,000 USD/WETH.
+    opp = replace(opportunity(amount_in=10**18), min_pool_depth=50 * 10**18)
+    got = _by_name(extract(decision(opp), FeatureContext(now_ns=NOW_NS)))
+    assert got["log_min_depth_usd"] == math.log1p(150_000.0)
+    assert got["depth_share"] == 1 / 50
+    # A trade larger than the pool's depth is clipped at all of it.
+    big = replace(opp, amount_in=80 * 10**18)
+    assert _by_name(extract(decision(big), FeatureContext(now_ns=NOW_NS)))["depth_share"] == 1.0
+
+
+def test_an_unknown_depth_reads_zero() -> None:
+    got = _by_name(extract(decision(opportunity()), FeatureContext(now_ns=NOW_NS)))
+    assert got["log_min_depth_usd"] == 0.0
+    assert got["depth_share"] == 0.0
+
+
+def test_the_tip_and_the_mempool_enter_through_the_context() -> None:
+    d = decision(opportunity())
+    context = FeatureContext(
+        now_ns=NOW_NS, tip_wei=3 * 10**9, pending_route_swaps=2, pending_swaps=40
+    )
+    got = _by_name(extract(d, context))
+    assert got["log_tip_gwei"] == math.log1p(3.0)
+    assert got["log_pending_route_swaps"] == math.log1p(2)
+    assert got["log_pending_swaps"] == math.log1p(40)
+    quiet = _by_name(extract(d, FeatureContext(now_ns=NOW_NS)))
+    assert (
+        quiet["log_tip_gwei"],
+        quiet["log_pending_route_swaps"],
+        quiet["log_pending_swaps"],
+    ) == (
+        0.0,
+        0.0,
+        0.0,
+    )

@@ -13,6 +13,7 @@ import torch
 from _monitor_values import decision, opportunity, trade
 from _nets import CREATED, active, fixed_net, random_net
 
+from omniarb.collect.pending_activity import PendingActivity
 from omniarb.score.features import FEATURE_VERSION, FEATURES, FeatureContext, extract
 from omniarb.score.model import Normalization
 from omniarb.score.recent import RecentOutcomes
@@ -143,3 +144,37 @@ async def test_settled_trades_move_the_route_record() -> None:
     assert before["route_success_rate"] == 0.5
     assert after["route_success_rate"] == 1 / 5  # (0 + 1) / (3 + 2)
     assert after["pool_success_rate"] == 1 / 5
+
+
+async def test_the_tip_and_the_mempool_are_read_at_scoring_time() -> None:
+    tip = {"wei": 2 * 10**9}
+    activity = PendingActivity(window_s=1.0)
+    scorer = ProfitScorer(
+        model=None,
+        max_age_s=DAY_S,
+        tip_wei=lambda: tip["wei"],
+        pending=activity,
+        clock_ns=lambda: NOW_NS,
+    )
+    d = decision(opportunity())
+    pools = d.opportunity.route.pools
+    activity.saw([pools[0]], seen_ns=NOW_NS - 2_000_000_000)  # before the window
+    activity.saw([pools[1]], seen_ns=NOW_NS - 500_000_000)
+    activity.saw(["0x" + "ee" * 20], seen_ns=NOW_NS - 400_000_000)
+    got = dict(zip(FEATURES, (await scorer.process(d)).features, strict=True))
+    assert got["log_tip_gwei"] == math.log1p(2.0)
+    assert got["log_pending_route_swaps"] == math.log1p(1)
+    assert got["log_pending_swaps"] == math.log1p(2)
+    # The next decision sees the tip and the mempool as they are then.
+    tip["wei"] = 5 * 10**9
+    activity.saw([pools[0], pools[1]], seen_ns=NOW_NS)
+    again = dict(zip(FEATURES, (await scorer.process(d)).features, strict=True))
+    assert again["log_tip_gwei"] == math.log1p(5.0)
+    assert again["log_pending_route_swaps"] == math.log1p(2)
+    assert again["log_pending_swaps"] == math.log1p(3)
+
+
+async def test_without_a_tip_or_a_mempool_those_features_are_zero() -> None:
+    (scored,) = _scorer(None).score([decision(opportunity())])
+    got = dict(zip(FEATURES, scored.features, strict=True))
+    assert got["log_tip_gwei"] == got["log_pending_route_swaps"] == got["log_pending_swaps"] == 0
