@@ -15,38 +15,27 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from omniarb.allocate import FlashLoanAllocator
 from omniarb.backoff import Backoff
-from omniarb.backrun_watch import BackrunWatch
 from omniarb.chain_chores import log_head_path, refresh_fees, refresh_lenders
-from omniarb.chains.fee_models import FeeOracle
+from omniarb.chain_pipeline import ChainPipeline
+from omniarb.chain_supervise import supervise
+from omniarb.chain_tuning import ChainTuning
 from omniarb.chains.liveness import NodeProbe
-from omniarb.chains.rpc import RpcClient
-from omniarb.collect.heads import HeadCollector
-from omniarb.detect import CycleDetector
-from omniarb.errors import FatalError, OmniarbError
-from omniarb.execute.stage import ExecuteStage
+from omniarb.errors import OmniarbError
 from omniarb.in_flight import InFlightPools
-from omniarb.optimize.change import ParamChange
-from omniarb.optimize.setup import ChainOptimizer
-from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenScreen
-from omniarb.score import FaceValue, ProfitScorer
-from omniarb.state.pool_sync import PoolStateSync
 from omniarb.state.runner import run_state
 from omniarb.state.update_merge import merge_updates
 from omniarb.store import HistoryStore
 from omniarb.telemetry import PipelineHooks
-from omniarb.track import ChainBotStats, Tracker
-from omniarb.track.finality import FinalityWatch, run_finality
+from omniarb.track.finality import run_finality
 from omniarb.types import (
     Decision,
     Execution,
     ExecutionStatus,
     Opportunity,
-    Outcome,
     PoolUpdate,
 )
 
@@ -60,33 +49,6 @@ _TRACK_QUEUE = 256
 _RESTART = Backoff(initial_s=0.5, max_s=30.0)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChainPipeline:
-    """The stages of one chain, built by `omniarb.wiring`."""
-
-    name: str
-    rpc: RpcClient
-    sync: PoolStateSync
-    collector: HeadCollector
-    detector: CycleDetector
-    risk: RiskManager
-    score: ProfitScorer | FaceValue
-    allocate: FlashLoanAllocator
-    execute: ExecuteStage
-    track: Tracker
-    stats: ChainBotStats
-    breaker: CircuitBreaker | ChainGuard | None = None
-    # Declines routes through tokens whose simulated trade is unsafe; None: no screening.
-    tokens: TokenScreen | None = None
-    fees: FeeOracle | None = None
-    finality: FinalityWatch | None = None
-    # The chain's pending swaps to backrun (a chain that sends bundles); None: blocks only.
-    backruns: BackrunWatch | None = None
-    # The chain's tuned parameters (read by its risk and execute stages) and, when the
-    # optimizer is online, its tuner, fed each sent trade and each outcome here.
-    optimizer: ChainOptimizer | None = None
-
-
 class ChainRun:
     """The tasks of one chain's pipeline."""
 
@@ -94,6 +56,7 @@ class ChainRun:
         self, pipeline: ChainPipeline, store: HistoryStore, hooks: PipelineHooks | None
     ) -> None:
         self.pipeline = pipeline
+        self.name = pipeline.name
         self._store = store
         self._hooks = hooks
         self._updates: asyncio.Queue[PoolUpdate] = asyncio.Queue(maxsize=_UPDATES_QUEUE)
@@ -112,6 +75,7 @@ class ChainRun:
         # Set when a newer block arrives: the fee task refreshes the quote off the hot path.
         self._new_block = asyncio.Event()
         self._quoted_block = -1
+        self._tuning = ChainTuning(pipeline.optimizer, store, self.dropped)
 
     @property
     def deciding(self) -> bool:
@@ -143,24 +107,7 @@ class ChainRun:
     ) -> None:
         """Run `body` (one of this chain's tasks), starting it again after `restart`'s waits if
         it dies: the error is this chain's alone. A `FatalError` still stops the engine."""
-        waits = restart.waits()
-        while True:
-            try:
-                await body()
-            except FatalError:
-                raise
-            except Exception as exc:
-                if self.stopping:
-                    return
-                delay_s = next(waits)
-                self.restarts += 1
-                self.dropped(task, exc, f"its {task} task (restart {self.restarts})")
-                log.warning(
-                    "%s: restarting the %s task in %.1f s", self.pipeline.name, task, delay_s
-                )
-                await asyncio.sleep(delay_s)
-            else:
-                return
+        await supervise(self, task, body, restart)
 
     async def state(self) -> None:
         p = self.pipeline
@@ -348,7 +295,7 @@ class ChainRun:
             if decision is not None:  # it will not be sent: any inventory it took is free
                 p.allocate.release(decision)
             return None
-        await self._judged(opportunity)
+        await self._tuning.judged(opportunity)
         if not decision.approved or self.stopping or self._in_flight.busy(decision):
             p.allocate.release(decision)
             return None
@@ -368,8 +315,7 @@ class ChainRun:
             if sent:
                 self.unsettled += 1
                 p.risk.on_sent(decision)
-                if p.optimizer is not None and p.optimizer.tuner is not None:
-                    p.optimizer.tuner.on_sent(execution.decision)
+                self._tuning.on_sent(execution.decision)
                 if execution.tx_hash is not None:
                     self.pending[execution.tx_hash] = execution
             try:
@@ -407,7 +353,7 @@ class ChainRun:
                 if self._hooks is not None:
                     self._hooks.outcome(p.stats, outcome)
                 await self._store.record(outcome)
-                await self._tune(outcome)
+                await self._tuning.observe(outcome)
                 if p.finality is not None:  # re-checked on reorgs until final
                     p.finality.add(outcome)
                 log.info(
@@ -425,36 +371,6 @@ class ChainRun:
                 p.allocate.release(execution.decision)
                 p.risk.on_settled(execution.decision)
                 self.unsettled -= 1
-
-    async def _tune(self, outcome: Outcome) -> None:
-        """Feed `outcome` to the chain's online optimizer, and store the changes it made or
-        measured (each is logged by the tuner)."""
-        optimizer = self.pipeline.optimizer
-        if optimizer is None or optimizer.tuner is None:
-            return
-        try:
-            changes = optimizer.tuner.observe(outcome)
-        except Exception as exc:
-            self.dropped("optimize", exc, f"trade {outcome.execution.tx_hash}")
-            return
-        await self._record_changes(changes)
-
-    async def _judged(self, opportunity: Opportunity) -> None:
-        """`opportunity` was judged: the online optimizer scores per opportunity judged. Its
-        failure is its own: the trade is decided all the same."""
-        optimizer = self.pipeline.optimizer
-        if optimizer is None or optimizer.tuner is None:
-            return
-        try:
-            changes = optimizer.tuner.on_seen()
-        except Exception as exc:
-            self.dropped("optimize", exc, f"opportunity {opportunity.id}")
-            return
-        await self._record_changes(changes)
-
-    async def _record_changes(self, changes: list[ParamChange]) -> None:
-        for change in changes:
-            await self._store.record(change)
 
     async def audit(self) -> None:
         """The sampled audits of trades sent on the local simulation alone, off the hot path

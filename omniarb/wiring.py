@@ -12,38 +12,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Protocol
 
 from omniarb.allocate import FlashLoanAllocator, Inventory, LenderBook
-from omniarb.backrun_watch import BackrunWatch
 from omniarb.chain_events import LogFilter
 from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.rpc import RpcClient, RpcObserver
 from omniarb.chains.spec import chain_by_id
 from omniarb.chains.ws import ReconnectPolicy
 from omniarb.collect import HeadCollector
-from omniarb.collect.pending import PendingObserver, PendingStream
-from omniarb.collect.pending_activity import PendingActivity
+from omniarb.collect.pending import PendingObserver
 from omniarb.config import Settings, Submission, inventory_caps, risk_limits, submission_for
-from omniarb.detect import BackrunSearch, CycleDetector
+from omniarb.detect import CycleDetector
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import ADAPTERS, adapter
-from omniarb.dex.router_book import DecodeObserver, RouterBook
+from omniarb.dex.router_book import DecodeObserver
 from omniarb.engine import ChainPipeline
 from omniarb.errors import ConfigError
-from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
-from omniarb.execute._revert import error_signatures_from_abi
+from omniarb.execute import NonceManager, RouteCodec, Signer
 from omniarb.execute.bribe import BribePolicy
-from omniarb.execute.bundle_send import BundleRelay, BundleSender
-from omniarb.execute.executor_calldata import dex_factories, executor_artifact, wrapped_native
+from omniarb.execute.bundle_send import BundleRelay
+from omniarb.execute.executor_calldata import dex_factories, wrapped_native
 from omniarb.execute.executor_setup import verify_executor
-from omniarb.execute.local_check import Holdings, LocalSimulation
+from omniarb.execute.local_check import LocalSimulation
 from omniarb.execute.precheck_audit import PrecheckAuditor
 from omniarb.execute.precheck_policy import PrecheckPolicy
-from omniarb.execute.replace import ReplacementPolicy, default_replace_after_blocks
 from omniarb.execute.stage import ExecuteStage
 from omniarb.gas import GasModel
 from omniarb.network import ChainManifest
@@ -57,7 +52,9 @@ from omniarb.state import BlockSync, LenderBalances, PoolStateSync, SyncSettings
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.track.finality import FinalityWatch
-from omniarb.types import SubmitChannel, Token
+from omniarb.types import Token
+from omniarb.wiring_mempool import mempool_watch, ws_urls
+from omniarb.wiring_submit import replacement_policy, submit_parts
 
 __all__ = [
     "EXECUTOR_GAS",
@@ -88,10 +85,6 @@ EXECUTOR_GAS = GasModel(
     # (tests/integration/dex/conformance/test_algebra_flash_loan.py).
     algebra_flash_loan_gas=40_000,
 )
-_RECEIPT_TIMEOUT_S = 60.0
-# The shortest window of pending swaps the score stage counts: on a fast chain a block's worth
-# is too few to tell a busy pool from a quiet one.
-_MIN_PENDING_WINDOW_S = 2.0
 
 
 class ChainAccess(Protocol):
@@ -201,21 +194,10 @@ def head_collector(
     policy as the HTTP client does, their health reported to `rpc_observer`."""
     return HeadCollector(
         chain_id=chain.chain_id,
-        ws_url=_ws_urls(chain, settings),
+        ws_url=ws_urls(chain, settings),
         log_filters=log_filters,
         policy=ReconnectPolicy(failover=settings.rpc.policy().failover),
         observer=rpc_observer.rpc_endpoint if rpc_observer is not None else None,
-    )
-
-
-def replacement_policy(settings: Settings, block_time_s: float) -> ReplacementPolicy:
-    """The `[bot]` replacement settings for a chain with `block_time_s` blocks."""
-    bot = settings.bot
-    return ReplacementPolicy(
-        replace_after_blocks=bot.replace_after_blocks or default_replace_after_blocks(block_time_s),
-        max_replacements=bot.max_replacements,
-        fee_bump_percent=bot.replacement_fee_bump_percent,
-        max_fee_per_gas_wei=bot.max_fee_per_gas_wei,
     )
 
 
@@ -280,40 +262,18 @@ async def chain_pipeline(
         first_start=wrapped.address if submission.bribe_share_bps > 0 else None,
     )
     nonces = NonceManager(rpc=rpc, address=signer.address)
-    policy = replacement_policy(settings, spec.block_time_s)
-    if submission.channel is SubmitChannel.BUNDLE and relay is None:
-        raise ConfigError(
-            f"{chain.name}: trades go to a bundle relay, and no relay client is given"
-        )
-    # Bundles target the blocks after the synced head (the state the trade was priced on).
-    bundles = (
-        None
-        if relay is None or submission.channel is not SubmitChannel.BUNDLE
-        else BundleSender(
-            relay=relay,
-            head_block=lambda: None if (head := sync.head) is None else head.number,
-            blocks_ahead=submission.target_blocks_ahead,
-            chain_head=lambda: _block_number(rpc),
-        )
-    )
-    submitter = Submitter(
+    bundles, submitter = submit_parts(
+        chain,
+        spec,
+        settings,
         rpc=rpc,
+        store=store,
         signer=signer,
         nonces=nonces,
-        guard=store.submissions,
-        known_errors=error_signatures_from_abi(executor_artifact().abi),
-        # Long enough for every replacement the policy allows, a window each, and one more.
-        receipt_timeout_s=max(
-            _RECEIPT_TIMEOUT_S,
-            math.ceil(
-                (policy.max_replacements + 2) * policy.replace_after_blocks * spec.block_time_s
-            ),
-        ),
-        replacement=policy,
-        fee_model=spec.fee_model,
+        relay=relay,
+        submission=submission,
+        head_block=lambda: None if (head := sync.head) is None else head.number,
         tip_wei=tip_wei,
-        on_replacement=store.record,
-        bundles=bundles,
     )
     # The audit rate as an exact fraction of its decimal text: 0.05 picks every 20th trade.
     precheck = PrecheckPolicy(
@@ -329,37 +289,16 @@ async def chain_pipeline(
         len(verdicts.proven),
         len(verdicts.flagged),
     )
-    # The mempool's recent swaps per pool, for the score stage: fed only where the chain
-    # watches its mempool; over about a block, at least a few seconds.
-    activity = (
-        None
-        if bundles is None or not submission.watch_mempool
-        else PendingActivity(
-            window_s=max(chain.block_time_s or spec.block_time_s, _MIN_PENDING_WINDOW_S)
-        )
-    )
-    backruns = (
-        None
-        if activity is None
-        else BackrunWatch(
-            stream=PendingStream(
-                chain_id=chain.chain_id,
-                ws_url=_ws_urls(chain, settings),
-                rpc=rpc,
-                policy=ReconnectPolicy(failover=settings.rpc.policy().failover),
-                observer=pending_observer,
-            ),
-            routers=RouterBook.from_manifest(
-                chain,
-                observer=decode_observer,
-            ),
-            search=BackrunSearch(
-                detector=detector,
-                block_time_s=math.ceil(chain.block_time_s or spec.block_time_s),
-            ),
-            sender=signer.address,
-            activity=activity,
-        )
+    activity, backruns = mempool_watch(
+        chain,
+        spec,
+        settings,
+        rpc=rpc,
+        detector=detector,
+        sender=signer.address,
+        watched=bundles is not None and submission.watch_mempool,
+        pending_observer=pending_observer,
+        decode_observer=decode_observer,
     )
     limits = risk_limits(
         settings.risk,
@@ -420,7 +359,7 @@ async def chain_pipeline(
             dry_run=dry_run,
             fees=fees,
             # Read-only: the local simulation reads the synced states, the state task writes.
-            local=LocalSimulation(states=sync, holdings=_holdings(lender_book, balances)),
+            local=LocalSimulation(states=sync, holdings=lender_book.held_by_custodian(balances)),
             policy=precheck,
             auditor=PrecheckAuditor(call=submitter.precheck, policy=precheck),
             # To the node (the sequencer's on an L2), or to the relay in bundles.
@@ -452,23 +391,3 @@ async def chain_pipeline(
         backruns=backruns,
         optimizer=optimizer,
     )
-
-
-async def _block_number(rpc: RpcClient) -> int:
-    return int(await rpc.call("eth_blockNumber"), 16)
-
-
-def _ws_urls(chain: ChainManifest, settings: Settings) -> tuple[str, ...]:
-    """The chain's WebSocket endpoints: its `[chains.NAME]` table's, else the manifest's."""
-    network = settings.chains.get(chain.name)
-    return tuple((network.ws_urls if network is not None else ()) or (chain.rpc_ws,))
-
-
-def _holdings(book: LenderBook, balances: LenderBalances) -> Holdings:
-    """What a pool's custodian holds of a token, from the synced lender balances."""
-
-    def held(pool: str, token: str) -> int | None:
-        custodian = book.custodian(pool)
-        return None if custodian is None else balances.balance(token, custodian)
-
-    return held

@@ -27,8 +27,9 @@ block, for a lender the memory cannot answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -53,6 +54,12 @@ def flash_fee(kind: FlashLoan, fee_pips: int, amount: int) -> int:
     if kind is FlashLoan.V2_PAIR:
         return -(-amount * _PIPS // (_PIPS - fee_pips)) - amount
     return -(-amount * fee_pips // _PIPS)
+
+
+class BalanceReader(Protocol):
+    """Balances from memory (`omniarb.state.LenderBalances`)."""
+
+    def balance(self, token: str, holder: str) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +121,16 @@ class LenderBook:
         """Who holds the tokens a traded pool pays out: the pool itself, or the contract that
         keeps its balances (the V4 PoolManager, the Balancer Vault); None if unknown."""
         return self._custodians.get(pool.lower())
+
+    def held_by_custodian(self, balances: BalanceReader) -> Callable[[str, str], int | None]:
+        """(pool, token) → what the pool's custodian holds of the token, from `balances`
+        (the synced lender balances); None when the custodian or its balance is unknown."""
+
+        def held(pool: str, token: str) -> int | None:
+            custodian = self.custodian(pool)
+            return None if custodian is None else balances.balance(token, custodian)
+
+        return held
 
     @classmethod
     def from_manifest(cls, chain: ChainManifest, rpc: RpcClient, gas: GasModel) -> LenderBook:

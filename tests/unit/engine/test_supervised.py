@@ -26,7 +26,7 @@ class _Hooks:
 
 
 def _run(hooks: _Hooks) -> ChainRun:
-    pipeline: Any = SimpleNamespace(name="polygon")
+    pipeline: Any = SimpleNamespace(name="polygon", optimizer=None)
     return ChainRun(pipeline, store=None, hooks=hooks)  # type: ignore[arg-type]
 
 

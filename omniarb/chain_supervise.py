@@ -1,0 +1,50 @@
+"""`supervise`: run one of a chain's tasks, starting it again after a backoff if it dies, so
+the error stays that chain's; only a `FatalError` escapes (it stops the engine)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+
+from omniarb.backoff import Backoff
+from omniarb.errors import FatalError
+
+__all__ = ["supervise"]
+
+log = logging.getLogger("omniarb.chain_run")
+
+
+class SupervisedRun(Protocol):
+    """What `supervise` needs of a chain's run (`omniarb.chain_run.ChainRun`)."""
+
+    name: str
+    stopping: bool
+    restarts: int
+
+    def dropped(self, stage: str, error: BaseException, item: str) -> None: ...
+
+
+async def supervise(
+    run: SupervisedRun,
+    task: str,
+    body: Callable[[], Coroutine[Any, Any, None]],
+    restart: Backoff,
+) -> None:
+    waits = restart.waits()
+    while True:
+        try:
+            await body()
+        except FatalError:
+            raise
+        except Exception as exc:
+            if run.stopping:
+                return
+            delay_s = next(waits)
+            run.restarts += 1
+            run.dropped(task, exc, f"its {task} task (restart {run.restarts})")
+            log.warning("%s: restarting the %s task in %.1f s", run.name, task, delay_s)
+            await asyncio.sleep(delay_s)
+        else:
+            return
