@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Literal, Self, get_args
 
 from pydantic import (
     BaseModel,
     Field,
-    PositiveFloat,
     ValidationError,
     field_validator,
     model_validator,
@@ -28,6 +26,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from omniarb._config_allocate import AllocateSettings, inventory_caps
+from omniarb._config_devnet import (
+    DEFAULT_DEVNET_BLOCK_TIME_S,
+    DevnetChainSettings,
+    DevnetScale,
+    DevnetSettings,
+    MarketSettings,
+)
 from omniarb._config_errors import (
     DOMAIN_ERROR,
     Problem,
@@ -42,7 +47,6 @@ from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_proble
 from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_optimize import OptimizeSettings, ParamBounds
 from omniarb._config_risk import RiskSettings, risk_limits
-from omniarb._config_rivals import RivalsSettings
 from omniarb._config_rpc import RpcSettings
 from omniarb._config_score import ScoreSettings
 from omniarb._config_services import (
@@ -65,7 +69,6 @@ from omniarb._config_tokens import TokenRiskSettings
 from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
 from omniarb.chains.fee_models import TipPolicy
 from omniarb.chains.spec import CHAINS, ChainSpec
-from omniarb.paths import node_modules
 
 __all__ = [
     "DEFAULT_DEVNET_BLOCK_TIME_S",
@@ -108,129 +111,8 @@ __all__ = [
 # Strict: TOML already has types, so "7" must not silently become 7.
 _MODEL = MODEL
 
-# Faster than the real networks so a demo shows activity within seconds, in the same order of
-# pace: Arbitrum fastest, Ethereum slowest.
-# The devnet chains whose blocks a bundle relay builds by default: those whose trades go only
-# in bundles (`ChainSpec.submission`).
-DEFAULT_DEVNET_RELAYS = frozenset({"ethereum"})
-DEFAULT_DEVNET_BLOCK_TIME_S: Mapping[str, float] = MappingProxyType(
-    {"ethereum": 3.0, "bnb": 1.5, "polygon": 1.0, "optimism": 1.0, "arbitrum": 0.5}
-)
 _CHAIN_NAMES = tuple(chain.name for chain in CHAINS)
 _SPECS = {chain.name: chain for chain in CHAINS}
-
-
-# "default": a few dozen pools per chain, deployed in seconds; "large": over a hundred tokens
-# and two thousand more pools per chain, a long tail of them (`omniarb.devnet.long_tail`).
-DevnetScale = Literal["default", "large"]
-# What `omniarb demo` seeds the executor with on each chain that has the token.
-DEFAULT_EXECUTOR_INVENTORY = MappingProxyType({"WETH": 100.0, "USDC": 250_000.0})
-
-
-class DevnetChainSettings(BaseModel):
-    """One devnet chain: whether `omniarb devnet up` starts it, how fast it mines, and whether a
-    bundle relay builds its blocks (`omniarb.devnet.relay`; by default Ethereum's, whose trades
-    go in bundles)."""
-
-    model_config = _MODEL
-
-    enabled: bool = Field(default=True, description="true or false")
-    block_time_s: float = Field(
-        gt=0, le=60, description="seconds between blocks, a number > 0 and <= 60"
-    )
-    relay: bool = Field(default=False, description="true or false")
-
-
-def _default_devnet_chains() -> dict[str, DevnetChainSettings]:
-    return {
-        name: DevnetChainSettings(
-            block_time_s=DEFAULT_DEVNET_BLOCK_TIME_S[name], relay=name in DEFAULT_DEVNET_RELAYS
-        )
-        for name in _CHAIN_NAMES
-    }
-
-
-class DevnetSettings(BaseModel):
-    """The local devnet: one anvil node per enabled chain, bound to `host`."""
-
-    model_config = _MODEL
-
-    host: str = Field(default="127.0.0.1", description="an IP address or host name of this machine")
-    cache: bool = Field(default=True, description="true or false")
-    scale: DevnetScale = Field(
-        default="default",
-        description='"default" (~30 pools per chain) or "large" (100+ tokens, 2,000+ pools)',
-    )
-    anvil_path: str = Field(
-        default="", description='a path to an anvil binary, or "" for node_modules/.bin/anvil'
-    )
-    # The malicious tokens of `omniarb.devnet.traps` (Ethereum), each with pools that look
-    # profitable: on in the demo (and `devnet up`), so token safety has something to refuse.
-    traps: bool = Field(default=True, description="true or false")
-    chains: dict[str, DevnetChainSettings] = Field(
-        default_factory=_default_devnet_chains, description="one table per chain name"
-    )
-    # Whole tokens by symbol given to the bot's executor when a devnet run deploys it, so that
-    # trades needing capital from outside their route can use inventory instead of a loan.
-    executor_inventory: dict[str, PositiveFloat] = Field(
-        default_factory=lambda: dict(DEFAULT_EXECUTOR_INVENTORY),
-        description="whole tokens per token symbol, numbers > 0",
-    )
-    rivals: RivalsSettings = Field(default_factory=RivalsSettings, description="a table")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _merge_chain_defaults(cls, data: Any) -> Any:
-        """A chain's partial table keeps that chain's defaults; absent chains get all of them."""
-        if not isinstance(data, Mapping) or not isinstance(data.get("chains"), Mapping):
-            return data
-        given: Mapping[str, Any] = data["chains"]
-        merged: dict[str, Any] = {}
-        for name in _CHAIN_NAMES:
-            defaults = {
-                "enabled": True,
-                "block_time_s": DEFAULT_DEVNET_BLOCK_TIME_S[name],
-                "relay": name in DEFAULT_DEVNET_RELAYS,
-            }
-            table = given.get(name, {})
-            merged[name] = {**defaults, **table} if isinstance(table, Mapping) else table
-        merged.update({name: table for name, table in given.items() if name not in merged})
-        return {**data, "chains": merged}
-
-    @field_validator("host")
-    @classmethod
-    def _check_host(cls, host: str) -> str:
-        if not host or any(c.isspace() for c in host):
-            raise ValueError("not a host")
-        return host
-
-    def anvil_binary(self) -> Path:
-        """The anvil executable: `anvil_path` when set, else the one `make setup` installed."""
-        if self.anvil_path:
-            return Path(self.anvil_path).expanduser()
-        return node_modules() / ".bin" / "anvil"
-
-    def enabled_chains(self) -> tuple[ChainSpec, ...]:
-        """The chains to start, in `CHAINS` order."""
-        return tuple(c for c in CHAINS if c.name in self.chains and self.chains[c.name].enabled)
-
-
-class MarketSettings(BaseModel):
-    """The devnet's simulated market; the same seed gives the same trades."""
-
-    model_config = _MODEL
-
-    seed: int = Field(default=7, ge=0, description="an integer >= 0")
-    swaps_per_block: int = Field(
-        default=3, ge=0, description="an integer >= 0 (swaps per chain per block)"
-    )
-    whale_probability: float = Field(
-        default=0.04, ge=0, le=1, description="a probability, a number from 0 to 1"
-    )
-    volatility_bps: float = Field(default=15.0, ge=0, description="basis points, a number >= 0")
-    traders: int = Field(
-        default=6, ge=1, le=8, description="an integer from 1 to 8 (accounts per chain)"
-    )
 
 
 class BotSettings(BaseModel):

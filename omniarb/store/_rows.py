@@ -18,11 +18,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from omniarb.chains.spec import chain_by_id
-from omniarb.errors import NotFoundError
 from omniarb.monitor.alerts import Alert
 from omniarb.optimize.change import ParamChange
 from omniarb.risk.breaker import BreakerTrip
+from omniarb.store._side_rows import (
+    alert_row,
+    breaker_trip_row,
+    chain_name,
+    param_change_row,
+    replacement_row,
+)
 from omniarb.types import (
     Decision,
     Execution,
@@ -101,13 +106,6 @@ def outcome_status(outcome: Outcome) -> str:
     return outcome.status
 
 
-def _chain_name(chain_id: int) -> str:
-    try:
-        return chain_by_id(chain_id).name
-    except NotFoundError:
-        return f"chain-{chain_id}"
-
-
 def _latency_ms(start_ns: int, end_ns: int) -> float | None:
     # An unset stamp is 0: no latency rather than a nonsense one.
     if start_ns <= 0 or end_ns < start_ns:
@@ -143,7 +141,7 @@ def route_from_json(chain_id: int, hops: list[dict[str, Any]]) -> Route:
 def _common(opp: Opportunity) -> dict[str, Any]:
     return {
         "chain_id": opp.chain_id,
-        "chain": _chain_name(opp.chain_id),
+        "chain": chain_name(opp.chain_id),
         "block_number": opp.block_number,
     }
 
@@ -248,7 +246,7 @@ def _outcome(outcome: Outcome, at: datetime) -> dict[str, Any]:
         "execution_id": execution_id(execution),
         "opportunity_id": opp.id,
         "chain_id": opp.chain_id,
-        "chain": _chain_name(opp.chain_id),
+        "chain": chain_name(opp.chain_id),
         "block_number": outcome.block_number,
         "tx_hash": outcome.tx_hash,
         "status": outcome_status(outcome),
@@ -281,81 +279,9 @@ def _token(token: Token) -> dict[str, Any]:
     return {
         "chain_id": token.chain_id,
         "address": token.address,
-        "chain": _chain_name(token.chain_id),
+        "chain": chain_name(token.chain_id),
         "symbol": token.symbol,
         "decimals": token.decimals,
-    }
-
-
-def _alert(alert: Alert, at: datetime) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "rule": alert.rule,
-        "severity": str(alert.severity),
-        "key": alert.key,
-        "chain": alert.chain,
-        "summary": alert.summary,
-        "value": alert.value,
-        "threshold": alert.threshold,
-        "suppressed": alert.suppressed,
-        "fired_at": alert.fired_at,
-        "recorded_at": at,
-    }
-
-
-def _param_change(change: ParamChange, at: datetime) -> dict[str, Any]:
-    return {
-        "id": change.id,
-        "chain": change.chain,
-        "param": change.param,
-        "old_value": str(change.old_value),
-        "new_value": str(change.new_value),
-        "reason": change.reason,
-        "baseline_reward_usd": change.baseline_reward_usd,
-        "baseline_samples": change.baseline_samples,
-        "changed_at": change.changed_at,
-        "effect_reward_usd": change.effect_reward_usd,
-        "effect_samples": change.effect_samples,
-        "evaluated_at": change.evaluated_at,
-        "reverted": change.reverted,
-        "recorded_at": at,
-    }
-
-
-def _breaker_trip(trip: BreakerTrip, at: datetime) -> dict[str, Any]:
-    return {
-        "id": trip.id,
-        "scope": trip.scope,
-        "reason": str(trip.reason),
-        "detail": trip.detail,
-        "consecutive_failures": trip.consecutive_failures,
-        "loss_usd": trip.loss_usd,
-        "tripped_at": trip.tripped_at,
-        "tripped_by": trip.tripped_by,
-        "reset_at": trip.reset_at,
-        "reset_by": trip.reset_by,
-        "recorded_at": at,
-    }
-
-
-def _replacement(replacement: Replacement, at: datetime) -> dict[str, Any]:
-    return {
-        "id": replacement.id,
-        "chain_id": replacement.chain_id,
-        "chain": _chain_name(replacement.chain_id),
-        "key": replacement.key,
-        "nonce": replacement.nonce,
-        "original_tx_hash": replacement.original_tx_hash,
-        "replaced_tx_hash": replacement.replaced_tx_hash,
-        "new_tx_hash": replacement.new_tx_hash,
-        "old_max_fee_per_gas_wei": replacement.old_max_fee_per_gas_wei,
-        "old_priority_fee_wei": replacement.old_priority_fee_wei,
-        "new_max_fee_per_gas_wei": replacement.new_max_fee_per_gas_wei,
-        "new_priority_fee_wei": replacement.new_priority_fee_wei,
-        "reason": str(replacement.reason),
-        "block_number": replacement.block_number,
-        "replaced_at": replacement.replaced_at,
-        "recorded_at": at,
     }
 
 
@@ -383,22 +309,22 @@ def rows_of(batch: list[Pending]) -> TableRows:
                 _put_opportunity(rows, _opportunity(value, at, "detected", "detected"))
                 continue
             case Alert():
-                rows.alerts.setdefault(value.id, _alert(value, at))
+                rows.alerts.setdefault(value.id, alert_row(value, at))
                 continue
             case Replacement():
-                rows.replacements.setdefault(value.id, _replacement(value, at))
+                rows.replacements.setdefault(value.id, replacement_row(value, at))
                 continue
             case BreakerTrip():
                 # A trip and its reset share the id; within a batch the reset wins.
                 seen = rows.breaker_trips.get(value.id)
                 if seen is None or value.reset_at is not None:
-                    rows.breaker_trips[value.id] = _breaker_trip(value, at)
+                    rows.breaker_trips[value.id] = breaker_trip_row(value, at)
                 continue
             case ParamChange():
                 # Made, then measured: within a batch the measured one wins.
                 seen = rows.param_changes.get(value.id)
                 if seen is None or value.evaluated_at is not None:
-                    rows.param_changes[value.id] = _param_change(value, at)
+                    rows.param_changes[value.id] = param_change_row(value, at)
                 continue
             case Decision():
                 decision, execution, outcome = value, None, None
