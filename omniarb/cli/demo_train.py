@@ -203,6 +203,9 @@ class DemoTrainer:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=env,
+            # Its own session: a terminal's Ctrl-C stops the demo, which kills the child below,
+            # rather than failing the training with a KeyboardInterrupt of its own.
+            start_new_session=True,
         )
         try:
             with contextlib.suppress(ProcessLookupError):
