@@ -152,11 +152,13 @@ class DemoTrainer:
 
     async def run(self) -> None:
         """Poll, train when due; every error is logged, never raised (the demo goes on)."""
-        if not self._settings.enabled or self._plan.after_trades == 0:
+        if not self._settings.enabled:
             return
         self.existing = await asyncio.to_thread(self._valid_model)
         if self.existing is not None:
             log.info("model %s in the store is valid: the demo does not train", self.existing)
+            return
+        if self._plan.after_trades == 0:
             return
         last: Attempt | None = None
         while True:
@@ -236,8 +238,15 @@ class DemoTrainer:
 
     def summary(self) -> str:
         """What the demo trained and whether the bot scored with it (blocking: one query)."""
+        if not self._settings.enabled:
+            return "profit predictor: off ([score] enabled = false): the baseline decided"
         if self.existing is not None:
             return f"profit predictor: model {self.existing} from the store (not retrained)"
+        if self._plan.after_trades == 0:
+            return (
+                "profit predictor: no valid model, demo training off ([score] "
+                "demo_train_after_trades = 0): the baseline decided"
+            )
         if not self.trained:
             why = f" ({self.failures} failed)" if self.failures else ""
             return (
