@@ -95,6 +95,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         stats = run_on_loop(_demo(settings, stop_when, trainer), use_uvloop=args.uvloop)
+    # After the run's last words: what the profit predictor did (its own query, off the loop).
+    stdout_console().print(trainer.summary(), highlight=False, soft_wrap=True)
     if args.summary is not None:
         write_summary(args.summary, stats)
     return 0
@@ -142,8 +144,6 @@ async def _trade(
             figures = rivals.rivals_snapshot()
             if figures is not None:
                 stdout_console().print(figures.summary())
-    summary = await asyncio.to_thread(trainer.summary)
-    stdout_console().print(summary, highlight=False, soft_wrap=True)
     return stats
 
 
