@@ -7,6 +7,10 @@
     endpoint_url = "http://127.0.0.1:9000"  # an S3-compatible server (MinIO, moto, ...)
     max_model_age_s = 604800            # an older model is not used (0: no limit)
     reload_s = 60                       # how often a running bot looks for a newer model
+                                        # (`omniarb demo`: 10 unless set)
+    demo_train_after_trades = 150       # the demo trains a model at this many settled trades
+                                        # when the store has no valid one (0: never; else >= 10)
+    demo_retrain_every_trades = 0       # and again every this many more (0: once)
 
 S3 credentials come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), never
 from this file.
@@ -26,6 +30,8 @@ __all__ = ["ScoreSettings"]
 
 # The model store's URL schemes this install can open (fsspec's built-in ones and s3fs).
 _STORE_SCHEMES = ("file", "s3", "memory")
+# The fewest settled trades `omniarb train` accepts (`omniarb.score.train.TrainSettings`).
+_MIN_TRAIN_TRADES = 10
 
 
 class ScoreSettings(BaseModel):
@@ -49,6 +55,22 @@ class ScoreSettings(BaseModel):
     reload_s: float = Field(
         default=60.0, ge=0, le=86_400, description="seconds, a number from 0 to 86400 (0: never)"
     )
+    # Demo-only: `omniarb demo` trains in a child process once the history holds this many
+    # settled trades, so a first demo ends on a model rather than the baseline throughout.
+    demo_train_after_trades: int = Field(
+        default=150, ge=0, le=1_000_000, description="an integer, 0 or from 10 to 1000000"
+    )
+    demo_retrain_every_trades: int = Field(
+        default=0, ge=0, le=1_000_000, description="an integer from 0 to 1000000 (0: once)"
+    )
+
+    @field_validator("demo_train_after_trades")
+    @classmethod
+    def _check_train_after(cls, trades: int) -> int:
+        # `omniarb train` refuses fewer than 10 settled trades: a lower threshold only fails.
+        if 0 < trades < _MIN_TRAIN_TRADES:
+            raise ValueError(f"must be 0 (never) or at least {_MIN_TRAIN_TRADES}, got {trades}")
+        return trades
 
     @field_validator("store_url")
     @classmethod

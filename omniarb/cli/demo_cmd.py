@@ -13,18 +13,20 @@ from omniarb.bot import write_summary
 from omniarb.cli import Subparsers
 from omniarb.cli._loop import run_on_loop
 from omniarb.cli._output import stdout_console
+from omniarb.cli.demo_train import DemoTrainer
 from omniarb.cli.devnet_cmd import devnet_from_settings, market_params, rivals_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
-from omniarb.config import OptimizeSettings, ParamBounds, Settings
+from omniarb.config import OptimizeSettings, ParamBounds, Settings, load_secrets
 from omniarb.devnet.market.process import MarketProcess, RivalsProcess
 from omniarb.devnet.supervise import ensure_not_running, published, spawn_detached
 from omniarb.errors import DevnetError
 from omniarb.network import Manifest
+from omniarb.store import resolve_db_url
 from omniarb.track import ChainBotStats
 
 StopWhen = Callable[[list[ChainBotStats]], bool] | None
 
-__all__ = ["DEMO_OPTIMIZE", "demo_settings", "register"]
+__all__ = ["DEMO_OPTIMIZE", "DEMO_RELOAD_S", "demo_settings", "register"]
 
 # The optimizer the demo runs unless `[optimize]` is configured: online, tuning the bribe share
 # (Ethereum's bundles; 5,000 bps by default) and the USD floor (0.01 by default) around their
@@ -37,6 +39,10 @@ DEMO_OPTIMIZE = OptimizeSettings(
         "min_net_profit_usd": ParamBounds(min=0.01, max=0.05, step=0.02),
     },
 )
+
+# How often the demo's bot looks for a newer model unless `[score] reload_s` is set: the model
+# the demo trains while it runs (`demo_train`) is in use within seconds.
+DEMO_RELOAD_S = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -60,37 +66,44 @@ def register(subparsers: Subparsers) -> None:
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """`settings` with the demo's optimizer (`DEMO_OPTIMIZE`) unless `[optimize]` is set."""
-    if "optimize" in settings.model_fields_set:
-        return settings
-    return settings.model_copy(update={"optimize": DEMO_OPTIMIZE})
+    """`settings` with the demo's optimizer (`DEMO_OPTIMIZE`) unless `[optimize]` is set, and
+    its model reload period (`DEMO_RELOAD_S`) unless `[score] reload_s` is."""
+    update: dict[str, object] = {}
+    if "optimize" not in settings.model_fields_set:
+        update["optimize"] = DEMO_OPTIMIZE
+    if "reload_s" not in settings.score.model_fields_set:
+        update["score"] = settings.score.model_copy(update={"reload_s": DEMO_RELOAD_S})
+    return settings.model_copy(update=update) if update else settings
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     settings = demo_settings(settings)
     stop_when = blocks_reached(args.blocks)
     ensure_not_running()
+    trainer = DemoTrainer(settings.score, resolve_db_url(secrets=load_secrets()), args.config)
     if args.keep_devnet:
         argv = ["devnet", "up"]
         if args.config is not None:
             argv = ["--config", str(args.config), *argv]
         record = spawn_detached(argv)
         stats = run_on_loop(
-            _trade(settings, Path(record.manifest), stop_when), use_uvloop=args.uvloop
+            _trade(settings, Path(record.manifest), stop_when, trainer), use_uvloop=args.uvloop
         )
         stdout_console().print(
             f"the devnet keeps running (pid {record.pid}, manifest {record.manifest}); "
             "stop it with `omniarb devnet down`"
         )
     else:
-        stats = run_on_loop(_demo(settings, stop_when), use_uvloop=args.uvloop)
+        stats = run_on_loop(_demo(settings, stop_when, trainer), use_uvloop=args.uvloop)
+    # After the run's last words: what the profit predictor did (its own query, off the loop).
+    stdout_console().print(trainer.summary(), highlight=False, soft_wrap=True)
     if args.summary is not None:
         write_summary(args.summary, stats)
     return 0
 
 
 async def _trade(
-    settings: Settings, manifest_path: Path, stop_when: StopWhen
+    settings: Settings, manifest_path: Path, stop_when: StopWhen, trainer: DemoTrainer
 ) -> list[ChainBotStats]:
     manifest = Manifest.read(manifest_path)
     stdout_console().print(
@@ -108,6 +121,7 @@ async def _trade(
     try:
         async with asyncio.TaskGroup() as tasks:
             racing = None if rivals is None else tasks.create_task(_race(rivals))
+            training = tasks.create_task(trainer.run())
             try:
                 stats = await run_with_view(
                     manifest,
@@ -119,6 +133,8 @@ async def _trade(
                     market=market,
                 )
             finally:
+                # Cancelled, a training child is killed and reaped: no orphan outlives the demo.
+                training.cancel()
                 if racing is not None:
                     racing.cancel()
     finally:
@@ -140,9 +156,11 @@ async def _race(rivals: RivalsProcess) -> None:
         log.warning("the rivals stopped: %s", exc)
 
 
-async def _demo(settings: Settings, stop_when: StopWhen) -> list[ChainBotStats]:
+async def _demo(
+    settings: Settings, stop_when: StopWhen, trainer: DemoTrainer
+) -> list[ChainBotStats]:
     async with devnet_from_settings(settings) as devnet:
         with published(devnet):
-            stats = await _trade(settings, devnet.manifest_path, stop_when)
+            stats = await _trade(settings, devnet.manifest_path, stop_when, trainer)
     stdout_console().print("demo stopped; every chain shut down")
     return stats

@@ -47,7 +47,12 @@ from omniarb.store.param_history import load_judged, load_param_changes
 from omniarb.store.summary import ChainSummary, summarize
 from omniarb.store.token_trust import TokenVerdicts, load_token_verdicts
 from omniarb.store.trades import TradeRecord, load_trades
-from omniarb.store.training import TrainingRow, load_training_rows
+from omniarb.store.training import (
+    TrainingRow,
+    count_model_scored,
+    count_training_rows,
+    load_training_rows,
+)
 from omniarb.store.unsettled import load_replacements, load_unrecorded_sends, load_unsettled
 
 if TYPE_CHECKING:
@@ -251,6 +256,16 @@ class HistoryDatabase:
         """The predictor's training data: settled trades with stored features, oldest first."""
         with database_errors(self._engine.url, "reading training rows"), Session(self._engine) as s:
             return load_training_rows(s, feature_version=feature_version)
+
+    def training_row_count(self, *, feature_version: int) -> int:
+        """How many settled trades `training_rows` would return."""
+        with database_errors(self._engine.url, "counting trades"), Session(self._engine) as s:
+            return count_training_rows(s, feature_version=feature_version)
+
+    def model_scored_count(self, *, since: datetime) -> int:
+        """Decisions since `since` that a model scored (p(success) below the baseline's 1)."""
+        with database_errors(self._engine.url, "counting decisions"), Session(self._engine) as s:
+            return count_model_scored(s, since=since)
 
     def summary(self) -> list[ChainSummary]:
         """Counts, success rate and realized profit per chain."""

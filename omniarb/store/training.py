@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from omniarb.store.models import DecisionRow, ExecutionRow, OpportunityRow, OutcomeRow
 
-__all__ = ["TrainingRow", "load_training_rows"]
+__all__ = ["TrainingRow", "count_model_scored", "count_training_rows", "load_training_rows"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,3 +62,31 @@ def load_training_rows(session: Session, *, feature_version: int) -> list[Traini
             )
         )
     return rows
+
+
+def count_training_rows(session: Session, *, feature_version: int) -> int:
+    """How many rows `load_training_rows` would return, counted by the database (one cheap
+    query a running demo can poll)."""
+    query = (
+        select(func.count())
+        .select_from(DecisionRow)
+        .join(ExecutionRow, ExecutionRow.decision_id == DecisionRow.id)
+        .join(OutcomeRow, OutcomeRow.execution_id == ExecutionRow.id)
+        .where(DecisionRow.feature_version == feature_version)
+        .where(DecisionRow.features.is_not(None))
+        .where(OutcomeRow.status != "pending")
+        .where(OutcomeRow.net_profit_usd.is_not(None))
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def count_model_scored(session: Session, *, since: datetime) -> int:
+    """Decisions recorded at or after `since` whose p(success) is below 1: the baseline's is
+    exactly 1, so these were scored by a model."""
+    query = (
+        select(func.count())
+        .select_from(DecisionRow)
+        .where(DecisionRow.recorded_at >= since)
+        .where(DecisionRow.p_success < 1.0)
+    )
+    return int(session.execute(query).scalar_one())

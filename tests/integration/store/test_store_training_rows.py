@@ -5,6 +5,7 @@ in decision order; decisions of another feature version, or never sent, are not 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from _monitor_values import trade
 
@@ -36,3 +37,28 @@ async def test_training_rows_round_trip_the_decision_time_features(db_url: str) 
     assert landed.predicted_net_usd == 21.0
     assert landed.gas_cost_usd == 9.0
     assert failed.realized_net_usd < 0 < landed.realized_net_usd
+
+
+async def test_the_counts_a_running_demo_polls(db_url: str) -> None:
+    """`training_row_count` counts exactly the training rows; `model_scored_count` the
+    decisions since a time whose p(success) is below the baseline's 1."""
+    vector = tuple(0.5 for _ in FEATURES)
+    store = HistoryStore.open(db_url)
+    try:
+        assert store.database.training_row_count(feature_version=FEATURE_VERSION) == 0
+        await store.record(_with_features(trade(0, success=True), vector))
+        await store.record(_with_features(trade(1, success=False), vector))
+        await store.record(_with_features(trade(2), vector, version=FEATURE_VERSION + 1))
+        scored = _with_features(trade(3), vector)
+        decision = replace(scored.execution.decision, p_success=0.75)
+        await store.record(replace(scored, execution=replace(scored.execution, decision=decision)))
+        await store.flush()
+        database = store.database
+        rows = database.training_rows(feature_version=FEATURE_VERSION)
+        count = database.training_row_count(feature_version=FEATURE_VERSION)
+        since_all = database.model_scored_count(since=datetime(2000, 1, 1, tzinfo=UTC))
+        since_later = database.model_scored_count(since=datetime(2999, 1, 1, tzinfo=UTC))
+    finally:
+        await store.close()
+    assert count == len(rows) == 3
+    assert (since_all, since_later) == (1, 0)
