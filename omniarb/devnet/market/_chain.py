@@ -5,7 +5,8 @@ on), so the next step reads a state that no longer depends on timing: with the s
 same starting state, a chain replays the same swaps whatever the load on the machine or how the
 chains interleave. A chain's client (`ChainMarket.client`) retries its reads without limit (a
 node that dropped out is waited for, not fatal) and a send cut off in flight is sent again here,
-so one unreachable node stalls only its own chain.
+so one unreachable node stalls only its own chain. A swap the node lost from its pool (neither
+pooled nor mined for a whole block) is broadcast again, as a wallet would (`_resend_vanished`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ _RESEND = Backoff(initial_s=0.1, max_s=5.0)
 _RECEIPT_POLL_S = 0.005
 _RECEIPT_TIMEOUT_MIN_S = 30.0
 _BLOCK_POLL_MAX_S = 0.05
+# How often a step still waiting for receipts asks whether the node still knows its swaps.
+_VANISH_CHECK_S = 0.2
 
 
 class ChainMarket:
@@ -229,6 +232,8 @@ class ChainMarket:
         timeout_s = max(_RECEIPT_TIMEOUT_MIN_S, 20 * (self.chain.block_time_s or 0.0))
         deadline = time.monotonic() + timeout_s
         waiting = list(swaps)
+        unknown_since: dict[str, int] = {}
+        next_check = time.monotonic() + _VANISH_CHECK_S
         while waiting:
             requests = [("eth_getTransactionReceipt", [s.tx_hash]) for s in waiting]
             answers = await rpc.batch(requests)
@@ -238,6 +243,9 @@ class ChainMarket:
             waiting = [s for s in waiting if s.tx_hash not in receipts]
             if not waiting or time.monotonic() > deadline:
                 break
+            if time.monotonic() >= next_check:
+                await self._resend_vanished(rpc, waiting, unknown_since)
+                next_check = time.monotonic() + _VANISH_CHECK_S
             await asyncio.sleep(_RECEIPT_POLL_S)
         mined = 0
         for swap in swaps:
@@ -259,6 +267,43 @@ class ChainMarket:
                 extra={"chain": self.chain.name, "step": self.step},
             )
             await self._sender.sync_nonces(rpc)
+
+    async def _resend_vanished(
+        self, rpc: RpcClient, waiting: list[SignedSwap], unknown_since: dict[str, int]
+    ) -> None:
+        """Send again, same signed bytes, every waiting swap the node has not known (neither
+        pooled nor mined) since an earlier block: it was dropped, and nothing else would ever
+        mine it, so the step would wait out its whole timeout and the chain's market would stall.
+
+        anvil drops a pending transaction's later-nonce siblings with it (`anvil_dropTransaction`,
+        1.7.1): the devnet relay takes the pool out that way before it builds a block, so a
+        trader's second swap arriving while the relay takes the first is lost. A swap unknown
+        only while the relay holds it is back in the pool or mined before the next block, hence
+        the wait for a new head with no sighting in between.
+        """
+        answers = await rpc.batch(
+            [("eth_blockNumber", []), *(("eth_getTransactionByHash", [s.tx_hash]) for s in waiting)]
+        )
+        head = int(answers[0], 16)
+        for swap, known in zip(waiting, answers[1:], strict=True):
+            if known is not None:
+                unknown_since.pop(swap.tx_hash, None)
+                continue
+            first_head = unknown_since.setdefault(swap.tx_hash, head)
+            if head <= first_head:
+                continue
+            unknown_since[swap.tx_hash] = head
+            log.info(
+                "%s: swap %s vanished from the node's pool; sent again",
+                self.chain.name,
+                swap.tx_hash,
+                extra={"chain": self.chain.name, "step": self.step},
+            )
+            try:
+                await self._sender.send(rpc, swap)
+            except (RetryableError, RpcError) as exc:
+                # Its receipt, or the step's timeout, still decides what happened to it.
+                log.info("%s: swap %s not sent again: %s", self.chain.name, swap.tx_hash, exc)
 
     def client(self, *, timeout_s: float) -> RpcClient:
         """The RPC client this chain's market runs on: reads retried until they get through,

@@ -2,7 +2,11 @@
 
 anvil (`--order fifo`) mines its pool in arrival order, so the builder takes every pending
 transaction out (`anvil_dropTransaction`, by hash: a transaction arriving meanwhile stays and
-is taken on the next pass) and sends them back, raw, in the order it wants. The public ones go
+is taken on the next pass) and sends them back, raw, in the order it wants. One exception,
+anvil 1.7.1's: dropping a transaction also drops the same sender's later nonces it holds, so one
+that arrives between the pool's read and the drop is gone unseen; its sender sees it neither
+pooled nor mined and must broadcast it again, as a wallet would (the market does:
+`omniarb.devnet.market._chain`). The public ones go
 in fee order: the sender whose next transaction tips most goes first, each sender's
 transactions in nonce order.
 """
