@@ -30,7 +30,7 @@ __all__ = ["register"]
 def register(subparsers: Subparsers) -> None:
     """Add `executor` with its verbs `deploy` and `fund`."""
     parser = subparsers.add_parser(
-        "executor", help="deploy the bot's executor on a described network"
+        "executor", help="deploy or fund the bot's executor on a described network"
     )
     verbs = parser.add_subparsers(dest="executor_verb", required=True, metavar="VERB")
     deploy = verbs.add_parser(

@@ -37,7 +37,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "devnet": ("omniarb.cli.devnet_cmd", "start, inspect and stop the local chains"),
     "demo": ("omniarb.cli.demo_cmd", "devnet + market activity + the bot, with a live view"),
     "run": ("omniarb.cli.run_cmd", "run the arbitrage bot on the devnet or a described network"),
-    "executor": ("omniarb.cli.executor_cmd", "deploy the bot's executor on a described network"),
+    "executor": (
+        "omniarb.cli.executor_cmd",
+        "deploy or fund the bot's executor on a described network",
+    ),
     "history": ("omniarb.cli.history_cmd", "list recorded trades"),
     "breaker": (
         "omniarb.cli.breaker_cmd",
