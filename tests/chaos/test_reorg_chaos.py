@@ -12,7 +12,9 @@ the trade's fate itself, the way a real network would:
   rollback), landing in another block; or the trade alone, which then reverts: no gap any more;
 - replaced: another transaction of the bot's account takes the trade's nonce;
 - dropped: nothing; the nonce is free again and the bot must reuse it for its next trade.
-The chain automines (a block per transaction) so a reorg's depth covers exactly the blocks meant.
+The chain automines (a block per transaction) so a reorg's depth covers exactly the blocks meant;
+a round whose fate needs the reorg to reach back past the gap's swap goes deeper than its listed
+depth when the bot closed that gap in more trades than the depth.
 """
 
 from __future__ import annotations
@@ -177,6 +179,10 @@ async def test_reorgs_during_trading_leave_true_books(devnet_factory, tmp_path: 
                     await mine(depth - (top - swap_block + 1))
                     await quiet()
                     top = await _latest(rpc)
+                if fate in _WHOLE_ROUND:
+                    # The bot may close the gap in more trades (a block each) than the round's
+                    # depth: the reorg then goes deeper, to reach back past the swap all the same.
+                    depth = max(depth, top - swap_block + 1)
                 orphaned: list[dict[str, Any]] = []
                 for number in range(top - depth + 1, top + 1):
                     block = await rpc.call("eth_getBlockByNumber", hex(number), True)
