@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from _bot_helpers import RunningBot, bot_on, swap_v2_tx
 from _receipts import mined_receipt
+from _relay_miner import mine_what_is_sent
 from _waits import eventually
 
 from omniarb.chains.rpc import RpcClient
@@ -52,7 +53,7 @@ async def _bot_behind_relay(
             # While the bot starts (it deploys its executor), its transactions get blocks; the
             # miner is stopped between two blocks, never in the middle of one.
             started = asyncio.Event()
-            miner = asyncio.create_task(_mine_what_is_sent(rpc, relay, until=started))
+            miner = asyncio.create_task(mine_what_is_sent(rpc, relay, until=started))
             try:
                 async with bot_on(net, db) as bot:
                     started.set()
@@ -150,16 +151,6 @@ async def test_a_replaced_pending_swap_takes_the_backrun_down_unpaid(
         tip = int(replaced["effectiveGasPrice"], 16) - int(block["baseFeePerGas"], 16)
         assert gained == int(replaced["gasUsed"], 16) * tip
         assert relay.stats().dropped_by_reason.get("replaced", 0) >= 1
-
-
-async def _mine_what_is_sent(rpc: RpcClient, relay: RelayServer, until: asyncio.Event) -> None:
-    """Have the relay build a block whenever the node's pool holds transactions, `until` set."""
-    while not until.is_set():
-        status = await rpc.call("txpool_status")
-        if int(status["pending"], 16):
-            await relay.build_block()
-        else:
-            await asyncio.sleep(0.05)
 
 
 async def _backrun(

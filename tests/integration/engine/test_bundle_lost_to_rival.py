@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from _bot_helpers import bot_on, swap_v2_tx
 from _receipts import mined_receipt
+from _relay_miner import mine_what_is_sent
 from _waits import eventually
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.relay import RelayServer
 from omniarb.devnet.rivals import Channel, RivalPolicy, RivalRecord, Rivals, RivalsParams
 from omniarb.track import TradeSummary
 
@@ -32,17 +32,6 @@ GREEDY = RivalPolicy(
 )
 
 
-async def _mine_what_is_sent(rpc: RpcClient, relay: RelayServer, until: asyncio.Event) -> None:
-    """Have the relay build a block whenever the node's pool holds transactions, `until` set
-    (the rivals' and the bot's deployments)."""
-    while not until.is_set():
-        status = await rpc.call("txpool_status")
-        if int(status["pending"], 16):
-            await relay.build_block()
-        else:
-            await asyncio.sleep(0.05)
-
-
 async def test_the_bots_bundle_loses_to_a_rivals_higher_bribe(
     devnet_factory, tmp_path: Path
 ) -> None:
@@ -50,7 +39,7 @@ async def test_the_bots_bundle_loses_to_a_rivals_higher_bribe(
         relay, chain = net.relays[CHAIN], net.manifest.chain(CHAIN)
         async with RpcClient(chain.rpc_http) as rpc:
             started = asyncio.Event()
-            miner = asyncio.create_task(_mine_what_is_sent(rpc, relay, until=started))
+            miner = asyncio.create_task(mine_what_is_sent(rpc, relay, until=started))
             try:
                 async with (
                     Rivals(net.manifest, RivalsParams(policies=(GREEDY,))) as rivals,

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from _bot_helpers import RunningBot, bot_on, swap_v2_tx
+from _relay_miner import mine_what_is_sent
 from _waits import eventually
 
 from omniarb.chains.blocks import read_head
@@ -65,17 +66,6 @@ SETTINGS = Settings.model_validate(
 )
 
 
-async def _mine_while(rpc: RpcClient, relay: RelayServer, until: asyncio.Event) -> None:
-    """Have the relay build a block whenever the node's pool holds transactions (the bot's and
-    the rival's set-up), `until` set."""
-    while not until.is_set():
-        status = await rpc.call("txpool_status")
-        if int(status["pending"], 16):
-            await relay.build_block()
-        else:
-            await asyncio.sleep(0.05)
-
-
 @contextlib.asynccontextmanager
 async def _race_course(
     devnet_factory: Any, db: Path
@@ -98,7 +88,7 @@ async def _race_course(
             finally:
                 await rpc.call("evm_setAutomine", False)
             ready = asyncio.Event()
-            miner = asyncio.create_task(_mine_while(rpc, relay, until=ready))
+            miner = asyncio.create_task(mine_what_is_sent(rpc, relay, until=ready))
             try:
                 async with bot_on(net, db, SETTINGS) as bot:
                     ready.set()
