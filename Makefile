@@ -19,12 +19,12 @@ setup-core: $(VENV)/.installed node_modules/.installed build/contracts/.built bu
 setup: system-packages setup-core
 
 # Debian packages the tests run for real: influxd (the InfluxDB sink), promtool (the alerting
-# rules), chromium (the dashboard's browser tests), and PostgreSQL's initdb/pg_ctl and
+# rules), chromium (the dashboard's browser tests), softhsm2 (the PKCS#11 signer's token), and PostgreSQL's initdb/pg_ctl and
 # redis-server, for the private servers tests/_servers.py starts when none answers at
 # OMNIARB_TEST_PG_URL / OMNIARB_TEST_REDIS_URL. Installed only when missing; needs root (CI and
 # these machines run as root). Debian keeps initdb off the PATH, under /usr/lib/postgresql/*/bin.
-SYSTEM_TOOLS := influxd promtool chromium redis-server
-SYSTEM_PACKAGES := influxdb prometheus chromium redis-server postgresql
+SYSTEM_TOOLS := influxd promtool chromium redis-server softhsm2-util
+SYSTEM_PACKAGES := influxdb prometheus chromium redis-server postgresql softhsm2
 .PHONY: system-packages
 system-packages:
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \

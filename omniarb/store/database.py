@@ -22,6 +22,7 @@ from sqlalchemy.sql.dml import Insert
 
 from omniarb.store import schema
 from omniarb.store._rows import Pending, rows_of
+from omniarb.store.audit import AuditEntry, append_audit, load_audit
 from omniarb.store.engine import (
     begin_write,
     database_errors,
@@ -329,6 +330,25 @@ class HistoryDatabase:
             Session(self._engine) as session,
         ):
             return load_replacements(session, chain_id=chain_id, limit=limit)
+
+    def append_audit(self, entry: AuditEntry) -> int:
+        """Append one entry to the audit log (its own transaction); returns its id."""
+        return append_audit(self._engine, entry)
+
+    def audit(
+        self,
+        *,
+        action: str | None = None,
+        chain: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        """The newest audit entries, filtered as `load_audit` describes."""
+        with (
+            database_errors(self._engine.url, "reading the audit log"),
+            Session(self._engine) as session,
+        ):
+            return load_audit(session, action=action, chain=chain, since=since, limit=limit)
 
     def dispose(self) -> None:
         """Close the engines' connections."""

@@ -377,3 +377,20 @@ class ParamChangeRow(Base):
     evaluated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reverted: Mapped[bool] = mapped_column(Boolean)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditRow(Base):
+    """One security-relevant action (`omniarb.store.audit.AuditEntry`): a key created, rotated
+    or retired, an executor authorized, a treasury sweep, an API control call. Append-only: the
+    migration installs triggers that refuse UPDATE and DELETE on this table."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    chain: Mapped[str | None] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(_JSON)

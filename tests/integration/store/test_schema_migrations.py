@@ -28,6 +28,7 @@ _TABLES = {
     "breaker_trips",
     "replacements",
     "param_changes",
+    "audit_log",
 }
 
 _OPENER = """
