@@ -42,6 +42,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "deploy or fund the bot's executor on a described network",
     ),
     "history": ("omniarb.cli.history_cmd", "list recorded trades"),
+    "audit": ("omniarb.cli.audit_cmd", "list the audit log of security-relevant actions"),
     "breaker": (
         "omniarb.cli.breaker_cmd",
         "show, trip or reset a running bot's circuit breakers (through its API)",
