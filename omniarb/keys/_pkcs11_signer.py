@@ -92,8 +92,12 @@ class Pkcs11DigestSigner:
     """Signs digests with one private key inside a PKCS#11 token.
 
     `session_lock` is the backend's: a PKCS#11 session runs one operation at a time, and every
-    signer of a backend shares its one session. `sign_digest` is synchronous (about a millisecond
-    on SoftHSM2; `docs/notes/pkcs11.md` has the measured figures).
+    signer of a backend shares its one session. (python-pkcs11 0.10 also serializes each
+    operation on a session; the backend's lock covers what spans several calls, such as a search
+    with its attribute reads, and does not rely on that library detail.)
+
+    `sign_digest` is synchronous: about half a millisecond on SoftHSM2 (`docs/notes/pkcs11.md`
+    has the measured figures and the command).
     """
 
     __slots__ = ("_address", "_lock", "_private_key", "_public_key")

@@ -269,11 +269,17 @@ class Pkcs11Backend:
             {Attribute.CLASS: ObjectClass.DATA, Attribute.APPLICATION: _APPLICATION}
         ):
             label: str = record[Attribute.LABEL]
-            if label.startswith(_META_PREFIX):
-                value = json.loads(bytes(record[Attribute.VALUE]))
-                times[label.removeprefix(_META_PREFIX)] = datetime.fromisoformat(
-                    value["created_at"]
+            if not label.startswith(_META_PREFIX):
+                continue
+            try:
+                created_at = datetime.fromisoformat(
+                    json.loads(bytes(record[Attribute.VALUE]))["created_at"]
                 )
+            except (ValueError, KeyError, TypeError):
+                # Written by something else under our application name: not one of our keys.
+                log.warning("pkcs11: the record %r is unreadable; its key is ignored", label)
+                continue
+            times[label.removeprefix(_META_PREFIX)] = created_at
         return times
 
     def _one(self, object_class: ObjectClass, address: str) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pkcs11
 import pytest
@@ -209,3 +210,25 @@ def _der(signature: bytes) -> bytes:
 
     body = integer(signature[:32]) + integer(signature[32:64])
     return bytes((0x30, len(body))) + body
+
+
+def test_signers_of_one_backend_share_its_session_from_many_threads(
+    backend: Pkcs11Backend,
+) -> None:
+    addresses = [backend.create_key(f"thread-{i}").address for i in range(2)]
+    signers = [backend.digest_signer(address) for address in addresses]
+
+    def sign_many(worker: int) -> list[tuple[str, bytes, bytes]]:
+        signer = signers[worker % 2]
+        done = []
+        for _ in range(40):
+            digest = os.urandom(32)
+            done.append((signer.address, digest, signer.sign_digest(digest)))
+        return done
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = [item for batch in pool.map(sign_many, range(6)) for item in batch]
+    assert len(results) == 240
+    for address, digest, signature in results:
+        recovered = Signature(signature).recover_public_key_from_msg_hash(digest)
+        assert recovered.to_checksum_address() == address
