@@ -13,6 +13,9 @@ one (initialize those with the HSM vendor's tools).
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -20,7 +23,14 @@ from pathlib import Path
 
 from omniarb.errors import ConfigError
 
-__all__ = ["SOFTHSM_CONF_ENV", "SoftHsmToken", "find_softhsm_module", "init_softhsm_token"]
+__all__ = [
+    "SOFTHSM_CONF_ENV",
+    "DevToken",
+    "SoftHsmToken",
+    "dev_softhsm_token",
+    "find_softhsm_module",
+    "init_softhsm_token",
+]
 
 SOFTHSM_CONF_ENV = "SOFTHSM2_CONF"
 # Where distributions install the module: Debian/Ubuntu, multiarch Debian, Fedora/RHEL, Homebrew
@@ -87,3 +97,42 @@ def init_softhsm_token(directory: Path, *, label: str, pin: str, so_pin: str) ->
         # Its output names the slot and the error; the PINs are only in argv, not echoed.
         raise ConfigError(f"softhsm2-util could not initialize the token: {done.stderr.strip()}")
     return SoftHsmToken(module_path=module_path, label=label, conf_path=conf_path)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DevToken:
+    """A development token and its user PIN (`repr` leaves the PIN out)."""
+
+    token: SoftHsmToken
+    pin: str
+
+    def __repr__(self) -> str:
+        return f"DevToken(token={self.token!r})"
+
+
+def dev_softhsm_token(directory: Path, *, label: str) -> DevToken:
+    """The demo's token in `directory` (e.g. `$OMNIARB_HOME/softhsm`): initialized with random
+    PINs on first use, reused afterwards.
+
+    The PINs are kept in `directory/pins.json` (mode 0600) so the next demo run can log in: a
+    development token's convenience, never a real token's (its PIN comes from
+    `OMNIARB_PKCS11_PIN`). Neither PIN is logged or returned in an error.
+    """
+    pins_path = directory / "pins.json"
+    conf_path = directory / "softhsm2.conf"
+    if pins_path.is_file() and conf_path.is_file():
+        try:
+            pin = json.loads(pins_path.read_text())["user_pin"]
+        except (ValueError, KeyError, TypeError):
+            raise ConfigError(
+                f"{pins_path} is unreadable; delete {directory} to start over"
+            ) from None
+        token = SoftHsmToken(module_path=find_softhsm_module(), label=label, conf_path=conf_path)
+        return DevToken(token=token, pin=str(pin))
+    pin, so_pin = secrets.token_hex(16), secrets.token_hex(16)
+    token = init_softhsm_token(directory, label=label, pin=pin, so_pin=so_pin)
+    # Written after the token exists: a failed initialization leaves no PINs to reuse.
+    descriptor = os.open(pins_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as pins:
+        json.dump({"user_pin": pin, "so_pin": so_pin}, pins)
+    return DevToken(token=token, pin=pin)
