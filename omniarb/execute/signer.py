@@ -30,6 +30,7 @@ from omniarb._secrets import PRIVATE_KEY_ENV, Secrets
 from omniarb.chains.fees import Eip1559Fees, Fees
 from omniarb.chains.rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
 from omniarb.errors import ConfigError
+from omniarb.keys.base import DigestSigner
 
 __all__ = ["SignedTx", "Signer"]
 
@@ -69,6 +70,19 @@ class SignedTx:
     @property
     def raw_hex(self) -> str:
         return "0x" + self.raw.hex()
+
+
+class _DigestSignerKey:
+    """A `DigestSigner` in the shape of the coincurve key the signer calls (`sign_recoverable`
+    with no hasher): lets a key the process does not hold (a PKCS#11 token's) sign transactions."""
+
+    __slots__ = ("_digest_signer",)
+
+    def __init__(self, digest_signer: DigestSigner) -> None:
+        self._digest_signer = digest_signer
+
+    def sign_recoverable(self, digest: bytes, hasher: None) -> bytes:
+        return self._digest_signer.sign_digest(digest)
 
 
 class Signer:
@@ -114,6 +128,21 @@ class Signer:
             raise ConfigError(f"{PRIVATE_KEY_ENV} is not set; a real network needs the bot's key")
         log.info("no %s set: signing with the devnet's key", PRIVATE_KEY_ENV)
         return cls(default_key, chain_id=chain_id)
+
+    @classmethod
+    def from_digest_signer(cls, digest_signer: DigestSigner, *, chain_id: int) -> Signer:
+        """The signer of a key behind a `DigestSigner` (any key backend): same encoding, the
+        backend computes each signature."""
+        if chain_id <= 0:
+            raise ValueError(f"chain_id must be positive, got {chain_id}")
+        signer = cls.__new__(cls)
+        signer._key = _DigestSignerKey(digest_signer)  # type: ignore[assignment]
+        signer.chain_id = chain_id
+        signer.address = digest_signer.address
+        signer._chain_rlp = encode_int(chain_id)
+        signer._legacy_v_base = chain_id * 2 + _EIP155_V_OFFSET
+        signer._to_rlp = {}
+        return signer
 
     def __repr__(self) -> str:
         return f"Signer(address={self.address}, chain_id={self.chain_id})"
