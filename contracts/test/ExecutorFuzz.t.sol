@@ -77,6 +77,15 @@ contract ExecutorFuzzTest is ExecutorTestBase {
         assertEq(tokenA.balanceOf(address(executor)), amountIn);
     }
 
+    /// @dev A bribe share above all of the profit is refused outright, for any caller.
+    function testFuzz_bribeAboveAllOfTheProfitReverts(uint256 bribeBps, bool asOwner) public {
+        bribeBps = _bound(bribeBps, 10_001, type(uint256).max);
+        bytes memory plan = _plan(SOURCE_V2_PAIR, 1e18, 0, _cycleHops());
+        vm.expectRevert(abi.encodeWithSelector(OmniArbExecutor.BribeTooLarge.selector, bribeBps));
+        vm.prank(asOwner ? owner : bot);
+        executor.executeAndPayCoinbase(plan, bribeBps);
+    }
+
     // ------------------------------------------------------------ who may call
 
     /// @dev No account but the owner and an authorized executor may trade, whatever the plan.
