@@ -3,7 +3,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-SOLIDITY := $(shell find contracts -name '*.sol' 2>/dev/null)
+SOLIDITY := $(shell find contracts -name '*.sol' -not -path 'contracts/test/*' 2>/dev/null)
 
 .PHONY: demo test setup setup-core lint typecheck pytest bench clean
 

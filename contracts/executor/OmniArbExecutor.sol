@@ -370,6 +370,8 @@ contract OmniArbExecutor {
             }
             // Hop 0's PoolManager lends its input: a V4 swap pays out before it is paid.
             _unlock(plan, Plan.factory(hops, 0), UNLOCK_FLASH, 0, n, amountIn);
+            // The lock's own release: every callback during the loan checked it (slither).
+            // slither-disable-next-line reentrancy-no-eth
             _callbackFrom = address(0);
             return _profit;
         }
@@ -378,6 +380,8 @@ contract OmniArbExecutor {
             revert InsufficientProfit(amountOut > amountIn ? amountOut - amountIn : 0, minProfit);
         }
 
+        // Not zero: `_quote` read the lender's reserves, which address zero has none of.
+        // slither-disable-next-line missing-zero-check
         address lender = Plan.pool(hops, n - 1);
         _callbackFrom = lender;
         bool zeroForOne = Plan.tokenIn(hops, n - 1) < Plan.tokenIn(hops, 0);
@@ -437,6 +441,8 @@ contract OmniArbExecutor {
             mstore(0, bribe)
             log2(0, 32, topic, builder)
         }
+        // The lock itself, set after the trade's calls so the coinbase cannot re-enter (slither).
+        // slither-disable-next-line reentrancy-no-eth
         _callbackFrom = BRIBE_LOCK;
         bool paid;
         assembly ("memory-safe") {
@@ -483,6 +489,8 @@ contract OmniArbExecutor {
             call_ := mload(0x40)
             mstore(0x40, add(call_, SWAP_HEAD_BYTES))
         }
+        // n counts hops: the exact quotient of a length `execute` built, not a rounded amount.
+        // slither-disable-next-line divide-before-multiply
         uint256 amounts = hops + n * HOP_BYTES;
         address tokenIn = tokenA;
         address pool = Plan.pool(hops, 0);
@@ -678,6 +686,8 @@ contract OmniArbExecutor {
     }
 
     /// @notice First step of an ownership transfer; `newOwner` must call `acceptOwnership`.
+    ///         Zero cancels a transfer in progress (no one can accept as address zero).
+    // slither-disable-next-line missing-zero-check
     function transferOwnership(address newOwner) external onlyOwner {
         pendingOwner = newOwner;
         emit OwnershipTransferStarted(owner, newOwner);
@@ -698,9 +708,10 @@ contract OmniArbExecutor {
 
     function withdrawNative(uint256 amount, address payable to) external onlyOwner {
         if (to == address(0)) revert ZeroAddress();
+        // Logged before the call (a failed call reverts the log too), so no event follows it.
+        emit Withdrawn(address(0), to, amount);
         (bool ok,) = to.call{value: amount}("");
         if (!ok) revert NativeTransferFailed();
-        emit Withdrawn(address(0), to, amount);
     }
 
     // ================================================================ internals
@@ -994,7 +1005,7 @@ contract OmniArbExecutor {
                 _payManager(_manager, tokenIn, amount, Plan.native(hops, start) & NATIVE_IN != 0);
             }
         }
-        bool credit;
+        bool credit = false;
         for (uint256 i = start; i < n; ++i) {
             // The last hop buys the start token, and leaves a V4 output in the manager.
             uint256 next = i + 1 < n ? i + 1 : 0;

@@ -67,14 +67,14 @@ library PlanCalldata {
     function poolKindFee(uint256 hops, uint256 i)
         internal
         pure
-        returns (address value, uint256 kind_, uint256 feePips)
+        returns (address value, uint256 kind_, uint256 fee_)
     {
         assembly ("memory-safe") {
             let hop := add(hops, shl(6, i))
             value := shr(96, calldataload(hop))
             let meta := calldataload(add(hop, 60))
             kind_ := and(shr(248, meta), KIND_MASK)
-            feePips := and(shr(224, meta), 0xffffff)
+            fee_ := and(shr(224, meta), 0xffffff)
         }
     }
 }

@@ -1,4 +1,5 @@
-"""Compile `contracts/**/*.sol` with the pinned solc-js into `build/contracts/<Name>.json`.
+"""Compile `contracts/**/*.sol` with the pinned solc-js into `build/contracts/<Name>.json`, all
+but the forge tests in `contracts/test/`.
 
 Run at set-up by the Makefile (`python -m omniarb.contracts.build --out build/contracts`). The
 input is assembled deterministically (sorted paths, fixed settings) so the same sources always
@@ -40,9 +41,19 @@ process.stdin.on('end', () => {
 """
 
 
+# Below `contracts/`, but not deployed: Foundry's fuzz and invariant tests (they import
+# forge-std, which only forge resolves; foundry.toml).
+FORGE_TESTS_DIR = "test"
+
+
 def compile_sources(sources_root: Path) -> tuple[str, dict[str, Any]]:
-    """Compile every `.sol` file below `sources_root`; return (solc version, standard JSON)."""
-    files = sorted(sources_root.rglob("*.sol"))
+    """Compile every `.sol` file below `sources_root` but the forge tests' (`test/`); return
+    (solc version, standard JSON)."""
+    files = sorted(
+        f
+        for f in sources_root.rglob("*.sol")
+        if f.relative_to(sources_root).parts[0] != FORGE_TESTS_DIR
+    )
     sources = {f.relative_to(sources_root).as_posix(): f.read_text() for f in files}
     return run_solc("solc", sources, SOLC_SETTINGS)
 
