@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from omniarb.cli.main import main
+from omniarb.execute.relay_auth import RelayAuth
 from omniarb.execute.signer import Signer
+from omniarb.keys.local import LocalDigestSigner
 from omniarb.log_redact import (
     REDACTED,
     SecretRedactor,
@@ -124,23 +126,37 @@ def test_secret_variables_by_name() -> None:
     assert redactor.redact(f"{PASSPHRASE} in /home/bot") == f"{REDACTED} in /home/bot"
 
 
-def test_a_signer_registers_its_key_with_the_installed_redactors(
+def test_register_secret_reaches_the_redactors_of_a_logger_s_handlers(
     logged: tuple[logging.Logger, io.StringIO, SecretRedactor],
 ) -> None:
     logger, out, _ = logged
     assert register_secret(PASSPHRASE, logger) == 1
     logger.info("phrase %s", PASSPHRASE)
     assert out.getvalue() == f"phrase {REDACTED}\n"
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        lambda key: Signer(key, chain_id=1),
+        LocalDigestSigner,
+        RelayAuth,
+    ],
+    ids=["Signer", "LocalDigestSigner", "RelayAuth"],
+)
+def test_whatever_loads_a_key_registers_it_with_the_root_redactors(
+    load: Callable[[bytes], object],
+) -> None:
     root = logging.getLogger()
     handler = logging.StreamHandler(io.StringIO())
-    root_redactor = SecretRedactor()
-    handler.addFilter(root_redactor)
+    redactor = SecretRedactor()
+    handler.addFilter(redactor)
     root.addHandler(handler)
     try:
-        Signer(bytes.fromhex(KEY), chain_id=1)
+        load(bytes.fromhex(KEY))
     finally:
         root.removeHandler(handler)
-    assert root_redactor.redact("0x" + KEY) == REDACTED
+    assert redactor.redact("0x" + KEY) == REDACTED
 
 
 @pytest.fixture
