@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +182,18 @@ def test_the_cli_installs_a_redactor_of_the_environment_s_secrets(
     err = capsys.readouterr().err
     assert f"token {REDACTED} pin {REDACTED}" in err
     assert "246810" not in err
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_the_cli_s_error_line_is_redacted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An error message quoting a secret (here a path the user built from one) shows it
+    redacted, in the one-line error and in the DEBUG traceback."""
+    monkeypatch.setenv("OMNIARB_KEYSTORE_PASSPHRASE", PASSPHRASE)
+    missing = tmp_path / PASSPHRASE / "omniarb.toml"
+    assert main(["--log-level", "DEBUG", "--config", str(missing), "show-config"]) == 4
+    err = capsys.readouterr().err
+    assert PASSPHRASE not in err
+    assert f"{tmp_path}/{REDACTED}/omniarb.toml: cannot read the config file" in err
+    assert "Traceback" in err
