@@ -13,6 +13,8 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
+from omniarb.chains.node_values import node_int, node_list, node_object, node_text
+
 __all__ = [
     "ChainEvent",
     "ChainLog",
@@ -142,40 +144,36 @@ class FilterBloom:
         return all(any_set(group) for group in self._positions)
 
 
-def _int(raw: Mapping[str, Any], key: str, default: int | None = None) -> int:
-    value = raw.get(key)
-    if value is None:
-        if default is None:
-            raise ValueError(f"node sent an object without {key!r}")
-        return default
-    return int(value, 16) if isinstance(value, str) else int(value)
-
-
 def parse_head(chain_id: int, raw: Mapping[str, Any], received_ns: int = 0) -> NewHead:
-    """A `newHeads` notification or an `eth_getBlockByNumber` result as a `NewHead`."""
+    """A `newHeads` notification or an `eth_getBlockByNumber` result as a `NewHead`;
+    `ValueError` for an object that is not one."""
+    raw = node_object(raw, "a block header")
     bloom_hex = str(raw.get("logsBloom") or "0x")
     return NewHead(
         chain_id=chain_id,
-        number=_int(raw, "number"),
-        hash=str(raw["hash"]).lower(),
-        parent_hash=str(raw["parentHash"]).lower(),
-        timestamp=_int(raw, "timestamp", 0),
-        base_fee_wei=_int(raw, "baseFeePerGas", 0),
+        number=node_int(raw, "number", "a block header"),
+        hash=node_text(raw, "hash", "a block header").lower(),
+        parent_hash=node_text(raw, "parentHash", "a block header").lower(),
+        timestamp=node_int(raw, "timestamp", "a block header", 0),
+        base_fee_wei=node_int(raw, "baseFeePerGas", "a block header", 0),
         logs_bloom=bytes.fromhex(bloom_hex.removeprefix("0x")),
         received_ns=received_ns,
     )
 
 
 def parse_log(chain_id: int, raw: Mapping[str, Any], received_ns: int = 0) -> ChainLog:
-    """A `logs` notification or an `eth_getLogs` entry as a `ChainLog`."""
+    """A `logs` notification or an `eth_getLogs` entry as a `ChainLog`; `ValueError` for an
+    object that is not one."""
+    raw = node_object(raw, "a log")
+    topics = node_list(raw.get("topics", ()), "a log's topics")
     return ChainLog(
         chain_id=chain_id,
-        address=str(raw["address"]).lower(),
-        topics=tuple(str(t).lower() for t in raw.get("topics", ())),
+        address=node_text(raw, "address", "a log").lower(),
+        topics=tuple(str(t).lower() for t in topics),
         data=str(raw.get("data", "0x")),
-        block_number=_int(raw, "blockNumber"),
-        block_hash=str(raw["blockHash"]).lower(),
-        log_index=_int(raw, "logIndex"),
+        block_number=node_int(raw, "blockNumber", "a log"),
+        block_hash=node_text(raw, "blockHash", "a log").lower(),
+        log_index=node_int(raw, "logIndex", "a log"),
         transaction_hash=str(raw.get("transactionHash") or "").lower(),
         removed=bool(raw.get("removed", False)),
         received_ns=received_ns,

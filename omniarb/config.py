@@ -12,9 +12,11 @@ merge with the defaults: `[devnet.chains.polygon] block_time_s = 2` keeps every 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self, get_args
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -69,6 +71,7 @@ from omniarb._config_tokens import TokenRiskSettings
 from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
 from omniarb.chains.fee_models import TipPolicy
 from omniarb.chains.spec import CHAINS, ChainSpec
+from omniarb.errors import endpoint_label
 
 __all__ = [
     "DEFAULT_DEVNET_BLOCK_TIME_S",
@@ -251,9 +254,32 @@ class Settings(BaseModel):
         """How `spec`'s tip is chosen: its `[fees.<chain>]` table over the chain's defaults."""
         return self.fees.get(spec.name, ChainFeeSettings()).policy(spec)
 
-    def to_public_dict(self) -> dict[str, Any]:
-        """The settings as JSON-able data (no secrets live here), for `omniarb show-config`."""
-        return self.model_dump(mode="json")
+    def to_public_dict(self, *, mask_urls: bool = False) -> dict[str, Any]:
+        """The settings as JSON-able data (no secrets live here), for `omniarb show-config`.
+
+        `mask_urls` (the API's `/config`) cuts every URL down to its scheme, host and port:
+        a provider's RPC URL carries its API key in the path, a webhook its token, and a
+        reader of the API need not have them (the operator reading the file does)."""
+        data = self.model_dump(mode="json")
+        return _masked_urls(data) if mask_urls else data
+
+
+_URL_SCHEMES = ("http://", "https://", "ws://", "wss://", "redis://", "rediss://")
+
+
+def _masked_urls(value: Any) -> Any:
+    """`value` with each URL that has more than an endpoint (credentials, a path, a query;
+    a Redis database number is kept) as `scheme://host:port/***`."""
+    if isinstance(value, dict):
+        return {key: _masked_urls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked_urls(item) for item in value]
+    if isinstance(value, str) and value.lower().startswith(_URL_SCHEMES):
+        parts = urlsplit(value)
+        # A bare endpoint, or Redis's database number, is nothing to hide.
+        plain = re.fullmatch(r"/?\d*", parts.path) and not (parts.query or parts.fragment)
+        return value if plain and "@" not in parts.netloc else f"{endpoint_label(value)}/***"
+    return value
 
 
 def _unknown_chains(prefix: tuple[str, ...], tables: Mapping[str, Any]) -> list[Problem]:

@@ -12,6 +12,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from omniarb.chains.node_values import (
+    MalformedNodeValueError,
+    node_int,
+    node_list,
+    node_object,
+    node_quantity,
+    node_text,
+)
+
 __all__ = ["Landing", "ReceiptLog", "Replacement", "ReplacementReason", "TxReceipt"]
 
 
@@ -52,35 +61,50 @@ class TxReceipt:
 
     @classmethod
     def from_rpc(cls, answer: Mapping[str, Any]) -> TxReceipt:
-        """From an `eth_getTransactionReceipt` result."""
-        price = int(answer["effectiveGasPrice"], 16)
-        gas_used_for_l1 = int(answer.get("gasUsedForL1") or "0x0", 16)
+        """From an `eth_getTransactionReceipt` result; `MalformedNodeValueError` (a
+        `ValueError`) for an answer that is not a receipt."""
+        what = "a receipt"
+        answer = node_object(answer, what)
+        price = node_int(answer, "effectiveGasPrice", what)
+        # Absent, null or "" (how some nodes say none): no L1 gas.
+        raw_l1_gas = answer.get("gasUsedForL1")
+        gas_used_for_l1 = node_quantity(raw_l1_gas, f"{what}: 'gasUsedForL1'") if raw_l1_gas else 0
         l1_fee_wei: int | None = None
         if answer.get("l1Fee") is not None:
-            l1_fee_wei = int(answer["l1Fee"], 16)
+            l1_fee_wei = node_int(answer, "l1Fee", what)
         elif answer.get("gasUsedForL1") is not None:
             l1_fee_wei = gas_used_for_l1 * price
+        contract = answer.get("contractAddress")
         return cls(
-            tx_hash=str(answer["transactionHash"]),
-            block_number=int(answer["blockNumber"], 16),
-            block_hash=str(answer["blockHash"]),
-            transaction_index=int(answer["transactionIndex"], 16),
-            success=int(answer["status"], 16) == 1,
-            gas_used=int(answer["gasUsed"], 16),
+            tx_hash=node_text(answer, "transactionHash", what),
+            block_number=node_int(answer, "blockNumber", what),
+            block_hash=node_text(answer, "blockHash", what),
+            transaction_index=node_int(answer, "transactionIndex", what),
+            success=node_int(answer, "status", what) == 1,
+            gas_used=node_int(answer, "gasUsed", what),
             effective_gas_price_wei=price,
             logs=tuple(
-                ReceiptLog(
-                    address=str(entry["address"]),
-                    topics=tuple(str(t) for t in entry["topics"]),
-                    data=bytes.fromhex(str(entry["data"]).removeprefix("0x")),
-                    log_index=int(entry["logIndex"], 16),
-                )
-                for entry in answer.get("logs", ())
+                _receipt_log(node_object(entry, "a receipt's log"))
+                for entry in node_list(answer.get("logs", ()), "a receipt's logs")
             ),
-            contract_address=answer.get("contractAddress"),
+            contract_address=contract if isinstance(contract, str) else None,
             l1_fee_wei=l1_fee_wei,
             gas_used_for_l1=gas_used_for_l1,
         )
+
+
+def _receipt_log(entry: Mapping[str, Any]) -> ReceiptLog:
+    what = "a receipt's log"
+    try:
+        data = bytes.fromhex(str(entry.get("data")).removeprefix("0x"))
+    except ValueError:
+        raise MalformedNodeValueError(f"{what}: 'data' is not hex") from None
+    return ReceiptLog(
+        address=node_text(entry, "address", what),
+        topics=tuple(str(t) for t in node_list(entry.get("topics"), f"{what}'s topics")),
+        data=data,
+        log_index=node_int(entry, "logIndex", what),
+    )
 
 
 class ReplacementReason(StrEnum):

@@ -267,8 +267,11 @@ def create_app(
 
     @routes.get("/config")
     async def config() -> ConfigBody:
-        """The effective settings; secrets only as `***` (set) or null (not set)."""
-        return ConfigBody(settings=settings.to_public_dict(), secrets=secrets.to_public_dict())
+        """The effective settings, URLs cut to their endpoint (an RPC URL's path may hold an API
+        key); secrets only as `***` (set) or null (not set)."""
+        return ConfigBody(
+            settings=settings.to_public_dict(mask_urls=True), secrets=secrets.to_public_dict()
+        )
 
     def metrics_or_503() -> MetricsSource:
         if state.metrics is None:

@@ -17,6 +17,7 @@ from omniarb.cli.demo_train import DemoTrainer
 from omniarb.cli.devnet_cmd import devnet_from_settings, market_params, rivals_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
 from omniarb.config import OptimizeSettings, ParamBounds, Settings, load_secrets
+from omniarb.core_dumps import disable_core_dumps
 from omniarb.devnet.market.process import MarketProcess, RivalsProcess
 from omniarb.devnet.supervise import ensure_not_running, published, spawn_detached
 from omniarb.errors import DevnetError
@@ -77,6 +78,8 @@ def demo_settings(settings: Settings) -> Settings:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    # Before any key is in memory: a crash of a signing process must not write it to disk.
+    disable_core_dumps()
     settings = demo_settings(settings)
     stop_when = blocks_reached(args.blocks)
     ensure_not_running()

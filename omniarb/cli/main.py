@@ -22,6 +22,7 @@ from omniarb.cli import Handler
 from omniarb.cli._output import report_error
 from omniarb.config import LogLevel, load_settings
 from omniarb.errors import OmniarbError
+from omniarb.log_redact import SecretRedactor
 
 __all__ = ["build_parser", "main"]
 
@@ -112,13 +113,15 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 _HANDLER_MARK = "_omniarb_cli_handler"
 
 
-def _configure_logging(level: str) -> None:
-    """Log to stderr at `level`, replacing only a handler an earlier `main()` call installed."""
+def _configure_logging(level: str, redactor: SecretRedactor) -> None:
+    """Log to stderr at `level` through `redactor`, replacing only a handler an earlier
+    `main()` call installed."""
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
         root.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(redactor)
     setattr(handler, _HANDLER_MARK, True)
     root.addHandler(handler)
     root.setLevel(level)
@@ -127,6 +130,9 @@ def _configure_logging(level: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one `omniarb` command line; return its exit code."""
     debug = False
+    # Every secret of the environment, for the log lines and for the error lines below (an
+    # exception's message or traceback may quote a value it was given).
+    redactor = SecretRedactor.from_environ()
     try:
         words = sys.argv[1:] if argv is None else argv
         parser = build_parser(words)
@@ -138,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
         level: str = args.log_level or settings.log.level
         debug = level == "DEBUG"
-        _configure_logging(level)
+        _configure_logging(level, redactor)
         handler: Handler = args.func
         return handler(args, settings)
     except KeyboardInterrupt:
@@ -149,12 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OmniarbError as exc:
         if debug:
-            traceback.print_exc()
-        report_error(str(exc))
+            sys.stderr.write(redactor.redact(traceback.format_exc()))
+        report_error(redactor.redact(str(exc)))
         return exc.exit_code
     except Exception as exc:
         if debug:
-            traceback.print_exc()
+            sys.stderr.write(redactor.redact(traceback.format_exc()))
         # One line even when the message has several: the traceback is for --log-level DEBUG.
-        report_error(f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}")
+        message = " ".join(str(exc).split())
+        report_error(redactor.redact(f"internal error: {type(exc).__name__}: {message}"))
         return 1

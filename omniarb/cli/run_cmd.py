@@ -17,6 +17,7 @@ from omniarb.cli._live import LiveView, pool_kinds
 from omniarb.cli._loop import add_loop_option, run_on_loop
 from omniarb.cli._output import stdout_console
 from omniarb.config import NetworkSettings, Settings, load_secrets
+from omniarb.core_dumps import disable_core_dumps
 from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.devnet.record import read_record
 from omniarb.devnet.supervise import StopSignals
@@ -89,6 +90,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    # Before any key is in memory: a crash of a signing process must not write it to disk.
+    disable_core_dumps()
     stop_when = blocks_reached(args.blocks)
     signers: dict[str, Signer] | None = None
     if args.manifest is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from omniarb.log_redact import register_secret
+
 __all__ = [
     "BOT_INDEX",
     "DEPLOYER_INDEX",
@@ -52,4 +54,7 @@ def dev_account(index: int) -> DevAccount:
 
     Account.enable_unaudited_hdwallet_features()
     account = Account.from_mnemonic(_ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    # Public keys, but keys all the same: redacted as a real one would be (the leak test
+    # searches for them, standing in for keys a keystore would decrypt).
+    register_secret(bytes(account.key))
     return DevAccount(index=index, address=account.address, private_key=bytes(account.key))

@@ -20,6 +20,7 @@ from Crypto.Hash import keccak
 from eth_utils.address import to_checksum_address
 
 from omniarb.errors import ConfigError
+from omniarb.log_redact import register_secret
 
 __all__ = ["RelayAuth"]
 
@@ -45,6 +46,8 @@ class RelayAuth:
             raise ConfigError(
                 "the relay reputation key is not a valid secp256k1 key; the value is not shown"
             ) from None
+        # The log filter learns the key (a devnet run makes a fresh one nobody configured).
+        register_secret(private_key)
         self._key = key
         public = key.public_key.format(compressed=False)[1:]
         self.address: str = to_checksum_address(_keccak256(public)[12:])

@@ -31,6 +31,7 @@ from omniarb.chains.fees import Eip1559Fees, Fees
 from omniarb.chains.rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
 from omniarb.errors import ConfigError
 from omniarb.keys.base import DigestSigner
+from omniarb.log_redact import register_secret
 
 __all__ = ["SignedTx", "Signer"]
 
@@ -106,6 +107,8 @@ class Signer:
                 "the private key is not a valid secp256k1 key (32 bytes, nonzero, below the "
                 "curve order); the value is not shown"
             ) from None
+        # The log filter learns the key, in case some message ever quotes it.
+        register_secret(private_key)
         self._key = key
         self.chain_id = chain_id
         public = key.public_key.format(compressed=False)[1:]

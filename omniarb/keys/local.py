@@ -10,6 +10,7 @@ from Crypto.Hash import keccak
 from eth_utils.address import to_checksum_address
 
 from omniarb.errors import ConfigError
+from omniarb.log_redact import register_secret
 
 __all__ = ["LocalDigestSigner"]
 
@@ -30,6 +31,8 @@ class LocalDigestSigner:
                 "the private key is not a valid secp256k1 key (32 bytes, nonzero, below the "
                 "curve order); the value is not shown"
             ) from None
+        # The log filter learns the key, in case some message ever quotes it.
+        register_secret(private_key)
         self._key = key
         public = key.public_key.format(compressed=False)[1:]
         digest = keccak.new(data=public, digest_bits=256).digest()

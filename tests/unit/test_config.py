@@ -357,3 +357,32 @@ def test_a_bad_private_key_is_named_but_never_shown(value: str) -> None:
     assert "OMNIARB_PRIVATE_KEY" in message
     assert value not in message
     assert value.removeprefix("0x")[:8] not in message
+
+
+def test_the_api_s_view_of_the_settings_cuts_urls_to_their_endpoints() -> None:
+    """An RPC URL's path (a provider's API key), a webhook's token and URL credentials stay
+    out of `/config`; bare endpoints and Redis's database number stay as they are."""
+    settings = Settings.model_validate(
+        {
+            "chains": {
+                "polygon": {
+                    "rpc_http": ["https://polygon.example/v2/PROVIDERKEY", "https://b.example"],
+                    "rpc_ws": "wss://polygon.example/ws?key=PROVIDERKEY",
+                    "dexes": ["quickswap"],
+                }
+            },
+            "monitor": {
+                "alerts": {"webhook_url": "https://hooks.example/T000/PROVIDERKEY"},
+                "influx": {"url": "http://user:PROVIDERKEY@influx.example:8086"},
+            },
+        }
+    )
+    masked = settings.to_public_dict(mask_urls=True)
+    assert "PROVIDERKEY" not in json.dumps(masked)
+    assert masked["chains"]["polygon"]["rpc_http"] == [
+        "https://polygon.example/***",
+        "https://b.example",
+    ]
+    assert masked["monitor"]["influx"]["url"] == "http://influx.example:8086/***"
+    assert masked["redis"]["url"] == "redis://127.0.0.1:6379/0"
+    assert "PROVIDERKEY" in json.dumps(settings.to_public_dict())

@@ -10,10 +10,10 @@ gas price paid, and the "tip" is the legacy gas price itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from omniarb.chains.node_values import node_list, node_object, node_quantity
 from omniarb.chains.spec import TipBounds
 
 __all__ = ["TipPolicy", "fee_history_request", "tip_from_fee_history"]
@@ -40,10 +40,17 @@ def fee_history_request(policy: TipPolicy) -> tuple[str, list[Any]]:
     return ("eth_feeHistory", [hex(policy.blocks), "latest", [policy.percentile]])
 
 
-def tip_from_fee_history(history: Mapping[str, Any], bounds: TipBounds) -> int:
+def tip_from_fee_history(history: object, bounds: TipBounds) -> int:
     """The median of the blocks' rewards (upper median on an even count), clamped; the
-    minimum when the node reports no rewards."""
-    rewards = sorted(int(row[0], 16) for row in history.get("reward") or () if row)
+    minimum when the node reports no rewards; `ValueError` for an answer that is not a fee
+    history."""
+    answer = node_object(history, "an eth_feeHistory answer")
+    rewards = []
+    for row in node_list(answer.get("reward") or (), "an eth_feeHistory answer's reward"):
+        if row:  # a block with no transactions may have no reward
+            first = node_list(row, "an eth_feeHistory reward row")[0]
+            rewards.append(node_quantity(first, "an eth_feeHistory reward"))
+    rewards.sort()
     if not rewards:
         return bounds.min_wei
     return bounds.clamp(rewards[len(rewards) // 2])

@@ -28,7 +28,14 @@ from omniarb.errors import (
     RpcTransportError,
 )
 
-__all__ = ["HttpTransport", "http_post", "raise_for_http_status", "rpc_error_of", "rpc_result"]
+__all__ = [
+    "HttpTransport",
+    "batch_results",
+    "http_post",
+    "raise_for_http_status",
+    "rpc_error_of",
+    "rpc_result",
+]
 
 _SNIPPET_CHARS = 120
 
@@ -99,6 +106,26 @@ def rpc_result(method: str, answer: Any, *, url: str) -> Any:
     return answer["result"]
 
 
+def batch_results(
+    requests: Sequence[RpcRequest], first_id: int, answers: Any, *, url: str
+) -> list[Any]:
+    """The results of a batch whose requests have ids from `first_id` on, in request order;
+    the batch's or a request's error raised (`rpc_result`)."""
+    if isinstance(answers, dict) and answers.get("error") is not None:
+        # Refused as a whole (a provider's rate limit, or batches not allowed).
+        raise rpc_error_of(BATCH, answers["error"], url=url)
+    if not isinstance(answers, list) or len(answers) != len(requests):
+        raise MalformedAnswerError(
+            f"batch of {len(requests)} answered with {_snippet(answers)}", url=url
+        )
+    # Only integer ids are ours; a node's odd id (a list, an object) is no answer of ours.
+    by_id = {a["id"]: a for a in answers if isinstance(a, dict) and type(a.get("id")) is int}
+    return [
+        rpc_result(method, by_id.get(first_id + i), url=url)
+        for i, (method, _) in enumerate(requests)
+    ]
+
+
 # The body is encoded by `json_codec` (orjson), so aiohttp does not set the type itself.
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -150,16 +177,4 @@ class HttpTransport:
         # Keep the id counter ahead of the ids this batch used.
         for _ in range(len(requests) - 1):
             next(self._ids)
-        answers = await self._post(payload)
-        if isinstance(answers, dict) and answers.get("error") is not None:
-            # Refused as a whole (a provider's rate limit, or batches not allowed).
-            raise rpc_error_of(BATCH, answers["error"], url=self.url)
-        if not isinstance(answers, list) or len(answers) != len(requests):
-            raise MalformedAnswerError(
-                f"batch of {len(requests)} answered with {_snippet(answers)}", url=self.url
-            )
-        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
-        return [
-            rpc_result(method, by_id.get(first_id + i), url=self.url)
-            for i, (method, _) in enumerate(requests)
-        ]
+        return batch_results(requests, first_id, await self._post(payload), url=self.url)

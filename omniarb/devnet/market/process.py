@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Literal
 from omniarb.devnet.market.activity import MarketActivity
 from omniarb.devnet.market.params import MarketParams
 from omniarb.errors import DevnetError
+from omniarb.log_redact import SecretRedactor
 from omniarb.monitor.market_view import MarketSnapshot
 from omniarb.network import Manifest
 
@@ -218,6 +219,8 @@ def _child_main(
     if not root.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+        # The parent's environment came with the spawn: its secrets are redacted here too.
+        handler.addFilter(SecretRedactor.from_environ())
         root.addHandler(handler)
     root.setLevel(log_level)
     manifest = Manifest.read(Path(manifest_path))
