@@ -125,9 +125,7 @@ class Signer:
         return self._digest_signer
 
     def _sign_digest(self, digest: bytes) -> bytes:
-        key = self._key
-        if key is not None:
-            return key.sign_recoverable(digest, hasher=None)
+        """Through the seam: another backend's signer (an HSM), its answer checked."""
         signature = self._digest_signer.sign_digest(digest)
         if len(signature) != 65:  # a backend's bug must not become a malformed transaction
             raise ValueError(f"the digest signer returned {len(signature)} bytes, not 65")
@@ -209,7 +207,13 @@ class Signer:
                 EMPTY_LIST,
             )
         )
-        signature = self._sign_digest(_keccak256(_TYPE_EIP1559 + encode_list(fields)))
+        digest = _keccak256(_TYPE_EIP1559 + encode_list(fields))
+        key = self._key  # the fast path inline: no extra call for a key in this process
+        signature = (
+            key.sign_recoverable(digest, hasher=None)
+            if key is not None
+            else self._sign_digest(digest)
+        )
         # coincurve returns r (32) || s (32) || recovery id (1); the id is the y parity.
         raw = _TYPE_EIP1559 + encode_list(
             fields
@@ -240,8 +244,12 @@ class Signer:
                 encode_bytes(data),
             )
         )
-        signature = self._sign_digest(
-            _keccak256(encode_list(fields + self._chain_rlp + _EIP155_EMPTY_RS))
+        digest = _keccak256(encode_list(fields + self._chain_rlp + _EIP155_EMPTY_RS))
+        key = self._key
+        signature = (
+            key.sign_recoverable(digest, hasher=None)
+            if key is not None
+            else self._sign_digest(digest)
         )
         raw = encode_list(
             fields
