@@ -138,3 +138,63 @@ def test_the_env_backend_lists_its_key_and_makes_none(keys_cli: KeysCli) -> None
     assert refused.returncode == 4
     assert "cannot create" in refused.stderr
     assert KEY.hex() not in _shown(listed) + _shown(refused)
+
+
+def _network(path: Path, *, devnet: bool) -> Path:
+    """A one-chain network description whose node is unreachable (nothing listens on port 9)."""
+    chain = {
+        "chain_id": 1,
+        "name": "ethereum",
+        "rpc_http": "http://127.0.0.1:9",
+        "rpc_ws": "ws://127.0.0.1:9",
+        "tokens": [],
+        "dexes": [],
+        "executor": "0x" + "11" * 20,
+    }
+    if devnet:
+        chain["devnet"] = True
+    path.write_text(json.dumps({"chains": [chain]}))
+    return path
+
+
+def test_the_env_key_is_refused_on_a_real_network_unless_allowed(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = cli_env | {"OMNIARB_PRIVATE_KEY": "0x" + KEY.hex()}
+    real = _network(tmp_path / "real.json", devnet=False)
+    allow = tmp_path / "allow.toml"
+    allow.write_text("[keys]\nallow_env_on_mainnet = true\n")
+
+    def omniarb(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "omniarb", *(str(a) for a in args)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    for refused in (
+        omniarb("run", "--manifest", real, "--blocks", "1"),
+        omniarb("executor", "deploy", "--manifest", real, "--chain", "ethereum"),
+    ):
+        assert refused.returncode == 4, refused.stderr
+        assert "ethereum is not a devnet chain" in refused.stderr
+        assert "allow_env_on_mainnet" in refused.stderr
+        assert KEY.hex() not in _shown(refused)
+    # Allowed by the config, or on the devnet's chains: the key is taken, and the command goes on
+    # to the node, which is not there.
+    allowed = omniarb(
+        "--config", allow, "executor", "deploy", "--manifest", real, "--chain", "ethereum"
+    )
+    devnet = omniarb(
+        "executor", "deploy", "--manifest", _network(tmp_path / "dev.json", devnet=True),
+        "--chain", "ethereum",
+    )  # fmt: skip
+    assert "signing with OMNIARB_PRIVATE_KEY on a real network" in allowed.stderr
+    for done in (allowed, devnet):
+        assert done.returncode != 0
+        assert "not a devnet chain" not in done.stderr
+        assert "127.0.0.1:9" in done.stderr
+        assert KEY.hex() not in _shown(done)
