@@ -127,8 +127,11 @@ class Signer:
     def _sign_digest(self, digest: bytes) -> bytes:
         """Through the seam: another backend's signer (an HSM), its answer checked."""
         signature = self._digest_signer.sign_digest(digest)
-        if len(signature) != 65:  # a backend's bug must not become a malformed transaction
+        # A backend's bug must not become a malformed transaction (or one from another sender).
+        if len(signature) != 65:
             raise ValueError(f"the digest signer returned {len(signature)} bytes, not 65")
+        if signature[64] > 1:
+            raise ValueError(f"the digest signer's recovery id is {signature[64]}, not 0 or 1")
         return signature
 
     @classmethod

@@ -87,11 +87,25 @@ def test_a_local_key_takes_the_same_path_as_the_plain_constructor() -> None:
     )
 
 
-def test_a_malformed_signature_from_a_backend_is_refused() -> None:
-    signer = Signer.from_digest_signer(ShortDigestSigner(bytes(31) + b"\x05"), chain_id=1)
+class EthereumVDigestSigner(EthAccountDigestSigner):
+    """A broken backend: v as 27/28 where the seam wants the recovery id."""
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        signature = super().sign_digest(digest)
+        return signature[:64] + bytes([signature[64] + 27])
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [(ShortDigestSigner, "64 bytes, not 65"), (EthereumVDigestSigner, "not 0 or 1")],
+)
+def test_a_malformed_signature_from_a_backend_is_refused(broken: type, message: str) -> None:
+    signer = Signer.from_digest_signer(broken(bytes(31) + b"\x05"), chain_id=1)
     fees = Eip1559Fees(max_fee_per_gas_wei=10**9, max_priority_fee_per_gas_wei=1)
-    with pytest.raises(ValueError, match="64 bytes, not 65"):
+    with pytest.raises(ValueError, match=message):
         signer.sign(nonce=0, to=TO, data=b"", gas=21_000, fees=fees)
+    with pytest.raises(ValueError, match=message):
+        signer.sign_legacy(nonce=0, to=TO, data=b"", gas=21_000, gas_price_wei=10**9)
 
 
 def test_the_chain_id_must_be_positive_through_the_seam() -> None:
