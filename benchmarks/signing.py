@@ -10,7 +10,12 @@ like ours) on the same inputs; both outputs are checked to be identical byte for
 
 Target (issue #5): p50 ≤ 0.5 ms for the whole path. `--json` prints one JSON object.
 
-    .venv/bin/python benchmarks/signing.py [--iterations 10000] [--json]
+`--backends` adds the sign latency of one transaction per key backend (issue #19): the plain
+`Signer`, `env`, `keystore` (and the one-time scrypt decrypt, `open_ms`), `pkcs11` when
+configured (`benchmarks/_signing_backends.py`), eth_account as the peer and bare libsecp256k1 as
+the floor, under `backends` in the JSON.
+
+    .venv/bin/python benchmarks/signing.py [--iterations 10000] [--backends] [--json]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _signing_backends import measure_backends
 from eth_account import Account
 from eth_utils.address import to_checksum_address
 
@@ -178,8 +184,16 @@ def main() -> int:
         "--baseline-iterations", type=int, default=None, help="default: --iterations"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument(
+        "--backends", action="store_true", help="also sign with each key backend's signer"
+    )
     args = parser.parse_args()
     result = measure_signing(args.iterations, args.baseline_iterations)
+    if args.backends:
+        baseline = args.iterations if args.baseline_iterations is None else args.baseline_iterations
+        result["backends"] = measure_backends(
+            dev_account(BOT_INDEX).private_key, args.iterations, baseline
+        )
     if args.json:
         print(json.dumps(result))
         return 0
@@ -198,6 +212,18 @@ def main() -> int:
         f"target p50 <= {TARGET_P50_US:g} us: {'met' if result['target_met'] else 'NOT met'} "
         f"({max(result['eip1559_p50_us'], result['legacy_p50_us']) / TARGET_P50_US:.1%} of target)"
     )
+    for name, figures in result.get("backends", {}).items():
+        opened = f"  open {figures['open_ms']:8.1f} ms" if "open_ms" in figures else ""
+        ratios = (
+            f"  {figures['x_floor_p50']:5.2f}x floor  {figures['speedup_vs_eth_account']:5.1f}x "
+            "faster than eth_account"
+            if "x_floor_p50" in figures
+            else ""
+        )
+        print(
+            f"backend {name:16} p50 {figures['p50_us']:8.1f} us  p99 {figures['p99_us']:8.1f} us"
+            f"{opened}{ratios}"
+        )
     return 0
 
 

@@ -46,6 +46,7 @@ _SECRET_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("privkey", "OMNIARB_PRIVATE_KEY"),
     ("mnemonic", "OMNIARB_PRIVATE_KEY"),
     ("seed_phrase", "OMNIARB_PRIVATE_KEY"),
+    ("passphrase", "OMNIARB_KEYSTORE_PASSPHRASE"),
     ("api_token", "OMNIARB_API_TOKEN"),
     ("api_key", "OMNIARB_API_TOKEN"),
     ("apikey", "OMNIARB_API_TOKEN"),

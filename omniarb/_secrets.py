@@ -1,7 +1,8 @@
 """Secrets from the environment: the bot's private key, the API token, the database URL, the
 alert channels whose URLs or ids carry a token (Slack webhook, Telegram bot token and chat), and
 the searcher's bundle-relay reputation key (`OMNIARB_RELAY_KEY`: it signs relay requests and
-holds no funds; see `omniarb._config_submission`).
+holds no funds; see `omniarb._config_submission`), and the passphrase of the keystore key backend
+(`OMNIARB_KEYSTORE_PASSPHRASE`; see `omniarb.keys.keystore`).
 
 They never come from the TOML file, and their values never reach a log line or an error message:
 each is a `pydantic.SecretStr`, which prints as `**********`.
@@ -21,6 +22,7 @@ from omniarb.errors import ConfigError
 __all__ = [
     "API_TOKEN_ENV",
     "DB_URL_ENV",
+    "KEYSTORE_PASSPHRASE_ENV",
     "PRIVATE_KEY_ENV",
     "RELAY_KEY_ENV",
     "SECRET_ENV_VARS",
@@ -38,6 +40,7 @@ SLACK_WEBHOOK_URL_ENV = "OMNIARB_SLACK_WEBHOOK_URL"
 TELEGRAM_BOT_TOKEN_ENV = "OMNIARB_TELEGRAM_BOT_TOKEN"
 TELEGRAM_CHAT_ID_ENV = "OMNIARB_TELEGRAM_CHAT_ID"
 RELAY_KEY_ENV = "OMNIARB_RELAY_KEY"
+KEYSTORE_PASSPHRASE_ENV = "OMNIARB_KEYSTORE_PASSPHRASE"
 
 # Each `Secrets` field and the environment variable it is read from.
 SECRET_ENV_VARS: Mapping[str, str] = MappingProxyType(
@@ -49,6 +52,7 @@ SECRET_ENV_VARS: Mapping[str, str] = MappingProxyType(
         "telegram_bot_token": TELEGRAM_BOT_TOKEN_ENV,
         "telegram_chat_id": TELEGRAM_CHAT_ID_ENV,
         "relay_key": RELAY_KEY_ENV,
+        "keystore_passphrase": KEYSTORE_PASSPHRASE_ENV,
     }
 )
 
@@ -68,6 +72,7 @@ class Secrets(BaseModel):
     telegram_bot_token: SecretStr | None = None
     telegram_chat_id: SecretStr | None = None
     relay_key: SecretStr | None = None
+    keystore_passphrase: SecretStr | None = None
 
     def to_public_dict(self) -> dict[str, str | None]:
         """`"***"` for each secret that is set and None for each that is not; never a value."""

@@ -46,6 +46,7 @@ from omniarb._config_errors import (
 )
 from omniarb._config_execute import ExecuteSettings, RemotePrecheckMode
 from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_problems
+from omniarb._config_keys import KeyBackendName, KeysSettings
 from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_optimize import OptimizeSettings, ParamBounds
 from omniarb._config_risk import RiskSettings, risk_limits
@@ -87,6 +88,8 @@ __all__ = [
     "DevnetSettings",
     "ExecuteSettings",
     "InfluxSettings",
+    "KeyBackendName",
+    "KeysSettings",
     "LogLevel",
     "LogSettings",
     "MarketSettings",
@@ -209,6 +212,7 @@ class Settings(BaseModel):
     redis: RedisSettings = Field(default_factory=RedisSettings, description="a table")
     score: ScoreSettings = Field(default_factory=ScoreSettings, description="a table")
     optimize: OptimizeSettings = Field(default_factory=OptimizeSettings, description="a table")
+    keys: KeysSettings = Field(default_factory=KeysSettings, description="a table")
 
     @model_validator(mode="before")
     @classmethod

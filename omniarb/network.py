@@ -24,6 +24,10 @@ name one, which `[submission.<chain>] relay_url` overrides (`omniarb.config.subm
 
 `routers` lists the routers that are no single DEX's own (`RouterEntry`: Uniswap's SwapRouter02 and
 UniversalRouter); pending swaps sent to them are decoded as those sent to a DEX's `router`.
+
+`devnet` is true on the chains of the devnet's own manifest (local anvil nodes running the real
+chains' ids) and absent (false) in a real network's description; the env key backend signs only
+where it is true unless `[keys] allow_env_on_mainnet` says otherwise.
 """
 
 from __future__ import annotations
@@ -199,6 +203,7 @@ class ChainManifest:
     executor: str | None = None
     routers: tuple[RouterEntry, ...] = ()
     relay_url: str | None = None
+    devnet: bool = False
 
     def token(self, symbol: str) -> TokenEntry:
         for token in self.tokens:
@@ -247,6 +252,7 @@ class ChainManifest:
             executor=data.get("executor"),
             routers=tuple(RouterEntry.from_dict(r) for r in data.get("routers", ())),
             relay_url=data.get("relay_url"),
+            devnet=bool(data.get("devnet", False)),
         )
 
 

@@ -1,5 +1,6 @@
 """`omniarb executor deploy --manifest FILE --chain NAME [--json]`: the bot's executor contract on a
-network the file describes, deployed with `OMNIARB_PRIVATE_KEY` and written into the file.
+network the file describes, deployed with the bot's key (the `[keys]` backend: by default
+`OMNIARB_PRIVATE_KEY`) and written into the file.
 
 `omniarb executor fund --manifest FILE --chain NAME --token SYMBOL --amount WHOLE [--wrap]
 [--json]`: send the executor an inventory of a token from the key's account (wrapping the
@@ -22,7 +23,9 @@ from omniarb.errors import ConfigError
 from omniarb.execute.executor_funding import FundedExecutor, fund_executor
 from omniarb.execute.executor_setup import DeployedExecutor, deploy_executor
 from omniarb.execute.signer import Signer
+from omniarb.keys.factory import open_backend
 from omniarb.network import ChainManifest, Manifest, write_executor
+from omniarb.wiring_keys import chain_signer
 
 __all__ = ["register"]
 
@@ -37,7 +40,8 @@ def register(subparsers: Subparsers) -> None:
         "deploy",
         help="deploy OmniArbExecutor on one chain of a network file",
         description="Deploy OmniArbExecutor on chain NAME of FILE, signed with "
-        "OMNIARB_PRIVATE_KEY (which owns it and may trade through it), registering the chain's "
+        "the bot's key (the [keys] backend, by default OMNIARB_PRIVATE_KEY; it owns the "
+        "contract and may trade through it), registering the chain's "
         "V2/V3 factories and flash lenders from the file; wait for it to be mined and write its "
         "address into the chain's `executor` in FILE.",
     )
@@ -50,7 +54,8 @@ def register(subparsers: Subparsers) -> None:
     fund = verbs.add_parser(
         "fund",
         help="send the executor an inventory of a token",
-        description="Send AMOUNT whole tokens of SYMBOL from the account of OMNIARB_PRIVATE_KEY "
+        description="Send AMOUNT whole tokens of SYMBOL from the account of the bot's key (the "
+        "[keys] backend) "
         "to the executor chain NAME of FILE names (with --wrap, wrap that much of the native "
         "coin first: SYMBOL must be the wrapped native token); wait for it to be mined. Trades "
         "that need capital from outside their route may then start from it instead of a flash "
@@ -74,7 +79,7 @@ def register(subparsers: Subparsers) -> None:
 def deploy_cmd(args: argparse.Namespace, settings: Settings) -> int:
     path: Path = args.manifest
     chain = Manifest.read(path).chain(args.chain)
-    signer = Signer.from_secrets(load_secrets(), chain_id=chain.chain_id)
+    signer = chain_signer(open_backend(settings, load_secrets()), settings.keys, chain)
     policy = settings.tip_policy(chain_by_id(chain.chain_id))
     deployed = asyncio.run(_deploy(chain, signer, policy=policy))
     write_executor(path, chain=chain.name, address=deployed.address)
@@ -129,7 +134,7 @@ def fund_cmd(args: argparse.Namespace, settings: Settings) -> int:
             f"{', '.join(sorted(t.symbol for t in chain.tokens))}"
         )
     amount = _base_units(args.amount, token.decimals, token.symbol)
-    signer = Signer.from_secrets(load_secrets(), chain_id=chain.chain_id)
+    signer = chain_signer(open_backend(settings, load_secrets()), settings.keys, chain)
     policy = settings.tip_policy(chain_by_id(chain.chain_id))
     funded = asyncio.run(
         _fund(chain, signer, policy=policy, token=token.symbol, amount=amount, wrap=args.wrap)

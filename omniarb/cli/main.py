@@ -42,6 +42,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "omniarb.cli.executor_cmd",
         "deploy or fund the bot's executor on a described network",
     ),
+    "keys": (
+        "omniarb.cli.keys_cmd",
+        "create, import, list, show or retire the bot's signing keys",
+    ),
     "history": ("omniarb.cli.history_cmd", "list recorded trades"),
     "audit": ("omniarb.cli.audit_cmd", "list the audit log of security-relevant actions"),
     "breaker": (

@@ -31,6 +31,7 @@ from omniarb.store import HistoryStore, resolve_db_url
 from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 from omniarb.wiring import NetworkAccess
+from omniarb.wiring_keys import chain_signers
 
 __all__ = ["MarketFeed", "add_run_options", "blocks_reached", "register", "with_endpoints"]
 
@@ -74,7 +75,8 @@ def register(subparsers: Subparsers) -> None:
         help="run the arbitrage bot on the devnet or a described network",
         description="Detect, size, execute and track arbitrage on every chain of the running "
         "devnet (`omniarb devnet up --detach`), or with --manifest FILE on the networks that file "
-        "describes (signing with OMNIARB_PRIVATE_KEY, through each chain's `executor`). "
+        "describes (signing with the key of the configured backend, `[keys]`: by default "
+        "OMNIARB_PRIVATE_KEY, through each chain's `executor`). "
         "--dry-run simulates each trade with eth_call, records it and sends nothing.",
     )
     parser.add_argument(
@@ -97,11 +99,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.manifest is not None:
         manifest_path: Path = args.manifest
         manifest = with_endpoints(Manifest.read(manifest_path), settings.chains)
-        secrets = load_secrets()
-        signers = {
-            chain.name: Signer.from_secrets(secrets, chain_id=chain.chain_id)
-            for chain in manifest.chains
-        }
+        signers = chain_signers(manifest, settings, load_secrets())
     else:
         if settings.chains:
             raise ConfigError(

@@ -1,6 +1,9 @@
 """The devnet's `ChainAccess`: the bot signs as anvil account 9 and trades through an executor
 that account deploys the first time a devnet run meets it.
 
+The key is read from a keystore of the run (`omniarb.devnet.bot_keystore`), through the same
+`keystore` key backend a real deployment uses, not handed over in plain text.
+
 The address is remembered in `executors.json` beside the manifest, so a restarted bot keeps
 trading through the same contract; a new contract is seeded with one unit of each start token by
 the deployer, who holds spare tokens of every kind, and with the inventory of
@@ -20,9 +23,11 @@ from pathlib import Path
 from omniarb.chains.abi import encode_call
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
-from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, dev_account
+from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
+from omniarb.devnet.bot_keystore import bot_signer
 from omniarb.errors import DevnetError
 from omniarb.execute import ExecutorContract, Signer, deploy_devnet_executor
+from omniarb.keys.local import LocalDigestSigner
 from omniarb.network import ChainManifest
 from omniarb.wiring import STABLECOINS
 
@@ -40,10 +45,14 @@ class DevnetAccess:
 
     def __init__(self, manifest_path: Path, inventory: Mapping[str, float] | None = None) -> None:
         self._memo = manifest_path.parent / "executors.json"
+        self._run_dir = manifest_path.parent
         self._inventory = dict(inventory or {})
+        self._key: LocalDigestSigner | None = None
 
     def signer(self, chain: ChainManifest) -> Signer:
-        return Signer(dev_account(BOT_INDEX).private_key, chain_id=chain.chain_id)
+        if self._key is None:  # one unlock for every chain of the run
+            self._key = bot_signer(self._run_dir)
+        return Signer.from_digest_signer(self._key, chain_id=chain.chain_id)
 
     async def executor(self, chain: ChainManifest, rpc: RpcClient, signer: Signer) -> str:
         """The remembered executor if it is still there and ours, else a new one."""

@@ -117,7 +117,9 @@ class Devnet(AsyncResource):
         except BaseException:
             await self.stop()
             raise
-        self._manifest = Manifest(chains=tuple(chains))
+        # `devnet: true` tells the product these chains are local ones (their ids are the real
+        # networks'), e.g. that the env key backend may sign on them.
+        self._manifest = Manifest(chains=tuple(replace(c, devnet=True) for c in chains))
         self._manifest.write(self.manifest_path)
         log.info(
             "devnet up: %d chains in %.2f s, manifest %s",

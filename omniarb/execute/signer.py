@@ -12,6 +12,11 @@ bytes equal `Account.sign_transaction`'s exactly (a differential test checks it)
     signed = signer.sign(nonce=0, to=executor, data=calldata, gas=300_000, fees=fees)
     await rpc.call("eth_sendRawTransaction", signed.raw_hex)
 
+The key itself sits behind a `DigestSigner` (`omniarb.keys`): `Signer(private_key, chain_id=)`
+wraps a key held in this process, `Signer.from_digest_signer(ds, chain_id=)` any backend's (an
+HSM signs the digest, we encode the transaction). For a key in this process the coincurve object
+is called directly, so the hot path pays no extra call layer for the abstraction.
+
 The private key is held only inside the coincurve object: `repr`, `str`, pickling and every error
 message leave it out.
 """
@@ -24,14 +29,13 @@ from typing import NoReturn
 
 from coincurve import PrivateKey
 from Crypto.Hash import keccak
-from eth_utils.address import to_checksum_address
 
 from omniarb._secrets import PRIVATE_KEY_ENV, Secrets
 from omniarb.chains.fees import Eip1559Fees, Fees
 from omniarb.chains.rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
 from omniarb.errors import ConfigError
 from omniarb.keys.base import DigestSigner
-from omniarb.log_redact import register_secret
+from omniarb.keys.local import LocalDigestSigner
 
 __all__ = ["SignedTx", "Signer"]
 
@@ -73,49 +77,62 @@ class SignedTx:
         return "0x" + self.raw.hex()
 
 
-class _DigestSignerKey:
-    """A `DigestSigner` in the shape of the coincurve key the signer calls (`sign_recoverable`
-    with no hasher): lets a key the process does not hold (a PKCS#11 token's) sign transactions."""
-
-    __slots__ = ("_digest_signer",)
-
-    def __init__(self, digest_signer: DigestSigner) -> None:
-        self._digest_signer = digest_signer
-
-    def sign_recoverable(self, digest: bytes, hasher: None) -> bytes:
-        return self._digest_signer.sign_digest(digest)
-
-
 class Signer:
     """Signs one account's transactions for one chain id.
 
-    `private_key` is the 32-byte secret. Use `from_secrets` to take it from the environment.
+    `private_key` is the 32-byte secret; `from_secrets` takes it from the environment and
+    `from_digest_signer` signs through any key backend.
     """
 
-    __slots__ = ("_chain_rlp", "_key", "_legacy_v_base", "_to_rlp", "address", "chain_id")
+    __slots__ = (
+        "_chain_rlp",
+        "_digest_signer",
+        "_key",
+        "_legacy_v_base",
+        "_to_rlp",
+        "address",
+        "chain_id",
+    )
 
     def __init__(self, private_key: bytes, *, chain_id: int) -> None:
+        self._setup(LocalDigestSigner(private_key), chain_id)
+
+    def _setup(self, digest_signer: DigestSigner, chain_id: int) -> None:
         if chain_id <= 0:
             raise ValueError(f"chain_id must be positive, got {chain_id}")
-        try:
-            if len(private_key) != 32:  # coincurve would left-pad a short key
-                raise ValueError("wrong length")  # noqa: TRY301 - one message for every flaw
-            key = PrivateKey(private_key)
-        except (ValueError, TypeError):
-            # `from None`: the library's message or traceback must not carry the secret.
-            raise ConfigError(
-                "the private key is not a valid secp256k1 key (32 bytes, nonzero, below the "
-                "curve order); the value is not shown"
-            ) from None
-        # The log filter learns the key, in case some message ever quotes it.
-        register_secret(private_key)
-        self._key = key
+        self._digest_signer = digest_signer
+        # The fast path: a key in this process is signed with directly, not through the seam.
+        self._key: PrivateKey | None = (
+            digest_signer.coincurve_key if isinstance(digest_signer, LocalDigestSigner) else None
+        )
         self.chain_id = chain_id
-        public = key.public_key.format(compressed=False)[1:]
-        self.address: str = to_checksum_address(_keccak256(public)[12:])
+        self.address: str = digest_signer.address
         self._chain_rlp = encode_int(chain_id)
         self._legacy_v_base = chain_id * 2 + _EIP155_V_OFFSET
         self._to_rlp: dict[str | None, bytes] = {}
+
+    @classmethod
+    def from_digest_signer(cls, digest_signer: DigestSigner, *, chain_id: int) -> Signer:
+        """The signer of `chain_id`'s transactions with the key behind `digest_signer` (a key
+        backend's: env, keystore, PKCS#11)."""
+        signer = cls.__new__(cls)
+        signer._setup(digest_signer, chain_id)
+        return signer
+
+    @property
+    def digest_signer(self) -> DigestSigner:
+        """The key's digest signer (for EIP-712 digests, e.g. Safe owner signatures)."""
+        return self._digest_signer
+
+    def _sign_digest(self, digest: bytes) -> bytes:
+        """Through the seam: another backend's signer (an HSM), its answer checked."""
+        signature = self._digest_signer.sign_digest(digest)
+        # A backend's bug must not become a malformed transaction (or one from another sender).
+        if len(signature) != 65:
+            raise ValueError(f"the digest signer returned {len(signature)} bytes, not 65")
+        if signature[64] > 1:
+            raise ValueError(f"the digest signer's recovery id is {signature[64]}, not 0 or 1")
+        return signature
 
     @classmethod
     def from_secrets(
@@ -131,21 +148,6 @@ class Signer:
             raise ConfigError(f"{PRIVATE_KEY_ENV} is not set; a real network needs the bot's key")
         log.info("no %s set: signing with the devnet's key", PRIVATE_KEY_ENV)
         return cls(default_key, chain_id=chain_id)
-
-    @classmethod
-    def from_digest_signer(cls, digest_signer: DigestSigner, *, chain_id: int) -> Signer:
-        """The signer of a key behind a `DigestSigner` (any key backend): same encoding, the
-        backend computes each signature."""
-        if chain_id <= 0:
-            raise ValueError(f"chain_id must be positive, got {chain_id}")
-        signer = cls.__new__(cls)
-        signer._key = _DigestSignerKey(digest_signer)  # type: ignore[assignment]
-        signer.chain_id = chain_id
-        signer.address = digest_signer.address
-        signer._chain_rlp = encode_int(chain_id)
-        signer._legacy_v_base = chain_id * 2 + _EIP155_V_OFFSET
-        signer._to_rlp = {}
-        return signer
 
     def __repr__(self) -> str:
         return f"Signer(address={self.address}, chain_id={self.chain_id})"
@@ -208,8 +210,12 @@ class Signer:
                 EMPTY_LIST,
             )
         )
-        signature = self._key.sign_recoverable(
-            _keccak256(_TYPE_EIP1559 + encode_list(fields)), hasher=None
+        digest = _keccak256(_TYPE_EIP1559 + encode_list(fields))
+        key = self._key  # the fast path inline: no extra call for a key in this process
+        signature = (
+            key.sign_recoverable(digest, hasher=None)
+            if key is not None
+            else self._sign_digest(digest)
         )
         # coincurve returns r (32) || s (32) || recovery id (1); the id is the y parity.
         raw = _TYPE_EIP1559 + encode_list(
@@ -241,8 +247,12 @@ class Signer:
                 encode_bytes(data),
             )
         )
-        signature = self._key.sign_recoverable(
-            _keccak256(encode_list(fields + self._chain_rlp + _EIP155_EMPTY_RS)), hasher=None
+        digest = _keccak256(encode_list(fields + self._chain_rlp + _EIP155_EMPTY_RS))
+        key = self._key
+        signature = (
+            key.sign_recoverable(digest, hasher=None)
+            if key is not None
+            else self._sign_digest(digest)
         )
         raw = encode_list(
             fields

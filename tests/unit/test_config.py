@@ -310,6 +310,7 @@ def test_no_secrets_in_the_environment() -> None:
         "telegram_bot_token": None,
         "telegram_chat_id": None,
         "relay_key": None,
+        "keystore_passphrase": None,
     }
 
 
@@ -329,6 +330,7 @@ def test_secrets_from_the_environment_are_masked() -> None:
         "telegram_bot_token": None,
         "telegram_chat_id": None,
         "relay_key": None,
+        "keystore_passphrase": None,
     }
     for shown in (str(secrets), repr(secrets), secrets.model_dump_json()):
         assert "feedfacecafe" not in shown

@@ -99,6 +99,7 @@ def test_show_config_json_masks_secrets(run_cli: RunCli, tmp_path: Path) -> None
         "telegram_bot_token": None,
         "telegram_chat_id": None,
         "relay_key": "***",
+        "keystore_passphrase": None,
     }
     assert data["market"]["seed"] == 42
     assert data["devnet"]["chains"]["arbitrum"]["block_time_s"] == 0.5
