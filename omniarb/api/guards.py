@@ -135,11 +135,11 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         detail = f"the request body is larger than {self._max_bytes} bytes (api.max_body_bytes)"
-        for name, value in scope["headers"]:
-            too_big = not value.isdigit() or int(value) > self._max_bytes
-            if name.lower() == b"content-length" and too_big:
-                await _answer(send, 413, detail)
-                return
+        announced = [v for k, v in scope["headers"] if k.lower() == b"content-length"]
+        # A length that is not a number is refused too (h11 would refuse it before us anyway).
+        if any(not v.isdigit() or int(v) > self._max_bytes for v in announced):
+            await _answer(send, 413, detail)
+            return
         received = 0
 
         async def limited() -> MutableMapping[str, Any]:
