@@ -9,8 +9,9 @@ Two modes, chosen when the app is made:
   (admin ⊇ control ⊇ read). No token or a bad one: 401; a token without the scope: 403 naming
   the scope needed. `OMNIARB_API_TOKEN` is the legacy token, scope admin. The WebSocket needs
   `read`, as a header or `?token=` (browsers cannot set headers on a WebSocket), and is refused
-  before the handshake completes. Stored tokens are checked against their SHA-256 on every
-  request, so a revoke takes effect at once; comparisons are constant-time.
+  before the handshake completes. Stored tokens are checked against their SHA-256 in the
+  database, the answer reused for at most a second, so a revoke takes effect within a second;
+  comparisons are constant-time.
 * **loopback** — no token anywhere: the API refuses to start unless it binds a loopback
   address, and then serves every route without a token to this machine's own pages
   (`omniarb.api.guards.LoopbackGuard`).
@@ -23,6 +24,7 @@ Each request a token makes also takes from its token bucket (`api.token_rate_per
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import ipaddress
 import logging
@@ -40,7 +42,13 @@ from omniarb.api.guards import LoopbackGuard, is_loopback_literal
 from omniarb.api.ratelimit import RateLimiter, retry_after_s
 from omniarb.api.state import IntrusionSignal
 from omniarb.errors import ConfigError, OmniarbError
-from omniarb.store.api_tokens import ApiScope, ApiTokenStore, scope_allows, token_id_of
+from omniarb.store.api_tokens import (
+    ApiScope,
+    ApiToken,
+    ApiTokenStore,
+    scope_allows,
+    token_id_of,
+)
 
 __all__ = ["ApiAuth", "Caller", "LoopbackGuard", "is_loopback_host"]
 
@@ -49,6 +57,10 @@ log = logging.getLogger(__name__)
 # How often a token's `last_used_at` is written: often enough to tell a dead token from a live
 # one, rarely enough that reads do not turn into writes.
 _TOUCH_EVERY_S = 60.0
+# How long a stored token's check is reused: a revoke takes effect within this many seconds.
+_VERIFY_TTL_S = 1.0
+# Only tokens found in the database are cached, so this bound is never reached in practice.
+_MAX_CACHED = 10_000
 
 
 def is_loopback_host(host: str) -> bool:
@@ -118,6 +130,7 @@ class ApiAuth:
         self._intrusion = intrusion
         self._audit = audit
         self._touched: dict[str, float] = {}
+        self._verified: dict[str, tuple[ApiToken, float]] = {}
         self.metrics_public = metrics_public
         stored = tokens is not None and _any_active(tokens)
         self.mode = "token" if self._token is not None or stored else "loopback"
@@ -209,13 +222,33 @@ class ApiAuth:
         token_id = token_id_of(presented)
         if token_id is None or self._tokens is None:
             raise _DeniedError("invalid", "anonymous")
-        token = await asyncio.to_thread(self._tokens.verify, presented)
+        token = await self._verify(presented)
         if token is None:
             raise _DeniedError("invalid", f"token:{token_id}?")
         if not token.active:
             raise _DeniedError("revoked", token.actor)
         await self._touch(token.id)
         return Caller(actor=token.actor, scope=token.scope, limit_key=f"token:{token.id}")
+
+    async def _verify(self, presented: str) -> ApiToken | None:
+        """The stored token `presented` is, from the database at most every
+        `_VERIFY_TTL_S` per token (a lookup in a worker thread costs milliseconds under load;
+        see benchmarks/api_auth.py)."""
+        assert self._tokens is not None
+        # Keyed by the digest: the cache holds no token, only what the database holds too.
+        key = hashlib.sha256(presented.encode()).hexdigest()
+        now_s = time.monotonic()
+        cached = self._verified.get(key)
+        if cached is not None and now_s - cached[1] < _VERIFY_TTL_S:
+            return cached[0]
+        token = await asyncio.to_thread(self._tokens.verify, presented)
+        if token is None:
+            self._verified.pop(key, None)
+            return None
+        if len(self._verified) >= _MAX_CACHED:
+            self._verified.clear()
+        self._verified[key] = (token, now_s)
+        return token
 
     def _take(self, caller: Caller) -> None:
         if self._limiter is None or caller.limit_key is None:

@@ -7,10 +7,10 @@
 Scopes nest: `read` (every GET and the WebSocket) ⊂ `control` (trip and reset the breaker) ⊂
 `admin` (configuration, keys, treasury). The history database (`--db`, default
 `$OMNIARB_DB_URL` or the SQLite file) keeps each token's SHA-256, never the token: a lost token
-cannot be shown again, only revoked and replaced. A running API checks the table on every
-request, so a revoke takes effect at once; the API switches from loopback mode to token mode
-when it starts with at least one active token. Creating and revoking write the audit log
-(`api.token.create`, `api.token.revoke`, actor `cli:<user>`).
+cannot be shown again, only revoked and replaced. A running API checks the table (reusing an
+answer for at most a second), so a revoke takes effect within a second; the API switches
+from loopback mode to token mode when it starts with at least one active token. Creating and
+revoking write the audit log (`api.token.create`, `api.token.revoke`, actor `cli:<user>`).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def register(subparsers: Subparsers) -> None:
     listing = verbs.add_parser("list", help="every token (never the secrets), oldest first")
     add_json_flag(listing)
     listing.set_defaults(func=_list)
-    revoke = verbs.add_parser("revoke", help="revoke a token by its id (at once)")
+    revoke = verbs.add_parser("revoke", help="revoke a token by its id (effective within a second)")
     revoke.add_argument("id", type=_token_id, help="the token's id (see `tokens list`)")
     revoke.set_defaults(func=_revoke)
 

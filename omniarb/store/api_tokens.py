@@ -181,7 +181,7 @@ class ApiTokenStore:
         return any(token.active for token in self.list())
 
     def revoke(self, token_id: str) -> ApiToken:
-        """Revoke `token_id` (at once: the API checks the table on every request); revoking a
+        """Revoke `token_id` (a running API notices within a second); revoking a
         revoked token changes nothing. `NotFoundError` for an unknown id."""
         now = datetime.now(UTC)
         with (

@@ -6,12 +6,14 @@ as their SHA-256 (searched for in every table of SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 import websockets
 from _api_server import AUTH, serving, ws_url
+from _waits import eventually
 from sqlalchemy import MetaData, select
 from test_api_breaker import _TinyBreaker
 from websockets.exceptions import InvalidStatus
@@ -196,3 +198,22 @@ async def test_the_database_never_holds_a_token(
             assert secret.split("_", 2)[2] not in text
     finally:
         await store.close()
+
+
+async def test_a_revoke_reaches_a_running_api_within_a_second(store: HistoryStore) -> None:
+    tokens = _Tokens(store)
+    state = ApiState(history=store.database, hub=LiveHub())
+    async with serving(state, token=None) as server, httpx.AsyncClient(base_url=server.url) as c:
+        headers = _bearer(tokens.control)
+        assert (await c.get("/status", headers=headers)).status_code == 200
+        revoked_at = time.monotonic()
+        store.database.api_tokens.revoke(tokens.control_token.id)
+
+        async def refused() -> bool:
+            return (await c.get("/status", headers=headers)).status_code == 401
+
+        await eventually(refused, what="the revoked token refused", timeout_s=5.0)
+        # The API reuses a check for at most a second (plus one request's time).
+        assert time.monotonic() - revoked_at < 2.5
+        # The other tokens still work.
+        assert (await c.get("/status", headers=_bearer(tokens.read))).status_code == 200
