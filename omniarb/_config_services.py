@@ -258,7 +258,13 @@ class ApiSettings(BaseModel):
     @model_validator(mode="after")
     def _tls_pair(self) -> ApiSettings:
         if bool(self.tls_cert) != bool(self.tls_key):
-            raise ValueError("tls_cert and tls_key go together: set both or neither")
+            missing = "api.tls_key" if self.tls_cert else "api.tls_cert"
+            problem = Problem(
+                path=missing, message="tls_cert and tls_key go together: set both or neither"
+            )
+            raise PydanticCustomError(
+                DOMAIN_ERROR, "{summary}", {"summary": problem.message, "problems": [problem]}
+            )
         return self
 
     @property
