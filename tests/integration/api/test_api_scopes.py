@@ -217,3 +217,20 @@ async def test_a_revoke_reaches_a_running_api_within_a_second(store: HistoryStor
         assert time.monotonic() - revoked_at < 2.5
         # The other tokens still work.
         assert (await c.get("/status", headers=_bearer(tokens.read))).status_code == 200
+
+
+async def test_a_reason_shaped_like_a_key_is_audited_redacted(store: HistoryStore) -> None:
+    tokens = _Tokens(store)
+    breaker = _TinyBreaker()
+    state = ApiState(history=store.database, hub=LiveHub(), breaker=breaker)
+    key_shaped = "ab" * 32
+    async with serving(state, token=None) as server, httpx.AsyncClient(base_url=server.url) as c:
+        answer = await c.post(
+            "/breaker/trip",
+            headers=_bearer(tokens.control),
+            json={"reason": f"see 0x{key_shaped} now"},
+        )
+        assert answer.status_code == 200
+    (entry,) = store.database.audit(action="api.breaker.trip")
+    assert entry.outcome == "ok"
+    assert entry.details == {"reason": "see [64 hex redacted] now"}
