@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from omniarb._config_errors import DOMAIN_ERROR, Problem
@@ -73,6 +73,15 @@ class AlertSettings(BaseModel):
         default=20, ge=1, description="an integer >= 1 (alerts per rule per window)"
     )
     rate_limit_window_s: float = Field(default=60.0, gt=0, description="seconds, a number > 0")
+    auth_failure_count: int = Field(
+        default=20,
+        ge=1,
+        description="an integer >= 1 (failed API auths in the window that alert: an intrusion "
+        "signal)",
+    )
+    auth_failure_window_s: float = Field(
+        default=60.0, gt=0, le=86_400, description="seconds, a number > 0 and <= 86400"
+    )
     log: bool = Field(default=True, description="true or false (alerts as log lines)")
     webhook_url: str = Field(
         default="", description='an http:// or https:// URL, or "" (generic JSON webhook)'
@@ -159,8 +168,10 @@ class MonitorSettings(BaseModel):
 class ApiSettings(BaseModel):
     """The REST + WebSocket API (and the dashboard it serves).
 
-    Auth is a bearer token from `OMNIARB_API_TOKEN`, never from this file; without one the API
-    only starts on a loopback address, where it serves local requests without a token.
+    Auth is a bearer token: one made by `omniarb tokens create` (stored hashed in the history
+    database, with a scope) or the legacy `OMNIARB_API_TOKEN` (scope admin), never from this
+    file; without any the API only starts on a loopback address, where it serves local requests
+    without a token. Rate limits are token buckets: `*_per_s` refills, `*_burst` is the size.
     """
 
     model_config = MODEL
@@ -184,6 +195,81 @@ class ApiSettings(BaseModel):
         le=100_000,
         description="an integer from 16 to 100000 (messages a WebSocket client may lag)",
     )
+
+    token_rate_per_s: float = Field(
+        default=20.0, gt=0, le=100_000, description="requests per second per token, > 0"
+    )
+    token_burst: int = Field(
+        default=60, ge=1, le=1_000_000, description="an integer >= 1 (requests a token may burst)"
+    )
+    address_rate_per_s: float = Field(
+        default=50.0, gt=0, le=100_000, description="requests per second per client address, > 0"
+    )
+    address_burst: int = Field(
+        default=100,
+        ge=1,
+        le=1_000_000,
+        description="an integer >= 1 (requests a client address may burst)",
+    )
+    max_body_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="an integer from 1024 to 16777216 (a larger request body gets 413)",
+    )
+    ws_max_message_bytes: int = Field(
+        default=4096,
+        ge=64,
+        le=1024 * 1024,
+        description="an integer from 64 to 1048576 (a larger WebSocket message closes with 1009)",
+    )
+    ws_messages_per_s: float = Field(
+        default=5.0, gt=0, le=10_000, description="WebSocket messages per second a client may send"
+    )
+    ws_message_burst: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="an integer >= 1 (messages a client may burst; beyond: close with 1008)",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='a list of origins such as "https://ops.example.com" (empty: no CORS)',
+    )
+    tls_cert: str = Field(
+        default="", description='a PEM certificate file for HTTPS, or "" (plain HTTP)'
+    )
+    tls_key: str = Field(default="", description='the PEM private-key file of tls_cert, or ""')
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or parts.path
+                or parts.query
+            ):
+                raise ValueError("an origin is scheme://host[:port], without a path")
+        return origins
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ApiSettings:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            missing = "api.tls_key" if self.tls_cert else "api.tls_cert"
+            problem = Problem(
+                path=missing, message="tls_cert and tls_key go together: set both or neither"
+            )
+            raise PydanticCustomError(
+                DOMAIN_ERROR, "{summary}", {"summary": problem.message, "problems": [problem]}
+            )
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.tls_cert)
 
     @field_validator("host")
     @classmethod

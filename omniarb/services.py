@@ -111,6 +111,7 @@ async def running_services(
                 metrics=monitor.metrics if settings.monitor.metrics else None,
                 breaker=breaker,
                 loop_lag=lambda: monitor.loop_lag.worst_s,
+                intrusion=monitor.api_intrusion,
             )
             dashboard = project_root() / "dashboard" / "dist"
             if not dashboard.is_dir():

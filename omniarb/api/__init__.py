@@ -5,11 +5,14 @@ from the engine, and the monitoring parts (Prometheus metrics, the circuit break
 through small Protocols; the engine publishes opportunities, trades and alerts into a
 `LiveHub`, which fans them out to WebSocket clients without ever making the engine wait.
 `ApiServer` runs uvicorn as one task in the bot's own event loop, on 127.0.0.1 by default,
-behind a bearer token from `OMNIARB_API_TOKEN` (see `omniarb.api.auth`).
+behind bearer tokens with scopes (`read`, `control`, `admin`; `omniarb tokens create`, or the
+legacy `OMNIARB_API_TOKEN`), rate limits, size limits and an audit log of control calls (see
+`omniarb.api.auth`, `omniarb.api.guards`, `omniarb.api.control`).
 """
 
 from omniarb.api.app import create_app
-from omniarb.api.auth import ApiAuth, is_loopback_host
+from omniarb.api.audit_trail import ApiAudit
+from omniarb.api.auth import ApiAuth, Caller, is_loopback_host
 from omniarb.api.live import MESSAGE_TYPES, HubAlertSink, LiveHub, Subscription
 from omniarb.api.server import ApiServer
 from omniarb.api.state import (
@@ -17,6 +20,7 @@ from omniarb.api.state import (
     AlertView,
     ApiState,
     BreakerControl,
+    IntrusionSignal,
     LiveFigures,
     MetricsSource,
     ScopedBreakerControl,
@@ -29,11 +33,14 @@ __all__ = [
     "MESSAGE_TYPES",
     "AlertFeed",
     "AlertView",
+    "ApiAudit",
     "ApiAuth",
     "ApiServer",
     "ApiState",
     "BreakerControl",
+    "Caller",
     "HubAlertSink",
+    "IntrusionSignal",
     "LiveFigures",
     "LiveHub",
     "MetricsSource",

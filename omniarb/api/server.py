@@ -12,6 +12,11 @@ the stats ticker (the `stats` message every `api.stats_interval_s`, only while s
 listens); when cancelled it shuts uvicorn down properly: no new connections, WebSocket clients
 told the server is going away (1012), requests in progress given a few seconds. uvicorn's own
 signal handling is off: the program's Ctrl-C handling stays in charge.
+
+With `api.tls_cert` and `api.tls_key` the server speaks HTTPS (and WSS); the pair is loaded in
+the constructor, so a missing file or a key that does not match fails at once as a
+`ConfigError` (naming the files, never their contents). WebSocket frames larger than
+`api.ws_max_message_bytes` are refused by the protocol layer itself (close 1009).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 from collections.abc import Iterator
 
 import uvicorn
@@ -63,6 +69,18 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _check_tls(settings: ApiSettings) -> None:
+    """Load the certificate and key once, to fail at start rather than at the first client."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"api.tls_cert/api.tls_key: cannot load {settings.tls_cert!r} with "
+            f"{settings.tls_key!r}: {type(exc).__name__}"
+        ) from None
+
+
 class ApiServer:
     """The API app on a bound socket, served by `serve()` until cancelled."""
 
@@ -71,6 +89,8 @@ class ApiServer:
         auth.check_bind(settings.host)
         self._state = state
         self._settings = settings
+        if settings.tls:
+            _check_tls(settings)
         self._socket = _bind(settings.host, settings.port)
         config = uvicorn.Config(
             app,
@@ -80,6 +100,9 @@ class ApiServer:
             timeout_graceful_shutdown=_GRACEFUL_S,
             ws_ping_interval=20.0,
             ws_ping_timeout=20.0,
+            ws_max_size=settings.ws_max_message_bytes,
+            ssl_certfile=settings.tls_cert or None,
+            ssl_keyfile=settings.tls_key or None,
         )
         self._server = _EmbeddedServer(config)
 
@@ -89,10 +112,11 @@ class ApiServer:
 
     @property
     def url(self) -> str:
-        """`http://host:port`, for the log line and the dashboard link."""
+        """`http://host:port` (`https://` with TLS), for the log line and the dashboard link."""
         host = self._socket.getsockname()[0]
         shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{self.port}"
+        scheme = "https" if self._settings.tls else "http"
+        return f"{scheme}://{shown}:{self.port}"
 
     @property
     def started(self) -> bool:

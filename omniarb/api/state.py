@@ -38,6 +38,7 @@ __all__ = [
     "AlertView",
     "ApiState",
     "BreakerControl",
+    "IntrusionSignal",
     "LiveFigures",
     "MetricsSource",
     "ScopedBreakerControl",
@@ -143,6 +144,19 @@ class AlertFeed(Protocol):
     def recent(self, limit: int) -> Sequence[AlertView]: ...
 
 
+class IntrusionSignal(Protocol):
+    """Where the API reports failed auths and rate-limited requests (the intrusion signal):
+    `omniarb.monitor.api_metrics.ApiIntrusion` counts them and alerts on a burst.
+
+    `reason` is one of "missing", "invalid", "revoked", "scope"; `scope` is "token",
+    "address" or "websocket" (which limit refused).
+    """
+
+    def auth_failed(self, reason: str) -> None: ...
+
+    def rate_limited(self, scope: str) -> None: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LiveFigures:
     """The engine's per-chain figures now, the devnet market's when one runs, and each
@@ -177,4 +191,6 @@ class ApiState:
     alerts: AlertFeed | None = None
     # The worst event-loop lag of the last minute, in seconds (`LoopLagMonitor.worst_s`).
     loop_lag: Callable[[], float] | None = None
+    # Failed auths and rate-limited requests go here (counters, the burst alert).
+    intrusion: IntrusionSignal | None = None
     started_at: datetime = field(default_factory=_now)

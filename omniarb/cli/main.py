@@ -60,6 +60,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "quote": ("omniarb.cli.quote_cmd", "quote swaps from JSON lines with our exact pool math"),
     "train": ("omniarb.cli.train_cmd", "train the profit predictor on the history"),
     "model": ("omniarb.cli.model_cmd", "list or show the trained profit predictors"),
+    "tokens": ("omniarb.cli.tokens_cmd", "create, list or revoke the API's tokens (with scopes)"),
 }
 
 

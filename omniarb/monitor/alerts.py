@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from omniarb.risk.breaker import BreakerTrip
 
 __all__ = [
+    "AUTH_FAILURES",
     "BREAKER_TRIP",
     "MARKET_MOVE",
     "PROFIT_RATE",
@@ -57,7 +58,9 @@ PROFIT_RATE = "profit_rate"
 SYSTEM_ERROR = "system_error"
 MARKET_MOVE = "market_move"
 BREAKER_TRIP = "breaker_trip"
-RULES = (SUCCESS_RATE, PROFIT_RATE, SYSTEM_ERROR, MARKET_MOVE, BREAKER_TRIP)
+# A burst of failed API authentications (omniarb.monitor.api_metrics).
+AUTH_FAILURES = "api_auth_failures"
+RULES = (SUCCESS_RATE, PROFIT_RATE, SYSTEM_ERROR, MARKET_MOVE, BREAKER_TRIP, AUTH_FAILURES)
 
 
 class Severity(StrEnum):

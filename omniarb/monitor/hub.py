@@ -27,6 +27,7 @@ from omniarb.config import MonitorSettings, Secrets
 from omniarb.monitor.alert_rules import AlertRuleSet, breaker_alert
 from omniarb.monitor.alert_sinks import LogSink, SlackSink, TelegramSink, WebhookSink
 from omniarb.monitor.alerts import Alert, AlertManager, AlertRecorder, AlertSink
+from omniarb.monitor.api_metrics import ApiIntrusion, AuthFailureRule
 from omniarb.monitor.influx import InfluxSink
 from omniarb.monitor.loop_lag import LoopLagMonitor
 from omniarb.monitor.metrics import Metrics, chain_name
@@ -75,9 +76,12 @@ class Monitor:
         rules: AlertRuleSet | None,
         influx: InfluxSink | None = None,
         evaluate_every_s: float = 10.0,
+        auth_failures: AuthFailureRule | None = None,
     ) -> None:
         self.metrics = metrics
         self.alerts = alerts
+        # What the API reports failed auths and rate limits to (`ApiState.intrusion`).
+        self.api_intrusion = ApiIntrusion(metrics.api, rule=auth_failures, publish=alerts.publish)
         self._rules = rules
         self._influx = influx
         self._evaluate_every_s = evaluate_every_s
@@ -125,6 +129,11 @@ class Monitor:
             rules=AlertRuleSet.from_settings(config, clock=clock) if config.enabled else None,
             influx=influx,
             evaluate_every_s=config.evaluate_every_s,
+            auth_failures=AuthFailureRule(
+                count=config.auth_failure_count, window_s=config.auth_failure_window_s, clock=clock
+            )
+            if config.enabled
+            else None,
         )
 
     # -- the engine's hooks (synchronous, cheap) ---------------------------------------------

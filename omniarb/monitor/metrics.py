@@ -25,6 +25,7 @@ from omniarb.chains.rpc import EndpointHealth
 from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
 from omniarb.monitor.alert_metrics import AlertMetrics
+from omniarb.monitor.api_metrics import ApiMetrics
 from omniarb.monitor.chain_health import ChainHealthMetrics
 from omniarb.monitor.fee_metrics import FeeMetrics
 from omniarb.monitor.hedge_metrics import HedgeMetrics
@@ -221,6 +222,7 @@ class Metrics:
             registry=r,
         )
         self.alerting = AlertMetrics(r)
+        self.api = ApiMetrics(r)
         self.reorgs = ReorgMetrics(r, chains=chains)
         self.health = ChainHealthMetrics(r, chains=chains)
         self.fees = FeeMetrics(r, chains=chains)

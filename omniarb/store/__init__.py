@@ -7,6 +7,7 @@ package and applied when the store opens. Stages hand `HistoryStore.record` the 
 `omniarb.types`; one writer task batches them into the database in a thread, off the hot path.
 """
 
+from omniarb.store.api_tokens import SCOPES, ApiScope, ApiToken, ApiTokenStore, scope_allows
 from omniarb.store.claims import SubmissionLedger
 from omniarb.store.database import HistoryDatabase
 from omniarb.store.engine import default_db_url, display_url, resolve_db_url
@@ -16,6 +17,10 @@ from omniarb.store.trades import TradeRecord
 from omniarb.store.writer import BatchWriter, WriterSettings, WriterStats
 
 __all__ = [
+    "SCOPES",
+    "ApiScope",
+    "ApiToken",
+    "ApiTokenStore",
     "BatchWriter",
     "ChainSummary",
     "HistoryDatabase",
@@ -27,4 +32,5 @@ __all__ = [
     "default_db_url",
     "display_url",
     "resolve_db_url",
+    "scope_allows",
 ]

@@ -22,6 +22,7 @@ from sqlalchemy.sql.dml import Insert
 
 from omniarb.store import schema
 from omniarb.store._rows import Pending, rows_of
+from omniarb.store.api_tokens import ApiTokenStore
 from omniarb.store.audit import AuditEntry, append_audit, load_audit
 from omniarb.store.engine import (
     begin_write,
@@ -158,6 +159,11 @@ class HistoryDatabase:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    @property
+    def api_tokens(self) -> ApiTokenStore:
+        """The API's tokens (stored hashed)."""
+        return ApiTokenStore(self._engine)
 
     @property
     def display_url(self) -> str:

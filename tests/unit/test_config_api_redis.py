@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,44 @@ def test_a_redis_password_is_refused_without_showing_it(tmp_path: Path) -> None:
         load_settings(path)
     assert "redis.url" in str(refused.value)
     assert "hunter2" not in str(refused.value)
+
+
+def test_the_api_s_security_defaults() -> None:
+    api = Settings().api
+    assert (api.token_rate_per_s, api.token_burst) == (20.0, 60)
+    assert (api.address_rate_per_s, api.address_burst) == (50.0, 100)
+    assert api.max_body_bytes == 65_536
+    assert (api.ws_max_message_bytes, api.ws_messages_per_s, api.ws_message_burst) == (4096, 5, 20)
+    assert api.cors_origins == []
+    assert not api.tls
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[api]\ntls_cert = "a.pem"\n', "api.tls_key: tls_cert and tls_key go together"),
+        ('[api]\ntls_key = "a.key"\n', "api.tls_cert: tls_cert and tls_key go together"),
+        ('[api]\ncors_origins = ["https://a.example/x"]\n', "api.cors_origins: expected a list"),
+        ('[api]\ncors_origins = ["*"]\n', "api.cors_origins: expected a list"),
+        ("[api]\nmax_body_bytes = 10\n", "api.max_body_bytes: expected an integer from 1024"),
+        ("[api]\ntoken_rate_per_s = 0\n", "api.token_rate_per_s"),
+        ("[api]\naddress_burst = 0\n", "api.address_burst"),
+        ("[monitor.alerts]\nauth_failure_count = 0\n", "monitor.alerts.auth_failure_count"),
+    ],
+)
+def test_bad_api_security_keys_are_clear_errors(tmp_path: Path, toml: str, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(path)
+
+
+def test_tls_and_cors_load(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[api]\ntls_cert = "/etc/omniarb/api.pem"\ntls_key = "/etc/omniarb/api.key"\n'
+        'cors_origins = ["https://ops.example.com", "http://127.0.0.1:5173"]\n'
+    )
+    api = load_settings(path).api
+    assert api.tls
+    assert api.cors_origins == ["https://ops.example.com", "http://127.0.0.1:5173"]

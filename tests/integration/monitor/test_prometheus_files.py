@@ -88,7 +88,7 @@ def test_promtool_accepts_the_rules() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 5 rules found" in done.stdout
+    assert "SUCCESS: 6 rules found" in done.stdout
 
 
 def _case(at: str, alert: str, fires: tuple[str, str, str, dict[str, str]] | None) -> Any:
@@ -120,6 +120,8 @@ def test_each_rule_fires_on_planted_series(tmp_path: Path) -> None:
         'omniarb_errors_total{component="track",kind="RpcTransportError"}': "0 0 0 1 1 1",
         'omniarb_price_outliers_total{chain="bnb"}': "0 0 2 2 2",
         'omniarb_breaker_open{scope="global"}': "0 0 1 1",
+        # 30 failed auths a minute from minute 5 on (10 a minute before: below the burst).
+        'omniarb_api_auth_failures_total{reason="invalid"}': "0+10x5 80+30x10",
     }
     success = "polygon: success rate 66.67% over 15 minutes (alert below 95%)"
     market = "bnb: 2 price moves beyond 4 standard deviations in 5 minutes"
@@ -138,6 +140,9 @@ def test_each_rule_fires_on_planted_series(tmp_path: Path) -> None:
         _case("1m", "OmniarbCircuitBreakerOpen", None),
         _case("3m", "OmniarbCircuitBreakerOpen",
               ("breaker_trip", "critical", breaker, {"scope": "global"})),
+        _case("3m", "OmniarbApiAuthFailures", None),
+        _case("8m", "OmniarbApiAuthFailures",
+              ("api_auth_failures", "warning", "API: 30 failed authentications in 1 minute", {})),
     ]  # fmt: skip
     tests = {
         "rule_files": [str(RULES_FILE)],
@@ -198,7 +203,7 @@ def test_the_metric_name_parser() -> None:
 def test_rules_query_only_exported_series() -> None:
     exported = Metrics().series_names()
     exprs = rules_exprs()
-    assert len(exprs) == 5
+    assert len(exprs) == 6
     used = set().union(*(promql_metric_names(e) for e in exprs.values()))
     assert used - exported == set()
     assert len(used) >= 6

@@ -29,6 +29,7 @@ _TABLES = {
     "replacements",
     "param_changes",
     "audit_log",
+    "api_tokens",
 }
 
 _OPENER = """

@@ -1,4 +1,5 @@
-"""API auth: what counts as loopback, when the API refuses to start, token comparison."""
+"""API auth: what counts as loopback, when the API refuses to start, token comparison, how
+scopes nest and what a well-formed stored token looks like."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from omniarb.api import ApiAuth, is_loopback_host
 from omniarb.errors import ConfigError
+from omniarb.store.api_tokens import SCOPES, scope_allows, token_id_of
 
 
 @pytest.mark.parametrize(
@@ -44,3 +46,23 @@ def test_token_matching() -> None:
     assert not auth.matches("")
     assert not auth.matches(None)
     assert ApiAuth(None).matches(None)
+
+
+def test_scopes_nest() -> None:
+    allowed = {(held, needed) for held in SCOPES for needed in SCOPES if scope_allows(held, needed)}
+    assert allowed == {
+        ("read", "read"),
+        ("control", "read"),
+        ("control", "control"),
+        ("admin", "read"),
+        ("admin", "control"),
+        ("admin", "admin"),
+    }
+
+
+def test_only_a_well_formed_token_names_an_id() -> None:
+    assert token_id_of("oat_0123abcd_" + "A" * 43) == "0123abcd"
+    assert token_id_of("oat_0123abcd_" + "A" * 42) is None
+    assert token_id_of("oat_0123ABCD_" + "A" * 43) is None
+    assert token_id_of("oat_0123abcd_" + "A" * 42 + "!") is None
+    assert token_id_of("test-token") is None
