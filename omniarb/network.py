@@ -24,6 +24,10 @@ name one, which `[submission.<chain>] relay_url` overrides (`omniarb.config.subm
 
 `routers` lists the routers that are no single DEX's own (`RouterEntry`: Uniswap's SwapRouter02 and
 UniversalRouter); pending swaps sent to them are decoded as those sent to a DEX's `router`.
+
+`safe` (optional, null when absent) is the Safe multisig that owns the executor (`SafeEntry`):
+the devnet deploys Safe 1.4.1 on every chain and records it; a described network may name one,
+which `omniarb treasury` sweeps profits to and signs through.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ __all__ = [
     "Manifest",
     "PoolEntry",
     "RouterEntry",
+    "SafeEntry",
     "TokenEntry",
     "write_executor",
 ]
@@ -184,6 +189,32 @@ class LenderEntry:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SafeEntry:
+    """The Safe multisig that owns the executor: the proxy (`address`), its `owners` and
+    `threshold` when it was set up, and the Safe 1.4.1 contracts it was made from (`singleton`,
+    `Safe` or `SafeL2`; `proxy_factory`; `fallback_handler`). Owners and threshold on chain win
+    over these (`getOwners`, `getThreshold`): a Safe can change them."""
+
+    address: str
+    owners: tuple[str, ...]
+    threshold: int
+    singleton: str = ""
+    proxy_factory: str = ""
+    fallback_handler: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SafeEntry:
+        return cls(
+            address=data["address"],
+            owners=tuple(data.get("owners", ())),
+            threshold=int(data.get("threshold", 0)),
+            singleton=data.get("singleton", ""),
+            proxy_factory=data.get("proxy_factory", ""),
+            fallback_handler=data.get("fallback_handler", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChainManifest:
     chain_id: int
     name: str
@@ -199,6 +230,7 @@ class ChainManifest:
     executor: str | None = None
     routers: tuple[RouterEntry, ...] = ()
     relay_url: str | None = None
+    safe: SafeEntry | None = None
 
     def token(self, symbol: str) -> TokenEntry:
         for token in self.tokens:
@@ -247,6 +279,7 @@ class ChainManifest:
             executor=data.get("executor"),
             routers=tuple(RouterEntry.from_dict(r) for r in data.get("routers", ())),
             relay_url=data.get("relay_url"),
+            safe=SafeEntry.from_dict(data["safe"]) if data.get("safe") else None,
         )
 
 
