@@ -73,10 +73,13 @@ class TreasurySettings(BaseModel):
     def _optional_address(cls, value: str) -> str:
         return _address(value) if value else value
 
-    @field_validator("owners")
+    @field_validator("owners", mode="before")
     @classmethod
-    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_address(v) for v in value)
+    def _addresses(cls, value: object) -> object:
+        # TOML gives a list; strict validation takes only a tuple for a tuple field.
+        if isinstance(value, list | tuple):
+            return tuple(_address(v) if isinstance(v, str) else v for v in value)
+        return value
 
     def float_base_units(self, symbol: str, decimals: int) -> int:
         """The float of `symbol` in base units (rounded down), at least one base unit."""

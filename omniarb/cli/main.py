@@ -41,6 +41,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "omniarb.cli.executor_cmd",
         "deploy or fund the bot's executor on a described network",
     ),
+    "treasury": (
+        "omniarb.cli.treasury_cmd",
+        "the Safe that owns the executor; sweep profit above the float to it",
+    ),
     "history": ("omniarb.cli.history_cmd", "list recorded trades"),
     "breaker": (
         "omniarb.cli.breaker_cmd",
