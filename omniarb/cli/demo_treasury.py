@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from decimal import Decimal
 from pathlib import Path
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.cli.treasury_cmd import devnet_sweeps
+from omniarb.cli.treasury_cmd import devnet_sweeps, whole_tokens
 from omniarb.config import Settings
 from omniarb.custody.treasury import SweepResult
 from omniarb.errors import OmniarbError
@@ -103,7 +102,7 @@ class DemoTreasury:
         lines = []
         for chain, destination in sorted(self._destinations.items()):
             moved = [
-                f"{Decimal(amount).scaleb(-self._decimals[key]).normalize()} {key[1]}"
+                f"{whole_tokens(amount, self._decimals[key])} {key[1]}"
                 for key, amount in sorted(self._swept.items())
                 if key[0] == chain and amount
             ]

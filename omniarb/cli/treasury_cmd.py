@@ -38,7 +38,7 @@ from omniarb.errors import ConfigError, NotRunningError
 from omniarb.network import ChainManifest, Manifest
 from omniarb.store import HistoryDatabase, resolve_db_url
 
-__all__ = ["devnet_sweeps", "register", "sweep_lines"]
+__all__ = ["devnet_sweeps", "register", "sweep_lines", "whole_tokens"]
 
 OwnerFactory = Callable[[RpcClient, ChainManifest], OwnerActions]
 
@@ -77,8 +77,9 @@ def register(subparsers: Subparsers) -> None:
         verb.set_defaults(func=func)
 
 
-def _whole(amount: int, decimals: int) -> str:
-    return str(Decimal(amount).scaleb(-decimals).normalize())
+def whole_tokens(amount: int, decimals: int) -> str:
+    """`amount` base units in whole tokens, in plain notation (never 1E-18)."""
+    return f"{Decimal(amount).scaleb(-decimals).normalize():f}"
 
 
 def _holding_json(h: Holding) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def sweep_lines(results: list[SweepResult]) -> list[str]:
     lines = []
     for result in results:
         moved = [h for h in result.holdings if h.excess and (result.dry_run or h.tx_hash)]
-        what = ", ".join(f"{_whole(h.excess, h.decimals)} {h.symbol}" for h in moved)
+        what = ", ".join(f"{whole_tokens(h.excess, h.decimals)} {h.symbol}" for h in moved)
         verb = "would sweep" if result.dry_run else "swept"
         lines.append(
             f"{result.chain}: {verb} {what or 'nothing (all at or below their floats)'} "
@@ -230,9 +231,9 @@ def status_cmd(args: argparse.Namespace, settings: Settings) -> int:
             p = places[h["symbol"]]
             table.add_row(
                 h["symbol"],
-                _whole(int(h["balance"]), p),
-                _whole(int(h["float"]), p),
-                _whole(int(h["excess"]), p),
+                whole_tokens(int(h["balance"]), p),
+                whole_tokens(int(h["float"]), p),
+                whole_tokens(int(h["excess"]), p),
             )
         console.print(table)
     return 0

@@ -31,7 +31,11 @@ from omniarb.devnet.accounts import BOT_INDEX, DEPLOYER_INDEX, dev_account
 from omniarb.devnet.custody import devnet_safe_owner
 from omniarb.errors import DevnetError
 from omniarb.execute import ExecutorContract, Signer, deploy_devnet_executor
-from omniarb.execute.executor_calldata import accept_ownership_calldata, bot_setup
+from omniarb.execute.executor_calldata import (
+    accept_ownership_calldata,
+    bot_setup,
+    transfer_ownership_calldata,
+)
 from omniarb.network import ChainManifest
 from omniarb.wiring import STABLECOINS
 
@@ -64,9 +68,23 @@ class DevnetAccess:
         if address is not None and await _still_ours(rpc, chain, address, bot):
             return address
         contract = await _deploy(rpc, chain, bot)
+        deployer = dev_account(DEPLOYER_INDEX).address
+        # The first step of the Safe's take-over goes out at once and is mined alongside the
+        # seeding (the deployer's sends are mined in nonce order), so the bot waits for one
+        # block less before it trades.
+        handover = None
+        if chain.safe is not None:
+            handover = await rpc.call(
+                "eth_sendTransaction",
+                {
+                    "from": deployer,
+                    "to": contract.address,
+                    "data": "0x" + transfer_ownership_calldata(chain.safe.address).hex(),
+                    "gas": hex(100_000),
+                },
+            )
         # One unit of each start token makes the executor's balance slot non-zero, so no trade
         # pays the ~17k gas of creating it.
-        deployer = dev_account(DEPLOYER_INDEX).address
         for symbol in (chain.tokens[0].symbol, *STABLECOINS):
             await rpc.call(
                 "eth_sendTransaction",
@@ -78,10 +96,10 @@ class DevnetAccess:
                 },
             )
         await self._seed_inventory(rpc, chain, contract.address)
-        if chain.safe is not None:
-            # Seeded first: the deployer's sends need no owner, and the Safe's signers sign
-            # only the one transaction that takes the contract over.
-            await contract.transfer_ownership(deployer, chain.safe.address)
+        if chain.safe is not None and handover is not None:
+            receipt = await wait_for_receipt(rpc, handover, timeout_s=_RECEIPT_TIMEOUT_S)
+            if receipt is None or int(receipt["status"], 16) != 1:
+                raise DevnetError(f"{chain.name}: transferOwnership to the Safe failed")
             await devnet_safe_owner(rpc, chain).call(
                 to=contract.address, data=accept_ownership_calldata()
             )
