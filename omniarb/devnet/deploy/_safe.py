@@ -4,9 +4,10 @@ Safe proxy (`createProxyWithNonce` with `setup` as its initializer) whose owners
 accounts `SAFE_OWNER_INDICES`. That Safe will own the bot's executor (`omniarb.devnet.bot_access`).
 
 The singleton is `SafeL2` on the L2 chains (fee model with an L1 data fee) and `Safe` elsewhere:
-SafeL2 is the same contract plus a `SafeMultiSigTransaction` event per transaction, which the
-package documents as the variant for L2s, where indexers read events rather than traces. The
-transaction hash, signatures and `execTransaction` are identical; SafeL2 costs more gas.
+SafeL2 is `contract SafeL2 is Safe` that "emits additional events on transaction executions"
+(SafeL2.sol), a `SafeMultiSigTransaction` per transaction, for chains whose indexers read events
+rather than call traces. The transaction hash, the signatures and `execTransaction` are the
+same; SafeL2 costs more gas per transaction for the event.
 """
 
 from __future__ import annotations
