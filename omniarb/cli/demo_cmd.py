@@ -134,7 +134,7 @@ async def _trade(
         async with asyncio.TaskGroup() as tasks:
             racing = None if rivals is None else tasks.create_task(_race(rivals))
             training = tasks.create_task(trainer.run())
-            sweeping = tasks.create_task(treasury.every_blocks())
+            tasks.create_task(treasury.every_blocks())
             try:
                 stats = await run_with_view(
                     manifest,
@@ -148,7 +148,7 @@ async def _trade(
             finally:
                 # Cancelled, a training child is killed and reaped: no orphan outlives the demo.
                 training.cancel()
-                sweeping.cancel()
+                treasury.stop()  # not cancelled: a sweep under way completes
                 if racing is not None:
                     racing.cancel()
     finally:

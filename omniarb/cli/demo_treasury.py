@@ -5,6 +5,7 @@ at the end, and the final summary says what was swept in all."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from pathlib import Path
@@ -37,6 +38,11 @@ class DemoTreasury:
         self._decimals: dict[tuple[str, str], int] = {}
         self._destinations: dict[str, str] = {}
         self._failures: list[str] = []
+        # A sweep is never cancelled halfway (its withdrawal would be mined without its audit
+        # row or its line in the summary): the periodic loop is asked to stop and finishes the
+        # sweep it is in; and sweeps never overlap (they share the Safe's nonce).
+        self._stopping = asyncio.Event()
+        self._one_at_a_time = asyncio.Lock()
 
     def attach(self, manifest_path: Path) -> None:
         """The devnet to sweep, once it is up."""
@@ -47,15 +53,21 @@ class DemoTreasury:
             raise RuntimeError("DemoTreasury.attach(manifest_path) first")
         return self._manifest_path
 
+    def stop(self) -> None:
+        """End `every_blocks` once the sweep it may be in is done."""
+        self._stopping.set()
+
     async def every_blocks(self) -> None:
-        """Sweep each chain every `demo_sweep_every_blocks` of its blocks until cancelled."""
+        """Sweep each chain every `demo_sweep_every_blocks` of its blocks until `stop`."""
         every = self._settings.treasury.demo_sweep_every_blocks
         if every == 0:
             return
         manifest = Manifest.read(self._manifest())
         last: dict[str, int] = {}
-        while True:
+        while not self._stopping.is_set():
             for chain in manifest.chains:
+                if self._stopping.is_set():
+                    return
                 try:
                     async with RpcClient(chain.rpc_http) as rpc:
                         head = int(await rpc.call("eth_blockNumber"), 16)
@@ -66,11 +78,16 @@ class DemoTreasury:
                 if head - start >= every:
                     last[chain.name] = head
                     await self.sweep([chain.name])
-            await asyncio.sleep(_HEAD_POLL_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), _HEAD_POLL_S)
 
     async def sweep(self, chains: list[str] | None = None) -> None:
         """One sweep of `chains` (else all); a failure is kept for the summary, not raised:
         the demo's trading result stands whatever the sweep does."""
+        async with self._one_at_a_time:
+            await self._sweep(chains)
+
+    async def _sweep(self, chains: list[str] | None) -> None:
         database = await asyncio.to_thread(HistoryDatabase.open, self._db_url)
         try:
             results = await devnet_sweeps(
