@@ -72,6 +72,12 @@ async def test_status_and_sweep_on_the_running_devnet(devnet_factory: Any, tmp_p
                     "tx_hash": None,
                 }
                 nonce = (await read_safe(rpc, owned.safe))[2]
+                text_status = treasury(home, db, config, "status", "--chain", CHAIN)
+                assert text_status.returncode == 0, text_status.stderr
+                assert f"Safe {owned.safe} (2 of 3:" in text_status.stdout
+                usdc_row = next(r for r in text_status.stdout.splitlines() if " USDC " in r)
+                cells = [cell.strip() for cell in usdc_row.split("│")[1:5]]
+                assert cells == ["USDC", "5000.000001", "1200.25", "3799.750001"], usdc_row
 
                 dry = treasury(home, db, config, "sweep", "--dry-run", "--chain", CHAIN, "--json")
                 assert dry.returncode == 0, dry.stderr
