@@ -69,6 +69,7 @@ from omniarb._config_submission import (
     submission_problems,
 )
 from omniarb._config_tokens import TokenRiskSettings
+from omniarb._config_treasury import TreasurySettings
 from omniarb._secrets import SECRET_ENV_VARS, Secrets, load_secrets
 from omniarb.chains.fee_models import TipPolicy
 from omniarb.chains.spec import CHAINS, ChainSpec
@@ -106,6 +107,7 @@ __all__ = [
     "Settings",
     "Submission",
     "TokenRiskSettings",
+    "TreasurySettings",
     "inventory_caps",
     "load_secrets",
     "load_settings",
@@ -213,6 +215,7 @@ class Settings(BaseModel):
     score: ScoreSettings = Field(default_factory=ScoreSettings, description="a table")
     optimize: OptimizeSettings = Field(default_factory=OptimizeSettings, description="a table")
     keys: KeysSettings = Field(default_factory=KeysSettings, description="a table")
+    treasury: TreasurySettings = Field(default_factory=TreasurySettings, description="a table")
 
     @model_validator(mode="before")
     @classmethod

@@ -28,6 +28,9 @@ UniversalRouter); pending swaps sent to them are decoded as those sent to a DEX'
 `devnet` is true on the chains of the devnet's own manifest (local anvil nodes running the real
 chains' ids) and absent (false) in a real network's description; the env key backend signs only
 where it is true unless `[keys] allow_env_on_mainnet` says otherwise.
+`safe` (optional, null when absent) is the Safe multisig that owns the executor (`SafeEntry`):
+the devnet deploys Safe 1.4.1 on every chain and records it; a described network may name one,
+which `omniarb treasury` sweeps profits to and signs through.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ __all__ = [
     "Manifest",
     "PoolEntry",
     "RouterEntry",
+    "SafeEntry",
     "TokenEntry",
     "write_executor",
 ]
@@ -188,6 +192,32 @@ class LenderEntry:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SafeEntry:
+    """The Safe multisig that owns the executor: the proxy (`address`), its `owners` and
+    `threshold` when it was set up, and the Safe 1.4.1 contracts it was made from (`singleton`,
+    `Safe` or `SafeL2`; `proxy_factory`; `fallback_handler`). Owners and threshold on chain win
+    over these (`getOwners`, `getThreshold`): a Safe can change them."""
+
+    address: str
+    owners: tuple[str, ...]
+    threshold: int
+    singleton: str = ""
+    proxy_factory: str = ""
+    fallback_handler: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SafeEntry:
+        return cls(
+            address=data["address"],
+            owners=tuple(data.get("owners", ())),
+            threshold=int(data.get("threshold", 0)),
+            singleton=data.get("singleton", ""),
+            proxy_factory=data.get("proxy_factory", ""),
+            fallback_handler=data.get("fallback_handler", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChainManifest:
     chain_id: int
     name: str
@@ -204,6 +234,7 @@ class ChainManifest:
     routers: tuple[RouterEntry, ...] = ()
     relay_url: str | None = None
     devnet: bool = False
+    safe: SafeEntry | None = None
 
     def token(self, symbol: str) -> TokenEntry:
         for token in self.tokens:
@@ -253,6 +284,7 @@ class ChainManifest:
             routers=tuple(RouterEntry.from_dict(r) for r in data.get("routers", ())),
             relay_url=data.get("relay_url"),
             devnet=bool(data.get("devnet", False)),
+            safe=SafeEntry.from_dict(data["safe"]) if data.get("safe") else None,
         )
 
 

@@ -14,6 +14,7 @@ from omniarb.cli import Subparsers
 from omniarb.cli._loop import run_on_loop
 from omniarb.cli._output import stdout_console
 from omniarb.cli.demo_train import DemoTrainer
+from omniarb.cli.demo_treasury import DemoTreasury
 from omniarb.cli.devnet_cmd import devnet_from_settings, market_params, rivals_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
 from omniarb.config import OptimizeSettings, ParamBounds, Settings, load_secrets
@@ -83,30 +84,39 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     settings = demo_settings(settings)
     stop_when = blocks_reached(args.blocks)
     ensure_not_running()
-    trainer = DemoTrainer(settings.score, resolve_db_url(secrets=load_secrets()), args.config)
+    db_url = resolve_db_url(secrets=load_secrets())
+    trainer = DemoTrainer(settings.score, db_url, args.config)
+    treasury = DemoTreasury(settings, db_url)
     if args.keep_devnet:
         argv = ["devnet", "up"]
         if args.config is not None:
             argv = ["--config", str(args.config), *argv]
         record = spawn_detached(argv)
         stats = run_on_loop(
-            _trade(settings, Path(record.manifest), stop_when, trainer), use_uvloop=args.uvloop
+            _trade(settings, Path(record.manifest), stop_when, trainer, treasury),
+            use_uvloop=args.uvloop,
         )
         stdout_console().print(
             f"the devnet keeps running (pid {record.pid}, manifest {record.manifest}); "
             "stop it with `omniarb devnet down`"
         )
     else:
-        stats = run_on_loop(_demo(settings, stop_when, trainer), use_uvloop=args.uvloop)
-    # After the run's last words: what the profit predictor did (its own query, off the loop).
+        stats = run_on_loop(_demo(settings, stop_when, trainer, treasury), use_uvloop=args.uvloop)
+    # After the run's last words: what the profit predictor did (its own query, off the loop),
+    # and what was swept to the Safes.
     stdout_console().print(trainer.summary(), highlight=False, soft_wrap=True)
+    stdout_console().print(treasury.summary(), highlight=False, soft_wrap=True)
     if args.summary is not None:
         write_summary(args.summary, stats)
     return 0
 
 
 async def _trade(
-    settings: Settings, manifest_path: Path, stop_when: StopWhen, trainer: DemoTrainer
+    settings: Settings,
+    manifest_path: Path,
+    stop_when: StopWhen,
+    trainer: DemoTrainer,
+    treasury: DemoTreasury,
 ) -> list[ChainBotStats]:
     manifest = Manifest.read(manifest_path)
     stdout_console().print(
@@ -121,10 +131,13 @@ async def _trade(
     rivals = RivalsProcess(manifest_path, params) if params.resolved() else None
     if rivals is not None:
         rivals.start()
+    # The profits go to each chain's Safe: every N blocks if configured, and at the end.
+    treasury.attach(manifest_path)
     try:
         async with asyncio.TaskGroup() as tasks:
             racing = None if rivals is None else tasks.create_task(_race(rivals))
             training = tasks.create_task(trainer.run())
+            tasks.create_task(treasury.every_blocks())
             try:
                 stats = await run_with_view(
                     manifest,
@@ -138,6 +151,7 @@ async def _trade(
             finally:
                 # Cancelled, a training child is killed and reaped: no orphan outlives the demo.
                 training.cancel()
+                treasury.stop()  # not cancelled: a sweep under way completes
                 if racing is not None:
                     racing.cancel()
     finally:
@@ -147,6 +161,7 @@ async def _trade(
             figures = rivals.rivals_snapshot()
             if figures is not None:
                 stdout_console().print(figures.summary())
+    await treasury.sweep()
     return stats
 
 
@@ -160,10 +175,10 @@ async def _race(rivals: RivalsProcess) -> None:
 
 
 async def _demo(
-    settings: Settings, stop_when: StopWhen, trainer: DemoTrainer
+    settings: Settings, stop_when: StopWhen, trainer: DemoTrainer, treasury: DemoTreasury
 ) -> list[ChainBotStats]:
     async with devnet_from_settings(settings) as devnet:
         with published(devnet):
-            stats = await _trade(settings, devnet.manifest_path, stop_when, trainer)
+            stats = await _trade(settings, devnet.manifest_path, stop_when, trainer, treasury)
     stdout_console().print("demo stopped; every chain shut down")
     return stats

@@ -46,6 +46,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "omniarb.cli.keys_cmd",
         "create, import, list, show or retire the bot's signing keys",
     ),
+    "treasury": (
+        "omniarb.cli.treasury_cmd",
+        "the Safe that owns the executor; sweep profit above the float to it",
+    ),
     "history": ("omniarb.cli.history_cmd", "list recorded trades"),
     "audit": ("omniarb.cli.audit_cmd", "list the audit log of security-relevant actions"),
     "breaker": (

@@ -16,6 +16,9 @@ __all__ = [
     "DEPLOYER_INDEX",
     "L1_PRICE_INDEX",
     "RIVAL_FIRST_INDEX",
+    "SAFE_OWNER_INDICES",
+    "SAFE_RELAYER_INDEX",
+    "SAFE_THRESHOLD",
     "TRADER_INDICES",
     "DevAccount",
     "dev_account",
@@ -28,6 +31,12 @@ BOT_INDEX = 9
 # Moves the L2s' L1 price (the fee oracles' setters): an account of its own, so its sends never
 # race the deployer's (which seeds a new executor while the market runs) for a nonce.
 L1_PRICE_INDEX = 10
+# The owners of each chain's 2-of-3 Safe, which owns the bot's executor (`omniarb.custody`):
+# accounts of their own, so no market or bot transaction ever signs with an owner's key. The
+# first one (funded by anvil) also relays the Safe's transactions: owners only sign digests.
+SAFE_OWNER_INDICES = (11, 12, 13)
+SAFE_THRESHOLD = 2
+SAFE_RELAYER_INDEX = 11
 # Rival searchers (omniarb.devnet.rivals) sign as accounts 20 and up: past anvil's funded
 # accounts, so they are funded (`anvil_setBalance`) when they start, and never share a nonce
 # with the market's traders or the bot.

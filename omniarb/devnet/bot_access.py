@@ -1,5 +1,12 @@
 """The devnet's `ChainAccess`: the bot signs as anvil account 9 and trades through an executor
-that account deploys the first time a devnet run meets it.
+deployed the first time a devnet run meets it.
+
+Where the chain has a Safe (every devnet deployment records one), the deployer deploys the
+executor with the bot authorized as an executor (its constructor's `setExecutor`), then hands
+ownership to the chain's 2-of-3 Safe: `transferOwnership(safe)` from the deployer, and
+`acceptOwnership()` as a Safe transaction signed by two owners (`omniarb.devnet.custody`). The
+bot can trade but not withdraw; profits leave only through the Safe (`omniarb treasury sweep`).
+A manifest without a Safe (an older one) keeps the bot as the owner.
 
 The key is read from a keystore of the run (`omniarb.devnet.bot_keystore`), through the same
 `keystore` key backend a real deployment uses, not handed over in plain text.
@@ -25,8 +32,14 @@ from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.bot_keystore import bot_signer
+from omniarb.devnet.custody import devnet_safe_owner
 from omniarb.errors import DevnetError
 from omniarb.execute import ExecutorContract, Signer, deploy_devnet_executor
+from omniarb.execute.executor_calldata import (
+    accept_ownership_calldata,
+    bot_setup,
+    transfer_ownership_calldata,
+)
 from omniarb.keys.local import LocalDigestSigner
 from omniarb.network import ChainManifest
 from omniarb.wiring import STABLECOINS
@@ -61,15 +74,26 @@ class DevnetAccess:
             json.loads(self._memo.read_text()) if self._memo.exists() else {}
         )
         address = remembered.get(chain.name)
-        if address is not None:
-            code = await rpc.call("eth_getCode", address, "latest")
-            owner = await ExecutorContract(rpc, address).owner() if len(code) > 2 else ""
-            if owner.lower() == bot.lower():
-                return address
-        contract = await deploy_devnet_executor(rpc, chain, bot=bot)
+        if address is not None and await _still_ours(rpc, chain, address, bot):
+            return address
+        contract = await _deploy(rpc, chain, bot)
+        deployer = dev_account(DEPLOYER_INDEX).address
+        # The first step of the Safe's take-over goes out at once and is mined alongside the
+        # seeding (the deployer's sends are mined in nonce order), so the bot waits for one
+        # block less before it trades.
+        handover = None
+        if chain.safe is not None:
+            handover = await rpc.call(
+                "eth_sendTransaction",
+                {
+                    "from": deployer,
+                    "to": contract.address,
+                    "data": "0x" + transfer_ownership_calldata(chain.safe.address).hex(),
+                    "gas": hex(100_000),
+                },
+            )
         # One unit of each start token makes the executor's balance slot non-zero, so no trade
         # pays the ~17k gas of creating it.
-        deployer = dev_account(DEPLOYER_INDEX).address
         for symbol in (chain.tokens[0].symbol, *STABLECOINS):
             await rpc.call(
                 "eth_sendTransaction",
@@ -81,6 +105,19 @@ class DevnetAccess:
                 },
             )
         await self._seed_inventory(rpc, chain, contract.address)
+        if chain.safe is not None and handover is not None:
+            receipt = await wait_for_receipt(rpc, handover, timeout_s=_RECEIPT_TIMEOUT_S)
+            if receipt is None or int(receipt["status"], 16) != 1:
+                raise DevnetError(f"{chain.name}: transferOwnership to the Safe failed")
+            await devnet_safe_owner(rpc, chain).call(
+                to=contract.address, data=accept_ownership_calldata()
+            )
+            log.info(
+                "%s: executor %s is owned by Safe %s",
+                chain.name,
+                contract.address,
+                chain.safe.address,
+            )
         # Read again: the other chains' pipelines are built concurrently and may have remembered
         # their executors since the first read (no await between this read and the write).
         remembered = json.loads(self._memo.read_text()) if self._memo.exists() else {}
@@ -124,3 +161,26 @@ class DevnetAccess:
             log.info(
                 "%s: executor %s holds an inventory of %s", chain.name, executor, ", ".join(seeded)
             )
+
+
+async def _still_ours(rpc: RpcClient, chain: ChainManifest, address: str, bot: str) -> bool:
+    """Whether the remembered executor is there, owned by the chain's Safe with the bot
+    authorized (or, without a Safe, owned by the bot)."""
+    code = await rpc.call("eth_getCode", address, "latest")
+    if len(code) <= 2:
+        return False
+    contract = ExecutorContract(rpc, address)
+    owner = await contract.owner()
+    if chain.safe is None:
+        return owner.lower() == bot.lower()
+    return owner.lower() == chain.safe.address.lower() and await contract.is_executor(bot)
+
+
+async def _deploy(rpc: RpcClient, chain: ChainManifest, bot: str) -> ExecutorContract:
+    """A new executor: the deployer's, the bot authorized, when a Safe will own it; else the
+    bot's own."""
+    if chain.safe is None:
+        return await deploy_devnet_executor(rpc, chain, bot=bot)
+    deployer = dev_account(DEPLOYER_INDEX).address
+    setup = {**bot_setup(chain, bot), "owner": deployer}
+    return await ExecutorContract.deploy(rpc, sender=deployer, **setup)

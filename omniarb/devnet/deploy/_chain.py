@@ -1,6 +1,6 @@
-"""One chain's deployment in its order: tokens, lenders, DEXes (each by its pool kind,
-`omniarb.devnet.kinds`), the routers over several DEXes (`_routers`), pools, the trap tokens
-and their pools (`_traps`), traders; every
+"""One chain's deployment in its order: tokens, lenders, the Safe (`_safe`), DEXes (each by its
+pool kind, `omniarb.devnet.kinds`), the routers over several DEXes (`_routers`), pools, the trap
+tokens and their pools (`_traps`), traders; every
 receipt checked at the end. The result is a `ChainManifest` without endpoints.
 """
 
@@ -17,6 +17,7 @@ from omniarb.devnet.catalog import catalog_for
 from omniarb.devnet.deploy._l2_fees import install_l2_fee_contracts
 from omniarb.devnet.deploy._pools import create_pools
 from omniarb.devnet.deploy._routers import deploy_routers
+from omniarb.devnet.deploy._safe import deploy_safe
 from omniarb.devnet.deploy._sender import Sender, check_all
 from omniarb.devnet.deploy._tokens import deploy_tokens, fund_traders
 from omniarb.devnet.deploy._traps import deploy_traps
@@ -70,6 +71,8 @@ async def deploy_chain(
     # block, and a block costs more the more is deployed (`omniarb.devnet.deploy._miner`).
     lenders = await deploy_lenders(chain, rpc, deployer, token_entries)
     phases.done("lenders")
+    safe = await deploy_safe(chain, deployer)
+    phases.done("Safe")
     wrapped = next(t for t in catalog.tokens if t.wrapped_native)
     weth = tokens[wrapped.symbol]
     dexes = [
@@ -104,4 +107,5 @@ async def deploy_chain(
         traders=tuple(traders),
         lenders=lenders,
         routers=routers,
+        safe=safe,
     )

@@ -72,6 +72,12 @@ def test_demo_trades_on_five_chains_and_stops(tmp_path: Path, omniarb_home: Path
     assert {t["chain"] for t in summary["trades"] if t["status"] == "success"} == set(_CHAINS)
     assert "demo stopped" in done.stdout
     assert not (home / "devnet" / "running.json").exists()
+    # Every chain's profit went to its Safe at the end (the executor keeps its float).
+    swept = done.stdout.split("treasury (profit above the executor's float")[1].splitlines()[1:]
+    lines = {line.split(":")[0].strip(): line for line in swept if line.startswith("  ")}
+    assert set(lines) == set(_CHAINS), done.stdout
+    for chain, line in lines.items():
+        assert re.search(r": \d[\d.]* \w+.* to Safe 0x[0-9a-fA-F]{40}$", line), (chain, line)
 
 
 def _children(pid: int) -> list[tuple[int, str]]:
