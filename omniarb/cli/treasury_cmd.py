@@ -26,15 +26,18 @@ from typing import Any
 from rich.table import Table
 
 from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import chain_by_id
 from omniarb.cli import Subparsers
 from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings, load_secrets
 from omniarb.custody.owner import OwnerActions
-from omniarb.custody.safe_owner import read_safe
+from omniarb.custody.safe_owner import SafeOwner, read_safe
 from omniarb.custody.treasury import Holding, SweepResult, TreasurySweep
 from omniarb.devnet.custody import devnet_safe_owner
 from omniarb.devnet.record import read_record
 from omniarb.errors import ConfigError, NotRunningError
+from omniarb.execute.signer import Signer
+from omniarb.keys.factory import open_backend
 from omniarb.network import ChainManifest, Manifest
 from omniarb.store import HistoryDatabase, resolve_db_url
 
@@ -125,18 +128,48 @@ def _devnet_executors(manifest_path: Path) -> dict[str, str]:
 
 
 def _network_owner(settings: Settings) -> OwnerFactory:
-    """Owner signers on a described network come from the key backend, which this build does
-    not have yet: a clear refusal naming what is needed, before anything is sent."""
-    listed = ", ".join(settings.treasury.owners) or "none"
-
-    def refuse(rpc: RpcClient, chain: ChainManifest) -> OwnerActions:
+    """On a described network the Safe's owner signers and the relayer that sends their
+    transaction come from the configured key backend (`[keys]`), by the addresses
+    `[treasury] owners` and `relayer` list; nothing is unlocked until a sweep signs."""
+    owners, relayer = settings.treasury.owners, settings.treasury.relayer
+    if not owners or not relayer:
         raise ConfigError(
-            f"treasury.owners: signing {chain.name}'s Safe transactions needs the owner keys "
-            f"({listed}) from a key backend (omniarb.keys.open_backend), which this build "
-            "lacks; --dry-run and `treasury status` work without them"
+            "treasury.owners and treasury.relayer: a described network's sweep signs with the "
+            "Safe owners' keys and sends with the relayer's, from the key backend ([keys]); "
+            "list their addresses (--dry-run and `treasury status` need none)"
+        )
+    backend = open_backend(settings, load_secrets())
+
+    def make(rpc: RpcClient, chain: ChainManifest) -> OwnerActions:
+        if chain.safe is None:
+            raise ConfigError(f"{chain.name}: the network file names no `safe` to sweep through")
+        spec = chain_by_id(chain.chain_id)
+        return SafeOwner(
+            rpc=rpc,
+            safe=chain.safe.address,
+            chain_id=chain.chain_id,
+            signers=[backend.digest_signer(address) for address in owners],
+            relayer=Signer.from_digest_signer(
+                backend.digest_signer(relayer), chain_id=chain.chain_id
+            ),
+            fee_model=spec.fee_model,
+            tip_wei=spec.tips.min_wei,
         )
 
-    return refuse
+    return make
+
+
+def _lazy_network_owner(settings: Settings) -> OwnerFactory:
+    """`_network_owner`, opened at the first chain that signs (status and --dry-run open no
+    key backend), then shared by every chain (a PKCS#11 token allows one login per process)."""
+    opened: list[OwnerFactory] = []
+
+    def owner(rpc: RpcClient, chain: ChainManifest) -> OwnerActions:
+        if not opened:
+            opened.append(_network_owner(settings))
+        return opened[0](rpc, chain)
+
+    return owner
 
 
 def _targets(
@@ -151,7 +184,7 @@ def _targets(
     else:
         manifest = Manifest.read(args.manifest)
         chains = [(c, c.executor) for c in manifest.chains if c.executor is not None]
-        owner = _network_owner(settings)
+        owner = _lazy_network_owner(settings)
     if args.chain is not None:
         manifest.chain(args.chain)  # an unknown chain is an error, not an empty answer
         chains = [(c, e) for c, e in chains if args.chain in (c.name, str(c.chain_id))]

@@ -18,8 +18,9 @@ from _custody_setup import CHAIN, balance_of, mint, safe_owned_executor
 from omniarb.chains.rpc import RpcClient
 from omniarb.custody.safe_owner import read_safe
 from omniarb.custody.treasury import SWEEP_ACTION
-from omniarb.devnet.accounts import SAFE_OWNER_INDICES, dev_account
+from omniarb.devnet.accounts import SAFE_OWNER_INDICES, SAFE_RELAYER_INDEX, dev_account
 from omniarb.devnet.supervise import published
+from omniarb.keys.keystore import KeystoreBackend
 from omniarb.network import write_executor
 from omniarb.store import HistoryDatabase
 
@@ -105,11 +106,29 @@ async def test_status_and_sweep_on_the_running_devnet(devnet_factory: Any, tmp_p
             assert row.details["amount"] == str(_USDC_HELD - 1_200_250_000)
 
 
-async def test_a_described_network_sweep_needs_the_key_backend(
-    devnet_factory: Any, tmp_path: Path
+def _keystore_config(keys: Path, owners: list[int]) -> str:
+    """[keys] on a keystore at `keys`; [treasury] owners by devnet account index, relayed by
+    the relayer account (whose key the keystore also holds)."""
+    listed = ", ".join(f'"{dev_account(i).address}"' for i in owners)
+    return (
+        f'[keys]\nbackend = "keystore"\nkeystore_dir = "{keys}"\nscrypt_n = 4096\n'
+        + _CONFIG
+        + f'owners = [{listed}]\nrelayer = "{dev_account(SAFE_RELAYER_INDEX).address}"\n'
+    )
+
+
+async def test_a_described_network_sweep_signs_with_owner_keys_from_the_keystore(
+    devnet_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Two of the Safe's three owner keys in the keystore sweep; with only one listed the sweep
+    is refused before anything is sent (the Safe needs two signatures); without any listed it
+    names the settings it needs. --dry-run reads without keys."""
     home, db, config = tmp_path / "home", tmp_path / "audit.db", tmp_path / "treasury.toml"
-    config.write_text(_CONFIG + 'owners = ["' + dev_account(SAFE_OWNER_INDICES[0]).address + '"]\n')
+    keys = tmp_path / "keys"
+    monkeypatch.setenv("OMNIARB_KEYSTORE_PASSPHRASE", "treasury test passphrase")
+    store = KeystoreBackend(keys, lambda: "treasury test passphrase", scrypt_n=4096)
+    for index in {*SAFE_OWNER_INDICES[:2], SAFE_RELAYER_INDEX}:
+        store.import_key(dev_account(index).private_key, label=f"owner {index}")
     async with devnet_factory({CHAIN: None}) as net:
         chain = net.manifest.chain(CHAIN)
         network = tmp_path / "network.json"
@@ -120,16 +139,32 @@ async def test_a_described_network_sweep_needs_the_key_backend(
             usdc = chain.token("USDC").address
             await mint(rpc, usdc, owned.executor, _USDC_HELD - 1)
             nonce = (await read_safe(rpc, owned.safe))[2]
+
+            config.write_text(_CONFIG)
+            unnamed = treasury(home, db, config, "sweep", "--manifest", network)
+            assert unnamed.returncode == 4, unnamed.stderr
+            assert "treasury.owners and treasury.relayer" in unnamed.stderr
+            assert "Traceback" not in unnamed.stderr
+
+            config.write_text(_keystore_config(keys, [SAFE_OWNER_INDICES[0]]))
             refused = treasury(home, db, config, "sweep", "--manifest", network)
             assert refused.returncode == 4, refused.stderr
-            assert "treasury.owners" in refused.stderr
-            assert "key backend" in refused.stderr
+            assert "needs 2 owner signatures; only 1" in refused.stderr
             assert "Traceback" not in refused.stderr
             assert (await read_safe(rpc, owned.safe))[2] == nonce
             assert await balance_of(rpc, usdc, owned.executor) == _USDC_HELD
+
             # Reading needs no keys.
             dry = treasury(home, db, config, "sweep", "--manifest", network, "--dry-run", "--json")
             assert dry.returncode == 0, dry.stderr
             [planned] = json.loads(dry.stdout)
             usdc_line = next(h for h in planned["holdings"] if h["symbol"] == "USDC")
             assert usdc_line["excess"] == str(_USDC_HELD - 1_200_250_000)
+            assert await balance_of(rpc, usdc, owned.executor) == _USDC_HELD
+
+            config.write_text(_keystore_config(keys, list(SAFE_OWNER_INDICES[:2])))
+            swept = treasury(home, db, config, "sweep", "--manifest", network, "--json")
+            assert swept.returncode == 0, swept.stderr
+            assert await balance_of(rpc, usdc, owned.executor) == 1_200_250_000
+            assert await balance_of(rpc, usdc, owned.safe) == _USDC_HELD - 1_200_250_000
+            assert (await read_safe(rpc, owned.safe))[2] == nonce + 1
