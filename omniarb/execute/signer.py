@@ -30,6 +30,7 @@ from omniarb._secrets import PRIVATE_KEY_ENV, Secrets
 from omniarb.chains.fees import Eip1559Fees, Fees
 from omniarb.chains.rlp import EMPTY_LIST, encode_bytes, encode_int, encode_list
 from omniarb.errors import ConfigError
+from omniarb.keys.local import LocalDigestSigner
 
 __all__ = ["SignedTx", "Signer"]
 
@@ -99,6 +100,21 @@ class Signer:
         self._chain_rlp = encode_int(chain_id)
         self._legacy_v_base = chain_id * 2 + _EIP155_V_OFFSET
         self._to_rlp: dict[str | None, bytes] = {}
+
+    @classmethod
+    def from_digest_signer(cls, digest_signer: LocalDigestSigner, *, chain_id: int) -> Signer:
+        """The transaction signer over a backend's in-process key (the key object is shared,
+        never copied out as bytes)."""
+        if chain_id <= 0:
+            raise ValueError(f"chain_id must be positive, got {chain_id}")
+        signer = cls.__new__(cls)
+        signer._key = digest_signer.coincurve_key
+        signer.chain_id = chain_id
+        signer.address = digest_signer.address
+        signer._chain_rlp = encode_int(chain_id)
+        signer._legacy_v_base = chain_id * 2 + _EIP155_V_OFFSET
+        signer._to_rlp = {}
+        return signer
 
     @classmethod
     def from_secrets(

@@ -1,0 +1,406 @@
+"""Rotating a chain's executor key without stopping its trades.
+
+    rotator = Rotator(chain=..., rpc=rpc, pool=pool, backend=backend, owner=owner,
+                      executor=executor, audit=store.database, settings=...)
+    result = await rotator.rotate(reason="operator")   # or resume() after a crash
+
+The steps, each written to the audit log (`key.<step>`, outcome ok or failed, tx hashes under
+`*_hash` keys) with the key's address as subject:
+
+1. create — a new key in the backend;
+2. authorize — `setExecutor(new, true)` through the owner (`OwnerActions`);
+3. fund — the gas float moved to it (from the funder, else the old key);
+4. activate — it joins the live pool: the next trades may use it;
+5. drain — the old key takes no new trade; its pending ones settle;
+6. deauthorize — once every nonce it sent is mined, `setExecutor(old, false)`;
+7. sweep — its native balance less the sweep's exact fee goes back (`gas_float.sweep_gas`);
+8. retire — the backend marks it retired and the pool forgets it.
+
+Every step first looks whether it was already done — in the audit log and, for what the chain
+holds, on the chain (is it authorized, does it have its float, is its balance gone) — so running
+`rotate` again after a crash finishes the rotation that was cut short: it never authorizes twice,
+never funds twice and never loses the float. A failed step raises `RotationStepError` after its
+failed row; the keys stay in the state the log shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from omniarb.chains.abi import decode, encode_call
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import FeeModel
+from omniarb.custody.owner import OwnerActions
+from omniarb.errors import OmniarbError
+from omniarb.execute.executor_calldata import set_executor_calldata
+from omniarb.execute.key_pool import KeyPool, KeyState
+from omniarb.execute.signer import Signer
+from omniarb.execute.submit import Submitter
+from omniarb.keys.base import KeyBackend
+from omniarb.keys.gas_float import balance_wei, send_gas, sweep_gas
+from omniarb.keys.local import LocalDigestSigner
+from omniarb.keys.rotation_log import AuditSink, KeyRecord, read_chain_keys
+from omniarb.store.audit import AuditEntry, AuditOutcome
+
+__all__ = ["RotationResult", "RotationSettings", "RotationStepError", "Rotator"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class RotationStepError(OmniarbError):
+    """A rotation step failed; the audit log has its failed row and the keys' state."""
+
+    def __init__(self, step: str, address: str, cause: BaseException) -> None:
+        super().__init__(f"key rotation step {step} of {address} failed: {cause}")
+        self.step = step
+        self.address = address
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RotationSettings:
+    """A chain's rotation: the new key's gas float, who sends it (None: the old key), where a
+    retired key's gas goes (None: the new key), and how long the old key may take to settle."""
+
+    gas_float_wei: int
+    funder: Submitter | None = None
+    sweep_to: str | None = None
+    settle_timeout_s: float = 120.0
+    settle_poll_s: float = 0.25
+    tip_wei: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RotationResult:
+    new_address: str
+    old_address: str | None
+
+
+class Rotator:
+    """Runs the rotation steps of one chain; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        chain: str,
+        chain_id: int,
+        rpc: RpcClient,
+        fee_model: FeeModel,
+        pool: KeyPool,
+        backend: KeyBackend,
+        owner: OwnerActions,
+        executor: str,
+        audit: AuditSink,
+        settings: RotationSettings,
+        actor: str = "bot",
+    ) -> None:
+        self.chain = chain
+        self._chain_id = chain_id
+        self._rpc = rpc
+        self._fee_model = fee_model
+        self.pool = pool
+        self._backend = backend
+        self._owner = owner
+        self._executor = executor
+        self._audit = audit
+        self._settings = settings
+        self._actor = actor
+        # One rotation at a time per chain: the policy chore and an operator may both ask.
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ the log
+    async def records(self) -> dict[str, KeyRecord]:
+        return await read_chain_keys(self._audit, self.chain)
+
+    async def _write(
+        self, step: str, address: str, outcome: AuditOutcome, details: dict[str, Any]
+    ) -> None:
+        entry = AuditEntry.now(
+            actor=self._actor,
+            action=f"key.{step}",
+            subject=address,
+            outcome=outcome,
+            chain=self.chain,
+            details=details,
+        )
+        await asyncio.to_thread(self._audit.append_audit, entry)
+
+    async def _step(
+        self, step: str, address: str, run: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        """Run one step and write its row: ok with its details, or failed with the error."""
+        try:
+            details = await run()
+        except Exception as exc:
+            await self._write(step, address, "failed", {"error": str(exc)[:500]})
+            raise RotationStepError(step, address, exc) from exc
+        await self._write(step, address, "ok", details)
+        log.info("%s: key.%s %s %s", self.chain, step, address, details)
+        return details
+
+    # ------------------------------------------------------------------ chain facts
+    async def is_executor(self, address: str) -> bool:
+        answer = await self._rpc.call(
+            "eth_call",
+            {"to": self._executor, "data": encode_call("isExecutor(address)", address)},
+            "latest",
+        )
+        return bool(decode(["bool"], answer)[0])
+
+    def _signer_of(self, address: str) -> Signer:
+        digest_signer = self._backend.digest_signer(address)
+        if not isinstance(digest_signer, LocalDigestSigner):
+            raise TypeError(f"the {self._backend.name} backend's signers cannot sign trades yet")
+        return Signer.from_digest_signer(digest_signer, chain_id=self._chain_id)
+
+    async def restore(self) -> None:
+        """Rebuild the pool a previous run left (after a restart): every key the log shows
+        live joins it, the draining ones as draining, the retired ones leave; a key of the
+        pool the log has never seen (the first, from the environment) gets its `key.activate`
+        row, which dates it for the age policy. The rotation a crash cut short resumes with
+        `resume` or the next `rotate`."""
+        records = await self.records()
+        known = self._backend_addresses()
+        for record in records.values():
+            if (
+                record.live
+                and not self.pool.has(record.address)
+                and record.address.lower() in known
+            ):
+                self.pool.add_signer(self._signer_of(record.address))
+        for record in records.values():
+            if not self.pool.has(record.address):
+                continue
+            if "retire" in record.done:
+                self.pool.remove(record.address)
+            elif record.draining:
+                self.pool.drain(record.address)
+        for address in self.pool.active_addresses:
+            if address not in records:
+
+                async def adopted() -> dict[str, Any]:
+                    return {"initial": True, "pool": self.pool.active_addresses}
+
+                await self._step("activate", address, adopted)
+
+    def _backend_addresses(self) -> set[str]:
+        return {info.address.lower() for info in self._backend.list_keys()}
+
+    # ------------------------------------------------------------------ the rotation
+    async def rotate(self, *, old: str | None = None, reason: str = "operator") -> RotationResult:
+        """Finish any rotation cut short, then replace `old` (default: the oldest active key)."""
+        async with self._lock:
+            records = await self.records()
+            resumed = await self._resume_locked(records)
+            if resumed is not None and old is None:
+                return resumed
+            active = self.pool.active_addresses
+            if old is None:
+                old = self._oldest(active, records)
+            new = await self._add_key(records, reason=reason, funded_by=old, replaces=old)
+            await self._retire_key(old, new)
+            return RotationResult(new_address=new, old_address=old)
+
+    async def resume(self) -> RotationResult | None:
+        """Finish a rotation a crash cut short (None when there was none)."""
+        async with self._lock:
+            return await self._resume_locked(await self.records())
+
+    async def grow(self, *, reason: str = "pool size") -> str:
+        """One more active key (steps 1 to 4), the pool growing to its configured size."""
+        async with self._lock:
+            active = self.pool.active_addresses
+            funder = active[0] if active else None
+            return await self._add_key(await self.records(), reason=reason, funded_by=funder)
+
+    def _oldest(self, active: list[str], records: dict[str, KeyRecord]) -> str:
+        if not active:
+            raise ValueError(f"{self.chain}: no active key to rotate")
+
+        def age_key(address: str) -> float:
+            created = (record := records.get(address)) and record.created_at
+            return created.timestamp() if created else 0.0  # unknown: the first key, oldest
+
+        return min(active, key=age_key)
+
+    async def _resume_locked(self, records: dict[str, KeyRecord]) -> RotationResult | None:
+        adding = [r for r in records.values() if r.being_added]
+        draining = [r.address for r in records.values() if r.draining]
+        if not adding and not draining:
+            return None
+        log.warning(
+            "%s: resuming a rotation cut short (adding %s, draining %s)",
+            self.chain,
+            [r.address for r in adding],
+            draining,
+        )
+        new: str | None = None
+        old: str | None = None
+        for record in adding:
+            funder = record.replaces or next(iter(self.pool.active_addresses), None)
+            new = await self._add_key(
+                records, reason="resume", funded_by=funder, address=record.address
+            )
+            replaced = records.get(record.replaces or "")
+            if record.replaces is not None and not (replaced and "retire" in replaced.done):
+                old = record.replaces
+                await self._retire_key(old, new)
+        for address in draining:
+            if address != old:
+                old = address
+                await self._retire_key(address, new)
+        return RotationResult(new_address=new or self.pool.active_addresses[0], old_address=old)
+
+    async def _add_key(
+        self,
+        records: dict[str, KeyRecord],
+        *,
+        reason: str,
+        funded_by: str | None,
+        address: str | None = None,
+        replaces: str | None = None,
+    ) -> str:
+        """Steps 1–4 for a new key (or the half-added `address`)."""
+        done = records[address].done if address is not None else {}
+        if address is None:
+            info = self._backend.create_key(f"executor:{self.chain}")
+
+            async def created() -> dict[str, Any]:
+                return {
+                    "backend": info.backend,
+                    "label": info.label,
+                    "reason": reason,
+                    "replaces": replaces,
+                }
+
+            await self._step("create", info.address, created)
+            address = info.address
+        new = address
+
+        async def authorize() -> dict[str, Any]:
+            if await self.is_executor(new):
+                return {"already": True}  # a crash came after the call and before its row
+            result = await self._owner.call(
+                to=self._executor, data=set_executor_calldata(new, True)
+            )
+            return {"setexecutor_tx": result.tx_hash, "block_number": result.block_number}
+
+        if "authorize" not in done:
+            await self._step("authorize", new, authorize)
+        if "fund" not in done:
+            await self._step("fund", new, lambda: self._fund(new, funded_by))
+        if "activate" not in done or not self.pool.has(new):
+            self.pool.add_signer(self._signer_of(new))
+        if "activate" not in done:
+
+            async def activate() -> dict[str, Any]:
+                return {"pool": self.pool.active_addresses}
+
+            await self._step("activate", new, activate)
+        return new
+
+    async def _fund(self, new: str, funded_by: str | None) -> dict[str, Any]:
+        target_wei = self._settings.gas_float_wei
+        held_wei = await balance_wei(self._rpc, new)
+        if held_wei >= target_wei:
+            # Funded before a crash (or by hand): never twice.
+            return {"already": True, "balance_wei": str(held_wei)}
+        funder = self._settings.funder
+        if funder is None:
+            if funded_by is None:
+                raise ValueError("no funder configured and no old key to fund from")
+            funder = self.pool.submitter_of(funded_by)
+        move = await send_gas(
+            funder,
+            self._rpc,
+            to=new,
+            amount_wei=target_wei - held_wei,
+            fee_model=self._fee_model,
+            key=f"key-fund:{self.chain}:{new}",
+            tip_wei=self._settings.tip_wei,
+        )
+        return {
+            "from": funder.address,
+            "amount_wei": str(move.amount_wei),
+            "fund_tx": move.tx_hash,
+            "block_number": move.block_number,
+        }
+
+    async def _retire_key(self, old: str, new: str | None) -> None:
+        """Steps 5–8 for `old`."""
+        records = await self.records()
+        done = records[old].done if old in records else {}
+        if self.pool.has(old) and self.pool.state_of(old) is KeyState.ACTIVE:
+            self.pool.drain(old)
+        if "drain" not in done:
+
+            async def drain() -> dict[str, Any]:
+                return {"pool": self.pool.active_addresses, "replaced_by": new}
+
+            await self._step("drain", old, drain)
+        if "deauthorize" not in done:
+            await self._step("deauthorize", old, lambda: self._deauthorize(old))
+        if "sweep" not in done:
+            await self._step("sweep", old, lambda: self._sweep(old, new))
+        if "retire" not in done:
+            await self._step("retire", old, lambda: self._retire(old))
+
+    async def _deauthorize(self, old: str) -> dict[str, Any]:
+        if self.pool.has(old):
+            await self._until_settled(old)
+        if not await self.is_executor(old):
+            return {"already": True}
+        result = await self._owner.call(to=self._executor, data=set_executor_calldata(old, False))
+        return {"setexecutor_tx": result.tx_hash, "block_number": result.block_number}
+
+    async def _until_settled(self, old: str) -> None:
+        deadline = time.monotonic() + self._settings.settle_timeout_s
+        while not await self.pool.settled(old):
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"key {old} still has transactions pending after "
+                    f"{self._settings.settle_timeout_s:.0f} s"
+                )
+            await asyncio.sleep(self._settings.settle_poll_s)
+
+    async def _sweep(self, old: str, new: str | None) -> dict[str, Any]:
+        to = self._settings.sweep_to or new or next(iter(self.pool.active_addresses), None)
+        if to is None:
+            raise ValueError("nowhere to sweep to: no sweep_to and no active key")
+        submitter = self.pool.submitter_of(old) if self.pool.has(old) else self._detached(old)
+        move = await sweep_gas(
+            submitter,
+            self._rpc,
+            to=to,
+            key=f"key-sweep:{self.chain}:{old}",
+            tip_wei=self._settings.tip_wei,
+        )
+        if move is None:
+            return {"to": to, "amount_wei": "0"}
+        return {
+            "to": to,
+            "amount_wei": str(move.amount_wei),
+            "fee_wei": str(move.fee_wei),
+            "sweep_tx": move.tx_hash,
+        }
+
+    def _detached(self, old: str) -> Submitter:
+        # The key left the pool before a crash: a submitter of its own for the sweep.
+        self.pool.add_signer(self._signer_of(old))
+        self.pool.drain(old)
+        return self.pool.submitter_of(old)
+
+    async def _retire(self, old: str) -> dict[str, Any]:
+        if self.pool.has(old):
+            self.pool.remove(old)
+        if old.lower() not in self._backend_addresses():
+            # A key made outside the backend (the environment's): nothing to mark there.
+            return {"backend": None}
+        info = self._backend.retire_key(old)
+        return {"backend": info.backend}
