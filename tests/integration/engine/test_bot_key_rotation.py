@@ -1,0 +1,173 @@
+"""Rotating the executor key inside a running bot while the devnet's market trades (rivals off):
+the bot keeps trading through the rotation, no trade fails, neither key leaves a nonce gap, the
+new key signs the trades after the switch, the old key is de-authorized on the executor and its
+gas swept to 0 wei, and the audit log holds every step in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _bot_helpers import RunningBot, bot_on
+from _memory_keys import MemoryKeyBackend
+from _waits import eventually
+
+from omniarb.chains.abi import encode_call
+from omniarb.chains.rpc import RpcClient
+from omniarb.chains.spec import chain_by_name
+from omniarb.custody.eoa_owner import EoaOwner
+from omniarb.devnet.accounts import dev_account
+from omniarb.devnet.market import MarketParams
+from omniarb.devnet.market.process import MarketProcess
+from omniarb.execute.executor_calldata import (
+    accept_ownership_calldata,
+    transfer_ownership_calldata,
+)
+from omniarb.execute.key_pool import KeyPool
+from omniarb.execute.nonces import NonceManager
+from omniarb.execute.signer import Signer
+from omniarb.execute.submit import MemorySubmissionGuard, Submitter
+from omniarb.keys.gas_float import balance_wei
+from omniarb.keys.rotation import RotationSettings, Rotator
+
+pytestmark = pytest.mark.integration
+
+_BLOCK_S = 0.5
+# Whales move pools often enough for a trade every few blocks.
+_MARKET = MarketParams(seed=23, swaps_per_block=2, whale_probability=0.5)
+OWNER_INDEX = 15  # outside the devnet's accounts: the executor's owner after the hand-over
+_AFTER_SWITCH = 2
+
+
+def _pool(bot: RunningBot) -> KeyPool:
+    (pipeline,) = bot.engine[0].pipelines
+    pool = pipeline.execute.submitter
+    assert isinstance(pool, KeyPool)
+    return pool
+
+
+async def _count(rpc: RpcClient, address: str, tag: str = "latest") -> int:
+    return int(await rpc.call("eth_getTransactionCount", address, tag), 16)
+
+
+async def _senders(rpc: RpcClient, hashes: list[str]) -> list[str]:
+    txs = await rpc.batch([("eth_getTransactionByHash", [h]) for h in hashes])
+    return [str(tx["from"]).lower() for tx in txs]
+
+
+async def _owner_of_its_own(rpc: RpcClient, pool: KeyPool, executor: str) -> EoaOwner:
+    """Hand the executor from the bot key (the devnet's owner, rotated out here) to a key of
+    its own; the bot key's owner call goes through the pool, in its nonce sequence."""
+    fee_model = chain_by_name("ethereum").fee_model
+    account = dev_account(OWNER_INDEX)
+    await rpc.call("anvil_setBalance", account.address, hex(10**20))
+    bot_owner = EoaOwner(rpc=rpc, submitter=pool.submitter_of(pool.address), fee_model=fee_model)
+    await bot_owner.call(to=executor, data=transfer_ownership_calldata(account.address))
+    signer = Signer(account.private_key, chain_id=1)
+    owner = EoaOwner(
+        rpc=rpc,
+        submitter=Submitter(
+            rpc=rpc,
+            signer=signer,
+            nonces=NonceManager(rpc=rpc, address=signer.address),
+            guard=MemorySubmissionGuard(),
+        ),
+        fee_model=fee_model,
+    )
+    await owner.call(to=executor, data=accept_ownership_calldata())
+    return owner
+
+
+async def test_rotation_in_a_running_bot(devnet_factory: Any, tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    async with devnet_factory({"ethereum": _BLOCK_S}) as net:
+        chain = net.manifest.chain("ethereum")
+        market = MarketProcess(net.manifest_path, _MARKET)
+        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, db) as bot:
+            trading = asyncio.create_task(market.run())
+            try:
+                await bot.wait_for(lambda stats: stats[0].succeeded >= 2, timeout_s=120)
+                pool = _pool(bot)
+                old = pool.address
+                executor = json.loads((net.manifest_path.parent / "executors.json").read_text())
+                owner = await _owner_of_its_own(rpc, pool, executor["ethereum"])
+                rotator = Rotator(
+                    chain="ethereum",
+                    chain_id=chain.chain_id,
+                    rpc=rpc,
+                    fee_model=chain_by_name("ethereum").fee_model,
+                    pool=pool,
+                    backend=MemoryKeyBackend(),
+                    owner=owner,
+                    executor=executor["ethereum"],
+                    audit=bot.store.database,
+                    settings=RotationSettings(gas_float_wei=10**18),
+                )
+                await rotator.restore()
+                before = bot.stats[0].submitted
+                result = await rotator.rotate(reason="test")
+                # The old key's trades settled before its de-authorization and sweep (two more
+                # blocks): every trade recorded from here on was signed by the new key.
+                switched = len(bot.stats[0].trades)
+                new = result.new_address
+                assert result.old_address == old
+
+                async def new_key_traded() -> bool:
+                    hashes = [t.tx_hash for t in bot.stats[0].trades]
+                    senders = await _senders(rpc, hashes)
+                    return senders.count(new.lower()) >= _AFTER_SWITCH
+
+                await eventually(new_key_traded, what="trades signed by the new key", timeout_s=120)
+                assert bot.stats[0].submitted > before
+            finally:
+                trading.cancel()
+                await asyncio.gather(trading, return_exceptions=True)
+            # Let what is in flight land before the bot stops: every nonce then mined.
+            await eventually(lambda: _settled(bot), what="the bot's trades to settle", timeout_s=60)
+
+        async with RpcClient(chain.rpc_http) as rpc:
+            # No nonce gap on either key: every nonce handed out was mined, none is pending.
+            for key in (old, new):
+                assert await _count(rpc, key, "pending") == await _count(rpc, key)
+            trades = bot.stats[0].trades
+            senders = await _senders(rpc, [t.tx_hash for t in trades])
+            assert {new.lower(), old.lower()} <= set(senders)
+            assert set(senders[switched:]) == {new.lower()}
+            assert len(senders) - switched >= _AFTER_SWITCH
+            call = {"to": executor["ethereum"], "data": encode_call("isExecutor(address)", old)}
+            assert int(await rpc.call("eth_call", call, "latest"), 16) == 0
+            assert await balance_wei(rpc, old) == 0
+
+    # No failed trade: nothing refused at the send, and every reverted one lost its pools to a
+    # market swap earlier in its block (never to a missing authorization).
+    with sqlite3.connect(db) as connection:
+        failed = connection.execute(
+            "SELECT error FROM executions WHERE status = 'failed'"
+        ).fetchall()
+        reverted = connection.execute(
+            "SELECT touched_earlier_in_block FROM outcomes WHERE success = 0"
+        ).fetchall()
+        audit = connection.execute(
+            "SELECT action, lower(subject), outcome FROM audit_log ORDER BY id"
+        ).fetchall()
+    assert failed == []
+    assert all(touched for (touched,) in reverted)
+    assert audit == [
+        ("key.activate", old.lower(), "ok"),
+        *((step, new.lower(), "ok") for step in ("key.create", "key.authorize", "key.fund")),
+        ("key.activate", new.lower(), "ok"),
+        *(
+            (step, old.lower(), "ok")
+            for step in ("key.drain", "key.deauthorize", "key.sweep", "key.retire")
+        ),
+    ]
+
+
+async def _settled(bot: RunningBot) -> bool:
+    """Every trade the bot sent has its outcome."""
+    return bot.stats[0].submitted == len(bot.stats[0].trades)
