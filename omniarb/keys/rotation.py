@@ -153,6 +153,10 @@ class Rotator:
         )
         return bool(decode(["bool"], answer)[0])
 
+    async def tx_count(self, address: str) -> int:
+        """How many transactions `address` has had mined (its nonce): the policy's count."""
+        return int(await self._rpc.call("eth_getTransactionCount", address, "latest"), 16)
+
     def _signer_of(self, address: str) -> Signer:
         digest_signer = self._backend.digest_signer(address)
         if not isinstance(digest_signer, LocalDigestSigner):
@@ -313,9 +317,7 @@ class Rotator:
             return {"already": True, "balance_wei": str(held_wei)}
         funder = self._settings.funder
         if funder is None:
-            if funded_by is None:
-                raise ValueError("no funder configured and no old key to fund from")
-            funder = self.pool.submitter_of(funded_by)
+            funder = await self._richest_key(new, funded_by)
         move = await send_gas(
             funder,
             self._rpc,
@@ -331,6 +333,18 @@ class Rotator:
             "fund_tx": move.tx_hash,
             "block_number": move.block_number,
         }
+
+    async def _richest_key(self, new: str, preferred: str | None) -> Submitter:
+        """Without a configured funder the float comes from our own keys: `preferred` (the
+        key being replaced) when it holds the most, else the pool's key that does."""
+        candidates = [a for a in self.pool.active_addresses if a != new]
+        if preferred is not None and self.pool.has(preferred) and preferred not in candidates:
+            candidates.append(preferred)
+        if not candidates:
+            raise ValueError("no funder configured and no key of ours to fund from")
+        balances = {a: await balance_wei(self._rpc, a) for a in candidates}
+        richest = max(candidates, key=lambda a: (balances[a], a == preferred))
+        return self.pool.submitter_of(richest)
 
     async def _retire_key(self, old: str, new: str | None) -> None:
         """Steps 5–8 for `old`."""

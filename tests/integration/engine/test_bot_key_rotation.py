@@ -1,7 +1,9 @@
 """Rotating the executor key inside a running bot while the devnet's market trades (rivals off):
 the bot keeps trading through the rotation, no trade fails, neither key leaves a nonce gap, the
 new key signs the trades after the switch, the old key is de-authorized on the executor and its
-gas swept to 0 wei, and the audit log holds every step in order.
+gas swept to 0 wei, and the audit log holds every step in order. Then the same driven by the
+bot's own rotation service: its pool grown to two keys that share the trades, and the first key
+rotated when the policy's transaction count says so.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from omniarb.custody.eoa_owner import EoaOwner
 from omniarb.devnet.accounts import dev_account
 from omniarb.devnet.market import MarketParams
 from omniarb.devnet.market.process import MarketProcess
+from omniarb.engine import Engine
 from omniarb.execute.executor_calldata import (
     accept_ownership_calldata,
     transfer_ownership_calldata,
@@ -34,6 +37,9 @@ from omniarb.execute.signer import Signer
 from omniarb.execute.submit import MemorySubmissionGuard, Submitter
 from omniarb.keys.gas_float import balance_wei
 from omniarb.keys.rotation import RotationSettings, Rotator
+from omniarb.keys.rotation_policy import RotationPolicy
+from omniarb.keys.rotation_service import KeyRotationService
+from omniarb.store import HistoryStore
 
 pytestmark = pytest.mark.integration
 
@@ -143,21 +149,8 @@ async def test_rotation_in_a_running_bot(devnet_factory: Any, tmp_path: Path) ->
             assert int(await rpc.call("eth_call", call, "latest"), 16) == 0
             assert await balance_wei(rpc, old) == 0
 
-    # No failed trade: nothing refused at the send, and every reverted one lost its pools to a
-    # market swap earlier in its block (never to a missing authorization).
-    with sqlite3.connect(db) as connection:
-        failed = connection.execute(
-            "SELECT error FROM executions WHERE status = 'failed'"
-        ).fetchall()
-        reverted = connection.execute(
-            "SELECT touched_earlier_in_block FROM outcomes WHERE success = 0"
-        ).fetchall()
-        audit = connection.execute(
-            "SELECT action, lower(subject), outcome FROM audit_log ORDER BY id"
-        ).fetchall()
-    assert failed == []
-    assert all(touched for (touched,) in reverted)
-    assert audit == [
+    # No failed trade (never one refused for a missing authorization); every step in order.
+    assert await _no_failed_trade(db) == [
         ("key.activate", old.lower(), "ok"),
         *((step, new.lower(), "ok") for step in ("key.create", "key.authorize", "key.fund")),
         ("key.activate", new.lower(), "ok"),
@@ -171,3 +164,112 @@ async def test_rotation_in_a_running_bot(devnet_factory: Any, tmp_path: Path) ->
 async def _settled(bot: RunningBot) -> bool:
     """Every trade the bot sent has its outcome."""
     return bot.stats[0].submitted == len(bot.stats[0].trades)
+
+
+async def _no_failed_trade(db: Path) -> list[tuple[str, str, str]]:
+    """Assert no trade failed (none refused at the send; every reverted one lost its pools to a
+    swap earlier in its block) and return the audit log's key rows in order."""
+    with sqlite3.connect(db) as connection:
+        failed = connection.execute(
+            "SELECT error FROM executions WHERE status = 'failed'"
+        ).fetchall()
+        reverted = connection.execute(
+            "SELECT touched_earlier_in_block FROM outcomes WHERE success = 0"
+        ).fetchall()
+        audit = connection.execute(
+            "SELECT action, lower(subject), outcome FROM audit_log ORDER BY id"
+        ).fetchall()
+    assert failed == []
+    assert all(touched for (touched,) in reverted)
+    return [tuple(row) for row in audit]
+
+
+async def test_the_bots_policy_rotates_a_key_of_a_pool_of_two(
+    devnet_factory: Any, tmp_path: Path
+) -> None:
+    db = tmp_path / "h.sqlite"
+    backend = MemoryKeyBackend()
+    limit: list[int] = []
+    first: list[str] = []
+
+    async def rotation(engine: Engine, store: HistoryStore) -> KeyRotationService:
+        (pipeline,) = engine.pipelines
+        pool = pipeline.execute.submitter
+        assert isinstance(pool, KeyPool)
+        executor = json.loads((net.manifest_path.parent / "executors.json").read_text())
+        owner = await _owner_of_its_own(pipeline.rpc, pool, executor["ethereum"])
+        rotator = Rotator(
+            chain="ethereum",
+            chain_id=1,
+            rpc=pipeline.rpc,
+            fee_model=chain_by_name("ethereum").fee_model,
+            pool=pool,
+            backend=backend,
+            owner=owner,
+            executor=executor["ethereum"],
+            audit=store.database,
+            settings=RotationSettings(gas_float_wei=10**18),
+        )
+        first.append(pool.address)
+        # The first key is due after a few more trades; the new ones long after the test.
+        limit.append(await rotator.tx_count(pool.address) + 4)
+        return KeyRotationService(
+            {"ethereum": rotator},
+            policies={"ethereum": RotationPolicy(max_tx_count=limit[0])},
+            sizes={"ethereum": 2},
+            check_interval_s=0.5,
+        )
+
+    async with devnet_factory({"ethereum": _BLOCK_S}) as net:
+        chain = net.manifest.chain("ethereum")
+        market = MarketProcess(net.manifest_path, _MARKET)
+        async with (
+            RpcClient(chain.rpc_http) as rpc,
+            bot_on(net, db, key_rotation=rotation) as bot,
+        ):
+            trading = asyncio.create_task(market.run())
+            try:
+
+                async def rotated() -> bool:
+                    rows = bot.store.database.audit(action="key.retire", limit=10)
+                    return bool(rows)
+
+                await eventually(rotated, what="the policy's rotation", timeout_s=180)
+                pool = _pool(bot)
+                assert len(pool.active_addresses) == 2
+                assert first[0] not in pool.active_addresses
+                switched = len(bot.stats[0].trades)
+                await bot.wait_for(lambda stats: len(stats[0].trades) >= switched + 2, 120)
+            finally:
+                trading.cancel()
+                await asyncio.gather(trading, return_exceptions=True)
+            await eventually(lambda: _settled(bot), what="the bot's trades to settle", timeout_s=60)
+            active = pool.active_addresses
+
+        async with RpcClient(chain.rpc_http) as rpc:
+            old = first[0]
+            for key in (old, *active):
+                assert await _count(rpc, key, "pending") == await _count(rpc, key)
+            assert await _count(rpc, old) >= limit[0]
+            senders = await _senders(rpc, [t.tx_hash for t in bot.stats[0].trades])
+            # Both keys of the grown pool traded before the rotation; after it, only live keys.
+            assert {old.lower(), backend.created[0].lower()} <= set(senders[:switched])
+            assert set(senders[switched:]) <= {a.lower() for a in active}
+            assert await balance_wei(rpc, old) == 0
+            executor = json.loads((net.manifest_path.parent / "executors.json").read_text())
+            call = {"to": executor["ethereum"], "data": encode_call("isExecutor(address)", old)}
+            assert int(await rpc.call("eth_call", call, "latest"), 16) == 0
+
+    # (A grown key may reach the limit too before the bot stops: only the first rotation's
+    # rows are checked here.)
+    grown, replacement = (a.lower() for a in backend.created[:2])
+    adds = ("key.create", "key.authorize", "key.fund", "key.activate")
+    retires = ("key.drain", "key.deauthorize", "key.sweep", "key.retire")
+    rows = await _no_failed_trade(db)
+    assert [r for r in rows if r[2] != "ok"] == []
+    assert rows[:13] == [
+        ("key.activate", old.lower(), "ok"),
+        *((step, grown, "ok") for step in adds),
+        *((step, replacement, "ok") for step in adds),
+        *((step, old.lower(), "ok") for step in retires),
+    ]
