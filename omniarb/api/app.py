@@ -29,6 +29,7 @@ from starlette.websockets import WebSocketDisconnect
 from omniarb import __version__
 from omniarb.api.auth import ApiAuth, LoopbackGuard
 from omniarb.api.history import load_opportunities, load_pnl
+from omniarb.api.keys_routes import register_key_routes
 from omniarb.api.latency import ChainLatency
 from omniarb.api.live import MESSAGE_TYPES, LiveHub
 from omniarb.api.model_status import ModelStatus, load_model_status
@@ -291,6 +292,7 @@ def create_app(
         return Response(source.render(), media_type=source.content_type)
 
     register_params(routes, state)
+    register_key_routes(routes, state.history, state.key_rotation)
     app.include_router(routes)
 
     @app.websocket("/ws")

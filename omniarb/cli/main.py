@@ -46,6 +46,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "omniarb.cli.breaker_cmd",
         "show, trip or reset a running bot's circuit breakers (through its API)",
     ),
+    "keys": ("omniarb.cli.keys_rotate_cmd", "manage executor keys (rotate)"),
     "optimize": (
         "omniarb.cli.optimize_cmd",
         "propose each chain's parameters from the recorded history",

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from omniarb.errors import OmniarbError
+from omniarb.errors import NotFoundError, OmniarbError
 from omniarb.keys.rotation import RotationResult, Rotator
 from omniarb.keys.rotation_policy import RotationPolicy
 
@@ -28,7 +28,7 @@ __all__ = ["KeyRotationService", "UnknownChainError"]
 log = logging.getLogger(__name__)
 
 
-class UnknownChainError(OmniarbError, KeyError):
+class UnknownChainError(NotFoundError):
     """No rotation runs for this chain in this bot."""
 
 

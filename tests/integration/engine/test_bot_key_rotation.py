@@ -19,9 +19,12 @@ from _bot_helpers import RunningBot, bot_on
 from _memory_keys import MemoryKeyBackend
 from _waits import eventually
 
+from omniarb.api import ApiServer, ApiState, LiveHub, create_app
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import chain_by_name
+from omniarb.cli.main import main
+from omniarb.config import Settings
 from omniarb.custody.eoa_owner import EoaOwner
 from omniarb.devnet.accounts import dev_account
 from omniarb.devnet.market import MarketParams
@@ -36,7 +39,7 @@ from omniarb.execute.nonces import NonceManager
 from omniarb.execute.signer import Signer
 from omniarb.execute.submit import MemorySubmissionGuard, Submitter
 from omniarb.keys.gas_float import balance_wei
-from omniarb.keys.rotation import RotationSettings, Rotator
+from omniarb.keys.rotation import RotationResult, RotationSettings, Rotator
 from omniarb.keys.rotation_policy import RotationPolicy
 from omniarb.keys.rotation_service import KeyRotationService
 from omniarb.store import HistoryStore
@@ -48,6 +51,7 @@ _BLOCK_S = 0.5
 _MARKET = MarketParams(seed=23, swaps_per_block=2, whale_probability=0.5)
 OWNER_INDEX = 15  # outside the devnet's accounts: the executor's owner after the hand-over
 _AFTER_SWITCH = 2
+_TOKEN = "rotation-test-token"
 
 
 def _pool(bot: RunningBot) -> KeyPool:
@@ -89,7 +93,36 @@ async def _owner_of_its_own(rpc: RpcClient, pool: KeyPool, executor: str) -> Eoa
     return owner
 
 
-async def test_rotation_in_a_running_bot(devnet_factory: Any, tmp_path: Path) -> None:
+async def _rotate_from_the_command_line(
+    bot: RunningBot,
+    service: KeyRotationService,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> RotationResult:
+    """`omniarb keys rotate --chain ethereum --json` against the bot's API serving `service`."""
+    monkeypatch.setenv("OMNIARB_API_TOKEN", _TOKEN)
+    settings = Settings.model_validate({"api": {"port": 0}})
+    state = ApiState(history=bot.store.database, hub=LiveHub(), key_rotation=service)
+    server = ApiServer(create_app(state, settings), state, settings.api)
+    serving = asyncio.create_task(server.serve())
+    try:
+        await server.wait_started()
+        argv = ["keys", "rotate", "--chain", "ethereum", "--url", server.url, "--json"]
+        capsys.readouterr()
+        assert await asyncio.to_thread(main, argv) == 0
+        answer = json.loads(capsys.readouterr().out)
+    finally:
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+    return RotationResult(new_address=answer["new_address"], old_address=answer["old_address"])
+
+
+async def test_rotation_in_a_running_bot(
+    devnet_factory: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     db = tmp_path / "h.sqlite"
     async with devnet_factory({"ethereum": _BLOCK_S}) as net:
         chain = net.manifest.chain("ethereum")
@@ -116,7 +149,10 @@ async def test_rotation_in_a_running_bot(devnet_factory: Any, tmp_path: Path) ->
                 )
                 await rotator.restore()
                 before = bot.stats[0].submitted
-                result = await rotator.rotate(reason="test")
+                # The operator's way: `omniarb keys rotate` asks the bot's API, which runs
+                # the rotation in the bot's process.
+                service = KeyRotationService({"ethereum": rotator})
+                result = await _rotate_from_the_command_line(bot, service, monkeypatch, capsys)
                 # The old key's trades settled before its de-authorization and sweep (two more
                 # blocks): every trade recorded from here on was signed by the new key.
                 switched = len(bot.stats[0].trades)
@@ -152,6 +188,7 @@ async def test_rotation_in_a_running_bot(devnet_factory: Any, tmp_path: Path) ->
     # No failed trade (never one refused for a missing authorization); every step in order.
     assert await _no_failed_trade(db) == [
         ("key.activate", old.lower(), "ok"),
+        ("key.rotate.requested", "ethereum", "ok"),
         *((step, new.lower(), "ok") for step in ("key.create", "key.authorize", "key.fund")),
         ("key.activate", new.lower(), "ok"),
         *(
