@@ -10,9 +10,9 @@ runs without a key rotation, 404 for a chain it does not rotate.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from omniarb.api._schema_base import BODY
@@ -41,6 +41,13 @@ class KeyRotationUnavailableError(RetryableError):
     """No key rotation runs in this bot: 503."""
 
 
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "the body is not JSON"},
+    404: {"description": "the bot rotates no key on this chain"},
+    503: {"description": "the bot runs without key rotation"},
+}
+
+
 class KeyRotateRequest(BaseModel):
     model_config = BODY
 
@@ -62,7 +69,7 @@ def register_key_routes(
 ) -> None:
     """Add `POST /keys/rotate` to `routes`; `history` takes the request's audit row."""
 
-    @routes.post("/keys/rotate", responses={503: {"description": "no key rotation attached"}})
+    @routes.post("/keys/rotate", responses=_RESPONSES)
     async def rotate_key(
         chain: Annotated[str, Query(description="the chain whose key to rotate")],
         request: KeyRotateRequest | None = None,
@@ -77,7 +84,10 @@ def register_key_routes(
             outcome="ok" if control is not None else "failed",
             details={"reason": reason},
         )
-        await asyncio.to_thread(history.append_audit, entry)
+        try:
+            await asyncio.to_thread(history.append_audit, entry)
+        except ValueError as exc:  # a reason shaped like a private key is never stored
+            raise HTTPException(status_code=422, detail=str(exc)) from None
         if control is None:
             raise KeyRotationUnavailableError("this bot runs without key rotation")
         result = await control.rotate(chain, reason=reason)

@@ -93,6 +93,11 @@ class ExecuteStage:
         self._rewrites_seen = local.rewrites if local is not None else 0
 
     @property
+    def executor(self) -> str:
+        """The executor contract the trades go through."""
+        return self._executor
+
+    @property
     def submitter(self) -> Submitter | KeyPool:
         return self._submitter
 

@@ -14,6 +14,7 @@ from test_api_breaker import _TinyBreaker
 from test_api_routes import _live_stats, _Metrics
 
 from omniarb.api import ApiState, LiveFigures, LiveHub
+from omniarb.keys.rotation_service import KeyRotationService
 from omniarb.store import HistoryStore
 
 _CHECKS = ",".join(
@@ -38,6 +39,8 @@ async def test_schemathesis_finds_no_server_error(
         live=lambda: LiveFigures(chains=[stats]),
         metrics=_Metrics(),
         breaker=_TinyBreaker(),
+        # A real rotation of no chain: every request is a 404, never a 503.
+        key_rotation=KeyRotationService({}),
     )
     async with serving(state) as server:
         async with httpx.AsyncClient(base_url=server.url, headers=AUTH) as client:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,15 @@ import pytest
 from _bot_helpers import RunningBot, bot_on
 from _memory_keys import MemoryKeyBackend
 from _waits import eventually
+from pydantic import SecretStr
 
+from omniarb._config_key_pool import KeyPoolSettings
 from omniarb.api import ApiServer, ApiState, LiveHub, create_app
+from omniarb.chain_pipeline import ChainPipeline
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import chain_by_name
-from omniarb.cli.main import main
-from omniarb.config import Settings
+from omniarb.config import Secrets, Settings
 from omniarb.custody.eoa_owner import EoaOwner
 from omniarb.devnet.accounts import dev_account
 from omniarb.devnet.market import MarketParams
@@ -40,8 +44,8 @@ from omniarb.execute.signer import Signer
 from omniarb.execute.submit import MemorySubmissionGuard, Submitter
 from omniarb.keys.gas_float import balance_wei
 from omniarb.keys.rotation import RotationResult, RotationSettings, Rotator
-from omniarb.keys.rotation_policy import RotationPolicy
 from omniarb.keys.rotation_service import KeyRotationService
+from omniarb.keys.rotation_setup import rotation_from_settings
 from omniarb.store import HistoryStore
 
 pytestmark = pytest.mark.integration
@@ -63,6 +67,16 @@ def _pool(bot: RunningBot) -> KeyPool:
 
 async def _count(rpc: RpcClient, address: str, tag: str = "latest") -> int:
     return int(await rpc.call("eth_getTransactionCount", address, tag), 16)
+
+
+async def _all_mined(rpc: RpcClient, key: str) -> None:
+    """Every nonce `key` handed out gets mined (a gap would hold the later ones back for ever);
+    a transaction sent just before the bot stopped may still be waiting for its block."""
+
+    async def mined() -> bool:
+        return await _count(rpc, key, "pending") == await _count(rpc, key)
+
+    await eventually(mined, what=f"every transaction of {key} mined", timeout_s=30)
 
 
 async def _senders(rpc: RpcClient, hashes: list[str]) -> list[str]:
@@ -94,35 +108,46 @@ async def _owner_of_its_own(rpc: RpcClient, pool: KeyPool, executor: str) -> Eoa
 
 
 async def _rotate_from_the_command_line(
-    bot: RunningBot,
-    service: KeyRotationService,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    bot: RunningBot, service: KeyRotationService, home: Path
 ) -> RotationResult:
-    """`omniarb keys rotate --chain ethereum --json` against the bot's API serving `service`."""
-    monkeypatch.setenv("OMNIARB_API_TOKEN", _TOKEN)
+    """`omniarb keys rotate --chain ethereum --json`, the real command in a process of its own,
+    against the bot's API serving `service`."""
     settings = Settings.model_validate({"api": {"port": 0}})
     state = ApiState(history=bot.store.database, hub=LiveHub(), key_rotation=service)
-    server = ApiServer(create_app(state, settings), state, settings.api)
+    server = ApiServer(
+        create_app(state, settings, secrets=Secrets(api_token=SecretStr(_TOKEN))),
+        state,
+        settings.api,
+    )
     serving = asyncio.create_task(server.serve())
     try:
         await server.wait_started()
-        argv = ["keys", "rotate", "--chain", "ethereum", "--url", server.url, "--json"]
-        capsys.readouterr()
-        assert await asyncio.to_thread(main, argv) == 0
-        answer = json.loads(capsys.readouterr().out)
+        env = {**os.environ, "OMNIARB_API_TOKEN": _TOKEN, "OMNIARB_HOME": str(home)}
+        command = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "omniarb",
+            "keys",
+            "rotate",
+            "--chain",
+            "ethereum",
+            "--url",
+            server.url,
+            "--json",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(command.communicate(), timeout=120)
+        assert command.returncode == 0, err.decode()
+        answer = json.loads(out)
     finally:
         serving.cancel()
         await asyncio.gather(serving, return_exceptions=True)
     return RotationResult(new_address=answer["new_address"], old_address=answer["old_address"])
 
 
-async def test_rotation_in_a_running_bot(
-    devnet_factory: Any,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+async def test_rotation_in_a_running_bot(devnet_factory: Any, tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite"
     async with devnet_factory({"ethereum": _BLOCK_S}) as net:
         chain = net.manifest.chain("ethereum")
@@ -152,7 +177,7 @@ async def test_rotation_in_a_running_bot(
                 # The operator's way: `omniarb keys rotate` asks the bot's API, which runs
                 # the rotation in the bot's process.
                 service = KeyRotationService({"ethereum": rotator})
-                result = await _rotate_from_the_command_line(bot, service, monkeypatch, capsys)
+                result = await _rotate_from_the_command_line(bot, service, tmp_path)
                 # The old key's trades settled before its de-authorization and sweep (two more
                 # blocks): every trade recorded from here on was signed by the new key.
                 switched = len(bot.stats[0].trades)
@@ -160,9 +185,8 @@ async def test_rotation_in_a_running_bot(
                 assert result.old_address == old
 
                 async def new_key_traded() -> bool:
-                    hashes = [t.tx_hash for t in bot.stats[0].trades]
-                    senders = await _senders(rpc, hashes)
-                    return senders.count(new.lower()) >= _AFTER_SWITCH
+                    hashes = [t.tx_hash for t in bot.stats[0].trades[switched:]]
+                    return len(hashes) >= _AFTER_SWITCH
 
                 await eventually(new_key_traded, what="trades signed by the new key", timeout_s=120)
                 assert bot.stats[0].submitted > before
@@ -175,7 +199,7 @@ async def test_rotation_in_a_running_bot(
         async with RpcClient(chain.rpc_http) as rpc:
             # No nonce gap on either key: every nonce handed out was mined, none is pending.
             for key in (old, new):
-                assert await _count(rpc, key, "pending") == await _count(rpc, key)
+                await _all_mined(rpc, key)
             trades = bot.stats[0].trades
             senders = await _senders(rpc, [t.tx_hash for t in trades])
             assert {new.lower(), old.lower()} <= set(senders)
@@ -233,28 +257,18 @@ async def test_the_bots_policy_rotates_a_key_of_a_pool_of_two(
         (pipeline,) = engine.pipelines
         pool = pipeline.execute.submitter
         assert isinstance(pool, KeyPool)
-        executor = json.loads((net.manifest_path.parent / "executors.json").read_text())
-        owner = await _owner_of_its_own(pipeline.rpc, pool, executor["ethereum"])
-        rotator = Rotator(
-            chain="ethereum",
-            chain_id=1,
-            rpc=pipeline.rpc,
-            fee_model=chain_by_name("ethereum").fee_model,
-            pool=pool,
-            backend=backend,
-            owner=owner,
-            executor=executor["ethereum"],
-            audit=store.database,
-            settings=RotationSettings(gas_float_wei=10**18),
-        )
         first.append(pool.address)
         # The first key is due after a few more trades; the new ones long after the test.
-        limit.append(await rotator.tx_count(pool.address) + 4)
-        return KeyRotationService(
-            {"ethereum": rotator},
-            policies={"ethereum": RotationPolicy(max_tx_count=limit[0])},
-            sizes={"ethereum": 2},
-            check_interval_s=0.5,
+        limit.append(await _count(pipeline.rpc, pool.address) + 8)
+        settings = KeyPoolSettings(
+            size=2, max_key_tx_count=limit[0], gas_float_wei=10**18, check_interval_s=0.5
+        )
+
+        async def owner_of(pipeline: ChainPipeline, pool: KeyPool) -> EoaOwner:
+            return await _owner_of_its_own(pipeline.rpc, pool, pipeline.execute.executor)
+
+        return await rotation_from_settings(
+            engine, settings, backend=backend, audit=store.database, owner_of=owner_of
         )
 
     async with devnet_factory({"ethereum": _BLOCK_S}) as net:
@@ -276,26 +290,40 @@ async def test_the_bots_policy_rotates_a_key_of_a_pool_of_two(
                 assert len(pool.active_addresses) == 2
                 assert first[0] not in pool.active_addresses
                 switched = len(bot.stats[0].trades)
-                await bot.wait_for(lambda stats: len(stats[0].trades) >= switched + 2, 120)
+
+                async def traded_on() -> bool:
+                    hashes = [t.tx_hash for t in bot.stats[0].trades[switched:]]
+                    return len(hashes) >= _AFTER_SWITCH
+
+                await eventually(traded_on, what="trades after the rotation", timeout_s=120)
             finally:
                 trading.cancel()
                 await asyncio.gather(trading, return_exceptions=True)
             await eventually(lambda: _settled(bot), what="the bot's trades to settle", timeout_s=60)
             active = pool.active_addresses
 
+        # The policy may rotate the grown keys too once they reach the limit: every key the
+        # bot ever used is checked.
+        keys = [first[0], *backend.created]
         async with RpcClient(chain.rpc_http) as rpc:
             old = first[0]
-            for key in (old, *active):
-                assert await _count(rpc, key, "pending") == await _count(rpc, key)
+            for key in keys:
+                await _all_mined(rpc, key)
             assert await _count(rpc, old) >= limit[0]
             senders = await _senders(rpc, [t.tx_hash for t in bot.stats[0].trades])
-            # Both keys of the grown pool traded before the rotation; after it, only live keys.
-            assert {old.lower(), backend.created[0].lower()} <= set(senders[:switched])
-            assert set(senders[switched:]) <= {a.lower() for a in active}
-            assert await balance_wei(rpc, old) == 0
+            # The pool of two shared the trades; the first key traded none after its rotation.
+            assert old.lower() in senders[:switched]
+            assert backend.created[0].lower() in senders
+            assert old.lower() not in senders[switched:]
             executor = json.loads((net.manifest_path.parent / "executors.json").read_text())
-            call = {"to": executor["ethereum"], "data": encode_call("isExecutor(address)", old)}
-            assert int(await rpc.call("eth_call", call, "latest"), 16) == 0
+            retired = {r.subject for r in bot.store.database.audit(action="key.retire")}
+            assert old in retired
+            for key in retired:
+                call = {"to": executor["ethereum"], "data": encode_call("isExecutor(address)", key)}
+                assert int(await rpc.call("eth_call", call, "latest"), 16) == 0
+                assert await balance_wei(rpc, key) == 0
+            for key in active:
+                assert key not in retired
 
     # (A grown key may reach the limit too before the bot stops: only the first rotation's
     # rows are checked here.)
