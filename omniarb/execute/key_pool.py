@@ -231,11 +231,18 @@ class KeyPool:
         pooled = (
             self._keys.get(_checksum(sender)) if sender is not None else None
         ) or self._owner_of(sent.tx_hash)
-        if pooled is None:
-            if sender is not None:
-                raise ValueError(f"no key {sender} in the pool to follow {sent.tx_hash}")
-            pooled = self._primary
-        return await pooled.submitter.follow(sent, timeout_s=timeout_s)
+        if pooled is None and sender is not None:
+            # A key of an earlier run not (yet) back in the pool (the rotation restores the
+            # pool after the start-up reconciliation): nobody here can re-price it, so its
+            # receipt is awaited as it is.
+            log.warning(
+                "%s was sent by %s, not in the pool: awaited unreplaced", sent.tx_hash, sender
+            )
+            receipt = await self._primary.submitter.wait_for_receipt(
+                sent.tx_hash, timeout_s=timeout_s
+            )
+            return Landing(receipt=receipt, cancelled=False)
+        return await (pooled or self._primary).submitter.follow(sent, timeout_s=timeout_s)
 
 
 def _checksum(address: str) -> str:
