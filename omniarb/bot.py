@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from omniarb.config import Settings, load_secrets, relay_reputation_key, submiss
 from omniarb.engine import Engine
 from omniarb.execute.relay_auth import RelayAuth
 from omniarb.execute.relay_client import RelayClient
+from omniarb.keys.rotation_service import KeyRotationService
 from omniarb.monitor.pending_metrics import ChainPendingMetrics
 from omniarb.network import ChainManifest, Manifest
 from omniarb.store import HistoryStore
@@ -45,13 +46,16 @@ async def run_bot(
     stop_when: Callable[[list[ChainBotStats]], bool] | None = None,
     on_start: Callable[[Engine], None] | None = None,
     telemetry: Telemetry | None = None,
+    key_rotation: Callable[[Engine], Awaitable[KeyRotationService]] | None = None,
 ) -> list[ChainBotStats]:
     """Build every chain's pipeline, run the engine, return the final figures.
 
     `telemetry` receives the engine's events (metrics, alerts, the API's live feed); its
     circuit breakers, when it has them, are a decision stage of every chain (the chain's guard:
     the global breaker and the chain's own). `access` gives each
-    chain's signer and the executor it trades through.
+    chain's signer and the executor it trades through. `key_rotation` builds, once the
+    pipelines exist, the key rotation that runs beside the engine until it stops
+    (`omniarb.keys.rotation_service`).
     """
     breaker = telemetry.breaker if telemetry is not None else None
 
@@ -84,7 +88,20 @@ async def run_bot(
         engine = Engine(pipelines, store, hooks=telemetry)
         if on_start is not None:
             on_start(engine)
-        await engine.run(stop_when=stop_when)
+        if key_rotation is None:
+            await engine.run(stop_when=stop_when)
+            return engine.stats
+        service = await key_rotation(engine)
+        stopped = asyncio.Event()
+        async with asyncio.TaskGroup() as tasks:
+            rotating = tasks.create_task(service.run(stopped))
+            try:
+                await engine.run(stop_when=stop_when)
+            finally:
+                stopped.set()
+                # A rotation cut short here resumes from the audit log at the next start; its
+                # old key's trades stopped settling with the engine, so it is not waited for.
+                rotating.cancel()
         return engine.stats
 
 

@@ -47,6 +47,7 @@ from omniarb._config_errors import (
 from omniarb._config_execute import ExecuteSettings, RemotePrecheckMode
 from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_problems
 from omniarb._config_keys import KeyBackendName, KeysSettings
+from omniarb._config_key_pool import KeyPoolSettings
 from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_optimize import OptimizeSettings, ParamBounds
 from omniarb._config_risk import RiskSettings, risk_limits
@@ -195,6 +196,7 @@ class Settings(BaseModel):
     market: MarketSettings = Field(default_factory=MarketSettings, description="a table")
     bot: BotSettings = Field(default_factory=BotSettings, description="a table")
     execute: ExecuteSettings = Field(default_factory=ExecuteSettings, description="a table")
+    key_pool: KeyPoolSettings = Field(default_factory=KeyPoolSettings, description="a table")
     chains: dict[str, NetworkSettings] = Field(
         default_factory=dict, description="one table per real network, keyed by chain name"
     )

@@ -26,6 +26,7 @@ from typing import Any
 
 from omniarb.chains.fees import Eip1559Fees, Fees, LegacyFees
 from omniarb.chains.rpc import RpcClient
+from omniarb.execute.key_pool import KeyPool
 from omniarb.execute.replace import InFlightTx
 from omniarb.execute.submit import Submitter
 from omniarb.store import HistoryStore
@@ -82,7 +83,7 @@ async def reconcile_unsettled(
     chain_id: int,
     rpc: RpcClient,
     store: HistoryStore,
-    submitter: Submitter,
+    submitter: Submitter | KeyPool,
     tracker: Tracker,
 ) -> ReconcileSummary:
     """Settle every unsettled execution of `chain_id` from the chain; see the module docstring."""
@@ -125,7 +126,7 @@ async def _settle(
     execution: Execution,
     replacements: list[Replacement],
     rpc: RpcClient,
-    submitter: Submitter,
+    submitter: Submitter | KeyPool,
     tracker: Tracker,
 ) -> tuple[Outcome, str]:
     if execution.tx_hash is None or execution.nonce is None:
@@ -144,7 +145,13 @@ async def _settle(
     held = [tx for tx in known if tx is not None]
     if held:
         # The newest successor the node holds is what a re-price would bid above.
-        landing = await submitter.follow(_in_flight(execution.decision.opportunity.id, held[-1]))
+        newest = _in_flight(execution.decision.opportunity.id, held[-1])
+        # Followed by the key that signed it: a previous run may have traded with another key.
+        landing = await (
+            submitter.follow(newest, sender=str(held[-1]["from"]))
+            if isinstance(submitter, KeyPool)
+            else submitter.follow(newest)
+        )
         if landing.receipt is None:
             return replace(dropped(execution), replacements=landing.replacements), "pending"
         was_cancel = landing.cancelled or landing.receipt.tx_hash in cancels

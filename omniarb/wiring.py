@@ -31,11 +31,12 @@ from omniarb.dex.registry import ADAPTERS, adapter
 from omniarb.dex.router_book import DecodeObserver
 from omniarb.engine import ChainPipeline
 from omniarb.errors import ConfigError
-from omniarb.execute import NonceManager, RouteCodec, Signer
+from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
 from omniarb.execute.bribe import BribePolicy
-from omniarb.execute.bundle_send import BundleRelay
+from omniarb.execute.bundle_send import BundleRelay, BundleSender
 from omniarb.execute.executor_calldata import dex_factories, wrapped_native
 from omniarb.execute.executor_setup import verify_executor
+from omniarb.execute.key_pool import KeyPool
 from omniarb.execute.local_check import LocalSimulation
 from omniarb.execute.precheck_audit import PrecheckAuditor
 from omniarb.execute.precheck_policy import PrecheckPolicy
@@ -262,18 +263,32 @@ async def chain_pipeline(
         first_start=wrapped.address if submission.bribe_share_bps > 0 else None,
     )
     nonces = NonceManager(rpc=rpc, address=signer.address)
-    bundles, submitter = submit_parts(
-        chain,
-        spec,
-        settings,
+
+    def key_submitter(
+        key: Signer, key_nonces: NonceManager
+    ) -> tuple[BundleSender | None, Submitter]:
+        return submit_parts(
+            chain,
+            spec,
+            settings,
+            rpc=rpc,
+            store=store,
+            signer=key,
+            nonces=key_nonces,
+            relay=relay,
+            submission=submission,
+            head_block=lambda: None if (head := sync.head) is None else head.number,
+            tip_wei=tip_wei,
+        )
+
+    bundles, first = key_submitter(signer, nonces)
+    # Each key of the chain's pool has its own nonce sequence (`omniarb.execute.key_pool`).
+    submitter = KeyPool(
+        first,
         rpc=rpc,
-        store=store,
-        signer=signer,
-        nonces=nonces,
-        relay=relay,
-        submission=submission,
-        head_block=lambda: None if (head := sync.head) is None else head.number,
-        tip_wei=tip_wei,
+        make_submitter=lambda key: key_submitter(key, NonceManager(rpc=rpc, address=key.address))[
+            1
+        ],
     )
     # The audit rate as an exact fraction of its decimal text: 0.05 picks every 20th trade.
     precheck = PrecheckPolicy(

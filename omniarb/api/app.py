@@ -40,6 +40,7 @@ from omniarb.api.control import (
 )
 from omniarb.api.guards import AddressRateLimit, BodyLimit, LoopbackGuard
 from omniarb.api.history import load_opportunities, load_pnl
+from omniarb.api.keys_routes import register_key_routes
 from omniarb.api.latency import ChainLatency
 from omniarb.api.model_status import ModelStatus, load_model_status
 from omniarb.api.params import register_params
@@ -291,6 +292,7 @@ def create_app(
     register_control(
         controls, state=state, settings=settings, secrets=secrets, auth=auth, audit=audit
     )
+    register_key_routes(controls, auth=auth, audit=audit, control=state.key_rotation)
     app.include_router(reads)
     app.include_router(controls)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from omniarb.api.keys_routes import KeyRotationControl
 from omniarb.store import HistoryDatabase
 
 if TYPE_CHECKING:
@@ -193,4 +194,6 @@ class ApiState:
     loop_lag: Callable[[], float] | None = None
     # Failed auths and rate-limited requests go here (counters, the burst alert).
     intrusion: IntrusionSignal | None = None
+    # The bot's key rotation (`omniarb.api.keys_routes.KeyRotationControl`), for /keys/rotate.
+    key_rotation: KeyRotationControl | None = None
     started_at: datetime = field(default_factory=_now)

@@ -35,14 +35,14 @@ __all__ = ["MORE_VERBS", "actor", "key_json", "register"]
 
 # Modules whose `register(verbs)` adds a verb under `keys` (with `func=handler` set), e.g.
 # "omniarb.cli.keys_rotate_cmd": one line here adds the verb.
-MORE_VERBS: tuple[str, ...] = ()
+MORE_VERBS: tuple[str, ...] = ("omniarb.cli.keys_rotate_cmd",)
 
 
 def register(subparsers: Subparsers) -> None:
     """Add `keys` with its verbs, then the verbs of `MORE_VERBS`."""
     parser = subparsers.add_parser(
         "keys",
-        help="create, import, list, show or retire the bot's signing keys",
+        help="create, import, list, show, rotate or retire the bot's signing keys",
         description="The bot's signing keys in the backend `[keys] backend` names (env, "
         "keystore, pkcs11). Keystore files are unlocked with OMNIARB_KEYSTORE_PASSPHRASE or a "
         "prompt. Creating, importing and retiring write the audit log.",

@@ -44,7 +44,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "keys": (
         "omniarb.cli.keys_cmd",
-        "create, import, list, show or retire the bot's signing keys",
+        "create, import, list, show, rotate or retire the bot's signing keys",
     ),
     "treasury": (
         "omniarb.cli.treasury_cmd",

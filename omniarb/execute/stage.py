@@ -15,6 +15,7 @@ from omniarb.chains.fees import fees_for
 from omniarb.chains.spec import FeeModel
 from omniarb.errors import RejectedError, RetryableError, RevertError, RpcError
 from omniarb.execute.bribe import BribePolicy
+from omniarb.execute.key_pool import KeyPool
 from omniarb.execute.l1_fee import L1FeeError, cover_l1_fee
 from omniarb.execute.local_check import LocalPrediction, LocalSimulation
 from omniarb.execute.precheck_audit import AuditJob, PrecheckAuditor
@@ -60,7 +61,7 @@ class ExecuteStage:
     def __init__(
         self,
         *,
-        submitter: Submitter,
+        submitter: Submitter | KeyPool,
         codec: RouteCodec,
         executor: str,
         fee_model: FeeModel,
@@ -92,7 +93,12 @@ class ExecuteStage:
         self._rewrites_seen = local.rewrites if local is not None else 0
 
     @property
-    def submitter(self) -> Submitter:
+    def executor(self) -> str:
+        """The executor contract the trades go through."""
+        return self._executor
+
+    @property
+    def submitter(self) -> Submitter | KeyPool:
         return self._submitter
 
     def on_outcome(self, outcome: Outcome) -> None:

@@ -138,6 +138,15 @@ class Submitter:
         )
 
     @property
+    def address(self) -> str:
+        """The account this submitter signs for."""
+        return self._signer.address
+
+    @property
+    def nonces(self) -> NonceManager:
+        return self._nonces
+
+    @property
     def replacer(self) -> Replacer | None:
         return self._replacer
 

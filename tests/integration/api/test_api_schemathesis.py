@@ -17,6 +17,7 @@ from test_api_routes import _live_stats, _Metrics
 
 from omniarb.api import ApiServer, ApiState, LiveFigures, LiveHub
 from omniarb.config import Settings
+from omniarb.keys.rotation_service import KeyRotationService
 from omniarb.store import HistoryStore
 
 _CHECKS = ",".join(
@@ -86,6 +87,8 @@ async def test_schemathesis_finds_no_server_error(
         live=lambda: LiveFigures(chains=[stats]),
         metrics=_Metrics(),
         breaker=_TinyBreaker(),
+        # A real rotation of no chain: every request is a 404, never a 503.
+        key_rotation=KeyRotationService({}),
     )
     tokens = seeded_store.database.api_tokens
     _, admin = tokens.create(name="fuzz-admin", scope="admin")

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from omniarb.devnet import Devnet
 from omniarb.devnet.accounts import dev_account
 from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.engine import Engine
+from omniarb.keys.rotation_service import KeyRotationService
 from omniarb.network import ChainManifest
 from omniarb.store import HistoryStore
 from omniarb.telemetry import Telemetry
@@ -61,9 +62,11 @@ async def bot_on(
     *,
     dry_run: bool = False,
     telemetry: Telemetry | None = None,
+    key_rotation: Callable[[Engine, HistoryStore], Awaitable[KeyRotationService]] | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Run the bot on every chain of `net` until the block ends; history in `db` (SQLite);
-    `telemetry` receives its metrics when given."""
+    `telemetry` receives its metrics when given; `key_rotation` builds the bot's key rotation
+    (given the engine and the store)."""
     store = await asyncio.to_thread(HistoryStore.open, f"sqlite:///{db}")
     running = RunningBot(engine=[], store=store, stop=asyncio.Event())
     task = asyncio.create_task(
@@ -76,6 +79,9 @@ async def bot_on(
             stop_when=lambda _: running.stop.is_set(),
             on_start=running.engine.append,
             telemetry=telemetry,
+            key_rotation=(
+                None if key_rotation is None else (lambda engine: key_rotation(engine, store))
+            ),
         )
     )
     try:
