@@ -46,8 +46,8 @@ from omniarb._config_errors import (
 )
 from omniarb._config_execute import ExecuteSettings, RemotePrecheckMode
 from omniarb._config_fees import ChainFeeSettings, refuse_global_tip, tip_problems
-from omniarb._config_keys import KeyBackendName, KeysSettings
 from omniarb._config_key_pool import KeyPoolSettings
+from omniarb._config_keys import KeyBackendName, KeysSettings
 from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_optimize import OptimizeSettings, ParamBounds
 from omniarb._config_risk import RiskSettings, risk_limits

@@ -10,7 +10,6 @@ old key's addresses once the old key is retired. 503 when the bot runs without a
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query

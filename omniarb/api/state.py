@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from omniarb.api.keys_routes import KeyRotationControl
 from omniarb.store import HistoryDatabase
 
 if TYPE_CHECKING:
+    from omniarb.api.keys_routes import KeyRotationControl
     from omniarb.api.live import LiveHub
     from omniarb.monitor.market_view import MarketSnapshot
     from omniarb.optimize.setup import ChainOptimizer

@@ -1,5 +1,6 @@
-"""`POST /keys/rotate`: 401 without the token, 503 when the bot runs without key rotation, 404
-for a chain it does not rotate (the request is audited either way once authorized); the
+"""`POST /keys/rotate` (scope admin): 401 without a token, 403 with a read token, 503 when the bot
+runs without key rotation, 404 for a chain it does not rotate (the request is audited either
+way: refusals as `denied` by the auth, authorized requests by the route); the
 rotation itself, in a running bot, is tested in tests/integration/engine/test_bot_key_rotation.py.
 """
 
@@ -19,6 +20,11 @@ async def test_refusals(sqlite_url: str) -> None:
         detached = ApiState(history=store.database, hub=LiveHub())
         async with serving(detached) as server, httpx.AsyncClient(base_url=server.url) as http:
             assert (await http.post("/keys/rotate", params={"chain": "base"})).status_code == 401
+            _, reader = store.database.api_tokens.create(name="reader", scope="read")
+            read_only = {"Authorization": f"Bearer {reader}"}
+            answer = await http.post("/keys/rotate", params={"chain": "base"}, headers=read_only)
+            assert answer.status_code == 403
+            assert "admin" in answer.json()["detail"]
             answer = await http.post("/keys/rotate", params={"chain": "base"}, headers=AUTH)
             assert answer.status_code == 503
             assert "without key rotation" in answer.json()["detail"]
@@ -32,9 +38,14 @@ async def test_refusals(sqlite_url: str) -> None:
             assert answer.status_code == 404
             assert "no key rotation for chain 'base'" in answer.json()["detail"]
         rows = store.database.audit(action="key.rotate.requested")
-        assert [(r.actor, r.subject, r.outcome, r.details) for r in rows] == [
-            ("api", "base", "ok", {"reason": "x"}),
-            ("api", "base", "failed", {"reason": "operator request"}),
+        assert [(r.actor, r.subject, r.outcome) for r in rows] == [
+            ("env-token", "base", "ok"),
+            ("env-token", "base", "failed"),
+            (rows[2].actor, "/keys/rotate", "denied"),
+            ("anonymous", "/keys/rotate", "denied"),
         ]
+        assert rows[0].details == {"reason": "x"}
+        assert rows[1].details == {"reason": "operator request"}
+        assert rows[2].actor.startswith("token:") and rows[2].details["reason"] == "scope"
     finally:
         await store.close()
