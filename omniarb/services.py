@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from omniarb.api import ApiServer, ApiState, LiveHub, create_app
+from omniarb.api.keys_routes import KeyRotationControl
 from omniarb.api.live import HubAlertSink
 from omniarb.api.state import StatsProvider
 from omniarb.api.views import breaker_status
@@ -79,9 +80,15 @@ def breaker_board(
 
 @contextlib.asynccontextmanager
 async def running_services(
-    settings: Settings, store: HistoryStore, *, live: StatsProvider, chains: list[str]
+    settings: Settings,
+    store: HistoryStore,
+    *,
+    live: StatsProvider,
+    chains: list[str],
+    key_rotation: KeyRotationControl | None = None,
 ) -> AsyncIterator[Services]:
-    """Start the services for one run; on exit stop the API and the bus."""
+    """Start the services for one run; on exit stop the API and the bus. `key_rotation` is
+    what the API's `POST /keys/rotate` asks (503 without one)."""
     hub = LiveHub(queue_size=settings.api.ws_queue_size)
     monitor = Monitor.from_settings(
         settings.monitor,
@@ -112,6 +119,7 @@ async def running_services(
                 breaker=breaker,
                 loop_lag=lambda: monitor.loop_lag.worst_s,
                 intrusion=monitor.api_intrusion,
+                key_rotation=key_rotation,
             )
             dashboard = project_root() / "dashboard" / "dist"
             if not dashboard.is_dir():

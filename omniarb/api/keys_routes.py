@@ -20,7 +20,13 @@ from omniarb.api.audit_trail import ApiAudit
 from omniarb.api.auth import ApiAuth, Caller
 from omniarb.errors import RetryableError
 
-__all__ = ["KeyRotateBody", "KeyRotateRequest", "KeyRotationControl", "register_key_routes"]
+__all__ = [
+    "KeyRotateBody",
+    "KeyRotateRequest",
+    "KeyRotationControl",
+    "LateKeyRotation",
+    "register_key_routes",
+]
 
 
 class RotationView(Protocol):
@@ -39,6 +45,23 @@ class KeyRotationControl(Protocol):
 
 class KeyRotationUnavailableError(RetryableError):
     """No key rotation runs in this bot: 503."""
+
+
+class LateKeyRotation:
+    """The bot's key rotation as the API sees it: the API starts before the bot's pipelines
+    exist, and the rotation is built over them, so it is attached once it is (503 until then
+    and after the bot stops)."""
+
+    def __init__(self) -> None:
+        self._control: KeyRotationControl | None = None
+
+    def attach(self, control: KeyRotationControl | None) -> None:
+        self._control = control
+
+    async def rotate(self, chain: str, *, reason: str) -> RotationView:
+        if self._control is None:
+            raise KeyRotationUnavailableError("the bot's key rotation is not running")
+        return await self._control.rotate(chain, reason=reason)
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {

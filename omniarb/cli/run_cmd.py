@@ -5,25 +5,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
+from omniarb.api.keys_routes import LateKeyRotation
 from omniarb.api.state import LiveFigures
 from omniarb.bot import run_bot, write_summary
+from omniarb.chain_pipeline import ChainPipeline
 from omniarb.cli import Subparsers
 from omniarb.cli._live import LiveView, pool_kinds
 from omniarb.cli._loop import add_loop_option, run_on_loop
 from omniarb.cli._output import stdout_console
 from omniarb.config import NetworkSettings, Settings, load_secrets
 from omniarb.core_dumps import disable_core_dumps
+from omniarb.custody.network_owner import network_safe_owner
+from omniarb.custody.owner import OwnerActions
 from omniarb.devnet.bot_access import DevnetAccess
+from omniarb.devnet.key_rotation import devnet_key_rotation
 from omniarb.devnet.record import read_record
 from omniarb.devnet.supervise import StopSignals
 from omniarb.engine import Engine
 from omniarb.errors import ConfigError, NotRunningError
+from omniarb.execute.key_pool import KeyPool
 from omniarb.execute.signer import Signer
+from omniarb.keys.factory import open_backend
+from omniarb.keys.rotation_service import KeyRotationService
+from omniarb.keys.rotation_setup import rotation_from_settings
 from omniarb.monitor.market_view import MarketSnapshot
 from omniarb.network import Manifest
 from omniarb.services import running_services
@@ -34,6 +44,8 @@ from omniarb.wiring import NetworkAccess
 from omniarb.wiring_keys import chain_signers
 
 __all__ = ["MarketFeed", "add_run_options", "blocks_reached", "register", "with_endpoints"]
+
+log = logging.getLogger(__name__)
 
 # The view renders once a second (`_live._RENDERS_PER_S`): new figures more often are not seen.
 _VIEW_REFRESH_S = 1.0
@@ -191,9 +203,14 @@ async def run_with_view(
             else [],
         )
 
+    rotation = LateKeyRotation()
     try:
         async with running_services(
-            settings, store, live=figures, chains=[c.name for c in manifest.chains]
+            settings,
+            store,
+            live=figures,
+            chains=[c.name for c in manifest.chains],
+            key_rotation=rotation,
         ) as services:
             if services.api_url is not None:
                 console.print(f"API and dashboard: {services.api_url}/")
@@ -209,6 +226,7 @@ async def run_with_view(
                 market=market,
                 telemetry=services.telemetry,
                 signers=signers,
+                rotation=rotation,
             )
     finally:
         await store.close()
@@ -228,8 +246,14 @@ async def _run_with_view(
     market: MarketFeed | None,
     telemetry: Telemetry,
     signers: Mapping[str, Signer] | None,
+    rotation: LateKeyRotation,
 ) -> list[ChainBotStats]:
     console = stdout_console()
+    build_rotation = (
+        None
+        if dry_run
+        else _key_rotation(manifest, manifest_path, settings, store, signers, rotation)
+    )
     with StopSignals() as signals, LiveView(console, title, pool_kinds(manifest)) as view:
 
         def stop(stats: list[ChainBotStats]) -> bool:
@@ -266,6 +290,7 @@ async def _run_with_view(
                         stop_when=stop,
                         on_start=engines.append,
                         telemetry=telemetry,
+                        key_rotation=build_rotation,
                     )
                 finally:
                     for task in background:
@@ -278,3 +303,44 @@ async def _run_with_view(
             raise
         paint(final=True)
     return stats
+
+
+def _key_rotation(
+    manifest: Manifest,
+    manifest_path: Path,
+    settings: Settings,
+    store: HistoryStore,
+    signers: Mapping[str, Signer] | None,
+    late: LateKeyRotation,
+) -> Callable[[Engine], Awaitable[KeyRotationService]] | None:
+    """The bot's key rotation (`[key_pool]`), attached to the API once built: on the devnet over
+    the run's keystore and each chain's Safe; on a described network over the `[keys]` backend
+    and the Safe `[treasury] owners` sign for, when they are listed (else none: the API's
+    `POST /keys/rotate` answers 503 and says why)."""
+    if signers is None:
+        build = devnet_key_rotation(manifest, manifest_path, settings.key_pool, store.database)
+    else:
+        treasury = settings.treasury
+        if not treasury.owners or not treasury.relayer:
+            log.info(
+                "key rotation off: [treasury] owners and relayer (the executor's Safe signers) "
+                "are not listed"
+            )
+            return None
+        backend = open_backend(settings, load_secrets())
+
+        async def owner_of(pipeline: ChainPipeline, _pool: KeyPool) -> OwnerActions:
+            chain = manifest.chain(pipeline.name)
+            return network_safe_owner(treasury, backend, pipeline.rpc, chain)
+
+        async def build(engine: Engine) -> KeyRotationService:
+            return await rotation_from_settings(
+                engine, settings.key_pool, backend=backend, audit=store.database, owner_of=owner_of
+            )
+
+    async def attached(engine: Engine) -> KeyRotationService:
+        service = await build(engine)
+        late.attach(service)
+        return service
+
+    return attached

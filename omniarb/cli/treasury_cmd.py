@@ -26,17 +26,16 @@ from typing import Any
 from rich.table import Table
 
 from omniarb.chains.rpc import RpcClient
-from omniarb.chains.spec import chain_by_id
 from omniarb.cli import Subparsers
 from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings, load_secrets
+from omniarb.custody.network_owner import network_safe_owner, require_owner_keys
 from omniarb.custody.owner import OwnerActions
-from omniarb.custody.safe_owner import SafeOwner, read_safe
+from omniarb.custody.safe_owner import read_safe
 from omniarb.custody.treasury import Holding, SweepResult, TreasurySweep
 from omniarb.devnet.custody import devnet_safe_owner
 from omniarb.devnet.record import read_record
 from omniarb.errors import ConfigError, NotRunningError
-from omniarb.execute.signer import Signer
 from omniarb.keys.factory import open_backend
 from omniarb.network import ChainManifest, Manifest
 from omniarb.store import HistoryDatabase, resolve_db_url
@@ -131,30 +130,11 @@ def _network_owner(settings: Settings) -> OwnerFactory:
     """On a described network the Safe's owner signers and the relayer that sends their
     transaction come from the configured key backend (`[keys]`), by the addresses
     `[treasury] owners` and `relayer` list; nothing is unlocked until a sweep signs."""
-    owners, relayer = settings.treasury.owners, settings.treasury.relayer
-    if not owners or not relayer:
-        raise ConfigError(
-            "treasury.owners and treasury.relayer: a described network's sweep signs with the "
-            "Safe owners' keys and sends with the relayer's, from the key backend ([keys]); "
-            "list their addresses (--dry-run and `treasury status` need none)"
-        )
+    require_owner_keys(settings.treasury)
     backend = open_backend(settings, load_secrets())
 
     def make(rpc: RpcClient, chain: ChainManifest) -> OwnerActions:
-        if chain.safe is None:
-            raise ConfigError(f"{chain.name}: the network file names no `safe` to sweep through")
-        spec = chain_by_id(chain.chain_id)
-        return SafeOwner(
-            rpc=rpc,
-            safe=chain.safe.address,
-            chain_id=chain.chain_id,
-            signers=[backend.digest_signer(address) for address in owners],
-            relayer=Signer.from_digest_signer(
-                backend.digest_signer(relayer), chain_id=chain.chain_id
-            ),
-            fee_model=spec.fee_model,
-            tip_wei=spec.tips.min_wei,
-        )
+        return network_safe_owner(settings.treasury, backend, rpc, chain)
 
     return make
 

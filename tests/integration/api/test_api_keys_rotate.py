@@ -46,6 +46,7 @@ async def test_refusals(sqlite_url: str) -> None:
         ]
         assert rows[0].details == {"reason": "x"}
         assert rows[1].details == {"reason": "operator request"}
-        assert rows[2].actor.startswith("token:") and rows[2].details["reason"] == "scope"
+        assert rows[2].actor.startswith("token:")
+        assert rows[2].details["reason"] == "scope"
     finally:
         await store.close()

@@ -18,34 +18,26 @@ from typing import Any
 
 import pytest
 from _bot_helpers import RunningBot, bot_on
-from _memory_keys import MemoryKeyBackend
 from _waits import eventually
 from pydantic import SecretStr
 
 from omniarb._config_key_pool import KeyPoolSettings
 from omniarb.api import ApiServer, ApiState, LiveHub, create_app
-from omniarb.chain_pipeline import ChainPipeline
 from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import chain_by_name
 from omniarb.config import Secrets, Settings
-from omniarb.custody.eoa_owner import EoaOwner
-from omniarb.devnet.accounts import dev_account
+from omniarb.devnet.bot_keystore import bot_keystore
+from omniarb.devnet.custody import devnet_safe_owner
+from omniarb.devnet.key_rotation import devnet_key_rotation
 from omniarb.devnet.market import MarketParams
 from omniarb.devnet.market.process import MarketProcess
 from omniarb.engine import Engine
-from omniarb.execute.executor_calldata import (
-    accept_ownership_calldata,
-    transfer_ownership_calldata,
-)
 from omniarb.execute.key_pool import KeyPool
-from omniarb.execute.nonces import NonceManager
-from omniarb.execute.signer import Signer
-from omniarb.execute.submit import MemorySubmissionGuard, Submitter
 from omniarb.keys.gas_float import balance_wei
 from omniarb.keys.rotation import RotationResult, RotationSettings, Rotator
 from omniarb.keys.rotation_service import KeyRotationService
-from omniarb.keys.rotation_setup import rotation_from_settings
+from omniarb.network import Manifest
 from omniarb.store import HistoryStore
 
 pytestmark = pytest.mark.integration
@@ -53,7 +45,6 @@ pytestmark = pytest.mark.integration
 _BLOCK_S = 0.5
 # Whales move pools often enough for a trade every few blocks.
 _MARKET = MarketParams(seed=23, swaps_per_block=2, whale_probability=0.5)
-OWNER_INDEX = 15  # outside the devnet's accounts: the executor's owner after the hand-over
 _AFTER_SWITCH = 2
 _TOKEN = "rotation-test-token"
 
@@ -82,29 +73,6 @@ async def _all_mined(rpc: RpcClient, key: str) -> None:
 async def _senders(rpc: RpcClient, hashes: list[str]) -> list[str]:
     txs = await rpc.batch([("eth_getTransactionByHash", [h]) for h in hashes])
     return [str(tx["from"]).lower() for tx in txs]
-
-
-async def _owner_of_its_own(rpc: RpcClient, pool: KeyPool, executor: str) -> EoaOwner:
-    """Hand the executor from the bot key (the devnet's owner, rotated out here) to a key of
-    its own; the bot key's owner call goes through the pool, in its nonce sequence."""
-    fee_model = chain_by_name("ethereum").fee_model
-    account = dev_account(OWNER_INDEX)
-    await rpc.call("anvil_setBalance", account.address, hex(10**20))
-    bot_owner = EoaOwner(rpc=rpc, submitter=pool.submitter_of(pool.address), fee_model=fee_model)
-    await bot_owner.call(to=executor, data=transfer_ownership_calldata(account.address))
-    signer = Signer(account.private_key, chain_id=1)
-    owner = EoaOwner(
-        rpc=rpc,
-        submitter=Submitter(
-            rpc=rpc,
-            signer=signer,
-            nonces=NonceManager(rpc=rpc, address=signer.address),
-            guard=MemorySubmissionGuard(),
-        ),
-        fee_model=fee_model,
-    )
-    await owner.call(to=executor, data=accept_ownership_calldata())
-    return owner
 
 
 async def _rotate_from_the_command_line(
@@ -159,14 +127,16 @@ async def test_rotation_in_a_running_bot(devnet_factory: Any, tmp_path: Path) ->
                 pool = _pool(bot)
                 old = pool.address
                 executor = json.loads((net.manifest_path.parent / "executors.json").read_text())
-                owner = await _owner_of_its_own(rpc, pool, executor["ethereum"])
+                # The executor's owner is the chain's 2-of-3 Safe; the new key is made in the
+                # run's keystore, where the bot's first key lives.
+                owner = devnet_safe_owner(rpc, chain)
                 rotator = Rotator(
                     chain="ethereum",
                     chain_id=chain.chain_id,
                     rpc=rpc,
                     fee_model=chain_by_name("ethereum").fee_model,
                     pool=pool,
-                    backend=MemoryKeyBackend(),
+                    backend=bot_keystore(net.manifest_path.parent),
                     owner=owner,
                     executor=executor["ethereum"],
                     audit=bot.store.database,
@@ -222,6 +192,12 @@ async def test_rotation_in_a_running_bot(devnet_factory: Any, tmp_path: Path) ->
     ]
 
 
+def _created_keys(manifest_path: Path, first: str) -> list[str]:
+    """The keys the rotation made in the run's keystore, oldest first (the bot's own aside)."""
+    made = [k for k in bot_keystore(manifest_path.parent).list_keys() if k.address != first]
+    return [k.address for k in sorted(made, key=lambda k: k.created_at)]
+
+
 async def _settled(bot: RunningBot) -> bool:
     """Every trade the bot sent has its outcome."""
     return bot.stats[0].submitted == len(bot.stats[0].trades)
@@ -249,7 +225,6 @@ async def test_the_bots_policy_rotates_a_key_of_a_pool_of_two(
     devnet_factory: Any, tmp_path: Path
 ) -> None:
     db = tmp_path / "h.sqlite"
-    backend = MemoryKeyBackend()
     limit: list[int] = []
     first: list[str] = []
 
@@ -264,14 +239,16 @@ async def test_the_bots_policy_rotates_a_key_of_a_pool_of_two(
             size=2, max_key_tx_count=limit[0], gas_float_wei=10**18, check_interval_s=0.5
         )
 
-        async def owner_of(pipeline: ChainPipeline, pool: KeyPool) -> EoaOwner:
-            return await _owner_of_its_own(pipeline.rpc, pool, pipeline.execute.executor)
-
-        return await rotation_from_settings(
-            engine, settings, backend=backend, audit=store.database, owner_of=owner_of
+        # The product's devnet wiring (`omniarb run`): the run's keystore and the chain's Safe.
+        return await devnet_key_rotation(manifest[0], manifest_path[0], settings, store.database)(
+            engine
         )
 
+    manifest: list[Manifest] = []
+    manifest_path: list[Path] = []
     async with devnet_factory({"ethereum": _BLOCK_S}) as net:
+        manifest.append(net.manifest)
+        manifest_path.append(net.manifest_path)
         chain = net.manifest.chain("ethereum")
         market = MarketProcess(net.manifest_path, _MARKET)
         async with (
@@ -304,7 +281,8 @@ async def test_the_bots_policy_rotates_a_key_of_a_pool_of_two(
 
         # The policy may rotate the grown keys too once they reach the limit: every key the
         # bot ever used is checked.
-        keys = [first[0], *backend.created]
+        created = _created_keys(manifest_path[0], first[0])
+        keys = [first[0], *created]
         async with RpcClient(chain.rpc_http) as rpc:
             old = first[0]
             for key in keys:
@@ -313,7 +291,7 @@ async def test_the_bots_policy_rotates_a_key_of_a_pool_of_two(
             senders = await _senders(rpc, [t.tx_hash for t in bot.stats[0].trades])
             # The pool of two shared the trades; the first key traded none after its rotation.
             assert old.lower() in senders[:switched]
-            assert backend.created[0].lower() in senders
+            assert created[0].lower() in senders
             assert old.lower() not in senders[switched:]
             executor = json.loads((net.manifest_path.parent / "executors.json").read_text())
             retired = {r.subject for r in bot.store.database.audit(action="key.retire")}
@@ -327,7 +305,7 @@ async def test_the_bots_policy_rotates_a_key_of_a_pool_of_two(
 
     # (A grown key may reach the limit too before the bot stops: only the first rotation's
     # rows are checked here.)
-    grown, replacement = (a.lower() for a in backend.created[:2])
+    grown, replacement = (a.lower() for a in created[:2])
     adds = ("key.create", "key.authorize", "key.fund", "key.activate")
     retires = ("key.drain", "key.deauthorize", "key.sweep", "key.retire")
     rows = await _no_failed_trade(db)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _memory_keys import MemoryKeyBackend
 from _submit_bot import Bot, bot_on, make_submitter
 from _waits import eventually
 
@@ -30,6 +29,7 @@ from omniarb.execute.nonces import NonceManager
 from omniarb.execute.signer import Signer
 from omniarb.execute.submit import MemorySubmissionGuard, Submitter
 from omniarb.keys.gas_float import balance_wei
+from omniarb.keys.keystore import KeystoreBackend
 from omniarb.keys.rotation import RotationSettings, Rotator
 from omniarb.store import HistoryStore
 from omniarb.store.audit import AuditEntry
@@ -51,7 +51,7 @@ class Rig:
     pool: KeyPool
     owner: EoaOwner
     owner_address: str
-    backend: MemoryKeyBackend
+    backend: KeystoreBackend
     database: HistoryDatabase
     guard: MemorySubmissionGuard
 
@@ -111,7 +111,9 @@ async def rig_on(devnet_factory: Any, tmp_path: Path) -> AsyncIterator[Rig]:
             pool=KeyPool(bot.submitter, rpc=bot.rpc),  # given its key factory just below
             owner=owner,
             owner_address=owner_account.address,
-            backend=MemoryKeyBackend(),
+            backend=KeystoreBackend(
+                tmp_path / "keys", lambda: "rotation test passphrase", scrypt_n=2**12
+            ),
             database=store.database,
             guard=guard,
         )
@@ -253,7 +255,7 @@ async def test_a_crash_between_steps_resumes_once(
         # (The restarted process logs the first key's joining its pool, `key.activate`.)
         old_steps = [a[0] for a in ok if a[1] == old.lower() and a[0] != "key.activate"]
         assert old_steps == _STEPS_OLD
-        assert rig.backend.created == [new]
+        assert [k.address for k in rig.backend.list_keys()] == [new]
 
 
 async def _fees_paid_by(rig: Rig, address: str, first_block: int) -> list[int]:
