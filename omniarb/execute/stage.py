@@ -31,6 +31,13 @@ log = logging.getLogger(__name__)
 _GAS_LIMIT_HEADROOM = 1.5
 
 
+def _require_positive_min_profit(decision: Decision) -> None:
+    """The allocator sets the minimum to the trade's gas (and L1 fee) in the start token, at
+    least 1: a plan that may break even or lose is never signed."""
+    if decision.min_profit < 1:
+        raise RejectedError(f"minimum profit {decision.min_profit} is not positive")
+
+
 class ExecuteStage:
     """Encodes the route for `executor` with the loan the allocator chose, prices the gas,
     pre-checks and sends (or only simulates).
@@ -55,6 +62,10 @@ class ExecuteStage:
 
     `bribe_share_bps` and `min_tip_wei`, when given, are read on every trade (the optimizer's
     live parameters, `omniarb.optimize`): the bribe's share, and the least tip bid.
+
+    Every plan expires on chain (`deadline_block`): it may run in the block after the one the
+    trade was priced on and `deadline_blocks` more; sent in bundles, at least through the last
+    block they target. The sender never aims past it (`TxRequest.deadline_block`).
     """
 
     def __init__(
@@ -66,6 +77,7 @@ class ExecuteStage:
         fee_model: FeeModel,
         tip_wei: int,
         dry_run: bool,
+        deadline_blocks: int = 2,
         fees: FeeOracle | None = None,
         local: LocalSimulation | None = None,
         policy: PrecheckPolicy | None = None,
@@ -81,6 +93,9 @@ class ExecuteStage:
         self._fee_model = fee_model
         self._tip_wei = tip_wei
         self._dry_run = dry_run
+        if deadline_blocks < 0:
+            raise ValueError(f"deadline_blocks must be >= 0, got {deadline_blocks}")
+        self._deadline_blocks = deadline_blocks
         self._fees = fees
         self._local = local
         self.policy = policy
@@ -94,6 +109,13 @@ class ExecuteStage:
     @property
     def submitter(self) -> Submitter:
         return self._submitter
+
+    def deadline_block(self, decision: Decision) -> int:
+        """The last block `decision`'s plan may run in (see the class docstring)."""
+        deadline = decision.opportunity.block_number + 1 + self._deadline_blocks
+        bundles = self._submitter.bundles
+        last_target = None if bundles is None else bundles.last_target_block()
+        return deadline if last_target is None else max(deadline, last_target)
 
     def on_outcome(self, outcome: Outcome) -> None:
         """A settled trade of this stage's: the pre-check policy learns its tokens from it."""
@@ -140,6 +162,8 @@ class ExecuteStage:
             source = plan_source(decision.flash_source)
             decision = bribe.applied(decision)
             unsent = replace(unsent, decision=decision)
+            _require_positive_min_profit(decision)
+            deadline = self.deadline_block(decision)
 
             def calldata(min_profit: int) -> bytes:
                 plan = self._codec.plan(
@@ -148,6 +172,7 @@ class ExecuteStage:
                     min_profit,
                     source,
                     flash_pool=decision.flash_pool,
+                    deadline_block=deadline,
                 )
                 return bribe.calldata(decision, plan)
 
@@ -167,14 +192,18 @@ class ExecuteStage:
                 )
             else:
                 data = calldata(decision.min_profit)
-            request = TxRequest(to=self._executor, data=data, gas=gas, fees=fees)
+            request = TxRequest(
+                to=self._executor, data=data, gas=gas, fees=fees, deadline_block=deadline
+            )
             if self._dry_run:
                 if not lead:
                     await self._submitter.precheck(request)
                 return unsent
             prediction: LocalPrediction | None = None
             if self._local is not None and not lead:
-                prediction = self._local.check(decision, min_profit=unsent.decision.min_profit)
+                prediction = self._local.check(
+                    decision, min_profit=unsent.decision.min_profit, deadline_block=deadline
+                )
                 if self._local.rewrites != self._rewrites_seen:
                     # Without the node's pre-check the send can come before the finality
                     # watch frees the nonces a reorg dropped: re-read the count instead.
