@@ -9,4 +9,21 @@ own behaviour is tested with deadlines at and behind the head
 
 from __future__ import annotations
 
+from omniarb.config import Settings
+
 FAR_DEADLINE_BLOCK = 30_000_000
+
+
+# Engine tests run the whole bot on devnets whose blocks come every 0.5-1 s, on a shared 2-core
+# machine: a bot starved of CPU for a second or two would see its trades expire on chain, which
+# tests of other behaviour must not hang on. 40 blocks: 20 s at 0.5 s a block. A test that sets
+# `[execute] deadline_blocks` itself keeps its own.
+ENGINE_TEST_DEADLINE_BLOCKS = 40
+
+
+def roomy_deadline(settings: Settings) -> Settings:
+    """`settings` with `ENGINE_TEST_DEADLINE_BLOCKS`, unless they set the allowance."""
+    if "deadline_blocks" in settings.execute.model_fields_set:
+        return settings
+    execute = settings.execute.model_copy(update={"deadline_blocks": ENGINE_TEST_DEADLINE_BLOCKS})
+    return settings.model_copy(update={"execute": execute})

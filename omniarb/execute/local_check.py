@@ -90,6 +90,12 @@ class LocalSimulation:
         self._holdings = holdings
 
     @property
+    def head_block(self) -> int | None:
+        """The block the states are of now (None before the first head)."""
+        head = self._states.head
+        return None if head is None else head.number
+
+    @property
     def rewrites(self) -> int:
         """The states' reorg count (`HopStates.rewrites`): a change means sent transactions
         may have left the chain."""

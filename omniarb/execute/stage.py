@@ -64,8 +64,9 @@ class ExecuteStage:
     live parameters, `omniarb.optimize`): the bribe's share, and the least tip bid.
 
     Every plan expires on chain (`deadline_block`): it may run in the block after the one the
-    trade was priced on and `deadline_blocks` more; sent in bundles, at least through the last
-    block they target. The sender never aims past it (`TxRequest.deadline_block`).
+    trade was priced on (or, with `local`, last re-checked on) and `deadline_blocks` more; sent
+    in bundles, at least through the last block they target. The sender never aims past it
+    (`TxRequest.deadline_block`).
     """
 
     def __init__(
@@ -110,9 +111,15 @@ class ExecuteStage:
     def submitter(self) -> Submitter:
         return self._submitter
 
-    def deadline_block(self, decision: Decision) -> int:
-        """The last block `decision`'s plan may run in (see the class docstring)."""
-        deadline = decision.opportunity.block_number + 1 + self._deadline_blocks
+    def deadline_block(self, decision: Decision, *, checked_block: int | None = None) -> int:
+        """The last block `decision`'s plan may run in (see the class docstring):
+        `checked_block` is the block of the states the local simulation re-checks the trade on
+        just before the send, when it does (later than the decision's when the bot runs late:
+        the trade targets the block after the latest state it was proven on)."""
+        priced = decision.opportunity.block_number
+        if checked_block is not None:
+            priced = max(priced, checked_block)
+        deadline = priced + 1 + self._deadline_blocks
         bundles = self._submitter.bundles
         last_target = None if bundles is None else bundles.last_target_block()
         return deadline if last_target is None else max(deadline, last_target)
@@ -163,7 +170,8 @@ class ExecuteStage:
             decision = bribe.applied(decision)
             unsent = replace(unsent, decision=decision)
             _require_positive_min_profit(decision)
-            deadline = self.deadline_block(decision)
+            checked = None if self._local is None or lead else self._local.head_block
+            deadline = self.deadline_block(decision, checked_block=checked)
 
             def calldata(min_profit: int) -> bytes:
                 plan = self._codec.plan(

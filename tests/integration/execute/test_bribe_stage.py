@@ -172,6 +172,8 @@ async def test_a_decision_priced_blocks_ago_is_rejected_by_its_expired_plan(
             dry_run=False,
         )
         assert stage.deadline_block(decision) == head - 1
+        # Re-checked on the head's states by the local simulation, it would target the next block.
+        assert stage.deadline_block(decision, checked_block=head) == head + 1 + 2
         sent_before = await s.rpc.call("eth_getTransactionCount", BOT, "pending")
         execution = await stage.process(decision)
         assert execution.status is ExecutionStatus.REJECTED

@@ -232,6 +232,7 @@ def test_a_hop_its_custodian_cannot_pay_is_rejected() -> None:
 
 def test_a_deadline_at_or_before_the_head_is_expired_as_the_contract_would_revert() -> None:
     simulation = LocalSimulation(states=SyncedStates([CHEAP, DEAR], BLOCK))
+    assert simulation.head_block == BLOCK
     # The trade lands in BLOCK + 1 at the earliest: a deadline there still runs, the head's not.
     assert simulation.check(decision(), deadline_block=BLOCK + 1) == check(
         [CHEAP, DEAR], decision()
