@@ -8,13 +8,15 @@ gas than the product's gas model estimates for the route (one route gas for the 
 many Balancer kinds the route mixes). The cycles' pools are seasoned first (swapped a little
 each way, as a live chain's have been). The executor holds no allowance to the Vault: each
 Balancer hop approves exactly what it sells, right before its swap, and the Vault's pull spends
-it to zero, so none stands after a trade either. The Vault cannot lend to a route
+it to zero, so none stands after a trade either (and the bot refuses to start on an executor
+that holds one: an older executor's). The Vault cannot lend to a route
 through its pools (its one reentrancy lock, BAL#400), and a hop naming a Vault the owner never
 registered is refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,13 +32,15 @@ from _snapshots import snapshot
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from omniarb.chains.abi import encode_call
 from omniarb.chains.blocks import read_head
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import adapter
-from omniarb.errors import ExecutionRevertedError
+from omniarb.errors import ExecutionRevertedError, FatalError
 from omniarb.execute.executor_calldata import dex_factories
 from omniarb.execute.executor_contract import deploy_devnet_executor
+from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.route_codec import FlashSource, RouteCodec, wrap_plan
 from omniarb.gas import HopWork
 from omniarb.network import ChainManifest
@@ -181,3 +185,21 @@ async def test_a_hop_through_an_unregistered_vault_is_refused(devnet_factory: An
             "UnknownFactory",
             (stranger,),
         )
+
+
+async def test_the_bot_refuses_an_executor_that_lets_the_vault_take_its_tokens(
+    devnet_factory: Any,
+) -> None:
+    async with planted(devnet_factory) as s:
+        chain = dataclasses.replace(s.chain, executor=s.executor.address)
+        assert await verify_executor(s.rpc, chain, BOT) == s.executor.address
+        # An older executor's standing approval, given from the executor's own address.
+        vault = s.chain.dex("balancer-weighted").factory
+        usdc = s.chain.token("USDC").address
+        await s.rpc.call("anvil_impersonateAccount", s.executor.address)
+        await s.rpc.call("anvil_setBalance", s.executor.address, hex(10**18))
+        approve = encode_call("approve(address,uint256)", vault, 2**256 - 1)
+        receipt = await send_tx(s.rpc, s.executor.address, usdc, approve)
+        assert int(receipt["status"], 16) == 1
+        with pytest.raises(FatalError, match="USDC at will: an older executor"):
+            await verify_executor(s.rpc, chain, BOT)
