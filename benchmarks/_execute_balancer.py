@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from _deadline import BENCH_DEADLINE_BLOCK
 from _execute_chain import Chain
 
 from omniarb.chains.abi import decode, encode_call
@@ -142,7 +143,12 @@ async def measure_balancer(
         sizes = [unit * k // 1000 for k in (1, 3, 10, 30, 100, 300, 1000, 3000, 10_000, 30_000)]
         amount_in = max(sizes, key=lambda a: _output(states, route, a) - a)
         profit = _output(states, route, amount_in) - amount_in
-        data = "0x" + codec.calldata(route, amount_in, profit, FlashSource.V2_PAIR).hex()
+        data = (
+            "0x"
+            + codec.calldata(
+                route, amount_in, profit, FlashSource.V2_PAIR, deadline_block=BENCH_DEADLINE_BLOCK
+            ).hex()
+        )
         async with chain.snapshot():
             first = await chain.gas(bot, executor.address, data)
         transfer_1 = encode_call("transfer(address,uint256)", executor.address, 1)

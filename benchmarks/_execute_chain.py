@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from _deadline import BENCH_DEADLINE_BLOCK
+
 from omniarb.chains.abi import encode_call
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
@@ -91,7 +93,14 @@ class Runner:
     ) -> int:
         """`execute`'s gas in the steady case: the executor already holds some start token."""
         bot, trader = dev_account(9).address, dev_account(1).address
-        data = self.codec.calldata(route, amount_in, min_profit, source, flash_pool=flash_pool)
+        data = self.codec.calldata(
+            route,
+            amount_in,
+            min_profit,
+            source,
+            flash_pool=flash_pool,
+            deadline_block=BENCH_DEADLINE_BLOCK,
+        )
         transfer_1 = encode_call("transfer(address,uint256)", self.executor.address, 1)
         async with self.chain.snapshot():
             await self.chain.send(trader, route.token_in, transfer_1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from _deadline import BENCH_DEADLINE_BLOCK
 from _execute_chain import Chain
 from _execute_pools import DEADLINE, V3_SWAP, pool_named, read_reserves
 
@@ -124,7 +125,9 @@ async def _source_rows(
     ]
     rows: dict[str, Any] = {}
     for name, source_name, run, run_amount, source, lender, fee in variants:
-        data = codec.calldata(run, run_amount, 0, source, flash_pool=lender)
+        data = codec.calldata(
+            run, run_amount, 0, source, flash_pool=lender, deadline_block=BENCH_DEADLINE_BLOCK
+        )
         held = run_amount if source is FlashSource.INVENTORY else 1
         funding = encode_call("transfer(address,uint256)", executor.address, held)
         async with chain.snapshot():

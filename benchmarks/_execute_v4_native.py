@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from _deadline import BENCH_DEADLINE_BLOCK
 from _execute_chain import Chain, Runner
 
 from omniarb.chains.abi import encode_call
@@ -204,7 +205,9 @@ async def measure_v4_native(
                         row[f"{pool}_gas"] = await runner.gas(
                             route, amount_in, profit, FlashSource.V2_PAIR
                         )
-                        calldata = codec.calldata(route, amount_in, profit)
+                        calldata = codec.calldata(
+                            route, amount_in, profit, deadline_block=BENCH_DEADLINE_BLOCK
+                        )
                         async with chain.snapshot():
                             row[f"{pool}_gas_first_trade"] = await chain.gas(
                                 BOT, executor.address, "0x" + calldata.hex()

@@ -55,6 +55,8 @@ import json
 import time
 from typing import Any
 
+from _deadline import BENCH_DEADLINE_BLOCK
+
 # benchmarks/ is on the path as the script's dir
 from _execute_balancer import measure_balancer, print_balancer
 from _execute_chain import Chain
@@ -113,7 +115,12 @@ async def measure_gas() -> dict[str, Any]:
                 sized = [(r, *best(r, reserves)) for r in cycles(manifest, weth, hops)]
                 route, amount_in, profit = max(sized, key=lambda item: item[2])
                 outs = amounts(route, reserves, amount_in)
-                calldata = "0x" + codec.calldata(route, amount_in, min_profit=profit).hex()
+                calldata = (
+                    "0x"
+                    + codec.calldata(
+                        route, amount_in, min_profit=profit, deadline_block=BENCH_DEADLINE_BLOCK
+                    ).hex()
+                )
                 transfer_1 = encode_call("transfer(address,uint256)", executor.address, 1)
                 transfer_runner = encode_call("transfer(address,uint256)", runner, amount_in + 1)
                 async with chain.snapshot():
@@ -167,13 +174,13 @@ def measure_encoding(
     samples = []
     for i in range(ENCODE_RUNS):
         started = time.perf_counter_ns()
-        codec.calldata(route, amount_in + i, profit)
+        codec.calldata(route, amount_in + i, profit, deadline_block=BENCH_DEADLINE_BLOCK)
         samples.append(time.perf_counter_ns() - started)
     cold = []
     for _ in range(200):
         fresh = RouteCodec(factories)
         started = time.perf_counter_ns()
-        fresh.calldata(route, amount_in, profit)
+        fresh.calldata(route, amount_in, profit, deadline_block=BENCH_DEADLINE_BLOCK)
         cold.append(time.perf_counter_ns() - started)
     samples.sort()
     cold.sort()

@@ -51,6 +51,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from _deadline import BENCH_DEADLINE_BLOCK
+
 # benchmarks/ is on the path as the script's dir
 from _latency_devnet import devnet_latency
 from detect import build_states
@@ -323,7 +325,13 @@ def measure(*, swaps: int, peer: int, seed: int) -> Figures:
                 else FlashSource.BALANCER_VAULT
             )
             fees = fees_for(FeeModel.EIP1559, base_fee_wei=head.base_fee_wei, tip_wei=TIP_WEI)
-            calldata = codec.calldata(best.route, best.amount_in, max(best.net_profit, 0), source)
+            calldata = codec.calldata(
+                best.route,
+                best.amount_in,
+                max(best.net_profit, 0),
+                source,
+                deadline_block=BENCH_DEADLINE_BLOCK,
+            )
             nonce = nonces.reserve()
             nonces.mark_sent(nonce)
             ours = signer.sign(nonce=nonce, to=executor, data=calldata, gas=GAS, fees=fees)

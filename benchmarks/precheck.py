@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _deadline import BENCH_DEADLINE_BLOCK
+
 from omniarb.chains.abi import encode_call
 from omniarb.chains.fees import fees_for
 from omniarb.chains.receipts import wait_for_receipt
@@ -134,6 +136,7 @@ async def measure_precheck(iterations: int, remote_iterations: int) -> dict[str,
                         decision.min_profit,
                         plan_source(decision.flash_source),
                         flash_pool=decision.flash_pool,
+                        deadline_block=BENCH_DEADLINE_BLOCK,
                     )
                     request = TxRequest(
                         to=executor, data=data, gas=decision.trade_gas_estimate * 2, fees=fees

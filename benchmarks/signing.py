@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _deadline import BENCH_DEADLINE_BLOCK
 from _signing_backends import measure_backends
 from eth_account import Account
 from eth_utils.address import to_checksum_address
@@ -91,7 +92,10 @@ def _measure_model(
     )
     codec = RouteCodec({"uniswap-v2": to_checksum_address(rng.randbytes(20))})
     amounts = [rng.randrange(10**15, 10**21) for _ in range(1024)]
-    if len(codec.calldata(route, amounts[0], 1)) != CALLDATA_BYTES:
+    if (
+        len(codec.calldata(route, amounts[0], 1, deadline_block=BENCH_DEADLINE_BLOCK))
+        != CALLDATA_BYTES
+    ):
         raise SystemExit("unexpected calldata size")
     base_fees = [rng.randrange(10**8, 10**11) for _ in range(1024)]
     signer = Signer(key, chain_id=chain_id)
@@ -100,7 +104,9 @@ def _measure_model(
     def make_ours(book: NonceBook) -> Callable[[int], str]:
         def ours(i: int) -> str:
             fees = fees_for(fee_model, base_fee_wei=base_fees[i % 1024], tip_wei=TIP_WEI)
-            calldata = codec.calldata(route, amounts[i % 1024], 10**12)
+            calldata = codec.calldata(
+                route, amounts[i % 1024], 10**12, deadline_block=BENCH_DEADLINE_BLOCK
+            )
             request = TxRequest(to=executor, data=calldata, gas=GAS, fees=fees)
             nonce = book.reserve()
             book.mark_sent(nonce)
@@ -114,7 +120,9 @@ def _measure_model(
     def make_theirs(book: NonceBook) -> Callable[[int], str]:
         def theirs(i: int) -> str:
             fees = fees_for(fee_model, base_fee_wei=base_fees[i % 1024], tip_wei=TIP_WEI)
-            calldata = codec.calldata(route, amounts[i % 1024], 10**12)
+            calldata = codec.calldata(
+                route, amounts[i % 1024], 10**12, deadline_block=BENCH_DEADLINE_BLOCK
+            )
             nonce = book.reserve()
             book.mark_sent(nonce)
             tx: dict[str, Any] = {

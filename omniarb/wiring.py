@@ -372,6 +372,7 @@ async def chain_pipeline(
             fee_model=spec.fee_model,
             tip_wei=tip_wei,
             dry_run=dry_run,
+            deadline_blocks=settings.execute.deadline_blocks,
             fees=fees,
             # Read-only: the local simulation reads the synced states, the state task writes.
             local=LocalSimulation(states=sync, holdings=lender_book.held_by_custodian(balances)),

@@ -10,16 +10,17 @@ import {PoolOps} from "./PoolOps.sol";
 ///         callee's revert data (`BAL#…`).
 ///
 ///         The Vault pulls the input with `transferFrom`, so it needs this contract's allowance:
-///         the deployment approves it for the chain's tokens at once (the constructor's
-///         `vaultTokens_`), and a token without an allowance is approved here, for good, the
-///         first time a hop sells it. The pool's id is read from the pool (`getPoolId`, an
+///         each hop approves exactly its `amountIn` right before the swap, and the Vault's pull
+///         spends it back to zero, so no allowance to the Vault (a contract we do not own)
+///         outlives the hop: a Vault bug or upgrade cannot drain what the executor holds. The
+///         price is an allowance write per hop (zero → amount → zero, the second write mostly
+///         refunded). The pool's id is read from the pool (`getPoolId`, an
 ///         immutable): the Vault calls the same pool next, so the extra call costs little more
 ///         than the call itself.
 library BalancerOps {
     // Selectors.
     uint256 private constant SWAP = 0x52bbbe29; // swap((bytes32,uint8,address,address,uint256,bytes),(address,bool,address,bool),uint256,uint256)
     uint256 private constant GET_POOL_ID = 0x38fff2d0; // getPoolId()
-    uint256 private constant ALLOWANCE = 0xdd62ed3e; // allowance(address,address)
 
     error NoPoolId(address pool);
 
@@ -33,7 +34,7 @@ library BalancerOps {
         uint256 amountIn,
         address recipient
     ) internal returns (uint256 amountOut) {
-        _allow(vault, tokenIn, amountIn);
+        PoolOps.approve(tokenIn, vault, amountIn);
         bytes32 poolId;
         bool ok;
         assembly ("memory-safe") {
@@ -67,21 +68,5 @@ library BalancerOps {
             }
             amountOut := mload(0)
         }
-    }
-
-    /// @dev Approves `vault` for all of `token` unless it may already take `amount`. The
-    ///      Vault's `transferFrom` reads the same allowance next, warm.
-    function _allow(address vault, address token, uint256 amount) private {
-        uint256 allowed;
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore(p, shl(224, ALLOWANCE))
-            mstore(add(p, 4), address())
-            mstore(add(p, 36), vault)
-            mstore(0, 0)
-            pop(staticcall(gas(), token, p, 68, 0, 32))
-            allowed := mload(0)
-        }
-        if (allowed < amount) PoolOps.approve(token, vault, type(uint256).max);
     }
 }

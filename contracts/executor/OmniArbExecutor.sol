@@ -28,7 +28,10 @@ import {V4Ops} from "./V4Ops.sol";
 ///                                           start token (its inventory), no fee, no record
 ///          1       16    amountIn       uint128, of the start token, put into the first hop
 ///          17      16    minProfit      uint128, in the start token, net of the lender's fee
-///          33      64·n  n ≥ 2 hops, each 64 bytes:
+///          33      8     deadlineBlock  uint64: the last block the trade may run in; `execute`
+///                                       reverts `Expired` in any later block, before it reads
+///                                       anything else or borrows (a late trade pays the least gas)
+///          41      64·n  n ≥ 2 hops, each 64 bytes:
 ///                  +0    20  pool       the pair or pool to swap through
 ///                  +20   20  tokenIn    the token this hop sells; the hop buys the next hop's
 ///                                       tokenIn (the last hop buys hop 0's tokenIn: a cycle)
@@ -59,7 +62,7 @@ import {V4Ops} from "./V4Ops.sol";
 ///                  factory field is the Vault its pool is registered with (marked
 ///                  BALANCER_VAULT in the registry); its fee field is not read (the pool applies
 ///                  its own fee).
-///          33+64n  64    lender record (source 3 always, source 0 optionally), in the hop
+///          41+64n  64    lender record (source 3 always, source 0 optionally), in the hop
 ///                        layout: the pool to borrow the start token from, its OTHER token in
 ///                        the tokenIn field, its factory, kind 0x80 | pool kind (0x80 a V2 pair
 ///                        for source 0, 0x81 a V3 pool or 0x82 an Algebra pool for source 3:
@@ -176,7 +179,7 @@ contract OmniArbExecutor {
     ///      is the native coin, currency 0 of the pool.
     uint256 private constant NATIVE_IN = 0x40;
     uint256 private constant NATIVE_OUT = 0x20;
-    uint256 private constant HEADER_BYTES = 33;
+    uint256 private constant HEADER_BYTES = 41;
     uint256 private constant HOP_BYTES = 64;
     /// @dev Kind bytes of lender records: 0x80 | the pool's kind.
     uint256 private constant RECORD_V2_PAIR = 0x80;
@@ -256,6 +259,8 @@ contract OmniArbExecutor {
     error LenderNotSet(uint256 source);
     error NoV2Lender();
     error InsufficientProfit(uint256 profit, uint256 minProfit);
+    /// @notice The plan's deadline block has passed: the trade was priced for earlier blocks.
+    error Expired(uint256 blockNumber, uint256 deadline);
     error FlashInProgress();
     error UnexpectedCallback(address caller);
     error ForeignInitiator(address sender);
@@ -283,17 +288,13 @@ contract OmniArbExecutor {
     ///        hash of their pairs or pools), so a deployment is ready to trade in one transaction.
     /// @param balancerVault_ The Balancer V2 Vault to borrow from, or zero.
     /// @param aavePool_ The Aave V3 Pool (proxy) to borrow from, or zero.
-    /// @param vaultTokens_ Tokens every Vault registered in `factories_` (marked BALANCER_VAULT)
-    ///        may pull from this contract, approved for good now, so no Balancer hop of a
-    ///        trade pays for an approval.
     constructor(
         address owner_,
         address[] memory executors_,
         address[] memory factories_,
         bytes32[] memory initCodeHashes_,
         address balancerVault_,
-        address aavePool_,
-        address[] memory vaultTokens_
+        address aavePool_
     ) {
         if (owner_ == address(0)) revert ZeroAddress();
         if (factories_.length != initCodeHashes_.length) revert LengthMismatch();
@@ -306,7 +307,6 @@ contract OmniArbExecutor {
         for (uint256 i; i < factories_.length; ++i) {
             initCodeHashOf[factories_[i]] = initCodeHashes_[i];
             emit FactorySet(factories_[i], initCodeHashes_[i]);
-            if (initCodeHashes_[i] == BALANCER_VAULT) _approveVault(factories_[i], vaultTokens_);
         }
         if (balancerVault_ != address(0)) _setBalancerVault(balancerVault_);
         if (aavePool_ != address(0)) _setAavePool(aavePool_);
@@ -331,18 +331,22 @@ contract OmniArbExecutor {
     function execute(bytes calldata plan) public returns (uint256 profit) {
         // Executors are checked first: the bot is one, so its call costs one cold read.
         if (!isExecutor[msg.sender] && msg.sender != owner) revert NotExecutor(msg.sender);
-        if (_callbackFrom != address(0)) revert FlashInProgress();
         uint256 source;
         uint256 amountIn;
         uint256 minProfit;
         uint256 hops;
+        uint256 deadline;
         assembly ("memory-safe") {
             let head := calldataload(plan.offset)
             source := shr(248, head)
             amountIn := shr(128, shl(8, head))
             minProfit := shr(128, calldataload(add(plan.offset, 17)))
+            deadline := shr(192, calldataload(add(plan.offset, 33)))
             hops := add(plan.offset, HEADER_BYTES)
         }
+        // Before anything else: a trade priced for earlier blocks must not run on later state.
+        if (block.number > deadline) revert Expired(block.number, deadline);
+        if (_callbackFrom != address(0)) revert FlashInProgress();
         if (source != FLASH_V2_PAIR) return _borrowAndTrade(plan, source, amountIn, hops);
         uint256 length = plan.length;
         if (length < HEADER_BYTES + 2 * HOP_BYTES || (length - HEADER_BYTES) % HOP_BYTES != 0) {
@@ -471,9 +475,9 @@ contract OmniArbExecutor {
             head := calldataload(data.offset)
         }
         if (head >> 248 != FLASH_V2_PAIR) return _v2Loan(data, head >> 248, amount0 + amount1);
-        // `data` is what `execute` built: a plan of n hops (33 + 64n bytes) then n − 1 amounts
-        // (32 bytes each), 1 + 96n bytes in all.
-        uint256 n = (data.length - 1) / 96;
+        // `data` is what `execute` built: a plan of n hops (41 + 64n bytes) then n − 1 amounts
+        // (32 bytes each), 9 + 96n bytes in all.
+        uint256 n = (data.length - 9) / 96;
         uint256 hops;
         uint256 amountIn;
         assembly ("memory-safe") {
@@ -546,7 +550,8 @@ contract OmniArbExecutor {
     }
 
     /// @notice Aave V3's `flashLoanSimple` callback (`IFlashLoanSimpleReceiver`); the Pool
-    ///         pulls amount + premium with the approval given here.
+    ///         pulls amount + premium with the approval given here: exactly what it is owed,
+    ///         which its pull right after spends to zero, so no allowance outlives the trade.
     function executeOperation(
         address asset,
         uint256,
@@ -673,13 +678,6 @@ contract OmniArbExecutor {
         _setBalancerVault(vault);
     }
 
-    /// @notice Lets `vault`, which Balancer hops swap through (registered with the mark
-    ///         BALANCER_VAULT), pull any amount of `tokens` from this contract.
-    function approveVault(address vault, address[] calldata tokens) external onlyOwner {
-        if (initCodeHashOf[vault] != BALANCER_VAULT) revert UnknownFactory(vault);
-        _approveVault(vault, tokens);
-    }
-
     /// @notice The Aave V3 Pool (proxy) of flash source 2; zero disables the source.
     function setAavePool(address pool) external onlyOwner {
         _setAavePool(pool);
@@ -719,12 +717,6 @@ contract OmniArbExecutor {
     function _setBalancerVault(address vault) private {
         balancerVault = vault;
         emit LenderSet(FLASH_BALANCER, vault);
-    }
-
-    function _approveVault(address vault, address[] memory tokens) private {
-        for (uint256 i; i < tokens.length; ++i) {
-            PoolOps.approve(tokens[i], vault, type(uint256).max);
-        }
     }
 
     function _setAavePool(address pool) private {

@@ -6,7 +6,7 @@ pragma solidity 0.8.37;
 ///         OmniArbExecutor's notes). `hops` is the calldata offset of hop 0; hop i starts
 ///         64·i bytes later. Every function is a few opcodes, inlined by the compiler.
 library PlanCalldata {
-    uint256 internal constant HEADER_BYTES = 33;
+    uint256 internal constant HEADER_BYTES = 41;
     uint256 internal constant HOP_BYTES = 64;
     /// @dev The bits of a kind byte that flag a V4 hop's side of the native coin, not its kind.
     uint256 internal constant NATIVE_FLAGS = 0x60;

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {ExecutorTestBase} from "./ExecutorTestBase.sol";
 import {OmniArbExecutor} from "../executor/OmniArbExecutor.sol";
+import {PlanBuilder} from "./PlanBuilder.sol";
 
 /// @notice Fuzz tests of the executor's profit check and access control, on real Uniswap V2
 ///         pairs (ExecutorTestBase). 256 runs each (foundry.toml).
@@ -36,6 +37,33 @@ contract ExecutorFuzzTest is ExecutorTestBase {
         vm.prank(bot);
         executor.execute(plan);
         assertEq(tokenA.balanceOf(address(executor)), 0);
+    }
+
+    /// @dev A plan past its deadline block reverts Expired before any loan or swap, whatever
+    ///      it would have made; a deadline at the current block still trades.
+    function testFuzz_lateTradeRevertsExpired(uint256 amountIn, uint64 deadline, uint64 late)
+        public
+    {
+        // Up to ~19 A the cycle pays, so on time the same plan trades.
+        amountIn = _bound(amountIn, 1e9, 10e18);
+        // Block numbers of real chains (Arbitrum's are the largest, ~10^8 a year).
+        deadline = uint64(_bound(deadline, 1, 1e12));
+        late = uint64(_bound(late, 1, 1e9));
+        vm.roll(uint256(deadline) + late);
+        bytes memory plan =
+            PlanBuilder.planBy(SOURCE_V2_PAIR, uint128(amountIn), 0, deadline, _cycleHops());
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OmniArbExecutor.Expired.selector, uint256(deadline) + late, uint256(deadline)
+            )
+        );
+        vm.prank(bot);
+        executor.execute(plan);
+
+        vm.roll(deadline);
+        uint256 profit = _cycleOut(amountIn) - amountIn;
+        vm.prank(bot);
+        assertEq(executor.execute(plan), profit);
     }
 
     /// @dev The other side of the line: minProfit at or below the profit trades, and the
@@ -135,9 +163,6 @@ contract ExecutorFuzzTest is ExecutorTestBase {
         tokenA.mint(address(executor), 1e18);
         vm.deal(address(executor), 1 ether);
         bytes memory notOwner = abi.encodeWithSelector(OmniArbExecutor.NotOwner.selector, caller);
-        address[] memory tokens = new address[](1);
-        tokens[0] = address(tokenA);
-
         vm.startPrank(caller);
         vm.expectRevert(notOwner);
         executor.setExecutor(account, true);
@@ -145,8 +170,6 @@ contract ExecutorFuzzTest is ExecutorTestBase {
         executor.setFactory(account, initCodeHash);
         vm.expectRevert(notOwner);
         executor.setBalancerVault(account);
-        vm.expectRevert(notOwner);
-        executor.approveVault(account, tokens);
         vm.expectRevert(notOwner);
         executor.setAavePool(account);
         vm.expectRevert(notOwner);

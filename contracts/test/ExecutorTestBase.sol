@@ -22,7 +22,7 @@ interface IUniswapV2PairLike {
 ///         solc 0.5.16), the tokens the devnet's DevToken, the executor the contract deployed
 ///         in production. Three pairs A/B, B/C, C/A priced so the cycle A → B → C → A pays for
 ///         small trades and loses for large ones. Plans are built in ONE place, PlanBuilder.plan,
-///         for the header the executor reads today (source 1 byte, amountIn 16, minProfit 16).
+///         for the header the executor reads (source 1 byte, amountIn 16, minProfit 16, deadline 8).
 abstract contract ExecutorTestBase is Test {
     string internal constant V2_BUILD = "node_modules/@uniswap/v2-core/build/";
     uint8 internal constant SOURCE_V2_PAIR = PlanBuilder.SOURCE_V2_PAIR;
@@ -59,7 +59,7 @@ abstract contract ExecutorTestBase is Test {
         bytes32[] memory hashes = new bytes32[](1);
         hashes[0] = pairInitCodeHash;
         executor = new OmniArbExecutor(
-            owner, executors, factories, hashes, address(0), address(0), new address[](0)
+            owner, executors, factories, hashes, address(0), address(0)
         );
     }
 

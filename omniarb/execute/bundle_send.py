@@ -94,14 +94,30 @@ class BundleSender:
         self._chain_head = chain_head
         self.blocks_ahead = blocks_ahead
 
-    async def send(self, signed: SignedTx, *, key: str, lead: Sequence[str] = ()) -> BundleSent:
+    def last_target_block(self) -> int | None:
+        """The last block a bundle sent now would target (None before the first head): the
+        least deadline a plan sent in it may carry."""
+        head = self._head_block()
+        return None if head is None else head + self.blocks_ahead
+
+    async def send(
+        self,
+        signed: SignedTx,
+        *,
+        key: str,
+        lead: Sequence[str] = (),
+        deadline_block: int | None = None,
+    ) -> BundleSent:
         """Send `lead` (signed raw transactions, 0x hex) followed by `signed` as one bundle per
-        target block; see the module docstring for what a failure means."""
+        target block, none past `deadline_block` (the plan's: it reverts in any later block);
+        see the module docstring for what a failure means."""
         head = self._head_block()
         if head is None:
             raise RejectedError("no head block yet: a bundle needs a block to target")
         try:
-            return await self._send_after(head, signed, key=key, lead=lead)
+            return await self._send_after(
+                head, signed, key=key, lead=lead, deadline_block=deadline_block
+            )
         except OmniarbError:
             if self._chain_head is None:
                 raise
@@ -109,13 +125,28 @@ class BundleSender:
             if newest <= head:
                 raise
             log.info("bundle of %s: the chain is at %d, not %d; sent again", key, newest, head)
-            return await self._send_after(newest, signed, key=key, lead=lead)
+            return await self._send_after(
+                newest, signed, key=key, lead=lead, deadline_block=deadline_block
+            )
 
     async def _send_after(
-        self, head: int, signed: SignedTx, *, key: str, lead: Sequence[str]
+        self,
+        head: int,
+        signed: SignedTx,
+        *,
+        key: str,
+        lead: Sequence[str],
+        deadline_block: int | None,
     ) -> BundleSent:
-        """One bundle per block after `head`, sent concurrently."""
-        blocks = range(head + 1, head + 1 + self.blocks_ahead)
+        """One bundle per block after `head` up to the deadline, sent concurrently."""
+        last = head + self.blocks_ahead
+        if deadline_block is not None:
+            last = min(last, deadline_block)
+        blocks = range(head + 1, last + 1)
+        if not blocks:
+            raise RejectedError(
+                f"the trade's deadline block {deadline_block} is not after the head {head}"
+            )
         bundles = [
             Bundle(
                 txs=(*lead, signed.raw_hex),

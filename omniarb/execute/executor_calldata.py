@@ -6,9 +6,9 @@ The registry is `factory → init code hash` for V2 and V3 alike (`factory_regis
 in place of a hash for a V4 PoolManager, a Balancer Vault and the chain's wrapped native token
 (the only token it unwraps into a pool of the native coin and wraps out of one); the Balancer
 Vault and the Aave Pool it borrows from are set at deployment or with the owner-only
-`setBalancerVault` / `setAavePool`. A Vault whose pools it swaps pulls their input from it, so
-the deployment approves every registered Vault for the chain's tokens (`vault_tokens`; later ones
-with the owner-only `approveVault`): no trade pays for an approval.
+`setBalancerVault` / `setAavePool`. A Vault whose pools it swaps pulls their input from it with
+an allowance the hop gives for exactly its amount, right before the swap, and the pull spends to
+zero: the executor holds no standing allowance to any contract it does not own.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ __all__ = [
     "WRAPPED_NATIVE_MARK",
     "ExecutorRevertError",
     "accept_ownership_calldata",
-    "approve_vault_calldata",
     "bot_creation_data",
     "bot_setup",
     "creation_data",
@@ -77,7 +76,6 @@ _CONSTRUCTOR_TYPES = (
     "bytes32[]",
     "address",
     "address",
-    "address[]",
 )
 BALANCER_VAULT_MARK_BYTES = bytes.fromhex(BALANCER_VAULT_MARK.removeprefix("0x"))
 
@@ -94,14 +92,11 @@ def creation_data(
     factories: Mapping[str, bytes] | None = None,
     balancer_vault: str | None = None,
     aave_pool: str | None = None,
-    vault_tokens: Iterable[str] = (),
 ) -> bytes:
     """Input of the deployment transaction: creation code and constructor arguments.
 
     `factories` maps each factory address to its pairs' or pools' init code hash (32 bytes);
-    `balancer_vault` / `aave_pool` enable flash sources 1 and 2 (None leaves them off);
-    every Vault among `factories` (marked `BALANCER_VAULT_MARK`) is approved for
-    `vault_tokens`.
+    `balancer_vault` / `aave_pool` enable flash sources 1 and 2 (None leaves them off).
     """
     registry = dict(factories or {})
     for factory, code_hash in registry.items():
@@ -114,7 +109,6 @@ def creation_data(
         list(registry.values()),
         balancer_vault or _ZERO_ADDRESS,
         aave_pool or _ZERO_ADDRESS,
-        list(vault_tokens),
     )
     return executor_artifact().bytecode_bytes + encode_args(_CONSTRUCTOR_TYPES, args)
 
@@ -140,11 +134,6 @@ def set_balancer_vault_calldata(vault: str) -> bytes:
 def set_aave_pool_calldata(pool: str) -> bytes:
     """Flash source 2's Pool (the proxy); the zero address disables the source."""
     return _call_bytes("setAavePool(address)", pool)
-
-
-def approve_vault_calldata(vault: str, tokens: Iterable[str]) -> bytes:
-    """Let the registered Balancer Vault `vault` pull any amount of `tokens`."""
-    return _call_bytes("approveVault(address,address[])", vault, list(tokens))
 
 
 def transfer_ownership_calldata(new_owner: str) -> bytes:
@@ -218,22 +207,19 @@ def bot_setup(chain: ChainManifest, bot: str) -> dict[str, Any]:
     """The constructor arguments of the bot's executor on `chain` (see `bot_creation_data`)."""
     lenders = {lender.kind: lender.address for lender in chain.lenders}
     registry = factory_registry(chain)
-    swaps_through_vault = BALANCER_VAULT_MARK_BYTES in registry.values()
     return {
         "owner": bot,
         "executors": (bot,),
         "factories": registry,
         "balancer_vault": lenders.get(_BALANCER_KIND),
         "aave_pool": lenders.get(_AAVE_KIND),
-        "vault_tokens": tuple(t.address for t in chain.tokens) if swaps_through_vault else (),
     }
 
 
 def bot_creation_data(chain: ChainManifest, *, bot: str) -> bytes:
     """Creation data of the bot's executor on `chain`: `bot` owns it and may call `execute`, and
     everything the manifest has is registered: every V2 and V3 factory, the Balancer V2 Vault and
-    the Aave V3 Pool (when the manifest lists them); a Vault whose pools it swaps is approved
-    for every token of the chain.
+    the Aave V3 Pool (when the manifest lists them).
 
     The bot is also listed as an executor so its `execute` costs one cold storage read (the
     executor check comes before the owner check in the contract).

@@ -23,10 +23,8 @@ from omniarb.chains.rpc import RpcClient
 from omniarb.errors import ExecutionRevertedError, RevertError, TimeoutError_
 from omniarb.execute._revert import revert_data_of
 from omniarb.execute.executor_calldata import (
-    BALANCER_VAULT_MARK_BYTES,
     ExecutorRevertError,
     accept_ownership_calldata,
-    approve_vault_calldata,
     bot_setup,
     creation_data,
     decode_executor_revert,
@@ -43,8 +41,7 @@ from omniarb.network import ChainManifest
 __all__ = ["ExecutorContract", "deploy_devnet_executor"]
 
 # Runtime code is up to the 24,576-byte limit (200 gas a byte to deposit: 4.9M), its creation
-# code as much again in calldata (16 gas a byte); each registry entry adds a cold SSTORE and a log,
-# each token approved for a Vault a cold call and a fresh allowance slot.
+# code as much again in calldata (16 gas a byte); each registry entry adds a cold SSTORE and a log.
 _DEPLOY_GAS = 6_000_000
 _DEPLOY_GAS_PER_ENTRY = 50_000
 _ADMIN_GAS = 200_000
@@ -73,22 +70,19 @@ class ExecutorContract:
         factories: Mapping[str, bytes] | None = None,
         balancer_vault: str | None = None,
         aave_pool: str | None = None,
-        vault_tokens: Iterable[str] = (),
         receipt_timeout_s: float = 60.0,
     ) -> ExecutorContract:
         """Deploy from the unlocked `sender`; `owner` defaults to the sender."""
         executors = list(executors)
         registry = dict(factories or {})
-        tokens = list(vault_tokens)
         data = creation_data(
             owner=owner or sender,
             executors=executors,
             factories=registry,
             balancer_vault=balancer_vault,
             aave_pool=aave_pool,
-            vault_tokens=tokens,
         )
-        gas = _deploy_gas(executors, registry, tokens)
+        gas = _deploy_gas(executors, registry)
         tx = {"from": sender, "data": "0x" + data.hex(), "gas": hex(gas)}
         receipt = await _send_checked(rpc, tx, "deploying OmniArbExecutor", receipt_timeout_s)
         return cls(rpc, receipt["contractAddress"], receipt_timeout_s=receipt_timeout_s)
@@ -137,12 +131,6 @@ class ExecutorContract:
     async def set_balancer_vault(self, sender: str, vault: str) -> dict[str, Any]:
         data = set_balancer_vault_calldata(vault)
         return await self.send(sender, data, action=f"setBalancerVault({vault})")
-
-    async def approve_vault(self, sender: str, vault: str, tokens: Iterable[str]) -> dict[str, Any]:
-        tokens = list(tokens)
-        data = approve_vault_calldata(vault, tokens)
-        gas = _ADMIN_GAS + _DEPLOY_GAS_PER_ENTRY * len(tokens)
-        return await self.send(sender, data, gas=gas, action=f"approveVault({vault})")
 
     async def allowance(self, token: str, spender: str) -> int:
         """The executor's allowance of `token` for `spender`."""
@@ -201,7 +189,6 @@ async def _send_checked(
     return receipt
 
 
-def _deploy_gas(executors: list[str], registry: Mapping[str, bytes], tokens: list[str]) -> int:
-    vaults = sum(code_hash == BALANCER_VAULT_MARK_BYTES for code_hash in registry.values())
-    entries = len(executors) + len(registry) + vaults * len(tokens)
+def _deploy_gas(executors: list[str], registry: Mapping[str, bytes]) -> int:
+    entries = len(executors) + len(registry)
     return _DEPLOY_GAS + _DEPLOY_GAS_PER_ENTRY * entries

@@ -45,8 +45,6 @@ log = logging.getLogger(__name__)
 _GAS_MARGIN_NUM, _GAS_MARGIN_DEN = 6, 5
 _DEPLOY_RECEIPT_TIMEOUT_S = 300.0
 _BALANCER_VAULT_MARK = bytes.fromhex(BALANCER_VAULT_MARK.removeprefix("0x"))
-# An allowance this large is one the executor gave for good (it approves 2**256 - 1).
-_APPROVED_FOR_GOOD = 2**255
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,9 +119,10 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
 
     It must be a contract whose owner or authorized executor `account` is, with every V2 and V3
     factory of `chain` registered, and its wrapped native token (for pools of the native coin);
-    otherwise each trade would revert. A Balancer Vault it swaps through must be approved for
-    the chain's tokens: a hop that approves one itself pays ~25k gas the trade's estimate does
-    not count. Reads only: nothing is sent.
+    otherwise each trade would revert. It must hold no allowance to a Balancer Vault it swaps
+    through: this executor approves a hop's exact amount and leaves zero, so a standing one is
+    an older executor's (whose plans lack the deadline, and which gives the Vault its tokens
+    for good). Reads only: nothing is sent.
     """
     if chain.executor is None:
         raise ConfigError(
@@ -151,11 +150,11 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
         if wrapped is not None and await contract.init_code_hash_of(wrapped) != WRAPPED_NATIVE_MARK:
             unregistered.append(f"the wrapped native token {wrapped}")
         vaults = [f for f, code_hash in expected.items() if code_hash == _BALANCER_VAULT_MARK]
-        unapproved = [
+        standing = [
             (vault, token.symbol)
             for vault in vaults
             for token in chain.tokens
-            if await contract.allowance(token.address, vault) < _APPROVED_FOR_GOOD
+            if await contract.allowance(token.address, vault) != 0
         ]
     except RevertError as exc:
         raise FatalError(
@@ -174,12 +173,11 @@ async def verify_executor(rpc: RpcClient, chain: ChainManifest, account: str) ->
             f"{', '.join(unregistered)} with its init code hash or mark; have its owner call "
             f"setFactory for it, or deploy a new one with {_deploy_hint(chain)}"
         )
-    if unapproved:
-        vault = unapproved[0][0]
+    if standing:
+        vault = standing[0][0]
         raise FatalError(
-            f"{chain.name}: executor {contract.address} has not approved the Balancer Vault "
-            f"{vault} for {', '.join(symbol for _, symbol in unapproved)}; have its owner call "
-            f"approveVault({vault}, [those tokens]), or deploy a new one with "
-            f"{_deploy_hint(chain)}"
+            f"{chain.name}: executor {contract.address} lets the Balancer Vault {vault} take its "
+            f"{', '.join(symbol for _, symbol in standing)} at will: an older executor; "
+            f"withdraw its funds and deploy a new one with {_deploy_hint(chain)}"
         )
     return contract.address

@@ -1,7 +1,7 @@
 """The local simulation of a trade: the executor's checks on the synced pool states, no node.
 
     check = LocalSimulation(states=sync)  # a `PoolStateSync`, or any `HopStates`
-    prediction = check.check(decision, min_profit=min_profit)  # or LocalSimulationError
+    prediction = check.check(decision, min_profit=min_profit, deadline_block=deadline)
 
 It replays what `OmniArbExecutor.execute` does with the plan (contracts/executor/
 OmniArbExecutor.sol): every hop's output on the pool's current state, with the adapter's exact
@@ -11,6 +11,9 @@ then `_settle`: the final amount of the start token must cover what the lender i
 which mirrors each lender's repayment) plus `minProfit`, else `InsufficientProfit`. The all-V2
 path checks the same sum before any token moves (`execute`, step 1), and a route through the
 route's own pair pays no fee beyond that pair's swap fee, so one rule covers every loan.
+
+First of all, as the contract checks it first, the plan's deadline: the trade can land in the
+block after the head at the earliest, so a deadline block at or before the head is `Expired`.
 
 The states are those of the sync's head at the moment of sending: a pool moved since the
 decision is priced as it is now, as the node's `eth_call` against `latest` would. A state that
@@ -87,20 +90,36 @@ class LocalSimulation:
         self._holdings = holdings
 
     @property
+    def head_block(self) -> int | None:
+        """The block the states are of now (None before the first head)."""
+        head = self._states.head
+        return None if head is None else head.number
+
+    @property
     def rewrites(self) -> int:
         """The states' reorg count (`HopStates.rewrites`): a change means sent transactions
         may have left the chain."""
         return self._states.rewrites
 
-    def check(self, decision: Decision, *, min_profit: int | None = None) -> LocalPrediction:
+    def check(
+        self,
+        decision: Decision,
+        *,
+        min_profit: int | None = None,
+        deadline_block: int | None = None,
+    ) -> LocalPrediction:
         """The executor's outcome for `decision` (with `min_profit`, the one encoded in the
-        plan, which an L2's L1 fee may have raised; the decision's own by default), or
-        `LocalSimulationError` naming why it would revert."""
+        plan, which an L2's L1 fee may have raised; the decision's own by default; and the
+        plan's `deadline_block`), or `LocalSimulationError` naming why it would revert."""
         floor = decision.min_profit if min_profit is None else min_profit
         opportunity = decision.opportunity
         head = self._states.head
         if head is None:
             raise LocalSimulationError("the pool states are not synced yet")
+        if deadline_block is not None and head.number >= deadline_block:
+            raise LocalSimulationError(
+                f"expired: deadline block {deadline_block}, but the next block is {head.number + 1}"
+            )
         if head.number < opportunity.block_number:
             raise LocalSimulationError(
                 f"the synced states are of block {head.number}, behind block "

@@ -9,9 +9,11 @@
 A sent transaction that is not mined `replace_after_blocks` blocks after it was sent (or last
 replaced) gets a successor at the same nonce: the same call re-priced for the latest base fee
 when its pre-check `eth_call` still passes, else a cancel (a 0-value transfer to ourselves) since
-the opportunity is gone. The successor's fees are at least the node's replacement minimum above
-the last ones (`bumped_fees`), capped by `max_fee_per_gas_wei`; at most `max_replacements`
-successors are sent. Whichever hash of the nonce is mined is the landing; a nonce spent by a
+the opportunity is gone. A call whose deadline block (`InFlightTx.deadline_block`, the executor
+plan's) is the head or earlier is cancelled without a pre-check: no later block can run it.
+The successor's fees are at least the node's replacement minimum above the last ones
+(`bumped_fees`), capped by `max_fee_per_gas_wei`; at most `max_replacements` successors are
+sent. Whichever hash of the nonce is mined is the landing; a nonce spent by a
 transaction that is none of ours is a landing without receipt (dropped).
 
 A nonce below ours that the node holds nothing for and nobody follows (a send lost in transit)
@@ -77,7 +79,8 @@ _SPENT_CONFIRM_S = 2.0
 class InFlightTx:
     """A sent transaction to follow: its idempotency key, nonce, what was sent and its hash.
 
-    `to`, `data`, `gas` and `value` are the call a re-price repeats; `fees` what it bid.
+    `to`, `data`, `gas` and `value` are the call a re-price repeats; `fees` what it bid;
+    `deadline_block` the last block the call can succeed in (None: no deadline known).
     """
 
     key: str
@@ -88,6 +91,7 @@ class InFlightTx:
     gas: int
     value: int
     fees: Fees
+    deadline_block: int | None = None
 
 
 Precheck = Callable[[InFlightTx], Awaitable[object]]
@@ -291,6 +295,18 @@ class Replacer:
     async def _replace(self, state: _Nonce, head: int) -> None:
         sent = state.sent
         cancel = bool(state.cancels)
+        if not cancel and sent.deadline_block is not None and head >= sent.deadline_block:
+            # A successor lands in block head + 1 at the earliest, past the plan's deadline: a
+            # re-price would only buy an `Expired` revert (gas for nothing), while a cancel frees
+            # the nonce for the next trade at the plain transfer's 21,000 gas.
+            log.info(
+                "nonce %d (%s) is stuck past its deadline block %d (head %d)",
+                sent.nonce,
+                sent.key,
+                sent.deadline_block,
+                head,
+            )
+            cancel = True
         if not cancel:
             try:
                 await self._precheck(sent)

@@ -10,14 +10,16 @@ OmniArbExecutor.sol, which is the reference):
                   4 V4 PoolManager)
     1       16    amount in, uint128 big-endian, of the route's start token
     17      16    minimum profit, uint128 big-endian, in the start token, net of the flash fee
-    33      64·n  n ≥ 2 hops: pool (20) ‖ token in (20) ‖ factory (20) ‖ kind (1) ‖ fee pips (3)
+    33      8     deadline block, uint64 big-endian: the last block the trade may run in (the
+                  contract reverts `Expired(blockNumber, deadline)` in any later one, first)
+    41      64·n  n ≥ 2 hops: pool (20) ‖ token in (20) ‖ factory (20) ‖ kind (1) ‖ fee pips (3)
                   kind 0 = Uniswap V2 pair, 1 = Uniswap V3 pool, 2 = Algebra pool, 3 = Uniswap
                   V4 pool; fee = the pool's fee in pips. A V4 hop's pool field is its id's
                   leading 17 bytes ‖ its tick spacing (`uniswap_v4.adapter.plan_pool_field`),
                   its factory the PoolManager; a V4 hop whose input (output) is the pool's
                   native coin sets bit 6 (bit 5) of its kind byte, its token in the plan
                   being the wrapped native token (`Hop.currency_in`, `Hop.currency_out`)
-    33+64n  64    lender record (sources 3 and 4 always, source 0 optionally): the pool lent
+    41+64n  64    lender record (sources 3 and 4 always, source 0 optionally): the pool lent
                   from, in the hop layout with the pool's OTHER token (not the start token) in
                   the token-in field and kind 0x80 | pool kind (0x80 V2 pair, 0x81 V3 pool,
                   0x82 Algebra pool; 0x83 a V4 PoolManager, in the pool and factory fields,
@@ -70,9 +72,10 @@ EXECUTE_SIGNATURE = "execute(bytes)"
 _EXECUTE_SELECTOR = selector(EXECUTE_SIGNATURE)
 # The ABI head of `execute(bytes)`: the offset of the one dynamic argument is always 32.
 _ABI_OFFSET = (32).to_bytes(32, "big")
-_HEADER_BYTES = 33
+_HEADER_BYTES = 41
 _HOP_BYTES = 64
 _MAX_UINT128 = 2**128 - 1
+_MAX_UINT64 = 2**64 - 1
 _PIPS = 1_000_000
 
 _P = ParamSpec("_P")
@@ -173,8 +176,9 @@ class RouteCodec:
     chain has two directions per pool, so the cache is bounded by the pools the detector knows.
 
         codec = RouteCodec({"uniswap-v2": "0x5C69…", "uniswap-v3": "0x1F98…"})
-        data = codec.calldata(route, amount_in=10**18, min_profit=10**15)
-        data = codec.calldata(route, 10**18, 10**15, FlashSource.UNISWAP_V3, flash_pool=lender)
+        data = codec.calldata(route, amount_in=10**18, min_profit=10**15, deadline_block=head + 3)
+        data = codec.calldata(route, 10**18, 10**15, FlashSource.UNISWAP_V3, flash_pool=lender,
+                              deadline_block=head + 3)
     """
 
     def __init__(self, factories: Mapping[str, str]) -> None:
@@ -268,9 +272,12 @@ class RouteCodec:
         min_profit: int,
         flash_source: FlashSource = FlashSource.V2_PAIR,
         *,
+        deadline_block: int,
         flash_pool: FlashPool | None = None,
     ) -> bytes:
         """The packed plan `execute` takes (without the ABI wrapping).
+
+        `deadline_block` is the last block the trade may run in (required: every plan expires).
 
         `flash_pool` names the lender: a V3 pool, required for `FlashSource.UNISWAP_V3`; a V4
         PoolManager (`FlashPool.pool` the manager, both tokens the start token), required for
@@ -292,6 +299,8 @@ class RouteCodec:
             raise RouteEncodingError(f"amount_in {amount_in} is outside 1..2**128-1")
         if not 0 <= min_profit <= _MAX_UINT128:
             raise RouteEncodingError(f"min_profit {min_profit} is outside 0..2**128-1")
+        if not 0 <= deadline_block <= _MAX_UINT64:
+            raise RouteEncodingError(f"deadline_block {deadline_block} is outside 0..2**64-1")
         packed = [self.hop_bytes(hop) for hop in hops]
         if flash_pool is not None:
             packed.append(self._pack_flash_pool(flash_pool, route, flash_source))
@@ -310,6 +319,7 @@ class RouteCodec:
             bytes((flash_source,))
             + amount_in.to_bytes(16, "big")
             + min_profit.to_bytes(16, "big")
+            + deadline_block.to_bytes(8, "big")
             + b"".join(packed)
         )
 
@@ -328,12 +338,20 @@ def encode_execute_calldata(
     min_profit: int,
     *,
     factories: Mapping[str, str],
+    deadline_block: int,
     flash_source: FlashSource = FlashSource.V2_PAIR,
     flash_pool: FlashPool | None = None,
 ) -> bytes:
     """One-off encoding; a long-running caller keeps a `RouteCodec` to reuse packed hops."""
     codec = RouteCodec(factories)
-    return codec.calldata(route, amount_in, min_profit, flash_source, flash_pool=flash_pool)
+    return codec.calldata(
+        route,
+        amount_in,
+        min_profit,
+        flash_source,
+        flash_pool=flash_pool,
+        deadline_block=deadline_block,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -355,6 +373,7 @@ class DecodedPlan:
     flash_source: int
     amount_in: int
     min_profit: int
+    deadline_block: int
     hops: tuple[PlanHop, ...]
     flash_pool: PlanHop | None = None
 
@@ -365,7 +384,7 @@ def decode_plan(plan: bytes) -> DecodedPlan:
     records = 1 if body >= _HOP_BYTES and plan[-4] & _RECORD_FLAG else 0
     if body < (2 + records) * _HOP_BYTES or body % _HOP_BYTES:
         raise ValueError(
-            f"a plan is 33 + 64·n bytes with n ≥ 2 hops (+ 1 lender record), got {len(plan)}"
+            f"a plan is 41 + 64·n bytes with n ≥ 2 hops (+ 1 lender record), got {len(plan)}"
         )
     entries = []
     for start in range(_HEADER_BYTES, len(plan), _HOP_BYTES):
@@ -383,6 +402,7 @@ def decode_plan(plan: bytes) -> DecodedPlan:
         flash_source=plan[0],
         amount_in=int.from_bytes(plan[1:17], "big"),
         min_profit=int.from_bytes(plan[17:33], "big"),
+        deadline_block=int.from_bytes(plan[33:41], "big"),
         hops=tuple(entries[: len(entries) - records]),
         flash_pool=entries[-1] if records else None,
     )

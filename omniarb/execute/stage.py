@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 _GAS_LIMIT_HEADROOM = 1.5
 
 
+def _require_positive_min_profit(decision: Decision) -> None:
+    """The allocator sets the minimum to the trade's gas (and L1 fee) in the start token, at
+    least 1: a plan that may break even or lose is never signed."""
+    if decision.min_profit < 1:
+        raise RejectedError(f"minimum profit {decision.min_profit} is not positive")
+
+
 class ExecuteStage:
     """Encodes the route for `executor` with the loan the allocator chose, prices the gas,
     pre-checks and sends (or only simulates).
@@ -56,6 +63,11 @@ class ExecuteStage:
 
     `bribe_share_bps` and `min_tip_wei`, when given, are read on every trade (the optimizer's
     live parameters, `omniarb.optimize`): the bribe's share, and the least tip bid.
+
+    Every plan expires on chain (`deadline_block`): it may run in the block after the one the
+    trade was priced on (or, with `local`, last re-checked on) and `deadline_blocks` more; sent
+    in bundles, at least through the last block they target. The sender never aims past it
+    (`TxRequest.deadline_block`).
     """
 
     def __init__(
@@ -67,6 +79,7 @@ class ExecuteStage:
         fee_model: FeeModel,
         tip_wei: int,
         dry_run: bool,
+        deadline_blocks: int = 2,
         fees: FeeOracle | None = None,
         local: LocalSimulation | None = None,
         policy: PrecheckPolicy | None = None,
@@ -82,6 +95,9 @@ class ExecuteStage:
         self._fee_model = fee_model
         self._tip_wei = tip_wei
         self._dry_run = dry_run
+        if deadline_blocks < 0:
+            raise ValueError(f"deadline_blocks must be >= 0, got {deadline_blocks}")
+        self._deadline_blocks = deadline_blocks
         self._fees = fees
         self._local = local
         self.policy = policy
@@ -100,6 +116,19 @@ class ExecuteStage:
     @property
     def submitter(self) -> Submitter | KeyPool:
         return self._submitter
+
+    def deadline_block(self, decision: Decision, *, checked_block: int | None = None) -> int:
+        """The last block `decision`'s plan may run in (see the class docstring):
+        `checked_block` is the block of the states the local simulation re-checks the trade on
+        just before the send, when it does (later than the decision's when the bot runs late:
+        the trade targets the block after the latest state it was proven on)."""
+        priced = decision.opportunity.block_number
+        if checked_block is not None:
+            priced = max(priced, checked_block)
+        deadline = priced + 1 + self._deadline_blocks
+        bundles = self._submitter.bundles
+        last_target = None if bundles is None else bundles.last_target_block()
+        return deadline if last_target is None else max(deadline, last_target)
 
     def on_outcome(self, outcome: Outcome) -> None:
         """A settled trade of this stage's: the pre-check policy learns its tokens from it."""
@@ -146,6 +175,9 @@ class ExecuteStage:
             source = plan_source(decision.flash_source)
             decision = bribe.applied(decision)
             unsent = replace(unsent, decision=decision)
+            _require_positive_min_profit(decision)
+            checked = None if self._local is None or lead else self._local.head_block
+            deadline = self.deadline_block(decision, checked_block=checked)
 
             def calldata(min_profit: int) -> bytes:
                 plan = self._codec.plan(
@@ -154,6 +186,7 @@ class ExecuteStage:
                     min_profit,
                     source,
                     flash_pool=decision.flash_pool,
+                    deadline_block=deadline,
                 )
                 return bribe.calldata(decision, plan)
 
@@ -173,14 +206,18 @@ class ExecuteStage:
                 )
             else:
                 data = calldata(decision.min_profit)
-            request = TxRequest(to=self._executor, data=data, gas=gas, fees=fees)
+            request = TxRequest(
+                to=self._executor, data=data, gas=gas, fees=fees, deadline_block=deadline
+            )
             if self._dry_run:
                 if not lead:
                     await self._submitter.precheck(request)
                 return unsent
             prediction: LocalPrediction | None = None
             if self._local is not None and not lead:
-                prediction = self._local.check(decision, min_profit=unsent.decision.min_profit)
+                prediction = self._local.check(
+                    decision, min_profit=unsent.decision.min_profit, deadline_block=deadline
+                )
                 if self._local.rewrites != self._rewrites_seen:
                     # Without the node's pre-check the send can come before the finality
                     # watch frees the nonces a reorg dropped: re-read the count instead.

@@ -172,6 +172,7 @@ class Submitter:
             gas=request.gas,
             value=request.value,
             fees=request.fees,
+            deadline_block=request.deadline_block,
         )
 
     async def _precheck_sent(self, sent: InFlightTx) -> bytes:
@@ -246,7 +247,9 @@ class Submitter:
                 if self._bundles is None:
                     await self._send(signed)
                 else:
-                    bundle = await self._bundles.send(signed, key=key, lead=lead)
+                    bundle = await self._bundles.send(
+                        signed, key=key, lead=lead, deadline_block=request.deadline_block
+                    )
             except NonceConflictError:
                 await self._resync_and_release(nonce)
                 if attempt == self._max_send_attempts:

@@ -63,6 +63,10 @@ class TxRequest:
 
     `to=None` creates a contract: `data` is its creation code (the receipt's `contract_address`
     says where it landed).
+
+    `deadline_block`, when set, is the last block the call can succeed in (the executor plan's
+    on-chain deadline): no bundle targets a later block, and a stuck one is cancelled, not
+    re-priced, once no later block can run it.
     """
 
     to: str | None
@@ -70,6 +74,7 @@ class TxRequest:
     gas: int
     fees: Fees
     value: int = 0
+    deadline_block: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

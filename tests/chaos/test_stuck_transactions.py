@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -219,6 +220,31 @@ async def test_a_stuck_transaction_whose_opportunity_is_gone_is_cancelled(
         recorded = await asyncio.to_thread(chain.store.replacements, chain_id=CHAIN_ID)
         assert next(r.reason for r in recorded) is ReplacementReason.CANCEL
         assert recorded[0].original_tx_hash == tx_hash
+
+
+async def test_a_stuck_transaction_past_its_deadline_is_cancelled_though_its_call_passes(
+    tmp_path: Path,
+) -> None:
+    async with interval_chain(tmp_path) as chain:
+        start_nonce = await chain.count("latest")
+        head = int(await chain.rpc.call("eth_blockNumber"), 16)
+        # The call itself still passes (the gate is open), but its plan's last block is the
+        # next one: by the time it is stuck, no block can run it any more.
+        request = dataclasses.replace(await gate_request(chain), deadline_block=head + 1)
+        tx_hash, nonce = await send_then_spike(chain, request)
+        async with fee_spike(chain.rpc, 20 * request.fees.fee_cap_wei):
+            landing = await chain.submitter.land(tx_hash)
+
+        assert landing.receipt is not None
+        assert landing.cancelled
+        (cancel,) = landing.replacements
+        assert cancel.reason is ReplacementReason.CANCEL
+        assert cancel.block_number >= head + 1
+        mined = await chain.rpc.call("eth_getTransactionByHash", landing.receipt.tx_hash)
+        assert int(mined["nonce"], 16) == nonce
+        assert mined["to"].lower() == chain.signer.address.lower()
+        assert landing.receipt.gas_used == CANCEL_GAS
+        assert await chain.count("latest") == start_nonce + 1
 
 
 async def test_two_stuck_in_a_row_are_each_repriced_by_their_own_follower(

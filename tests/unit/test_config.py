@@ -192,6 +192,10 @@ BAD_CONFIGS = {
         "[execute]\nprecheck_audit_rate = 2\n",
         ["execute.precheck_audit_rate", "a fraction from 0 to 1", "got 2"],
     ),
+    "negative deadline blocks": (
+        "[execute]\ndeadline_blocks = -1\n",
+        ["execute.deadline_blocks", "blocks from 0 to 256", "got -1"],
+    ),
 }
 
 
@@ -202,6 +206,12 @@ def test_the_execute_table_sets_the_precheck_policy(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, text))
     assert settings.execute.remote_precheck == "never"
     assert settings.execute.precheck_audit_rate == 0.25
+
+
+def test_the_execute_table_sets_the_plans_deadline_allowance(tmp_path: Path) -> None:
+    assert Settings().execute.deadline_blocks == 2
+    settings = load_settings(write(tmp_path, "[execute]\ndeadline_blocks = 0\n"))
+    assert settings.execute.deadline_blocks == 0
 
 
 @pytest.mark.parametrize(("text", "expected"), BAD_CONFIGS.values(), ids=BAD_CONFIGS.keys())

@@ -23,10 +23,10 @@ L1Prices = OpL1Prices | ArbL1Prices
 # generous bound: each integer field at its largest plausible width).
 TX_ENVELOPE_BYTES = 72
 # `execute(bytes plan)`: selector, ABI offset and length; the plan's fixed part (source, amount
-# in, minimum profit) and 64 bytes per hop plus one 64-byte lender record
+# in, minimum profit, deadline block) and 64 bytes per hop plus one 64-byte lender record
 # (`omniarb.execute.route_codec`), padded to 32 bytes.
 _CALL_HEAD_BYTES = 4 + 32 + 32
-_PLAN_HEAD_BYTES = 33
+_PLAN_HEAD_BYTES = 41
 _PLAN_ENTRY_BYTES = 64
 
 

@@ -49,6 +49,8 @@ _GAS_FLOOR = 400_000
 _PUBLIC_SETTLE_S = 60.0
 _BUNDLE_POLL_S = 0.05
 _BRIBE_GAS = 40_000
+# The blocks after the one it targets that a rival's plan may still run in (its on-chain deadline).
+_DEADLINE_BLOCKS = 2
 _DEPLOY_TIP_WEI = 10**9
 _DEPLOY_TIMEOUT_S = 120.0
 
@@ -172,7 +174,13 @@ class Rival:
         # The contract checks the profit before the bribe: half the predicted one, whatever
         # the share (a bribing rival keeps less, but still reverts once the gap is taken).
         min_profit = max(1, opportunity.gross_profit // 2)
-        plan = self._codec.plan(opportunity.route, opportunity.amount_in, min_profit)
+        # Like the bot's default `[execute] deadline_blocks`: good for the next block and 2 more.
+        plan = self._codec.plan(
+            opportunity.route,
+            opportunity.amount_in,
+            min_profit,
+            deadline_block=head.number + 1 + _DEADLINE_BLOCKS,
+        )
         data = bribed_calldata(plan, bribe_bps) if bribe_bps else wrap_plan(plan)
         gas = max(_GAS_FLOOR, 2 * opportunity.gas_estimate + (_BRIBE_GAS if bribe_bps else 0))
         nonce = int(await self._rpc.call("eth_getTransactionCount", self.address, "pending"), 16)

@@ -29,17 +29,18 @@ __all__ = ["STABLE", "STABLE_HOP_GAS", "WEIGHTED", "WEIGHTED_HOP_GAS", "Balancer
 
 # Measured through the executor on the devnet (`benchmarks/execute.py`, `_execute_balancer.py`:
 # cycles opening with a seasoned V2 pair, each trade the executor's first in its start token):
-# the Balancer part of V2 → weighted 92,834 gas, V2 → weighted → weighted 146,800, V2 → stable
-# 144,413, V2 → stable → weighted 201,094. A weighted hop is 56,119 (53,966 on `pow`'s fast
-# path, 50/50, plus 2,153 for the generic `pow` of an 80/20 pool's light side), the stable pool
-# of three tokens 108,260 (its Newton iterations vary with the balances: a direct swap of the
-# same pool took 140,980 to 147,495), and the Vault's route gas, paid by a route's first
-# Balancer hop whatever its kind (the Vault, its storage and the executor's allowances warmed),
-# 36,715. Priced 57,000 / 114,000 a hop and 37,000 once a route: one route group.
+# the Balancer part of V2 → weighted 95,090 gas, V2 → weighted → weighted 175,592, V2 → stable
+# 146,669, V2 → stable → weighted 218,765. Each hop approves the Vault for exactly its input
+# (issue #19: no standing allowance), 0 → amount → 0 within the trade: a route with one
+# Balancer hop pays 2,349 gas more than with the old standing allowance, one with two ~28,800
+# more (measured; see docs/notes/deadline.md). Fitted additively: a weighted hop
+# 82,655, the stable pool of three tokens 134,234 (its Newton iterations vary with the balances:
+# priced ~6,000 above, as before), and the Vault's route gas, once a route whatever the kinds,
+# 12,435. Priced 83,000 / 140,000 a hop and 13,000 once a route: one route group.
 _ROUTE_GROUP = "balancer-v2-vault"
-_ROUTE_GAS = 37_000
-WEIGHTED_HOP_GAS = HopGas(hop_gas=57_000, route_gas=_ROUTE_GAS, route_group=_ROUTE_GROUP)
-STABLE_HOP_GAS = HopGas(hop_gas=114_000, route_gas=_ROUTE_GAS, route_group=_ROUTE_GROUP)
+_ROUTE_GAS = 13_000
+WEIGHTED_HOP_GAS = HopGas(hop_gas=83_000, route_gas=_ROUTE_GAS, route_group=_ROUTE_GROUP)
+STABLE_HOP_GAS = HopGas(hop_gas=140_000, route_gas=_ROUTE_GAS, route_group=_ROUTE_GROUP)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

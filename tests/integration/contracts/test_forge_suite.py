@@ -22,6 +22,7 @@ EXPECTED_FUZZ = {
     "testFuzz_flashMinProfitAboveProfitReverts",
     "testFuzz_flashMinProfitWithinProfitTrades",
     "testFuzz_inventoryMinProfitAboveProfitReverts",
+    "testFuzz_lateTradeRevertsExpired",
     "testFuzz_bribeAboveAllOfTheProfitReverts",
     "testFuzz_strangerCannotExecute",
     "testFuzz_strangerCannotTradeAProfitablePlan",

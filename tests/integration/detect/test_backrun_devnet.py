@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from _plans import FAR_DEADLINE_BLOCK
 from _receipts import mined_receipt
 
 from omniarb.chain_events import NewHead
@@ -245,7 +246,12 @@ async def test_a_backrun_found_on_the_predicted_state_realizes_its_profit(devnet
             start = best.route.token_in
 
             await net.send(victim)
-            calldata = codec.calldata(best.route, best.amount_in, min_profit=best.gross_profit)
+            calldata = codec.calldata(
+                best.route,
+                best.amount_in,
+                min_profit=best.gross_profit,
+                deadline_block=FAR_DEADLINE_BLOCK,
+            )
             before = await _balance(rpc, start, executor.address)
             receipt = await net.send(
                 {"from": _BOT, "to": executor.address, "data": "0x" + calldata.hex(), "gas": _GAS}

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from _plans import roomy_deadline
 from _receipts import mined_receipt
 from _waits import eventually
 
@@ -72,7 +73,7 @@ async def bot_on(
     task = asyncio.create_task(
         run_bot(
             net.manifest,
-            settings or Settings(),
+            roomy_deadline(settings or Settings()),
             access=DevnetAccess(net.manifest_path),
             store=store,
             dry_run=dry_run,

@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from _bot_helpers import RunningBot
+from _plans import roomy_deadline
 
 from omniarb.bot import rpc_client
 from omniarb.config import Settings
@@ -78,7 +79,7 @@ async def engine_on(
 ) -> AsyncIterator[RunningBot]:
     """The engine on every chain of `net` (history in SQLite `db`), each chain's pipeline passed
     through `wrap[chain]` first; stopped when the block ends."""
-    settings = settings or Settings()
+    settings = roomy_deadline(settings or Settings())
     store = await asyncio.to_thread(HistoryStore.open, f"sqlite:///{db}")
     running = RunningBot(engine=[], store=store, stop=asyncio.Event())
     access = DevnetAccess(net.manifest_path)

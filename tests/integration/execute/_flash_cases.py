@@ -25,6 +25,7 @@ from _executor_calls import (
     wait_receipt,
 )
 from _lender_helpers import fill_wrapped_native
+from _plans import FAR_DEADLINE_BLOCK
 
 from omniarb.chains.abi import decode, encode_call
 from omniarb.chains.rpc import RpcClient
@@ -243,7 +244,14 @@ def plan(codec: RouteCodec, case: Case, source: FlashSource, min_profit: int) ->
         lender = case.v4_lender
     elif source is FlashSource.V2_PAIR and case.v2_lender is not None:
         lender = case.v2_lender.flash_pool()
-    return codec.plan(case.route, case.amount_in, min_profit, source, flash_pool=lender)
+    return codec.plan(
+        case.route,
+        case.amount_in,
+        min_profit,
+        source,
+        flash_pool=lender,
+        deadline_block=FAR_DEADLINE_BLOCK,
+    )
 
 
 @asynccontextmanager

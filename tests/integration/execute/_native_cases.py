@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from _executor_calls import BOT, DEADLINE, balance_of
+from _plans import FAR_DEADLINE_BLOCK
 from _receipts import mined_receipt
 from _v4_trades import v4_trade
 
@@ -277,7 +278,14 @@ async def execute_case(
     source, record, fee = _lender(chain, case, route.token_in)
     predicted = amount - case.amount_in - fee
     assert predicted > 0, (case.name, predicted)
-    data = codec.calldata(route, case.amount_in, predicted, source, flash_pool=record)
+    data = codec.calldata(
+        route,
+        case.amount_in,
+        predicted,
+        source,
+        flash_pool=record,
+        deadline_block=FAR_DEADLINE_BLOCK,
+    )
     tx = {"from": BOT, "to": executor, "data": "0x" + data.hex(), "gas": hex(TX_GAS)}
     (simulated,) = decode(["uint256"], await rpc.call("eth_call", tx, "latest"))
     before = await balance_of(rpc, route.token_in, executor)

@@ -6,15 +6,17 @@ executor keeps exactly the profit the pools' own answers (V2 reserves, `Balancer
 predict, which is also what the Balancer book's states predict with our math, and uses no more
 gas than the product's gas model estimates for the route (one route gas for the Vault, however
 many Balancer kinds the route mixes). The cycles' pools are seasoned first (swapped a little
-each way, as a live chain's have been). The executor approved the Vault for every token of the
-chain when it was deployed, so no trade pays for an approval; one deployed without them still
-trades (a hop approves its token once) and keeps the approval. The Vault cannot lend to a route
+each way, as a live chain's have been). The executor holds no allowance to the Vault: each
+Balancer hop approves exactly what it sells, right before its swap, and the Vault's pull spends
+it to zero, so none stands after a trade either (and the bot refuses to start on an executor
+that holds one: an older executor's). The Vault cannot lend to a route
 through its pools (its one reentrancy lock, BAL#400), and a hop naming a Vault the owner never
 registered is refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,16 +27,20 @@ from _balancer_cases import CYCLES, case_for, plant, season
 from _executor_calls import BOT, CHAIN, Setup, call_error
 from _flash_cases import send_tx
 from _lender_helpers import balance_of
+from _plans import FAR_DEADLINE_BLOCK
 from _snapshots import snapshot
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
+from omniarb.chains.abi import encode_call
 from omniarb.chains.blocks import read_head
 from omniarb.chains.rpc import RpcClient
 from omniarb.dex.deployments import traded_deployments
 from omniarb.dex.registry import adapter
-from omniarb.errors import ExecutionRevertedError
-from omniarb.execute.executor_calldata import dex_factories, factory_registry
-from omniarb.execute.executor_contract import ExecutorContract, deploy_devnet_executor
+from omniarb.errors import ExecutionRevertedError, FatalError
+from omniarb.execute.executor_calldata import dex_factories
+from omniarb.execute.executor_contract import deploy_devnet_executor
+from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.route_codec import FlashSource, RouteCodec, wrap_plan
 from omniarb.gas import HopWork
 from omniarb.network import ChainManifest
@@ -42,6 +48,8 @@ from omniarb.types import Route
 from omniarb.wiring import EXECUTOR_GAS
 
 pytestmark = pytest.mark.integration
+
+APPROVAL_TOPIC = "0x" + keccak(text="Approval(address,address,uint256)").hex()
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +91,9 @@ async def _ours(rpc: RpcClient, chain: ChainManifest, route: Route, amount_in: i
 
 
 async def _execute(s: Setup, executor: str, route: Route, amount_in: int, min_profit: int) -> Any:
-    data = s.codec.calldata(route, amount_in, min_profit, FlashSource.V2_PAIR)
+    data = s.codec.calldata(
+        route, amount_in, min_profit, FlashSource.V2_PAIR, deadline_block=FAR_DEADLINE_BLOCK
+    )
     before = await balance_of(s.rpc, route.token_in, executor)
     receipt = await send_tx(s.rpc, BOT, executor, data)
     assert int(receipt["status"], 16) == 1, route
@@ -110,36 +120,42 @@ async def test_balancer_hops_realize_the_predicted_profit_within_the_gas_estimat
     for name, (gas_used, estimate) in used.items():
         assert gas_used <= estimate, (name, gas_used, estimate)
     # The Vault's route gas is real and paid once: the route through both kinds costs the two
-    # one-Balancer-hop routes less one contract and V2 hop, less at least 25,000 more (what the
-    # second Vault swap of a transaction does not pay again; 32,678 measured).
+    # one-Balancer-hop routes less one contract and V2 hop, less at least 15,000 more (what the
+    # second Vault swap of a transaction does not pay again: 32,678 measured with a standing
+    # allowance, 19,795 since each hop approves its exact amount, the second approval's
+    # 0 -> amount -> 0 costing ~13,000 more than the first's).
     both = used["v2-stable-weighted"][0]
     apart = used["v2-stable"][0] + used["v2-weighted"][0]
     v2_hop = adapter("uniswap-v2").hop_gas.hop_gas
-    assert both <= apart - (EXECUTOR_GAS.base_gas + v2_hop) - 25_000
+    assert both <= apart - (EXECUTOR_GAS.base_gas + v2_hop) - 15_000
 
 
-async def test_deployment_approves_the_vault_and_a_hop_approves_what_it_was_not(
+async def test_no_allowance_to_the_vault_stands_before_or_after_a_balancer_hop(
     devnet_factory: Any,
 ) -> None:
     async with planted(devnet_factory) as s:
         vault = s.chain.dex("balancer-weighted").factory
         for token in s.chain.tokens:
-            assert await s.executor.allowance(token.address, vault) == 2**256 - 1, token.symbol
-        # An executor deployed without the approvals: its first Balancer hop approves the
-        # token it sells, once, and the trade goes through all the same.
-        bare = await ExecutorContract.deploy(
-            s.rpc,
-            sender=BOT,
-            executors=(BOT,),
-            factories=factory_registry(s.chain),
-        )
-        case = await case_for(s.rpc, s.chain, "v2-weighted")
-        usdc = s.chain.token("USDC").address
-        assert await bare.allowance(usdc, vault) == 0
-        async with snapshot(s.rpc):
-            _, realized = await _execute(s, bare.address, case.route, case.amount_in, 0)
-            assert realized == case.profit
-            assert await bare.allowance(usdc, vault) == 2**256 - 1
+            assert await s.executor.allowance(token.address, vault) == 0, token.symbol
+        # Each hop approves exactly what it sells, and the Vault's pull spends it back to zero.
+        for name in CYCLES:
+            case = await case_for(s.rpc, s.chain, name)
+            async with snapshot(s.rpc):
+                receipt, realized = await _execute(
+                    s, s.executor.address, case.route, case.amount_in, 0
+                )
+                assert realized == case.profit, name
+                approvals = [
+                    entry
+                    for entry in receipt["logs"]
+                    if entry["topics"][0] == APPROVAL_TOPIC
+                    and int(entry["topics"][2], 16) == int(vault, 16)
+                ]
+                balancer_hops = sum(hop.kind.startswith("balancer") for hop in case.route.hops)
+                assert len(approvals) == balancer_hops, name
+                for token in s.chain.tokens:
+                    allowance = await s.executor.allowance(token.address, vault)
+                    assert allowance == 0, (name, token.symbol)
 
 
 async def test_the_vault_lends_to_no_route_through_its_pools(devnet_factory: Any) -> None:
@@ -148,7 +164,9 @@ async def test_the_vault_lends_to_no_route_through_its_pools(devnet_factory: Any
         # The same pools from USDC, the weighted pool first: no flash swap can lend it, and
         # the Vault, which holds USDC, refuses while its swap is locked in the route.
         route = Route(chain_id=case.route.chain_id, hops=(case.route.hops[1], case.route.hops[0]))
-        data = s.codec.calldata(route, 10**9, 0, FlashSource.BALANCER_VAULT)
+        data = s.codec.calldata(
+            route, 10**9, 0, FlashSource.BALANCER_VAULT, deadline_block=FAR_DEADLINE_BLOCK
+        )
         tx = {"from": BOT, "to": s.executor.address, "data": "0x" + data.hex()}
         with pytest.raises(ExecutionRevertedError) as refused:
             await s.rpc.call("eth_call", tx, "latest")
@@ -160,8 +178,28 @@ async def test_a_hop_through_an_unregistered_vault_is_refused(devnet_factory: An
         case = await case_for(s.rpc, s.chain, "v2-weighted")
         stranger = str(to_checksum_address("0x" + "ba" * 20))
         codec = RouteCodec({**dex_factories(s.chain), "balancer-weighted": stranger})
-        plan = wrap_plan(codec.plan(case.route, case.amount_in, 0))
+        plan = wrap_plan(
+            codec.plan(case.route, case.amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK)
+        )
         assert await call_error(s.rpc, BOT, s.executor.address, plan) == (
             "UnknownFactory",
             (stranger,),
         )
+
+
+async def test_the_bot_refuses_an_executor_that_lets_the_vault_take_its_tokens(
+    devnet_factory: Any,
+) -> None:
+    async with planted(devnet_factory) as s:
+        chain = dataclasses.replace(s.chain, executor=s.executor.address)
+        assert await verify_executor(s.rpc, chain, BOT) == s.executor.address
+        # An older executor's standing approval, given from the executor's own address.
+        vault = s.chain.dex("balancer-weighted").factory
+        usdc = s.chain.token("USDC").address
+        await s.rpc.call("anvil_impersonateAccount", s.executor.address)
+        await s.rpc.call("anvil_setBalance", s.executor.address, hex(10**18))
+        approve = encode_call("approve(address,uint256)", vault, 2**256 - 1)
+        receipt = await send_tx(s.rpc, s.executor.address, usdc, approve)
+        assert int(receipt["status"], 16) == 1
+        with pytest.raises(FatalError, match="USDC at will: an older executor"):
+            await verify_executor(s.rpc, chain, BOT)

@@ -29,6 +29,7 @@ from _bribe_checks import (
 )
 from _executor_calls import BOT, balance_of, call, call_error, encode_bytes, wait_receipt
 from _flash_cases import SOURCES, case_for, flash_fee, plan, planted
+from _plans import FAR_DEADLINE_BLOCK
 from _snapshots import snapshot
 from _v2_arbitrage import deployed, plant_gap_and_find
 from _without_bribe import runtime_without_bribe
@@ -116,7 +117,9 @@ async def test_bribed_all_v2_flash_swap_pays_the_predicted_bribe(
             arb = await plant_gap_and_find(rpc, chain, hops)
             weth = arb.route.token_in
             # Every hop V2 and no record: the route's last pair lends (the cheapest path).
-            plan_bytes = s.codec.plan(arb.route, arb.amount_in, arb.profit)
+            plan_bytes = s.codec.plan(
+                arb.route, arb.amount_in, arb.profit, deadline_block=FAR_DEADLINE_BLOCK
+            )
             bribe = bribe_wei(arb.profit, SHARE_BPS)
             data = bribed_calldata(plan_bytes, SHARE_BPS)
             to = s.executor.address
@@ -180,7 +183,9 @@ async def test_without_a_bribe_every_trade_costs_the_gas_it_did_before(
         async with RpcClient(chain.rpc_http) as rpc:
             v2 = await deployed(rpc, chain)
             arb = await plant_gap_and_find(rpc, chain, 2)
-            plan_bytes = v2.codec.plan(arb.route, arb.amount_in, arb.profit)
+            plan_bytes = v2.codec.plan(
+                arb.route, arb.amount_in, arb.profit, deadline_block=FAR_DEADLINE_BLOCK
+            )
             to = v2.executor.address
             now = await _execute_gas(rpc, to, plan_bytes)
             assert now == await _execute_gas(rpc, to, plan_bytes, before)

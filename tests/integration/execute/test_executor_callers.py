@@ -19,6 +19,7 @@ from _executor_calls import (
     plain,
     wait_receipt,
 )
+from _plans import FAR_DEADLINE_BLOCK
 from _v2_arbitrage import SPARE, TX_GAS, deployed, plant_gap_and_find, send_tx, simulate
 from eth_utils.address import to_checksum_address
 
@@ -40,7 +41,9 @@ async def test_only_the_owner_and_executors_may_execute(devnet_factory: Any) -> 
         async with RpcClient(chain.rpc_http) as rpc:
             s = await deployed(rpc, chain)
             arb = await plant_gap_and_find(rpc, chain, 2)
-            calldata = s.codec.calldata(arb.route, arb.amount_in, 0)
+            calldata = s.codec.calldata(
+                arb.route, arb.amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK
+            )
             to = s.executor.address
 
             assert await call_error(rpc, OUTSIDER, to, calldata) == ("NotExecutor", (OUTSIDER,))
@@ -65,7 +68,7 @@ async def test_callbacks_from_outside_a_flash_swap_are_rejected(devnet_factory: 
         async with RpcClient(chain.rpc_http) as rpc:
             s = await deployed(rpc, chain)
             arb = await plant_gap_and_find(rpc, chain, 2)
-            plan = s.codec.plan(arb.route, arb.amount_in, 0)
+            plan = s.codec.plan(arb.route, arb.amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK)
             to = s.executor.address
             callback = encode_bytes(
                 "uniswapV2Call(address,uint256,uint256,bytes)", to, 0, 10**6, plan
@@ -148,12 +151,16 @@ async def test_a_contract_posing_as_a_pair_is_rejected(devnet_factory: Any, tmp_
                 fee_pips=3000,
             )
             route = Route(chain_id=chain.chain_id, hops=(genuine.hop(weth), fake_hop))
-            calldata = s.codec.calldata(route, 10**18, 0)
+            calldata = s.codec.calldata(route, 10**18, 0, deadline_block=FAR_DEADLINE_BLOCK)
             to = s.executor.address
             assert await call_error(rpc, BOT, to, calldata) == ("NotGenuinePair", (fake,))
 
             # The fake calling back on its own, outside any flash swap.
-            poke = encode_bytes("poke(address,bytes)", to, s.codec.plan(route, 10**18, 0))
+            poke = encode_bytes(
+                "poke(address,bytes)",
+                to,
+                s.codec.plan(route, 10**18, 0, deadline_block=FAR_DEADLINE_BLOCK),
+            )
             assert await call_error(rpc, OUTSIDER, fake, poke) == ("UnexpectedCallback", (fake,))
 
 

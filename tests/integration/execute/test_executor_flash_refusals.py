@@ -20,6 +20,7 @@ from _executor_calls import (
     encode_bytes,
 )
 from _flash_cases import SOURCES, Case, calldata, case_for, planted, send_tx
+from _plans import FAR_DEADLINE_BLOCK
 from eth_utils.address import to_checksum_address
 
 from omniarb.chains.abi import decode, encode_call
@@ -158,7 +159,9 @@ async def test_a_contract_posing_as_a_v3_pool_is_never_paid(
         )
         codec = RouteCodec({**dex_factories(s.chain), "pretend-v3": OUTSIDER})
         route = Route(chain_id=case.route.chain_id, hops=(case.route.hops[0], unknown))
-        data = codec.calldata(route, case.amount_in, 0, FlashSource.BALANCER_VAULT)
+        data = codec.calldata(
+            route, case.amount_in, 0, FlashSource.BALANCER_VAULT, deadline_block=FAR_DEADLINE_BLOCK
+        )
         assert await call_error(s.rpc, BOT, to, data) == ("UnknownFactory", (OUTSIDER,))
 
 
@@ -172,7 +175,13 @@ async def test_callbacks_outside_a_trade_are_rejected_for_every_source(
         case = await case_for(s.rpc, s.chain, "v2-v3")
         to = s.executor.address
         weth = s.chain.token("WETH").address
-        plan = s.codec.plan(case.route, case.amount_in, 0, FlashSource.BALANCER_VAULT)
+        plan = s.codec.plan(
+            case.route,
+            case.amount_in,
+            0,
+            FlashSource.BALANCER_VAULT,
+            deadline_block=FAR_DEADLINE_BLOCK,
+        )
         weth_word = bytes(12) + bytes.fromhex(weth[2:])
         direct = {
             "uniswapV2Call": encode_bytes(
@@ -272,12 +281,18 @@ async def test_lenders_are_registered_owner_only_and_plans_are_checked(
         v3_first = Route(chain_id=case.route.chain_id, hops=case.route.hops[::-1])
         hops = b"".join(s.codec.hop_bytes(h) for h in v3_first.hops)
         usdc_in = case.amount_in * 3000 // 10**12
-        plan = b"\x00" + usdc_in.to_bytes(16, "big") + bytes(16) + hops
+        deadline = FAR_DEADLINE_BLOCK.to_bytes(8, "big")
+        plan = b"\x00" + usdc_in.to_bytes(16, "big") + bytes(16) + deadline + hops
         assert await call_error(s.rpc, BOT, to, wrap_plan(plan)) == ("NoV2Lender", ())
         # Source 3 without its lender record, or with a V2 pair's record kind (0x80, not 0x81):
         lender = case.v3_lender.flash_pool()
         plan = s.codec.plan(
-            case.route, case.amount_in, 0, FlashSource.UNISWAP_V3, flash_pool=lender
+            case.route,
+            case.amount_in,
+            0,
+            FlashSource.UNISWAP_V3,
+            flash_pool=lender,
+            deadline_block=FAR_DEADLINE_BLOCK,
         )
         assert await call_error(s.rpc, BOT, to, wrap_plan(plan[:-64])) == (
             "MalformedPlan",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from _executor_calls import BOT, CHAIN, balance_of, call_error, pool_entry
 from _lender_helpers import fill_wrapped_native
+from _plans import FAR_DEADLINE_BLOCK
 from _v2_arbitrage import deployed, plant_gap_and_find, reserves_at, send_tx, simulate
 
 from omniarb.chains.rpc import RpcClient
@@ -29,7 +30,12 @@ async def test_unmet_min_profit_reverts_and_moves_no_token(devnet_factory: Any) 
             s = await deployed(rpc, chain)
             arb = await plant_gap_and_find(rpc, chain, 3)
             to = s.executor.address
-            short = s.codec.calldata(arb.route, arb.amount_in, min_profit=arb.profit + 1)
+            short = s.codec.calldata(
+                arb.route,
+                arb.amount_in,
+                min_profit=arb.profit + 1,
+                deadline_block=FAR_DEADLINE_BLOCK,
+            )
             assert await call_error(rpc, BOT, to, short) == (
                 "InsufficientProfit",
                 (arb.profit, arb.profit + 1),
@@ -40,7 +46,9 @@ async def test_unmet_min_profit_reverts_and_moves_no_token(devnet_factory: Any) 
                 await reserves_at(rpc, [pool_entry(chain, first.pool)], "latest")
             )[first.pool]
             oversized = (reserve0 if first.zero_for_one else reserve1) // 2
-            losing = s.codec.calldata(arb.route, oversized, min_profit=0)
+            losing = s.codec.calldata(
+                arb.route, oversized, min_profit=0, deadline_block=FAR_DEADLINE_BLOCK
+            )
             assert await call_error(rpc, BOT, to, losing) == ("InsufficientProfit", (0, 0))
 
             pools = [pool_entry(chain, h.pool) for h in arb.route.hops]
@@ -63,7 +71,7 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
             to = s.executor.address
             route, amount_in = arb.route, arb.amount_in
 
-            plan = s.codec.plan(route, amount_in, 0)
+            plan = s.codec.plan(route, amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK)
             # Flash sources 0-4 are defined (tests in test_executor_flash_profit.py), and 5, the
             # executor's inventory (test_executor_inventory.py); 6 and above are not.
             for source in (6, 255):
@@ -77,13 +85,13 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
                 "MalformedPlan",
                 (len(plan) - 1,),
             )
-            one_hop = plan[: 33 + 64]
-            assert await call_error(rpc, BOT, to, wrap_plan(one_hop)) == ("MalformedPlan", (97,))
+            one_hop = plan[: 41 + 64]
+            assert await call_error(rpc, BOT, to, wrap_plan(one_hop)) == ("MalformedPlan", (105,))
 
             # Hop kinds 0 (V2) to 3 (V4) are defined, bits 5 and 6 flagging a V4 hop's side of
             # the native coin; kind 0x1f (no record either) in the second hop is not, with
             # those flags or without.
-            kind_at = 33 + 64 + 60
+            kind_at = 41 + 64 + 60
             for byte in (0x1F, 0x7F):
                 unknown_kind = plan[:kind_at] + bytes((byte,)) + plan[kind_at + 1 :]
                 assert await call_error(rpc, BOT, to, wrap_plan(unknown_kind)) == (
@@ -93,7 +101,9 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
             # The devnet's Vault holds stablecoins only: give it the WETH this loan takes.
             vault = chain.lender("balancer-v2").address
             await fill_wrapped_native(rpc, chain, vault, amount_in)
-            balancer = s.codec.plan(route, amount_in, 0, FlashSource.BALANCER_VAULT)
+            balancer = s.codec.plan(
+                route, amount_in, 0, FlashSource.BALANCER_VAULT, deadline_block=FAR_DEADLINE_BLOCK
+            )
             unknown_kind = balancer[:kind_at] + bytes((0x1F,)) + balancer[kind_at + 1 :]
             assert await call_error(rpc, BOT, to, wrap_plan(unknown_kind)) == (
                 "UnsupportedHopKind",
@@ -107,13 +117,23 @@ async def test_unsupported_plan_fields_revert_clearly(devnet_factory: Any) -> No
                 hops=tuple(dataclasses.replace(h, fee_pips=2500) for h in route.hops),
             )
             with pytest.raises(ExecutionRevertedError) as caught:
-                await simulate(rpc, BOT, to, s.codec.calldata(cheaper, amount_in, 0))
+                await simulate(
+                    rpc,
+                    BOT,
+                    to,
+                    s.codec.calldata(cheaper, amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK),
+                )
             assert decode_executor_revert(caught.value.data).message == "UniswapV2: K"
 
             # The lender's factory must be registered.
             factory = chain.dex(route.hops[-1].dex).factory
             await s.executor.set_factory(BOT, factory, bytes(32))
-            assert await call_error(rpc, BOT, to, s.codec.calldata(route, amount_in, 0)) == (
+            assert await call_error(
+                rpc,
+                BOT,
+                to,
+                s.codec.calldata(route, amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK),
+            ) == (
                 "UnknownFactory",
                 (factory,),
             )

@@ -24,6 +24,7 @@ from _executor_calls import (
     transfers_of,
     wait_receipt,
 )
+from _plans import FAR_DEADLINE_BLOCK
 from _v2_arbitrage import SPARE, deployed, plant_gap_and_find, send_tx
 
 from omniarb.chains.abi import decode
@@ -44,7 +45,9 @@ async def test_planted_arbitrage_profit_equals_prediction_to_the_wei(
             arb = await plant_gap_and_find(rpc, chain, hops)
             weth = arb.route.token_in
             assert len(arb.route.hops) == hops
-            calldata = s.codec.calldata(arb.route, arb.amount_in, min_profit=arb.profit)
+            calldata = s.codec.calldata(
+                arb.route, arb.amount_in, min_profit=arb.profit, deadline_block=FAR_DEADLINE_BLOCK
+            )
             # The pre-check a bot makes: eth_call returns the profit the trade would keep.
             simulated = await rpc.call(
                 "eth_call",
@@ -78,7 +81,10 @@ async def test_profit_kept_by_the_executor_is_withdrawn_by_the_owner(devnet_fact
             arb = await plant_gap_and_find(rpc, chain, 2)
             weth = arb.route.token_in
             receipt = await send_tx(
-                rpc, BOT, s.executor.address, s.codec.calldata(arb.route, arb.amount_in, 0)
+                rpc,
+                BOT,
+                s.executor.address,
+                s.codec.calldata(arb.route, arb.amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK),
             )
             assert int(receipt["status"], 16) == 1
             held = await balance_of(rpc, weth, s.executor.address)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from _executor_calls import BOT, OUTSIDER, call_error, encode_bytes
 from _flash_cases import Case, calldata, case_for, planted, send_tx
+from _plans import FAR_DEADLINE_BLOCK
 from _snapshots import snapshot
 from eth_utils.address import to_checksum_address
 
@@ -101,13 +102,20 @@ async def test_v4_hops_and_loans_need_a_registered_manager_and_the_named_pool(
         # A V4 hop or loan of a manager the owner never registered.
         stranger = str(to_checksum_address("0x" + "4e" * 20))
         codec = RouteCodec({**dex_factories(s.chain), v4.name: stranger})
-        foreign = wrap_plan(codec.plan(route, case.amount_in, 0))
+        foreign = wrap_plan(codec.plan(route, case.amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK))
         assert await call_error(s.rpc, BOT, to, foreign) == ("UnknownFactory", (stranger,))
         lender = FlashPool(
             pool=stranger, dex=v4.name, kind=v4.kind, token0=weth, token1=weth, fee_pips=0
         )
         loan = wrap_plan(
-            codec.plan(case.route, case.amount_in, 0, FlashSource.UNISWAP_V4, flash_pool=lender)
+            codec.plan(
+                case.route,
+                case.amount_in,
+                0,
+                FlashSource.UNISWAP_V4,
+                flash_pool=lender,
+                deadline_block=FAR_DEADLINE_BLOCK,
+            )
         )
         assert await call_error(s.rpc, BOT, to, loan) == ("UnknownFactory", (stranger,))
 
@@ -125,7 +133,7 @@ async def test_v4_hops_and_loans_need_a_registered_manager_and_the_named_pool(
 
 
 def _plan(s: Any, route: Route, amount_in: int) -> bytes:
-    return wrap_plan(s.codec.plan(route, amount_in, 0))
+    return wrap_plan(s.codec.plan(route, amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK))
 
 
 def _field(s: Any, hop: Hop) -> str:

@@ -28,6 +28,7 @@ from _native_cases import (
     season,
 )
 from _native_cases import route_of as native_route
+from _plans import FAR_DEADLINE_BLOCK
 from _snapshots import snapshot
 from eth_utils.address import to_checksum_address
 
@@ -108,7 +109,9 @@ async def test_native_coin_is_refused_but_from_the_manager_and_the_wrapped_token
                 await open_gap(rpc, chain, DEAR)
                 states = await read_states(chain, rpc)
                 route, _ = native_route(chain, states, case)
-                plan = wrap_plan(codec.plan(route, case.amount_in, 0))
+                plan = wrap_plan(
+                    codec.plan(route, case.amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK)
+                )
                 assert await call_error(rpc, BOT, bare.address, plan) == (
                     "NotWrappedNative",
                     (weth,),
@@ -119,6 +122,8 @@ async def test_native_coin_is_refused_but_from_the_manager_and_the_wrapped_token
                 v4_hop = native_route(chain, states, other)[0].hops[0]
                 flagged = replace(v4_hop, currency_out=NATIVE_COIN, zero_for_one=False)
                 fake = Route(chain_id=route.chain_id, hops=(flagged, route.hops[1]))
-                plan = wrap_plan(codec.plan(fake, other.amount_in, 0))
+                plan = wrap_plan(
+                    codec.plan(fake, other.amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK)
+                )
                 field = str(to_checksum_address(codec.hop_bytes(flagged)[:20]))
                 assert await call_error(rpc, BOT, to, plan) == ("NotGenuineV4Pool", (field,))

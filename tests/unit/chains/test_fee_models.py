@@ -123,7 +123,7 @@ def test_arbitrum_bids_no_tip_and_prices_l1_bytes():
 
 
 def test_route_size_bounds_the_executor_calldata():
-    # 2 hops: envelope 72 + call head 68 + plan 33 + 3·64 = 225, padded to 256.
+    # 2 hops: envelope 72 + call head 68 + plan 41 + 3·64 = 233, padded to 256.
     assert route_tx_bytes(2) == 72 + 68 + 256
     assert route_tx_bytes(3) == 72 + 68 + 320
 

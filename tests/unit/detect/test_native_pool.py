@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from _plans import FAR_DEADLINE_BLOCK
 from eth_utils.address import to_checksum_address
 
 from omniarb.detect.detector import CycleDetector
@@ -115,6 +116,6 @@ def test_a_gap_with_a_v2_pair_is_sized_exactly_and_priced_with_the_native_gas() 
     assert best.gas_estimate == GasModel().estimate([HopWork.of(h) for h in hops])
     # The plan flags the native output side of the V4 hop; its token is the wrapped one.
     codec = RouteCodec({"uniswap-v4": MANAGER, "uniswap-v2": V2_FACTORY})
-    plan = decode_plan(codec.plan(best.route, best.amount_in, 0))
+    plan = decode_plan(codec.plan(best.route, best.amount_in, 0, deadline_block=FAR_DEADLINE_BLOCK))
     assert [h.kind for h in plan.hops] == [0, 0x23]
     assert [h.token_in for h in plan.hops] == [WETH.lower(), USDC.lower()]

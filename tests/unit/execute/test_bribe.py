@@ -30,7 +30,7 @@ CHAIN = 1
 WETH = "0x" + "a1" * 20
 USDC = "0x" + "b2" * 20
 GROSS = 3 * 10**16
-PLAN = bytes(range(33 + 2 * 64))
+PLAN = bytes(range(41 + 2 * 64))
 
 
 def _hop(pool: str, token_in: str, token_out: str) -> Hop:

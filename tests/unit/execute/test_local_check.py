@@ -228,3 +228,15 @@ def test_a_hop_its_custodian_cannot_pay_is_rejected() -> None:
     enough = LocalSimulation(states=states, holdings=lambda pool, token: 10**40).check(d)
     assert enough == check([CHEAP, DEAR], d)
     assert LocalSimulation(states=states, holdings=holdings("0x" + "00" * 20)).check(d) == enough
+
+
+def test_a_deadline_at_or_before_the_head_is_expired_as_the_contract_would_revert() -> None:
+    simulation = LocalSimulation(states=SyncedStates([CHEAP, DEAR], BLOCK))
+    assert simulation.head_block == BLOCK
+    # The trade lands in BLOCK + 1 at the earliest: a deadline there still runs, the head's not.
+    assert simulation.check(decision(), deadline_block=BLOCK + 1) == check(
+        [CHEAP, DEAR], decision()
+    )
+    for deadline in (BLOCK, BLOCK - 1, 0):
+        with pytest.raises(LocalSimulationError, match="expired"):
+            simulation.check(decision(), deadline_block=deadline)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from _plans import FAR_DEADLINE_BLOCK
 from eth_utils.crypto import keccak
 from hypothesis import given
 from hypothesis import strategies as st
@@ -69,36 +70,46 @@ THREE_HOP = Route(
 def test_plan_layout_matches_the_contract() -> None:
     codec = RouteCodec(FACTORIES)
     plan = codec.plan(
-        TWO_HOP, amount_in=10**18 + 7, min_profit=12_345, flash_source=FlashSource.V2_PAIR
+        TWO_HOP,
+        amount_in=10**18 + 7,
+        min_profit=12_345,
+        flash_source=FlashSource.V2_PAIR,
+        deadline_block=FAR_DEADLINE_BLOCK,
     )
-    assert len(plan) == 33 + 2 * 64
+    assert len(plan) == 41 + 2 * 64
     assert plan[0] == 0
     assert int.from_bytes(plan[1:17], "big") == 10**18 + 7
     assert int.from_bytes(plan[17:33], "big") == 12_345
-    first = plan[33:97]
+    assert int.from_bytes(plan[33:41], "big") == FAR_DEADLINE_BLOCK
+    first = plan[41:105]
     assert first[0:20] == bytes.fromhex(POOLS[("sushiswap", WETH, USDC)][2:])
     assert first[20:40] == bytes.fromhex(WETH[2:])
     assert first[40:60] == bytes.fromhex(FACTORIES["sushiswap"][2:])
     assert first[60] == 0  # kind: Uniswap V2
     assert int.from_bytes(first[61:64], "big") == 2500  # a 0.25% fork, in pips
-    second = plan[97:161]
+    second = plan[105:169]
     assert second[20:40] == bytes.fromhex(USDC[2:])
     assert int.from_bytes(second[61:64], "big") == 3000
 
 
 def test_calldata_is_execute_bytes_abi_encoded() -> None:
     codec = RouteCodec(FACTORIES)
-    plan = codec.plan(THREE_HOP, 5 * 10**6, 1)
-    calldata = codec.calldata(THREE_HOP, 5 * 10**6, 1)
+    plan = codec.plan(THREE_HOP, 5 * 10**6, 1, deadline_block=FAR_DEADLINE_BLOCK)
+    calldata = codec.calldata(THREE_HOP, 5 * 10**6, 1, deadline_block=FAR_DEADLINE_BLOCK)
     assert calldata[:4] == keccak(text="execute(bytes)")[:4]
     assert (len(calldata) - 4) % 32 == 0
     assert decode(["bytes"], calldata[4:]) == (plan,)
-    assert encode_execute_calldata(THREE_HOP, 5 * 10**6, 1, factories=FACTORIES) == calldata
+    assert (
+        encode_execute_calldata(
+            THREE_HOP, 5 * 10**6, 1, factories=FACTORIES, deadline_block=FAR_DEADLINE_BLOCK
+        )
+        == calldata
+    )
 
 
 def test_flash_source_byte_and_hop_cache() -> None:
     codec = RouteCodec(FACTORIES)
-    plan = codec.plan(TWO_HOP, 1, 0, FlashSource.AAVE_V3)
+    plan = codec.plan(TWO_HOP, 1, 0, FlashSource.AAVE_V3, deadline_block=FAR_DEADLINE_BLOCK)
     assert plan[0] == 2
     # Packed once: the same hop value gives the very same bytes object.
     assert codec.hop_bytes(TWO_HOP.hops[0]) is codec.hop_bytes(TWO_HOP.hops[0])
@@ -125,7 +136,9 @@ def test_decode_plan_reads_back_what_was_encoded(
         for h, fee in zip(THREE_HOP.hops, fees, strict=True)
     )
     route = Route(chain_id=1, hops=hops)
-    decoded = decode_plan(RouteCodec(FACTORIES).plan(route, amount_in, min_profit))
+    decoded = decode_plan(
+        RouteCodec(FACTORIES).plan(route, amount_in, min_profit, deadline_block=FAR_DEADLINE_BLOCK)
+    )
     assert (decoded.flash_source, decoded.amount_in, decoded.min_profit) == (
         0,
         amount_in,
@@ -183,12 +196,14 @@ def test_routes_the_contract_cannot_run_are_refused(
     route: Route, amount_in: int, min_profit: int, message: str
 ) -> None:
     with pytest.raises(RouteEncodingError, match=message):
-        RouteCodec(FACTORIES).calldata(route, amount_in, min_profit)
+        RouteCodec(FACTORIES).calldata(
+            route, amount_in, min_profit, deadline_block=FAR_DEADLINE_BLOCK
+        )
 
 
 def test_decode_plan_refuses_a_wrong_length() -> None:
-    plan = RouteCodec(FACTORIES).plan(TWO_HOP, 1, 0)
-    with pytest.raises(ValueError, match="33"):
+    plan = RouteCodec(FACTORIES).plan(TWO_HOP, 1, 0, deadline_block=FAR_DEADLINE_BLOCK)
+    with pytest.raises(ValueError, match="41"):
         decode_plan(plan[:-1])
 
 
@@ -227,9 +242,11 @@ V2_USDC_LENDER = lender("uniswap-v2", POOLS[("uniswap-v2", USDC, USDT)], USDC, U
 
 
 def test_a_v3_hop_packs_kind_1_its_fee_and_its_factory() -> None:
-    plan = RouteCodec(FACTORIES_V3).plan(MIXED, 10**18, 0, FlashSource.BALANCER_VAULT)
+    plan = RouteCodec(FACTORIES_V3).plan(
+        MIXED, 10**18, 0, FlashSource.BALANCER_VAULT, deadline_block=FAR_DEADLINE_BLOCK
+    )
     assert plan[0] == 1
-    second = plan[33 + 64 :]
+    second = plan[41 + 64 :]
     assert len(second) == 64
     assert second[0:20] == bytes.fromhex(V3_WETH_USDC_500[2:])
     assert second[20:40] == bytes.fromhex(USDC[2:])
@@ -249,8 +266,10 @@ def test_a_lender_record_follows_the_hops(
     source: FlashSource, route: Route, flash_pool: FlashPool, kind_byte: int
 ) -> None:
     codec = RouteCodec(FACTORIES_V3)
-    plan = codec.plan(route, 5 * 10**6, 7, source, flash_pool=flash_pool)
-    assert len(plan) == 33 + 3 * 64
+    plan = codec.plan(
+        route, 5 * 10**6, 7, source, flash_pool=flash_pool, deadline_block=FAR_DEADLINE_BLOCK
+    )
+    assert len(plan) == 41 + 3 * 64
     record = plan[-64:]
     assert record[0:20] == bytes.fromhex(flash_pool.pool[2:])
     assert record[20:40] == bytes.fromhex(USDT[2:])  # the pool's token that is NOT borrowed
@@ -262,7 +281,12 @@ def test_a_lender_record_follows_the_hops(
     assert decoded.flash_pool is not None
     assert decoded.flash_pool.pool == flash_pool.pool.lower()
     assert decoded.flash_pool.kind == kind_byte
-    assert decode_plan(codec.plan(MIXED, 1, 0, FlashSource.AAVE_V3)).flash_pool is None
+    assert (
+        decode_plan(
+            codec.plan(MIXED, 1, 0, FlashSource.AAVE_V3, deadline_block=FAR_DEADLINE_BLOCK)
+        ).flash_pool
+        is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -287,22 +311,28 @@ def test_lenders_the_contract_would_refuse_are_refused(
     route: Route, source: FlashSource, flash_pool: FlashPool | None, message: str
 ) -> None:
     with pytest.raises(RouteEncodingError, match=message):
-        RouteCodec(FACTORIES_V3).plan(route, 1, 0, source, flash_pool=flash_pool)
+        RouteCodec(FACTORIES_V3).plan(
+            route, 1, 0, source, flash_pool=flash_pool, deadline_block=FAR_DEADLINE_BLOCK
+        )
 
 
 def test_a_v2_flash_swap_needs_no_record_when_the_first_hop_is_v2() -> None:
-    plan = RouteCodec(FACTORIES_V3).plan(MIXED, 1, 0, FlashSource.V2_PAIR)
-    assert len(plan) == 33 + 2 * 64
+    plan = RouteCodec(FACTORIES_V3).plan(
+        MIXED, 1, 0, FlashSource.V2_PAIR, deadline_block=FAR_DEADLINE_BLOCK
+    )
+    assert len(plan) == 41 + 2 * 64
     assert decode_plan(plan).flash_pool is None
 
 
 @pytest.mark.parametrize("route", [MIXED, V3_FIRST])
 def test_inventory_is_source_5_with_no_record_whatever_the_first_hop(route: Route) -> None:
-    plan = RouteCodec(FACTORIES_V3).plan(route, 10**18, 3, FlashSource.INVENTORY)
+    plan = RouteCodec(FACTORIES_V3).plan(
+        route, 10**18, 3, FlashSource.INVENTORY, deadline_block=FAR_DEADLINE_BLOCK
+    )
     assert plan[0] == 5
     assert int.from_bytes(plan[1:17], "big") == 10**18
     assert int.from_bytes(plan[17:33], "big") == 3
-    assert len(plan) == 33 + 2 * 64
+    assert len(plan) == 41 + 2 * 64
     assert decode_plan(plan).flash_pool is None
     assert plan_source(FlashLoan.INVENTORY) is FlashSource.INVENTORY
 
@@ -340,8 +370,8 @@ def test_a_v4_hop_packs_its_id_prefix_and_tick_spacing_kind_3_and_its_manager() 
     codec = RouteCodec({**FACTORIES, "uniswap-v4": V4_MANAGER})
     hop = _v4_hop(USDC, WETH)
     route = Route(chain_id=1, hops=(make_hop("uniswap-v2", WETH, USDC), hop))
-    plan = codec.plan(route, amount_in=10**18, min_profit=0)
-    packed = plan[33 + 64 :]
+    plan = codec.plan(route, amount_in=10**18, min_profit=0, deadline_block=FAR_DEADLINE_BLOCK)
+    packed = plan[41 + 64 :]
     pool_id = bytes.fromhex(PoolKey.of(WETH, USDC, fee=500, tick_spacing=10).pool_id[2:])
     assert packed[0:17] == pool_id[:17]
     assert int.from_bytes(packed[17:20], "big", signed=True) == V4_KEY_TICK_SPACING
@@ -361,7 +391,14 @@ def test_a_v4_pool_manager_loan_is_source_4_with_a_0x83_record() -> None:
     lender = FlashPool(
         pool=V4_MANAGER, dex="uniswap-v4", kind="uniswap-v4", token0=WETH, token1=WETH, fee_pips=0
     )
-    plan = codec.plan(TWO_HOP, 10**18, 1, FlashSource.UNISWAP_V4, flash_pool=lender)
+    plan = codec.plan(
+        TWO_HOP,
+        10**18,
+        1,
+        FlashSource.UNISWAP_V4,
+        flash_pool=lender,
+        deadline_block=FAR_DEADLINE_BLOCK,
+    )
     decoded = decode_plan(plan)
     assert decoded.flash_source == 4 == plan_source(FlashLoan.V4_POOL_MANAGER)
     assert decoded.flash_pool is not None
@@ -369,17 +406,27 @@ def test_a_v4_pool_manager_loan_is_source_4_with_a_0x83_record() -> None:
     assert (record.pool, record.factory) == (V4_MANAGER.lower(), V4_MANAGER.lower())
     assert (record.token_in, record.kind, record.fee_pips) == (WETH.lower(), 0x83, 0)
     with pytest.raises(RouteEncodingError, match="UNISWAP_V4 needs the flash_pool"):
-        codec.plan(TWO_HOP, 10**18, 1, FlashSource.UNISWAP_V4)
+        codec.plan(TWO_HOP, 10**18, 1, FlashSource.UNISWAP_V4, deadline_block=FAR_DEADLINE_BLOCK)
     # A V4 PoolManager cannot lend for another source, nor a V3 pool for source 4.
     with pytest.raises(RouteEncodingError, match="cannot lend for flash source"):
-        codec.plan(TWO_HOP, 10**18, 1, FlashSource.UNISWAP_V3, flash_pool=lender)
+        codec.plan(
+            TWO_HOP,
+            10**18,
+            1,
+            FlashSource.UNISWAP_V3,
+            flash_pool=lender,
+            deadline_block=FAR_DEADLINE_BLOCK,
+        )
 
 
 def test_a_route_opening_with_a_v4_hop_borrows_from_its_swap() -> None:
     # Source 0 without a record: the opening V4 swap lends the input, as a V2 flash swap.
     codec = RouteCodec({**FACTORIES, "uniswap-v4": V4_MANAGER})
     route = Route(chain_id=1, hops=(_v4_hop(WETH, USDC), make_hop("uniswap-v2", USDC, WETH)))
-    assert decode_plan(codec.plan(route, 10**18, 0)).flash_pool is None
+    assert (
+        decode_plan(codec.plan(route, 10**18, 0, deadline_block=FAR_DEADLINE_BLOCK)).flash_pool
+        is None
+    )
 
 
 # Mainnet's ETH/USDC 0.05% V4 pool: currency 0 is the native coin, which routes carry as WETH.
@@ -408,14 +455,14 @@ def test_a_v4_hop_of_the_native_coin_flags_its_side_and_names_the_wrapped_token(
     codec = RouteCodec({**FACTORIES, "uniswap-v4": V4_MANAGER})
     sell, buy = _native_hop(WETH, USDC), _native_hop(USDC, WETH)
     route = Route(chain_id=1, hops=(sell, make_hop("uniswap-v2", USDC, WETH)))
-    decoded = decode_plan(codec.plan(route, 10**18, 0))
+    decoded = decode_plan(codec.plan(route, 10**18, 0, deadline_block=FAR_DEADLINE_BLOCK))
     first = decoded.hops[0]
     # Bit 6: the input side is the native coin; the plan names WETH, which the executor
     # unwraps. WETH sorts above USDC, yet selling the native coin is zero-for-one.
     assert (first.kind, first.token_in, first.fee_pips) == (0x43, WETH.lower(), 500)
     assert codec.hop_bytes(sell)[:17] == bytes.fromhex(NATIVE_KEY.pool_id[2:36])
     back = Route(chain_id=1, hops=(make_hop("uniswap-v2", WETH, USDC), buy))
-    second = decode_plan(codec.plan(back, 10**18, 0)).hops[1]
+    second = decode_plan(codec.plan(back, 10**18, 0, deadline_block=FAR_DEADLINE_BLOCK)).hops[1]
     assert (second.kind, second.token_in) == (0x23, USDC.lower())  # bit 5: the output side
     # The direction is the native coin's, not the wrapped token's address order.
     with pytest.raises(RouteEncodingError, match="contradicts its tokens"):
@@ -434,3 +481,18 @@ def test_only_a_v4_hop_trades_a_currency_for_the_route_s_token_and_only_the_nati
         codec.hop_bytes(replace(_native_hop(WETH, USDC), currency_in=USDT))
     with pytest.raises(RouteEncodingError, match="both sides are the native coin"):
         codec.hop_bytes(replace(_native_hop(WETH, USDC), currency_out=NATIVE))
+
+
+def test_the_deadline_block_is_8_bytes_after_min_profit_and_decodes_back() -> None:
+    codec = RouteCodec(FACTORIES)
+    plan = codec.plan(TWO_HOP, 10**18, 5, deadline_block=2**64 - 1)
+    assert plan[33:41] == b"\xff" * 8
+    assert decode_plan(
+        codec.plan(TWO_HOP, 10**18, 5, deadline_block=19_000_123)
+    ).deadline_block == (19_000_123)
+
+
+@pytest.mark.parametrize("deadline", [-1, 2**64])
+def test_a_deadline_outside_uint64_is_refused(deadline: int) -> None:
+    with pytest.raises(RouteEncodingError, match="deadline_block"):
+        RouteCodec(FACTORIES).plan(TWO_HOP, 10**18, 5, deadline_block=deadline)

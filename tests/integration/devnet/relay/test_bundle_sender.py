@@ -81,3 +81,21 @@ async def test_a_bundle_no_block_takes_settles_without_a_receipt(
     assert landing.receipt is None
     assert relay.stats().dropped_by_reason.get("invalid", 0) == 2
     assert await chain.rpc.call("eth_getTransactionReceipt", tx_hash) is None
+
+
+async def test_no_bundle_targets_a_block_past_the_trades_deadline(
+    chain: RelayChain, relay: RelayServer, auth: RelayAuth
+) -> None:
+    nonce = await nonce_of(chain.rpc, 2)
+    raw, tx_hash = sign(2, nonce=nonce, to=address(8), tip_wei=3 * GWEI)
+    head = await _head(chain)
+    async with RelayClient(relay.url, auth) as client:
+        sender = BundleSender(relay=client, head_block=lambda: head, blocks_ahead=3)
+        assert sender.last_target_block() == head + 3
+        with pytest.raises(RejectedError, match="deadline block"):
+            await sender.send(_signed(raw, tx_hash, nonce), key="late", deadline_block=head)
+        sent = await sender.send(_signed(raw, tx_hash, nonce), key="due", deadline_block=head + 2)
+        assert (sent.first_block, sent.last_block) == (head + 1, head + 2)
+        assert len(sent.replacement_uuids) == 2
+        built = await relay.build_block()
+        assert built.tx_hashes[0] == tx_hash.lower()

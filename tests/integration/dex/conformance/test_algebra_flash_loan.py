@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from _conformance import BOT, books_of
 from _lender_helpers import balance_of
+from _plans import FAR_DEADLINE_BLOCK
 from _receipts import mined_receipt
 from _snapshots import snapshot
 from test_conformance_execution import SUPPORT, TX_GAS, detector_for, flash_swapped, season
@@ -97,10 +98,32 @@ async def test_an_algebra_pool_lends_at_its_flash_fee(omniarb_home: Path) -> Non
             fee = flash_fee(adapter(ALGEBRA).pool_loan, FLASH_FEE_PIPS, amount_in)
             assert adapter(ALGEBRA).pool_loan is FlashLoan.ALGEBRA_POOL
             assert fee == -(-amount_in * 100 // 1_000_000) > 0
-            own = codec.calldata(route, amount_in, gross, plan_source(FlashLoan.OWN_PAIR))
+            own = codec.calldata(
+                route,
+                amount_in,
+                gross,
+                plan_source(FlashLoan.OWN_PAIR),
+                deadline_block=FAR_DEADLINE_BLOCK,
+            )
             source = plan_source(FlashLoan.ALGEBRA_POOL)
-            borrowed = codec.calldata(route, amount_in, gross - fee, source, flash_pool=lender)
-            plan = decode_plan(codec.plan(route, amount_in, gross - fee, source, flash_pool=lender))
+            borrowed = codec.calldata(
+                route,
+                amount_in,
+                gross - fee,
+                source,
+                flash_pool=lender,
+                deadline_block=FAR_DEADLINE_BLOCK,
+            )
+            plan = decode_plan(
+                codec.plan(
+                    route,
+                    amount_in,
+                    gross - fee,
+                    source,
+                    flash_pool=lender,
+                    deadline_block=FAR_DEADLINE_BLOCK,
+                )
+            )
             assert plan.flash_source == 3
             assert plan.flash_pool is not None
             assert plan.flash_pool.kind == 0x82

@@ -34,6 +34,7 @@ import pytest
 import pytest_asyncio
 from _conformance import BOT, CHAINS, SUPPORT, books_of, chains_with, deployments, pool_holds
 from _lender_helpers import balance_of
+from _plans import FAR_DEADLINE_BLOCK
 from _receipts import mined_receipt
 from _snapshots import snapshot
 
@@ -163,7 +164,12 @@ async def execute(
         pair = frozenset((hop.token_in.lower(), hop.token_out.lower()))
         amount = by_pair[hop.pool, pair].amount_out(hop.token_in, amount)
     loan = plan_source(FlashLoan.OWN_PAIR)
-    calldata = "0x" + t.codec.calldata(route, amount_in, opportunity.gross_profit, loan).hex()
+    calldata = (
+        "0x"
+        + t.codec.calldata(
+            route, amount_in, opportunity.gross_profit, loan, deadline_block=FAR_DEADLINE_BLOCK
+        ).hex()
+    )
     tx = {"from": BOT, "to": t.executor, "data": calldata, "gas": hex(TX_GAS)}
     (simulated,) = decode(["uint256"], await t.rpc.call("eth_call", tx, "latest"))
     before = await balance_of(t.rpc, route.token_in, t.executor)
