@@ -60,6 +60,13 @@ def register(subparsers: Subparsers) -> None:
     )
     add_run_options(parser)
     parser.add_argument(
+        "--signer",
+        choices=("keystore", "pkcs11"),
+        default="keystore",
+        help="where the bot's key lives: the run's encrypted keystore (default), or a key "
+        "generated inside a SoftHSM2 token under $OMNIARB_HOME/softhsm (PKCS#11)",
+    )
+    parser.add_argument(
         "--keep-devnet",
         action="store_true",
         help="leave the devnet running afterwards (stop it with `omniarb devnet down`)",
@@ -82,6 +89,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     # Before any key is in memory: a crash of a signing process must not write it to disk.
     disable_core_dumps()
     settings = demo_settings(settings)
+    settings = settings.model_copy(
+        update={"keys": settings.keys.model_copy(update={"backend": args.signer})}
+    )
     stop_when = blocks_reached(args.blocks)
     ensure_not_running()
     db_url = resolve_db_url(secrets=load_secrets())

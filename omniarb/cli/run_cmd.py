@@ -24,6 +24,7 @@ from omniarb.core_dumps import disable_core_dumps
 from omniarb.custody.network_owner import network_safe_owner
 from omniarb.custody.owner import OwnerActions
 from omniarb.devnet.bot_access import DevnetAccess
+from omniarb.devnet.bot_keys import DevnetBotKeys
 from omniarb.devnet.key_rotation import devnet_key_rotation
 from omniarb.devnet.record import read_record
 from omniarb.devnet.supervise import StopSignals
@@ -249,11 +250,16 @@ async def _run_with_view(
     rotation: LateKeyRotation,
 ) -> list[ChainBotStats]:
     console = stdout_console()
-    build_rotation = (
-        None
-        if dry_run
-        else _key_rotation(manifest, manifest_path, settings, store, signers, rotation)
+    access: DevnetAccess | NetworkAccess = (
+        DevnetAccess(
+            manifest_path,
+            settings.devnet.executor_inventory,
+            keys=DevnetBotKeys(manifest_path.parent, backend=settings.keys.backend),
+        )
+        if signers is None
+        else NetworkAccess(signers)
     )
+    build_rotation = None if dry_run else _key_rotation(manifest, access, settings, store, rotation)
     with StopSignals() as signals, LiveView(console, title, pool_kinds(manifest)) as view:
 
         def stop(stats: list[ChainBotStats]) -> bool:
@@ -280,11 +286,7 @@ async def _run_with_view(
                     stats = await run_bot(
                         manifest,
                         settings,
-                        access=(
-                            DevnetAccess(manifest_path, settings.devnet.executor_inventory)
-                            if signers is None
-                            else NetworkAccess(signers)
-                        ),
+                        access=access,
                         store=store,
                         dry_run=dry_run,
                         stop_when=stop,
@@ -307,18 +309,17 @@ async def _run_with_view(
 
 def _key_rotation(
     manifest: Manifest,
-    manifest_path: Path,
+    access: DevnetAccess | NetworkAccess,
     settings: Settings,
     store: HistoryStore,
-    signers: Mapping[str, Signer] | None,
     late: LateKeyRotation,
 ) -> Callable[[Engine], Awaitable[KeyRotationService]] | None:
     """The bot's key rotation (`[key_pool]`), attached to the API once built: on the devnet over
     the run's keystore and each chain's Safe; on a described network over the `[keys]` backend
     and the Safe `[treasury] owners` sign for, when they are listed (else none: the API's
     `POST /keys/rotate` answers 503 and says why)."""
-    if signers is None:
-        build = devnet_key_rotation(manifest, manifest_path, settings.key_pool, store.database)
+    if isinstance(access, DevnetAccess):
+        build = devnet_key_rotation(manifest, access.keys, settings.key_pool, store.database)
     else:
         treasury = settings.treasury
         if not treasury.owners or not treasury.relayer:

@@ -9,7 +9,9 @@ bot can trade but not withdraw; profits leave only through the Safe (`omniarb tr
 A manifest without a Safe (an older one) keeps the bot as the owner.
 
 The key is read from a keystore of the run (`omniarb.devnet.bot_keystore`), through the same
-`keystore` key backend a real deployment uses, not handed over in plain text.
+`keystore` key backend a real deployment uses, not handed over in plain text; or, with
+`[keys] backend = "pkcs11"`, it is a key generated inside a SoftHSM2 token
+(`omniarb.devnet.bot_keys`), funded with gas here.
 
 The address is remembered in `executors.json` beside the manifest, so a restarted bot keeps
 trading through the same contract; a new contract is seeded with one unit of each start token by
@@ -31,7 +33,7 @@ from omniarb.chains.abi import encode_call
 from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
-from omniarb.devnet.bot_keystore import bot_signer
+from omniarb.devnet.bot_keys import DevnetBotKeys
 from omniarb.devnet.custody import devnet_safe_owner
 from omniarb.errors import DevnetError
 from omniarb.execute import ExecutorContract, Signer, deploy_devnet_executor
@@ -40,13 +42,15 @@ from omniarb.execute.executor_calldata import (
     bot_setup,
     transfer_ownership_calldata,
 )
-from omniarb.keys.local import LocalDigestSigner
+from omniarb.keys.base import DigestSigner
 from omniarb.network import ChainManifest
 from omniarb.wiring import STABLECOINS
 
 __all__ = ["DevnetAccess"]
 
 _RECEIPT_TIMEOUT_S = 60.0
+_BOT_GAS_WEI = 10_000 * 10**18  # what anvil gives each of its own accounts
+_BOT_MIN_GAS_WEI = 10**18
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +60,30 @@ class DevnetAccess:
 
     devnet = True
 
-    def __init__(self, manifest_path: Path, inventory: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        manifest_path: Path,
+        inventory: Mapping[str, float] | None = None,
+        *,
+        keys: DevnetBotKeys | None = None,
+    ) -> None:
         self._memo = manifest_path.parent / "executors.json"
-        self._run_dir = manifest_path.parent
         self._inventory = dict(inventory or {})
-        self._key: LocalDigestSigner | None = None
+        self.keys = keys if keys is not None else DevnetBotKeys(manifest_path.parent)
+        self._key: DigestSigner | None = None
 
     def signer(self, chain: ChainManifest) -> Signer:
         if self._key is None:  # one unlock for every chain of the run
-            self._key = bot_signer(self._run_dir)
+            self._key = self.keys.bot_signer()
         return Signer.from_digest_signer(self._key, chain_id=chain.chain_id)
 
     async def executor(self, chain: ChainManifest, rpc: RpcClient, signer: Signer) -> str:
         """The remembered executor if it is still there and ours, else a new one."""
         bot = signer.address
+        # A key made in a token has no coin on the devnet's chains: its gas, as anvil's
+        # accounts have theirs.
+        if int(await rpc.call("eth_getBalance", bot, "latest"), 16) < _BOT_MIN_GAS_WEI:
+            await rpc.call("anvil_setBalance", bot, hex(_BOT_GAS_WEI))
         remembered: dict[str, str] = (
             json.loads(self._memo.read_text()) if self._memo.exists() else {}
         )

@@ -1,16 +1,15 @@
-"""The devnet bot's key rotation: new executor keys are made in the run's keystore (the one the
-bot's first key lives in, `omniarb.devnet.bot_keystore`) and authorized by each chain's 2-of-3
-Safe, signed by the devnet accounts that own it (`omniarb.devnet.custody`)."""
+"""The devnet bot's key rotation: new executor keys are made where the bot's first key lives
+(the run's keystore, or the SoftHSM2 token: `omniarb.devnet.bot_keys`) and authorized by each
+chain's 2-of-3 Safe, signed by the devnet accounts that own it (`omniarb.devnet.custody`)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from omniarb._config_key_pool import KeyPoolSettings
 from omniarb.chain_pipeline import ChainPipeline
 from omniarb.custody.owner import OwnerActions
-from omniarb.devnet.bot_keystore import bot_keystore
+from omniarb.devnet.bot_keys import DevnetBotKeys
 from omniarb.devnet.custody import devnet_safe_owner
 from omniarb.engine import Engine
 from omniarb.execute.key_pool import KeyPool
@@ -23,9 +22,10 @@ __all__ = ["devnet_key_rotation"]
 
 
 def devnet_key_rotation(
-    manifest: Manifest, manifest_path: Path, settings: KeyPoolSettings, audit: AuditSink
+    manifest: Manifest, keys: DevnetBotKeys, settings: KeyPoolSettings, audit: AuditSink
 ) -> Callable[[Engine], Awaitable[KeyRotationService]]:
-    """What `run_bot(key_rotation=...)` takes on the devnet whose manifest is at `manifest_path`."""
+    """What `run_bot(key_rotation=...)` takes on the devnet of `manifest`, whose bot's keys are
+    `keys` (the `DevnetAccess`'s)."""
 
     async def owner_of(pipeline: ChainPipeline, _pool: KeyPool) -> OwnerActions:
         return devnet_safe_owner(pipeline.rpc, manifest.chain(pipeline.name))
@@ -34,7 +34,7 @@ def devnet_key_rotation(
         return await rotation_from_settings(
             engine,
             settings,
-            backend=bot_keystore(manifest_path.parent),
+            backend=keys.backend(),
             audit=audit,
             owner_of=owner_of,
         )

@@ -22,7 +22,6 @@ from omniarb.execute.signer import Signer
 from omniarb.execute.submit import Submitter
 from omniarb.keys.base import KeyBackend
 from omniarb.keys.gas_float import balance_wei, send_gas, sweep_gas
-from omniarb.keys.local import LocalDigestSigner
 from omniarb.keys.rotation_log import AuditSink, KeyRecord, read_chain_keys
 from omniarb.store.audit import AuditEntry, AuditOutcome
 
@@ -129,10 +128,9 @@ class RotationSteps:
         return int(await self._rpc.call("eth_getTransactionCount", address, "latest"), 16)
 
     def _signer_of(self, address: str) -> Signer:
-        digest_signer = self._backend.digest_signer(address)
-        if not isinstance(digest_signer, LocalDigestSigner):
-            raise TypeError(f"the {self._backend.name} backend's signers cannot sign trades yet")
-        return Signer.from_digest_signer(digest_signer, chain_id=self._chain_id)
+        return Signer.from_digest_signer(
+            self._backend.digest_signer(address), chain_id=self._chain_id
+        )
 
     def _backend_addresses(self) -> set[str]:
         return {info.address.lower() for info in self._backend.list_keys()}

@@ -27,6 +27,7 @@ from omniarb.chains.abi import encode_call
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import chain_by_name
 from omniarb.config import Secrets, Settings
+from omniarb.devnet.bot_keys import DevnetBotKeys
 from omniarb.devnet.bot_keystore import bot_keystore
 from omniarb.devnet.custody import devnet_safe_owner
 from omniarb.devnet.key_rotation import devnet_key_rotation
@@ -240,9 +241,8 @@ async def test_the_bots_policy_rotates_a_key_of_a_pool_of_two(
         )
 
         # The product's devnet wiring (`omniarb run`): the run's keystore and the chain's Safe.
-        return await devnet_key_rotation(manifest[0], manifest_path[0], settings, store.database)(
-            engine
-        )
+        keys = DevnetBotKeys(manifest_path[0].parent)
+        return await devnet_key_rotation(manifest[0], keys, settings, store.database)(engine)
 
     manifest: list[Manifest] = []
     manifest_path: list[Path] = []
