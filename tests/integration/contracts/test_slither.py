@@ -1,7 +1,8 @@
 """slither finds nothing in the executor's contracts (contracts/executor), through the Foundry
 project, with the committed slither.config.json. Every detector that config excludes has its
-reason here (JSON has no comments) and in docs/notes/forge.md; single findings judged false
-positives are suppressed in the contract with a `slither-disable-next-line` and a comment.
+reason here (JSON has no comments) and in the README's "Fuzzing and contract checks"; single
+findings judged false positives are suppressed in the contract with a `slither-disable-next-line`
+and a comment.
 """
 
 from __future__ import annotations
@@ -54,9 +55,10 @@ def test_every_excluded_detector_has_a_reason() -> None:
     config = json.loads(CONFIG.read_text())
     excluded = set(config["detectors_to_exclude"].split(","))
     assert excluded == set(EXCLUDED_DETECTORS)
-    notes = (project_root() / "docs" / "notes" / "forge.md").read_text()
+    readme = (project_root() / "README.md").read_text()
+    section = readme.split("### Fuzzing and contract checks", 1)[1].split("\n## ", 1)[0]
     for detector in excluded:
-        assert f"`{detector}`" in notes, f"docs/notes/forge.md does not explain {detector}"
+        assert f"`{detector}`" in section, f"the README's contract checks do not explain {detector}"
 
 
 def test_slither_finds_nothing_in_the_executor() -> None:
