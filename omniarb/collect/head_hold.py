@@ -3,7 +3,7 @@
 A node sends `newHeads` and each `logs` subscription as separate streams, and their order for
 one block is not fixed: anvil 1.7.1 sent a block's head before its logs for 10 to 20% of the
 blocks with one `logs` subscription and for most of them with three (measured:
-`docs/notes/lenders.md`), the logs following within milliseconds. A state stage given such a
+README "The hot path"), the logs following within milliseconds. A state stage given such a
 head before its logs asks the node for them (`eth_getLogs` by hash), a round trip on the hot
 path. So the collector holds a head while a subscription whose filter may match the block (by
 its logs bloom) has sent none of its logs yet: until each has sent its first (each log is

@@ -96,8 +96,8 @@ class Pkcs11DigestSigner:
     operation on a session; the backend's lock covers what spans several calls, such as a search
     with its attribute reads, and does not rely on that library detail.)
 
-    `sign_digest` is synchronous: about half a millisecond on SoftHSM2 (`docs/notes/pkcs11.md`
-    has the measured figures and the command).
+    `sign_digest` is synchronous: about half a millisecond on SoftHSM2
+    (`benchmarks/signing_pkcs11.py` measures it).
     """
 
     __slots__ = ("_address", "_lock", "_private_key", "_public_key")

@@ -3,7 +3,7 @@
 `eth_simulateV1` runs calls in one virtual block on top of a state (`blockOverrides` set its
 number, timestamp, base fee and fee recipient) and answers each call's status, gas and revert
 data; nothing is mined and no other client sees it. Two facts of anvil 1.7.1 shape this module
-(checked by experiment, see docs/notes/relay.md):
+(checked by experiment against the devnet's nodes):
 
 - with `validation: true` it checks fees and balances but not nonces: a call with a wrong
   nonce runs anyway. The relay therefore checks nonces itself, against the state's nonces and

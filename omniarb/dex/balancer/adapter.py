@@ -33,7 +33,7 @@ __all__ = ["STABLE", "STABLE_HOP_GAS", "WEIGHTED", "WEIGHTED_HOP_GAS", "Balancer
 # 146,669, V2 → stable → weighted 218,765. Each hop approves the Vault for exactly its input
 # (issue #19: no standing allowance), 0 → amount → 0 within the trade: a route with one
 # Balancer hop pays 2,349 gas more than with the old standing allowance, one with two ~28,800
-# more (measured; see docs/notes/deadline.md). Fitted additively: a weighted hop
+# more (measured: `benchmarks/execute.py`). Fitted additively: a weighted hop
 # 82,655, the stable pool of three tokens 134,234 (its Newton iterations vary with the balances:
 # priced ~6,000 above, as before), and the Vault's route gas, once a route whatever the kinds,
 # 12,435. Priced 83,000 / 140,000 a hop and 13,000 once a route: one route group.
