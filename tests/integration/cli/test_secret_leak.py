@@ -45,7 +45,8 @@ _ENV_SECRETS = {
     "OMNIARB_RELAY_KEY": "0x" + "0ddba11c" * 8,
     "OMNIARB_API_TOKEN": "leak-test-api-token-Zq81xW",
     "OMNIARB_KEYSTORE_PASSPHRASE": "leak-test passphrase 7fA9!",
-    "OMNIARB_PKCS11_PIN": "864209",
+    # Not digits only: six digits turn up by chance in a history full of amounts.
+    "OMNIARB_PKCS11_PIN": "pin-Qx7w-864209",
 }
 _TOKEN = _ENV_SECRETS["OMNIARB_API_TOKEN"]
 _API_LINE = re.compile(r"API and dashboard: (http://\S+?)/?$")
@@ -91,7 +92,7 @@ def test_the_search_finds_every_spelling() -> None:
         "plain": f"k={key}".encode(),
         "0x upper": f"k=0x{key.upper()}".encode(),
         "token upper": _TOKEN.upper().encode(),
-        "pin": b"pin 864209 ok",
+        "pin": b"the pin PIN-QX7W-864209 ok",
     }
     assert _hits(samples, secrets) == [
         "plain: anvil key 9",

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from _plans import ENGINE_TEST_DEADLINE_BLOCKS
+
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.record import DevnetRecord, read_record
 from omniarb.devnet.supervise import spawn_detached
@@ -66,6 +68,9 @@ def write_config(
             lines.append("enabled = false")
     lines += ["[market]", f"whale_probability = {whale_probability}", f"seed = {seed}"]
     lines += ["[devnet.rivals]", f"count = {rivals}"]
+    # As in the in-process engine tests (`tests/_plans.py`): a bot starved of CPU for a second
+    # on the shared machine must not see trades expire on chain in tests of other behaviour.
+    lines += ["[execute]", f"deadline_blocks = {ENGINE_TEST_DEADLINE_BLOCKS}"]
     path.write_text("\n".join(lines) + "\n")
     return path
 

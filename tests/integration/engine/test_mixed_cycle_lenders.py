@@ -424,6 +424,12 @@ async def test_a_planted_gap_is_traded_with_the_cheapest_lender(
                     assert ADAPTERS[trade.route[0]["kind"]].flash_swap_hop
                     assert trade.flash_fee_wei == 0
                     continue
+                if trade.flash_source == "inventory":
+                    # The executor's own balance (profits of the bot's earlier trades, when one
+                    # ran before the gap) covered the amount: no fee, no loan's gas, nothing
+                    # cheaper (a busy machine lets the seasoning's trades pile up more of it).
+                    assert trade.flash_fee_wei == 0
+                    continue
                 costs = await _lender_costs(rpc, chain, trade, rates[trade.tx_hash])
                 chosen = [c for name, c in costs.items() if name.startswith(trade.flash_source)]
                 assert chosen, (trade.flash_source, costs)
