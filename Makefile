@@ -3,6 +3,9 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# The test tools that get their own virtualenv (see its target below).
+TOOLS_VENV := .venv-tools
+CHECKOV_VERSION := 3.3.30
 SOLIDITY := $(shell find contracts -name '*.sol' -not -path 'contracts/test/*' 2>/dev/null)
 
 .PHONY: demo test setup setup-core lint typecheck pytest bench clean
@@ -16,23 +19,29 @@ test: setup lint typecheck pytest
 setup-core: $(VENV)/.installed node_modules/.installed build/contracts/.built build/v2-forks/.built \
 	dashboard/dist/.built
 
-setup: system-packages setup-core
+setup: system-packages setup-core $(TOOLS_VENV)/.installed build/debian-kubectl/.unpacked
 
 # Debian packages the tests run for real: influxd (the InfluxDB sink), promtool (the alerting
-# rules), chromium (the dashboard's browser tests), softhsm2 (the PKCS#11 signer's token), and PostgreSQL's initdb/pg_ctl and
-# redis-server, for the private servers tests/_servers.py starts when none answers at
-# OMNIARB_TEST_PG_URL / OMNIARB_TEST_REDIS_URL. Installed only when missing; needs root (CI and
-# these machines run as root). Debian keeps initdb off the PATH, under /usr/lib/postgresql/*/bin.
-SYSTEM_TOOLS := influxd promtool chromium redis-server softhsm2-util
-SYSTEM_PACKAGES := influxdb prometheus chromium redis-server postgresql softhsm2
+# rules), chromium (the dashboard's browser tests), softhsm2 (the PKCS#11 signer's token), kubectl
+# (package kubernetes-client: `kubectl kustomize` renders deploy/k8s; bookworm's is 1.20, whose
+# kustomize v2 reads the same kustomization files as a current kubectl's v5), and PostgreSQL's
+# initdb/pg_ctl and redis-server, for the private servers tests/_servers.py starts when none
+# answers at OMNIARB_TEST_PG_URL / OMNIARB_TEST_REDIS_URL. Installed only when missing; needs root
+# (CI and these machines run as root). Debian keeps initdb off the PATH, under
+# /usr/lib/postgresql/*/bin.
+# tool:package pairs; only the packages of missing tools are installed, so a machine whose
+# kubectl (say) comes from another package keeps it rather than failing on a file conflict.
+SYSTEM_TOOLS := influxd:influxdb promtool:prometheus chromium:chromium redis-server:redis-server \
+	softhsm2-util:softhsm2 kubectl:kubernetes-client
 .PHONY: system-packages
 system-packages:
-	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing initdb"; \
+	@missing=""; packages=""; for pair in $(SYSTEM_TOOLS); do tool=$${pair%%:*}; \
+		command -v $$tool >/dev/null || { missing="$$missing $$tool"; packages="$$packages $${pair#*:}"; }; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { missing="$$missing initdb"; packages="$$packages postgresql"; }; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages for:$$missing"; \
-		if [ "$$(id -u)" -ne 0 ]; then echo "error: installing $(SYSTEM_PACKAGES) needs root (apt-get)" >&2; exit 1; fi; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+		if [ "$$(id -u)" -ne 0 ]; then echo "error: installing$$packages needs root (apt-get)" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$packages >/dev/null; \
 	fi
 
 $(VENV)/.installed: pyproject.toml
@@ -40,6 +49,26 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# checkov (the Dockerfile's and the rendered manifests' checks, tests/deploy) in a virtualenv of
+# its own: it pins many packages exactly, and must not move the project's. Pinned, so a new
+# release's new checks land by a deliberate change here.
+$(TOOLS_VENV)/.installed: Makefile
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; omni-arb needs Python 3.11" >&2; exit 1; }
+	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+# Debian's kubectl (package kubernetes-client; bookworm's is 1.20, with kustomize v2), unpacked
+# here rather than installed: tests/deploy render the overlays with it as well as with the kubectl
+# on the PATH, so the kustomization files keep to what both accept.
+build/debian-kubectl/.unpacked:
+	rm -rf build/debian-kubectl && mkdir -p build/debian-kubectl
+	cd build/debian-kubectl && { apt-get download kubernetes-client 2>/dev/null \
+		|| { apt-get update -qq && apt-get download kubernetes-client; }; } \
+		&& dpkg-deb -x kubernetes-client_*.deb root && rm kubernetes-client_*.deb
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

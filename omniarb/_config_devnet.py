@@ -16,9 +16,11 @@ from omniarb.chains.spec import CHAINS, ChainSpec
 from omniarb.paths import node_modules
 
 __all__ = [
+    "DEFAULT_CANONICAL_DELAY_S",
     "DEFAULT_DEVNET_BLOCK_TIME_S",
     "DEFAULT_DEVNET_RELAYS",
     "DEFAULT_EXECUTOR_INVENTORY",
+    "DevnetBridgeSettings",
     "DevnetChainSettings",
     "DevnetScale",
     "DevnetSettings",
@@ -44,6 +46,40 @@ _CHAIN_NAMES = tuple(chain.name for chain in CHAINS)
 DevnetScale = Literal["default", "large"]
 # What `omniarb demo` seeds the executor with on each chain that has the token.
 DEFAULT_EXECUTOR_INVENTORY = MappingProxyType({"WETH": 100.0, "USDC": 250_000.0})
+
+
+# The devnet canonical bridge's messenger relays a deposit once it is this old: clearly slower
+# than an Across fill (seconds), as a real canonical deposit (minutes) is slower than a relayer.
+DEFAULT_CANONICAL_DELAY_S = 20.0
+
+
+class DevnetBridgeSettings(BaseModel):
+    """`[devnet.bridges]`: the devnet's bridges between its chains, and their off-chain agents
+    (`omniarb.devnet.bridges`): whether `omniarb devnet up` (and the demo) starts them; the
+    Across relayer's delay and fee (`across_fee_bps` of the amount plus a fixed
+    `across_fixed_fee_usd` at the devnet's reference prices); and `canonical_delay_s`, how old a
+    deposit on the lock-and-release bridge (`DevCanonicalBridge`) must be before its messenger
+    finalizes it on the destination, the delay the manifest announces."""
+
+    model_config = _MODEL
+
+    enabled: bool = Field(default=True, description="true or false")
+    across_delay_s: float = Field(
+        default=3.0, ge=0, le=3600, description="seconds from a deposit's block to its fill"
+    )
+    across_fee_bps: int = Field(
+        default=5, ge=0, lt=10_000, description="an integer number of basis points, 0 to 9999"
+    )
+    across_fixed_fee_usd: float = Field(
+        default=0.5, ge=0, le=1_000, description="US dollars per fill, 0 to 1000"
+    )
+
+    canonical_delay_s: float = Field(
+        default=DEFAULT_CANONICAL_DELAY_S,
+        ge=0,
+        le=3600,
+        description="seconds, a number from 0 to 3600",
+    )
 
 
 class DevnetChainSettings(BaseModel):
@@ -96,6 +132,9 @@ class DevnetSettings(BaseModel):
         description="whole tokens per token symbol, numbers > 0",
     )
     rivals: RivalsSettings = Field(default_factory=RivalsSettings, description="a table")
+    bridges: DevnetBridgeSettings = Field(
+        default_factory=DevnetBridgeSettings, description="a table"
+    )
 
     @model_validator(mode="before")
     @classmethod

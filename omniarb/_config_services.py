@@ -280,7 +280,8 @@ class ApiSettings(BaseModel):
 
 
 class RedisSettings(BaseModel):
-    """The optional Redis price cache and event stream (off in the embedded default)."""
+    """The optional Redis of the bus, the leases, the registry and the shared cross-chain view
+    (off in the embedded default)."""
 
     model_config = MODEL
 

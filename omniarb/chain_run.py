@@ -19,18 +19,24 @@ from dataclasses import replace
 from typing import Any
 
 from omniarb.backoff import Backoff
-from omniarb.chain_chores import log_head_path, refresh_fees, refresh_lenders
+from omniarb.chain_chores import (
+    audit_local_sends,
+    follow_finality,
+    log_head_path,
+    refresh_fees,
+    refresh_lenders,
+    report_node,
+)
 from omniarb.chain_pipeline import ChainPipeline
-from omniarb.chain_supervise import supervise
+from omniarb.chain_supervise import raise_fatal, supervise
 from omniarb.chain_tuning import ChainTuning
 from omniarb.chains.liveness import NodeProbe
-from omniarb.errors import OmniarbError
+from omniarb.errors import FatalError, OmniarbError
 from omniarb.in_flight import InFlightPools
 from omniarb.state.runner import run_state
 from omniarb.state.update_merge import merge_updates
 from omniarb.store import HistoryStore
 from omniarb.telemetry import PipelineHooks
-from omniarb.track.finality import run_finality
 from omniarb.types import (
     Decision,
     Execution,
@@ -76,6 +82,13 @@ class ChainRun:
         self._new_block = asyncio.Event()
         self._quoted_block = -1
         self._tuning = ChainTuning(pipeline.optimizer, store, self.dropped)
+        # Who else sees each block's pool states (the cross-chain coordinator's bounded queue):
+        # called after the block's own trades are started, and never waits.
+        self.tap: Callable[[str, PoolUpdate], None] | None = None
+
+    def holds_pool(self, pool: str) -> bool:
+        """Whether one of this chain's trades in flight may change `pool`."""
+        return self._in_flight.holds(pool)
 
     @property
     def deciding(self) -> bool:
@@ -117,17 +130,8 @@ class ChainRun:
             log_head_path(p.name, p.sync, p.collector)
 
     def prober(self, probe: NodeProbe) -> Callable[[], Coroutine[Any, Any, None]]:
-        """The probe task's body: report whether the chain's node answers, and its head (the
-        block lag's reference)."""
-
-        async def body() -> None:
-            p = self.pipeline
-            async for status in probe.statuses():
-                p.stats.on_node(status)
-                if self._hooks is not None:
-                    self._hooks.node(status, processed_block=p.stats.block_number)
-
-        return body
+        """The probe task's body (`chain_chores.report_node`)."""
+        return lambda: report_node(self.pipeline, probe, self._hooks)
 
     async def decide(self) -> None:
         while True:
@@ -140,6 +144,8 @@ class ChainRun:
             self._deciding += 1
             try:
                 await self._on_update(update)
+            except FatalError:
+                raise
             except Exception as exc:
                 self.dropped("decide", exc, f"block {update.block_number}")
             finally:
@@ -169,12 +175,16 @@ class ChainRun:
         try:
             try:
                 await self._trade_as_found(update, sends)
+            except FatalError:
+                raise
             except Exception as exc:
                 self.dropped("detect", exc, f"block {update.block_number}")
                 return
             p.stats.on_block(
                 update.block_number, pools=p.sync.pool_count, cycles=p.detector.cycle_count
             )
+            if self.tap is not None:
+                self.tap(p.name, update)
             if self._hooks is not None:
                 synced = p.sync.head
                 self._hooks.update(
@@ -193,6 +203,7 @@ class ChainRun:
                     for task in sends:
                         task.cancel()
                     raise
+                raise_fatal(sends)
 
     async def _trade_as_found(self, update: PoolUpdate, sends: list[asyncio.Task[None]]) -> None:
         """Decide each opportunity of `update` as the detector sizes it, and start its send
@@ -257,6 +268,9 @@ class ChainRun:
                             break
                     if sends:
                         await asyncio.wait(sends)
+                        raise_fatal(sends)
+                except FatalError:
+                    raise
                 except Exception as exc:
                     self.dropped("backrun", exc, f"pending transaction {tx.tx_hash}")
                 finally:
@@ -323,6 +337,9 @@ class ChainRun:
             finally:
                 if sent:  # settled (and its pools released) whatever became of the record
                     await self._executions.put(execution)
+        except FatalError as exc:
+            self.dropped("execute", exc, f"opportunity {decision.opportunity.id}")
+            raise  # to the deciding task (`raise_fatal`): the engine stops
         except Exception as exc:
             self.dropped("execute", exc, f"opportunity {decision.opportunity.id}")
         finally:
@@ -337,6 +354,8 @@ class ChainRun:
             landed_in: int | None = None
             try:
                 outcome = await p.track.process(execution)
+            except FatalError:
+                raise  # e.g. a replacement refused for a stale signer lease: stop
             except OmniarbError as exc:
                 log.warning("%s: trade %s not settled: %s", p.name, execution.tx_hash, exc)
                 if self._hooks is not None:
@@ -373,24 +392,7 @@ class ChainRun:
                 self.unsettled -= 1
 
     async def audit(self) -> None:
-        """The sampled audits of trades sent on the local simulation alone, off the hot path
-        (`omniarb.execute.precheck_audit`)."""
-        p = self.pipeline
-        auditor = p.execute.auditor
-        if auditor is None:
-            return
-        hooks = self._hooks
-        if hooks is not None:
-            auditor.on_result = lambda result: hooks.precheck_audit(p.name, result)
-        await auditor.run()
+        await audit_local_sends(self.pipeline, self._hooks)
 
     async def finality(self) -> None:
-        p = self.pipeline
-        if p.finality is not None:
-            await run_finality(
-                watch=p.finality,
-                head=lambda: p.sync.head,
-                stats=p.stats,
-                recorder=self._store,
-                hooks=self._hooks,
-            )
+        await follow_finality(self.pipeline, self._store, self._hooks)

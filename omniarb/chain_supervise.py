@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from omniarb.backoff import Backoff
 from omniarb.errors import FatalError
 
-__all__ = ["supervise"]
+__all__ = ["raise_fatal", "supervise"]
 
 log = logging.getLogger("omniarb.chain_run")
 
@@ -24,6 +24,21 @@ class SupervisedRun(Protocol):
     restarts: int
 
     def dropped(self, stage: str, error: BaseException, item: str) -> None: ...
+
+
+def raise_fatal(tasks: list[asyncio.Task[None]]) -> None:
+    """Raise the first `FatalError` one of `tasks` (all done) ended with: a send refused for a
+    stale signer lease or a corrupt nonce must stop the engine, not be dropped with the item."""
+    fatal: FatalError | None = None
+    for task in tasks:
+        if task.cancelled():
+            continue
+        # Every task's error is retrieved here (each was reported by the task itself).
+        error = task.exception()
+        if fatal is None and isinstance(error, FatalError):
+            fatal = error
+    if fatal is not None:
+        raise fatal
 
 
 async def supervise(

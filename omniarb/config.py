@@ -28,8 +28,12 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from omniarb._config_allocate import AllocateSettings, inventory_caps
+from omniarb._config_cluster import ClusterSettings
+from omniarb._config_cross_chain import CrossChainSettings
 from omniarb._config_devnet import (
+    DEFAULT_CANONICAL_DELAY_S,
     DEFAULT_DEVNET_BLOCK_TIME_S,
+    DevnetBridgeSettings,
     DevnetChainSettings,
     DevnetScale,
     DevnetSettings,
@@ -50,6 +54,7 @@ from omniarb._config_key_pool import KeyPoolSettings
 from omniarb._config_keys import KeyBackendName, KeysSettings
 from omniarb._config_networks import NetworkSettings, network_problems
 from omniarb._config_optimize import OptimizeSettings, ParamBounds
+from omniarb._config_rebalance import BandSettings, RebalanceSettings
 from omniarb._config_risk import RiskSettings, risk_limits
 from omniarb._config_rpc import RpcSettings
 from omniarb._config_score import ScoreSettings
@@ -77,14 +82,19 @@ from omniarb.chains.spec import CHAINS, ChainSpec
 from omniarb.errors import endpoint_label
 
 __all__ = [
+    "DEFAULT_CANONICAL_DELAY_S",
     "DEFAULT_DEVNET_BLOCK_TIME_S",
     "SECRET_ENV_VARS",
     "AlertSettings",
     "AllocateSettings",
     "ApiSettings",
+    "BandSettings",
     "BotSettings",
     "BreakerSettings",
     "ChainSubmissionSettings",
+    "ClusterSettings",
+    "CrossChainSettings",
+    "DevnetBridgeSettings",
     "DevnetChainSettings",
     "DevnetScale",
     "DevnetSettings",
@@ -99,6 +109,7 @@ __all__ = [
     "NetworkSettings",
     "OptimizeSettings",
     "ParamBounds",
+    "RebalanceSettings",
     "RedisSettings",
     "RemotePrecheckMode",
     "RiskSettings",
@@ -218,6 +229,11 @@ class Settings(BaseModel):
     optimize: OptimizeSettings = Field(default_factory=OptimizeSettings, description="a table")
     keys: KeysSettings = Field(default_factory=KeysSettings, description="a table")
     treasury: TreasurySettings = Field(default_factory=TreasurySettings, description="a table")
+    cross_chain: CrossChainSettings = Field(
+        default_factory=CrossChainSettings, description="a table"
+    )
+    rebalance: RebalanceSettings = Field(default_factory=RebalanceSettings, description="a table")
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings, description="a table")
 
     @model_validator(mode="before")
     @classmethod
@@ -242,6 +258,14 @@ class Settings(BaseModel):
         problems += _unknown_chains(("submission",), self.submission)
         problems += _unknown_chains(("risk", "chains"), self.risk.chains)
         problems += _unknown_chains(("allocate", "chains"), self.allocate.chains)
+        problems += [
+            Problem(
+                path=format_path(("rebalance", "bands", index, "chain")),
+                message="unknown chain; allowed: " + ", ".join(_CHAIN_NAMES),
+            )
+            for index, band in enumerate(self.rebalance.bands)
+            if band.chain not in _SPECS
+        ]
         for name, table in self.submission.items():
             if name in _SPECS:
                 problems += submission_problems(_SPECS[name], table)

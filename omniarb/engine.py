@@ -38,6 +38,7 @@ from omniarb.errors import FatalError
 from omniarb.store import HistoryStore
 from omniarb.telemetry import PipelineHooks
 from omniarb.track import ChainBotStats
+from omniarb.types import PoolUpdate
 
 __all__ = ["ChainPipeline", "Engine"]
 
@@ -72,6 +73,20 @@ class Engine:
         self._drain_timeout_s = drain_timeout_s
         self._probe_interval_s = probe_interval_s
         self._probe_timeout_s = probe_timeout_s
+
+    def tap_updates(self, tap: Callable[[str, PoolUpdate], None]) -> None:
+        """Hand every chain's pool updates to `tap` too (the cross-chain coordinator), after
+        the block's own trades are started; `tap` must not block."""
+        for run in self._runs:
+            run.tap = tap
+
+    def pools_busy(self, chain: str, pools: Sequence[str]) -> bool:
+        """Whether a trade in flight on `chain` (by its pipeline's name) may change one of
+        `pools`: the cross-chain coordinator sends no leg through such a pool, whose price the
+        atomic trade is about to move."""
+        return any(
+            run.holds_pool(pool) for run in self._runs if run.name == chain for pool in pools
+        )
 
     @property
     def stats(self) -> list[ChainBotStats]:

@@ -15,12 +15,14 @@ The second level tells the caller what to do::
     │       │   └── RateLimitedError   HTTP 429, or a node's own "too many requests"
     │       └── MalformedAnswerError   an answer that is not the JSON-RPC it should be
     ├── RejectedError      skip this one item and go on
+    │   └── BridgeAnswerError  a bridge's quote API refused the request or answered nonsense
     ├── RevertError        a transaction or call reverted on chain
     │   └── ExecutionRevertedError  a node said the call's execution failed, with its data
     ├── RpcError           a node refused the request with an error object (not a revert):
     │                      repeating the same request will not help
     └── FatalError         halt: key or nonce corruption, broken invariants
-        └── DevnetError    the local devnet could not be started or deployed
+        ├── DevnetError    the local devnet could not be started or deployed
+        └── StaleLeaseError  another worker holds this key's signer lease: step down
 
 A node's answer can therefore raise any of `NODE_ERRORS` (retryable, revert, refusal); a step
 that reads the chain and must survive all three catches that tuple.
@@ -36,6 +38,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "NODE_ERRORS",
+    "BridgeAnswerError",
     "ConfigError",
     "DevnetError",
     "ExecutionRevertedError",
@@ -140,6 +143,11 @@ class RejectedError(OmniarbError):
     """This item (an opportunity, a token, a trade) is skipped; the run goes on."""
 
 
+class BridgeAnswerError(RejectedError):
+    """A bridge's quote API refused the request (a 4xx) or answered a body we cannot use:
+    this transfer is not quoted; asking again unchanged will not help."""
+
+
 class RevertError(OmniarbError):
     """A call or transaction reverted."""
 
@@ -175,6 +183,19 @@ class FatalError(OmniarbError):
 
 class DevnetError(FatalError):
     """The local devnet could not be started, deployed or reached."""
+
+
+class StaleLeaseError(FatalError):
+    """Our fencing token is no longer the key's newest: another worker holds the signer lease
+    (`omniarb.cluster.lease`; the history database refuses a claim with a stale token too).
+
+    `ours` is the token this process holds (None if it never held one), `newest` the newest
+    known where it was checked (None when there is none: the lease lapsed and nobody took it)."""
+
+    def __init__(self, message: str, *, ours: int | None, newest: int | None) -> None:
+        super().__init__(message)
+        self.ours = ours
+        self.newest = newest
 
 
 # Everything a node's answer may raise: catch this where a failed read must not stop the run.

@@ -35,6 +35,10 @@ class InFlightPools:
         """Whether a pool `decision`'s trade would change is held by a trade in flight."""
         return any(pool in self._holds for pool in _pools_of(decision))
 
+    def holds(self, pool: str) -> bool:
+        """Whether a trade in flight may change `pool` (its address or state key)."""
+        return pool.lower() in self._holds
+
     def hold(self, decision: Decision) -> None:
         """Hold the pools of `decision`, whose trade was just sent."""
         for pool in _pools_of(decision):

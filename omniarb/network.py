@@ -28,6 +28,10 @@ UniversalRouter); pending swaps sent to them are decoded as those sent to a DEX'
 `devnet` is true on the chains of the devnet's own manifest (local anvil nodes running the real
 chains' ids) and absent (false) in a real network's description; the env key backend signs only
 where it is true unless `[keys] allow_env_on_mainnet` says otherwise.
+`bridges` lists the bridges the chain can send from (`BridgeEntry`: the devnet's Across SpokePool
+and its lock-and-mint bridge; a described network names the real ones), and
+`inventory_account` the account holding the cross-chain inventory (null: no cross-chain trading).
+A token's `bridged` names the issuer of a bridged variant (null: the asset's own issue).
 `safe` (optional, null when absent) is the Safe multisig that owns the executor (`SafeEntry`):
 the devnet deploys Safe 1.4.1 on every chain and records it; a described network may name one,
 which `omniarb treasury` sweeps profits to and signs through.
@@ -44,6 +48,7 @@ from omniarb.errors import ConfigError, NotFoundError
 from omniarb.types import FlashPool, Hop
 
 __all__ = [
+    "BridgeEntry",
     "ChainManifest",
     "DexEntry",
     "LenderAsset",
@@ -65,6 +70,11 @@ class TokenEntry:
     name: str
     asset: str
     wrapped_native: bool = False
+    # Who issued this token when it is a bridged variant of `asset` (e.g. "binance-peg" for
+    # Binance-Peg USDC on BNB Chain, "pos" for Polygon PoS WETH), None for the asset's own
+    # issue. A bridged variant is another asset than the native one unless the configuration
+    # declares them equivalent (`omniarb.chains.assets`).
+    bridged: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,6 +228,33 @@ class SafeEntry:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BridgeEntry:
+    """A bridge this chain can send from (`omniarb.bridges`): its adapter `kind` (`across`,
+    `canonical`), `address` (Across: the SpokePool proxy; canonical: the bridge contract),
+    `api_url` (Across: the base of its HTTP API, which serves `/suggested-fees`),
+    `expected_delay_s` (what a transfer usually takes, for quoting when nothing says better)
+    and other `contracts` by role."""
+
+    name: str
+    kind: str
+    address: str
+    api_url: str | None = None
+    expected_delay_s: float | None = None
+    contracts: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BridgeEntry:
+        return cls(
+            name=data["name"],
+            kind=data["kind"],
+            address=data["address"],
+            api_url=data.get("api_url"),
+            expected_delay_s=data.get("expected_delay_s"),
+            contracts=dict(data.get("contracts", {})),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChainManifest:
     chain_id: int
     name: str
@@ -235,6 +272,16 @@ class ChainManifest:
     relay_url: str | None = None
     devnet: bool = False
     safe: SafeEntry | None = None
+    bridges: tuple[BridgeEntry, ...] = ()
+    # The account that holds the cross-chain inventory on this chain and signs its legs and
+    # bridge deposits (`omniarb.crosschain`), or None where cross-chain trading is off.
+    inventory_account: str | None = None
+
+    def bridge(self, name: str) -> BridgeEntry:
+        for bridge in self.bridges:
+            if bridge.name == name:
+                return bridge
+        raise NotFoundError(f"no bridge {name!r} on {self.name}")
 
     def token(self, symbol: str) -> TokenEntry:
         for token in self.tokens:
@@ -285,6 +332,8 @@ class ChainManifest:
             relay_url=data.get("relay_url"),
             devnet=bool(data.get("devnet", False)),
             safe=SafeEntry.from_dict(data["safe"]) if data.get("safe") else None,
+            bridges=tuple(BridgeEntry.from_dict(b) for b in data.get("bridges", ())),
+            inventory_account=data.get("inventory_account"),
         )
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
+from omniarb.api.cross_chain_views import bridge_transfer_item
 from omniarb.monitor.metrics import chain_name
 from omniarb.monitor.pending_metrics import ChainPendingMetrics
 from omniarb.monitor.rpc_metrics import ChainRpcMetrics
 from omniarb.types import ExecutionStatus
 
 if TYPE_CHECKING:
+    from omniarb.api.cross_chain_schemas import CrossChainTradeItem
+    from omniarb.api.inventory import InventorySnapshot
     from omniarb.api.live import LiveHub
     from omniarb.chains.fee_models import FeeQuote
     from omniarb.chains.liveness import NodeStatus
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from omniarb.execute.precheck_audit import AuditResult
     from omniarb.monitor.hub import Monitor
     from omniarb.risk.breaker_board import BreakerBoard
+    from omniarb.store.bridge_transfers import BridgeTransfer
     from omniarb.track import ChainBotStats
     from omniarb.track.finality import Correction
     from omniarb.types import Decision, Execution, Opportunity, Outcome, PoolUpdate
@@ -124,6 +128,27 @@ class Telemetry:
             self.breaker.record_result(stats.chain, success=outcome.success, net_usd=net_usd)
         if self.hub is not None:
             self.hub.publish_trade(outcome, stats)
+
+    def cross_chain_trade(self, item: CrossChainTradeItem) -> None:
+        """A cross-chain trade was recorded or settled (`cross_chain_trade_item(row, legs)`)."""
+        if self.hub is not None:
+            self.hub.publish_cross_chain_trade(item)
+
+    def bridge_transfer(
+        self, transfer: BridgeTransfer, open_transfers: list[BridgeTransfer]
+    ) -> None:
+        """A rebalancer's transfer reached a new status; `open_transfers` are all not final."""
+        if self.monitor is not None:
+            self.monitor.metrics.bridges.observe(transfer)
+            self.monitor.metrics.bridges.set_open(open_transfers)
+        if self.hub is not None:
+            self.hub.publish_bridge_transfer(bridge_transfer_item(transfer))
+
+    def inventory(self, snapshot: InventorySnapshot) -> None:
+        """The inventory changed (a leg's receipt, a transfer's arrival): push it at once
+        rather than at the API's next tick."""
+        if self.hub is not None and self.hub.wants("inventory"):
+            self.hub.publish_inventory(snapshot)
 
     def trade_corrected(self, stats: ChainBotStats, correction: Correction) -> None:
         if self.monitor is not None:

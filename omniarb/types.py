@@ -294,6 +294,9 @@ class Execution:
     times: StageTimes = UNSTAMPED
     channel: SubmitChannel = SubmitChannel.PUBLIC
     bundle_hash: str | None = None
+    # The history row this execution was read back from (a restart's reconciliation), so its
+    # outcome lands on that row whichever id scheme named it; None for a live execution.
+    record_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,41 +1,32 @@
 """Build one chain's pipeline from a manifest: every stage, its dependencies, its settings.
 
 `build_pipeline` asks a `ChainAccess` who signs on the chain and through which executor
-contract, then wires the stages (`chain_pipeline`). `NetworkAccess` serves a network described
-by a file (`omniarb run --manifest FILE`): the signer comes from `OMNIARB_PRIVATE_KEY`, and the
-executor is the file's, checked (code, owner or authorized executor, factories) but never
-deployed or seeded; nothing is sent at set-up. The devnet has its own access (it deploys the
-bot's executor on first use), in `omniarb.devnet`, which the product never imports.
+contract, then wires the stages (`chain_pipeline`). The accesses are `omniarb.wiring_access`'s
+(`NetworkAccess` serves a network described by a file), the state stage's block syncs and
+collector `omniarb.wiring_state`'s; this module re-exports them, so importers need only it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import Any, Protocol
 
 from omniarb.allocate import FlashLoanAllocator, Inventory, LenderBook
-from omniarb.chain_events import LogFilter
 from omniarb.chains.fee_models import FeeOracle
 from omniarb.chains.rpc import RpcClient, RpcObserver
 from omniarb.chains.spec import chain_by_id
-from omniarb.chains.ws import ReconnectPolicy
-from omniarb.collect import HeadCollector
+from omniarb.cluster.fence import FencedSigner
+from omniarb.cluster.lease import SignerLease
 from omniarb.collect.pending import PendingObserver
 from omniarb.config import Settings, Submission, inventory_caps, risk_limits, submission_for
 from omniarb.detect import CycleDetector
-from omniarb.dex.deployments import traded_deployments
-from omniarb.dex.registry import ADAPTERS, adapter
 from omniarb.dex.router_book import DecodeObserver
 from omniarb.engine import ChainPipeline
-from omniarb.errors import ConfigError
 from omniarb.execute import NonceManager, RouteCodec, Signer, Submitter
 from omniarb.execute.bribe import BribePolicy
 from omniarb.execute.bundle_send import BundleRelay, BundleSender
 from omniarb.execute.executor_calldata import dex_factories, wrapped_native
-from omniarb.execute.executor_setup import verify_executor
 from omniarb.execute.key_pool import KeyPool
 from omniarb.execute.local_check import LocalSimulation
 from omniarb.execute.precheck_audit import PrecheckAuditor
@@ -49,12 +40,14 @@ from omniarb.reconcile import reconcile_unsettled
 from omniarb.risk import ChainGuard, CircuitBreaker, RiskManager, TokenSafety, TokenScreen
 from omniarb.risk.token_safety import holders_of
 from omniarb.score import ModelSource, load_active, scorer_for
-from omniarb.state import BlockSync, LenderBalances, PoolStateSync, SyncSettings
+from omniarb.state import LenderBalances, PoolStateSync
 from omniarb.store import HistoryStore
 from omniarb.track import ChainBotStats, Tracker
 from omniarb.track.finality import FinalityWatch
 from omniarb.types import Token
-from omniarb.wiring_mempool import mempool_watch, ws_urls
+from omniarb.wiring_access import ChainAccess, NetworkAccess
+from omniarb.wiring_mempool import mempool_watch
+from omniarb.wiring_state import head_collector, pool_syncs
 from omniarb.wiring_submit import replacement_policy, submit_parts
 
 __all__ = [
@@ -88,52 +81,6 @@ EXECUTOR_GAS = GasModel(
 )
 
 
-class ChainAccess(Protocol):
-    """Who trades on a chain: the signer, and the executor contract it trades through; `devnet`
-    says whether the chains are the local devnet (whose bundle chains may run without a relay,
-    and whose relay takes a fresh reputation key per run)."""
-
-    devnet: bool
-
-    def signer(self, chain: ChainManifest) -> Signer:
-        """The bot's signer on `chain`."""
-        ...
-
-    async def executor(self, chain: ChainManifest, rpc: RpcClient, signer: Signer) -> str:
-        """The address of the executor `signer` trades through on `chain`, ready to use."""
-        ...
-
-
-class NetworkAccess:
-    """A described network's access: one signer per chain name (keys from the environment),
-    and the executor the description names, verified before the first trade."""
-
-    devnet = False
-
-    def __init__(self, signers: Mapping[str, Signer]) -> None:
-        self._signers = dict(signers)
-
-    def signer(self, chain: ChainManifest) -> Signer:
-        return self._signers[chain.name]
-
-    async def executor(self, chain: ChainManifest, rpc: RpcClient, signer: Signer) -> str:
-        return await verify_executor(rpc, chain, signer.address)
-
-
-def pool_syncs(chain: ChainManifest, rpc: RpcClient) -> list[BlockSync[Any]]:
-    """One block sync per traded kind of pool on `chain`, each over its adapter's book of the
-    chain's DEXes of that kind, keeping the chain's reorg depth of block history. An unknown
-    deployment stops here, with its name."""
-    by_kind = traded_deployments(chain)
-    settings = SyncSettings(history_blocks=chain_by_id(chain.chain_id).reorg_depth)
-    if not by_kind:
-        raise ConfigError(f"{chain.name}: no DEX of a traded kind ({', '.join(ADAPTERS)})")
-    return [
-        BlockSync(adapter(kind).book(rpc=rpc, chain_id=chain.chain_id, dexes=dexes), settings)
-        for kind, dexes in by_kind.items()
-    ]
-
-
 async def build_pipeline(
     chain: ChainManifest,
     *,
@@ -147,13 +94,20 @@ async def build_pipeline(
     relay: BundleRelay | None = None,
     pending_observer: PendingObserver | None = None,
     decode_observer: DecodeObserver | None = None,
+    lease: SignerLease | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline, ready for the engine, for the signer and executor
     `access` gives. A restarted bot first settles its previous run's trades from the chain
     (`omniarb.reconcile`), so it neither reuses their nonces nor trades a gap one of them is
-    about to close.
-    `rpc_observer` receives the health of the chain's WebSocket endpoints."""
+    about to close; so does a standby taking a dead worker's `lease` over (the claims are the
+    chain's, in the shared database, whoever made them).
+    `rpc_observer` receives the health of the chain's WebSocket endpoints. With `lease` (held
+    by the caller, which keeps it renewed), the chain's signatures and submission claims are
+    fenced by it (`omniarb.cluster.fence`); without, nothing changes."""
     signer = access.signer(chain)
+    if lease is not None:
+        # From the first signature on: setting the executor up may sign (deploy, fund) too.
+        signer = FencedSigner(signer, lease)
     executor = await access.executor(chain, rpc, signer)
     pipeline = await chain_pipeline(
         chain,
@@ -171,6 +125,7 @@ async def build_pipeline(
         relay=relay,
         pending_observer=pending_observer,
         decode_observer=decode_observer,
+        lease=lease,
     )
     if not dry_run:
         await reconcile_unsettled(
@@ -182,24 +137,6 @@ async def build_pipeline(
             tracker=pipeline.track,
         )
     return pipeline
-
-
-def head_collector(
-    chain: ChainManifest,
-    settings: Settings,
-    log_filters: Sequence[LogFilter],
-    rpc_observer: RpcObserver | None = None,
-) -> HeadCollector:
-    """The chain's collector of heads and `log_filters`' logs: on every WebSocket endpoint its
-    `[chains.NAME]` table lists (else the manifest's one URL), failing over by the `[rpc]`
-    policy as the HTTP client does, their health reported to `rpc_observer`."""
-    return HeadCollector(
-        chain_id=chain.chain_id,
-        ws_url=ws_urls(chain, settings),
-        log_filters=log_filters,
-        policy=ReconnectPolicy(failover=settings.rpc.policy().failover),
-        observer=rpc_observer.rpc_endpoint if rpc_observer is not None else None,
-    )
 
 
 async def chain_pipeline(
@@ -217,9 +154,11 @@ async def chain_pipeline(
     relay: BundleRelay | None = None,
     pending_observer: PendingObserver | None = None,
     decode_observer: DecodeObserver | None = None,
+    lease: SignerLease | None = None,
 ) -> ChainPipeline:
     """Every stage of `chain`'s pipeline for a bot that signs with `signer` and trades through
-    the executor contract at `executor` (which `signer` may call)."""
+    the executor contract at `executor` (which `signer` may call); its submitters' signatures
+    and claims fenced by `lease` when given."""
     spec = chain_by_id(chain.chain_id)
     for token in chain.tokens:
         await store.record(
@@ -279,6 +218,7 @@ async def chain_pipeline(
             submission=submission,
             head_block=lambda: None if (head := sync.head) is None else head.number,
             tip_wei=tip_wei,
+            lease=lease,
         )
 
     bundles, first = key_submitter(signer, nonces)
@@ -377,7 +317,11 @@ async def chain_pipeline(
             # Read-only: the local simulation reads the synced states, the state task writes.
             local=LocalSimulation(states=sync, holdings=lender_book.held_by_custodian(balances)),
             policy=precheck,
-            auditor=PrecheckAuditor(call=submitter.precheck, policy=precheck),
+            auditor=PrecheckAuditor(
+                call=submitter.precheck,
+                policy=precheck,
+                head_block=lambda: None if (head := sync.head) is None else head.number,
+            ),
             # To the node (the sequencer's on an L2), or to the relay in bundles.
             channel=submission.channel,
             bribe=BribePolicy(

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec
+from omniarb.cluster.fence import FencedGuard, FencedSigner
+from omniarb.cluster.lease import SignerLease
 from omniarb.config import Settings, Submission
 from omniarb.errors import ConfigError
 from omniarb.execute import NonceManager, Signer, Submitter
@@ -52,9 +54,15 @@ def submit_parts(
     submission: Submission,
     head_block: Callable[[], int | None],
     tip_wei: int,
+    lease: SignerLease | None = None,
 ) -> tuple[BundleSender | None, Submitter]:
     """(the bundle sender, or None for a chain that sends to its node; the submitter).
-    Bundles target the blocks after `head_block` (the synced head the trade was priced on)."""
+    Bundles target the blocks after `head_block` (the synced head the trade was priced on).
+    With the chain's signer `lease` (a worker of the scaled-out roles), every signature and
+    every claim is fenced by it (`omniarb.cluster.fence`); without, a single process's."""
+    guard = store.submissions if lease is None else FencedGuard(store.submissions, lease)
+    if lease is not None and not isinstance(signer, FencedSigner):  # a pool's other keys
+        signer = FencedSigner(signer, lease)
     policy = replacement_policy(settings, spec.block_time_s)
     if submission.channel is SubmitChannel.BUNDLE and relay is None:
         raise ConfigError(
@@ -74,7 +82,7 @@ def submit_parts(
         rpc=rpc,
         signer=signer,
         nonces=nonces,
-        guard=store.submissions,
+        guard=guard,
         known_errors=error_signatures_from_abi(executor_artifact().abi),
         # Long enough for every replacement the policy allows, a window each, and one more.
         receipt_timeout_s=max(

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from _servers import ServerStartError, session_servers
 
-from omniarb.config import DevnetScale
+from omniarb.config import DEFAULT_CANONICAL_DELAY_S, DevnetScale
 from omniarb.devnet import Devnet
+from omniarb.devnet.bridges import AcrossParams
 from omniarb.paths import project_root
 
 _SERVERS = pytest.StashKey[ExitStack]()
@@ -60,7 +61,10 @@ def devnet_factory(omniarb_home: Path) -> DevnetFactory:
     """`async with devnet_factory({"ethereum": None}) as net:` starts chains (None = automine);
     `scale="large"` starts the large devnet; `relays` names the chains whose blocks a bundle
     relay builds (`net.relays[name]`; with no block time, one block per `build_block()`);
-    `traps=True` adds the malicious tokens of `omniarb.devnet.traps`."""
+    `traps=True` adds the malicious tokens of `omniarb.devnet.traps`; `canonical_delay_s` is
+    the canonical bridge's delay the manifest announces; `bridges=True` starts the bridge
+    agents (`net.bridge_service`: the Across relayer, with `across`'s settings, and the
+    canonical bridge's messenger)."""
 
     @asynccontextmanager
     async def start(
@@ -68,6 +72,9 @@ def devnet_factory(omniarb_home: Path) -> DevnetFactory:
         scale: DevnetScale = "default",
         relays: Sequence[str] = (),
         traps: bool = False,
+        canonical_delay_s: float = DEFAULT_CANONICAL_DELAY_S,
+        bridges: bool = False,
+        across: AcrossParams | None = None,
     ) -> AsyncIterator[Devnet]:
         async with Devnet(
             block_times_s=block_times_s,
@@ -75,6 +82,9 @@ def devnet_factory(omniarb_home: Path) -> DevnetFactory:
             home=omniarb_home,
             scale=scale,
             traps=traps,
+            canonical_delay_s=canonical_delay_s,
+            bridges=bridges,
+            across=across,
         ) as net:
             yield net
 

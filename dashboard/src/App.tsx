@@ -7,6 +7,8 @@ import { useDashboard } from "./store";
 import { formatDuration } from "./units";
 import { Alerts } from "./pages/Alerts";
 import { Breaker } from "./pages/Breaker";
+import { Cluster } from "./pages/Cluster";
+import { CrossChain } from "./pages/CrossChain";
 import { Live } from "./pages/Live";
 import { Overview } from "./pages/Overview";
 import { Rejected } from "./pages/Rejected";
@@ -17,6 +19,8 @@ const NAV: { page: Page; label: string }[] = [
   { page: "overview", label: "Overview" },
   { page: "live", label: "Live" },
   { page: "trades", label: "Trades" },
+  { page: "crosschain", label: "Cross-chain" },
+  { page: "cluster", label: "Cluster" },
   { page: "rejected", label: "Rejected" },
   { page: "alerts", label: "Alerts" },
   { page: "breaker", label: "Breaker" },
@@ -147,6 +151,8 @@ export function App() {
         {route.page === "live" && <Live />}
         {route.page === "trades" && <Trades />}
         {route.page === "trade" && <Trade id={route.param} />}
+        {route.page === "crosschain" && <CrossChain />}
+        {route.page === "cluster" && <Cluster />}
         {route.page === "rejected" && <Rejected />}
         {route.page === "alerts" && <Alerts />}
         {route.page === "breaker" && <Breaker />}

@@ -10,6 +10,8 @@ import type {
   StatusBody,
   TradeItem,
 } from "./types";
+import type { BridgeTransferItem, CrossChainTradeItem, ExposureItem, InventoryBody } from "./crosschain";
+import type { ClusterWorkerItem } from "./cluster";
 import type { ModelStatus } from "./model";
 import type { ParamsBody } from "./params";
 
@@ -142,6 +144,31 @@ export class Api {
   /** Each chain's tuned parameters and the optimizer's changes (`src/params.tsx`). */
   params(limit = 50): Promise<ParamsBody> {
     return request(`/params${query({ limit })}`, this.token);
+  }
+
+  /** Cross-chain trades, newest first, each with its legs. */
+  crossChainTrades(limit = 100): Promise<CrossChainTradeItem[]> {
+    return request(`/cross-chain/trades${query({ limit })}`, this.token);
+  }
+
+  /** Bridge transfers: those in flight, or the newest of any status. */
+  bridgeTransfers(state: "in_flight" | "all" = "in_flight", limit = 100): Promise<BridgeTransferItem[]> {
+    return request(`/cross-chain/transfers${query({ state, limit })}`, this.token);
+  }
+
+  /** The exposures failed legs left open. */
+  exposures(): Promise<ExposureItem[]> {
+    return request("/cross-chain/exposures", this.token);
+  }
+
+  /** The running bot's inventory per chain (503 without one). */
+  inventory(): Promise<InventoryBody> {
+    return request("/cross-chain/inventory", this.token);
+  }
+
+  /** Every process of the scaled-out cluster (503 when this API has no worker registry). */
+  clusterWorkers(): Promise<ClusterWorkerItem[]> {
+    return request("/cluster/workers", this.token);
   }
 
   /** The WebSocket's URL: browsers cannot set headers on it, so the token goes in the query. */

@@ -78,6 +78,20 @@ const STATUS_TONE: Record<string, string> = {
   simulated: "info",
   warning: "warn",
   info: "info",
+  // Cross-chain trades, legs, transfers, exposures and inventory bands.
+  done: "good",
+  partial: "warn",
+  unwound: "muted",
+  landed: "good",
+  planned: "info",
+  sent: "info",
+  deposited: "info",
+  arrived: "good",
+  stuck: "bad",
+  unwinding: "warn",
+  ok: "good",
+  low: "warn",
+  high: "warn",
 };
 
 export function Badge({ value, testId }: { value: string; testId?: string }) {

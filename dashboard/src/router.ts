@@ -3,7 +3,8 @@
 
 import { useEffect, useState } from "react";
 
-export type Page = "overview" | "live" | "trades" | "trade" | "rejected" | "alerts" | "breaker";
+export type Page =
+  "overview" | "live" | "trades" | "trade" | "crosschain" | "cluster" | "rejected" | "alerts" | "breaker";
 
 export interface Route {
   page: Page;
@@ -15,6 +16,8 @@ const PAGES: ReadonlySet<string> = new Set([
   "live",
   "trades",
   "trade",
+  "crosschain",
+  "cluster",
   "rejected",
   "alerts",
   "breaker",

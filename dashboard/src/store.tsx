@@ -32,7 +32,11 @@ export interface Dashboard {
   signOut: () => void;
   tripBreaker: (reason: string) => Promise<void>;
   resetBreaker: (chain?: string) => Promise<void>;
+  /** Hear every live message as it arrives (a page's own view); returns the unsubscribe. */
+  listen: (listener: LiveListener) => () => void;
 }
+
+export type LiveListener = (message: LiveMessage) => void;
 
 const DashboardContext = createContext<Dashboard | null>(null);
 
@@ -74,6 +78,7 @@ export function DashboardProvider({ children }: { children: ReactNode }) {
   const [authAttempt, setAuthAttempt] = useState(0);
   const api = useMemo(() => new Api(state.token), [state.token]);
   const tradeTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const listeners = useRef(new Set<LiveListener>());
 
   // Auth: is the API open to us (loopback, or the token we hold)?
   useEffect(() => {
@@ -162,6 +167,7 @@ export function DashboardProvider({ children }: { children: ReactNode }) {
       dispatch({ type: "messages", messages, atMs: Date.now() });
     };
     const onMessage = (message: LiveMessage) => {
+      for (const listener of listeners.current) listener(message);
       batch.push(message);
       batchTimer ??= setTimeout(flush, BATCH_MS);
       if (message.type === "trade") {
@@ -226,9 +232,16 @@ export function DashboardProvider({ children }: { children: ReactNode }) {
     [api, refreshTrips],
   );
 
+  const listen = useCallback((listener: LiveListener) => {
+    listeners.current.add(listener);
+    return () => {
+      listeners.current.delete(listener);
+    };
+  }, []);
+
   const value = useMemo(
-    () => ({ state, api, signIn, signOut, tripBreaker, resetBreaker }),
-    [state, api, signIn, signOut, tripBreaker, resetBreaker],
+    () => ({ state, api, signIn, signOut, tripBreaker, resetBreaker, listen }),
+    [state, api, signIn, signOut, tripBreaker, resetBreaker, listen],
   );
   return <DashboardContext.Provider value={value}>{children}</DashboardContext.Provider>;
 }

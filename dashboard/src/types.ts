@@ -1,6 +1,8 @@
 // The API's bodies (omniarb/api/schemas.py), as the dashboard reads them. Amounts in base
 // units are decimal strings (`Amount`): they pass 2**53, so they are only ever read with BigInt.
 
+import type { CrossChainMessage } from "./crosschain";
+
 export type Amount = string;
 
 export interface TokenAmount {
@@ -303,4 +305,5 @@ export type LiveMessage =
   | { type: "trade"; seq: number; data: TradeItem }
   | { type: "alert"; seq: number; data: AlertItem }
   | { type: "stats"; seq: number; data: StatsBody }
-  | { type: "breaker"; seq: number; data: BreakerStatus };
+  | { type: "breaker"; seq: number; data: BreakerStatus }
+  | CrossChainMessage;

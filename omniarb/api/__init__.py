@@ -13,6 +13,14 @@ legacy `OMNIARB_API_TOKEN`), rate limits, size limits and an audit log of contro
 from omniarb.api.app import create_app
 from omniarb.api.audit_trail import ApiAudit
 from omniarb.api.auth import ApiAuth, Caller, is_loopback_host
+from omniarb.api.inventory import (
+    AssetHolding,
+    ChainInventory,
+    InventorySlot,
+    InventorySnapshot,
+    InventoryUnavailableError,
+    InventoryView,
+)
 from omniarb.api.live import MESSAGE_TYPES, HubAlertSink, LiveHub, Subscription
 from omniarb.api.server import ApiServer
 from omniarb.api.state import (
@@ -37,10 +45,16 @@ __all__ = [
     "ApiAuth",
     "ApiServer",
     "ApiState",
+    "AssetHolding",
     "BreakerControl",
     "Caller",
+    "ChainInventory",
     "HubAlertSink",
     "IntrusionSignal",
+    "InventorySlot",
+    "InventorySnapshot",
+    "InventoryUnavailableError",
+    "InventoryView",
     "LiveFigures",
     "LiveHub",
     "MetricsSource",

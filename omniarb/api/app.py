@@ -5,7 +5,9 @@
 Routes (all GET unless said): `/status`, `/chains`, `/latency`, `/opportunities`, `/trades`, `/pnl`,
 `/params`, `/alerts`, `/breaker` (+ `/breaker/trips`, POST `/breaker/trip`, POST
 `/breaker/reset`, each with `?chain=` for one chain's breaker), `/model` (the profit
-predictor), `/config`, `/metrics`,
+predictor), `/cross-chain/trades`, `/cross-chain/transfers`, `/cross-chain/exposures`,
+`/cross-chain/inventory` (`omniarb.api.cross_chain_routes`), `/cluster/workers` (the
+scaled-out cluster's processes, `omniarb.api.cluster_routes`), `/config`, `/metrics`,
 `/openapi.json`, and the WebSocket `/ws?types=trade,opportunity,...`. History reads run in a
 worker thread; a database that cannot be reached answers 503, and so does a part (metrics,
 breaker) that is not attached. With `dashboard_dir`, its files are served at `/`.
@@ -31,6 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from omniarb import __version__
 from omniarb.api.audit_trail import ApiAudit
 from omniarb.api.auth import ApiAuth
+from omniarb.api.cluster_routes import ClusterUnavailableError, register_cluster
 from omniarb.api.control import (
     CHAIN_PATTERN,
     BreakerScope,
@@ -38,8 +41,10 @@ from omniarb.api.control import (
     breaker_of,
     register_control,
 )
+from omniarb.api.cross_chain_routes import register_cross_chain
 from omniarb.api.guards import AddressRateLimit, BodyLimit, LoopbackGuard
 from omniarb.api.history import load_opportunities, load_pnl
+from omniarb.api.inventory import InventoryUnavailableError
 from omniarb.api.keys_routes import register_key_routes
 from omniarb.api.latency import ChainLatency
 from omniarb.api.model_status import ModelStatus, load_model_status
@@ -172,7 +177,14 @@ def create_app(
     async def _omniarb_error(request: Request, exc: OmniarbError) -> JSONResponse:
         if isinstance(exc, NotFoundError):
             return JSONResponse({"detail": str(exc)}, status_code=404)
-        unavailable = isinstance(exc, RetryableError | _UnavailableError | BreakerUnavailableError)
+        unavailable = isinstance(
+            exc,
+            RetryableError
+            | _UnavailableError
+            | BreakerUnavailableError
+            | InventoryUnavailableError
+            | ClusterUnavailableError,
+        )
         if not unavailable:
             log.error("%s %s failed: %s", request.method, request.url.path, exc)
         return JSONResponse({"detail": str(exc)}, status_code=503 if unavailable else 500)
@@ -289,6 +301,8 @@ def create_app(
         return Response(source.render(), media_type=source.content_type)
 
     register_params(reads, state)
+    register_cross_chain(reads, state)
+    register_cluster(reads, state.cluster)
     register_control(
         controls, state=state, settings=settings, secrets=secrets, auth=auth, audit=audit
     )

@@ -58,6 +58,14 @@ class LateKeyRotation:
     def attach(self, control: KeyRotationControl | None) -> None:
         self._control = control
 
+    def detach(self) -> None:
+        """The bot stopped: its rotation no longer runs (503 from now on)."""
+        self._control = None
+
+    @property
+    def attached(self) -> bool:
+        return self._control is not None
+
     async def rotate(self, chain: str, *, reason: str) -> RotationView:
         if self._control is None:
             raise KeyRotationUnavailableError("the bot's key rotation is not running")

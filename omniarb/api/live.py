@@ -11,6 +11,9 @@ Usage, on the engine's side (all on the one event loop; `publish*` is not thread
     hub.publish_trade(outcome, p.stats)
     hub.publish_alert(alert)                          # or AlertManager(sinks=[HubAlertSink(hub)])
     hub.publish_stats(LiveFigures(chains=engine.stats, market=market.snapshot()))
+    hub.publish_cross_chain_trade(cross_chain_trade_item(trade_row, leg_rows))
+    hub.publish_bridge_transfer(bridge_transfer_item(transfer_row))
+    hub.publish_inventory(view.snapshot())            # the API server also ticks it
 
 and on a client's::
 
@@ -30,6 +33,9 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from omniarb.api.cross_chain_schemas import BridgeTransferItem, CrossChainTradeItem
+from omniarb.api.cross_chain_views import inventory_body
+from omniarb.api.inventory import InventorySnapshot
 from omniarb.api.schemas import BreakerStatus, HubFigures
 from omniarb.api.state import AlertView, LiveFigures
 from omniarb.api.views import (
@@ -46,7 +52,20 @@ __all__ = ["MESSAGE_TYPES", "HubAlertSink", "LiveHub", "Subscription"]
 
 log = logging.getLogger(__name__)
 
-MESSAGE_TYPES: Final = frozenset({"opportunity", "trade", "alert", "stats", "breaker"})
+MESSAGE_TYPES: Final = frozenset(
+    {
+        "opportunity",
+        "trade",
+        "alert",
+        "stats",
+        "breaker",
+        "cross_chain_trade",
+        "bridge_transfer",
+        "inventory",
+    }
+)
+# Sent again to each new subscriber, so its view is filled at once: the latest of each.
+_KEPT: Final = frozenset({"stats", "inventory"})
 
 
 @dataclass(slots=True, eq=False)
@@ -66,7 +85,8 @@ class LiveHub:
     """Fan-out of live messages to subscribers, with bounded per-client queues.
 
     Also keeps the last `recent_alerts` alerts (an `AlertFeed` for `/alerts`) and the last
-    stats message, which a new subscriber receives first so its view is filled at once.
+    stats and inventory messages, which a new subscriber receives first so its view is filled
+    at once.
     """
 
     def __init__(self, *, queue_size: int = 1024, recent_alerts: int = 200) -> None:
@@ -77,7 +97,7 @@ class LiveHub:
         self._seq = 0
         self._dropped_clients = 0
         self._alerts: deque[AlertView] = deque(maxlen=recent_alerts)
-        self._last_stats: str | None = None
+        self._last: dict[str, str] = {}
 
     @property
     def figures(self) -> HubFigures:
@@ -91,6 +111,12 @@ class LiveHub:
     def has_subscribers(self) -> bool:
         return bool(self._subscribers)
 
+    @property
+    def queued(self) -> int:
+        """Messages waiting in the subscribers' queues: 0 once every subscriber took all it was
+        sent (a worker's bus relay before its term ends, `omniarb.cluster.worker_role`)."""
+        return sum(s.queue.qsize() for s in self._subscribers)
+
     @contextmanager
     def subscribe(self, types: Collection[str] | None = None) -> Iterator[Subscription]:
         """Receive the messages of `types` (default: all) while the block runs."""
@@ -101,8 +127,9 @@ class LiveHub:
         subscription = Subscription(
             types=wanted, queue=asyncio.Queue(self._queue_size), dropped=asyncio.Event()
         )
-        if self._last_stats is not None and "stats" in wanted:
-            subscription.queue.put_nowait(self._last_stats)
+        for kind in sorted(_KEPT & wanted):
+            if kind in self._last:
+                subscription.queue.put_nowait(self._last[kind])
         self._subscribers.add(subscription)
         try:
             yield subscription
@@ -117,8 +144,8 @@ class LiveHub:
         self._seq += 1
         body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
         text = json_codec.dumps_text({"type": kind, "seq": self._seq, "data": body})
-        if kind == "stats":
-            self._last_stats = text
+        if kind in _KEPT:
+            self._last[kind] = text
         for subscription in list(self._subscribers):
             if kind not in subscription.types:
                 continue
@@ -157,6 +184,24 @@ class LiveHub:
         if not self._wanted("trade"):
             return None
         return self.publish("trade", trade_from_outcome(outcome, names))
+
+    def publish_cross_chain_trade(self, item: CrossChainTradeItem) -> int:
+        """A cross-chain trade as recorded or settled (`cross_chain_trade_item(row, legs)`:
+        the shape `/cross-chain/trades` lists)."""
+        return self.publish("cross_chain_trade", item)
+
+    def publish_bridge_transfer(self, item: BridgeTransferItem) -> int:
+        """A bridge transfer's new status (`bridge_transfer_item(row)`: the shape
+        `/cross-chain/transfers` lists)."""
+        return self.publish("bridge_transfer", item)
+
+    def publish_inventory(self, snapshot: InventorySnapshot) -> int:
+        """The inventory per chain (the `/cross-chain/inventory` body)."""
+        return self.publish("inventory", inventory_body(snapshot))
+
+    def wants(self, kind: str) -> bool:
+        """Is any client subscribed to `kind` (build nothing for nobody)?"""
+        return self._wanted(kind)
 
     def _wanted(self, kind: str) -> bool:
         return any(kind in subscription.types for subscription in self._subscribers)

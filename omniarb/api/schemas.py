@@ -283,12 +283,13 @@ class ConfigBody(BaseModel):
 
 
 class LiveMessage(BaseModel):
-    """A WebSocket message: `type` is opportunity, trade, alert, stats or breaker; `data` is
-    the matching body (`OpportunityItem`, `TradeItem`, `AlertItem`, `StatsBody`,
-    `BreakerStatus`); `seq` increases by one per published message."""
+    """A WebSocket message: `type` is opportunity, trade, alert, stats, breaker or
+    cross_chain_trade; `data` is the matching body (`OpportunityItem`, `TradeItem`, `AlertItem`,
+    `StatsBody`, `BreakerStatus`, a cross-chain trade row's fields); `seq` increases by one per
+    published message."""
 
     model_config = _BODY
 
-    type: Literal["opportunity", "trade", "alert", "stats", "breaker"]
+    type: Literal["opportunity", "trade", "alert", "stats", "breaker", "cross_chain_trade"]
     seq: int
     data: dict[str, Any]

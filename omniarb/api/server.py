@@ -8,10 +8,11 @@
 
 The socket is bound in the constructor (port 0 picks a free one), so the caller can print the
 URL before serving and a busy port fails early as a `ConfigError`. `serve()` runs uvicorn and
-the stats ticker (the `stats` message every `api.stats_interval_s`, only while someone
-listens); when cancelled it shuts uvicorn down properly: no new connections, WebSocket clients
-told the server is going away (1012), requests in progress given a few seconds. uvicorn's own
-signal handling is off: the program's Ctrl-C handling stays in charge.
+the stats ticker (the `stats` message every `api.stats_interval_s`, and the `inventory`
+message when an inventory is attached, only while someone listens); when cancelled it shuts
+uvicorn down properly: no new connections, WebSocket clients told the server is going away
+(1012), requests in progress given a few seconds. uvicorn's own signal handling is off: the
+program's Ctrl-C handling stays in charge.
 
 With `api.tls_cert` and `api.tls_key` the server speaks HTTPS (and WSS); the pair is loaded in
 the constructor, so a missing file or a key that does not match fails at once as a
@@ -32,6 +33,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from omniarb.api.auth import ApiAuth
+from omniarb.api.inventory import InventoryUnavailableError
 from omniarb.api.state import ApiState
 from omniarb.config import ApiSettings
 from omniarb.errors import ConfigError
@@ -148,10 +150,15 @@ class ApiServer:
         log.info("API at %s stopped", self.url)
 
     async def _tick(self) -> None:
-        hub, live = self._state.hub, self._state.live
-        if live is None:
+        hub, live, inventory = self._state.hub, self._state.live, self._state.inventory
+        if live is None and inventory is None:
             return
         while True:
             await asyncio.sleep(self._settings.stats_interval_s)
-            if hub.has_subscribers:
+            if live is not None and hub.has_subscribers:
                 hub.publish_stats(live())
+            # Balances change between trades (receipts, arrivals): the panel follows the tick.
+            if inventory is not None and hub.wants("inventory"):
+                # An empty slot (no coordinator yet) has nothing to send: wait for the next tick.
+                with contextlib.suppress(InventoryUnavailableError):
+                    hub.publish_inventory(inventory.snapshot())

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from omniarb.store import HistoryDatabase
 
 if TYPE_CHECKING:
+    from omniarb.api.cluster_routes import ClusterView
+    from omniarb.api.inventory import InventoryView
     from omniarb.api.keys_routes import KeyRotationControl
     from omniarb.api.live import LiveHub
     from omniarb.monitor.market_view import MarketSnapshot
@@ -196,4 +198,10 @@ class ApiState:
     intrusion: IntrusionSignal | None = None
     # The bot's key rotation (`omniarb.api.keys_routes.KeyRotationControl`), for /keys/rotate.
     key_rotation: KeyRotationControl | None = None
+    # The running bot's cross-chain inventory (`omniarb.api.inventory.InventoryView`), for
+    # /cross-chain/inventory and the `inventory` messages.
+    inventory: InventoryView | None = None
+    # The scaled-out cluster's worker registry (`omniarb.cluster.registry.WorkerRegistry`),
+    # for /cluster/workers: attached by `omniarb api`.
+    cluster: ClusterView | None = None
     started_at: datetime = field(default_factory=_now)

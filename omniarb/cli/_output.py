@@ -72,3 +72,14 @@ def to_toml(data: Mapping[str, Any], table: tuple[str, ...] = ()) -> str:
         lines.append("")
     text = "\n".join(lines) + ("\n" if lines else "")
     return text + "".join(to_toml(value, (*table, key)) for key, value in tables.items())
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1, else a usage error naming the value."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

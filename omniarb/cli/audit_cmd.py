@@ -14,26 +14,15 @@ import json
 from rich.table import Table
 
 from omniarb.cli import Subparsers
-from omniarb.cli._output import add_json_flag, emit_json, stdout_console
+from omniarb.cli._output import add_json_flag, emit_json, positive_int, stdout_console
 from omniarb.config import Settings
-from omniarb.store import HistoryDatabase, resolve_db_url
+from omniarb.store import resolve_db_url
 from omniarb.store.audit import AuditEntry
-from omniarb.store.engine import parse_db_url, sqlite_path
-from omniarb.store.schema import current_revision, head_revision, upgrade
+from omniarb.store.existing import existing_history
 
 __all__ = ["read_audit", "register"]
 
 _DEFAULT_LIMIT = 50
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def register(subparsers: Subparsers) -> None:
@@ -44,7 +33,7 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("--chain", metavar="NAME", help="only this chain")
     parser.add_argument(
         "--limit",
-        type=_positive,
+        type=positive_int,
         default=_DEFAULT_LIMIT,
         metavar="N",
         help=f"at most N entries (default {_DEFAULT_LIMIT})",
@@ -61,19 +50,10 @@ def read_audit(
     url: str, *, action: str | None = None, chain: str | None = None, limit: int = _DEFAULT_LIMIT
 ) -> list[AuditEntry]:
     """The audit entries at `url`; empty, without creating anything, when there is no history."""
-    path = sqlite_path(parse_db_url(url))
-    if path is not None and not path.exists():
-        return []
-    database = HistoryDatabase.open(url, migrate=False)
-    try:
-        revision = current_revision(database.engine)
-        if revision is None:
+    with existing_history(url) as database:
+        if database is None:
             return []
-        if revision != head_revision():
-            upgrade(database.engine)
         return database.audit(action=action, chain=chain, limit=limit)
-    finally:
-        database.dispose()
 
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,9 +7,11 @@ import argparse
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
-from omniarb.bot import write_summary
+from omniarb.bot import cross_chain_records, write_summary
 from omniarb.cli import Subparsers
 from omniarb.cli._loop import run_on_loop
 from omniarb.cli._output import stdout_console
@@ -17,7 +19,15 @@ from omniarb.cli.demo_train import DemoTrainer
 from omniarb.cli.demo_treasury import DemoTreasury
 from omniarb.cli.devnet_cmd import devnet_from_settings, market_params, rivals_params
 from omniarb.cli.run_cmd import add_run_options, blocks_reached, run_with_view
-from omniarb.config import OptimizeSettings, ParamBounds, Settings, load_secrets
+from omniarb.config import (
+    BandSettings,
+    CrossChainSettings,
+    OptimizeSettings,
+    ParamBounds,
+    RebalanceSettings,
+    Settings,
+    load_secrets,
+)
 from omniarb.core_dumps import disable_core_dumps
 from omniarb.devnet.market.process import MarketProcess, RivalsProcess
 from omniarb.devnet.supervise import ensure_not_running, published, spawn_detached
@@ -28,7 +38,14 @@ from omniarb.track import ChainBotStats
 
 StopWhen = Callable[[list[ChainBotStats]], bool] | None
 
-__all__ = ["DEMO_OPTIMIZE", "DEMO_RELOAD_S", "demo_settings", "register"]
+__all__ = [
+    "DEMO_CROSS_CHAIN",
+    "DEMO_OPTIMIZE",
+    "DEMO_REBALANCE",
+    "DEMO_RELOAD_S",
+    "demo_settings",
+    "register",
+]
 
 # The optimizer the demo runs unless `[optimize]` is configured: online, tuning the bribe share
 # (Ethereum's bundles; 5,000 bps by default) and the USD floor (0.01 by default) around their
@@ -45,6 +62,47 @@ DEMO_OPTIMIZE = OptimizeSettings(
 # How often the demo's bot looks for a newer model unless `[score] reload_s` is set: the model
 # the demo trains while it runs (`demo_train`) is in use within seconds.
 DEMO_RELOAD_S = 10.0
+
+# The cross-chain trading the demo runs unless `[cross_chain]` is configured: on, with the
+# devnet's bridged variants traded as the asset they redeem for (Binance-Peg tokens, Polygon PoS
+# and the rollups' bridged WBTC are 1:1 claims on it, and the devnet's bridges move them so).
+DEMO_CROSS_CHAIN = CrossChainSettings(
+    enabled=True,
+    equivalent_assets={
+        "USDC@binance-peg": "USDC",
+        "USDT@binance-peg": "USDT",
+        "DAI@binance-peg": "DAI",
+        "ETH@binance-peg": "ETH",
+        "BTC@binance-peg": "BTC",
+        "ETH@pos": "ETH",
+        "BTC@pos": "BTC",
+        "BTC@arbitrum-bridge": "BTC",
+        "BTC@op-bridge": "BTC",
+    },
+)
+
+# The rebalancer the demo runs unless `[rebalance]` is configured: USDC (the quote asset, which
+# the cross-chain trades move from the chain they buy on to the chain they sell on) kept within
+# $1k of a target on each chain whose USDC is its own issue, checked every 10 s, moved by the
+# cheaper of Across and the canonical bridge. The devnet funds $40k on each; the demo wants more
+# on Polygon and less on Ethereum, so the rebalancer moves $5k there at once, and then whatever
+# the trades take a chain out of its band by.
+_DEMO_USDC_TARGETS = {"ethereum": 35_000, "arbitrum": 40_000, "optimism": 40_000, "polygon": 45_000}
+DEMO_REBALANCE = RebalanceSettings(
+    enabled=True,
+    interval_s=10.0,
+    stuck_after_s=120.0,
+    bands=tuple(
+        BandSettings(
+            asset="USDC",
+            chain=chain,
+            low=Decimal(target - 1_000),
+            target=Decimal(target),
+            high=Decimal(target + 1_000),
+        )
+        for chain, target in _DEMO_USDC_TARGETS.items()
+    ),
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +133,19 @@ def register(subparsers: Subparsers) -> None:
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """`settings` with the demo's optimizer (`DEMO_OPTIMIZE`) unless `[optimize]` is set, and
+    """`settings` with the demo's optimizer (`DEMO_OPTIMIZE`) unless `[optimize]` is set, its
+    cross-chain trading (`DEMO_CROSS_CHAIN`) unless `[cross_chain]` is, its rebalancer
+    (`DEMO_REBALANCE`) unless `[rebalance]` is, and
     its model reload period (`DEMO_RELOAD_S`) unless `[score] reload_s` is."""
     update: dict[str, object] = {}
     if "optimize" not in settings.model_fields_set:
         update["optimize"] = DEMO_OPTIMIZE
+    # Cross-chain trading needs two chains: a demo of one runs without it.
+    across = len(settings.devnet.enabled_chains()) >= 2
+    if across and "cross_chain" not in settings.model_fields_set:
+        update["cross_chain"] = DEMO_CROSS_CHAIN
+    if across and "rebalance" not in settings.model_fields_set:
+        update["rebalance"] = DEMO_REBALANCE
     if "reload_s" not in settings.score.model_fields_set:
         update["score"] = settings.score.model_copy(update={"reload_s": DEMO_RELOAD_S})
     return settings.model_copy(update=update) if update else settings
@@ -97,6 +163,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     db_url = resolve_db_url(secrets=load_secrets())
     trainer = DemoTrainer(settings.score, db_url, args.config)
     treasury = DemoTreasury(settings, db_url)
+    # What the run records from now on is its own: the summary's cross-chain trades and
+    # transfers are read back from the history from this instant.
+    started = datetime.now(UTC)
     if args.keep_devnet:
         argv = ["devnet", "up"]
         if args.config is not None:
@@ -117,7 +186,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     stdout_console().print(trainer.summary(), highlight=False, soft_wrap=True)
     stdout_console().print(treasury.summary(), highlight=False, soft_wrap=True)
     if args.summary is not None:
-        write_summary(args.summary, stats)
+        write_summary(args.summary, stats, cross_chain_records(db_url, started))
     return 0
 
 
@@ -164,6 +233,12 @@ async def _trade(
                 treasury.stop()  # not cancelled: a sweep under way completes
                 if racing is not None:
                     racing.cancel()
+    except BaseExceptionGroup as group:
+        # The task group wraps the bot's own error (a bad setting, a node that refuses): raise
+        # it as it was, so the user sees its message and its exit code, not an internal error.
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise
     finally:
         await market.stop()
         if rivals is not None:

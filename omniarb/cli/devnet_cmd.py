@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from rich.table import Table
 from omniarb.cli import Subparsers
 from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings
+from omniarb.devnet.bridges import AcrossParams
 from omniarb.devnet.market import MarketActivity, MarketParams
 from omniarb.devnet.network import Devnet
 from omniarb.devnet.record import read_record
@@ -30,7 +32,7 @@ from omniarb.network import Manifest
 if TYPE_CHECKING:
     from omniarb.devnet.rivals import RivalsParams
 
-__all__ = ["devnet_from_settings", "market_params", "register", "rivals_params"]
+__all__ = ["across_params", "devnet_from_settings", "market_params", "register", "rivals_params"]
 
 
 def devnet_from_settings(settings: Settings) -> Devnet:
@@ -44,6 +46,19 @@ def devnet_from_settings(settings: Settings) -> Devnet:
         anvil_path=config.anvil_path,
         scale=config.scale,
         traps=config.traps,
+        canonical_delay_s=config.bridges.canonical_delay_s,
+        bridges=config.bridges.enabled,
+        across=across_params(settings),
+    )
+
+
+def across_params(settings: Settings) -> AcrossParams:
+    """The devnet Across relayer's parameters from the `[devnet.bridges]` table."""
+    bridges = settings.devnet.bridges
+    return AcrossParams(
+        delay_s=bridges.across_delay_s,
+        fee_bps=bridges.across_fee_bps,
+        fixed_fee_usd=Fraction(str(bridges.across_fixed_fee_usd)),
     )
 
 

@@ -24,12 +24,11 @@ from omniarb.api.schemas import HopItem
 from omniarb.api.views import hop_items
 from omniarb.chains.spec import chain_by_id, resolve_chain
 from omniarb.cli import Subparsers
-from omniarb.cli._output import add_json_flag, emit_json, stdout_console
+from omniarb.cli._output import add_json_flag, emit_json, positive_int, stdout_console
 from omniarb.config import Settings
 from omniarb.errors import NotFoundError
-from omniarb.store import HistoryDatabase, TradeRecord, resolve_db_url
-from omniarb.store.engine import parse_db_url, sqlite_path
-from omniarb.store.schema import current_revision, head_revision, upgrade
+from omniarb.store import TradeRecord, resolve_db_url
+from omniarb.store.existing import existing_history
 from omniarb.types import ExecutionStatus
 
 __all__ = ["read_trades", "register"]
@@ -50,16 +49,6 @@ TRADE_STATUSES = (
 )
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def register(subparsers: Subparsers) -> None:
     """Add `history`."""
     parser = subparsers.add_parser("history", help="list recorded trades, newest first")
@@ -73,7 +62,7 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--limit",
-        type=_positive,
+        type=positive_int,
         default=_DEFAULT_LIMIT,
         metavar="N",
         help=f"at most N trades (default {_DEFAULT_LIMIT})",
@@ -90,20 +79,8 @@ def read_trades(
     url: str, *, chain: str | None = None, status: str | None = None, limit: int = _DEFAULT_LIMIT
 ) -> list[TradeRecord]:
     """The trades at `url`; empty, without creating anything, when there is no history yet."""
-    path = sqlite_path(parse_db_url(url))
-    if path is not None and not path.exists():
-        return []
-    database = HistoryDatabase.open(url, migrate=False)
-    try:
-        revision = current_revision(database.engine)
-        if revision is None:
-            return []
-        if revision != head_revision():
-            # An older schema is read through the current models only once brought to head.
-            upgrade(database.engine)
-        return database.trades(chain=chain, status=status, limit=limit)
-    finally:
-        database.dispose()
+    with existing_history(url) as database:
+        return [] if database is None else database.trades(chain=chain, status=status, limit=limit)
 
 
 def _units(amount: int | None, decimals: int | None, symbol: str | None) -> str:

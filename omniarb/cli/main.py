@@ -51,6 +51,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "the Safe that owns the executor; sweep profit above the float to it",
     ),
     "history": ("omniarb.cli.history_cmd", "list recorded trades"),
+    "transfers": (
+        "omniarb.cli.transfers_cmd",
+        "list the rebalancer's bridge transfers in flight (--all: recent)",
+    ),
     "audit": ("omniarb.cli.audit_cmd", "list the audit log of security-relevant actions"),
     "breaker": (
         "omniarb.cli.breaker_cmd",
@@ -65,6 +69,26 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("omniarb.cli.train_cmd", "train the profit predictor on the history"),
     "model": ("omniarb.cli.model_cmd", "list or show the trained profit predictors"),
     "tokens": ("omniarb.cli.tokens_cmd", "create, list or revoke the API's tokens (with scopes)"),
+    "worker": (
+        "omniarb.cli.worker_cmd",
+        "one chain's pipeline as a cluster process (active/standby by signer lease)",
+    ),
+    "coordinator": (
+        "omniarb.cli.coordinator_cmd",
+        "cross-chain detection and trading as a cluster process (one active, by lease)",
+    ),
+    "trainer": (
+        "omniarb.cli.trainer_cmd",
+        "train the profit predictor from the cluster's shared history (periodically)",
+    ),
+    "cluster": (
+        "omniarb.cli.cluster_cmd",
+        "run the roles as separate processes on this machine (up/status/down)",
+    ),
+    "api": (
+        "omniarb.cli.api_cmd",
+        "serve the API and the dashboard of a cluster (live events from the bus)",
+    ),
 }
 
 

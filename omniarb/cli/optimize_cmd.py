@@ -21,29 +21,18 @@ from rich.table import Table
 
 from omniarb.chains.spec import resolve_chain
 from omniarb.cli import Subparsers
-from omniarb.cli._output import add_json_flag, emit_json, stdout_console
+from omniarb.cli._output import add_json_flag, emit_json, positive_int, stdout_console
 from omniarb.config import Settings
 from omniarb.optimize import ParamChange
 from omniarb.optimize.replay import HistoricTrade, Proposal, replay
-from omniarb.store import HistoryDatabase, TradeRecord, resolve_db_url
-from omniarb.store.engine import parse_db_url, sqlite_path
-from omniarb.store.schema import current_revision, head_revision, upgrade
+from omniarb.store import TradeRecord, resolve_db_url
+from omniarb.store.existing import existing_history
 
 __all__ = ["register"]
 
 # Every trade a history holds, for all practical purposes; the replay reads them once.
 _ALL_TRADES = 1_000_000
 _ALL_CHANGES = 100_000
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def register(subparsers: Subparsers) -> None:
@@ -61,7 +50,7 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("--chain", metavar="NAME", help="only this chain (name or chain id)")
     parser.add_argument(
         "--min-samples",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="settled trades a value needs to be proposed (default: [optimize] min_samples)",
     )
@@ -84,24 +73,14 @@ class History:
 
 def read_history(url: str) -> History:
     """The history at `url`; empty when there is none yet."""
-    empty = History(trades=[], changes=[], judged=[])
-    path = sqlite_path(parse_db_url(url))
-    if path is not None and not path.exists():
-        return empty
-    database = HistoryDatabase.open(url, migrate=False)
-    try:
-        revision = current_revision(database.engine)
-        if revision is None:
-            return empty
-        if revision != head_revision():
-            upgrade(database.engine)
+    with existing_history(url) as database:
+        if database is None:
+            return History(trades=[], changes=[], judged=[])
         return History(
             trades=database.trades(limit=_ALL_TRADES),
             changes=database.param_changes(limit=_ALL_CHANGES),
             judged=database.judged_opportunities(),
         )
-    finally:
-        database.dispose()
 
 
 def historic(trade: TradeRecord) -> HistoricTrade:

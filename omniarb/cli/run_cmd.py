@@ -8,12 +8,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from omniarb.api.inventory import InventorySlot
 from omniarb.api.keys_routes import LateKeyRotation
 from omniarb.api.state import LiveFigures
-from omniarb.bot import run_bot, write_summary
+from omniarb.bot import cross_chain_records, run_bot, write_summary
 from omniarb.chain_pipeline import ChainPipeline
 from omniarb.cli import Subparsers
 from omniarb.cli._live import LiveView, pool_kinds
@@ -42,9 +44,17 @@ from omniarb.store import HistoryStore, resolve_db_url
 from omniarb.telemetry import Telemetry
 from omniarb.track import ChainBotStats
 from omniarb.wiring import NetworkAccess
-from omniarb.wiring_keys import chain_signers
+from omniarb.wiring_keys import chain_signers, inventory_signers
 
-__all__ = ["MarketFeed", "add_run_options", "blocks_reached", "register", "with_endpoints"]
+__all__ = [
+    "MarketFeed",
+    "add_run_options",
+    "blocks_reached",
+    "register",
+    "run_bot_with_view",
+    "run_with_view",
+    "with_endpoints",
+]
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +138,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
         manifest_path = Path(record.manifest)
         manifest = Manifest.read(manifest_path)
+    # The summary's cross-chain trades and transfers are those recorded from this instant.
+    started = datetime.now(UTC)
     stats = run_on_loop(
         run_with_view(
             manifest,
@@ -141,7 +153,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         use_uvloop=args.uvloop,
     )
     if args.summary is not None:
-        write_summary(args.summary, stats)
+        db_url = resolve_db_url(secrets=load_secrets())
+        write_summary(args.summary, stats, cross_chain_records(db_url, started))
     return 0
 
 
@@ -215,7 +228,7 @@ async def run_with_view(
         ) as services:
             if services.api_url is not None:
                 console.print(f"API and dashboard: {services.api_url}/")
-            stats = await _run_with_view(
+            stats = await run_bot_with_view(
                 manifest,
                 manifest_path,
                 settings,
@@ -228,13 +241,14 @@ async def run_with_view(
                 telemetry=services.telemetry,
                 signers=signers,
                 rotation=rotation,
+                inventory=services.inventory,
             )
     finally:
         await store.close()
     return stats
 
 
-async def _run_with_view(
+async def run_bot_with_view(
     manifest: Manifest,
     manifest_path: Path,
     settings: Settings,
@@ -248,7 +262,13 @@ async def _run_with_view(
     telemetry: Telemetry,
     signers: Mapping[str, Signer] | None,
     rotation: LateKeyRotation,
+    inventory: InventorySlot | None = None,
 ) -> list[ChainBotStats]:
+    """The bot under the live view until `stop_when` or a stop signal, its key rotation
+    attached to `rotation` (the API's) while it runs and detached when the bot returns,
+    however it returns: a rotation requested after that answers 503, never runs over the
+    stopped pipelines. The cross-chain inventory, when the bot trades across chains, is
+    attached to `inventory` (the API's `/cross-chain/inventory`) the same way."""
     console = stdout_console()
     access: DevnetAccess | NetworkAccess = (
         DevnetAccess(
@@ -257,7 +277,12 @@ async def _run_with_view(
             keys=DevnetBotKeys(manifest_path.parent, backend=settings.keys.backend),
         )
         if signers is None
-        else NetworkAccess(signers)
+        else NetworkAccess(
+            signers,
+            inventory_signers(manifest, settings, load_secrets())
+            if settings.cross_chain.enabled
+            else None,
+        )
     )
     build_rotation = None if dry_run else _key_rotation(manifest, access, settings, store, rotation)
     with StopSignals() as signals, LiveView(console, title, pool_kinds(manifest)) as view:
@@ -293,8 +318,12 @@ async def _run_with_view(
                         on_start=engines.append,
                         telemetry=telemetry,
                         key_rotation=build_rotation,
+                        on_cross_chain=None if inventory is None else inventory.attach,
                     )
                 finally:
+                    rotation.detach()
+                    if inventory is not None:
+                        inventory.attach(None)
                     for task in background:
                         task.cancel()
         except BaseExceptionGroup as group:

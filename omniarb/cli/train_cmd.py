@@ -19,9 +19,8 @@ from omniarb.cli._output import add_json_flag, emit_json, stdout_console
 from omniarb.config import Settings
 from omniarb.score.active import open_store
 from omniarb.score.features import FEATURE_VERSION
-from omniarb.store import HistoryDatabase, resolve_db_url
-from omniarb.store.engine import parse_db_url, sqlite_path
-from omniarb.store.schema import current_revision, head_revision, upgrade
+from omniarb.store import resolve_db_url
+from omniarb.store.existing import existing_history
 from omniarb.store.training import TrainingRow
 
 __all__ = ["read_training_rows", "register"]
@@ -78,19 +77,10 @@ def register(subparsers: Subparsers) -> None:
 
 def read_training_rows(url: str) -> list[TrainingRow]:
     """The training rows at `url`; none, without creating anything, when there is no history."""
-    path = sqlite_path(parse_db_url(url))
-    if path is not None and not path.exists():
-        return []
-    database = HistoryDatabase.open(url, migrate=False)
-    try:
-        revision = current_revision(database.engine)
-        if revision is None:
+    with existing_history(url) as database:
+        if database is None:
             return []
-        if revision != head_revision():
-            upgrade(database.engine)
         return database.training_rows(feature_version=FEATURE_VERSION)
-    finally:
-        database.dispose()
 
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:

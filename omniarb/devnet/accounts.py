@@ -12,8 +12,12 @@ from functools import lru_cache
 from omniarb.log_redact import register_secret
 
 __all__ = [
+    "ACROSS_ADMIN_INDEX",
+    "ACROSS_RELAYER_INDEX",
     "BOT_INDEX",
+    "CANONICAL_MESSENGER_INDEX",
     "DEPLOYER_INDEX",
+    "INVENTORY_INDEX",
     "L1_PRICE_INDEX",
     "RIVAL_FIRST_INDEX",
     "SAFE_OWNER_INDICES",
@@ -37,6 +41,18 @@ L1_PRICE_INDEX = 10
 SAFE_OWNER_INDICES = (11, 12, 13)
 SAFE_THRESHOLD = 2
 SAFE_RELAYER_INDEX = 11
+# The cross-chain inventory (`ChainManifest.inventory_account`): an account of its own, funded at
+# deployment on every chain, so its legs' nonces never race the bot's atomic trades or the market.
+INVENTORY_INDEX = 14
+# The messenger of the devnet's canonical bridge (`omniarb.devnet.bridges.canonical_messenger`),
+# the only account that may finalize a deposit: an account of its own (past anvil's funded
+# ones, so the deployment funds it), so no other sender shares its nonce.
+CANONICAL_MESSENGER_INDEX = 15
+# The devnet's Across relayer (`omniarb.devnet.bridges`) fills deposits from an account of its
+# own (funded with every token at deployment), so its fills never race another role's nonce;
+# the SpokePools' cross-domain admin and withdrawal recipient is another one, which never sends.
+ACROSS_RELAYER_INDEX = 16
+ACROSS_ADMIN_INDEX = 17
 # Rival searchers (omniarb.devnet.rivals) sign as accounts 20 and up: past anvil's funded
 # accounts, so they are funded (`anvil_setBalance`) when they start, and never share a nonce
 # with the market's traders or the bot.

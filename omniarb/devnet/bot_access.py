@@ -34,6 +34,7 @@ from omniarb.chains.receipts import wait_for_receipt
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.bot_keys import DevnetBotKeys
+from omniarb.devnet.bot_keystore import inventory_signer
 from omniarb.devnet.custody import devnet_safe_owner
 from omniarb.errors import DevnetError
 from omniarb.execute import ExecutorContract, Signer, deploy_devnet_executor
@@ -71,11 +72,20 @@ class DevnetAccess:
         self._inventory = dict(inventory or {})
         self.keys = keys if keys is not None else DevnetBotKeys(manifest_path.parent)
         self._key: DigestSigner | None = None
+        self._inventory_key: DigestSigner | None = None
+        self._run_dir = manifest_path.parent
 
     def signer(self, chain: ChainManifest) -> Signer:
         if self._key is None:  # one unlock for every chain of the run
             self._key = self.keys.bot_signer()
         return Signer.from_digest_signer(self._key, chain_id=chain.chain_id)
+
+    def inventory_signer(self, chain: ChainManifest) -> Signer:
+        """The cross-chain inventory account's signer on `chain` (its `inventory_account`):
+        its key from the run's keystore, whatever backend the bot's own key is in."""
+        if self._inventory_key is None:
+            self._inventory_key = inventory_signer(self._run_dir)
+        return Signer.from_digest_signer(self._inventory_key, chain_id=chain.chain_id)
 
     async def executor(self, chain: ChainManifest, rpc: RpcClient, signer: Signer) -> str:
         """The remembered executor if it is still there and ours, else a new one."""

@@ -1,4 +1,7 @@
 """The devnet bot's key in a keystore, so the devnet signs the way a real deployment should.
+The cross-chain inventory account's key (`INVENTORY_INDEX`) gets a keystore of its own beside
+it (`<run dir>/inventory-keystore/`, same passphrase): the bot's keystore holds the bot's keys
+only, which its key rotation manages.
 
 The first `DevnetAccess` of a devnet run imports anvil account 9's key (public knowledge) into
 `<run dir>/keystore/` (a `keystore` key backend directory, 0700, one v3 file 0600) under a
@@ -15,14 +18,15 @@ import os
 import secrets
 from pathlib import Path
 
-from omniarb.devnet.accounts import BOT_INDEX, dev_account
+from omniarb.devnet.accounts import BOT_INDEX, INVENTORY_INDEX, dev_account
 from omniarb.keys.keystore import KeystoreBackend
 from omniarb.keys.local import LocalDigestSigner
 
-__all__ = ["DEVNET_SCRYPT_N", "bot_keystore", "bot_signer"]
+__all__ = ["DEVNET_SCRYPT_N", "bot_keystore", "bot_signer", "inventory_signer"]
 
 DEVNET_SCRYPT_N = 2**12
 _LABEL = f"devnet bot (anvil account {BOT_INDEX})"
+_INVENTORY_LABEL = f"devnet cross-chain inventory (anvil account {INVENTORY_INDEX})"
 
 
 def _passphrase(path: Path) -> str:
@@ -34,9 +38,9 @@ def _passphrase(path: Path) -> str:
     return path.read_text().strip()
 
 
-def bot_keystore(run_dir: Path) -> KeystoreBackend:
-    """The run's keystore, holding the bot's key (imported on first use)."""
-    directory = run_dir / "keystore"
+def _keystore(run_dir: Path, name: str, index: int, label: str) -> KeystoreBackend:
+    """The run's keystore `name`, holding dev account `index`'s key (imported on first use)."""
+    directory = run_dir / name
     run_dir.mkdir(parents=True, exist_ok=True)
     # Several processes of one run (the bot, `omniarb run` against a detached devnet) may be
     # first at once: one imports, the others then find the key.
@@ -45,14 +49,25 @@ def bot_keystore(run_dir: Path) -> KeystoreBackend:
         try:
             passphrase = _passphrase(run_dir / "keystore.passphrase")
             backend = KeystoreBackend(directory, lambda: passphrase, scrypt_n=DEVNET_SCRYPT_N)
-            bot = dev_account(BOT_INDEX)
-            if all(key.address != bot.address for key in backend.list_keys()):
-                backend.import_key(bot.private_key, label=_LABEL)
+            account = dev_account(index)
+            if all(key.address != account.address for key in backend.list_keys()):
+                backend.import_key(account.private_key, label=label)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return backend
 
 
+def bot_keystore(run_dir: Path) -> KeystoreBackend:
+    """The run's keystore, holding the bot's key (imported on first use)."""
+    return _keystore(run_dir, "keystore", BOT_INDEX, _LABEL)
+
+
 def bot_signer(run_dir: Path) -> LocalDigestSigner:
     """The bot's digest signer, unlocked from the run's keystore."""
     return bot_keystore(run_dir).digest_signer(dev_account(BOT_INDEX).address)
+
+
+def inventory_signer(run_dir: Path) -> LocalDigestSigner:
+    """The cross-chain inventory account's digest signer, from its own keystore of the run."""
+    backend = _keystore(run_dir, "inventory-keystore", INVENTORY_INDEX, _INVENTORY_LABEL)
+    return backend.digest_signer(dev_account(INVENTORY_INDEX).address)

@@ -1,12 +1,14 @@
 """Saved deployments: one anvil state dump per chain, keyed by everything that shapes it.
 
 The key hashes the bytecode artifacts (WETH9, each pool kind's from npm and those it builds at
-set-up, the routers over several DEXes and Permit2's code, Balancer, Aave, ours, the L2 fee
-oracles' stand-ins), the anvil version, and the source
+set-up, the routers over several DEXes and Permit2's code, Balancer, Aave, Across's
+SpokePools, ours (the canonical bridge's among them), the L2 fee oracles' stand-ins), the
+anvil version, and the source
 of the modules that decide what is deployed (catalog, long_tail, pricing, deploy, kinds,
-lending, accounts, traps, tx_sender), the scale (`[devnet] scale`) and whether the trap
-tokens are deployed (`[devnet] traps`). Change any of them and the next start deploys afresh;
-otherwise a start loads the dump in well under a second.
+lending, accounts, traps, tx_sender) or how the saved manifest is written (`omniarb.network`),
+the scale (`[devnet] scale`) and whether the trap tokens are deployed (`[devnet] traps`).
+Change any of them and the next start deploys afresh; otherwise a start loads the dump in
+well under a second.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
 
+from omniarb import network as manifest_format
 from omniarb.chains.spec import ChainSpec
 from omniarb.config import DevnetScale
 from omniarb.contracts import load_artifact, load_npm_artifact
@@ -47,6 +50,9 @@ _SHAPING_MODULES = (
     kinds,
     lending,
     long_tail,
+    # The saved manifest is written in this module's format: a field added to it (a token's
+    # `bridged`) must not be served from a save that lacks it.
+    manifest_format,
     pricing,
     traps,
     tx_sender,
@@ -69,9 +75,14 @@ def cache_key(
     digest = hashlib.sha256()
     digest.update(f"{chain.chain_id}:{chain.name}:{scale}:{'traps' if traps else ''}".encode())
     digest.update(_anvil_version(anvil).encode())
-    for path in sorted([*deploy.ARTIFACT_PATHS.values(), *lending.LENDING_ARTIFACT_PATHS.values()]):
+    artifact_paths = [
+        *deploy.ARTIFACT_PATHS.values(),
+        *deploy.ACROSS_ARTIFACT_PATHS.values(),
+        *lending.LENDING_ARTIFACT_PATHS.values(),
+    ]
+    for path in sorted(artifact_paths):
         digest.update(load_npm_artifact(path).bytecode.encode())
-    for name in ("DevToken", *deploy.TRAP_CONTRACTS):
+    for name in ("DevToken", deploy.CANONICAL_BRIDGE_CONTRACT, *deploy.TRAP_CONTRACTS):
         digest.update(load_artifact(name).bytecode.encode())
     digest.update(deploy.permit2_runtime_code().encode())
     for name in deploy.L2_FEE_CONTRACTS.values():

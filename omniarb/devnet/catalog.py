@@ -74,6 +74,8 @@ class TokenDef:
     decimals: int
     asset: str
     wrapped_native: bool = False
+    # The issuer of a bridged variant of `asset` (`TokenEntry.bridged`), None for its own issue.
+    bridged: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,8 +98,20 @@ class ChainCatalog:
         raise KeyError(symbol)
 
 
-def _t(symbol: str, name: str, decimals: int, asset: str | None = None) -> TokenDef:
-    return TokenDef(symbol=symbol, name=name, decimals=decimals, asset=asset or symbol)
+def _t(
+    symbol: str, name: str, decimals: int, asset: str | None = None, bridged: str | None = None
+) -> TokenDef:
+    return TokenDef(
+        symbol=symbol, name=name, decimals=decimals, asset=asset or symbol, bridged=bridged
+    )
+
+
+# The issuers of the bridged variants, as on the real chains: BNB Chain's "Binance-Peg" tokens
+# are Binance's own wrapped issue; Polygon's WETH and WBTC came over its PoS bridge; WBTC on
+# Arbitrum and OP Mainnet came over each rollup's canonical token bridge. USDC is Circle's
+# own issue on Polygon, Arbitrum and OP Mainnet.
+_PEG = "binance-peg"
+_POS = "pos"
 
 
 # Per chain: wrapped native, the common set and two chain-flavoured tokens.
@@ -133,26 +147,26 @@ _OTHER_TOKENS: dict[str, tuple[TokenDef, ...]] = {
         _t("UNI", "Uniswap", 18),
     ),
     "bnb": (
-        _t("USDC", "Binance-Peg USD Coin", 18),
-        _t("USDT", "Binance-Peg BSC-USD", 18),
-        _t("DAI", "Binance-Peg Dai Token", 18),
-        _t("BTCB", "Binance-Peg BTCB Token", 18, "BTC"),
-        _t("ETH", "Binance-Peg Ethereum Token", 18, "ETH"),
+        _t("USDC", "Binance-Peg USD Coin", 18, bridged=_PEG),
+        _t("USDT", "Binance-Peg BSC-USD", 18, bridged=_PEG),
+        _t("DAI", "Binance-Peg Dai Token", 18, bridged=_PEG),
+        _t("BTCB", "Binance-Peg BTCB Token", 18, "BTC", bridged=_PEG),
+        _t("ETH", "Binance-Peg Ethereum Token", 18, "ETH", bridged=_PEG),
         _t("CAKE", "PancakeSwap Token", 18),
     ),
     "polygon": (
         _t("USDC", "USD Coin", 6),
         _t("USDT", "Tether USD", 6),
         _t("DAI", "Dai Stablecoin", 18),
-        _t("WBTC", "Wrapped BTC", 8, "BTC"),
-        _t("WETH", "Wrapped Ether", 18, "ETH"),
+        _t("WBTC", "Wrapped BTC", 8, "BTC", bridged=_POS),
+        _t("WETH", "Wrapped Ether", 18, "ETH", bridged=_POS),
         _t("AAVE", "Aave", 18),
     ),
     "arbitrum": (
         _t("USDC", "USD Coin", 6),
         _t("USDT", "Tether USD", 6),
         _t("DAI", "Dai Stablecoin", 18),
-        _t("WBTC", "Wrapped BTC", 8, "BTC"),
+        _t("WBTC", "Wrapped BTC", 8, "BTC", bridged="arbitrum-bridge"),
         _t("ARB", "Arbitrum", 18),
         _t("GMX", "GMX", 18),
     ),
@@ -160,7 +174,7 @@ _OTHER_TOKENS: dict[str, tuple[TokenDef, ...]] = {
         _t("USDC", "USD Coin", 6),
         _t("USDT", "Tether USD", 6),
         _t("DAI", "Dai Stablecoin", 18),
-        _t("WBTC", "Wrapped BTC", 8, "BTC"),
+        _t("WBTC", "Wrapped BTC", 8, "BTC", bridged="op-bridge"),
         _t("OP", "Optimism", 18),
         _t("VELO", "Velodrome", 18),
     ),

@@ -24,8 +24,14 @@ from pathlib import Path
 from omniarb.async_resource import AsyncResource
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import ChainSpec, chain_by_name
-from omniarb.config import DEFAULT_DEVNET_BLOCK_TIME_S, DevnetScale
+from omniarb.config import DEFAULT_CANONICAL_DELAY_S, DEFAULT_DEVNET_BLOCK_TIME_S, DevnetScale
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions, anvil_binary
+from omniarb.devnet.bridges import (
+    AcrossParams,
+    AcrossRelayer,
+    BridgeService,
+    CanonicalMessenger,
+)
 from omniarb.devnet.cache import DeploymentCache
 from omniarb.devnet.deploy import (
     DEPLOY_ANVIL_ARGS,
@@ -35,7 +41,7 @@ from omniarb.devnet.deploy import (
 )
 from omniarb.devnet.relay import RelayServer
 from omniarb.errors import DevnetError
-from omniarb.network import ChainManifest, Manifest
+from omniarb.network import BridgeEntry, ChainManifest, Manifest
 from omniarb.paths import omniarb_home
 
 __all__ = ["Devnet"]
@@ -51,7 +57,11 @@ class Devnet(AsyncResource):
     `block_times_s` maps chain names to seconds per block; `None` for a chain means automine
     (a block per transaction), which tests use for instant receipts. `scale` picks the catalog
     (`omniarb.devnet.catalog.catalog_for`); each scale has its own saved deployments. `traps`
-    adds the malicious tokens of `omniarb.devnet.traps` (saved apart as well).
+    adds the malicious tokens of `omniarb.devnet.traps` (saved apart as well). `bridges` starts
+    the bridges' off-chain agents (`bridge_service`: the Across relayer and its quote API, with
+    `across`'s delay and fee, and the canonical bridge's messenger) and writes their URLs into
+    the manifest's bridge entries. `canonical_delay_s` is the canonical bridge's delay the
+    manifest announces (its messenger is told the same): set after loading, so it shapes no save.
     """
 
     def __init__(
@@ -65,6 +75,9 @@ class Devnet(AsyncResource):
         home: Path | None = None,
         scale: DevnetScale = "default",
         traps: bool = False,
+        canonical_delay_s: float = DEFAULT_CANONICAL_DELAY_S,
+        bridges: bool = False,
+        across: AcrossParams | None = None,
     ) -> None:
         times = dict(DEFAULT_DEVNET_BLOCK_TIME_S if block_times_s is None else block_times_s)
         self._chains: list[tuple[ChainSpec, float | None]] = [
@@ -73,6 +86,7 @@ class Devnet(AsyncResource):
         self._host = host
         self._scale: DevnetScale = scale
         self._traps = traps
+        self._canonical_delay_s = canonical_delay_s
         self._use_cache = use_cache
         self._anvil_path = anvil_path
         self._home = home or omniarb_home()
@@ -84,6 +98,9 @@ class Devnet(AsyncResource):
         self._relay_chains = frozenset(relays)
         self.relays: dict[str, RelayServer] = {}
         self._manifest: Manifest | None = None
+        self._bridges = bridges
+        self._across = across or AcrossParams()
+        self.bridge_service: BridgeService | None = None
 
     @property
     def manifest(self) -> Manifest:
@@ -119,7 +136,17 @@ class Devnet(AsyncResource):
             raise
         # `devnet: true` tells the product these chains are local ones (their ids are the real
         # networks'), e.g. that the env key backend may sign on them.
-        self._manifest = Manifest(chains=tuple(replace(c, devnet=True) for c in chains))
+        manifest = Manifest(
+            chains=tuple(
+                replace(c, devnet=True, bridges=self._with_canonical_delay(c.bridges))
+                for c in chains
+            )
+        )
+        try:
+            self._manifest = await self._with_bridges(manifest)
+        except BaseException:
+            await self.stop()
+            raise
         self._manifest.write(self.manifest_path)
         log.info(
             "devnet up: %d chains in %.2f s, manifest %s",
@@ -218,6 +245,12 @@ class Devnet(AsyncResource):
         if any(code in ("0x", "", None) for code in codes):
             raise DevnetError(f"the loaded state of {deployed.name} lacks deployed code")
 
+    def _with_canonical_delay(self, bridges: tuple[BridgeEntry, ...]) -> tuple[BridgeEntry, ...]:
+        return tuple(
+            replace(b, expected_delay_s=self._canonical_delay_s) if b.kind == "canonical" else b
+            for b in bridges
+        )
+
     async def _with_relay(self, chain: ChainManifest) -> ChainManifest:
         """`chain`, with a relay building its blocks (its URL in the manifest) if it has one."""
         if chain.name not in self._relay_chains:
@@ -233,8 +266,31 @@ class Devnet(AsyncResource):
         log.info("%s: a bundle relay builds the blocks, at %s", chain.name, url)
         return replace(chain, relay_url=url)
 
+    async def _with_bridges(self, manifest: Manifest) -> Manifest:
+        """`manifest`, with the bridge agents started and their API URLs in it if asked."""
+        if not self._bridges:
+            return manifest
+        relayer = AcrossRelayer(manifest, self._across, host=self._host)
+        messenger = CanonicalMessenger(manifest, delay_s=self._canonical_delay_s)
+        self.bridge_service = BridgeService([relayer, messenger])
+        await self.bridge_service.start()
+        chains = []
+        for chain in manifest.chains:
+            bridges = tuple(
+                replace(b, api_url=relayer.api_url, expected_delay_s=self._across.delay_s)
+                if b.kind == "across"
+                else b
+                for b in chain.bridges
+            )
+            chains.append(replace(chain, bridges=bridges))
+        return Manifest(chains=tuple(chains))
+
     async def stop(self) -> None:
-        """Stop every relay and node and remove this run's folder (idempotent)."""
+        """Stop the bridge agents, every relay and node, and remove this run's folder
+        (idempotent)."""
+        service, self.bridge_service = self.bridge_service, None
+        if service is not None:
+            await service.stop()
         relays, self.relays = list(self.relays.values()), {}
         with contextlib.suppress(Exception):
             await asyncio.gather(*(relay.stop() for relay in relays))

@@ -22,17 +22,28 @@ from omniarb.dex.balancer.weighted_pool import WEIGHTED_KIND
 from omniarb.dex.pancakeswap_v3.pool import KIND as PANCAKESWAP_V3
 from omniarb.dex.pancakeswap_v3.router import DECODER as PANCAKE_DEV_ROUTER
 from omniarb.dex.router_decoder import RouterDecoder
+from omniarb.dex.router_encoder import RouterEncoder
 from omniarb.dex.router_swap import RouterSwap
 from omniarb.dex.uniswap_v2.pool import KIND as UNISWAP_V2
 from omniarb.dex.uniswap_v2.router import DECODER as ROUTER02
+from omniarb.dex.uniswap_v2.router_encode import ENCODER as ROUTER02_ENCODER
 from omniarb.dex.uniswap_v3 import router02
 from omniarb.dex.uniswap_v3.pool import KIND as UNISWAP_V3
 from omniarb.dex.uniswap_v3.router import DECODER as SWAP_ROUTER
+from omniarb.dex.uniswap_v3.router_encode import ENCODER as SWAP_ROUTER_ENCODER
 from omniarb.dex.uniswap_v4 import universal_router
 from omniarb.dex.uniswap_v4.pool import KIND as UNISWAP_V4
 from omniarb.dex.uniswap_v4.router import DECODER as POOL_SWAP_TEST
 
-__all__ = ["DEX_ROUTERS", "ROUTER_DECODERS", "SHARED_ROUTERS", "dex_router", "shared_router"]
+__all__ = [
+    "DEX_ROUTERS",
+    "DEX_ROUTER_ENCODERS",
+    "ROUTER_DECODERS",
+    "SHARED_ROUTERS",
+    "dex_router",
+    "dex_router_encoder",
+    "shared_router",
+]
 
 # Pool kind -> the decoder of the router its DEXes name.
 DEX_ROUTERS: Mapping[str, RouterDecoder] = {
@@ -43,6 +54,13 @@ DEX_ROUTERS: Mapping[str, RouterDecoder] = {
     UNISWAP_V4: POOL_SWAP_TEST,
     WEIGHTED_KIND: BALANCER_VAULT,
     STABLE_KIND: BALANCER_VAULT,
+}
+
+# Pool kind -> the encoder of the exact-input swap of the router its DEXes name: the kinds a
+# cross-chain leg (one DEX's router, `omniarb.crosschain`) can trade through.
+DEX_ROUTER_ENCODERS: Mapping[str, RouterEncoder] = {
+    UNISWAP_V2: ROUTER02_ENCODER,
+    UNISWAP_V3: SWAP_ROUTER_ENCODER,
 }
 
 
@@ -94,6 +112,12 @@ ROUTER_DECODERS: Mapping[str, RouterDecoder] = {
 def dex_router(pool_kind: str) -> RouterDecoder | None:
     """The decoder of the router DEXes of `pool_kind` name; None for a kind with none."""
     return DEX_ROUTERS.get(pool_kind)
+
+
+def dex_router_encoder(pool_kind: str) -> RouterEncoder | None:
+    """The exact-input encoder of the router DEXes of `pool_kind` name; None for a kind whose
+    router omni-arb does not send to."""
+    return DEX_ROUTER_ENCODERS.get(pool_kind)
 
 
 def shared_router(router_kind: str, address: str = _NO_ADDRESS) -> RouterDecoder | None:

@@ -15,10 +15,18 @@ route's own pair pays no fee beyond that pair's swap fee, so one rule covers eve
 First of all, as the contract checks it first, the plan's deadline: the trade can land in the
 block after the head at the earliest, so a deadline block at or before the head is `Expired`.
 
-The states are those of the sync's head at the moment of sending: a pool moved since the
-decision is priced as it is now, as the node's `eth_call` against `latest` would. A state that
-cannot vouch for the trade (a pool not synced, a sync whose head is behind the block the trade
-was decided on, as after a reorg) rejects it: nothing is sent on a guess.
+The states are those of the sync at the moment of sending: a pool moved since the decision
+is priced as it is now, as the node's `eth_call` against `latest` would. A state that cannot
+vouch for the trade (a pool not synced, a sync whose head is behind the block the trade was
+decided on, as after a reorg) rejects it: nothing is sent on a guess.
+
+The prediction names the block its states are of (`head_block`, `head_hash`: the sampled
+audit runs the node's `eth_call` there, to compare like with like). That is the block of the
+route's kinds (`HopStates.hop_view`), not the sync's `head`: the kinds step through a head side
+by side, so while one kind's step is under way another's states are already of the next block,
+and `head` (the lowest kind's) would name a block whose pools the trade was not priced on. A
+route whose hops' states are of different blocks (a kind mid-step, or one whose step failed)
+is no state the chain ever had: it is rejected.
 """
 
 from __future__ import annotations
@@ -46,7 +54,11 @@ class HopStates(Protocol):
         """How many reorgs (or whole re-reads) the states have been through."""
         ...
 
-    def hop_state(self, pool: str, token_a: str, token_b: str) -> PoolState | None: ...
+    def hop_view(
+        self, pool: str, token_a: str, token_b: str
+    ) -> tuple[PoolState, NewHead | None] | None:
+        """The state a hop trades on and the head of the block it is of (None: not synced)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,11 +137,9 @@ class LocalSimulation:
                 f"the synced states are of block {head.number}, behind block "
                 f"{opportunity.block_number} the trade was decided on"
             )
+        states, at = self._route_states(decision)
         amount = decision.amount_in
-        for index, hop in enumerate(opportunity.route.hops):
-            state = self._states.hop_state(hop.pool, hop.token_in, hop.token_out)
-            if state is None:
-                raise LocalSimulationError(f"hop {index}: pool {hop.pool} is not synced")
+        for index, (hop, state) in enumerate(zip(opportunity.route.hops, states, strict=True)):
             try:
                 amount = state.amount_out(hop.token_in, amount)
             except (RevertError, ValueError) as exc:
@@ -151,7 +161,7 @@ class LocalSimulation:
         if amount < owed + floor:
             profit = max(amount - owed, 0)
             raise LocalSimulationError(
-                f"insufficient profit {profit} < min profit {floor} at block {head.number}",
+                f"insufficient profit {profit} < min profit {floor} at block {at.number}",
                 profit=profit,
                 min_profit=floor,
             )
@@ -159,6 +169,29 @@ class LocalSimulation:
             amount_out=amount,
             owed=owed,
             profit=amount - owed,
-            head_block=head.number,
-            head_hash=head.hash,
+            head_block=at.number,
+            head_hash=at.hash,
         )
+
+    def _route_states(self, decision: Decision) -> tuple[list[PoolState], NewHead]:
+        """Every hop's state, and the one block they are all of (module docstring)."""
+        states: list[PoolState] = []
+        at: NewHead | None = None
+        for index, hop in enumerate(decision.opportunity.route.hops):
+            view = self._states.hop_view(hop.pool, hop.token_in, hop.token_out)
+            head = None if view is None else view[1]
+            if view is None or head is None:
+                raise LocalSimulationError(f"hop {index}: pool {hop.pool} is not synced")
+            state = view[0]
+            if at is None:
+                at = head
+            elif head.hash != at.hash:
+                raise LocalSimulationError(
+                    f"hop {index}: the route's pool states are of blocks {at.number} and "
+                    f"{head.number} (a kind's step through a head is under way or failed): "
+                    "no one block vouches for the trade"
+                )
+            states.append(state)
+        if at is None:
+            raise LocalSimulationError("the route has no hop")
+        return states, at

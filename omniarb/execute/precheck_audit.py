@@ -6,8 +6,17 @@ simulation read, named by its hash (EIP-1898: the node's state after that block,
 simulation saw), and the profit the executor returns is compared with the local prediction.
 A node that no longer serves that block (a reorg orphaned it, or it pruned the state) leaves
 the audit inconclusive: `latest` is no fair stand-in, since the audited trade has usually
-closed its own gap by then. The audit runs in its own task, fed by a bounded queue, never on
-the hot path; a full queue drops the audit with a counter. A disagreement (another profit, or
+closed its own gap by then.
+
+The call waits until the chain has a block after the audited one (`head_block`, the state
+sync's head, past the job's block). A node asked about its latest block by hash may not answer
+with that block's state: anvil serves a call pinned to its latest block from its live state,
+so a block mined during the call (as a rule the one holding the audited trade, sent just
+before) is seen in the answer, and the audit compares the trade's profit after the trade with
+the prediction before it. Once a later block exists, the pinned block's own stored state is
+read. A chain that makes no new block within `wait_s` (nothing to race with) is audited
+anyway. The audit runs in its own task, fed by a bounded queue, never on the hot path; a full
+queue drops the audit with a counter. A disagreement (another profit, or
 a revert) flags every token of the route, so its next trades get the remote pre-check again,
 is logged as a warning and reported to `on_result` (the monitor's counter).
 """
@@ -31,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # `submitter.precheck(request, block=...)`: the call's return data, or a RevertError.
 RemoteCall = Callable[..., Awaitable[bytes]]
+# How often the audit looks whether the chain has moved past the audited block (memory only).
+_HEAD_POLL_S = 0.05
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,11 +93,15 @@ class PrecheckAuditor:
         *,
         call: RemoteCall,
         policy: PrecheckPolicy,
+        head_block: Callable[[], int | None],
+        wait_s: float = 60.0,
         capacity: int = 64,
         on_result: Callable[[AuditResult], None] | None = None,
     ) -> None:
         self._call = call
         self._policy = policy
+        self._head_block = head_block
+        self._wait_s = wait_s
         self._queue: asyncio.Queue[AuditJob] = asyncio.Queue(maxsize=capacity)
         self.on_result = on_result
         self.dropped = 0
@@ -119,7 +134,9 @@ class PrecheckAuditor:
             self._report(result)
 
     async def audit(self, job: AuditJob) -> AuditResult:
-        """The node's verdict on `job` at the block the local simulation read."""
+        """The node's verdict on `job` at the block the local simulation read, once the chain
+        has a block after it (module docstring)."""
+        await self._past(job)
         try:
             answer = await self._call(job.request, block={"blockHash": job.block_hash})
         except RevertError as exc:
@@ -137,6 +154,21 @@ class PrecheckAuditor:
         profit = int.from_bytes(answer[:32], "big") if len(answer) >= 32 else None
         error = None if profit is not None else f"unexpected return data 0x{answer.hex()}"
         return AuditResult(job=job, remote_profit=profit, error=error)
+
+    async def _past(self, job: AuditJob) -> None:
+        """Until the chain's head is past `job`'s block, or `wait_s` went by without it."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._wait_s
+        while (head := self._head_block()) is None or head <= job.block_number:
+            if loop.time() >= give_up:
+                log.info(
+                    "audit of %s: no block after %d in %.0f s; audited at it anyway",
+                    job.opportunity_id,
+                    job.block_number,
+                    self._wait_s,
+                )
+                return
+            await asyncio.sleep(_HEAD_POLL_S)
 
     def _report(self, result: AuditResult) -> None:
         self.results.append(result)

@@ -124,6 +124,11 @@ class Signer:
         """The key's digest signer (for EIP-712 digests, e.g. Safe owner signatures)."""
         return self._digest_signer
 
+    def check_may_send(self) -> None:
+        """Raise (a `FatalError`) when what this signer signed may no longer be sent: a
+        fenced signer whose lease may have lapsed since (`omniarb.cluster.fence`). A plain
+        key may always send."""
+
     def _sign_digest(self, digest: bytes) -> bytes:
         """Through the seam: another backend's signer (an HSM), its answer checked."""
         signature = self._digest_signer.sign_digest(digest)

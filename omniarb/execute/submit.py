@@ -243,6 +243,7 @@ class Submitter:
                 signed_ns = time.monotonic_ns()
                 await self._claim(key, signed, first=not claimed)
                 claimed = True
+                self._signer.check_may_send()
                 sent_ns = time.monotonic_ns()
                 if self._bundles is None:
                     await self._send(signed)

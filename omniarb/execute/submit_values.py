@@ -19,7 +19,8 @@ class SubmissionGuard(Protocol):
 
     The claim names the signed transaction about to be sent (and `resigned` the next one when
     a nonce conflict makes the submitter sign again), so what was sent is known even if
-    nothing else about it was recorded.
+    nothing else about it was recorded; `fencing_token` is the signer lease's it was checked
+    against, when the worker holds one (`omniarb.cluster.fence`).
     """
 
     async def claim(
@@ -29,9 +30,12 @@ class SubmissionGuard(Protocol):
         chain_id: int | None = None,
         tx_hash: str | None = None,
         nonce: int | None = None,
+        fencing_token: int | None = None,
     ) -> bool: ...
 
-    async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None: ...
+    async def resigned(
+        self, key: str, *, tx_hash: str, nonce: int, fencing_token: int | None = None
+    ) -> None: ...
 
 
 class MemorySubmissionGuard:
@@ -47,13 +51,16 @@ class MemorySubmissionGuard:
         chain_id: int | None = None,
         tx_hash: str | None = None,
         nonce: int | None = None,
+        fencing_token: int | None = None,
     ) -> bool:
         if key in self._claimed:
             return False
         self._claimed[key] = (tx_hash, nonce)
         return True
 
-    async def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None:
+    async def resigned(
+        self, key: str, *, tx_hash: str, nonce: int, fencing_token: int | None = None
+    ) -> None:
         self._claimed[key] = (tx_hash, nonce)
 
 

@@ -26,13 +26,16 @@ from omniarb.chains.spec import chain_by_id
 from omniarb.errors import NotFoundError
 from omniarb.monitor.alert_metrics import AlertMetrics
 from omniarb.monitor.api_metrics import ApiMetrics
+from omniarb.monitor.bridge_metrics import BridgeMetrics
 from omniarb.monitor.chain_health import ChainHealthMetrics
+from omniarb.monitor.cross_chain_metrics import CrossChainMetrics
 from omniarb.monitor.fee_metrics import FeeMetrics
 from omniarb.monitor.hedge_metrics import HedgeMetrics
 from omniarb.monitor.loop_lag import LoopLagMetrics
 from omniarb.monitor.pending_metrics import PendingMetrics
 from omniarb.monitor.precheck_metrics import PrecheckMetrics
 from omniarb.monitor.reorg_metrics import ReorgMetrics
+from omniarb.monitor.rpc_series import RpcSeries
 from omniarb.monitor.stage_metrics import StageMetrics
 from omniarb.monitor.submission_metrics import SubmissionMetrics
 from omniarb.types import Decision, Execution, ExecutionStatus, Opportunity, Outcome
@@ -72,7 +75,6 @@ class Metrics:
     def __init__(self, *, chains: Sequence[str] = ()) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
         self._signed: set[str] = set()
-        self._rpc_latency_series: dict[tuple[str, str], Histogram] = {}
         chain, chain_stage = ("chain",), ("chain", "stage")
         self.start_time = Gauge(
             "omniarb_start_time_seconds", "Unix time the bot started", registry=r
@@ -167,38 +169,7 @@ class Metrics:
             buckets=_SLIPPAGE_BPS,
             registry=r,
         )
-        self.rpc_latency = self._histogram(
-            "omniarb_rpc_latency_seconds",
-            "JSON-RPC round trip",
-            ("chain", "method"),
-            buckets=_LATENCY_S,
-            registry=r,
-        )
-        self.rpc_errors = Counter(
-            "omniarb_rpc_errors_total",
-            "Failed JSON-RPC calls",
-            ("chain", "method", "kind"),
-            registry=r,
-        )
-        endpoint = ("chain", "endpoint")
-        self.rpc_endpoint_health = Gauge(
-            "omniarb_rpc_endpoint_health",
-            "Health score of an RPC endpoint (1: every recent answer good, 0: none)",
-            endpoint,
-            registry=r,
-        )
-        self.rpc_endpoint_up = Gauge(
-            "omniarb_rpc_endpoint_up",
-            "1 while an RPC endpoint is in use (not cooling down after failures, not stale)",
-            endpoint,
-            registry=r,
-        )
-        self.rpc_endpoint_lag = Gauge(
-            "omniarb_rpc_endpoint_lag_blocks",
-            "Blocks an RPC endpoint's head trails the best endpoint's",
-            endpoint,
-            registry=r,
-        )
+        self.rpc = RpcSeries(r, latency_s=_LATENCY_S)
         self.head_block = Gauge("omniarb_head_block", "Newest block seen", chain, registry=r)
         self.block_lag = Gauge(
             "omniarb_block_lag_blocks", "Chain head minus the block processed", chain, registry=r
@@ -226,7 +197,9 @@ class Metrics:
         self.reorgs = ReorgMetrics(r, chains=chains)
         self.health = ChainHealthMetrics(r, chains=chains)
         self.fees = FeeMetrics(r, chains=chains)
+        self.cross_chain = CrossChainMetrics(r)
         self.hedge = HedgeMetrics(r)
+        self.bridges = BridgeMetrics(r)
         self.stages = StageMetrics(r, chains=chains)
         self.loop_lag = LoopLagMetrics(r)
         self.precheck = PrecheckMetrics(r, chains=chains)
@@ -327,23 +300,11 @@ class Metrics:
         self, chain: str, method: str, duration_s: float, *, error: str | None = None
     ) -> None:
         """One JSON-RPC call (a batch counts as method `batch`); `error` names its failure kind."""
-        # Every request lands here: the labelled child is looked up once per (chain, method).
-        series = self._rpc_latency_series.get((chain, method))
-        if series is None:
-            series = self._rpc_latency_series[chain, method] = self.rpc_latency.labels(
-                chain, method
-            )
-        series.observe(duration_s)
-        if error is not None:
-            self.rpc_errors.labels(chain, method, error).inc()
+        self.rpc.observe(chain, method, duration_s, error=error)
 
     def observe_rpc_endpoint(self, chain: str, health: EndpointHealth) -> None:
         """One endpoint's state, as the RPC client's failover layer last saw it."""
-        labels = (chain, health.endpoint)
-        self.rpc_endpoint_health.labels(*labels).set(health.score)
-        self.rpc_endpoint_up.labels(*labels).set(0 if health.cooling_down or health.stale else 1)
-        if health.lag_blocks is not None:
-            self.rpc_endpoint_lag.labels(*labels).set(max(0, health.lag_blocks))
+        self.rpc.observe_endpoint(chain, health)
 
     def observe_block(self, chain: str, *, head_block: int, processed_block: int) -> None:
         """The chain's head and the block the pipeline last processed."""

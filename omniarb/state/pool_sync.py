@@ -146,6 +146,23 @@ class PoolStateSync:
         the pool's one state, else the view of those two tokens of a pool that holds more
         (`PoolIdentity.state_key`); None for a pool not synced. Two dict look-ups at most per
         kind: the execute stage's local simulation asks this on the hot path."""
+        found = self._find(pool, token_a, token_b)
+        return None if found is None else found[0]
+
+    def hop_view(
+        self, pool: str, token_a: str, token_b: str
+    ) -> tuple[PoolState, NewHead | None] | None:
+        """`hop_state` with the head of the kind that holds it: the block that state is of.
+        The kinds step through a head side by side (`process`), so while one kind's step is
+        under way (or after it failed) another kind's states are already of a newer block
+        than `head`, the lowest of them: a reader that names the block its states are of
+        (the local simulation, for the audit's `eth_call`) takes it from here."""
+        found = self._find(pool, token_a, token_b)
+        return None if found is None else (found[0], found[1].head)
+
+    def _find(
+        self, pool: str, token_a: str, token_b: str
+    ) -> tuple[PoolState, BlockSync[Any]] | None:
         address = pool.lower()
         keys = (
             address,
@@ -157,7 +174,7 @@ class PoolStateSync:
             for key in keys:
                 found: PoolState | None = pools.get(key)
                 if found is not None:
-                    return found
+                    return found, stage
         return None
 
     def stages_of(self, entry: ChainLog) -> tuple[BlockSync[Any], ...]:

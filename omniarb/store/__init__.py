@@ -9,6 +9,12 @@ package and applied when the store opens. Stages hand `HistoryStore.record` the 
 
 from omniarb.store.api_tokens import SCOPES, ApiScope, ApiToken, ApiTokenStore, scope_allows
 from omniarb.store.claims import SubmissionLedger
+from omniarb.store.cross_chain_models import (
+    BridgeTransferRow,
+    CrossChainLegRow,
+    CrossChainTradeRow,
+    ExposureRow,
+)
 from omniarb.store.database import HistoryDatabase
 from omniarb.store.engine import default_db_url, display_url, resolve_db_url
 from omniarb.store.history import HistoryStore
@@ -22,7 +28,11 @@ __all__ = [
     "ApiToken",
     "ApiTokenStore",
     "BatchWriter",
+    "BridgeTransferRow",
     "ChainSummary",
+    "CrossChainLegRow",
+    "CrossChainTradeRow",
+    "ExposureRow",
     "HistoryDatabase",
     "HistoryStore",
     "SubmissionLedger",

@@ -98,8 +98,21 @@ def decision_id(decision: Decision) -> str:
 
 
 def execution_id(execution: Execution) -> str:
-    """The execution's row id (also its outcome's): its opportunity's id and submission stamp."""
-    return f"{execution.decision.opportunity.id}/x{execution.submitted_ns}"
+    """The execution's row id (also its outcome's): its opportunity's id and, for a sent one,
+    its transaction's hash, else its stamp.
+
+    A sent trade's id is one every process derives alike: a worker that took over a chain
+    rebuilds the trade of a claim whose rows the previous holder had not written yet
+    (`omniarb.store.unsettled.load_unrecorded_sends`), and if that holder was only frozen and
+    writes them after all, its rows land on the same ids (inserted only once) instead of
+    recording the one transaction twice. A row read back keeps the id it was written with.
+    """
+    if execution.record_id is not None:
+        return execution.record_id
+    opportunity_id = execution.decision.opportunity.id
+    if execution.tx_hash is not None:
+        return f"{opportunity_id}/x{execution.tx_hash}"
+    return f"{opportunity_id}/x{execution.submitted_ns}"
 
 
 def outcome_status(outcome: Outcome) -> str:

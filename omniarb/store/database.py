@@ -12,16 +12,15 @@ import os
 import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 from omniarb.store import schema
-from omniarb.store._rows import Pending, rows_of
+from omniarb.store._rows import Pending, TableRows, rows_of
 from omniarb.store.api_tokens import ApiTokenStore
 from omniarb.store.audit import AuditEntry, append_audit, load_audit
 from omniarb.store.engine import (
@@ -31,21 +30,15 @@ from omniarb.store.engine import (
     make_engine,
     sqlite_path,
 )
+from omniarb.store.fencing import refuse_stale_token
 from omniarb.store.incidents import load_alerts, load_breaker_trips
 from omniarb.store.loop_claims import LoopClaims
 from omniarb.store.models import (
-    AlertRow,
-    BreakerTripRow,
-    DecisionRow,
-    ExecutionRow,
-    OpportunityRow,
-    OutcomeRow,
-    ParamChangeRow,
-    ReplacementRow,
     SubmissionRow,
-    TokenRow,
 )
 from omniarb.store.param_history import load_judged, load_param_changes
+from omniarb.store.premises import PremiseRows
+from omniarb.store.row_statements import RowStatements
 from omniarb.store.summary import ChainSummary, summarize
 from omniarb.store.token_trust import TokenVerdicts, load_token_verdicts
 from omniarb.store.trades import TradeRecord, load_trades
@@ -65,16 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HistoryDatabase", "process_label"]
 
-_OPPORTUNITIES: Table = OpportunityRow.__table__  # type: ignore[assignment]
-_DECISIONS: Table = DecisionRow.__table__  # type: ignore[assignment]
-_EXECUTIONS: Table = ExecutionRow.__table__  # type: ignore[assignment]
-_OUTCOMES: Table = OutcomeRow.__table__  # type: ignore[assignment]
 _SUBMISSIONS: Table = SubmissionRow.__table__  # type: ignore[assignment]
-_TOKENS: Table = TokenRow.__table__  # type: ignore[assignment]
-_ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
-_BREAKER_TRIPS: Table = BreakerTripRow.__table__  # type: ignore[assignment]
-_REPLACEMENTS: Table = ReplacementRow.__table__  # type: ignore[assignment]
-_PARAM_CHANGES: Table = ParamChangeRow.__table__  # type: ignore[assignment]
 
 
 def process_label() -> str:
@@ -93,56 +77,9 @@ class HistoryDatabase:
         path = sqlite_path(engine.url)
         # SQLite claims are tried on the caller's thread first (`omniarb.store.loop_claims`).
         self.loop_claims = None if path is None else LoopClaims(path, engine.dialect)
-        dialect = engine.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        self._insert = insert
-
-        opportunities = insert(_OPPORTUNITIES)
-        self._upsert_opportunity = opportunities.on_conflict_do_update(
-            index_elements=[_OPPORTUNITIES.c.id],
-            set_={
-                "status": opportunities.excluded.status,
-                "stage": opportunities.excluded.stage,
-                "updated_at": opportunities.excluded.updated_at,
-            },
-            where=_OPPORTUNITIES.c.stage < opportunities.excluded.stage,
-        )
-        outcomes = insert(_OUTCOMES)
-        # A re-read receipt (a restart, a reorg) replaces the outcome: the chain has the last word.
-        self._upsert_outcome = outcomes.on_conflict_do_update(
-            index_elements=[_OUTCOMES.c.execution_id],
-            set_={
-                c.name: outcomes.excluded[c.name] for c in _OUTCOMES.columns if not c.primary_key
-            },
-        )
-        tokens = insert(_TOKENS)
-        self._upsert_token = tokens.on_conflict_do_update(
-            index_elements=[_TOKENS.c.chain_id, _TOKENS.c.address],
-            set_={"symbol": tokens.excluded.symbol, "decimals": tokens.excluded.decimals},
-        )
-        self._insert_decision = insert(_DECISIONS).on_conflict_do_nothing()
-        self._insert_execution = insert(_EXECUTIONS).on_conflict_do_nothing()
-        self._insert_alert = insert(_ALERTS).on_conflict_do_nothing()
-        self._insert_replacement = insert(_REPLACEMENTS).on_conflict_do_nothing()
-        trips = insert(_BREAKER_TRIPS)
-        # A trip is written when it trips and again when it is reset: the reset fills in
-        # `reset_at`/`reset_by`, and a late copy of the trip never clears them.
-        self._upsert_breaker_trip = trips.on_conflict_do_update(
-            index_elements=[_BREAKER_TRIPS.c.id],
-            set_={"reset_at": trips.excluded.reset_at, "reset_by": trips.excluded.reset_by},
-            where=trips.excluded.reset_at.is_not(None),
-        )
-        changes = insert(_PARAM_CHANGES)
-        # A change is written when made and again when measured; a late copy of the made one
-        # never clears the measurement.
-        self._upsert_param_change = changes.on_conflict_do_update(
-            index_elements=[_PARAM_CHANGES.c.id],
-            set_={
-                name: changes.excluded[name]
-                for name in ("effect_reward_usd", "effect_samples", "evaluated_at", "reverted")
-            },
-            where=changes.excluded.evaluated_at.is_not(None),
-        )
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._rows = RowStatements.of(engine.dialect.name)
+        self._premise_rows = PremiseRows(engine.dialect)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> HistoryDatabase:
@@ -173,24 +110,15 @@ class HistoryDatabase:
     def write(self, batch: Sequence[Pending]) -> None:
         """Write a batch of records (and their parents) in one transaction."""
         rows = rows_of(list(batch))
-        steps: list[tuple[Insert, dict[Any, dict[str, Any]]]] = [
-            (self._upsert_opportunity, rows.opportunities),
-            (self._insert_decision, rows.decisions),
-            (self._insert_execution, rows.executions),
-            (self._upsert_outcome, rows.outcomes),
-            (self._upsert_token, rows.tokens),
-            (self._insert_alert, rows.alerts),
-            (self._upsert_breaker_trip, rows.breaker_trips),
-            (self._insert_replacement, rows.replacements),
-            (self._upsert_param_change, rows.param_changes),
-        ]
         with (
             database_errors(self._engine.url, "writing history"),
             begin_write(self._engine) as connection,
         ):
-            for statement, table_rows in steps:
-                if table_rows:
-                    connection.execute(statement, list(table_rows.values()))
+            self.write_rows(connection, rows)
+
+    def write_rows(self, connection: Connection, rows: TableRows) -> None:
+        """`rows` through `connection`'s transaction, parents first."""
+        self._rows.write(connection, rows)
 
     def claim(
         self,
@@ -200,12 +128,14 @@ class HistoryDatabase:
         chain_id: int | None = None,
         tx_hash: str | None = None,
         nonce: int | None = None,
+        fencing_token: int | None = None,
+        premise: Pending | None = None,
     ) -> bool:
         """Claim `key` for submission: True exactly once per key, across processes, durably.
 
         One `INSERT ... ON CONFLICT DO NOTHING RETURNING` on the primary key, committed before
-        returning:
-        the database's unique index decides, so two bots racing for a key get one True.
+        returning: the database's unique index decides, so two bots racing for a key get one
+        True. `premise`'s rows are written with it (`omniarb.store.premises`).
         """
         statement = (
             self._insert(_SUBMISSIONS)
@@ -216,6 +146,7 @@ class HistoryDatabase:
                 chain_id=chain_id,
                 tx_hash=tx_hash,
                 nonce=nonce,
+                fencing_token=fencing_token,
             )
             .on_conflict_do_nothing()
             .returning(_SUBMISSIONS.c.key)
@@ -224,24 +155,53 @@ class HistoryDatabase:
             database_errors(self._engine.url, "claiming a submission"),
             begin_write(self._claims_engine) as connection,
         ):
+            if fencing_token is not None:
+                refuse_stale_token(
+                    connection, chain_id=chain_id, fencing_token=fencing_token, key=key
+                )
+            if premise is not None:
+                # Single statements, not a pipeline (`RowStatements.write` says why).
+                for sql, values in self._premise_rows.statements(premise):
+                    connection.exec_driver_sql(sql, values)
             # RETURNING yields the row only if this insert made it (no row on conflict); a
             # rowcount would do too, but SQLAlchemy keeps INSERT rowcounts only on request.
             # The commit runs on leaving the block, before the caller sees the answer.
             return connection.execute(statement).first() is not None
 
-    def resigned(self, key: str, *, tx_hash: str, nonce: int) -> None:
+    def resigned(
+        self, key: str, *, tx_hash: str, nonce: int, fencing_token: int | None = None
+    ) -> None:
         """The claimed `key` is sent as another transaction (signed again after a nonce
-        conflict): its claim names that one, durably before the send."""
-        statement = (
-            _SUBMISSIONS.update()
-            .where(_SUBMISSIONS.c.key == key)
-            .values(tx_hash=tx_hash, nonce=nonce)
-        )
+        conflict): its claim names that one (and the lease's token, when there is one),
+        durably before the send."""
+        values: dict[str, object] = {"tx_hash": tx_hash, "nonce": nonce}
+        if fencing_token is not None:
+            values["fencing_token"] = fencing_token
+        statement = _SUBMISSIONS.update().where(_SUBMISSIONS.c.key == key).values(values)
         with (
             database_errors(self._engine.url, "updating a submission"),
             begin_write(self._claims_engine) as connection,
         ):
+            if fencing_token is not None:
+                chain_id = connection.execute(
+                    select(_SUBMISSIONS.c.chain_id).where(_SUBMISSIONS.c.key == key)
+                ).scalar()
+                refuse_stale_token(
+                    connection, chain_id=chain_id, fencing_token=fencing_token, key=key
+                )
             connection.execute(statement)
+
+    def max_fencing_token(self, *, chain_id: int) -> int:
+        """The largest fencing token stored with a claim of `chain_id` (0 when none is): a new
+        signer lease's token must exceed it (`omniarb.cluster.lease`, the `floor`)."""
+        statement = select(func.max(_SUBMISSIONS.c.fencing_token)).where(
+            _SUBMISSIONS.c.chain_id == chain_id
+        )
+        with (
+            database_errors(self._engine.url, "reading fencing tokens"),
+            self._claims_engine.connect() as connection,
+        ):
+            return int(connection.execute(statement).scalar() or 0)
 
     def unrecorded_sends(self, *, chain_id: int) -> tuple[list[Execution], list[str]]:
         """Sends of `chain_id` that a claim names but no execution row records, rebuilt as

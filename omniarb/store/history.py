@@ -25,10 +25,12 @@ from omniarb.store._rows import Pending, Record
 from omniarb.store.claims import SubmissionLedger
 from omniarb.store.database import HistoryDatabase
 from omniarb.store.engine import resolve_db_url
+from omniarb.store.premises import Premises
 from omniarb.store.summary import ChainSummary
 from omniarb.store.token_trust import TokenVerdicts
 from omniarb.store.trades import TradeRecord
 from omniarb.store.writer import BatchWriter, WriterSettings, WriterStats
+from omniarb.types import Decision
 
 if TYPE_CHECKING:
     from omniarb.monitor.alerts import Alert
@@ -52,7 +54,8 @@ class HistoryStore(AsyncResource):
     def __init__(self, database: HistoryDatabase, settings: WriterSettings | None = None) -> None:
         self._database = database
         self._writer: BatchWriter[Pending] = BatchWriter(database.write, settings)
-        self._submissions = SubmissionLedger(database)
+        self._premises = Premises()
+        self._submissions = SubmissionLedger(database, self._premises)
         self._last_recorded_at = datetime.min.replace(tzinfo=UTC)
 
     @classmethod
@@ -85,7 +88,11 @@ class HistoryStore(AsyncResource):
         # two records fall in the same microsecond.
         now = max(datetime.now(UTC), self._last_recorded_at + _TICK)
         self._last_recorded_at = now
-        await self._writer.put(Pending(value, now))
+        pending = Pending(value, now)
+        if isinstance(value, Decision) and value.approved:
+            # Its claim writes it too, should this process stop before the batch is written.
+            self._premises.keep(value.opportunity.id, pending)
+        await self._writer.put(pending)
 
     async def claim_submission(self, key: str) -> bool:
         """True once per `key`, ever, across processes; durable before it returns."""

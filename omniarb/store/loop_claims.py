@@ -24,7 +24,9 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
+from omniarb.store._rows import Pending
 from omniarb.store.models import SubmissionRow
+from omniarb.store.premises import PremiseRows
 
 _SUBMISSIONS: Table = SubmissionRow.__table__  # type: ignore[assignment]
 
@@ -38,6 +40,8 @@ _CLAIM = (
 )
 _RESIGNED = "UPDATE submissions SET tx_hash = ?, nonce = ? WHERE key = ?"
 
+_Statement = tuple[str, tuple[Any, ...]]
+
 
 class LoopClaims:
     """Claims on the calling thread, or None when SQLite cannot take them at once."""
@@ -48,6 +52,7 @@ class LoopClaims:
         # The stored form of `claimed_at` is the column type's (as the ORM writes and reads it).
         processor = _SUBMISSIONS.c.claimed_at.type.bind_processor(dialect)
         self._stamp: Callable[[datetime], Any] = processor or (lambda value: value)
+        self._premise_rows = PremiseRows(dialect)
 
     def _open(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -69,17 +74,23 @@ class LoopClaims:
         chain_id: int | None,
         tx_hash: str | None,
         nonce: int | None,
+        premise: Pending | None = None,
     ) -> bool | None:
-        """True if this claimed `key`, False if it was claimed before, None: try elsewhere."""
+        """True if this claimed `key`, False if it was claimed before, None: try elsewhere.
+        `premise`'s opportunity and decision rows are written in the claim's transaction
+        (`omniarb.store.premises`)."""
+        statements = [] if premise is None else self._premise_rows.statements(premise)
         values = (key, self._stamp(datetime.now(UTC)), claimed_by, chain_id, tx_hash, nonce)
-        rows = self._write(_CLAIM, values)
-        return None if rows is None else bool(rows)
+        statements.append((_CLAIM, values))
+        rows_claimed = self._write(statements)
+        return None if rows_claimed is None else bool(rows_claimed)
 
     def resigned(self, key: str, *, tx_hash: str, nonce: int) -> bool:
         """True once the claim names the new transaction; False: try elsewhere."""
-        return self._write(_RESIGNED, (tx_hash, nonce, key)) is not None
+        return self._write([(_RESIGNED, (tx_hash, nonce, key))]) is not None
 
-    def _write(self, statement: str, values: tuple[Any, ...]) -> list[Any] | None:
+    def _write(self, statements: list[_Statement]) -> list[Any] | None:
+        """The last statement's rows, all of them committed together; None: not written."""
         try:
             connection = self._open()
         except sqlite3.Error as exc:
@@ -90,7 +101,9 @@ class LoopClaims:
         except sqlite3.Error:
             return None  # the write lock is taken: the thread waits for it instead
         try:
-            rows = connection.execute(statement, values).fetchall()
+            rows: list[Any] = []
+            for statement, values in statements:
+                rows = connection.execute(statement, values).fetchall()
             connection.execute("COMMIT")
         except sqlite3.Error as exc:
             log.debug("a claim on the loop failed, retried in the claims thread: %s", exc)

@@ -41,6 +41,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 __all__ = [
     "AMOUNT_DIGITS",
+    "JSON_COLUMN",
     "AlertRow",
     "Amount",
     "Base",
@@ -116,6 +117,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 # JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
 _JSON = JSON().with_variant(JSONB(), "postgresql")
+# The JSON column type of every table (JSONB on PostgreSQL), for the models kept in other modules.
+JSON_COLUMN = _JSON
 
 
 class Base(DeclarativeBase):
@@ -282,6 +285,12 @@ class SubmissionRow(Base):
     chain_id: Mapped[int | None] = mapped_column(BigInteger)
     tx_hash: Mapped[str | None] = mapped_column(String(66))
     nonce: Mapped[int | None] = mapped_column(BigInteger)
+    # The signer lease's fencing token the claim was checked against (`omniarb.cluster.fence`);
+    # None in a single process, which holds no lease.
+    fencing_token: Mapped[int | None] = mapped_column(BigInteger)
+
+    # The largest token of a chain is a new lease's floor (`HistoryDatabase.max_fencing_token`).
+    __table_args__ = (Index(None, "chain_id", "fencing_token"),)
 
 
 class TokenRow(Base):

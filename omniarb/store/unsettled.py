@@ -4,8 +4,9 @@ replacements of stuck transactions.
 A restarted bot reconciles every SUBMITTED execution of its chain that has no outcome with the
 chain (`omniarb.track.reconcile`). The tracker builds an outcome from the `Execution` value, so
 this module rebuilds that value from its rows: the opportunity, decision and execution rows
-hold every field the outcome and its row ids need (the ids come from the opportunity id and the
-stored `decided_ns`/`submitted_ns`, so the outcome lands on the existing rows). The lender's fee
+hold every field the outcome and its row ids need (the decision's id comes from the opportunity
+id and the stored `decided_ns`; the execution keeps its row's id as `record_id`), so the outcome
+lands on the existing rows. The lender's fee
 is what the opportunity's gross profit and the decision's predicted profit differ by.
 """
 
@@ -65,7 +66,8 @@ def load_unrecorded_sends(session: Session, *, chain_id: int) -> tuple[list[Exec
     opportunity and decision rows, and the hashes of those whose rows were not written either.
 
     Such an execution's stamp is its claim's time in ns since the epoch (the run's monotonic
-    stamp died with it), which keeps its row id unique.
+    stamp died with it); its row id is the one the sender's own row has (`execution_id`: the
+    opportunity and the hash), should that row still come.
     """
     recorded = select(ExecutionRow.tx_hash).where(ExecutionRow.tx_hash.is_not(None))
     claims = session.execute(
@@ -111,6 +113,7 @@ def _execution(row: ExecutionRow, decision: DecisionRow, opp: OpportunityRow) ->
         error=row.error,
         channel=_channel(row),
         bundle_hash=row.bundle_hash,
+        record_id=row.id,
     )
 
 

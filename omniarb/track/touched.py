@@ -77,12 +77,15 @@ def earlier_touches(
     block_number: int,
     transaction_index: int,
     priced_at: int,
+    premise: frozenset[str] = frozenset(),
 ) -> tuple[Touch, ...]:
     """The logs (as `eth_getLogs` returns them) that touched a pool of `topics` after block
-    `priced_at` and before the transaction at (`block_number`, `transaction_index`)."""
+    `priced_at` and before the transaction at (`block_number`, `transaction_index`), except
+    those of `premise`: transactions (lower-case hashes) the prediction already applied, such
+    as the pending swap a backrun follows."""
     found = []
     for entry in logs:
-        if entry.get("removed"):
+        if entry.get("removed") or str(entry["transactionHash"]).lower() in premise:
             continue
         entry_topics: Sequence[str] = entry["topics"]
         pool = log_pool(entry["address"], entry_topics, topics)

@@ -55,7 +55,8 @@ class Tracker:
     `Swap`, `Mint` or `Burn`): the state our prediction was made on did not hold, so realized
     may differ. That is usually a transaction earlier in the same block; when the trade lands a
     block or more late (a slow send, a busy node), the blocks in between count too, since their
-    swaps changed the pools just the same.
+    swaps changed the pools just the same. The pending swap a backrun was priced behind (its
+    `trigger_tx`) is part of the prediction, not a touch.
 
     A bribed trade's outcome records the bribe paid to the block's coinbase, from the
     executor's `BribePaid` log; its realized profit is already net of it (the executor unwrapped
@@ -126,8 +127,12 @@ class Tracker:
                 mined_tx_hash=receipt.tx_hash,
                 cancelled=True,
             )
+        opportunity = execution.decision.opportunity
         touches = await self._earlier_touches(
-            receipt, route, priced_at=execution.decision.opportunity.block_number
+            receipt,
+            route,
+            priced_at=opportunity.block_number,
+            premise=frozenset({opportunity.trigger_tx.lower()} if opportunity.trigger_tx else ()),
         )
         touched = bool(touches)
         if touches:
@@ -214,9 +219,10 @@ class Tracker:
             return execution.l1_fee_wei
 
     async def _earlier_touches(
-        self, receipt: TxReceipt, route: Route, *, priced_at: int
+        self, receipt: TxReceipt, route: Route, *, priced_at: int, premise: frozenset[str]
     ) -> tuple[Touch, ...]:
-        """The state changes of `route`'s pools after block `priced_at` and before our trade."""
+        """The state changes of `route`'s pools after block `priced_at` and before our trade,
+        except those of `premise` (the pending swap a backrun was priced behind)."""
         in_next_block = receipt.block_number <= priced_at + 1
         if in_next_block and receipt.transaction_index == 0:
             return ()
@@ -232,6 +238,7 @@ class Tracker:
             block_number=receipt.block_number,
             transaction_index=receipt.transaction_index,
             priced_at=priced_at if not in_next_block else receipt.block_number - 1,
+            premise=premise,
         )
 
     async def _route_logs(self, route: Route, where: dict[str, object]) -> list[dict[str, Any]]:

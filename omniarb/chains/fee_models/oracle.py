@@ -62,6 +62,11 @@ class FeeOracle:
         self._refreshing: asyncio.Future[FeeQuote | None] | None = None
 
     @property
+    def has_quote(self) -> bool:
+        """Whether a refresh has succeeded once (`quote` may be read)."""
+        return self._quote is not None
+
+    @property
     def quote(self) -> FeeQuote:
         """The latest quote; `refresh` must have run once."""
         if self._quote is None:

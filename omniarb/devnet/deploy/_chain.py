@@ -1,6 +1,8 @@
-"""One chain's deployment in its order: tokens, lenders, the Safe (`_safe`), DEXes (each by its
+"""One chain's deployment in its order: tokens, lenders, the Safe (`_safe`), Across's SpokePool
+(`_across`), DEXes (each by its
 pool kind, `omniarb.devnet.kinds`), the routers over several DEXes (`_routers`), pools, the trap
-tokens and their pools (`_traps`), traders; every
+tokens and their pools (`_traps`), traders, the canonical bridge (`_canonical_bridge`), the
+cross-chain inventory account (`_inventory`); every
 receipt checked at the end. The result is a `ChainManifest` without endpoints.
 """
 
@@ -14,6 +16,9 @@ from omniarb.chains.spec import ChainSpec
 from omniarb.config import DevnetScale
 from omniarb.devnet.accounts import DEPLOYER_INDEX, dev_account
 from omniarb.devnet.catalog import catalog_for
+from omniarb.devnet.deploy._across import deploy_across
+from omniarb.devnet.deploy._canonical_bridge import deploy_canonical_bridge
+from omniarb.devnet.deploy._inventory import fund_inventory
 from omniarb.devnet.deploy._l2_fees import install_l2_fee_contracts
 from omniarb.devnet.deploy._pools import create_pools
 from omniarb.devnet.deploy._routers import deploy_routers
@@ -64,6 +69,7 @@ async def deploy_chain(
             name=t.name,
             asset=t.asset,
             wrapped_native=t.wrapped_native,
+            bridged=t.bridged,
         )
         for t in catalog.tokens
     )
@@ -73,6 +79,8 @@ async def deploy_chain(
     phases.done("lenders")
     safe = await deploy_safe(chain, deployer)
     phases.done("Safe")
+    across = await deploy_across(chain, deployer, token_entries)
+    phases.done("Across SpokePool")
     wrapped = next(t for t in catalog.tokens if t.wrapped_native)
     weth = tokens[wrapped.symbol]
     dexes = [
@@ -93,6 +101,10 @@ async def deploy_chain(
     phases.done(f"{len(trap_tokens)} trap tokens")
     traders = await fund_traders(rpc, deployer, catalog, tokens, dexes, routers)
     phases.done(f"{len(traders)} traders")
+    canonical_bridge = await deploy_canonical_bridge(rpc, deployer, catalog, tokens)
+    phases.done("canonical bridge")
+    inventory = await fund_inventory(rpc, deployer, catalog, tokens, dexes)
+    phases.done("cross-chain inventory")
     await check_all(rpc, deployer.sent)
     phases.done(f"{len(deployer.sent)} receipts checked")
     return ChainManifest(
@@ -108,4 +120,6 @@ async def deploy_chain(
         lenders=lenders,
         routers=routers,
         safe=safe,
+        bridges=(across, canonical_bridge),
+        inventory_account=inventory,
     )

@@ -33,7 +33,7 @@ import signal
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from omniarb.devnet.market.activity import MarketActivity
 from omniarb.devnet.market.params import MarketParams
@@ -158,12 +158,23 @@ class MarketProcess:
             await self.stop()
 
     async def stop(self) -> None:
-        """Stop the child (closing the pipe tells it to) and reap it; idempotent."""
+        """Stop the child (closing the pipe tells it to) and reap it; idempotent. What the child
+        sent and was not read yet (its latest figures) is taken first."""
         if self._conn is not None:
+            with contextlib.suppress(EOFError, OSError):
+                while self._conn.poll():
+                    self._take(*self._conn.recv())
             self._conn.close()
             self._conn = None
         if self._process is not None and self._process.exitcode is None:
             await self._reap(self._process)
+
+    def _take(self, kind: str, payload: object) -> None:
+        """Keep the latest figures of a message from the child."""
+        if kind == "rivals":
+            self._rivals_snapshot = cast("RivalsSnapshot", payload)
+        elif isinstance(payload, MarketSnapshot):
+            self._snapshot = payload
 
     def _receive(self, conn: Connection, ended: asyncio.Future[None]) -> None:
         try:
@@ -171,12 +182,9 @@ class MarketProcess:
                 kind, payload = conn.recv()
                 if kind == "error" and not ended.done():
                     ended.set_exception(DevnetError(f"the market process failed: {payload}"))
-                elif kind == "rivals":
-                    self._rivals_snapshot = payload
-                elif isinstance(payload, MarketSnapshot):
-                    self._snapshot = payload
-                    if kind == "done" and not ended.done():
-                        ended.set_result(None)
+                self._take(kind, payload)
+                if kind == "done" and isinstance(payload, MarketSnapshot) and not ended.done():
+                    ended.set_result(None)
         except (EOFError, OSError):
             if not ended.done():
                 ended.set_exception(DevnetError("the market process exited unexpectedly"))

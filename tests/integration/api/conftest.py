@@ -8,20 +8,15 @@ The engine tests' helpers (`_bot_helpers`: plant a gap with a router swap) are i
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from _api_values import TOKENS, decision, opportunity, outcome
-from _servers import DEFAULT_PG_URL, PG_URL_ENV
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from _pg_schema import fresh_pg_schema
 
 from omniarb.store import HistoryStore
-from omniarb.store.engine import make_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 
@@ -29,18 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose tables live in a fresh schema."""
-    base = os.environ.get(PG_URL_ENV, DEFAULT_PG_URL)
-    schema = f"omniarb_api_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_pg_schema("omniarb_api") as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,17 +6,25 @@ the documented 403). Fixed budget and seed."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import redis.asyncio as aioredis
 from _api_server import serving
 from _api_values import opportunity, outcome
+from _cross_chain_rows import HeldInventory, seed_cross_chain
+from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
 from test_api_breaker import _TinyBreaker
 from test_api_routes import _live_stats, _Metrics
 
+from omniarb._config_cluster import ClusterSettings
 from omniarb.api import ApiServer, ApiState, LiveFigures, LiveHub
-from omniarb.config import Settings
+from omniarb.cluster.registry import WorkerEntry, WorkerRegistry
+from omniarb.config import RedisSettings, Settings
 from omniarb.keys.rotation_service import KeyRotationService
 from omniarb.store import HistoryStore
 
@@ -78,6 +86,36 @@ async def _schemathesis(server: ApiServer, token: str, examples: int, report: Pa
 async def test_schemathesis_finds_no_server_error(
     seeded_store: HistoryStore, tmp_path: Path
 ) -> None:
+    # A real registry (Redis) with one process: /cluster/workers answers rather than 503.
+    redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
+    prefix = f"t-{uuid.uuid4().hex[:8]}:"
+    registry = await WorkerRegistry.connect(
+        RedisSettings(enabled=True, url=redis_url, key_prefix=prefix),
+        ClusterSettings(heartbeat_s=60),
+    )
+    await registry.announce(
+        WorkerEntry(
+            id="worker-ethereum-a",
+            role="worker",
+            chain="ethereum",
+            state="active",
+            pid=1,
+            host="h",
+            started_at=1.0,
+            fencing_token=1,
+        )
+    )
+    try:
+        await _fuzz(seeded_store, tmp_path, registry)
+    finally:
+        await registry.withdraw("worker-ethereum-a")
+        await registry.close()
+        client = aioredis.Redis.from_url(redis_url)
+        await client.delete(f"{prefix}workers")
+        await client.aclose()
+
+
+async def _fuzz(seeded_store: HistoryStore, tmp_path: Path, registry: WorkerRegistry) -> None:
     stats = _live_stats()
     hub = LiveHub()
     hub.publish_trade(outcome(opportunity(9), n=9), stats)
@@ -89,7 +127,11 @@ async def test_schemathesis_finds_no_server_error(
         breaker=_TinyBreaker(),
         # A real rotation of no chain: every request is a 404, never a 503.
         key_rotation=KeyRotationService({}),
+        # The bot's inventory: /cross-chain/inventory answers rather than 503.
+        inventory=HeldInventory(),
+        cluster=registry,
     )
+    seed_cross_chain(seeded_store.database, now=datetime.now(UTC))
     tokens = seeded_store.database.api_tokens
     _, admin = tokens.create(name="fuzz-admin", scope="admin")
     _, read = tokens.create(name="fuzz-read", scope="read")
@@ -110,6 +152,7 @@ async def test_schemathesis_finds_no_server_error(
             "/breaker/reset",
             "/config",
             "/metrics",
+            "/cluster/workers",
         }
         assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
         trip = schema["paths"]["/breaker/trip"]["post"]["responses"]

@@ -1,6 +1,7 @@
-"""The executor's Foundry fuzz and invariant tests (contracts/test/*.t.sol) pass under
-`forge test`, offline, with the budgets foundry.toml sets: 256 runs per fuzz test, 64 runs ×
-50 calls per invariant. The suites trade through Uniswap V2's own bytecode from npm.
+"""The executor's (and the devnet canonical bridge's) Foundry fuzz and invariant tests
+(contracts/test/*.t.sol) pass under `forge test`, offline, with the budgets foundry.toml sets:
+256 runs per fuzz test, 64 runs × 50 calls per invariant. The suites trade through Uniswap
+V2's own bytecode from npm.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ EXPECTED_FUZZ = {
     "testFuzz_adminFunctionsRevertForNonOwner",
     "testFuzz_onlyPendingOwnerAccepts",
     "testFuzz_callbacksRefuseStrangers",
+    # The devnet canonical bridge (contracts/test/DevCanonicalBridge.t.sol).
+    "testFuzz_depositLocksTheAmountAndTakesTheNextNonce",
+    "testFuzz_onlyTheMessengerFinalizesOnce",
 }
 EXPECTED_INVARIANTS = {
     "invariant_balancesOnlyDecreaseThroughOwnerWithdrawals",

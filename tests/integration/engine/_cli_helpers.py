@@ -100,6 +100,39 @@ def cli(
     )
 
 
+@contextlib.contextmanager
+def kept_demo(
+    home: Path,
+    *,
+    blocks: int,
+    summary: Path,
+    config: Path,
+    timeout_s: float = 120.0,
+    args: Sequence[str] = (),
+) -> Iterator[subprocess.CompletedProcess[str]]:
+    """`omniarb demo ARGS --blocks N --summary FILE --keep-devnet` run to a clean exit; its
+    devnet stays up for the block's checks and is brought down after (which must succeed when
+    the checks did)."""
+    demo = cli(
+        home,
+        "demo",
+        *args,
+        "--blocks",
+        str(blocks),
+        "--summary",
+        summary,
+        "--keep-devnet",
+        config=config,
+        timeout_s=timeout_s,
+    )
+    try:
+        assert demo.returncode == 0, demo.stderr[-3000:]
+        yield demo
+    finally:
+        down = cli(home, "devnet", "down")
+    assert down.returncode == 0, down.stderr
+
+
 def spawn(
     home: Path, *args: str | Path, log: Path, config: Path | None = None
 ) -> subprocess.Popen[bytes]:
@@ -178,9 +211,11 @@ def wait_until(
     interval_s: float = 0.05,
     watch: subprocess.Popen[bytes] | None = None,
     log: Path | None = None,
+    logs: Sequence[Path | str] = (),
 ) -> T:
-    """Poll `condition` until it returns something truthy; fail (with `log`'s tail) on timeout
-    or when the `watch`ed process exits first."""
+    """Poll `condition` until it returns something truthy; fail (with the tails of `log` and
+    of each of `logs`, several processes' logs) on timeout or when the `watch`ed process exits
+    first."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = condition()
@@ -188,11 +223,20 @@ def wait_until(
             return value
         if watch is not None and watch.poll() is not None:
             raise AssertionError(
-                f"exited with {watch.returncode} before {what}:\n{tail(log) if log else ''}"
+                f"exited with {watch.returncode} before {what}:\n{_tails(log, logs)}"
             )
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}:\n{tail(log) if log else ''}")
+            raise AssertionError(
+                f"timed out after {timeout_s:g} s waiting for {what}:\n{_tails(log, logs)}"
+            )
         time.sleep(interval_s)
+
+
+def _tails(log: Path | None, logs: Sequence[Path | str]) -> str:
+    if not logs:
+        return tail(log) if log else ""
+    named = [Path(p) for p in (log, *logs) if p is not None]
+    return "\n".join(f"--- {p}\n{tail(p, lines=25) or '(no log)'}" for p in named)
 
 
 @contextlib.contextmanager

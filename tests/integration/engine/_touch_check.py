@@ -76,6 +76,11 @@ class RecordedTrade:
     realized_profit: int
     predicted_profit: int
     touched: bool
+    # The pending swap a backrun was priced behind: part of its prediction, not a touch.
+    trigger_tx: str | None = None
+    # False for a trade recorded as never mined (`dropped`: a restarted bot found a claim of
+    # the killed run whose transaction never reached the chain).
+    included: bool = True
 
 
 def recorded_trades(home: Path) -> list[RecordedTrade]:
@@ -83,7 +88,8 @@ def recorded_trades(home: Path) -> list[RecordedTrade]:
     rows = query(
         home,
         "SELECT o.chain, o.tx_hash, p.block_number, p.route, o.success, o.realized_profit, "
-        "o.predicted_profit, o.touched_earlier_in_block FROM outcomes o "
+        "o.predicted_profit, o.touched_earlier_in_block, o.included, p.trigger_tx "
+        "FROM outcomes o "
         "JOIN opportunities p ON p.id = o.opportunity_id WHERE o.tx_hash IS NOT NULL",
     )
     return [
@@ -96,15 +102,34 @@ def recorded_trades(home: Path) -> list[RecordedTrade]:
             realized_profit=int(realized),
             predicted_profit=int(predicted),
             touched=bool(touched),
+            included=bool(included),
+            trigger_tx=trigger,
         )
-        for chain, tx_hash, block, route, success, realized, predicted, touched in rows
+        for (
+            chain,
+            tx_hash,
+            block,
+            route,
+            success,
+            realized,
+            predicted,
+            touched,
+            included,
+            trigger,
+        ) in rows
     ]
 
 
 async def touching_transactions(
-    rpc: RpcClient, *, tx_hash: str, pools: Iterable[str], priced_block: int
+    rpc: RpcClient,
+    *,
+    tx_hash: str,
+    pools: Iterable[str],
+    priced_block: int,
+    premise: str | None = None,
 ) -> list[str]:
-    """The transactions that changed a pool of `pools` after `priced_block`, before `tx_hash`."""
+    """The transactions that changed a pool of `pools` after `priced_block`, before `tx_hash`,
+    other than `premise` (the pending swap a backrun was priced behind)."""
     receipt = await rpc.call("eth_getTransactionReceipt", tx_hash)
     assert receipt is not None, f"trade {tx_hash} has no receipt"
     block, index = int(receipt["blockNumber"], 16), int(receipt["transactionIndex"], 16)
@@ -114,6 +139,8 @@ async def touching_transactions(
     for number in range(priced_block + 1, block + 1):
         for other in await rpc.call("eth_getBlockReceipts", hex(number)):
             if number == block and int(other["transactionIndex"], 16) >= index:
+                continue
+            if premise is not None and other["transactionHash"].lower() == premise.lower():
                 continue
             if any(_of_route(entry, wanted) for entry in other["logs"]):
                 found.append(other["transactionHash"])
@@ -127,8 +154,18 @@ async def check_trades_async(rpc: RpcClient, trades: Sequence[RecordedTrade]) ->
     """
     touched = 0
     for trade in trades:
+        if not trade.included:
+            # Recorded as never mined: it must not be on the chain, nor count as a trade.
+            receipt = await rpc.call("eth_getTransactionReceipt", trade.tx_hash)
+            assert receipt is None, f"trade {trade.tx_hash} is recorded dropped but was mined"
+            assert not trade.success, trade
+            continue
         touching = await touching_transactions(
-            rpc, tx_hash=trade.tx_hash, pools=trade.pools, priced_block=trade.priced_block
+            rpc,
+            tx_hash=trade.tx_hash,
+            pools=trade.pools,
+            priced_block=trade.priced_block,
+            premise=trade.trigger_tx,
         )
         assert trade.touched == bool(touching), (trade, touching)
         if trade.touched:

@@ -2,7 +2,13 @@
 pending swaps are backrun. Each backrun is a bundle: the market's swap, then our trade, one right
 after the other in the same block; it realized exactly its prediction, bribe included, and a
 backrun starting in WETH paid its bribe (others, which cannot pay one, paid none). The
-block-found trades went to the relay too."""
+block-found trades went to the relay too.
+
+A bundle targets the next two blocks: one that lands in the second, after the market's swaps
+moved its pools in the first, was overtaken and may realize more or less than predicted. The
+flag that says so is checked against the receipts both ways (`_touch_check`), and every trade
+not overtaken realized exactly its prediction. The swap a backrun follows is its prediction's
+premise, not an overtaking."""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ import json
 from pathlib import Path
 
 import pytest
-from _cli_helpers import cli, private_home, receipts, write_config
+from _cli_helpers import kept_demo, private_home, receipts, write_config
+from _touch_check import check_trades, recorded_trades
 
 from omniarb.devnet.record import read_record
 from omniarb.network import Manifest
@@ -30,33 +37,29 @@ def test_the_demo_backruns_the_markets_swaps_through_the_relay(
         tmp_path / "eth.toml", block_times_s={"ethereum": 1.0}, whale_probability=_WHALES
     )
     summary_path = tmp_path / "summary.json"
-    demo = cli(
-        home,
-        "demo",
-        "--blocks",
-        str(_BLOCKS),
-        "--summary",
-        summary_path,
-        "--keep-devnet",
-        config=config,
-        timeout_s=300.0,
-    )
-    try:
-        assert demo.returncode == 0, demo.stderr[-3000:]
+    with kept_demo(home, blocks=_BLOCKS, summary=summary_path, config=config, timeout_s=300.0):
         record = read_record(home)
         assert record is not None
         assert set(record.relay_url) == {"ethereum"}
         (chain,) = Manifest.read(Path(record.manifest)).chains
         assert chain.relay_url == record.relay_url["ethereum"]
         trades = json.loads(summary_path.read_text())["trades"]
-        # Every trade went to the relay; what succeeded realized exactly its prediction.
+        # Every trade went to the relay; what a block included and no other transaction
+        # overtook realized exactly its prediction, and the flag is right both ways.
         assert trades
         assert {t["channel"] for t in trades} == {"bundle"}
         succeeded = [t for t in trades if t["status"] == "success"]
-        for trade in succeeded:
-            assert trade["realized_profit_wei"] == trade["predicted_profit_wei"] > 0, trade
+        for trade in trades:
+            # A bundle no block included (outbid, or its pools moved) cost nothing: "dropped".
+            if trade["status"] != "dropped" and not trade["touched_earlier_in_block"]:
+                assert trade["status"] == "success", trade
+                assert trade["realized_profit_wei"] == trade["predicted_profit_wei"] > 0, trade
+        recorded = recorded_trades(home)
+        assert {t.tx_hash for t in recorded} == {t["tx_hash"] for t in trades}
+        check_trades(chain.rpc_http, recorded)
         backruns = [t for t in succeeded if t["source"] == "mempool"]
         assert backruns, [(t["source"], t["status"]) for t in trades]
+        assert any(not t["touched_earlier_in_block"] for t in backruns), backruns
         for trade in backruns:
             # A bribe is paid in the native coin, out of a profit in its wrapped token: a
             # backrun that starts in WETH pays one, another pays none.
@@ -67,6 +70,3 @@ def test_the_demo_backruns_the_markets_swaps_through_the_relay(
             assert ours["blockNumber"] == theirs["blockNumber"]
             assert int(ours["transactionIndex"], 16) == int(theirs["transactionIndex"], 16) + 1
             assert theirs["status"] == "0x1"
-    finally:
-        down = cli(home, "devnet", "down")
-    assert down.returncode == 0, down.stderr

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _cli_helpers import cli, private_home, write_config
+from _cli_helpers import kept_demo, private_home, write_config
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.devnet.accounts import BOT_INDEX, dev_account
@@ -73,21 +73,14 @@ def test_demo_signs_every_trade_with_a_key_inside_the_token(
     home = private_home(tmp_path, omniarb_home)
     config = write_config(tmp_path / "fast.toml", block_times_s={"ethereum": 0.4})
     summary_path = tmp_path / "summary.json"
-    demo = cli(
+    with kept_demo(
         home,
-        "demo",
-        "--signer",
-        "pkcs11",
-        "--blocks",
-        str(_BLOCKS),
-        "--summary",
-        summary_path,
-        "--keep-devnet",
+        blocks=_BLOCKS,
+        summary=summary_path,
         config=config,
         timeout_s=240,
-    )
-    try:
-        assert demo.returncode == 0, demo.stderr[-3000:]
+        args=("--signer", "pkcs11"),
+    ) as demo:
         summary = json.loads(summary_path.read_text())
         hashes = [t["tx_hash"] for t in summary["trades"] if t["status"] == "success"]
         assert hashes, summary["chains"]
@@ -102,6 +95,3 @@ def test_demo_signs_every_trade_with_a_key_inside_the_token(
         # Generated in the token: never extractable, always sensitive.
         assert token["flags"] == [[False, True]]
         assert "to Safe 0x" in demo.stdout
-    finally:
-        down = cli(home, "devnet", "down")
-    assert down.returncode == 0, down.stderr

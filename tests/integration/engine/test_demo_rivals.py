@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _cli_helpers import cli, private_home, receipts, write_config
+from _cli_helpers import kept_demo, private_home, receipts, write_config
 
 from omniarb.devnet.record import read_record
 from omniarb.network import Manifest
@@ -34,19 +34,9 @@ def test_the_demo_runs_with_rivals_and_names_the_trades_they_took(
         rivals=_RIVALS,
     )
     summary_path = tmp_path / "summary.json"
-    demo = cli(
-        home,
-        "demo",
-        "--blocks",
-        str(_BLOCKS),
-        "--summary",
-        summary_path,
-        "--keep-devnet",
-        config=config,
-        timeout_s=300.0,
-    )
-    try:
-        assert demo.returncode == 0, demo.stderr[-3000:]
+    with kept_demo(
+        home, blocks=_BLOCKS, summary=summary_path, config=config, timeout_s=300.0
+    ) as demo:
         line = next((x for x in demo.stdout.splitlines() if x.startswith("rivals won/sent:")), None)
         assert line is not None, demo.stdout[-2000:]
         figures = dict(
@@ -78,6 +68,3 @@ def test_the_demo_runs_with_rivals_and_names_the_trades_they_took(
         # A trade of the bot that was not lost to a rival is not marked with one.
         for trade in summary["trades"]:
             assert (trade["rival_tx_hash"] is not None) == trade["lost_to_rival"], trade
-    finally:
-        down = cli(home, "devnet", "down")
-    assert down.returncode == 0, down.stderr

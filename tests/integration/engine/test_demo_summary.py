@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _cli_helpers import cli, private_home, write_config
+from _cli_helpers import cli, kept_demo, private_home, write_config
 from _touch_check import check_trades, recorded_trades
 
 from omniarb.devnet.record import read_record
@@ -51,22 +51,8 @@ def test_demo_summary_lists_exact_trades(tmp_path: Path, omniarb_home: Path) -> 
     config = write_config(tmp_path / "fast.toml", block_times_s=_BLOCK_TIMES_S)
     summary_path = tmp_path / "summary.json"
 
-    demo = cli(
-        home,
-        "demo",
-        "--blocks",
-        str(_BLOCKS),
-        "--summary",
-        summary_path,
-        "--keep-devnet",
-        config=config,
-    )
-    try:
-        assert demo.returncode == 0, demo.stderr[-3000:]
+    with kept_demo(home, blocks=_BLOCKS, summary=summary_path, config=config):
         _check_summary(home, json.loads(summary_path.read_text()))
-    finally:
-        down = cli(home, "devnet", "down")
-    assert down.returncode == 0, down.stderr
     assert not (home / "devnet" / "running.json").exists()
 
 

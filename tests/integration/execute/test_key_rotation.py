@@ -37,8 +37,8 @@ from omniarb.store.database import HistoryDatabase
 
 pytestmark = pytest.mark.integration
 
-OWNER_INDEX = 15  # an account no other part of the devnet uses
-SWEEP_INDEX = 16
+OWNER_INDEX = 46  # an account no other part of the devnet (nor another test) uses
+SWEEP_INDEX = 47
 FLOAT_WEI = 10**17
 _STEPS_NEW = ["key.create", "key.authorize", "key.fund", "key.activate"]
 _STEPS_OLD = ["key.drain", "key.deauthorize", "key.sweep", "key.retire"]

@@ -1,7 +1,9 @@
 """The sampled audit against a real anvil: the node's `eth_call` at the block the local
 simulation read, named by its hash, compared with the prediction; a disagreement (another
 amount, a revert) flags the route's tokens, a block the node does not serve leaves the audit
-inconclusive and flags nothing, and a full queue drops the audit with a count.
+inconclusive and flags nothing, and a full queue drops the audit with a count. The call waits
+for a block after the audited one: anvil answers a call pinned to its latest block from its
+live state, which a block mined during the call changes.
 
 The audited call here is WETH's `balanceOf` (it returns one word, as `execute` returns its
 profit): its answer at a block is known exactly, and moves when the bot deposits.
@@ -65,12 +67,21 @@ async def _job(
     )
 
 
+async def _head(bot: Bot) -> int:
+    return int(await bot.rpc.call("eth_blockNumber"), 16)
+
+
 async def test_audits_compare_at_the_simulations_block(devnet_factory: Any) -> None:
     async with devnet_factory({"ethereum": None}) as net, bot_on(net, "ethereum") as bot:
         policy = PrecheckPolicy(mode="unproven", audit_rate=Fraction(1))
         reported: list[AuditResult] = []
+        # The chain's head as the bot's state sync would know it (set below from the node).
+        head = [await _head(bot)]
         auditor = PrecheckAuditor(
-            call=bot.submitter.precheck, policy=policy, on_result=reported.append
+            call=bot.submitter.precheck,
+            policy=policy,
+            head_block=lambda: head[0],
+            on_result=reported.append,
         )
         balance_of = bytes.fromhex(encode_call(BALANCE_OF, bot.signer.address)[2:])
         before = await bot.weth_balance(bot.signer.address)
@@ -84,6 +95,9 @@ async def test_audits_compare_at_the_simulations_block(devnet_factory: Any) -> N
         withdraw_too_much = bytes.fromhex(encode_call("withdraw(uint256)", after + 1)[2:])
         reverts = await _job(bot, 3, withdraw_too_much, 0)
         orphaned = await _job(bot, 4, balance_of, after, block_hash="0x" + "ab" * 32)
+        # The jobs after the deposit are of the node's latest block: a block after it first.
+        await bot.rpc.call("evm_mine")
+        head[0] = await _head(bot)
         async with asyncio.TaskGroup() as tasks:
             runner = tasks.create_task(auditor.run())
             for job in (at_before, orphaned):
@@ -121,10 +135,53 @@ async def test_audits_compare_at_the_simulations_block(devnet_factory: Any) -> N
 async def test_a_full_queue_drops_the_audit_and_counts_it(devnet_factory: Any) -> None:
     async with devnet_factory({"ethereum": None}) as net, bot_on(net, "ethereum") as bot:
         policy = PrecheckPolicy(mode="unproven", audit_rate=Fraction(1))
-        auditor = PrecheckAuditor(call=bot.submitter.precheck, policy=policy, capacity=1)
+        auditor = PrecheckAuditor(
+            call=bot.submitter.precheck, policy=policy, head_block=lambda: None, capacity=1
+        )
         balance_of = bytes.fromhex(encode_call(BALANCE_OF, bot.signer.address)[2:])
         job = await _job(bot, 1, balance_of, 0)
         assert auditor.enqueue(job)
         assert not auditor.enqueue(job)
         assert auditor.dropped == 1
         assert auditor.pending == 1
+
+
+async def test_an_audit_waits_for_a_block_after_its_own(devnet_factory: Any) -> None:
+    """A trade's audit is queued just after its send, while the audited block is usually still
+    the node's latest, and the block that includes the trade may be mined during the call:
+    anvil would then answer with the state after the trade. The call goes out only once the
+    head is past the audited block, and reads that block's own state."""
+    async with devnet_factory({"ethereum": None}) as net, bot_on(net, "ethereum") as bot:
+        policy = PrecheckPolicy(mode="unproven", audit_rate=Fraction(1))
+        reported: list[AuditResult] = []
+        head = [await _head(bot)]
+        heads_at_call: list[int] = []
+
+        async def call(request: TxRequest, *, block: dict[str, str]) -> bytes:
+            heads_at_call.append(head[0])
+            return await bot.submitter.precheck(request, block=block)
+
+        auditor = PrecheckAuditor(
+            call=call, policy=policy, head_block=lambda: head[0], on_result=reported.append
+        )
+        balance_of = bytes.fromhex(encode_call(BALANCE_OF, bot.signer.address)[2:])
+        before = await bot.weth_balance(bot.signer.address)
+        job = await _job(bot, 1, balance_of, before)
+        assert job.block_number == head[0]
+        async with asyncio.TaskGroup() as tasks:
+            runner = tasks.create_task(auditor.run())
+            assert auditor.enqueue(job)
+            # The audited trade's block: mined (automine) while the audit is queued.
+            sent = await bot.submitter.submit("deposit", await bot.deposit())
+            assert (await bot.submitter.wait_for_receipt(sent.tx_hash)).success
+            assert await bot.weth_balance(bot.signer.address) > before
+            head[0] = await _head(bot)
+
+            async def audited() -> bool:
+                return len(reported) == 1
+
+            await eventually(audited, what="the audit", timeout_s=10)
+            runner.cancel()
+        assert heads_at_call == [job.block_number + 1]
+        assert reported[0].matched
+        assert reported[0].remote_profit == before

@@ -104,6 +104,35 @@ def _case(at: str, alert: str, fires: tuple[str, str, str, dict[str, str]] | Non
     return {"eval_time": at, "alertname": alert, "exp_alerts": [expected]}
 
 
+def assert_rule_tests(
+    rules: Path, series: dict[str, str], cases: list[Any], tmp_path: Path
+) -> None:
+    """`promtool test rules`: `series` (name → values, one a minute) fed to `rules`, whose
+    alerts must fire exactly as `cases` (`_case`) say."""
+    tests = {
+        "rule_files": [str(rules)],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": k, "values": v} for k, v in series.items()],
+                "alert_rule_test": cases,
+            }
+        ],
+    }
+    test_file = tmp_path / f"{rules.stem}_test.yml"
+    test_file.write_text(json.dumps(tests))  # JSON is YAML
+    done = subprocess.run(
+        [promtool(), "test", "rules", str(test_file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS" in done.stdout
+
+
 def test_each_rule_fires_on_planted_series(tmp_path: Path) -> None:
     series = {
         # polygon: 2 successes and 1 revert a minute → 66.7%; ethereum all good; pre-check
@@ -144,28 +173,7 @@ def test_each_rule_fires_on_planted_series(tmp_path: Path) -> None:
         _case("8m", "OmniarbApiAuthFailures",
               ("api_auth_failures", "warning", "API: 30 failed authentications in 1 minute", {})),
     ]  # fmt: skip
-    tests = {
-        "rule_files": [str(RULES_FILE)],
-        "evaluation_interval": "1m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [{"series": k, "values": v} for k, v in series.items()],
-                "alert_rule_test": cases,
-            }
-        ],
-    }
-    test_file = tmp_path / "alerts_test.yml"
-    test_file.write_text(json.dumps(tests))  # JSON is YAML
-    done = subprocess.run(
-        [promtool(), "test", "rules", str(test_file)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS" in done.stdout
+    assert_rule_tests(RULES_FILE, series, cases, tmp_path)
 
 
 def _all_stamped() -> StageTimes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import time
 
 import pytest
@@ -238,8 +239,18 @@ async def test_a_reorg_is_repaired_in_both_kinds(
     # The only step failure allowed: anvil, asked for a block its reorg is re-mining (pinned by
     # hash), may answer with the next block's state; the lens's own block number exposes it,
     # the step fails loudly and catches up at the next head (the state above matches the chain).
-    wrong_block = [r for r in caplog.records if "lens read block" in r.getMessage()]
-    assert sync.counters.errors == len(wrong_block) <= 2, [r.getMessage() for r in caplog.records]
+    # An outage logs its first failure and, once over, how many attempts failed (`outage`):
+    # every outage began with that failure, at most two happened, and they account for every
+    # failed step.
+    messages = [r.getMessage() for r in caplog.records]
+    began = [m for m in messages if ": down: " in m]
+    assert len(began) <= 2, messages
+    assert all("lens read block" in m for m in began), messages
+    assert not [m for m in messages if ": still down " in m], messages
+    ended = [re.search(r"back up after .* \((\d+) failed attempts\)", m) for m in messages]
+    failed = [int(match.group(1)) for match in ended if match is not None]
+    assert len(failed) == len(began), messages
+    assert sync.counters.errors == sum(failed), messages
 
 
 class RpcGate(RpcProxy):

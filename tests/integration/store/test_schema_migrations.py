@@ -30,6 +30,10 @@ _TABLES = {
     "param_changes",
     "audit_log",
     "api_tokens",
+    "cross_chain_trades",
+    "cross_chain_legs",
+    "exposures",
+    "bridge_transfers",
 }
 
 _OPENER = """

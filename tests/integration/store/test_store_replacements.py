@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from _store_values import decision, execution, opportunity, outcome
 
 from omniarb.store import HistoryStore
+from omniarb.store._rows import execution_id
 from omniarb.store.engine import make_engine
 from omniarb.store.schema import current_revision, downgrade, upgrade
-from omniarb.types import ExecutionStatus, Replacement, ReplacementReason
+from omniarb.types import Execution, ExecutionStatus, Replacement, ReplacementReason
 
 T0 = datetime(2026, 12, 6, 6, 0, 0, 123456, tzinfo=UTC)
 
@@ -58,8 +59,9 @@ async def test_unsettled_executions_read_back_until_settled(db_url: str) -> None
         for value in [*sent, refused, outcome(sent[0])]:
             await store.record(value)
         await store.flush()
-        # The unsettled ones, as the values the engine recorded (flash fee derived from rows).
-        assert await asyncio.to_thread(store.unsettled, chain_id=1) == sent[1:]
+        # The unsettled ones, as the values the engine recorded (flash fee derived from rows),
+        # each naming the row it was read from.
+        assert await asyncio.to_thread(store.unsettled, chain_id=1) == _read_back(sent[1:])
 
         mined_by = f"0x{77:064x}"
         cancelled = replace(
@@ -69,7 +71,7 @@ async def test_unsettled_executions_read_back_until_settled(db_url: str) -> None
         )
         await store.record(cancelled)
         await store.flush()
-        assert await asyncio.to_thread(store.unsettled, chain_id=1) == sent[2:]
+        assert await asyncio.to_thread(store.unsettled, chain_id=1) == _read_back(sent[2:])
         trade = next(t for t in await asyncio.to_thread(store.trades) if t.tx_hash == mined_by)
         assert trade.status == "cancelled"
         assert trade.realized_profit == 0
@@ -127,3 +129,7 @@ def test_migration_0005_up_and_down_alone(db_url: str) -> None:
     claim_columns = {c["name"] for c in sa.inspect(engine).get_columns("submissions")}
     assert claim_columns == {"key", "claimed_at", "claimed_by"}
     engine.dispose()
+
+
+def _read_back(sent: list[Execution]) -> list[Execution]:
+    return [replace(e, record_id=execution_id(e)) for e in sent]

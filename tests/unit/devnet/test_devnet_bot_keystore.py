@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from omniarb.devnet.accounts import BOT_INDEX, dev_account
+from omniarb.devnet.accounts import BOT_INDEX, INVENTORY_INDEX, dev_account
 from omniarb.devnet.bot_access import DevnetAccess
 from omniarb.devnet.bot_keystore import bot_keystore
 from omniarb.network import ChainManifest
@@ -52,3 +52,17 @@ def test_devnet_access_signs_as_the_bot_through_the_keystore(tmp_path: Path) -> 
     # A second process of the run (a fresh access) unlocks the same file.
     assert DevnetAccess(manifest).signer(_chain(10)).address == dev_account(BOT_INDEX).address
     assert len(list((tmp_path / "keystore").glob("*.json"))) == 1
+
+
+def test_the_inventory_signs_from_a_keystore_of_its_own(tmp_path: Path) -> None:
+    access = DevnetAccess(tmp_path / "manifest.json")
+    signer = access.inventory_signer(_chain(42161))
+    assert signer.address == dev_account(INVENTORY_INDEX).address
+    assert signer.chain_id == 42161
+    assert access.signer(_chain(1)).address == dev_account(BOT_INDEX).address
+    # The bot's keystore keeps the bot's key alone (its key rotation manages it).
+    assert [k.address for k in bot_keystore(tmp_path).list_keys()] == [
+        dev_account(BOT_INDEX).address
+    ]
+    assert len(list((tmp_path / "inventory-keystore").glob("*.json"))) == 1
+    assert dev_account(INVENTORY_INDEX).private_key.hex() not in repr(signer)

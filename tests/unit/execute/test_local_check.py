@@ -24,31 +24,44 @@ BLOCK = 100
 AMOUNT_IN = 10**18
 
 
-class SyncedStates:
-    """The two things the local simulation reads of a state sync, over a dict of states."""
+def head_at(block: int) -> NewHead:
+    return NewHead(
+        chain_id=CHAIN,
+        number=block,
+        hash=f"0x{block:064x}",
+        parent_hash=f"0x{block - 1:064x}",
+        timestamp=0,
+        base_fee_wei=0,
+        logs_bloom=b"",
+        received_ns=0,
+    )
 
-    def __init__(self, states: list[PoolState], head_block: int | None) -> None:
+
+class SyncedStates:
+    """What the local simulation reads of a state sync, over a dict of states: every pool of
+    one kind at the sync's head, unless `ahead` puts a pool's kind at a later block (as the
+    kinds' side-by-side steps do, for a moment, when one finished a head before another)."""
+
+    def __init__(
+        self, states: list[PoolState], head_block: int | None, ahead: dict[str, int] | None = None
+    ) -> None:
         self.states = {s.address.lower(): s for s in states}
         self.head_block = head_block
+        self.ahead = {pool.lower(): block for pool, block in (ahead or {}).items()}
         self.rewrites = 0
 
     @property
     def head(self) -> NewHead | None:
-        if self.head_block is None:
-            return None
-        return NewHead(
-            chain_id=CHAIN,
-            number=self.head_block,
-            hash=f"0x{self.head_block:064x}",
-            parent_hash=f"0x{self.head_block - 1:064x}",
-            timestamp=0,
-            base_fee_wei=0,
-            logs_bloom=b"",
-            received_ns=0,
-        )
+        return None if self.head_block is None else head_at(self.head_block)
 
-    def hop_state(self, pool: str, token_a: str, token_b: str) -> PoolState | None:
-        return self.states.get(pool.lower())
+    def hop_view(
+        self, pool: str, token_a: str, token_b: str
+    ) -> tuple[PoolState, NewHead | None] | None:
+        state = self.states.get(pool.lower())
+        if state is None:
+            return None
+        block = self.ahead.get(pool.lower(), self.head_block)
+        return state, None if block is None else head_at(block)
 
 
 def pair(address: str, reserve_weth: int, reserve_usdc: int, block: int = BLOCK) -> V2PoolState:
@@ -240,3 +253,22 @@ def test_a_deadline_at_or_before_the_head_is_expired_as_the_contract_would_rever
     for deadline in (BLOCK, BLOCK - 1, 0):
         with pytest.raises(LocalSimulationError, match="expired"):
             simulation.check(decision(), deadline_block=deadline)
+
+
+def test_the_prediction_names_the_block_its_states_are_of_not_the_lowest_kinds() -> None:
+    """The kinds step through a head side by side: a route's kind that finished block 101
+    while another kind is still at 100 (the sync's head) was priced on 101's states, and the
+    audit's `eth_call` must run there (at 100 the pool had not moved yet)."""
+    moved = replace(CHEAP, reserve1=3_200_000 * 10**6, block_number=BLOCK + 1)
+    ahead = {POOL_A: BLOCK + 1, POOL_B: BLOCK + 1}
+    states = SyncedStates([moved, DEAR], BLOCK, ahead=ahead)
+    prediction = LocalSimulation(states=states).check(decision())
+    assert prediction.profit == expected_out(AMOUNT_IN, moved) - AMOUNT_IN
+    assert (prediction.head_block, prediction.head_hash) == (BLOCK + 1, head_at(BLOCK + 1).hash)
+
+
+def test_a_route_over_states_of_two_blocks_is_rejected() -> None:
+    # One hop's kind at 101, the other's still at 100: no block of the chain had both states.
+    states = SyncedStates([CHEAP, DEAR], BLOCK, ahead={POOL_A: BLOCK + 1})
+    with pytest.raises(LocalSimulationError, match="hop 1: the route's pool states are of blocks"):
+        LocalSimulation(states=states).check(decision())

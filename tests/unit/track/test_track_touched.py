@@ -124,6 +124,21 @@ def test_a_kind_without_known_events_counts_any_log() -> None:
     assert _touches([_log(V3_POOL, V3_COLLECT)], route) == []
 
 
+def test_the_pending_swap_a_backrun_follows_is_its_premise_not_a_touch() -> None:
+    victim = _log(POOL_A, SYNC, index=0)
+    other = _log(V3_POOL, V3_SWAP, index=1)
+    found = earlier_touches(
+        [victim, other],
+        topics=touch_topics(_mixed_route()),
+        block_number=OUR_BLOCK,
+        transaction_index=OUR_INDEX,
+        priced_at=PRICED_AT,
+        premise=frozenset({victim["transactionHash"]}),
+    )
+    # The premise's log is left out; another transaction's in the same block still touches.
+    assert [t.tx_hash for t in found] == [other["transactionHash"]]
+
+
 def test_every_touch_is_reported_in_log_order() -> None:
     logs = [_log(POOL_A, SYNC, index=0), _log(OTHER_POOL, SYNC), _log(V3_POOL, V3_SWAP, index=2)]
     assert _touches(logs) == [SYNC, V3_SWAP]
