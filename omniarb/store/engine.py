@@ -171,12 +171,29 @@ def make_engine(url: str, *, claims: bool = False) -> Engine:
         ) from exc
 
 
+# SQLSTATEs after which the transaction is gone but a new one can succeed: the server ended the
+# session (idle in a transaction past its timeout: a process resumed after a freeze; a shutdown)
+# or rolled the transaction back for a conflict. Class 08 (connection exceptions) counts too.
+_TRANSIENT_SQLSTATES = frozenset({"25P03", "40001", "40P01", "57P01", "57P02", "57P03"})
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """True when `exc` lost the connection or its transaction, not when the statement is wrong."""
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return isinstance(sqlstate, str) and (
+        sqlstate.startswith("08") or sqlstate in _TRANSIENT_SQLSTATES
+    )
+
+
 @contextmanager
 def database_errors(url: str | URL, action: str) -> Iterator[None]:
     """Translate the driver's errors into omni-arb's tree, once, at the store's boundary.
 
-    An unreachable server or a lock that outlived the busy timeout is `RetryableError`; anything
-    else the database refuses (a constraint, a type) is a bug in our mapping: `FatalError`.
+    An unreachable server, a lock that outlived the busy timeout, or a connection or transaction
+    the server ended (`_transient`) is `RetryableError`; anything else the database refuses (a
+    constraint, a type) is a bug in our mapping: `FatalError`.
     Messages name the URL without its password, and never the statement's parameters.
     """
     where = display_url(url)
@@ -187,4 +204,6 @@ def database_errors(url: str | URL, action: str) -> Iterator[None]:
         raise RetryableError(f"{action}: database unavailable at {where}: {reason}") from exc
     except DBAPIError as exc:
         reason = " ".join(str(exc.orig).split())[:300]
+        if _transient(exc):
+            raise RetryableError(f"{action}: database unavailable at {where}: {reason}") from exc
         raise FatalError(f"{action}: database at {where} refused it: {reason}") from exc
