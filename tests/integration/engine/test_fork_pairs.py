@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _bot_helpers import bot_on, swap_v2
+from _bot_helpers import LOCAL_ONLY, audits_agree, bot_on, swap_v2
 from _route_quotes import route_profit
 from eth_utils.crypto import keccak
 
@@ -53,7 +53,10 @@ async def test_bot_trades_through_a_fork_pair_and_realizes_the_prediction(
             for p in chain.pools
             if p.dex == dex and {p.symbol0, p.symbol1} == {native.symbol, "USDC"}
         )
-        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, tmp_path / "h.sqlite") as bot:
+        async with (
+            RpcClient(chain.rpc_http) as rpc,
+            bot_on(net, tmp_path / "h.sqlite", LOCAL_ONLY) as bot,
+        ):
             (reserve0, reserve1, _) = decode(
                 ["uint112", "uint112", "uint32"],
                 await rpc.call(
@@ -82,3 +85,4 @@ async def test_bot_trades_through_a_fork_pair_and_realizes_the_prediction(
                 await route_profit(rpc, chain, route, trade.amount_in, before)
                 == trade.predicted_profit_wei
             )
+            await audits_agree(bot)

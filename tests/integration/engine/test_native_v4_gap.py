@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _bot_helpers import bot_on
+from _bot_helpers import LOCAL_ONLY, audits_agree, bot_on
 from _route_quotes import route_profit
 from _v4_trades import v4_trade
 
@@ -62,7 +62,10 @@ async def test_bot_trades_a_gap_through_the_native_coin_pool(
         assert int(pool.token0, 16) == 0  # the manifest names the pool's real currency
         symbol, amount = whale
         sold = pool.token0 if symbol == "ETH" else chain.token(symbol).address
-        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, tmp_path / "h.sqlite") as bot:
+        async with (
+            RpcClient(chain.rpc_http) as rpc,
+            bot_on(net, tmp_path / "h.sqlite", LOCAL_ONLY) as bot,
+        ):
             await v4_trade(rpc, chain, pool, sold, amount)
 
             def through_native(stats: list) -> list:
@@ -98,6 +101,7 @@ async def test_bot_trades_a_gap_through_the_native_coin_pool(
             # The history keeps the pool's own currency on that side; the API shows it.
             await bot.store.flush()
             records = await asyncio.to_thread(bot.store.trades, chain=_CHAIN)
+            await audits_agree(bot)
         record = next(r for r in records if r.tx_hash == trade.tx_hash)
         (hop,) = (h for h in record.route.hops if h.pool.lower() == pool.address.lower())
         assert (hop.currency_in, hop.currency_out) == native_side[2:]

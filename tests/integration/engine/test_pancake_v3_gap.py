@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _bot_helpers import bot_on
+from _bot_helpers import LOCAL_ONLY, audits_agree, bot_on
 from _lender_helpers import swap_v3_tx, v3_pool
 from _receipts import mined_receipt
 from _route_quotes import route_profit
@@ -66,7 +66,10 @@ async def test_bot_trades_a_pancake_v3_to_uniswap_v3_gap(devnet_factory, tmp_pat
             if p.kind == "pancakeswap-v3" and {p.symbol0, p.symbol1} == {"USDC", "USDT"}
         )
         usdc = chain.token("USDC").address
-        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, tmp_path / "h.sqlite") as bot:
+        async with (
+            RpcClient(chain.rpc_http) as rpc,
+            bot_on(net, tmp_path / "h.sqlite", LOCAL_ONLY) as bot,
+        ):
             usdc_held = await _held(rpc, usdc, pool.address)
             trader = chain.traders[0]
             swap = encode_call(
@@ -102,3 +105,4 @@ async def test_bot_trades_a_pancake_v3_to_uniswap_v3_gap(devnet_factory, tmp_pat
             before = trade.block_number - 1
             gross = await route_profit(rpc, chain, route, trade.amount_in, before)
             assert gross - trade.flash_fee_wei == trade.predicted_profit_wei
+            await audits_agree(bot)

@@ -8,7 +8,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from _bot_helpers import bot_on, swap_v2
+from _bot_helpers import LOCAL_ONLY, audits_agree, bot_on, swap_v2
 from _route_quotes import route_profit
 
 from omniarb.chains.abi import decode, encode_call
@@ -23,7 +23,10 @@ async def test_planted_gap_is_traded_at_the_optimum_and_realized_equals_predicte
 ) -> None:
     async with devnet_factory({"ethereum": _ONE_BLOCK_S}) as net:
         chain = net.manifest.chain("ethereum")
-        async with RpcClient(chain.rpc_http) as rpc, bot_on(net, tmp_path / "h.sqlite") as bot:
+        async with (
+            RpcClient(chain.rpc_http) as rpc,
+            bot_on(net, tmp_path / "h.sqlite", LOCAL_ONLY) as bot,
+        ):
             # Sell 600 WETH into one DEX's WETH/USDC pair: its WETH gets cheap there, and the
             # deepest pool to sell it back into is the 0.05% V3 pool. The cycle opens with the
             # pair (from USDC), which lends for free: the route's profit is the trade's.
@@ -60,6 +63,7 @@ async def test_planted_gap_is_traded_at_the_optimum_and_realized_equals_predicte
                 low, high = (low + third, high) if left < right else (low, high - third)
             best = await route_profit(rpc, chain, route, (low + high) // 2, before)
             assert predicted * 1_000 >= best * 999
+            await audits_agree(bot)
         # The books agree with the chain: the executor holds its one seeded unit of the token
         # plus every realized profit in it, to the wei.
         async with RpcClient(chain.rpc_http) as rpc:
