@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _plans import ENGINE_TEST_DEADLINE_BLOCKS
 
 pytestmark = pytest.mark.xdist_group("devnet-cli")
 
@@ -23,6 +24,9 @@ _FAST_CHAINS = "\n".join(f"[devnet.chains.{name}]\nblock_time_s = 0.4\n" for nam
 # No rival searchers: every trade of the bot must succeed (tests/integration/engine/
 # test_demo_rivals.py runs the demo with them).
 _FAST_CHAINS += "[devnet.rivals]\ncount = 0\n"
+# As in the engine tests (`tests/_plans.py`): a bot starved of CPU on the shared two-core machine
+# falls blocks behind these 0.4 s chains, and its trades must not expire on chain meanwhile.
+_FAST_CHAINS += f"[execute]\ndeadline_blocks = {ENGINE_TEST_DEADLINE_BLOCKS}\n"
 _BLOCKS = 20
 
 

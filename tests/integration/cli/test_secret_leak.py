@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
+from _plans import ENGINE_TEST_DEADLINE_BLOCKS
 from _waits import eventually
 
 from omniarb.devnet.accounts import dev_account
@@ -36,6 +37,8 @@ _CHAINS = ("ethereum", "bnb", "polygon", "arbitrum", "optimism")
 _CONFIG = (
     "\n".join(f"[devnet.chains.{name}]\nblock_time_s = 0.4\n" for name in _CHAINS)
     + "[devnet.rivals]\ncount = 0\n[market]\nwhale_probability = 0.5\n"
+    # A bot starved of CPU on the shared machine must not see its trades expire (`_plans`).
+    + f"[execute]\ndeadline_blocks = {ENGINE_TEST_DEADLINE_BLOCKS}\n"
 )
 # Every account the devnet may derive: its funded accounts, the L1 price setter and the rivals
 # (index 20 and up); far more than one run uses.

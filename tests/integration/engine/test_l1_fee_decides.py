@@ -121,8 +121,12 @@ async def test_l1_fee_decides_the_same_gap(devnet_factory, tmp_path: Path) -> No
             async with bot_on(net, db) as bot:
                 # Both in one block: the detector prices it on the quote of the block before.
                 # Mining stops first, and the bot's quote must be of the head by then: a quote
-                # refresh still under way would otherwise read the new block's high price.
+                # refresh still under way would otherwise read the new block's high price. One
+                # block is mined by hand after the stop, so the head is one the bot hears of
+                # even when it had just started (a block mined before its subscription is only
+                # backfilled at the next head).
                 await rpc.call("evm_setIntervalMining", 0)
+                await rpc.call("evm_mine")
                 head = int(await rpc.call("eth_blockNumber"), 16)
                 fees = bot.engine[0].pipelines[0].fees
                 assert fees is not None
