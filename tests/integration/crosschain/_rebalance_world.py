@@ -9,6 +9,8 @@ as a restarted process would; `build_rebalancer` builds the same one in another 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -210,3 +212,32 @@ async def rebalance_world(
             store=BridgeTransferStore(database.engine),
             seen=Seen(),
         )
+
+
+@asynccontextmanager
+async def running(rebalancer: Rebalancer) -> AsyncIterator[None]:
+    """`rebalancer.run()` as a task until the block exits, then cancelled."""
+    task = asyncio.get_running_loop().create_task(rebalancer.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def bridge_logs(world: World, bridge: str, chain: str, topic: str) -> list[dict[str, Any]]:
+    """Every log with `topic` of the devnet's `bridge` contract ("across", "canonical") on
+    `chain`."""
+    address = world.net.manifest.chain(chain).bridge(bridge).address
+    found: list[dict[str, Any]] = await world.rpcs[chain].call(
+        "eth_getLogs",
+        {"address": address, "topics": [topic], "fromBlock": "0x0", "toBlock": "latest"},
+    )
+    return found
+
+
+async def only_transfer(world: World) -> BridgeTransfer:
+    """The one transfer in the world's store."""
+    (transfer,) = await world.store.recent(10)
+    return transfer

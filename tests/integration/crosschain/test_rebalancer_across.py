@@ -21,7 +21,6 @@ SpokePool pays WETH to an account without code as native ETH, as Across does on 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -32,7 +31,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _rebalance_world import INVENTORY, World, rebalance_world, settings_for
+from _rebalance_world import (
+    INVENTORY,
+    World,
+    bridge_logs,
+    only_transfer,
+    rebalance_world,
+    running,
+    settings_for,
+)
 from _waits import eventually
 
 from omniarb._config_rebalance import RebalanceSettings
@@ -40,7 +47,7 @@ from omniarb.bridges import CanonicalBridge
 from omniarb.bridges.across import AcrossBridge
 from omniarb.bridges.across_abi import FILLED_RELAY_TOPIC, FUNDS_DEPOSITED_TOPIC
 from omniarb.bridges.base import TransferStatus
-from omniarb.crosschain.rebalancer import Rebalancer, RebalancerHooks
+from omniarb.crosschain.rebalancer import RebalancerHooks
 from omniarb.devnet.bridges import AcrossParams, AcrossRelayer, CanonicalMessenger
 from omniarb.store.bridge_transfers import BridgeTransfer
 
@@ -71,29 +78,8 @@ async def relayer_on(world: World, *, delay_s: float) -> AsyncIterator[AcrossRel
         await relayer.stop()
 
 
-@contextlib.asynccontextmanager
-async def running(rebalancer: Rebalancer) -> AsyncIterator[None]:
-    task = asyncio.get_running_loop().create_task(rebalancer.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def logs(world: World, chain: str, topic: str) -> list[dict[str, Any]]:
-    spoke_pool = world.net.manifest.chain(chain).bridge("across").address
-    found: list[dict[str, Any]] = await world.rpcs[chain].call(
-        "eth_getLogs",
-        {"address": spoke_pool, "topics": [topic], "fromBlock": "0x0", "toBlock": "latest"},
-    )
-    return found
-
-
-async def only_transfer(world: World) -> BridgeTransfer:
-    (transfer,) = await world.store.recent(10)
-    return transfer
+    return await bridge_logs(world, "across", chain, topic)
 
 
 async def status_is(world: World, status: TransferStatus) -> bool:

@@ -14,21 +14,29 @@ Ethereum above its band. (Across's own tests cover planned → arrived and the c
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _rebalance_world import ETH, INVENTORY, World, rebalance_world, settings_for
+from _rebalance_world import (
+    ETH,
+    INVENTORY,
+    World,
+    bridge_logs,
+    only_transfer,
+    rebalance_world,
+    running,
+    settings_for,
+)
 from _waits import eventually
 
 from omniarb.bridges import CanonicalBridge
 from omniarb.bridges.base import TransferStatus
 from omniarb.bridges.canonical_events import DEPOSIT_FINALIZED_TOPIC, DEPOSIT_INITIATED_TOPIC
 from omniarb.crosschain.rebalance_plan import Move
-from omniarb.crosschain.rebalancer import BRIDGE_STUCK, Rebalancer
+from omniarb.crosschain.rebalancer import BRIDGE_STUCK
 from omniarb.devnet.bridges import CanonicalMessenger
 from omniarb.store.bridge_transfers import BridgeTransfer
 
@@ -56,29 +64,8 @@ async def messenger_on(world: World, *, delay_s: float) -> AsyncIterator[Canonic
         await messenger.stop()
 
 
-@contextlib.asynccontextmanager
-async def running(rebalancer: Rebalancer) -> AsyncIterator[None]:
-    task = asyncio.get_running_loop().create_task(rebalancer.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def logs(world: World, chain: str, topic: str) -> list[dict[str, Any]]:
-    bridge = world.net.manifest.chain(chain).bridge("canonical").address
-    found: list[dict[str, Any]] = await world.rpcs[chain].call(
-        "eth_getLogs",
-        {"address": bridge, "topics": [topic], "fromBlock": "0x0", "toBlock": "latest"},
-    )
-    return found
-
-
-async def only_transfer(world: World) -> BridgeTransfer:
-    (transfer,) = await world.store.recent(10)
-    return transfer
+    return await bridge_logs(world, "canonical", chain, topic)
 
 
 async def test_a_held_transfer_goes_stuck_alerts_once_and_arrives_once(

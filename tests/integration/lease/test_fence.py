@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from _waits import eventually
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -75,8 +76,10 @@ def _claims(database: HistoryDatabase) -> list[tuple[str, int | None, str]]:
 
 
 async def _lapsed(lease: SignerLease) -> None:
-    while lease.valid():
-        await asyncio.sleep(0.01)
+    async def lapsed() -> bool:
+        return not lease.valid()
+
+    await eventually(lapsed, what=f"lease {lease.name} to lapse", timeout_s=TTL_S * 2)
 
 
 async def test_the_fenced_signer_signs_as_its_key_while_the_lease_is_valid(
@@ -96,7 +99,7 @@ async def test_the_fenced_signer_signs_as_its_key_while_the_lease_is_valid(
         assert ours == theirs
     assert len(fenced.digest_signer.sign_digest(b"\x11" * 32)) == 65
     # Nobody renews: once the local validity runs out, no signature of any kind.
-    await asyncio.wait_for(_lapsed(lease), TTL_S * 2)
+    await _lapsed(lease)
     with pytest.raises(StaleLeaseError, match=r"fencing token 1\) is not held or may have lapsed"):
         fenced.sign(nonce=8, to=EXECUTOR, data=b"", gas=21_000, fees=FEES)
     with pytest.raises(StaleLeaseError):
@@ -127,7 +130,7 @@ class _FrozenInClaim(MemorySubmissionGuard):
     async def claim(self, key: str, **kwargs: Any) -> bool:
         claimed = await super().claim(key, **kwargs)
         self.keys.append(key)
-        await asyncio.wait_for(_lapsed(self._lease), TTL_S * 2)
+        await _lapsed(self._lease)
         return claimed
 
 
