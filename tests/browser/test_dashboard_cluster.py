@@ -6,15 +6,12 @@ withdraws) shows within the page's one-second poll."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
+from _bus_setup import REDIS_URL, unique_prefix
 from _dashboard_helpers import open_page
-from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
 from playwright.async_api import Browser, expect
 
 from omniarb._config_cluster import ClusterSettings
@@ -24,18 +21,11 @@ from omniarb.config import RedisSettings, Settings
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-REDIS_URL = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
-
 
 @pytest.fixture
 async def prefix() -> AsyncIterator[str]:
-    name = f"t-{uuid.uuid4().hex[:8]}:"
-    yield name
-    client = aioredis.Redis.from_url(REDIS_URL)
-    keys = [key async for key in client.scan_iter(match=f"{name}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    async with unique_prefix() as name:
+        yield name
 
 
 def _entry(worker_id: str, chain: str | None, state: str, **changes: object) -> WorkerEntry:

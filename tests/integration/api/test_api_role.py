@@ -6,14 +6,12 @@ without `[redis] enabled` (exit 4)."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 from _api_values import TOKENS, opportunity, outcome
-from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
+from _bus_setup import REDIS_URL, unique_prefix
 from _waits import eventually
 
 from omniarb._config_cluster import ClusterSettings
@@ -23,18 +21,11 @@ from omniarb.cluster.registry import WorkerEntry, WorkerRegistry
 from omniarb.config import RedisSettings, Settings
 from omniarb.store import HistoryStore
 
-REDIS_URL = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
-
 
 @pytest.fixture
 async def prefix() -> AsyncIterator[str]:
-    name = f"t-{uuid.uuid4().hex[:8]}:"
-    yield name
-    client = aioredis.Redis.from_url(REDIS_URL)
-    keys = [key async for key in client.scan_iter(match=f"{name}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    async with unique_prefix() as name:
+        yield name
 
 
 async def test_the_role_serves_the_shared_history_the_registry_and_its_metrics(

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 import websockets
-from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
+from _bus_setup import REDIS_URL, unique_prefix
 from _waits import eventually
 
 from omniarb._config_cluster import ClusterSettings
@@ -27,19 +26,13 @@ from omniarb.bus.streams import EVENTS, StreamBus
 from omniarb.cluster.api_groups import events_key
 from omniarb.config import RedisSettings
 
-REDIS_URL = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
 _START_TIMEOUT_S = 60
 
 
 @pytest.fixture
 async def prefix() -> AsyncIterator[str]:
-    name = f"t-{uuid.uuid4().hex[:8]}:"
-    yield name
-    client = aioredis.Redis.from_url(REDIS_URL)
-    keys = [key async for key in client.scan_iter(match=f"{name}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    async with unique_prefix() as name:
+        yield name
 
 
 async def _line_with(stream: asyncio.StreamReader, start: str) -> str:

@@ -4,14 +4,12 @@ returned. Each test has its own key prefix and deletes its keys afterwards."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
 import redis.asyncio as aioredis
-from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
+from _bus_setup import REDIS_URL, unique_prefix
 from _waits import eventually
 
 from omniarb._config_cross_chain import CrossChainSettings
@@ -25,22 +23,14 @@ from omniarb.dex.uniswap_v3.tick_math import get_sqrt_ratio_at_tick
 from omniarb.dex.uniswap_v3.tick_table import TickTable
 from omniarb.network import TokenEntry
 
-REDIS_URL = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
 WETH = "0x" + "a1" * 20
 USDC = "0x" + "b2" * 20
 
 
 @pytest.fixture
 async def prefix() -> AsyncIterator[str]:
-    name = f"omniarb-test-{uuid.uuid4().hex[:12]}:"
-    yield name
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{name}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    async with unique_prefix() as name:
+        yield name
 
 
 def _view() -> CrossChainView:

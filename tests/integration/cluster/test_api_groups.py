@@ -4,17 +4,13 @@ destroys its own group at exit. Each test has its own key prefix, deleted afterw
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
-from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
+from _bus_setup import REDIS_URL, unique_prefix
 
 from omniarb.cluster.api_groups import destroy_group, events_key, reap_api_groups
-
-REDIS_URL = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
 
 
 @pytest.fixture
@@ -25,12 +21,9 @@ async def client() -> AsyncIterator[aioredis.Redis]:
 
 
 @pytest.fixture
-async def prefix(client: aioredis.Redis) -> AsyncIterator[str]:
-    name = f"t-{uuid.uuid4().hex[:8]}:"
-    yield name
-    keys = [key async for key in client.scan_iter(match=f"{name}*")]
-    if keys:
-        await client.delete(*keys)
+async def prefix() -> AsyncIterator[str]:
+    async with unique_prefix() as name:
+        yield name
 
 
 async def _groups(client: aioredis.Redis, prefix: str) -> set[str]:

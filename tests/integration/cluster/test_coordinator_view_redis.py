@@ -6,14 +6,11 @@ Each test has its own key prefix and deletes its keys afterwards."""
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-import redis.asyncio as aioredis
-from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
+from _bus_setup import redis_settings, unique_prefix
 from _waits import eventually
 
 from omniarb._config_cross_chain import CrossChainSettings
@@ -35,24 +32,14 @@ from omniarb.dex.uniswap_v3.tick_table import TickTable
 from omniarb.network import TokenEntry
 from omniarb.types import PoolUpdate
 
-REDIS_URL = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
 WETH = "0x" + "a1" * 20
 USDC = "0x" + "b2" * 20
 
 
 @pytest.fixture
 async def settings() -> AsyncIterator[RedisSettings]:
-    prefix = f"t-{uuid.uuid4().hex[:8]}:"
-    yield RedisSettings.model_validate(
-        {"enabled": True, "url": REDIS_URL, "key_prefix": prefix, "price_ttl_s": 30}
-    )
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    async with unique_prefix() as prefix:
+        yield redis_settings(prefix, price_ttl_s=30)
 
 
 def _registry() -> AssetRegistry:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from _bus_setup import unique_prefix
 from _legs_setup import BUY, SELL, cross_chain_net
 from _plans import roomy_deadline
 from _pool_states import pool_states
@@ -44,16 +44,8 @@ _KINDS = ("uniswap-v2", "uniswap-v3")
 
 @pytest.fixture
 async def prefix() -> AsyncIterator[str]:
-    url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
-    name = f"t-{uuid.uuid4().hex[:8]}:"
-    yield name
-    client = aioredis.Redis.from_url(url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{name}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    async with unique_prefix() as name:
+        yield name
 
 
 def _settings(prefix: str) -> Settings:

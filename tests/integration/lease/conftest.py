@@ -5,11 +5,10 @@ a PostgreSQL schema of each test's own (dropped after), on the real servers of `
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import redis.asyncio as aioredis
+from _bus_setup import unique_prefix
 from _pg_schema import fresh_pg_schema
 from _servers import DEFAULT_REDIS_URL, REDIS_URL_ENV
 
@@ -22,15 +21,8 @@ def redis_url() -> str:
 @pytest.fixture
 async def prefix(redis_url: str) -> AsyncIterator[str]:
     """A key prefix no other test uses; its keys are deleted afterwards."""
-    name = f"t-lease-{uuid.uuid4().hex[:10]}:"
-    yield name
-    client = aioredis.Redis.from_url(redis_url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{name}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    async with unique_prefix(redis_url) as name:
+        yield name
 
 
 @pytest.fixture
