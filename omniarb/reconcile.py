@@ -10,8 +10,15 @@ each such execution of that chain is settled from the chain:
   the receipt, realized profit from the logs as the tracker does, and recorded;
 - still pending (the node knows one of its hashes): it is followed like any sent trade, and
   replaced or cancelled when stuck, until it lands;
-- unknown to the node, its nonce spent by another transaction, or unknown with its nonce
-  unused (the send never arrived, or the node forgot it): recorded as dropped.
+- unknown to the node with its nonce spent by another transaction: recorded as dropped (it
+  can never be mined);
+- unknown to the node with its nonce unused: the send never arrived, or it is still to come. A
+  previous holder of the key frozen between its last check and its send (a worker that lost
+  its lease, `omniarb.cluster.fence`) sends it on resuming, and had the nonce been left to our
+  next trade, it could outbid that trade and land a transaction the history calls dropped. So
+  the nonce is spent at once with a cancel (a 0-value transfer to the key itself), followed
+  until one of the two is mined: the cancel (the trade is recorded as cancelled, its gas the
+  loss) or the late send (settled from its receipt like any mined trade).
 
 Its idempotency key stays claimed whatever happened, so the trade is never sent again; the
 nonce manager then starts from the node's count. One log line says what was reconciled.
@@ -27,7 +34,7 @@ from typing import Any
 from omniarb.chains.fees import Eip1559Fees, Fees, LegacyFees
 from omniarb.chains.rpc import RpcClient
 from omniarb.execute.key_pool import KeyPool
-from omniarb.execute.replace import InFlightTx
+from omniarb.execute.replace import CANCEL_GAS, InFlightTx
 from omniarb.execute.submit import Submitter
 from omniarb.store import HistoryStore
 from omniarb.track.tracker import Tracker, dropped
@@ -46,12 +53,14 @@ class ReconcileSummary:
     mined: int = 0
     pending: int = 0
     dropped: int = 0
+    # Unknown to the node with their nonce unused: the nonce spent by a cancel.
+    cancelled: int = 0
     # Of those, sent by a run killed before it wrote their execution (known from the claim).
     recovered: int = 0
 
     @property
     def total(self) -> int:
-        return self.mined + self.pending + self.dropped
+        return self.mined + self.pending + self.dropped + self.cancelled
 
 
 def _fees_of(tx: dict[str, Any]) -> Fees:
@@ -100,26 +109,41 @@ async def reconcile_unsettled(
     summary = ReconcileSummary(chain=chain, recovered=len(recovered))
     if executions:
         replacements = await asyncio.to_thread(store.replacements, chain_id=chain_id, limit=10_000)
+        senders = await asyncio.to_thread(
+            store.claim_senders, [e.decision.opportunity.id for e in executions]
+        )
         for execution in executions:
             key = execution.decision.opportunity.id
             ours = [
                 r for r in reversed(replacements) if r.key == key and r.nonce == execution.nonce
             ]
-            outcome, state = await _settle(execution, ours, rpc, submitter, tracker)
+            signer = _signing(submitter, senders.get(key))
+            outcome, state = await _settle(execution, ours, rpc, submitter, tracker, signer)
             await store.record(outcome)
             summary = replace(summary, **{state: getattr(summary, state) + 1})
         await store.flush()
     log.info(
         "%s: reconciled %d unsettled trade(s) of a previous run: %d mined, %d pending then "
-        "settled, %d dropped (%d known only from their claim)",
+        "settled, %d dropped, %d unsent with their nonce spent by a cancel (%d known only from "
+        "their claim)",
         chain,
         summary.total,
         summary.mined,
         summary.pending,
         summary.dropped,
+        summary.cancelled,
         summary.recovered,
     )
     return summary
+
+
+def _signing(submitter: Submitter | KeyPool, sender: str | None) -> Submitter | None:
+    """The submitter of the key `sender` (a claim's; None: the primary key's, as a claim
+    made before claims named their key), or None when no key here is `sender`."""
+    address = submitter.address if sender is None else sender
+    if isinstance(submitter, KeyPool):
+        return submitter.submitter_of(address) if submitter.has(address) else None
+    return submitter if address.lower() == submitter.address.lower() else None
 
 
 async def _settle(
@@ -128,6 +152,7 @@ async def _settle(
     rpc: RpcClient,
     submitter: Submitter | KeyPool,
     tracker: Tracker,
+    signer: Submitter | None,
 ) -> tuple[Outcome, str]:
     if execution.tx_hash is None or execution.nonce is None:
         raise ValueError(f"execution of {execution.decision.opportunity.id} was not sent")
@@ -157,6 +182,55 @@ async def _settle(
         was_cancel = landing.cancelled or landing.receipt.tx_hash in cancels
         outcome = await tracker.outcome(execution, landing.receipt, cancelled=was_cancel)
         return replace(outcome, replacements=landing.replacements), "pending"
-    # Never reached the node (a send lost, or a run killed between its claim and its send).
-    log.info("trade %s is unknown to the node: dropped", execution.tx_hash)
-    return dropped(execution), "dropped"
+    return await _fence(execution, execution.tx_hash, execution.nonce, rpc, tracker, signer)
+
+
+async def _fence(
+    execution: Execution,
+    tx_hash: str,
+    nonce: int,
+    rpc: RpcClient,
+    tracker: Tracker,
+    signer: Submitter | None,
+) -> tuple[Outcome, str]:
+    """Settle a trade unknown to the node: a send lost, never made, or still to come (the
+    module docstring): its nonce spent by a cancel unless another transaction spent it."""
+    if signer is None:
+        log.warning(
+            "trade %s is unknown to the node and its key is not one of this run's: dropped "
+            "without spending its nonce %d",
+            tx_hash,
+            nonce,
+        )
+        return dropped(execution), "dropped"
+    mined = int(await rpc.call("eth_getTransactionCount", signer.address, "latest"), 16)
+    # A deadline already past makes the first replacement a cancel, without a pre-check; the
+    # zero fees make its bid the chain's current one.
+    unsent = InFlightTx(
+        key=execution.decision.opportunity.id,
+        nonce=nonce,
+        tx_hash=tx_hash,
+        to=None,
+        data=b"",
+        gas=CANCEL_GAS,
+        value=0,
+        fees=Eip1559Fees(max_fee_per_gas_wei=0, max_priority_fee_per_gas_wei=0),
+        deadline_block=0,
+    )
+    # A nonce already spent needs no cancel: following confirms who spent it (the node may
+    # count a nonce a moment before it serves the receipt, should the spender be this one).
+    landing = await signer.follow(unsent, replace_now=mined <= nonce)
+    if landing.receipt is None:
+        log.info("trade %s is unknown to the node and its nonce is spent: dropped", unsent.tx_hash)
+        return replace(dropped(execution), replacements=landing.replacements), "dropped"
+    outcome = await tracker.outcome(execution, landing.receipt, cancelled=landing.cancelled)
+    outcome = replace(outcome, replacements=landing.replacements)
+    if landing.cancelled:
+        log.info(
+            "trade %s was unknown to the node: its nonce %d spent by the cancel %s",
+            unsent.tx_hash,
+            unsent.nonce,
+            landing.receipt.tx_hash,
+        )
+        return outcome, "cancelled"
+    return outcome, "mined"

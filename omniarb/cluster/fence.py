@@ -104,10 +104,16 @@ class FencedGuard:
         tx_hash: str | None = None,
         nonce: int | None = None,
         fencing_token: int | None = None,
+        sender: str | None = None,
     ) -> bool:
         token = await self._lease.check()
         return await self._inner.claim(
-            key, chain_id=chain_id, tx_hash=tx_hash, nonce=nonce, fencing_token=token
+            key,
+            chain_id=chain_id,
+            tx_hash=tx_hash,
+            nonce=nonce,
+            fencing_token=token,
+            sender=sender,
         )
 
     async def resigned(

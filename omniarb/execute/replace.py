@@ -148,17 +148,21 @@ class Replacer:
         self._following: dict[int, _Nonce] = {}
         self._max_poll_interval_s = max_poll_interval_s
 
-    async def follow(self, sent: InFlightTx, *, timeout_s: float) -> Landing:
-        """Wait until a hash of `sent.nonce` is mined, replacing as the policy says;
+    async def follow(
+        self, sent: InFlightTx, *, timeout_s: float, replace_now: bool = False
+    ) -> Landing:
+        """Wait until a hash of `sent.nonce` is mined, replacing as the policy says (the first
+        time at once with `replace_now`, else a window after the send);
         `ReceiptTimeoutError` after `timeout_s` with none mined."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
+        head = await self._block_number()
         state = _Nonce(
             sent=sent,
             hashes=[sent.tx_hash],
             cancels=set(),
             fees=sent.fees,
-            sent_block=await self._block_number(),
+            sent_block=head - self.policy.replace_after_blocks if replace_now else head,
             replacements=[],
         )
         self._following[sent.nonce] = state

@@ -293,7 +293,11 @@ class Submitter:
         if not first:
             await self._guard.resigned(key, tx_hash=signed.tx_hash, nonce=signed.nonce)
         elif not await self._guard.claim(
-            key, chain_id=self._signer.chain_id, tx_hash=signed.tx_hash, nonce=signed.nonce
+            key,
+            chain_id=self._signer.chain_id,
+            tx_hash=signed.tx_hash,
+            nonce=signed.nonce,
+            sender=self._signer.address,
         ):
             raise DuplicateSubmissionError(key)
 
@@ -380,14 +384,17 @@ class Submitter:
             await self._bundles.cancel(sent)
         return landing
 
-    async def follow(self, sent: InFlightTx, *, timeout_s: float | None = None) -> Landing:
-        """Follow `sent` (ours, maybe sent by an earlier run) through its replacements."""
+    async def follow(
+        self, sent: InFlightTx, *, timeout_s: float | None = None, replace_now: bool = False
+    ) -> Landing:
+        """Follow `sent` (ours, maybe sent by an earlier run) through its replacements, the
+        first one at once with `replace_now`."""
         if self._replacer is None:
             raise ValueError("this submitter has no replacement policy")
         self._in_flight[sent.tx_hash] = sent
         limit_s = self._receipt_timeout_s if timeout_s is None else timeout_s
         try:
-            landing = await self._replacer.follow(sent, timeout_s=limit_s)
+            landing = await self._replacer.follow(sent, timeout_s=limit_s, replace_now=replace_now)
         except ReceiptTimeoutError:
             self._nonces.invalidate()
             raise

@@ -20,7 +20,8 @@ class SubmissionGuard(Protocol):
     The claim names the signed transaction about to be sent (and `resigned` the next one when
     a nonce conflict makes the submitter sign again), so what was sent is known even if
     nothing else about it was recorded; `fencing_token` is the signer lease's it was checked
-    against, when the worker holds one (`omniarb.cluster.fence`).
+    against, when the worker holds one (`omniarb.cluster.fence`); `sender` the signing key's
+    address, whose nonce `nonce` is.
     """
 
     async def claim(
@@ -31,6 +32,7 @@ class SubmissionGuard(Protocol):
         tx_hash: str | None = None,
         nonce: int | None = None,
         fencing_token: int | None = None,
+        sender: str | None = None,
     ) -> bool: ...
 
     async def resigned(
@@ -52,6 +54,7 @@ class MemorySubmissionGuard:
         tx_hash: str | None = None,
         nonce: int | None = None,
         fencing_token: int | None = None,
+        sender: str | None = None,
     ) -> bool:
         if key in self._claimed:
             return False

@@ -42,10 +42,12 @@ class SubmissionLedger:
         tx_hash: str | None = None,
         nonce: int | None = None,
         fencing_token: int | None = None,
+        sender: str | None = None,
     ) -> bool:
         """True if this call claimed `key` (send it), False if it was claimed before (don't).
         `fencing_token` is the signer lease's, stored with the claim (`omniarb.cluster.fence`);
-        `StaleLeaseError` when a larger one is stored for the chain already.
+        `StaleLeaseError` when a larger one is stored for the chain already. `sender` is the
+        signing key's address (whose nonce `nonce` is).
 
         The insert, with the signed transaction it is about to send and the trade's
         opportunity and decision rows (`omniarb.store.premises`), is durable when this
@@ -66,6 +68,7 @@ class SubmissionLedger:
                 tx_hash=tx_hash,
                 nonce=nonce,
                 premise=premise,
+                sender=sender,
             )
         if claimed is None:
             claimed = await asyncio.get_running_loop().run_in_executor(
@@ -79,6 +82,7 @@ class SubmissionLedger:
                     nonce=nonce,
                     fencing_token=fencing_token,
                     premise=premise,
+                    sender=sender,
                 ),
             )
         if self._premises is not None:

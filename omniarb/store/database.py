@@ -130,6 +130,7 @@ class HistoryDatabase:
         nonce: int | None = None,
         fencing_token: int | None = None,
         premise: Pending | None = None,
+        sender: str | None = None,
     ) -> bool:
         """Claim `key` for submission: True exactly once per key, across processes, durably.
 
@@ -147,6 +148,7 @@ class HistoryDatabase:
                 tx_hash=tx_hash,
                 nonce=nonce,
                 fencing_token=fencing_token,
+                sender=sender,
             )
             .on_conflict_do_nothing()
             .returning(_SUBMISSIONS.c.key)
@@ -202,6 +204,18 @@ class HistoryDatabase:
             self._claims_engine.connect() as connection,
         ):
             return int(connection.execute(statement).scalar() or 0)
+
+    def claim_senders(self, keys: Sequence[str]) -> dict[str, str | None]:
+        """The signing address each claimed key of `keys` names (None for a claim made
+        before the column existed); keys never claimed are absent."""
+        statement = select(_SUBMISSIONS.c.key, _SUBMISSIONS.c.sender).where(
+            _SUBMISSIONS.c.key.in_(list(keys))
+        )
+        with (
+            database_errors(self._engine.url, "reading claims"),
+            self._claims_engine.connect() as connection,
+        ):
+            return {key: sender for key, sender in connection.execute(statement).tuples()}
 
     def unrecorded_sends(self, *, chain_id: int) -> tuple[list[Execution], list[str]]:
         """Sends of `chain_id` that a claim names but no execution row records, rebuilt as

@@ -17,6 +17,7 @@ Stages hand over the values of `omniarb.types` unchanged (`Opportunity`, `Decisi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -130,6 +131,10 @@ class HistoryStore(AsyncResource):
         """Claimed sends of `chain_id` without an execution row, rebuilt as executions, and
         the hashes of those that cannot be (blocks; flush first)."""
         return self._database.unrecorded_sends(chain_id=chain_id)
+
+    def claim_senders(self, keys: Sequence[str]) -> dict[str, str | None]:
+        """The signing address of each claimed key of `keys` (blocks)."""
+        return self._database.claim_senders(keys)
 
     def token_verdicts(self, *, chain_id: int, limit: int = 10_000) -> TokenVerdicts:
         """The tokens the newest `limit` written trades of `chain_id` proved or flagged

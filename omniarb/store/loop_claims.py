@@ -35,8 +35,8 @@ __all__ = ["LoopClaims"]
 log = logging.getLogger(__name__)
 
 _CLAIM = (
-    "INSERT INTO submissions (key, claimed_at, claimed_by, chain_id, tx_hash, nonce) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING key"
+    "INSERT INTO submissions (key, claimed_at, claimed_by, chain_id, tx_hash, nonce, sender) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING key"
 )
 _RESIGNED = "UPDATE submissions SET tx_hash = ?, nonce = ? WHERE key = ?"
 
@@ -75,12 +75,21 @@ class LoopClaims:
         tx_hash: str | None,
         nonce: int | None,
         premise: Pending | None = None,
+        sender: str | None = None,
     ) -> bool | None:
         """True if this claimed `key`, False if it was claimed before, None: try elsewhere.
         `premise`'s opportunity and decision rows are written in the claim's transaction
         (`omniarb.store.premises`)."""
         statements = [] if premise is None else self._premise_rows.statements(premise)
-        values = (key, self._stamp(datetime.now(UTC)), claimed_by, chain_id, tx_hash, nonce)
+        values = (
+            key,
+            self._stamp(datetime.now(UTC)),
+            claimed_by,
+            chain_id,
+            tx_hash,
+            nonce,
+            sender,
+        )
         statements.append((_CLAIM, values))
         rows_claimed = self._write(statements)
         return None if rows_claimed is None else bool(rows_claimed)

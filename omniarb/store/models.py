@@ -288,6 +288,8 @@ class SubmissionRow(Base):
     # The signer lease's fencing token the claim was checked against (`omniarb.cluster.fence`);
     # None in a single process, which holds no lease.
     fencing_token: Mapped[int | None] = mapped_column(BigInteger)
+    # The key whose nonce it is (None before revision 0016: the chain's primary key).
+    sender: Mapped[str | None] = mapped_column(String(42))
 
     # The largest token of a chain is a new lease's floor (`HistoryDatabase.max_fencing_token`).
     __table_args__ = (Index(None, "chain_id", "fencing_token"),)

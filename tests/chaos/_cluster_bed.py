@@ -391,10 +391,23 @@ def assert_exactly_once(bed: Bed, chain: str, sender: str) -> int:
     assert len(landed) == len(set(landed))
     mined = sent_from(url, sender)
     on_chain = {tx["hash"] for tx in mined if tx["to"] is not None}
-    assert on_chain == set(landed) | (replacements & on_chain), (
-        "the key's transactions on chain and the history's trades differ: "
-        f"{sorted(on_chain ^ (set(landed) | (replacements & on_chain)))}"
+    recorded = set(landed) | (replacements & on_chain)
+    unrecorded = [
+        (int(tx["nonce"], 16), tx["hash"]) for tx in mined if tx["hash"] in on_chain - recorded
+    ]
+    assert not unrecorded, (
+        "mined, but the history records no trade of it (nonce, hash): "
+        f"{unrecorded}; the claims of those nonces: "
+        + repr(
+            bed.query(
+                "SELECT s.key, s.claimed_by, s.claimed_at, s.tx_hash, s.fencing_token, o.status, "
+                "o.tx_hash FROM submissions s LEFT JOIN outcomes o ON o.opportunity_id = s.key "
+                "WHERE s.chain_id = %s AND s.nonce = ANY(%s)",
+                (chain_id, [n for n, _ in unrecorded]),
+            )
+        )
     )
+    assert recorded <= on_chain, f"recorded as mined, not on chain: {sorted(recorded - on_chain)}"
     assert [int(tx["nonce"], 16) for tx in mined] == list(range(len(mined))), "a nonce gap"
     assert nonce_of(url, sender, "pending") == nonce_of(url, sender, "latest") == len(mined)
     return len(executions)

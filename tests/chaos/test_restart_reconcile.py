@@ -1,8 +1,9 @@
 """Restart reconciliation against a real anvil: a previous run's sent trades without an outcome
 are settled from the chain — one mined while the bot was down (its outcome built from the
 receipt), one mined that only its claim and decision name (the run died before writing its
-execution), one still pending (followed until mined), one the node never got (dropped) — and
-none is sent again."""
+execution), one still pending (followed until mined), one the node never got (its nonce spent
+by a cancel, so the send can never land later) — and none is sent again; a send that arrives
+late, outbidding the cancel, is the one recorded."""
 
 from __future__ import annotations
 
@@ -11,96 +12,21 @@ from pathlib import Path
 
 import pytest
 from _receipts import mined_receipt
+from _reconcile_setup import CHAIN_ID, GWEI, SINK, reconcile, sent_trade, settling_submitter
 from _waits import eventually
 
-from omniarb.chains.fees import read_fees
+from omniarb.chains.fees import Eip1559Fees, read_fees
 from omniarb.chains.rpc import RpcClient
 from omniarb.chains.spec import FeeModel
 from omniarb.config import load_secrets
 from omniarb.devnet.accounts import dev_account
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions
-from omniarb.execute.nonces import NonceManager
-from omniarb.execute.replace import ReplacementPolicy
+from omniarb.errors import RpcError
 from omniarb.execute.signer import Signer
-from omniarb.execute.submit import MemorySubmissionGuard, Submitter
-from omniarb.reconcile import reconcile_unsettled
+from omniarb.execute.submit import Submitter
 from omniarb.store import HistoryStore
-from omniarb.track import Tracker
-from omniarb.types import (
-    Decision,
-    Execution,
-    ExecutionStatus,
-    FlashLoan,
-    Hop,
-    Opportunity,
-    OpportunitySource,
-    Route,
-)
 
 pytestmark = pytest.mark.integration
-
-CHAIN_ID = 31337
-GWEI = 10**9
-WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
-USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
-POOLS = ("0xB4e16d0168e52d35CaCD2c6185b44281Ec28C9Dc", "0x397FF1542f962076d0BFE58eA045FfA2d347ACa0")
-SINK = "0x000000000000000000000000000000000000dEaD"
-
-
-def _execution(n: int, *, tx_hash: str, nonce: int, fee_wei: int) -> Execution:
-    """A previous run's sent trade, as the engine recorded it."""
-    route = Route(
-        chain_id=CHAIN_ID,
-        hops=tuple(
-            Hop(
-                pool=POOLS[i],
-                dex="uniswap-v2",
-                kind="uniswap-v2",
-                token_in=(WETH, USDC)[i],
-                token_out=(USDC, WETH)[i],
-                zero_for_one=i == 0,
-                fee_pips=3000,
-            )
-            for i in range(2)
-        ),
-    )
-    opportunity = Opportunity(
-        id=f"{CHAIN_ID}:{n}",
-        chain_id=CHAIN_ID,
-        block_number=1,
-        route=route,
-        amount_in=10**18,
-        amount_out=10**18 + 5 * 10**15,
-        gross_profit=5 * 10**15,
-        gas_estimate=150_000,
-        gas_price_wei=fee_wei,
-        gas_cost_wei=150_000 * fee_wei,
-        net_profit=5 * 10**15 - 150_000 * fee_wei,
-        net_profit_usd=1.0,
-        source=OpportunitySource.BLOCK,
-        detected_ns=1_000 + n,
-    )
-    decision = Decision(
-        opportunity=opportunity,
-        approved=True,
-        reasons=(),
-        amount_in=10**18,
-        min_profit=1,
-        p_success=1.0,
-        expected_value_usd=1.0,
-        bribe_wei=0,
-        flash_source=FlashLoan.OWN_PAIR,
-        decided_ns=2_000 + n,
-    )
-    return Execution(
-        decision=decision,
-        status=ExecutionStatus.SUBMITTED,
-        tx_hash=tx_hash,
-        nonce=nonce,
-        max_fee_per_gas_wei=fee_wei,
-        priority_fee_wei=GWEI,
-        submitted_ns=3_000 + n,
-    )
 
 
 async def test_a_restart_settles_mined_pending_and_lost_trades_from_the_chain(
@@ -137,15 +63,15 @@ async def test_a_restart_settles_mined_pending_and_lost_trades_from_the_chain(
             await mined_receipt(rpc, orphan_hash, timeout_s=10)
             pending_hash, raw = sign(first + 2)
             await rpc.call("eth_sendRawTransaction", raw)
-            lost_hash, _ = sign(first + 3)
+            lost_hash, lost_raw = sign(first + 3)
             previous = [
-                _execution(0, tx_hash=mined_hash, nonce=first, fee_wei=fees.fee_cap_wei),
-                _execution(2, tx_hash=pending_hash, nonce=first + 2, fee_wei=fees.fee_cap_wei),
-                _execution(3, tx_hash=lost_hash, nonce=first + 3, fee_wei=fees.fee_cap_wei),
+                sent_trade(0, tx_hash=mined_hash, nonce=first, fee_wei=fees.fee_cap_wei),
+                sent_trade(2, tx_hash=pending_hash, nonce=first + 2, fee_wei=fees.fee_cap_wei),
+                sent_trade(3, tx_hash=lost_hash, nonce=first + 3, fee_wei=fees.fee_cap_wei),
             ]
             for execution in previous:
                 await store.record(execution)
-            orphan = _execution(1, tx_hash=orphan_hash, nonce=first + 1, fee_wei=fees.fee_cap_wei)
+            orphan = sent_trade(1, tx_hash=orphan_hash, nonce=first + 1, fee_wei=fees.fee_cap_wei)
             await store.record(orphan.decision)
             assert await store.submissions.claim(
                 orphan.decision.opportunity.id,
@@ -157,28 +83,8 @@ async def test_a_restart_settles_mined_pending_and_lost_trades_from_the_chain(
             assert len(await asyncio.to_thread(store.unsettled, chain_id=CHAIN_ID)) == 3
 
             # The restart.
-            submitter = Submitter(
-                rpc=rpc,
-                signer=signer,
-                nonces=NonceManager(rpc=rpc, address=signer.address),
-                guard=MemorySubmissionGuard(),
-                receipt_timeout_s=30.0,
-                replacement=ReplacementPolicy(replace_after_blocks=3),
-                fee_model=FeeModel.EIP1559,
-                tip_wei=GWEI,
-                on_replacement=store.record,
-            )
-            tracker = Tracker(rpc=rpc, submitter=submitter, holder=SINK)
-            reconciling = asyncio.create_task(
-                reconcile_unsettled(
-                    chain="devnet",
-                    chain_id=CHAIN_ID,
-                    rpc=rpc,
-                    store=store,
-                    submitter=submitter,
-                    tracker=tracker,
-                )
-            )
+            submitter = settling_submitter(rpc, signer, store)
+            reconciling = asyncio.create_task(reconcile(rpc, store, submitter))
             # It waits for the pending one, which the chain mines once blocks come again.
             await eventually(
                 lambda: _following(submitter), what="the pending trade followed", timeout_s=10
@@ -187,7 +93,12 @@ async def test_a_restart_settles_mined_pending_and_lost_trades_from_the_chain(
             await rpc.call("evm_setIntervalMining", 1)
             summary = await asyncio.wait_for(reconciling, timeout=30)
 
-            assert (summary.mined, summary.pending, summary.dropped) == (2, 1, 1)
+            assert (summary.mined, summary.pending, summary.dropped, summary.cancelled) == (
+                2,
+                1,
+                0,
+                1,
+            )
             assert summary.recovered == 1
             assert await asyncio.to_thread(store.unsettled, chain_id=CHAIN_ID) == []
             assert await asyncio.to_thread(store.unrecorded_sends, chain_id=CHAIN_ID) == ([], [])
@@ -196,16 +107,121 @@ async def test_a_restart_settles_mined_pending_and_lost_trades_from_the_chain(
             assert trades[orphan_hash].status == "succeeded"
             assert trades[orphan_hash].nonce == first + 1
             assert trades[pending_hash].status == "succeeded"
-            assert trades[lost_hash].status == "dropped"
+            # The lost one's nonce went to a cancel, recorded as its replacement and its loss.
+            (cancel,) = await asyncio.to_thread(store.replacements, chain_id=CHAIN_ID)
+            assert (cancel.nonce, cancel.original_tx_hash) == (first + 3, lost_hash)
+            # A trade shows the hash that was mined for it.
+            assert lost_hash not in trades
+            lost = trades[cancel.new_tx_hash]
+            assert (lost.status, lost.nonce) == ("cancelled", first + 3)
+            cancel_receipt = await mined_receipt(rpc, cancel.new_tx_hash, timeout_s=1)
+            assert lost.gas_used == int(cancel_receipt["gasUsed"], 16) == 21_000
             receipt = await mined_receipt(rpc, pending_hash, timeout_s=1)
             assert trades[pending_hash].gas_used == int(receipt["gasUsed"], 16)
-            # Nothing was sent again: the account spent exactly the two nonces the node got.
+            # Nothing was sent again, and the lost send can never land now.
             assert await rpc.call("eth_getTransactionByHash", lost_hash) is None
             latest = int(await rpc.call("eth_getTransactionCount", signer.address, "latest"), 16)
-            assert latest == first + 3
+            assert latest == first + 4
+            with pytest.raises(RpcError, match="nonce"):
+                await rpc.call("eth_sendRawTransaction", lost_raw)
+    finally:
+        await node.stop()
+
+
+async def test_a_late_send_that_outbids_the_fencing_cancel_is_the_recorded_trade(
+    tmp_path: Path,
+) -> None:
+    """The previous holder of the key claimed a trade and froze before its send; it resumes
+    while the cancel that fences the nonce waits in the pool, and its send bids higher: that
+    one is mined, and the history records it, not a cancel."""
+    node = await AnvilNode.start(AnvilOptions(chain_id=CHAIN_ID, accounts=2, block_time_s=1))
+    try:
+        async with (
+            RpcClient(node.rpc_http) as rpc,
+            HistoryStore.open(f"sqlite:///{tmp_path / 'h.sqlite'}") as store,
+        ):
+            signer = Signer.from_secrets(
+                load_secrets({}), chain_id=CHAIN_ID, default_key=dev_account(0).private_key
+            )
+            fees = await read_fees(rpc, fee_model=FeeModel.EIP1559, tip_wei=GWEI)
+            nonce = int(await rpc.call("eth_getTransactionCount", signer.address, "latest"), 16)
+            rich = Eip1559Fees(
+                max_fee_per_gas_wei=fees.fee_cap_wei * 4,
+                max_priority_fee_per_gas_wei=fees.tip_wei * 4,
+            )
+            late = signer.sign(nonce=nonce, to=SINK, data=b"", gas=21_000, fees=rich, value=1)
+            claimed = sent_trade(0, tx_hash=late.tx_hash, nonce=nonce, fee_wei=rich.fee_cap_wei)
+            await store.record(claimed.decision)
+            assert await store.submissions.claim(
+                claimed.decision.opportunity.id,
+                chain_id=CHAIN_ID,
+                tx_hash=late.tx_hash,
+                nonce=nonce,
+                sender=signer.address,
+            )
+            await store.flush()
+            await rpc.call("evm_setIntervalMining", 0)
+            submitter = settling_submitter(rpc, signer, store)
+            reconciling = asyncio.create_task(reconcile(rpc, store, submitter))
+
+            async def fenced() -> bool:
+                answer = await rpc.call("eth_getTransactionCount", signer.address, "pending")
+                return int(answer, 16) > nonce
+
+            await eventually(fenced, what="the cancel in the node's pool", timeout_s=10)
+            # The resumed holder's send replaces the cancel: it bids more than 10 % above it.
+            assert await rpc.call("eth_sendRawTransaction", late.raw_hex) == late.tx_hash
+            await rpc.call("evm_mine")
+            summary = await asyncio.wait_for(reconciling, timeout=30)
+
+            assert (summary.mined, summary.cancelled, summary.dropped) == (1, 0, 0)
+            (trade,) = await asyncio.to_thread(store.trades, limit=10)
+            assert (trade.tx_hash, trade.status) == (late.tx_hash, "succeeded")
+            (cancel,) = await asyncio.to_thread(store.replacements, chain_id=CHAIN_ID)
+            assert await rpc.call("eth_getTransactionReceipt", cancel.new_tx_hash) is None
+            latest = int(await rpc.call("eth_getTransactionCount", signer.address, "latest"), 16)
+            assert latest == nonce + 1
     finally:
         await node.stop()
 
 
 async def _following(submitter: Submitter) -> bool:
     return bool(submitter.in_flight_nonces())
+
+
+async def test_a_lost_send_of_a_key_this_run_lacks_is_dropped_without_a_cancel(
+    tmp_path: Path,
+) -> None:
+    """A claim names the key that signed it: one of a key not in this run's pool (rotated
+    out) cannot be fenced here, so it is recorded dropped and no key of ours spends a nonce."""
+    node = await AnvilNode.start(AnvilOptions(chain_id=CHAIN_ID, accounts=2))
+    try:
+        async with (
+            RpcClient(node.rpc_http) as rpc,
+            HistoryStore.open(f"sqlite:///{tmp_path / 'h.sqlite'}") as store,
+        ):
+            ours = Signer(dev_account(0).private_key, chain_id=CHAIN_ID)
+            other = Signer(dev_account(1).private_key, chain_id=CHAIN_ID)
+            fees = await read_fees(rpc, fee_model=FeeModel.EIP1559, tip_wei=GWEI)
+            lost = other.sign(nonce=0, to=SINK, data=b"", gas=21_000, fees=fees, value=1)
+            trade = sent_trade(0, tx_hash=lost.tx_hash, nonce=0, fee_wei=fees.fee_cap_wei)
+            await store.record(trade.decision)
+            assert await store.submissions.claim(
+                trade.decision.opportunity.id,
+                chain_id=CHAIN_ID,
+                tx_hash=lost.tx_hash,
+                nonce=0,
+                sender=other.address,
+            )
+            await store.flush()
+            submitter = settling_submitter(rpc, ours, store)
+            summary = await reconcile(rpc, store, submitter)
+            assert (summary.dropped, summary.cancelled, summary.recovered) == (1, 0, 1)
+            (trade_record,) = await asyncio.to_thread(store.trades, limit=10)
+            assert (trade_record.tx_hash, trade_record.status) == (lost.tx_hash, "dropped")
+            for signer in (ours, other):
+                count = await rpc.call("eth_getTransactionCount", signer.address, "pending")
+                assert int(count, 16) == 0
+            assert await asyncio.to_thread(store.replacements, chain_id=CHAIN_ID) == []
+    finally:
+        await node.stop()
