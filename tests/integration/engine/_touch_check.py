@@ -79,8 +79,11 @@ class RecordedTrade:
     # The pending swap a backrun was priced behind: part of its prediction, not a touch.
     trigger_tx: str | None = None
     # False for a trade recorded as never mined (`dropped`: a restarted bot found a claim of
-    # the killed run whose transaction never reached the chain).
+    # the killed run whose transaction never reached the chain, its nonce spent by another).
     included: bool = True
+    # Recorded as `cancelled`: `tx_hash` is the cancel that spent its nonce (a restarted bot
+    # fencing a claim of the killed run the node never got), and the trade did not run.
+    cancelled: bool = False
 
 
 def recorded_trades(home: Path) -> list[RecordedTrade]:
@@ -88,7 +91,7 @@ def recorded_trades(home: Path) -> list[RecordedTrade]:
     rows = query(
         home,
         "SELECT o.chain, o.tx_hash, p.block_number, p.route, o.success, o.realized_profit, "
-        "o.predicted_profit, o.touched_earlier_in_block, o.included, p.trigger_tx "
+        "o.predicted_profit, o.touched_earlier_in_block, o.included, p.trigger_tx, o.status "
         "FROM outcomes o "
         "JOIN opportunities p ON p.id = o.opportunity_id WHERE o.tx_hash IS NOT NULL",
     )
@@ -104,6 +107,7 @@ def recorded_trades(home: Path) -> list[RecordedTrade]:
             touched=bool(touched),
             included=bool(included),
             trigger_tx=trigger,
+            cancelled=status == "cancelled",
         )
         for (
             chain,
@@ -116,6 +120,7 @@ def recorded_trades(home: Path) -> list[RecordedTrade]:
             touched,
             included,
             trigger,
+            status,
         ) in rows
     ]
 
@@ -159,6 +164,14 @@ async def check_trades_async(rpc: RpcClient, trades: Sequence[RecordedTrade]) ->
             receipt = await rpc.call("eth_getTransactionReceipt", trade.tx_hash)
             assert receipt is None, f"trade {trade.tx_hash} is recorded dropped but was mined"
             assert not trade.success, trade
+            continue
+        if trade.cancelled:
+            # A 0-value transfer to the bot itself: mined, no pool touched, nothing realized.
+            tx = await rpc.call("eth_getTransactionByHash", trade.tx_hash)
+            assert tx is not None, trade
+            assert tx["to"] is not None, trade
+            assert (tx["to"].lower(), int(tx["value"], 16)) == (tx["from"].lower(), 0), trade
+            assert (trade.success, trade.realized_profit) == (False, 0), trade
             continue
         touching = await touching_transactions(
             rpc,

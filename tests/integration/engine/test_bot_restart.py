@@ -8,6 +8,7 @@ Runs through the real command line against a detached two-chain devnet with mark
 from __future__ import annotations
 
 import json
+import re
 import signal
 from pathlib import Path
 
@@ -36,11 +37,18 @@ from omniarb.devnet.accounts import BOT_INDEX, dev_account
 pytestmark = pytest.mark.xdist_group("devnet-cli")
 
 _BLOCK_TIMES_S = {"arbitrum": 0.5, "optimism": 0.5}
+# What the node or the submitter says when a nonce was already used or skipped.
+_NONCE_TROUBLE = re.compile(r"nonce too (low|high)|invalid nonce|was taken; resynced", re.I)
 _SECOND_RUN_BLOCKS = 10
 
 
 def _submitted(home: Path) -> int:
     return count(home, "SELECT count(*) FROM executions WHERE tx_hash IS NOT NULL")
+
+
+def _replacements(home: Path) -> dict[str, str]:
+    """The hash of each recorded replacement -> the claimed transaction it replaced."""
+    return dict(query(home, "SELECT new_tx_hash, original_tx_hash FROM replacements"))
 
 
 def _assert_history_consistent(home: Path) -> None:
@@ -52,14 +60,16 @@ def _assert_history_consistent(home: Path) -> None:
     assert sent
     assert len({row[1] for row in sent}) == len(sent), "an opportunity was sent twice"
     assert len({row[4] for row in sent}) == len(sent), "a transaction hash repeats"
-    # A claim the killed run made but never got to the node is recorded as dropped (checked to
-    # be off the chain below): its nonce was free, and the restarted bot rightly used it again.
+    # A claim the killed run made but never got to the node: recorded as dropped when another
+    # transaction had spent its nonce (checked to be off the chain below), else as cancelled,
+    # the restarted bot having spent its nonce with a cancel (a recorded replacement of it).
     dropped = {
         eid for (eid,) in query(home, "SELECT execution_id FROM outcomes WHERE NOT included")
     }
     on_chain = [row for row in sent if row[0] not in dropped]
     assert len({(row[3], row[5]) for row in on_chain}) == len(on_chain), "a (chain, nonce) repeats"
     assert not [row for row in executions if row[6] and "nonce" in row[6].lower()]
+    replaced = _replacements(home)
 
     claims = [key for (key,) in query(home, "SELECT key FROM submissions")]
     assert len(set(claims)) == len(claims)
@@ -73,14 +83,19 @@ def _assert_history_consistent(home: Path) -> None:
     outcomes = query(
         home,
         "SELECT execution_id, opportunity_id, tx_hash, success, realized_profit, "
-        "predicted_profit, touched_earlier_in_block FROM outcomes",
+        "predicted_profit, touched_earlier_in_block, status FROM outcomes",
     )
     assert outcomes
-    for execution_id, opportunity_id, tx_hash, success, realized, predicted, touched in outcomes:
+    for row in outcomes:
+        execution_id, opportunity_id, tx_hash, success, realized, predicted, touched, status = row
         execution = by_id.get(execution_id)
         assert execution is not None, f"outcome {execution_id} has no execution"
-        assert (execution[1], execution[4]) == (opportunity_id, tx_hash)
-        if not touched:
+        assert execution[1] == opportunity_id
+        # The hash mined for it: its own, or a recorded replacement of it.
+        assert execution[4] in (tx_hash, replaced.get(tx_hash)), row
+        if status in ("cancelled", "dropped"):
+            assert (success, int(realized)) == (False, 0), row
+        elif not touched:
             assert success, tx_hash
             assert int(realized) == int(predicted), (tx_hash, realized, predicted)
 
@@ -123,14 +138,19 @@ def test_killed_bot_restarts_without_double_submission(tmp_path: Path, omniarb_h
             config=config,
         )
         assert second.returncode == 0, second.stderr[-3000:]
-        assert "nonce" not in second.stderr.lower(), second.stderr[-3000:]
+        assert not _NONCE_TROUBLE.search(second.stderr), second.stderr[-3000:]
         assert json.loads(memo.read_text()) == executors, "the restarted bot deployed again"
 
         # The restarted bot traded, and its nonces followed on from the killed run's.
         summary = json.loads(summary_path.read_text())
         trades = summary["trades"]
         assert trades, summary["chains"]
-        assert all(t["status"] == "success" or t["touched_earlier_in_block"] for t in trades)
+        assert all(
+            t["status"] == "success"
+            or t["touched_earlier_in_block"]
+            or (t["status"] == "cancelled" and t["tx_hash"] in _replacements(home))
+            for t in trades
+        ), trades
 
         executed = {
             tx_hash: (opportunity_id, chain, tx_nonce)
@@ -152,9 +172,16 @@ def test_killed_bot_restarts_without_double_submission(tmp_path: Path, omniarb_h
             sent = transactions_from(url, bot, start_blocks[name])
             assert nonce(url, bot) == len(sent)
             # The devnet's deployer deploys the executor (then hands it to the chain's Safe):
-            # everything the bot sent is a trade through that one executor.
+            # everything the bot sent is a trade through that one executor, or a recorded
+            # replacement of a claimed one (a re-price, or a cancel to itself).
             assert [tx for tx in sent if tx["to"] is None] == [], f"{name}: the bot deployed"
-            trades_sent = sent
+            replacements = _replacements(home)
+            claimed = {h for (h,) in query(home, "SELECT tx_hash FROM submissions")}
+            for tx in sent:
+                if tx["hash"] in replacements:
+                    assert replacements[tx["hash"]] in claimed, tx
+                    assert tx["to"].lower() in (bot.lower(), executors[name].lower()), tx
+            trades_sent = [tx for tx in sent if tx["hash"] not in replacements]
             assert all(tx["to"].lower() == executors[name].lower() for tx in trades_sent)
             assert len({tx["input"] for tx in trades_sent}) == len(trades_sent), (
                 f"{name}: the same trade was sent twice"
@@ -168,7 +195,7 @@ def test_killed_bot_restarts_without_double_submission(tmp_path: Path, omniarb_h
                     assert int(tx["nonce"], 16) < killed_nonces[name], tx
                     orphans.append(tx["hash"])
             chain_second = sorted(t["tx_hash"] for t in trades if t["chain"] == name)
-            assert set(chain_second) <= {tx["hash"] for tx in trades_sent}
+            assert set(chain_second) <= {tx["hash"] for tx in sent}
             for receipt in receipts(url, chain_second):
                 trade = next(t for t in trades if t["tx_hash"] == receipt["transactionHash"])
                 assert int(receipt["status"], 16) == 1 or trade["touched_earlier_in_block"]
