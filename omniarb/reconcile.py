@@ -182,14 +182,13 @@ async def _settle(
         was_cancel = landing.cancelled or landing.receipt.tx_hash in cancels
         outcome = await tracker.outcome(execution, landing.receipt, cancelled=was_cancel)
         return replace(outcome, replacements=landing.replacements), "pending"
-    return await _fence(execution, execution.tx_hash, execution.nonce, rpc, tracker, signer)
+    return await _fence(execution, execution.tx_hash, execution.nonce, tracker, signer)
 
 
 async def _fence(
     execution: Execution,
     tx_hash: str,
     nonce: int,
-    rpc: RpcClient,
     tracker: Tracker,
     signer: Submitter | None,
 ) -> tuple[Outcome, str]:
@@ -203,9 +202,10 @@ async def _fence(
             nonce,
         )
         return dropped(execution), "dropped"
-    mined = int(await rpc.call("eth_getTransactionCount", signer.address, "latest"), 16)
     # A deadline already past makes the first replacement a cancel, without a pre-check; the
-    # zero fees make its bid the chain's current one.
+    # zero fees make its bid the chain's current one. A nonce already spent gets no cancel:
+    # following tells who spent it (the node may count a nonce a moment before it serves the
+    # receipt, should the spender be this very transaction).
     unsent = InFlightTx(
         key=execution.decision.opportunity.id,
         nonce=nonce,
@@ -217,9 +217,7 @@ async def _fence(
         fees=Eip1559Fees(max_fee_per_gas_wei=0, max_priority_fee_per_gas_wei=0),
         deadline_block=0,
     )
-    # A nonce already spent needs no cancel: following confirms who spent it (the node may
-    # count a nonce a moment before it serves the receipt, should the spender be this one).
-    landing = await signer.follow(unsent, replace_now=mined <= nonce)
+    landing = await signer.follow(unsent, replace_now=True)
     if landing.receipt is None:
         log.info("trade %s is unknown to the node and its nonce is spent: dropped", unsent.tx_hash)
         return replace(dropped(execution), replacements=landing.replacements), "dropped"

@@ -232,6 +232,8 @@ class Replacer:
         """Fill a lost lower nonce if there is one, else replace ours (once a window)."""
         state.sent_block = head  # the next attempt waits a full window again
         mined = await self._mined_count()
+        if mined > state.sent.nonce:
+            return  # spent: a successor would be refused; the next poll tells by whom
         if mined < state.sent.nonce:
             # Ours waits behind a lower nonce: that one's follower replaces it when stuck; one
             # nobody follows and the node does not hold was lost, and is filled here.

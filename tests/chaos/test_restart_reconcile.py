@@ -8,6 +8,7 @@ late, outbidding the cancel, is the one recorded."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -223,5 +224,47 @@ async def test_a_lost_send_of_a_key_this_run_lacks_is_dropped_without_a_cancel(
                 count = await rpc.call("eth_getTransactionCount", signer.address, "pending")
                 assert int(count, 16) == 0
             assert await asyncio.to_thread(store.replacements, chain_id=CHAIN_ID) == []
+    finally:
+        await node.stop()
+
+
+async def test_a_lost_send_whose_nonce_another_transaction_spent_is_dropped_without_a_cancel(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The claimed transaction never reached the node, and another transaction of the key
+    spent its nonce since: it can never be mined, so it is recorded dropped and nothing is
+    sent for it (a cancel at a spent nonce would only be refused)."""
+    node = await AnvilNode.start(AnvilOptions(chain_id=CHAIN_ID, accounts=2))
+    try:
+        async with (
+            RpcClient(node.rpc_http) as rpc,
+            HistoryStore.open(f"sqlite:///{tmp_path / 'h.sqlite'}") as store,
+        ):
+            signer = Signer(dev_account(0).private_key, chain_id=CHAIN_ID)
+            fees = await read_fees(rpc, fee_model=FeeModel.EIP1559, tip_wei=GWEI)
+            lost = signer.sign(nonce=0, to=SINK, data=b"", gas=21_000, fees=fees, value=1)
+            spender = signer.sign(nonce=0, to=SINK, data=b"", gas=21_000, fees=fees, value=2)
+            await rpc.call("eth_sendRawTransaction", spender.raw_hex)  # automined
+            await mined_receipt(rpc, spender.tx_hash, timeout_s=10)
+            trade = sent_trade(0, tx_hash=lost.tx_hash, nonce=0, fee_wei=fees.fee_cap_wei)
+            await store.record(trade.decision)
+            assert await store.submissions.claim(
+                trade.decision.opportunity.id,
+                chain_id=CHAIN_ID,
+                tx_hash=lost.tx_hash,
+                nonce=0,
+                sender=signer.address,
+            )
+            await store.flush()
+            submitter = settling_submitter(rpc, signer, store)
+            caplog.set_level(logging.INFO, logger="omniarb")
+            summary = await reconcile(rpc, store, submitter)
+            assert (summary.dropped, summary.cancelled, summary.recovered) == (1, 0, 1)
+            (trade_record,) = await asyncio.to_thread(store.trades, limit=10)
+            assert (trade_record.tx_hash, trade_record.status) == (lost.tx_hash, "dropped")
+            assert await asyncio.to_thread(store.replacements, chain_id=CHAIN_ID) == []
+            pending = await rpc.call("eth_getTransactionCount", signer.address, "pending")
+            assert int(pending, 16) == 1
+            assert not [r for r in caplog.records if "refused" in r.getMessage()]
     finally:
         await node.stop()
