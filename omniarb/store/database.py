@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 __all__ = ["HistoryDatabase", "process_label"]
 
 _SUBMISSIONS: Table = SubmissionRow.__table__  # type: ignore[assignment]
+# Keys per statement when reading claims by key: well below SQLite's cap on bound parameters.
+_KEYS_PER_READ = 500
 
 
 def process_label() -> str:
@@ -208,14 +210,18 @@ class HistoryDatabase:
     def claim_senders(self, keys: Sequence[str]) -> dict[str, str | None]:
         """The signing address each claimed key of `keys` names (None for a claim made
         before the column existed); keys never claimed are absent."""
-        statement = select(_SUBMISSIONS.c.key, _SUBMISSIONS.c.sender).where(
-            _SUBMISSIONS.c.key.in_(list(keys))
-        )
+        wanted = list(keys)
+        senders: dict[str, str | None] = {}
         with (
             database_errors(self._engine.url, "reading claims"),
             self._claims_engine.connect() as connection,
         ):
-            return {key: sender for key, sender in connection.execute(statement).tuples()}
+            for start in range(0, len(wanted), _KEYS_PER_READ):
+                statement = select(_SUBMISSIONS.c.key, _SUBMISSIONS.c.sender).where(
+                    _SUBMISSIONS.c.key.in_(wanted[start : start + _KEYS_PER_READ])
+                )
+                senders.update({key: sender for key, sender in connection.execute(statement)})
+        return senders
 
     def unrecorded_sends(self, *, chain_id: int) -> tuple[list[Execution], list[str]]:
         """Sends of `chain_id` that a claim names but no execution row records, rebuilt as
