@@ -148,10 +148,10 @@ async def test_a_send_resumed_after_a_takeover_cannot_land_over_the_new_holders_
             await rpc_b.call("evm_mine")
             await worker_b.wait_for_receipt(own.tx_hash, timeout_s=10)
 
+            # The cancel replaced the claimed transaction, which the chain never saw.
             (cancel,) = await asyncio.to_thread(store_b.replacements, chain_id=CHAIN_ID)
-            (claimed_hash,) = {cancel.original_tx_hash}
             assert await _sent_by(rpc_b, key.address) == {0: cancel.new_tx_hash, 1: own.tx_hash}
-            assert await rpc_b.call("eth_getTransactionByHash", claimed_hash) is None
+            assert await rpc_b.call("eth_getTransactionByHash", cancel.original_tx_hash) is None
             await store_b.flush()
             trades = {t.tx_hash: t for t in await asyncio.to_thread(store_b.trades, limit=10)}
             assert trades[cancel.new_tx_hash].status == "cancelled"
