@@ -33,8 +33,8 @@ from typing import Any
 
 from omniarb.chains.fees import Eip1559Fees, Fees, LegacyFees
 from omniarb.chains.rpc import RpcClient
+from omniarb.execute.in_flight import CANCEL_GAS, InFlightTx
 from omniarb.execute.key_pool import KeyPool
-from omniarb.execute.replace import CANCEL_GAS, InFlightTx
 from omniarb.execute.submit import Submitter
 from omniarb.store import HistoryStore
 from omniarb.track.tracker import Tracker, dropped

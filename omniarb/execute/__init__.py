@@ -18,8 +18,9 @@ from omniarb.execute.executor_calldata import (
     v2_factories,
 )
 from omniarb.execute.executor_contract import ExecutorContract, deploy_devnet_executor
+from omniarb.execute.in_flight import InFlightTx
 from omniarb.execute.nonces import NonceBook, NonceManager
-from omniarb.execute.replace import InFlightTx, Replacer
+from omniarb.execute.replace import Replacer
 from omniarb.execute.replace_policy import ReplacementPolicy, bumped_fees
 from omniarb.execute.route_codec import (
     FlashSource,

@@ -24,7 +24,7 @@ from eth_utils.address import to_checksum_address
 
 from omniarb.chains.rpc import RpcClient
 from omniarb.execute.bundle_send import BundleSender
-from omniarb.execute.replace import InFlightTx
+from omniarb.execute.in_flight import InFlightTx
 from omniarb.execute.signer import Signer
 from omniarb.execute.submit import Submitter
 from omniarb.execute.submit_values import Submission, TxRequest

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -47,6 +47,7 @@ from omniarb.execute._send_errors import (
     SendError,
     classify_send_error,
 )
+from omniarb.execute.in_flight import CANCEL_GAS, InFlightTx, OnReplacement, Precheck
 from omniarb.execute.replace_policy import (
     ReplacementPolicy,
     bumped_fees,
@@ -56,9 +57,6 @@ from omniarb.execute.signer import Signer
 from omniarb.types import Landing, Replacement, ReplacementReason, TxReceipt
 
 __all__ = [
-    "CANCEL_GAS",
-    "InFlightTx",
-    "OnReplacement",
     "ReplacementPolicy",
     "Replacer",
     "bumped_fees",
@@ -67,35 +65,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# A plain transfer's intrinsic gas (yellow paper G_transaction): what a cancel costs.
-CANCEL_GAS = 21_000
 # A node may count a block's nonces before it serves the block's receipts (anvil does, for a
 # moment after mining): a spent nonce without a receipt of ours is taken as spent by someone
 # else only once it has stayed so this long.
 _SPENT_CONFIRM_S = 2.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InFlightTx:
-    """A sent transaction to follow: its idempotency key, nonce, what was sent and its hash.
-
-    `to`, `data`, `gas` and `value` are the call a re-price repeats; `fees` what it bid;
-    `deadline_block` the last block the call can succeed in (None: no deadline known).
-    """
-
-    key: str
-    nonce: int
-    tx_hash: str
-    to: str | None
-    data: bytes
-    gas: int
-    value: int
-    fees: Fees
-    deadline_block: int | None = None
-
-
-Precheck = Callable[[InFlightTx], Awaitable[object]]
-OnReplacement = Callable[[Replacement], Awaitable[None]]
 
 
 @dataclass(slots=True)

@@ -53,8 +53,9 @@ from omniarb.execute._send_errors import (
     classify_send_error,
 )
 from omniarb.execute.bundle_send import BundleSender, BundleSent
+from omniarb.execute.in_flight import InFlightTx, OnReplacement
 from omniarb.execute.nonces import NonceManager
-from omniarb.execute.replace import InFlightTx, OnReplacement, ReplacementPolicy, Replacer
+from omniarb.execute.replace import ReplacementPolicy, Replacer
 from omniarb.execute.signer import SignedTx, Signer
 from omniarb.execute.submit_values import (
     MemorySubmissionGuard,

@@ -33,8 +33,9 @@ from omniarb.config import load_secrets
 from omniarb.devnet.accounts import dev_account
 from omniarb.devnet.anvil import AnvilNode, AnvilOptions
 from omniarb.errors import RpcError
+from omniarb.execute.in_flight import CANCEL_GAS, InFlightTx
 from omniarb.execute.nonces import NonceManager
-from omniarb.execute.replace import CANCEL_GAS, InFlightTx, ReplacementPolicy
+from omniarb.execute.replace import ReplacementPolicy
 from omniarb.execute.signer import Signer
 from omniarb.execute.submit import MemorySubmissionGuard, Submitter, TxRequest
 from omniarb.store import HistoryStore
